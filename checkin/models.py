@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.db import models
+
+from club.models import Club
+from members.models import Member
+from memberships.models import LedgerEntry, Membership
+
+
+class Source(models.TextChoices):
+    DESK = "desk", "Front desk"
+    TURNSTILE = "turnstile", "Turnstile"
+    PORTAL = "portal", "Member portal"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+
+
+class Visit(models.Model):
+    """An admitted check-in."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="visits")
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="visits")
+    at = models.DateTimeField()
+    source = models.CharField(max_length=12, choices=Source.choices)
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+    )
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="visit"
+    )
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["member", "-at"]),
+            models.Index(fields=["club", "-at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(override_by__isnull=True) | ~models.Q(override_reason=""),
+                name="visit_override_has_reason",
+                violation_error_message="An override needs a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CheckInAttempt(models.Model):
+    """A denied check-in, with the reason the member was turned away."""
+
+    class Reason(models.TextChoices):
+        NO_MEMBERSHIP = "no_membership", "No membership"
+        EXPIRED = "expired", "Membership expired"
+        NOT_STARTED = "not_started", "Membership not started yet"
+        FROZEN = "frozen", "Membership frozen"
+        NO_VISITS_LEFT = "no_visits_left", "No visits left"
+        UNPAID = "unpaid", "Unpaid"
+        WRONG_CLUB = "wrong_club", "Plan not valid at this club"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="check_in_attempts")
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="check_in_attempts")
+    at = models.DateTimeField()
+    source = models.CharField(max_length=12, choices=Source.choices)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["member", "-at"]), models.Index(fields=["club", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member} denied: {self.get_reason_display()}"
+
+
+class ClassType(models.Model):
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_types")
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    interests = models.JSONField(default=list, blank=True, help_text="Member interests it matches.")
+    trial_eligible = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["club", "name"], name="class_type_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassSessionQuerySet(models.QuerySet):
+    def on_day(self, start, end) -> "ClassSessionQuerySet":
+        return self.filter(start__gte=start, start__lt=end)
+
+
+class ClassSession(models.Model):
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_sessions")
+    class_type = models.ForeignKey(ClassType, on_delete=models.PROTECT, related_name="sessions")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="class_sessions",
+    )
+    room = models.CharField(max_length=60, blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    capacity = models.PositiveIntegerField()
+    is_cancelled = models.BooleanField(default=False)
+
+    objects = ClassSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["club", "start"]), models.Index(fields=["trainer", "start"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="class_session_ends_after_start",
+                violation_error_message="A class must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.class_type} {self.start:%Y-%m-%d %H:%M}"
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        WAITLISTED = "waitlisted", "Waitlisted"
+        CANCELLED = "cancelled", "Cancelled"
+        ATTENDED = "attended", "Attended"
+        NO_SHOW = "no_show", "No-show"
+
+    ACTIVE_STATUSES = (Status.BOOKED, Status.WAITLISTED, Status.ATTENDED, Status.NO_SHOW)
+
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="bookings")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="bookings")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
+    is_trial = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session", "created_at"]
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            models.Index(fields=["session", "status"]),
+        ]
+        constraints = [
+            # One live booking per member per session; cancelled ones may pile up.
+            models.UniqueConstraint(
+                fields=["session", "member"],
+                condition=~models.Q(status="cancelled"),
+                name="booking_one_live_per_member",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="waitlisted", waitlist_position__isnull=False)
+                | (~models.Q(status="waitlisted") & models.Q(waitlist_position__isnull=True)),
+                name="booking_waitlist_position_iff_waitlisted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.session} ({self.get_status_display()})"

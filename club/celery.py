@@ -1,0 +1,24 @@
+"""The Celery app and the whole beat schedule, in one place.
+
+Work that must happen later is a row with a due time swept by one of these
+periodic tasks, never a task with a long countdown (Redis redelivers those).
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "club.settings")
+
+app = Celery("clubcycle")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Lead / trial / member / former on every member record, from memberships.
+    "refresh-member-statuses": {
+        "task": "memberships.tasks.refresh_member_statuses_task",
+        "schedule": crontab(minute="*/15"),
+    },
+}

@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from phonenumber_field.modelfields import PhoneNumberField
+
+from club.models import Club
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class MemberQuerySet(models.QuerySet):
+    def at_clubs(self, clubs) -> "MemberQuerySet":
+        return self.filter(home_club__in=clubs)
+
+    def for_staff(self, user) -> "MemberQuerySet":
+        """Members of the clubs this staff member works at (all of them for superusers)."""
+        if user.is_superuser:
+            return self
+        return self.filter(home_club__staff=user)
+
+
+class Member(models.Model):
+    """One person, from first contact (lead) to former member."""
+
+    class Status(models.TextChoices):
+        LEAD = "lead", "Lead"
+        TRIAL = "trial", "Trial"
+        MEMBER = "member", "Member"
+        FORMER = "former", "Former member"
+
+    class Source(models.TextChoices):
+        WALK_IN = "walk_in", "Walk-in"
+        WEBSITE = "website", "Website"
+        REFERRAL = "referral", "Referral"
+        SOCIAL = "social", "Social media"
+        PHONE = "phone", "Phone"
+        IMPORT = "import", "Import"
+        OTHER = "other", "Other"
+
+    home_club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="members")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.LEAD)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80, blank=True)
+    email = models.EmailField(blank=True)
+    phone = PhoneNumberField(blank=True, help_text="Stored in E.164, e.g. +31612345678.")
+    birth_date = models.DateField(null=True, blank=True)
+    card_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="Access card or key fob id."
+    )
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.WALK_IN)
+    interests = models.JSONField(default=list, blank=True, help_text="e.g. yoga, strength, spin")
+    notes = models.TextField(blank=True)
+    sms_consent = models.BooleanField(default=False)
+    email_consent = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["home_club", "status"]),
+            models.Index(Lower("email"), name="member_email_lower"),
+            models.Index(fields=["phone"]),
+            models.Index(fields=["birth_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(card_token=""), name="member_card_token_not_blank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def has_consent(self, channel: str) -> bool:
+        return {Channel.SMS: self.sms_consent, Channel.EMAIL: self.email_consent}[channel]
+
+    def save(self, *args, **kwargs):
+        # An empty card field means "no card", which unique=True must not count twice.
+        self.card_token = self.card_token or None
+        if self.created_at is None:
+            from club import clock
+
+            self.created_at = clock.now()
+        super().save(*args, **kwargs)
+
+
+class ConsentLog(models.Model):
+    """Every grant or withdrawal of consent, with where it came from and the wording shown."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consent_log")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=40, help_text="e.g. desk, trial form, portal, SMS STOP")
+    wording = models.TextField(blank=True, help_text="The exact text the member agreed to.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["member", "-at"])]
+
+    def __str__(self) -> str:
+        verb = "granted" if self.granted else "revoked"
+        return f"{self.member}: {self.get_channel_display()} {verb} ({self.source})"
+
+
+class MemberEvent(models.Model):
+    """One line of a member's activity history. Written only by members.timeline.record()."""
+
+    class Kind(models.TextChoices):
+        LEAD_CREATED = "lead_created", "Lead created"
+        TRIAL_BOOKED = "trial_booked", "Trial booked"
+        TRIAL_ATTENDED = "trial_attended", "Trial attended"
+        TRIAL_NO_SHOW = "trial_no_show", "Trial no-show"
+        MEMBERSHIP_STARTED = "membership_started", "Membership started"
+        MEMBERSHIP_RENEWED = "membership_renewed", "Membership renewed"
+        MEMBERSHIP_FROZEN = "membership_frozen", "Membership frozen"
+        MEMBERSHIP_UNFROZEN = "membership_unfrozen", "Membership unfrozen"
+        VISIT = "visit", "Visit"
+        CHECK_IN_DENIED = "check_in_denied", "Check-in denied"
+        PAYMENT_RECEIVED = "payment_received", "Payment received"
+        PAYMENT_FAILED = "payment_failed", "Payment failed"
+        BALANCE_CHANGED = "balance_changed", "Balance adjusted"
+        CONSENT_CHANGED = "consent_changed", "Consent changed"
+        MESSAGE_SENT = "message_sent", "Message sent"
+        OPTED_OUT = "opted_out", "Opted out"
+        NOTE = "note", "Note"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["member", "-at"]),
+            models.Index(fields=["kind", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

@@ -1,0 +1,35 @@
+"""The member timeline: the one activity history staff read and the lifecycle engine triggers on.
+
+Every event goes through record(), so there is exactly one place that decides what
+an event looks like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from club import clock
+from members.models import Member, MemberEvent
+
+import json
+
+
+def record(
+    member: Member,
+    kind: str,
+    *,
+    at: dt.datetime | None = None,
+    actor=None,
+    **data: Any,
+) -> MemberEvent:
+    """Append one event to the member's timeline and return it."""
+    if kind not in MemberEvent.Kind.values:
+        raise ValueError(f"Unknown timeline event kind: {kind!r}")
+    # Round-trip through the JSON encoder so dates and Decimals are stored as strings.
+    payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return MemberEvent.objects.create(
+        member=member, kind=kind, at=at or clock.now(), actor=actor, data=payload
+    )

@@ -1,0 +1,249 @@
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from club.models import Club
+from members.models import Member
+
+
+class Plan(models.Model):
+    """Something a club sells: a period of access, a pack of visits, or a trial."""
+
+    class Kind(models.TextChoices):
+        TIME = "time", "Time-based"
+        PACK = "pack", "Visit pack"
+        TRIAL = "trial", "Trial"
+
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="plans")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    duration_days = models.PositiveIntegerField(
+        help_text="How long the plan runs; a pack's visits expire at the end of it."
+    )
+    visits_included = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Visit packs only: visits on the card."
+    )
+    auto_renew = models.BooleanField(default=False)
+    allows_classes = models.BooleanField(default=True)
+    stripe_price_id = models.CharField(max_length=64, blank=True)
+    is_active = models.BooleanField(default=True, help_text="Inactive plans are no longer sold.")
+
+    class Meta:
+        ordering = ["club", "price"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="plan_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_days__gt=0), name="plan_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="pack") | models.Q(visits_included__gt=0),
+                name="plan_pack_has_visits",
+                violation_error_message="A visit pack needs a number of visits.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_pack(self) -> bool:
+        return self.kind == self.Kind.PACK
+
+
+class MembershipQuerySet(models.QuerySet):
+    def in_force_on(self, day: dt.date) -> "MembershipQuerySet":
+        """Memberships whose dates cover the day and which were not cancelled."""
+        return self.filter(start__lte=day, end__gte=day).exclude(
+            status=Membership.Status.CANCELLED
+        )
+
+    def paid(self) -> "MembershipQuerySet":
+        return self.exclude(plan__kind=Plan.Kind.TRIAL)
+
+    def for_staff(self, user) -> "MembershipQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(member__home_club__staff=user)
+
+
+class Membership(models.Model):
+    """One purchase of a plan by a member, from start to end (both days included)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAST_DUE = "past_due", "Unpaid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="memberships")
+    start = models.DateField()
+    end = models.DateField(help_text="Last day of access; freezes move it later.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    price_paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    visits_left = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Visit packs only: cached from the ledger, updated in the same transaction.",
+    )
+    renewed_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal"
+    )
+    created_at = models.DateTimeField()
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        indexes = [
+            models.Index(fields=["end", "status"]),
+            models.Index(fields=["member", "-end"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="membership_ends_after_start",
+                violation_error_message="A membership cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visits_left__isnull=True) | models.Q(visits_left__gte=0),
+                name="membership_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_paid__gte=0), name="membership_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} for {self.member} ({self.start} → {self.end})"
+
+    def save(self, *args, **kwargs):
+        if self.created_at is None:
+            from club import clock
+
+            self.created_at = clock.now()
+        super().save(*args, **kwargs)
+
+    def is_in_force(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end and self.status != self.Status.CANCELLED
+
+    def days_left(self, day: dt.date) -> int:
+        return (self.end - day).days
+
+
+class Freeze(models.Model):
+    """A pause of a membership: access stops and the end date moves by the freeze's length."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="freezes")
+    start = models.DateField()
+    end = models.DateField(help_text="Last frozen day.")
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="freeze_ends_after_start",
+                violation_error_message="A freeze cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Freeze {self.start} → {self.end}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+class LedgerEntry(models.Model):
+    """One change to a visit pack's balance. The rows add up to Membership.visits_left."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        VISIT = "visit", "Visit"
+        REFUND = "refund", "Refund"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="ledger_entries"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    visits = models.IntegerField(help_text="Change in visits: negative for a debit.")
+    balance_after = models.PositiveIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["membership", "-at"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(visits=0), name="ledger_entry_not_zero"),
+            models.CheckConstraint(
+                condition=models.Q(balance_after__gte=0), name="ledger_balance_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.visits:+d} → {self.balance_after}"
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD_TERMINAL = "card_terminal", "Card terminal"
+        STRIPE = "stripe", "Online (Stripe)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Paid"
+        FAILED = "failed", "Failed"
+        REFUNDED = "refunded", "Refunded"
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="payments")
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
+    )
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    method = models.CharField(max_length=20, choices=Method.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["member", "-at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="payment_not_negative"),
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent_id"],
+                condition=~models.Q(stripe_payment_intent_id=""),
+                name="payment_unique_stripe_intent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.get_status_display()})"

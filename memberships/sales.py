@@ -1,0 +1,88 @@
+"""Selling and renewing memberships."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+
+from club import clock
+from members import timeline
+from members.models import Member, MemberEvent
+from memberships import ledger
+from memberships.models import LedgerEntry, Membership, Payment, Plan
+
+
+@transaction.atomic
+def sell(
+    member: Member,
+    plan: Plan,
+    *,
+    start: dt.date,
+    method: str,
+    price_paid: Decimal | None = None,
+    renewed_from: Membership | None = None,
+    sold_by=None,
+) -> Membership:
+    """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits."""
+    price = plan.price if price_paid is None else price_paid
+    is_first_paid = (
+        plan.kind != Plan.Kind.TRIAL
+        and not member.memberships.paid().exclude(status=Membership.Status.CANCELLED).exists()
+    )
+    membership = Membership.objects.create(
+        member=member,
+        plan=plan,
+        start=start,
+        end=start + dt.timedelta(days=plan.duration_days - 1),
+        price_paid=price,
+        visits_left=0 if plan.is_pack else None,
+        renewed_from=renewed_from,
+    )
+    if plan.is_pack:
+        ledger.credit(
+            membership,
+            visits=plan.visits_included,
+            kind=LedgerEntry.Kind.PURCHASE,
+            reason=f"Bought {plan.name}",
+            created_by=sold_by,
+        )
+    Payment.objects.create(
+        member=member,
+        membership=membership,
+        amount=price,
+        currency=member.home_club.currency,
+        method=method,
+        status=Payment.Status.SUCCEEDED,
+        recorded_by=sold_by,
+        at=clock.now(),
+    )
+    kind = MemberEvent.Kind.MEMBERSHIP_RENEWED if renewed_from else MemberEvent.Kind.MEMBERSHIP_STARTED
+    timeline.record(
+        member,
+        kind,
+        actor=sold_by,
+        membership=membership.pk,
+        plan=plan.name,
+        start=membership.start,
+        end=membership.end,
+        price=price,
+        first=is_first_paid,
+    )
+    return membership
+
+
+def renew(current: Membership, *, plan: Plan | None = None, method: str, sold_by=None) -> Membership:
+    """Renew: a new membership linked by renewed_from, starting the day after the current one
+    ends when bought early, or today when the current one has already ended."""
+    today = clock.today(current.member.home_club)
+    start = max(current.end + dt.timedelta(days=1), today)
+    return sell(
+        current.member,
+        plan or current.plan,
+        start=start,
+        method=method,
+        renewed_from=current,
+        sold_by=sold_by,
+    )

@@ -1,0 +1,43 @@
+"""Keep Member.status (lead / trial / member / former) in step with memberships.
+
+Set-based: one UPDATE per status per club, whatever the number of members.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+
+from club import clock
+from club.models import Club
+from members.models import Member
+from memberships.models import Membership, Plan
+
+
+def refresh_member_statuses(club: Club) -> int:
+    """Recompute the status of every member of the club for the club's today; return rows changed."""
+    today = clock.today(club)
+    live = Membership.objects.filter(member=OuterRef("pk")).exclude(
+        status=Membership.Status.CANCELLED
+    )
+    paid_in_force = live.filter(start__lte=today, end__gte=today).exclude(plan__kind=Plan.Kind.TRIAL)
+    paid_ever = live.filter(start__lte=today).exclude(plan__kind=Plan.Kind.TRIAL)
+    trial_ever = live.filter(plan__kind=Plan.Kind.TRIAL)
+
+    members = Member.objects.filter(home_club=club)
+    changed = 0
+    changed += (
+        members.filter(Exists(paid_in_force))
+        .exclude(status=Member.Status.MEMBER)
+        .update(status=Member.Status.MEMBER)
+    )
+    changed += (
+        members.filter(Exists(paid_ever), ~Exists(paid_in_force))
+        .exclude(status=Member.Status.FORMER)
+        .update(status=Member.Status.FORMER)
+    )
+    changed += (
+        members.filter(Exists(trial_ever), ~Exists(paid_ever))
+        .exclude(status=Member.Status.TRIAL)
+        .update(status=Member.Status.TRIAL)
+    )
+    return changed

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Migrate, seed a demo club once, then run web + Celery worker + beat until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+HOST=${DEMO_HOST:-127.0.0.1}
+PORT=${DEMO_PORT:-8000}
+mkdir -p var/celery/broker var/celery/processed
+
+python manage.py migrate --noinput -v0
+python manage.py seed_demo --if-empty --members "${DEMO_MEMBERS:-1500}" --years 2 --seed 7
+
+trap 'trap - INT TERM EXIT; echo; echo "==> stopping"; kill 0 2>/dev/null; wait' INT TERM EXIT
+python manage.py runserver "$HOST:$PORT" --noreload &
+celery -A club worker --loglevel INFO --concurrency 2 --pool prefork &
+celery -A club beat --loglevel INFO --schedule var/celerybeat-schedule &
+sleep 2
+python manage.py demo_logins
+cat <<MSG
+
+==> ClubCycle demo running
+    Public site:  http://$HOST:$PORT/
+    Back-office:  http://$HOST:$PORT/admin/
+    Ctrl-C stops web, worker and beat.
+MSG
+wait

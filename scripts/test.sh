@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every check, in the order a reviewer would run them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+echo "==> ruff format --check"; ruff format --check .
+echo "==> ruff check"; ruff check .
+echo "==> manage.py check"; python manage.py check
+echo "==> makemigrations --check"; python manage.py makemigrations --check --dry-run
+echo "==> check --deploy (production settings)"
+DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+  ALLOWED_HOSTS=club.example.com python manage.py check --deploy --fail-level WARNING
+echo "==> pytest"
+python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""Named personas shared by every test. Filled in by the test harness work."""
