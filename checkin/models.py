@@ -121,7 +121,10 @@ class ClassSession(models.Model):
 
     class Meta:
         ordering = ["start"]
-        indexes = [models.Index(fields=["club", "start"]), models.Index(fields=["trainer", "start"])]
+        indexes = [
+            models.Index(fields=["club", "start"]),
+            models.Index(fields=["trainer", "start"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),

@@ -1,4 +1,6 @@
 import datetime as dt
+import hashlib
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -38,7 +40,8 @@ class Club(models.Model):
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(9, 0))
     renewal_grace_days = models.PositiveSmallIntegerField(
-        default=14, help_text="A membership bought this many days after the end still counts as a renewal."
+        default=14,
+        help_text="A membership bought this many days after the end still counts as a renewal.",
     )
     # Lifecycle thresholds (PLAYBOOK.md defaults), per club.
     onboarding_days = models.PositiveSmallIntegerField(default=60)
@@ -68,3 +71,52 @@ class Club(models.Model):
         if start < end:
             return start <= local_time < end
         return local_time >= start or local_time < end
+
+
+class Integration(models.Model):
+    """A machine client of the REST API — a turnstile, the club website — with its own scopes.
+
+    Only a SHA-256 of the token is stored; the token itself is shown once, when issued.
+    """
+
+    class Scope(models.TextChoices):
+        CHECKIN = "checkin", "Check members in (turnstiles, card readers)"
+        MEMBERS = "members", "Look up and create members (website, exports)"
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="integrations")
+    name = models.CharField(max_length=120)
+    scopes = models.JSONField(default=list)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(max_length=8, editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["club", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.club})"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, club: Club, name: str, scopes: list[str]) -> tuple["Integration", str]:
+        """Create an integration and return it with its token (the only time it is readable)."""
+        unknown = set(scopes) - set(cls.Scope.values)
+        if unknown:
+            raise ValueError(f"Unknown scopes: {sorted(unknown)}")
+        token = f"cc_{secrets.token_urlsafe(32)}"
+        integration = cls.objects.create(
+            club=club,
+            name=name,
+            scopes=sorted(scopes),
+            token_hash=cls.hash_token(token),
+            token_prefix=token[:8],
+        )
+        return integration, token
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     # Third party.
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
     "phonenumber_field",
     "django_htmx",
     # Django.
@@ -173,6 +176,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+
+REST_FRAMEWORK = {
+    # Integrations (turnstiles, the website) authenticate with a bearer token and scopes.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["club.api.IntegrationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["club.api.HasScope"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ClubCycle API",
+    "DESCRIPTION": "Check-ins for turnstiles and card readers; member lookup and lead capture "
+    "for websites. Authenticate with `Authorization: Bearer <integration token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Wagtail's own DRF views would otherwise leak into our schema.
+    "PREPROCESSING_HOOKS": ["club.api.only_our_api"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="ClubCycle")
 WAGTAILADMIN_BASE_URL = SITE_URL

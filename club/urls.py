@@ -1,10 +1,23 @@
 from django.conf import settings
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from checkin.api import CheckInView
+from members.api import MemberDetailView, MemberListView
+
+api_v1 = [
+    path("checkins", CheckInView.as_view(), name="checkins"),
+    path("members", MemberListView.as_view(), name="members"),
+    path("members/<int:pk>", MemberDetailView.as_view(), name="member"),
+]
+
 urlpatterns = [
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -3,7 +3,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
+from club import clock
 from club.models import Club
+from members import search
 
 
 class Channel(models.TextChoices):
@@ -12,6 +14,31 @@ class Channel(models.TextChoices):
 
 
 class MemberQuerySet(models.QuerySet):
+    def search(self, query: str) -> "MemberQuerySet":
+        """Members matching what the front desk typed or scanned: a card token, a phone in any
+        common format, an email, or any part of the name (accents and case ignored)."""
+        query = query.strip()
+        if not query:
+            return self.none()
+        matches = models.Q(card_token=query)
+        if phone := search.as_phone(query):
+            matches |= models.Q(phone=phone)
+        if "@" in query:
+            matches |= models.Q(email__iexact=query)
+        words = search.fold(query).split()
+        if words:
+            name_match = models.Q()
+            for word in words:
+                name_match &= models.Q(search_name__contains=word)
+            matches |= name_match
+        return self.filter(matches)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(); fill in what save() derives.
+        for member in objs:
+            member.set_derived_fields()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def at_clubs(self, clubs) -> "MemberQuerySet":
         return self.filter(home_club__in=clubs)
 
@@ -47,6 +74,10 @@ class Member(models.Model):
     email = models.EmailField(blank=True)
     phone = PhoneNumberField(blank=True, help_text="Stored in E.164, e.g. +31612345678.")
     birth_date = models.DateField(null=True, blank=True)
+    photo = models.ImageField(upload_to="members/photos/", blank=True)
+    search_name = models.CharField(
+        max_length=200, editable=False, default="", help_text="Folded name for search."
+    )
     card_token = models.CharField(
         max_length=64, unique=True, null=True, blank=True, help_text="Access card or key fob id."
     )
@@ -77,6 +108,13 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        self.set_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -84,14 +122,12 @@ class Member(models.Model):
     def has_consent(self, channel: str) -> bool:
         return {Channel.SMS: self.sms_consent, Channel.EMAIL: self.email_consent}[channel]
 
-    def save(self, *args, **kwargs):
+    def set_derived_fields(self) -> None:
         # An empty card field means "no card", which unique=True must not count twice.
         self.card_token = self.card_token or None
+        self.search_name = search.search_name(self.first_name, self.last_name)
         if self.created_at is None:
-            from club import clock
-
             self.created_at = clock.now()
-        super().save(*args, **kwargs)
 
 
 class ConsentLog(models.Model):

@@ -7,14 +7,13 @@ an event looks like.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from club import clock
 from members.models import Member, MemberEvent
-
-import json
 
 
 def record(

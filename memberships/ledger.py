@@ -29,9 +29,7 @@ def _require_pack(membership: Membership) -> None:
 
 
 @transaction.atomic
-def debit(
-    membership: Membership, *, visits: int = 1, reason: str, created_by=None
-) -> LedgerEntry:
+def debit(membership: Membership, *, visits: int = 1, reason: str, created_by=None) -> LedgerEntry:
     """Spend visits from a pack, or raise InsufficientBalance and change nothing."""
     if visits <= 0:
         raise ValueError("A debit takes a positive number of visits.")
@@ -40,7 +38,9 @@ def debit(
         visits_left=F("visits_left") - visits
     )
     if not updated:
-        raise InsufficientBalance(f"Membership {membership.pk} has fewer than {visits} visits left.")
+        raise InsufficientBalance(
+            f"Membership {membership.pk} has fewer than {visits} visits left."
+        )
     return _write_entry(membership, LedgerEntry.Kind.VISIT, -visits, reason, created_by)
 
 

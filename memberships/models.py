@@ -31,6 +31,9 @@ class Plan(models.Model):
     )
     auto_renew = models.BooleanField(default=False)
     allows_classes = models.BooleanField(default=True)
+    valid_at_all_clubs = models.BooleanField(
+        default=False, help_text="Off: members may check in only at the plan's own club."
+    )
     stripe_price_id = models.CharField(max_length=64, blank=True)
     is_active = models.BooleanField(default=True, help_text="Inactive plans are no longer sold.")
 
@@ -61,9 +64,7 @@ class Plan(models.Model):
 class MembershipQuerySet(models.QuerySet):
     def in_force_on(self, day: dt.date) -> "MembershipQuerySet":
         """Memberships whose dates cover the day and which were not cancelled."""
-        return self.filter(start__lte=day, end__gte=day).exclude(
-            status=Membership.Status.CANCELLED
-        )
+        return self.filter(start__lte=day, end__gte=day).exclude(status=Membership.Status.CANCELLED)
 
     def paid(self) -> "MembershipQuerySet":
         return self.exclude(plan__kind=Plan.Kind.TRIAL)

@@ -58,7 +58,9 @@ def sell(
         recorded_by=sold_by,
         at=clock.now(),
     )
-    kind = MemberEvent.Kind.MEMBERSHIP_RENEWED if renewed_from else MemberEvent.Kind.MEMBERSHIP_STARTED
+    kind = (
+        MemberEvent.Kind.MEMBERSHIP_RENEWED if renewed_from else MemberEvent.Kind.MEMBERSHIP_STARTED
+    )
     timeline.record(
         member,
         kind,
@@ -73,7 +75,9 @@ def sell(
     return membership
 
 
-def renew(current: Membership, *, plan: Plan | None = None, method: str, sold_by=None) -> Membership:
+def renew(
+    current: Membership, *, plan: Plan | None = None, method: str, sold_by=None
+) -> Membership:
     """Renew: a new membership linked by renewed_from, starting the day after the current one
     ends when bought early, or today when the current one has already ended."""
     today = clock.today(current.member.home_club)

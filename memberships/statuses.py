@@ -14,12 +14,14 @@ from memberships.models import Membership, Plan
 
 
 def refresh_member_statuses(club: Club) -> int:
-    """Recompute the status of every member of the club for the club's today; return rows changed."""
+    """Recompute every member status of the club as of its today; return rows changed."""
     today = clock.today(club)
     live = Membership.objects.filter(member=OuterRef("pk")).exclude(
         status=Membership.Status.CANCELLED
     )
-    paid_in_force = live.filter(start__lte=today, end__gte=today).exclude(plan__kind=Plan.Kind.TRIAL)
+    paid_in_force = live.filter(start__lte=today, end__gte=today).exclude(
+        plan__kind=Plan.Kind.TRIAL
+    )
     paid_ever = live.filter(start__lte=today).exclude(plan__kind=Plan.Kind.TRIAL)
     trial_ever = live.filter(plan__kind=Plan.Kind.TRIAL)
 

@@ -6,125 +6,356 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('club', '0001_initial'),
-        ('members', '0001_initial'),
-        ('memberships', '0001_initial'),
+        ("club", "0001_initial"),
+        ("members", "0001_initial"),
+        ("memberships", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ClassType',
+            name="ClassType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('description', models.TextField(blank=True)),
-                ('interests', models.JSONField(blank=True, default=list, help_text='Member interests it matches.')),
-                ('trial_eligible', models.BooleanField(default=False)),
-                ('club', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='class_types', to='club.club')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "interests",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Member interests it matches."
+                    ),
+                ),
+                ("trial_eligible", models.BooleanField(default=False)),
+                (
+                    "club",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="class_types",
+                        to="club.club",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ClassSession',
+            name="ClassSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('room', models.CharField(blank=True, max_length=60)),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('capacity', models.PositiveIntegerField()),
-                ('is_cancelled', models.BooleanField(default=False)),
-                ('club', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='class_sessions', to='club.club')),
-                ('trainer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='class_sessions', to=settings.AUTH_USER_MODEL)),
-                ('class_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='checkin.classtype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("room", models.CharField(blank=True, max_length=60)),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("capacity", models.PositiveIntegerField()),
+                ("is_cancelled", models.BooleanField(default=False)),
+                (
+                    "club",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="class_sessions",
+                        to="club.club",
+                    ),
+                ),
+                (
+                    "trainer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="class_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "class_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="checkin.classtype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start'],
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('source', models.CharField(choices=[('desk', 'Front desk'), ('turnstile', 'Turnstile'), ('portal', 'Member portal'), ('api', 'API'), ('import', 'Import')], max_length=12)),
-                ('override_reason', models.CharField(blank=True, max_length=200)),
-                ('club', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='club.club')),
-                ('ledger_entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visit', to='memberships.ledgerentry')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='members.member')),
-                ('membership', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visits', to='memberships.membership')),
-                ('override_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("desk", "Front desk"),
+                            ("turnstile", "Turnstile"),
+                            ("portal", "Member portal"),
+                            ("api", "API"),
+                            ("import", "Import"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("override_reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "club",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="club.club",
+                    ),
+                ),
+                (
+                    "ledger_entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="visit",
+                        to="memberships.ledgerentry",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visits",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="visits",
+                        to="memberships.membership",
+                    ),
+                ),
+                (
+                    "override_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckInAttempt',
+            name="CheckInAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('source', models.CharField(choices=[('desk', 'Front desk'), ('turnstile', 'Turnstile'), ('portal', 'Member portal'), ('api', 'API'), ('import', 'Import')], max_length=12)),
-                ('reason', models.CharField(choices=[('no_membership', 'No membership'), ('expired', 'Membership expired'), ('not_started', 'Membership not started yet'), ('frozen', 'Membership frozen'), ('no_visits_left', 'No visits left'), ('unpaid', 'Unpaid'), ('wrong_club', 'Plan not valid at this club')], max_length=20)),
-                ('club', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_in_attempts', to='club.club')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_in_attempts', to='members.member')),
-                ('membership', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='memberships.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("desk", "Front desk"),
+                            ("turnstile", "Turnstile"),
+                            ("portal", "Member portal"),
+                            ("api", "API"),
+                            ("import", "Import"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("no_membership", "No membership"),
+                            ("expired", "Membership expired"),
+                            ("not_started", "Membership not started yet"),
+                            ("frozen", "Membership frozen"),
+                            ("no_visits_left", "No visits left"),
+                            ("unpaid", "Unpaid"),
+                            ("wrong_club", "Plan not valid at this club"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "club",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_in_attempts",
+                        to="club.club",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="check_in_attempts",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="memberships.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['member', '-at'], name='checkin_che_member__dd9d87_idx'), models.Index(fields=['club', '-at'], name='checkin_che_club_id_7be2d7_idx')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["member", "-at"], name="checkin_che_member__dd9d87_idx"),
+                    models.Index(fields=["club", "-at"], name="checkin_che_club_id_7be2d7_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('waitlisted', 'Waitlisted'), ('cancelled', 'Cancelled'), ('attended', 'Attended'), ('no_show', 'No-show')], default='booked', max_length=12)),
-                ('waitlist_position', models.PositiveIntegerField(blank=True, null=True)),
-                ('is_trial', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='members.member')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='checkin.classsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("waitlisted", "Waitlisted"),
+                            ("cancelled", "Cancelled"),
+                            ("attended", "Attended"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="booked",
+                        max_length=12,
+                    ),
+                ),
+                ("waitlist_position", models.PositiveIntegerField(blank=True, null=True)),
+                ("is_trial", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookings",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookings",
+                        to="checkin.classsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session', 'created_at'],
-                'indexes': [models.Index(fields=['member', 'status'], name='checkin_boo_member__e4fcc4_idx'), models.Index(fields=['session', 'status'], name='checkin_boo_session_e7dc1b_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('session', 'member'), name='booking_one_live_per_member'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'waitlisted'), ('waitlist_position__isnull', False)), models.Q(models.Q(('status', 'waitlisted'), _negated=True), ('waitlist_position__isnull', True)), _connector='OR'), name='booking_waitlist_position_iff_waitlisted')],
+                "ordering": ["session", "created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["member", "status"], name="checkin_boo_member__e4fcc4_idx"
+                    ),
+                    models.Index(
+                        fields=["session", "status"], name="checkin_boo_session_e7dc1b_idx"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "cancelled"), _negated=True),
+                        fields=("session", "member"),
+                        name="booking_one_live_per_member",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("status", "waitlisted"), ("waitlist_position__isnull", False)
+                            ),
+                            models.Q(
+                                models.Q(("status", "waitlisted"), _negated=True),
+                                ("waitlist_position__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="booking_waitlist_position_iff_waitlisted",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='classtype',
-            constraint=models.UniqueConstraint(fields=('club', 'name'), name='class_type_unique_name'),
+            model_name="classtype",
+            constraint=models.UniqueConstraint(
+                fields=("club", "name"), name="class_type_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='classsession',
-            index=models.Index(fields=['club', 'start'], name='checkin_cla_club_id_a54932_idx'),
+            model_name="classsession",
+            index=models.Index(fields=["club", "start"], name="checkin_cla_club_id_a54932_idx"),
         ),
         migrations.AddIndex(
-            model_name='classsession',
-            index=models.Index(fields=['trainer', 'start'], name='checkin_cla_trainer_1527fc_idx'),
+            model_name="classsession",
+            index=models.Index(fields=["trainer", "start"], name="checkin_cla_trainer_1527fc_idx"),
         ),
         migrations.AddConstraint(
-            model_name='classsession',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='class_session_ends_after_start', violation_error_message='A class must end after it starts.'),
+            model_name="classsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))),
+                name="class_session_ends_after_start",
+                violation_error_message="A class must end after it starts.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['member', '-at'], name='checkin_vis_member__b18a77_idx'),
+            model_name="visit",
+            index=models.Index(fields=["member", "-at"], name="checkin_vis_member__b18a77_idx"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['club', '-at'], name='checkin_vis_club_id_82c191_idx'),
+            model_name="visit",
+            index=models.Index(fields=["club", "-at"], name="checkin_vis_club_id_82c191_idx"),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('override_by__isnull', True), models.Q(('override_reason', ''), _negated=True), _connector='OR'), name='visit_override_has_reason', violation_error_message='An override needs a reason.'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("override_by__isnull", True),
+                    models.Q(("override_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="visit_override_has_reason",
+                violation_error_message="An override needs a reason.",
+            ),
         ),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,29 +16,82 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Club',
+            name="Club",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(unique=True)),
-                ('time_zone', models.CharField(default='Europe/Amsterdam', max_length=64, validators=[club.models.validate_time_zone])),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('address', models.TextField(blank=True, help_text='Postal address, also printed in emails.')),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, max_length=128, region=None)),
-                ('email_sender', models.EmailField(blank=True, help_text='From address for member emails.', max_length=254)),
-                ('sms_sender', models.CharField(blank=True, help_text='Twilio number in E.164 or an alphanumeric sender id.', max_length=20)),
-                ('quiet_hours_start', models.TimeField(default=datetime.time(21, 0))),
-                ('quiet_hours_end', models.TimeField(default=datetime.time(9, 0))),
-                ('renewal_grace_days', models.PositiveSmallIntegerField(default=14, help_text='A membership bought this many days after the end still counts as a renewal.')),
-                ('onboarding_days', models.PositiveSmallIntegerField(default=60)),
-                ('at_risk_days_without_visit', models.PositiveSmallIntegerField(default=14)),
-                ('expiring_within_days', models.PositiveSmallIntegerField(default=30)),
-                ('lost_after_days', models.PositiveSmallIntegerField(default=90)),
-                ('staff', models.ManyToManyField(blank=True, related_name='clubs', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(unique=True)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/Amsterdam",
+                        max_length=64,
+                        validators=[club.models.validate_time_zone],
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "address",
+                    models.TextField(
+                        blank=True, help_text="Postal address, also printed in emails."
+                    ),
+                ),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True, max_length=128, region=None
+                    ),
+                ),
+                (
+                    "email_sender",
+                    models.EmailField(
+                        blank=True, help_text="From address for member emails.", max_length=254
+                    ),
+                ),
+                (
+                    "sms_sender",
+                    models.CharField(
+                        blank=True,
+                        help_text="Twilio number in E.164 or an alphanumeric sender id.",
+                        max_length=20,
+                    ),
+                ),
+                ("quiet_hours_start", models.TimeField(default=datetime.time(21, 0))),
+                ("quiet_hours_end", models.TimeField(default=datetime.time(9, 0))),
+                (
+                    "renewal_grace_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        help_text="A membership bought this many days after the end still counts as a renewal.",
+                    ),
+                ),
+                ("onboarding_days", models.PositiveSmallIntegerField(default=60)),
+                ("at_risk_days_without_visit", models.PositiveSmallIntegerField(default=14)),
+                ("expiring_within_days", models.PositiveSmallIntegerField(default=30)),
+                ("lost_after_days", models.PositiveSmallIntegerField(default=90)),
+                (
+                    "staff",
+                    models.ManyToManyField(
+                        blank=True, related_name="clubs", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('quiet_hours_start', models.F('quiet_hours_end')), _negated=True), name='club_quiet_hours_not_empty_loop', violation_error_message='Quiet hours must start and end at different times.')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("quiet_hours_start", models.F("quiet_hours_end")), _negated=True
+                        ),
+                        name="club_quiet_hours_not_empty_loop",
+                        violation_error_message="Quiet hours must start and end at different times.",
+                    )
+                ],
             },
         ),
     ]

@@ -8,99 +8,243 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('club', '0001_initial'),
+        ("club", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('lead', 'Lead'), ('trial', 'Trial'), ('member', 'Member'), ('former', 'Former member')], default='lead', max_length=10)),
-                ('first_name', models.CharField(max_length=80)),
-                ('last_name', models.CharField(blank=True, max_length=80)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', phonenumber_field.modelfields.PhoneNumberField(blank=True, help_text='Stored in E.164, e.g. +31612345678.', max_length=128, region=None)),
-                ('birth_date', models.DateField(blank=True, null=True)),
-                ('card_token', models.CharField(blank=True, help_text='Access card or key fob id.', max_length=64, null=True, unique=True)),
-                ('source', models.CharField(choices=[('walk_in', 'Walk-in'), ('website', 'Website'), ('referral', 'Referral'), ('social', 'Social media'), ('phone', 'Phone'), ('import', 'Import'), ('other', 'Other')], default='walk_in', max_length=20)),
-                ('interests', models.JSONField(blank=True, default=list, help_text='e.g. yoga, strength, spin')),
-                ('notes', models.TextField(blank=True)),
-                ('sms_consent', models.BooleanField(default=False)),
-                ('email_consent', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('home_club', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='club.club')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("trial", "Trial"),
+                            ("member", "Member"),
+                            ("former", "Former member"),
+                        ],
+                        default="lead",
+                        max_length=10,
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=80)),
+                ("last_name", models.CharField(blank=True, max_length=80)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "phone",
+                    phonenumber_field.modelfields.PhoneNumberField(
+                        blank=True,
+                        help_text="Stored in E.164, e.g. +31612345678.",
+                        max_length=128,
+                        region=None,
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True)),
+                (
+                    "card_token",
+                    models.CharField(
+                        blank=True,
+                        help_text="Access card or key fob id.",
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("walk_in", "Walk-in"),
+                            ("website", "Website"),
+                            ("referral", "Referral"),
+                            ("social", "Social media"),
+                            ("phone", "Phone"),
+                            ("import", "Import"),
+                            ("other", "Other"),
+                        ],
+                        default="walk_in",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "interests",
+                    models.JSONField(
+                        blank=True, default=list, help_text="e.g. yoga, strength, spin"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("sms_consent", models.BooleanField(default=False)),
+                ("email_consent", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "home_club",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="club.club",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='ConsentLog',
+            name="ConsentLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('sms', 'SMS'), ('email', 'Email')], max_length=10)),
-                ('granted', models.BooleanField()),
-                ('source', models.CharField(help_text='e.g. desk, trial form, portal, SMS STOP', max_length=40)),
-                ('wording', models.TextField(blank=True, help_text='The exact text the member agreed to.')),
-                ('at', models.DateTimeField()),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_log', to='members.member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(choices=[("sms", "SMS"), ("email", "Email")], max_length=10),
+                ),
+                ("granted", models.BooleanField()),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="e.g. desk, trial form, portal, SMS STOP", max_length=40
+                    ),
+                ),
+                (
+                    "wording",
+                    models.TextField(blank=True, help_text="The exact text the member agreed to."),
+                ),
+                ("at", models.DateTimeField()),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_log",
+                        to="members.member",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MemberEvent',
+            name="MemberEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('lead_created', 'Lead created'), ('trial_booked', 'Trial booked'), ('trial_attended', 'Trial attended'), ('trial_no_show', 'Trial no-show'), ('membership_started', 'Membership started'), ('membership_renewed', 'Membership renewed'), ('membership_frozen', 'Membership frozen'), ('membership_unfrozen', 'Membership unfrozen'), ('visit', 'Visit'), ('check_in_denied', 'Check-in denied'), ('payment_received', 'Payment received'), ('payment_failed', 'Payment failed'), ('balance_changed', 'Balance adjusted'), ('consent_changed', 'Consent changed'), ('message_sent', 'Message sent'), ('opted_out', 'Opted out'), ('note', 'Note')], max_length=40)),
-                ('at', models.DateTimeField()),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='members.member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("lead_created", "Lead created"),
+                            ("trial_booked", "Trial booked"),
+                            ("trial_attended", "Trial attended"),
+                            ("trial_no_show", "Trial no-show"),
+                            ("membership_started", "Membership started"),
+                            ("membership_renewed", "Membership renewed"),
+                            ("membership_frozen", "Membership frozen"),
+                            ("membership_unfrozen", "Membership unfrozen"),
+                            ("visit", "Visit"),
+                            ("check_in_denied", "Check-in denied"),
+                            ("payment_received", "Payment received"),
+                            ("payment_failed", "Payment failed"),
+                            ("balance_changed", "Balance adjusted"),
+                            ("consent_changed", "Consent changed"),
+                            ("message_sent", "Message sent"),
+                            ("opted_out", "Opted out"),
+                            ("note", "Note"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="members.member",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['home_club', 'status'], name='members_mem_home_cl_55b537_idx'),
+            model_name="member",
+            index=models.Index(
+                fields=["home_club", "status"], name="members_mem_home_cl_55b537_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(django.db.models.functions.text.Lower('email'), name='member_email_lower'),
+            model_name="member",
+            index=models.Index(
+                django.db.models.functions.text.Lower("email"), name="member_email_lower"
+            ),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['phone'], name='members_mem_phone_94f004_idx'),
+            model_name="member",
+            index=models.Index(fields=["phone"], name="members_mem_phone_94f004_idx"),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['birth_date'], name='members_mem_birth_d_9747cd_idx'),
+            model_name="member",
+            index=models.Index(fields=["birth_date"], name="members_mem_birth_d_9747cd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('card_token', ''), _negated=True), name='member_card_token_not_blank'),
+            model_name="member",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("card_token", ""), _negated=True),
+                name="member_card_token_not_blank",
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentlog',
-            index=models.Index(fields=['member', '-at'], name='members_con_member__f46459_idx'),
+            model_name="consentlog",
+            index=models.Index(fields=["member", "-at"], name="members_con_member__f46459_idx"),
         ),
         migrations.AddIndex(
-            model_name='memberevent',
-            index=models.Index(fields=['member', '-at'], name='members_mem_member__229358_idx'),
+            model_name="memberevent",
+            index=models.Index(fields=["member", "-at"], name="members_mem_member__229358_idx"),
         ),
         migrations.AddIndex(
-            model_name='memberevent',
-            index=models.Index(fields=['kind', 'at'], name='members_mem_kind_10ac5e_idx'),
+            model_name="memberevent",
+            index=models.Index(fields=["kind", "at"], name="members_mem_kind_10ac5e_idx"),
         ),
     ]

@@ -8,138 +8,391 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('club', '0001_initial'),
-        ('members', '0001_initial'),
+        ("club", "0001_initial"),
+        ("members", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('kind', models.CharField(choices=[('time', 'Time-based'), ('pack', 'Visit pack'), ('trial', 'Trial')], max_length=10)),
-                ('price', models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('duration_days', models.PositiveIntegerField(help_text="How long the plan runs; a pack's visits expire at the end of it.")),
-                ('visits_included', models.PositiveIntegerField(blank=True, help_text='Visit packs only: visits on the card.', null=True)),
-                ('auto_renew', models.BooleanField(default=False)),
-                ('allows_classes', models.BooleanField(default=True)),
-                ('stripe_price_id', models.CharField(blank=True, max_length=64)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive plans are no longer sold.')),
-                ('club', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='club.club')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("time", "Time-based"),
+                            ("pack", "Visit pack"),
+                            ("trial", "Trial"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "duration_days",
+                    models.PositiveIntegerField(
+                        help_text="How long the plan runs; a pack's visits expire at the end of it."
+                    ),
+                ),
+                (
+                    "visits_included",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Visit packs only: visits on the card.", null=True
+                    ),
+                ),
+                ("auto_renew", models.BooleanField(default=False)),
+                ("allows_classes", models.BooleanField(default=True)),
+                ("stripe_price_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Inactive plans are no longer sold."
+                    ),
+                ),
+                (
+                    "club",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plans",
+                        to="club.club",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['club', 'price'],
+                "ordering": ["club", "price"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField()),
-                ('end', models.DateField(help_text='Last day of access; freezes move it later.')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('past_due', 'Unpaid'), ('cancelled', 'Cancelled')], default='active', max_length=10)),
-                ('price_paid', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10)),
-                ('visits_left', models.PositiveIntegerField(blank=True, help_text='Visit packs only: cached from the ledger, updated in the same transaction.', null=True)),
-                ('created_at', models.DateTimeField()),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='members.member')),
-                ('renewed_from', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='renewal', to='memberships.membership')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='memberships.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField()),
+                ("end", models.DateField(help_text="Last day of access; freezes move it later.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("past_due", "Unpaid"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "price_paid",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=10),
+                ),
+                (
+                    "visits_left",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Visit packs only: cached from the ledger, updated in the same transaction.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "renewed_from",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="renewal",
+                        to="memberships.membership",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="memberships.plan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start', '-id'],
+                "ordering": ["-start", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('purchase', 'Purchase'), ('visit', 'Visit'), ('refund', 'Refund'), ('adjustment', 'Adjustment')], max_length=12)),
-                ('visits', models.IntegerField(help_text='Change in visits: negative for a debit.')),
-                ('balance_after', models.PositiveIntegerField()),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger_entries', to='memberships.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("purchase", "Purchase"),
+                            ("visit", "Visit"),
+                            ("refund", "Refund"),
+                            ("adjustment", "Adjustment"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "visits",
+                    models.IntegerField(help_text="Change in visits: negative for a debit."),
+                ),
+                ("balance_after", models.PositiveIntegerField()),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger_entries",
+                        to="memberships.membership",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'ledger entries',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['membership', '-at'], name='memberships_members_44c3b3_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('visits', 0), _negated=True), name='ledger_entry_not_zero'), models.CheckConstraint(condition=models.Q(('balance_after__gte', 0)), name='ledger_balance_not_negative')],
+                "verbose_name_plural": "ledger entries",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["membership", "-at"], name="memberships_members_44c3b3_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("visits", 0), _negated=True),
+                        name="ledger_entry_not_zero",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("balance_after__gte", 0)),
+                        name="ledger_balance_not_negative",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Freeze',
+            name="Freeze",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField()),
-                ('end', models.DateField(help_text='Last frozen day.')),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField()),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='freezes', to='memberships.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField()),
+                ("end", models.DateField(help_text="Last frozen day.")),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="freezes",
+                        to="memberships.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='freeze_ends_after_start', violation_error_message='A freeze cannot end before it starts.')],
+                "ordering": ["-start"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("end__gte", models.F("start"))),
+                        name="freeze_ends_after_start",
+                        violation_error_message="A freeze cannot end before it starts.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('currency', models.CharField(max_length=3)),
-                ('method', models.CharField(choices=[('cash', 'Cash'), ('card_terminal', 'Card terminal'), ('stripe', 'Online (Stripe)')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Paid'), ('failed', 'Failed'), ('refunded', 'Refunded')], default='pending', max_length=12)),
-                ('stripe_payment_intent_id', models.CharField(blank=True, max_length=255)),
-                ('at', models.DateTimeField()),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='members.member')),
-                ('membership', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='payments', to='memberships.membership')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("cash", "Cash"),
+                            ("card_terminal", "Card terminal"),
+                            ("stripe", "Online (Stripe)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("succeeded", "Paid"),
+                            ("failed", "Failed"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("stripe_payment_intent_id", models.CharField(blank=True, max_length=255)),
+                ("at", models.DateTimeField()),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="members.member",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="payments",
+                        to="memberships.membership",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['member', '-at'], name='memberships_member__c59645_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='payment_not_negative'), models.UniqueConstraint(condition=models.Q(('stripe_payment_intent_id', ''), _negated=True), fields=('stripe_payment_intent_id',), name='payment_unique_stripe_intent')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["member", "-at"], name="memberships_member__c59645_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="payment_not_negative"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("stripe_payment_intent_id", ""), _negated=True),
+                        fields=("stripe_payment_intent_id",),
+                        name="payment_unique_stripe_intent",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='plan_price_not_negative'),
+            model_name="plan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gte", 0)), name="plan_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.CheckConstraint(condition=models.Q(('duration_days__gt', 0)), name='plan_duration_positive'),
+            model_name="plan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("duration_days__gt", 0)), name="plan_duration_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='plan',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'pack'), _negated=True), ('visits_included__gt', 0), _connector='OR'), name='plan_pack_has_visits', violation_error_message='A visit pack needs a number of visits.'),
+            model_name="plan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "pack"), _negated=True),
+                    ("visits_included__gt", 0),
+                    _connector="OR",
+                ),
+                name="plan_pack_has_visits",
+                violation_error_message="A visit pack needs a number of visits.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['end', 'status'], name='memberships_end_2c834a_idx'),
+            model_name="membership",
+            index=models.Index(fields=["end", "status"], name="memberships_end_2c834a_idx"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['member', '-end'], name='memberships_member__6442d7_idx'),
+            model_name="membership",
+            index=models.Index(fields=["member", "-end"], name="memberships_member__6442d7_idx"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='membership_ends_after_start', violation_error_message='A membership cannot end before it starts.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gte", models.F("start"))),
+                name="membership_ends_after_start",
+                violation_error_message="A membership cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('visits_left__isnull', True), ('visits_left__gte', 0), _connector='OR'), name='membership_balance_not_negative'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("visits_left__isnull", True), ("visits_left__gte", 0), _connector="OR"
+                ),
+                name="membership_balance_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('price_paid__gte', 0)), name='membership_price_not_negative'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price_paid__gte", 0)), name="membership_price_not_negative"
+            ),
         ),
     ]

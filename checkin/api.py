@@ -1,0 +1,95 @@
+"""Check-in endpoint for turnstiles and card readers."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from checkin import checkins
+from checkin.models import Source, Visit
+from club.models import Integration
+from members.models import Member
+
+
+class CheckInRequest(serializers.Serializer):
+    card = serializers.CharField(required=False, max_length=64, allow_blank=False)
+    member_id = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, data):
+        if ("card" in data) == ("member_id" in data):
+            raise serializers.ValidationError("Send exactly one of `card` or `member_id`.")
+        return data
+
+
+class CheckedInMember(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    photo_url = serializers.CharField(allow_null=True)
+
+
+class CheckInResponse(serializers.Serializer):
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True, help_text="Why the member was turned away.")
+    member = CheckedInMember(allow_null=True)
+    visit_id = serializers.IntegerField(allow_null=True)
+    repeat_scan = serializers.BooleanField(help_text="A scan within 2 minutes of the last visit.")
+
+
+class CheckInView(APIView):
+    required_scope = Integration.Scope.CHECKIN
+
+    @extend_schema(
+        request=CheckInRequest,
+        responses={
+            200: CheckInResponse,
+            400: OpenApiResponse(description="Field errors."),
+            404: OpenApiResponse(CheckInResponse, description="Unknown card or member."),
+        },
+        summary="Check a member in by card or member id",
+    )
+    def post(self, request):
+        payload = CheckInRequest(data=request.data)
+        payload.is_valid(raise_exception=True)
+        club = request.user.club
+        lookup = payload.validated_data
+        member = (
+            Member.objects.select_related("home_club")
+            .filter(
+                **(
+                    {"card_token": lookup["card"]}
+                    if "card" in lookup
+                    else {"pk": lookup["member_id"]}
+                )
+            )
+            .first()
+        )
+        if member is None:
+            reason = "unknown_card" if "card" in lookup else "unknown_member"
+            body = {
+                "allowed": False,
+                "reason": reason,
+                "member": None,
+                "visit_id": None,
+                "repeat_scan": False,
+            }
+            return Response(body, status=status.HTTP_404_NOT_FOUND)
+
+        outcome = checkins.check_in(member, source=Source.TURNSTILE, club=club)
+        admitted = isinstance(outcome, Visit)
+        return Response(
+            {
+                "allowed": admitted,
+                "reason": None if admitted else outcome.reason,
+                "member": {
+                    "id": member.pk,
+                    "first_name": member.first_name,
+                    "photo_url": request.build_absolute_uri(member.photo.url)
+                    if member.photo
+                    else None,
+                },
+                "visit_id": outcome.pk if admitted else None,
+                "repeat_scan": admitted and outcome.is_repeat_scan,
+            }
+        )

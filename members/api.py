@@ -1,0 +1,107 @@
+"""Member lookup and lead capture for website integrations (scope `members`)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from phonenumber_field.serializerfields import PhoneNumberField
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from club.models import Integration
+from members import leads
+from members.models import Member
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    phone = PhoneNumberField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "status",
+            "source",
+            "sms_consent",
+            "email_consent",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "sms_consent", "email_consent", "created_at"]
+
+
+class LeadSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=80)
+    last_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = PhoneNumberField(required=False, allow_blank=True, default="")
+    sms_consent = serializers.BooleanField(default=False)
+    email_consent = serializers.BooleanField(default=False)
+    consent_wording = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The consent text shown."
+    )
+
+    def validate(self, data):
+        if not data["email"] and not data["phone"]:
+            raise serializers.ValidationError("Give an email or a phone number.")
+        if data["sms_consent"] and not data["phone"]:
+            raise serializers.ValidationError({"sms_consent": "SMS consent needs a phone number."})
+        if data["email_consent"] and not data["email"]:
+            raise serializers.ValidationError({"email_consent": "Email consent needs an email."})
+        return data
+
+
+class IntegrationMembersMixin:
+    required_scope = Integration.Scope.MEMBERS
+
+    def get_queryset(self):
+        return Member.objects.filter(home_club=self.request.user.club).order_by("pk")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Search members of the integration's club",
+        parameters=[OpenApiParameter("q", str, description="Name, phone, email or card")],
+    ),
+    post=extend_schema(
+        summary="Capture a lead (an existing person with that phone or email is returned)",
+        request=LeadSerializer,
+        responses={201: MemberSerializer, 200: MemberSerializer},
+    ),
+)
+class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
+    serializer_class = MemberSerializer
+
+    def get_queryset(self):
+        members = super().get_queryset()
+        if query := self.request.query_params.get("q", "").strip():
+            members = members.search(query)
+        return members
+
+    def post(self, request):
+        lead = LeadSerializer(data=request.data)
+        lead.is_valid(raise_exception=True)
+        data = lead.validated_data
+        member, created = leads.capture(
+            request.user.club,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=str(data["phone"]) if data["phone"] else "",
+            source=Member.Source.WEBSITE,
+            sms_consent=data["sms_consent"],
+            email_consent=data["email_consent"],
+            consent_source=f"api:{request.user.integration.name}",
+            consent_wording=data["consent_wording"],
+        )
+        return Response(
+            MemberSerializer(member).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema(summary="One member of the integration's club")
+class MemberDetailView(IntegrationMembersMixin, generics.RetrieveAPIView):
+    serializer_class = MemberSerializer

@@ -1,0 +1,40 @@
+"""Normalising text for member search: what the desk types, and what we index.
+
+Names are matched accent- and case-insensitively on a stored `search_name`
+("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from django.conf import settings
+
+_NOT_WORD = re.compile(r"[^\w@.+-]+")
+_PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse punctuation to single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", without_marks).split())
+
+
+def search_name(first_name: str, last_name: str) -> str:
+    return fold(f"{first_name} {last_name}")
+
+
+def as_phone(query: str, region: str | None = None) -> str | None:
+    """The E.164 form of a query that looks like a phone number, else None."""
+    if not _PHONE_CHARS.match(query) or sum(c.isdigit() for c in query) < 6:
+        return None
+    try:
+        number = phonenumbers.parse(query, region or settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
