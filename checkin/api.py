@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from checkin import checkins
 from checkin.models import Source, Visit
+from club.api import AUTH_ERRORS, FIELD_ERRORS
 from club.models import Integration
 from members.models import Member
 
@@ -21,6 +22,26 @@ class CheckInRequest(serializers.Serializer):
         if ("card" in data) == ("member_id" in data):
             raise serializers.ValidationError("Send exactly one of `card` or `member_id`.")
         return data
+
+
+# Exactly one of the two keys: the schema says so, so generated clients and fuzzers know.
+CHECK_IN_REQUEST_SCHEMA = {
+    "type": "object",
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"card": {"type": "string", "minLength": 1, "maxLength": 64}},
+            "required": ["card"],
+            "additionalProperties": False,
+        },
+        {
+            "type": "object",
+            "properties": {"member_id": {"type": "integer", "minimum": 1}},
+            "required": ["member_id"],
+            "additionalProperties": False,
+        },
+    ],
+}
 
 
 class CheckedInMember(serializers.Serializer):
@@ -41,10 +62,11 @@ class CheckInView(APIView):
     required_scope = Integration.Scope.CHECKIN
 
     @extend_schema(
-        request=CheckInRequest,
+        request={"application/json": CHECK_IN_REQUEST_SCHEMA},
         responses={
             200: CheckInResponse,
-            400: OpenApiResponse(description="Field errors."),
+            400: FIELD_ERRORS,
+            **AUTH_ERRORS,
             404: OpenApiResponse(CheckInResponse, description="Unknown card or member."),
         },
         summary="Check a member in by card or member id",

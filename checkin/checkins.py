@@ -46,11 +46,13 @@ def check_in(
     if override_by is not None and not override_reason.strip():
         raise ValueError("An override needs a reason.")
     club = club or member.home_club
-    at = at or clock.now()
 
     with transaction.atomic():
         # Serialise check-ins of this member; other members are not blocked.
         Member.objects.select_for_update().filter(pk=member.pk).first()
+        # Read the clock only once we hold the lock, so a scan never predates the visit
+        # that the scan before it wrote.
+        at = at or clock.now()
 
         recent = (
             Visit.objects.filter(member=member, at__gt=at - REPEAT_SCAN_WINDOW, at__lte=at)

@@ -195,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Wagtail's own DRF views would otherwise leak into our schema.
     "PREPROCESSING_HOOKS": ["club.api.only_our_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "club.api.request_bodies_required",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -8,10 +8,25 @@ from wagtail.documents import urls as wagtaildocs_urls
 from checkin.api import CheckInView
 from members.api import MemberDetailView, MemberListView
 
+
+class SignedIntConverter:
+    """Like <int:…> but also matches negative numbers, so they get 404 and not a redirect."""
+
+    regex = "-?[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(SignedIntConverter, "id")
+
 api_v1 = [
     path("checkins", CheckInView.as_view(), name="checkins"),
     path("members", MemberListView.as_view(), name="members"),
-    path("members/<int:pk>", MemberDetailView.as_view(), name="member"),
+    path("members/<id:pk>", MemberDetailView.as_view(), name="member"),
 ]
 
 urlpatterns = [

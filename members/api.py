@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from club.api import AUTH_ERRORS, FIELD_ERRORS
 from club.models import Integration
 from members import leads
 from members.models import Member
@@ -64,11 +70,12 @@ class IntegrationMembersMixin:
     get=extend_schema(
         summary="Search members of the integration's club",
         parameters=[OpenApiParameter("q", str, description="Name, phone, email or card")],
+        responses={200: MemberSerializer(many=True), **AUTH_ERRORS},
     ),
     post=extend_schema(
         summary="Capture a lead (an existing person with that phone or email is returned)",
         request=LeadSerializer,
-        responses={201: MemberSerializer, 200: MemberSerializer},
+        responses={201: MemberSerializer, 200: MemberSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
     ),
 )
 class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
@@ -102,6 +109,13 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
         )
 
 
-@extend_schema(summary="One member of the integration's club")
+@extend_schema(
+    summary="One member of the integration's club",
+    responses={
+        200: MemberSerializer,
+        404: OpenApiResponse(description="No such member here."),
+        **AUTH_ERRORS,
+    },
+)
 class MemberDetailView(IntegrationMembersMixin, generics.RetrieveAPIView):
     serializer_class = MemberSerializer

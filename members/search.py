@@ -7,9 +7,9 @@ Names are matched accent- and case-insensitively on a stored `search_name`
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import phonenumbers
+from anyascii import anyascii
 from django.conf import settings
 
 _NOT_WORD = re.compile(r"[^\w@.+-]+")
@@ -17,10 +17,8 @@ _PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip accents and collapse punctuation to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NOT_WORD.sub(" ", without_marks).split())
+    """Transliterate to ASCII, lower-case, and collapse punctuation to single spaces."""
+    return " ".join(_NOT_WORD.sub(" ", anyascii(text).lower()).split())
 
 
 def search_name(first_name: str, last_name: str) -> str:

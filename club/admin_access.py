@@ -1,0 +1,232 @@
+"""The one access helper of the staff back-office: what a staff member may see and do.
+
+Staff work at clubs through `Club.staff`; superusers see every club. Every Wagtail
+viewset of the CRM records derives from `ClubScopedViewSet` and names the path from
+its model to a Club (`club_path`). Its views fetch rows only through `scope()`, so a
+row of another club is missing from lists and answers 404 by URL; form choices and
+list filters go through the same function. Who may add or change what comes from the
+model permissions the role migrations grant, capped at what each screen offers.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from functools import reduce
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, Q, QuerySet
+from django.forms.models import modelform_factory
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from django.utils.functional import cached_property
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from club.models import Club
+
+Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
+
+# How to narrow each model's rows to a set of clubs, keyed by "app_label.model_name".
+# Viewsets add their model when they are created; lower apps never import higher ones.
+_scopes: dict[str, Scope] = {
+    "club.club": lambda queryset, clubs: queryset.filter(pk__in=clubs),
+    # Users (a class's trainer, say) are staff of the clubs; a subquery, so that
+    # someone who works at two of them is offered once.
+    settings.AUTH_USER_MODEL.lower(): lambda queryset, clubs: queryset.filter(
+        pk__in=Club.staff.through.objects.filter(club__in=clubs).values("user_id")
+    ),
+}
+
+
+def clubs_for(user) -> QuerySet[Club]:
+    """The clubs a staff member works at; every club for a superuser."""
+    return Club.objects.for_staff(user)
+
+
+def register(model: type[Model], club_path: str) -> None:
+    """Declare the lookup path from `model` to its Club, e.g. "member__home_club"."""
+    _scopes[model._meta.label_lower] = lambda queryset, clubs: queryset.filter(
+        **{f"{club_path}__in": clubs}
+    )
+
+
+def scope(queryset: QuerySet, user) -> QuerySet:
+    """The rows of `queryset` that belong to the user's clubs (all of them for a superuser)."""
+    if user.is_superuser:
+        return queryset
+    try:
+        narrow = _scopes[queryset.model._meta.label_lower]
+    except KeyError:
+        # Fail loudly: an unscoped choice would show staff another club's records.
+        raise LookupError(
+            f"No club path registered for {queryset.model.__name__}: "
+            "give its viewset a club_path or call admin_access.register()."
+        ) from None
+    return narrow(queryset, clubs_for(user))
+
+
+class ScreenPermissionPolicy(ModelPermissionPolicy):
+    """The model permissions from the role migrations, capped at the actions a screen offers.
+
+    History rows (ledger, payments, visits, timeline) are written only by their domain
+    functions, so their screens offer "view" alone, even to superusers.
+    """
+
+    def __init__(self, model, *, actions: Iterable[str]):
+        super().__init__(model)
+        self.actions = frozenset(actions)
+
+    def user_has_permission(self, user, action):
+        return action in self.actions and super().user_has_permission(user, action)
+
+    def users_with_any_permission(self, actions):
+        return super().users_with_any_permission([a for a in actions if a in self.actions])
+
+
+class ScopedForm(WagtailAdminModelForm):
+    """A model form whose related-record choices offer only rows of the staff member's clubs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = scope(field.queryset, self.for_user)
+
+
+class ScopedFilterSet(WagtailFilterSet):
+    """List filters whose choices (clubs, plans, trainers …) are the staff member's own."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        for list_filter in self.filters.values():
+            if isinstance(list_filter, django_filters.filters.QuerySetRequestMixin):
+                choices = list_filter.get_queryset(request)
+                list_filter.queryset = scope(choices, request.user)
+
+
+class ScopedViewMixin:
+    """Fetch rows only through scope(), before anything else in the view runs."""
+
+    list_select_related: tuple[str, ...] = ()
+
+    def setup(self, request, *args, **kwargs):
+        # Generic views read self.queryset for their list and for get_object().
+        rows = self.model._default_manager.select_related(*self.list_select_related)
+        self.queryset = scope(rows, request.user)
+        super().setup(request, *args, **kwargs)
+
+
+class ScopedIndexView(ScopedViewMixin, generic.IndexView):
+    base_filterset_class = ScopedFilterSet
+
+    def search_queryset(self, queryset):
+        # Every word must match some field, so "maya jans" finds Maya Jansen although
+        # first and last name are separate columns. Plain icontains works on SQLite and
+        # PostgreSQL; our models are not in Wagtail's search index.
+        if not self.is_searching:
+            return queryset
+        for word in self.search_query.split():
+            matches = (Q(**{f"{field}__icontains": word}) for field in self.search_fields)
+            queryset = queryset.filter(reduce(operator.or_, matches))
+        return queryset
+
+
+class ScopedCreateView(generic.CreateView):
+    """Looks up no rows; its ScopedForm offers only the staff member's clubs' records."""
+
+
+class ScopedEditView(ScopedViewMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(ScopedViewMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(ScopedViewMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.queryset, pk=unquote(str(self.pk)))
+
+
+class ScopedHistoryView(ScopedViewMixin, HistoryView):
+    def get_base_object_queryset(self):
+        return self.queryset
+
+
+class ClubScopedViewSet(ModelViewSet):
+    """A ModelViewSet whose every view sees only the staff member's clubs.
+
+    Subclasses set `club_path` (the lookup from the model to its Club), `actions` (what
+    the screen offers, from "view", "add", "change", "delete"), and `form_fields` when
+    they offer "add" or "change".
+    """
+
+    club_path = ""
+    actions: tuple[str, ...] = ("view", "add", "change")
+    list_select_related: tuple[str, ...] = ()
+    add_form_class: type[forms.ModelForm] | None = None
+
+    # Our models are not indexed by Wagtail search: use the ORM's icontains.
+    search_backend_name = None
+    # The reference index hooks post_save of every registered model, which would add
+    # work to each visit and ledger row written at the front desk.
+    add_to_reference_index = False
+    copy_view_enabled = False
+
+    index_view_class = ScopedIndexView
+    add_view_class = ScopedCreateView
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    inspect_view_class = ScopedInspectView
+    history_view_class = ScopedHistoryView
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not self.club_path:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a club_path.")
+        register(self.model, self.club_path)
+
+    @cached_property
+    def permission_policy(self):
+        return ScreenPermissionPolicy(self.model, actions=self.actions)
+
+    def get_common_view_kwargs(self, **kwargs):
+        # No usage view: it needs the reference index switched off above.
+        return super().get_common_view_kwargs(
+            usage_url_name=None, list_select_related=self.list_select_related, **kwargs
+        )
+
+    def get_form_class(self, for_update=False):
+        if self.add_form_class and not for_update:
+            return self.add_form_class
+        return modelform_factory(self.model, form=ScopedForm, fields=self.form_fields)
+
+    def get_urlpatterns(self):
+        # Only the URLs of what the screen offers: a view-only screen has no add or edit URL.
+        pk = f"<{self.pk_path_converter}:pk>"
+        urlpatterns = [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+        ]
+        if self.inspect_view_enabled:
+            urlpatterns.append(path(f"inspect/{pk}/", self.inspect_view, name="inspect"))
+        if "add" in self.actions:
+            urlpatterns.append(path("new/", self.add_view, name="add"))
+        if "change" in self.actions:
+            urlpatterns += [
+                path(f"edit/{pk}/", self.edit_view, name="edit"),
+                path(f"history/{pk}/", self.history_view, name="history"),
+                path(f"history-results/{pk}/", self.history_results_view, name="history_results"),
+            ]
+        if "delete" in self.actions:
+            urlpatterns.append(path(f"delete/{pk}/", self.delete_view, name="delete"))
+        return urlpatterns

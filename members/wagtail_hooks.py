@@ -1,0 +1,166 @@
+"""Back-office screens for members, their consent log and their timeline."""
+
+import django_filters
+from django.utils.functional import cached_property
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget
+from wagtail.admin.ui.tables import Column, StatusTagColumn
+from wagtail.admin.viewsets.model import ModelViewSetGroup
+
+from club import roles
+from club.admin_access import (
+    ClubScopedViewSet,
+    ScopedCreateView,
+    ScopedFilterSet,
+    ScopedForm,
+    ScopedIndexView,
+)
+from members import leads
+from members.models import ConsentLog, Member, MemberEvent
+
+CONTACT_COLUMNS = {"phone", "email", "card_token"}
+
+
+class MemberIndexView(ScopedIndexView):
+    def search_queryset(self, queryset):
+        # The front desk's search: card, phone in any format, email, accent-blind name.
+        if not self.is_searching:
+            return queryset
+        return queryset.search(self.search_query)
+
+    @cached_property
+    def columns(self):
+        # Trainers see who is in their classes, not how to reach them (SCREENS.md).
+        if roles.has_role(self.request.user, roles.FRONT_DESK, roles.MARKETING, roles.MANAGER):
+            return super().columns
+        return [column for column in super().columns if column.name not in CONTACT_COLUMNS]
+
+
+class LeadForm(ScopedForm):
+    class Meta:
+        model = Member
+        fields = ["home_club", "first_name", "last_name", "email", "phone", "source"]
+
+
+class MemberCreateView(ScopedCreateView):
+    """Registers a walk-in or caller as a lead, or finds them if the club already knows them."""
+
+    page_subtitle = "Lead"
+    submit_button_label = "Register"
+    submit_button_active_label = "Registering…"
+
+    def save_instance(self):
+        data = dict(self.form.cleaned_data)
+        member, self.created = leads.capture(
+            data.pop("home_club"), **data, consent_source="desk", recorded_by=self.request.user
+        )
+        return member
+
+    def get_success_message(self, instance):
+        if self.created:
+            return super().get_success_message(instance)
+        return f"{instance} is already registered at {instance.home_club}: nothing was added."
+
+    def get_success_url(self):
+        # Card, birth date and photo are added on the member's page, right after.
+        if self.user_has_permission("change"):
+            return self.get_edit_url()
+        return super().get_success_url()
+
+
+class MemberViewSet(ClubScopedViewSet):
+    model = Member
+    name = "members"
+    club_path = "home_club"
+    icon = "user"
+    menu_label = "Members"
+    index_view_class = MemberIndexView
+    add_view_class = MemberCreateView
+    add_form_class = LeadForm
+    list_display = [
+        "full_name",
+        StatusTagColumn(
+            "status",
+            accessor="get_status_display",
+            sort_key="status",
+            primary=lambda member: member.status == Member.Status.MEMBER,
+        ),
+        "phone",
+        "email",
+        "home_club",
+        Column("card_token", label="Card", sort_key="card_token"),
+    ]
+    list_select_related = ("home_club",)
+    list_filter = ["status", "home_club", "source"]
+    # These switch the search box on; MemberIndexView searches with Member.objects.search.
+    search_fields = ["first_name", "last_name", "email", "phone", "card_token"]
+    ordering = ["last_name", "first_name"]
+    list_per_page = 50
+    # Status follows the memberships (memberships.statuses) and consent changes go
+    # through members.consent, which logs them: neither is typed in here.
+    form_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "birth_date",
+        "photo",
+        "card_token",
+        "home_club",
+        "source",
+        "interests",
+        "notes",
+    ]
+
+
+class ConsentLogViewSet(ClubScopedViewSet):
+    model = ConsentLog
+    name = "consent_log"
+    url_prefix = "consent-log"
+    club_path = "member__home_club"
+    actions = ("view",)
+    inspect_view_enabled = True
+    icon = "tick"
+    menu_label = "Consent log"
+    list_display = ["member", "channel", "granted", "source", "recorded_by", "at"]
+    list_select_related = ("member", "recorded_by")
+    list_filter = ["channel", "granted"]
+    search_fields = ["member__first_name", "member__last_name", "member__email", "source"]
+    ordering = ["-at", "-id"]
+    list_per_page = 50
+
+
+class MemberEventFilterSet(ScopedFilterSet):
+    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = MemberEvent
+        fields = ["kind"]
+
+
+class MemberEventViewSet(ClubScopedViewSet):
+    model = MemberEvent
+    name = "timeline"
+    club_path = "member__home_club"
+    actions = ("view",)
+    inspect_view_enabled = True
+    icon = "history"
+    menu_label = "Timeline events"
+    list_display = ["kind", "member", "actor", "at"]
+    list_select_related = ("member", "actor")
+    filterset_class = MemberEventFilterSet
+    search_fields = ["member__first_name", "member__last_name", "member__email"]
+    ordering = ["-at", "-id"]
+    list_per_page = 50
+
+
+class MembersGroup(ModelViewSetGroup):
+    menu_label = "Members"
+    menu_icon = "group"
+    menu_order = 200
+    items = (MemberViewSet, ConsentLogViewSet, MemberEventViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_members_viewsets():
+    return MembersGroup()

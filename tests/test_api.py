@@ -1,0 +1,243 @@
+"""The REST API: turnstile check-ins and website member lookup, with token scopes."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from checkin.models import Visit
+from club import clock
+from club.models import Integration
+from members.models import ConsentLog, Member, MemberEvent
+from tests.factories import MemberFactory, MembershipFactory
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture
+def turnstile_token(downtown):
+    _, token = Integration.issue(club=downtown, name="Main entrance", scopes=["checkin"])
+    return token
+
+
+@pytest.fixture
+def website_token(downtown):
+    _, token = Integration.issue(club=downtown, name="Website", scopes=["members"])
+    return token
+
+
+def checkin(client, token, **body):
+    return client.post(
+        reverse("api:checkins"), body, content_type="application/json", **bearer(token)
+    )
+
+
+def test_turnstile_admits_a_member_by_card(client, frozen_clock, maya, turnstile_token):
+    response = checkin(client, turnstile_token, card="MAYA-0001")
+
+    assert response.status_code == 200
+    visit = Visit.objects.get(member=maya)
+    assert response.json() == {
+        "allowed": True,
+        "reason": None,
+        "member": {"id": maya.pk, "first_name": "Maya", "photo_url": None},
+        "visit_id": visit.pk,
+        "repeat_scan": False,
+    }
+    assert visit.source == "turnstile"
+
+
+def test_repeat_scan_returns_the_same_visit(client, frozen_clock, maya, turnstile_token):
+    first = checkin(client, turnstile_token, card="MAYA-0001").json()
+    second = checkin(client, turnstile_token, member_id=maya.pk).json()
+
+    assert second["visit_id"] == first["visit_id"]
+    assert second["repeat_scan"] is True
+
+
+def test_turnstile_denies_an_expired_member_with_the_reason(
+    client, frozen_clock, downtown, turnstile_token
+):
+    member = MemberFactory(home_club=downtown, first_name="Tom", card_token="TOM-1")
+    MembershipFactory(member=member, start=clock.today(downtown) - dt.timedelta(days=60))
+
+    response = checkin(client, turnstile_token, card="TOM-1")
+
+    assert response.status_code == 200
+    assert response.json()["allowed"] is False
+    assert response.json()["reason"] == "expired"
+    assert response.json()["visit_id"] is None
+
+
+def test_unknown_card_is_404_with_a_reason_code(client, db, turnstile_token):
+    response = checkin(client, turnstile_token, card="NOPE")
+
+    assert response.status_code == 404
+    assert response.json()["reason"] == "unknown_card"
+    assert response.json()["allowed"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "non_field_errors"),
+        ({"card": "A", "member_id": 1}, "non_field_errors"),
+        ({"member_id": "abc"}, "member_id"),
+        ({"member_id": 0}, "member_id"),
+        ({"card": ""}, "card"),
+    ],
+)
+def test_bad_check_in_bodies_get_field_errors(client, db, turnstile_token, body, field):
+    response = checkin(client, turnstile_token, **body)
+
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_malformed_json_is_400(client, db, turnstile_token):
+    response = client.post(
+        reverse("api:checkins"),
+        "{not json",
+        content_type="application/json",
+        **bearer(turnstile_token),
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"HTTP_AUTHORIZATION": "Bearer cc_wrong"}, {"HTTP_AUTHORIZATION": "Bearer"}]
+)
+def test_check_in_needs_a_valid_token(client, db, maya, headers):
+    response = client.post(
+        reverse("api:checkins"), {"card": "MAYA-0001"}, content_type="application/json", **headers
+    )
+
+    assert response.status_code == 401
+    assert not Visit.objects.exists()
+
+
+def test_revoked_token_is_refused(client, db, maya, downtown):
+    integration, token = Integration.issue(club=downtown, name="Old gate", scopes=["checkin"])
+    integration.is_active = False
+    integration.save()
+
+    assert checkin(client, token, card="MAYA-0001").status_code == 401
+
+
+def test_turnstile_token_can_do_nothing_else(client, db, maya, turnstile_token):
+    assert client.get(reverse("api:members"), **bearer(turnstile_token)).status_code == 403
+    assert (
+        client.get(reverse("api:member", args=[maya.pk]), **bearer(turnstile_token)).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("api:members"),
+            {"first_name": "X", "email": "x@example.com"},
+            **bearer(turnstile_token),
+        ).status_code
+        == 403
+    )
+
+
+def test_website_token_cannot_check_in(client, db, maya, website_token):
+    assert checkin(client, website_token, card="MAYA-0001").status_code == 403
+    assert not Visit.objects.exists()
+
+
+def test_member_search_is_scoped_to_the_integration_club(
+    client, db, maya, riverside, website_token
+):
+    MemberFactory(home_club=riverside, first_name="Maya", last_name="Riverside")
+
+    response = client.get(reverse("api:members"), {"q": "maya"}, **bearer(website_token))
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [maya.pk]
+
+
+def test_member_of_another_club_is_404(client, db, riverside, website_token):
+    stranger = MemberFactory(home_club=riverside)
+
+    assert (
+        client.get(reverse("api:member", args=[stranger.pk]), **bearer(website_token)).status_code
+        == 404
+    )
+
+
+def test_website_creates_a_lead_with_consent(client, frozen_clock, downtown, website_token):
+    body = {
+        "first_name": "Lena",
+        "last_name": "Vos",
+        "email": "lena@example.com",
+        "phone": "06 11122233",
+        "sms_consent": True,
+        "consent_wording": "Text me about my trial.",
+    }
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 201
+    lead = Member.objects.get(pk=response.json()["id"])
+    assert (lead.status, lead.source, str(lead.phone), lead.sms_consent, lead.email_consent) == (
+        "lead",
+        "website",
+        "+31611122233",
+        True,
+        False,
+    )
+    log = ConsentLog.objects.get(member=lead)
+    assert (log.channel, log.granted, log.wording, log.source) == (
+        "sms",
+        True,
+        "Text me about my trial.",
+        "api:Website",
+    )
+    assert lead.events.filter(kind=MemberEvent.Kind.LEAD_CREATED).count() == 1
+
+
+def test_known_person_is_not_duplicated(client, frozen_clock, maya, website_token):
+    body = {"first_name": "Maya", "email": "MAYA.JANSEN@example.com"}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 200
+    assert response.json()["id"] == maya.pk
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "a@example.com"}, "first_name"),
+        ({"first_name": "A"}, "non_field_errors"),
+        ({"first_name": "A", "email": "not-an-email"}, "email"),
+        ({"first_name": "A", "phone": "12"}, "phone"),
+        ({"first_name": "A", "email": "a@example.com", "sms_consent": True}, "sms_consent"),
+    ],
+)
+def test_bad_leads_get_field_errors_and_nothing_is_saved(client, db, website_token, body, field):
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Member.objects.exists()
+
+
+def test_schema_documents_exactly_our_api(client, db):
+    response = client.get(reverse("api-schema"), {"format": "json"})
+
+    assert response.status_code == 200
+    assert set(response.json()["paths"]) == {
+        "/api/v1/checkins",
+        "/api/v1/members",
+        "/api/v1/members/{id}",
+    }
