@@ -63,8 +63,9 @@ class CheckInAttemptViewSet(ClubScopedViewSet):
     list_per_page = 50
 
 
-class FrontDeskGroup(ModelViewSetGroup):
-    menu_label = "Front desk"
+class CheckInsGroup(ModelViewSetGroup):
+    # "Front desk" itself is the check-in screen (checkin/desk); these are its records.
+    menu_label = "Check-ins"
     menu_icon = "desktop"
     menu_order = 100
     items = (VisitViewSet, CheckInAttemptViewSet)
@@ -154,4 +155,8 @@ class ClassesGroup(ModelViewSetGroup):
 
 @hooks.register("register_admin_viewset")
 def register_checkin_viewsets():
-    return [FrontDeskGroup(), ClassesGroup()]
+    return [CheckInsGroup(), ClassesGroup()]
+
+
+# The front-desk screen registers its own URLs and menu item.
+from checkin.desk import hooks as desk_hooks  # noqa: E402, F401

@@ -40,3 +40,8 @@ def today(club: Club | None = None) -> dt.date:
 def local_datetime(day: dt.date, time: dt.time, club: Club | None = None) -> dt.datetime:
     """An aware datetime for a wall-clock time on a day at the club."""
     return dt.datetime.combine(day, time, tzinfo=zone(club))
+
+
+def start_of_day(day: dt.date, club: Club | None = None) -> dt.datetime:
+    """Midnight at the club on `day`, as an aware datetime (for "today's visits" queries)."""
+    return local_datetime(day, dt.time(0), club)

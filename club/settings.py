@@ -120,11 +120,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "wagtailadmin_login"
 
 LANGUAGE_CODE = "en"
-# Stored in UTC; every club shows and schedules in its own time zone (club.clock).
-TIME_ZONE = "UTC"
+# Stored in UTC (USE_TZ); every club schedules in its own time zone (club.clock). Screens
+# show and take times in TIME_ZONE unless a staff member picks another in their profile.
+DEFAULT_CLUB_TIME_ZONE = env.str("DEFAULT_CLUB_TIME_ZONE", default="Europe/Amsterdam")
+TIME_ZONE = DEFAULT_CLUB_TIME_ZONE
 USE_I18N = True
 USE_TZ = True
-DEFAULT_CLUB_TIME_ZONE = env.str("DEFAULT_CLUB_TIME_ZONE", default="Europe/Amsterdam")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="NL")
 

@@ -53,6 +53,8 @@ def credit(
         raise ValueError("A credit takes a positive number of visits.")
     if kind == LedgerEntry.Kind.VISIT:
         raise ValueError("Visits are debits; use debit().")
+    if kind not in LedgerEntry.Kind.values:
+        raise ValueError(f"Unknown ledger entry kind: {kind!r}")
     _require_pack(membership)
     Membership.objects.filter(pk=membership.pk).update(visits_left=F("visits_left") + visits)
     return _write_entry(membership, kind, visits, reason, created_by)

@@ -42,4 +42,11 @@ def refresh_member_statuses(club: Club) -> int:
         .exclude(status=Member.Status.TRIAL)
         .update(status=Member.Status.TRIAL)
     )
+    # No membership at all, or only cancelled ones (a sale undone): back to lead, or a
+    # cancelled sale would leave someone a "member" for good.
+    changed += (
+        members.filter(~Exists(paid_ever), ~Exists(trial_ever))
+        .exclude(status=Member.Status.LEAD)
+        .update(status=Member.Status.LEAD)
+    )
     return changed

@@ -28,7 +28,11 @@ def create_homepage(apps, schema_editor):
     root.numchild = 1
     root.save(update_fields=["numchild"])
     Site.objects.create(
-        hostname="localhost", port=80, root_page=homepage, is_default_site=True, site_name="ClubCycle"
+        hostname="localhost",
+        port=80,
+        root_page=homepage,
+        is_default_site=True,
+        site_name="ClubCycle",
     )
 
 
@@ -37,6 +41,9 @@ def remove_homepage(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cms", "0001_initial"), ("wagtailcore", "0097_baselogentry_uuid_action_timestamp_indexes")]
+    dependencies = [
+        ("cms", "0001_initial"),
+        ("wagtailcore", "0097_baselogentry_uuid_action_timestamp_indexes"),
+    ]
 
     operations = [migrations.RunPython(create_homepage, remove_homepage)]

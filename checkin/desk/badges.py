@@ -1,0 +1,87 @@
+"""What the front desk sees at a glance about a member: status badges and the membership line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from members.models import Member
+from memberships.models import Membership
+
+EXPIRY_WARNING_DAYS = 30
+LOW_BALANCE = 2
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    tone: str  # good | warning | critical | info — colour carries meaning, the label says it
+
+    @property
+    def css(self) -> str:
+        return f"desk-badge desk-badge--{self.tone}"
+
+
+def current_membership(member: Member, day: dt.date) -> Membership | None:
+    """The membership in force on `day` (time plans first), from prefetched memberships."""
+    in_force = [m for m in _memberships(member) if m.is_in_force(day)]
+    in_force.sort(key=lambda m: (m.plan.is_pack, m.end))
+    return in_force[0] if in_force else None
+
+
+def latest_membership(member: Member) -> Membership | None:
+    memberships = _memberships(member)
+    return max(memberships, key=lambda m: m.end) if memberships else None
+
+
+def badges(member: Member, day: dt.date) -> list[Badge]:
+    """Badges for a member on a day. Expects memberships prefetched with plan and freezes."""
+    found: list[Badge] = []
+    if member.status == Member.Status.LEAD:
+        found.append(Badge("Lead", "info"))
+    membership = current_membership(member, day)
+    if membership is None:
+        latest = latest_membership(member)
+        if latest is not None and latest.end < day:
+            found.append(Badge(f"Expired {latest.end:%-d %b %Y}", "critical"))
+        elif latest is not None:
+            found.append(Badge(f"Starts {latest.start:%-d %b}", "info"))
+        elif member.status != Member.Status.LEAD:
+            found.append(Badge("No membership", "critical"))
+    else:
+        if membership.plan.kind == "trial":
+            found.append(Badge("Trial", "info"))
+        freeze = next((f for f in membership.freezes.all() if f.covers(day)), None)
+        if freeze is not None:
+            found.append(Badge(f"Frozen until {freeze.end:%-d %b}", "info"))
+        if membership.status == Membership.Status.PAST_DUE:
+            found.append(Badge("Unpaid", "critical"))
+        if membership.plan.is_pack:
+            left = membership.visits_left or 0
+            tone = "critical" if left == 0 else "warning" if left <= LOW_BALANCE else "good"
+            found.append(Badge(f"{left} visit{'s' if left != 1 else ''} left", tone))
+        days_left = membership.days_left(day)
+        if days_left <= EXPIRY_WARNING_DAYS and not _is_renewed(membership):
+            when = (
+                "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
+            )
+            found.append(Badge(f"Expires {when}", "warning"))
+        elif freeze is None and membership.status == Membership.Status.ACTIVE:
+            found.append(Badge("Active", "good"))
+    if member.birth_date and (member.birth_date.month, member.birth_date.day) == (
+        day.month,
+        day.day,
+    ):
+        found.append(Badge("Birthday today", "info"))
+    return found
+
+
+def _memberships(member: Member) -> list[Membership]:
+    return [m for m in member.memberships.all() if m.status != Membership.Status.CANCELLED]
+
+
+def _is_renewed(membership: Membership) -> bool:
+    try:
+        return membership.renewal is not None
+    except Membership.renewal.RelatedObjectDoesNotExist:
+        return False

@@ -1,0 +1,94 @@
+from django import forms
+from django.db.models import Q
+from phonenumber_field.formfields import PhoneNumberField
+
+from club import clock
+from members.models import Member
+from memberships.models import Payment, Plan
+
+DESK_PAYMENT_METHODS = [
+    (Payment.Method.CARD_TERMINAL.value, Payment.Method.CARD_TERMINAL.label),
+    (Payment.Method.CASH.value, Payment.Method.CASH.label),
+]
+
+SMS_CONSENT_WORDING = "Yes, {club} may text me about my membership, classes and offers."
+EMAIL_CONSENT_WORDING = "Yes, {club} may email me about my membership, classes and offers."
+
+
+def plans_for(member: Member):
+    """Plans on sale to this member: their club's own and the chain-wide ones."""
+    return Plan.objects.filter(is_active=True).filter(
+        Q(club=member.home_club) | Q(valid_at_all_clubs=True)
+    )
+
+
+class SellForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.none(), empty_label=None)
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans_for(member)
+        self.fields["start"].initial = clock.today(member.home_club)
+
+
+class RenewForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.none(), empty_label=None)
+    method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
+
+    def __init__(self, *args, member: Member, current_plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans_for(member).exclude(kind=Plan.Kind.TRIAL)
+        self.fields["plan"].initial = current_plan.pk
+
+
+class FreezeForm(forms.Form):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Last frozen day", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class UnfreezeForm(forms.Form):
+    on = forms.DateField(label="Back from", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why admit anyway?")
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class WalkInLeadForm(forms.Form):
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80, required=False)
+    phone = PhoneNumberField(required=False)
+    email = forms.EmailField(required=False)
+    sms_consent = forms.BooleanField(required=False)
+    email_consent = forms.BooleanField(required=False)
+
+    def __init__(self, *args, club, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.club = club
+        self.fields["sms_consent"].label = SMS_CONSENT_WORDING.format(club=club.name)
+        self.fields["email_consent"].label = EMAIL_CONSENT_WORDING.format(club=club.name)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not data.get("email") and not self.errors:
+            raise forms.ValidationError("Give a phone number or an email, so we can reach them.")
+        if data.get("sms_consent") and not data.get("phone"):
+            self.add_error("sms_consent", "SMS consent needs a phone number.")
+        if data.get("email_consent") and not data.get("email"):
+            self.add_error("email_consent", "Email consent needs an email address.")
+        return data
+
+    def consent_wording(self) -> str:
+        given = []
+        if self.cleaned_data.get("sms_consent"):
+            given.append(SMS_CONSENT_WORDING.format(club=self.club.name))
+        if self.cleaned_data.get("email_consent"):
+            given.append(EMAIL_CONSENT_WORDING.format(club=self.club.name))
+        return " ".join(given)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from checkin.desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("search/", views.search, name="search"),
+    path("scan/", views.scan, name="scan"),
+    path("leads/new/", views.new_lead, name="new_lead"),
+    path("members/<int:pk>/", views.member_card, name="member"),
+    path("members/<int:pk>/check-in/", views.check_in, name="check_in"),
+    path("members/<int:pk>/admit-anyway/", views.admit_anyway, name="admit_anyway"),
+    path("members/<int:pk>/sell/", views.sell, name="sell"),
+    path("members/<int:pk>/note/", views.add_note, name="note"),
+    path("memberships/<int:pk>/renew/", views.renew, name="renew"),
+    path("memberships/<int:pk>/freeze/", views.freeze, name="freeze"),
+    path("freezes/<int:pk>/end/", views.unfreeze, name="unfreeze"),
+]

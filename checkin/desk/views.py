@@ -1,0 +1,416 @@
+"""The front desk: one search box that also takes a scanner, check-in results, the member card,
+and selling, renewing and freezing from it. Every view starts with the access helper."""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from checkin import checkins
+from checkin.desk import badges
+from checkin.desk.forms import (
+    FreezeForm,
+    NoteForm,
+    OverrideForm,
+    RenewForm,
+    SellForm,
+    UnfreezeForm,
+    WalkInLeadForm,
+)
+from checkin.models import CheckInAttempt, Source, Visit
+from club import clock, roles
+from club.admin_access import clubs_for, scope
+from club.models import Club
+from members import leads, timeline
+from members.models import Member, MemberEvent
+from memberships import freezes, sales
+from memberships.models import Freeze, Membership
+
+SEARCH_LIMIT = 12
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+def desk_club(request: HttpRequest) -> Club:
+    """The club this desk is at: chosen with ?club=<slug>, remembered in the session."""
+    clubs = clubs_for(request.user)
+    if slug := request.GET.get("club"):
+        club = get_object_or_404(clubs, slug=slug)
+        request.session["desk_club"] = club.pk
+        return club
+    club = clubs.filter(pk=request.session.get("desk_club")).first() or clubs.first()
+    if club is None:
+        raise roles.PermissionDenied("You are not on the staff of any club.")
+    return club
+
+
+def staff_member(request: HttpRequest, pk: int, *allowed_roles: str) -> Member:
+    """The member if the user holds one of the roles and works at their club; else 403 / 404."""
+    roles.require(request.user, *allowed_roles)
+    return get_object_or_404(with_memberships(scope(Member.objects.all(), request.user)), pk=pk)
+
+
+def staff_membership(request: HttpRequest, pk: int, *allowed_roles: str) -> Membership:
+    roles.require(request.user, *allowed_roles)
+    memberships = scope(
+        Membership.objects.select_related("member__home_club", "plan"), request.user
+    )
+    return get_object_or_404(memberships, pk=pk)
+
+
+def with_memberships(members):
+    return members.select_related("home_club").prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("plan", "renewal").prefetch_related(
+                "freezes"
+            ),
+        )
+    )
+
+
+# --- the desk screen ------------------------------------------------------------------
+
+
+def desk(request: HttpRequest) -> HttpResponse:
+    roles.require(request.user, *roles.DESK)
+    club = desk_club(request)
+    return render(
+        request,
+        "checkin/desk/desk.html",
+        {
+            "club": club,
+            "clubs": clubs_for(request.user),
+            "recent": recent_check_ins(club),
+            "header_title": "Front desk",
+        },
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Results while typing (htmx). Nothing is checked in here."""
+    roles.require(request.user, *roles.DESK)
+    club = desk_club(request)
+    query = request.GET.get("q", "").strip()
+    return desk_output(
+        request, club, "checkin/desk/_results.html", results_context(request, club, query)
+    )
+
+
+def desk_output(
+    request, club: Club, template: str, context: dict, status: int = 200
+) -> HttpResponse:
+    """The fragment under the search box for htmx; the whole desk page without JavaScript."""
+    if request.htmx:
+        return render(request, template, context, status=status)
+    page = {
+        **context,
+        "club": club,
+        "clubs": clubs_for(request.user),
+        "recent": recent_check_ins(club),
+        "output": template,
+        "header_title": "Front desk",
+    }
+    return render(request, "checkin/desk/desk.html", page, status=status)
+
+
+@require_POST
+def scan(request: HttpRequest) -> HttpResponse:
+    """Enter in the search box: a card that matches one member checks in at once (the
+    scanner's path); anything else shows the matches to pick from."""
+    roles.require(request.user, *roles.DESK)
+    club = desk_club(request)
+    query = request.POST.get("q", "").strip()
+    members = scope(Member.objects.all(), request.user)
+    by_card = list(members.filter(card_token=query)[:2]) if query else []
+    if len(by_card) == 1:
+        return check_in_and_render(request, club, by_card[0])
+    return desk_output(
+        request, club, "checkin/desk/_results.html", results_context(request, club, query)
+    )
+
+
+@require_POST
+def check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.DESK)
+    return check_in_and_render(request, desk_club(request), member)
+
+
+@require_POST
+def admit_anyway(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.DESK)
+    club = desk_club(request)
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        context = {"member": member, "form": form}
+        return desk_output(request, club, "checkin/desk/_override_form.html", context, status=400)
+    return check_in_and_render(
+        request, club, member, override_by=request.user, override_reason=form.cleaned_data["reason"]
+    )
+
+
+def check_in_and_render(request, club: Club, member: Member, **override) -> HttpResponse:
+    outcome = checkins.check_in(member, source=Source.DESK, club=club, **override)
+    member = with_memberships(Member.objects.filter(pk=member.pk)).get()
+    today = clock.today(club)
+    context = {
+        "club": club,
+        "member": member,
+        "badges": badges.badges(member, today),
+        "membership": badges.current_membership(member, today) or badges.latest_membership(member),
+        "can_sell": roles.has_role(request.user, *roles.SELLS),
+        "recent": recent_check_ins(club),
+    }
+    if isinstance(outcome, Visit):
+        context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
+    else:
+        context.update(attempt=outcome, override_form=OverrideForm())
+    return desk_output(request, club, "checkin/desk/_check_in_result.html", context)
+
+
+def results_context(request, club: Club, query: str) -> dict:
+    members = with_memberships(scope(Member.objects.all(), request.user).search(query))
+    found = list(members.order_by("last_name", "first_name")[: SEARCH_LIMIT + 1])
+    today = clock.today(club)
+    return {
+        "query": query,
+        "rows": [(m, badges.badges(m, today)) for m in found[:SEARCH_LIMIT]],
+        "more": len(found) > SEARCH_LIMIT,
+        "club": club,
+    }
+
+
+def recent_check_ins(club: Club, limit: int = 10) -> list:
+    """Today's latest admissions and denials at the club, newest first."""
+    since = clock.start_of_day(clock.today(club), club)
+    visits = Visit.objects.filter(club=club, at__gte=since).select_related("member")
+    denials = CheckInAttempt.objects.filter(club=club, at__gte=since).select_related("member")
+    merged = sorted(
+        itertools.chain(visits.order_by("-at")[:limit], denials.order_by("-at")[:limit]),
+        key=lambda row: row.at,
+        reverse=True,
+    )
+    return merged[:limit]
+
+
+# --- member card ------------------------------------------------------------------------
+
+
+def member_card(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.READS_MEMBER_CARD)
+    today = clock.today(member.home_club)
+    events = member.events.select_related("actor").order_by("-at", "-id")
+    page = Paginator(events, 25).get_page(request.GET.get("page"))
+    month_start = today.replace(day=1)
+    return render(
+        request,
+        "checkin/desk/member_card.html",
+        {
+            "member": member,
+            "today": today,
+            "badges": badges.badges(member, today),
+            "current": badges.current_membership(member, today),
+            "memberships": sorted(
+                member.memberships.all(), key=lambda m: (m.start, m.pk), reverse=True
+            ),
+            "visits_this_month": member.visits.filter(
+                at__gte=clock.start_of_day(month_start, member.home_club)
+            ).count(),
+            "renewals": _renewal_count(member),
+            "page": page,
+            "can_sell": roles.has_role(request.user, *roles.SELLS),
+            "can_check_in": roles.has_role(request.user, *roles.DESK),
+            "note_form": NoteForm(),
+            "header_title": member.full_name,
+        },
+    )
+
+
+def _renewal_count(member: Member) -> int:
+    return member.memberships.filter(renewed_from__isnull=False).aggregate(n=Count("pk"))["n"]
+
+
+@require_POST
+def add_note(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.READS_MEMBER_CARD)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        timeline.record(
+            member, MemberEvent.Kind.NOTE, actor=request.user, text=form.cleaned_data["text"]
+        )
+        messages.success(request, "Note added.")
+    else:
+        messages.error(request, "A note needs some text (at most 2,000 characters).")
+    return redirect("desk:member", pk=member.pk)
+
+
+def sell(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.SELLS)
+    form = SellForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        membership = sales.sell(
+            member,
+            form.cleaned_data["plan"],
+            start=form.cleaned_data["start"],
+            method=form.cleaned_data["method"],
+            sold_by=request.user,
+        )
+        messages.success(
+            request,
+            f"Sold {membership.plan}: {membership.start:%-d %b} – {membership.end:%-d %b %Y}.",
+        )
+        return redirect("desk:member", pk=member.pk)
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {
+            "member": member,
+            "form": form,
+            "header_title": f"Sell a membership to {member.full_name}",
+            "submit": "Sell",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def renew(request: HttpRequest, pk: int) -> HttpResponse:
+    current = staff_membership(request, pk, *roles.SELLS)
+    member = current.member
+    form = RenewForm(request.POST or None, member=member, current_plan=current.plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewal = sales.renew(
+                current,
+                plan=form.cleaned_data["plan"],
+                method=form.cleaned_data["method"],
+                sold_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Renewed: {renewal.plan} from {renewal.start:%-d %b} to {renewal.end:%-d %b %Y}.",
+            )
+            return redirect(request.POST.get("next") or reverse("desk:member", args=[member.pk]))
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {
+            "member": member,
+            "form": form,
+            "header_title": f"Renew {current.plan} for {member.full_name}",
+            "intro": f"Current membership ends {current.end:%-d %b %Y}.",
+            "submit": "Renew",
+            "next": request.GET.get("next", ""),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = staff_membership(request, pk, *roles.SELLS)
+    form = FreezeForm(
+        request.POST or None, initial={"start": clock.today(membership.member.home_club)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            frozen = freezes.freeze(membership, created_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Frozen {frozen.start:%-d %b} – {frozen.end:%-d %b}; "
+                f"now ends {membership.end:%-d %b %Y}.",
+            )
+            return redirect("desk:member", pk=membership.member_id)
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {
+            "member": membership.member,
+            "form": form,
+            "header_title": f"Freeze {membership.plan} for {membership.member.full_name}",
+            "intro": f"Ends {membership.end:%-d %b %Y}; a freeze moves the end by its length.",
+            "submit": "Freeze",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
+    roles.require(request.user, *roles.SELLS)
+    frozen = get_object_or_404(
+        scope(Freeze.objects.select_related("membership__member__home_club"), request.user), pk=pk
+    )
+    member = frozen.membership.member
+    form = UnfreezeForm(request.POST or None, initial={"on": clock.today(member.home_club)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            freezes.unfreeze(frozen, on=form.cleaned_data["on"], by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Freeze ended; the unused days came off the end date.")
+            return redirect("desk:member", pk=member.pk)
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {
+            "member": member,
+            "form": form,
+            "header_title": f"End the freeze of {member.full_name}",
+            "intro": f"Frozen {frozen.start:%-d %b} – {frozen.end:%-d %b %Y}.",
+            "submit": "End freeze",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def new_lead(request: HttpRequest) -> HttpResponse:
+    roles.require(request.user, *roles.DESK)
+    club = desk_club(request)
+    form = WalkInLeadForm(request.POST or None, club=club)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member, created = leads.capture(
+            club,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=str(data["phone"] or ""),
+            source=Member.Source.WALK_IN,
+            sms_consent=data["sms_consent"],
+            email_consent=data["email_consent"],
+            consent_source="desk",
+            consent_wording=form.consent_wording(),
+            recorded_by=request.user,
+        )
+        messages.success(
+            request, "Lead registered." if created else "Already known: opened their card."
+        )
+        return redirect("desk:member", pk=member.pk)
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {"form": form, "header_title": f"New walk-in lead at {club}", "submit": "Register lead"},
+        status=400 if form.errors else 200,
+    )
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)

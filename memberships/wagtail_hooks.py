@@ -1,0 +1,257 @@
+"""Back-office screens for plans, memberships, freezes, the visit ledger and payments.
+
+Selling a membership and freezing one go through memberships.sales and
+memberships.freezes, which write the payment, ledger and timeline rows with them;
+the ledger and payments themselves are history and can only be read here.
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from wagtail import hooks
+from wagtail.admin.filters import DateRangePickerWidget
+from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.admin.viewsets.model import ModelViewSetGroup
+
+from club import clock
+from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedFilterSet, ScopedForm
+from club.models import Club
+from memberships import freezes, sales
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+
+
+class PlanViewSet(ClubScopedViewSet):
+    model = Plan
+    name = "plans"
+    club_path = "club"
+    icon = "tag"
+    menu_label = "Plans"
+    list_display = [
+        "name",
+        "club",
+        "kind",
+        "price",
+        "duration_days",
+        "visits_included",
+        "is_active",
+    ]
+    list_select_related = ("club",)
+    list_filter = ["club", "kind", "valid_at_all_clubs", "is_active"]
+    search_fields = ["name"]
+    ordering = ["club__name", "price"]
+    list_per_page = 50
+    form_fields = [
+        "club",
+        "name",
+        "kind",
+        "price",
+        "duration_days",
+        "visits_included",
+        "auto_renew",
+        "allows_classes",
+        "valid_at_all_clubs",
+        "stripe_price_id",
+        "is_active",
+    ]
+
+
+class SellForm(ScopedForm):
+    method = forms.ChoiceField(
+        label="Paid by",
+        choices=[
+            (Payment.Method.CASH, Payment.Method.CASH.label),
+            (Payment.Method.CARD_TERMINAL, Payment.Method.CARD_TERMINAL.label),
+        ],
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["member", "plan", "start"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = self.fields["plan"].queryset.filter(is_active=True)
+        self.fields["start"].initial = clock.today()
+
+
+class SellView(ScopedCreateView):
+    submit_button_label = "Sell"
+    submit_button_active_label = "Selling…"
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return sales.sell(
+            data["member"],
+            data["plan"],
+            start=data["start"],
+            method=data["method"],
+            sold_by=self.request.user,
+        )
+
+
+class MembershipFilterSet(ScopedFilterSet):
+    club = django_filters.ModelChoiceFilter(
+        field_name="member__home_club", label="Club", queryset=Club.objects.all()
+    )
+    end = django_filters.DateFromToRangeFilter(label="Ends", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Membership
+        fields = ["status", "plan__kind", "plan"]
+
+
+class MembershipViewSet(ClubScopedViewSet):
+    model = Membership
+    name = "memberships"
+    club_path = "member__home_club"
+    icon = "clipboard-list"
+    menu_label = "Memberships"
+    add_view_class = SellView
+    add_form_class = SellForm
+    list_display = [
+        "member",
+        "plan",
+        "start",
+        "end",
+        StatusTagColumn(
+            "status",
+            accessor="get_status_display",
+            sort_key="status",
+            primary=lambda membership: membership.status == Membership.Status.ACTIVE,
+        ),
+        "visits_left",
+    ]
+    list_select_related = ("member", "plan")
+    filterset_class = MembershipFilterSet
+    search_fields = ["member__first_name", "member__last_name", "member__email", "plan__name"]
+    ordering = ["-start", "-id"]
+    list_per_page = 50
+    # Plan, price and balance belong to the sale and the ledger; staff correct dates and status.
+    form_fields = ["start", "end", "status"]
+
+
+class FreezeForm(ScopedForm):
+    class Meta:
+        model = Freeze
+        fields = ["membership", "start", "end", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        memberships = self.fields["membership"].queryset
+        self.fields["membership"].queryset = memberships.exclude(
+            status=Membership.Status.CANCELLED
+        ).select_related("member", "plan")
+
+
+class FreezeView(ScopedCreateView):
+    def save_instance(self):
+        data = self.form.cleaned_data
+        return freezes.freeze(
+            data["membership"],
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+            created_by=self.request.user,
+        )
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            # Overlaps and dates outside the membership are found under the row lock.
+            form.add_error(None, error)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+    def get_success_buttons(self):
+        return []  # a freeze has no edit screen
+
+
+class FreezeFilterSet(ScopedFilterSet):
+    start = django_filters.DateFromToRangeFilter(label="Starts", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Freeze
+        fields = []
+
+
+class FreezeViewSet(ClubScopedViewSet):
+    model = Freeze
+    name = "freezes"
+    club_path = "membership__member__home_club"
+    # Changing a freeze must move the membership's end too; only freezes.freeze() does that.
+    actions = ("view", "add")
+    inspect_view_enabled = True
+    icon = "time"
+    menu_label = "Freezes"
+    add_view_class = FreezeView
+    add_form_class = FreezeForm
+    list_display = ["membership", "start", "end", "reason", "created_by"]
+    list_select_related = ("membership__member", "membership__plan", "created_by")
+    filterset_class = FreezeFilterSet
+    search_fields = ["membership__member__first_name", "membership__member__last_name"]
+    ordering = ["-start"]
+    list_per_page = 50
+
+
+class LedgerEntryFilterSet(ScopedFilterSet):
+    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["kind"]
+
+
+class LedgerEntryViewSet(ClubScopedViewSet):
+    model = LedgerEntry
+    name = "ledger"
+    club_path = "membership__member__home_club"
+    actions = ("view",)
+    inspect_view_enabled = True
+    icon = "list-ol"
+    menu_label = "Ledger entries"
+    list_display = ["membership", "kind", "visits", "balance_after", "reason", "created_by", "at"]
+    list_select_related = ("membership__member", "membership__plan", "created_by")
+    filterset_class = LedgerEntryFilterSet
+    search_fields = ["membership__member__first_name", "membership__member__last_name", "reason"]
+    ordering = ["-at", "-id"]
+    list_per_page = 50
+
+
+class PaymentFilterSet(ScopedFilterSet):
+    club = django_filters.ModelChoiceFilter(
+        field_name="member__home_club", label="Club", queryset=Club.objects.all()
+    )
+    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+
+    class Meta:
+        model = Payment
+        fields = ["status", "method"]
+
+
+class PaymentViewSet(ClubScopedViewSet):
+    model = Payment
+    name = "payments"
+    club_path = "member__home_club"
+    actions = ("view",)
+    inspect_view_enabled = True
+    icon = "form"
+    menu_label = "Payments"
+    list_display = ["member", "amount", "currency", "method", "status", "at"]
+    list_select_related = ("member",)
+    filterset_class = PaymentFilterSet
+    search_fields = ["member__first_name", "member__last_name", "stripe_payment_intent_id"]
+    ordering = ["-at", "-id"]
+    list_per_page = 50
+
+
+class MembershipsGroup(ModelViewSetGroup):
+    menu_label = "Memberships"
+    menu_icon = "clipboard-list"
+    menu_order = 300
+    items = (PlanViewSet, MembershipViewSet, FreezeViewSet, LedgerEntryViewSet, PaymentViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_memberships_viewsets():
+    return MembershipsGroup()

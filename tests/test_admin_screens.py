@@ -1,0 +1,453 @@
+"""Staff back-office screens (Wagtail viewsets): each staff member sees their own clubs only."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import NoReverseMatch, reverse
+
+from club import clock
+from members.models import Member, MemberEvent
+from memberships.models import Freeze, LedgerEntry, Membership, Payment
+from tests.factories import (
+    BookingFactory,
+    CheckInAttemptFactory,
+    ClassSessionFactory,
+    FreezeFactory,
+    LedgerEntryFactory,
+    MemberEventFactory,
+    MemberFactory,
+    PaymentFactory,
+    UserFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def listed(response) -> list:
+    assert response.status_code == 200
+    return list(response.context["object_list"])
+
+
+def member_form(member: Member, **changes) -> dict:
+    """The member edit form as the browser posts it, with some fields changed."""
+    data = {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "email": member.email,
+        "phone": str(member.phone),
+        "birth_date": member.birth_date.isoformat() if member.birth_date else "",
+        "card_token": member.card_token or "",
+        "home_club": member.home_club_id,
+        "source": member.source,
+        "interests": "[]",
+        "notes": member.notes,
+    }
+    return {**data, **changes}
+
+
+@pytest.fixture
+def rita(riverside):
+    """A member of the other club."""
+    return MemberFactory(home_club=riverside, first_name="Rita", last_name="Riverside")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+def test_manager_sees_members_of_their_club_only(client, max, maya, rita):
+    # given Max, manager at Downtown, and members at Downtown and Riverside
+    client.force_login(max)
+
+    # when he opens the member list
+    response = client.get(reverse("members:index"))
+
+    # then he sees Maya and not Rita
+    assert listed(response) == [maya]
+    assert b"Maya Jansen" in response.content
+    assert b"Riverside" not in response.content
+
+
+@pytest.mark.parametrize("query", ["maya jans", "Jansen", "06 1234 5678", "MAYA-0001"])
+def test_search_finds_the_member(client, fiona, maya, downtown, query):
+    # given Maya and another Downtown member
+    MemberFactory(home_club=downtown, first_name="Anna", last_name="de Boer")
+    client.force_login(fiona)
+
+    # when Fiona searches by name, phone or card
+    response = client.get(reverse("members:index"), {"q": query})
+
+    # then only Maya is listed
+    assert listed(response) == [maya]
+
+
+def test_filter_by_status(client, fiona, maya, downtown):
+    # given a lead and a member at Downtown
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD)
+    client.force_login(fiona)
+
+    # when Fiona filters on leads
+    response = client.get(reverse("members:index"), {"status": "lead"})
+
+    # then only the lead is listed
+    assert listed(response) == [lead]
+
+
+def test_club_filter_offers_only_the_staff_members_clubs(client, fiona, downtown, riverside):
+    client.force_login(fiona)
+
+    response = client.get(reverse("members:index"))
+
+    choices = response.context["filters"].form.fields["home_club"].queryset
+    assert list(choices) == [downtown]
+
+
+def test_filtering_on_another_club_shows_nothing_of_it(client, fiona, maya, rita, riverside):
+    client.force_login(fiona)
+
+    response = client.get(reverse("members:index"), {"home_club": riverside.pk})
+
+    assert rita not in listed(response)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "make_row"),
+    [
+        ("members:edit", lambda maya: maya),
+        ("memberships:edit", lambda maya: maya.memberships.get()),
+        ("plans:edit", lambda maya: maya.memberships.get().plan),
+        ("clubs:edit", lambda maya: maya.home_club),
+        ("payments:inspect", lambda maya: PaymentFactory(member=maya)),
+        ("ledger:inspect", lambda maya: LedgerEntryFactory(membership__member=maya)),
+        ("timeline:inspect", lambda maya: MemberEventFactory(member=maya)),
+        ("visits:inspect", lambda maya: VisitFactory(member=maya)),
+        ("denied_check_ins:inspect", lambda maya: CheckInAttemptFactory(member=maya)),
+        ("class_sessions:edit", lambda maya: ClassSessionFactory(club=maya.home_club)),
+        ("members:history", lambda maya: maya),
+    ],
+)
+def test_staff_of_another_club_get_404_by_url(client, olga, maya, url_name, make_row):
+    # given a row of Downtown, and Olga of Riverside with every permission on it
+    row = make_row(maya)
+    olga.is_superuser = False
+    olga.user_permissions.set(Permission.objects.all())
+    client.force_login(olga)
+
+    # when she opens it by URL
+    response = client.get(reverse(url_name, args=[row.pk]))
+
+    # then it does not exist for her
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("url_name", ["memberships:index", "payments:index", "ledger:index"])
+def test_trainer_has_no_access_to_memberships_or_payments(client, tom, url_name):
+    client.force_login(tom)
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code in (302, 403)
+
+
+def test_trainer_menu_has_members_and_classes_but_no_memberships(client, tom):
+    client.force_login(tom)
+
+    response = client.get(reverse("wagtailadmin_home"))
+
+    html = response.content.decode()
+    assert reverse("members:index") in html
+    assert reverse("class_sessions:index") in html
+    assert reverse("memberships:index") not in html
+    assert reverse("payments:index") not in html
+
+
+def test_trainer_sees_no_contact_details_in_the_member_list(client, tom, maya):
+    client.force_login(tom)
+
+    response = client.get(reverse("members:index"))
+
+    assert listed(response) == [maya]
+    assert b"Maya Jansen" in response.content
+    assert b"+31612345678" not in response.content
+    assert b"maya.jansen@example.com" not in response.content
+
+
+def test_superuser_sees_every_club(client, superuser, maya, rita, downtown, riverside):
+    client.force_login(superuser)
+
+    members = listed(client.get(reverse("members:index")))
+    clubs = listed(client.get(reverse("clubs:index")))
+
+    assert set(members) == {maya, rita}
+    assert clubs == [downtown, riverside]
+
+
+def test_manager_with_club_permission_edits_only_their_club(client, max, downtown, riverside):
+    # given the club permissions a Manager needs for the Clubs screen (not granted by the
+    # role migrations yet)
+    max.user_permissions.add(*Permission.objects.filter(codename__in=["view_club", "change_club"]))
+    client.force_login(max)
+
+    # when he opens the clubs list
+    response = client.get(reverse("clubs:index"))
+
+    # then only Downtown is there
+    assert listed(response) == [downtown]
+
+
+def test_manager_without_club_permission_has_no_clubs_screen(client, max):
+    client.force_login(max)
+
+    response = client.get(reverse("clubs:index"))
+
+    assert response.status_code in (302, 403)
+
+
+def test_bad_phone_gives_a_field_error_and_changes_nothing(client, fiona, maya):
+    # given Fiona editing Maya
+    client.force_login(fiona)
+
+    # when she types a phone number that cannot exist
+    response = client.post(
+        reverse("members:edit", args=[maya.pk]),
+        member_form(maya, phone="12", first_name="Mayaa"),
+    )
+
+    # then the form comes back with an error on the phone, and Maya is unchanged
+    assert response.status_code == 200
+    assert "phone" in response.context["form"].errors
+    maya.refresh_from_db()
+    assert (maya.first_name, str(maya.phone)) == ("Maya", "+31612345678")
+
+
+def test_editing_a_member_saves_the_change(client, fiona, maya):
+    client.force_login(fiona)
+
+    response = client.post(
+        reverse("members:edit", args=[maya.pk]), member_form(maya, phone="06 8765 4321")
+    )
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert str(maya.phone) == "+31687654321"
+
+
+def test_edit_form_offers_only_the_staff_members_clubs(client, fiona, maya, downtown, riverside):
+    client.force_login(fiona)
+
+    form = client.get(reverse("members:edit", args=[maya.pk])).context["form"]
+    response = client.post(
+        reverse("members:edit", args=[maya.pk]), member_form(maya, home_club=riverside.pk)
+    )
+
+    assert list(form.fields["home_club"].queryset) == [downtown]
+    assert "home_club" in response.context["form"].errors
+    maya.refresh_from_db()
+    assert maya.home_club == downtown
+
+
+def test_membership_ending_before_it_starts_is_refused(client, fiona, maya_membership):
+    # given Fiona correcting Maya's membership
+    client.force_login(fiona)
+    original_end = maya_membership.end
+
+    # when she moves the end before the start
+    response = client.post(
+        reverse("memberships:edit", args=[maya_membership.pk]),
+        {
+            "start": maya_membership.start.isoformat(),
+            "end": (maya_membership.start - dt.timedelta(days=1)).isoformat(),
+            "status": maya_membership.status,
+        },
+    )
+
+    # then the form says why, and the membership is unchanged
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "A membership cannot end before it starts."
+    ]
+    assert b"A membership cannot end before it starts." in response.content
+    maya_membership.refresh_from_db()
+    assert maya_membership.end == original_end
+
+
+def test_selling_a_membership_goes_through_the_sale(client, fiona, maya, monthly_plan):
+    # given Fiona at the desk with Maya, whose current membership runs on
+    client.force_login(fiona)
+    start = clock.today(maya.home_club) + dt.timedelta(days=30)
+
+    # when she sells her the monthly plan from the add screen
+    response = client.post(
+        reverse("memberships:add"),
+        {"member": maya.pk, "plan": monthly_plan.pk, "start": start.isoformat(), "method": "cash"},
+    )
+
+    # then the membership, its payment and the timeline event are written together
+    assert response.status_code == 302
+    sold = Membership.objects.get(member=maya, start=start)
+    assert sold.end == start + dt.timedelta(days=29)
+    payment = Payment.objects.get(membership=sold)
+    assert (payment.method, payment.amount, payment.recorded_by) == ("cash", sold.price_paid, fiona)
+    assert maya.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_STARTED).count() == 1
+
+
+def test_a_freeze_outside_the_membership_gets_a_field_error(client, fiona, maya_membership):
+    client.force_login(fiona)
+    before = maya_membership.start - dt.timedelta(days=5)
+
+    response = client.post(
+        reverse("freezes:add"),
+        {
+            "membership": maya_membership.pk,
+            "start": before.isoformat(),
+            "end": (before + dt.timedelta(days=2)).isoformat(),
+            "reason": "Holiday",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "start": ["A freeze must start while the membership runs."]
+    }
+    assert not Freeze.objects.exists()
+
+
+def test_a_freeze_moves_the_end_date(client, fiona, maya_membership):
+    client.force_login(fiona)
+    start = clock.today(maya_membership.member.home_club) + dt.timedelta(days=1)
+    original_end = maya_membership.end
+
+    response = client.post(
+        reverse("freezes:add"),
+        {
+            "membership": maya_membership.pk,
+            "start": start.isoformat(),
+            "end": (start + dt.timedelta(days=6)).isoformat(),
+            "reason": "Holiday",
+        },
+    )
+
+    assert response.status_code == 302
+    maya_membership.refresh_from_db()
+    assert maya_membership.end == original_end + dt.timedelta(days=7)
+
+
+def test_registering_a_lead_records_it_on_the_timeline(client, fiona, downtown):
+    client.force_login(fiona)
+
+    response = client.post(
+        reverse("members:add"),
+        {
+            "home_club": downtown.pk,
+            "first_name": "Lotte",
+            "last_name": "de Wit",
+            "email": "lotte@example.com",
+            "phone": "06 1111 2222",
+            "source": Member.Source.WALK_IN,
+        },
+    )
+
+    lotte = Member.objects.get(first_name="Lotte")
+    assert response.status_code == 302
+    assert response.url == reverse("members:edit", args=[lotte.pk])
+    assert (lotte.status, str(lotte.phone)) == (Member.Status.LEAD, "+31611112222")
+    assert list(lotte.events.values_list("kind", flat=True)) == [MemberEvent.Kind.LEAD_CREATED]
+
+
+def test_registering_a_known_person_adds_no_one(client, fiona, maya, downtown):
+    client.force_login(fiona)
+
+    response = client.post(
+        reverse("members:add"),
+        {
+            "home_club": downtown.pk,
+            "first_name": "Maya",
+            "last_name": "J.",
+            "email": "MAYA.JANSEN@example.com",
+            "phone": "",
+            "source": Member.Source.WALK_IN,
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("members:edit", args=[maya.pk])
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "viewset", ["ledger", "payments", "timeline", "consent_log", "visits", "denied_check_ins"]
+)
+def test_history_screens_offer_no_add_or_edit(client, superuser, maya, viewset):
+    # given a superuser, who holds every permission
+    entry = LedgerEntryFactory(membership__member=maya)
+    client.force_login(superuser)
+
+    # when he opens a history screen
+    response = client.get(reverse(f"{viewset}:index"))
+
+    # then it has no add button and no add or edit URL at all
+    assert response.status_code == 200
+    assert not response.context["can_add"]
+    for view in ("add", "edit", "delete"):
+        with pytest.raises(NoReverseMatch):
+            reverse(f"{viewset}:{view}", args=[] if view == "add" else [entry.pk])
+    assert client.get(f"{reverse(f'{viewset}:index')}new/").status_code == 404
+
+
+def test_ledger_lists_the_entries_of_the_club(client, fiona, maya, rita):
+    # given an adjustment on a pack of Maya's (bought with a purchase row) and one of Rita's
+    adjustment = LedgerEntryFactory(membership__member=maya)
+    purchase = adjustment.membership.ledger_entries.get(kind=LedgerEntry.Kind.PURCHASE)
+    LedgerEntryFactory(membership__member=rita)
+    client.force_login(fiona)
+
+    # when Fiona opens the ledger
+    entries = listed(client.get(reverse("ledger:index")))
+
+    # then she sees both rows of Maya's pack and none of Rita's
+    assert set(entries) == {adjustment, purchase}
+
+
+@pytest.mark.parametrize(
+    ("viewset", "make_row", "row_view"),
+    [
+        ("members", lambda maya: maya, "edit"),
+        ("consent_log", lambda maya: maya.consent_log.first(), "inspect"),
+        ("timeline", lambda maya: MemberEventFactory(member=maya), "inspect"),
+        ("plans", lambda maya: maya.memberships.get().plan, "edit"),
+        ("memberships", lambda maya: maya.memberships.get(), "edit"),
+        ("freezes", lambda maya: FreezeFactory(membership=maya.memberships.get()), "inspect"),
+        ("ledger", lambda maya: LedgerEntryFactory(membership__member=maya), "inspect"),
+        ("payments", lambda maya: PaymentFactory(member=maya), "inspect"),
+        ("visits", lambda maya: VisitFactory(member=maya), "inspect"),
+        ("denied_check_ins", lambda maya: CheckInAttemptFactory(member=maya), "inspect"),
+        ("class_types", lambda maya: ClassSessionFactory(club=maya.home_club).class_type, "edit"),
+        ("class_sessions", lambda maya: ClassSessionFactory(club=maya.home_club), "edit"),
+        (
+            "bookings",
+            lambda maya: BookingFactory(member=maya, session__club=maya.home_club),
+            "inspect",
+        ),
+        ("clubs", lambda maya: maya.home_club, "edit"),
+    ],
+)
+def test_every_screen_opens(client, superuser, maya, viewset, make_row, row_view):
+    # given one row of each kind
+    row = make_row(maya)
+    client.force_login(superuser)
+
+    # when the superuser lists, searches, filters and opens it
+    index = client.get(reverse(f"{viewset}:index"))
+    searched = client.get(reverse(f"{viewset}:index"), {"q": "maya"})
+    results = client.get(reverse(f"{viewset}:index_results"), {"q": "maya"})
+    opened = client.get(reverse(f"{viewset}:{row_view}", args=[row.pk]))
+
+    # then every page renders, and lists the row when it is not searched away
+    assert [index.status_code, searched.status_code, results.status_code] == [200, 200, 200]
+    assert row in index.context["object_list"]
+    assert opened.status_code == 200
+    if index.context["can_add"]:
+        assert client.get(reverse(f"{viewset}:add")).status_code == 200

@@ -1,0 +1,281 @@
+"""The front-desk screen: search, scan, check in, override, sell, renew, freeze, leads, notes."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from checkin.models import CheckInAttempt, Visit
+from club import clock
+from members.models import ConsentLog, Member, MemberEvent
+from memberships.models import Membership, Payment
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def desk(client, fiona):
+    client.force_login(fiona)
+    return client
+
+
+@pytest.fixture
+def tom_berg(downtown, monthly_plan):
+    """A member whose monthly membership ended on 3 November."""
+    member = MemberFactory(
+        home_club=downtown, first_name="Tom", last_name="Berg", card_token="TOM-BERG"
+    )
+    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
+    return member
+
+
+def test_desk_page_has_the_search_box_and_recent_list(desk, frozen_clock, maya):
+    response = desk.get(reverse("desk:desk"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="desk-q"' in html
+    assert "Recent at Downtown" in html
+
+
+def test_typing_shows_matches_with_badges_and_checks_nobody_in(desk, frozen_clock, maya):
+    response = desk.get(reverse("desk:search"), {"q": "jans"}, **HTMX)
+
+    html = response.content.decode()
+    assert "Maya Jansen" in html
+    assert "Expires in 19 days" in html
+    assert not Visit.objects.exists()
+
+
+def test_scanning_a_card_checks_in_at_once(desk, frozen_clock, maya):
+    response = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX)
+
+    html = response.content.decode()
+    assert 'data-outcome="admitted"' in html
+    assert "visit #1" in html
+    visit = Visit.objects.get(member=maya)
+    assert visit.source == "desk"
+
+
+def test_scanning_without_javascript_renders_the_whole_desk(desk, frozen_clock, maya):
+    response = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"})
+
+    html = response.content.decode()
+    assert 'id="desk-q"' in html
+    assert 'data-outcome="admitted"' in html
+
+
+def test_expired_member_is_denied_with_the_date_and_a_renew_button(desk, frozen_clock, tom_berg):
+    response = desk.post(reverse("desk:scan"), {"q": "TOM-BERG"}, **HTMX)
+
+    html = response.content.decode()
+    assert 'data-reason="expired"' in html
+    assert "Membership expired 3 Nov 2026" in html
+    membership = tom_berg.memberships.get()
+    assert reverse("desk:renew", args=[membership.pk]) in html
+    assert CheckInAttempt.objects.get(member=tom_berg).reason == "expired"
+
+
+def test_renewing_then_scanning_again_admits(desk, frozen_clock, tom_berg):
+    membership = tom_berg.memberships.get()
+
+    response = desk.post(
+        reverse("desk:renew", args=[membership.pk]),
+        {"plan": membership.plan_id, "method": "card_terminal", "next": reverse("desk:desk")},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:desk")
+    renewal = Membership.objects.get(renewed_from=membership)
+    assert renewal.start == clock.today(tom_berg.home_club)
+    assert Payment.objects.get(membership=renewal).method == "card_terminal"
+    again = desk.post(reverse("desk:scan"), {"q": "TOM-BERG"}, **HTMX)
+    assert 'data-outcome="admitted"' in again.content.decode()
+
+
+def test_admit_anyway_needs_a_reason(desk, frozen_clock, tom_berg):
+    response = desk.post(reverse("desk:admit_anyway", args=[tom_berg.pk]), {"reason": ""}, **HTMX)
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_admit_anyway_records_who_and_why(desk, frozen_clock, tom_berg, fiona):
+    response = desk.post(
+        reverse("desk:admit_anyway", args=[tom_berg.pk]), {"reason": "Renews tomorrow"}, **HTMX
+    )
+
+    assert 'data-outcome="admitted"' in response.content.decode()
+    visit = Visit.objects.get(member=tom_berg)
+    assert (visit.override_by, visit.override_reason) == (fiona, "Renews tomorrow")
+
+
+def test_name_search_on_enter_lists_matches_instead_of_checking_in(desk, frozen_clock, maya):
+    response = desk.post(reverse("desk:scan"), {"q": "maya"}, **HTMX)
+
+    assert "Maya Jansen" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_unknown_query_offers_to_register_a_lead(desk, frozen_clock, maya):
+    response = desk.get(reverse("desk:search"), {"q": "zzz"}, **HTMX)
+
+    assert "No member matches" in response.content.decode()
+
+
+def test_selling_a_pack_starts_it_with_its_visits(desk, frozen_clock, maya, downtown):
+    pack = PlanFactory(club=downtown, pack=True, name="10 visits")
+    today = clock.today(downtown)
+
+    response = desk.post(
+        reverse("desk:sell", args=[maya.pk]),
+        {"plan": pack.pk, "start": today.isoformat(), "method": "cash"},
+    )
+
+    assert response.status_code == 302
+    sold = maya.memberships.get(plan=pack)
+    assert (sold.start, sold.visits_left) == (today, 10)
+
+
+def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, frozen_clock, maya):
+    response = desk.post(
+        reverse("desk:sell", args=[maya.pk]), {"plan": "999999", "start": "soon", "method": "iou"}
+    )
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"plan", "start", "method"}
+    assert maya.memberships.count() == 1
+
+
+def test_plans_of_another_club_are_not_on_sale(desk, frozen_clock, maya, riverside):
+    theirs = PlanFactory(club=riverside)
+    today = clock.today(maya.home_club)
+
+    response = desk.post(
+        reverse("desk:sell", args=[maya.pk]),
+        {"plan": theirs.pk, "start": today.isoformat(), "method": "cash"},
+    )
+
+    assert response.status_code == 400
+    assert "plan" in response.context["form"].errors
+
+
+def test_renewing_early_starts_the_day_after_the_end(desk, frozen_clock, maya, maya_membership):
+    desk.post(
+        reverse("desk:renew", args=[maya_membership.pk]),
+        {"plan": maya_membership.plan_id, "method": "cash"},
+    )
+
+    renewal = Membership.objects.get(renewed_from=maya_membership)
+    assert renewal.start == maya_membership.end + dt.timedelta(days=1)
+
+
+def test_freezing_moves_the_end_date(desk, frozen_clock, maya, maya_membership):
+    today = clock.today(maya.home_club)
+    old_end = maya_membership.end
+
+    response = desk.post(
+        reverse("desk:freeze", args=[maya_membership.pk]),
+        {
+            "start": today.isoformat(),
+            "end": (today + dt.timedelta(days=6)).isoformat(),
+            "reason": "Ski trip",
+        },
+    )
+
+    assert response.status_code == 302
+    maya_membership.refresh_from_db()
+    assert maya_membership.end == old_end + dt.timedelta(days=7)
+
+
+def test_overlapping_freeze_is_a_form_error(desk, frozen_clock, maya, maya_membership):
+    today = clock.today(maya.home_club)
+    week = {"start": today.isoformat(), "end": (today + dt.timedelta(days=6)).isoformat()}
+    desk.post(reverse("desk:freeze", args=[maya_membership.pk]), week)
+
+    response = desk.post(reverse("desk:freeze", args=[maya_membership.pk]), week)
+
+    assert response.status_code == 400
+    assert "overlaps another freeze" in response.content.decode()
+    assert maya_membership.freezes.count() == 1
+
+
+def test_ending_a_freeze_early_gives_days_back(desk, frozen_clock, maya, maya_membership):
+    today = clock.today(maya.home_club)
+    desk.post(
+        reverse("desk:freeze", args=[maya_membership.pk]),
+        {"start": today.isoformat(), "end": (today + dt.timedelta(days=9)).isoformat()},
+    )
+    frozen = maya_membership.freezes.get()
+
+    desk.post(
+        reverse("desk:unfreeze", args=[frozen.pk]),
+        {"on": (today + dt.timedelta(days=3)).isoformat()},
+    )
+
+    maya_membership.refresh_from_db()
+    assert maya_membership.end == dt.date(2026, 12, 12) + dt.timedelta(days=3)
+
+
+def test_walk_in_lead_with_consent_is_logged_with_the_wording(desk, frozen_clock, downtown, fiona):
+    response = desk.post(
+        reverse("desk:new_lead"),
+        {"first_name": "Ana", "last_name": "Kovač", "phone": "06 2222 3333", "sms_consent": "on"},
+    )
+
+    lead = Member.objects.get(first_name="Ana")
+    assert response.status_code == 302
+    assert (lead.status, lead.source, str(lead.phone), lead.sms_consent) == (
+        "lead",
+        "walk_in",
+        "+31622223333",
+        True,
+    )
+    log = ConsentLog.objects.get(member=lead)
+    assert log.wording == "Yes, Downtown may text me about my membership, classes and offers."
+    assert log.recorded_by == fiona
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"first_name": "Ana"}, "Give a phone number or an email"),
+        ({"first_name": "Ana", "phone": "12"}, "Enter a valid phone number"),
+        (
+            {"first_name": "Ana", "email": "ana@example.com", "sms_consent": "on"},
+            "SMS consent needs",
+        ),
+    ],
+)
+def test_bad_leads_get_errors_and_nothing_is_saved(desk, frozen_clock, downtown, data, error):
+    response = desk.post(reverse("desk:new_lead"), data)
+
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not Member.objects.exists()
+
+
+def test_note_goes_on_the_timeline_and_the_card_shows_it(desk, frozen_clock, maya, fiona):
+    desk.post(reverse("desk:note", args=[maya.pk]), {"text": "Asked about personal training"})
+
+    note = maya.events.get(kind=MemberEvent.Kind.NOTE)
+    assert (note.actor, note.data) == (fiona, {"text": "Asked about personal training"})
+    card = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+    assert "Asked about personal training" in card
+
+
+def test_member_card_pages_the_timeline_newest_first(desk, frozen_clock, maya):
+    for n in range(30):
+        MemberEvent.objects.create(
+            member=maya, kind="note", at=clock.now() - dt.timedelta(hours=n), data={"text": f"n{n}"}
+        )
+
+    first = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+    second = desk.get(reverse("desk:member", args=[maya.pk]), {"page": 2}).content.decode()
+
+    assert "“n0”" in first and "“n24”" in first and "“n25”" not in first
+    assert "“n29”" in second
+    assert first.index("“n0”") < first.index("“n1”")
