@@ -47,7 +47,9 @@ class Plan(models.Model):
                 condition=models.Q(duration_days__gt=0), name="plan_duration_positive"
             ),
             models.CheckConstraint(
-                condition=~models.Q(kind="pack") | models.Q(visits_included__gt=0),
+                # Spelled out: in SQL, NULL > 0 is unknown, which a CHECK lets through.
+                condition=~models.Q(kind="pack")
+                | models.Q(visits_included__isnull=False, visits_included__gt=0),
                 name="plan_pack_has_visits",
                 violation_error_message="A visit pack needs a number of visits.",
             ),

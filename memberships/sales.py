@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from club import clock
@@ -80,6 +81,9 @@ def renew(
 ) -> Membership:
     """Renew: a new membership linked by renewed_from, starting the day after the current one
     ends when bought early, or today when the current one has already ended."""
+    if Membership.objects.filter(renewed_from=current).exists():
+        # The one-to-one renewed_from link is the backstop if two desks race past this.
+        raise ValidationError("This membership was already renewed.")
     today = clock.today(current.member.home_club)
     start = max(current.end + dt.timedelta(days=1), today)
     return sell(

@@ -12,5 +12,11 @@ echo "==> makemigrations --check"; python manage.py makemigrations --check --dry
 echo "==> check --deploy (production settings)"
 DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
   ALLOWED_HOSTS=club.example.com python manage.py check --deploy --fail-level WARNING
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "==> installing Debian's chromium for the end-to-end tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
 echo "==> pytest"
 python -m pytest "$@"

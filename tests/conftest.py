@@ -1,24 +1,66 @@
 """Shared fixtures: the clock, the network guard, the race-test helper and the personas."""
 
+import os
+
 import pytest
 import time_machine
 from django.db import connection
+from django.test import override_settings
 
 from tests.factories import *  # noqa: F403  (factories are fixtures' building blocks)
 from tests.personas import *  # noqa: F403
 
+_deselection_warnings = pytest.StashKey[list[str]]()
+
+
+def _deselect(config, items, marker: str, warning: str) -> None:
+    chosen = [item for item in items if item.get_closest_marker(marker)]
+    if not chosen:
+        return
+    config.hook.pytest_deselected(items=chosen)
+    items[:] = [item for item in items if not item.get_closest_marker(marker)]
+    message = f"WARNING: {len(chosen)} {warning}"
+    config.stash.setdefault(_deselection_warnings, []).append(message)
+    print(f"\n{message}")
+
 
 def pytest_collection_modifyitems(config, items):
-    """Race tests need real PostgreSQL transactions; on the SQLite fallback they cannot run."""
+    """Race tests need real PostgreSQL transactions; on the SQLite fallback they cannot run.
+    Redis tests need REDIS_URL; without it they are deselected, loudly, except under CI=true,
+    where they run and fail (the `redis_url` fixture says why)."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    races = [item for item in items if item.get_closest_marker("race")]
-    if races:
-        config.hook.pytest_deselected(items=races)
-        items[:] = [item for item in items if not item.get_closest_marker("race")]
-        print(f"\nWARNING: {len(races)} race tests deselected: they need PostgreSQL.")
+    for item in items:
+        _restore_migrated_data_after(item)
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        _deselect(config, items, "race", "race tests deselected: they need PostgreSQL.")
+    if not os.environ.get("REDIS_URL") and os.environ.get("CI") != "true":
+        _deselect(config, items, "redis", "Redis tests deselected: set REDIS_URL to run them.")
+
+
+def _restore_migrated_data_after(item) -> None:
+    """A transactional test (races, the live server) empties every table when it ends,
+    taking the role groups and the site's home page that migrations created with it.
+    Serialized rollback puts them back, so the tests after it still find them."""
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or "live_server" in getattr(item, "fixturenames", ()):
+        item.add_marker(
+            pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False
+        )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    # Repeated at the end, where nobody can miss that part of the suite did not run.
+    for message in config.stash.get(_deselection_warnings, []):
+        terminalreporter.write_line(message, yellow=True, bold=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hasher():
+    """MD5 in tests: a real hasher costs ~0.2 s per staff user created."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture
@@ -31,3 +73,12 @@ def frozen_clock():
 @pytest.fixture
 def postgres(db):
     assert connection.vendor == "postgresql", "this test needs PostgreSQL (set DATABASE_URL)"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server for integration tests (the Makefile sets REDIS_URL when it answers)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.fail("REDIS_URL is not set, and CI=true requires the Redis tests to run.")
+    return url

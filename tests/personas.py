@@ -1,1 +1,143 @@
-"""Named personas shared by every test. Filled in by the test harness work."""
+"""Named personas shared by every test.
+
+Downtown is "our" club: Fiona at the front desk, Tom the trainer, Mia in marketing,
+Max the manager and Maya, a member with a monthly membership in force. Riverside is
+another club of the chain: Olga works its front desk and must see nothing of Downtown.
+
+Dates come from the club clock: request `frozen_clock` before a persona to pin them.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from club import clock, roles
+from members.models import Channel, Member
+from tests.factories import (
+    ClubFactory,
+    ConsentLogFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+    UserFactory,
+)
+
+__all__ = [
+    "downtown",
+    "fiona",
+    "max",
+    "maya",
+    "maya_membership",
+    "mia",
+    "monthly_plan",
+    "olga",
+    "riverside",
+    "tom",
+]
+
+
+@pytest.fixture
+def downtown(db):
+    return ClubFactory(
+        name="Downtown",
+        slug="downtown",
+        time_zone="Europe/Amsterdam",
+        phone="+31201234567",
+        email_sender="downtown@clubcycle.example.com",
+    )
+
+
+@pytest.fixture
+def riverside(db):
+    return ClubFactory(
+        name="Riverside",
+        slug="riverside",
+        time_zone="Europe/Amsterdam",
+        phone="+31107654321",
+        email_sender="riverside@clubcycle.example.com",
+    )
+
+
+@pytest.fixture
+def fiona(downtown):
+    return UserFactory(
+        username="fiona",
+        first_name="Fiona",
+        last_name="de Vries",
+        clubs=[downtown],
+        roles=[roles.FRONT_DESK],
+    )
+
+
+@pytest.fixture
+def tom(downtown):
+    return UserFactory(
+        username="tom",
+        first_name="Tom",
+        last_name="Bakker",
+        clubs=[downtown],
+        roles=[roles.TRAINER],
+    )
+
+
+@pytest.fixture
+def mia(downtown):
+    return UserFactory(
+        username="mia",
+        first_name="Mia",
+        last_name="Visser",
+        clubs=[downtown],
+        roles=[roles.MARKETING],
+    )
+
+
+@pytest.fixture
+def max(downtown):
+    return UserFactory(
+        username="max", first_name="Max", last_name="Smit", clubs=[downtown], roles=[roles.MANAGER]
+    )
+
+
+@pytest.fixture
+def olga(riverside):
+    return UserFactory(
+        username="olga",
+        first_name="Olga",
+        last_name="Mulder",
+        clubs=[riverside],
+        roles=[roles.FRONT_DESK],
+    )
+
+
+@pytest.fixture
+def monthly_plan(downtown):
+    return PlanFactory(club=downtown, name="Monthly", price=Decimal("49.00"), duration_days=30)
+
+
+@pytest.fixture
+def maya(downtown, monthly_plan):
+    """A member of Downtown for a while, with SMS and email consent and a key fob."""
+    member = MemberFactory(
+        home_club=downtown,
+        status=Member.Status.MEMBER,
+        first_name="Maya",
+        last_name="Jansen",
+        email="maya.jansen@example.com",
+        phone="+31612345678",
+        birth_date=dt.date(1992, 5, 17),
+        card_token="MAYA-0001",
+        sms_consent=True,
+        email_consent=True,
+    )
+    for channel in (Channel.SMS, Channel.EMAIL):
+        ConsentLogFactory(member=member, channel=channel, granted=True, source="trial form")
+    today = clock.today(downtown)
+    MembershipFactory(member=member, plan=monthly_plan, start=today - dt.timedelta(days=10))
+    return member
+
+
+@pytest.fixture
+def maya_membership(maya):
+    """Maya's monthly membership: started ten days ago, nineteen days left after today."""
+    return maya.memberships.get()

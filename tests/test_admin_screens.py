@@ -198,12 +198,21 @@ def test_manager_with_club_permission_edits_only_their_club(client, max, downtow
     assert listed(response) == [downtown]
 
 
-def test_manager_without_club_permission_has_no_clubs_screen(client, max):
+def test_manager_sees_only_their_own_club_on_the_clubs_screen(client, max, downtown, riverside):
     client.force_login(max)
 
     response = client.get(reverse("clubs:index"))
 
-    assert response.status_code in (302, 403)
+    assert listed(response) == [downtown]
+
+
+def test_front_desk_has_no_clubs_screen(client, fiona):
+    client.force_login(fiona)
+
+    response = client.get(reverse("clubs:index"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailadmin_home")
 
 
 def test_bad_phone_gives_a_field_error_and_changes_nothing(client, fiona, maya):

@@ -5,7 +5,10 @@ and every response must match what the schema documents.
 schema-valid nonsense is rightly refused with field errors.
 """
 
+import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -13,7 +16,18 @@ from club.models import Integration
 from tests.factories import MemberFactory
 
 
-def test_api_conforms_to_its_schema_and_never_fails(downtown):
+@pytest.fixture
+def keep_test_connection():
+    """Call the WSGI app the way Django's test client does: without closing the connection
+    (and with it the test's transaction) at the end of each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_api_conforms_to_its_schema_and_never_fails(downtown, keep_test_connection):
     from club.wsgi import application
 
     MemberFactory(home_club=downtown, card_token="CARD-FUZZ")

@@ -49,7 +49,9 @@ def test_permission_matrix(client, frozen_clock, request, maya, persona):
         for method, url in views(maya).values()
     )
 
-    assert dict(zip(views(maya), got)) == dict(zip(views(maya), EXPECTED[persona]))
+    assert dict(zip(views(maya), got, strict=True)) == dict(
+        zip(views(maya), EXPECTED[persona], strict=True)
+    )
 
 
 def test_olga_finds_nothing_of_ours(client, frozen_clock, maya, olga):

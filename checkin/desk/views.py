@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import retarget
 
 from checkin import checkins
 from checkin.desk import badges
@@ -134,9 +135,10 @@ def scan(request: HttpRequest) -> HttpResponse:
     by_card = list(members.filter(card_token=query)[:2]) if query else []
     if len(by_card) == 1:
         return check_in_and_render(request, club, by_card[0])
-    return desk_output(
-        request, club, "checkin/desk/_results.html", results_context(request, club, query)
-    )
+    context = results_context(request, club, query)
+    response = desk_output(request, club, "checkin/desk/_results.html", context)
+    # Matches go in the list below the last result; the query stays in the box to refine.
+    return retarget(response, "#desk-results") if request.htmx else response
 
 
 @require_POST
@@ -174,7 +176,10 @@ def check_in_and_render(request, club: Club, member: Member, **override) -> Http
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
     else:
         context.update(attempt=outcome, override_form=OverrideForm())
-    return desk_output(request, club, "checkin/desk/_check_in_result.html", context)
+    response = desk_output(request, club, "checkin/desk/_check_in_result.html", context)
+    # Tells the scan box to clear itself for the next card.
+    response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
+    return response
 
 
 def results_context(request, club: Club, query: str) -> dict:

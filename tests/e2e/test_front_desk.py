@@ -1,0 +1,63 @@
+"""Fiona at the front desk, in a real browser: admit, deny, renew, admit."""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from checkin.models import Visit
+from club import clock
+from memberships.models import Membership
+from tests.factories import PASSWORD, MemberFactory, MembershipFactory
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def tom_berg(downtown, monthly_plan):
+    member = MemberFactory(
+        home_club=downtown, first_name="Tom", last_name="Berg", card_token="TOM-BERG"
+    )
+    ended = clock.today(downtown) - dt.timedelta(days=10)
+    MembershipFactory(member=member, plan=monthly_plan, start=ended - dt.timedelta(days=29))
+    return member
+
+
+def test_desk_admits_denies_renews_and_admits(
+    live_server, page, log_in, screenshot, fiona, maya, tom_berg
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    scan_box = page.locator("#desk-q")
+    expect(scan_box).to_be_focused()
+
+    # A member in force: green, and the box is ready for the next card.
+    scan_box.fill("MAYA-0001")
+    scan_box.press("Enter")
+    admitted = page.locator("[data-outcome=admitted]")
+    expect(admitted).to_contain_text("ADMITTED")
+    expect(admitted).to_contain_text("Maya Jansen")
+    expect(scan_box).to_have_value("")
+    expect(scan_box).to_be_focused()
+    screenshot("desk-admitted")
+
+    # An expired member: red, with the reason and a renew button.
+    scan_box.fill("TOM-BERG")
+    scan_box.press("Enter")
+    denied = page.locator("[data-outcome=denied]")
+    expect(denied).to_contain_text("DENIED")
+    expect(denied).to_contain_text("expired")
+    screenshot("desk-denied")
+
+    denied.get_by_role("link", name="Renew now").click()
+    page.get_by_role("button", name="Renew").click()
+    page.wait_for_url(f"{live_server.url}/admin/desk/")
+    assert Membership.objects.filter(member=tom_berg, renewed_from__isnull=False).count() == 1
+
+    scan_box = page.locator("#desk-q")
+    scan_box.fill("TOM-BERG")
+    scan_box.press("Enter")
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Tom Berg")
+    expect(page.locator("#desk-recent")).to_contain_text("Tom Berg")
+    screenshot("desk-renewed-and-admitted")
+    assert Visit.objects.filter(member=tom_berg).count() == 1

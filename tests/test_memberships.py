@@ -1,0 +1,272 @@
+"""Memberships: the date rules, selling and renewing."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from club import clock
+from members.models import MemberEvent
+from memberships import sales
+from memberships.models import LedgerEntry, Membership, Payment, Plan
+from tests.factories import ClubFactory, MemberFactory, MembershipFactory, PlanFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 23)  # the date at Downtown under the frozen clock
+
+
+@pytest.fixture
+def lead(downtown):
+    return MemberFactory(home_club=downtown, first_name="Lars")
+
+
+@pytest.fixture
+def ten_visits(downtown):
+    return PlanFactory(
+        club=downtown, pack=True, name="10 visits", price=Decimal("120.00"), visits_included=10
+    )
+
+
+def test_the_database_refuses_a_membership_that_ends_before_it_starts(lead, monthly_plan):
+    # given / when a membership ending the day before it starts is saved
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MembershipFactory(
+            member=lead, plan=monthly_plan, start=dt.date(2026, 5, 10), end=dt.date(2026, 5, 9)
+        )
+
+    # then nothing is stored
+    assert Membership.objects.filter(member=lead).count() == 0
+
+
+def test_validation_explains_a_membership_that_ends_before_it_starts(lead, monthly_plan):
+    # given an unsaved membership ending before it starts
+    membership = MembershipFactory.build(
+        member=lead, plan=monthly_plan, start=dt.date(2026, 5, 10), end=dt.date(2026, 5, 9)
+    )
+
+    # when it is validated, as a form would
+    with pytest.raises(ValidationError) as error:
+        membership.full_clean()
+
+    # then the error says what is wrong
+    assert error.value.message_dict == {"__all__": ["A membership cannot end before it starts."]}
+
+
+def test_a_one_day_membership_is_fine(lead, monthly_plan):
+    # given / when a membership starts and ends on the same day
+    membership = MembershipFactory(
+        member=lead, plan=monthly_plan, start=dt.date(2026, 5, 10), end=dt.date(2026, 5, 10)
+    )
+
+    # then it is stored and covers that day only
+    membership.full_clean()
+    assert membership.is_in_force(dt.date(2026, 5, 10)) is True
+    assert membership.is_in_force(dt.date(2026, 5, 11)) is False
+
+
+def test_selling_a_time_plan_creates_membership_payment_and_timeline(
+    frozen_clock, lead, monthly_plan, fiona
+):
+    # given a lead and the monthly plan at 49.00
+    # when Fiona sells it, starting today, paid at the card terminal
+    membership = sales.sell(
+        lead, monthly_plan, start=TODAY, method=Payment.Method.CARD_TERMINAL, sold_by=fiona
+    )
+
+    # then the membership runs thirty days, both ends included
+    membership.refresh_from_db()
+    assert (membership.start, membership.end) == (TODAY, dt.date(2026, 12, 22))
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.price_paid == Decimal("49.00")
+    assert membership.visits_left is None
+    assert membership.renewed_from is None
+    assert membership.created_at == clock.now()
+    # and the payment is recorded in the club's currency
+    payment = Payment.objects.get(member=lead)
+    assert payment.membership == membership
+    assert (payment.amount, payment.currency, payment.method, payment.status) == (
+        Decimal("49.00"),
+        "EUR",
+        Payment.Method.CARD_TERMINAL,
+        Payment.Status.SUCCEEDED,
+    )
+    assert payment.recorded_by == fiona
+    # and the timeline has the start, flagged as the first paid membership
+    event = MemberEvent.objects.get(member=lead)
+    assert event.kind == MemberEvent.Kind.MEMBERSHIP_STARTED
+    assert event.actor == fiona
+    assert event.data == {
+        "membership": membership.pk,
+        "plan": "Monthly",
+        "start": "2026-11-23",
+        "end": "2026-12-22",
+        "price": "49.00",
+        "first": True,
+    }
+    # and a time plan has no ledger
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_selling_a_pack_puts_its_visits_in_the_ledger(frozen_clock, lead, ten_visits):
+    # given a lead and a ten-visit card
+    # when the card is sold for cash at a discount
+    membership = sales.sell(
+        lead, ten_visits, start=TODAY, method=Payment.Method.CASH, price_paid=Decimal("99.00")
+    )
+
+    # then the balance is ten, from one purchase row
+    membership.refresh_from_db()
+    assert membership.visits_left == 10
+    assert membership.price_paid == Decimal("99.00")
+    assert list(membership.ledger_entries.values_list("kind", "visits", "balance_after")) == [
+        (LedgerEntry.Kind.PURCHASE, 10, 10)
+    ]
+    assert Payment.objects.get(membership=membership).amount == Decimal("99.00")
+
+
+def test_only_the_first_paid_membership_is_flagged_first(
+    frozen_clock, lead, downtown, monthly_plan
+):
+    # given a lead who did a free trial and then bought a month
+    trial = PlanFactory(club=downtown, trial=True)
+    sales.sell(lead, trial, start=TODAY - dt.timedelta(days=40), method=Payment.Method.CASH)
+    sales.sell(lead, monthly_plan, start=TODAY - dt.timedelta(days=30), method=Payment.Method.CASH)
+
+    # when they buy another month
+    sales.sell(lead, monthly_plan, start=TODAY, method=Payment.Method.CASH)
+
+    # then only the first paid one counts as first
+    events = MemberEvent.objects.filter(member=lead).order_by("at", "id")
+    assert [(e.data["plan"], e.data["first"]) for e in events] == [
+        (trial.name, False),
+        ("Monthly", True),
+        ("Monthly", False),
+    ]
+
+
+def test_a_sale_that_fails_half_way_leaves_nothing_behind(frozen_clock, lead, downtown):
+    # given a plan that looks like a pack with no visits (stale data in a form, say)
+    plan = PlanFactory(club=downtown)
+    plan.kind, plan.visits_included = Plan.Kind.PACK, 0
+
+    # when it is sold, the membership is written and then the ledger refuses the credit
+    with pytest.raises(ValueError):
+        sales.sell(lead, plan, start=TODAY, method=Payment.Method.CASH)
+
+    # then the membership was rolled back with the rest
+    assert Membership.objects.filter(member=lead).count() == 0
+    assert Payment.objects.filter(member=lead).count() == 0
+    assert MemberEvent.objects.filter(member=lead).count() == 0
+
+
+def test_renewing_early_starts_the_day_after_the_current_end(
+    frozen_clock, maya, maya_membership, downtown, fiona
+):
+    # given Maya's month, which ends in nineteen days
+    assert maya_membership.end == dt.date(2026, 12, 12)
+    quarterly = PlanFactory(
+        club=downtown, name="Quarterly", price=Decimal("129.00"), duration_days=90
+    )
+
+    # when she renews early onto a quarter
+    renewal = sales.renew(
+        maya_membership, plan=quarterly, method=Payment.Method.CARD_TERMINAL, sold_by=fiona
+    )
+
+    # then the new membership follows on without a gap or an overlap, linked to the old one
+    renewal.refresh_from_db()
+    assert (renewal.start, renewal.end) == (dt.date(2026, 12, 13), dt.date(2027, 3, 12))
+    assert renewal.plan == quarterly
+    assert renewal.renewed_from == maya_membership
+    assert maya_membership.renewal == renewal
+    event = MemberEvent.objects.get(member=maya)
+    assert event.kind == MemberEvent.Kind.MEMBERSHIP_RENEWED
+    assert event.data["first"] is False
+
+
+def test_renewing_keeps_the_plan_by_default(frozen_clock, maya, maya_membership):
+    # given Maya's monthly membership
+    # when she renews without choosing a plan
+    renewal = sales.renew(maya_membership, method=Payment.Method.CASH)
+
+    # then she gets the same plan again
+    assert renewal.plan == maya_membership.plan
+    assert (renewal.start, renewal.end) == (dt.date(2026, 12, 13), dt.date(2027, 1, 11))
+
+
+def test_renewing_an_ended_membership_starts_today(frozen_clock, lead, monthly_plan):
+    # given a month that ended three days ago
+    ended = MembershipFactory(
+        member=lead,
+        plan=monthly_plan,
+        start=TODAY - dt.timedelta(days=33),
+        end=TODAY - dt.timedelta(days=3),
+    )
+
+    # when it is renewed
+    renewal = sales.renew(ended, method=Payment.Method.CASH)
+
+    # then the new one starts today, not back-dated
+    assert (renewal.start, renewal.end) == (TODAY, dt.date(2026, 12, 22))
+    assert renewal.renewed_from == ended
+
+
+def test_renewal_uses_the_clubs_today_not_utc(frozen_clock):
+    # given a club in Sydney, where it is already tomorrow, and a membership ended UTC-yesterday
+    frozen_clock.move_to("2026-11-23 20:00:00+00:00")  # Sydney: 24 Nov 07:00
+    sydney = ClubFactory(time_zone="Australia/Sydney")
+    member = MemberFactory(home_club=sydney)
+    plan = PlanFactory(club=sydney)
+    ended = MembershipFactory(
+        member=member, plan=plan, start=dt.date(2026, 10, 23), end=dt.date(2026, 11, 22)
+    )
+
+    # when it is renewed
+    renewal = sales.renew(ended, method=Payment.Method.CASH)
+
+    # then it starts on Sydney's today
+    assert renewal.start == dt.date(2026, 11, 24)
+
+
+def test_a_membership_is_renewed_at_most_once(frozen_clock, maya, maya_membership):
+    # given Maya's membership, renewed once
+    sales.renew(maya_membership, method=Payment.Method.CASH)
+    payments_before = Payment.objects.filter(member=maya).count()
+
+    # when the desk double-clicks and renews the same membership again
+    with pytest.raises(ValidationError, match="already renewed"):
+        sales.renew(maya_membership, method=Payment.Method.CASH)
+
+    # then the second sale left nothing behind
+    assert Membership.objects.filter(member=maya).count() == 2
+    assert Payment.objects.filter(member=maya).count() == payments_before
+
+
+@pytest.mark.parametrize(
+    "visits_included", [pytest.param(None, id="no-visits"), pytest.param(0, id="zero-visits")]
+)
+def test_the_database_refuses_a_pack_without_visits(downtown, visits_included):
+    # given / when a visit pack with no visits is saved
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PlanFactory(club=downtown, kind=Plan.Kind.PACK, visits_included=visits_included)
+
+    # then no plan is stored
+    assert Plan.objects.filter(kind=Plan.Kind.PACK).count() == 0
+
+
+@pytest.mark.parametrize(
+    "visits_included", [pytest.param(None, id="no-visits"), pytest.param(0, id="zero-visits")]
+)
+def test_validation_explains_a_pack_without_visits(downtown, visits_included):
+    # given an unsaved visit pack with no visits
+    plan = PlanFactory.build(club=downtown, kind=Plan.Kind.PACK, visits_included=visits_included)
+
+    # when it is validated
+    with pytest.raises(ValidationError) as error:
+        plan.full_clean()
+
+    # then the message says what is missing
+    assert error.value.message_dict == {"__all__": ["A visit pack needs a number of visits."]}

@@ -1,0 +1,304 @@
+"""seed_demo: a reproducible demo history that is internally consistent and plants the
+renewal-by-visit-frequency behaviour analytics must find."""
+
+import datetime as dt
+import itertools
+import json
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F, Q, Sum
+
+from checkin.models import Booking, ClassSession, ClassType, Visit
+from club import roles
+from club.models import Club
+from cms.demo import catalogue, checksum
+from members.models import ConsentLog, Member, MemberEvent
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+from memberships.statuses import refresh_member_statuses
+
+TODAY = "2026-11-23"
+
+
+def seed(tmp_path, *args: str, members: int = 60, years: int = 1, seed: int = 7) -> str:
+    out = StringIO()
+    call_command(
+        "seed_demo",
+        f"--members={members}",
+        f"--years={years}",
+        f"--seed={seed}",
+        f"--today={TODAY}",
+        f"--params-out={tmp_path / 'seed_params.json'}",
+        *args,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_seed_creates_every_kind_of_data_and_the_planted_parameters(tmp_path):
+    # when
+    output = seed(tmp_path)
+
+    # then
+    assert "Seeded the demo (60 people, 1 years to 2026-11-23, seed 7)" in output
+    clubs = Club.objects.order_by("slug")
+    assert [(c.slug, c.time_zone, c.currency) for c in clubs] == [
+        ("downtown", "Europe/Amsterdam", "EUR"),
+        ("riverside", "Europe/Amsterdam", "EUR"),
+    ]
+    assert all(c.address and c.phone and c.email_sender and c.sms_sender for c in clubs)
+    assert sorted(Plan.objects.filter(club__slug="downtown").values_list("name", "kind")) == [
+        ("10-visit pack", "pack"),
+        ("Annual", "time"),
+        ("Free trial", "trial"),
+        ("Monthly", "time"),
+    ]
+    assert Member.objects.count() == 60
+    assert set(Member.objects.values_list("status", flat=True)) == {
+        "lead",
+        "trial",
+        "member",
+        "former",
+    }
+    for model in (Membership, Visit, ClassType, ClassSession, Booking, Payment, LedgerEntry):
+        assert model.objects.exists(), model.__name__
+    assert Membership.objects.filter(renewed_from__isnull=False).exists()
+    assert set(Booking.objects.values_list("status", flat=True)) >= {
+        "attended",
+        "no_show",
+        "cancelled",
+        "booked",
+    }
+    assert Booking.objects.filter(is_trial=True).exists()
+    assert set(MemberEvent.objects.values_list("kind", flat=True)) >= {
+        "lead_created",
+        "trial_booked",
+        "membership_started",
+        "membership_renewed",
+        "consent_changed",
+    }
+    assert not MemberEvent.objects.filter(kind="visit").exists()
+    assert Member.objects.filter(birth_date__isnull=False).count() > 50
+    consenting = Member.objects.filter(Q(sms_consent=True) | Q(email_consent=True))
+    assert consenting.count() > 30
+    assert not consenting.filter(consent_log__isnull=True).exists()
+
+    params = json.loads((tmp_path / "seed_params.json").read_text())
+    assert (params["seed"], params["members"], params["years"], params["today"]) == (
+        7,
+        60,
+        1,
+        TODAY,
+    )
+    bands = params["planted"]["renewal"]["bands"]
+    assert [(b["label"], b["min_visits"], b["max_visits"]) for b in bands] == [
+        ("0", 0, 0),
+        ("1-3", 1, 3),
+        ("4-7", 4, 7),
+        ("8+", 8, None),
+    ]
+    assert [b["renewal_probability"] for b in bands] == list(catalogue.PLANTED.renewal_probability)
+    assert params["rows"]["visits"] == Visit.objects.count()
+
+
+@pytest.mark.django_db
+def test_staff_logins_have_their_roles_and_clubs(tmp_path):
+    # when
+    seed(tmp_path)
+
+    # then
+    users = {u.username: u for u in get_user_model().objects.prefetch_related("groups", "clubs")}
+    roles_of = {name: sorted(g.name for g in u.groups.all()) for name, u in users.items()}
+    clubs_of = {name: sorted(c.slug for c in u.clubs.all()) for name, u in users.items()}
+    assert roles_of["fiona"] == [roles.FRONT_DESK]
+    assert roles_of["tom"] == [roles.TRAINER]
+    assert roles_of["mia"] == [roles.MARKETING]
+    assert roles_of["max"] == [roles.MANAGER]
+    assert clubs_of["fiona"] == clubs_of["tom"] == clubs_of["mia"] == ["downtown"]
+    assert clubs_of["max"] == ["downtown", "riverside"]
+    assert users["admin"].is_superuser
+    assert all(u.check_password("clubcycle-demo") for u in users.values())
+    sessions = ClassSession.objects.filter(club__slug="downtown")
+    assert sessions.filter(trainer=users["tom"]).count() > sessions.count() / 2
+
+
+@pytest.mark.django_db
+def test_packs_freezes_and_renewal_chains_are_consistent(tmp_path):
+    # given
+    seed(tmp_path, members=150)
+
+    # then: a pack's balance is the sum of its ledger, never negative
+    packs = Membership.objects.filter(plan__kind=Plan.Kind.PACK)
+    ledger = dict(
+        LedgerEntry.objects.values_list("membership").annotate(total=Sum("visits")).order_by()
+    )
+    used = dict(
+        Visit.objects.filter(membership__in=packs)
+        .values_list("membership")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    assert packs.exists()
+    for pack in packs:
+        assert pack.visits_left == ledger[pack.pk] >= 0
+        assert used.get(pack.pk, 0) == 10 - pack.visits_left
+    assert not LedgerEntry.objects.filter(balance_after__lt=0).exists()
+    assert not Visit.objects.filter(
+        membership__plan__kind=Plan.Kind.PACK, ledger_entry__isnull=True
+    ).exists()
+
+    # and: every renewal belongs to the same member and starts after the one it renews
+    renewals = Membership.objects.filter(renewed_from__isnull=False)
+    assert renewals.exists()
+    assert not renewals.exclude(member=F("renewed_from__member")).exists()
+    assert not renewals.filter(start__lte=F("renewed_from__end")).exists()
+    assert not Membership.objects.filter(end__lt=F("start")).exists()
+
+    # and: freezes lie within their membership and never overlap
+    freezes = list(Freeze.objects.select_related("membership").order_by("membership", "start"))
+    assert freezes
+    for freeze in freezes:
+        assert freeze.membership.start <= freeze.start <= freeze.end <= freeze.membership.end
+    for a, b in itertools.pairwise(freezes):
+        assert a.membership_id != b.membership_id or a.end < b.start
+
+    # and: every visit falls inside its membership, outside its freezes
+    frozen = {(f.membership_id, f.start, f.end) for f in freezes}
+    for visit in Visit.objects.select_related("membership", "club"):
+        day = visit.at.astimezone(catalogue_zone()).date()
+        assert visit.membership.start <= day <= visit.membership.end
+        assert not any(m == visit.membership_id and s <= day <= e for m, s, e in frozen)
+
+    # and: the statuses are what memberships.statuses computes for that day
+    with time_machine.travel(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False):
+        assert [refresh_member_statuses(club) for club in Club.objects.all()] == [0, 0]
+
+
+@pytest.mark.django_db
+def test_renewal_rate_rises_with_visits_in_the_last_30_days(tmp_path):
+    # given
+    seed(tmp_path, members=400, years=2)
+    today = dt.date.fromisoformat(TODAY)
+    zone = catalogue_zone()
+    visit_days: dict[int, list[dt.date]] = {}
+    for member_id, at in Visit.objects.values_list("member_id", "at"):
+        visit_days.setdefault(member_id, []).append(at.astimezone(zone).date())
+
+    # when: band each settled paid membership by its member's visits in its last 30 days
+    counts = {band: [0, 0] for band in range(4)}
+    settled = Membership.objects.exclude(plan__kind=Plan.Kind.TRIAL).filter(
+        end__lte=today - dt.timedelta(days=15)
+    )
+    for membership in settled.annotate(renewed=Count("renewal")):
+        window_start = membership.end - dt.timedelta(days=29)
+        visits = sum(
+            window_start <= d <= membership.end for d in visit_days.get(membership.member_id, [])
+        )
+        band = catalogue.PLANTED.band(visits)
+        counts[band][0] += 1
+        counts[band][1] += membership.renewed
+
+    # then
+    rates = [renewed / total for total, renewed in counts.values()]
+    assert all(total >= 40 for total, _ in counts.values())
+    assert rates == sorted(rates)
+    assert rates[3] - rates[0] > 0.4
+
+
+@pytest.mark.django_db
+def test_same_seed_gives_the_same_checksum_and_another_seed_does_not(tmp_path):
+    # given
+    seed(tmp_path)
+    first = checksum.compute()
+
+    # when
+    output = seed(tmp_path, "--reset", "--checksum")
+    again = checksum.compute()
+    seed(tmp_path, "--reset", seed=8)
+    other = checksum.compute()
+
+    # then
+    assert f"sha256 {first.sha256}" in output
+    assert again == first
+    assert first.counts["members"] == 60
+    assert other.sha256 != first.sha256
+    assert Club.objects.count() == 2
+    assert get_user_model().objects.filter(username="tom").count() == 1
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_existing_demo_data_alone(tmp_path):
+    # given
+    seed(tmp_path)
+    before = checksum.counts()
+
+    # when
+    output = seed(tmp_path, "--if-empty", seed=8)
+
+    # then
+    assert output == "The demo data is already there: nothing to do.\n"
+    assert checksum.counts() == before
+
+
+@pytest.mark.django_db
+def test_seeding_over_existing_demo_data_without_a_flag_is_refused(tmp_path):
+    # given
+    seed(tmp_path)
+
+    # when / then
+    with pytest.raises(CommandError, match="--reset"):
+        seed(tmp_path)
+
+
+@pytest.mark.django_db
+def test_a_real_club_with_a_demo_slug_is_never_touched(tmp_path):
+    # given
+    Club.objects.create(name="Downtown", slug="downtown", email_sender="desk@fit.example.com")
+
+    # when / then
+    with pytest.raises(CommandError, match="not demo data"):
+        seed(tmp_path, "--reset")
+    assert Club.objects.get().email_sender == "desk@fit.example.com"
+
+
+@pytest.mark.django_db
+def test_reset_removes_members_of_the_demo_clubs_and_their_history(tmp_path):
+    # given
+    seed(tmp_path)
+
+    # when
+    seed(tmp_path, "--reset", members=30)
+
+    # then
+    assert Member.objects.count() == 30
+    assert not ConsentLog.objects.exclude(member__in=Member.objects.all()).exists()
+    assert checksum.counts()["members"] == 30
+
+
+@pytest.mark.django_db
+def test_demo_logins_prints_the_logins_or_says_there_are_none(tmp_path):
+    # given
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    assert out.getvalue() == "No demo data here: run `python manage.py seed_demo` to create it.\n"
+    seed(tmp_path)
+
+    # when
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+
+    # then
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["username", "role", "clubs", "password"]
+    assert lines[3].split() == ["fiona", "Front", "desk", "Downtown", "clubcycle-demo"]
+    assert "Back-office: http://" in out.getvalue()
+
+
+def catalogue_zone():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(catalogue.CLUBS[0].time_zone)

@@ -1,0 +1,72 @@
+"""Production settings: refuse the development key, and pass Django's deployment checks.
+
+Settings are read once per process, so each case runs in a fresh interpreter with an
+environment built here from nothing (never the test run's own, which may point at
+PostgreSQL, Redis or a developer's keys).
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from club.settings import DEVELOPMENT_SECRET_KEY
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def run_python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "club.settings",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [pytest.param(None, id="no-key"), pytest.param(DEVELOPMENT_SECRET_KEY, id="development-key")],
+)
+def test_production_refuses_the_development_secret_key(secret_key):
+    # given DEBUG off and no secret key, or the development one
+    env = {"DEBUG": "false"} | ({"SECRET_KEY": secret_key} if secret_key else {})
+
+    # when Django starts
+    result = run_python("-c", "import django; django.setup()", **env)
+
+    # then it stops with a message that says what to do
+    assert result.returncode != 0
+    assert "django.core.exceptions.ImproperlyConfigured: DEBUG is off: set SECRET_KEY" in (
+        result.stderr
+    )
+
+
+def test_production_settings_pass_the_deployment_checks():
+    # given DEBUG off, a long random key and a host name
+    env = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "club.example.com",
+    }
+
+    # when Django's deployment checks run, failing on any warning
+    result = run_python("manage.py", "check", "--deploy", "--fail-level", "WARNING", **env)
+
+    # then they pass
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
