@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 import json
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -166,12 +167,13 @@ def test_packs_freezes_and_renewal_chains_are_consistent(tmp_path):
     for a, b in itertools.pairwise(freezes):
         assert a.membership_id != b.membership_id or a.end < b.start
 
-    # and: every visit falls inside its membership, outside its freezes
+    # and: every visit falls inside its membership, outside its freezes, in opening hours
     frozen = {(f.membership_id, f.start, f.end) for f in freezes}
-    for visit in Visit.objects.select_related("membership", "club"):
-        day = visit.at.astimezone(catalogue_zone()).date()
-        assert visit.membership.start <= day <= visit.membership.end
-        assert not any(m == visit.membership_id and s <= day <= e for m, s, e in frozen)
+    for visit in Visit.objects.select_related("membership"):
+        local = visit.at.astimezone(catalogue_zone())
+        assert visit.membership.start <= local.date() <= visit.membership.end
+        assert not any(m == visit.membership_id and s <= local.date() <= e for m, s, e in frozen)
+        assert 6 <= local.hour <= 22
 
     # and: the statuses are what memberships.statuses computes for that day
     with time_machine.travel(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False):
@@ -179,14 +181,24 @@ def test_packs_freezes_and_renewal_chains_are_consistent(tmp_path):
 
 
 @pytest.mark.django_db
-def test_renewal_rate_rises_with_visits_in_the_last_30_days(tmp_path):
+def test_visits_follow_the_week_and_the_seasons_and_renewals_follow_visits(tmp_path):
     # given
     seed(tmp_path, members=400, years=2)
     today = dt.date.fromisoformat(TODAY)
     zone = catalogue_zone()
     visit_days: dict[int, list[dt.date]] = {}
+    local_times = []
     for member_id, at in Visit.objects.values_list("member_id", "at"):
-        visit_days.setdefault(member_id, []).append(at.astimezone(zone).date())
+        local = at.astimezone(zone)
+        local_times.append(local)
+        visit_days.setdefault(member_id, []).append(local.date())
+
+    # then: busier Monday to Thursday than at the weekend, in January than in July
+    by_weekday = [sum(t.weekday() == d for t in local_times) for d in range(7)]
+    assert min(by_weekday[:4]) > 1.3 * max(by_weekday[5:])
+    assert sum(t.month == 1 for t in local_times) > 1.3 * sum(t.month == 7 for t in local_times)
+    weekday_evenings = sum(t.weekday() < 4 and 17 <= t.hour < 21 for t in local_times)
+    assert weekday_evenings > 0.3 * len(local_times)
 
     # when: band each settled paid membership by its member's visits in its last 30 days
     counts = {band: [0, 0] for band in range(4)}
@@ -202,7 +214,7 @@ def test_renewal_rate_rises_with_visits_in_the_last_30_days(tmp_path):
         counts[band][0] += 1
         counts[band][1] += membership.renewed
 
-    # then
+    # then: the planted behaviour, seen from the stored data alone
     rates = [renewed / total for total, renewed in counts.values()]
     assert all(total >= 40 for total, _ in counts.values())
     assert rates == sorted(rates)
@@ -242,6 +254,21 @@ def test_if_empty_leaves_existing_demo_data_alone(tmp_path):
     # then
     assert output == "The demo data is already there: nothing to do.\n"
     assert checksum.counts() == before
+
+
+@pytest.mark.django_db
+def test_checksum_alone_reports_on_the_existing_data(tmp_path):
+    # given
+    seed(tmp_path)
+    expected = checksum.compute()
+
+    # when
+    output = seed(tmp_path, "--checksum", seed=8)
+
+    # then
+    assert output.startswith("The demo data is already there (not seeding); its checksum:\n")
+    assert output.endswith(f"sha256 {expected.sha256}\n")
+    assert ["members", "60"] in [line.split() for line in output.splitlines()]
 
 
 @pytest.mark.django_db
@@ -298,7 +325,5 @@ def test_demo_logins_prints_the_logins_or_says_there_are_none(tmp_path):
     assert "Back-office: http://" in out.getvalue()
 
 
-def catalogue_zone():
-    from zoneinfo import ZoneInfo
-
+def catalogue_zone() -> ZoneInfo:
     return ZoneInfo(catalogue.CLUBS[0].time_zone)

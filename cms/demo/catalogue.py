@@ -1,0 +1,574 @@
+"""The fixed world of the demo: clubs, plans, classes, staff, names and the planted parameters.
+
+Everything random is drawn by the generator from these tables, so a reader can see
+in one place what the demo data is made of and which behaviour analytics must find.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from club import roles
+
+# Demo data only: every login shares it, and seed_demo refuses to touch a non-demo club.
+DEMO_PASSWORD = "clubcycle-demo"
+# The reserved .example TLD (RFC 2606) marks demo clubs and staff and can never receive mail.
+DEMO_DOMAIN = "clubcycle.example"
+
+
+@dataclass(frozen=True)
+class ClubSpec:
+    slug: str
+    name: str
+    time_zone: str
+    address: str
+    phone: str
+    sms_sender: str
+    share: float  # of the members
+    front_desk: str  # username recording desk sales at this club
+    trainers: tuple[str, str]  # room 1 lead, room 2 / stand-in
+
+    @property
+    def email_sender(self) -> str:
+        return f"{self.slug}@{DEMO_DOMAIN}"
+
+
+# Phone numbers are from Ofcom's ranges reserved for drama: valid, but nobody answers.
+CLUBS = (
+    ClubSpec(
+        slug="downtown",
+        name="Downtown",
+        time_zone="Europe/Amsterdam",
+        address="Voorbeeldstraat 12\n1012 AB Amsterdam",
+        phone="+442079460001",
+        sms_sender="CCDowntown",
+        share=0.6,
+        front_desk="fiona",
+        trainers=("tom", "sara"),
+    ),
+    ClubSpec(
+        slug="riverside",
+        name="Riverside",
+        time_zone="Europe/Amsterdam",
+        address="Rivierkade 3\n1097 XY Amsterdam",
+        phone="+442079460002",
+        sms_sender="CCRiverside",
+        share=0.4,
+        front_desk="rosa",
+        trainers=("leo", "nina"),
+    ),
+)
+DEMO_SLUGS = tuple(spec.slug for spec in CLUBS)
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    username: str
+    first_name: str
+    last_name: str
+    role: str | None  # None: the superuser
+    clubs: tuple[str, ...]
+
+    @property
+    def email(self) -> str:
+        return f"{self.username}@{DEMO_DOMAIN}"
+
+
+STAFF = (
+    StaffSpec("admin", "Ada", "Admin", None, DEMO_SLUGS),
+    StaffSpec("fiona", "Fiona", "de Vries", roles.FRONT_DESK, ("downtown",)),
+    StaffSpec("tom", "Tom", "Bakker", roles.TRAINER, ("downtown",)),
+    StaffSpec("mia", "Mia", "Jansen", roles.MARKETING, ("downtown",)),
+    StaffSpec("max", "Max", "Visser", roles.MANAGER, DEMO_SLUGS),
+    StaffSpec("sara", "Sara", "Smit", roles.TRAINER, ("downtown",)),
+    StaffSpec("leo", "Leo", "Mulder", roles.TRAINER, ("riverside",)),
+    StaffSpec("nina", "Nina", "Bos", roles.TRAINER, ("riverside",)),
+    StaffSpec("rosa", "Rosa", "Peters", roles.FRONT_DESK, ("riverside",)),
+)
+STAFF_USERNAMES = tuple(spec.username for spec in STAFF)
+
+# Plan kinds, in the order the generator indexes them (plan index = club * 4 + kind).
+TRIAL, MONTHLY, ANNUAL, PACK = 0, 1, 2, 3
+PLAN_KINDS = ("trial", "time", "time", "pack")
+PLAN_NAMES = ("Free trial", "Monthly", "Annual", "10-visit pack")
+PLAN_DAYS = (7, 30, 365, 90)
+PLAN_VISITS = (None, None, None, 10)
+PLAN_PRICES = {
+    "downtown": ("0.00", "39.00", "399.00", "120.00"),
+    "riverside": ("0.00", "35.00", "359.00", "110.00"),
+}
+
+
+def plan_price(slug: str, kind: int) -> Decimal:
+    return Decimal(PLAN_PRICES[slug][kind])
+
+
+@dataclass(frozen=True)
+class ClassTypeSpec:
+    name: str
+    description: str
+    interests: tuple[str, ...]
+    trial_eligible: bool
+    minutes: int
+    capacity: int
+
+
+CLASS_TYPES = (
+    ClassTypeSpec("Spin", "Indoor cycling to music.", ("spin", "cardio"), True, 45, 20),
+    ClassTypeSpec("Yoga", "Vinyasa flow for all levels.", ("yoga", "mobility"), True, 60, 18),
+    ClassTypeSpec("HIIT", "Short, hard intervals.", ("hiit", "cardio"), True, 45, 16),
+    ClassTypeSpec(
+        "Core", "Thirty minutes for a strong middle.", ("core", "strength"), False, 30, 16
+    ),
+    ClassTypeSpec("Pilates", "Mat pilates.", ("pilates", "mobility"), True, 45, 14),
+    ClassTypeSpec("Strength", "Barbell technique in small groups.", ("strength",), False, 60, 12),
+    ClassTypeSpec("Boxing", "Pads, bags and footwork.", ("boxing", "cardio"), False, 60, 16),
+)
+CLASS_INDEX = {spec.name: i for i, spec in enumerate(CLASS_TYPES)}
+# Riverside is the smaller club and has no boxing ring.
+CLUB_CLASSES = {
+    "downtown": tuple(spec.name for spec in CLASS_TYPES),
+    "riverside": ("Spin", "Yoga", "HIIT", "Core", "Pilates", "Strength"),
+}
+
+# Weekly timetable of room 1: weekday (Mon=0) → (local start, class). Room 2, opened
+# for bigger member bases, runs the busy evening and weekend slots half an hour later.
+TIMETABLE = {
+    "downtown": {
+        0: (
+            ("07:00", "Spin"),
+            ("12:15", "Core"),
+            ("18:00", "HIIT"),
+            ("19:00", "Spin"),
+            ("20:15", "Yoga"),
+        ),
+        1: (
+            ("07:00", "HIIT"),
+            ("12:15", "Pilates"),
+            ("18:00", "Strength"),
+            ("19:15", "Spin"),
+            ("20:15", "Pilates"),
+        ),
+        2: (
+            ("07:00", "Spin"),
+            ("12:15", "Core"),
+            ("18:00", "Boxing"),
+            ("19:15", "HIIT"),
+            ("20:15", "Yoga"),
+        ),
+        3: (
+            ("07:00", "HIIT"),
+            ("12:15", "Yoga"),
+            ("18:00", "Spin"),
+            ("19:15", "Strength"),
+            ("20:15", "Core"),
+        ),
+        4: (("07:00", "Spin"), ("12:15", "HIIT"), ("18:00", "Yoga")),
+        5: (("09:30", "Spin"), ("11:00", "Pilates")),
+        6: (("10:00", "Yoga"), ("11:30", "Spin")),
+    },
+    "riverside": {
+        0: (("07:15", "Spin"), ("18:30", "HIIT"), ("19:45", "Yoga")),
+        1: (("07:15", "Core"), ("18:30", "Spin"), ("19:45", "Pilates")),
+        2: (("07:15", "HIIT"), ("18:30", "Strength"), ("19:45", "Yoga")),
+        3: (("07:15", "Spin"), ("18:30", "Pilates"), ("19:45", "HIIT")),
+        4: (("07:15", "Yoga"), ("18:00", "Spin")),
+        5: (("10:00", "HIIT"), ("11:15", "Yoga")),
+        6: (("10:30", "Pilates"),),
+    },
+}
+ROOMS = ("Studio 1", "Studio 2")
+# One room per this many members at the club (at least one, at most len(ROOMS)).
+MEMBERS_PER_ROOM = 2500
+SESSION_CANCEL_RATE = 0.015
+FUTURE_SCHEDULE_DAYS = 14
+
+SOURCES = ("website", "walk_in", "referral", "social", "phone")
+SOURCE_WEIGHTS = (0.35, 0.25, 0.15, 0.15, 0.10)
+INTERESTS = ("spin", "yoga", "hiit", "core", "pilates", "strength", "boxing", "cardio", "mobility")
+INTEREST_WEIGHTS = (0.16, 0.16, 0.13, 0.07, 0.1, 0.16, 0.06, 0.1, 0.06)
+CLASS_INTERESTS = frozenset(INTERESTS) - {"cardio", "mobility", "strength"}
+
+NOTES = (
+    "Knee injury in 2024: no jumping in HIIT.",
+    "Prefers morning classes.",
+    "Student discount checked at sign-up.",
+    "Asked about personal training.",
+    "Brings a friend on Saturdays.",
+)
+FREEZE_REASONS = ("Holiday", "Injury", "Work abroad", "Medical", "Pregnancy")
+
+SMS_WORDING = (
+    "Yes, {club} may text me about my membership, classes and offers. Reply STOP to opt out."
+)
+EMAIL_WORDING = "Yes, {club} may email me about my membership, classes and offers."
+
+FIRST_NAMES = (
+    "Anna",
+    "Emma",
+    "Julia",
+    "Sophie",
+    "Lotte",
+    "Sanne",
+    "Lisa",
+    "Eva",
+    "Fleur",
+    "Noor",
+    "Maya",
+    "Olga",
+    "Sara",
+    "Fatima",
+    "Yasmin",
+    "Zoë",
+    "Chloé",
+    "Ines",
+    "Marta",
+    "Hanna",
+    "Lieke",
+    "Iris",
+    "Femke",
+    "Naomi",
+    "Priya",
+    "Mei",
+    "Aisha",
+    "Elif",
+    "Laura",
+    "Nadia",
+    "Daan",
+    "Sem",
+    "Lucas",
+    "Levi",
+    "Finn",
+    "Milan",
+    "Thijs",
+    "Jesse",
+    "Bram",
+    "Ruben",
+    "Noah",
+    "Luuk",
+    "Mohammed",
+    "Omar",
+    "Yusuf",
+    "Mehmet",
+    "Pieter",
+    "Joost",
+    "Bas",
+    "Koen",
+    "Rick",
+    "Stijn",
+    "Tim",
+    "Niels",
+    "Arjun",
+    "Wei",
+    "Diego",
+    "Mateo",
+    "Jonas",
+    "Felix",
+)
+LAST_NAMES = (
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "van Dijk",
+    "Bakker",
+    "Janssen",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "de Groot",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Leeuwen",
+    "Dekker",
+    "Brouwer",
+    "de Wit",
+    "Dijkstra",
+    "Smits",
+    "de Graaf",
+    "van der Meer",
+    "van der Linden",
+    "Kok",
+    "Jacobs",
+    "de Haan",
+    "Vermeulen",
+    "van den Heuvel",
+    "van der Veen",
+    "van den Broek",
+    "de Bruijn",
+    "de Bruin",
+    "van der Heijden",
+    "Schouten",
+    "van Beek",
+    "Willems",
+    "van Vliet",
+    "Hoekstra",
+    "Maas",
+    "Verhoeven",
+    "Koster",
+    "Prins",
+    "Yılmaz",
+    "Kaya",
+    "El Amrani",
+    "Bouzid",
+    "Singh",
+    "Chen",
+    "Wang",
+    "García",
+    "Fernandes",
+    "Kowalski",
+    "Nowak",
+    "Müller",
+    "Schmidt",
+    "O'Brien",
+    "Rossi",
+)
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example")
+# Ofcom drama ranges (valid UK numbers never given to anyone): 13 blocks of 1,000.
+PHONE_BLOCKS = (
+    "+441134960",
+    "+441144960",
+    "+441164960",
+    "+441174960",
+    "+441184960",
+    "+441214960",
+    "+441314960",
+    "+441414960",
+    "+441514960",
+    "+441614960",
+    "+442896496",
+    "+442920180",
+    "+442079460",
+)
+
+
+@dataclass(frozen=True)
+class Planted:
+    """The behaviour the demo plants, and analytics must find again (see seed_params.json)."""
+
+    # Renewal probability by the band of visits in the last 30 days of a membership.
+    window_days: int = 30
+    band_lows: tuple[int, ...] = (0, 1, 4, 8)
+    band_labels: tuple[str, ...] = ("0", "1-3", "4-7", "8+")
+    renewal_probability: tuple[float, ...] = (0.30, 0.55, 0.75, 0.90)
+    # Renewals: most buy before the end and start the day after; the rest come back late.
+    late_renewal_share: float = 0.2
+    late_renewal_max_days: int = 14  # within the club's renewal grace days
+    early_purchase_max_days: int = 10
+    plan_switch: tuple[tuple[float, float, float], ...] = (
+        (0.0, 0.0, 0.0),  # trial (never renewed)
+        (0.92, 0.06, 0.02),  # monthly → monthly, annual, pack
+        (0.10, 0.90, 0.0),  # annual
+        (0.12, 0.0, 0.88),  # pack
+    )
+    rejoin_probability: float = 0.12
+    rejoin_gap_days: tuple[int, int] = (30, 300)
+    # Engagement: visits per day on a normal day (before weekday and season factors).
+    engagement_labels: tuple[str, ...] = ("inactive", "casual", "regular", "keen")
+    engagement_share: tuple[float, ...] = (0.40, 0.27, 0.21, 0.12)
+    engagement_rate: tuple[float, ...] = (0.012, 0.14, 0.32, 0.52)
+    rate_sigma_member: float = 0.25
+    rate_sigma_membership: float = 0.35
+    # First plan by engagement: (monthly, annual, pack).
+    plan_mix: tuple[tuple[float, float, float], ...] = (
+        # Those who rarely come often bought a year up front: the classic sleeping member.
+        (0.20, 0.60, 0.20),
+        (0.45, 0.35, 0.20),
+        (0.50, 0.40, 0.10),
+        (0.45, 0.50, 0.05),
+    )
+    # Funnel.
+    imported_share: float = 0.30
+    trial_rate: float = 0.6
+    trial_show_rate: float = 0.8
+    convert_after_trial: float = 0.60
+    convert_after_no_show: float = 0.12
+    convert_without_trial: float = 0.10
+    # Freezes, by plan kind index.
+    freeze_rate: tuple[float, ...] = (0.0, 0.04, 0.18, 0.0)
+    freeze_days: tuple[int, int] = (7, 35)
+    # Rhythm: Monday first; January to December.
+    weekday_factor: tuple[float, ...] = (1.25, 1.2, 1.15, 1.1, 0.85, 0.75, 0.7)
+    month_factor: tuple[float, ...] = (
+        1.3,
+        1.15,
+        1.05,
+        1.0,
+        0.95,
+        0.85,
+        0.72,
+        0.75,
+        1.05,
+        1.05,
+        1.0,
+        0.88,
+    )
+    lead_month_factor: tuple[float, ...] = (
+        1.6,
+        1.2,
+        1.1,
+        1.0,
+        1.0,
+        0.8,
+        0.7,
+        0.8,
+        1.3,
+        1.1,
+        1.0,
+        0.7,
+    )
+    class_share_with_class_interest: float = 0.5
+    class_share_otherwise: float = 0.18
+    no_show_rate: float = 0.1
+    cancel_rate: float = 0.12
+    consent_sms: float = 0.82
+    consent_email: float = 0.88
+    sms_revoke: float = 0.05
+    email_revoke: float = 0.03
+
+    def band(self, visits: int) -> int:
+        for index in range(len(self.band_lows) - 1, -1, -1):
+            if visits >= self.band_lows[index]:
+                return index
+        raise ValueError(visits)
+
+    def as_json(self) -> dict:
+        return {
+            "renewal": {
+                "window_days": self.window_days,
+                "window": "visits with a club-local date in [end - 29 days, end] of the membership",
+                "bands": [
+                    {
+                        "label": label,
+                        "min_visits": low,
+                        "max_visits": high,
+                        "renewal_probability": probability,
+                    }
+                    for label, low, high, probability in zip(
+                        self.band_labels,
+                        self.band_lows,
+                        (*[b - 1 for b in self.band_lows[1:]], None),
+                        self.renewal_probability,
+                        strict=True,
+                    )
+                ],
+                "late_renewal_share": self.late_renewal_share,
+                "late_renewal_max_days": self.late_renewal_max_days,
+                "early_purchase_max_days": self.early_purchase_max_days,
+                "plan_switch": {
+                    name: dict(zip(PLAN_NAMES[1:], row, strict=True))
+                    for name, row in zip(PLAN_NAMES[1:], self.plan_switch[1:], strict=True)
+                },
+                "rejoin_probability": self.rejoin_probability,
+                "rejoin_gap_days": list(self.rejoin_gap_days),
+            },
+            "engagement": {
+                label: {"share": share, "visits_per_day": rate}
+                for label, share, rate in zip(
+                    self.engagement_labels,
+                    self.engagement_share,
+                    self.engagement_rate,
+                    strict=True,
+                )
+            },
+            "engagement_sigma": {
+                "member": self.rate_sigma_member,
+                "membership": self.rate_sigma_membership,
+            },
+            "first_plan_by_engagement": {
+                label: dict(zip(PLAN_NAMES[1:], mix, strict=True))
+                for label, mix in zip(self.engagement_labels, self.plan_mix, strict=True)
+            },
+            "funnel": {
+                "imported_share": self.imported_share,
+                "trial_rate": self.trial_rate,
+                "trial_show_rate": self.trial_show_rate,
+                "convert_after_trial": self.convert_after_trial,
+                "convert_after_no_show": self.convert_after_no_show,
+                "convert_without_trial": self.convert_without_trial,
+            },
+            "freeze_rate": dict(zip(PLAN_NAMES, self.freeze_rate, strict=True)),
+            "freeze_days": list(self.freeze_days),
+            "weekday_factor": list(self.weekday_factor),
+            "month_factor": list(self.month_factor),
+            "lead_month_factor": list(self.lead_month_factor),
+            "classes": {
+                "share_with_class_interest": self.class_share_with_class_interest,
+                "share_otherwise": self.class_share_otherwise,
+                "no_show_rate": self.no_show_rate,
+                "cancel_rate": self.cancel_rate,
+            },
+            "consent": {
+                "sms": self.consent_sms,
+                "email": self.consent_email,
+                "sms_revoke": self.sms_revoke,
+                "email_revoke": self.email_revoke,
+            },
+        }
+
+
+PLANTED = Planted()
+
+# Visit hours by day type (Mon–Thu, Friday, weekend): evening peaks on weekdays,
+# late mornings at the weekend.
+VISIT_HOURS = (
+    (
+        (6, 3),
+        (7, 6),
+        (8, 5),
+        (9, 3),
+        (10, 2),
+        (11, 2),
+        (12, 5),
+        (13, 4),
+        (14, 2),
+        (15, 2),
+        (16, 3),
+        (17, 7),
+        (18, 10),
+        (19, 10),
+        (20, 7),
+        (21, 3),
+        (22, 1),
+    ),
+    (
+        (6, 3),
+        (7, 6),
+        (8, 5),
+        (9, 3),
+        (10, 3),
+        (11, 3),
+        (12, 5),
+        (13, 4),
+        (14, 3),
+        (15, 3),
+        (16, 4),
+        (17, 6),
+        (18, 6),
+        (19, 4),
+        (20, 2),
+        (21, 1),
+    ),
+    (
+        (8, 3),
+        (9, 7),
+        (10, 10),
+        (11, 10),
+        (12, 8),
+        (13, 6),
+        (14, 5),
+        (15, 4),
+        (16, 4),
+        (17, 3),
+        (18, 2),
+        (19, 1),
+    ),
+)
+DESK_HOURS = (9 * 60, 20 * 60)  # sales and freezes happen while the desk is staffed
+IMPORT_TIME = dt.time(7, 30)

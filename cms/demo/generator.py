@@ -1,0 +1,1243 @@
+"""Generate the demo history in memory: people, memberships, visits, classes and their traces.
+
+Pure Python and numpy, no database: `generate()` returns a `History` of columns that
+`cms.demo.writer` stores. Days are proleptic ordinals (`date.toordinal()`), instants
+are UTC epoch seconds, and rows point at each other by position in their column.
+
+The same (members, years, seed, today) always gives the same history: every draw
+comes from generators seeded from `seed`, in a fixed order, and nothing reads the
+clock. The planted behaviour (renewal probability by visit-frequency band) is
+decided from the visits this module actually generated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from cms.demo import catalogue as cat
+from cms.demo.catalogue import PACK, PLANTED, TRIAL, Planted
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+DAY = 86_400
+NO = -1  # "no row" in an index column
+
+
+@dataclass
+class People:
+    club: np.ndarray
+    first_name: list[str]
+    last_name: list[str]
+    email: list[str]
+    phone: list[str]
+    birth_date: list[int | None]
+    source: list[str]
+    interests: list[list[str]]
+    notes: list[str]
+    sms_consent: list[bool]
+    email_consent: list[bool]
+    created: np.ndarray
+    engagement: np.ndarray
+    card_token: list[str | None] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Memberships:
+    member: list[int] = field(default_factory=list)
+    plan: list[int] = field(default_factory=list)  # club * 4 + kind
+    start: list[int] = field(default_factory=list)
+    end: list[int] = field(default_factory=list)
+    original_end: list[int] = field(default_factory=list)
+    created: list[int] = field(default_factory=list)
+    renewed_from: list[int] = field(default_factory=list)
+    depth: list[int] = field(default_factory=list)  # position in its renewal chain
+    first_paid: list[bool] = field(default_factory=list)
+    imported: list[bool] = field(default_factory=list)
+    visits_left: list[int | None] = field(default_factory=list)
+    actor: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class Rows:
+    """A table as named columns of equal length."""
+
+    columns: dict[str, list] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()), []))
+
+
+@dataclass
+class History:
+    members: int
+    years: int
+    seed: int
+    today: dt.date
+    start: dt.date
+    people: People
+    memberships: Memberships
+    freezes: Rows
+    sessions: Rows
+    bookings: Rows
+    visits: Rows
+    ledger: Rows
+    payments: Rows
+    attempts: Rows
+    consents: Rows
+    events: Rows
+    stats: dict
+
+
+def generate(
+    *, members: int, years: int, seed: int, today: dt.date, planted: Planted = PLANTED
+) -> History:
+    """Simulate `years` of two clubs with `members` people up to (not including) `today`."""
+    if members < 1 or years < 1:
+        raise ValueError("A demo needs at least one member and one year.")
+    return _Simulation(members=members, years=years, seed=seed, today=today, planted=planted).run()
+
+
+class _Simulation:
+    def __init__(
+        self, *, members: int, years: int, seed: int, today: dt.date, planted: Planted
+    ) -> None:
+        self.n = members
+        self.years = years
+        self.seed = seed
+        self.today_date = today
+        self.p = planted
+        self.today = today.toordinal()
+        self.start = self.today - 365 * years
+        # Day-indexed tables span the imported annual memberships, which began up to a
+        # year before the history, to the end of the class schedule two weeks ahead.
+        self.d0 = self.start - 370
+        self.d1 = self.today + cat.FUTURE_SCHEDULE_DAYS + 1
+        streams = np.random.SeedSequence(seed).spawn(8)
+        self.g_people = np.random.default_rng(streams[0])
+        self.g_visits = np.random.default_rng(streams[1])
+        self.g_times = np.random.default_rng(streams[2])
+        self.g_classes = np.random.default_rng(streams[3])
+        self.g_bookings = np.random.default_rng(streams[4])
+        self.g_money = np.random.default_rng(streams[5])
+        self.g_consent = np.random.default_rng(streams[6])
+        # Scalar draws in the per-member loop are much cheaper from the stdlib generator.
+        self.r = random.Random(int(streams[7].generate_state(1)[0]))
+
+        days = np.arange(self.d0, self.d1 + 1)
+        dates = [dt.date.fromordinal(int(d)) for d in days]
+        weekday = (days - 1) % 7
+        month = np.array([d.month for d in dates]) - 1
+        self.weekday = weekday
+        self.day_factor = (
+            np.asarray(planted.weekday_factor)[weekday] * np.asarray(planted.month_factor)[month]
+        )
+        self.lead_factor = (
+            np.asarray(planted.weekday_factor)[weekday]
+            * np.asarray(planted.lead_month_factor)[month]
+        )
+        # UTC offset of each club on each day, taken at noon: clubs are closed at night,
+        # so the daylight-saving switch at 02:00–03:00 never falls inside opening hours.
+        self.offset = np.array(
+            [
+                [
+                    ZoneInfo(spec.time_zone)
+                    .utcoffset(dt.datetime.combine(d, dt.time(12)))
+                    .total_seconds()
+                    for d in dates
+                ]
+                for spec in cat.CLUBS
+            ],
+            dtype=np.int64,
+        )
+        self.now = self.ts(0, self.today, 0)  # midnight at the start of today, local
+
+        self.ms = Memberships()
+        self.freezes = Rows(
+            {k: [] for k in ("membership", "start", "end", "created", "reason", "actor")}
+        )
+        self.trials = Rows({k: [] for k in ("member", "membership", "day", "booked", "attended")})
+        self.attempts = Rows(
+            {k: [] for k in ("member", "club", "at", "source", "reason", "membership")}
+        )
+        self.decisions = Rows(
+            {k: [] for k in ("membership", "kind", "end", "visits", "band", "renewed")}
+        )
+        self.visit_days: list[np.ndarray] = []
+        self.visit_chunk_ms: list[int] = []
+
+    # -- time ------------------------------------------------------------------------
+
+    def ts(self, club: int, day: int, minute: int) -> int:
+        """UTC epoch seconds of a local wall-clock minute at the club."""
+        return (day - EPOCH_ORDINAL) * DAY + minute * 60 - int(self.offset[club, day - self.d0])
+
+    def ts_array(self, club: np.ndarray, day: np.ndarray, minute: np.ndarray) -> np.ndarray:
+        return (
+            (day.astype(np.int64) - EPOCH_ORDINAL) * DAY
+            + minute.astype(np.int64) * 60
+            - self.offset[club, day - self.d0]
+        )
+
+    def desk_minute(self) -> int:
+        return self.r.randrange(*cat.DESK_HOURS)
+
+    # -- run -------------------------------------------------------------------------
+
+    def run(self) -> History:
+        people = self.persons = self.people()
+        for i in range(self.n):
+            self.lifecycle(i)
+        sessions = self.sessions()
+        visits, bookings = self.visits_and_classes(sessions)
+        self.fix_purchase_times(visits)
+        ledger = self.ledger(visits)
+        payments = self.payments()
+        consents = self.consents()
+        self.statuses_and_cards()
+        events = self.events(sessions, bookings, consents, payments)
+        stats = self.stats(visits, sessions, bookings)
+        return History(
+            members=self.n,
+            years=self.years,
+            seed=self.seed,
+            today=self.today_date,
+            start=dt.date.fromordinal(self.start),
+            people=people,
+            memberships=self.ms,
+            freezes=self.freezes,
+            sessions=sessions,
+            bookings=bookings,
+            visits=visits,
+            ledger=ledger,
+            payments=payments,
+            attempts=self.attempts,
+            consents=consents,
+            events=events,
+            stats=stats,
+        )
+
+    # -- people ----------------------------------------------------------------------
+
+    def people(self) -> People:
+        g, n, p = self.g_people, self.n, self.p
+        shares = np.array([spec.share for spec in cat.CLUBS])
+        club = g.choice(len(cat.CLUBS), size=n, p=shares / shares.sum())
+        imported = g.random(n) < p.imported_share
+        # Leads arrive over the history, more in January and September, fewer in summer.
+        lead_days = np.arange(self.start, self.today)
+        weights = self.lead_factor[lead_days - self.d0]
+        lead_day = g.choice(lead_days, size=n, p=weights / weights.sum())
+        lead_minute = g.integers(8 * 60, 20 * 60, size=n)
+        created = self.ts_array(club, lead_day, lead_minute)
+        import_minute = cat.IMPORT_TIME.hour * 60 + cat.IMPORT_TIME.minute
+        created[imported] = self.ts_array(
+            club[imported],
+            np.full(imported.sum(), self.start),
+            np.full(imported.sum(), import_minute),
+        )
+        lead_day[imported] = self.start
+        engagement = g.choice(len(p.engagement_share), size=n, p=p.engagement_share)
+        rate = np.asarray(p.engagement_rate)[engagement] * g.lognormal(
+            0, p.rate_sigma_member, size=n
+        )
+        source_index = g.choice(len(cat.SOURCES), size=n, p=cat.SOURCE_WEIGHTS)
+        source = ["import" if imported[i] else cat.SOURCES[source_index[i]] for i in range(n)]
+
+        first = g.integers(0, len(cat.FIRST_NAMES), size=n)
+        last = g.integers(0, len(cat.LAST_NAMES), size=n)
+        first_name = [cat.FIRST_NAMES[k] for k in first]
+        last_name = [cat.LAST_NAMES[k] for k in last]
+        has_email = g.random(n) < 0.95
+        has_phone = (g.random(n) < 0.88) | ~has_email
+        email_number = g.integers(1, 100, size=n)
+        plain = g.random(n) < 0.4
+        domain = g.integers(0, len(cat.EMAIL_DOMAINS), size=n)
+        emails, seen = [], set()
+        for i in range(n):
+            if not has_email[i]:
+                emails.append("")
+                continue
+            local = f"{_ascii(first_name[i])}.{_ascii(last_name[i])}"
+            if not plain[i]:
+                local += str(email_number[i])
+            address = f"{local}@{cat.EMAIL_DOMAINS[domain[i]]}"
+            if address in seen:
+                address = f"{local}.{i}@{cat.EMAIL_DOMAINS[domain[i]]}"
+            seen.add(address)
+            emails.append(address)
+        pool = 1000 * len(cat.PHONE_BLOCKS)
+        k = int(has_phone.sum())
+        numbers = iter(g.choice(pool, size=k, replace=k > pool).tolist())
+        phones = [
+            f"{cat.PHONE_BLOCKS[(x := next(numbers)) // 1000]}{x % 1000:03d}"
+            if has_phone[i]
+            else ""
+            for i in range(n)
+        ]
+        age_days = (np.clip(g.normal(34, 11, size=n), 16, 72) * 365.25).astype(np.int64)
+        has_birthday = g.random(n) < 0.94
+        birth = [int(self.today - age_days[i]) if has_birthday[i] else None for i in range(n)]
+        n_interests = g.choice([0, 1, 2, 3], size=n, p=[0.15, 0.35, 0.35, 0.15])
+        interests = [
+            sorted(
+                g.choice(
+                    len(cat.INTERESTS), size=n_interests[i], replace=False, p=cat.INTEREST_WEIGHTS
+                ).tolist()
+            )
+            for i in range(n)
+        ]
+        interests = [[cat.INTERESTS[k] for k in chosen] for chosen in interests]
+        note_draw = g.random(n)
+        note_pick = g.integers(0, len(cat.NOTES), size=n)
+        notes = [cat.NOTES[note_pick[i]] if note_draw[i] < 0.03 else "" for i in range(n)]
+        sms = (g.random(n) < p.consent_sms) & has_phone
+        mail = (g.random(n) < p.consent_email) & has_email
+
+        self.imported = imported
+        self.lead_day = lead_day
+        self.rate = rate
+        self.class_share = np.array(
+            [
+                p.class_share_with_class_interest
+                if cat.CLASS_INTERESTS.intersection(chosen)
+                else p.class_share_otherwise
+                for chosen in interests
+            ]
+        )
+        return People(
+            club=club,
+            first_name=first_name,
+            last_name=last_name,
+            email=emails,
+            phone=phones,
+            birth_date=birth,
+            source=source,
+            interests=interests,
+            notes=notes,
+            sms_consent=sms.tolist(),
+            email_consent=mail.tolist(),
+            created=created,
+            engagement=engagement,
+        )
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def membership(
+        self,
+        member: int,
+        kind: int,
+        start: int,
+        created: int,
+        *,
+        renewed_from: int = NO,
+        first_paid: bool = False,
+        imported: bool = False,
+        actor: str | None = None,
+    ) -> int:
+        ms = self.ms
+        club = int(self.persons.club[member])
+        end = start + cat.PLAN_DAYS[kind] - 1
+        ms.member.append(member)
+        ms.plan.append(club * 4 + kind)
+        ms.start.append(start)
+        ms.end.append(end)
+        ms.original_end.append(end)
+        ms.created.append(created)
+        ms.renewed_from.append(renewed_from)
+        ms.depth.append(ms.depth[renewed_from] + 1 if renewed_from != NO else 0)
+        ms.first_paid.append(first_paid)
+        ms.imported.append(imported)
+        ms.visits_left.append(cat.PLAN_VISITS[kind])
+        ms.actor.append(actor)
+        return len(ms.member) - 1
+
+    def draw_days(self, first: int, last: int, rate: float) -> np.ndarray:
+        """Days in [first, last] on which someone with this base rate comes in."""
+        if last < first:
+            return np.empty(0, dtype=np.int64)
+        chance = self.day_factor[first - self.d0 : last - self.d0 + 1] * rate
+        hits = np.flatnonzero(self.g_visits.random(chance.size) < chance)
+        return hits + first
+
+    def choose(self, weights: tuple[float, ...]) -> int:
+        return self.r.choices(range(len(weights)), weights=weights)[0]
+
+    def seller(self, member: int, online: bool) -> str | None:
+        return None if online else cat.CLUBS[self.persons.club[member]].front_desk
+
+    def lifecycle(self, i: int) -> None:
+        r, p = self.r, self.p
+        club = int(self.persons.club[i])
+        engagement = int(self.persons.engagement[i])
+        base = float(self.rate[i])
+        if self.imported[i]:
+            kind = 1 + self.choose(p.plan_mix[engagement])
+            start = self.start - r.randrange(cat.PLAN_DAYS[kind])
+            m = self.membership(i, kind, start, int(self.persons.created[i]), imported=True)
+            self.chain(i, m, base)
+            return
+
+        lead_day = int(self.lead_day[i])
+        lead_ts = int(self.persons.created[i])
+        paid_start = None
+        if r.random() < p.trial_rate:
+            booked = lead_ts + r.randint(10, 180) * 60
+            day = lead_day + r.randint(1, 7)
+            trial = self.membership(i, TRIAL, day, booked)
+            attended = None
+            if day < self.today:
+                attended = r.random() < p.trial_show_rate
+                chance = p.convert_after_trial if attended else p.convert_after_no_show
+                if r.random() < chance:
+                    # Bought after the trial class, from the next day on.
+                    paid_start = day + (r.randint(1, 7) if attended else r.randint(1, 14))
+                if attended:
+                    last = min(day + 6, self.today - 1)
+                    if paid_start is not None:
+                        last = min(last, paid_start - 1)
+                    self.add_visits(trial, self.draw_days(day + 1, last, min(0.9, base * 1.3)))
+            self.trials.columns["member"].append(i)
+            self.trials.columns["membership"].append(trial)
+            self.trials.columns["day"].append(day)
+            self.trials.columns["booked"].append(booked)
+            self.trials.columns["attended"].append(attended)
+        elif r.random() < p.convert_without_trial:
+            paid_start = lead_day + r.randint(0, 10)
+
+        if paid_start is None or paid_start >= self.today:
+            return
+        kind = 1 + self.choose(p.plan_mix[engagement])
+        online = r.random() < 0.3
+        m = self.membership(
+            i,
+            kind,
+            paid_start,
+            self.ts(club, paid_start, self.desk_minute()),
+            first_paid=True,
+            actor=self.seller(i, online),
+        )
+        self.chain(i, m, base)
+
+    def add_visits(self, membership: int, days: np.ndarray) -> None:
+        if days.size:
+            self.visit_days.append(days)
+            self.visit_chunk_ms.append(membership)
+
+    def chain(self, i: int, m: int, base: float) -> None:
+        """Follow one renewal chain from membership m: visits, freezes, renew or lapse."""
+        r, p, ms = self.r, self.p, self.ms
+        club = int(self.persons.club[i])
+        engagement = int(self.persons.engagement[i])
+        while True:
+            kind = ms.plan[m] % 4
+            start, end = ms.start[m], ms.end[m]
+            rate = base * r.lognormvariate(0, p.rate_sigma_membership)
+            frozen = None
+            if r.random() < p.freeze_rate[kind]:
+                freeze_start = start + r.randint(14, cat.PLAN_DAYS[kind] - 14)
+                if freeze_start < self.today:
+                    length = r.randint(*p.freeze_days)
+                    frozen = (freeze_start, freeze_start + length - 1)
+                    end += length
+                    ms.end[m] = end
+                    asked = max(start, freeze_start - r.randint(0, 5))
+                    self.freezes.columns["membership"].append(m)
+                    self.freezes.columns["start"].append(frozen[0])
+                    self.freezes.columns["end"].append(frozen[1])
+                    self.freezes.columns["created"].append(self.ts(club, asked, self.desk_minute()))
+                    self.freezes.columns["reason"].append(r.choice(cat.FREEZE_REASONS))
+                    self.freezes.columns["actor"].append(cat.CLUBS[club].front_desk)
+            # No check-in data exists before the history starts or from today on.
+            days = self.draw_days(max(start, self.start), min(end, self.today - 1), rate)
+            if frozen is not None:
+                days = days[(days < frozen[0]) | (days > frozen[1])]
+            if kind == PACK:
+                visits = cat.PLAN_VISITS[PACK]
+                if days.size > visits:
+                    # The pack is empty: they stop coming, some try once and are turned away.
+                    if r.random() < 0.35:
+                        self.attempt(i, int(days[visits]), "no_visits_left", m)
+                    days = days[:visits]
+                ms.visits_left[m] = visits - int(days.size)
+            self.add_visits(m, days)
+            if end >= self.today:
+                return  # still running: nothing to decide yet
+
+            in_window = int(np.count_nonzero(days >= end - p.window_days + 1))
+            band = p.band(in_window)
+            renewed = r.random() < p.renewal_probability[band]
+            d = self.decisions.columns
+            d["membership"].append(m)
+            d["kind"].append(kind)
+            d["end"].append(end)
+            d["visits"].append(in_window)
+            d["band"].append(band)
+            d["renewed"].append(renewed)
+            if renewed:
+                new_kind = 1 + self.choose(p.plan_switch[kind])
+                if r.random() < p.late_renewal_share:
+                    new_start = end + r.randint(1, p.late_renewal_max_days)
+                    bought = new_start
+                else:
+                    new_start = end + 1
+                    bought = max(start, end - r.randint(0, p.early_purchase_max_days))
+                if bought >= self.today:
+                    d["renewed"][-1] = None  # decided, but the purchase lies in the future
+                    return
+                online = r.random() < 0.5
+                m = self.membership(
+                    i,
+                    new_kind,
+                    new_start,
+                    self.ts(club, bought, self.desk_minute()),
+                    renewed_from=m,
+                    actor=self.seller(i, online),
+                )
+                continue
+            if r.random() < 0.25:
+                tried = end + r.randint(1, 10)
+                if tried < self.today:
+                    self.attempt(i, tried, "expired", m)
+            if r.random() < p.rejoin_probability:
+                new_start = end + r.randint(*p.rejoin_gap_days)
+                if new_start < self.today:
+                    online = r.random() < 0.3
+                    m = self.membership(
+                        i,
+                        1 + self.choose(p.plan_mix[engagement]),
+                        new_start,
+                        self.ts(club, new_start, self.desk_minute()),
+                        actor=self.seller(i, online),
+                    )
+                    continue
+            return
+
+    def attempt(self, i: int, day: int, reason: str, membership: int) -> None:
+        club = int(self.persons.club[i])
+        a = self.attempts.columns
+        a["member"].append(i)
+        a["club"].append(club)
+        a["at"].append(self.ts(club, day, self.r.randrange(7 * 60, 21 * 60)))
+        a["source"].append("turnstile")
+        a["reason"].append(reason)
+        a["membership"].append(membership)
+
+    # -- classes ---------------------------------------------------------------------
+
+    def sessions(self) -> Rows:
+        """The weekly timetable of each club, from the first day of history to two weeks ahead."""
+        g = self.g_classes
+        cols = {k: [] for k in ("club", "class_type", "trainer", "room", "day", "minute")}
+        counts = np.bincount(self.persons.club, minlength=len(cat.CLUBS))
+        for c, spec in enumerate(cat.CLUBS):
+            rooms = int(np.clip(round(counts[c] / cat.MEMBERS_PER_ROOM), 1, len(cat.ROOMS)))
+            names = cat.CLUB_CLASSES[spec.slug]
+            for day in range(self.start, self.today + cat.FUTURE_SCHEDULE_DAYS):
+                weekday = (day - 1) % 7
+                # Trainers swap rooms on Tuesdays, Thursdays and Saturdays, never overlapping.
+                swap = weekday in (1, 3, 5)
+                for time, name in cat.TIMETABLE[spec.slug][weekday]:
+                    hour, minute = map(int, time.split(":"))
+                    slots = [(0, hour * 60 + minute, name)]
+                    if rooms > 1 and (hour >= 17 or weekday >= 5):
+                        other = names[(names.index(name) + 2) % len(names)]
+                        slots.append((1, hour * 60 + minute + 30, other))
+                    for room, start, class_name in slots:
+                        cols["club"].append(c)
+                        cols["class_type"].append(cat.CLASS_INDEX[class_name])
+                        cols["trainer"].append(spec.trainers[(room + swap) % 2])
+                        cols["room"].append(cat.ROOMS[room])
+                        cols["day"].append(day)
+                        cols["minute"].append(start)
+        club = np.asarray(cols["club"], dtype=np.int64)
+        day = np.asarray(cols["day"], dtype=np.int64)
+        minute = np.asarray(cols["minute"], dtype=np.int64)
+        kind = np.asarray(cols["class_type"], dtype=np.int64)
+        length = np.array([spec.minutes for spec in cat.CLASS_TYPES])[kind]
+        capacity = np.array([spec.capacity for spec in cat.CLASS_TYPES])[kind]
+        start = self.ts_array(club, day, minute)
+        cols["start"] = start
+        cols["end"] = start + length * 60
+        cols["capacity"] = capacity
+        cols["cancelled"] = g.random(club.size) < cat.SESSION_CANCEL_RATE
+        cols["club"], cols["day"], cols["minute"], cols["class_type"] = club, day, minute, kind
+        return Rows(cols)
+
+    def visits_and_classes(self, sessions: Rows) -> tuple[Rows, Rows]:
+        """Give every visit a time of day, seat class-goers in sessions, and book the rest."""
+        gt, gc = self.g_times, self.g_classes
+        ms_member = np.asarray(self.ms.member, dtype=np.int64)
+        lengths = np.array([d.size for d in self.visit_days], dtype=np.int64)
+        day = np.concatenate(self.visit_days) if self.visit_days else np.empty(0, dtype=np.int64)
+        membership = np.repeat(np.asarray(self.visit_chunk_ms, dtype=np.int64), lengths)
+        member = ms_member[membership]
+        club = self.persons.club[member].astype(np.int64)
+        n = day.size
+
+        # Time of day by day type: Mon–Thu, Friday, weekend.
+        weekday = self.weekday[day - self.d0]
+        day_type = np.where(weekday <= 3, 0, np.where(weekday == 4, 1, 2))
+        hour = np.empty(n, dtype=np.int64)
+        for t, table in enumerate(cat.VISIT_HOURS):
+            mask = day_type == t
+            hours = np.array([h for h, _ in table])
+            weights = np.array([w for _, w in table], dtype=float)
+            hour[mask] = gt.choice(hours, size=int(mask.sum()), p=weights / weights.sum())
+        minute = hour * 60 + gt.integers(0, 60, size=n)
+
+        s = sessions.columns
+        s_club, s_day, s_minute = s["club"], s["day"], s["minute"]
+        s_capacity = s["capacity"]
+        past = (s_day < self.today) & ~s["cancelled"]
+
+        # Trials first: each trial is booked into a beginner-friendly class that day.
+        t = self.trials.columns
+        trial_session = np.full(len(t["member"]), NO, dtype=np.int64)
+        eligible = np.array([spec.trial_eligible for spec in cat.CLASS_TYPES])[s["class_type"]]
+        by_day: dict[tuple[int, int], list[int]] = {}
+        for k in np.flatnonzero(eligible & ~s["cancelled"]).tolist():
+            by_day.setdefault((int(s_club[k]), int(s_day[k])), []).append(k)
+        for j, (who, when) in enumerate(zip(t["member"], t["day"], strict=True)):
+            options = by_day.get((int(self.persons.club[who]), when))
+            if options:
+                trial_session[j] = options[self.r.randrange(len(options))]
+        trial_attended = np.array([a is True for a in t["attended"]], dtype=bool)
+        seated_trials = trial_attended & (trial_session != NO)
+        trial_load = np.bincount(trial_session[seated_trials], minlength=s_club.size)
+
+        # Class-goers: a visit close to a session's start, for members who like classes.
+        key_v = (day - self.d0) * 1440 + minute + club * (10**9)
+        key_s = (s_day - self.d0) * 1440 + s_minute + s_club * (10**9)
+        order = np.flatnonzero(past)[np.argsort(key_s[past], kind="stable")]
+        sorted_keys = key_s[order]
+        chosen = np.full(n, NO, dtype=np.int64)
+        if order.size and n:
+            pos = np.searchsorted(sorted_keys, key_v)
+            before = order[np.clip(pos - 1, 0, order.size - 1)]
+            after = order[np.clip(pos, 0, order.size - 1)]
+            d_before = np.abs(key_v - key_s[before])
+            d_after = np.abs(key_v - key_s[after])
+            nearest = np.where(d_before <= d_after, before, after)
+            near = np.minimum(d_before, d_after) <= 60
+            wants = gc.random(n) < self.class_share[member]
+            chosen = np.where(near & wants, nearest, NO)
+        # Full classes: the first to book get the places, the rest train on the gym floor.
+        candidates = np.flatnonzero(chosen != NO)
+        shuffle = gc.random(candidates.size)
+        candidates = candidates[np.lexsort((shuffle, chosen[candidates]))]
+        sess = chosen[candidates]
+        seated = _rank_in_groups(sess) < (s_capacity[sess] - trial_load[sess])
+        dropped = candidates[~seated]
+        chosen[dropped] = NO
+        in_class = chosen != NO
+        early = gc.integers(5, 16, size=n)
+        minute = np.where(in_class, s_minute[np.maximum(chosen, 0)] - early, minute)
+
+        source = np.where(gt.random(n) < 0.7, "turnstile", "desk")
+        at = self.ts_array(club, day, minute)
+        class_session, class_member, class_day = chosen[in_class], member[in_class], day[in_class]
+
+        # The trial visit itself: at the desk, ten minutes before the trial class.
+        tv = np.flatnonzero(seated_trials)
+        t_member = np.asarray(t["member"], dtype=np.int64)
+        t_ms = np.asarray(t["membership"], dtype=np.int64)
+        t_day = np.asarray(t["day"], dtype=np.int64)
+        t_at = s["start"][trial_session[tv]] - 600
+        # A trial booked for a day without a trial class is a plain visit at 18:00.
+        loose = np.flatnonzero(trial_attended & (trial_session == NO))
+        loose_club = self.persons.club[t_member[loose]].astype(np.int64)
+        loose_at = self.ts_array(loose_club, t_day[loose], np.full(loose.size, 18 * 60))
+        extra = np.r_[tv, loose]
+        day = np.r_[day, t_day[extra]]
+        membership = np.r_[membership, t_ms[extra]]
+        member = np.r_[member, t_member[extra]]
+        club = np.r_[club, self.persons.club[t_member[extra]].astype(np.int64)]
+        at = np.r_[at, t_at, loose_at]
+        source = np.r_[source, np.full(extra.size, "desk")]
+
+        order = np.lexsort((at, member))
+        visits = Rows(
+            {
+                "member": member[order],
+                "club": club[order],
+                "day": day[order],
+                "at": at[order],
+                "source": source[order],
+                "membership": membership[order],
+            }
+        )
+        bookings = self.bookings(
+            sessions,
+            class_session=class_session,
+            class_member=class_member,
+            class_day=class_day,
+            trial_session=trial_session,
+        )
+        return visits, bookings
+
+    def bookings(
+        self,
+        sessions: Rows,
+        *,
+        class_session: np.ndarray,
+        class_member: np.ndarray,
+        class_day: np.ndarray,
+        trial_session: np.ndarray,
+    ) -> Rows:
+        """Attended bookings from class visits; no-shows, cancellations, waitlists and the
+        coming two weeks drawn from members who went to classes around that day."""
+        g, p = self.g_bookings, self.p
+        s = sessions.columns
+        n_sessions = s["club"].size
+        s_club, s_day, capacity = s["club"], s["day"], s["capacity"]
+        past = s_day < self.today
+        cancelled_session = s["cancelled"]
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+        def add(status: str, sess: np.ndarray, who: np.ndarray, trial: bool = False) -> None:
+            parts.append(
+                (
+                    np.full(sess.size, status),
+                    sess.astype(np.int64),
+                    who.astype(np.int64),
+                    np.full(sess.size, trial),
+                )
+            )
+
+        # Facts first, so they win over drawn bookings of the same member and session.
+        add("attended", class_session, class_member)
+        t = self.trials.columns
+        t_member = np.asarray(t["member"], dtype=np.int64)
+        trial_status = np.array(
+            ["booked" if a is None else "attended" if a else "no_show" for a in t["attended"]]
+        )
+        for status in ("attended", "no_show", "booked"):
+            mask = (trial_session != NO) & (trial_status == status)
+            add(status, trial_session[mask], t_member[mask], trial=True)
+
+        # Pool of class-goers by (club, day) to draw the other bookings from.
+        pool_key = self.persons.club[class_member].astype(np.int64) * 10**7 + class_day
+        pool_order = np.argsort(pool_key, kind="stable")
+        pool_key, pool_member = pool_key[pool_order], class_member[pool_order]
+
+        def draw(counts: np.ndarray, low: int, high: int, *, anchor: np.ndarray | None = None):
+            """For each session, counts[k] class-goers of its club seen in [day+low, day+high]."""
+            sess = np.repeat(np.arange(n_sessions), counts)
+            base = s_club[sess] * 10**7 + (s_day[sess] if anchor is None else anchor[sess])
+            lo = np.searchsorted(pool_key, base + low, side="left")
+            hi = np.searchsorted(pool_key, base + high, side="right")
+            ok = hi > lo
+            pick = lo + (g.random(sess.size) * (hi - lo)).astype(np.int64)
+            return sess[ok], pool_member[pick[ok]]
+
+        attended = np.bincount(class_session, minlength=n_sessions)
+        live_past = past & ~cancelled_session
+        no_shows = np.where(live_past, g.binomial(attended, p.no_show_rate), 0)
+        add("no_show", *draw(no_shows, -14, 14))
+        booked_past = attended + no_shows
+        full = live_past & (booked_past >= capacity)
+        add("waitlisted", *draw(np.where(full, g.integers(0, 4, size=n_sessions), 0), -14, 14))
+
+        # The coming two weeks: as busy as the last four, booked by recent class-goers.
+        upcoming = ~past & ~cancelled_session
+        recent = live_past & (s_day >= self.today - 28)
+        busy = np.zeros(n_sessions)
+        for c in range(len(cat.CLUBS)):
+            mine = recent & (s_club == c)
+            busy[s_club == c] = booked_past[mine].mean() if mine.any() else 0.0
+        wanted = g.poisson(busy * g.uniform(0.7, 1.3, size=n_sessions))
+        wanted = np.where(upcoming, np.minimum(wanted, capacity + 4), 0)
+        today = np.full(n_sessions, self.today)
+        add("booked", *draw(wanted, -28, -1, anchor=today))
+
+        # Cancellations: some of every class, and everyone on a class the club called off.
+        cancels = np.where(
+            cancelled_session,
+            g.binomial(capacity, 0.4),
+            g.binomial(np.where(past, booked_past, wanted), p.cancel_rate / (1 - p.cancel_rate)),
+        )
+        add("cancelled", *draw(np.where(s_day < self.today + 3, cancels, 0), -14, 7))
+
+        status = np.concatenate([part[0] for part in parts])
+        session = np.concatenate([part[1] for part in parts])
+        member = np.concatenate([part[2] for part in parts])
+        is_trial = np.concatenate([part[3] for part in parts])
+
+        # One live booking per member and session (the first fact wins); cancelled ones
+        # may repeat in the model, but not in this data.
+        key = session * (self.n + 1) + member
+        live = status != "cancelled"
+        keep = np.zeros(status.size, dtype=bool)
+        for mask in (live, ~live):
+            index = np.flatnonzero(mask)
+            _, first = np.unique(key[index], return_index=True)
+            keep[index[first]] = True
+        status, session, member, is_trial = (
+            status[keep],
+            session[keep],
+            member[keep],
+            is_trial[keep],
+        )
+
+        # Upcoming classes: the first `capacity` to book get a place, the rest wait.
+        # Past waitlists were never promoted and keep their queue.
+        shuffle = g.random(status.size)
+        queue = np.flatnonzero(np.isin(status, ["booked", "waitlisted"]) & ~is_trial)
+        queue = queue[np.lexsort((shuffle[queue], session[queue]))]
+        position = _rank_in_groups(session[queue])
+        upcoming_queue = ~past[session[queue]]
+        status[queue] = np.where(
+            upcoming_queue,
+            np.where(position < capacity[session[queue]], "booked", "waitlisted"),
+            status[queue],
+        )
+        waiting = queue[status[queue] == "waitlisted"]
+        waitlist_position = np.full(status.size, NO, dtype=np.int64)
+        waitlist_position[waiting] = _rank_in_groups(session[waiting]) + 1
+
+        size = status.size
+        start, end = s["start"][session], s["end"][session]
+        created = start - g.integers(2 * 3600, 72 * 3600, size=size)
+        updated = end + g.integers(60, 1800, size=size)
+        cancelled = status == "cancelled"
+        created = np.where(cancelled, start - g.integers(24 * 3600, 120 * 3600, size=size), created)
+        updated = np.where(cancelled, created + g.integers(3600, 20 * 3600, size=size), updated)
+        # Nothing was booked or cancelled after midnight today.
+        before_now = self.now - g.integers(3600, 5 * DAY, size=size)
+        created = np.where(created >= self.now - 60, before_now, created)
+        updated = np.where(updated >= self.now - 60, np.maximum(created, self.now - 60), updated)
+        unmarked = np.isin(status, ["booked", "waitlisted"])
+        updated = np.where(unmarked, created, updated)
+        # Trial bookings were made when the lead booked the trial.
+        trial_rows = np.flatnonzero(is_trial)
+        if trial_rows.size:
+            of_trial = {
+                (int(k), int(who)): j
+                for j, (k, who) in enumerate(zip(trial_session, t_member, strict=True))
+                if k != NO
+            }
+            booked_at = np.asarray(t["booked"], dtype=np.int64)
+            which = np.array(
+                [of_trial[(int(session[k]), int(member[k]))] for k in trial_rows.tolist()]
+            )
+            created[trial_rows] = booked_at[which]
+            updated[trial_rows] = np.where(
+                unmarked[trial_rows], created[trial_rows], end[trial_rows] + 600
+            )
+
+        order = np.lexsort((member, created, session))
+        return Rows(
+            {
+                "session": session[order],
+                "member": member[order],
+                "status": status[order],
+                "waitlist_position": waitlist_position[order],
+                "is_trial": is_trial[order],
+                "created": created[order],
+                "updated": updated[order],
+            }
+        )
+
+    # -- money, ledger, consent ------------------------------------------------------
+
+    def fix_purchase_times(self, visits: Rows) -> None:
+        """A membership bought on its first day was bought before that day's first visit."""
+        v = visits.columns
+        n = len(self.ms.member)
+        first_visit = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_visit, v["membership"], v["at"])
+        created = np.asarray(self.ms.created, dtype=np.int64)
+        fixed = np.where(first_visit <= created, first_visit - 300, created)
+        self.ms.created = fixed.tolist()
+
+    def ledger(self, visits: Rows) -> Rows:
+        """A purchase row per pack and a debit per visit on it, in time order."""
+        v = visits.columns
+        plan = np.asarray(self.ms.plan, dtype=np.int64)
+        is_pack = plan % 4 == PACK
+        packs = np.flatnonzero(is_pack)
+        on_pack = np.flatnonzero(is_pack[v["membership"]])
+        order = on_pack[np.lexsort((v["at"][on_pack], v["membership"][on_pack]))]
+        ms_of = v["membership"][order]
+        used = _rank_in_groups(ms_of) + 1
+        size = cat.PLAN_VISITS[PACK]
+        created = np.asarray(self.ms.created, dtype=np.int64)
+        kinds = np.r_[np.full(packs.size, "purchase"), np.full(order.size, "visit")]
+        membership = np.r_[packs, ms_of]
+        change = np.r_[np.full(packs.size, size), np.full(order.size, -1)]
+        balance = np.r_[np.full(packs.size, size), size - used]
+        at = np.r_[created[packs], v["at"][order]]
+        reason = np.r_[
+            np.full(packs.size, f"Bought {cat.PLAN_NAMES[PACK]}"), np.full(order.size, "Visit")
+        ]
+        rows = np.lexsort((at, membership))
+        position = np.empty(rows.size, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        visit_entry = np.full(len(v["member"]), NO, dtype=np.int64)
+        visit_entry[order] = position[packs.size :]
+        v["ledger_entry"] = visit_entry
+        return Rows(
+            {
+                "membership": membership[rows],
+                "kind": kinds[rows],
+                "visits": change[rows],
+                "balance_after": balance[rows],
+                "reason": reason[rows],
+                "at": at[rows],
+            }
+        )
+
+    def payments(self) -> Rows:
+        """One payment per sale; some online renewals fail once first."""
+        g = self.g_money
+        ms = self.ms
+        cols = {
+            k: []
+            for k in (
+                "member",
+                "membership",
+                "amount",
+                "method",
+                "status",
+                "intent",
+                "recorded_by",
+                "at",
+            )
+        }
+        kinds = np.asarray(ms.plan) % 4
+        draws = g.random((len(ms.member), 3))
+        intents = g.integers(0, 16**16, size=(len(ms.member), 2), dtype=np.uint64)
+        for m in range(len(ms.member)):
+            if kinds[m] == TRIAL or ms.imported[m]:
+                continue
+            member = ms.member[m]
+            club = cat.CLUBS[self.persons.club[member]]
+            price = str(cat.plan_price(club.slug, int(kinds[m])))
+            actor = ms.actor[m]
+            if actor is None:
+                method, intent = "stripe", f"pi_demo{intents[m, 0]:016x}{m:06d}"
+            else:
+                method, intent = ("cash" if draws[m, 0] < 0.12 else "card_terminal"), ""
+            if method == "stripe" and ms.renewed_from[m] != NO and draws[m, 1] < 0.06:
+                failed_at = ms.created[m] - int(DAY * (0.5 + draws[m, 2]))
+                for key, value in (
+                    ("member", member),
+                    ("membership", m),
+                    ("amount", price),
+                    ("method", method),
+                    ("status", "failed"),
+                    ("intent", f"pi_demo{intents[m, 1]:016x}{m:06d}"),
+                    ("recorded_by", None),
+                    ("at", failed_at),
+                ):
+                    cols[key].append(value)
+            for key, value in (
+                ("member", member),
+                ("membership", m),
+                ("amount", price),
+                ("method", method),
+                ("status", "succeeded"),
+                ("intent", intent),
+                ("recorded_by", actor),
+                ("at", ms.created[m]),
+            ):
+                cols[key].append(value)
+        return Rows(cols)
+
+    def consents(self) -> Rows:
+        """Consent given at first contact, with the wording shown; a few withdraw later."""
+        g, p = self.g_consent, self.p
+        people = self.persons
+        cols = {
+            k: []
+            for k in ("member", "channel", "granted", "source", "wording", "recorded_by", "at")
+        }
+        where = {
+            "website": "trial form",
+            "social": "trial form",
+            "walk_in": "desk",
+            "referral": "desk",
+            "phone": "phone",
+            "import": "import",
+        }
+        draws = g.random((self.n, 4))
+        for i in range(self.n):
+            club = cat.CLUBS[people.club[i]]
+            source = where[people.source[i]]
+            desk = club.front_desk if source in ("desk", "phone") else None
+            given = int(people.created[i]) + 60
+            for c, (channel, wording, revoke, revoke_source) in enumerate(
+                (
+                    ("sms", cat.SMS_WORDING, p.sms_revoke, "SMS STOP"),
+                    ("email", cat.EMAIL_WORDING, p.email_revoke, "unsubscribe link"),
+                )
+            ):
+                flags = people.sms_consent if channel == "sms" else people.email_consent
+                if not flags[i]:
+                    continue
+                rows = [(True, source, wording.format(club=club.name), desk, given)]
+                if draws[i, c] < revoke and given < self.now - DAY:
+                    withdrawn = given + int((self.now - given) * draws[i, c + 2])
+                    rows.append((False, revoke_source, "", None, withdrawn))
+                    flags[i] = False
+                for granted, where_from, text, who, at in rows:
+                    cols["member"].append(i)
+                    cols["channel"].append(channel)
+                    cols["granted"].append(granted)
+                    cols["source"].append(where_from)
+                    cols["wording"].append(text)
+                    cols["recorded_by"].append(who)
+                    cols["at"].append(at)
+        return Rows(cols)
+
+    def statuses_and_cards(self) -> None:
+        """Member.status as memberships.statuses computes it for `today`; a card once they join."""
+        ms = self.ms
+        kind = np.asarray(ms.plan, dtype=np.int64) % 4
+        start = np.asarray(ms.start, dtype=np.int64)
+        end = np.asarray(ms.end, dtype=np.int64)
+        member = np.asarray(ms.member, dtype=np.int64)
+        paid = kind != TRIAL
+        in_force = np.zeros(self.n, dtype=bool)
+        in_force[member[paid & (start <= self.today) & (end >= self.today)]] = True
+        paid_ever = np.zeros(self.n, dtype=bool)
+        paid_ever[member[paid & (start <= self.today)]] = True
+        trial_ever = np.zeros(self.n, dtype=bool)
+        trial_ever[member[~paid]] = True
+        status = np.where(
+            in_force,
+            "member",
+            np.where(paid_ever, "former", np.where(trial_ever, "trial", "lead")),
+        )
+        self.persons.status = status.tolist()
+        tokens = self.g_people.choice(16**10, size=self.n, replace=False)
+        has_card = np.zeros(self.n, dtype=bool)
+        has_card[member] = True
+        self.persons.card_token = [
+            f"04{tokens[i]:010X}" if has_card[i] else None for i in range(self.n)
+        ]
+
+    # -- timeline --------------------------------------------------------------------
+
+    def events(self, sessions: Rows, bookings: Rows, consents: Rows, payments: Rows) -> Rows:
+        """The key facts of each member's timeline (never one per visit: Visit has those)."""
+        people, ms, s = self.persons, self.ms, sessions.columns
+        cols = {k: [] for k in ("member", "kind", "at", "actor", "data", "membership", "session")}
+
+        def add(member, kind, at, data, *, actor=None, membership=NO, session=NO) -> None:
+            cols["member"].append(member)
+            cols["kind"].append(kind)
+            cols["at"].append(int(at))
+            cols["actor"].append(actor)
+            cols["data"].append(data)
+            cols["membership"].append(membership)
+            cols["session"].append(session)
+
+        for i in range(self.n):
+            if not self.imported[i]:
+                add(i, "lead_created", people.created[i], {"source": people.source[i]})
+        c = consents.columns
+        for i, channel, granted, source, who, at in zip(
+            c["member"],
+            c["channel"],
+            c["granted"],
+            c["source"],
+            c["recorded_by"],
+            c["at"],
+            strict=True,
+        ):
+            add(
+                i,
+                "consent_changed",
+                at,
+                {"channel": channel, "granted": granted, "source": source},
+                actor=who,
+            )
+        t = self.trials.columns
+        b = bookings.columns
+        trial_session = {}
+        for k in np.flatnonzero(b["is_trial"]).tolist():
+            trial_session[int(b["member"][k])] = int(b["session"][k])
+        class_names = [spec.name for spec in cat.CLASS_TYPES]
+        for i, m, booked, attended in zip(
+            t["member"], t["membership"], t["booked"], t["attended"], strict=True
+        ):
+            k = trial_session.get(i, NO)
+            data = {"membership": None}
+            if k != NO:
+                data |= {
+                    "session": None,
+                    "class": class_names[s["class_type"][k]],
+                    "start": _iso(int(s["start"][k])),
+                }
+            add(i, "trial_booked", booked, data, membership=m, session=k)
+            if attended is not None and k != NO:
+                kind, delay = ("trial_attended", 300) if attended else ("trial_no_show", 1800)
+                add(i, kind, s["end"][k] + delay, {"session": None}, session=k)
+        for m in range(len(ms.member)):
+            kind = ms.plan[m] % 4
+            if kind == TRIAL:
+                continue
+            club = cat.CLUBS[people.club[ms.member[m]]]
+            renewal = ms.renewed_from[m] != NO
+            data = {
+                "membership": None,
+                "plan": cat.PLAN_NAMES[kind],
+                "start": _day(ms.start[m]),
+                "end": _day(ms.original_end[m]),
+                "price": str(cat.plan_price(club.slug, kind)),
+                "first": ms.first_paid[m],
+            }
+            if ms.imported[m]:
+                data["imported"] = True
+            add(
+                ms.member[m],
+                "membership_renewed" if renewal else "membership_started",
+                ms.created[m],
+                data,
+                actor=ms.actor[m],
+                membership=m,
+            )
+        f = self.freezes.columns
+        for m, start, end, created, reason, who in zip(
+            f["membership"],
+            f["start"],
+            f["end"],
+            f["created"],
+            f["reason"],
+            f["actor"],
+            strict=True,
+        ):
+            add(
+                ms.member[m],
+                "membership_frozen",
+                created,
+                {
+                    "membership": None,
+                    "start": _day(start),
+                    "end": _day(end),
+                    "reason": reason,
+                    "new_end": _day(ms.end[m]),
+                },
+                actor=who,
+                membership=m,
+            )
+        a = self.attempts.columns
+        for i, club, at, source, reason, m in zip(
+            a["member"], a["club"], a["at"], a["source"], a["reason"], a["membership"], strict=True
+        ):
+            add(
+                i,
+                "check_in_denied",
+                at,
+                {
+                    "club": cat.CLUBS[club].slug,
+                    "source": source,
+                    "reason": reason,
+                    "membership": None,
+                },
+                membership=m,
+            )
+        pay = payments.columns
+        for i, m, amount, status, at in zip(
+            pay["member"], pay["membership"], pay["amount"], pay["status"], pay["at"], strict=True
+        ):
+            if status == "failed":
+                add(
+                    i,
+                    "payment_failed",
+                    at,
+                    {"membership": None, "amount": amount, "reason": "card_declined"},
+                    membership=m,
+                )
+        order = np.lexsort(
+            (np.asarray(cols["kind"]), np.asarray(cols["at"]), np.asarray(cols["member"]))
+        )
+        return Rows({k: [v[j] for j in order] for k, v in cols.items()})
+
+    # -- what came out ---------------------------------------------------------------
+
+    def stats(self, visits: Rows, sessions: Rows, bookings: Rows) -> dict:
+        """Measured figures of the generated data, for the parameters file."""
+        p, ms = self.p, self.ms
+        d = self.decisions.columns
+        end = np.asarray(d["end"], dtype=np.int64)
+        band = np.asarray(d["band"], dtype=np.int64)
+        renewed = np.array([x is True for x in d["renewed"]])
+        # Late renewals show up to 14 days after the end: judge only memberships older than that.
+        settled = end <= self.today - 1 - p.late_renewal_max_days
+        by_band = []
+        for k, label in enumerate(p.band_labels):
+            mask = settled & (band == k)
+            total = int(mask.sum())
+            by_band.append(
+                {
+                    "band": label,
+                    "memberships": total,
+                    "renewed": int(renewed[mask].sum()),
+                    "rate": round(float(renewed[mask].mean()), 4) if total else None,
+                }
+            )
+        # Visits per member-month while a paid membership was in force (frozen days excluded).
+        v = visits.columns
+        kind = np.asarray(ms.plan, dtype=np.int64) % 4
+        start = np.maximum(np.asarray(ms.start, dtype=np.int64), self.start)
+        stop = np.minimum(np.asarray(ms.end, dtype=np.int64), self.today - 1)
+        paid = kind != TRIAL
+        days = np.clip(stop - start + 1, 0, None)[paid].sum()
+        f = self.freezes.columns
+        frozen = sum(
+            max(0, min(e, self.today - 1) - max(s_, self.start) + 1)
+            for s_, e in zip(f["start"], f["end"], strict=True)
+        )
+        paid_visits = int(paid[v["membership"]].sum())
+        per_month = paid_visits / max(1, days - frozen) * 30
+        # Members in force yesterday who did not come in the 30 days before.
+        yesterday = self.today - 1
+        current = paid & (np.asarray(ms.start) <= yesterday) & (np.asarray(ms.end) >= yesterday)
+        current_members = np.unique(np.asarray(ms.member)[current])
+        recent = np.unique(v["member"][v["day"] >= self.today - 30])
+        inactive = np.setdiff1d(current_members, recent).size
+        b = bookings.columns
+        statuses, counts = np.unique(b["status"], return_counts=True)
+        return {
+            "renewal_by_band": by_band,
+            "settled_memberships": "paid memberships that ended at least 15 days before today",
+            "decided_memberships": len(end),
+            "visits_per_active_member_month": round(float(per_month), 2),
+            "active_members_yesterday": int(current_members.size),
+            "inactive_share_of_active": round(inactive / max(1, current_members.size), 4),
+            "members_by_status": {
+                str(k): int(c)
+                for k, c in zip(*np.unique(self.persons.status, return_counts=True), strict=True)
+            },
+            "bookings_by_status": {str(k): int(c) for k, c in zip(statuses, counts, strict=True)},
+            "sessions": int(sessions.columns["club"].size),
+        }
+
+
+def _rank_in_groups(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2… within each run of equal values of a sorted array."""
+    if not groups.size:
+        return groups.astype(np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    return np.arange(groups.size) - np.repeat(starts, np.diff(np.r_[starts, groups.size]))
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in folded.lower() if ch.isalnum())
+
+
+def _day(ordinal: int) -> str:
+    return dt.date.fromordinal(int(ordinal)).isoformat()
+
+
+def _iso(ts: int) -> str:
+    return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,524 @@
+"""Store a generated demo History: bulk_create for what later rows point at, COPY for the rest.
+
+Rows are written in dependency order inside the caller's transaction. Tables whose ids
+other rows need (clubs, members, memberships, sessions…) go through bulk_create, which
+returns the ids on PostgreSQL and SQLite ≥ 3.35. The big tables nobody points at
+(visits, bookings, events, payments…) are streamed with PostgreSQL's COPY, or
+executemany on SQLite. Ledger entries are the one big table that visits point at: their
+ids are reserved from the sequence first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import connection, models
+
+from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
+from club import roles
+from club.models import Club
+from cms.demo import catalogue as cat
+from cms.demo.generator import NO, History
+from members.models import ConsentLog, Member, MemberEvent
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+
+BATCH = 2000
+SQLITE_BATCH = 5000
+
+
+def write(history: History) -> dict[str, int]:
+    """Insert the whole history; return the number of rows per table."""
+    w = _Writer(history)
+    w.clubs_and_staff()
+    w.plans_and_classes()
+    w.members()
+    w.memberships()
+    w.money_and_visits()
+    w.timeline()
+    return w.counts
+
+
+class _Writer:
+    def __init__(self, history: History) -> None:
+        self.h = history
+        self.counts: dict[str, int] = {}
+        self.postgres = connection.vendor == "postgresql"
+
+    # -- small tables ----------------------------------------------------------------
+
+    def clubs_and_staff(self) -> None:
+        clubs = [
+            Club(
+                name=spec.name,
+                slug=spec.slug,
+                time_zone=spec.time_zone,
+                currency="EUR",
+                address=spec.address,
+                phone=spec.phone,
+                email_sender=spec.email_sender,
+                sms_sender=spec.sms_sender,
+            )
+            for spec in cat.CLUBS
+        ]
+        Club.objects.bulk_create(clubs)
+        self.clubs = clubs
+        self.club_by_slug = {club.slug: club for club in clubs}
+        self.users = ensure_staff(
+            self.club_by_slug,
+            joined=_instant(
+                _midnight_ts(self.h.start, cat.CLUBS[0].time_zone) + 8 * 3600,
+            ),
+        )
+        self.user_ids = {name: user.pk for name, user in self.users.items()}
+        self.counts["clubs"] = len(clubs)
+        self.counts["staff"] = len(self.users)
+
+    def plans_and_classes(self) -> None:
+        plans = []
+        for spec in cat.CLUBS:
+            for kind in range(4):
+                plans.append(
+                    Plan(
+                        club=self.club_by_slug[spec.slug],
+                        name=cat.PLAN_NAMES[kind],
+                        kind=cat.PLAN_KINDS[kind],
+                        price=cat.plan_price(spec.slug, kind),
+                        duration_days=cat.PLAN_DAYS[kind],
+                        visits_included=cat.PLAN_VISITS[kind],
+                    )
+                )
+        Plan.objects.bulk_create(plans)
+        self.plan_ids = [plan.pk for plan in plans]
+        self.plan_prices = [plan.price for plan in plans]
+
+        class_types, keys = [], []
+        for c, spec in enumerate(cat.CLUBS):
+            for name in cat.CLUB_CLASSES[spec.slug]:
+                kind = cat.CLASS_TYPES[cat.CLASS_INDEX[name]]
+                class_types.append(
+                    ClassType(
+                        club=self.club_by_slug[spec.slug],
+                        name=kind.name,
+                        description=kind.description,
+                        interests=list(kind.interests),
+                        trial_eligible=kind.trial_eligible,
+                    )
+                )
+                keys.append((c, cat.CLASS_INDEX[name]))
+        ClassType.objects.bulk_create(class_types)
+        type_ids = {key: ct.pk for key, ct in zip(keys, class_types, strict=True)}
+
+        s = self.h.sessions.columns
+        sessions = [
+            ClassSession(
+                club_id=self.clubs[club].pk,
+                class_type_id=type_ids[(club, kind)],
+                trainer_id=self.user_ids.get(trainer),
+                room=room,
+                start=_instant(start),
+                end=_instant(end),
+                capacity=capacity,
+                is_cancelled=cancelled,
+            )
+            for club, kind, trainer, room, start, end, capacity, cancelled in zip(
+                s["club"].tolist(),
+                s["class_type"].tolist(),
+                s["trainer"],
+                s["room"],
+                s["start"].tolist(),
+                s["end"].tolist(),
+                s["capacity"].tolist(),
+                s["cancelled"].tolist(),
+                strict=True,
+            )
+        ]
+        ClassSession.objects.bulk_create(sessions, batch_size=BATCH)
+        self.session_ids = np.array([session.pk for session in sessions], dtype=np.int64)
+        self.counts |= {
+            "plans": len(plans),
+            "class_types": len(class_types),
+            "class_sessions": len(sessions),
+        }
+
+    def members(self) -> None:
+        p = self.h.people
+        members = [
+            Member(
+                home_club_id=self.clubs[club].pk,
+                status=status,
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=phone,
+                birth_date=dt.date.fromordinal(birth) if birth else None,
+                card_token=card,
+                source=source,
+                interests=interests,
+                notes=notes,
+                sms_consent=sms,
+                email_consent=mail,
+                created_at=_instant(created),
+            )
+            for club, status, first, last, email, phone, birth, card, source, interests, notes, sms, mail, created in zip(  # noqa: E501
+                p.club.tolist(),
+                p.status,
+                p.first_name,
+                p.last_name,
+                p.email,
+                p.phone,
+                p.birth_date,
+                p.card_token,
+                p.source,
+                p.interests,
+                p.notes,
+                p.sms_consent,
+                p.email_consent,
+                p.created.tolist(),
+                strict=True,
+            )
+        ]
+        Member.objects.bulk_create(members, batch_size=BATCH)
+        self.member_ids = np.array([member.pk for member in members], dtype=np.int64)
+        self.counts["members"] = len(members)
+
+    def memberships(self) -> None:
+        """One bulk_create per step of the renewal chains, so renewed_from can point back."""
+        ms = self.h.memberships
+        depth = np.asarray(ms.depth, dtype=np.int64)
+        ids = np.zeros(depth.size, dtype=np.int64)
+        for step in range(int(depth.max()) + 1 if depth.size else 0):
+            wave = np.flatnonzero(depth == step).tolist()
+            objs = [
+                Membership(
+                    member_id=int(self.member_ids[ms.member[k]]),
+                    plan_id=self.plan_ids[ms.plan[k]],
+                    start=dt.date.fromordinal(ms.start[k]),
+                    end=dt.date.fromordinal(ms.end[k]),
+                    status=Membership.Status.ACTIVE,
+                    price_paid=self.plan_prices[ms.plan[k]],
+                    visits_left=ms.visits_left[k],
+                    renewed_from_id=(
+                        int(ids[ms.renewed_from[k]]) if ms.renewed_from[k] != NO else None
+                    ),
+                    created_at=_instant(ms.created[k]),
+                )
+                for k in wave
+            ]
+            Membership.objects.bulk_create(objs, batch_size=BATCH)
+            ids[wave] = [obj.pk for obj in objs]
+        self.membership_ids = ids
+        f = self.h.freezes.columns
+        freezes = [
+            Freeze(
+                membership_id=int(ids[m]),
+                start=dt.date.fromordinal(start),
+                end=dt.date.fromordinal(end),
+                reason=reason,
+                created_by_id=self.user_ids.get(actor),
+                created_at=_instant(created),
+            )
+            for m, start, end, created, reason, actor in zip(
+                f["membership"],
+                f["start"],
+                f["end"],
+                f["created"],
+                f["reason"],
+                f["actor"],
+                strict=True,
+            )
+        ]
+        Freeze.objects.bulk_create(freezes, batch_size=BATCH)
+        self.counts |= {"memberships": int(ids.size), "freezes": len(freezes)}
+
+    # -- big tables ------------------------------------------------------------------
+
+    def money_and_visits(self) -> None:
+        h, ms_ids, member_ids = self.h, self.membership_ids, self.member_ids
+        users = self.user_ids
+
+        led = h.ledger.columns
+        ledger_ids = reserve_ids(LedgerEntry, len(h.ledger))
+        self.counts["ledger_entries"] = write_rows(
+            LedgerEntry,
+            ["id", "membership", "kind", "visits", "balance_after", "reason", "at"],
+            zip(
+                ledger_ids.tolist(),
+                ms_ids[led["membership"]].tolist(),
+                led["kind"].tolist(),
+                led["visits"].tolist(),
+                led["balance_after"].tolist(),
+                led["reason"].tolist(),
+                self.instants(led["at"]),
+                strict=True,
+            ),
+        )
+
+        pay = h.payments.columns
+        self.counts["payments"] = write_rows(
+            Payment,
+            [
+                "member",
+                "membership",
+                "amount",
+                "currency",
+                "method",
+                "status",
+                "stripe_payment_intent_id",
+                "recorded_by",
+                "at",
+            ],
+            zip(
+                member_ids[np.asarray(pay["member"], dtype=np.int64)].tolist(),
+                ms_ids[np.asarray(pay["membership"], dtype=np.int64)].tolist(),
+                pay["amount"],
+                [self.clubs[h.people.club[m]].currency for m in pay["member"]],
+                pay["method"],
+                pay["status"],
+                pay["intent"],
+                [users.get(name) if name else None for name in pay["recorded_by"]],
+                self.instants(np.asarray(pay["at"], dtype=np.int64)),
+                strict=True,
+            ),
+        )
+
+        v = h.visits.columns
+        club_ids = np.array([club.pk for club in self.clubs], dtype=np.int64)
+        entry = v["ledger_entry"]
+        visit_entries = np.zeros(entry.size, dtype=np.int64)
+        visit_entries[entry != NO] = ledger_ids[entry[entry != NO]]
+        visit_entries = visit_entries.tolist()
+        self.counts["visits"] = write_rows(
+            Visit,
+            ["member", "club", "at", "source", "membership", "ledger_entry", "override_reason"],
+            (
+                (member, club, at, source, membership, ledger or None, "")
+                for member, club, at, source, membership, ledger in zip(
+                    member_ids[v["member"]].tolist(),
+                    club_ids[v["club"]].tolist(),
+                    self.instants(v["at"]),
+                    v["source"].tolist(),
+                    ms_ids[v["membership"]].tolist(),
+                    visit_entries,
+                    strict=True,
+                )
+            ),
+        )
+
+        a = h.attempts.columns
+        self.counts["check_in_attempts"] = write_rows(
+            CheckInAttempt,
+            ["member", "club", "at", "source", "reason", "membership"],
+            zip(
+                member_ids[np.asarray(a["member"], dtype=np.int64)].tolist(),
+                club_ids[np.asarray(a["club"], dtype=np.int64)].tolist(),
+                self.instants(np.asarray(a["at"], dtype=np.int64)),
+                a["source"],
+                a["reason"],
+                ms_ids[np.asarray(a["membership"], dtype=np.int64)].tolist(),
+                strict=True,
+            ),
+        )
+
+        b = h.bookings.columns
+        self.counts["bookings"] = write_rows(
+            Booking,
+            [
+                "session",
+                "member",
+                "status",
+                "waitlist_position",
+                "is_trial",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (session, member, status, None if position == NO else position, trial, c, u)
+                for session, member, status, position, trial, c, u in zip(
+                    self.session_ids[b["session"]].tolist(),
+                    member_ids[b["member"]].tolist(),
+                    b["status"].tolist(),
+                    b["waitlist_position"].tolist(),
+                    b["is_trial"].tolist(),
+                    self.instants(b["created"]),
+                    self.instants(b["updated"]),
+                    strict=True,
+                )
+            ),
+        )
+
+    def timeline(self) -> None:
+        h, users = self.h, self.user_ids
+        c = h.consents.columns
+        self.counts["consent_logs"] = write_rows(
+            ConsentLog,
+            ["member", "channel", "granted", "source", "wording", "recorded_by", "at"],
+            zip(
+                self.member_ids[np.asarray(c["member"], dtype=np.int64)].tolist(),
+                c["channel"],
+                c["granted"],
+                c["source"],
+                c["wording"],
+                [users.get(name) if name else None for name in c["recorded_by"]],
+                self.instants(np.asarray(c["at"], dtype=np.int64)),
+                strict=True,
+            ),
+        )
+
+        e = h.events.columns
+        ms_ids, session_ids = self.membership_ids, self.session_ids
+
+        def payload(data: dict, membership: int, session: int) -> str:
+            # Rows point at each other by position until now; the timeline stores real ids.
+            if "membership" in data:
+                data["membership"] = int(ms_ids[membership]) if membership != NO else None
+            if "session" in data:
+                data["session"] = int(session_ids[session]) if session != NO else None
+            return json.dumps(data)
+
+        self.counts["member_events"] = write_rows(
+            MemberEvent,
+            ["member", "kind", "at", "actor", "data"],
+            zip(
+                self.member_ids[np.asarray(e["member"], dtype=np.int64)].tolist(),
+                e["kind"],
+                self.instants(np.asarray(e["at"], dtype=np.int64)),
+                [users.get(name) if name else None for name in e["actor"]],
+                [
+                    payload(dict(data), m, k)
+                    for data, m, k in zip(e["data"], e["membership"], e["session"], strict=True)
+                ],
+                strict=True,
+            ),
+        )
+
+    def instants(self, ts: np.ndarray) -> list[str]:
+        """UTC instants as the text each backend stores and compares."""
+        stamps = np.asarray(ts, dtype="datetime64[s]")
+        if self.postgres:
+            return np.datetime_as_string(stamps, unit="s", timezone="UTC").tolist()
+        # Django keeps SQLite datetimes as naive UTC "YYYY-MM-DD HH:MM:SS" text.
+        return [s.replace("T", " ") for s in np.datetime_as_string(stamps, unit="s").tolist()]
+
+
+def write_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Append rows to the model's table: COPY on PostgreSQL, executemany elsewhere.
+
+    `fields` are model field names in row order. Columns the caller leaves out get
+    the field's default (nullable ones stay NULL), so a field added to the model later
+    does not break the demo.
+    """
+    meta = model._meta
+    given = [meta.get_field(name) for name in fields]
+    extra = [
+        f
+        for f in meta.concrete_fields
+        if f not in given and not f.primary_key and not f.null and f.has_default()
+    ]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in extra)
+    columns = [f.column for f in given + extra]
+    if defaults:
+        rows = (row + defaults for row in rows)
+    qn = connection.ops.quote_name
+    table, names = qn(meta.db_table), ", ".join(qn(c) for c in columns)
+    count = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+            rows = iter(rows)
+            while batch := list(islice(rows, SQLITE_BATCH)):
+                cursor.executemany(sql, batch)
+                count += len(batch)
+    return count
+
+
+def reserve_ids(model: type[models.Model], n: int) -> np.ndarray:
+    """n primary keys nobody else will use, for rows that others point at before COPY."""
+    if not n:
+        return np.empty(0, dtype=np.int64)
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Drawn from the table's own sequence, so concurrent inserts never collide.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, n],
+            )
+            return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+        # SQLite: our transaction holds the write lock, so nobody can insert in between.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        start = cursor.fetchone()[0] + 1
+    return np.arange(start, start + n, dtype=np.int64)
+
+
+def ensure_staff(clubs: dict[str, Club], *, joined: dt.datetime) -> dict[str, models.Model]:
+    """Create (or reset) the demo staff logins, their role groups and their clubs.
+
+    An existing account with a demo username but a non-demo email address is somebody's
+    real login: it is left alone and gets no demo role.
+    """
+    user_model = get_user_model()
+    existing = {
+        user.username: user for user in user_model.objects.filter(username__in=cat.STAFF_USERNAMES)
+    }
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ALL}
+    password = _password_hash(tuple(settings.PASSWORD_HASHERS))
+    users = {}
+    for spec in cat.STAFF:
+        user = existing.get(spec.username)
+        if user is not None and not is_demo_user(user):
+            continue
+        user = user or user_model(username=spec.username)
+        superuser = spec.role is None
+        user.first_name, user.last_name, user.email = spec.first_name, spec.last_name, spec.email
+        user.is_staff = user.is_superuser = superuser
+        user.is_active = True
+        user.password = password
+        user.date_joined = joined
+        user.save()
+        user.groups.set([] if superuser else [groups[spec.role]])
+        users[spec.username] = user
+    through = Club.staff.through
+    through.objects.bulk_create(
+        [
+            through(club_id=clubs[slug].pk, user_id=users[spec.username].pk)
+            for spec in cat.STAFF
+            if spec.username in users
+            for slug in spec.clubs
+        ],
+        ignore_conflicts=True,
+    )
+    return users
+
+
+def is_demo_user(user) -> bool:
+    return user.email.endswith(f"@{cat.DEMO_DOMAIN}")
+
+
+@functools.cache
+def _password_hash(hashers: tuple[str, ...]) -> str:
+    # One hash for every demo login: a real hasher takes ~0.3 s per call.
+    del hashers  # part of the cache key only: tests switch to a fast hasher
+    return make_password(cat.DEMO_PASSWORD)
+
+
+def _instant(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(ts), tz=dt.UTC)
+
+
+def _midnight_ts(day: dt.date, time_zone: str) -> int:
+    return int(dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(time_zone)).timestamp())
