@@ -96,6 +96,55 @@ class ClassType(models.Model):
         return self.name
 
 
+class ClassTemplate(models.Model):
+    """A weekly slot of the timetable ("Spin, Mondays 07:00, Studio 2, Tom"), from which
+    sessions are generated ahead."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_templates")
+    class_type = models.ForeignKey(ClassType, on_delete=models.PROTECT, related_name="templates")
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="class_templates",
+    )
+    room = models.CharField(max_length=60, blank=True)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField(help_text="Local time at the club.")
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    capacity = models.PositiveIntegerField()
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["club", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gt=0), name="class_template_has_duration"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="class_template_ends_after_start",
+                violation_error_message="A timetable slot cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.class_type} {self.get_weekday_display()} {self.start_time:%H:%M}"
+
+
 class ClassSessionQuerySet(models.QuerySet):
     def on_day(self, start, end) -> "ClassSessionQuerySet":
         return self.filter(start__gte=start, start__lt=end)
@@ -103,6 +152,9 @@ class ClassSessionQuerySet(models.QuerySet):
 
 class ClassSession(models.Model):
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_sessions")
+    template = models.ForeignKey(
+        ClassTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
+    )
     class_type = models.ForeignKey(ClassType, on_delete=models.PROTECT, related_name="sessions")
     trainer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -131,6 +183,12 @@ class ClassSession(models.Model):
                 name="class_session_ends_after_start",
                 violation_error_message="A class must end after it starts.",
             ),
+            # Generating the timetable twice creates nothing new.
+            models.UniqueConstraint(
+                fields=["template", "start"],
+                condition=models.Q(template__isnull=False),
+                name="class_session_once_per_template_slot",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +212,12 @@ class Booking(models.Model):
     is_trial = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    is_late_cancel = models.BooleanField(default=False)
+    promoted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member moved up from the waitlist."
+    )
+    attended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["session", "created_at"]

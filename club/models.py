@@ -48,6 +48,21 @@ class Club(models.Model):
     at_risk_days_without_visit = models.PositiveSmallIntegerField(default=14)
     expiring_within_days = models.PositiveSmallIntegerField(default=30)
     lost_after_days = models.PositiveSmallIntegerField(default=90)
+    # Class booking rules.
+    booking_opens_days_ahead = models.PositiveSmallIntegerField(
+        default=14, help_text="Members may book a class this many days before it starts."
+    )
+    booking_closes_minutes_before = models.PositiveSmallIntegerField(
+        default=15, help_text="Booking closes this many minutes before the class starts."
+    )
+    late_cancel_minutes = models.PositiveSmallIntegerField(
+        default=120, help_text="A cancellation closer than this to the start is a late cancel."
+    )
+    booking_penalties_enabled = models.BooleanField(
+        default=False,
+        help_text="When on, a late cancel or no-show blocks new bookings for the penalty days.",
+    )
+    booking_penalty_days = models.PositiveSmallIntegerField(default=7)
 
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="clubs", blank=True)
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from phonenumber_field.modelfields import PhoneNumberField
 
 from club import clock
@@ -24,7 +25,9 @@ class MemberQuerySet(models.QuerySet):
         if phone := search.as_phone(query):
             matches |= models.Q(phone=phone)
         if "@" in query:
-            matches |= models.Q(email__iexact=query)
+            # Spelled as the member_email_lower index is, so the index answers it; `iexact`
+            # compiles to UPPER(email) and would scan every member.
+            matches |= models.Q(Exact(Lower("email"), Lower(models.Value(query))))
         words = search.fold(query).split()
         if words:
             name_match = models.Q()
@@ -86,6 +89,23 @@ class Member(models.Model):
     notes = models.TextField(blank=True)
     sms_consent = models.BooleanField(default=False)
     email_consent = models.BooleanField(default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="member",
+        help_text="The login of the member portal, created on first login.",
+    )
+    calendar_token = models.CharField(
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Secret part of the member's calendar feed URL.",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -160,6 +180,14 @@ class MemberEvent(models.Model):
         TRIAL_BOOKED = "trial_booked", "Trial booked"
         TRIAL_ATTENDED = "trial_attended", "Trial attended"
         TRIAL_NO_SHOW = "trial_no_show", "Trial no-show"
+        CLASS_BOOKED = "class_booked", "Class booked"
+        CLASS_CANCELLED_BY_MEMBER = "class_cancelled_by_member", "Class booking cancelled"
+        CLASS_CANCELLED_BY_CLUB = "class_cancelled_by_club", "Class cancelled by the club"
+        WAITLIST_PROMOTED = "waitlist_promoted", "Moved up from the waitlist"
+        CLASS_NO_SHOW = "class_no_show", "Class no-show"
+        BOOKING_PENALTY = "booking_penalty", "Booking penalty"
+        TASK_OPENED = "task_opened", "Staff task opened"
+        PORTAL_LOGIN = "portal_login", "Portal login"
         MEMBERSHIP_STARTED = "membership_started", "Membership started"
         MEMBERSHIP_RENEWED = "membership_renewed", "Membership renewed"
         MEMBERSHIP_FROZEN = "membership_frozen", "Membership frozen"
@@ -191,3 +219,52 @@ class MemberEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+
+
+class TaskQuerySet(models.QuerySet):
+    def open(self) -> "TaskQuerySet":
+        return self.filter(status=Task.Status.OPEN)
+
+    def for_staff(self, user) -> "TaskQuerySet":
+        if user.is_superuser:
+            return self
+        return self.filter(member__home_club__staff=user)
+
+
+class Task(models.Model):
+    """Something a person at the club must do for a member: call a new lead within 15 minutes."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    details = models.TextField(blank=True)
+    assigned_role = models.CharField(
+        max_length=40, blank=True, help_text="Who should pick it up, e.g. Front desk."
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.member})"
