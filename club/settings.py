@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "members",
     "memberships",
     "checkin",
+    "campaigns",
     "cms",
     # Wagtail: staff back-office and public site.
     "wagtail.contrib.forms",
@@ -118,6 +119,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "wagtailadmin_login"
+# Staff sign in with a password; members sign in to the portal with a one-time link
+# emailed to them (django-sesame tokens, see cms/portal/auth.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",
+]
+# A sign-in link works once (logging in changes last_login, which the token is signed
+# with) and for 15 minutes.
+SESAME_MAX_AGE = env.int("SESAME_MAX_AGE", default=15 * 60)
+SESAME_ONE_TIME = True
+# Sign-in link requests allowed per email address and per client IP: "<count>/<n>m".
+# The IP limit is looser: members on the club's Wi-Fi share one address.
+PORTAL_LOGIN_RATE = {
+    "email": env.str("PORTAL_LOGIN_RATE_EMAIL", default="5/15m"),
+    "ip": env.str("PORTAL_LOGIN_RATE_IP", default="30/15m"),
+}
 
 LANGUAGE_CODE = "en"
 # Stored in UTC (USE_TZ); every club schedules in its own time zone (club.clock). Screens

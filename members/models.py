@@ -61,6 +61,18 @@ class Member(models.Model):
         MEMBER = "member", "Member"
         FORMER = "former", "Former member"
 
+    class Stage(models.TextChoices):
+        # The lifecycle stage, computed by campaigns.lifecycle (PLAYBOOK.md).
+        LEAD = "lead", "Lead"
+        TRIAL = "trial", "Trial"
+        ONBOARDING = "onboarding", "Onboarding"
+        ACTIVE = "active", "Active"
+        AT_RISK = "at_risk", "At risk"
+        EXPIRING = "expiring", "Expiring"
+        FROZEN = "frozen", "Frozen"
+        LAPSED = "lapsed", "Lapsed"
+        LOST = "lost", "Lost"
+
     class Source(models.TextChoices):
         WALK_IN = "walk_in", "Walk-in"
         WEBSITE = "website", "Website"
@@ -72,6 +84,8 @@ class Member(models.Model):
 
     home_club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="members")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LEAD)
+    stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.LEAD)
+    stage_since = models.DateTimeField(null=True, blank=True)
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80, blank=True)
     email = models.EmailField(blank=True)
@@ -115,6 +129,7 @@ class Member(models.Model):
         ordering = ["last_name", "first_name"]
         indexes = [
             models.Index(fields=["home_club", "status"]),
+            models.Index(fields=["home_club", "stage"]),
             models.Index(Lower("email"), name="member_email_lower"),
             models.Index(fields=["phone"]),
             models.Index(fields=["birth_date"]),

@@ -1,0 +1,154 @@
+"""Lifecycle stages: where each member stands today, computed set-based (PLAYBOOK.md).
+
+One annotated query per club computes every member's stage from memberships,
+freezes, visits and trial bookings; members whose stage changed get a StageChange
+row and their new stage in at most one UPDATE per stage. The number of statements
+does not grow with the number of members.
+
+Precedence when several hold: frozen > expiring > at-risk > onboarding > active.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from campaigns.models import StageChange
+from checkin.models import Booking, Visit
+from club import clock
+from club.models import Club
+from members.models import Member
+from memberships.models import Freeze, Membership, Plan
+
+Stage = Member.Stage
+MIN_BASELINE_VISITS = 6  # in the 84 days before the last 28
+
+
+def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) -> QuerySet[Member]:
+    """`members` annotated with `computed_stage`: the stage each member is in on `today`."""
+    day = dt.timedelta(days=1)
+    live = Membership.objects.filter(member=OuterRef("pk")).exclude(
+        status=Membership.Status.CANCELLED
+    )
+    paid = live.exclude(plan__kind=Plan.Kind.TRIAL)
+    paid_in_force = paid.filter(start__lte=today, end__gte=today)
+    frozen_today = Freeze.objects.filter(
+        membership__member=OuterRef("pk"),
+        membership__start__lte=today,
+        membership__end__gte=today,
+        start__lte=today,
+        end__gte=today,
+    ).exclude(membership__status=Membership.Status.CANCELLED)
+    # A freeze pauses the clock: being away while frozen is not "no visit for 14 days".
+    recently_frozen = Freeze.objects.filter(
+        membership__member=OuterRef("pk"),
+        end__gte=today - club.at_risk_days_without_visit * day,
+        start__lte=today,
+    )
+    visit_since = clock.start_of_day(today - (club.at_risk_days_without_visit - 1) * day, club)
+    recent_visit = Visit.objects.filter(member=OuterRef("pk"), at__gte=visit_since)
+    trial = live.filter(plan__kind=Plan.Kind.TRIAL, start__lte=today, end__gte=today)
+    trial_booking = Booking.objects.filter(
+        member=OuterRef("pk"),
+        is_trial=True,
+        status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED],
+    )
+
+    members = members.annotate(
+        latest_paid_end=Subquery(paid.order_by("-end").values("end")[:1]),
+        first_paid_start=Subquery(paid.order_by("start").values("start")[:1]),
+        visits_last_28=_visit_count(club, today - 27 * day, today + day),
+        # The member's own earlier rate: visits in the 84 days before those 28.
+        visits_earlier_84=_visit_count(club, today - 111 * day, today - 27 * day),
+    )
+    in_force = Q(Exists(paid_in_force))
+    no_recent_visit = ~Q(Exists(recent_visit)) & Q(
+        first_paid_start__lte=today - club.at_risk_days_without_visit * day
+    )
+    # Visits in the last 28 days below half of their own earlier 28-day rate; a rate
+    # needs a baseline, so only for members who came at least twice per 28 days.
+    visits_declined = Q(visits_earlier_84__gte=MIN_BASELINE_VISITS) & Q(
+        visits_earlier_84__gt=F("visits_last_28") * 6
+    )
+    at_risk = ~Q(Exists(recently_frozen)) & (no_recent_visit | visits_declined)
+    return members.annotate(
+        computed_stage=Case(
+            When(in_force & Q(Exists(frozen_today)), then=Value(Stage.FROZEN)),
+            When(
+                in_force & Q(latest_paid_end__lte=today + club.expiring_within_days * day),
+                then=Value(Stage.EXPIRING),
+            ),
+            When(in_force & at_risk, then=Value(Stage.AT_RISK)),
+            When(
+                in_force & Q(first_paid_start__gt=today - club.onboarding_days * day),
+                then=Value(Stage.ONBOARDING),
+            ),
+            When(in_force, then=Value(Stage.ACTIVE)),
+            When(
+                Q(latest_paid_end__lt=today - club.lost_after_days * day),
+                then=Value(Stage.LOST),
+            ),
+            When(Q(latest_paid_end__lt=today), then=Value(Stage.LAPSED)),
+            When(Q(Exists(trial)) | Q(Exists(trial_booking)), then=Value(Stage.TRIAL)),
+            default=Value(Stage.LEAD),
+        )
+    )
+
+
+def _visit_count(club: Club, first_day: dt.date, end_day: dt.date) -> Coalesce:
+    """Visits of the outer member from the start of `first_day` to the start of `end_day`."""
+    visits = (
+        Visit.objects.filter(
+            member=OuterRef("pk"),
+            at__gte=clock.start_of_day(first_day, club),
+            at__lt=clock.start_of_day(end_day, club),
+        )
+        .order_by()
+        .values("member")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(visits, output_field=IntegerField()), 0)
+
+
+@transaction.atomic
+def refresh_stages(club: Club) -> int:
+    """Store today's stage of every member of the club; record each change. Returns changes.
+
+    Safe to run twice: the second run finds no member whose stage differs.
+    """
+    now = clock.now()
+    today = clock.today(club)
+    changed = list(
+        annotate_stages(Member.objects.filter(home_club=club), club=club, today=today)
+        .exclude(stage=F("computed_stage"))
+        .values_list("pk", "stage", "computed_stage")
+    )
+    if not changed:
+        return 0
+    StageChange.objects.bulk_create(
+        StageChange(member_id=pk, club=club, from_stage=old, to_stage=new, at=now)
+        for pk, old, new in changed
+    )
+    by_stage: dict[str, list[int]] = defaultdict(list)
+    for pk, _, new in changed:
+        by_stage[new].append(pk)
+    for stage, pks in by_stage.items():
+        Member.objects.filter(pk__in=pks).update(stage=stage, stage_since=now)
+    return len(changed)
