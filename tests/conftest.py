@@ -63,6 +63,14 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counters must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def frozen_clock():
     """Freeze club.clock at a known instant; move it with frozen_clock.move_to(...)."""

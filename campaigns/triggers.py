@@ -1,0 +1,448 @@
+"""The trigger kinds of the lifecycle engine, written in code; rules (data) pick one by name.
+
+Each kind is one set-based query that returns the occurrences due in a window: who, a key
+that names the occurrence (so a rule fires once per membership, per year, per lapse …),
+when it is due, and the facts its message and explanation need. Event kinds read the facts
+that lower apps wrote (timeline events, visits, bookings); calendar kinds read dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from checkin.models import Booking, CheckInAttempt, Visit
+from club import clock
+from club.models import Club
+from members.models import Member, MemberEvent
+from memberships.models import Membership, Plan
+
+DEFAULT_LOCAL_TIME = dt.time(10, 0)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    member_id: int
+    key: str
+    due_at: dt.datetime
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Occurrences due after `since` and no later than `until`."""
+
+    club: Club
+    since: dt.datetime
+    until: dt.datetime
+
+    def days(self) -> Iterator[dt.date]:
+        """The club-local dates the window touches."""
+        day = self.since.astimezone(clock.zone(self.club)).date()
+        last = self.until.astimezone(clock.zone(self.club)).date()
+        while day <= last:
+            yield day
+            day += dt.timedelta(days=1)
+
+    def contains(self, moment: dt.datetime) -> bool:
+        return self.since < moment <= self.until
+
+    def at(self, day: dt.date, time: dt.time) -> dt.datetime:
+        return clock.local_datetime(day, time, self.club)
+
+
+Finder = Callable[[Window, dict], Iterator[Occurrence]]
+
+
+@dataclass(frozen=True)
+class TriggerKind:
+    name: str
+    label: str
+    describe: Callable[[dict], str]
+    find: Finder
+
+
+REGISTRY: dict[str, TriggerKind] = {}
+
+
+def trigger(name: str, label: str, describe: Callable[[dict], str]):
+    def register(find: Finder) -> Finder:
+        REGISTRY[name] = TriggerKind(name, label, describe, find)
+        return find
+
+    return register
+
+
+def get(name: str) -> TriggerKind:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise LookupError(f"Unknown trigger kind {name!r}") from None
+
+
+def occurrences(name: str, window: Window, params: dict) -> list[Occurrence]:
+    """The occurrences of a trigger kind due in the window, filtered to that exact window."""
+    return [o for o in get(name).find(window, params) if window.contains(o.due_at)]
+
+
+def _local_time(params: dict) -> dt.time:
+    return dt.time.fromisoformat(params["at"]) if params.get("at") else DEFAULT_LOCAL_TIME
+
+
+def _members(window: Window):
+    return Member.objects.filter(home_club=window.club)
+
+
+def _paid(window: Window):
+    return (
+        Membership.objects.filter(member__home_club=window.club)
+        .exclude(status=Membership.Status.CANCELLED)
+        .exclude(plan__kind=Plan.Kind.TRIAL)
+    )
+
+
+def _not_renewed():
+    """No later paid membership of the same member: neither a linked renewal nor a new one."""
+    later = (
+        Membership.objects.filter(member=OuterRef("member"), start__gt=OuterRef("start"))
+        .exclude(status=Membership.Status.CANCELLED)
+        .exclude(plan__kind=Plan.Kind.TRIAL)
+    )
+    return ~Q(Exists(later))
+
+
+# --- event kinds: something happened ----------------------------------------------------
+
+
+def _event_kind(event_kind: str) -> Finder:
+    def find(window: Window, params: dict) -> Iterator[Occurrence]:
+        delay = dt.timedelta(minutes=params.get("delay_minutes", 0))
+        events = MemberEvent.objects.filter(
+            member__home_club=window.club,
+            kind=event_kind,
+            at__gt=window.since - delay,
+            at__lte=window.until - delay,
+        ).values_list("pk", "member_id", "at", "data")
+        for pk, member_id, at, data in events:
+            yield Occurrence(member_id, f"event:{pk}", at + delay, {"event": data, "at": at})
+
+    return find
+
+
+def _minutes_after(params: dict) -> str:
+    minutes = params.get("delay_minutes", 0)
+    return "at once" if not minutes else f"{minutes} minutes after"
+
+
+trigger("lead_created", "Lead created", lambda p: f"{_minutes_after(p)} a lead is created")(
+    _event_kind(MemberEvent.Kind.LEAD_CREATED)
+)
+trigger("payment_failed", "Payment failed", lambda p: f"{_minutes_after(p)} a payment fails")(
+    _event_kind(MemberEvent.Kind.PAYMENT_FAILED)
+)
+
+
+@trigger(
+    "check_in_denied",
+    "Check-in denied",
+    lambda p: "when a check-in is denied because the membership expired or the pack is empty",
+)
+def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
+    reasons = params.get("reasons", ["expired", "no_visits_left"])
+    denials = CheckInAttempt.objects.filter(
+        member__home_club=window.club,
+        reason__in=reasons,
+        at__gt=window.since,
+        at__lte=window.until,
+    ).values_list("pk", "member_id", "at", "reason")
+    for pk, member_id, at, reason in denials:
+        yield Occurrence(member_id, f"denied:{pk}", at, {"reason": reason})
+
+
+@trigger(
+    "lead_without_trial",
+    "Lead with no trial booked",
+    lambda p: f"{p.get('days', 3)} days after a lead is created, if no trial is booked",
+)
+def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
+    after = dt.timedelta(days=params.get("days", 3))
+    trial_booked = Booking.objects.filter(member=OuterRef("member"), is_trial=True)
+    events = (
+        MemberEvent.objects.filter(
+            member__home_club=window.club,
+            kind=MemberEvent.Kind.LEAD_CREATED,
+            at__gt=window.since - after,
+            at__lte=window.until - after,
+        )
+        .filter(~Q(Exists(trial_booked)), member__status=Member.Status.LEAD)
+        .values_list("pk", "member_id", "at")
+    )
+    for pk, member_id, at in events:
+        yield Occurrence(member_id, f"event:{pk}", at + after, {})
+
+
+@trigger(
+    "trial_booked",
+    "Trial booked",
+    lambda p: f"{p.get('hours_before', 3)} hours before a booked trial session",
+)
+def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
+    before = dt.timedelta(hours=params.get("hours_before", 3))
+    rows = Booking.objects.filter(
+        session__club=window.club,
+        is_trial=True,
+        status=Booking.Status.BOOKED,
+        session__start__gt=window.since + before,
+        session__start__lte=window.until + before,
+    ).values_list("pk", "member_id", "session__start", "session__class_type__name")
+    for pk, member_id, start, class_name in rows:
+        facts = {"class_name": class_name, "class_start": start}
+        yield Occurrence(member_id, f"booking:{pk}", start - before, facts)
+
+
+@trigger(
+    "trial_attended",
+    "Trial attended",
+    lambda p: f"{p.get('hours_after', 2)} hours after a trial session the lead attended",
+)
+def _trial_attended(window: Window, params: dict) -> Iterator[Occurrence]:
+    after = dt.timedelta(hours=params.get("hours_after", 2))
+    rows = Booking.objects.filter(
+        session__club=window.club,
+        is_trial=True,
+        status=Booking.Status.ATTENDED,
+        session__end__gt=window.since - after,
+        session__end__lte=window.until - after,
+    ).values_list("pk", "member_id", "session__end")
+    for pk, member_id, end in rows:
+        yield Occurrence(member_id, f"booking:{pk}", end + after, {})
+
+
+@trigger(
+    "trial_no_show",
+    "Trial no-show",
+    lambda p: f"the day after a missed trial session, at {_local_time(p):%H:%M}",
+)
+def _trial_no_show(window: Window, params: dict) -> Iterator[Occurrence]:
+    local = _local_time(params)
+    days = list(window.days())
+    rows = Booking.objects.filter(
+        session__club=window.club,
+        is_trial=True,
+        status=Booking.Status.NO_SHOW,
+        session__start__gte=clock.start_of_day(days[0] - dt.timedelta(days=1), window.club),
+        session__start__lt=clock.start_of_day(days[-1], window.club),
+    ).values_list("pk", "member_id", "session__start")
+    for pk, member_id, start in rows:
+        next_day = start.astimezone(clock.zone(window.club)).date() + dt.timedelta(days=1)
+        yield Occurrence(member_id, f"booking:{pk}", window.at(next_day, local), {})
+
+
+@trigger(
+    "first_membership_started",
+    "First membership started",
+    lambda p: "when a member's first paid membership starts",
+)
+def _first_membership_started(window: Window, params: dict) -> Iterator[Occurrence]:
+    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    days = list(window.days())
+    rows = (
+        _paid(window)
+        .filter(start__gte=days[0], start__lte=days[-1])
+        .filter(~Q(Exists(earlier)))
+        .values_list("pk", "member_id", "start", "created_at", "plan__name")
+    )
+    for pk, member_id, start, created_at, plan in rows:
+        # At once when bought for today; on the morning it starts when bought ahead.
+        due = max(created_at, window.at(start, dt.time(0)))
+        yield Occurrence(member_id, f"membership:{pk}", due, {"plan": plan})
+
+
+@trigger(
+    "no_visit_since_start",
+    "No visit since start",
+    lambda p: f"{p.get('days', 3)} days after a first membership starts, if no visit yet",
+)
+def _no_visit_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
+    after = dt.timedelta(days=params.get("days", 3))
+    local = _local_time(params)
+    days = list(window.days())
+    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    visited = Visit.objects.filter(member=OuterRef("member"), at__date__gte=OuterRef("start"))
+    rows = (
+        _paid(window)
+        .filter(start__gte=days[0] - after, start__lte=days[-1] - after)
+        .filter(~Q(Exists(earlier)), ~Q(Exists(visited)))
+        .values_list("pk", "member_id", "start")
+    )
+    for pk, member_id, start in rows:
+        yield Occurrence(member_id, f"membership:{pk}", window.at(start + after, local), {})
+
+
+@trigger(
+    "days_since_start",
+    "Days since the first membership started",
+    lambda p: f"{p.get('days', 14)} days after a first membership starts",
+)
+def _days_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
+    after = dt.timedelta(days=params.get("days", 14))
+    local = _local_time(params)
+    days = list(window.days())
+    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    rows = (
+        _paid(window)
+        .filter(start__gte=days[0] - after, start__lte=days[-1] - after)
+        .filter(~Q(Exists(earlier)))
+        .values_list("pk", "member_id", "start")
+    )
+    for pk, member_id, start in rows:
+        yield Occurrence(member_id, f"membership:{pk}", window.at(start + after, local), {})
+
+
+@trigger("nth_visit", "Nth visit", lambda p: f"on the day of a member's visit number {p['n']}")
+def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
+    n = params["n"]
+    earlier = (
+        Visit.objects.filter(member=OuterRef("member"), at__lte=OuterRef("at"))
+        .order_by()
+        .values("member")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
+    rows = (
+        Visit.objects.filter(
+            member__home_club=window.club, at__gt=window.since, at__lte=window.until
+        )
+        .annotate(number=earlier)
+        .filter(number=n)
+        .values_list("member_id", "at")
+    )
+    for member_id, at in rows:
+        yield Occurrence(member_id, f"visit:{n}", at, {"visits": n})
+
+
+@trigger(
+    "days_without_visit",
+    "Days without a visit",
+    lambda p: f"on the {p['days']}th day without a visit, while the membership runs",
+)
+def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
+    gap = params["days"]
+    local = _local_time(params)
+    for day in window.days():
+        last_allowed = clock.start_of_day(day - dt.timedelta(days=gap - 1), window.club)
+        in_force = _paid(window).filter(member=OuterRef("pk"), start__lte=day, end__gte=day)
+        recent = Visit.objects.filter(member=OuterRef("pk"), at__gte=last_allowed)
+        last_visit = Visit.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
+        rows = (
+            _members(window)
+            .filter(Exists(in_force), ~Q(Exists(recent)))
+            .annotate(last_visit=last_visit)
+            .filter(last_visit__gte=clock.start_of_day(day - dt.timedelta(days=gap), window.club))
+            .values_list("pk", "last_visit")
+        )
+        for member_id, last_visit in rows:
+            # Once per absence: the key names the visit the absence started after.
+            key = f"absence:{last_visit.astimezone(dt.UTC):%Y%m%d%H%M}"
+            yield Occurrence(member_id, key, window.at(day, local), {"days": gap})
+
+
+@trigger(
+    "pack_balance_low",
+    "Pack balance low",
+    lambda p: f"when a visit pack has {p.get('visits', 2)} or fewer visits left",
+)
+def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
+    threshold = params.get("visits", 2)
+    day = clock.today(window.club)
+    rows = (
+        _paid(window)
+        .filter(plan__kind=Plan.Kind.PACK, visits_left__lte=threshold, start__lte=day)
+        .filter(end__gte=day)
+        .values_list("pk", "member_id", "visits_left")
+    )
+    for pk, member_id, left in rows:
+        # Due now: the balance is a state, not an event; the key fires it once per pack.
+        yield Occurrence(member_id, f"membership:{pk}", window.until, {"visits_left": left})
+
+
+@trigger(
+    "membership_ends_in",
+    "Membership ends soon",
+    lambda p: f"{p['days']} days before a membership ends, if not renewed",
+)
+def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
+    before = dt.timedelta(days=params["days"])
+    local = _local_time(params)
+    days = list(window.days())
+    rows = (
+        _paid(window)
+        .filter(end__gte=days[0] + before, end__lte=days[-1] + before)
+        .filter(_not_renewed())
+        .values_list("pk", "member_id", "end", "plan__name")
+    )
+    for pk, member_id, end, plan in rows:
+        facts = {"end": end, "plan": plan}
+        yield Occurrence(member_id, f"membership:{pk}", window.at(end - before, local), facts)
+
+
+@trigger(
+    "membership_ended",
+    "Membership ended",
+    lambda p: f"{p['days']} days after a membership ended, if not renewed",
+)
+def _membership_ended(window: Window, params: dict) -> Iterator[Occurrence]:
+    after = dt.timedelta(days=params["days"])
+    local = _local_time(params)
+    days = list(window.days())
+    rows = (
+        _paid(window)
+        .filter(end__gte=days[0] - after, end__lte=days[-1] - after)
+        .filter(_not_renewed())
+        .values_list("pk", "member_id", "end", "plan__name")
+    )
+    for pk, member_id, end, plan in rows:
+        # Once per lapse: the membership that lapsed names it.
+        facts = {"end": end, "plan": plan}
+        yield Occurrence(member_id, f"lapse:{pk}", window.at(end + after, local), facts)
+
+
+@trigger("birthday", "Birthday", lambda p: f"on the member's birthday at {_local_time(p):%H:%M}")
+def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
+    local = _local_time(params)
+    for day in window.days():
+        born_today = Q(birth_date__month=day.month, birth_date__day=day.day)
+        if (day.month, day.day) == (3, 1) and not _is_leap(day.year):
+            born_today |= Q(birth_date__month=2, birth_date__day=29)
+        for member_id in _members(window).filter(born_today).values_list("pk", flat=True):
+            yield Occurrence(member_id, f"birthday:{day.year}", window.at(day, local), {})
+
+
+@trigger(
+    "membership_anniversary",
+    "Membership anniversary",
+    lambda p: f"on the anniversary of joining, at {_local_time(p):%H:%M}",
+)
+def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
+    local = _local_time(params)
+    for day in window.days():
+        first = _paid(window).filter(member=OuterRef("pk")).order_by("start").values("start")[:1]
+        in_force = _paid(window).filter(member=OuterRef("pk"), start__lte=day, end__gte=day)
+        rows = (
+            _members(window)
+            .filter(Exists(in_force))
+            .annotate(joined=first)
+            .filter(joined__month=day.month, joined__day=day.day, joined__lt=day)
+            .values_list("pk", "joined")
+        )
+        for member_id, joined in rows:
+            years = day.year - joined.year
+            facts = {"years": years}
+            yield Occurrence(member_id, f"anniversary:{day.year}", window.at(day, local), facts)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

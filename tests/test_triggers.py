@@ -1,0 +1,254 @@
+"""Trigger kinds: each finds exactly its occurrences in a window, with the right due time.
+
+The clock is frozen at 2026-11-23 17:00 UTC (18:00 in Amsterdam); the window is the day
+before that instant unless a test says otherwise.
+"""
+
+import datetime as dt
+
+import pytest
+
+from campaigns import triggers
+from checkin.models import Booking
+from club import clock
+from members import timeline
+from members.models import MemberEvent
+from tests.factories import (
+    BookingFactory,
+    CheckInAttemptFactory,
+    ClassSessionFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+    VisitFactory,
+)
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+@pytest.fixture
+def window(frozen_clock, downtown):
+    now = clock.now()
+    return triggers.Window(club=downtown, since=now - days(1), until=now)
+
+
+def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hh, mm))
+
+
+def found(name: str, window, **params) -> list[tuple[int, str, dt.datetime]]:
+    return sorted(
+        (o.member_id, o.key, o.due_at) for o in triggers.occurrences(name, window, params)
+    )
+
+
+def test_unknown_kind_is_refused():
+    with pytest.raises(LookupError, match="Unknown trigger kind 'teleport'"):
+        triggers.get("teleport")
+
+
+def test_every_kind_describes_itself_in_words():
+    params = {"days": 30, "n": 10, "visits": 2}
+    for kind in triggers.REGISTRY.values():
+        assert kind.describe(params)
+
+
+def test_lead_created_is_due_after_its_delay(window, downtown, frozen_clock):
+    lead = MemberFactory(home_club=downtown)
+    event = timeline.record(
+        lead, MemberEvent.Kind.LEAD_CREATED, at=clock.now() - dt.timedelta(minutes=20)
+    )
+    timeline.record(lead, MemberEvent.Kind.NOTE, text="not a lead event")
+
+    assert found("lead_created", window, delay_minutes=5) == [
+        (lead.pk, f"event:{event.pk}", event.at + dt.timedelta(minutes=5))
+    ]
+
+
+def test_lead_created_just_now_with_a_delay_is_not_due_yet(window, downtown):
+    lead = MemberFactory(home_club=downtown)
+    timeline.record(lead, MemberEvent.Kind.LEAD_CREATED, at=clock.now() - dt.timedelta(minutes=2))
+
+    assert found("lead_created", window, delay_minutes=5) == []
+
+
+def test_lead_without_trial_skips_leads_who_booked(window, downtown):
+    waiting = MemberFactory(home_club=downtown)
+    booked = MemberFactory(home_club=downtown)
+    three_days_ago = clock.now() - days(3) - dt.timedelta(hours=1)
+    first = timeline.record(waiting, MemberEvent.Kind.LEAD_CREATED, at=three_days_ago)
+    timeline.record(booked, MemberEvent.Kind.LEAD_CREATED, at=three_days_ago)
+    BookingFactory(member=booked, session=ClassSessionFactory(club=downtown), is_trial=True)
+
+    assert found("lead_without_trial", window, days=3) == [
+        (waiting.pk, f"event:{first.pk}", three_days_ago + days(3))
+    ]
+
+
+def test_trial_booked_is_due_three_hours_before_the_session(window, downtown):
+    session = ClassSessionFactory(club=downtown, start=clock.now() + dt.timedelta(hours=2))
+    booking = BookingFactory(session=session, is_trial=True)
+    BookingFactory(session=session, is_trial=False)
+
+    assert found("trial_booked", window, hours_before=3) == [
+        (booking.member_id, f"booking:{booking.pk}", session.start - dt.timedelta(hours=3))
+    ]
+
+
+def test_trial_no_show_is_due_the_next_morning(frozen_clock, downtown):
+    yesterday = TODAY - days(1)
+    session = ClassSessionFactory(club=downtown, start=local(yesterday, 19))
+    booking = BookingFactory(session=session, is_trial=True, status=Booking.Status.NO_SHOW)
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    assert found("trial_no_show", window, at="10:00") == [
+        (booking.member_id, f"booking:{booking.pk}", local(TODAY, 10))
+    ]
+
+
+def test_first_membership_started_ignores_renewals(window, downtown):
+    newcomer = MemberFactory(home_club=downtown)
+    first = MembershipFactory(
+        member=newcomer, start=TODAY, created_at=clock.now() - dt.timedelta(hours=1)
+    )
+    regular = MemberFactory(home_club=downtown)
+    old = MembershipFactory(member=regular, start=TODAY - days(30))
+    MembershipFactory(member=regular, start=TODAY, renewed_from=old)
+
+    assert found("first_membership_started", window) == [
+        (newcomer.pk, f"membership:{first.pk}", first.created_at)
+    ]
+
+
+def test_no_visit_since_start_skips_members_who_came(window, downtown):
+    idle = MemberFactory(home_club=downtown)
+    idle_membership = MembershipFactory(member=idle, start=TODAY - days(3))
+    keen = MemberFactory(home_club=downtown)
+    MembershipFactory(member=keen, start=TODAY - days(3))
+    VisitFactory(member=keen, at=local(TODAY - days(2), 18))
+
+    assert found("no_visit_since_start", window, days=3, at="10:00") == [
+        (idle.pk, f"membership:{idle_membership.pk}", local(TODAY, 10))
+    ]
+
+
+def test_tenth_visit_fires_once_on_that_visit(window, downtown):
+    member = MemberFactory(home_club=downtown)
+    for n in range(9):
+        VisitFactory(member=member, at=clock.now() - days(20 - n))
+    tenth = VisitFactory(member=member, at=clock.now() - dt.timedelta(hours=2))
+    VisitFactory(member=MemberFactory(home_club=downtown), at=clock.now())
+
+    assert found("nth_visit", window, n=10) == [(member.pk, "visit:10", tenth.at)]
+
+
+def test_fourteen_days_without_a_visit(window, downtown):
+    away = MemberFactory(home_club=downtown)
+    MembershipFactory(
+        member=away, plan=PlanFactory(club=downtown, duration_days=365), start=TODAY - days(100)
+    )
+    last = VisitFactory(member=away, at=local(TODAY - days(14), 19))
+    recent = MemberFactory(home_club=downtown)
+    MembershipFactory(
+        member=recent, plan=PlanFactory(club=downtown, duration_days=365), start=TODAY - days(100)
+    )
+    VisitFactory(member=recent, at=local(TODAY - days(13), 19))
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    assert found("days_without_visit", window, days=14, at="10:00") == [
+        (away.pk, f"absence:{last.at.astimezone(dt.UTC):%Y%m%d%H%M}", local(TODAY, 10))
+    ]
+
+
+def test_pack_balance_low_once_per_pack(window, downtown):
+    member = MemberFactory(home_club=downtown)
+    pack = MembershipFactory(
+        member=member,
+        plan=PlanFactory(club=downtown, pack=True),
+        visits_left=2,
+        start=TODAY - days(10),
+    )
+    MembershipFactory(
+        member=MemberFactory(home_club=downtown),
+        plan=PlanFactory(club=downtown, pack=True),
+        visits_left=5,
+        start=TODAY - days(10),
+    )
+
+    assert found("pack_balance_low", window, visits=2) == [
+        (member.pk, f"membership:{pack.pk}", clock.now())
+    ]
+
+
+def test_membership_ends_in_30_days_unless_renewed(frozen_clock, downtown):
+    ending = MemberFactory(home_club=downtown)
+    year = PlanFactory(club=downtown, duration_days=365)
+    membership = MembershipFactory(member=ending, plan=year, start=TODAY + days(30) - days(364))
+    renewed = MemberFactory(home_club=downtown)
+    old = MembershipFactory(member=renewed, plan=year, start=TODAY + days(30) - days(364))
+    MembershipFactory(member=renewed, plan=year, start=old.end + days(1), renewed_from=old)
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    assert found("membership_ends_in", window, days=30, at="10:00") == [
+        (ending.pk, f"membership:{membership.pk}", local(TODAY, 10))
+    ]
+
+
+def test_membership_ended_three_days_ago_once_per_lapse(frozen_clock, downtown):
+    lapsed = MemberFactory(home_club=downtown)
+    membership = MembershipFactory(member=lapsed, start=TODAY - days(3) - days(29))
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    assert found("membership_ended", window, days=3, at="10:00") == [
+        (lapsed.pk, f"lapse:{membership.pk}", local(TODAY, 10))
+    ]
+
+
+def test_birthday_at_ten_local_once_a_year(frozen_clock, downtown):
+    birthday = MemberFactory(home_club=downtown, birth_date=dt.date(1990, 11, 23))
+    MemberFactory(home_club=downtown, birth_date=dt.date(1990, 11, 24))
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    assert found("birthday", window, at="10:00") == [
+        (birthday.pk, "birthday:2026", local(TODAY, 10))
+    ]
+
+
+def test_leap_day_birthdays_are_greeted_on_1_march(downtown):
+    leapling = MemberFactory(home_club=downtown, birth_date=dt.date(1992, 2, 29))
+    first_of_march = dt.date(2027, 3, 1)
+    window = triggers.Window(
+        club=downtown, since=local(first_of_march, 0), until=local(first_of_march, 23)
+    )
+
+    assert [o.member_id for o in triggers.occurrences("birthday", window, {})] == [leapling.pk]
+
+
+def test_check_in_denied_for_expired_or_empty_pack_only(window, downtown):
+    expired = CheckInAttemptFactory(member=MemberFactory(home_club=downtown), reason="expired")
+    CheckInAttemptFactory(member=MemberFactory(home_club=downtown), reason="frozen")
+
+    assert found("check_in_denied", window) == [
+        (expired.member_id, f"denied:{expired.pk}", expired.at)
+    ]
+
+
+def test_anniversary_counts_years(frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown)
+    year = PlanFactory(club=downtown, duration_days=365)
+    first = MembershipFactory(member=member, plan=year, start=dt.date(2024, 11, 23))
+    two_years = PlanFactory(club=downtown, duration_days=730)
+    MembershipFactory(member=member, plan=two_years, start=first.end + days(1), renewed_from=first)
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    [occurrence] = triggers.occurrences("membership_anniversary", window, {})
+
+    assert (occurrence.member_id, occurrence.key, occurrence.facts) == (
+        member.pk,
+        "anniversary:2026",
+        {"years": 2},
+    )
