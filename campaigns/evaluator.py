@@ -1,0 +1,185 @@
+"""The evaluator: turn due trigger occurrences into touchpoints in the outbox.
+
+For every active rule and club: one trigger query, one query for the members it names,
+one for their current plan kinds, and one bulk insert that ignores rows already there —
+the unique (rule, member, occurrence) key is what makes a second run change nothing.
+Touchpoints are written scheduled, held out (control group) or suppressed (no consent)
+so that analytics can count all three; the dispatcher re-checks everything at send time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cache
+
+from django.template import Context, Engine
+
+from campaigns import triggers
+from campaigns.models import Channel, Rule, Touchpoint
+from club import clock
+from club.models import Club
+from members.models import Member
+from memberships.models import Membership
+
+# How far back a run looks: a missed run (a worker down for the night) still catches up,
+# and the unique key keeps the overlap harmless.
+LOOKBACK = dt.timedelta(hours=26)
+
+_engine = Engine(autoescape=False)
+
+
+def evaluate(*, now: dt.datetime | None = None) -> int:
+    """Evaluate every active rule at every club; return how many touchpoints were created."""
+    now = now or clock.now()
+    created = 0
+    rules = list(Rule.objects.filter(is_active=True).prefetch_related("clubs"))
+    for club in Club.objects.all():
+        for rule in rules:
+            if rule_applies_to(rule, club):
+                created += evaluate_rule(rule, club, since=now - LOOKBACK, until=now)
+    return created
+
+
+def rule_applies_to(rule: Rule, club: Club) -> bool:
+    clubs = list(rule.clubs.all())
+    return not clubs or club in clubs
+
+
+def evaluate_rule(rule: Rule, club: Club, *, since: dt.datetime, until: dt.datetime) -> int:
+    """Insert the touchpoints of one rule at one club for occurrences due in (since, until]."""
+    window = triggers.Window(club=club, since=since, until=until)
+    touchpoints = plan_touchpoints(
+        rule, club, triggers.occurrences(rule.trigger, window, rule.params)
+    )
+    if not touchpoints:
+        return 0
+    before = Touchpoint.objects.filter(rule=rule, club=club).count()
+    Touchpoint.objects.bulk_create(touchpoints, ignore_conflicts=True)
+    return Touchpoint.objects.filter(rule=rule, club=club).count() - before
+
+
+def plan_touchpoints(
+    rule: Rule, club: Club, occurrences: list[triggers.Occurrence]
+) -> list[Touchpoint]:
+    """The touchpoint rows for these occurrences, after the rule's conditions (unsaved)."""
+    if not occurrences:
+        return []
+    members = Member.objects.select_related("home_club").in_bulk({o.member_id for o in occurrences})
+    plan_kinds = _current_plan_kinds(members, club) if rule.plan_kinds else {}
+    now = clock.now()
+    rows = []
+    for occurrence in occurrences:
+        member = members[occurrence.member_id]
+        if rule.stages and member.stage not in rule.stages:
+            continue
+        if rule.plan_kinds and not plan_kinds.get(member.pk, set()) & set(rule.plan_kinds):
+            continue
+        status, reason = Touchpoint.Status.SCHEDULED, ""
+        if is_held_out(member.pk, rule):
+            status = Touchpoint.Status.HELD_OUT
+        elif not has_channel_consent(member, rule.channel):
+            status, reason = Touchpoint.Status.SUPPRESSED, Touchpoint.Reason.NO_CONSENT
+        context = message_context(member, club, occurrence)
+        rows.append(
+            Touchpoint(
+                rule=rule,
+                member=member,
+                club=club,
+                occurrence_key=occurrence.key,
+                channel=rule.channel,
+                status=status,
+                reason=reason,
+                due_at=occurrence.due_at,
+                send_at=send_time(occurrence.due_at, club, rule),
+                explanation=explain(rule, occurrence)[:300],
+                subject=render(rule.subject, context),
+                body=render(rule.template, context),
+                created_at=now,
+            )
+        )
+    return rows
+
+
+def _current_plan_kinds(members: dict[int, Member], club: Club) -> dict[int, set[str]]:
+    today = clock.today(club)
+    kinds: dict[int, set[str]] = {}
+    rows = (
+        Membership.objects.in_force_on(today)
+        .filter(member__in=list(members))
+        .values_list("member_id", "plan__kind")
+    )
+    for member_id, kind in rows:
+        kinds.setdefault(member_id, set()).add(kind)
+    return kinds
+
+
+def is_held_out(member_id: int, rule: Rule) -> bool:
+    """Stable per (member, rule): a member is always in, or always out of, its control group."""
+    digest = hashlib.sha256(f"holdout:{rule.pk}:{member_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100 < rule.holdout_percent
+
+
+def has_channel_consent(member: Member, channel: str) -> bool:
+    if channel == Channel.SMS:
+        return member.sms_consent and bool(member.phone)
+    if channel == Channel.EMAIL:
+        return member.email_consent and bool(member.email)
+    return True  # a staff task needs nobody's consent
+
+
+def send_time(due_at: dt.datetime, club: Club, rule: Rule) -> dt.datetime:
+    """The due time moved out of the club's quiet hours (staff tasks are not moved).
+
+    By default to the end of the quiet hours; a rule with `"quiet_hours": "before"` (a
+    reminder of something early in the morning) goes out an hour before they start.
+    """
+    if rule.channel == Channel.TASK:
+        return due_at
+    local = due_at.astimezone(clock.zone(club))
+    if not club.in_quiet_hours(local.time()):
+        return due_at
+    start, end = club.quiet_hours_start, club.quiet_hours_end
+    if rule.params.get("quiet_hours") == "before":
+        day = local.date() if local.time() >= start else local.date() - dt.timedelta(days=1)
+        moved = dt.datetime.combine(day, start, tzinfo=local.tzinfo) - dt.timedelta(hours=1)
+    else:
+        day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
+        moved = dt.datetime.combine(day, end, tzinfo=local.tzinfo)
+    return moved.astimezone(dt.UTC)
+
+
+def message_context(member: Member, club: Club, occurrence: triggers.Occurrence) -> dict:
+    return {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "club": club.name,
+        "club_phone": str(club.phone or ""),
+        **occurrence.facts,
+    }
+
+
+def render(template: str, context: dict) -> str:
+    if not template:
+        return ""
+    return _compiled(template).render(Context(context)).strip()
+
+
+@cache
+def _compiled(template: str):
+    return _engine.from_string(template)
+
+
+def explain(rule: Rule, occurrence: triggers.Occurrence) -> str:
+    """Why it fired, in words staff can read on the timeline."""
+    reason = triggers.get(rule.trigger).describe(rule.params)
+    facts = occurrence.facts
+    detail = ""
+    if "end" in facts:
+        verb = "ended" if facts["end"] < occurrence.due_at.date() else "ends"
+        detail = f" (membership {verb} {facts['end']:%-d %b %Y})"
+    elif "visits_left" in facts:
+        detail = f" ({facts['visits_left']} visits left)"
+    elif "class_name" in facts:
+        detail = f" ({facts['class_name']})"
+    return f"rule {rule.number}: {reason}{detail}"

@@ -1,0 +1,149 @@
+"""The evaluator: occurrences become touchpoints once, with consent, holdout, quiet hours,
+conditions and a plain-words reason."""
+
+import datetime as dt
+
+import pytest
+
+from campaigns import evaluator
+from campaigns.models import Rule, Touchpoint
+from club import clock
+from members.models import Member
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hh, mm))
+
+
+def make_rule(**fields) -> Rule:
+    defaults = {
+        "number": 14,
+        "name": "Early renewal offer",
+        "trigger": "membership_ends_in",
+        "params": {"days": 30, "at": "10:00"},
+        "channel": "sms",
+        "template": "Hi {{ first_name }}, your {{ plan }} at {{ club }} ends {{ end|date:'j M' }}.",
+        "holdout_percent": 0,
+    }
+    return Rule.objects.create(**{**defaults, **fields})
+
+
+@pytest.fixture
+def ending(frozen_clock, downtown):
+    """Sanne's annual membership ends in 30 days, on 23 December."""
+    member = MemberFactory(home_club=downtown, first_name="Sanne", sms_consent=True)
+    year = PlanFactory(club=downtown, duration_days=365, name="Annual")
+    MembershipFactory(member=member, plan=year, start=dt.date(2025, 12, 24))
+    return member
+
+
+def evaluate_today(rule, club):
+    return evaluator.evaluate_rule(rule, club, since=local(TODAY, 0), until=local(TODAY, 23, 59))
+
+
+def test_an_occurrence_becomes_one_rendered_touchpoint(ending, downtown):
+    rule = make_rule()
+
+    created = evaluate_today(rule, downtown)
+
+    touchpoint = Touchpoint.objects.get()
+    assert created == 1
+    assert (touchpoint.member, touchpoint.status, touchpoint.channel) == (
+        ending,
+        "scheduled",
+        "sms",
+    )
+    assert touchpoint.body == "Hi Sanne, your Annual at Downtown ends 23 Dec."
+    assert touchpoint.explanation == (
+        "rule 14: 30 days before a membership ends, if not renewed (membership ends 23 Dec 2026)"
+    )
+    assert touchpoint.due_at == touchpoint.send_at == local(TODAY, 10)
+
+
+def test_evaluating_twice_creates_nothing_new(ending, downtown):
+    rule = make_rule()
+    evaluate_today(rule, downtown)
+
+    assert evaluate_today(rule, downtown) == 0
+    assert Touchpoint.objects.count() == 1
+
+
+def test_the_whole_evaluation_is_safe_to_repeat(ending, downtown, frozen_clock):
+    make_rule()
+    frozen_clock.move_to(local(TODAY, 12))
+
+    assert evaluator.evaluate() == 1
+    assert evaluator.evaluate() == 0
+
+
+def test_members_without_consent_are_recorded_as_suppressed(ending, downtown):
+    Member.objects.filter(pk=ending.pk).update(sms_consent=False)
+
+    evaluate_today(make_rule(), downtown)
+
+    touchpoint = Touchpoint.objects.get()
+    assert (touchpoint.status, touchpoint.reason) == ("suppressed", "no_consent")
+
+
+@pytest.mark.parametrize(("percent", "status"), [(100, "held_out"), (0, "scheduled")])
+def test_holdout_share(ending, downtown, percent, status):
+    evaluate_today(make_rule(holdout_percent=percent), downtown)
+
+    assert Touchpoint.objects.get().status == status
+
+
+def test_holdout_is_stable_and_near_its_share(downtown):
+    rule = make_rule(holdout_percent=10)
+
+    held = [evaluator.is_held_out(member_id, rule) for member_id in range(1, 5001)]
+
+    assert held == [evaluator.is_held_out(member_id, rule) for member_id in range(1, 5001)]
+    assert 400 <= sum(held) <= 600
+
+
+@pytest.mark.parametrize(
+    ("due", "quiet_hours", "sent"),
+    [
+        (local(TODAY, 23), "after", local(TODAY + dt.timedelta(days=1), 9)),
+        (local(TODAY, 7), "after", local(TODAY, 9)),
+        (local(TODAY, 12), "after", local(TODAY, 12)),
+        # A reminder for an early class goes the evening before.
+        (local(TODAY, 4), "before", local(TODAY - dt.timedelta(days=1), 20)),
+        (local(TODAY, 22), "before", local(TODAY, 20)),
+    ],
+)
+def test_quiet_hours_move_the_send_time(downtown, due, quiet_hours, sent):
+    rule = make_rule(params={"days": 30, "quiet_hours": quiet_hours})
+
+    assert evaluator.send_time(due, downtown, rule) == sent
+
+
+def test_staff_tasks_ignore_quiet_hours(downtown):
+    rule = make_rule(channel="task")
+
+    assert evaluator.send_time(local(TODAY, 23), downtown, rule) == local(TODAY, 23)
+
+
+def test_stage_condition(ending, downtown):
+    evaluate_today(make_rule(stages=["at_risk"]), downtown)
+
+    assert not Touchpoint.objects.exists()
+
+
+def test_plan_kind_condition(ending, downtown):
+    evaluate_today(make_rule(plan_kinds=["pack"]), downtown)
+    assert not Touchpoint.objects.exists()
+
+    evaluate_today(make_rule(number=15, plan_kinds=["time"]), downtown)
+    assert Touchpoint.objects.count() == 1
+
+
+def test_rule_limited_to_another_club_does_not_fire_here(ending, downtown, riverside, frozen_clock):
+    rule = make_rule()
+    rule.clubs.set([riverside])
+    frozen_clock.move_to(local(TODAY, 12))
+
+    assert evaluator.evaluate() == 0
