@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from functools import cache
 
+from django.conf import settings
 from django.template import Context, Engine
 
 from campaigns import triggers
@@ -155,6 +156,7 @@ def message_context(member: Member, club: Club, occurrence: triggers.Occurrence)
         "last_name": member.last_name,
         "club": club.name,
         "club_phone": str(club.phone or ""),
+        "site_url": settings.SITE_URL.rstrip("/"),
         **occurrence.facts,
     }
 

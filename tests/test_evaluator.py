@@ -19,8 +19,9 @@ def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
 
 
 def make_rule(**fields) -> Rule:
+    """A rule of our own, numbered after the default playbook's 21."""
     defaults = {
-        "number": 14,
+        "number": 114,
         "name": "Early renewal offer",
         "trigger": "membership_ends_in",
         "params": {"days": 30, "at": "10:00"},
@@ -58,7 +59,7 @@ def test_an_occurrence_becomes_one_rendered_touchpoint(ending, downtown):
     )
     assert touchpoint.body == "Hi Sanne, your Annual at Downtown ends 23 Dec."
     assert touchpoint.explanation == (
-        "rule 14: 30 days before a membership ends, if not renewed (membership ends 23 Dec 2026)"
+        "rule 114: 30 days before a membership ends, if not renewed (membership ends 23 Dec 2026)"
     )
     assert touchpoint.due_at == touchpoint.send_at == local(TODAY, 10)
 
@@ -71,7 +72,13 @@ def test_evaluating_twice_creates_nothing_new(ending, downtown):
     assert Touchpoint.objects.count() == 1
 
 
-def test_the_whole_evaluation_is_safe_to_repeat(ending, downtown, frozen_clock):
+@pytest.fixture
+def only_our_rules(db):
+    """Switch the default playbook off, so a whole evaluation runs only the test's rule."""
+    Rule.objects.update(is_active=False)
+
+
+def test_the_whole_evaluation_is_safe_to_repeat(ending, downtown, frozen_clock, only_our_rules):
     make_rule()
     frozen_clock.move_to(local(TODAY, 12))
 
@@ -137,13 +144,29 @@ def test_plan_kind_condition(ending, downtown):
     evaluate_today(make_rule(plan_kinds=["pack"]), downtown)
     assert not Touchpoint.objects.exists()
 
-    evaluate_today(make_rule(number=15, plan_kinds=["time"]), downtown)
+    evaluate_today(make_rule(number=115, plan_kinds=["time"]), downtown)
     assert Touchpoint.objects.count() == 1
 
 
-def test_rule_limited_to_another_club_does_not_fire_here(ending, downtown, riverside, frozen_clock):
+def test_rule_limited_to_another_club_does_not_fire_here(
+    ending, downtown, riverside, frozen_clock, only_our_rules
+):
     rule = make_rule()
     rule.clubs.set([riverside])
     frozen_clock.move_to(local(TODAY, 12))
 
     assert evaluator.evaluate() == 0
+
+
+def test_the_default_playbook_is_installed_and_every_rule_renders(ending, downtown):
+    rules = list(Rule.objects.order_by("number"))
+
+    assert [rule.number for rule in rules] == list(range(1, 22))
+    facts = {"plan": "Annual", "end": TODAY, "visits_left": 2, "years": 2, "class_name": "Spin"}
+    occurrence = evaluator.triggers.Occurrence(ending.pk, "k", local(TODAY, 10), facts)
+    context = evaluator.message_context(ending, downtown, occurrence)
+    for rule in rules:
+        evaluator.triggers.get(rule.trigger)  # every rule names a trigger kind that exists
+        body = evaluator.render(rule.template, context)
+        assert "{" not in body, rule
+        assert "Sanne" in body, rule
