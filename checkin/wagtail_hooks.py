@@ -1,16 +1,28 @@
-"""Back-office screens for visits, denied check-ins, classes and bookings.
+"""Back-office screens for visits, denied check-ins, the timetable, classes and bookings.
 
 Visits and denied check-ins are written by the check-in service and bookings by the
-booking service (capacity, waitlist promotion), so those screens only read.
+booking service (capacity, waitlist promotion), so those screens only read. A session's
+capacity and its cancellation are changed through the booking service too, so the seats
+and the waitlist stay right and the members hear of it.
 """
 
 import django_filters
+from django.forms.models import modelform_factory
+from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.log_actions import log
 
-from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
-from club.admin_access import ClubScopedViewSet, ScopedFilterSet
+from checkin import bookings
+from checkin.models import Booking, CheckInAttempt, ClassSession, ClassTemplate, ClassType, Visit
+from club.admin_access import (
+    ClubScopedViewSet,
+    ScopedEditView,
+    ScopedFilterSet,
+    ScopedForm,
+)
 from club.models import Club
 
 
@@ -87,12 +99,113 @@ class ClassTypeViewSet(ClubScopedViewSet):
     form_fields = ["club", "name", "description", "interests", "trial_eligible"]
 
 
+class SameClubForm(ScopedForm):
+    """A timetable slot or class whose class type and trainer belong to its own club."""
+
+    def clean(self):
+        data = super().clean()
+        club, class_type, trainer = data.get("club"), data.get("class_type"), data.get("trainer")
+        if club and class_type and class_type.club_id != club.pk:
+            self.add_error("class_type", f"{class_type} is a class type of {class_type.club}.")
+        if (
+            club
+            and trainer
+            and not trainer.is_superuser
+            and not club.staff.filter(pk=trainer.pk).exists()
+        ):
+            self.add_error(
+                "trainer", f"{trainer.get_full_name() or trainer} is not on {club}'s staff."
+            )
+        return data
+
+
+class ClassTemplateFilterSet(ScopedFilterSet):
+    class Meta:
+        model = ClassTemplate
+        fields = ["club", "weekday", "class_type", "trainer", "is_active"]
+
+
+class ClassTemplateViewSet(ClubScopedViewSet):
+    """The weekly timetable; the nightly task generates sessions from it (checkin/schedule.py)."""
+
+    model = ClassTemplate
+    name = "class_templates"
+    url_prefix = "timetable"
+    club_path = "club"
+    icon = "table"
+    menu_label = "Timetable"
+    list_display = [
+        "class_type",
+        "weekday",
+        "start_time",
+        "duration_minutes",
+        "club",
+        "trainer",
+        "room",
+        "capacity",
+        "starts_on",
+        "ends_on",
+        "is_active",
+    ]
+    list_select_related = ("class_type", "club", "trainer")
+    filterset_class = ClassTemplateFilterSet
+    search_fields = ["class_type__name", "room"]
+    ordering = ["club", "weekday", "start_time"]
+    list_per_page = 50
+    form_fields = [
+        "club",
+        "class_type",
+        "trainer",
+        "room",
+        "weekday",
+        "start_time",
+        "duration_minutes",
+        "capacity",
+        "starts_on",
+        "ends_on",
+        "is_active",
+    ]
+
+    def get_form_class(self, for_update=False):
+        return modelform_factory(self.model, form=SameClubForm, fields=self.form_fields)
+
+
 class ClassSessionFilterSet(ScopedFilterSet):
     start = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
 
     class Meta:
         model = ClassSession
         fields = ["club", "class_type", "trainer", "is_cancelled"]
+
+
+class ClassSessionEditView(ScopedEditView):
+    """Saves the plain fields itself; capacity and cancellation go through the booking rules
+    (never below the seats taken; new seats go to the waitlist; members are told)."""
+
+    def save_instance(self):
+        session = self.form.save(commit=False)
+        changed = set(self.form.changed_data)
+        capacity, cancelled = session.capacity, session.is_cancelled
+        plain = [f for f in self.form.changed_data if f not in ("capacity", "is_cancelled")]
+        if not cancelled and "is_cancelled" in changed:
+            plain.append("is_cancelled")  # re-opening a cancelled class needs no rules
+        if plain:
+            session.save(update_fields=plain)
+        if "capacity" in changed:
+            session = bookings.set_capacity(session, capacity, by=self.request.user)
+        if cancelled and "is_cancelled" in changed:
+            session = bookings.cancel_session(session, by=self.request.user)
+        log(instance=session, action="wagtail.edit", content_changed=bool(changed))
+        self.has_content_changes = bool(changed)
+        return session
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except bookings.BookingError as error:
+            form.add_error("capacity", error)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
 
 
 class ClassSessionViewSet(ClubScopedViewSet):
@@ -102,12 +215,28 @@ class ClassSessionViewSet(ClubScopedViewSet):
     club_path = "club"
     icon = "date"
     menu_label = "Sessions"
-    list_display = ["class_type", "start", "end", "club", "trainer", "room", "capacity"]
+    list_display = [
+        "class_type",
+        "start",
+        "end",
+        "club",
+        "trainer",
+        "room",
+        "capacity",
+        "is_cancelled",
+        TitleColumn(
+            "roster",
+            label="Roster",
+            accessor=lambda session: "Roster",
+            get_url=lambda session: reverse("trainer:roster", args=[session.pk]),
+        ),
+    ]
     list_select_related = ("class_type", "club", "trainer")
     filterset_class = ClassSessionFilterSet
     search_fields = ["class_type__name", "room"]
     ordering = ["-start"]
     list_per_page = 50
+    edit_view_class = ClassSessionEditView
     form_fields = [
         "club",
         "class_type",
@@ -118,6 +247,9 @@ class ClassSessionViewSet(ClubScopedViewSet):
         "capacity",
         "is_cancelled",
     ]
+
+    def get_form_class(self, for_update=False):
+        return modelform_factory(self.model, form=SameClubForm, fields=self.form_fields)
 
 
 class BookingFilterSet(ScopedFilterSet):
@@ -150,7 +282,7 @@ class ClassesGroup(ModelViewSetGroup):
     menu_label = "Classes"
     menu_icon = "calendar-alt"
     menu_order = 400
-    items = (ClassTypeViewSet, ClassSessionViewSet, BookingViewSet)
+    items = (ClassTypeViewSet, ClassTemplateViewSet, ClassSessionViewSet, BookingViewSet)
 
 
 @hooks.register("register_admin_viewset")
@@ -158,5 +290,6 @@ def register_checkin_viewsets():
     return [CheckInsGroup(), ClassesGroup()]
 
 
-# The front-desk screen registers its own URLs and menu item.
+# The front-desk and trainer screens register their own URLs and menu items.
 from checkin.desk import hooks as desk_hooks  # noqa: E402, F401
+from checkin.trainer import hooks as trainer_hooks  # noqa: E402, F401

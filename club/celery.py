@@ -21,4 +21,9 @@ app.conf.beat_schedule = {
         "task": "memberships.tasks.refresh_member_statuses_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Class sessions four weeks ahead from each club's timetable.
+    "generate-class-sessions": {
+        "task": "checkin.tasks.generate_sessions_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

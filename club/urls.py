@@ -42,5 +42,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's page tree serves everything else: the public site and, later, the portal.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's page tree serves everything else (the public site); the portal comes first.
+urlpatterns += [
+    path("account/", include("cms.portal.urls")),
+    path("", include(wagtail_urls)),
+]

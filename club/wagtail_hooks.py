@@ -35,6 +35,11 @@ class ClubViewSet(ClubScopedViewSet):
         "at_risk_days_without_visit",
         "expiring_within_days",
         "lost_after_days",
+        "booking_opens_days_ahead",
+        "booking_closes_minutes_before",
+        "late_cancel_minutes",
+        "booking_penalties_enabled",
+        "booking_penalty_days",
     ]
 
 

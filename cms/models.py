@@ -1,15 +1,527 @@
-from wagtail.admin.panels import FieldPanel
+"""The public site: Wagtail pages that marketing edits, and the club's site-wide settings.
+
+Which club a site shows is a site setting (`ClubSiteSettings.club`): one Wagtail Site per
+club of a chain. A site whose setting is still empty shows the first club, so a fresh
+`migrate` plus the demo seed gives a working site without anyone opening the settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings as django_settings
+from django.db import models
+from django.http import HttpResponseRedirect
+from django.utils.functional import cached_property
+from phonenumber_field.modelfields import PhoneNumberField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+
+from checkin import bookings
+from checkin.models import Booking, ClassSession, ClassType
+from club import clock
+from club.models import Club
+from cms import trials
+from cms.forms import TrialSignupForm
+from memberships.models import Plan
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SMS_WORDING = (
+    "Yes, text me about my free trial, my classes and the club's offers. "
+    "I can reply STOP to any message to stop them."
+)
+DEFAULT_EMAIL_WORDING = (
+    "Yes, email me about my free trial, my classes and the club's offers. "
+    "Every email has a link to unsubscribe."
+)
+DEFAULT_OPENING_HOURS = "Mon–Fri: 06:30–22:00\nSat–Sun: 08:00–20:00"
+
+# Where the trial page keeps the booking it just made, for the thank-you page after the redirect.
+TRIAL_SESSION_KEY = "cms_trial_booking"
+
+
+@register_setting(icon="site")
+class ClubSiteSettings(BaseSiteSetting):
+    """Site-wide settings: which club this site is for, how to reach it, and consent texts."""
+
+    club = models.ForeignKey(
+        Club,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The club this site shows: its schedule, plans and trial sign-ups. "
+        "Empty: the first club.",
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown in the header on a dark background; a light logo works best.",
+    )
+    phone = PhoneNumberField(blank=True, help_text="Empty: the club's phone number.")
+    email = models.EmailField(blank=True, help_text="Contact address shown on the site.")
+    address = models.TextField(blank=True, help_text="Empty: the club's postal address.")
+    opening_hours = models.TextField(
+        blank=True,
+        default=DEFAULT_OPENING_HOURS,
+        help_text="One line per row, e.g. “Mon–Fri: 06:30–22:00”.",
+    )
+    sms_consent_wording = models.TextField(
+        "SMS consent wording",
+        default=DEFAULT_SMS_WORDING,
+        help_text="The SMS consent checkbox on the trial form; stored with every consent given.",
+    )
+    email_consent_wording = models.TextField(
+        default=DEFAULT_EMAIL_WORDING,
+        help_text="The email consent checkbox on the trial form; stored with every consent given.",
+    )
+
+    select_related = ["club", "logo", "site__root_page"]
+
+    panels = [
+        FieldPanel("club"),
+        FieldPanel("logo"),
+        MultiFieldPanel(
+            [
+                FieldPanel("phone"),
+                FieldPanel("email"),
+                FieldPanel("address"),
+                FieldPanel("opening_hours"),
+            ],
+            heading="Contact and opening hours",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("sms_consent_wording"), FieldPanel("email_consent_wording")],
+            heading="Consent wording",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "Club site"
+
+    @cached_property
+    def shown_club(self) -> Club | None:
+        return self.club or Club.objects.order_by("pk").first()
+
+    @property
+    def contact_phone(self):
+        return self.phone or (self.shown_club.phone if self.shown_club else "")
+
+    @property
+    def contact_address(self) -> str:
+        return self.address or (self.shown_club.address if self.shown_club else "")
+
+    @property
+    def opening_hours_rows(self) -> list[tuple[str, str]]:
+        """("Mon–Fri", "06:30–22:00") per line; a line without ": " is one cell."""
+        rows = []
+        for line in self.opening_hours.splitlines():
+            if line.strip():
+                days, _, hours = line.strip().partition(": ")
+                rows.append((days, hours))
+        return rows
+
+    @cached_property
+    def menu_pages(self) -> list[Page]:
+        """The header navigation: live pages under the home page with "Show in menus" on."""
+        return list(self.site.root_page.get_children().live().in_menu())
+
+
+def site_settings(request) -> ClubSiteSettings | None:
+    try:
+        return ClubSiteSettings.for_request(request)
+    except ClubSiteSettings.DoesNotExist:  # no Wagtail Site at all
+        return None
+
+
+def site_club(request) -> Club | None:
+    """The club the public site shows for this request (None when there is no club yet)."""
+    found = site_settings(request)
+    return found.shown_club if found else Club.objects.order_by("pk").first()
+
+
+def local_day_label(day: dt.date, today: dt.date) -> str:
+    if day == today:
+        return "Today"
+    if day == today + dt.timedelta(days=1):
+        return "Tomorrow"
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def spots_label(seats_left: int) -> str:
+    if seats_left <= 0:
+        return "Full — join the waitlist"
+    return f"{seats_left} spot{'s' if seats_left != 1 else ''} left"
+
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def format_price(amount: Decimal, currency: str) -> str:
+    """€49.00 for the currencies with a symbol, 49.00 CHF for the rest."""
+    text = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def duration_label(days: int) -> str:
+    named = {7: "1 week", 14: "2 weeks", 30: "1 month", 31: "1 month", 365: "1 year"}
+    if days in named:
+        return named[days]
+    if days % 30 == 0:
+        return f"{days // 30} months"
+    if days % 7 == 0:
+        return f"{days // 7} weeks"
+    return f"{days} days"
+
+
+def trainer_pages_by_user() -> dict[int, TrainerPage]:
+    """Live trainer pages keyed by the staff user they present, so schedules can link them."""
+    pages = TrainerPage.objects.live().filter(staff_user__isnull=False)
+    return {page.staff_user_id: page for page in pages}
+
+
+def schedule_days(
+    sessions, *, club: Club, days: int, trainer_pages: dict | None = None
+) -> list[dict]:
+    """Sessions grouped by their local day at the club; every day of the window is listed,
+    even an empty one, so a visitor sees "no classes" instead of a missing day."""
+    zone = clock.zone(club)
+    today = clock.today(club)
+    trainer_pages = trainer_pages or {}
+    # "Try it free" only where the trial form will offer the class.
+    now = clock.now()
+    trial_from = now + dt.timedelta(minutes=club.booking_closes_minutes_before)
+    trial_until = now + dt.timedelta(
+        days=min(trials.TRIAL_WINDOW_DAYS, club.booking_opens_days_ahead)
+    )
+    by_day: dict[dt.date, list[dict]] = {today + dt.timedelta(days=n): [] for n in range(days)}
+    for session in sessions:
+        local_start = session.start.astimezone(zone)
+        by_day.setdefault(local_start.date(), []).append(
+            {
+                "session": session,
+                # Formatted here: template date filters would convert to the server's zone.
+                "start": local_start.isoformat(),
+                "time": f"{local_start:%H:%M}",
+                "end_time": f"{session.end.astimezone(zone):%H:%M}",
+                "trainer_name": session.trainer.first_name if session.trainer else "",
+                "trainer_page": trainer_pages.get(session.trainer_id),
+                "seats_left": session.seats_left,
+                "spots": spots_label(session.seats_left),
+                "is_full": session.seats_left <= 0,
+                "few_left": 0 < session.seats_left <= 3,
+                "trial_open": session.class_type.trial_eligible
+                and session.seats_left > 0
+                and trial_from < session.start <= trial_until,
+            }
+        )
+    return [
+        {"date": day, "label": local_day_label(day, today), "sessions": items}
+        for day, items in sorted(by_day.items())
+    ]
+
+
+def trial_page_of(page: Page) -> TrialPage | None:
+    """The live trial sign-up page of the site `page` belongs to."""
+    site = page.get_site()
+    return TrialPage.objects.live().in_site(site).first() if site else None
+
+
+def upcoming(club: Club, *, days: int, class_type: ClassType | None = None):
+    """Sessions from now until the end of the club's day `days - 1` days from today."""
+    until = clock.start_of_day(clock.today(club) + dt.timedelta(days=days), club)
+    sessions = bookings.upcoming_sessions(club, start=clock.now(), days=days, class_type=class_type)
+    return sessions.filter(start__lt=until)
 
 
 class HomePage(Page):
     """The club's public home page, edited by marketing in the back-office."""
 
+    heading = models.CharField(
+        max_length=120,
+        blank=True,
+        default="Your first class is on us",
+        help_text="The big line at the top; the page title when empty.",
+    )
     intro = RichTextField(blank=True, help_text="The first thing a visitor reads.")
     body = RichTextField(blank=True)
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("heading"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ]
 
     parent_page_types = ["wagtailcore.Page"]
-    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        club = site_club(request)
+        context["club"] = club
+        if club is not None:
+            sessions = list(upcoming(club, days=2)[:4])
+            context["next_sessions"] = schedule_days(sessions, club=club, days=0)
+            cheapest = (
+                Plan.objects.filter(club=club, is_active=True)
+                .exclude(kind=Plan.Kind.TRIAL)
+                .order_by("price")
+                .first()
+            )
+            context["from_price"] = format_price(cheapest.price, club.currency) if cheapest else ""
+        context["schedule_page"] = SchedulePage.objects.live().descendant_of(self).first()
+        context["plans_page"] = PlansPage.objects.live().descendant_of(self).first()
+        context["trial_page"] = trial_page_of(self)
+        return context
+
+
+class SchedulePage(Page):
+    """The class timetable for the next days, by local day, filterable by class type."""
+
+    intro = RichTextField(blank=True)
+    days_shown = models.PositiveSmallIntegerField(
+        default=7, help_text="How many days ahead the schedule shows, today included."
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("days_shown")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        club = site_club(request)
+        context["club"] = club
+        if club is None:
+            return context
+        class_types = list(ClassType.objects.filter(club=club))
+        chosen = None
+        wanted = request.GET.get("class", "")
+        if wanted.isdigit():
+            # An unknown or foreign id shows every class rather than an error.
+            chosen = next((ct for ct in class_types if ct.pk == int(wanted)), None)
+        sessions = upcoming(club, days=self.days_shown, class_type=chosen)
+        context.update(
+            class_types=class_types,
+            chosen_class_type=chosen,
+            days=schedule_days(
+                sessions, club=club, days=self.days_shown, trainer_pages=trainer_pages_by_user()
+            ),
+            trial_page=trial_page_of(self),
+        )
+        return context
+
+
+class PlansPage(Page):
+    """Plans and prices, read from the club's active plans: no price is typed in twice."""
+
+    intro = RichTextField(blank=True)
+    footnote = RichTextField(blank=True, help_text="Small print under the plans.")
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("footnote")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        club = site_club(request)
+        context["club"] = club
+        if club is not None:
+            plans = Plan.objects.filter(club=club, is_active=True).exclude(kind=Plan.Kind.TRIAL)
+            # Memberships first, cheapest first; visit cards after them.
+            ordered = sorted(plans, key=lambda plan: (plan.is_pack, plan.price, plan.name))
+            context["plans"] = [plan_card(plan, club) for plan in ordered]
+            context["trial_page"] = trial_page_of(self)
+        return context
+
+
+def plan_card(plan: Plan, club: Club) -> dict:
+    """What a visitor needs to compare plans: the price and what is included, in words."""
+    duration = duration_label(plan.duration_days)
+    included = []
+    if plan.is_pack:
+        per_visit = (plan.price / plan.visits_included).quantize(Decimal("0.01"))
+        included.append(f"{plan.visits_included} visits, to use within {duration}")
+        included.append(f"{format_price(per_visit, club.currency)} per visit")
+        period = f"for {plan.visits_included} visits"
+    else:
+        included.append(f"Unlimited visits for {duration}")
+        # "per month" for one unit, "for 3 months" for several.
+        period = f"per {duration[2:]}" if duration.startswith("1 ") else f"for {duration}"
+    included.append("Group classes included" if plan.allows_classes else "Gym floor only")
+    included.append("Train at every club of ours" if plan.valid_at_all_clubs else f"At {club}")
+    if plan.auto_renew:
+        included.append("Renews automatically")
+    return {
+        "plan": plan,
+        "price": format_price(plan.price, club.currency),
+        "period": period,
+        "included": included,
+    }
+
+
+class TrainersIndexPage(Page):
+    intro = RichTextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.TrainerPage"]
+    max_count_per_parent = 1
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["trainers"] = (
+            TrainerPage.objects.live().child_of(self).select_related("photo").order_by("title")
+        )
+        return context
+
+
+class TrainerPage(Page):
+    """One trainer: the page title is their name."""
+
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    specialities = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated, e.g. “Spin, HIIT, strength”."
+    )
+    bio = RichTextField(blank=True)
+    staff_user = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trainer_pages",
+        limit_choices_to={"is_staff": True},
+        help_text="The trainer's back-office login: links their classes on the schedule.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("photo"),
+        FieldPanel("specialities"),
+        FieldPanel("bio"),
+        FieldPanel("staff_user"),
+    ]
+    parent_page_types = ["cms.TrainersIndexPage"]
+    subpage_types: list[str] = []
+
+    @property
+    def speciality_list(self) -> list[str]:
+        return [item.strip() for item in self.specialities.split(",") if item.strip()]
+
+    @property
+    def initials(self) -> str:
+        return "".join(word[0] for word in self.title.split()[:2]).upper()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        club = site_club(request)
+        if club is not None and self.staff_user_id:
+            sessions = upcoming(club, days=7).filter(trainer_id=self.staff_user_id)
+            days = schedule_days(sessions, club=club, days=0, trainer_pages={})
+            context["class_days"] = [day for day in days if day["sessions"]]
+            context["trial_page"] = trial_page_of(self)
+        return context
+
+
+class TrialPage(RoutablePageMixin, Page):
+    """The free-trial sign-up: a form that captures the lead, books the class and asks the
+    front desk to call within 15 minutes (cms/trials.py does the work)."""
+
+    intro = RichTextField(
+        blank=True, default="<p>Pick a class, tell us who you are, and come and try it.</p>"
+    )
+    thank_you = RichTextField(
+        blank=True,
+        default="<p>Someone from the front desk will call you within 15 minutes (during "
+        "opening hours) to say hello and answer your questions. Bring comfortable clothes, "
+        "a towel and a bottle of water, and be at the desk 10 minutes before the class.</p>",
+        help_text="Shown after signing up: what happens next.",
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("thank_you")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    @path("")
+    def sign_up(self, request):
+        club = site_club(request)
+        if club is None:
+            return self.render(request, context_overrides={"club": None})
+        found = site_settings(request)
+        wordings = trials.ConsentWordings(
+            sms=found.sms_consent_wording if found else DEFAULT_SMS_WORDING,
+            email=found.email_consent_wording if found else DEFAULT_EMAIL_WORDING,
+        )
+        sessions = trials.offered_sessions(club)
+        form_kwargs = {"sessions": sessions, "wordings": wordings, "club": club}
+        if request.method == "POST":
+            form = TrialSignupForm(request.POST, **form_kwargs)
+            if form.is_spam():
+                # Look like success to the bot; keep nothing.
+                logger.info("Trial form honeypot filled; sign-up discarded.")
+                return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
+            if form.is_valid():
+                try:
+                    signup = trials.sign_up_for_trial(club, **form.signup_arguments())
+                except trials.TrialSignupError as error:
+                    form.add_error(error.field, error.message)
+                else:
+                    request.session[TRIAL_SESSION_KEY] = (
+                        signup.booking.pk if signup.booking else None
+                    )
+                    return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
+        else:
+            form = TrialSignupForm(initial=self.initial_from(request, sessions), **form_kwargs)
+        return self.render(
+            request,
+            context_overrides={
+                "club": club,
+                "form": form,
+                "has_sessions": "session" in form.fields,
+            },
+        )
+
+    @path("thanks/", name="thanks")
+    def thanks(self, request):
+        club = site_club(request)
+        booking = None
+        booking_id = request.session.get(TRIAL_SESSION_KEY)
+        if booking_id:
+            booking = (
+                Booking.objects.select_related(
+                    "session__class_type", "session__club", "session__trainer", "member"
+                )
+                .filter(pk=booking_id)
+                .first()
+            )
+        when = ""
+        if booking is not None:
+            start = booking.session.start.astimezone(clock.zone(booking.session.club))
+            when = f"{start:%A} {start.day} {start:%B} at {start:%H:%M}"
+        return self.render(
+            request,
+            template="cms/trial_page_thanks.html",
+            context_overrides={"club": club, "booking": booking, "when": when},
+        )
+
+    @staticmethod
+    def initial_from(request, sessions: list[ClassSession]) -> dict:
+        """?session=ID (the schedule's "Try it free" link) picks that class in the form."""
+        wanted = request.GET.get("session", "")
+        if wanted.isdigit() and any(session.pk == int(wanted) for session in sessions):
+            return {"session": int(wanted)}
+        return {}

@@ -5,26 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('club', '0005_classes_and_portal'),
-        ('members', '0006_task_permissions'),
+        ("club", "0005_classes_and_portal"),
+        ("members", "0006_task_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='stage',
-            field=models.CharField(choices=[('lead', 'Lead'), ('trial', 'Trial'), ('onboarding', 'Onboarding'), ('active', 'Active'), ('at_risk', 'At risk'), ('expiring', 'Expiring'), ('frozen', 'Frozen'), ('lapsed', 'Lapsed'), ('lost', 'Lost')], default='lead', max_length=12),
+            model_name="member",
+            name="stage",
+            field=models.CharField(
+                choices=[
+                    ("lead", "Lead"),
+                    ("trial", "Trial"),
+                    ("onboarding", "Onboarding"),
+                    ("active", "Active"),
+                    ("at_risk", "At risk"),
+                    ("expiring", "Expiring"),
+                    ("frozen", "Frozen"),
+                    ("lapsed", "Lapsed"),
+                    ("lost", "Lost"),
+                ],
+                default="lead",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='member',
-            name='stage_since',
+            model_name="member",
+            name="stage_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['home_club', 'stage'], name='members_mem_home_cl_d020f0_idx'),
+            model_name="member",
+            index=models.Index(
+                fields=["home_club", "stage"], name="members_mem_home_cl_d020f0_idx"
+            ),
         ),
     ]

@@ -51,3 +51,14 @@ def log_in(page, live_server):
         page.wait_for_url(f"{live_server.url}/admin/")
 
     return as_staff
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serialized_contents_on_every_connection(django_db_setup):
+    """Playwright's sync API runs tests in a greenlet with its own context, where Django hands
+    out a new connection object without the snapshot that serialized rollback restores."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if hasattr(connection, "_test_serialized_contents"):
+        type(connection)._test_serialized_contents = connection._test_serialized_contents

@@ -1,0 +1,683 @@
+"""Class bookings: seats, the waitlist, cancellations, attendance and penalties.
+
+Every function that changes who holds a seat (book, cancel, promote_waitlist,
+set_capacity, cancel_session) runs in one transaction that starts by locking the
+session's row (`SELECT … FOR UPDATE`) and reads the clock and the seat count only
+after it holds the lock. Those transactions therefore queue up per session, so
+capacity is never exceeded, waitlist positions are handed out in commit order, and a
+freed seat is given away exactly once. Sessions do not block each other.
+
+Marking attendance does not change how many seats are taken, so it uses conditional
+updates of the booking rows instead of the session lock: a double click marks once.
+
+Seats are held by booked, attended and no-show bookings (attendance is marked up to an
+hour before the class, when the member checks in). Waitlist positions are an ordering
+key, not a rank: nobody is renumbered when someone leaves the waitlist, so positions
+may have gaps. A new waitlister gets the highest live position + 1, and
+`waitlist_place()` gives the rank to show a member ("#2 on the waitlist").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q, QuerySet, Value
+from django.db.models.functions import Greatest
+
+from checkin.models import Booking, ClassSession, ClassType
+from club import clock
+from club.models import Club
+from members import timeline
+from members.models import Member, MemberEvent
+from memberships.models import Freeze, Membership
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+__all__ = [
+    "SEAT_STATUSES",
+    "BookingError",
+    "attend_on_check_in",
+    "book",
+    "cancel",
+    "cancel_session",
+    "mark_attended",
+    "mark_no_show",
+    "mark_remaining_no_show",
+    "promote_waitlist",
+    "set_capacity",
+    "upcoming_sessions",
+    "waitlist_place",
+    "with_counts",
+]
+
+Status = Booking.Status
+Kind = MemberEvent.Kind
+
+# Statuses that hold one of the session's seats.
+SEAT_STATUSES = (Status.BOOKED, Status.ATTENDED, Status.NO_SHOW)
+LIVE_STATUSES = (Status.BOOKED, Status.WAITLISTED)
+
+# A check-in marks attended the classes starting this soon after it, or this recently before.
+CHECK_IN_BEFORE_CLASS = dt.timedelta(minutes=60)
+CHECK_IN_AFTER_START = dt.timedelta(minutes=30)
+
+MESSAGES = {
+    "session_cancelled": "This class has been cancelled.",
+    "session_started": "This class has already started.",
+    "window_not_open": "Booking for this class has not opened yet.",
+    "window_closed": "Booking for this class has closed.",
+    "no_class_membership": "You need a membership that includes classes to book this class.",
+    "not_trial_eligible": "This class is not open for trial visits.",
+    "penalty": "You cannot book classes for a few days after a late cancellation or a no-show.",
+    "already_booked": "You are already booked for this class.",
+    "capacity_below_booked": "The capacity cannot be lower than the number of people booked.",
+    # Staff actions on the roster.
+    "not_booked": "Only a booked place can be marked attended or no-show.",
+    "not_started": "A no-show can only be recorded once the class has started.",
+}
+
+
+class BookingError(ValidationError):
+    """A booking rule said no. `.code` says which rule; the message is for the member."""
+
+    def __init__(self, code: str, message: str | None = None):
+        if code not in MESSAGES:
+            raise ValueError(f"Unknown booking error code: {code!r}")
+        super().__init__(message or MESSAGES[code], code=code)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+# --- booking and cancelling -------------------------------------------------------------
+
+
+def book(
+    member: Member,
+    session: ClassSession,
+    *,
+    trial: bool = False,
+    by: AbstractBaseUser | None = None,
+) -> Booking:
+    """Book the member a seat, or put them on the waitlist when the class is full.
+
+    `trial=True` books a free trial visit for a lead or trial member (the class type must
+    be trial-eligible; no membership needed). Members book inside the club's booking
+    window; staff (`by` is a staff user) may book outside it, but nobody books above the
+    capacity. Raises BookingError when a rule says no.
+    """
+    staff = _is_staff(by)
+    with transaction.atomic():
+        session = _lock(session.pk)
+        now = clock.now()
+        if session.is_cancelled:
+            raise BookingError("session_cancelled")
+        if now >= session.start:
+            raise BookingError("session_started")
+        existing = (
+            Booking.objects.filter(session=session, member=member)
+            .exclude(status=Status.CANCELLED)
+            .first()
+        )
+        if existing is not None:
+            raise BookingError(
+                "already_booked",
+                "You are already on the waitlist for this class."
+                if existing.status == Status.WAITLISTED
+                else None,
+            )
+        if not staff:
+            _check_window(session, now)
+        if trial:
+            _check_trial(member, session)
+        else:
+            _check_class_membership(member, session)
+        _check_penalty(member, session.club, now)
+
+        taken = _seats_taken(session)
+        if taken < session.capacity and _waitlist(session).exists():
+            # Seats freed without a promotion (a capacity edited by hand): the people
+            # already waiting get them before a newcomer does.
+            taken += len(_promote_locked(session, now))
+        if taken < session.capacity:
+            status, position = Status.BOOKED, None
+        else:
+            last = _waitlist(session).aggregate(last=Max("waitlist_position"))["last"]
+            status, position = Status.WAITLISTED, (last or 0) + 1
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    session=session,
+                    member=member,
+                    status=status,
+                    waitlist_position=position,
+                    is_trial=trial,
+                    created_at=now,
+                )
+        except IntegrityError:
+            # The one-live-booking constraint, for a row written around this function.
+            raise BookingError("already_booked") from None
+        timeline.record(
+            member,
+            Kind.TRIAL_BOOKED if trial else Kind.CLASS_BOOKED,
+            at=now,
+            actor=by,
+            **_about(booking, session),
+            status=status,
+            waitlist_position=position,
+        )
+    return booking
+
+
+def cancel(booking: Booking, *, by: AbstractBaseUser | None = None) -> Booking:
+    """Cancel a booking or leave the waitlist; a freed seat goes to the first waitlister.
+
+    Cancelling a booked seat closer to the start than the club's `late_cancel_minutes` is
+    a late cancel (recorded on the booking; with penalties on, also a `booking_penalty`
+    on the timeline). Members cannot cancel once the class has started; staff can.
+    Cancelling twice returns the booking unchanged.
+    """
+    with transaction.atomic():
+        session = _lock(booking.session_id)
+        # Locked too: another class's promotion may be taking this waitlist entry away.
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("member")
+            .get(pk=booking.pk)
+        )
+        if booking.status == Status.CANCELLED:
+            return booking
+        if booking.status in (Status.ATTENDED, Status.NO_SHOW):
+            raise BookingError(
+                "session_started", "Attendance for this class is recorded; it cannot be cancelled."
+            )
+        now = clock.now()
+        if now >= session.start and not _is_staff(by):
+            raise BookingError(
+                "session_started", "This class has already started; it cannot be cancelled."
+            )
+        was_booked = booking.status == Status.BOOKED
+        booking.is_late_cancel = was_booked and _is_late(booking, session, now)
+        booking.status = Status.CANCELLED
+        booking.cancelled_at = now
+        booking.waitlist_position = None
+        booking.save(
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "waitlist_position",
+                "is_late_cancel",
+                "updated_at",
+            ]
+        )
+        timeline.record(
+            booking.member,
+            Kind.CLASS_CANCELLED_BY_MEMBER,
+            at=now,
+            actor=by,
+            **_about(booking, session),
+            was_waitlisted=not was_booked,
+            late_cancel=booking.is_late_cancel,
+        )
+        if booking.is_late_cancel:
+            _record_penalty(booking, session, now, reason="late_cancel", actor=by)
+        if was_booked:
+            _promote_locked(session, now)
+    return booking
+
+
+def promote_waitlist(session: ClassSession) -> list[Booking]:
+    """Give the session's free seats to its waitlist, in order; return who moved up.
+
+    Each promoted member leaves the waitlists of other classes that overlap this one.
+    Nobody is promoted once the class has started or when it is cancelled.
+    """
+    with transaction.atomic():
+        session = _lock(session.pk)
+        return _promote_locked(session, clock.now())
+
+
+def set_capacity(
+    session: ClassSession, capacity: int, *, by: AbstractBaseUser | None = None
+) -> ClassSession:
+    """Change the number of seats; never below the seats already taken.
+
+    Raising it gives the new seats to the waitlist at once.
+    """
+    with transaction.atomic():
+        session = _lock(session.pk)
+        if capacity < 0:
+            raise BookingError("capacity_below_booked", "The capacity cannot be negative.")
+        taken = _seats_taken(session)
+        if capacity < taken:
+            raise BookingError(
+                "capacity_below_booked",
+                f"{taken} {'person is' if taken == 1 else 'people are'} already booked; "
+                f"the capacity cannot be lower than that.",
+            )
+        session.capacity = capacity
+        session.save(update_fields=["capacity"])
+        _promote_locked(session, clock.now())
+    return session
+
+
+def cancel_session(
+    session: ClassSession, *, by: AbstractBaseUser | None = None, reason: str = ""
+) -> ClassSession:
+    """The club cancels a class: every booked and waitlisted member is taken off it and
+    gets `class_cancelled_by_club` on their timeline (never a late cancel or a penalty).
+
+    Running it again changes nothing.
+    """
+    with transaction.atomic():
+        session = _lock(session.pk)
+        now = clock.now()
+        if not session.is_cancelled:
+            session.is_cancelled = True
+            session.save(update_fields=["is_cancelled"])
+        affected = list(
+            Booking.objects.filter(session=session, status__in=LIVE_STATUSES)
+            .select_for_update(of=("self",))
+            .select_related("member")
+        )
+        Booking.objects.filter(pk__in=[b.pk for b in affected]).update(
+            status=Status.CANCELLED,
+            cancelled_at=now,
+            waitlist_position=None,
+            is_late_cancel=False,
+            updated_at=now,
+        )
+        for booking in affected:
+            timeline.record(
+                booking.member,
+                Kind.CLASS_CANCELLED_BY_CLUB,
+                at=now,
+                actor=by,
+                **_about(booking, session),
+                was_waitlisted=booking.status == Status.WAITLISTED,
+                reason=reason,
+            )
+    return session
+
+
+# --- attendance -------------------------------------------------------------------------
+
+
+def mark_attended(
+    booking: Booking,
+    *,
+    by: AbstractBaseUser | None = None,
+    at: dt.datetime | None = None,
+) -> Booking:
+    """Record that the member came (also corrects a no-show). A trial visit writes
+    `trial_attended` to the timeline. Marking twice changes nothing."""
+    at = at or clock.now()
+    with transaction.atomic():
+        changed = Booking.objects.filter(
+            pk=booking.pk, status__in=(Status.BOOKED, Status.NO_SHOW)
+        ).update(status=Status.ATTENDED, attended_at=at, updated_at=clock.now())
+        booking = Booking.objects.select_related("session", "member").get(pk=booking.pk)
+        if not changed:
+            if booking.status == Status.ATTENDED:
+                return booking
+            raise BookingError("not_booked")
+        if booking.is_trial:
+            timeline.record(
+                booking.member,
+                Kind.TRIAL_ATTENDED,
+                at=at,
+                actor=by,
+                **_about(booking, booking.session),
+            )
+    return booking
+
+
+def mark_no_show(booking: Booking, *, by: AbstractBaseUser | None = None) -> Booking:
+    """Record that a booked member did not come (also corrects an attended mark), once the
+    class has started: `class_no_show` on the timeline (`trial_no_show` for a trial), and a
+    `booking_penalty` when the club has penalties on. Marking twice changes nothing."""
+    with transaction.atomic():
+        session = ClassSession.objects.select_related("club", "class_type").get(
+            pk=booking.session_id
+        )
+        now = clock.now()
+        if now < session.start:
+            raise BookingError("not_started")
+        changed = Booking.objects.filter(
+            pk=booking.pk, status__in=(Status.BOOKED, Status.ATTENDED)
+        ).update(status=Status.NO_SHOW, attended_at=None, updated_at=now)
+        booking = Booking.objects.select_related("member").get(pk=booking.pk)
+        if not changed:
+            if booking.status == Status.NO_SHOW:
+                return booking
+            raise BookingError("not_booked")
+        _record_no_show(booking, session, now, actor=by)
+    return booking
+
+
+def mark_remaining_no_show(session: ClassSession, *, by: AbstractBaseUser | None = None) -> int:
+    """Mark every still-booked member of a started class a no-show; return how many."""
+    with transaction.atomic():
+        session = ClassSession.objects.select_related("club", "class_type").get(pk=session.pk)
+        now = clock.now()
+        if now < session.start:
+            raise BookingError("not_started")
+        # Locked, so two trainers pressing the button at once mark (and penalise) once.
+        remaining = list(
+            Booking.objects.filter(session=session, status=Status.BOOKED)
+            .select_for_update()
+            .select_related("member")
+        )
+        Booking.objects.filter(pk__in=[b.pk for b in remaining]).update(
+            status=Status.NO_SHOW, attended_at=None, updated_at=now
+        )
+        for booking in remaining:
+            booking.status = Status.NO_SHOW
+            _record_no_show(booking, session, now, actor=by)
+    return len(remaining)
+
+
+def attend_on_check_in(
+    member: Member, *, at: dt.datetime, club: Club | None = None
+) -> list[Booking]:
+    """Mark attended the member's booked classes at the club (their home club unless
+    given) that start within the hour after `at` or started up to 30 minutes before it.
+
+    Meant for the check-in service, after its transaction: it takes no session lock
+    (attendance does not change the seat count), only the booking rows it marks.
+    """
+    club_id = club.pk if club is not None else member.home_club_id
+    with transaction.atomic():
+        due = list(
+            Booking.objects.filter(
+                member=member,
+                status=Status.BOOKED,
+                session__club_id=club_id,
+                session__is_cancelled=False,
+                session__start__gte=at - CHECK_IN_AFTER_START,
+                session__start__lte=at + CHECK_IN_BEFORE_CLASS,
+            )
+            .select_for_update(of=("self",))
+            .select_related("session__class_type")
+        )
+        Booking.objects.filter(pk__in=[b.pk for b in due]).update(
+            status=Status.ATTENDED, attended_at=at, updated_at=clock.now()
+        )
+        for booking in due:
+            booking.status, booking.attended_at = Status.ATTENDED, at
+            if booking.is_trial:
+                timeline.record(
+                    member, Kind.TRIAL_ATTENDED, at=at, **_about(booking, booking.session)
+                )
+    return due
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def with_counts(sessions: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
+    """Annotate sessions with `booked_count` (seats taken), `waitlist_count` and
+    `seats_left`."""
+    return sessions.annotate(
+        booked_count=Count("bookings", filter=Q(bookings__status__in=SEAT_STATUSES)),
+        waitlist_count=Count("bookings", filter=Q(bookings__status=Status.WAITLISTED)),
+    ).annotate(seats_left=Greatest(F("capacity") - F("booked_count"), Value(0)))
+
+
+def upcoming_sessions(
+    club: Club,
+    *,
+    start: dt.datetime,
+    days: int = 7,
+    class_type: ClassType | None = None,
+) -> QuerySet[ClassSession]:
+    """The club's classes starting from `start` for `days` days, not cancelled, by start
+    time, with `booked_count`, `waitlist_count` and `seats_left`."""
+    sessions = ClassSession.objects.filter(
+        club=club,
+        is_cancelled=False,
+        start__gte=start,
+        start__lt=start + dt.timedelta(days=days),
+    )
+    if class_type is not None:
+        sessions = sessions.filter(class_type=class_type)
+    return with_counts(sessions.select_related("class_type", "trainer")).order_by("start", "pk")
+
+
+def waitlist_place(booking: Booking) -> int | None:
+    """The booking's rank on its waitlist (1 = next to get a seat), or None if not waiting.
+
+    Positions may have gaps, so this counts who is ahead rather than reading the position.
+    """
+    if booking.status != Status.WAITLISTED:
+        return None
+    ahead = _waitlist(booking.session_id).filter(
+        Q(waitlist_position__lt=booking.waitlist_position)
+        | Q(waitlist_position=booking.waitlist_position, created_at__lt=booking.created_at)
+        | Q(
+            waitlist_position=booking.waitlist_position,
+            created_at=booking.created_at,
+            pk__lt=booking.pk,
+        )
+    )
+    return ahead.count() + 1
+
+
+# --- internals --------------------------------------------------------------------------
+
+
+def _lock(session_id: int) -> ClassSession:
+    """The session's row, locked until the transaction ends, read fresh."""
+    return (
+        ClassSession.objects.select_for_update(of=("self",))
+        .select_related("club", "class_type")
+        .get(pk=session_id)
+    )
+
+
+def _is_staff(user) -> bool:
+    return bool(user is not None and getattr(user, "is_staff", False))
+
+
+def _seats_taken(session: ClassSession) -> int:
+    return Booking.objects.filter(session=session, status__in=SEAT_STATUSES).count()
+
+
+def _waitlist(session) -> QuerySet[Booking]:
+    return Booking.objects.filter(session=session, status=Status.WAITLISTED)
+
+
+def _local(moment: dt.datetime, club: Club) -> str:
+    return f"{moment.astimezone(clock.zone(club)):%a %-d %b at %H:%M}"
+
+
+def _check_window(session: ClassSession, now: dt.datetime) -> None:
+    club = session.club
+    opens = session.start - dt.timedelta(days=club.booking_opens_days_ahead)
+    closes = session.start - dt.timedelta(minutes=club.booking_closes_minutes_before)
+    if now < opens:
+        raise BookingError(
+            "window_not_open", f"Booking for this class opens on {_local(opens, club)}."
+        )
+    if now > closes:
+        raise BookingError(
+            "window_closed",
+            f"Booking closed {club.booking_closes_minutes_before} minutes before the class.",
+        )
+
+
+def _check_class_membership(member: Member, session: ClassSession) -> None:
+    """A membership in force on the class's local date, not frozen that day, whose plan
+    allows classes and is valid at the class's club."""
+    day = session.start.astimezone(clock.zone(session.club)).date()
+    frozen = Freeze.objects.filter(start__lte=day, end__gte=day).values("membership_id")
+    valid = (
+        Membership.objects.in_force_on(day)
+        .filter(member=member, plan__allows_classes=True)
+        .filter(Q(plan__club=session.club) | Q(plan__valid_at_all_clubs=True))
+        .exclude(pk__in=frozen)
+    )
+    if not valid.exists():
+        raise BookingError(
+            "no_class_membership",
+            f"You need a membership that includes classes on {day:%a %-d %b} to book this class.",
+        )
+
+
+def _check_trial(member: Member, session: ClassSession) -> None:
+    if not session.class_type.trial_eligible:
+        raise BookingError("not_trial_eligible")
+    if member.status not in (Member.Status.LEAD, Member.Status.TRIAL):
+        raise BookingError(
+            "not_trial_eligible", "Trial visits are for new visitors; please book as a member."
+        )
+    taken = Booking.objects.filter(
+        member=member,
+        is_trial=True,
+        status__in=(Status.BOOKED, Status.WAITLISTED, Status.ATTENDED),
+    )
+    if taken.exists():
+        raise BookingError("not_trial_eligible", "You already have a trial class; one per person.")
+
+
+def _check_penalty(member: Member, club: Club, now: dt.datetime) -> None:
+    """Refuse while a penalty recorded on the timeline is running, and only for a booking
+    that is still a late cancel or a no-show (a corrected mark lifts it)."""
+    if not club.booking_penalties_enabled:
+        return
+    since = now - dt.timedelta(days=club.booking_penalty_days)
+    penalties = {
+        event.data.get("booking"): event
+        for event in MemberEvent.objects.filter(
+            member=member, kind=Kind.BOOKING_PENALTY, at__gt=since, data__club=club.pk
+        ).order_by("at")
+    }
+    standing = (
+        Booking.objects.filter(pk__in=[pk for pk in penalties if pk is not None])
+        .filter(Q(is_late_cancel=True) | Q(status=Status.NO_SHOW))
+        .values_list("pk", flat=True)
+    )
+    latest = max((penalties[pk] for pk in standing), key=lambda e: e.at, default=None)
+    if latest is None:
+        return
+    until = latest.at + dt.timedelta(days=club.booking_penalty_days)
+    cause = "a late cancellation" if latest.data.get("reason") == "late_cancel" else "a no-show"
+    raise BookingError(
+        "penalty",
+        f"Because of {cause} on {latest.at.astimezone(clock.zone(club)):%-d %b}, "
+        f"you can book classes again from {_local(until, club)}.",
+    )
+
+
+def _is_late(booking: Booking, session: ClassSession, now: dt.datetime) -> bool:
+    late_from = session.start - dt.timedelta(minutes=session.club.late_cancel_minutes)
+    # A member moved up from the waitlist inside the late window did not choose the timing.
+    promoted_late = booking.promoted_at is not None and booking.promoted_at > late_from
+    return now > late_from and not promoted_late
+
+
+def _promote_locked(session: ClassSession, now: dt.datetime) -> list[Booking]:
+    """Promote into free seats; the caller holds the session's lock."""
+    if session.is_cancelled or now >= session.start:
+        return []
+    free = session.capacity - _seats_taken(session)
+    if free <= 0:
+        return []
+    # Row locks too: another session's promotion may be taking one of these members off
+    # our waitlist right now; we wait for it and skip whoever it took.
+    promoted = list(
+        _waitlist(session)
+        .order_by("waitlist_position", "created_at", "pk")
+        .select_for_update(of=("self",))
+        .select_related("member")[:free]
+    )
+    Booking.objects.filter(pk__in=[b.pk for b in promoted]).update(
+        status=Status.BOOKED, waitlist_position=None, promoted_at=now, updated_at=now
+    )
+    for booking in promoted:
+        booking.status, booking.waitlist_position, booking.promoted_at = (
+            Status.BOOKED,
+            None,
+            now,
+        )
+        left = _leave_overlapping_waitlists(booking, session, now)
+        timeline.record(
+            booking.member,
+            Kind.WAITLIST_PROMOTED,
+            at=now,
+            **_about(booking, session),
+            left_waitlists=left,
+        )
+    return promoted
+
+
+def _leave_overlapping_waitlists(
+    booking: Booking, session: ClassSession, now: dt.datetime
+) -> list[int]:
+    """Take the member off waitlists of other classes that overlap this one in time.
+
+    SKIP LOCKED: a row another transaction holds is being changed by it (a promotion
+    there, a cancellation), and waiting for it could deadlock two sessions that promote
+    the same member at the same instant — the one case where the member keeps both seats.
+    """
+    overlapping = list(
+        Booking.objects.filter(
+            member_id=booking.member_id,
+            status=Status.WAITLISTED,
+            session__start__lt=session.end,
+            session__end__gt=session.start,
+        )
+        .exclude(session=session)
+        .select_for_update(of=("self",), skip_locked=True)
+        .values_list("pk", "session_id")
+    )
+    Booking.objects.filter(pk__in=[pk for pk, _ in overlapping]).update(
+        status=Status.CANCELLED, waitlist_position=None, cancelled_at=now, updated_at=now
+    )
+    return sorted(session_id for _, session_id in overlapping)
+
+
+def _record_no_show(booking: Booking, session: ClassSession, now: dt.datetime, *, actor) -> None:
+    timeline.record(
+        booking.member,
+        Kind.TRIAL_NO_SHOW if booking.is_trial else Kind.CLASS_NO_SHOW,
+        at=now,
+        actor=actor,
+        **_about(booking, session),
+    )
+    _record_penalty(booking, session, now, reason="no_show", actor=actor)
+
+
+def _record_penalty(
+    booking: Booking, session: ClassSession, now: dt.datetime, *, reason: str, actor
+) -> None:
+    """With penalties on, write the penalty where member and staff can see it. A trial
+    visitor is never penalised: they are a guest, not yet a member."""
+    club = session.club
+    if not club.booking_penalties_enabled or booking.is_trial:
+        return
+    timeline.record(
+        booking.member,
+        Kind.BOOKING_PENALTY,
+        at=now,
+        actor=actor,
+        **_about(booking, session),
+        reason=reason,
+        days=club.booking_penalty_days,
+        until=now + dt.timedelta(days=club.booking_penalty_days),
+    )
+
+
+def _about(booking: Booking, session: ClassSession) -> dict:
+    """What every booking event on the timeline says about the class."""
+    return {
+        "booking": booking.pk,
+        "session": session.pk,
+        "club": session.club_id,
+        "class_name": session.class_type.name,
+        "start": session.start,
+    }

@@ -1,0 +1,140 @@
+"""The free-trial sign-up form of the public site."""
+
+from __future__ import annotations
+
+from django import forms
+from phonenumber_field.formfields import PhoneNumberField
+
+from checkin.models import ClassSession
+from club import clock
+from club.models import Club
+from cms.trials import ConsentWordings
+
+# A field people never see (hidden by CSS): only bots fill it in. Named so that browsers'
+# autofill leaves it alone.
+HONEYPOT = "leave_this_empty"
+
+
+class TrialSignupForm(forms.Form):
+    session = forms.TypedChoiceField(
+        label="Your free class",
+        coerce=int,
+        empty_value=None,
+        error_messages={
+            "required": "Pick the class you would like to try.",
+            "invalid_choice": "That class is full or no longer open for a trial. "
+            "Please pick another time.",
+        },
+    )
+    first_name = forms.CharField(
+        label="First name",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": "Tell us your first name."},
+    )
+    last_name = forms.CharField(
+        label="Last name",
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    phone = PhoneNumberField(
+        label="Mobile number",
+        help_text="We call you within 15 minutes to say hello.",
+        error_messages={"required": "We need your number to confirm your class."},
+    )
+    email = forms.EmailField(
+        label="Email",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"required": "We need your email to send you the details."},
+    )
+    sms_consent = forms.BooleanField(required=False)
+    email_consent = forms.BooleanField(required=False)
+    consent_digest = forms.CharField(widget=forms.HiddenInput)
+    leave_this_empty = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(
+        self,
+        *args,
+        sessions: list[ClassSession],
+        wordings: ConsentWordings,
+        club: Club,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.wordings = wordings
+        self.sessions = {session.pk: session for session in sessions}
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        # The labels are the stored wording, character for character.
+        self.fields["sms_consent"].label = wordings.sms
+        self.fields["email_consent"].label = wordings.email
+        self.fields["consent_digest"].initial = wordings.digest
+        if sessions or self.data.get("session"):
+            # A class picked from a list that has since emptied is an invalid choice, not
+            # silently a sign-up without a class.
+            self.fields["session"].choices = [
+                ("", "Choose a day and time…"),
+                *session_choices(sessions, club),
+            ]
+        else:
+            # Nothing to book right now: the sign-up still captures the lead and the call.
+            del self.fields["session"]
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get(HONEYPOT, "").strip())
+
+    def clean(self):
+        cleaned = super().clean()
+        given = cleaned.get("sms_consent") or cleaned.get("email_consent")
+        if given and cleaned.get("consent_digest") != self.wordings.digest:
+            # The texts were edited while the visitor filled in the form; they agreed to
+            # the old ones, which we must not record as the new ones.
+            self.add_error(
+                None,
+                "Our consent texts changed while you were filling in the form. Please read "
+                "them again and tick the boxes you agree to.",
+            )
+            self.data = self.data.copy()
+            for name in ("sms_consent", "email_consent"):
+                self.data.pop(name, None)
+            self.data["consent_digest"] = self.wordings.digest
+        return cleaned
+
+    def signup_arguments(self) -> dict:
+        """Keyword arguments for trials.sign_up_for_trial()."""
+        data = self.cleaned_data
+        session_id = data.get("session")
+        return {
+            "first_name": data["first_name"].strip(),
+            "last_name": data["last_name"].strip(),
+            "phone": data["phone"].as_e164,
+            "email": data["email"].strip(),
+            "session": self.sessions.get(session_id) if session_id else None,
+            "sms_consent": data["sms_consent"],
+            "email_consent": data["email_consent"],
+            "wordings": self.wordings,
+        }
+
+
+def session_choices(sessions: list[ClassSession], club: Club) -> list:
+    """Choices grouped by local day ("Tuesday 25 November" → "Tue 25 Nov, 18:30 Spin with Tom
+    · Studio 1 · 5 spots left")."""
+    zone = clock.zone(club)
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for session in sessions:
+        start = session.start.astimezone(zone)
+        day = f"{start:%A} {start.day} {start:%B}"
+        # The day again in the option: a closed select shows the option, not its group.
+        parts = [f"{start:%a} {start.day} {start:%b}, {start:%H:%M} {session.class_type}"]
+        if session.trainer and session.trainer.first_name:
+            parts[0] += f" with {session.trainer.first_name}"
+        if session.room:
+            parts.append(session.room)
+        left = session.seats_left
+        parts.append(f"{left} spot{'s' if left != 1 else ''} left")
+        groups.setdefault(day, []).append((session.pk, " · ".join(parts)))
+    return list(groups.items())

@@ -1,0 +1,172 @@
+"""What the portal shows a member, read through that member only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.dateformat import format as date_format
+
+from checkin import bookings
+from checkin.models import Booking
+from club import clock
+from members.models import Member
+from memberships.models import Freeze, Membership
+
+# The member's pace is measured over the last eight weeks.
+PACE_WINDOW_DAYS = 56
+# ...but never over less than a week: two visits on the day someone joins are not a pace.
+PACE_MIN_DAYS = 7
+
+UPCOMING_STATUSES = (Booking.Status.BOOKED, Booking.Status.WAITLISTED)
+
+
+@dataclass(frozen=True)
+class PackPace:
+    visits_left: int
+    visits_in_window: int
+    window_days: int
+    # The window less the days a membership of the member's was frozen.
+    pace_days: int
+    # None when the member has no visits in the window: there is no pace to go by.
+    runs_out_on: dt.date | None
+    # The pack's end date comes first: at this pace, visits would be left over.
+    expires_first: bool
+
+    @property
+    def visits_per_week(self) -> float:
+        return round(self.visits_in_window * 7 / self.pace_days, 1) if self.pace_days else 0.0
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    membership: Membership
+    state: str  # active, frozen, upcoming, ended, unpaid, cancelled, used_up
+    label: str
+    current_freeze: Freeze | None
+    pace: PackPace | None
+
+
+def memberships(member: Member) -> QuerySet[Membership]:
+    return (
+        member.memberships.select_related("plan")
+        .prefetch_related("freezes")
+        .order_by("-end", "-id")
+    )
+
+
+def describe(membership: Membership, *, member: Member, today: dt.date) -> MembershipView:
+    """Where a membership stands today, in the member's words."""
+    freeze = next((f for f in membership.freezes.all() if f.covers(today)), None)
+    if membership.status == Membership.Status.CANCELLED:
+        state, label = "cancelled", "Cancelled"
+    elif membership.end < today:
+        state, label = "ended", f"Ended {date_format(membership.end, 'j M Y')}"
+    elif membership.start > today:
+        state, label = "upcoming", f"Starts {date_format(membership.start, 'j M Y')}"
+    elif membership.status == Membership.Status.PAST_DUE:
+        state, label = "unpaid", "Unpaid — please pay at the front desk"
+    elif freeze is not None:
+        state, label = "frozen", f"Frozen until {date_format(freeze.end, 'j M')}"
+    elif membership.plan.is_pack and not membership.visits_left:
+        state, label = "used_up", "No visits left"
+    else:
+        days = membership.days_left(today)
+        state = "active"
+        label = "Active · last day today" if days == 0 else f"Active · {days} days left"
+    pace = None
+    if membership.plan.is_pack and state in {"active", "frozen"}:
+        pace = pack_pace(membership, member=member, today=today)
+    return MembershipView(membership, state, label, freeze, pace)
+
+
+def current(views: list[MembershipView]) -> list[MembershipView]:
+    """Memberships that are in force, frozen, unpaid or still to come."""
+    return [v for v in views if v.state in {"active", "frozen", "unpaid", "upcoming", "used_up"}]
+
+
+def pack_pace(membership: Membership, *, member: Member, today: dt.date) -> PackPace:
+    """When a visit pack runs out if the member keeps visiting at their recent pace.
+
+    Method: the pace is the member's visits (at any club, on any membership) per day over
+    the last 8 weeks — or since they joined when that is shorter, but at least a week —
+    leaving out days when a membership of theirs was frozen (no visits were possible).
+    The visits left, divided by that pace and rounded up to whole days, are counted from
+    today, and a freeze of this pack still to come pushes the date back by its length.
+    With no visits in the window there is no estimate. When the date falls after the
+    pack's last day, the pack expires first and the remaining visits would be lost.
+    """
+    visits_left = membership.visits_left or 0
+    joined = member.created_at.astimezone(clock.zone(member.home_club)).date()
+    window_days = min(PACE_WINDOW_DAYS, max(PACE_MIN_DAYS, (today - joined).days))
+    first_day = today - dt.timedelta(days=window_days)
+    frozen = Freeze.objects.filter(
+        membership__member=member, end__gte=first_day, start__lt=today
+    ).values_list("start", "end")
+    frozen_days = {
+        day
+        for start, end in frozen
+        for day in _days(max(start, first_day), min(end, today - dt.timedelta(days=1)))
+    }
+    pace_days = window_days - len(frozen_days)
+    since = clock.start_of_day(first_day, member.home_club)
+    visits = member.visits.filter(at__gte=since).count()
+    if not visits or pace_days < 1:
+        return PackPace(visits_left, visits, window_days, pace_days, None, False)
+    runs_out_on = today + dt.timedelta(days=math.ceil(visits_left * pace_days / visits))
+    for freeze in sorted(membership.freezes.all(), key=lambda f: f.start):
+        if freeze.end < today:
+            continue
+        if freeze.start > runs_out_on:
+            break
+        runs_out_on += dt.timedelta(days=(freeze.end - max(freeze.start, today)).days + 1)
+    return PackPace(
+        visits_left,
+        visits,
+        window_days,
+        pace_days,
+        runs_out_on,
+        expires_first=runs_out_on > membership.end,
+    )
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def visits_this_month(member: Member) -> int:
+    today = clock.today(member.home_club)
+    since = clock.start_of_day(today.replace(day=1), member.home_club)
+    return member.visits.filter(at__gte=since).count()
+
+
+def upcoming_bookings(member: Member) -> QuerySet[Booking]:
+    """Booked and waitlisted classes that have not started, soonest first."""
+    return (
+        member.bookings.filter(status__in=UPCOMING_STATUSES, session__start__gte=clock.now())
+        .select_related("session__class_type", "session__club")
+        .order_by("session__start", "id")
+    )
+
+
+def past_bookings(member: Member) -> QuerySet[Booking]:
+    """Everything else: classes that have started, and cancelled bookings, newest first."""
+    return (
+        member.bookings.exclude(pk__in=upcoming_bookings(member).values("pk"))
+        .select_related("session__class_type", "session__club")
+        .order_by("-session__start", "-id")
+    )
+
+
+def with_places(rows) -> list[Booking]:
+    """The bookings, each with `place`: its rank on the waitlist (1 = next in), or None.
+
+    Waitlist positions may have gaps (nobody is renumbered when someone leaves), so the
+    rank a member sees is counted, not read from the position.
+    """
+    rows = list(rows)
+    for booking in rows:
+        booking.place = bookings.waitlist_place(booking)
+    return rows

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from cms.portal import feeds, views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("login/sent/", views.login_sent, name="login_sent"),
+    path("login/link/", views.login_link, name="login_link"),
+    path("logout/", views.logout_view, name="logout"),
+    path("membership/", views.membership, name="membership"),
+    path("visits/", views.visits, name="visits"),
+    path("bookings/", views.bookings_list, name="bookings"),
+    path("bookings/<int:pk>/", views.booking_detail, name="booking"),
+    path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("book/", views.schedule, name="schedule"),
+    path("book/<int:session_id>/", views.book, name="book"),
+    path("messages/", views.message_preferences, name="messages"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
+    path("calendar/<str:token>.ics", feeds.feed, name="calendar_feed"),
+]

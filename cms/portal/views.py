@@ -1,0 +1,334 @@
+"""The member portal: a member's own membership, visits, bookings, messages and calendar.
+
+Every page goes through `portal_view`, which signs the visitor in or sends them to the
+login page and hands the view the one Member it may show (`portal_member`). Views read
+only through that member (`member.bookings`, `member.visits`, …), so another member's id
+in a URL is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from sesame import settings as sesame_settings
+
+from checkin import bookings
+from checkin.models import Booking, ClassSession
+from club import clock
+from cms.portal import auth, feeds, selectors
+from cms.portal.forms import ConsentForm, LoginForm
+from members import consent
+from members.models import Member
+
+VISITS_PER_PAGE = 25
+SCHEDULE_DAYS = 7
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def portal_member(request: HttpRequest) -> Member:
+    """The member signed in to the portal; 404 for anyone else (staff, say).
+
+    Expects an authenticated user: `portal_view` sends everyone else to the login page.
+    """
+    user = request.user
+    if user.is_staff or user.is_superuser:
+        # Staff logins never double as a member's: a member's own login is a separate user.
+        raise Http404("The member portal is for members.")
+    member = Member.objects.select_related("home_club").filter(user=user).first()
+    if member is None:
+        raise Http404("The member portal is for members.")
+    return member
+
+
+def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Sign-in required; the view gets the member as its second argument, and dates and
+    times render in the member's club's time zone."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+        member = portal_member(request)
+        with timezone.override(clock.zone(member.home_club)):
+            return view(request, member, *args, **kwargs)
+
+    return never_cache(wrapper)
+
+
+# --- signing in and out -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and Member.objects.filter(user=request.user).exists():
+        return redirect("portal:home")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auth.request_link(email=form.cleaned_data["email"], ip=request.META.get("REMOTE_ADDR"))
+        except auth.TooManyRequests as limited:
+            form.add_error(None, str(limited))
+            return render(request, "cms/portal/login.html", {"form": form}, status=429)
+        # The same answer whether or not the address belongs to a member.
+        request.session["portal_login_email"] = form.cleaned_data["email"]
+        return redirect("portal:login_sent")
+    return render(request, "cms/portal/login.html", {"form": form})
+
+
+def login_sent(request: HttpRequest) -> HttpResponse:
+    context = {
+        "email": request.session.get("portal_login_email", ""),
+        "minutes": auth.link_minutes(),
+    }
+    return render(request, "cms/portal/login_sent.html", context)
+
+
+@never_cache
+def login_link(request: HttpRequest) -> HttpResponse:
+    """Where the emailed link lands: sign the member in, or explain why not."""
+    token = request.GET.get(sesame_settings.TOKEN_NAME, "")
+    member = auth.sign_in(request, token) if token else None
+    if member is None:
+        return render(request, "cms/portal/link_invalid.html", status=403)
+    messages.success(request, f"Welcome, {member.first_name}.")
+    return redirect("portal:home")
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("portal:login")
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+@portal_view
+def home(request: HttpRequest, member: Member) -> HttpResponse:
+    today = clock.today(member.home_club)
+    views = [
+        selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
+    ]
+    context = {
+        "member": member,
+        "memberships": selectors.current(views),
+        "last_membership": views[0] if views else None,
+        "bookings": selectors.with_places(selectors.upcoming_bookings(member)[:5]),
+        "visits_this_month": selectors.visits_this_month(member),
+        "month": today,
+    }
+    return render(request, "cms/portal/home.html", context)
+
+
+@portal_view
+def membership(request: HttpRequest, member: Member) -> HttpResponse:
+    today = clock.today(member.home_club)
+    views = [
+        selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
+    ]
+    current = selectors.current(views)
+    context = {
+        "member": member,
+        "current": current,
+        "history": [v for v in views if v not in current],
+        "today": today,
+    }
+    return render(request, "cms/portal/membership.html", context)
+
+
+@portal_view
+def visits(request: HttpRequest, member: Member) -> HttpResponse:
+    rows = member.visits.select_related("club").order_by("-at", "-id")
+    page = Paginator(rows, VISITS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "member": member,
+        "page": page,
+        "visits_this_month": selectors.visits_this_month(member),
+    }
+    return render(request, "cms/portal/visits.html", context)
+
+
+@portal_view
+def bookings_list(request: HttpRequest, member: Member) -> HttpResponse:
+    context = {
+        "member": member,
+        "upcoming": selectors.with_places(selectors.upcoming_bookings(member)),
+        "past": selectors.past_bookings(member)[:20],
+    }
+    return render(request, "cms/portal/bookings.html", context)
+
+
+@portal_view
+def booking_detail(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    booking = get_object_or_404(
+        member.bookings.select_related("session__class_type", "session__club"), pk=pk
+    )
+    context = {
+        "member": member,
+        "booking": selectors.with_places([booking])[0],
+        "cancellable": selectors.upcoming_bookings(member).filter(pk=booking.pk).exists(),
+    }
+    return render(request, "cms/portal/booking_detail.html", context)
+
+
+@require_POST
+@portal_view
+def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    booking = get_object_or_404(member.bookings.select_related("session__class_type"), pk=pk)
+    try:
+        booking = bookings.cancel(booking)
+    except bookings.BookingError as error:
+        messages.error(request, _error_text(error))
+    else:
+        what = f"{booking.session.class_type.name} on {_when(booking.session)}"
+        if booking.is_late_cancel:
+            messages.warning(request, f"Cancelled {what}. This was a late cancellation.")
+        else:
+            messages.success(request, f"Cancelled {what}.")
+    return redirect(_safe_next(request) or reverse("portal:bookings"))
+
+
+@portal_view
+def schedule(request: HttpRequest, member: Member) -> HttpResponse:
+    club = member.home_club
+    today = clock.today(club)
+    last_day = today + dt.timedelta(days=club.booking_opens_days_ahead)
+    try:
+        first_day = dt.date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        first_day = today
+    first_day = min(max(first_day, today), last_day)
+    start = max(clock.now(), clock.start_of_day(first_day, club))
+    sessions = list(bookings.upcoming_sessions(club, start=start, days=SCHEDULE_DAYS))
+    mine = {
+        b.session_id: b
+        for b in selectors.with_places(
+            member.bookings.filter(
+                session__in=[s.pk for s in sessions], status__in=selectors.UPCOMING_STATUSES
+            )
+        )
+    }
+    days: dict[dt.date, list] = {}
+    for session in sessions:
+        days.setdefault(timezone.localdate(session.start), []).append(
+            (session, mine.get(session.pk))
+        )
+    next_from = first_day + dt.timedelta(days=SCHEDULE_DAYS)
+    context = {
+        "member": member,
+        "days": days,
+        "first_day": first_day,
+        "previous_from": first_day - dt.timedelta(days=SCHEDULE_DAYS)
+        if first_day > today
+        else None,
+        "next_from": next_from if next_from <= last_day else None,
+    }
+    return render(request, "cms/portal/schedule.html", context)
+
+
+@require_POST
+@portal_view
+def book(request: HttpRequest, member: Member, session_id: int) -> HttpResponse:
+    # Only classes at the member's own club can be booked here.
+    session = get_object_or_404(
+        ClassSession.objects.filter(club=member.home_club).select_related("class_type"),
+        pk=session_id,
+    )
+    try:
+        booking = bookings.book(member, session)
+    except bookings.BookingError as error:
+        messages.error(request, _error_text(error))
+    else:
+        what = f"{session.class_type.name} on {_when(session)}"
+        if booking.status == Booking.Status.WAITLISTED:
+            messages.info(
+                request,
+                f"{what} is full: you are number {bookings.waitlist_place(booking)} on the "
+                "waitlist. "
+                "We'll book you in if a place opens up.",
+            )
+        else:
+            messages.success(request, f"Booked: {what}.")
+    return redirect(_safe_next(request) or reverse("portal:schedule"))
+
+
+@portal_view
+def message_preferences(request: HttpRequest, member: Member) -> HttpResponse:
+    form = ConsentForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        for channel, granted in changes.items():
+            consent.set_consent(
+                member, channel, granted=granted, source="portal", wording=form.wording[channel]
+            )
+        if changes:
+            said = ", ".join(
+                f"{'SMS' if channel == 'sms' else 'email'} {'on' if on else 'off'}"
+                for channel, on in changes.items()
+            )
+            messages.success(request, f"Saved: {said}.")
+        else:
+            messages.info(request, "Nothing changed.")
+        return redirect("portal:messages")
+    context = {"member": member, "form": form, "has_phone": bool(member.phone)}
+    return render(request, "cms/portal/messages.html", context)
+
+
+@portal_view
+def calendar(request: HttpRequest, member: Member) -> HttpResponse:
+    token = feeds.calendar_token(member)
+    url = request.build_absolute_uri(reverse("portal:calendar_feed", args=[token]))
+    context = {
+        "member": member,
+        "feed_url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[1],
+        "booked_count": feeds.feed_bookings(member).count(),
+    }
+    return render(request, "cms/portal/calendar.html", context)
+
+
+@require_POST
+@portal_view
+def calendar_reset(request: HttpRequest, member: Member) -> HttpResponse:
+    feeds.reset_calendar_token(member)
+    messages.success(
+        request, "Your calendar link is new. Add it to your calendar app again; the old one is off."
+    )
+    return redirect("portal:calendar")
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+def _when(session: ClassSession) -> str:
+    return date_format(timezone.localtime(session.start), "D j M, H:i")
+
+
+def _error_text(error) -> str:
+    return " ".join(error.messages) if hasattr(error, "messages") else str(error)

@@ -1,0 +1,68 @@
+"""A visitor signs up for a free trial on the public site, in a real browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from checkin.models import Booking
+from cms.models import DEFAULT_SMS_WORDING
+from members.models import ConsentLog, Member, MemberEvent, Task
+from tests.factories import ClassSessionFactory, ClassTypeFactory
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def spin_tomorrow(downtown, tom):
+    spin = ClassTypeFactory(club=downtown, name="Spin", trial_eligible=True)
+    return ClassSessionFactory(club=downtown, class_type=spin, trainer=tom, room="Studio 2")
+
+
+def test_visitor_signs_up_for_a_trial(live_server, page, screenshot, downtown, spin_tomorrow):
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(f"{live_server.url}/schedule/")
+    page.get_by_role("link", name="Try it free").first.click()
+    page.wait_for_url(re.compile(r"/trial/\?session="))
+    expect(page.get_by_label("Your free class")).to_have_value(str(spin_tomorrow.pk))
+
+    # Submitting with mistakes keeps what was typed and says what is wrong, per field.
+    page.get_by_label("First name").fill("Ana")
+    page.get_by_label("Mobile number").fill("12")
+    page.get_by_role("button", name="Book my free class").click()
+    expect(page.locator("#id_phone_error")).to_contain_text("Enter a valid phone number")
+    expect(page.locator("#id_email_error")).to_contain_text("We need your email")
+    expect(page.get_by_label("First name")).to_have_value("Ana")
+    screenshot("mobile-trial-form-errors")
+    assert not Member.objects.exists()
+
+    page.get_by_label("Last name").fill("Kovač")
+    page.get_by_label("Mobile number").fill("06 87654321")
+    page.get_by_label("Email", exact=True).fill("ana@example.com")
+    page.get_by_label(DEFAULT_SMS_WORDING).check()
+    screenshot("mobile-trial-form-filled")
+    page.get_by_role("button", name="Book my free class").click()
+
+    page.wait_for_url(f"{live_server.url}/trial/thanks/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked, Ana!")
+    expect(page.locator(".thanks__class")).to_contain_text("Spin")
+    screenshot("mobile-trial-thanks")
+
+    member = Member.objects.get(email="ana@example.com")
+    assert (member.first_name, member.last_name, str(member.phone), member.status) == (
+        "Ana",
+        "Kovač",
+        "+31687654321",
+        "lead",
+    )
+    booking = Booking.objects.get(member=member)
+    assert (booking.session, booking.is_trial, booking.status) == (spin_tomorrow, True, "booked")
+    assert list(ConsentLog.objects.filter(member=member).values_list("channel", "wording")) == [
+        ("sms", DEFAULT_SMS_WORDING)
+    ]
+    task = Task.objects.get(member=member)
+    assert task.title == "Call Ana Kovač within 15 minutes"
+    assert set(MemberEvent.objects.filter(member=member).values_list("kind", flat=True)) >= {
+        "lead_created",
+        "trial_booked",
+    }

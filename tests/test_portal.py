@@ -1,0 +1,631 @@
+"""The member portal's pages: home, membership (with the pack run-out estimate), visits,
+bookings, booking from the schedule, message preferences and the calendar page — and that
+a member sees and changes only their own data, whatever the URL."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from checkin import bookings
+from checkin.models import Booking
+from club import clock
+from cms.portal import auth, selectors
+from members.models import Channel, ConsentLog, Member, MemberEvent
+from memberships.models import Membership
+from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
+    ClassTypeFactory,
+    FreezeFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+    VisitFactory,
+)
+
+# The frozen clock: Monday 23 November 2026, 17:00 UTC = 18:00 in Amsterdam.
+TODAY = dt.date(2026, 11, 23)
+
+
+def sign_in(client, member: Member):
+    client.force_login(auth.portal_user(member))
+    return client
+
+
+def at_club(club, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hour, minute), club)
+
+
+@pytest.fixture
+def portal(client, frozen_clock, maya):
+    """Maya, signed in to the portal."""
+    return sign_in(client, maya)
+
+
+@pytest.fixture
+def spin(downtown):
+    return ClassTypeFactory(club=downtown, name="Spin", description="Forty-five minutes uphill.")
+
+
+@pytest.fixture
+def hiit(downtown):
+    return ClassTypeFactory(club=downtown, name="HIIT")
+
+
+@pytest.fixture
+def bram(downtown, monthly_plan):
+    """Another Downtown member: Maya must see nothing of his."""
+    member = MemberFactory(
+        home_club=downtown,
+        status=Member.Status.MEMBER,
+        first_name="Bram",
+        last_name="Visser",
+        email="bram@example.com",
+    )
+    MembershipFactory(
+        member=member,
+        plan=PlanFactory(club=downtown, name="Bram's Yearly", duration_days=365),
+        start=clock.today(downtown) - dt.timedelta(days=100),
+    )
+    return member
+
+
+def html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+# --- home ---------------------------------------------------------------------------------
+
+
+def test_home_greets_the_member_with_membership_next_classes_and_visits(
+    portal, downtown, maya, spin, hiit, bram
+):
+    tuesday = at_club(downtown, TODAY + dt.timedelta(days=1), 18, 30)
+    thursday = at_club(downtown, TODAY + dt.timedelta(days=3), 7)
+    BookingFactory(
+        member=maya, session=ClassSessionFactory(club=downtown, class_type=hiit, start=tuesday)
+    )
+    full = ClassSessionFactory(club=downtown, class_type=spin, start=thursday, capacity=1)
+    BookingFactory(member=bram, session=full)
+    BookingFactory(
+        member=MemberFactory(home_club=downtown),
+        session=full,
+        status=Booking.Status.WAITLISTED,
+        waitlist_position=1,
+    )
+    BookingFactory(member=maya, session=full, status=Booking.Status.WAITLISTED, waitlist_position=2)
+    VisitFactory(member=maya, at=at_club(downtown, TODAY - dt.timedelta(days=2), 9))
+    VisitFactory(member=maya, at=at_club(downtown, TODAY, 7))
+    VisitFactory(member=maya, at=at_club(downtown, dt.date(2026, 10, 31), 9))  # last month
+
+    page = html(portal.get(reverse("portal:home")))
+
+    assert "Hi Maya" in page
+    assert "Monthly" in page
+    assert "13 Nov 2026 → 12 Dec 2026" in page
+    assert "Active · 19 days left" in page
+    assert "Tue 24 Nov <b>18:30</b>" in page
+    assert "HIIT" in page
+    assert "Thu 26 Nov <b>07:00</b>" in page
+    assert "waitlist #2" in page
+    assert "This month: 2 visits" in page
+    assert "Bram" not in page
+
+
+def test_home_says_so_when_there_is_no_membership(client, frozen_clock, downtown):
+    lead = MemberFactory(home_club=downtown, first_name="Lotte")
+
+    page = html(sign_in(client, lead).get(reverse("portal:home")))
+
+    assert "You have no membership in force." in page
+    assert "No classes booked." in page
+
+
+# --- membership and the pack estimate ----------------------------------------------------
+
+
+@pytest.fixture
+def pack_member(downtown):
+    """Joined long ago; a 10-visit pack bought 40 days ago, 6 visits left, ends in 140 days."""
+    member = MemberFactory(
+        home_club=downtown,
+        status=Member.Status.MEMBER,
+        first_name="Piet",
+        created_at=at_club(downtown, dt.date(2025, 1, 1), 12),
+    )
+    pack = PlanFactory(club=downtown, pack=True, name="10-visit card")
+    MembershipFactory(member=member, plan=pack, start=TODAY - dt.timedelta(days=40), visits_left=6)
+    return member
+
+
+def test_pack_estimate_uses_the_pace_of_the_last_eight_weeks(
+    client, frozen_clock, downtown, pack_member
+):
+    # given 8 visits in the last 8 weeks (one a week), and older ones that do not count
+    for weeks_ago in range(1, 9):
+        VisitFactory(
+            member=pack_member, at=at_club(downtown, TODAY - dt.timedelta(weeks=weeks_ago), 10)
+        )
+    for days_ago in (60, 61, 62):
+        VisitFactory(
+            member=pack_member, at=at_club(downtown, TODAY - dt.timedelta(days=days_ago), 10)
+        )
+
+    page = html(sign_in(client, pack_member).get(reverse("portal:membership")))
+
+    # then 6 visits at one a week last 42 days
+    assert "<b>6</b> of 10 visits left" in page
+    assert "At your pace your pack runs out around 4 Jan 2027." in page
+
+
+def test_pack_estimate_says_so_when_there_were_no_recent_visits(client, frozen_clock, pack_member):
+    page = html(sign_in(client, pack_member).get(reverse("portal:membership")))
+
+    assert "No visits in the last 56 days, so we can't tell yet when your pack runs out." in page
+
+
+def test_pack_estimate_warns_when_the_pack_expires_first(
+    client, frozen_clock, downtown, pack_member
+):
+    VisitFactory(member=pack_member, at=at_club(downtown, TODAY - dt.timedelta(days=30), 10))
+
+    page = html(sign_in(client, pack_member).get(reverse("portal:home")))
+
+    # one visit in 56 days: 6 visits would take 336 days, but the pack ends on 11 Apr 2027
+    assert (
+        "At your pace your pack would run out around 25 Oct 2027, after it expires on "
+        "11 Apr 2027: use your visits before then." in page
+    )
+
+
+@pytest.mark.parametrize(
+    ("joined_days_ago", "visits", "window_days", "runs_out_in_days"),
+    [
+        (400, 8, 56, 42),  # eight weeks of history: 1 a week
+        (14, 4, 14, 21),  # joined two weeks ago: their pace since then, 2 a week
+        (2, 2, 7, 21),  # joined two days ago: at least a week, 2 a week
+        (400, 56, 56, 6),  # daily
+        (400, 5, 56, 68),  # 6 × 56 / 5 = 67.2, rounded up
+    ],
+)
+def test_pack_pace_method(
+    frozen_clock, downtown, joined_days_ago, visits, window_days, runs_out_in_days
+):
+    member = MemberFactory(
+        home_club=downtown,
+        created_at=at_club(downtown, TODAY - dt.timedelta(days=joined_days_ago), 9),
+    )
+    membership = MembershipFactory(
+        member=member, plan=PlanFactory(club=downtown, pack=True), visits_left=6
+    )
+    for n in range(visits):
+        VisitFactory(member=member, at=clock.now() - dt.timedelta(hours=1 + n * 20))
+
+    pace = selectors.pack_pace(membership, member=member, today=TODAY)
+
+    assert pace.visits_in_window == visits
+    assert pace.window_days == window_days
+    assert pace.runs_out_on == TODAY + dt.timedelta(days=runs_out_in_days)
+
+
+def test_pack_pace_leaves_out_frozen_days_and_waits_out_a_coming_freeze(
+    frozen_clock, downtown, pack_member
+):
+    # given four visits in the last 8 weeks, two of which were frozen (a 14-day holiday)
+    membership = pack_member.memberships.get()
+    FreezeFactory(
+        membership=membership,
+        start=TODAY - dt.timedelta(days=30),
+        end=TODAY - dt.timedelta(days=17),
+    )
+    for days_ago in (3, 10, 40, 50):
+        VisitFactory(
+            member=pack_member, at=at_club(downtown, TODAY - dt.timedelta(days=days_ago), 9)
+        )
+    # and a week's freeze coming up in ten days
+    FreezeFactory(
+        membership=membership,
+        start=TODAY + dt.timedelta(days=10),
+        end=TODAY + dt.timedelta(days=16),
+    )
+
+    pace = selectors.pack_pace(membership, member=pack_member, today=TODAY)
+
+    # then 4 visits in 42 unfrozen days: 6 visits take 63 days, plus the 7 frozen ones
+    assert (pace.visits_in_window, pace.window_days, pace.pace_days) == (4, 56, 42)
+    assert pace.visits_per_week == 0.7
+    assert pace.runs_out_on == TODAY + dt.timedelta(days=63 + 7)
+
+
+def test_membership_page_shows_plan_dates_status_freezes_and_history(
+    portal, downtown, maya, maya_membership
+):
+    FreezeFactory(
+        membership=maya_membership,
+        start=TODAY - dt.timedelta(days=1),
+        end=TODAY + dt.timedelta(days=4),
+    )
+    Membership.objects.filter(pk=maya_membership.pk).update(
+        end=maya_membership.end + dt.timedelta(days=6)
+    )
+    MembershipFactory(
+        member=maya,
+        plan=maya_membership.plan,
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2026, 9, 30),
+        price_paid=Decimal("49.00"),
+    )
+
+    page = html(portal.get(reverse("portal:membership")))
+
+    assert "Monthly" in page
+    assert "13 Nov 2026 → 18 Dec 2026" in page
+    assert "Frozen until 27 Nov" in page
+    assert "22 Nov 2026 – 27 Nov 2026" in page
+    assert "6 days" in page
+    assert "Earlier" in page
+    assert "Ended 30 Sep 2026" in page
+
+
+# --- visits -------------------------------------------------------------------------------
+
+
+def test_visits_are_newest_first_in_local_time_and_paginated(portal, downtown, maya):
+    first = at_club(downtown, dt.date(2026, 6, 1), 7, 15)  # summer time
+    for n in range(26):
+        VisitFactory(member=maya, at=first + dt.timedelta(days=n))
+    VisitFactory(member=maya, at=dt.datetime(2026, 11, 23, 16, 45, tzinfo=dt.UTC))
+
+    page_one = html(portal.get(reverse("portal:visits")))
+    page_two = html(portal.get(reverse("portal:visits"), {"page": 2}))
+
+    assert page_one.index("Mon 23 Nov 2026 <b>17:45</b>") < page_one.index("Fri 26 Jun 2026")
+    assert "Page 1 of 2" in page_one
+    assert "Mon 1 Jun 2026 <b>07:15</b>" in page_two
+    assert page_two.count("data-visit") == 2
+
+
+# --- bookings -------------------------------------------------------------------------------
+
+
+def test_bookings_page_lists_upcoming_with_waitlist_place_and_past_ones(
+    portal, downtown, maya, spin, hiit
+):
+    tomorrow = TODAY + dt.timedelta(days=1)
+    BookingFactory(member=maya, session=ClassSessionFactory(club=downtown, class_type=hiit))
+    full = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, tomorrow, 7), capacity=0
+    )
+    # positions have a gap: the one at 1 left; Maya is next in
+    BookingFactory(member=maya, session=full, status=Booking.Status.WAITLISTED, waitlist_position=2)
+    past = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY - dt.timedelta(days=3), 9)
+    )
+    BookingFactory(member=maya, session=past, status=Booking.Status.ATTENDED)
+
+    page = html(portal.get(reverse("portal:bookings")))
+
+    coming_up, earlier = page.split("Earlier and cancelled")
+    assert "HIIT" in coming_up
+    assert "waitlist #1" in coming_up
+    assert "Fri 20 Nov 09:00 · Spin" in earlier
+    assert "attended" in earlier
+
+
+def test_schedule_lists_the_week_at_the_members_club_with_places_left(
+    portal, downtown, riverside, maya, spin, bram
+):
+    session = ClassSessionFactory(club=downtown, class_type=spin, capacity=3)
+    BookingFactory(member=bram, session=session)
+    ClassSessionFactory(
+        club=riverside, class_type=ClassTypeFactory(club=riverside, name="Riverside Yoga")
+    )
+    ClassSessionFactory(club=downtown, start=at_club(downtown, TODAY + dt.timedelta(days=9), 9))
+
+    page = html(portal.get(reverse("portal:schedule")))
+
+    assert "Tuesday 24 Nov" in page
+    assert "2 of 3 places left" in page
+    assert f'action="/account/book/{session.pk}/"' in page
+    assert "Riverside Yoga" not in page
+    assert "Later ›" in page
+
+
+def test_booking_from_the_schedule(portal, downtown, maya, spin):
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+
+    response = portal.post(reverse("portal:book", args=[session.pk]), follow=True)
+
+    booking = maya.bookings.get()
+    assert (booking.session, booking.status) == (session, Booking.Status.BOOKED)
+    assert "Booked: Spin on Tue 24 Nov, 18:00." in html(response)
+    assert maya.events.filter(kind=MemberEvent.Kind.CLASS_BOOKED).count() == 1
+
+
+def test_booking_a_full_class_puts_the_member_on_the_waitlist(portal, downtown, maya, spin, bram):
+    session = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    bookings.book(bram, session)
+
+    response = portal.post(reverse("portal:book", args=[session.pk]), follow=True)
+
+    assert maya.bookings.get().status == Booking.Status.WAITLISTED
+    assert "Spin on Tue 24 Nov, 18:00 is full: you are number 1 on the waitlist." in html(response)
+
+
+@pytest.mark.parametrize(
+    ("days_ahead", "message"),
+    [
+        (20, "Booking for this class opens on"),
+        (None, "You are already booked for this class."),
+    ],
+)
+def test_booking_rules_are_explained(portal, downtown, maya, spin, days_ahead, message):
+    start = at_club(downtown, TODAY + dt.timedelta(days=days_ahead or 1), 18)
+    session = ClassSessionFactory(club=downtown, class_type=spin, start=start)
+    if days_ahead is None:
+        bookings.book(maya, session)
+
+    response = portal.post(reverse("portal:book", args=[session.pk]), follow=True)
+
+    assert message in html(response)
+    assert maya.bookings.count() == (1 if days_ahead is None else 0)
+
+
+def test_booking_without_a_class_membership_is_explained(client, frozen_clock, downtown, spin):
+    lead = MemberFactory(home_club=downtown)
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+
+    response = sign_in(client, lead).post(reverse("portal:book", args=[session.pk]), follow=True)
+
+    assert "You need a membership that includes classes on Tue 24 Nov" in html(response)
+    assert not lead.bookings.exists()
+
+
+def test_cancelling_frees_the_seat_for_the_first_on_the_waitlist(
+    portal, downtown, maya, spin, bram
+):
+    # given a one-seat class: Maya has the seat, Bram and then Lotte wait
+    session = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    mine = bookings.book(maya, session)
+    brams = bookings.book(bram, session)
+    lotte = MemberFactory(home_club=downtown)
+    MembershipFactory(member=lotte, plan=PlanFactory(club=downtown))
+    lottes = bookings.book(lotte, session)
+    assert (brams.status, lottes.status) == ("waitlisted", "waitlisted")
+
+    # when Maya cancels from the portal
+    response = portal.post(reverse("portal:booking_cancel", args=[mine.pk]), follow=True)
+
+    # then her booking is cancelled and Bram, first in line, has the seat
+    assert "Cancelled Spin on Tue 24 Nov, 18:00." in html(response)
+    mine.refresh_from_db()
+    brams.refresh_from_db()
+    lottes.refresh_from_db()
+    assert mine.status == Booking.Status.CANCELLED
+    assert brams.status == Booking.Status.BOOKED
+    assert brams.promoted_at == clock.now()
+    assert lottes.status == Booking.Status.WAITLISTED
+
+
+def test_a_late_cancellation_is_said_so(portal, downtown, maya, spin, frozen_clock):
+    session = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=1)
+    )
+    booking = bookings.book(maya, session)
+
+    response = portal.post(reverse("portal:booking_cancel", args=[booking.pk]), follow=True)
+
+    assert "This was a late cancellation." in html(response)
+
+
+def test_leaving_the_waitlist_from_the_booking_page(portal, downtown, maya, spin, bram):
+    session = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    bookings.book(bram, session)
+    waiting = bookings.book(maya, session)
+
+    page = html(portal.get(reverse("portal:booking", args=[waiting.pk])))
+    assert "waitlist #1" in page
+    assert "Leave the waitlist" in page
+    portal.post(reverse("portal:booking_cancel", args=[waiting.pk]))
+
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.CANCELLED
+
+
+def test_cancel_returns_to_the_page_it_came_from_but_never_off_site(portal, downtown, maya, spin):
+    first = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
+    second = bookings.book(
+        maya,
+        ClassSessionFactory(
+            club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+        ),
+    )
+
+    home = portal.post(reverse("portal:booking_cancel", args=[first.pk]), {"next": "/account/"})
+    away = portal.post(
+        reverse("portal:booking_cancel", args=[second.pk]), {"next": "https://evil.example.com/"}
+    )
+
+    assert home["Location"] == "/account/"
+    assert away["Location"] == reverse("portal:bookings")
+
+
+def test_cancelling_needs_a_post(portal, downtown, maya, spin):
+    booking = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
+
+    assert portal.get(reverse("portal:booking_cancel", args=[booking.pk])).status_code == 405
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+
+
+# --- message preferences ---------------------------------------------------------------------
+
+
+SMS_WORDING = "Text me (SMS) about my membership, classes and offers from Downtown."
+EMAIL_WORDING = "Email me about my membership, classes and offers from Downtown."
+
+
+def test_message_preferences_show_the_wording_and_the_current_choice(portal):
+    page = html(portal.get(reverse("portal:messages")))
+
+    assert SMS_WORDING in page
+    assert EMAIL_WORDING in page
+    assert page.count("checked") == 2
+
+
+def test_switching_sms_off_is_logged_with_the_wording_shown(portal, maya):
+    before = ConsentLog.objects.count()
+
+    response = portal.post(reverse("portal:messages"), {"email": "on"}, follow=True)
+
+    assert "Saved: SMS off." in html(response)
+    maya.refresh_from_db()
+    assert (maya.sms_consent, maya.email_consent) == (False, True)
+    assert ConsentLog.objects.count() == before + 1
+    entry = maya.consent_log.first()
+    assert (entry.channel, entry.granted, entry.source, entry.wording) == (
+        Channel.SMS,
+        False,
+        "portal",
+        SMS_WORDING,
+    )
+    assert entry.at == clock.now()
+    event = maya.events.get(kind=MemberEvent.Kind.CONSENT_CHANGED)
+    assert event.data == {"channel": "sms", "granted": False, "source": "portal"}
+
+
+def test_switching_email_back_on_is_logged(client, frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown, email_consent=False, sms_consent=False)
+
+    sign_in(client, member).post(reverse("portal:messages"), {"email": "on"})
+
+    entry = member.consent_log.get()
+    assert (entry.channel, entry.granted, entry.wording) == (Channel.EMAIL, True, EMAIL_WORDING)
+
+
+def test_saving_without_changes_logs_nothing(portal, maya):
+    before = ConsentLog.objects.count()
+
+    response = portal.post(reverse("portal:messages"), {"sms": "on", "email": "on"}, follow=True)
+
+    assert "Nothing changed." in html(response)
+    assert ConsentLog.objects.count() == before
+
+
+# --- calendar page -------------------------------------------------------------------------
+
+
+def test_the_calendar_page_makes_a_secret_link_once(portal, maya):
+    assert maya.calendar_token is None
+
+    first = html(portal.get(reverse("portal:calendar")))
+    maya.refresh_from_db()
+    token = maya.calendar_token
+    second = html(portal.get(reverse("portal:calendar")))
+
+    assert len(token) >= 40
+    assert f"http://testserver/account/calendar/{token}.ics" in first
+    assert f"webcal://testserver/account/calendar/{token}.ics" in first
+    maya.refresh_from_db()
+    assert maya.calendar_token == token
+    assert token in second
+
+
+def test_resetting_the_calendar_link_turns_the_old_one_off(portal, maya, client):
+    portal.get(reverse("portal:calendar"))
+    maya.refresh_from_db()
+    old = maya.calendar_token
+
+    response = portal.post(reverse("portal:calendar_reset"), follow=True)
+
+    maya.refresh_from_db()
+    assert maya.calendar_token != old
+    assert "Your calendar link is new." in html(response)
+    assert client.get(reverse("portal:calendar_feed", args=[old])).status_code == 404
+    assert (
+        client.get(reverse("portal:calendar_feed", args=[maya.calendar_token])).status_code == 200
+    )
+
+
+# --- one member's data only -----------------------------------------------------------------
+
+
+@pytest.fixture
+def brams_things(downtown, riverside, bram, spin):
+    """A booking, a waitlist entry, a visit and a calendar feed of Bram's, and a class at
+    another club."""
+    session = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    booked = bookings.book(bram, session)
+    other = MemberFactory(home_club=downtown)
+    MembershipFactory(member=other, plan=PlanFactory(club=downtown))
+    waitlisted = bookings.book(
+        bram, ClassSessionFactory(club=downtown, class_type=spin, capacity=0)
+    )
+    VisitFactory(
+        member=bram, club=riverside, at=at_club(downtown, TODAY - dt.timedelta(days=1), 6, 6)
+    )
+    Member.objects.filter(pk=bram.pk).update(calendar_token="brams-secret-calendar-token")
+    riverside_class = ClassSessionFactory(club=riverside)
+    return {"booked": booked, "waitlisted": waitlisted, "riverside_class": riverside_class}
+
+
+@pytest.mark.parametrize("which", ["booked", "waitlisted"])
+def test_another_members_booking_is_not_found_and_cannot_be_cancelled(portal, brams_things, which):
+    booking = brams_things[which]
+
+    detail = portal.get(reverse("portal:booking", args=[booking.pk]))
+    cancel = portal.post(reverse("portal:booking_cancel", args=[booking.pk]))
+
+    assert (detail.status_code, cancel.status_code) == (404, 404)
+    booking.refresh_from_db()
+    assert booking.status != Booking.Status.CANCELLED
+
+
+def test_a_class_at_another_club_cannot_be_booked_here(portal, maya, brams_things):
+    response = portal.post(reverse("portal:book", args=[brams_things["riverside_class"].pk]))
+
+    assert response.status_code == 404
+    assert not maya.bookings.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "portal:home",
+        "portal:membership",
+        "portal:visits",
+        "portal:bookings",
+        "portal:schedule",
+        "portal:messages",
+        "portal:calendar",
+    ],
+)
+def test_no_page_shows_another_members_data(portal, bram, brams_things, url):
+    page = html(portal.get(reverse(url)))
+
+    assert "Bram" not in page
+    assert "Riverside" not in page  # Bram's visit was there
+    assert "Bram's Yearly" not in page
+    assert "06:06" not in page
+    assert "brams-secret-calendar-token" not in page
+    assert f"/bookings/{brams_things['booked'].pk}/" not in page
+
+
+def test_a_member_only_ever_gets_their_own_feed(portal, maya, bram, brams_things, client):
+    page = html(portal.get(reverse("portal:calendar")))
+
+    maya.refresh_from_db()
+    assert maya.calendar_token in page
+    assert client.get(reverse("portal:calendar_feed", args=["guessed-token"])).status_code == 404
+    feed = client.get(reverse("portal:calendar_feed", args=[maya.calendar_token]))
+    assert f"booking-{brams_things['booked'].pk}@" not in feed.content.decode()
+
+
+def test_pages_need_a_member_behind_the_login(client, frozen_clock, fiona, maya):
+    client.force_login(fiona)
+
+    for name in ("portal:home", "portal:membership", "portal:visits", "portal:calendar"):
+        assert client.get(reverse(name)).status_code == 404, name

@@ -1,0 +1,464 @@
+"""The free-trial sign-up: the service (cms.trials) and the page that calls it.
+
+The clock is frozen at Monday 23 November 2026, 18:00 in Amsterdam (17:00 UTC); the
+default class session is tomorrow at 18:00.
+"""
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.test import Client
+
+from checkin.models import Booking
+from club import clock, roles
+from cms import trials
+from cms.forms import HONEYPOT
+from cms.models import DEFAULT_EMAIL_WORDING, DEFAULT_SMS_WORDING, ClubSiteSettings
+from members.models import ConsentLog, Member, MemberEvent, Task
+from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
+    ClassTypeFactory,
+    MemberFactory,
+)
+
+WORDINGS = trials.ConsentWordings(sms="Text me, please.", email="Email me, please.")
+
+
+@pytest.fixture
+def spin(downtown):
+    return ClassTypeFactory(club=downtown, name="Spin", trial_eligible=True)
+
+
+@pytest.fixture
+def session(downtown, spin, tom):
+    return ClassSessionFactory(club=downtown, class_type=spin, trainer=tom, room="Studio 2")
+
+
+def sign_up(club, session, **overrides):
+    arguments = {
+        "first_name": "Ana",
+        "last_name": "Kovač",
+        "phone": "+31687654321",
+        "email": "ana@example.com",
+        "session": session,
+        "sms_consent": True,
+        "email_consent": False,
+        "wordings": WORDINGS,
+        **overrides,
+    }
+    return trials.sign_up_for_trial(club, **arguments)
+
+
+def nothing_saved() -> bool:
+    return not (
+        Member.objects.filter(first_name="Ana").exists()
+        or Booking.objects.filter(is_trial=True).exists()
+        or ConsentLog.objects.exists()
+        or Task.objects.exists()
+        or MemberEvent.objects.exists()
+    )
+
+
+# --- the service --------------------------------------------------------------------------
+
+
+def test_sign_up_creates_the_lead_books_the_trial_logs_consent_and_opens_a_task(
+    frozen_clock, downtown, session
+):
+    signup = sign_up(downtown, session)
+
+    member = signup.member
+    assert signup.created
+    assert (member.home_club, member.status, member.source) == (downtown, "lead", "website")
+    assert (member.full_name, str(member.phone), member.email) == (
+        "Ana Kovač",
+        "+31687654321",
+        "ana@example.com",
+    )
+    booking = signup.booking
+    assert (booking.session, booking.member, booking.status, booking.is_trial) == (
+        session,
+        member,
+        Booking.Status.BOOKED,
+        True,
+    )
+    assert list(member.consent_log.values_list("channel", "granted", "source", "wording")) == [
+        ("sms", True, "trial form", "Text me, please.")
+    ]
+    assert (member.sms_consent, member.email_consent) == (True, False)
+    task = signup.task
+    assert task.title == "Call Ana Kovač within 15 minutes"
+    assert task.assigned_role == roles.FRONT_DESK
+    assert task.due_at == clock.now() + dt.timedelta(minutes=15)
+    assert task.status == Task.Status.OPEN
+    assert "Spin on Tue 24 Nov at 18:00 (Studio 2)" in task.details
+    assert "+31687654321" in task.details
+    assert list(member.events.order_by("pk").values_list("kind", flat=True)) == [
+        "lead_created",
+        "consent_changed",
+        "trial_booked",
+        "task_opened",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("known_by", "given"),
+    [
+        ("email", {"email": "ANA@example.com", "phone": "+31611111111"}),
+        ("phone", {"email": "other@example.com", "phone": "+31687654321"}),
+    ],
+)
+def test_a_known_person_is_not_duplicated(frozen_clock, downtown, session, known_by, given):
+    ana = MemberFactory(
+        home_club=downtown, first_name="Ana", email="ana@example.com", phone="+31687654321"
+    )
+
+    signup = sign_up(downtown, session, **given)
+
+    assert not signup.created
+    assert signup.member == ana
+    assert Member.objects.filter(home_club=downtown).count() == 1
+    assert signup.booking.member == ana
+    assert not ana.events.filter(kind="lead_created").exists()
+    assert ana.events.filter(kind="trial_booked").exists()
+
+
+def test_a_known_person_without_email_gets_it_filled_in(frozen_clock, downtown, session):
+    ana = MemberFactory(home_club=downtown, first_name="Ana", email="", phone="+31687654321")
+
+    sign_up(downtown, session)
+
+    ana.refresh_from_db()
+    assert ana.email == "ana@example.com"
+
+
+def test_an_email_of_someone_else_is_not_copied_onto_the_known_person(
+    frozen_clock, downtown, session
+):
+    ana = MemberFactory(home_club=downtown, first_name="Ana", email="", phone="+31687654321")
+    MemberFactory(home_club=downtown, email="ana@example.com", phone="+31600000000")
+
+    sign_up(downtown, session, email="ana@example.com")
+
+    ana.refresh_from_db()
+    assert ana.email == ""
+
+
+def test_the_same_person_at_another_club_is_a_new_lead_here(
+    frozen_clock, downtown, riverside, session
+):
+    MemberFactory(home_club=riverside, email="ana@example.com", phone="+31687654321")
+
+    signup = sign_up(downtown, session)
+
+    assert signup.created
+    assert signup.member.home_club == downtown
+
+
+def test_consent_already_given_is_not_logged_twice(frozen_clock, downtown, session):
+    ana = MemberFactory(
+        home_club=downtown, email="ana@example.com", sms_consent=True, email_consent=False
+    )
+
+    sign_up(downtown, session, sms_consent=True, email_consent=True)
+
+    assert list(ana.consent_log.values_list("channel", "wording")) == [
+        ("email", "Email me, please.")
+    ]
+
+
+def test_no_box_ticked_logs_no_consent(frozen_clock, downtown, session):
+    signup = sign_up(downtown, session, sms_consent=False, email_consent=False)
+
+    assert not ConsentLog.objects.exists()
+    assert (signup.member.sms_consent, signup.member.email_consent) == (False, False)
+
+
+def test_a_full_class_is_an_error_and_nothing_is_saved(frozen_clock, downtown, session):
+    session.capacity = 1
+    session.save()
+    BookingFactory(session=session)
+    before = Member.objects.count()
+
+    with pytest.raises(trials.TrialSignupError) as raised:
+        sign_up(downtown, session)
+
+    assert raised.value.code == "full"
+    assert raised.value.field == "session"
+    assert "just filled up" in raised.value.message
+    assert Member.objects.count() == before
+    assert not Booking.objects.filter(status="waitlisted").exists()
+    assert not ConsentLog.objects.exists()
+    assert not Task.objects.exists()
+
+
+def test_a_member_cannot_take_a_trial_and_nothing_is_saved(frozen_clock, downtown, session, maya):
+    consent_rows = ConsentLog.objects.count()
+
+    with pytest.raises(trials.TrialSignupError) as raised:
+        sign_up(downtown, session, email=maya.email, email_consent=True)
+
+    assert raised.value.code == "not_trial_eligible"
+    assert raised.value.field is None
+    assert "book as a member" in raised.value.message
+    assert not Booking.objects.exists()
+    assert ConsentLog.objects.count() == consent_rows
+    assert not Task.objects.exists()
+
+
+def test_one_trial_per_person(frozen_clock, downtown, session, spin):
+    sign_up(downtown, session)
+    later = ClassSessionFactory(
+        club=downtown, class_type=spin, start=session.start + dt.timedelta(days=1)
+    )
+
+    with pytest.raises(trials.TrialSignupError) as raised:
+        sign_up(downtown, later)
+
+    assert "one per person" in raised.value.message
+    assert Task.objects.count() == 1
+
+
+def test_a_class_of_another_club_is_refused(frozen_clock, downtown, riverside):
+    theirs = ClassSessionFactory(club=riverside)
+
+    with pytest.raises(trials.TrialSignupError):
+        sign_up(downtown, theirs)
+
+    assert nothing_saved()
+
+
+def test_without_a_class_the_lead_and_the_call_still_happen(frozen_clock, downtown):
+    signup = sign_up(downtown, None)
+
+    assert signup.booking is None
+    assert signup.member.status == "lead"
+    assert signup.task.title == "Call Ana Kovač within 15 minutes"
+    assert "no trial class was open" in signup.task.details
+
+
+def test_offered_sessions_are_trial_eligible_open_for_booking_and_not_full(
+    frozen_clock, downtown, riverside, spin
+):
+    boxing = ClassTypeFactory(club=downtown, name="Boxing", trial_eligible=False)
+    now = clock.now()
+
+    def make(minutes_from_now: int, **kwargs):
+        start = now + dt.timedelta(minutes=minutes_from_now)
+        kwargs.setdefault("club", downtown)
+        kwargs.setdefault("class_type", spin)
+        return ClassSessionFactory(start=start, end=start + dt.timedelta(hours=1), **kwargs)
+
+    offered = make(60)
+    last_day = make(14 * 24 * 60 - 1)
+    make(10)  # booking closes 15 minutes before
+    make(14 * 24 * 60 + 60)  # beyond the window
+    make(60, class_type=boxing)
+    make(60, is_cancelled=True)
+    full = make(120, capacity=1)
+    BookingFactory(session=full)
+    make(60, club=riverside, class_type=ClassTypeFactory(club=riverside))
+
+    assert trials.offered_sessions(downtown) == [offered, last_day]
+
+
+def test_offered_sessions_respect_a_shorter_booking_window(frozen_clock, downtown, spin):
+    downtown.booking_opens_days_ahead = 3
+    downtown.save()
+    soon = ClassSessionFactory(club=downtown, class_type=spin)
+    start = clock.now() + dt.timedelta(days=4)
+    ClassSessionFactory(
+        club=downtown, class_type=spin, start=start, end=start + dt.timedelta(hours=1)
+    )
+
+    assert trials.offered_sessions(downtown) == [soon]
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def form_data(chosen, **overrides):
+    data = {
+        "session": str(chosen.pk) if chosen else "",
+        "first_name": "Ana",
+        "last_name": "Kovač",
+        "phone": "06 87654321",
+        "email": "ana@example.com",
+        "sms_consent": "on",
+        "email_consent": "on",
+        "consent_digest": trials.ConsentWordings(
+            sms=DEFAULT_SMS_WORDING, email=DEFAULT_EMAIL_WORDING
+        ).digest,
+        HONEYPOT: "",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def errors(response) -> dict[str, list[str]]:
+    return {
+        name: list(field_errors) for name, field_errors in response.context["form"].errors.items()
+    }
+
+
+def test_the_form_offers_the_classes_by_day_and_shows_the_consent_wording(
+    client, frozen_clock, downtown, session
+):
+    response = client.get("/trial/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<optgroup label="Tuesday 24 November">' in page
+    assert (
+        f'<option value="{session.pk}">Tue 24 Nov, 18:00 Spin with Tom · Studio 2 · 12 spots left'
+        "</option>" in page
+    )
+    assert html.escape(DEFAULT_SMS_WORDING) in page
+    assert html.escape(DEFAULT_EMAIL_WORDING) in page
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert f'name="{HONEYPOT}"' in page
+
+
+def test_the_schedules_link_picks_the_class(client, frozen_clock, downtown, session):
+    page = client.get("/trial/", {"session": session.pk}).content.decode()
+
+    assert f'<option value="{session.pk}" selected>' in page
+
+
+def test_signing_up_on_the_page_stores_the_wording_shown_and_thanks(
+    client, frozen_clock, downtown, session
+):
+    shown = client.get("/trial/").content.decode()
+
+    response = client.post("/trial/", form_data(session))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/trial/thanks/"
+    member = Member.objects.get(email="ana@example.com")
+    assert str(member.phone) == "+31687654321"
+    logged = dict(member.consent_log.values_list("channel", "wording"))
+    assert logged == {"sms": DEFAULT_SMS_WORDING, "email": DEFAULT_EMAIL_WORDING}
+    assert all(html.escape(wording) in shown for wording in logged.values())
+    assert Booking.objects.get(member=member).is_trial
+    assert Task.objects.filter(member=member, title="Call Ana Kovač within 15 minutes").exists()
+
+    thanks = client.get(response["Location"])
+    thanks_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", thanks.content.decode()))
+    assert "You're booked, Ana!" in html.unescape(thanks_text)
+    assert "Spin with Tom Tuesday 24 November at 18:00 · Studio 2" in thanks_text
+    assert "call you within 15 minutes" in thanks_text
+
+
+def test_edited_wording_in_the_settings_is_what_the_form_shows_and_stores(
+    client, frozen_clock, downtown, session
+):
+    client.get("/")  # creates the settings row for the default site
+    site_settings = ClubSiteSettings.objects.get()
+    site_settings.sms_consent_wording = "Ja, stuur me sms'jes & aanbiedingen."
+    site_settings.save()
+    wordings = trials.ConsentWordings(
+        sms=site_settings.sms_consent_wording, email=DEFAULT_EMAIL_WORDING
+    )
+    assert html.escape(wordings.sms) in client.get("/trial/").content.decode()
+
+    client.post("/trial/", form_data(session, email_consent=None, consent_digest=wordings.digest))
+
+    assert ConsentLog.objects.get().wording == "Ja, stuur me sms'jes & aanbiedingen."
+
+
+def test_wording_changed_while_filling_in_is_refused(client, frozen_clock, downtown, session):
+    client.get("/")
+    stale = trials.ConsentWordings(sms=DEFAULT_SMS_WORDING, email=DEFAULT_EMAIL_WORDING).digest
+    ClubSiteSettings.objects.update(sms_consent_wording="Something new.")
+
+    response = client.post("/trial/", form_data(session, consent_digest=stale))
+
+    assert response.status_code == 200
+    assert "consent texts changed" in errors(response)["__all__"][0]
+    assert nothing_saved()
+    page = response.content.decode()
+    assert 'name="sms_consent" id="id_sms_consent" checked' not in page
+    assert "Something new." in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"first_name": ""}, "first_name", "Tell us your first name."),
+        ({"phone": ""}, "phone", "We need your number to confirm your class."),
+        ({"phone": "12"}, "phone", "Enter a valid phone number"),
+        ({"email": "ana@"}, "email", "Enter a valid email address."),
+        ({"session": ""}, "session", "Pick the class you would like to try."),
+        ({"session": "999999"}, "session", "That class is full or no longer open"),
+    ],
+)
+def test_bad_input_shows_the_error_at_the_field_and_saves_nothing(
+    client, frozen_clock, downtown, session, overrides, field, message
+):
+    response = client.post("/trial/", form_data(session, **overrides))
+
+    assert response.status_code == 200
+    assert errors(response)[field][0].startswith(message)
+    page = response.content.decode()
+    assert f'id="id_{field}_error"' in page
+    assert 'value="ana@example.com"' in page or field == "email"  # what was typed stays
+    assert nothing_saved()
+
+
+def test_a_class_that_filled_up_after_the_form_was_shown(client, frozen_clock, downtown, session):
+    client.get("/trial/")
+    session.capacity = 1
+    session.save()
+    BookingFactory(session=session)
+
+    response = client.post("/trial/", form_data(session))
+
+    assert response.status_code == 200
+    assert errors(response)["session"] == [
+        "That class is full or no longer open for a trial. Please pick another time."
+    ]
+    assert nothing_saved()
+
+
+def test_a_member_gets_the_reason_and_no_trial(client, frozen_clock, downtown, session, maya):
+    response = client.post("/trial/", form_data(session, email=maya.email))
+
+    assert response.status_code == 200
+    assert errors(response)["__all__"] == [
+        "Trial visits are for new visitors; please book as a member."
+    ]
+    assert not Booking.objects.exists()
+
+
+def test_the_honeypot_thanks_the_bot_and_keeps_nothing(client, frozen_clock, downtown, session):
+    response = client.post("/trial/", form_data(session, **{HONEYPOT: "http://spam.example"}))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/trial/thanks/"
+    assert nothing_saved()
+    assert "Thank you!" in client.get("/trial/thanks/").content.decode()
+
+
+def test_the_form_needs_the_csrf_token(frozen_clock, downtown, session):
+    strict = Client(enforce_csrf_checks=True)
+
+    response = strict.post("/trial/", form_data(session))
+
+    assert response.status_code == 403
+    assert nothing_saved()
+
+
+def test_with_no_trial_classes_the_page_still_takes_the_details(client, frozen_clock, downtown):
+    page = client.get("/trial/").content.decode()
+    assert "No trial classes are open in the next two weeks" in page
+    assert 'name="session"' not in page
+
+    response = client.post("/trial/", form_data(None))
+
+    assert response.status_code == 302
+    member = Member.objects.get(email="ana@example.com")
+    assert not member.bookings.exists()
+    assert member.tasks.count() == 1
