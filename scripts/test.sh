@@ -9,6 +9,7 @@ echo "==> ruff format --check"; ruff format --check .
 echo "==> ruff check"; ruff check .
 echo "==> manage.py check"; python manage.py check
 echo "==> makemigrations --check"; python manage.py makemigrations --check --dry-run
+echo "==> OpenAPI schema"; python manage.py spectacular --validate --fail-on-warn --file /dev/null
 echo "==> check --deploy (production settings)"
 DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
   ALLOWED_HOSTS=club.example.com python manage.py check --deploy --fail-level WARNING
