@@ -261,25 +261,29 @@ def _first_membership_started(window: Window, params: dict) -> Iterator[Occurren
         yield Occurrence(member_id, f"membership:{pk}", due, {"plan": plan})
 
 
+def _first_memberships_started(window: Window, params: dict, *, without_visit: bool):
+    """First paid memberships that started `days` before a day of the window."""
+    after = dt.timedelta(days=params.get("days", 3 if without_visit else 14))
+    local = _local_time(params)
+    days = list(window.days())
+    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    rows = _paid(window).filter(
+        ~Q(Exists(earlier)), start__gte=days[0] - after, start__lte=days[-1] - after
+    )
+    if without_visit:
+        visited = Visit.objects.filter(member=OuterRef("member"), at__date__gte=OuterRef("start"))
+        rows = rows.filter(~Q(Exists(visited)))
+    for pk, member_id, start in rows.values_list("pk", "member_id", "start"):
+        yield Occurrence(member_id, f"membership:{pk}", window.at(start + after, local), {})
+
+
 @trigger(
     "no_visit_since_start",
     "No visit since start",
     lambda p: f"{p.get('days', 3)} days after a first membership starts, if no visit yet",
 )
 def _no_visit_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
-    after = dt.timedelta(days=params.get("days", 3))
-    local = _local_time(params)
-    days = list(window.days())
-    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
-    visited = Visit.objects.filter(member=OuterRef("member"), at__date__gte=OuterRef("start"))
-    rows = (
-        _paid(window)
-        .filter(start__gte=days[0] - after, start__lte=days[-1] - after)
-        .filter(~Q(Exists(earlier)), ~Q(Exists(visited)))
-        .values_list("pk", "member_id", "start")
-    )
-    for pk, member_id, start in rows:
-        yield Occurrence(member_id, f"membership:{pk}", window.at(start + after, local), {})
+    return _first_memberships_started(window, params, without_visit=True)
 
 
 @trigger(
@@ -288,18 +292,7 @@ def _no_visit_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
     lambda p: f"{p.get('days', 14)} days after a first membership starts",
 )
 def _days_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
-    after = dt.timedelta(days=params.get("days", 14))
-    local = _local_time(params)
-    days = list(window.days())
-    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
-    rows = (
-        _paid(window)
-        .filter(start__gte=days[0] - after, start__lte=days[-1] - after)
-        .filter(~Q(Exists(earlier)))
-        .values_list("pk", "member_id", "start")
-    )
-    for pk, member_id, start in rows:
-        yield Occurrence(member_id, f"membership:{pk}", window.at(start + after, local), {})
+    return _first_memberships_started(window, params, without_visit=False)
 
 
 @trigger("nth_visit", "Nth visit", lambda p: f"on the day of a member's visit number {p['n']}")

@@ -11,7 +11,6 @@ from checkin import checkins
 from checkin.models import Source, Visit
 from club.api import AUTH_ERRORS, FIELD_ERRORS
 from club.models import Integration
-from members.models import Member
 
 
 class CheckInRequest(serializers.Serializer):
@@ -74,20 +73,14 @@ class CheckInView(APIView):
     def post(self, request):
         payload = CheckInRequest(data=request.data)
         payload.is_valid(raise_exception=True)
-        club = request.user.club
         lookup = payload.validated_data
-        member = (
-            Member.objects.select_related("home_club")
-            .filter(
-                **(
-                    {"card_token": lookup["card"]}
-                    if "card" in lookup
-                    else {"pk": lookup["member_id"]}
-                )
-            )
-            .first()
+        outcome = checkins.check_in_scanned(
+            card=lookup.get("card"),
+            member_id=lookup.get("member_id"),
+            source=Source.TURNSTILE,
+            club=request.user.club,
         )
-        if member is None:
+        if outcome is None:
             reason = "unknown_card" if "card" in lookup else "unknown_member"
             body = {
                 "allowed": False,
@@ -98,7 +91,7 @@ class CheckInView(APIView):
             }
             return Response(body, status=status.HTTP_404_NOT_FOUND)
 
-        outcome = checkins.check_in(member, source=Source.TURNSTILE, club=club)
+        member = outcome.member
         admitted = isinstance(outcome, Visit)
         return Response(
             {

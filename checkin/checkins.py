@@ -3,7 +3,8 @@
 check_in() admits the member (a Visit) or turns them away (a CheckInAttempt with the
 reason). Everything happens in one transaction under a lock on the member's row, so
 a burst of scans of one card — a turnstile retrying, a double tap — produces one
-visit and at most one debit of a pack.
+visit and at most one debit of a pack. check_in_scanned() is the same for a turnstile,
+which sends a card: it finds the member with the same query that takes the lock.
 """
 
 from __future__ import annotations
@@ -11,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
+from checkin import bookings
 from checkin.models import CheckInAttempt, Source, Visit
 from club import clock
 from club.models import Club
 from members import timeline
 from members.models import Member, MemberEvent
 from memberships import ledger
-from memberships.models import Membership, Plan
+from memberships.models import Freeze, Membership, Plan
 
 # A second scan within this window returns the first visit instead of a new one.
 REPEAT_SCAN_WINDOW = dt.timedelta(minutes=2)
@@ -41,62 +44,121 @@ def check_in(
     `is_repeat_scan = True`) and debits nothing. `override_by` (a staff user, with a
     reason) admits a member who would be denied; the override is recorded on the visit.
     """
-    if source not in Source.values:
-        raise ValueError(f"Unknown check-in source: {source!r}")
-    if override_by is not None and not override_reason.strip():
-        raise ValueError("An override needs a reason.")
+    _check_arguments(source, override_by, override_reason)
     club = club or member.home_club
 
     with transaction.atomic():
         # Serialise check-ins of this member; other members are not blocked.
-        Member.objects.select_for_update().filter(pk=member.pk).first()
-        # Read the clock only once we hold the lock, so a scan never predates the visit
-        # that the scan before it wrote.
-        at = at or clock.now()
-
-        recent = (
-            Visit.objects.filter(member=member, at__gt=at - REPEAT_SCAN_WINDOW, at__lte=at)
-            .order_by("at")
-            .first()
-        )
-        if recent is not None:
-            recent.is_repeat_scan = True
-            return recent
-
-        day = at.astimezone(clock.zone(club)).date()
-        membership, reason = _admitting_membership(member, club=club, day=day)
-        if reason is not None and override_by is None:
-            return _deny(
-                member, club=club, at=at, source=source, reason=reason, membership=membership
-            )
-
-        ledger_entry = None
-        if reason is None and membership.plan.is_pack:
-            ledger_entry = ledger.debit(membership, visits=1, reason="Visit")
-        visit = Visit.objects.create(
-            member=member,
+        Member.objects.select_for_update().filter(pk=member.pk).exists()
+        outcome = _check_in_locked(
+            member,
+            source=source,
             club=club,
             at=at,
-            source=source,
-            membership=membership,
-            ledger_entry=ledger_entry,
             override_by=override_by,
-            override_reason=override_reason.strip() if override_by else "",
+            override_reason=override_reason,
         )
-        timeline.record(
-            member,
-            MemberEvent.Kind.VISIT,
-            at=at,
-            actor=override_by,
-            visit=visit.pk,
-            club=club.slug,
-            source=source,
-            visits_left=membership.visits_left if ledger_entry else None,
-            override_reason=visit.override_reason or None,
-            denied_reason=reason,
-        )
-        visit.is_repeat_scan = False
-        return visit
+    _mark_class_attendance(outcome, club)
+    return outcome
+
+
+def check_in_scanned(
+    *, card: str | None = None, member_id: int | None = None, source: str, club: Club
+) -> Visit | CheckInAttempt | None:
+    """check_in() for what a turnstile or card reader sends: a card, or a member id.
+
+    Finds the member and takes the lock in one query. Returns None when no member has
+    that card or id; otherwise the outcome, whose `.member` is the member checked in.
+    """
+    if (card is None) == (member_id is None):
+        raise ValueError("Pass exactly one of card or member_id.")
+    _check_arguments(source, None, "")
+    lookup = {"card_token": card} if card is not None else {"pk": member_id}
+
+    with transaction.atomic():
+        # The same row lock as check_in() takes, so scans and desk check-ins serialise.
+        try:
+            member = Member.objects.select_for_update().get(**lookup)
+        except Member.DoesNotExist:
+            return None
+        outcome = _check_in_locked(member, source=source, club=club)
+    _mark_class_attendance(outcome, club)
+    return outcome
+
+
+def _mark_class_attendance(outcome: Visit | CheckInAttempt, club: Club) -> None:
+    """Checking in at the door marks the member's class about to start as attended.
+
+    After the check-in's transaction: booking changes lock the class first, and taking that
+    lock while holding the member's could deadlock against a cancellation.
+    """
+    if isinstance(outcome, Visit) and not outcome.is_repeat_scan:
+        bookings.attend_on_check_in(outcome.member, at=outcome.at, club=club)
+
+
+def _check_arguments(source: str, override_by, override_reason: str) -> None:
+    if source not in Source.values:
+        raise ValueError(f"Unknown check-in source: {source!r}")
+    if override_by is not None and not override_reason.strip():
+        raise ValueError("An override needs a reason.")
+
+
+def _check_in_locked(
+    member: Member,
+    *,
+    source: str,
+    club: Club,
+    at: dt.datetime | None = None,
+    override_by=None,
+    override_reason: str = "",
+) -> Visit | CheckInAttempt:
+    """The check-in itself; the caller holds the member's row lock in the open transaction."""
+    # Read the clock only once we hold the lock, so a scan never predates the visit
+    # that the scan before it wrote.
+    at = at or clock.now()
+
+    recent = (
+        Visit.objects.filter(member=member, at__gt=at - REPEAT_SCAN_WINDOW, at__lte=at)
+        .order_by("at")
+        .first()
+    )
+    if recent is not None:
+        recent.member = member
+        recent.is_repeat_scan = True
+        return recent
+
+    day = at.astimezone(clock.zone(club)).date()
+    membership, reason = _admitting_membership(member, club=club, day=day)
+    if reason is not None and override_by is None:
+        return _deny(member, club=club, at=at, source=source, reason=reason, membership=membership)
+
+    ledger_entry = None
+    if reason is None and membership.plan.is_pack:
+        ledger_entry = ledger.debit(membership, visits=1, reason="Visit")
+    visit = Visit.objects.create(
+        member=member,
+        club=club,
+        at=at,
+        source=source,
+        membership=membership,
+        ledger_entry=ledger_entry,
+        override_by=override_by,
+        override_reason=override_reason.strip() if override_by else "",
+    )
+    timeline.record(
+        member,
+        MemberEvent.Kind.VISIT,
+        at=at,
+        actor=override_by,
+        visit=visit.pk,
+        club=club.slug,
+        source=source,
+        visits_left=membership.visits_left if ledger_entry else None,
+        override_reason=visit.override_reason or None,
+        denied_reason=reason,
+    )
+    visit.is_repeat_scan = False
+    return visit
 
 
 def _admitting_membership(
@@ -106,10 +168,12 @@ def _admitting_membership(
 
     Returns (membership, None) when admitted, else (closest membership or None, reason).
     """
+    # One query: whether a freeze covers the day comes along as a flag on each membership.
+    frozen = Freeze.objects.filter(membership=OuterRef("pk"), start__lte=day, end__gte=day)
     memberships = list(
         member.memberships.exclude(status=Membership.Status.CANCELLED)
         .select_related("plan")
-        .prefetch_related("freezes")
+        .annotate(frozen_on_day=Exists(frozen))
         .order_by("-end")
     )
     if not memberships:
@@ -127,15 +191,17 @@ def _admitting_membership(
     current.sort(key=lambda m: (m.plan.kind == Plan.Kind.PACK, m.end))
     denials: list[tuple[Membership, str]] = []
     for membership in current:
-        reason = _denial_reason(membership, club=club, day=day)
+        reason = _denial_reason(membership, club=club)
         if reason is None:
             return membership, None
         denials.append((membership, reason))
     return denials[0]
 
 
-def _denial_reason(membership: Membership, *, club: Club, day: dt.date) -> str | None:
-    if any(freeze.covers(day) for freeze in membership.freezes.all()):
+def _denial_reason(membership: Membership, *, club: Club) -> str | None:
+    """Why a membership in force on the day does not admit (None when it does). Expects the
+    `frozen_on_day` flag _admitting_membership() annotates."""
+    if membership.frozen_on_day:
         return Reason.FROZEN
     if membership.status == Membership.Status.PAST_DUE:
         return Reason.UNPAID

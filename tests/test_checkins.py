@@ -188,3 +188,44 @@ def test_twenty_concurrent_scans_with_one_visit_left_make_one_visit(downtown):
     assert pack.visits_left == 0
     assert pack.ledger_entries.filter(kind=LedgerEntry.Kind.VISIT).count() == 1
     assert not CheckInAttempt.objects.filter(member=member).exists()
+
+
+def test_checking_in_marks_the_class_about_to_start_as_attended(frozen_clock, maya, downtown):
+    from tests.factories import BookingFactory, ClassSessionFactory
+
+    soon = ClassSessionFactory(club=downtown, start=clock.now() + dt.timedelta(minutes=20))
+    tomorrow = ClassSessionFactory(club=downtown)
+    booked_soon = BookingFactory(session=soon, member=maya)
+    booked_tomorrow = BookingFactory(session=tomorrow, member=maya)
+
+    checkins.check_in(maya, source=Source.TURNSTILE)
+
+    booked_soon.refresh_from_db()
+    booked_tomorrow.refresh_from_db()
+    assert (booked_soon.status, booked_tomorrow.status) == ("attended", "booked")
+
+
+def test_scanning_an_unknown_card_finds_nobody(db, downtown):
+    assert checkins.check_in_scanned(card="NOPE", source=Source.TURNSTILE, club=downtown) is None
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_card_scans_with_one_visit_left_make_one_visit(downtown):
+    member = MemberFactory(home_club=downtown, card_token="RACE-CARD")
+    pack = MembershipFactory(
+        member=member, plan=PlanFactory(club=downtown, pack=True), visits_left=1
+    )
+
+    outcome = run_concurrently(
+        lambda: (
+            checkins.check_in_scanned(card="RACE-CARD", source=Source.TURNSTILE, club=downtown).pk
+        ),
+        threads=20,
+    )
+
+    assert outcome.errors == []
+    assert len(set(outcome.results)) == 1
+    assert Visit.objects.filter(member=member).count() == 1
+    pack.refresh_from_db()
+    assert pack.visits_left == 0
