@@ -174,6 +174,28 @@ if STRIPE_ENABLED:
 if TWILIO_ENABLED:
     TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN")
+else:
+    TWILIO_ACCOUNT_SID = TWILIO_AUTH_TOKEN = ""
+# Tests and the benchmark point the SDK at a local fake Twilio; empty means api.twilio.com.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
+# Segments per second one sender number may send (Twilio queues beyond its own limit).
+TWILIO_SEGMENTS_PER_SECOND = env.int("TWILIO_SEGMENTS_PER_SECOND", default=10)
+
+# Lifecycle message channels, chosen like email backends: dotted paths per channel.
+# Without Twilio the demo's SMS go to the console (and the outbox keeps the text).
+CAMPAIGN_CHANNELS = {
+    "sms": env.str(
+        "CAMPAIGN_SMS_BACKEND",
+        default="campaigns.channels.twilio_sms.TwilioSMS"
+        if TWILIO_ENABLED
+        else "campaigns.channels.console.ConsoleSMS",
+    ),
+    "email": env.str("CAMPAIGN_EMAIL_BACKEND", default="campaigns.channels.email.EmailChannel"),
+    "task": env.str("CAMPAIGN_TASK_BACKEND", default="campaigns.channels.staff_task.StaffTask"),
+}
+# A touchpoint left in "sending" longer than this (its worker died) is reconciled with the
+# provider and sent only if the provider never got it.
+CAMPAIGN_SENDING_LEASE_SECONDS = env.int("CAMPAIGN_SENDING_LEASE_SECONDS", default=300)
 
 # Celery: an on-disk broker by default (no server needed), Redis via CELERY_BROKER_URL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -215,6 +215,7 @@ class MemberEvent(models.Model):
         CONSENT_CHANGED = "consent_changed", "Consent changed"
         MESSAGE_SENT = "message_sent", "Message sent"
         OPTED_OUT = "opted_out", "Opted out"
+        MESSAGE_REPLY = "message_reply", "Replied by SMS"
         NOTE = "note", "Note"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
