@@ -26,6 +26,9 @@ from memberships.models import Membership
 # How far back a run looks: a missed run (a worker down for the night) still catches up,
 # and the unique key keeps the overlap harmless.
 LOOKBACK = dt.timedelta(hours=26)
+# How far ahead: the coming week is in the outbox, so staff see what is scheduled, an early
+# reminder can leave before the quiet hours, and what stops being true is visibly cancelled.
+LOOKAHEAD = dt.timedelta(days=8)
 
 _engine = Engine(autoescape=False)
 
@@ -38,7 +41,7 @@ def evaluate(*, now: dt.datetime | None = None) -> int:
     for club in Club.objects.all():
         for rule in rules:
             if rule_applies_to(rule, club):
-                created += evaluate_rule(rule, club, since=now - LOOKBACK, until=now)
+                created += evaluate_rule(rule, club, since=now - LOOKBACK, until=now + LOOKAHEAD)
     return created
 
 
@@ -79,7 +82,8 @@ def plan_touchpoints(
         status, reason = Touchpoint.Status.SCHEDULED, ""
         if is_held_out(member.pk, rule):
             status = Touchpoint.Status.HELD_OUT
-        elif not has_channel_consent(member, rule.channel):
+        elif occurrence.due_at <= now and not has_channel_consent(member, rule.channel):
+            # Only for what is due: consent given before a future send time still counts.
             status, reason = Touchpoint.Status.SUPPRESSED, Touchpoint.Reason.NO_CONSENT
         context = message_context(member, club, occurrence)
         rows.append(
@@ -129,11 +133,14 @@ def has_channel_consent(member: Member, channel: str) -> bool:
     return True  # a staff task needs nobody's consent
 
 
-def send_time(due_at: dt.datetime, club: Club, rule: Rule) -> dt.datetime:
+def send_time(
+    due_at: dt.datetime, club: Club, rule: Rule, *, early: bool | None = None
+) -> dt.datetime:
     """The due time moved out of the club's quiet hours (staff tasks are not moved).
 
     By default to the end of the quiet hours; a rule with `"quiet_hours": "before"` (a
-    reminder of something early in the morning) goes out an hour before they start.
+    reminder of something early in the morning) goes out an hour before they start —
+    unless `early=False`: the dispatcher, already late, can only move forward.
     """
     if rule.channel == Channel.TASK:
         return due_at
@@ -141,7 +148,9 @@ def send_time(due_at: dt.datetime, club: Club, rule: Rule) -> dt.datetime:
     if not club.in_quiet_hours(local.time()):
         return due_at
     start, end = club.quiet_hours_start, club.quiet_hours_end
-    if rule.params.get("quiet_hours") == "before":
+    if early is None:
+        early = rule.params.get("quiet_hours") == "before"
+    if early:
         day = local.date() if local.time() >= start else local.date() - dt.timedelta(days=1)
         moved = dt.datetime.combine(day, start, tzinfo=local.tzinfo) - dt.timedelta(hours=1)
     else:

@@ -118,6 +118,12 @@ class Touchpoint(models.Model):
     provider_id = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a dispatcher took it to send (status sending)."
+    )
+    send_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last started the provider call."
+    )
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -138,6 +144,11 @@ class Touchpoint(models.Model):
             models.Index(fields=["member", "-send_at"]),
             models.Index(fields=["rule", "status"]),
             models.Index(fields=["provider_id"]),
+            models.Index(
+                fields=["claimed_at"],
+                condition=models.Q(status="sending"),
+                name="touchpoint_in_flight",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -359,7 +359,8 @@ def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     )
     for pk, member_id, left in rows:
         # Due now: the balance is a state, not an event; the key fires it once per pack.
-        yield Occurrence(member_id, f"membership:{pk}", window.until, {"visits_left": left})
+        due = min(window.until, clock.now())
+        yield Occurrence(member_id, f"membership:{pk}", due, {"visits_left": left})
 
 
 @trigger(
@@ -378,8 +379,10 @@ def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
         .values_list("pk", "member_id", "end", "plan__name")
     )
     for pk, member_id, end, plan in rows:
+        # The end date is part of the key: a freeze moves the end, and with it the reminder.
         facts = {"end": end, "plan": plan}
-        yield Occurrence(member_id, f"membership:{pk}", window.at(end - before, local), facts)
+        key = f"membership:{pk}:{end:%Y%m%d}"
+        yield Occurrence(member_id, key, window.at(end - before, local), facts)
 
 
 @trigger(

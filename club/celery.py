@@ -21,6 +21,19 @@ app.conf.beat_schedule = {
         "task": "memberships.tasks.refresh_member_statuses_task",
         "schedule": crontab(minute="*/15"),
     },
+    # The lifecycle engine: stages, then the outbox filled from the rules, then sent.
+    "refresh-lifecycle-stages": {
+        "task": "campaigns.tasks.refresh_stages_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "evaluate-lifecycle-rules": {
+        "task": "campaigns.tasks.evaluate_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "dispatch-touchpoints": {
+        "task": "campaigns.tasks.dispatch_task",
+        "schedule": crontab(),  # every minute
+    },
     # Class sessions four weeks ahead from each club's timetable.
     "generate-class-sessions": {
         "task": "checkin.tasks.generate_sessions_task",

@@ -178,6 +178,8 @@ else:
     TWILIO_ACCOUNT_SID = TWILIO_AUTH_TOKEN = ""
 # Tests and the benchmark point the SDK at a local fake Twilio; empty means api.twilio.com.
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
+# The sender of clubs without their own number (Club.sms_sender).
+TWILIO_DEFAULT_SENDER = env.str("TWILIO_DEFAULT_SENDER", default="ClubCycle")
 # Segments per second one sender number may send (Twilio queues beyond its own limit).
 TWILIO_SEGMENTS_PER_SECOND = env.int("TWILIO_SEGMENTS_PER_SECOND", default=10)
 

@@ -194,7 +194,7 @@ def test_membership_ends_in_30_days_unless_renewed(frozen_clock, downtown):
     window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
 
     assert found("membership_ends_in", window, days=30, at="10:00") == [
-        (ending.pk, f"membership:{membership.pk}", local(TODAY, 10))
+        (ending.pk, f"membership:{membership.pk}:{membership.end:%Y%m%d}", local(TODAY, 10))
     ]
 
 

@@ -1,0 +1,103 @@
+"""SMS through Twilio's REST API, with the official SDK.
+
+Errors are sorted once, here: Twilio's 4xx answers are permanent (a bad or unreachable
+number, 21610 "replied STOP") and never retried; timeouts, connection errors, 429 and
+5xx are transient and retried by the dispatcher with backoff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import NoReverseMatch, reverse
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from campaigns.channels import Channel, PermanentError, Sent, TransientError
+from campaigns.sms import count_segments
+
+OPTED_OUT = 21610
+TIMEOUT_SECONDS = 10
+
+
+class TwilioSMS(Channel):
+    def __init__(self):
+        self.client = Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS),
+        )
+        if settings.TWILIO_API_BASE:
+            self.client.api.base_url = settings.TWILIO_API_BASE
+
+    def send(self, touchpoint) -> Sent:
+        segments = self.segments(touchpoint.body)
+        sender = sender_for(touchpoint.club)
+        throttle(sender, segments)
+        try:
+            message = self.client.messages.create(
+                to=str(touchpoint.member.phone),
+                from_=sender,
+                body=touchpoint.body,
+                status_callback=status_callback_url(touchpoint),
+            )
+        except TwilioRestException as error:
+            code = str(error.code or "")
+            if error.status == 429 or error.status >= 500:
+                raise TransientError(error.msg, code=code) from error
+            raise PermanentError(error.msg, code=code, opted_out=error.code == OPTED_OUT) from error
+        except (requests.RequestException, TwilioException) as error:
+            raise TransientError(str(error)) from error
+        return Sent(provider_id=message.sid, segments=int(message.num_segments or segments))
+
+    def find_sent(self, touchpoint) -> Sent | None:
+        """Twilio's list of messages to this number, matched on sender, text and time."""
+        since = (touchpoint.claimed_at or touchpoint.send_at) - dt.timedelta(minutes=1)
+        try:
+            recent = self.client.messages.list(
+                to=str(touchpoint.member.phone), from_=sender_for(touchpoint.club), limit=50
+            )
+        except (TwilioRestException, requests.RequestException, TwilioException) as error:
+            # Unknown is not "not sent": leave the row to the next recovery.
+            raise TransientError(f"could not look up earlier sends: {error}") from error
+        for message in recent:
+            if message.body == touchpoint.body and message.date_created >= since:
+                return Sent(provider_id=message.sid, segments=int(message.num_segments or 1))
+        return None
+
+    def segments(self, body: str) -> int:
+        return count_segments(body).count
+
+
+def sender_for(club) -> str:
+    return club.sms_sender or settings.TWILIO_DEFAULT_SENDER
+
+
+def status_callback_url(touchpoint) -> str | None:
+    try:
+        path = reverse("campaigns:twilio-status")
+    except NoReverseMatch:
+        return None
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def throttle(sender: str, segments: int) -> None:
+    """Keep one sender under TWILIO_SEGMENTS_PER_SECOND, across every worker (shared cache).
+
+    A fixed one-second window: take the segments from this second's budget, or wait for
+    the next second.
+    """
+    limit = settings.TWILIO_SEGMENTS_PER_SECOND
+    while True:
+        second = int(time.time())
+        key = f"sms-rate:{sender}:{second}"
+        cache.add(key, 0, timeout=5)
+        used = cache.incr(key, segments)
+        if used <= limit or used == segments:  # a message longer than the limit still goes
+            return
+        time.sleep(max(0.0, second + 1 - time.time()))
