@@ -45,6 +45,6 @@ if settings.DEBUG:
 # Wagtail's page tree serves everything else (the public site); the portal comes first.
 urlpatterns += [
     path("account/", include("cms.portal.urls")),
-    path("", include("campaigns.urls")),  # /hooks/twilio/…
+    path("", include("campaigns.urls")),  # /hooks/twilio/…, /unsubscribe/<token>/
     path("", include(wagtail_urls)),
 ]
