@@ -10,7 +10,7 @@ from campaigns import unsubscribe, webhooks
 app_name = "campaigns"
 
 urlpatterns = [
-    path("hooks/twilio/status/", webhooks.twilio_status, name="twilio_status"),
-    path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio_inbound"),
+    path("hooks/twilio/status/", webhooks.twilio_status, name="twilio-status"),
+    path("hooks/twilio/inbound/", webhooks.twilio_inbound, name="twilio-inbound"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="unsubscribe"),
 ]

@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 from twilio.request_validator import RequestValidator
 
-from campaigns import delivery
+from campaigns import delivery, webhooks
 from campaigns.models import Rule, Touchpoint
 from club import clock
 from members.models import ConsentLog, Member, MemberEvent
@@ -49,7 +49,7 @@ def status_callback(client, status, *, sid=SID, error_code=None, **kwargs):
     }
     if error_code:
         params["ErrorCode"] = error_code
-    return post_signed(client, "twilio_status", params, **kwargs)
+    return post_signed(client, "twilio-status", params, **kwargs)
 
 
 def inbound_sms(client, body, *, from_number="+31612345678", sid="SM_in_1", **kwargs):
@@ -61,7 +61,7 @@ def inbound_sms(client, body, *, from_number="+31612345678", sid="SM_in_1", **kw
         "Body": body,
         "NumMedia": "0",
     }
-    return post_signed(client, "twilio_inbound", params, **kwargs)
+    return post_signed(client, "twilio-inbound", params, **kwargs)
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_status_callback_with_a_bad_signature_is_refused_and_changes_nothing(
 
 
 def test_status_callback_without_the_signature_header_is_refused(client, touchpoint):
-    path = reverse("campaigns:twilio_status")
+    path = reverse("campaigns:twilio-status")
 
     response = client.post(path, {"MessageSid": SID, "MessageStatus": "delivered"})
 
@@ -162,7 +162,7 @@ def test_status_callback_without_the_signature_header_is_refused(client, touchpo
 
 
 def test_a_signature_over_other_fields_does_not_cover_changed_fields(client, touchpoint):
-    path = reverse("campaigns:twilio_status")
+    path = reverse("campaigns:twilio-status")
     signed = {"MessageSid": SID, "MessageStatus": "sent"}
     signature = RequestValidator(TOKEN).compute_signature(f"http://testserver{path}", signed)
 
@@ -193,15 +193,25 @@ def test_status_callback_without_sid_or_status_is_a_bad_request(client, touchpoi
     params = {"MessageSid": SID, "MessageStatus": "delivered"}
     del params[missing]
 
-    response = post_signed(client, "twilio_status", params)
+    response = post_signed(client, "twilio-status", params)
 
     assert response.status_code == 400
     touchpoint.refresh_from_db()
     assert touchpoint.status == Status.SENT
 
 
+@override_settings(SITE_URL="https://downtown.example.com")
+def test_the_sms_channel_asks_twilio_to_call_this_webhook(touchpoint):
+    from campaigns.channels import twilio_sms
+
+    url = twilio_sms.status_callback_url(touchpoint)
+
+    assert url == "https://downtown.example.com/hooks/twilio/status/"
+    assert resolve("/hooks/twilio/status/").func is webhooks.twilio_status
+
+
 def test_status_callback_answers_only_post(client):
-    response = client.get(reverse("campaigns:twilio_status"))
+    response = client.get(reverse("campaigns:twilio-status"))
 
     assert response.status_code == 405
 
@@ -495,7 +505,7 @@ def test_inbound_with_a_bad_signature_is_refused_and_changes_nothing(client, may
 
 
 def test_inbound_without_a_sender_is_a_bad_request(client, maya):
-    response = post_signed(client, "twilio_inbound", {"MessageSid": "SM_in_1", "Body": "STOP"})
+    response = post_signed(client, "twilio-inbound", {"MessageSid": "SM_in_1", "Body": "STOP"})
 
     assert response.status_code == 400
     maya.refresh_from_db()
@@ -503,7 +513,7 @@ def test_inbound_without_a_sender_is_a_bad_request(client, maya):
 
 
 def test_inbound_answers_only_post(client):
-    response = client.get(reverse("campaigns:twilio_inbound"))
+    response = client.get(reverse("campaigns:twilio-inbound"))
 
     assert response.status_code == 405
 
@@ -511,10 +521,9 @@ def test_inbound_answers_only_post(client):
 @pytest.mark.race
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_of_one_inbound_message_record_one_reply(maya):
-    from campaigns.webhooks import handle_inbound
-
     outcome = run_concurrently(
-        lambda: handle_inbound("+31612345678", "Running late", message_sid="SM_race"), threads=6
+        lambda: webhooks.handle_inbound("+31612345678", "Running late", message_sid="SM_race"),
+        threads=6,
     )
 
     assert outcome.errors == []
