@@ -323,24 +323,42 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     lambda p: f"on the {p['days']}th day without a visit, while the membership runs",
 )
 def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
-    gap = params["days"]
+    gap = dt.timedelta(days=params["days"])
     local = _local_time(params)
-    for day in window.days():
-        last_allowed = clock.start_of_day(day - dt.timedelta(days=gap - 1), window.club)
-        in_force = _paid(window).filter(member=OuterRef("pk"), start__lte=day, end__gte=day)
-        recent = Visit.objects.filter(member=OuterRef("pk"), at__gte=last_allowed)
-        last_visit = Visit.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
-        rows = (
-            _members(window)
-            .filter(Exists(in_force), ~Q(Exists(recent)))
-            .annotate(last_visit=last_visit)
-            .filter(last_visit__gte=clock.start_of_day(day - dt.timedelta(days=gap), window.club))
-            .values_list("pk", "last_visit")
+    days = list(window.days())
+    zone = clock.zone(window.club)
+    # Day D is the gap-th day without a visit when the last visit fell on D - gap.
+    last_visit = Visit.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
+    rows = (
+        _members(window)
+        .annotate(last_visit=last_visit)
+        .filter(
+            last_visit__gte=clock.start_of_day(days[0] - gap, window.club),
+            last_visit__lt=clock.start_of_day(days[-1] - gap + dt.timedelta(days=1), window.club),
         )
-        for member_id, last_visit in rows:
+        .values_list("pk", "last_visit")
+    )
+    absences = {pk: last for pk, last in rows}
+    in_force = _in_force_days(window, absences, days)
+    for member_id, last in absences.items():
+        day = last.astimezone(zone).date() + gap
+        if any(start <= day <= end for start, end in in_force.get(member_id, ())):
             # Once per absence: the key names the visit the absence started after.
-            key = f"absence:{last_visit.astimezone(dt.UTC):%Y%m%d%H%M}"
-            yield Occurrence(member_id, key, window.at(day, local), {"days": gap})
+            key = f"absence:{last.astimezone(dt.UTC):%Y%m%d%H%M}"
+            yield Occurrence(member_id, key, window.at(day, local), {"days": gap.days})
+
+
+def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int, list]:
+    """(start, end) of each member's paid memberships that touch the window's days."""
+    spans: dict[int, list] = {}
+    rows = (
+        _paid(window)
+        .filter(member__in=list(member_ids), start__lte=days[-1], end__gte=days[0])
+        .values_list("member_id", "start", "end")
+    )
+    for member_id, start, end in rows:
+        spans.setdefault(member_id, []).append((start, end))
+    return spans
 
 
 @trigger(
@@ -406,15 +424,27 @@ def _membership_ended(window: Window, params: dict) -> Iterator[Occurrence]:
         yield Occurrence(member_id, f"lapse:{pk}", window.at(end + after, local), facts)
 
 
+def _on_days(field: str, days: list[dt.date]) -> tuple[Q, dict[tuple[int, int], dt.date]]:
+    """A filter for dates whose month and day fall on one of the days (29 February greeted
+    on 1 March in other years), and the day each (month, day) is celebrated on."""
+    celebrated = {(day.month, day.day): day for day in days}
+    for day in days:
+        if (day.month, day.day) == (3, 1) and not _is_leap(day.year):
+            celebrated[2, 29] = day
+    matches = Q(pk__in=[])
+    for month, day_of_month in celebrated:
+        matches |= Q(**{f"{field}__month": month, f"{field}__day": day_of_month})
+    return matches, celebrated
+
+
 @trigger("birthday", "Birthday", lambda p: f"on the member's birthday at {_local_time(p):%H:%M}")
 def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
-    for day in window.days():
-        born_today = Q(birth_date__month=day.month, birth_date__day=day.day)
-        if (day.month, day.day) == (3, 1) and not _is_leap(day.year):
-            born_today |= Q(birth_date__month=2, birth_date__day=29)
-        for member_id in _members(window).filter(born_today).values_list("pk", flat=True):
-            yield Occurrence(member_id, f"birthday:{day.year}", window.at(day, local), {})
+    born_on, celebrated = _on_days("birth_date", list(window.days()))
+    rows = _members(window).filter(born_on).values_list("pk", "birth_date")
+    for member_id, born in rows:
+        day = celebrated[born.month, born.day]
+        yield Occurrence(member_id, f"birthday:{day.year}", window.at(day, local), {})
 
 
 @trigger(
@@ -424,19 +454,21 @@ def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
 )
 def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
-    for day in window.days():
-        first = _paid(window).filter(member=OuterRef("pk")).order_by("start").values("start")[:1]
-        in_force = _paid(window).filter(member=OuterRef("pk"), start__lte=day, end__gte=day)
-        rows = (
-            _members(window)
-            .filter(Exists(in_force))
-            .annotate(joined=first)
-            .filter(joined__month=day.month, joined__day=day.day, joined__lt=day)
-            .values_list("pk", "joined")
-        )
-        for member_id, joined in rows:
-            years = day.year - joined.year
-            facts = {"years": years}
+    days = list(window.days())
+    joined_on, celebrated = _on_days("joined", days)
+    first = _paid(window).filter(member=OuterRef("pk")).order_by("start").values("start")[:1]
+    rows = (
+        _members(window)
+        .annotate(joined=first)
+        .filter(joined_on, joined__lt=days[0])
+        .values_list("pk", "joined")
+    )
+    joined = dict(rows)
+    in_force = _in_force_days(window, joined, days)
+    for member_id, since in joined.items():
+        day = celebrated[since.month, since.day]
+        if since < day and any(start <= day <= end for start, end in in_force.get(member_id, ())):
+            facts = {"years": day.year - since.year}
             yield Occurrence(member_id, f"anniversary:{day.year}", window.at(day, local), facts)
 
 
