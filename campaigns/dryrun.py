@@ -1,0 +1,478 @@
+"""Dry runs of the lifecycle playbook: what a member will get, whom a rule would reach, and
+what a template says for one member. Nothing here writes.
+
+A dry run runs the evaluator's own trigger queries and `evaluator.plan_touchpoints` over a
+window from the evaluator's lookback to days ahead, "if nothing changes": no new visits,
+renewals, bookings or consent changes. An occurrence that already has its touchpoint (the
+evaluator writes the coming week ahead) is reported from that row, never as new. Two checks
+the evaluator makes "now" are made for the day the message goes instead, as the dispatcher
+will make them then: the member's lifecycle stage (someone whose membership ends in 20 days
+will be lapsed when the win-back offer is due), computed by `lifecycle.annotate_stages` for
+that day, and channel consent. The frequency cap is the dispatcher's and is not forecast:
+the screens say so.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+
+from campaigns import evaluator, lifecycle, triggers
+from campaigns.models import Channel, Rule, Touchpoint
+from campaigns.sms import Segments, count_segments
+from club import clock
+from club.models import Club
+from members.models import Member
+from memberships.models import Membership, Plan
+
+FORECAST_DAYS = 60
+REACH_DAYS = 7
+
+Status = Touchpoint.Status
+# What a forecast comes to: it goes (a message or a staff task), it is held back (control
+# group, no consent, suppressed), or it is history already.
+GOES = ("send", "task")
+FIRES = ("send", "task", "held_out", "not_sent")
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """One touchpoint a member will get (or will not, and why)."""
+
+    send_at: dt.datetime  # in the club's time zone
+    rule_id: int
+    rule_number: int
+    rule_name: str
+    channel: str
+    subject: str
+    body: str
+    reason: str  # evaluator.explain: "rule 15: 7 days before a membership ends, …"
+    status: str  # "will be sent", "held out (control group)", "already sent on 3 Dec" …
+    # "send", "task", "held_out", "not_sent", or for history: "sent", "failed", "cancelled"
+    outcome: str
+    in_outbox: bool = False
+    segments: Segments | None = None
+    member_id: int | None = None
+    member_name: str = ""
+
+    @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
+
+    @property
+    def when(self) -> str:
+        return f"{self.send_at:%a %-d %b, %H:%M}"
+
+    @property
+    def why(self) -> str:
+        """The reason without its "rule N: " prefix, which the line already says."""
+        return self.reason.split(": ", 1)[-1]
+
+    @property
+    def line(self) -> str:
+        """ "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before … Will be sent." """
+        return (
+            f"{self.when} — {self.channel_label}, rule {self.rule_number} {self.rule_name}: "
+            f"{self.why}. {self.status[:1].upper()}{self.status[1:]}."
+        )
+
+
+def member_forecast(
+    member: Member, *, days: int = FORECAST_DAYS, now: dt.datetime | None = None
+) -> list[Forecast]:
+    """The touchpoints `member` gets in the next `days` days if nothing changes, and why;
+    sorted by time. Touchpoints already in the outbox for them are listed too."""
+    now = now or clock.now()
+    club = member.home_club
+    window = triggers.Window(club, now - evaluator.LOOKBACK, now + dt.timedelta(days=days))
+    rules = [
+        rule
+        for rule in _active_rules()
+        if rule.trigger in triggers.REGISTRY and evaluator.rule_applies_to(rule, club)
+    ]
+    existing = {
+        (t.rule_id, t.member_id, t.occurrence_key): t
+        for t in Touchpoint.objects.filter(member=member).select_related("rule", "member")
+    }
+    stage_on = _StageProjection(club, now)
+    forecasts: dict[tuple[int, int, str], Forecast] = {}
+    for rule in rules:
+        occurrences = member_occurrences(rule, member, window)
+        forecasts |= _forecasts(rule, club, occurrences, existing, stage_on, now)
+    # Waiting in the outbox for this member, whatever the rules say today.
+    for key, touchpoint in existing.items():
+        waiting = touchpoint.status in (Status.SCHEDULED, Status.SENDING)
+        if key not in forecasts and waiting and touchpoint.send_at <= window.until:
+            forecasts[key] = _from_row(touchpoint, club)
+    return sorted(forecasts.values(), key=_by_time)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom a rule would reach at a club in the coming days: members, not messages."""
+
+    total: int = 0  # members for whom the rule fires
+    will_send: int = 0  # … and who get it
+    held_out: int = 0
+    not_sent: int = 0  # no consent, or suppressed
+    already: int = 0  # touchpoints of these occurrences already sent, failed or cancelled
+    forecasts: tuple[Forecast, ...] = field(default=(), repr=False)  # by time
+
+    def __add__(self, other: Reach) -> Reach:
+        return Reach(
+            self.total + other.total,
+            self.will_send + other.will_send,
+            self.held_out + other.held_out,
+            self.not_sent + other.not_sent,
+            self.already + other.already,
+            tuple(sorted(self.forecasts + other.forecasts, key=_by_time)),
+        )
+
+
+def rule_reach(
+    rule: Rule, club: Club, *, days: int = REACH_DAYS, now: dt.datetime | None = None
+) -> Reach:
+    """How many members of `club` the rule would reach in the next `days` days (and what was
+    due since the evaluator's last run, which its next run sends)."""
+    if not evaluator.rule_applies_to(rule, club):
+        return Reach()
+    now = now or clock.now()
+    window = triggers.Window(club, now - evaluator.LOOKBACK, now + dt.timedelta(days=days))
+    occurrences = triggers.occurrences(rule.trigger, window, rule.params)
+    if not occurrences:
+        return Reach()
+    existing = {
+        (t.rule_id, t.member_id, t.occurrence_key): t
+        for t in Touchpoint.objects.filter(
+            rule=rule, club=club, occurrence_key__in={o.key for o in occurrences}
+        ).select_related("rule", "member")
+    }
+    found = _forecasts(rule, club, occurrences, existing, _StageProjection(club, now), now)
+    forecasts = sorted(found.values(), key=_by_time)
+
+    def members(*outcomes: str) -> int:
+        return len({f.member_id for f in forecasts if f.outcome in outcomes})
+
+    return Reach(
+        total=members(*FIRES),
+        will_send=members(*GOES),
+        held_out=members("held_out"),
+        not_sent=members("not_sent"),
+        already=sum(f.outcome not in FIRES for f in forecasts),
+        forecasts=tuple(f for f in forecasts if f.outcome in FIRES),
+    )
+
+
+def _forecasts(
+    rule: Rule,
+    club: Club,
+    occurrences: list[triggers.Occurrence],
+    existing: dict[tuple[int, int, str], Touchpoint],
+    stage_on: _StageProjection,
+    now: dt.datetime,
+) -> dict[tuple[int, int, str], Forecast]:
+    found = {}
+    for touchpoint in plan(rule, club, occurrences, stage_on):
+        key = (rule.pk, touchpoint.member_id, touchpoint.occurrence_key)
+        row = existing.get(key)
+        found[key] = _from_row(row, club) if row else _from_plan(touchpoint, club, now)
+    # An occurrence that has its row is reported even when a condition leaves it out today.
+    for occurrence in occurrences:
+        key = (rule.pk, occurrence.member_id, occurrence.key)
+        if key in existing and key not in found:
+            found[key] = _from_row(existing[key], club)
+    return found
+
+
+def _by_time(forecast: Forecast):
+    return (forecast.send_at, forecast.rule_number, forecast.member_name)
+
+
+def member_occurrences(
+    rule: Rule, member: Member, window: triggers.Window, *, hints: bool = True
+) -> list[triggers.Occurrence]:
+    """The rule's occurrences for one member in the window.
+
+    Calendar kinds that run one query per day over the whole club (birthday, anniversary,
+    days without a visit) are asked only about the days this member could match — a few
+    instead of sixty; the trigger's own query still decides. Other kinds run once over the
+    window. `hints=False` asks about every day (the tests check both agree).
+    """
+    hint = _DAY_HINTS.get(rule.trigger) if hints else None
+    if hint is None:
+        found = triggers.occurrences(rule.trigger, window, rule.params)
+        return [o for o in found if o.member_id == member.pk]
+    club = window.club
+    may_match = hint(member, club, rule.params)
+    found = []
+    for day in window.days():
+        if not may_match(day):
+            continue
+        # Just that day (and the instant before it, so a midnight due time is not lost).
+        narrow = triggers.Window(
+            club,
+            max(window.since, clock.start_of_day(day, club) - _INSTANT),
+            min(window.until, clock.start_of_day(day + dt.timedelta(days=1), club) - _INSTANT),
+        )
+        found += triggers.occurrences(rule.trigger, narrow, rule.params)
+    return [o for o in found if o.member_id == member.pk]
+
+
+_INSTANT = dt.timedelta(microseconds=1)
+DayFilter = Callable[[dt.date], bool]
+
+
+def _birthday_days(member: Member, club: Club, params: dict) -> DayFilter:
+    born = member.birth_date
+    if not born:
+        return lambda day: False
+    dates = {(born.month, born.day)}
+    if (born.month, born.day) == (2, 29):
+        dates.add((3, 1))  # greeted on 1 March in other years
+    return lambda day: (day.month, day.day) in dates
+
+
+def _anniversary_days(member: Member, club: Club, params: dict) -> DayFilter:
+    # Every start date of the member's, a superset of "the first paid one".
+    starts = {(s.month, s.day) for s in member.memberships.values_list("start", flat=True)}
+    return lambda day: (day.month, day.day) in starts
+
+
+def _absence_days(member: Member, club: Club, params: dict) -> DayFilter:
+    # If nothing changes the last visit stays the last: the absence reaches N days once.
+    last = member.visits.order_by("-at").values_list("at", flat=True).first()
+    gap = params.get("days")
+    if last is None or not isinstance(gap, int):
+        return lambda day: False
+    due = last.astimezone(clock.zone(club)).date() + dt.timedelta(days=gap)
+    return lambda day: day == due
+
+
+_DAY_HINTS: dict[str, Callable[[Member, Club, dict], DayFilter]] = {
+    "birthday": _birthday_days,
+    "membership_anniversary": _anniversary_days,
+    "days_without_visit": _absence_days,
+}
+
+
+def plan(
+    rule: Rule,
+    club: Club,
+    occurrences: list[triggers.Occurrence],
+    stage_on: Callable[[Iterable[int], dt.date], dict[int, str]],
+) -> list[Touchpoint]:
+    """evaluator.plan_touchpoints, with the stage condition read on the day each is due."""
+    if rule.stages and occurrences:
+        zone = clock.zone(club)
+        by_day: dict[dt.date, list[triggers.Occurrence]] = {}
+        for occurrence in occurrences:
+            by_day.setdefault(occurrence.due_at.astimezone(zone).date(), []).append(occurrence)
+        kept = []
+        for day, due in by_day.items():
+            stages = stage_on({o.member_id for o in due}, day)
+            kept += [o for o in due if stages.get(o.member_id) in rule.stages]
+        occurrences = kept
+        rule = copy.copy(rule)
+        rule.stages = []  # applied above, on the day each is due
+    return evaluator.plan_touchpoints(rule, club, occurrences)
+
+
+class _StageProjection:
+    """Members' stages on a day, if nothing changes; one query per day asked about."""
+
+    def __init__(self, club: Club, now: dt.datetime):
+        self.club = club
+        self.today = now.astimezone(clock.zone(club)).date()
+        self.known: dict[dt.date, dict[int, str]] = {}
+
+    def __call__(self, member_ids: Iterable[int], day: dt.date) -> dict[int, str]:
+        day = max(day, self.today)
+        stages = self.known.setdefault(day, {})
+        missing = set(member_ids) - stages.keys()
+        if missing:
+            members = Member.objects.filter(pk__in=missing)
+            annotated = lifecycle.annotate_stages(members, club=self.club, today=day)
+            stages.update(annotated.values_list("pk", "computed_stage"))
+        return stages
+
+
+def _active_rules() -> list[Rule]:
+    return list(Rule.objects.filter(is_active=True).prefetch_related("clubs"))
+
+
+def _goes(touchpoint: Touchpoint) -> tuple[str, str]:
+    """Status words and outcome of a touchpoint that is to go, if consent holds then."""
+    member, channel = touchpoint.member, touchpoint.channel
+    if channel == Channel.TASK:
+        return "a task for staff", "task"
+    if not evaluator.has_channel_consent(member, channel):
+        # The dispatcher re-checks consent when it sends; if nothing changes, it suppresses.
+        return f"not sent: {_no_consent(member, channel)}", "not_sent"
+    return "will be sent", "send"
+
+
+def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast:
+    rule = touchpoint.rule
+    if touchpoint.status == Status.HELD_OUT:
+        status, outcome = "held out (control group)", "held_out"
+    elif touchpoint.status == Status.SUPPRESSED:
+        status, outcome = f"not sent: {_no_consent(touchpoint.member, rule.channel)}", "not_sent"
+    else:
+        status, outcome = _goes(touchpoint)
+    return Forecast(
+        # Fell due since the evaluator's last run: it goes on the next one.
+        send_at=max(touchpoint.send_at, now).astimezone(clock.zone(club)),
+        rule_id=rule.pk,
+        rule_number=rule.number,
+        rule_name=rule.name,
+        channel=rule.channel,
+        subject=touchpoint.subject,
+        body=touchpoint.body,
+        reason=touchpoint.explanation,
+        status=status,
+        outcome=outcome,
+        segments=count_segments(touchpoint.body) if rule.channel == Channel.SMS else None,
+        member_id=touchpoint.member_id,
+        member_name=touchpoint.member.full_name,
+    )
+
+
+def _from_row(touchpoint: Touchpoint, club: Club) -> Forecast:
+    rule = touchpoint.rule
+    zone = clock.zone(club)
+    moment = touchpoint.sent_at or touchpoint.send_at
+    on = f"{moment.astimezone(zone):%-d %b %Y, %H:%M}"
+    reason = touchpoint.get_reason_display().lower() if touchpoint.reason else ""
+    if touchpoint.reason == Touchpoint.Reason.NO_CONSENT:
+        reason = _no_consent(touchpoint.member, touchpoint.channel)
+    status, outcome = {
+        Status.SENDING: ("being sent now", "send"),
+        Status.SENT: (f"already sent on {on}", "sent"),
+        Status.DELIVERED: (f"already sent on {on} (delivered)", "sent"),
+        Status.FAILED: (f"sending failed on {on}", "failed"),
+        Status.SUPPRESSED: (f"not sent: {reason or 'suppressed'}", "not_sent"),
+        Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
+        Status.HELD_OUT: ("held out (control group)", "held_out"),
+    }.get(touchpoint.status) or _goes(touchpoint)
+    return Forecast(
+        send_at=moment.astimezone(zone),
+        rule_id=rule.pk,
+        rule_number=rule.number,
+        rule_name=rule.name,
+        channel=touchpoint.channel,
+        subject=touchpoint.subject,
+        body=touchpoint.body,
+        reason=touchpoint.explanation,
+        status=status,
+        outcome=outcome,
+        in_outbox=True,
+        segments=count_segments(touchpoint.body) if touchpoint.channel == Channel.SMS else None,
+        member_id=touchpoint.member_id,
+        member_name=touchpoint.member.full_name,
+    )
+
+
+def _no_consent(member: Member, channel: str) -> str:
+    if channel == Channel.SMS and member.sms_consent and not member.phone:
+        return "no phone number"
+    if channel == Channel.EMAIL and member.email_consent and not member.email:
+        return "no email address"
+    return f"no {Channel(channel).label if channel == Channel.SMS else 'email'} consent"
+
+
+# --- template preview ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    subject: str
+    body: str
+    segments: Segments | None
+    facts_from: str  # where the trigger's fields came from, in words
+    error: str = ""
+
+
+def preview(
+    rule: Rule,
+    member: Member,
+    *,
+    subject: str | None = None,
+    template: str | None = None,
+    channel: str | None = None,
+    now: dt.datetime | None = None,
+) -> Preview:
+    """The rule's message (or an unsaved subject / template) rendered for `member`.
+
+    The trigger's own fields ({{ end }}, {{ plan }} …) come from the member's next occurrence
+    of the rule when there is one in the forecast window, otherwise from their own latest
+    membership or from sample values, and the preview says which.
+    """
+    now = now or clock.now()
+    club = member.home_club
+    subject = rule.subject if subject is None else subject
+    template = rule.template if template is None else template
+    channel = channel or rule.channel
+    occurrence, facts_from = _occurrence_for(rule, member, now)
+    context = evaluator.message_context(member, club, occurrence)
+    try:
+        rendered_subject = evaluator.render(subject, context) if channel == Channel.EMAIL else ""
+        body = evaluator.render(template, context)
+    except (TemplateSyntaxError, TemplateDoesNotExist) as error:
+        return Preview("", "", None, facts_from, error=str(error))
+    segments = count_segments(body) if channel == Channel.SMS else None
+    return Preview(rendered_subject, body, segments, facts_from)
+
+
+def _occurrence_for(rule: Rule, member: Member, now: dt.datetime):
+    club = member.home_club
+    try:
+        window = triggers.Window(club, now, now + dt.timedelta(days=FORECAST_DAYS))
+        mine = member_occurrences(rule, member, window)
+    except (LookupError, KeyError, TypeError, ValueError):
+        mine = []
+    if mine:
+        first = min(mine, key=lambda o: o.due_at)
+        local = first.due_at.astimezone(clock.zone(club))
+        return first, f"{member.first_name}'s next occurrence, due {local:%a %-d %b %Y, %H:%M}"
+    facts = _sample_facts(rule, member, now)
+    return (
+        triggers.Occurrence(member.pk, "preview", now, facts),
+        f"sample values: {member.first_name} has no occurrence of this rule in the next "
+        f"{FORECAST_DAYS} days",
+    )
+
+
+def _sample_facts(rule: Rule, member: Member, now: dt.datetime) -> dict:
+    """Plausible values for the trigger's fields, from the member's own data where it has any."""
+    params = rule.params or {}
+    today = clock.today(member.home_club)
+    latest = (
+        Membership.objects.filter(member=member)
+        .exclude(plan__kind=Plan.Kind.TRIAL)
+        .select_related("plan")
+        .order_by("-end")
+        .first()
+    )
+    plan_name = latest.plan.name if latest else "Monthly"
+    days = params["days"] if isinstance(params.get("days"), int) else 7
+    samples = {
+        "membership_ends_in": {"end": today + dt.timedelta(days=days), "plan": plan_name},
+        "membership_ended": {"end": today - dt.timedelta(days=days), "plan": plan_name},
+        "first_membership_started": {"plan": plan_name},
+        "trial_booked": {"class_name": "Spin", "class_start": now + dt.timedelta(hours=3)},
+        "nth_visit": {"visits": params.get("n", 10)},
+        "days_without_visit": {"days": params.get("days", 14)},
+        "pack_balance_low": {"visits_left": params.get("visits", 2)},
+        "check_in_denied": {"reason": "expired"},
+        "membership_anniversary": {"years": 1},
+        "lead_created": {"event": {}, "at": now},
+        "payment_failed": {"event": {}, "at": now},
+    }
+    facts = samples.get(rule.trigger, {})
+    if latest and rule.trigger in ("membership_ends_in", "membership_ended"):
+        facts = {**facts, "end": latest.end}
+    return facts

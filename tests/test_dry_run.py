@@ -1,0 +1,256 @@
+"""Dry runs: what a member will get in the next 60 days and why, whom a rule reaches this
+week, and a template rendered for one member.
+
+The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam. Holdout is switched off in the
+default playbook (so a member's id cannot decide a test) unless a test turns it on.
+"""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+
+from campaigns import dryrun, evaluator, triggers
+from campaigns.models import Rule, Touchpoint
+from club import clock
+from members.models import Member
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory, VisitFactory
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hh, mm))
+
+
+def rule(number: int) -> Rule:
+    return Rule.objects.prefetch_related("clubs").get(number=number)
+
+
+@pytest.fixture(autouse=True)
+def no_holdout(db):
+    Rule.objects.update(holdout_percent=0)
+
+
+@pytest.fixture
+def annual(downtown):
+    return PlanFactory(club=downtown, name="Annual", duration_days=365)
+
+
+@pytest.fixture
+def sanne(frozen_clock, downtown, annual):
+    """Her annual membership ends in 20 days, on 13 December, and is not renewed; she has
+    never visited and has her birthday in summer."""
+    member = MemberFactory(
+        home_club=downtown,
+        status=Member.Status.MEMBER,
+        first_name="Sanne",
+        birth_date=dt.date(1990, 6, 1),
+        sms_consent=True,
+        email_consent=True,
+    )
+    MembershipFactory(member=member, plan=annual, start=dt.date(2025, 12, 14))
+    return member
+
+
+RENEWAL_LINE = (
+    "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before a membership ends, "
+    "if not renewed (membership ends 13 Dec 2026). Will be sent."
+)
+
+
+def test_the_forecast_lists_the_renewal_reminder_a_week_before_the_end(sanne):
+    forecasts = dryrun.member_forecast(sanne)
+
+    reminder = next(f for f in forecasts if f.rule_number == 15)
+    assert reminder.line == RENEWAL_LINE
+    assert reminder.send_at == local(dt.date(2026, 12, 6), 10)
+    assert reminder.send_at.tzinfo == clock.zone(sanne.home_club)
+    site = settings.SITE_URL.rstrip("/")
+    assert (
+        reminder.body
+        == f"Sanne, your Annual at Downtown ends 13 Dec. Renew in a minute: {site}/account/"
+    )
+    assert (reminder.segments.count, reminder.segments.encoding) == (1, "GSM-7")
+
+
+def test_the_forecast_is_sorted_and_reads_the_stage_on_the_day_it_is_due(sanne):
+    # given Sanne is expiring today; the win-back rules ask for "lapsed", which she will be
+    forecasts = dryrun.member_forecast(sanne)
+
+    assert [(f.rule_number, f.when, f.status) for f in forecasts] == [
+        (15, "Sun 6 Dec, 10:00", "will be sent"),
+        (18, "Wed 16 Dec, 10:00", "will be sent"),
+        (19, "Tue 12 Jan, 10:00", "will be sent"),
+    ]
+
+
+def test_a_touchpoint_already_in_the_outbox_is_reported_once_not_as_new(sanne, downtown):
+    # given the evaluator has already written the reminder
+    reminder = rule(15)
+    day = dt.date(2026, 12, 6)
+    evaluator.evaluate_rule(reminder, downtown, since=local(day, 0), until=local(day, 23, 59))
+    assert Touchpoint.objects.filter(rule=reminder, member=sanne).count() == 1
+
+    forecasts = dryrun.member_forecast(sanne)
+
+    reminders = [f for f in forecasts if f.rule_number == 15]
+    assert [(f.line, f.in_outbox) for f in reminders] == [(RENEWAL_LINE, True)]
+
+
+def test_a_sent_touchpoint_reads_already_sent_on(sanne, downtown, frozen_clock):
+    reminder = rule(15)
+    day = dt.date(2026, 12, 6)
+    evaluator.evaluate_rule(reminder, downtown, since=local(day, 0), until=local(day, 23, 59))
+    Touchpoint.objects.filter(rule=reminder).update(
+        status=Touchpoint.Status.SENT, sent_at=local(TODAY, 12, 5)
+    )
+
+    (sent,) = [f for f in dryrun.member_forecast(sanne) if f.rule_number == 15]
+
+    assert (sent.status, sent.outcome) == ("already sent on 23 Nov 2026, 12:05", "sent")
+
+
+def test_without_sms_consent_the_sms_is_flagged_and_email_still_goes(sanne):
+    Member.objects.filter(pk=sanne.pk).update(sms_consent=False)
+    sanne.refresh_from_db()
+
+    forecasts = {f.rule_number: f for f in dryrun.member_forecast(sanne)}
+
+    assert forecasts[15].status == "not sent: no SMS consent"
+    assert forecasts[15].line.endswith("Not sent: no SMS consent.")
+    assert forecasts[15].outcome == "not_sent"
+    assert forecasts[19].status == "will be sent"  # an email
+
+
+def test_a_held_out_member_is_flagged_as_control_group(sanne):
+    Rule.objects.filter(number=15).update(holdout_percent=100)
+
+    (reminder,) = [f for f in dryrun.member_forecast(sanne) if f.rule_number == 15]
+
+    assert reminder.status == "held out (control group)"
+
+
+def test_an_inactive_rule_or_one_for_another_club_is_not_forecast(sanne, riverside):
+    Rule.objects.filter(number=15).update(is_active=False)
+    rule(18).clubs.set([riverside])
+
+    assert [f.rule_number for f in dryrun.member_forecast(sanne)] == [19]
+
+
+def test_quiet_hours_move_the_send_time(sanne):
+    # a reminder due at 07:00 goes at 09:00, when the quiet hours end
+    Rule.objects.filter(number=15).update(params={"days": 7, "at": "07:00"})
+
+    (reminder,) = [f for f in dryrun.member_forecast(sanne) if f.rule_number == 15]
+
+    assert reminder.when == "Sun 6 Dec, 09:00"
+
+
+@pytest.fixture
+def regular(frozen_clock, downtown):
+    """Lotte: a two-year membership from 10 Dec 2025, last visit Friday 20 Nov, birthday on
+    1 December; her neighbour Bram has a birthday then too."""
+    member = MemberFactory(
+        home_club=downtown, first_name="Lotte", birth_date=dt.date(1991, 12, 1), sms_consent=True
+    )
+    two_years = PlanFactory(club=downtown, duration_days=730)
+    MembershipFactory(member=member, plan=two_years, start=dt.date(2025, 12, 10))
+    VisitFactory(member=member, club=downtown, at=local(dt.date(2026, 11, 20), 19))
+    MemberFactory(home_club=downtown, first_name="Bram", birth_date=dt.date(1985, 12, 1))
+    return member
+
+
+@pytest.mark.parametrize(
+    ("number", "due"),
+    [
+        (11, dt.date(2026, 12, 4)),  # 14 days without a visit
+        (12, dt.date(2026, 12, 18)),  # 28 days
+        (20, dt.date(2026, 12, 1)),  # birthday
+        (21, dt.date(2026, 12, 10)),  # first anniversary
+    ],
+)
+def test_day_by_day_kinds_asked_only_about_likely_days_find_what_every_day_finds(
+    regular, downtown, number, due
+):
+    the_rule = rule(number)
+    window = triggers.Window(downtown, clock.now(), clock.now() + dt.timedelta(days=60))
+
+    hinted = dryrun.member_occurrences(the_rule, regular, window)
+    every_day = dryrun.member_occurrences(the_rule, regular, window, hints=False)
+
+    assert hinted == every_day
+    assert [o.due_at for o in hinted] == [local(due, 10)]
+
+
+def test_the_forecast_costs_a_few_queries_per_rule_not_one_per_day(
+    regular, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(60):
+        forecasts = dryrun.member_forecast(regular)
+
+    assert [f.rule_number for f in forecasts] == [20, 11, 21, 12]
+
+
+@pytest.fixture
+def ending_next_week(frozen_clock, downtown, riverside, annual):
+    """Three members whose memberships end on Wednesday 2 Dec (one without SMS consent), and
+    one at Riverside: rule 15 is due for them on Wednesday 25 Nov."""
+    members = []
+    for name, consent in [("Anna", True), ("Bas", True), ("Cor", False)]:
+        member = MemberFactory(home_club=downtown, first_name=name, sms_consent=consent)
+        MembershipFactory(member=member, plan=annual, start=dt.date(2025, 12, 3))
+        members.append(member)
+    other = MemberFactory(home_club=riverside, sms_consent=True)
+    MembershipFactory(
+        member=other,
+        plan=PlanFactory(club=riverside, duration_days=365),
+        start=dt.date(2025, 12, 3),
+    )
+    return members
+
+
+def test_rule_reach_counts_the_members_of_the_club_this_week(ending_next_week, downtown):
+    reach = dryrun.rule_reach(rule(15), downtown)
+
+    assert (reach.total, reach.will_send, reach.held_out, reach.not_sent) == (3, 2, 0, 1)
+    assert [f.member_name.split()[0] for f in reach.forecasts] == ["Anna", "Bas", "Cor"]
+    assert {f.when for f in reach.forecasts} == {"Wed 25 Nov, 10:00"}
+
+
+def test_rule_reach_counts_the_outbox_but_not_what_was_sent(ending_next_week, downtown):
+    # given the evaluator wrote the week ahead, and Anna's reminder has gone already
+    reminder = rule(15)
+    day = dt.date(2026, 11, 25)
+    evaluator.evaluate_rule(reminder, downtown, since=local(day, 0), until=local(day, 23))
+    Touchpoint.objects.filter(member=ending_next_week[0]).update(
+        status=Touchpoint.Status.SENT, sent_at=local(TODAY, 12)
+    )
+
+    reach = dryrun.rule_reach(reminder, downtown)
+
+    assert (reach.total, reach.will_send, reach.not_sent, reach.already) == (2, 1, 1, 1)
+    assert all(f.in_outbox for f in reach.forecasts)
+
+
+def test_preview_renders_for_the_member_with_segments(sanne):
+    preview = dryrun.preview(rule(15), sanne)
+
+    assert preview.body.startswith("Sanne, your Annual at Downtown ends 13 Dec.")
+    assert (preview.segments.count, preview.segments.encoding) == (1, "GSM-7")
+    assert preview.facts_from == "Sanne's next occurrence, due Sun 6 Dec 2026, 10:00"
+
+
+def test_preview_of_unsaved_text_and_of_a_member_without_an_occurrence(sanne):
+    preview = dryrun.preview(rule(20), sanne, template="Fijne verjaardag {{ first_name }} 🎉")
+
+    assert preview.body == "Fijne verjaardag Sanne 🎉"
+    assert preview.segments.encoding == "UCS-2"
+    assert preview.facts_from.startswith("sample values")
+
+
+def test_preview_reports_a_template_error_instead_of_failing(sanne):
+    preview = dryrun.preview(rule(15), sanne, template="Hi {% if %}")
+
+    assert preview.error
+    assert preview.body == ""
