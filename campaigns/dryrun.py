@@ -394,6 +394,7 @@ class Preview:
     segments: Segments | None
     facts_from: str  # where the trigger's fields came from, in words
     error: str = ""
+    fields: tuple[str, ...] = ()  # what the template may use: {{ first_name }}, {{ end }} …
 
 
 def preview(
@@ -422,9 +423,9 @@ def preview(
         rendered_subject = evaluator.render(subject, context) if channel == Channel.EMAIL else ""
         body = evaluator.render(template, context)
     except (TemplateSyntaxError, TemplateDoesNotExist) as error:
-        return Preview("", "", None, facts_from, error=str(error))
+        return Preview("", "", None, facts_from, error=str(error), fields=tuple(context))
     segments = count_segments(body) if channel == Channel.SMS else None
-    return Preview(rendered_subject, body, segments, facts_from)
+    return Preview(rendered_subject, body, segments, facts_from, fields=tuple(context))
 
 
 def _occurrence_for(rule: Rule, member: Member, now: dt.datetime):

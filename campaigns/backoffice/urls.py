@@ -1,0 +1,15 @@
+from django.urls import path
+
+from campaigns.backoffice import views
+
+app_name = "playbook"
+
+urlpatterns = [
+    path("", views.playbook, name="index"),
+    path("rules/new/", views.rule_add, name="rule_add"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/preview/", views.rule_preview, name="rule_preview"),
+    path("rules/<int:pk>/dry-run/", views.rule_dry_run, name="rule_dry_run"),
+    path("dry-run/", views.dry_run, name="dry_run"),
+    path("dry-run/members/<int:pk>/", views.member_dry_run, name="member_dry_run"),
+]

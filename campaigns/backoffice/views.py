@@ -1,0 +1,327 @@
+"""The lifecycle screens for marketing and managers: the playbook with its touchpoint counts,
+the rule editor with a template preview and this week's reach, and the dry runs of a rule and
+of a member. Every view starts with the access helper.
+
+Rules are chain-wide data: a rule with no clubs runs at every club. Staff see the rules that
+run at one of their clubs, and counts, reach and members of their own clubs only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from campaigns import dryrun, triggers
+from campaigns.backoffice.forms import PeriodForm, RuleForm
+from campaigns.models import Rule, Touchpoint
+from club import admin_access, clock, roles
+from club.admin_access import clubs_for, scope
+from members.models import Member
+
+# Who may use the lifecycle screens.
+LIFECYCLE = (roles.MARKETING, roles.MANAGER)
+
+PICKER_RESULTS = 20
+RULE_DRY_RUN_ROWS = 200
+
+# Touchpoints belong to the club they were written for.
+admin_access.register(Touchpoint, "club")
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+def rules_for(user) -> QuerySet[Rule]:
+    """The rules that run at one of the user's clubs: their own and the chain-wide ones."""
+    rules = Rule.objects.all()
+    if user.is_superuser:
+        return rules
+    return rules.filter(Q(clubs__isnull=True) | Q(clubs__in=clubs_for(user))).distinct()
+
+
+def clubs_label(user) -> str:
+    """Whose numbers a screen shows: "Downtown", "Downtown and Riverside", "every club"."""
+    if user.is_superuser:
+        return "every club"
+    names = [club.name for club in clubs_for(user).order_by("name")]
+    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "no club"
+
+
+def staff_rule(request: HttpRequest, pk: int) -> Rule:
+    """The rule if the user may edit the playbook and it runs at one of their clubs."""
+    roles.require(request.user, *LIFECYCLE)
+    return get_object_or_404(rules_for(request.user).prefetch_related("clubs"), pk=pk)
+
+
+def staff_member(request: HttpRequest, pk: int) -> Member:
+    roles.require(request.user, *LIFECYCLE)
+    return get_object_or_404(scope(Member.objects.select_related("home_club"), request.user), pk=pk)
+
+
+# --- the playbook -----------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    """A rule's touchpoints by outcome. "Sent" counts every message that went out, delivered
+    ones included; "scheduled" includes those being sent right now."""
+
+    scheduled: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    held_out: int = 0
+    cancelled: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def suppressed_total(self) -> int:
+        return sum(self.suppressed.values())
+
+    @property
+    def suppressed_by_reason(self) -> list[tuple[str, int]]:
+        """The reasons, the most frequent first."""
+        return sorted(self.suppressed.items(), key=lambda item: (-item[1], item[0]))
+
+    def add(self, status: str, reason: str, n: int) -> None:
+        Status = Touchpoint.Status
+        if status in (Status.SCHEDULED, Status.SENDING):
+            self.scheduled += n
+        elif status in (Status.SENT, Status.DELIVERED):
+            self.sent += n
+            self.delivered += n if status == Status.DELIVERED else 0
+        elif status == Status.FAILED:
+            self.failed += n
+        elif status == Status.HELD_OUT:
+            self.held_out += n
+        elif status == Status.CANCELLED:
+            self.cancelled += n
+        elif status == Status.SUPPRESSED:
+            label = Touchpoint.Reason(reason).label if reason else "Other"
+            self.suppressed[label] = self.suppressed.get(label, 0) + n
+
+
+def touchpoint_counts(touchpoints: QuerySet[Touchpoint]) -> tuple[dict[int, Counts], Counts]:
+    """Counts per rule and in all, from one grouped query."""
+    per_rule: dict[int, Counts] = {}
+    total = Counts()
+    rows = touchpoints.order_by().values("rule", "status", "reason").annotate(n=Count("pk"))
+    for row in rows:
+        per_rule.setdefault(row["rule"], Counts()).add(row["status"], row["reason"], row["n"])
+        total.add(row["status"], row["reason"], row["n"])
+    return per_rule, total
+
+
+def describe(rule: Rule) -> str:
+    """The rule's trigger and timing in words: "7 days before a membership ends, if not …"."""
+    try:
+        return triggers.get(rule.trigger).describe(rule.params)
+    except (LookupError, KeyError, TypeError, ValueError):
+        return f"unknown or incomplete trigger {rule.trigger!r}: fix it in the editor"
+
+
+def reach_at(rule: Rule, clubs, *, now: dt.datetime | None = None) -> dryrun.Reach:
+    """This week's reach of the rule at the given clubs, added up."""
+    now = now or clock.now()
+    total = dryrun.Reach()
+    for club in clubs:
+        total += dryrun.rule_reach(rule, club, now=now)
+    return total
+
+
+def playbook(request: HttpRequest) -> HttpResponse:
+    """Every rule with its touchpoint counts over a period; this week's reach on request,
+    because it runs every rule's trigger query (a few seconds on a big club)."""
+    roles.require(request.user, *LIFECYCLE)
+    form = PeriodForm(request.GET or None)
+    days = (form.cleaned_data["days"] if form.is_valid() else None) or 30
+    since = clock.now() - dt.timedelta(days=days)
+    touchpoints = scope(Touchpoint.objects.all(), request.user).filter(created_at__gte=since)
+    per_rule, total = touchpoint_counts(touchpoints)
+    with_reach = request.GET.get("reach") == "1"
+    clubs = list(clubs_for(request.user))
+    rows = [
+        {
+            "rule": rule,
+            "trigger": describe(rule),
+            "counts": per_rule.get(rule.pk, Counts()),
+            "reach": reach_at(rule, clubs) if with_reach and rule.is_active else None,
+        }
+        for rule in rules_for(request.user).prefetch_related("clubs").order_by("number")
+    ]
+    query = request.GET.copy()
+    query["reach"] = "1"
+    return render(
+        request,
+        "campaigns/admin/playbook.html",
+        {
+            "rows": rows,
+            "total": total,
+            "form": form,
+            "days": days,
+            "with_reach": with_reach,
+            "reach_query": query.urlencode(),
+            "clubs_label": clubs_label(request.user),
+            "header_title": "Lifecycle playbook",
+        },
+    )
+
+
+# --- the rule editor --------------------------------------------------------------------
+
+
+def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = staff_rule(request, pk)
+    form = RuleForm(request.POST or None, instance=rule, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Rule {rule.number} “{rule.name}” saved.")
+        return redirect("playbook:rule_edit", pk=rule.pk)
+    # An invalid form must not leak into the preview and reach: read the saved rule again.
+    saved = staff_rule(request, pk)
+    return render(request, "campaigns/admin/rule_form.html", editor_context(request, form, saved))
+
+
+def rule_add(request: HttpRequest) -> HttpResponse:
+    roles.require(request.user, *LIFECYCLE)
+    form = RuleForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        rule = form.save()
+        messages.success(request, f"Rule {rule.number} “{rule.name}” added.")
+        return redirect("playbook:rule_edit", pk=rule.pk)
+    return render(request, "campaigns/admin/rule_form.html", editor_context(request, form, None))
+
+
+def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> dict:
+    context = {
+        "form": form,
+        "rule": rule,
+        "clubs_label": clubs_label(request.user),
+        "header_title": f"Rule {rule.number}: {rule.name}" if rule else "New rule",
+    }
+    if rule is not None:
+        reach = reach_at(rule, clubs_for(request.user)) if rule.is_active else None
+        context |= {"trigger": describe(rule), "reach": reach}
+        context |= preview_context(request, rule, reach=reach)
+    return context
+
+
+def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The message for a chosen member; with subject / template / channel in the query, the
+    unsaved text of the editor (htmx sends them). Nothing is saved."""
+    rule = staff_rule(request, pk)
+    context = preview_context(
+        request,
+        rule,
+        subject=request.GET.get("subject"),
+        template=request.GET.get("template"),
+        channel=request.GET.get("channel"),
+    )
+    template = "_preview.html" if request.htmx else "preview.html"
+    return render(
+        request,
+        f"campaigns/admin/{template}",
+        {**context, "rule": rule, "header_title": f"Preview of rule {rule.number}: {rule.name}"},
+    )
+
+
+def preview_context(
+    request: HttpRequest,
+    rule: Rule,
+    *,
+    reach: dryrun.Reach | None = None,
+    subject: str | None = None,
+    template: str | None = None,
+    channel: str | None = None,
+) -> dict:
+    members = scope(Member.objects.select_related("home_club"), request.user)
+    query = request.GET.get("q", "").strip()
+    found = list(members.search(query)[:PICKER_RESULTS]) if query else []
+    if member_id := request.GET.get("member"):
+        member = get_object_or_404(members, pk=member_id) if member_id.isdigit() else None
+    else:
+        member = default_member(members, reach)
+    preview = None
+    if member is not None:
+        preview = dryrun.preview(
+            rule, member, subject=subject, template=template, channel=channel or None
+        )
+    return {
+        "member": member,
+        "preview": preview,
+        "channel": channel or rule.channel,
+        "query": query,
+        "found": found,
+    }
+
+
+def default_member(members: QuerySet[Member], reach: dryrun.Reach | None) -> Member | None:
+    """Someone the rule reaches this week, else any member of the user's clubs."""
+    if reach and reach.forecasts:
+        member = members.filter(pk=reach.forecasts[0].member_id).first()
+        if member:
+            return member
+    return members.order_by("pk").first()
+
+
+# --- dry runs -------------------------------------------------------------------------
+
+
+def rule_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Whom the rule would reach this week at the user's clubs, and with what."""
+    rule = staff_rule(request, pk)
+    reach = reach_at(rule, clubs_for(request.user))
+    return render(
+        request,
+        "campaigns/admin/rule_dry_run.html",
+        {
+            "rule": rule,
+            "trigger": describe(rule),
+            "reach": reach,
+            "forecasts": reach.forecasts[:RULE_DRY_RUN_ROWS],
+            "cut": max(len(reach.forecasts) - RULE_DRY_RUN_ROWS, 0),
+            "days": dryrun.REACH_DAYS,
+            "clubs_label": clubs_label(request.user),
+            "header_title": f"Dry run of rule {rule.number}: {rule.name}",
+        },
+    )
+
+
+def dry_run(request: HttpRequest) -> HttpResponse:
+    """Pick a member (search or id) to see what they will get."""
+    roles.require(request.user, *LIFECYCLE)
+    if (member_id := request.GET.get("member", "")).isdigit():
+        return redirect("playbook:member_dry_run", pk=staff_member(request, int(member_id)).pk)
+    return render(request, "campaigns/admin/dry_run.html", dry_run_context(request, None))
+
+
+def member_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the member gets in the next 60 days if nothing changes, and why."""
+    member = staff_member(request, pk)
+    return render(request, "campaigns/admin/dry_run.html", dry_run_context(request, member))
+
+
+def dry_run_context(request: HttpRequest, member: Member | None) -> dict:
+    query = request.GET.get("q", "").strip()
+    members = scope(Member.objects.select_related("home_club"), request.user)
+    return {
+        "member": member,
+        "forecasts": dryrun.member_forecast(member) if member else None,
+        "days": dryrun.FORECAST_DAYS,
+        "query": query,
+        "found": list(members.search(query)[:PICKER_RESULTS]) if query else [],
+        "member_card_url": member_card_url(request, member) if member else "",
+        "header_title": f"Coming up for {member.full_name}" if member else "Dry run",
+    }
+
+
+def member_card_url(request: HttpRequest, member: Member) -> str:
+    if roles.has_role(request.user, *roles.READS_MEMBER_CARD):
+        return reverse("desk:member", args=[member.pk])
+    return ""

@@ -1,0 +1,29 @@
+"""Wagtail hooks of the lifecycle screens: their URLs under /admin/playbook/ and the
+"Lifecycle" menu (Playbook, Dry run) for marketing and managers."""
+
+from django.urls import include, path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+
+from campaigns.backoffice import urls, views
+from club import roles
+
+
+@hooks.register("register_admin_urls")
+def register_playbook_urls():
+    return [path("playbook/", include(urls, namespace="playbook"))]
+
+
+class LifecycleMenuItem(MenuItem):
+    def is_shown(self, request):
+        return roles.has_role(request.user, *views.LIFECYCLE)
+
+
+@hooks.register("register_admin_menu_item")
+def register_lifecycle_menu():
+    # The submenu shows itself only when one of its items does.
+    items = [
+        LifecycleMenuItem("Playbook", reverse("playbook:index"), icon_name="list-ol", order=100),
+        LifecycleMenuItem("Dry run", reverse("playbook:dry_run"), icon_name="view", order=200),
+    ]
+    return SubmenuMenuItem("Lifecycle", Menu(items=items), icon_name="mail", order=300)

@@ -1,0 +1,495 @@
+"""The lifecycle screens: the playbook with its counts, the rule editor with its preview and
+reach, the dry runs, the menu, and who may see what.
+
+The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam. Holdout is switched off in the
+default playbook, so that a member's id cannot decide a test.
+"""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from campaigns.backoffice import views
+from campaigns.models import Rule, Touchpoint
+from club import clock, roles
+from club.admin_access import scope
+from members.models import Member
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory, UserFactory
+
+TODAY = dt.date(2026, 11, 23)
+OK, FORBIDDEN, NOT_FOUND = "ok", "forbidden", "not found"
+Status, Reason = Touchpoint.Status, Touchpoint.Reason
+
+
+def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hh, mm))
+
+
+def text(response) -> str:
+    """The page's visible text with tags dropped and whitespace collapsed."""
+    assert response.status_code == 200, response.status_code
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def outcome(response) -> str:
+    if response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home"):
+        return FORBIDDEN
+    if response.status_code in (200, 302):
+        return OK
+    return {404: NOT_FOUND}.get(response.status_code, str(response.status_code))
+
+
+@pytest.fixture(autouse=True)
+def no_holdout(db):
+    Rule.objects.update(holdout_percent=0)
+
+
+@pytest.fixture
+def reminder(db) -> Rule:
+    return Rule.objects.get(number=15)
+
+
+@pytest.fixture
+def rosa(riverside):
+    """Marketing at Riverside: the playbook is hers too, Downtown's members are not."""
+    return UserFactory(username="rosa", clubs=[riverside], roles=[roles.MARKETING])
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+# --- the playbook ---------------------------------------------------------------------
+
+
+def touchpoint(rule, member, status, *, reason="", days_ago=1, n=[0]):  # noqa: B006
+    n[0] += 1
+    at = clock.now() - dt.timedelta(days=days_ago)
+    return Touchpoint.objects.create(
+        rule=rule,
+        member=member,
+        club=member.home_club,
+        occurrence_key=f"test:{n[0]}",
+        channel=rule.channel,
+        status=status,
+        reason=reason,
+        due_at=at,
+        send_at=at,
+        explanation="test",
+        created_at=at,
+    )
+
+
+@pytest.fixture
+def history(frozen_clock, reminder, maya, riverside):
+    """Rule 15's touchpoints of the last weeks at Downtown, one older, and one at Riverside."""
+    for status, reason, times in [
+        (Status.SCHEDULED, "", 2),
+        (Status.SENDING, "", 1),
+        (Status.SENT, "", 3),
+        (Status.DELIVERED, "", 2),
+        (Status.FAILED, "", 1),
+        (Status.SUPPRESSED, Reason.NO_CONSENT, 2),
+        (Status.SUPPRESSED, Reason.FREQUENCY_CAP, 1),
+        (Status.HELD_OUT, "", 1),
+        (Status.CANCELLED, Reason.OBSOLETE, 1),
+    ]:
+        for _ in range(times):
+            touchpoint(reminder, maya, status, reason=reason)
+    touchpoint(reminder, maya, Status.SENT, days_ago=40)
+    touchpoint(reminder, MemberFactory(home_club=riverside), Status.SENT)
+    touchpoint(Rule.objects.get(number=20), maya, Status.DELIVERED)
+
+
+def test_the_playbook_counts_each_rules_touchpoints_by_outcome(client, history, mia, reminder):
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:index"))
+
+    rows = {row["rule"].number: row for row in response.context["rows"]}
+    counts = rows[15]["counts"]
+    assert (
+        counts.scheduled,
+        counts.sent,
+        counts.delivered,
+        counts.failed,
+        counts.held_out,
+        counts.cancelled,
+    ) == (3, 5, 2, 1, 1, 1)
+    assert counts.suppressed == {"No consent": 2, "Frequency cap": 1}
+    assert (rows[20]["counts"].sent, rows[20]["counts"].delivered) == (1, 1)
+    assert rows[14]["counts"].sent == 0
+    assert len(rows) == 21
+    html = text(response)
+    assert "Touchpoints created in the last 30 days at Downtown." in html
+    assert "no consent 2 · frequency cap 1" in html  # the most first
+    assert "7 days before a membership ends, if not renewed · transactional" in html
+
+
+@pytest.mark.parametrize(("days", "sent"), [(7, 5), (30, 5), (90, 6)])
+def test_the_period_filter(client, history, mia, days, sent):
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:index"), {"days": days})
+
+    rows = {row["rule"].number: row for row in response.context["rows"]}
+    assert rows[15]["counts"].sent == sent
+
+
+def test_the_counts_are_one_grouped_query(history, mia, django_assert_num_queries):
+    touchpoints = scope(Touchpoint.objects.all(), mia)
+
+    with django_assert_num_queries(1):
+        _, total = views.touchpoint_counts(touchpoints)
+
+    # rule 15's five and the older one, rule 20's one; Riverside's is not ours
+    assert total.sent == 7
+
+
+def test_the_playbook_links_each_rule_to_its_editor_and_dry_run(client, mia, reminder):
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:index")).content.decode()
+
+    assert reverse("playbook:rule_edit", args=[reminder.pk]) in html
+    assert reverse("playbook:rule_dry_run", args=[reminder.pk]) in html
+
+
+def test_the_playbook_counts_this_weeks_reach_on_request(client, frozen_clock, mia, downtown):
+    # given Anna's membership ends on Wednesday 2 Dec: rule 15 is due on Wednesday
+    anna = MemberFactory(home_club=downtown, first_name="Anna", sms_consent=True)
+    MembershipFactory(
+        member=anna, plan=PlanFactory(club=downtown, duration_days=365), start=dt.date(2025, 12, 3)
+    )
+    client.force_login(mia)
+
+    plain = client.get(reverse("playbook:index"))
+    counted = client.get(reverse("playbook:index"), {"reach": "1"})
+
+    assert all(row["reach"] is None for row in plain.context["rows"])
+    reach = {row["rule"].number: row["reach"] for row in counted.context["rows"]}
+    assert reach[15].total == 1
+
+
+# --- access ---------------------------------------------------------------------------
+
+
+EXPECTED = {
+    #          playbook  editor  preview   rule dry run  member dry run
+    "fiona": (FORBIDDEN,) * 5,
+    "tom": (FORBIDDEN,) * 5,
+    "mia": (OK,) * 5,
+    "max": (OK,) * 5,
+    "superuser": (OK,) * 5,
+    # Olga works Riverside's front desk: not a lifecycle role at all.
+    "olga": (FORBIDDEN,) * 5,
+    # Rosa does Riverside's marketing: the chain-wide rules are hers too, Maya is not.
+    "rosa": (OK, OK, NOT_FOUND, OK, NOT_FOUND),
+}
+
+
+@pytest.mark.parametrize("persona", list(EXPECTED))
+def test_permission_matrix(client, request, frozen_clock, maya, reminder, persona):
+    client.force_login(request.getfixturevalue(persona))
+    urls = [
+        reverse("playbook:index"),
+        reverse("playbook:rule_edit", args=[reminder.pk]),
+        reverse("playbook:rule_preview", args=[reminder.pk]) + f"?member={maya.pk}",
+        reverse("playbook:rule_dry_run", args=[reminder.pk]),
+        reverse("playbook:member_dry_run", args=[maya.pk]),
+    ]
+
+    got = tuple(outcome(client.get(url)) for url in urls)
+
+    assert got == EXPECTED[persona]
+
+
+def test_a_rule_only_for_another_club_is_not_found(client, mia, reminder, riverside):
+    reminder.clubs.set([riverside])
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]))
+    playbook = client.get(reverse("playbook:index"))
+
+    assert response.status_code == 404
+    assert 15 not in [row["rule"].number for row in playbook.context["rows"]]
+
+
+def test_the_dry_run_picker_refuses_another_clubs_member(client, rosa, maya):
+    client.force_login(rosa)
+
+    response = client.get(reverse("playbook:dry_run"), {"member": maya.pk})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"), [("mia", True), ("max", True), ("fiona", False), ("tom", False)]
+)
+def test_the_lifecycle_menu_shows_to_marketing_and_managers_only(client, request, persona, shown):
+    client.force_login(request.getfixturevalue(persona))
+
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert (reverse("playbook:index") in html) is shown
+    assert (reverse("playbook:dry_run") in html) is shown
+
+
+def test_anonymous_is_sent_to_log_in(client, reminder):
+    response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("wagtailadmin_login"))
+
+
+# --- the rule editor ------------------------------------------------------------------
+
+
+def form_data(rule: Rule, **changes) -> dict:
+    """What the editor posts for the rule as it is, with `changes`."""
+    data = {
+        "number": rule.number,
+        "name": rule.name,
+        "trigger": rule.trigger,
+        "params": json.dumps(rule.params),
+        "channel": rule.channel,
+        "subject": rule.subject,
+        "template": rule.template,
+        "stages": rule.stages,
+        "plan_kinds": rule.plan_kinds,
+        "clubs": [club.pk for club in rule.clubs.all()],
+        "priority": rule.priority,
+        "holdout_percent": rule.holdout_percent,
+    }
+    if rule.is_marketing:
+        data["is_marketing"] = "on"
+    if rule.is_active:
+        data["is_active"] = "on"
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_the_editor_saves_a_valid_change(client, mia, reminder, downtown):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]),
+        form_data(
+            reminder,
+            name="Renewal reminder (5 days)",
+            params='{"days": 5, "at": "09:30"}',
+            stages=["expiring"],
+            clubs=[downtown.pk],
+            holdout_percent=15,
+            number=99,  # not editable: ignored
+        ),
+    )
+
+    assert response.status_code == 302
+    reminder.refresh_from_db()
+    assert (reminder.number, reminder.name, reminder.params) == (
+        15,
+        "Renewal reminder (5 days)",
+        {"days": 5, "at": "09:30"},
+    )
+    assert (reminder.stages, reminder.holdout_percent) == (["expiring"], 15)
+    assert list(reminder.clubs.all()) == [downtown]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"params": '{"days": 7,'}, "params", "Not valid JSON"),
+        ({"params": "[7]"}, "params", "Give a JSON object"),
+        ({"params": "{}"}, "params", "Membership ends soon needs the parameter 'days'."),
+        ({"params": '{"day": 7}'}, "params", '"day" is not a parameter'),
+        ({"params": '{"days": "seven"}'}, "params", '"days" must be a whole number'),
+        ({"params": '{"days": 7, "at": "10 am"}'}, "params", '"at" must be a local time'),
+        ({"trigger": "moon_phase"}, "trigger", "Select a valid choice"),
+        ({"template": "Hi {% if %}"}, "template", "Template error"),
+        ({"template": "Hi {{ first_name|shout }}"}, "template", "Template error"),
+        ({"template": "{% include 'x.html' %}"}, "template", "cannot include"),
+        ({"channel": "email", "subject": ""}, "subject", "An email needs a subject."),
+        ({"holdout_percent": 101}, "holdout_percent", "less than or equal to 100"),
+    ],
+)
+def test_bad_input_is_a_field_error_and_changes_nothing(
+    client, mia, reminder, changes, field, message
+):
+    client.force_login(mia)
+    before = Rule.objects.filter(pk=reminder.pk).values().get()
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]),
+        form_data(reminder, name="Changed", **changes),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert list(errors) == [field]
+    assert message in " ".join(errors[field])
+    assert Rule.objects.filter(pk=reminder.pk).values().get() == before
+
+
+def test_clubs_the_editor_does_not_work_at_are_kept(client, mia, reminder, downtown, riverside):
+    reminder.clubs.set([downtown, riverside])
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]), form_data(reminder, clubs=[downtown.pk])
+    )
+
+    assert response.status_code == 302
+    assert set(reminder.clubs.all()) == {downtown, riverside}
+    form = client.get(reverse("playbook:rule_edit", args=[reminder.pk])).context["form"]
+    assert list(form.fields["clubs"].queryset) == [downtown]
+
+
+def test_a_new_rule_needs_a_number_of_its_own(client, max, reminder):
+    client.force_login(max)
+    url = reverse("playbook:rule_add")
+
+    taken = client.post(url, form_data(reminder, name="Copy"))
+    added = client.post(url, form_data(reminder, number=115, name="Last call"))
+
+    assert "number" in taken.context["form"].errors
+    assert added.status_code == 302
+    assert Rule.objects.get(number=115).name == "Last call"
+
+
+# --- preview and reach ----------------------------------------------------------------
+
+
+def test_the_preview_renders_for_a_chosen_member_with_the_segment_count(
+    client, frozen_clock, mia, maya, reminder
+):
+    client.force_login(mia)
+
+    html = text(
+        client.get(reverse("playbook:rule_preview", args=[reminder.pk]), {"member": maya.pk})
+    )
+
+    assert "Maya, your Monthly at Downtown ends " in html
+    assert "SMS: 1 segment · GSM-7" in html
+    assert (
+        "Fields you can use: first_name , last_name , club , club_phone , site_url , end , plan"
+        in html
+    )
+
+
+def test_the_htmx_preview_renders_unsaved_text(client, frozen_clock, mia, maya, reminder):
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_preview", args=[reminder.pk]),
+        {"member": maya.pk, "template": "Tot ziens {{ first_name }} 👋 " * 10, "channel": "sms"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    html = text(response)
+    assert "Tot ziens Maya 👋" in html
+    assert "SMS: 3 segments · UCS-2" in html
+    assert "<html" not in response.content.decode()  # just the fragment
+    assert Rule.objects.get(pk=reminder.pk).template == reminder.template
+
+
+def test_the_member_picker_searches_only_our_clubs(
+    client, frozen_clock, mia, maya, riverside, reminder
+):
+    MemberFactory(home_club=riverside, first_name="Maya", last_name="Elsewhere")
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]), {"q": "maya"})
+
+    assert [m.full_name for m in response.context["found"]] == ["Maya Jansen"]
+
+
+def test_the_editor_shows_this_weeks_reach_and_previews_someone_it_reaches(
+    client, frozen_clock, mia, maya, downtown, reminder
+):
+    # given Anna's membership ends on Wednesday 2 Dec; Maya's not this week
+    anna = MemberFactory(
+        home_club=downtown, first_name="Anna", sms_consent=True, phone="+31611111111"
+    )
+    MembershipFactory(
+        member=anna, plan=PlanFactory(club=downtown, duration_days=365), start=dt.date(2025, 12, 3)
+    )
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]))
+
+    html = text(response)
+    assert "1 member : 1 will get it, 0 held out, 0 not sent (no consent)." in html
+    assert response.context["member"] == anna
+    assert "Anna, your " in html
+
+
+# --- dry runs -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sanne(frozen_clock, downtown):
+    """Her annual membership ends in 20 days, on 13 December."""
+    member = MemberFactory(
+        home_club=downtown,
+        status=Member.Status.MEMBER,
+        first_name="Sanne",
+        last_name="de Wit",
+        birth_date=dt.date(1990, 6, 1),
+        sms_consent=True,
+        email_consent=True,
+    )
+    annual = PlanFactory(club=downtown, name="Annual", duration_days=365)
+    MembershipFactory(member=member, plan=annual, start=dt.date(2025, 12, 14))
+    return member
+
+
+def test_the_member_dry_run_reads_as_plain_language(client, mia, sanne):
+    client.force_login(mia)
+
+    html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
+
+    assert (
+        "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder : 7 days before a membership ends, "
+        "if not renewed (membership ends 13 Dec 2026). Will be sent" in html
+    )
+    assert html.index("rule 15 Renewal reminder") < html.index("rule 18 Win-back offer")
+
+
+def test_the_member_dry_run_flags_missing_sms_consent(client, mia, sanne):
+    Member.objects.filter(pk=sanne.pk).update(sms_consent=False)
+    client.force_login(mia)
+
+    html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
+
+    assert (
+        "Renewal reminder : 7 days before a membership ends, if not renewed (membership ends "
+        "13 Dec 2026). Not sent: no SMS consent" in html
+    )
+
+
+def test_the_dry_run_picker_finds_a_member_and_opens_their_dry_run(client, mia, sanne):
+    client.force_login(mia)
+
+    found = client.get(reverse("playbook:dry_run"), {"q": "sanne"})
+    picked = client.get(reverse("playbook:dry_run"), {"member": sanne.pk})
+
+    assert list(found.context["found"]) == [sanne]
+    assert picked["Location"] == reverse("playbook:member_dry_run", args=[sanne.pk])
+
+
+def test_the_rule_dry_run_lists_whom_it_reaches(client, frozen_clock, mia, downtown, reminder):
+    anna = MemberFactory(home_club=downtown, first_name="Anna", last_name="Bos", sms_consent=True)
+    MembershipFactory(
+        member=anna, plan=PlanFactory(club=downtown, duration_days=365), start=dt.date(2025, 12, 3)
+    )
+    client.force_login(mia)
+
+    html = text(client.get(reverse("playbook:rule_dry_run", args=[reminder.pk])))
+
+    assert "Wed 25 Nov, 10:00 Anna Bos" in html
+    assert "will be sent" in html
