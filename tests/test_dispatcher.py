@@ -330,3 +330,18 @@ def test_a_lead_with_an_open_call_task_gets_no_second_one(frozen_clock, downtown
 
     assert list(lead.tasks.all()) == [trial_task]
     assert Touchpoint.objects.get(rule__number=1).provider_id == f"task-{trial_task.pk}"
+
+
+def test_the_member_card_shows_the_message_and_why_it_fired(
+    client, twilio, birthday_member, downtown, fiona
+):
+    evaluate(birthday_rule(), downtown)
+    dispatcher.dispatch()
+    client.force_login(fiona)
+
+    response = client.get(f"/admin/desk/members/{birthday_member.pk}/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Happy birthday, Bo! (Downtown, rule 201)" in page
+    assert "rule 201: on the member&#x27;s birthday at 10:00" in page
