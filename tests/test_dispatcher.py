@@ -345,3 +345,53 @@ def test_the_member_card_shows_the_message_and_why_it_fired(
     page = response.content.decode()
     assert "Happy birthday, Bo! (Downtown, rule 201)" in page
     assert "rule 201: on the member&#x27;s birthday at 10:00" in page
+
+
+def test_a_freeze_moves_the_renewal_reminder_with_the_end_date(twilio, frozen_clock, downtown):
+    from memberships import freezes
+
+    member = MemberFactory(home_club=downtown, sms_consent=True)
+    year = PlanFactory(club=downtown, duration_days=365, name="Annual")
+    ending = MembershipFactory(member=member, plan=year, start=TODAY + dt.timedelta(days=9 - 364))
+    rule = Rule.objects.create(
+        number=215,
+        name="Renewal reminder",
+        trigger="membership_ends_in",
+        params={"days": 7, "at": "10:00"},
+        channel="sms",
+        template="Your {{ plan }} ends {{ end|date:'j M' }}",
+        holdout_percent=0,
+    )
+    evaluator.evaluate()  # the reminder for 25 Nov is in the outbox a week ahead
+    first = Touchpoint.objects.get()
+
+    freezes.freeze(ending, start=TODAY, end=TODAY + dt.timedelta(days=13), reason="injury")
+    frozen_clock.move_to(clock.local_datetime(TODAY + dt.timedelta(days=2), dt.time(10)))
+    dispatcher.dispatch()
+    first.refresh_from_db()
+    assert (first.status, first.reason) == (Status.CANCELLED, Reason.OBSOLETE)
+
+    frozen_clock.move_to(clock.local_datetime(TODAY + dt.timedelta(days=16), dt.time(10)))
+    evaluator.evaluate()
+    dispatcher.dispatch()
+    moved = Touchpoint.objects.get(rule=rule, status=Status.SENT)
+    assert moved.body == "Your Annual ends 16 Dec"
+    assert twilio.bodies_to(str(member.phone)) == ["Your Annual ends 16 Dec"]
+
+
+def test_one_sender_stays_under_its_segments_per_second(frozen_clock, monkeypatch):
+    from campaigns.channels import twilio_sms
+
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        frozen_clock.shift(dt.timedelta(seconds=seconds))
+
+    monkeypatch.setattr(twilio_sms.time, "sleep", sleep)
+    with override_settings(TWILIO_SEGMENTS_PER_SECOND=4):
+        for _ in range(3):
+            twilio_sms.throttle("+3197010000000", 2)  # 2 + 2 fit this second; the third waits
+        twilio_sms.throttle("+3197010000001", 2)  # another sender has its own budget
+
+    assert waits == [1.0]
