@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "memberships",
     "checkin",
     "campaigns",
+    "analytics",
     "cms",
     # Wagtail: staff back-office and public site.
     "wagtail.contrib.forms",

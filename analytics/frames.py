@@ -1,0 +1,350 @@
+"""Typed DataFrames loaded from the records: the only module of analytics that queries.
+
+Each loader selects only the columns its reports need, filtered by club and period in
+SQL, streams rows in chunks and returns a frame whose columns and dtypes are fixed by a
+schema below, even when no row matches. Days are club-local dates (`datetime64[s]` at
+midnight); instants are UTC (`datetime64[s, UTC]`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncWeek
+
+from campaigns.models import Touchpoint
+from checkin.models import Booking, Visit
+from club.models import Club
+from members.models import Member
+from memberships.models import Membership
+
+DAY = "datetime64[s]"
+INSTANT = "datetime64[s, UTC]"
+CHUNK = 50_000
+WINDOW_DAYS = 30  # the visit window before a membership's end that sets its visit band
+
+MEMBERSHIPS = {
+    "membership_id": "int64",
+    "member_id": "int64",
+    "club_id": "int64",
+    "club_slug": "str",
+    "plan_id": "int64",
+    "plan_name": "str",
+    "plan_kind": "str",
+    "start": DAY,
+    "end": DAY,
+    "status": "str",
+    "renewed_from_id": "Int64",
+    "price_paid": "float64",
+    "bought": DAY,
+    "grace_days": "int64",
+    "window_visits": "int64",
+}
+WEEKLY_VISITS = {"member_id": "int64", "week": DAY, "visits": "int64"}
+MEMBERS = {
+    "member_id": "int64",
+    "club_id": "int64",
+    "name": "str",
+    "status": "str",
+    "stage": "str",
+    "source": "str",
+    "created": INSTANT,
+}
+TRIALS = {
+    "booking_id": "int64",
+    "member_id": "int64",
+    "booked": INSTANT,
+    "status": "str",
+    "attended": INSTANT,
+}
+TOUCHPOINTS = {
+    "touchpoint_id": "int64",
+    "rule_id": "int64",
+    "rule_number": "Int64",
+    "rule_name": "str",
+    "member_id": "int64",
+    "club_id": "int64",
+    "status": "str",
+    "due": INSTANT,
+    "sent": INSTANT,
+    "renewed": "bool",
+    "visited": "bool",
+    "booked": "bool",
+}
+
+
+def empty(schema: dict[str, str]) -> pd.DataFrame:
+    """A frame with no rows and the schema's columns and dtypes."""
+    return typed(pd.DataFrame({column: [] for column in schema}), schema)
+
+
+def typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
+    """The frame's schema columns, in order, cast to the schema's dtypes."""
+    frame = frame.reindex(columns=list(schema))
+    for column, dtype in schema.items():
+        if dtype == INSTANT:
+            frame[column] = pd.to_datetime(frame[column], utc=True).astype(INSTANT)
+        elif dtype == DAY:
+            frame[column] = pd.to_datetime(frame[column]).astype(DAY)
+        else:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def _read(rows: Iterable[tuple], schema: dict[str, str], *, chunk: int = CHUNK) -> pd.DataFrame:
+    """Stream rows in chunks, type each chunk, and concatenate (bounded peak memory)."""
+    iterator = iter(rows)
+    parts = []
+    while batch := list(islice(iterator, chunk)):
+        parts.append(typed(pd.DataFrame.from_records(batch, columns=list(schema)), schema))
+    if not parts:
+        return empty(schema)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _zones(clubs: Sequence[Club] | None) -> dict[str, list[int]]:
+    """Club ids grouped by time zone: local dates are computed once per zone in SQL."""
+    queryset = Club.objects.all() if clubs is None else Club.objects.filter(pk__in=clubs)
+    zones: dict[str, list[int]] = {}
+    for pk, zone in queryset.values_list("pk", "time_zone"):
+        zones.setdefault(zone, []).append(pk)
+    return zones
+
+
+def _window_visits(zone: ZoneInfo) -> Coalesce:
+    """Visits of the membership's member on club-local days [end - 29, end], in SQL."""
+    visits = (
+        Visit.objects.filter(member_id=OuterRef("member_id"))
+        .annotate(day=TruncDate("at", tzinfo=zone))
+        .filter(day__gte=OuterRef("window_start"), day__lte=OuterRef("end"))
+        .order_by()
+        .values("member_id")
+        .annotate(n=Count("*"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(visits, output_field=IntegerField()), Value(0))
+
+
+def memberships(
+    *,
+    clubs: Sequence[Club] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    members: QuerySet | None = None,
+    window_visits: bool = False,
+    chunk: int = CHUNK,
+) -> pd.DataFrame:
+    """Memberships sold at `clubs` (all clubs: None) that overlap [since, until].
+
+    `members` narrows to the members a queryset of member ids selects (at any club).
+    `window_visits` counts each member's visits in the 30 days ending on the end date.
+    """
+    base = Membership.objects.order_by()
+    if since is not None:
+        base = base.filter(end__gte=since)
+    if until is not None:
+        base = base.filter(start__lte=until)
+    if members is not None:
+        base = base.filter(member_id__in=members)
+    fields = [
+        "pk",
+        "member_id",
+        "plan__club_id",
+        "plan__club__slug",
+        "plan_id",
+        "plan__name",
+        "plan__kind",
+        "start",
+        "end",
+        "status",
+        "renewed_from_id",
+        "price_paid",
+        "bought",
+        "plan__club__renewal_grace_days",
+        "window_visits",
+    ]
+    parts = []
+    for zone_name, club_ids in _zones(clubs).items():
+        zone = ZoneInfo(zone_name)
+        queryset = base.filter(plan__club_id__in=club_ids).annotate(
+            bought=TruncDate("created_at", tzinfo=zone)
+        )
+        if window_visits:
+            queryset = queryset.annotate(
+                window_start=Cast(F("end") - dt.timedelta(days=WINDOW_DAYS - 1), DateField()),
+                window_visits=_window_visits(zone),
+            )
+        else:
+            queryset = queryset.annotate(window_visits=Value(0, output_field=IntegerField()))
+        rows = queryset.values_list(*fields).iterator(chunk_size=chunk)
+        parts.append(_read(rows, MEMBERSHIPS, chunk=chunk))
+    return _concat(parts, MEMBERSHIPS)
+
+
+def renewal_memberships(
+    *, clubs: Sequence[Club] | None, start: dt.date, end: dt.date, chunk: int = CHUNK
+) -> pd.DataFrame:
+    """What the renewal report needs for expiries in [start, end]: every membership of the
+    members with a paid membership ending then, from `start` to the last grace day."""
+    expiring = Membership.objects.paid().filter(end__range=(start, end))
+    if clubs is not None:
+        expiring = expiring.filter(plan__club__in=clubs)
+    grace = max(Club.objects.values_list("renewal_grace_days", flat=True), default=0)
+    return memberships(
+        since=start,
+        until=end + dt.timedelta(days=grace),
+        members=expiring.values("member_id"),
+        window_visits=True,
+        chunk=chunk,
+    )
+
+
+def weekly_visits(
+    *, clubs: Sequence[Club] | None = None, since: dt.date, until: dt.date, chunk: int = CHUNK
+) -> pd.DataFrame:
+    """Visits per member and club-local week (Monday), counted in SQL."""
+    parts = []
+    for zone_name, club_ids in _zones(clubs).items():
+        zone = ZoneInfo(zone_name)
+        rows = (
+            Visit.objects.filter(club_id__in=club_ids)
+            .annotate(day=TruncDate("at", tzinfo=zone))
+            .filter(day__gte=since, day__lte=until)
+            .annotate(week=TruncWeek("at", tzinfo=zone))
+            .order_by()
+            .values("member_id", "week")
+            .annotate(visits=Count("*"))
+            .values_list("member_id", "week", "visits")
+            .iterator(chunk_size=chunk)
+        )
+        frame = _read(((m, w.date() if w else w, n) for m, w, n in rows), WEEKLY_VISITS)
+        # Two clubs in one zone give the same week twice for a member visiting both.
+        parts.append(frame)
+    merged = _concat(parts, WEEKLY_VISITS)
+    if merged.empty:
+        return merged
+    summed = merged.groupby(["member_id", "week"], as_index=False)["visits"].sum()
+    return typed(summed, WEEKLY_VISITS)
+
+
+def members(
+    *,
+    clubs: Sequence[Club] | None = None,
+    created_since: dt.datetime | None = None,
+    created_until: dt.datetime | None = None,
+    stages: Sequence[str] | None = None,
+    chunk: int = CHUNK,
+) -> pd.DataFrame:
+    """Members of `clubs` (by home club), optionally created in a window or in some stages."""
+    queryset = Member.objects.order_by()
+    if clubs is not None:
+        queryset = queryset.filter(home_club__in=clubs)
+    if created_since is not None:
+        queryset = queryset.filter(created_at__gte=created_since)
+    if created_until is not None:
+        queryset = queryset.filter(created_at__lt=created_until)
+    if stages is not None:
+        queryset = queryset.filter(stage__in=stages)
+    rows = queryset.values_list(
+        "pk", "home_club_id", "first_name", "last_name", "status", "stage", "source", "created_at"
+    ).iterator(chunk_size=chunk)
+    named = ((pk, c, f"{f} {last}".strip(), *rest) for pk, c, f, last, *rest in rows)
+    return _read(named, MEMBERS, chunk=chunk)
+
+
+def trial_bookings(*, members: QuerySet, chunk: int = CHUNK) -> pd.DataFrame:
+    """Trial bookings of the members a queryset of member ids selects."""
+    rows = (
+        Booking.objects.filter(is_trial=True, member_id__in=members)
+        .order_by()
+        .values_list("pk", "member_id", "created_at", "status", "attended_at")
+        .iterator(chunk_size=chunk)
+    )
+    return _read(rows, TRIALS, chunk=chunk)
+
+
+def touchpoints(
+    *,
+    clubs: Sequence[Club] | None = None,
+    since: dt.datetime,
+    until: dt.datetime,
+    within_days: int = 14,
+    renewal_within_days: int = 45,
+    chunk: int = CHUNK,
+) -> pd.DataFrame:
+    """Touchpoints sent or held out with a due time in [since, until), with their outcomes
+    computed in SQL: a visit or a booking within `within_days` of the due time, a paid
+    membership bought within `renewal_within_days`. Sent and held-out rows are judged
+    from the same instant (the due time), so the comparison is fair."""
+    queryset = Touchpoint.objects.filter(
+        due_at__gte=since,
+        due_at__lt=until,
+        status__in=[
+            Touchpoint.Status.SENT,
+            Touchpoint.Status.DELIVERED,
+            Touchpoint.Status.HELD_OUT,
+        ],
+    ).order_by()
+    if clubs is not None:
+        queryset = queryset.filter(club__in=clubs)
+    after = F("due_at") + dt.timedelta(days=within_days)
+    queryset = queryset.annotate(
+        renewed=Exists(
+            Membership.objects.paid()
+            .exclude(status=Membership.Status.CANCELLED)
+            .filter(
+                member_id=OuterRef("member_id"),
+                created_at__gte=OuterRef("due_at"),
+                created_at__lt=OuterRef("due_at") + dt.timedelta(days=renewal_within_days),
+            )
+        ),
+        visited=Exists(
+            Visit.objects.filter(
+                member_id=OuterRef("member_id"), at__gte=OuterRef("due_at"), at__lt=after
+            )
+        ),
+        booked=Exists(
+            Booking.objects.filter(
+                member_id=OuterRef("member_id"),
+                created_at__gte=OuterRef("due_at"),
+                created_at__lt=after,
+            )
+        ),
+    )
+    rows = queryset.values_list(
+        "pk",
+        "rule_id",
+        "rule__number",
+        "rule__name",
+        "member_id",
+        "club_id",
+        "status",
+        "due_at",
+        "sent_at",
+        "renewed",
+        "visited",
+        "booked",
+    ).iterator(chunk_size=chunk)
+    return _read(rows, TOUCHPOINTS, chunk=chunk)
+
+
+def _concat(parts: list[pd.DataFrame], schema: dict[str, str]) -> pd.DataFrame:
+    parts = [part for part in parts if not part.empty]
+    if not parts:
+        return empty(schema)
+    return typed(pd.concat(parts, ignore_index=True), schema)
