@@ -1,0 +1,62 @@
+"""Acceptance: on seed_demo data, the renewal report finds the planted renewal behaviour."""
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pandas as pd
+import pytest
+from django.core.management import call_command
+
+from analytics import frames, renewals
+from cms.demo import catalogue
+
+TODAY = dt.date(2026, 11, 23)
+# Judge only settled memberships: a late renewal may still come within the grace days.
+START = TODAY - dt.timedelta(days=365 * 2)
+END = TODAY - dt.timedelta(days=1 + catalogue.PLANTED.late_renewal_max_days)
+
+
+def seed_and_report(tmp_path, seed: int) -> tuple[pd.DataFrame, list[dict]]:
+    params = tmp_path / "seed_params.json"
+    call_command(
+        "seed_demo",
+        members=1500,
+        years=2,
+        seed=seed,
+        today=TODAY,
+        params_out=params,
+        stdout=StringIO(),
+    )
+    memberships = frames.renewal_memberships(clubs=None, start=START, end=END)
+    opps = renewals.opportunities(memberships, start=START, end=END)
+    table = renewals.renewal_rate(opps, by="visit_band").set_index("visit_band")
+    return table, json.loads(params.read_text())["observed"]["renewal_by_band"]
+
+
+@pytest.mark.django_db
+def test_the_report_finds_exactly_the_renewals_the_generator_decided(tmp_path):
+    # given / when: the default demo (seed 7)
+    table, decided = seed_and_report(tmp_path, seed=7)
+
+    # then: the same memberships and renewals, band by band, from the stored data alone
+    assert [
+        (str(band), row["opportunities"], row["renewed"]) for band, row in table.iterrows()
+    ] == [(d["band"], d["memberships"], d["renewed"]) for d in decided]
+    assert table["rate"].is_monotonic_increasing
+
+
+@pytest.mark.django_db
+def test_each_planted_probability_lies_in_the_95_percent_interval_of_its_band(tmp_path):
+    # given: seed 1. Not seed 7: there the generator's own draws for band 1-3 came out at
+    # 217 of 357 (0.608 against the planted 0.55, z = 2.2), which the report reproduces
+    # exactly (the test above); with four bands at 95 % each, about one seed in five
+    # misses somewhere. Seeds 1-12 show no bias (mean z ≈ 0).
+    table, _ = seed_and_report(tmp_path, seed=1)
+
+    # then
+    planted = zip(catalogue.PLANTED.band_labels, catalogue.PLANTED.renewal_probability, strict=True)
+    for band, probability in planted:
+        row = table.loc[band]
+        assert row["opportunities"] >= 250
+        assert row["ci_low"] <= probability <= row["ci_high"], (band, row.to_dict())
