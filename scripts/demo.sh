@@ -10,7 +10,9 @@ mkdir -p var/celery/broker var/celery/processed
 python manage.py migrate --noinput -v0
 python manage.py seed_demo --if-empty --members "${DEMO_MEMBERS:-1500}" --years 2 --seed 7
 
-trap 'trap - INT TERM EXIT; echo; echo "==> stopping"; kill 0 2>/dev/null; wait' INT TERM EXIT
+# Signal only our three processes: Celery stops its own pool (TERMing the pool children
+# as well leaves the worker waiting for them forever).
+trap 'trap - INT TERM EXIT; echo; echo "==> stopping"; kill $(jobs -p) 2>/dev/null; wait' INT TERM EXIT
 python manage.py runserver "$HOST:$PORT" --noreload &
 celery -A club worker --loglevel INFO --concurrency 2 --pool prefork &
 celery -A club beat --loglevel INFO --schedule var/celerybeat-schedule &
