@@ -1,0 +1,63 @@
+"""Touchpoint uplift: the outcome rate of members sent a rule's message against those the
+rule held out (its control group), from frames.TOUCHPOINTS.
+
+The difference of the two proportions has a normal-approximation 95 % interval; the
+number needed to message per extra outcome is 1 / difference when it is positive, and
+missing otherwise (a message that does no good has no such number).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics import frames, stats
+
+OUTCOMES = ("renewed", "visited", "booked")
+SENT = ("sent", "delivered")
+UPLIFT = {
+    "rule_id": "int64",
+    "rule_number": "Int64",
+    "rule_name": "str",
+    "outcome": "str",
+    "sent": "int64",
+    "sent_outcomes": "int64",
+    "sent_rate": "float64",
+    "held_out": "int64",
+    "held_out_outcomes": "int64",
+    "held_out_rate": "float64",
+    "difference": "float64",
+    "ci_low": "float64",
+    "ci_high": "float64",
+    "number_needed": "Float64",
+}
+
+
+def uplift(touchpoints: pd.DataFrame, *, outcome: str = "renewed") -> pd.DataFrame:
+    """One row per rule: sent vs held out, their outcome rates, the difference and its
+    interval, and the number of members to message per extra outcome."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Unknown outcome {outcome!r}; choose from {', '.join(OUTCOMES)}.")
+    rows = touchpoints[touchpoints["status"].isin([*SENT, "held_out"])]
+    if rows.empty:
+        return frames.empty(UPLIFT)
+    arm = np.where(rows["status"] == "held_out", "held_out", "sent")
+    hit = rows[outcome].astype("int64")
+    grouped = rows.assign(arm=arm, hit=hit).groupby(["rule_id", "arm"])["hit"]
+    arms = ["sent", "held_out"]
+    size = grouped.size().unstack(fill_value=0).reindex(columns=arms, fill_value=0)
+    total = grouped.sum().unstack(fill_value=0).reindex(columns=arms, fill_value=0)
+    table = pd.DataFrame(index=size.index)
+    for name in arms:
+        table[name] = size[name]
+        table[f"{name}_outcomes"] = total[name]
+        table[f"{name}_rate"] = stats.rate(table[f"{name}_outcomes"], table[name])
+    table["difference"], table["ci_low"], table["ci_high"] = stats.difference_interval(
+        table["sent_outcomes"], table["sent"], table["held_out_outcomes"], table["held_out"]
+    )
+    positive = table["difference"] > 0
+    table["number_needed"] = (1 / table["difference"]).where(positive)
+    names = rows.drop_duplicates("rule_id").set_index("rule_id")[["rule_number", "rule_name"]]
+    table = table.join(names).reset_index().assign(outcome=outcome)
+    table = table.sort_values(["rule_number", "rule_id"]).reset_index(drop=True)
+    return frames.typed(table, UPLIFT)

@@ -1,0 +1,85 @@
+"""Touchpoint uplift against the held-out group on hand-built frames (no database)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from analytics import frames, uplift
+
+
+def touchpoints(groups: list[tuple[int, str, int, int]]) -> pd.DataFrame:
+    """(rule number, status, count, how many of them renewed) → a touchpoints frame."""
+    rows = []
+    for number, status, count, renewed in groups:
+        for i in range(count):
+            rows.append(
+                {
+                    "touchpoint_id": len(rows) + 1,
+                    "rule_id": 100 + number,
+                    "rule_number": number,
+                    "rule_name": f"Rule {number}",
+                    "member_id": len(rows) + 1,
+                    "club_id": 1,
+                    "status": status,
+                    "due": "2026-03-01 09:00+00:00",
+                    "sent": "2026-03-01 09:00+00:00" if status != "held_out" else None,
+                    "renewed": i < renewed,
+                    "visited": i < renewed,
+                    "booked": False,
+                }
+            )
+    return frames.typed(pd.DataFrame(rows), frames.TOUCHPOINTS)
+
+
+def test_uplift_per_rule_with_an_interval_and_the_number_needed_to_message():
+    # given: rule 9 sent to 100 (60 renew: 40 sent, 20 delivered), held out 50 (20 renew);
+    # rule 4 does harm; rule 12 has no control group; suppressed rows are no arm at all
+    frame = touchpoints(
+        [
+            (9, "sent", 40, 40),
+            (9, "delivered", 60, 20),
+            (9, "held_out", 50, 20),
+            (9, "suppressed", 30, 30),
+            (4, "sent", 10, 2),
+            (4, "held_out", 10, 5),
+            (12, "delivered", 5, 1),
+        ]
+    )
+
+    # when
+    table = uplift.uplift(frame, outcome="renewed").set_index("rule_number")
+
+    # then
+    nine = table.loc[9]
+    assert (nine["sent"], nine["sent_outcomes"], nine["held_out"], nine["held_out_outcomes"]) == (
+        100,
+        60,
+        50,
+        20,
+    )
+    assert math.isclose(nine["difference"], 0.2)
+    # se = √(0.6·0.4/100 + 0.4·0.6/50) = 0.08485; 1.96 · se = 0.16631
+    assert math.isclose(nine["ci_low"], 0.03369, abs_tol=1e-4)
+    assert math.isclose(nine["ci_high"], 0.36631, abs_tol=1e-4)
+    assert math.isclose(nine["number_needed"], 5.0)
+    assert math.isclose(table.loc[4, "difference"], -0.3)
+    assert table.loc[4, "number_needed"] is pd.NA
+    assert table.loc[12, "held_out"] == 0
+    assert math.isnan(table.loc[12, "difference"])
+    assert table.index.tolist() == [4, 9, 12]
+
+
+def test_another_outcome_and_an_unknown_one():
+    frame = touchpoints([(9, "sent", 4, 0), (9, "held_out", 4, 0)])
+
+    assert uplift.uplift(frame, outcome="booked")["difference"].tolist() == [0.0]
+    with pytest.raises(ValueError, match="Unknown outcome 'opened'"):
+        uplift.uplift(frame, outcome="opened")
+
+
+def test_no_touchpoints_give_an_empty_typed_frame():
+    table = uplift.uplift(frames.empty(frames.TOUCHPOINTS), outcome="visited")
+
+    assert table.empty
+    assert dict(table.dtypes.astype(str)) == uplift.UPLIFT
