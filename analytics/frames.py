@@ -119,7 +119,9 @@ def _read(rows: Iterable[tuple], schema: dict[str, str], *, chunk: int = CHUNK) 
 
 def _zones(clubs: Sequence[Club] | None) -> dict[str, list[int]]:
     """Club ids grouped by time zone: local dates are computed once per zone in SQL."""
-    queryset = Club.objects.all() if clubs is None else Club.objects.filter(pk__in=clubs)
+    queryset = Club.objects.all()
+    if clubs is not None:
+        queryset = queryset.filter(pk__in=[getattr(club, "pk", club) for club in clubs])
     zones: dict[str, list[int]] = {}
     for pk, zone in queryset.values_list("pk", "time_zone"):
         zones.setdefault(zone, []).append(pk)
@@ -302,7 +304,7 @@ def touchpoints(
     ).order_by()
     if clubs is not None:
         queryset = queryset.filter(club__in=clubs)
-    after = F("due_at") + dt.timedelta(days=within_days)
+    after = OuterRef("due_at") + dt.timedelta(days=within_days)
     queryset = queryset.annotate(
         renewed=Exists(
             Membership.objects.paid()
