@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from django.db.models import (
+    Case,
     Count,
     DateField,
+    DateTimeField,
     Exists,
     F,
     IntegerField,
@@ -24,6 +26,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, TruncDate, TruncWeek
 
@@ -270,11 +273,22 @@ def members(
 
 
 def trial_bookings(*, members: QuerySet, chunk: int = CHUNK) -> pd.DataFrame:
-    """Trial bookings of the members a queryset of member ids selects."""
+    """Trial bookings of the members a queryset of member ids selects. `attended` is when
+    an attended trial was marked, or its class's start where no time was recorded (the
+    demo data records none)."""
+    attended = Case(
+        When(
+            status=Booking.Status.ATTENDED,
+            then=Coalesce("attended_at", "session__start"),
+        ),
+        default=None,
+        output_field=DateTimeField(),
+    )
     rows = (
         Booking.objects.filter(is_trial=True, member_id__in=members)
         .order_by()
-        .values_list("pk", "member_id", "created_at", "status", "attended_at")
+        .annotate(attended=attended)
+        .values_list("pk", "member_id", "created_at", "status", "attended")
         .iterator(chunk_size=chunk)
     )
     return _read(rows, TRIALS, chunk=chunk)
