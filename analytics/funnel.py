@@ -1,7 +1,8 @@
 """Lead → trial booked → trial attended → member, by acquisition source.
 
-Inputs: frames.MEMBERS (every member was first a lead, created then), frames.TRIALS
-and frames.MEMBERSHIPS. A lead converts when they buy a paid membership on or after the
+Inputs: frames.MEMBERS (every member was first a lead, created then; imported records
+are existing members, not acquisitions, and are left out), frames.TRIALS and
+frames.MEMBERSHIPS. A lead converts when they buy a paid membership on or after the
 day they became a lead; the steps' days are counted between calendar days (UTC for the
 lead and the trial, the club's day for the purchase).
 """
@@ -50,6 +51,7 @@ def per_lead(
 
 def funnel(members: pd.DataFrame, trials: pd.DataFrame, memberships: pd.DataFrame) -> pd.DataFrame:
     """Counts, conversion rates and median days between steps per source, then "all"."""
+    members = members[members["source"] != "import"]
     if members.empty:
         return frames.empty(FUNNEL)
     steps = per_lead(members, trials, memberships)

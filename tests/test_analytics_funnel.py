@@ -94,12 +94,25 @@ def test_funnel_by_source_with_median_days_between_steps():
 
 def test_a_membership_bought_before_becoming_a_lead_is_no_conversion():
     table = funnel.funnel(
-        members([(1, "import", "2026-03-01")]),
+        members([(1, "phone", "2026-03-01")]),
         frames.empty(frames.TRIALS),
         memberships([(1, "time", "2025-06-01")]),
     )
 
     assert table["members"].tolist() == [0, 0]
+
+
+def test_imported_members_are_no_leads():
+    table = funnel.funnel(
+        members([(1, "import", "2026-03-01"), (2, "phone", "2026-03-01")]),
+        frames.empty(frames.TRIALS),
+        memberships([(1, "time", "2026-03-01")]),
+    )
+
+    assert table[["source", "leads", "members"]].values.tolist() == [
+        ["phone", 1, 0],
+        ["all", 1, 0],
+    ]
 
 
 def test_no_leads_give_an_empty_typed_frame():
