@@ -8,13 +8,19 @@ import pandas as pd
 import pytest
 from django.core.management import call_command
 
-from analytics import frames, renewals
+from analytics import frames, funnel, renewals, stats
 from cms.demo import catalogue
+from members.models import Member
 
 TODAY = dt.date(2026, 11, 23)
 # Judge only settled memberships: a late renewal may still come within the grace days.
 START = TODAY - dt.timedelta(days=365 * 2)
 END = TODAY - dt.timedelta(days=1 + catalogue.PLANTED.late_renewal_max_days)
+
+
+def within_interval(successes: int, trials: int, planted: float) -> bool:
+    low, high = stats.wilson(pd.Series([successes]), pd.Series([trials]))
+    return bool(low[0] <= planted <= high[0])
 
 
 def seed_and_report(tmp_path, seed: int) -> tuple[pd.DataFrame, list[dict]]:
@@ -31,6 +37,7 @@ def seed_and_report(tmp_path, seed: int) -> tuple[pd.DataFrame, list[dict]]:
     memberships = frames.renewal_memberships(clubs=None, start=START, end=END)
     opps = renewals.opportunities(memberships, start=START, end=END)
     table = renewals.renewal_rate(opps, by="visit_band").set_index("visit_band")
+    table.attrs["opportunities"] = opps
     return table, json.loads(params.read_text())["observed"]["renewal_by_band"]
 
 
@@ -44,6 +51,37 @@ def test_the_report_finds_exactly_the_renewals_the_generator_decided(tmp_path):
         (str(band), row["opportunities"], row["renewed"]) for band, row in table.iterrows()
     ] == [(d["band"], d["memberships"], d["renewed"]) for d in decided]
     assert table["rate"].is_monotonic_increasing
+    # Renewals: a planted share come back late (within the grace days); of the others,
+    # bought 0 to early_purchase_max_days (10) days before the end, one in eleven on the
+    # last day (on time).
+    renewed = table.attrs["opportunities"].query("renewed")
+    late = int((renewed["timing"] == "late").sum())
+    on_time = int((renewed["timing"] == "on_time").sum())
+    assert within_interval(late, len(renewed), catalogue.PLANTED.late_renewal_share)
+    on_time_share = 1 / (catalogue.PLANTED.early_purchase_max_days + 1)
+    assert within_interval(on_time, len(renewed) - late, on_time_share)
+
+
+@pytest.mark.django_db
+def test_the_funnel_finds_the_planted_trial_and_conversion_rates(tmp_path):
+    # given: the default demo; leads of which every step has happened by today
+    seed_and_report(tmp_path, seed=7)
+    leads = frames.members(created_until=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    trials = frames.trial_bookings(members=Member.objects.values("pk"))
+    memberships = frames.memberships()
+
+    # when
+    total = funnel.funnel(leads, trials, memberships).set_index("source").loc["all"]
+    steps = funnel.per_lead(leads[leads["source"] != "import"], trials, memberships)
+    attended = steps.dropna(subset=["trial_attended"])
+
+    # then
+    planted = catalogue.PLANTED
+    assert within_interval(total["trial_booked"], total["leads"], planted.trial_rate)
+    assert within_interval(total["trial_attended"], total["trial_booked"], planted.trial_show_rate)
+    assert within_interval(
+        int(attended["member"].notna().sum()), len(attended), planted.convert_after_trial
+    )
 
 
 @pytest.mark.django_db
