@@ -14,6 +14,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -21,6 +22,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -131,18 +133,44 @@ def _zones(clubs: Sequence[Club] | None) -> dict[str, list[int]]:
     return zones
 
 
-def _window_visits(zone: ZoneInfo) -> Coalesce:
-    """Visits of the membership's member on club-local days [end - 29, end], in SQL."""
-    visits = (
-        Visit.objects.filter(member_id=OuterRef("member_id"))
-        .annotate(day=TruncDate("at", tzinfo=zone))
-        .filter(day__gte=OuterRef("window_start"), day__lte=OuterRef("end"))
-        .order_by()
-        .values("member_id")
-        .annotate(n=Count("*"))
-        .values("n")[:1]
+class _LocalMidnight(Func):
+    """The instant a club-local day begins (PostgreSQL): `day::timestamp AT TIME ZONE zone`."""
+
+    output_field = DateTimeField()
+
+    def __init__(self, day, zone: str) -> None:
+        super().__init__(day, Value(zone))
+
+    def as_sql(self, compiler, connection, **extra):
+        day_sql, day_params = compiler.compile(self.source_expressions[0])
+        zone_sql, zone_params = compiler.compile(self.source_expressions[1])
+        return f"(({day_sql})::timestamp AT TIME ZONE {zone_sql})", (*day_params, *zone_params)
+
+
+def _with_window_visits(queryset: QuerySet, zone: ZoneInfo) -> QuerySet:
+    """Annotate `window_visits`: the member's visits on club-local days [end - 29, end].
+
+    On PostgreSQL the window is turned into two instants once per membership, so the
+    (member, at) index answers the count; elsewhere each visit's local day is compared.
+    """
+    counted = Visit.objects.filter(member_id=OuterRef("member_id")).order_by()
+    if connection.vendor == "postgresql":
+        queryset = queryset.annotate(
+            window_from=_LocalMidnight(F("end") - dt.timedelta(days=WINDOW_DAYS - 1), zone.key),
+            window_to=_LocalMidnight(F("end") + dt.timedelta(days=1), zone.key),
+        )
+        counted = counted.filter(at__gte=OuterRef("window_from"), at__lt=OuterRef("window_to"))
+    else:
+        queryset = queryset.annotate(
+            window_start=Cast(F("end") - dt.timedelta(days=WINDOW_DAYS - 1), DateField())
+        )
+        counted = counted.annotate(day=TruncDate("at", tzinfo=zone)).filter(
+            day__gte=OuterRef("window_start"), day__lte=OuterRef("end")
+        )
+    count = counted.values("member_id").annotate(n=Count("*")).values("n")[:1]
+    return queryset.annotate(
+        window_visits=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
     )
-    return Coalesce(Subquery(visits, output_field=IntegerField()), Value(0))
 
 
 def memberships(
@@ -190,10 +218,7 @@ def memberships(
             bought=TruncDate("created_at", tzinfo=zone)
         )
         if window_visits:
-            queryset = queryset.annotate(
-                window_start=Cast(F("end") - dt.timedelta(days=WINDOW_DAYS - 1), DateField()),
-                window_visits=_window_visits(zone),
-            )
+            queryset = _with_window_visits(queryset, zone)
         else:
             queryset = queryset.annotate(window_visits=Value(0, output_field=IntegerField()))
         rows = queryset.values_list(*fields).iterator(chunk_size=chunk)
