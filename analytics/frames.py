@@ -252,9 +252,11 @@ def weekly_visits(
     for zone_name, club_ids in _zones(clubs).items():
         zone = ZoneInfo(zone_name)
         rows = (
-            Visit.objects.filter(club_id__in=club_ids)
-            .annotate(day=TruncDate("at", tzinfo=zone))
-            .filter(day__gte=since, day__lte=until)
+            Visit.objects.filter(
+                club_id__in=club_ids,
+                at__gte=dt.datetime.combine(since, dt.time(0), tzinfo=zone),
+                at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(0), tzinfo=zone),
+            )
             .annotate(week=TruncWeek("at", tzinfo=zone))
             .order_by()
             .values("member_id", "week")

@@ -76,9 +76,16 @@ def test_touchpoints_with_outcomes_judged_from_the_due_time(downtown, riverside)
 
 @pytest.mark.django_db
 def test_weekly_visits_follow_the_club_s_weeks(downtown):
-    # given: Sunday 23:30 and Monday 00:30 in Amsterdam are both Sunday in UTC
+    # given: Sunday 23:30 and Monday 00:30 in Amsterdam are both Sunday in UTC; the last
+    # visit is on 1 April in Amsterdam, after the period, though still 31 March in UTC
     anna = MemberFactory(home_club=downtown)
-    for day, time in [("2026-03-08", "23:30"), ("2026-03-09", "00:30"), ("2026-03-10", "18:00")]:
+    for day, time in [
+        ("2026-03-08", "23:30"),
+        ("2026-03-09", "00:30"),
+        ("2026-03-10", "18:00"),
+        ("2026-03-31", "23:30"),
+        ("2026-04-01", "00:30"),
+    ]:
         VisitFactory(
             member=anna,
             at=clock.local_datetime(
@@ -95,6 +102,7 @@ def test_weekly_visits_follow_the_club_s_weeks(downtown):
     assert frame.astype({"week": "str"}).values.tolist() == [
         [anna.pk, "2026-03-02", 1],
         [anna.pk, "2026-03-09", 2],
+        [anna.pk, "2026-03-30", 1],
     ]
     assert dict(frame.dtypes.astype(str)) == frames.WEEKLY_VISITS
 
