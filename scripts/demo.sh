@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-8000}
-mkdir -p var/celery/broker var/celery/processed
+mkdir -p var/celery/broker var/celery/processed var/celery/control
 
 python manage.py migrate --noinput -v0
 python manage.py seed_demo --if-empty --members "${DEMO_MEMBERS:-1500}" --years 2 --seed 7

@@ -4,15 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('members', '0007_member_lifecycle_stage'),
+        ("members", "0007_member_lifecycle_stage"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='memberevent',
-            name='kind',
-            field=models.CharField(choices=[('lead_created', 'Lead created'), ('trial_booked', 'Trial booked'), ('trial_attended', 'Trial attended'), ('trial_no_show', 'Trial no-show'), ('class_booked', 'Class booked'), ('class_cancelled_by_member', 'Class booking cancelled'), ('class_cancelled_by_club', 'Class cancelled by the club'), ('waitlist_promoted', 'Moved up from the waitlist'), ('class_no_show', 'Class no-show'), ('booking_penalty', 'Booking penalty'), ('task_opened', 'Staff task opened'), ('portal_login', 'Portal login'), ('membership_started', 'Membership started'), ('membership_renewed', 'Membership renewed'), ('membership_frozen', 'Membership frozen'), ('membership_unfrozen', 'Membership unfrozen'), ('visit', 'Visit'), ('check_in_denied', 'Check-in denied'), ('payment_received', 'Payment received'), ('payment_failed', 'Payment failed'), ('balance_changed', 'Balance adjusted'), ('consent_changed', 'Consent changed'), ('message_sent', 'Message sent'), ('opted_out', 'Opted out'), ('message_reply', 'Replied by SMS'), ('note', 'Note')], max_length=40),
+            model_name="memberevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("lead_created", "Lead created"),
+                    ("trial_booked", "Trial booked"),
+                    ("trial_attended", "Trial attended"),
+                    ("trial_no_show", "Trial no-show"),
+                    ("class_booked", "Class booked"),
+                    ("class_cancelled_by_member", "Class booking cancelled"),
+                    ("class_cancelled_by_club", "Class cancelled by the club"),
+                    ("waitlist_promoted", "Moved up from the waitlist"),
+                    ("class_no_show", "Class no-show"),
+                    ("booking_penalty", "Booking penalty"),
+                    ("task_opened", "Staff task opened"),
+                    ("portal_login", "Portal login"),
+                    ("membership_started", "Membership started"),
+                    ("membership_renewed", "Membership renewed"),
+                    ("membership_frozen", "Membership frozen"),
+                    ("membership_unfrozen", "Membership unfrozen"),
+                    ("visit", "Visit"),
+                    ("check_in_denied", "Check-in denied"),
+                    ("payment_received", "Payment received"),
+                    ("payment_failed", "Payment failed"),
+                    ("balance_changed", "Balance adjusted"),
+                    ("consent_changed", "Consent changed"),
+                    ("message_sent", "Message sent"),
+                    ("opted_out", "Opted out"),
+                    ("message_reply", "Replied by SMS"),
+                    ("note", "Note"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
