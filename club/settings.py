@@ -149,7 +149,10 @@ PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="NL")
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# static_build/ holds browser libraries from npm (`make install`); absent without npm.
+STATICFILES_DIRS = [BASE_DIR / "static"] + [
+    folder for folder in [BASE_DIR / "static_build"] if folder.is_dir()
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {

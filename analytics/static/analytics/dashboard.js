@@ -1,0 +1,90 @@
+// Draws the renewal dashboard's charts from the JSON the page embeds (#dashboard-data).
+// Without Chart.js (npm missing at install) the page keeps its tables and says so.
+(function () {
+  "use strict";
+
+  function draw() {
+    var source = document.getElementById("dashboard-data");
+    if (!source) return;
+    var data = JSON.parse(source.textContent);
+    var canvases = document.querySelectorAll("canvas[id^='chart-']");
+    if (typeof window.Chart === "undefined") {
+      canvases.forEach(function (canvas) {
+        var note = document.createElement("p");
+        note.className = "chart-missing";
+        note.textContent = "Chart unavailable (Chart.js is not installed); the table has the numbers.";
+        canvas.replaceWith(note);
+      });
+      return;
+    }
+    var style = getComputedStyle(document.documentElement);
+    var text = style.getPropertyValue("--w-color-text-context").trim() || "#333";
+    Chart.defaults.color = text;
+    Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.animation = false;
+    var percent = { beginAtZero: true, suggestedMax: 100, title: { display: true, text: "%" } };
+
+    function intervalTooltip(low, high) {
+      return {
+        callbacks: {
+          afterLabel: function (item) {
+            var lo = low[item.dataIndex], hi = high[item.dataIndex];
+            return lo === null || hi === null ? "" : "95 % interval " + lo + " – " + hi;
+          },
+        },
+      };
+    }
+
+    function rateChart(id, kind, series) {
+      var canvas = document.getElementById(id);
+      if (!canvas) return;
+      new Chart(canvas, {
+        type: kind,
+        data: {
+          labels: series.labels,
+          datasets: [
+            { label: "Renewal rate %", data: series.rate, borderColor: "#007d7e", backgroundColor: "rgba(0,125,126,0.6)", spanGaps: true },
+            { label: "95 % interval", type: "bar", data: series.low.map(function (lo, i) {
+                return lo === null ? null : [lo, series.high[i]];
+              }), backgroundColor: "rgba(0,125,126,0.15)", hidden: kind === "line" },
+          ],
+        },
+        options: { scales: { y: percent }, plugins: { tooltip: intervalTooltip(series.low, series.high) } },
+      });
+    }
+
+    rateChart("chart-renewal_by_month", "line", data.renewal_by_month);
+    rateChart("chart-renewal_by_plan", "bar", data.renewal_by_plan);
+
+    var funnel = document.getElementById("chart-funnel");
+    if (funnel) {
+      new Chart(funnel, {
+        type: "bar",
+        data: { labels: data.funnel.labels, datasets: [{ label: "People", data: data.funnel.values, backgroundColor: "rgba(46,31,94,0.7)" }] },
+        options: { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+      });
+    }
+
+    var uplift = document.getElementById("chart-uplift");
+    if (uplift) {
+      var u = data.uplift;
+      new Chart(uplift, {
+        type: "bar",
+        data: {
+          labels: u.labels,
+          datasets: [
+            { label: "95 % interval (points)", data: u.low.map(function (lo, i) {
+                return lo === null ? null : [lo, u.high[i]];
+              }), backgroundColor: "rgba(0,125,126,0.25)", borderColor: "#007d7e", borderWidth: 1 },
+            { label: "Uplift (points)", type: "line", data: u.difference, showLine: false, pointRadius: 6, pointStyle: "rectRot", borderColor: "#2e1f5e", backgroundColor: "#2e1f5e" },
+          ],
+        },
+        options: { indexAxis: "y", scales: { x: { title: { display: true, text: "percentage points" } } } },
+      });
+    }
+    document.documentElement.dataset.chartsDrawn = "true";
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();

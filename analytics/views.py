@@ -1,0 +1,122 @@
+"""The renewal dashboard for managers and marketing: parse the filters, build the numbers
+(analytics.dashboard), render them or export one table.
+
+Wagtail's admin turns a PermissionDenied into a redirect to its home page; these views
+answer other roles with a real 403 instead, as the reports' promise says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+
+from analytics import dashboard, exports
+from club import clock, roles
+from club.admin_access import clubs_for
+from memberships.models import Plan
+
+# Who may see the reports.
+REPORTS = (roles.MANAGER, roles.MARKETING)
+CHART_JS = "vendor/chart.umd.js"
+LONGEST_PERIOD = dt.timedelta(days=3 * 366)
+
+
+class FilterForm(forms.Form):
+    club = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label=None)
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    plan = forms.ModelChoiceField(queryset=None, required=False, empty_label="All plans")
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        clubs = clubs_for(user).order_by("name")
+        self.fields["club"].queryset = clubs
+        self.fields["plan"].queryset = Plan.objects.filter(club__in=clubs).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The end of the period is before its start.")
+        elif start and end and end - start > LONGEST_PERIOD:
+            self.add_error("start", "Choose a period of at most three years.")
+        plan, club = data.get("plan"), data.get("club")
+        if plan and club and plan.club_id != club.pk:
+            self.add_error("plan", f"{plan.name} is not a plan of {club.name}.")
+        return data
+
+
+def forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "analytics/forbidden.html", {"header_title": "Reports"}, status=403)
+
+
+def _filters(request: HttpRequest) -> FilterForm:
+    """The submitted filters, completed with defaults: the first club, the last 12 months."""
+    clubs = clubs_for(request.user).order_by("name")
+    data = request.GET.copy()
+    if not data.get("club"):
+        first = clubs.first()
+        data["club"] = first.slug if first else ""
+    elif not clubs.filter(slug=data["club"]).exists():
+        # Another club's numbers do not exist for this user.
+        raise Http404("No such club.")
+    club = clubs.filter(slug=data["club"]).first()
+    start, end = dashboard.default_period(clock.today(club))
+    data.setdefault("start", start.isoformat())
+    data.setdefault("end", end.isoformat())
+    return FilterForm(data, user=request.user)
+
+
+def chart_js_url() -> str | None:
+    """Chart.js's URL when `make install` could fetch it from npm; None otherwise."""
+    return static(CHART_JS) if finders.find(CHART_JS) else None
+
+
+def renewal_dashboard(request: HttpRequest) -> HttpResponse:
+    if not roles.has_role(request.user, *REPORTS):
+        return forbidden(request)
+    form = _filters(request)
+    context = {"form": form, "header_title": "Renewal", "chart_js": chart_js_url()}
+    if not form.is_valid():
+        return render(request, "analytics/renewal.html", context)
+    club, start, end = (
+        form.cleaned_data["club"],
+        form.cleaned_data["start"],
+        form.cleaned_data["end"],
+    )
+    numbers = dashboard.build(club, start=start, end=end, plan=form.cleaned_data["plan"])
+
+    export = request.GET.get("export")
+    if export:
+        if export not in numbers.tables:
+            raise Http404("No such table.")
+        format = request.GET.get("format", "csv")
+        if format not in exports.FORMATS:
+            raise Http404("No such format.")
+        filename = f"{export}-{club.slug}-{start:%Y%m%d}-{end:%Y%m%d}"
+        return exports.download(numbers.tables[export], format=format, filename=filename)
+
+    query = request.GET.copy()
+    query.pop("export", None)
+    query.pop("format", None)
+    context |= {
+        "numbers": numbers,
+        "charts": dashboard.charts(numbers),
+        "query": query.urlencode(),
+        "cohort_rows": [
+            (
+                row,
+                [
+                    (row[column.key], dashboard.heat(row[column.key]))
+                    for column in numbers.tables["cohorts"].columns[2:]
+                ],
+            )
+            for row in numbers.tables["cohorts"].rows
+        ],
+    }
+    return render(request, "analytics/renewal.html", context)

@@ -1,0 +1,276 @@
+"""The renewal dashboard: KPI tiles and tables on a small club, its exports, its filters, and
+who may see it.
+
+The clock is frozen at Monday 23 Nov 2026: "this month" is November, "last month" October,
+and the default period runs from 1 Dec 2025 to today.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from analytics import dashboard, views
+from club import roles
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory, UserFactory
+
+URL = "/admin/analytics/renewal/"
+TODAY = dt.date(2026, 11, 23)
+T = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def table_rows(response, key: str) -> list[list[str]]:
+    """The cells of one HTML table, row by row (header row first), tags stripped."""
+    html = response.content.decode()
+    body = re.search(rf'<table[^>]*data-table="{key}".*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    return [
+        [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(
+            r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in rows
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def october(frozen_clock, downtown, monthly_plan):
+    """Three monthly memberships ended on 15 October; two were renewed onto an annual plan
+    (one bought early, one on the day after), the third member left."""
+    annual = PlanFactory(club=downtown, name="Annual", price=Decimal("480.00"), duration_days=365)
+    members = MemberFactory.create_batch(3, home_club=downtown, created_at=T)
+    ended = [
+        MembershipFactory(
+            member=member,
+            plan=monthly_plan,
+            start=dt.date(2026, 9, 16),
+            end=dt.date(2026, 10, 15),
+            created_at=T + dt.timedelta(days=15),
+        )
+        for member in members
+    ]
+    for old, bought in zip(ended[:2], [dt.date(2026, 10, 10), dt.date(2026, 10, 16)], strict=True):
+        MembershipFactory(
+            member=old.member,
+            plan=annual,
+            start=dt.date(2026, 10, 16),
+            end=dt.date(2027, 10, 15),
+            renewed_from=old,
+            created_at=dt.datetime.combine(bought, dt.time(10), tzinfo=dt.UTC),
+        )
+    return ended
+
+
+@pytest.fixture
+def rosa(riverside):
+    """Marketing at Riverside: Downtown's numbers are not hers."""
+    return UserFactory(username="rosa", clubs=[riverside], roles=[roles.MARKETING])
+
+
+def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october):
+    # given: Max manages Downtown, where 2 of 3 memberships ending in October renewed
+    client.force_login(max)
+
+    # when
+    response = client.get(URL)
+
+    # then: the tiles
+    page = text(response)
+    assert "Active members 2" in page
+    assert "Renewal rate, October 2026 66.7 % 2 of 3 renewed · 95 % interval 20.8–93.9 %" in page
+    assert "Renewal rate, November 2026 — 0 of 0 renewed" in page
+    assert "New members in the period 3" in page
+    assert "Trials converted 0 of 0 attended" in page
+    # and the tables beside the charts
+    assert table_rows(response, "renewal_by_month")[1] == [
+        "2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9",
+    ]  # fmt: skip
+    assert table_rows(response, "renewal_by_plan")[1][:4] == ["Monthly", "3", "2", "1"]
+    assert table_rows(response, "renewal_by_tenure")[1][:3] == ["first", "3", "2"]
+    churn = {row[0]: row for row in table_rows(response, "churn")[1:]}
+    assert churn["2026-10"][:5] == ["2026-10", "3", "0", "1", "33.3"]
+    assert table_rows(response, "cohorts")[1][:4] == ["2026-09", "3", "100.0", "66.7"]
+    funnel = {row[0]: row for row in table_rows(response, "funnel")[1:]}
+    assert funnel["All sources"][:5] == ["All sources", "3", "0", "0", "3"]
+    # and the data the charts are drawn from
+    assert response.context["charts"]["renewal_by_month"] == {
+        "labels": ["2026-10"], "rate": [66.7], "low": [20.8], "high": [93.9],
+    }  # fmt: skip
+    assert '<script id="dashboard-data" type="application/json">' in response.content.decode()
+
+
+def test_marketing_sees_the_dashboard_too(client, mia, october):
+    client.force_login(mia)
+
+    response = client.get(URL)
+
+    assert "Renewal rate, October 2026 66.7 %" in text(response)
+
+
+@pytest.mark.parametrize("persona", ["tom", "fiona"])
+def test_trainer_and_front_desk_get_403(client, request, persona, october):
+    # given: Tom trains and Fiona works the desk at Downtown
+    client.force_login(request.getfixturevalue(persona))
+
+    # when / then: a plain 403, not Wagtail's redirect to its dashboard, exports included
+    assert client.get(URL).status_code == 403
+    response = client.get(URL, {"export": "renewal_by_month", "format": "csv"})
+    assert response.status_code == 403
+    assert b"66.7" not in response.content
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("wagtailadmin_login"))
+
+
+def test_marketing_of_another_club_cannot_choose_ours(client, rosa, october):
+    # given: Rosa works at Riverside only
+    client.force_login(rosa)
+
+    # when / then: Downtown does not exist for her, nor do its exports
+    assert client.get(URL, {"club": "downtown"}).status_code == 404
+    export = {"club": "downtown", "export": "renewal_by_month", "format": "csv"}
+    assert client.get(URL, export).status_code == 404
+    # and her own page offers only Riverside, with none of Downtown's numbers
+    response = client.get(URL)
+    assert list(response.context["form"].fields["club"].queryset) == [rosa.clubs.get()]
+    assert "Downtown" not in text(response)
+    assert "2 of 3 renewed" not in text(response)
+
+
+def test_a_superuser_may_choose_any_club(client, downtown, riverside, october):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    response = client.get(URL, {"club": "downtown"})
+
+    assert "Renewal rate, October 2026 66.7 %" in text(response)
+
+
+def test_csv_export_of_the_renewal_rate_by_month(client, max, october):
+    client.force_login(max)
+
+    response = client.get(URL, {"export": "renewal_by_month", "format": "csv"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="renewal_by_month-downtown-20251201-20261123.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["Month", "Due", "Renewed", "Early", "On time", "Late", "Rate %", "95 % low %",
+         "95 % high %"],
+        ["2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9"],
+    ]  # fmt: skip
+
+
+def test_xlsx_export_is_a_workbook(client, max, october):
+    client.force_login(max)
+
+    response = client.get(
+        URL, {"export": "churn", "format": "xlsx", "start": "2026-10-01", "end": "2026-10-31"}
+    )
+
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "Month",
+        "Members on the 1st",
+        "Joined",
+        "Dropped",
+        "Monthly churn %",
+        "12-month attrition (IHRSA) %",
+    )
+    assert rows[1][:5] == ("2026-10", 3, 0, 1, 33.3)
+
+
+@pytest.mark.parametrize(
+    "export, format", [("renewal_by_month", "pdf"), ("secrets", "csv"), ("../etc", "xlsx")]
+)
+def test_unknown_exports_are_404(client, max, october, export, format):
+    client.force_login(max)
+
+    assert client.get(URL, {"export": export, "format": format}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params, field, message",
+    [
+        ({"start": "yesterday", "end": "2026-13-45"}, "start", "Enter a valid date."),
+        ({"start": "2026-11-01", "end": "2026-10-01"}, "end", "before its start"),
+        ({"start": "2020-01-01", "end": "2026-10-01"}, "start", "at most three years"),
+        ({"plan": "999999"}, "plan", "Select a valid choice."),
+    ],
+)
+def test_bad_filters_are_form_errors(client, max, october, params, field, message):
+    client.force_login(max)
+
+    response = client.get(URL, params)
+
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert "numbers" not in response.context
+    # an export with the same filters is not built either
+    export = client.get(URL, {**params, "export": "renewal_by_month", "format": "csv"})
+    assert export["Content-Type"].startswith("text/html")
+
+
+def test_a_plan_of_another_club_is_refused(client, october, riverside):
+    # given: a superuser picks Downtown with a Riverside plan
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    elsewhere = PlanFactory(club=riverside, name="Riverside monthly")
+
+    response = client.get(URL, {"club": "downtown", "plan": elsewhere.pk})
+
+    assert response.context["form"].errors["plan"] == [
+        "Riverside monthly is not a plan of Downtown."
+    ]
+
+
+def test_the_plan_filter_narrows_the_renewal_numbers(october, downtown):
+    # given: the annual plan has no renewal due in the period
+    annual = downtown.plans.get(name="Annual")
+
+    # when
+    numbers = dashboard.build(
+        downtown, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31), plan=annual, today=TODAY
+    )
+
+    # then: no renewal due, while the members and churn still count the whole club
+    assert numbers.last_month.opportunities == 0
+    assert numbers.table("renewal_by_month").rows == []
+    assert numbers.active_members == 2
+    # "This month" is the period's last month: October
+    assert numbers.this_month.label == "October 2026"
+
+
+def test_without_chart_js_the_page_says_so_and_keeps_the_tables(client, max, october, monkeypatch):
+    # given: npm was missing when `make install` ran
+    monkeypatch.setattr(views, "CHART_JS", "vendor/not-installed.js")
+    client.force_login(max)
+
+    response = client.get(URL)
+
+    page = text(response)
+    assert "Charts are unavailable: Chart.js is not installed" in page
+    assert table_rows(response, "renewal_by_month")[1][0] == "2026-10"
+    assert "not-installed.js" not in response.content.decode()
+
+
+def test_the_reports_menu_shows_renewal_to_managers_only(client, max, tom, october):
+    client.force_login(max)
+    assert URL in client.get("/admin/").content.decode()
+    client.force_login(tom)
+    assert URL not in client.get("/admin/").content.decode()
