@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from analytics import frames, funnel, renewals, stats
+from campaigns.models import Touchpoint
 from cms.demo import catalogue
 from members.models import Member
 
@@ -51,21 +52,30 @@ def test_the_report_finds_exactly_the_renewals_the_generator_decided(tmp_path):
         (str(band), row["opportunities"], row["renewed"]) for band, row in table.iterrows()
     ] == [(d["band"], d["memberships"], d["renewed"]) for d in decided]
     assert table["rate"].is_monotonic_increasing
-    # Renewals: a planted share come back late (within the grace days); of the others,
-    # bought 0 to early_purchase_max_days (10) days before the end, one in eleven on the
-    # last day (on time).
+    # Renewals: a planted share come back late, 1 to late_renewal_max_days (14) days after
+    # the end; of the others, bought 0 to early_purchase_max_days (10) days before the end,
+    # one in eleven on the last day. The report calls a renewal late only from a two-day
+    # gap: one starting the day after the end, bought that day, is on time.
+    planted = catalogue.PLANTED
     renewed = table.attrs["opportunities"].query("renewed")
     late = int((renewed["timing"] == "late").sum())
     on_time = int((renewed["timing"] == "on_time").sum())
-    assert within_interval(late, len(renewed), catalogue.PLANTED.late_renewal_share)
-    on_time_share = 1 / (catalogue.PLANTED.early_purchase_max_days + 1)
+    next_day = planted.late_renewal_share / planted.late_renewal_max_days
+    assert within_interval(late, len(renewed), planted.late_renewal_share - next_day)
+    early_or_on_time = 1 - planted.late_renewal_share
+    on_time_share = (early_or_on_time / (planted.early_purchase_max_days + 1) + next_day) / (
+        early_or_on_time + next_day
+    )
     assert within_interval(on_time, len(renewed) - late, on_time_share)
 
 
 @pytest.mark.django_db
 def test_the_funnel_finds_the_planted_trial_and_conversion_rates(tmp_path):
-    # given: the default demo; leads of which every step has happened by today
-    seed_and_report(tmp_path, seed=7)
+    # given: seed 3, leads of which every step has happened by today. Not seed 7: since the
+    # renewal offer changed the later draws, its attended trials converted 240 of 439 times
+    # (0.547 against the planted 0.60, z = -2.3), in the generator's own draws; seeds 1-8
+    # otherwise lie within z = ±1.
+    seed_and_report(tmp_path, seed=3)
     leads = frames.members(created_until=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
     trials = frames.trial_bookings(members=Member.objects.values("pk"))
     memberships = frames.memberships()
@@ -86,15 +96,29 @@ def test_the_funnel_finds_the_planted_trial_and_conversion_rates(tmp_path):
 
 @pytest.mark.django_db
 def test_each_planted_probability_lies_in_the_95_percent_interval_of_its_band(tmp_path):
-    # given: seed 1. Not seed 7: there the generator's own draws for band 1-3 came out at
-    # 217 of 357 (0.608 against the planted 0.55, z = 2.2), which the report reproduces
-    # exactly (the test above); with four bands at 95 % each, about one seed in five
-    # misses somewhere. Seeds 1-12 show no bias (mean z ≈ 0).
+    # given: seed 1. With four bands at 95 % each, about one seed in five misses somewhere
+    # (the test above shows the report reproduces the generator's draws exactly).
+    # Members sent the renewal offer (rule 14) renew with the planted uplift on top
+    # (capped): each band's planted rate is the mean of its memberships' probabilities.
     table, _ = seed_and_report(tmp_path, seed=1)
+    opps = table.attrs["opportunities"]
+    offered = {
+        int(key.split(":")[1])
+        for key in Touchpoint.objects.filter(
+            rule__number=catalogue.PLANTED.renewal_offer_rule,
+            status__in=[Touchpoint.Status.SENT, Touchpoint.Status.DELIVERED],
+        ).values_list("occurrence_key", flat=True)
+    }
+    sent = opps["membership_id"].isin(offered)
 
     # then
-    planted = zip(catalogue.PLANTED.band_labels, catalogue.PLANTED.renewal_probability, strict=True)
-    for band, probability in planted:
+    planted = catalogue.PLANTED
+    for band, probability in zip(planted.band_labels, planted.renewal_probability, strict=True):
         row = table.loc[band]
+        in_band = opps["visit_band"].astype(str) == band
+        lifted = min(probability + planted.renewal_offer_uplift, planted.renewal_offer_cap)
+        expected = (lifted * (sent & in_band).sum() + probability * (~sent & in_band).sum()) / (
+            in_band.sum()
+        )
         assert row["opportunities"] >= 250
-        assert row["ci_low"] <= probability <= row["ci_high"], (band, row.to_dict())
+        assert row["ci_low"] <= expected <= row["ci_high"], (band, expected, row.to_dict())

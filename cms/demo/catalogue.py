@@ -369,6 +369,17 @@ class Planted:
     )
     rejoin_probability: float = 0.12
     rejoin_gap_days: tuple[int, int] = (30, 300)
+    # The planted uplift of rule 14 of the default playbook, the early renewal offer (an
+    # email 30 days before a paid membership ends, at 10:00 club-local, 10 % held out):
+    # members sent it renew with their band's probability plus this much (capped); held-out
+    # members, and those without email consent (suppressed), at their band's probability.
+    renewal_offer_rule: int = 14
+    renewal_offer_days: int = 30
+    renewal_offer_minute: int = 10 * 60
+    renewal_offer_holdout_percent: int = 10
+    renewal_offer_uplift: float = 0.10
+    renewal_offer_cap: float = 0.98
+    renewal_offer_delivered: float = 0.96  # the rest stay "sent" (no delivery receipt)
     # Engagement: visits per day on a normal day (before weekday and season factors).
     engagement_labels: tuple[str, ...] = ("inactive", "casual", "regular", "keen")
     engagement_share: tuple[float, ...] = (0.40, 0.27, 0.21, 0.12)
@@ -467,6 +478,22 @@ class Planted:
                 },
                 "rejoin_probability": self.rejoin_probability,
                 "rejoin_gap_days": list(self.rejoin_gap_days),
+            },
+            "renewal_offer": {
+                "rule_number": self.renewal_offer_rule,
+                "days_before_end": self.renewal_offer_days,
+                "local_time": f"{self.renewal_offer_minute // 60:02d}:"
+                f"{self.renewal_offer_minute % 60:02d}",
+                "holdout_percent": self.renewal_offer_holdout_percent,
+                "uplift": self.renewal_offer_uplift,
+                "cap": self.renewal_offer_cap,
+                "delivered_share": self.renewal_offer_delivered,
+                "rule": "sent (or delivered): renewal probability min(band probability + "
+                "uplift, cap); held out or suppressed (no email consent): band probability",
+                "holdout": "the generator's own stable hash of the member's position in the "
+                "demo (sha256 'holdout:demo:<rule>:<index>'), recorded as the row's status",
+                "which": "every paid membership that ended before today whose due day (end - "
+                "30 days) lies in the history",
             },
             "engagement": {
                 label: {"share": share, "visits_per_day": rate}

@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import models
 
+from campaigns.models import Touchpoint
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
 from club.models import Club
 from cms.demo.seeding import demo_clubs, demo_users
@@ -70,6 +71,7 @@ def _tables() -> list[tuple[str, models.QuerySet]]:
         ("bookings", Booking.objects.filter(member__in=members)),
         ("consent_logs", ConsentLog.objects.filter(member__in=members)),
         ("member_events", MemberEvent.objects.filter(member__in=members)),
+        ("touchpoints", Touchpoint.objects.filter(member__in=members)),
     ]
 
 
@@ -135,6 +137,8 @@ def _resolve(field: models.Field, value, keys: dict[type[models.Model], dict[int
         return None
     if field.is_relation:
         return keys.get(field.related_model, {}).get(value, "outside")
+    if field.model is Touchpoint and field.name == "occurrence_key":
+        return _occurrence_reference(value, keys)
     if field.model is MemberEvent and field.name == "data" and isinstance(value, dict):
         return {k: _event_reference(k, v, keys) for k, v in value.items()}
     return value
@@ -145,6 +149,15 @@ def _event_reference(name: str, value, keys) -> object:
     if related is None or not isinstance(value, int):
         return value
     return keys.get(related, {}).get(value, "outside")
+
+
+def _occurrence_reference(key: str, keys) -> str:
+    """ "membership:<id>:<day>" names the membership by its content key instead of its id."""
+    kind, _, rest = key.partition(":")
+    pk, _, tail = rest.partition(":")
+    if kind != "membership" or not pk.isdigit():
+        return key
+    return f"{kind}:{keys.get(Membership, {}).get(int(pk), 'outside')}:{tail}"
 
 
 def _json(value) -> str:

@@ -13,6 +13,7 @@ decided from the visits this module actually generated.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -91,7 +92,9 @@ class History:
     attempts: Rows
     consents: Rows
     events: Rows
+    offers: Rows
     stats: dict
+    planted: Planted = PLANTED
 
 
 def generate(
@@ -118,7 +121,8 @@ class _Simulation:
         # year before the history, to the end of the class schedule two weeks ahead.
         self.d0 = self.start - 370
         self.d1 = self.today + cat.FUTURE_SCHEDULE_DAYS + 1
-        streams = np.random.SeedSequence(seed).spawn(8)
+        # Children are numbered: a ninth stream leaves the first eight as they were.
+        streams = np.random.SeedSequence(seed).spawn(9)
         self.g_people = np.random.default_rng(streams[0])
         self.g_visits = np.random.default_rng(streams[1])
         self.g_times = np.random.default_rng(streams[2])
@@ -128,6 +132,7 @@ class _Simulation:
         self.g_consent = np.random.default_rng(streams[6])
         # Scalar draws in the per-member loop are much cheaper from the stdlib generator.
         self.r = random.Random(int(streams[7].generate_state(1)[0]))
+        self.g_offers = np.random.default_rng(streams[8])
 
         days = np.arange(self.d0, self.d1 + 1)
         dates = [dt.date.fromordinal(int(d)) for d in days]
@@ -166,8 +171,9 @@ class _Simulation:
             {k: [] for k in ("member", "club", "at", "source", "reason", "membership")}
         )
         self.decisions = Rows(
-            {k: [] for k in ("membership", "kind", "end", "visits", "band", "renewed")}
+            {k: [] for k in ("membership", "kind", "end", "visits", "band", "renewed", "offer")}
         )
+        self.offer_rows = Rows({k: [] for k in ("member", "membership", "end", "due", "status")})
         self.visit_days: list[np.ndarray] = []
         self.visit_chunk_ms: list[int] = []
 
@@ -191,6 +197,7 @@ class _Simulation:
 
     def run(self) -> History:
         people = self.persons = self.people()
+        self.plan_renewal_offers()
         for i in range(self.n):
             self.lifecycle(i)
         sessions = self.sessions()
@@ -201,6 +208,7 @@ class _Simulation:
         consents = self.consents()
         self.statuses_and_cards()
         events = self.events(sessions, bookings, consents, payments)
+        offers = self.renewal_offers()
         stats = self.stats(visits, sessions, bookings)
         return History(
             members=self.n,
@@ -219,7 +227,9 @@ class _Simulation:
             attempts=self.attempts,
             consents=consents,
             events=events,
+            offers=offers,
             stats=stats,
+            planted=self.p,
         )
 
     # -- people ----------------------------------------------------------------------
@@ -471,7 +481,11 @@ class _Simulation:
 
             in_window = int(np.count_nonzero(days >= end - p.window_days + 1))
             band = p.band(in_window)
-            renewed = r.random() < p.renewal_probability[band]
+            offer = self.renewal_offer(i, m, end)
+            probability = p.renewal_probability[band]
+            if offer == "sent":
+                probability = min(probability + p.renewal_offer_uplift, p.renewal_offer_cap)
+            renewed = r.random() < probability
             d = self.decisions.columns
             d["membership"].append(m)
             d["kind"].append(kind)
@@ -479,6 +493,7 @@ class _Simulation:
             d["visits"].append(in_window)
             d["band"].append(band)
             d["renewed"].append(renewed)
+            d["offer"].append(offer)
             if renewed:
                 new_kind = 1 + self.choose(p.plan_switch[kind])
                 if r.random() < p.late_renewal_share:
@@ -517,6 +532,94 @@ class _Simulation:
                     )
                     continue
             return
+
+    # -- the renewal offer (rule 14) ---------------------------------------------------
+
+    def plan_renewal_offers(self) -> None:
+        """Who the renewal offer holds out, and when each member may be emailed.
+
+        The control group is the generator's own stable hash of the member's position
+        (the database ids are not known yet, and must not change the history); the
+        touchpoint rows record the outcome as their status. Email consent is given a
+        minute after first contact and some withdraw it later: the draws are the consent
+        stream's, taken before the lifecycle so that `consents()` writes the same times.
+        """
+        p, people = self.p, self.persons
+        self.offer_held_out = np.array(
+            [
+                int.from_bytes(
+                    hashlib.sha256(f"holdout:demo:{p.renewal_offer_rule}:{i}".encode()).digest()[
+                        :4
+                    ],
+                    "big",
+                )
+                % 100
+                < p.renewal_offer_holdout_percent
+                for i in range(self.n)
+            ],
+            dtype=bool,
+        )
+        self.consent_draws = self.g_consent.random((self.n, 4))
+        given = people.created.astype(np.int64) + 60
+        revoked = (self.consent_draws[:, 1] < p.email_revoke) & (given < self.now - DAY)
+        withdrawn = given + ((self.now - given) * self.consent_draws[:, 3]).astype(np.int64)
+        never = np.iinfo(np.int64).max
+        self.email_from = np.where(np.asarray(people.email_consent, dtype=bool), given, never)
+        self.email_until = np.where(revoked, withdrawn, never)
+
+    def renewal_offer(self, i: int, m: int, end: int) -> str | None:
+        """The status of rule 14's touchpoint for membership m ending on `end`, recorded for
+        the writer; None when there was none: due before the history began, or before the
+        membership was bought (a monthly plan bought late, after its own reminder's time)."""
+        p = self.p
+        due_day = end - p.renewal_offer_days
+        if due_day < self.start:
+            return None
+        due = self.ts(int(self.persons.club[i]), due_day, p.renewal_offer_minute)
+        if self.ms.created[m] > due:
+            return None
+        if self.offer_held_out[i]:
+            status = "held_out"
+        elif self.email_from[i] <= due < self.email_until[i]:
+            status = "sent"
+        else:
+            status = "suppressed"
+        o = self.offer_rows.columns
+        o["member"].append(i)
+        o["membership"].append(m)
+        o["end"].append(end)
+        o["due"].append(due)
+        o["status"].append(status)
+        return status
+
+    def renewal_offers(self) -> Rows:
+        """Rule 14's touchpoints as the evaluator and dispatcher would have left them: created
+        when the evaluator first saw them (up to 8 days ahead, once the membership existed),
+        sent a few seconds after the due time and mostly delivered."""
+        p, ms, g = self.p, self.ms, self.g_offers
+        o = self.offer_rows.columns
+        n = len(o["member"])
+        membership = np.asarray(o["membership"], dtype=np.int64)
+        due = np.asarray(o["due"], dtype=np.int64)
+        status = np.asarray(o["status"], dtype=object)
+        created = np.maximum(np.asarray(ms.created, dtype=np.int64)[membership], due - 8 * DAY)
+        went = status == "sent"
+        sent_at = np.where(went, due + g.integers(2, 90, size=n), NO)
+        delivered = went & (g.random(n) < p.renewal_offer_delivered)
+        delivered_at = np.where(delivered, sent_at + g.integers(1, 40, size=n), NO)
+        status[delivered] = "delivered"
+        return Rows(
+            {
+                "member": np.asarray(o["member"], dtype=np.int64),
+                "membership": membership,
+                "end": np.asarray(o["end"], dtype=np.int64),
+                "due": due,
+                "created": created,
+                "status": status.tolist(),
+                "sent_at": sent_at,
+                "delivered_at": delivered_at,
+            }
+        )
 
     def attempt(self, i: int, day: int, reason: str, membership: int) -> None:
         club = int(self.persons.club[i])
@@ -952,7 +1055,7 @@ class _Simulation:
 
     def consents(self) -> Rows:
         """Consent given at first contact, with the wording shown; a few withdraw later."""
-        g, p = self.g_consent, self.p
+        p = self.p
         people = self.persons
         cols = {
             k: []
@@ -966,7 +1069,8 @@ class _Simulation:
             "phone": "phone",
             "import": "import",
         }
-        draws = g.random((self.n, 4))
+        # The stream's draws were taken before the lifecycle (plan_renewal_offers).
+        draws = self.consent_draws
         for i in range(self.n):
             club = cat.CLUBS[people.club[i]]
             source = where[people.source[i]]
@@ -1208,6 +1312,7 @@ class _Simulation:
         statuses, counts = np.unique(b["status"], return_counts=True)
         return {
             "renewal_by_band": by_band,
+            "renewal_offer": self.offer_stats(settled, band, renewed),
             "settled_memberships": "paid memberships that ended at least 15 days before today",
             "decided_memberships": len(end),
             "visits_per_active_member_month": round(float(per_month), 2),
@@ -1219,6 +1324,38 @@ class _Simulation:
             },
             "bookings_by_status": {str(k): int(c) for k, c in zip(statuses, counts, strict=True)},
             "sessions": int(sessions.columns["club"].size),
+        }
+
+    def offer_stats(self, settled: np.ndarray, band: np.ndarray, renewed: np.ndarray) -> dict:
+        """Settled memberships by arm of the renewal offer: how many, how many renewed, and
+        the uplift the planted probabilities give this mix of bands (the cap bites in 8+)."""
+        p = self.p
+        offer = np.asarray(self.decisions.columns["offer"], dtype=object)
+        base = np.asarray(p.renewal_probability)[band]
+        lifted = np.minimum(base + p.renewal_offer_uplift, p.renewal_offer_cap)
+        arms = {}
+        for arm in ("sent", "held_out", "suppressed"):
+            mask = settled & (offer == arm)
+            total = int(mask.sum())
+            arms[arm] = {
+                "memberships": total,
+                "renewed": int(renewed[mask].sum()),
+                "rate": round(float(renewed[mask].mean()), 4) if total else None,
+            }
+        sent = settled & (offer == "sent")
+        held = settled & (offer == "held_out")
+        lift = float((lifted - base)[sent].mean()) if sent.any() else None
+        # What sent minus held out should measure: the arms' band mixes differ, because a
+        # member is held out for good and renewing members (more of them when sent, most in
+        # the high bands) come up for renewal again.
+        expected = (
+            float(lifted[sent].mean() - base[held].mean()) if sent.any() and held.any() else None
+        )
+        return {
+            "arms": arms,
+            "planted_uplift": p.renewal_offer_uplift,
+            "mean_uplift_of_sent": None if lift is None else round(lift, 4),
+            "expected_difference": None if expected is None else round(expected, 4),
         }
 
 

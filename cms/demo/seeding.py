@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 
+from campaigns.models import Touchpoint
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
 from club.models import Club
 from cms.demo import catalogue as cat
@@ -86,13 +87,16 @@ def seed(
     today: dt.date,
     params_out: Path | None,
     reset_first: bool = False,
+    planted: cat.Planted = cat.PLANTED,
 ) -> SeedOutcome:
     """Generate the demo history and store it in one transaction; write the planted
     parameters next to it. With reset_first, the old demo data goes in the same
     transaction, so a failed seed leaves the previous demo in place."""
     phases: dict[str, float] = {}
     started = time.perf_counter()
-    history = generator.generate(members=members, years=years, seed=seed, today=today)
+    history = generator.generate(
+        members=members, years=years, seed=seed, today=today, planted=planted
+    )
     phases["generate"] = time.perf_counter() - started
     with transaction.atomic():
         if reset_first:
@@ -136,7 +140,7 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
                 zip(cat.PLAN_NAMES, cat.PLAN_KINDS, cat.PLAN_DAYS, cat.PLAN_VISITS, strict=True)
             )
         ],
-        "planted": cat.PLANTED.as_json(),
+        "planted": history.planted.as_json(),
         "notes": [
             "Renewal of every paid membership that ended before today was decided from the band "
             "of the visits generated in its last 30 days (club-local dates end-29..end).",
@@ -144,6 +148,12 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
             "day after the end, or up to 14 days later (within the clubs' renewal grace days).",
             "Memberships ending less than 15 days before today may still be renewed late: the "
             "observed rates use only those that ended earlier.",
+            "Rule 14 (early renewal offer) has a touchpoint for every paid membership that "
+            "ended before today, bought before its offer fell due (end - 30 days, 10:00 local) "
+            "on a day in the history: held out by the generator's own stable hash of the member "
+            "(recorded as the status: the live evaluator hashes database ids), suppressed "
+            "without email consent, otherwise sent or delivered. Sent members renewed with "
+            "the band probability plus the planted uplift (capped).",
             "Pack members stop visiting when the pack is empty; visits_left equals the ledger sum.",
             "Visits exist from history_start to the day before today; imported members' first "
             "memberships may start earlier, without visits or payments before history_start.",
@@ -173,6 +183,7 @@ def reset() -> dict[str, int]:
         ("ledger_entries", LedgerEntry.objects.filter(membership__in=memberships)),
         ("payments", Payment.objects.filter(member__in=members)),
         ("freezes", Freeze.objects.filter(membership__in=memberships)),
+        ("touchpoints", Touchpoint.objects.filter(member__in=members)),
     ):
         deleted[label] = queryset.delete()[0]
     # Renewal links point both ways within the chains; cut them so the delete is flat.

@@ -24,6 +24,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, models
 
+from campaigns import evaluator, triggers
+from campaigns.models import Rule, Touchpoint
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
 from club import roles
 from club.models import Club
@@ -45,6 +47,7 @@ def write(history: History) -> dict[str, int]:
     w.memberships()
     w.money_and_visits()
     w.timeline()
+    w.renewal_offers()
     return w.counts
 
 
@@ -401,6 +404,99 @@ class _Writer:
             ),
         )
 
+    def renewal_offers(self) -> None:
+        """Rule 14's touchpoints, rendered as the evaluator renders them. Without that rule
+        (a playbook changed by hand) there are none; the renewals were drawn all the same."""
+        h = self.h
+        p = h.planted
+        rule = Rule.objects.filter(
+            number=p.renewal_offer_rule, trigger="membership_ends_in"
+        ).first()
+        o = h.offers.columns
+        if rule is None or not len(h.offers):
+            self.counts["touchpoints"] = 0
+            return
+        people, ms = h.people, h.memberships
+        club_ids = [club.pk for club in self.clubs]
+        plan_names = [cat.PLAN_NAMES[k % 4] for k in range(4 * len(cat.CLUBS))]
+        stamps = {
+            name: self.instants(np.maximum(o[name], 0))
+            for name in ("due", "created", "sent_at", "delivered_at")
+        }
+
+        def rows():
+            for i, m, end, due, due_text, created, status, sent_at, delivered_at in zip(
+                o["member"].tolist(),
+                o["membership"].tolist(),
+                o["end"].tolist(),
+                o["due"].tolist(),
+                stamps["due"],
+                stamps["created"],
+                o["status"],
+                stamps["sent_at"],
+                stamps["delivered_at"],
+                strict=True,
+            ):
+                club = self.clubs[people.club[i]]
+                ending = dt.date.fromordinal(end)
+                due_at = _instant(due)
+                occurrence = triggers.Occurrence(
+                    i, "", due_at, {"end": ending, "plan": plan_names[ms.plan[m]]}
+                )
+                member = _Named(people.first_name[i], people.last_name[i])
+                context = evaluator.message_context(member, club, occurrence)
+                went = status in ("sent", "delivered")
+                send_at = evaluator.send_time(due_at, club, rule)
+                if send_at != due_at:
+                    send_at_text = self.instants(np.array([int(send_at.timestamp())]))[0]
+                else:
+                    send_at_text = due_text
+                yield (
+                    rule.pk,
+                    int(self.member_ids[i]),
+                    club_ids[people.club[i]],
+                    f"membership:{int(self.membership_ids[m])}:{ending:%Y%m%d}",
+                    rule.channel,
+                    status,
+                    "no_consent" if status == "suppressed" else "",
+                    due_text,
+                    send_at_text,
+                    evaluator.explain(rule, occurrence)[:300],
+                    evaluator.render(rule.subject, context),
+                    evaluator.render(rule.template, context),
+                    "",
+                    "",
+                    1 if went else 0,
+                    created,
+                    sent_at if went else None,
+                    delivered_at if status == "delivered" else None,
+                )
+
+        self.counts["touchpoints"] = write_rows(
+            Touchpoint,
+            [
+                "rule",
+                "member",
+                "club",
+                "occurrence_key",
+                "channel",
+                "status",
+                "reason",
+                "due_at",
+                "send_at",
+                "explanation",
+                "subject",
+                "body",
+                "provider_id",
+                "error",
+                "attempts",
+                "created_at",
+                "sent_at",
+                "delivered_at",
+            ],
+            rows(),
+        )
+
     def instants(self, ts: np.ndarray) -> list[str]:
         """UTC instants as the text each backend stores and compares."""
         stamps = np.asarray(ts, dtype="datetime64[s]")
@@ -514,6 +610,15 @@ def _password_hash(hashers: tuple[str, ...]) -> str:
     # One hash for every demo login: a real hasher takes ~0.3 s per call.
     del hashers  # part of the cache key only: tests switch to a fast hasher
     return make_password(cat.DEMO_PASSWORD)
+
+
+class _Named:
+    """The two fields of a Member that evaluator.message_context reads."""
+
+    __slots__ = ("first_name", "last_name")
+
+    def __init__(self, first_name: str, last_name: str) -> None:
+        self.first_name, self.last_name = first_name, last_name
 
 
 def _instant(ts: int) -> dt.datetime:
