@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 
 from analytics import dashboard, views
+from campaigns.models import Rule, Touchpoint
 from club import roles
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory, UserFactory
 
@@ -274,3 +275,34 @@ def test_the_reports_menu_shows_renewal_to_managers_only(client, max, tom, octob
     assert URL in client.get("/admin/").content.decode()
     client.force_login(tom)
     assert URL not in client.get("/admin/").content.decode()
+
+
+def test_the_uplift_table_compares_sent_with_held_out(client, max, october, downtown):
+    # given: rule 15 went to two October members (one renewed since) and held out the third
+    rule = Rule.objects.get(number=15)
+    due = dt.datetime(2026, 10, 8, 9, 0, tzinfo=dt.UTC)
+    for n, membership in enumerate(october):
+        held_out = n == 2
+        Touchpoint.objects.create(
+            rule=rule,
+            member=membership.member,
+            club=downtown,
+            occurrence_key=f"test:{n}",
+            channel=rule.channel,
+            status=Touchpoint.Status.HELD_OUT if held_out else Touchpoint.Status.SENT,
+            due_at=due,
+            send_at=due,
+            sent_at=None if held_out else due,
+            explanation="test",
+            created_at=due,
+        )
+    client.force_login(max)
+
+    # when
+    response = client.get(URL)
+
+    # then: both sent members renewed (bought 10 and 16 Oct), the held-out one did not
+    assert table_rows(response, "uplift")[1] == [
+        f"15 {rule.name}", "2", "100.0", "1", "0.0", "100.0", "100.0", "100.0", "1.0",
+    ]  # fmt: skip
+    assert response.context["charts"]["uplift"]["difference"] == [100.0]
