@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from analytics import views
 from tests.factories import PASSWORD, MemberFactory, MembershipFactory, PlanFactory
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +46,8 @@ def october(frozen_clock, downtown, monthly_plan):
 def test_the_dashboard_draws_its_charts(
     live_server, page, log_in, screenshot, request, persona, october
 ):
-    # given: Max or Mia at Downtown
+    # given: Chart.js fetched from npm by `make install`, and Max or Mia at Downtown
+    assert views.chart_js_url(), "No static_build/vendor/chart.umd.js: run `make install` (npm)."
     log_in(request.getfixturevalue(persona), PASSWORD)
 
     # when: they open Reports → Renewal
