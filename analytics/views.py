@@ -67,8 +67,11 @@ def _filters(request: HttpRequest) -> FilterForm:
         raise Http404("No such club.")
     club = clubs.filter(slug=data["club"]).first()
     start, end = dashboard.default_period(clock.today(club))
-    data.setdefault("start", start.isoformat())
-    data.setdefault("end", end.isoformat())
+    # A blank date (a cleared field) means the default, not an error.
+    if not data.get("start"):
+        data["start"] = start.isoformat()
+    if not data.get("end"):
+        data["end"] = end.isoformat()
     return FilterForm(data, user=request.user)
 
 

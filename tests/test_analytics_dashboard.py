@@ -306,3 +306,12 @@ def test_the_uplift_table_compares_sent_with_held_out(client, max, october, down
         f"15 {rule.name}", "2", "100.0", "1", "0.0", "100.0", "100.0", "100.0", "1.0",
     ]  # fmt: skip
     assert response.context["charts"]["uplift"]["difference"] == [100.0]
+
+
+def test_blank_dates_mean_the_last_12_months(client, max, october):
+    client.force_login(max)
+
+    response = client.get(URL, {"club": "downtown", "start": "", "end": "", "plan": ""})
+
+    numbers = response.context["numbers"]
+    assert (numbers.start, numbers.end) == (dt.date(2025, 12, 1), TODAY)

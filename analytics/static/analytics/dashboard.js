@@ -35,28 +35,57 @@
       };
     }
 
-    function rateChart(id, kind, series) {
+    // A chart with nothing to draw says so instead (the table below says it too).
+    function canvasWithData(id, labels) {
       var canvas = document.getElementById(id);
+      if (!canvas) return null;
+      if (!labels.length) {
+        var note = document.createElement("p");
+        note.className = "chart-missing";
+        note.dataset.empty = id;
+        note.textContent = "Nothing to chart in this period.";
+        canvas.replaceWith(note);
+        return null;
+      }
+      return canvas;
+    }
+
+    function rateChart(id, kind, series) {
+      var canvas = canvasWithData(id, series.labels);
       if (!canvas) return;
+      var interval = kind === "line"
+        ? [
+            // A shaded band between the interval's bounds.
+            { label: "95 % low", data: series.low, borderWidth: 0, pointRadius: 0, fill: false, spanGaps: true },
+            { label: "95 % interval", data: series.high, borderWidth: 0, pointRadius: 0, fill: "-1", backgroundColor: "rgba(0,125,126,0.15)", spanGaps: true },
+          ]
+        : [
+            { label: "95 % interval", data: series.low.map(function (lo, i) {
+                return lo === null ? null : [lo, series.high[i]];
+              }), backgroundColor: "rgba(0,125,126,0.15)" },
+          ];
       new Chart(canvas, {
         type: kind,
         data: {
           labels: series.labels,
           datasets: [
             { label: "Renewal rate %", data: series.rate, borderColor: "#007d7e", backgroundColor: "rgba(0,125,126,0.6)", spanGaps: true },
-            { label: "95 % interval", type: "bar", data: series.low.map(function (lo, i) {
-                return lo === null ? null : [lo, series.high[i]];
-              }), backgroundColor: "rgba(0,125,126,0.15)", hidden: kind === "line" },
-          ],
+          ].concat(interval),
         },
-        options: { scales: { y: percent }, plugins: { tooltip: intervalTooltip(series.low, series.high) } },
+        options: {
+          scales: { y: percent },
+          plugins: {
+            tooltip: intervalTooltip(series.low, series.high),
+            legend: { labels: { filter: function (item) { return item.text !== "95 % low"; } } },
+          },
+        },
       });
     }
 
     rateChart("chart-renewal_by_month", "line", data.renewal_by_month);
     rateChart("chart-renewal_by_plan", "bar", data.renewal_by_plan);
 
-    var funnel = document.getElementById("chart-funnel");
+    var funnel = canvasWithData("chart-funnel", data.funnel.values[0] ? data.funnel.labels : []);
     if (funnel) {
       new Chart(funnel, {
         type: "bar",
@@ -65,9 +94,9 @@
       });
     }
 
-    var uplift = document.getElementById("chart-uplift");
+    var u = data.uplift;
+    var uplift = canvasWithData("chart-uplift", u.labels);
     if (uplift) {
-      var u = data.uplift;
       new Chart(uplift, {
         type: "bar",
         data: {
