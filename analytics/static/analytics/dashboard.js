@@ -62,7 +62,7 @@
         : [
             { label: "95 % interval", data: series.low.map(function (lo, i) {
                 return lo === null ? null : [lo, series.high[i]];
-              }), backgroundColor: "rgba(0,125,126,0.15)" },
+              }), backgroundColor: "rgba(46,31,94,0.35)", grouped: false, barPercentage: 0.15 },
           ];
       new Chart(canvas, {
         type: kind,
