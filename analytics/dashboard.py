@@ -73,6 +73,8 @@ class Dashboard:
     new_members: int
     this_month: Rate
     last_month: Rate
+    period: Rate
+    previous: Rate
     attrition: float | None
     trials_attended: int
     trials_converted: int
@@ -81,6 +83,13 @@ class Dashboard:
 
     def table(self, key: str) -> Table:
         return self.tables[key]
+
+    @property
+    def change(self) -> float | None:
+        """The period's renewal rate minus the previous period's, in percentage points."""
+        if self.period.rate is None or self.previous.rate is None:
+            return None
+        return round(self.period.rate - self.previous.rate, 1)
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -310,16 +319,21 @@ def build(
 ) -> Dashboard:
     """Every number of the renewal dashboard for a club, expiries and joins in [start, end].
 
-    "This month" is the month of `end` up to `end`, "last month" the one before; the plan
+    "This month" is the month of `end` up to `end`, "last month" the one before; the
+    previous period is as long as this one and ends the day before it starts. The plan
     narrows the renewal numbers (a cohort or churn of one plan means little).
     """
     today = today or clock.today(club)
     as_of = min(end, today)
     this_first = end.replace(day=1)
     last_first = _add_months(this_first, -1)
+    previous_start = start - (end - start) - dt.timedelta(days=1)
 
-    opps = renewal_opportunities(club, start=min(start, last_first), end=end, plan=plan)
+    opps = renewal_opportunities(club, start=min(previous_start, last_first), end=end, plan=plan)
     in_period = opps[opps["end"] >= pd.Timestamp(start)]
+    previous = opps[
+        (opps["end"] >= pd.Timestamp(previous_start)) & (opps["end"] < pd.Timestamp(start))
+    ]
     this_month = opps[opps["end"] >= pd.Timestamp(this_first)]
     last_month = opps[
         (opps["end"] >= pd.Timestamp(last_first)) & (opps["end"] < pd.Timestamp(this_first))
@@ -364,6 +378,8 @@ def build(
         new_members=new_members,
         this_month=_rate(this_first.strftime("%B %Y"), this_month),
         last_month=_rate(last_first.strftime("%B %Y"), last_month),
+        period=_rate("period", in_period),
+        previous=_rate("previous period", previous),
         attrition=known[-1] if known else None,
         trials_attended=attended,
         trials_converted=0
@@ -380,7 +396,7 @@ def charts(dashboard: Dashboard) -> dict:
     def column(key: str, name: str) -> list:
         return [_finite(row[name]) for row in dashboard.tables[key].rows]
 
-    by_month, by_plan = "renewal_by_month", "renewal_by_plan"
+    by_month, by_plan, by_visits = "renewal_by_month", "renewal_by_plan", "renewal_by_visits"
     funnel_all = next(
         (r for r in dashboard.tables["funnel"].rows if r["source"] == "All sources"), None
     )
@@ -396,6 +412,12 @@ def charts(dashboard: Dashboard) -> dict:
             "rate": column(by_plan, "rate"),
             "low": column(by_plan, "ci_low"),
             "high": column(by_plan, "ci_high"),
+        },
+        "renewal_by_visits": {
+            "labels": column(by_visits, "group"),
+            "rate": column(by_visits, "rate"),
+            "low": column(by_visits, "ci_low"),
+            "high": column(by_visits, "ci_high"),
         },
         "funnel": {
             "labels": ["Leads", "Trial booked", "Trial attended", "Members"],

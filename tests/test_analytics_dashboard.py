@@ -88,6 +88,7 @@ def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october)
     assert "Active members 2" in page
     assert "Renewal rate, October 2026 66.7 % 2 of 3 renewed · 95 % interval 20.8–93.9 %" in page
     assert "Renewal rate, November 2026 — 0 of 0 renewed" in page
+    assert "Renewal rate in the period 66.7 % 2 of 3 renewed" in page
     assert "New members in the period 3" in page
     assert "Trials converted 0 of 0 attended" in page
     # and the tables beside the charts
@@ -315,3 +316,34 @@ def test_blank_dates_mean_the_last_12_months(client, max, october):
 
     numbers = response.context["numbers"]
     assert (numbers.start, numbers.end) == (dt.date(2025, 12, 1), TODAY)
+
+
+def test_the_period_s_rate_is_compared_with_the_previous_period(
+    client, max, october, downtown, monthly_plan
+):
+    # given: a fourth member's month ended on 10 November and was renewed the next day
+    old = MembershipFactory(
+        member=MemberFactory(home_club=downtown, created_at=T),
+        plan=monthly_plan,
+        start=dt.date(2026, 10, 12),
+        end=dt.date(2026, 11, 10),
+        created_at=T,
+    )
+    MembershipFactory(
+        member=old.member,
+        plan=monthly_plan,
+        start=dt.date(2026, 11, 11),
+        end=dt.date(2026, 12, 10),
+        renewed_from=old,
+        created_at=dt.datetime(2026, 11, 11, 10, 0, tzinfo=dt.UTC),
+    )
+    client.force_login(max)
+
+    # when: 1-23 November, against 9-31 October
+    response = client.get(URL, {"start": "2026-11-01", "end": "2026-11-23"})
+
+    # then
+    page = text(response)
+    assert "Renewal rate in the period 100.0 % 1 of 1 renewed" in page
+    assert "▲ 33.3 points vs the previous period (66.7 %)" in page
+    assert response.context["charts"]["renewal_by_visits"]["labels"] == ["0"]

@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, MemberFactory, MembershipFactory, PlanFact
 pytestmark = pytest.mark.e2e
 
 PATH = "/admin/analytics/renewal/"
-CHARTS = ["renewal_by_month", "renewal_by_plan", "funnel"]
+CHARTS = ["renewal_by_month", "renewal_by_plan", "renewal_by_visits", "funnel"]
 
 
 @pytest.fixture

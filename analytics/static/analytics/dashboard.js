@@ -84,6 +84,7 @@
 
     rateChart("chart-renewal_by_month", "line", data.renewal_by_month);
     rateChart("chart-renewal_by_plan", "bar", data.renewal_by_plan);
+    rateChart("chart-renewal_by_visits", "bar", data.renewal_by_visits);
 
     var funnel = canvasWithData("chart-funnel", data.funnel.values[0] ? data.funnel.labels : []);
     if (funnel) {
