@@ -49,7 +49,7 @@ def celery_worker(
         "--include", "benchmarks._worker",
         "--pool=prefork", f"--concurrency={concurrency}",
         "--without-heartbeat", "--without-gossip", "--without-mingle",
-        os.environ.get("BENCH_WORKER_LOGLEVEL", "--loglevel=WARNING"),
+        "--loglevel=WARNING",
     ]  # fmt: skip
     with log_path.open("ab") as log:
         process = subprocess.Popen(

@@ -593,7 +593,7 @@ def measure_dispatch(count: int, *, env: dict[str, str], db_url: str) -> dict:
             "CAMPAIGN_SMS_BACKEND": "campaigns.channels.twilio_sms.TwilioSMS",
         }
         app = producer(redis_url)
-        log_path = Path(os.environ.get("BENCH_WORKER_LOG") or Path(scratch) / "worker.log")
+        log_path = Path(scratch) / "worker.log"
         try:
             with celery_worker(app, env=worker_env, log_path=log_path):
                 log("worker ready (prefork, concurrency 2)")
