@@ -6,7 +6,7 @@ says nothing about another channel or another number.
 
 from __future__ import annotations
 
-from members.consent import set_consent
+from members.consent import set_consent_many
 from members.models import Channel, Member
 
 
@@ -21,9 +21,7 @@ def opt_in_number(phone: str, *, source: str) -> int:
 
 
 def _set_number_consent(phone: str, *, granted: bool, source: str) -> int:
-    members = Member.objects.filter(phone=phone).exclude(sms_consent=granted)
-    changed = 0
-    for member in members:
-        set_consent(member, Channel.SMS, granted=granted, source=source)
-        changed += 1
-    return changed
+    members = list(Member.objects.filter(phone=phone).exclude(sms_consent=granted))
+    if members:
+        set_consent_many(members, Channel.SMS, granted=granted, source=source)
+    return len(members)

@@ -109,21 +109,23 @@ def _texting_club(members: list[Member], *, to_number: str) -> Club | None:
 def _record_reply(members: list[Member], *, body: str, from_number: str, message_sid: str) -> None:
     if not members:
         logger.info("SMS reply from a number no member has (…%s)", from_number[-3:])
-    for member in members:
-        if (
-            message_sid
-            and member.events.filter(
-                kind=MemberEvent.Kind.MESSAGE_REPLY, data__message_sid=message_sid
-            ).exists()
-        ):
-            continue  # Twilio retried a message we already recorded (we hold the row lock).
-        timeline.record(
-            member,
-            MemberEvent.Kind.MESSAGE_REPLY,
-            text=body.strip(),
-            from_=from_number,
-            message_sid=message_sid,
+    recorded = set()
+    if message_sid:
+        # Twilio retried a message we already recorded (we hold the members' row locks).
+        recorded = set(
+            MemberEvent.objects.filter(
+                member__in=members,
+                kind=MemberEvent.Kind.MESSAGE_REPLY,
+                data__message_sid=message_sid,
+            ).values_list("member_id", flat=True)
         )
+    timeline.record_many(
+        [member for member in members if member.pk not in recorded],
+        MemberEvent.Kind.MESSAGE_REPLY,
+        text=body.strip(),
+        from_=from_number,
+        message_sid=message_sid,
+    )
 
 
 def _signed_by_twilio(request: HttpRequest) -> bool:

@@ -25,10 +25,33 @@ def record(
     **data: Any,
 ) -> MemberEvent:
     """Append one event to the member's timeline and return it."""
+    return MemberEvent.objects.create(**_event_fields(member, kind, at, actor, data))
+
+
+def record_many(
+    members: list[Member],
+    kind: str,
+    *,
+    at: dt.datetime | None = None,
+    actor=None,
+    **data: Any,
+) -> list[MemberEvent]:
+    """The same event on several members' timelines, in one insert."""
+    at = at or clock.now()
+    return MemberEvent.objects.bulk_create(
+        MemberEvent(**_event_fields(member, kind, at, actor, data)) for member in members
+    )
+
+
+def _event_fields(member: Member, kind: str, at, actor, data: dict) -> dict:
     if kind not in MemberEvent.Kind.values:
         raise ValueError(f"Unknown timeline event kind: {kind!r}")
     # Round-trip through the JSON encoder so dates and Decimals are stored as strings.
     payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-    return MemberEvent.objects.create(
-        member=member, kind=kind, at=at or clock.now(), actor=actor, data=payload
-    )
+    return {
+        "member": member,
+        "kind": kind,
+        "at": at or clock.now(),
+        "actor": actor,
+        "data": payload,
+    }
