@@ -13,6 +13,7 @@ import logging
 
 from django.db import transaction
 
+from campaigns.channels import twilio_sms
 from campaigns.models import Touchpoint
 from campaigns.optout import opt_out_number
 from club import clock
@@ -43,7 +44,7 @@ _MOVES_FROM: dict[str, tuple[str, ...]] = {
 }
 
 # "Attempt to send to unsubscribed recipient": the number texted STOP to our Twilio number.
-TWILIO_OPTED_OUT = "21610"
+TWILIO_OPTED_OUT = str(twilio_sms.OPTED_OUT)
 
 
 def record_provider_status(

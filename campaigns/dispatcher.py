@@ -240,20 +240,14 @@ def _record_sent(touchpoint: Touchpoint, receipt: Sent) -> str:
 
 
 def _record_permanent_failure(touchpoint: Touchpoint, error: PermanentError) -> str:
-    reason = Reason.OPTED_OUT if error.opted_out else ""
-    if error.code in TWILIO_INVALID_NUMBER_CODES:
-        reason = Reason.INVALID_NUMBER
     Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.SENDING).update(
-        status=Status.FAILED, reason=reason, error=_error_text(error)
+        status=Status.FAILED, reason=error.reason, error=_error_text(error)
     )
-    if error.opted_out and touchpoint.member.phone:
-        # Twilio 21610: this number replied STOP to the sender; stop asking, for it alone.
-        opt_out_number(str(touchpoint.member.phone), source="twilio_21610")
+    if error.reason == Reason.OPTED_OUT and touchpoint.member.phone:
+        # The number replied STOP to the sender (Twilio 21610): stop asking, it alone.
+        opt_out_number(str(touchpoint.member.phone), source=f"{touchpoint.channel}_opted_out")
     log.warning("touchpoint %s failed for good: %s", touchpoint.pk, error)
     return Status.FAILED
-
-
-TWILIO_INVALID_NUMBER_CODES = {"21211", "21614", "21217", "21401", "21407", "21408"}
 
 
 def _record_transient_failure(touchpoint: Touchpoint, error: TransientError) -> str:
@@ -263,6 +257,13 @@ def _record_transient_failure(touchpoint: Touchpoint, error: TransientError) -> 
             status=Status.FAILED, error=_error_text(error)
         )
         return Status.FAILED
+    if error.maybe_sent:
+        # The provider may have the message: leave the row `sending` with its attempt
+        # stamped, so recovery asks the provider (find_sent) once the lease runs out.
+        Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.SENDING).update(
+            error=_error_text(error)
+        )
+        return Status.SENDING
     # Back to the outbox with a later send time; the next claim re-checks everything.
     Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.SENDING).update(
         status=Status.SCHEDULED,

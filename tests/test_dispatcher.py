@@ -3,6 +3,7 @@ hour, within the frequency cap, and only while their reason still holds. SMS go 
 real Twilio SDK to a local fake Twilio."""
 
 import datetime as dt
+import time
 
 import pytest
 from django.test import override_settings
@@ -395,3 +396,31 @@ def test_one_sender_stays_under_its_segments_per_second(frozen_clock, monkeypatc
         twilio_sms.throttle("+3197010000001", 2)  # another sender has its own budget
 
     assert waits == [1.0]
+
+
+@override_settings(CAMPAIGN_SENDING_LEASE_SECONDS=60)
+def test_a_timeout_after_twilio_took_the_message_does_not_send_it_twice(
+    twilio, birthday_member, downtown, frozen_clock, monkeypatch
+):
+    from campaigns.channels import twilio_sms
+
+    monkeypatch.setattr(twilio_sms, "TIMEOUT_SECONDS", 0.2)
+    channels.reset()
+    twilio.delay_seconds = 0.5  # Twilio answers after we gave up, but it keeps the message
+    evaluate(birthday_rule(), downtown)
+
+    assert dispatcher.dispatch() == {"sending": 1}
+    touchpoint = Touchpoint.objects.get()
+    assert touchpoint.status == Status.SENDING and "timed out" in touchpoint.error.lower()
+    for _ in range(40):  # the fake records the message once its delay is over
+        if twilio.messages:
+            break
+        time.sleep(0.05)
+
+    twilio.delay_seconds = 0
+    frozen_clock.move_to(clock.now() + dt.timedelta(minutes=2))
+    dispatcher.dispatch()
+
+    touchpoint.refresh_from_db()
+    assert len(twilio.messages) == 1
+    assert (touchpoint.status, touchpoint.provider_id) == (Status.SENT, twilio.messages[0]["sid"])

@@ -24,18 +24,33 @@ class Sent:
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, code: str = "", opted_out: bool = False):
+    def __init__(self, message: str, *, code: str = ""):
         super().__init__(message)
         self.code = code
-        self.opted_out = opted_out
 
 
 class PermanentError(SendError):
-    """The provider refused the message for good: do not retry."""
+    """The provider refused the message for good: do not retry.
+
+    `reason` is a Touchpoint.Reason when the refusal says something about the recipient:
+    "invalid_number", or "opted_out" (then the number loses SMS consent).
+    """
+
+    def __init__(self, message: str, *, code: str = "", reason: str = ""):
+        super().__init__(message, code=code)
+        self.reason = reason
 
 
 class TransientError(SendError):
-    """The provider could not take the message now: retry later."""
+    """The provider could not take the message now: retry later.
+
+    `maybe_sent` when the provider may have taken it after all (a timeout, a dropped
+    connection): then it is asked before the message goes again.
+    """
+
+    def __init__(self, message: str, *, code: str = "", maybe_sent: bool = False):
+        super().__init__(message, code=code)
+        self.maybe_sent = maybe_sent
 
 
 class Channel:

@@ -21,7 +21,9 @@ from twilio.rest import Client
 from campaigns.channels import Channel, PermanentError, Sent, TransientError
 from campaigns.sms import count_segments
 
-OPTED_OUT = 21610
+OPTED_OUT = 21610  # the number replied STOP to this sender
+# "Not a valid phone number", "not a mobile number", "not reachable by SMS" and kin.
+INVALID_NUMBER = {21211, 21214, 21217, 21401, 21407, 21408, 21612, 21614}
 TIMEOUT_SECONDS = 10
 
 
@@ -50,9 +52,10 @@ class TwilioSMS(Channel):
             code = str(error.code or "")
             if error.status == 429 or error.status >= 500:
                 raise TransientError(error.msg, code=code) from error
-            raise PermanentError(error.msg, code=code, opted_out=error.code == OPTED_OUT) from error
+            raise PermanentError(error.msg, code=code, reason=_reason(error.code)) from error
         except (requests.RequestException, TwilioException) as error:
-            raise TransientError(str(error)) from error
+            # No answer: Twilio may have queued the message before the connection broke.
+            raise TransientError(str(error), maybe_sent=True) from error
         return Sent(provider_id=message.sid, segments=int(message.num_segments or segments))
 
     def find_sent(self, touchpoint) -> Sent | None:
@@ -72,6 +75,12 @@ class TwilioSMS(Channel):
 
     def segments(self, body: str) -> int:
         return count_segments(body).count
+
+
+def _reason(code: int | None) -> str:
+    if code == OPTED_OUT:
+        return "opted_out"
+    return "invalid_number" if code in INVALID_NUMBER else ""
 
 
 def sender_for(club) -> str:
