@@ -37,7 +37,8 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(matches)
 
     def bulk_create(self, objs, *args, **kwargs):
-        # bulk_create skips save(); fill in what save() derives.
+        # bulk_create skips save(); fill in what save() derives (a generator is read once).
+        objs = list(objs)
         for member in objs:
             member.set_derived_fields()
         return super().bulk_create(objs, *args, **kwargs)

@@ -79,3 +79,10 @@ def test_bulk_created_members_are_searchable(downtown):
     Member.objects.bulk_create([MemberFactory.build(home_club=downtown, first_name="Zoë")])
 
     assert [m.first_name for m in Member.objects.search("zoe")] == ["Zoë"]
+
+
+def test_bulk_create_takes_a_generator(downtown):
+    names = ("Ada", "Bea")
+    Member.objects.bulk_create(MemberFactory.build(home_club=downtown, first_name=n) for n in names)
+
+    assert sorted(m.first_name for m in Member.objects.search("a")) == ["Ada", "Bea"]
