@@ -126,11 +126,11 @@ def is_held_out(member_id: int, rule: Rule) -> bool:
 
 
 def has_channel_consent(member: Member, channel: str) -> bool:
-    if channel == Channel.SMS:
-        return member.sms_consent and bool(member.phone)
-    if channel == Channel.EMAIL:
-        return member.email_consent and bool(member.email)
-    return True  # a staff task needs nobody's consent
+    """Consent for the channel and somewhere to send it (a staff task needs neither)."""
+    if channel == Channel.TASK:
+        return True
+    address = member.phone if channel == Channel.SMS else member.email
+    return member.has_consent(channel) and bool(address)
 
 
 def send_time(
