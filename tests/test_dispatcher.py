@@ -58,6 +58,25 @@ def birthday_rule(number=201, **fields) -> Rule:
     return Rule.objects.create(number=number, **{**defaults, **fields})
 
 
+def renewal_reminder_rule() -> Rule:
+    return Rule.objects.create(
+        number=215,
+        name="Renewal reminder",
+        trigger="membership_ends_in",
+        params={"days": 7, "at": "10:00"},
+        channel="sms",
+        template="Your {{ plan }} ends {{ end|date:'j M' }}",
+        holdout_percent=0,
+    )
+
+
+def annual_member_ending_in(club, *, days: int):
+    member = MemberFactory(home_club=club, sms_consent=True)
+    year = PlanFactory(club=club, duration_days=365, name="Annual")
+    start = TODAY + dt.timedelta(days=days - 364)
+    return member, MembershipFactory(member=member, plan=year, start=start)
+
+
 def evaluate(rule, club):
     now = clock.now()
     return evaluator.evaluate_rule(rule, club, since=now - dt.timedelta(hours=26), until=now)
@@ -184,18 +203,8 @@ def test_the_weekly_cap_allows_three_marketing_messages(twilio, frozen_clock, do
 
 
 def test_a_renewal_reminder_is_cancelled_when_the_member_renewed(twilio, frozen_clock, downtown):
-    member = MemberFactory(home_club=downtown, sms_consent=True)
-    year = PlanFactory(club=downtown, duration_days=365, name="Annual")
-    ending = MembershipFactory(member=member, plan=year, start=TODAY + dt.timedelta(days=7 - 364))
-    rule = Rule.objects.create(
-        number=215,
-        name="Renewal reminder",
-        trigger="membership_ends_in",
-        params={"days": 7, "at": "10:00"},
-        channel="sms",
-        template="Your {{ plan }} ends {{ end }}",
-        holdout_percent=0,
-    )
+    _, ending = annual_member_ending_in(downtown, days=7)
+    rule = renewal_reminder_rule()
     evaluate(rule, downtown)
     sales.renew(ending, method="cash")
 
@@ -351,18 +360,8 @@ def test_the_member_card_shows_the_message_and_why_it_fired(
 def test_a_freeze_moves_the_renewal_reminder_with_the_end_date(twilio, frozen_clock, downtown):
     from memberships import freezes
 
-    member = MemberFactory(home_club=downtown, sms_consent=True)
-    year = PlanFactory(club=downtown, duration_days=365, name="Annual")
-    ending = MembershipFactory(member=member, plan=year, start=TODAY + dt.timedelta(days=9 - 364))
-    rule = Rule.objects.create(
-        number=215,
-        name="Renewal reminder",
-        trigger="membership_ends_in",
-        params={"days": 7, "at": "10:00"},
-        channel="sms",
-        template="Your {{ plan }} ends {{ end|date:'j M' }}",
-        holdout_percent=0,
-    )
+    member, ending = annual_member_ending_in(downtown, days=9)
+    rule = renewal_reminder_rule()
     evaluator.evaluate()  # the reminder for 25 Nov is in the outbox a week ahead
     first = Touchpoint.objects.get()
 
