@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
@@ -431,9 +431,11 @@ def _on_days(field: str, days: list[dt.date]) -> tuple[Q, dict[tuple[int, int], 
     for day in days:
         if (day.month, day.day) == (3, 1) and not _is_leap(day.year):
             celebrated[2, 29] = day
-    matches = Q(pk__in=[])
-    for month, day_of_month in celebrated:
-        matches |= Q(**{f"{field}__month": month, f"{field}__day": day_of_month})
+    # OR of plain (month, day) pairs: no pk in it, so it also works as HAVING on an aggregate.
+    matches = Q(
+        *(Q(**{f"{field}__month": m, f"{field}__day": d}) for m, d in celebrated),
+        _connector=Q.OR,
+    )
     return matches, celebrated
 
 
@@ -456,12 +458,14 @@ def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
     days = list(window.days())
     joined_on, celebrated = _on_days("joined", days)
-    first = _paid(window).filter(member=OuterRef("pk")).order_by("start").values("start")[:1]
+    # One grouped pass over paid memberships: joining is the first paid start.
     rows = (
-        _members(window)
-        .annotate(joined=first)
+        _paid(window)
+        .order_by()
+        .values("member_id")
+        .annotate(joined=Min("start"))
         .filter(joined_on, joined__lt=days[0])
-        .values_list("pk", "joined")
+        .values_list("member_id", "joined")
     )
     joined = dict(rows)
     in_force = _in_force_days(window, joined, days)
