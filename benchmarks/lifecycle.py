@@ -386,6 +386,7 @@ class Evaluation:
                 "seconds": round(unit["seconds"], 2),
                 "query_seconds": round(unit.get("query_seconds", unit["seconds"]), 2),
                 "occurrences": unit.get("occurrences"),
+                "created": unit.get("created"),
             }
             for name, unit in ranked
         ]
@@ -501,8 +502,10 @@ def profiled(run: Run) -> Iterator[None]:
     evaluate_rule, occurrences = evaluator.evaluate_rule, triggers.occurrences
 
     def timed_evaluate_rule(rule, club, **window):
-        with run_unit(run, f"rule {rule.number} {rule.trigger} {club.slug}"):
-            return evaluate_rule(rule, club, **window)
+        with run_unit(run, f"rule {rule.number} {rule.trigger} {club.slug}") as unit:
+            created = evaluate_rule(rule, club, **window)
+            unit["created"] = unit.get("created", 0) + created
+            return created
 
     def timed_occurrences(name, window, params):
         started = time.perf_counter()
@@ -537,8 +540,9 @@ def profiled(run: Run) -> Iterator[None]:
 def statements_constant(small: Evaluation, large: Evaluation) -> tuple[bool, dict]:
     """Whether the statements grow with the members: each unit of work must issue as many
     statements at both sizes. Two differences do not depend on the number of members: a
-    rule that finds nothing stops after its query (at either size), and a stage refresh
-    writes one UPDATE per stage members moved to (at most one per stage)."""
+    rule that finds nothing new (nothing at all, or only what the outbox holds) stops after
+    its queries, and a stage refresh writes one UPDATE per stage members moved to (at most
+    one per stage)."""
     from members.models import Member
 
     differing = {}
@@ -551,8 +555,8 @@ def statements_constant(small: Evaluation, large: Evaluation) -> tuple[bool, dic
         stages = name.startswith("stages ") and a is not None and b is not None
         if stages and abs(a - b) <= len(Member.Stage):
             continue
-        if not few.get("occurrences") or not many.get("occurrences"):
-            continue  # nothing found at one size: the rule stopped early there
+        if not few.get("created") or not many.get("created"):
+            continue  # nothing new at one size: the rule stopped early there
         differing[name] = [a, b]
     return not differing, differing
 
