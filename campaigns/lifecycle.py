@@ -135,11 +135,12 @@ def refresh_stages(club: Club) -> int:
     """
     now = clock.now()
     today = clock.today(club)
-    changed = list(
-        annotate_stages(Member.objects.filter(home_club=club), club=club, today=today)
-        .exclude(stage=F("computed_stage"))
-        .values_list("pk", "stage", "computed_stage")
-    )
+    # Compared here rather than in a WHERE: there PostgreSQL would evaluate the whole CASE,
+    # with every subquery, a second time.
+    stages = annotate_stages(
+        Member.objects.filter(home_club=club).order_by(), club=club, today=today
+    ).values_list("pk", "stage", "computed_stage")
+    changed = [(pk, old, new) for pk, old, new in stages if old != new]
     if not changed:
         return 0
     StageChange.objects.bulk_create(
