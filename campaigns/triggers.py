@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
@@ -327,16 +327,19 @@ def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
     days = list(window.days())
     zone = clock.zone(window.club)
-    # Day D is the gap-th day without a visit when the last visit fell on D - gap.
-    last_visit = Visit.objects.filter(member=OuterRef("pk")).order_by("-at").values("at")[:1]
+    # Day D is the gap-th day without a visit when the last visit fell on D - gap: the
+    # latest visit in those days, with none after them. Read from the visits in that range
+    # (by time), not from every member's last visit.
+    first = clock.start_of_day(days[0] - gap, window.club)
+    after = clock.start_of_day(days[-1] - gap + dt.timedelta(days=1), window.club)
+    came_back = Visit.objects.filter(member=OuterRef("member_id"), at__gte=after)
     rows = (
-        _members(window)
-        .annotate(last_visit=last_visit)
-        .filter(
-            last_visit__gte=clock.start_of_day(days[0] - gap, window.club),
-            last_visit__lt=clock.start_of_day(days[-1] - gap + dt.timedelta(days=1), window.club),
-        )
-        .values_list("pk", "last_visit")
+        Visit.objects.filter(member__home_club=window.club, at__gte=first, at__lt=after)
+        .filter(~Q(Exists(came_back)))
+        .order_by()
+        .values("member_id")
+        .annotate(last_visit=Max("at"))
+        .values_list("member_id", "last_visit")
     )
     absences = {pk: last for pk, last in rows}
     in_force = _in_force_days(window, absences, days)

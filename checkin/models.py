@@ -41,6 +41,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["member", "-at"]),
             models.Index(fields=["club", "-at"]),
+            # Visits in a time range, whatever the club: lifecycle stages and triggers.
+            models.Index(fields=["at"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -157,6 +157,15 @@ def test_fourteen_days_without_a_visit(window, downtown):
         member=recent, plan=PlanFactory(club=downtown, duration_days=365), start=TODAY - days(100)
     )
     VisitFactory(member=recent, at=local(TODAY - days(13), 19))
+    came_back = MemberFactory(home_club=downtown)
+    MembershipFactory(
+        member=came_back,
+        plan=PlanFactory(club=downtown, duration_days=365),
+        start=TODAY - days(100),
+    )
+    VisitFactory(member=came_back, at=local(TODAY - days(14), 9))
+    VisitFactory(member=came_back, at=local(TODAY - days(2), 9))
+    VisitFactory(member=away, at=local(TODAY - days(14), 8))  # the evening visit was the last
     window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
 
     assert found("days_without_visit", window, days=14, at="10:00") == [
