@@ -31,6 +31,16 @@ LOOKBACK = dt.timedelta(hours=26)
 LOOKAHEAD = dt.timedelta(days=8)
 
 _engine = Engine(autoescape=False)
+# The member fields plan_touchpoints reads: rule conditions, consent and message context.
+MEMBER_FIELDS = (
+    "first_name",
+    "last_name",
+    "stage",
+    "sms_consent",
+    "email_consent",
+    "phone",
+    "email",
+)
 
 
 def evaluate(*, now: dt.datetime | None = None) -> int:
@@ -87,7 +97,9 @@ def plan_touchpoints(
     """The touchpoint rows for these occurrences, after the rule's conditions (unsaved)."""
     if not occurrences:
         return []
-    members = Member.objects.select_related("home_club").in_bulk({o.member_id for o in occurrences})
+    # Only what conditions, consent and templates read: a member's phone is parsed on load.
+    members = Member.objects.only(*MEMBER_FIELDS).in_bulk({o.member_id for o in occurrences})
+    club_context = _club_context(club)
     plan_kinds = _current_plan_kinds(members, club) if rule.plan_kinds else {}
     now = clock.now()
     rows = []
@@ -103,7 +115,7 @@ def plan_touchpoints(
         elif occurrence.due_at <= now and not has_channel_consent(member, rule.channel):
             # Only for what is due: consent given before a future send time still counts.
             status, reason = Touchpoint.Status.SUPPRESSED, Touchpoint.Reason.NO_CONSENT
-        context = message_context(member, club, occurrence)
+        context = message_context(member, club, occurrence, club_context=club_context)
         rows.append(
             Touchpoint(
                 rule=rule,
@@ -177,14 +189,27 @@ def send_time(
     return moved.astimezone(dt.UTC)
 
 
-def message_context(member: Member, club: Club, occurrence: triggers.Occurrence) -> dict:
+def message_context(
+    member: Member,
+    club: Club,
+    occurrence: triggers.Occurrence,
+    *,
+    club_context: dict | None = None,
+) -> dict:
+    """What a template may use. `club_context` saves rebuilding the club's part per member."""
     return {
         "first_name": member.first_name,
         "last_name": member.last_name,
+        **(club_context or _club_context(club)),
+        **occurrence.facts,
+    }
+
+
+def _club_context(club: Club) -> dict:
+    return {
         "club": club.name,
         "club_phone": str(club.phone or ""),
         "site_url": settings.SITE_URL.rstrip("/"),
-        **occurrence.facts,
     }
 
 
