@@ -80,7 +80,7 @@ def _not_in_outbox(rule: Rule, occurrences: list[triggers.Occurrence]) -> list[t
         return []
     existing = set(
         Touchpoint.objects.filter(
-            rule=rule, member_id__in={o.member_id for o in occurrences}
+            rule=rule, member_id__any_of={o.member_id for o in occurrences}
         ).values_list("member_id", "occurrence_key")
     )
     new = []
@@ -98,7 +98,10 @@ def plan_touchpoints(
     if not occurrences:
         return []
     # Only what conditions, consent and templates read: a member's phone is parsed on load.
-    members = Member.objects.only(*MEMBER_FIELDS).in_bulk({o.member_id for o in occurrences})
+    named = Member.objects.only(*MEMBER_FIELDS).filter(
+        pk__any_of={o.member_id for o in occurrences}
+    )
+    members = {member.pk: member for member in named}
     club_context = _club_context(club)
     plan_kinds = _current_plan_kinds(members, club) if rule.plan_kinds else {}
     now = clock.now()
@@ -141,7 +144,7 @@ def _current_plan_kinds(members: dict[int, Member], club: Club) -> dict[int, set
     kinds: dict[int, set[str]] = {}
     rows = (
         Membership.objects.in_force_on(today)
-        .filter(member__in=list(members))
+        .filter(member__any_of=list(members))
         .values_list("member_id", "plan__kind")
     )
     for member_id, kind in rows:

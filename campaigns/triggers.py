@@ -356,7 +356,7 @@ def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int,
     spans: dict[int, list] = {}
     rows = (
         _paid(window)
-        .filter(member__in=list(member_ids), start__lte=days[-1], end__gte=days[0])
+        .filter(member__any_of=list(member_ids), start__lte=days[-1], end__gte=days[0])
         .values_list("member_id", "start", "end")
     )
     for member_id, start, end in rows:
