@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
@@ -460,15 +460,15 @@ def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
 def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
     days = list(window.days())
-    joined_on, celebrated = _on_days("joined", days)
-    # One grouped pass over paid memberships: joining is the first paid start.
+    started_on, celebrated = _on_days("start", days)
+    # Joining is the first paid start: memberships that started on one of these calendar
+    # days in an earlier year, with no paid membership before them.
+    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
     rows = (
         _paid(window)
-        .order_by()
-        .values("member_id")
-        .annotate(joined=Min("start"))
-        .filter(joined_on, joined__lt=days[0])
-        .values_list("member_id", "joined")
+        .filter(started_on, start__lt=days[0])
+        .filter(~Q(Exists(earlier)))
+        .values_list("member_id", "start")
     )
     joined = dict(rows)
     in_force = _in_force_days(window, joined, days)
