@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models.functions import ExtractDay, ExtractMonth
+from django.db.models.lookups import In
 
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
@@ -427,18 +429,17 @@ def _membership_ended(window: Window, params: dict) -> Iterator[Occurrence]:
         yield Occurrence(member_id, f"lapse:{pk}", window.at(end + after, local), facts)
 
 
-def _on_days(field: str, days: list[dt.date]) -> tuple[Q, dict[tuple[int, int], dt.date]]:
+def _on_days(field: str, days: list[dt.date]) -> tuple[In, dict[tuple[int, int], dt.date]]:
     """A filter for dates whose month and day fall on one of the days (29 February greeted
     on 1 March in other years), and the day each (month, day) is celebrated on."""
     celebrated = {(day.month, day.day): day for day in days}
     for day in days:
         if (day.month, day.day) == (3, 1) and not _is_leap(day.year):
             celebrated[2, 29] = day
-    # OR of plain (month, day) pairs: no pk in it, so it also works as HAVING on an aggregate.
-    matches = Q(
-        *(Q(**{f"{field}__month": m, f"{field}__day": d}) for m, d in celebrated),
-        _connector=Q.OR,
-    )
+    # month * 100 + day, compared with one IN: an OR of (month, day) pairs extracted both
+    # parts again for every pair, on every row of the table.
+    month_day = ExtractMonth(field) * 100 + ExtractDay(field)
+    matches = In(month_day, [month * 100 + day for month, day in celebrated])
     return matches, celebrated
 
 
