@@ -122,7 +122,7 @@ def _visit_count(club: Club, first_day: dt.date, end_day: dt.date) -> Coalesce:
         )
         .order_by()
         .values("member")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # not Count("pk"): the (member, at) index alone answers it
         .values("n")
     )
     return Coalesce(Subquery(visits, output_field=IntegerField()), 0)

@@ -304,7 +304,7 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
         Visit.objects.filter(member=OuterRef("member"), at__lte=OuterRef("at"))
         .order_by()
         .values("member")
-        .annotate(c=Count("pk"))
+        .annotate(c=Count("*"))  # the (member, at) index alone answers it
         .values("c")
     )
     rows = (
