@@ -391,19 +391,21 @@ def attend_on_check_in(
     (attendance does not change the seat count), only the booking rows it marks.
     """
     club_id = club.pk if club is not None else member.home_club_id
+    due = Booking.objects.filter(
+        member=member,
+        status=Status.BOOKED,
+        session__club_id=club_id,
+        session__is_cancelled=False,
+        session__start__gte=at - CHECK_IN_AFTER_START,
+        session__start__lte=at + CHECK_IN_BEFORE_CLASS,
+    )
+    # Nearly every check-in has no class to mark: one plain read, and no transaction. When
+    # there is one, the locked read below decides (a booking marked meanwhile no longer
+    # matches `status = booked` there).
+    if not due.exists():
+        return []
     with transaction.atomic():
-        due = list(
-            Booking.objects.filter(
-                member=member,
-                status=Status.BOOKED,
-                session__club_id=club_id,
-                session__is_cancelled=False,
-                session__start__gte=at - CHECK_IN_AFTER_START,
-                session__start__lte=at + CHECK_IN_BEFORE_CLASS,
-            )
-            .select_for_update(of=("self",))
-            .select_related("session__class_type")
-        )
+        due = list(due.select_for_update(of=("self",)).select_related("session__class_type"))
         Booking.objects.filter(pk__in=[b.pk for b in due]).update(
             status=Status.ATTENDED, attended_at=at, updated_at=clock.now()
         )
