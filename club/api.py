@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Q
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
@@ -16,6 +17,14 @@ from club.models import Club, Integration
 # How stale `Integration.last_used_at` may get. Writing it on every call would make every
 # scan of a turnstile queue on that one row's lock and pay for its own commit.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+# Active integrations (with their club) are kept in the cache by token hash, so a turnstile
+# scan does not look its token up in the database. Saving or deleting an Integration drops
+# its entry once committed; the timeout bounds what else can go unseen: a change made without
+# save() (a queryset update, an edit of the club), or a save that lands between another
+# request's read and its cache write. With a per-process cache (no CACHE_URL), workers other
+# than the one that saved also keep their copy until the timeout.
+TOKEN_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -44,14 +53,19 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization: Bearer <token>, nothing else.")
         token = header[1].decode(errors="replace")
-        try:
-            # get(), not first(): the hash is unique, and first() would order by the
-            # integration's club and name, which every turnstile scan pays for.
-            integration = Integration.objects.select_related("club").get(
-                token_hash=Integration.hash_token(token), is_active=True
-            )
-        except Integration.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Unknown or revoked token.") from None
+        token_hash = Integration.hash_token(token)
+        key = Integration.cache_key(token_hash)
+        integration = cache.get(key)
+        if integration is None:
+            try:
+                # get(), not first(): the hash is unique, and first() would order by the
+                # integration's club and name.
+                integration = Integration.objects.select_related("club").get(
+                    token_hash=token_hash, is_active=True
+                )
+            except Integration.DoesNotExist:
+                raise exceptions.AuthenticationFailed("Unknown or revoked token.") from None
+            cache.set(key, integration, TOKEN_CACHE_SECONDS)
         now = clock.now()
         cutoff = now - LAST_USED_RESOLUTION
         if integration.last_used_at is None or integration.last_used_at < cutoff:
@@ -59,6 +73,9 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
             Integration.objects.filter(
                 Q(last_used_at__isnull=True) | Q(last_used_at__lt=cutoff), pk=integration.pk
             ).update(last_used_at=now)
+            # The next call reads the row afresh (and caches it with its new time), rather
+            # than this process writing back a copy that may predate a revocation.
+            cache.delete(key)
         return IntegrationPrincipal(integration), token
 
     def authenticate_header(self, request) -> str:

@@ -4,8 +4,9 @@ import secrets
 import zoneinfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -113,6 +114,15 @@ class Integration(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.club})"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # A revoked token or a changed scope must not live on in the API's cache.
+        self._forget_cached_copy()
+
+    def delete(self, *args, **kwargs):
+        self._forget_cached_copy()
+        return super().delete(*args, **kwargs)
+
     @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
@@ -135,3 +145,14 @@ class Integration(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    @staticmethod
+    def cache_key(token_hash: str) -> str:
+        """Where the API's token authentication (club/api.py) keeps this integration."""
+        return f"api:integration:{token_hash}"
+
+    def _forget_cached_copy(self) -> None:
+        key = self.cache_key(self.token_hash)
+        # After commit too: a request reading the row before the commit could cache it again.
+        cache.delete(key)
+        transaction.on_commit(lambda: cache.delete(key))

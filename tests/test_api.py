@@ -126,6 +126,61 @@ def test_revoked_token_is_refused(client, db, maya, downtown):
     assert checkin(client, token, card="MAYA-0001").status_code == 401
 
 
+def test_a_token_revoked_after_use_is_refused_at_once(client, frozen_clock, maya, downtown):
+    integration, token = Integration.issue(club=downtown, name="Old gate", scopes=["checkin"])
+    assert checkin(client, token, card="MAYA-0001").status_code == 200  # now cached
+
+    integration.is_active = False
+    integration.save()
+
+    assert checkin(client, token, card="MAYA-0001").status_code == 401
+
+
+def test_a_scope_taken_away_after_use_is_refused_at_once(client, frozen_clock, maya, downtown):
+    integration, token = Integration.issue(club=downtown, name="Gate", scopes=["checkin"])
+    assert checkin(client, token, card="MAYA-0001").status_code == 200
+
+    integration.scopes = ["members"]
+    integration.save()
+
+    assert checkin(client, token, card="MAYA-0001").status_code == 403
+
+
+def test_last_used_is_written_at_most_once_a_minute(client, frozen_clock, maya, downtown):
+    integration, token = Integration.issue(club=downtown, name="Gate", scopes=["checkin"])
+    checkin(client, token, card="MAYA-0001")
+    first_use = clock.now()
+
+    frozen_clock.shift(dt.timedelta(seconds=30))
+    checkin(client, token, card="MAYA-0001")
+    integration.refresh_from_db()
+    assert integration.last_used_at == first_use
+
+    frozen_clock.shift(dt.timedelta(seconds=31))
+    checkin(client, token, card="MAYA-0001")
+    integration.refresh_from_db()
+    assert integration.last_used_at == clock.now()
+
+
+def test_a_turnstile_check_in_takes_eight_statements(
+    client, frozen_clock, maya, downtown, turnstile_token, django_assert_num_queries
+):
+    other = MemberFactory(home_club=downtown, card_token="OTHER-0001")
+    MembershipFactory(member=other, plan=maya.memberships.get().plan)
+    # The first call reads the token and stamps its last use; the next reads it afresh and
+    # caches it until the stamp is a minute old.
+    checkin(client, turnstile_token, card="MAYA-0001")
+    checkin(client, turnstile_token, card="MAYA-0001")
+
+    # The check-in's transaction (a savepoint here, inside the test's): lock and read the
+    # member, look for a repeat scan, read the memberships, insert the visit and its timeline
+    # event; then one read for a class to mark attended. No statement for the token.
+    with django_assert_num_queries(8):
+        response = checkin(client, turnstile_token, card="OTHER-0001")
+
+    assert response.json()["allowed"] is True
+
+
 def test_turnstile_token_can_do_nothing_else(client, db, maya, turnstile_token):
     assert client.get(reverse("api:members"), **bearer(turnstile_token)).status_code == 403
     assert (
