@@ -6,8 +6,9 @@ Three steps, each safe to repeat and safe to run in several workers at once:
    each one again — consent, the quiet hours *now*, the rule's condition still true, the
    frequency cap — and commits the survivors as `sending`. Two dispatchers never claim
    the same row.
-2. `send()` takes one `sending` row, stamps `send_started_at` in its own commit, calls the
-   provider outside any transaction, and records the receipt.
+2. `send_many()` takes a batch of `sending` rows, stamps their `send_started_at` in one
+   commit, calls the provider for each outside any transaction, and records the receipts in
+   small groups.
 3. `recover()` finds `sending` rows whose worker died (the lease ran out). A row whose
    provider call may have started is first looked up at the provider (`find_sent`), so a
    worker killed between the provider's answer and our commit never causes a second
@@ -18,11 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 
 from campaigns import evaluator, triggers
 from campaigns.channels import PermanentError, Sent, TransientError, get_channel
@@ -66,10 +68,20 @@ def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> li
         if not due:
             return []
         _decide(due, now)
-        Touchpoint.objects.bulk_update(
-            due, ["status", "reason", "send_at", "claimed_at", "error", "segments"]
-        )
+        _save_verdicts(due)
     return [tp.pk for tp in due if tp.status == Status.SENDING]
+
+
+def _save_verdicts(due: list[Touchpoint]) -> None:
+    """One UPDATE per distinct verdict (a handful per batch), not a CASE per row and field:
+    Django's bulk_update spent most of a claim compiling those."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for tp in due:
+        groups[tp.status, tp.reason, tp.send_at, tp.claimed_at, tp.segments].append(tp.pk)
+    for (status, reason, send_at, claimed_at, segments), pks in groups.items():
+        Touchpoint.objects.filter(pk__in=pks).update(
+            status=status, reason=reason, send_at=send_at, claimed_at=claimed_at, segments=segments
+        )
 
 
 def _decide(due: list[Touchpoint], now: dt.datetime) -> None:
@@ -170,73 +182,182 @@ def _apply_frequency_cap(candidates: list[Touchpoint], now: dt.datetime) -> None
 
 # --- 2. send -------------------------------------------------------------------------------
 
+# Receipts are written in one transaction per group: at most this many, and none older
+# than RECORD_WITHIN (a status callback can only find a touchpoint whose sid is committed).
+RECORD_EVERY = 25
+RECORD_WITHIN = dt.timedelta(seconds=0.5)
+
 
 def send(pk: int) -> str | None:
-    """Send one claimed touchpoint; return its new status, or None if it was not ours.
+    """Send one claimed touchpoint; return its new status, or None if it was not ours."""
+    results = send_many([pk])
+    return next((status for status in results if status != "skipped"), None)
 
-    Safe to call twice, or for a row another worker is sending: only the caller that
-    stamps `send_started_at` (row lock, lease) talks to the provider.
+
+def send_many(pks: list[int]) -> Counter[str]:
+    """Send claimed touchpoints one after another; count their new statuses ("skipped" for
+    rows that were not ours).
+
+    Safe to call twice, or for rows another worker is sending. The rows that are ours — still
+    `sending`, not locked, outside any other attempt's lease — are locked and stamped
+    `send_started_at` in one commit before any provider call, so only one caller ever talks
+    to the provider about a row; a stamp that grows old while earlier rows wait for the
+    throttle is renewed before its call. A failure is recorded at once and does not hold up
+    the rest. Receipts are recorded in small groups (`RECORD_EVERY`, `RECORD_WITHIN`): a
+    worker killed before recording them leaves rows stamped, which recovery looks up at the
+    provider (`find_sent`) rather than send again.
     """
+    results: Counter[str] = Counter()
+    receipts = _Receipts()
+    try:
+        for touchpoint, earlier_attempt in _stamp(pks):
+            receipts.flush_if_due()
+            if _renew_stamp(touchpoint):
+                results[_send_one(touchpoint, earlier_attempt, receipts) or "skipped"] += 1
+    finally:
+        receipts.flush()
+    results["skipped"] += len(set(pks)) - sum(results.values())
+    return +results  # drop zero counts
+
+
+def _stamp(pks: list[int]) -> list[tuple[Touchpoint, dt.datetime | None]]:
+    """Lock and stamp the rows that are ours to send; each with its earlier stamp, if any."""
     now = clock.now()
     with transaction.atomic():
-        touchpoint = (
+        touchpoints = list(
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=pks, status=Status.SENDING)
+            .filter(Q(send_started_at__isnull=True) | Q(send_started_at__lte=now - lease()))
             .select_related("rule", "member", "club")
-            .filter(pk=pk, status=Status.SENDING)
-            .first()
+            .order_by("pk")
         )
-        if touchpoint is None:
-            return None
-        started = touchpoint.send_started_at
-        if started and now - started < lease():
-            return None  # another worker is inside the provider call right now
-        Touchpoint.objects.filter(pk=pk).update(
-            send_started_at=now, attempts=touchpoint.attempts + 1
+        Touchpoint.objects.filter(pk__in=[tp.pk for tp in touchpoints]).update(
+            send_started_at=now, attempts=F("attempts") + 1
         )
+    stamped = []
+    for touchpoint in touchpoints:
+        stamped.append((touchpoint, touchpoint.send_started_at))
         touchpoint.send_started_at, touchpoint.attempts = now, touchpoint.attempts + 1
+    return stamped
 
+
+def _renew_stamp(touchpoint: Touchpoint) -> bool:
+    """Keep the row's stamp younger than half the lease before its provider call, so no
+    recovery can take it over meanwhile. False when the row is no longer ours."""
+    now = clock.now()
+    if now - touchpoint.send_started_at < lease() / 2:
+        return True
+    renewed = Touchpoint.objects.filter(
+        pk=touchpoint.pk, status=Status.SENDING, send_started_at=touchpoint.send_started_at
+    ).update(send_started_at=now)
+    touchpoint.send_started_at = now
+    return bool(renewed)
+
+
+def _send_one(
+    touchpoint: Touchpoint, earlier_attempt: dt.datetime | None, receipts: _Receipts
+) -> str | None:
     channel = get_channel(touchpoint.channel)
-    if started:
+    if earlier_attempt:
         # An earlier attempt died after it may have reached the provider: ask first.
         try:
             receipt = channel.find_sent(touchpoint)
         except TransientError:
             return None  # can't tell yet; the next recovery asks again
         if receipt:
-            return _record_sent(touchpoint, receipt)
+            return receipts.add(touchpoint, receipt)
     try:
         receipt = channel.send(touchpoint)
     except PermanentError as error:
         return _record_permanent_failure(touchpoint, error)
     except TransientError as error:
         return _record_transient_failure(touchpoint, error)
-    return _record_sent(touchpoint, receipt)
+    return receipts.add(touchpoint, receipt)
 
 
-def _record_sent(touchpoint: Touchpoint, receipt: Sent) -> str:
-    now = clock.now()
-    status = Status.DELIVERED if receipt.delivered else Status.SENT
-    updated = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.SENDING).update(
-        status=status,
-        provider_id=receipt.provider_id,
-        segments=receipt.segments if receipt.segments is not None else touchpoint.segments,
-        sent_at=now,
-        delivered_at=now if receipt.delivered else None,
-        error="",
-    )
-    if updated:
-        timeline.record(
-            touchpoint.member,
-            MemberEvent.Kind.MESSAGE_SENT,
-            at=now,
-            touchpoint=touchpoint.pk,
-            rule=touchpoint.rule.number,
-            channel=touchpoint.channel,
-            subject=touchpoint.subject,
-            text=touchpoint.body,
-            why=touchpoint.explanation,
+class _Receipts:
+    """Receipts of sent touchpoints not yet recorded."""
+
+    def __init__(self):
+        self.pending: list[tuple[Touchpoint, Sent, dt.datetime]] = []
+        self.oldest = 0.0
+
+    def add(self, touchpoint: Touchpoint, receipt: Sent) -> str:
+        if not self.pending:
+            self.oldest = time.monotonic()
+        self.pending.append((touchpoint, receipt, clock.now()))
+        return Status.DELIVERED if receipt.delivered else Status.SENT
+
+    def flush_if_due(self) -> None:
+        waited = time.monotonic() - self.oldest
+        if len(self.pending) >= RECORD_EVERY or waited >= RECORD_WITHIN.total_seconds():
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            _record_sent(self.pending)
+            self.pending = []
+
+
+_MARK_SENT = "UPDATE {table} SET {columns}, {error} = '' WHERE {pk} = %s".format(
+    table=Touchpoint._meta.db_table,
+    columns=", ".join(
+        f"{Touchpoint._meta.get_field(name).column} = %s"
+        for name in ("status", "provider_id", "segments", "sent_at", "delivered_at")
+    ),
+    error=Touchpoint._meta.get_field("error").column,
+    pk=Touchpoint._meta.pk.column,
+)
+
+
+def _record_sent(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> None:
+    """Record receipts in one transaction: each row only while it is still `sending`, so a
+    status callback that came first is never overwritten; one timeline insert for all."""
+    with transaction.atomic():
+        still_sending = set(
+            Touchpoint.objects.select_for_update()
+            .filter(pk__in=[tp.pk for tp, _, _ in receipts], status=Status.SENDING)
+            .values_list("pk", flat=True)
         )
-    return status
+        mine = [(tp, receipt, at) for tp, receipt, at in receipts if tp.pk in still_sending]
+        if not mine:
+            return
+        # The rows are locked and still `sending`: one statement sent many times, pipelined
+        # by the driver (the ORM spent longer compiling one UPDATE per row than running it).
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                _MARK_SENT,
+                [
+                    (
+                        Status.DELIVERED if receipt.delivered else Status.SENT,
+                        receipt.provider_id,
+                        receipt.segments if receipt.segments is not None else tp.segments,
+                        adapt(at),
+                        adapt(at) if receipt.delivered else None,
+                        tp.pk,
+                    )
+                    for tp, receipt, at in mine
+                ],
+            )
+        timeline.record_each(
+            MemberEvent.Kind.MESSAGE_SENT,
+            [
+                (
+                    touchpoint.member,
+                    at,
+                    {
+                        "touchpoint": touchpoint.pk,
+                        "rule": touchpoint.rule.number,
+                        "channel": touchpoint.channel,
+                        "subject": touchpoint.subject,
+                        "text": touchpoint.body,
+                        "why": touchpoint.explanation,
+                    },
+                )
+                for touchpoint, _, at in mine
+            ],
+        )
 
 
 def _record_permanent_failure(touchpoint: Touchpoint, error: PermanentError) -> str:
@@ -300,13 +421,12 @@ def stranded(*, now: dt.datetime | None = None) -> list[int]:
 
 def dispatch(*, now: dt.datetime | None = None, max_batches: int = 100) -> dict[str, int]:
     """Recover, claim and send everything due, in this process (tests, the shell)."""
-    results: dict[str, int] = defaultdict(int)
-    for pk in stranded(now=now):
-        results[send(pk) or "skipped"] += 1
+    results: Counter[str] = Counter()
+    if recovering := stranded(now=now):
+        results += send_many(recovering)
     for _ in range(max_batches):
         claimed = claim(now=now)
         if not claimed:
             break
-        for pk in claimed:
-            results[send(pk) or "skipped"] += 1
+        results += send_many(claimed)
     return dict(results)

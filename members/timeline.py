@@ -43,6 +43,20 @@ def record_many(
     )
 
 
+def record_each(
+    kind: str,
+    entries: list[tuple[Member, dt.datetime, dict[str, Any]]],
+    *,
+    actor=None,
+) -> list[MemberEvent]:
+    """One event per (member, time, data) entry, each with its own data, in one insert."""
+    if not entries:
+        return []
+    return MemberEvent.objects.bulk_create(
+        MemberEvent(**_event_fields(member, kind, at, actor, data)) for member, at, data in entries
+    )
+
+
 def _event_fields(member: Member, kind: str, at, actor, data: dict) -> dict:
     if kind not in MemberEvent.Kind.values:
         raise ValueError(f"Unknown timeline event kind: {kind!r}")
