@@ -33,6 +33,10 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as Twilio's API does: the SDK's pooled session reuses connections.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in two writes
+
             def log_message(self, *args):  # quiet
                 pass
 
