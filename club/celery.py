@@ -6,7 +6,7 @@ periodic tasks, never a task with a long countdown (Redis redelivers those).
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "club.settings")
@@ -14,6 +14,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "club.settings")
 app = Celery("clubcycle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def load_urlconf(**kwargs) -> None:
+    """Import the URLconf in the worker's main process, before the pool forks its children:
+    sending an SMS reverses the status-callback URL, and each child would otherwise import
+    the whole URLconf (Wagtail's admin with it) on its first send."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the import is the point)
+
 
 app.conf.beat_schedule = {
     # Lead / trial / member / former on every member record, from memberships.
