@@ -30,7 +30,15 @@ MONTHLY = {
 
 def spells(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     """Continuous stretches of paid membership per member, gaps within grace bridged."""
-    rows = paid(memberships).sort_values(["member_id", "start", "end"])
+    return _spells(paid(memberships, SPELL_INPUT), as_of=as_of)
+
+
+SPELL_INPUT = ["member_id", "start", "end", "grace_days"]
+
+
+def _spells(rows: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
+    """spells of rows already paid."""
+    rows = rows.sort_values(["member_id", "start", "end"])
     if rows.empty:
         return frames.empty(SPELLS)
     grace = pd.to_timedelta(rows["grace_days"], unit="D")
@@ -58,10 +66,11 @@ def monthly(memberships: pd.DataFrame, *, first_month: dt.date, as_of: dt.date) 
     IHRSA attrition (NaN until twelve months are in the table)."""
     first = first_month.year * 12 + first_month.month - 1
     last = last_complete_month(as_of)
-    if last < first or paid(memberships).empty:
+    rows = paid(memberships, SPELL_INPUT)
+    if last < first or rows.empty:
         return frames.empty(MONTHLY)
     months = np.arange(first, last + 1)
-    runs = spells(memberships, as_of=as_of)
+    runs = _spells(rows, as_of=as_of)
     # Members on the 1st of month m: a spell started before that day and ends on or after it.
     start_month = month_index(runs["start"])
     starts_on_first = (runs["start"].dt.day == 1).to_numpy()

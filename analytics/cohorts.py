@@ -19,10 +19,11 @@ RETENTION = {
 }
 
 
-def paid(memberships: pd.DataFrame) -> pd.DataFrame:
-    """Paid memberships: not trials, not cancelled."""
+def paid(memberships: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Paid memberships: not trials, not cancelled (only `columns` of them: cheaper to copy
+    than every text column)."""
     keep = (memberships["plan_kind"] != "trial") & (memberships["status"] != "cancelled")
-    return memberships[keep]
+    return memberships[keep] if columns is None else memberships.loc[keep, columns]
 
 
 def month_index(days: pd.Series) -> np.ndarray:
@@ -44,7 +45,14 @@ def covered_month_ends(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataF
     """(member_id, month) for every month whose last day a paid membership covers, up to
     the last month that ended on or before `as_of`. One row per membership-month, so an
     annual plan gives twelve rows, not one per day."""
-    rows = paid(memberships)
+    return _covered_month_ends(paid(memberships, SPAN), as_of=as_of)
+
+
+SPAN = ["member_id", "start", "end"]
+
+
+def _covered_month_ends(rows: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
+    """covered_month_ends of rows already paid."""
     start, end = rows["start"], rows["end"]
     first = month_index(start)
     at_month_end = (end + pd.offsets.MonthEnd(0)) == end
@@ -55,7 +63,10 @@ def covered_month_ends(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataF
     member = np.repeat(rows["member_id"].to_numpy(dtype="int64"), counts)
     offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     month = np.repeat(first, counts) + offset
-    return pd.DataFrame({"member_id": member, "month": month}).drop_duplicates()
+    covered = pd.DataFrame({"member_id": member, "month": month})
+    # drop_duplicates() on one int64 key, member and month together: many times faster than
+    # on two columns. Month indexes (year × 12 + month) fit in 20 bits, member ids in 43.
+    return covered[~pd.Series((member << 20) | month).duplicated().to_numpy()]
 
 
 def retention(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
@@ -64,12 +75,12 @@ def retention(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     A member joins in the month of their first paid membership's start; month 0 is that
     month. Only months that have ended by `as_of` are shown.
     """
-    rows = paid(memberships)
+    rows = paid(memberships, SPAN)
     if rows.empty:
         return frames.empty(RETENTION)
     joined = rows.groupby("member_id")["start"].min()
     join_month = pd.Series(month_index(joined), index=joined.index, name="join")
-    covered = covered_month_ends(rows, as_of=as_of).join(join_month, on="member_id")
+    covered = _covered_month_ends(rows, as_of=as_of).join(join_month, on="member_id")
     covered = covered[covered["month"] >= covered["join"]]
     covered["months_since"] = covered["month"] - covered["join"]
     retained = covered.groupby(["join", "months_since"]).size().rename("retained")

@@ -126,6 +126,8 @@ def typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     """The frame's schema columns, in order, cast to the schema's dtypes."""
     frame = frame.reindex(columns=list(schema))
     for column, dtype in schema.items():
+        if frame[column].dtype == dtype:
+            continue  # already typed: casting would copy (and scan strings for NaN)
         if dtype == INSTANT:
             frame[column] = pd.to_datetime(frame[column], utc=True).astype(INSTANT)
         elif dtype == DAY:

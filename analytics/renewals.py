@@ -121,7 +121,9 @@ def opportunities(memberships: pd.DataFrame, *, start: dt.date, end: dt.date) ->
         "",
         np.where(gap > 1, "late", np.where(bought_early, "early", "on_time")),
     )
-    out["month"] = out["end"].dt.strftime("%Y-%m")
+    # Formatted once per distinct end day, not once per row.
+    days, inverse = np.unique(out["end"].to_numpy(), return_inverse=True)
+    out["month"] = pd.DatetimeIndex(days).strftime("%Y-%m").to_numpy()[inverse]
     out["tenure"] = np.where(out["renewed_from_id"].isna(), "first", "later")
     out["visit_band"] = visit_band(out["window_visits"])
     return frames.typed(out.reset_index(drop=True), OPPORTUNITIES)
@@ -137,7 +139,8 @@ def renewal_rate(opps: pd.DataFrame, *, by: str | list[str] | None = None) -> pd
     if unknown:
         raise ValueError(f"Unknown grouping {sorted(unknown)}; choose from {sorted(GROUPS)}.")
     columns = [GROUPS[name] for name in names]
-    counted = opps.assign(
+    # Only the columns counted: assigning to the whole frame would copy every text column.
+    counted = opps[[*columns, "renewed", "timing"]].assign(
         opportunities=1,
         renewed=opps["renewed"].astype("int64"),
         **{timing: (opps["timing"] == timing).astype("int64") for timing in TIMINGS},
