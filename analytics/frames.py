@@ -62,18 +62,10 @@ MEMBERSHIPS = {
     "grace_days": "int64",
     "window_visits": "int64",
 }
-_MEMBERSHIP_ROWS = {  # what memberships() reads per row; the plan's columns are joined to it
-    "membership_id": "int64",
-    "member_id": "int64",
-    "plan_id": "int64",
-    "start": DAY,
-    "end": DAY,
-    "status": "str",
-    "renewed_from_id": "Int64",
-    "price_paid": "float64",
-    "bought": DAY,
-    "window_visits": "int64",
-}
+# The plan's and club's columns of MEMBERSHIPS, joined in pandas from a few plan rows.
+_PLAN_COLUMNS = ("club_id", "club_slug", "plan_name", "plan_kind", "grace_days")
+# What memberships() reads per row.
+_MEMBERSHIP_ROWS = {c: dtype for c, dtype in MEMBERSHIPS.items() if c not in _PLAN_COLUMNS}
 WEEKLY_VISITS = {"member_id": "int64", "week": DAY, "visits": "int64"}
 MEMBERS = {
     "member_id": "int64",
@@ -321,7 +313,7 @@ def _plans(plan_ids: list[int]) -> pd.DataFrame:
     )
     frame = pd.DataFrame.from_records(
         list(rows),
-        columns=["plan_id", "club_id", "club_slug", "plan_name", "plan_kind", "grace_days"],
+        columns=["plan_id", *_PLAN_COLUMNS],
     )
     return typed(frame, {column: MEMBERSHIPS[column] for column in frame.columns}).set_index(
         "plan_id"

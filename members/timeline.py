@@ -38,9 +38,7 @@ def record_many(
 ) -> list[MemberEvent]:
     """The same event on several members' timelines, in one insert."""
     at = at or clock.now()
-    return MemberEvent.objects.bulk_create(
-        MemberEvent(**_event_fields(member, kind, at, actor, data)) for member in members
-    )
+    return record_each(kind, [(member, at, data) for member in members], actor=actor)
 
 
 def record_each(
