@@ -18,6 +18,11 @@ from members import leads
 from members.models import Member
 
 
+class MemberSearchParams(serializers.Serializer):
+    # CharField refuses NUL characters with a field error; PostgreSQL text cannot hold them.
+    q = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class MemberSerializer(serializers.ModelSerializer):
     phone = PhoneNumberField(required=False, allow_blank=True)
 
@@ -70,7 +75,7 @@ class IntegrationMembersMixin:
     get=extend_schema(
         summary="Search members of the integration's club",
         parameters=[OpenApiParameter("q", str, description="Name, phone, email or card")],
-        responses={200: MemberSerializer(many=True), **AUTH_ERRORS},
+        responses={200: MemberSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
     ),
     post=extend_schema(
         summary="Capture a lead (an existing person with that phone or email is returned)",
@@ -83,7 +88,9 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
 
     def get_queryset(self):
         members = super().get_queryset()
-        if query := self.request.query_params.get("q", "").strip():
+        params = MemberSearchParams(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        if query := params.validated_data["q"].strip():
             members = members.search(query)
         return members
 

@@ -18,7 +18,8 @@ class MemberQuerySet(models.QuerySet):
     def search(self, query: str) -> "MemberQuerySet":
         """Members matching what the front desk typed or scanned: a card token, a phone in any
         common format, an email, or any part of the name (accents and case ignored)."""
-        query = query.strip()
+        # No stored value holds a NUL (PostgreSQL text cannot), and sending one is an error.
+        query = query.replace("\x00", "").strip()
         if not query:
             return self.none()
         matches = models.Q(card_token=query)

@@ -213,6 +213,13 @@ def test_member_search_is_scoped_to_the_integration_club(
     assert [row["id"] for row in response.json()["results"]] == [maya.pk]
 
 
+def test_member_search_with_a_nul_character_is_a_field_error(client, db, maya, website_token):
+    response = client.get(reverse("api:members"), {"q": "ma\x00ya"}, **bearer(website_token))
+
+    assert response.status_code == 400
+    assert "q" in response.json()
+
+
 def test_member_of_another_club_is_404(client, db, riverside, website_token):
     stranger = MemberFactory(home_club=riverside)
 

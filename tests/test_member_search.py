@@ -63,6 +63,11 @@ def test_empty_query_finds_nothing(jose, query):
     assert list(Member.objects.search(query)) == []
 
 
+def test_a_nul_character_is_ignored_rather_than_sent_to_the_database(jose):
+    assert list(Member.objects.search("jo\x00se")) == [jose]
+    assert list(Member.objects.search("\x00")) == []
+
+
 def test_card_token_is_exact(jose):
     assert list(Member.objects.search("04A1B2")) == []
 
