@@ -290,6 +290,7 @@ def _uplift_table(club: Club, *, start: dt.date, end: dt.date) -> Table:
         clubs=[club],
         since=clock.start_of_day(start, club),
         until=clock.start_of_day(end + dt.timedelta(days=1), club),
+        outcomes=["renewed"],
     )
     table = uplift.uplift(sent, outcome="renewed")
     rows = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -93,6 +93,8 @@ TRIALS = {
     "status": "str",
     "attended": INSTANT,
 }
+# What a touchpoint may be judged by: a renewal, a visit or a booking after it.
+OUTCOMES = ("renewed", "visited", "booked")
 TOUCHPOINTS = {
     "touchpoint_id": "int64",
     "rule_id": "int64",
@@ -419,12 +421,17 @@ def touchpoints(
     until: dt.datetime,
     within_days: int = 14,
     renewal_within_days: int = 45,
+    outcomes: Collection[str] = OUTCOMES,
     chunk: int = CHUNK,
 ) -> pd.DataFrame:
     """Touchpoints sent or held out with a due time in [since, until), with their outcomes
     computed in SQL: a visit or a booking within `within_days` of the due time, a paid
     membership bought within `renewal_within_days`. Sent and held-out rows are judged
-    from the same instant (the due time), so the comparison is fair."""
+    from the same instant (the due time), so the comparison is fair. Only the `outcomes`
+    asked for are computed (each is a subquery per row) and become columns."""
+    unknown = set(outcomes) - set(OUTCOMES)
+    if unknown:
+        raise ValueError(f"Unknown outcomes {sorted(unknown)}; choose from {OUTCOMES}.")
     queryset = Touchpoint.objects.filter(
         due_at__gte=since,
         due_at__lt=until,
@@ -437,7 +444,7 @@ def touchpoints(
     if clubs is not None:
         queryset = queryset.filter(club__in=clubs)
     after = OuterRef("due_at") + dt.timedelta(days=within_days)
-    queryset = queryset.annotate(
+    outcome_queries = dict(
         renewed=Exists(
             Membership.objects.paid()
             .exclude(status=Membership.Status.CANCELLED)
@@ -460,6 +467,8 @@ def touchpoints(
             )
         ),
     )
+    asked = [outcome for outcome in OUTCOMES if outcome in outcomes]
+    queryset = queryset.annotate(**{outcome: outcome_queries[outcome] for outcome in asked})
     rows = queryset.values_list(
         "pk",
         "rule_id",
@@ -470,11 +479,14 @@ def touchpoints(
         "status",
         "due_at",
         "sent_at",
-        "renewed",
-        "visited",
-        "booked",
+        *asked,
     )
-    return _read_queryset(rows, TOUCHPOINTS, chunk=chunk)
+    schema = {
+        column: dtype
+        for column, dtype in TOUCHPOINTS.items()
+        if column not in OUTCOMES or column in asked
+    }
+    return _read_queryset(rows, schema, chunk=chunk)
 
 
 def _concat(parts: list[pd.DataFrame], schema: dict[str, str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics import frames, stats
 
-OUTCOMES = ("renewed", "visited", "booked")
+OUTCOMES = frames.OUTCOMES
 SENT = ("sent", "delivered")
 UPLIFT = {
     "rule_id": "int64",

@@ -75,6 +75,21 @@ def test_touchpoints_with_outcomes_judged_from_the_due_time(downtown, riverside)
 
 
 @pytest.mark.django_db
+def test_touchpoints_compute_only_the_outcomes_asked_for(downtown):
+    anna = MemberFactory(home_club=downtown)
+    touchpoint(Rule.objects.get(number=15), anna, Touchpoint.Status.SENT)
+    MembershipFactory(member=anna, start=dt.date(2026, 3, 20), created_at=T + dt.timedelta(days=2))
+    window = {"since": T - dt.timedelta(days=1), "until": T + dt.timedelta(days=1)}
+
+    frame = frames.touchpoints(clubs=[downtown], outcomes=["renewed"], **window)
+
+    assert frame["renewed"].tolist() == [True]
+    assert "visited" not in frame.columns and "booked" not in frame.columns
+    with pytest.raises(ValueError, match="bought"):
+        frames.touchpoints(clubs=[downtown], outcomes=["bought"], **window)
+
+
+@pytest.mark.django_db
 def test_weekly_visits_follow_the_club_s_weeks(downtown):
     # given: Sunday 23:30 and Monday 00:30 in Amsterdam are both Sunday in UTC; the last
     # visit is on 1 April in Amsterdam, after the period, though still 31 March in UTC
