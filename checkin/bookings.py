@@ -24,12 +24,22 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateTimeField,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Greatest
 
 from checkin.models import Booking, ClassSession, ClassType
 from club import clock
 from club.models import Club
+from club.prepared import Param, Prepared
 from members import timeline
 from members.models import Member, MemberEvent
 from memberships.models import Freeze, Membership
@@ -381,6 +391,32 @@ def mark_remaining_no_show(session: ClassSession, *, by: AbstractBaseUser | None
     return len(remaining)
 
 
+def _due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
+    """Bookings attend_on_check_in() marks: booked, at the club, starting in the window."""
+    return Booking.objects.filter(
+        member_id=member,
+        status=Status.BOOKED,
+        session__club_id=club,
+        session__is_cancelled=False,
+        session__start__gte=earliest,
+        session__start__lte=latest,
+    )
+
+
+_ANY_DUE = Prepared(
+    lambda: (
+        _due_on_check_in(
+            Param("member", BigIntegerField()),
+            Param("club", BigIntegerField()),
+            Param("earliest", DateTimeField()),
+            Param("latest", DateTimeField()),
+        )
+        .order_by()
+        .values_list("pk")[:1]
+    )
+)
+
+
 def attend_on_check_in(
     member: Member, *, at: dt.datetime, club: Club | None = None
 ) -> list[Booking]:
@@ -391,19 +427,13 @@ def attend_on_check_in(
     (attendance does not change the seat count), only the booking rows it marks.
     """
     club_id = club.pk if club is not None else member.home_club_id
-    due = Booking.objects.filter(
-        member=member,
-        status=Status.BOOKED,
-        session__club_id=club_id,
-        session__is_cancelled=False,
-        session__start__gte=at - CHECK_IN_AFTER_START,
-        session__start__lte=at + CHECK_IN_BEFORE_CLASS,
-    )
-    # Nearly every check-in has no class to mark: one plain read, and no transaction. When
-    # there is one, the locked read below decides (a booking marked meanwhile no longer
-    # matches `status = booked` there).
-    if not due.exists():
+    # Nearly every check-in has no class to mark: one plain read, compiled once, and no
+    # transaction. When there is one, the locked read below decides (a booking marked
+    # meanwhile no longer matches `status = booked` there).
+    window = {"earliest": at - CHECK_IN_AFTER_START, "latest": at + CHECK_IN_BEFORE_CLASS}
+    if not _ANY_DUE.fetch(member=member.pk, club=club_id, **window):
         return []
+    due = _due_on_check_in(member.pk, club_id, **window)
     with transaction.atomic():
         due = list(due.select_for_update(of=("self",)).select_related("session__class_type"))
         Booking.objects.filter(pk__in=[b.pk for b in due]).update(

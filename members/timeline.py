@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from club import clock
+from club import clock, prepared
 from members.models import Member, MemberEvent
 
 
@@ -25,7 +25,7 @@ def record(
     **data: Any,
 ) -> MemberEvent:
     """Append one event to the member's timeline and return it."""
-    return MemberEvent.objects.create(**_event_fields(member, kind, at, actor, data))
+    return prepared.insert(MemberEvent(**_event_fields(member, kind, at, actor, data)))
 
 
 def record_many(

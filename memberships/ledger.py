@@ -1,17 +1,16 @@
 """The visit-pack balance ledger.
 
 Every change to a pack's balance is a LedgerEntry row, and Membership.visits_left
-is updated in the same transaction. The debit is a conditional UPDATE, so two
-concurrent check-ins can never both spend the last visit; the database check
-constraint on visits_left is the backstop.
+is updated in the same transaction. The debit is a conditional UPDATE that returns the
+new balance, so two concurrent check-ins can never both spend the last visit; the
+database check constraint on visits_left is the backstop.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
-from club import clock
+from club import clock, prepared
 from memberships.models import LedgerEntry, Membership
 
 
@@ -28,23 +27,26 @@ def _require_pack(membership: Membership) -> None:
         raise NotAPack(f"Membership {membership.pk} has no visit balance.")
 
 
-@transaction.atomic
 def debit(membership: Membership, *, visits: int = 1, reason: str, created_by=None) -> LedgerEntry:
     """Spend visits from a pack, or raise InsufficientBalance and change nothing."""
     if visits <= 0:
         raise ValueError("A debit takes a positive number of visits.")
     _require_pack(membership)
-    updated = Membership.objects.filter(pk=membership.pk, visits_left__gte=visits).update(
-        visits_left=F("visits_left") - visits
-    )
-    if not updated:
+    # No savepoint: an UPDATE that matches no row changes nothing, so there is nothing to
+    # roll back; the refusal is raised outside the block so a caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
+        balance = _change_balance(membership, -visits)
+        if balance is not None:
+            entry = _write_entry(
+                membership, LedgerEntry.Kind.VISIT, -visits, balance, reason, created_by
+            )
+    if balance is None:
         raise InsufficientBalance(
             f"Membership {membership.pk} has fewer than {visits} visits left."
         )
-    return _write_entry(membership, LedgerEntry.Kind.VISIT, -visits, reason, created_by)
+    return entry
 
 
-@transaction.atomic
 def credit(
     membership: Membership, *, visits: int, kind: str, reason: str, created_by=None
 ) -> LedgerEntry:
@@ -56,23 +58,44 @@ def credit(
     if kind not in LedgerEntry.Kind.values:
         raise ValueError(f"Unknown ledger entry kind: {kind!r}")
     _require_pack(membership)
-    Membership.objects.filter(pk=membership.pk).update(visits_left=F("visits_left") + visits)
-    return _write_entry(membership, kind, visits, reason, created_by)
+    with transaction.atomic(savepoint=False):
+        balance = _change_balance(membership, visits)
+        return _write_entry(membership, kind, visits, balance, reason, created_by)
+
+
+def _change_balance(membership: Membership, visits: int) -> int | None:
+    """Add `visits` (negative to spend) to the balance unless it would go below zero, in one
+    statement that returns the new balance: None when the pack has too few visits. The
+    UPDATE holds the row's lock until commit, so concurrent debits queue and each sees the
+    balance the one before it left."""
+    meta = Membership._meta
+    table = connection.ops.quote_name(meta.db_table)
+    column = connection.ops.quote_name(meta.get_field("visits_left").column)
+    pk = connection.ops.quote_name(meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + %s "
+            f"WHERE {pk} = %s AND {column} + %s >= 0 RETURNING {column}",
+            [visits, membership.pk, visits],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    membership.visits_left = row[0]
+    return row[0]
 
 
 def _write_entry(
-    membership: Membership, kind: str, visits: int, reason: str, created_by
+    membership: Membership, kind: str, visits: int, balance: int, reason: str, created_by
 ) -> LedgerEntry:
-    # Our UPDATE holds the row lock until commit, so this read is the balance we made.
-    membership.visits_left = Membership.objects.values_list("visits_left", flat=True).get(
-        pk=membership.pk
-    )
-    return LedgerEntry.objects.create(
-        membership=membership,
-        kind=kind,
-        visits=visits,
-        balance_after=membership.visits_left,
-        reason=reason,
-        created_by=created_by,
-        at=clock.now(),
+    return prepared.insert(
+        LedgerEntry(
+            membership=membership,
+            kind=kind,
+            visits=visits,
+            balance_after=balance,
+            reason=reason,
+            created_by=created_by,
+            at=clock.now(),
+        )
     )

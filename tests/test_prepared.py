@@ -1,0 +1,85 @@
+"""Statements compiled once (club/prepared.py) return what their queryset would."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import BigIntegerField, CharField, DateField, Exists, OuterRef
+
+from club import clock, prepared
+from club.prepared import Param, Prepared
+from members.models import MemberEvent
+from memberships.models import Freeze, Membership
+from tests.factories import FreezeFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def memberships_of(member_id, day):
+    frozen = Freeze.objects.filter(membership=OuterRef("pk"), start__lte=day, end__gte=day)
+    return (
+        Membership.objects.filter(member_id=member_id)
+        .select_related("plan")
+        .annotate(frozen_on_day=Exists(frozen))
+        .order_by("-end")
+    )
+
+
+MEMBERSHIPS = Prepared(
+    lambda: memberships_of(Param("member", BigIntegerField()), Param("day", DateField()))
+)
+NAMES = Prepared(
+    lambda: (
+        Membership.objects.filter(member__first_name=Param("name", CharField()))
+        .order_by("pk")
+        .values_list("pk", "plan__name")
+    )
+)
+
+
+def test_a_prepared_query_returns_what_its_queryset_returns(frozen_clock, maya):
+    today = clock.today()
+    older = MembershipFactory(member=maya, start=today - dt.timedelta(days=60))
+    FreezeFactory(membership=older, start=today, end=today + dt.timedelta(days=3))
+
+    for day in (today, today + dt.timedelta(days=5)):
+        expected = list(memberships_of(maya.pk, day))
+        got = MEMBERSHIPS.fetch(member=maya.pk, day=day)
+
+        assert [(m.pk, m.end, m.frozen_on_day) for m in got] == [
+            (m.pk, m.end, m.frozen_on_day) for m in expected
+        ]
+        assert [m.plan.name for m in got] == [m.plan.name for m in expected]
+
+
+def test_a_prepared_query_is_compiled_once_and_reads_the_relations_it_selected(
+    maya, django_assert_num_queries
+):
+    NAMES.fetch(name=maya.first_name)
+    compiled = NAMES._compiled["default"]
+
+    # One statement each, and the plans come with the memberships.
+    with django_assert_num_queries(2):
+        rows = NAMES.fetch(name=maya.first_name)
+        memberships = MEMBERSHIPS.fetch(member=maya.pk, day=clock.today())
+        assert [m.plan.name for m in memberships] == [name for _, name in rows]
+
+    assert NAMES._compiled["default"] is compiled
+    assert rows == [(m.pk, m.plan.name) for m in maya.memberships.order_by("pk")]
+
+
+def test_insert_writes_the_row_and_sets_its_primary_key(frozen_clock, maya):
+    event = prepared.insert(MemberEvent(member=maya, kind="note", at=clock.now(), data={"a": 1}))
+
+    stored = MemberEvent.objects.get(pk=event.pk)
+    assert (stored.member_id, stored.kind, stored.at, stored.data) == (
+        maya.pk,
+        "note",
+        clock.now(),
+        {"a": 1},
+    )
+    assert event._state.adding is False
+
+
+def test_insert_refuses_a_row_that_has_its_primary_key(maya):
+    with pytest.raises(ValueError, match="primary key"):
+        prepared.insert(MemberEvent(pk=1, member=maya, kind="note", at=clock.now()))
