@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
-from django.db.models.functions import ExtractDay, ExtractMonth
 from django.db.models.lookups import In
 
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
+from club.functions import month_day
 from club.models import Club
 from members.models import Member, MemberEvent
 from memberships.models import Membership, Plan
@@ -438,8 +438,7 @@ def _on_days(field: str, days: list[dt.date]) -> tuple[In, dict[tuple[int, int],
             celebrated[2, 29] = day
     # month * 100 + day, compared with one IN: an OR of (month, day) pairs extracted both
     # parts again for every pair, on every row of the table.
-    month_day = ExtractMonth(field) * 100 + ExtractDay(field)
-    matches = In(month_day, [month * 100 + day for month, day in celebrated])
+    matches = In(month_day(field), [month * 100 + day for month, day in celebrated])
     return matches, celebrated
 
 

@@ -5,6 +5,7 @@ from django.db.models.lookups import Exact
 from phonenumber_field.modelfields import PhoneNumberField
 
 from club import clock
+from club.functions import month_day
 from club.models import Club
 from members import search
 
@@ -134,7 +135,8 @@ class Member(models.Model):
             models.Index(fields=["home_club", "stage"]),
             models.Index(Lower("email"), name="member_email_lower"),
             models.Index(fields=["phone"]),
-            models.Index(fields=["birth_date"]),
+            # Birthdays in the next days: the birthday rule's query (campaigns.triggers).
+            models.Index(month_day("birth_date"), name="member_birthday"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from club.functions import month_day
 from club.models import Club
 from members.models import Member
 
@@ -108,6 +109,8 @@ class Membership(models.Model):
         indexes = [
             models.Index(fields=["end", "status"]),
             models.Index(fields=["member", "-end"]),
+            # Anniversaries of joining in the next days (campaigns.triggers).
+            models.Index(month_day("start"), name="membership_start_month_day"),
         ]
         constraints = [
             models.CheckConstraint(
