@@ -16,6 +16,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -77,7 +78,6 @@ def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) ->
         # The member's own earlier rate: visits in the 84 days before those 28.
         visits_earlier_84=_visit_count(club, today - 111 * day, today - 27 * day),
     )
-    in_force = Q(Exists(paid_in_force))
     no_recent_visit = ~Q(Exists(recent_visit)) & Q(
         first_paid_start__lte=today - club.at_risk_days_without_visit * day
     )
@@ -88,26 +88,41 @@ def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) ->
         visits_earlier_84__gt=Greatest(F("visits_last_28") * 6, MIN_BASELINE_VISITS - 1)
     )
     at_risk = ~Q(Exists(recently_frozen)) & (no_recent_visit | visits_declined)
+    # PostgreSQL evaluates a subquery once per place it is written, so each is written
+    # once on the path a member takes: "in force" tested once, then the stages that need
+    # it; otherwise how long ago the latest paid membership ended, read in one subquery.
+    in_force_stage = Case(
+        When(Exists(frozen_today), then=Value(Stage.FROZEN)),
+        When(
+            Q(latest_paid_end__lte=today + club.expiring_within_days * day),
+            then=Value(Stage.EXPIRING),
+        ),
+        When(at_risk, then=Value(Stage.AT_RISK)),
+        When(
+            Q(first_paid_start__gt=today - club.onboarding_days * day),
+            then=Value(Stage.ONBOARDING),
+        ),
+        default=Value(Stage.ACTIVE),
+    )
+    ended_stage = paid.order_by("-end").annotate(
+        ended_stage=Case(
+            When(end__lt=today - club.lost_after_days * day, then=Value(Stage.LOST)),
+            When(end__lt=today, then=Value(Stage.LAPSED)),
+            default=None,
+        )
+    )
+    never_paid_stage = Case(
+        When(Q(Exists(trial)) | Q(Exists(trial_booking)), then=Value(Stage.TRIAL)),
+        default=Value(Stage.LEAD),
+    )
     return members.annotate(
         computed_stage=Case(
-            When(in_force & Q(Exists(frozen_today)), then=Value(Stage.FROZEN)),
-            When(
-                in_force & Q(latest_paid_end__lte=today + club.expiring_within_days * day),
-                then=Value(Stage.EXPIRING),
+            When(Exists(paid_in_force), then=in_force_stage),
+            default=Coalesce(
+                Subquery(ended_stage.values("ended_stage")[:1]),
+                never_paid_stage,
+                output_field=CharField(),
             ),
-            When(in_force & at_risk, then=Value(Stage.AT_RISK)),
-            When(
-                in_force & Q(first_paid_start__gt=today - club.onboarding_days * day),
-                then=Value(Stage.ONBOARDING),
-            ),
-            When(in_force, then=Value(Stage.ACTIVE)),
-            When(
-                Q(latest_paid_end__lt=today - club.lost_after_days * day),
-                then=Value(Stage.LOST),
-            ),
-            When(Q(latest_paid_end__lt=today), then=Value(Stage.LAPSED)),
-            When(Q(Exists(trial)) | Q(Exists(trial_booking)), then=Value(Stage.TRIAL)),
-            default=Value(Stage.LEAD),
         )
     )
 
