@@ -72,17 +72,15 @@ def _change_balance(membership: Membership, visits: int) -> int | None:
     table = connection.ops.quote_name(meta.db_table)
     column = connection.ops.quote_name(meta.get_field("visits_left").column)
     pk = connection.ops.quote_name(meta.pk.column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {column} = {column} + %s "
-            f"WHERE {pk} = %s AND {column} + %s >= 0 RETURNING {column}",
-            [visits, membership.pk, visits],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    rows = prepared.run(
+        f"UPDATE {table} SET {column} = {column} + %s "
+        f"WHERE {pk} = %s AND {column} + %s >= 0 RETURNING {column}",
+        [visits, membership.pk, visits],
+    )
+    if not rows:
         return None
-    membership.visits_left = row[0]
-    return row[0]
+    membership.visits_left = rows[0][0]
+    return membership.visits_left
 
 
 def _write_entry(
