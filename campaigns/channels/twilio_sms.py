@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from functools import cache
 
 import requests
 from django.conf import settings
@@ -128,9 +129,16 @@ def _take(key: str, amount: int) -> int:
     shared = caches["default"]
     if isinstance(shared, RedisCache):
         key = shared.make_and_validate_key(key)
-        pipeline = shared._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline = _redis_client(shared).pipeline(transaction=False)
         pipeline.set(key, 0, ex=5, nx=True)
         pipeline.incrby(key, amount)
         return pipeline.execute()[1]
     shared.add(key, 0, timeout=5)
     return shared.incr(key, amount)
+
+
+@cache
+def _redis_client(shared: RedisCache):
+    """The cache's Redis client for writes, made once per process and cache: Django makes a
+    new client object on every call, which cost more than the round trip itself."""
+    return shared._cache.get_client(write=True)
