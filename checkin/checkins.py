@@ -35,15 +35,27 @@ from memberships.models import Freeze, Membership, Plan
 REPEAT_SCAN_WINDOW = dt.timedelta(minutes=2)
 
 Reason = CheckInAttempt.Reason
+_SOURCES = frozenset(Source.values)  # an enum's .values builds a new list on every call
+
+# What a turnstile's answer shows of the member (check_in_scanned); the rest loads on access.
+SCANNED_MEMBER_FIELDS = ("id", "home_club_id", "first_name", "photo")
 
 # The statements of a check-in, compiled once (club/prepared.py): building them through the
 # ORM on every scan cost more CPU than everything else a scan does.
 _LOCK_MEMBER = Prepared(
-    lambda: Member.objects.select_for_update().filter(pk=Param("id", BigIntegerField())).order_by()
+    lambda: (
+        Member.objects.select_for_update()
+        .filter(pk=Param("id", BigIntegerField()))
+        .only(*SCANNED_MEMBER_FIELDS)
+        .order_by()
+    )
 )
 _LOCK_MEMBER_BY_CARD = Prepared(
     lambda: (
-        Member.objects.select_for_update().filter(card_token=Param("card", CharField())).order_by()
+        Member.objects.select_for_update()
+        .filter(card_token=Param("card", CharField()))
+        .only(*SCANNED_MEMBER_FIELDS)
+        .order_by()
     )
 )
 _LOCK_MEMBER_ID = Prepared(
@@ -55,9 +67,13 @@ _LOCK_MEMBER_ID = Prepared(
     )
 )
 _LAST_VISIT = Prepared(
-    lambda: Visit.objects.filter(
-        member_id=Param("member", BigIntegerField()), at__lte=Param("at", DateTimeField())
-    ).order_by("-at")[:1]
+    lambda: (
+        Visit.objects.filter(
+            member_id=Param("member", BigIntegerField()), at__lte=Param("at", DateTimeField())
+        )
+        .order_by("-at")
+        .values_list("pk", "at")[:1]
+    )
 )
 # Whether a freeze covers the day comes along as a flag on each membership.
 _MEMBERSHIPS = Prepared(
@@ -118,7 +134,8 @@ def check_in_scanned(
     """check_in() for what a turnstile or card reader sends: a card, or a member id.
 
     Finds the member and takes the lock in one query. Returns None when no member has
-    that card or id; otherwise the outcome, whose `.member` is the member checked in.
+    that card or id; otherwise the outcome, whose `.member` is the member checked in (with
+    SCANNED_MEMBER_FIELDS loaded; other fields load when read).
     """
     if (card is None) == (member_id is None):
         raise ValueError("Pass exactly one of card or member_id.")
@@ -149,7 +166,7 @@ def _mark_class_attendance(outcome: Visit | CheckInAttempt, club: Club) -> None:
 
 
 def _check_arguments(source: str, override_by, override_reason: str) -> None:
-    if source not in Source.values:
+    if source not in _SOURCES:
         raise ValueError(f"Unknown check-in source: {source!r}")
     if override_by is not None and not override_reason.strip():
         raise ValueError("An override needs a reason.")
@@ -173,8 +190,8 @@ def _check_in_locked(
     # minutes", PostgreSQL estimated from statistics older than those minutes that the time
     # index would find none, and read every visit in the window at a busy time.
     last = _LAST_VISIT.fetch(member=member.pk, at=at)
-    recent = last[0] if last and last[0].at > at - REPEAT_SCAN_WINDOW else None
-    if recent is not None:
+    if last and last[0][1] > at - REPEAT_SCAN_WINDOW:
+        recent = Visit.objects.get(pk=last[0][0])
         recent.member = member
         recent.is_repeat_scan = True
         return recent

@@ -15,6 +15,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from club import clock, prepared
 from members.models import Member, MemberEvent
 
+_KINDS = frozenset(MemberEvent.Kind.values)  # an enum's .values builds a new list on every call
+
 
 def record(
     member: Member,
@@ -56,7 +58,7 @@ def record_each(
 
 
 def _event_fields(member: Member, kind: str, at, actor, data: dict) -> dict:
-    if kind not in MemberEvent.Kind.values:
+    if kind not in _KINDS:
         raise ValueError(f"Unknown timeline event kind: {kind!r}")
     # Round-trip through the JSON encoder so dates and Decimals are stored as strings.
     payload = json.loads(json.dumps(data, cls=DjangoJSONEncoder))

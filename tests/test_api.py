@@ -96,6 +96,46 @@ def test_bad_check_in_bodies_get_field_errors(client, db, turnstile_token, body,
     assert field in response.json()
 
 
+@pytest.mark.parametrize(
+    "body_for",
+    [
+        pytest.param(lambda maya: {"card": " MAYA-0001 "}, id="padded-card"),
+        pytest.param(lambda maya: {"card": "MAYA-0001", "gate": 3}, id="unknown-key"),
+        pytest.param(lambda maya: {"member_id": str(maya.pk)}, id="member-id-as-text"),
+    ],
+)
+def test_bodies_off_the_fast_path_are_read_as_the_serializer_reads_them(
+    client, frozen_clock, maya, turnstile_token, body_for
+):
+    body = body_for(maya)
+
+    response = checkin(client, turnstile_token, **body)
+
+    assert response.status_code == 200
+    assert response.json()["member"]["id"] == maya.pk
+
+
+def test_check_in_takes_json_only(client, db, maya, turnstile_token):
+    response = client.post(
+        reverse("api:checkins"), {"card": "MAYA-0001"}, **bearer(turnstile_token)
+    )
+
+    assert response.status_code == 415
+    assert not Visit.objects.exists()
+
+
+def test_check_in_still_negotiates_what_it_answers(client, db, maya, turnstile_token):
+    response = client.post(
+        reverse("api:checkins"),
+        {"card": "MAYA-0001"},
+        content_type="application/json",
+        HTTP_ACCEPT="text/html",
+        **bearer(turnstile_token),
+    )
+
+    assert response.status_code == 406
+
+
 def test_malformed_json_is_400(client, db, turnstile_token):
     response = client.post(
         reverse("api:checkins"),
