@@ -121,8 +121,9 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
 def _still_true(due: list[Touchpoint]) -> set[tuple[int, int, str]]:
     """(rule, member, occurrence) of the rows whose trigger and conditions still hold.
 
-    The trigger runs again, set-based, over the window of the batch's due times: a member
-    who renewed, visited or cancelled the booking since is no longer in its answer.
+    The trigger runs again, set-based, over the window of the batch's due times and for the
+    batch's members only: a member who renewed, visited or cancelled the booking since is no
+    longer in its answer.
     """
     groups: dict[tuple[int, int], list[Touchpoint]] = defaultdict(list)
     for touchpoint in due:
@@ -134,6 +135,7 @@ def _still_true(due: list[Touchpoint]) -> set[tuple[int, int, str]]:
             club=club,
             since=min(tp.due_at for tp in rows) - dt.timedelta(microseconds=1),
             until=max(tp.due_at for tp in rows),
+            members=frozenset(tp.member_id for tp in rows),
         )
         found = {
             (o.member_id, o.key) for o in triggers.occurrences(rule.trigger, window, rule.params)

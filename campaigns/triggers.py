@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.lookups import In
 
 from checkin.models import Booking, CheckInAttempt, Visit
@@ -35,11 +35,20 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class Window:
-    """Occurrences due after `since` and no later than `until`."""
+    """Occurrences due after `since` and no later than `until`, of every member of the club
+    or only of `members` (a claimed batch re-checked, one member's dry run): each finder's
+    query is then narrowed to them, so its cost follows the members, not the club."""
 
     club: Club
     since: dt.datetime
     until: dt.datetime
+    members: frozenset[int] | None = None
+
+    def of_members(self, queryset: QuerySet, field: str = "member") -> QuerySet:
+        """The queryset narrowed to the window's members, when it names some."""
+        if self.members is None:
+            return queryset
+        return queryset.filter(**{f"{field}__any_of": sorted(self.members)})
 
     def days(self) -> Iterator[dt.date]:
         """The club-local dates the window touches."""
@@ -95,12 +104,17 @@ def _local_time(params: dict) -> dt.time:
 
 
 def _members(window: Window):
-    return Member.objects.filter(home_club=window.club)
+    return window.of_members(Member.objects.filter(home_club=window.club), "pk")
 
 
 def _paid(window: Window):
+    return window.of_members(_paid_at(window.club))
+
+
+def _paid_at(club: Club):
+    """Paid memberships of the club's members (subqueries: narrowed by their outer row)."""
     return (
-        Membership.objects.filter(member__home_club=window.club)
+        Membership.objects.filter(member__home_club=club)
         .exclude(status=Membership.Status.CANCELLED)
         .exclude(plan__kind=Plan.Kind.TRIAL)
     )
@@ -122,11 +136,13 @@ def _not_renewed():
 def _event_kind(event_kind: str) -> Finder:
     def find(window: Window, params: dict) -> Iterator[Occurrence]:
         delay = dt.timedelta(minutes=params.get("delay_minutes", 0))
-        events = MemberEvent.objects.filter(
-            member__home_club=window.club,
-            kind=event_kind,
-            at__gt=window.since - delay,
-            at__lte=window.until - delay,
+        events = window.of_members(
+            MemberEvent.objects.filter(
+                member__home_club=window.club,
+                kind=event_kind,
+                at__gt=window.since - delay,
+                at__lte=window.until - delay,
+            )
         ).values_list("pk", "member_id", "at", "data")
         for pk, member_id, at, data in events:
             yield Occurrence(member_id, f"event:{pk}", at + delay, {"event": data, "at": at})
@@ -154,11 +170,13 @@ trigger("payment_failed", "Payment failed", lambda p: f"{_minutes_after(p)} a pa
 )
 def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     reasons = params.get("reasons", ["expired", "no_visits_left"])
-    denials = CheckInAttempt.objects.filter(
-        member__home_club=window.club,
-        reason__in=reasons,
-        at__gt=window.since,
-        at__lte=window.until,
+    denials = window.of_members(
+        CheckInAttempt.objects.filter(
+            member__home_club=window.club,
+            reason__in=reasons,
+            at__gt=window.since,
+            at__lte=window.until,
+        )
     ).values_list("pk", "member_id", "at", "reason")
     for pk, member_id, at, reason in denials:
         yield Occurrence(member_id, f"denied:{pk}", at, {"reason": reason})
@@ -173,11 +191,13 @@ def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
     after = dt.timedelta(days=params.get("days", 3))
     trial_booked = Booking.objects.filter(member=OuterRef("member"), is_trial=True)
     events = (
-        MemberEvent.objects.filter(
-            member__home_club=window.club,
-            kind=MemberEvent.Kind.LEAD_CREATED,
-            at__gt=window.since - after,
-            at__lte=window.until - after,
+        window.of_members(
+            MemberEvent.objects.filter(
+                member__home_club=window.club,
+                kind=MemberEvent.Kind.LEAD_CREATED,
+                at__gt=window.since - after,
+                at__lte=window.until - after,
+            )
         )
         .filter(~Q(Exists(trial_booked)), member__status=Member.Status.LEAD)
         .values_list("pk", "member_id", "at")
@@ -193,12 +213,14 @@ def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
 )
 def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
     before = dt.timedelta(hours=params.get("hours_before", 3))
-    rows = Booking.objects.filter(
-        session__club=window.club,
-        is_trial=True,
-        status=Booking.Status.BOOKED,
-        session__start__gt=window.since + before,
-        session__start__lte=window.until + before,
+    rows = window.of_members(
+        Booking.objects.filter(
+            session__club=window.club,
+            is_trial=True,
+            status=Booking.Status.BOOKED,
+            session__start__gt=window.since + before,
+            session__start__lte=window.until + before,
+        )
     ).values_list("pk", "member_id", "session__start", "session__class_type__name")
     for pk, member_id, start, class_name in rows:
         facts = {"class_name": class_name, "class_start": start}
@@ -212,12 +234,14 @@ def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
 )
 def _trial_attended(window: Window, params: dict) -> Iterator[Occurrence]:
     after = dt.timedelta(hours=params.get("hours_after", 2))
-    rows = Booking.objects.filter(
-        session__club=window.club,
-        is_trial=True,
-        status=Booking.Status.ATTENDED,
-        session__end__gt=window.since - after,
-        session__end__lte=window.until - after,
+    rows = window.of_members(
+        Booking.objects.filter(
+            session__club=window.club,
+            is_trial=True,
+            status=Booking.Status.ATTENDED,
+            session__end__gt=window.since - after,
+            session__end__lte=window.until - after,
+        )
     ).values_list("pk", "member_id", "session__end")
     for pk, member_id, end in rows:
         yield Occurrence(member_id, f"booking:{pk}", end + after, {})
@@ -231,12 +255,14 @@ def _trial_attended(window: Window, params: dict) -> Iterator[Occurrence]:
 def _trial_no_show(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
     days = list(window.days())
-    rows = Booking.objects.filter(
-        session__club=window.club,
-        is_trial=True,
-        status=Booking.Status.NO_SHOW,
-        session__start__gte=clock.start_of_day(days[0] - dt.timedelta(days=1), window.club),
-        session__start__lt=clock.start_of_day(days[-1], window.club),
+    rows = window.of_members(
+        Booking.objects.filter(
+            session__club=window.club,
+            is_trial=True,
+            status=Booking.Status.NO_SHOW,
+            session__start__gte=clock.start_of_day(days[0] - dt.timedelta(days=1), window.club),
+            session__start__lt=clock.start_of_day(days[-1], window.club),
+        )
     ).values_list("pk", "member_id", "session__start")
     for pk, member_id, start in rows:
         next_day = start.astimezone(clock.zone(window.club)).date() + dt.timedelta(days=1)
@@ -249,7 +275,7 @@ def _trial_no_show(window: Window, params: dict) -> Iterator[Occurrence]:
     lambda p: "when a member's first paid membership starts",
 )
 def _first_membership_started(window: Window, params: dict) -> Iterator[Occurrence]:
-    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    earlier = _paid_at(window.club).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
     days = list(window.days())
     rows = (
         _paid(window)
@@ -268,7 +294,7 @@ def _first_memberships_started(window: Window, params: dict, *, without_visit: b
     after = dt.timedelta(days=params.get("days", 3 if without_visit else 14))
     local = _local_time(params)
     days = list(window.days())
-    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    earlier = _paid_at(window.club).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
     rows = _paid(window).filter(
         ~Q(Exists(earlier)), start__gte=days[0] - after, start__lte=days[-1] - after
     )
@@ -307,10 +333,11 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
         .annotate(c=Count("*"))  # the (member, at) index alone answers it
         .values("c")
     )
+    visits = Visit.objects.filter(
+        member__home_club=window.club, at__gt=window.since, at__lte=window.until
+    )
     rows = (
-        Visit.objects.filter(
-            member__home_club=window.club, at__gt=window.since, at__lte=window.until
-        )
+        window.of_members(visits)
         .annotate(number=earlier)
         .filter(number=n)
         .values_list("member_id", "at")
@@ -335,8 +362,9 @@ def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     first = clock.start_of_day(days[0] - gap, window.club)
     after = clock.start_of_day(days[-1] - gap + dt.timedelta(days=1), window.club)
     came_back = Visit.objects.filter(member=OuterRef("member_id"), at__gte=after)
+    in_range = Visit.objects.filter(member__home_club=window.club, at__gte=first, at__lt=after)
     rows = (
-        Visit.objects.filter(member__home_club=window.club, at__gte=first, at__lt=after)
+        window.of_members(in_range)
         .filter(~Q(Exists(came_back)))
         .order_by()
         .values("member_id")
@@ -463,7 +491,7 @@ def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
     started_on, celebrated = _on_days("start", days)
     # Joining is the first paid start: memberships that started on one of these calendar
     # days in an earlier year, with no paid membership before them.
-    earlier = _paid(window).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
+    earlier = _paid_at(window.club).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
     rows = (
         _paid(window)
         .filter(started_on, start__lt=days[0])

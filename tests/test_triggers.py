@@ -5,14 +5,19 @@ before that instant unless a test says otherwise.
 """
 
 import datetime as dt
+from dataclasses import replace
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from campaigns import triggers
+from campaigns.models import Rule
 from checkin.models import Booking
 from club import clock
+from club.models import Club
 from members import timeline
-from members.models import MemberEvent
+from members.models import Member, MemberEvent
 from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,
@@ -261,3 +266,41 @@ def test_anniversary_counts_years(frozen_clock, downtown):
         "anniversary:2026",
         {"years": 2},
     )
+
+
+def in_order(occurrences) -> list:
+    return sorted(occurrences, key=lambda o: (o.member_id, o.key))
+
+
+@pytest.mark.django_db
+def test_every_kind_narrowed_to_some_members_finds_what_it_finds_for_them_club_wide(
+    frozen_clock,
+):
+    # given: a year of demo history, and each default rule's evaluator window
+    call_command("seed_demo", members=600, years=1, seed=3, today=TODAY, stdout=StringIO())
+    now = clock.now()
+    checked = 0
+    for club in Club.objects.all():
+        window = triggers.Window(club=club, since=now - days(30), until=now + days(30))
+        for rule in Rule.objects.filter(is_active=True).order_by("number"):
+            club_wide = triggers.occurrences(rule.trigger, window, rule.params)
+            # half of the members it found, and as many it did not
+            found_ids = sorted({o.member_id for o in club_wide})[::2]
+            others = list(
+                Member.objects.filter(home_club=club)
+                .exclude(pk__in=found_ids)
+                .values_list("pk", flat=True)[: len(found_ids) + 1]
+            )
+            some = frozenset(found_ids + others)
+
+            # when
+            narrowed = triggers.occurrences(
+                rule.trigger, replace(window, members=some), rule.params
+            )
+
+            # then
+            assert in_order(narrowed) == in_order(o for o in club_wide if o.member_id in some), (
+                rule.number
+            )
+            checked += len(narrowed)
+    assert checked > 100  # the demo gave most kinds something to find
