@@ -391,8 +391,14 @@ def mark_remaining_no_show(session: ClassSession, *, by: AbstractBaseUser | None
     return len(remaining)
 
 
-def _due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
-    """Bookings attend_on_check_in() marks: booked, at the club, starting in the window."""
+def check_in_window(at: dt.datetime) -> dict[str, dt.datetime]:
+    """The class starts a check-in at `at` marks attended: due_on_check_in()'s window."""
+    return {"earliest": at - CHECK_IN_AFTER_START, "latest": at + CHECK_IN_BEFORE_CLASS}
+
+
+def due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
+    """Bookings attend_on_check_in() marks: booked, at the club, starting in the window
+    (check_in_window()). The arguments may be expressions (Params of a prepared query)."""
     return Booking.objects.filter(
         member_id=member,
         status=Status.BOOKED,
@@ -405,7 +411,7 @@ def _due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
 
 _ANY_DUE = Prepared(
     lambda: (
-        _due_on_check_in(
+        due_on_check_in(
             Param("member", BigIntegerField()),
             Param("club", BigIntegerField()),
             Param("earliest", DateTimeField()),
@@ -418,22 +424,26 @@ _ANY_DUE = Prepared(
 
 
 def attend_on_check_in(
-    member: Member, *, at: dt.datetime, club: Club | None = None
+    member: Member, *, at: dt.datetime, club: Club | None = None, any_due: bool | None = None
 ) -> list[Booking]:
     """Mark attended the member's booked classes at the club (their home club unless
     given) that start within the hour after `at` or started up to 30 minutes before it.
 
     Meant for the check-in service, after its transaction: it takes no session lock
     (attendance does not change the seat count), only the booking rows it marks.
+    `any_due` is whether due_on_check_in() found any, when the caller has read that
+    already (the check-in reads it with the memberships); None reads it here.
     """
     club_id = club.pk if club is not None else member.home_club_id
+    window = check_in_window(at)
     # Nearly every check-in has no class to mark: one plain read, compiled once, and no
     # transaction. When there is one, the locked read below decides (a booking marked
     # meanwhile no longer matches `status = booked` there).
-    window = {"earliest": at - CHECK_IN_AFTER_START, "latest": at + CHECK_IN_BEFORE_CLASS}
-    if not _ANY_DUE.fetch(member=member.pk, club=club_id, **window):
+    if any_due is None:
+        any_due = bool(_ANY_DUE.fetch(member=member.pk, club=club_id, **window))
+    if not any_due:
         return []
-    due = _due_on_check_in(member.pk, club_id, **window)
+    due = due_on_check_in(member.pk, club_id, **window)
     with transaction.atomic():
         due = list(due.select_for_update(of=("self",)).select_related("session__class_type"))
         Booking.objects.filter(pk__in=[b.pk for b in due]).update(

@@ -19,6 +19,7 @@ from django.db.models import (
     DateTimeField,
     Exists,
     OuterRef,
+    Subquery,
 )
 
 from checkin import bookings
@@ -66,16 +67,24 @@ _LOCK_MEMBER_ID = Prepared(
         .order_by()
     )
 )
-_LAST_VISIT = Prepared(
-    lambda: (
-        Visit.objects.filter(
-            member_id=Param("member", BigIntegerField()), at__lte=Param("at", DateTimeField())
-        )
-        .order_by("-at")
-        .values_list("pk", "at")[:1]
-    )
-)
-# Whether a freeze covers the day comes along as a flag on each membership.
+
+
+def _last_visits():
+    """The member's visits up to the scan, latest first: the (member, -at) index answers it.
+    Asked as "visits in the last two minutes", PostgreSQL estimated from statistics older
+    than those minutes that the time index would find none, and read every visit in the
+    window at a busy time."""
+    return Visit.objects.filter(
+        member_id=Param("member", BigIntegerField()), at__lte=Param("at", DateTimeField())
+    ).order_by("-at")
+
+
+_LAST_VISIT = Prepared(lambda: _last_visits().values_list("pk", "at")[:1])
+
+# What the check-in decides on, read in one statement once the member is locked: the
+# member's memberships with their plans and whether a freeze covers the day, and on each
+# row the same member-wide facts (PostgreSQL computes them once): the last visit, for a
+# repeat scan, and whether a class is due to be marked attended.
 _MEMBERSHIPS = Prepared(
     lambda: (
         Membership.objects.filter(member_id=Param("member", BigIntegerField()))
@@ -88,7 +97,17 @@ _MEMBERSHIPS = Prepared(
                     start__lte=Param("day", DateField()),
                     end__gte=Param("day", DateField()),
                 )
-            )
+            ),
+            last_visit_id=Subquery(_last_visits().values("pk")[:1]),
+            last_visit_at=Subquery(_last_visits().values("at")[:1]),
+            class_due=Exists(
+                bookings.due_on_check_in(
+                    Param("member", BigIntegerField()),
+                    Param("club", BigIntegerField()),
+                    Param("earliest", DateTimeField()),
+                    Param("latest", DateTimeField()),
+                )
+            ),
         )
         .order_by("-end")
     )
@@ -162,7 +181,9 @@ def _mark_class_attendance(outcome: Visit | CheckInAttempt, club: Club) -> None:
     lock while holding the member's could deadlock against a cancellation.
     """
     if isinstance(outcome, Visit) and not outcome.is_repeat_scan:
-        bookings.attend_on_check_in(outcome.member, at=outcome.at, club=club)
+        bookings.attend_on_check_in(
+            outcome.member, at=outcome.at, club=club, any_due=outcome.class_due
+        )
 
 
 def _check_arguments(source: str, override_by, override_reason: str) -> None:
@@ -185,19 +206,22 @@ def _check_in_locked(
     # Read the clock only once we hold the lock, so a scan never predates the visit
     # that the scan before it wrote.
     at = at or clock.now()
+    day = at.astimezone(clock.zone(club)).date()
+    memberships = _MEMBERSHIPS.fetch(
+        member=member.pk, at=at, day=day, club=club.pk, **bookings.check_in_window(at)
+    )
 
-    # The member's last visit, by the (member, -at) index. Asked as "visits in the last two
-    # minutes", PostgreSQL estimated from statistics older than those minutes that the time
-    # index would find none, and read every visit in the window at a busy time.
-    last = _LAST_VISIT.fetch(member=member.pk, at=at)
-    if last and last[0][1] > at - REPEAT_SCAN_WINDOW:
-        recent = Visit.objects.get(pk=last[0][0])
+    if memberships:
+        last_visit = (memberships[0].last_visit_id, memberships[0].last_visit_at)
+    else:  # nothing to carry it: ask on its own (a lead may have been let in by override)
+        last_visit = next(iter(_LAST_VISIT.fetch(member=member.pk, at=at)), (None, None))
+    if last_visit[0] is not None and last_visit[1] > at - REPEAT_SCAN_WINDOW:
+        recent = Visit.objects.get(pk=last_visit[0])
         recent.member = member
         recent.is_repeat_scan = True
         return recent
 
-    day = at.astimezone(clock.zone(club)).date()
-    membership, reason = _admitting_membership(member, club=club, day=day)
+    membership, reason = _admitting_membership(memberships, club=club, day=day)
     if reason is not None and override_by is None:
         return _deny(member, club=club, at=at, source=source, reason=reason, membership=membership)
 
@@ -229,17 +253,19 @@ def _check_in_locked(
         denied_reason=reason,
     )
     visit.is_repeat_scan = False
+    # None (read it afresh) when an override admitted a member without a membership.
+    visit.class_due = membership.class_due if membership is not None else None
     return visit
 
 
 def _admitting_membership(
-    member: Member, *, club: Club, day: dt.date
+    memberships: list[Membership], *, club: Club, day: dt.date
 ) -> tuple[Membership | None, str | None]:
-    """The membership that lets the member in today, or the best one to explain a denial.
+    """Of the member's memberships (not cancelled, latest end first), the one that lets the
+    member in today, or the best one to explain a denial.
 
     Returns (membership, None) when admitted, else (closest membership or None, reason).
     """
-    memberships = _MEMBERSHIPS.fetch(member=member.pk, day=day)
     if not memberships:
         return None, Reason.NO_MEMBERSHIP
 
@@ -264,7 +290,7 @@ def _admitting_membership(
 
 def _denial_reason(membership: Membership, *, club: Club) -> str | None:
     """Why a membership in force on the day does not admit (None when it does). Expects the
-    `frozen_on_day` flag _admitting_membership() annotates."""
+    `frozen_on_day` flag the memberships read (_MEMBERSHIPS) annotates."""
     if membership.frozen_on_day:
         return Reason.FROZEN
     if membership.status == Membership.Status.PAST_DUE:
