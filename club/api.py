@@ -10,6 +10,7 @@ from django.db.models import Q
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import authentication, exceptions, permissions
+from rest_framework.pagination import LimitOffsetPagination
 
 from club import clock
 from club.models import Club, Integration
@@ -25,6 +26,14 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 # request's read and its cache write. With a per-process cache (no CACHE_URL), workers other
 # than the one that saved also keep their copy until the timeout.
 TOKEN_CACHE_SECONDS = 60
+
+
+class Pagination(LimitOffsetPagination):
+    """`?limit=&offset=` pages of 50; a larger limit is cut to 200 (unbounded, a huge limit
+    reached the database as an out-of-range LIMIT)."""
+
+    default_limit = 50
+    max_limit = 200
 
 
 @dataclass(frozen=True)

@@ -261,6 +261,19 @@ def test_member_search_with_a_nul_character_is_a_field_error(client, db, maya, w
     assert "q" in response.json()
 
 
+def test_member_pages_are_cut_to_200_however_large_the_limit(client, db, downtown, website_token):
+    MemberFactory.create_batch(3, home_club=downtown)
+
+    response = client.get(
+        reverse("api:members"), {"limit": 10**25, "offset": 1}, **bearer(website_token)
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 3 and len(body["results"]) == 2
+    assert "limit=200" in body["previous"]  # the page was cut to 200
+
+
 def test_member_of_another_club_is_404(client, db, riverside, website_token):
     stranger = MemberFactory(home_club=riverside)
 
