@@ -8,12 +8,25 @@ import os
 
 from celery import Celery, signals
 from celery.schedules import crontab
+from django import db
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "club.settings")
 
 app = Celery("clubcycle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def close_old_connections(task=None, **kwargs) -> None:
+    """Database connections in a worker live by the rules of a web request: kept for
+    CONN_MAX_AGE, dropped once unusable (after an error, say). Celery's own default opens a
+    new connection for every task; CELERY_DB_REUSE_MAX in settings turns that off.
+    Tasks run eagerly (tests, the demo without a broker) keep the caller's connection."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    db.close_old_connections()
 
 
 @signals.worker_init.connect

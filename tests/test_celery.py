@@ -4,15 +4,17 @@ import datetime as dt
 import importlib
 import logging
 import uuid
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from django.db import connection
 
 from club import clock
-from club.celery import app
+from club.celery import app, close_old_connections
 from members.models import Member
 from memberships.tasks import refresh_member_statuses_task
 from tests.factories import MemberFactory, MembershipFactory
@@ -102,3 +104,56 @@ def test_refresh_member_statuses_runs_in_a_worker_on_redis(worker_app):
     assert changed == 1
     member.refresh_from_db()
     assert member.status == Member.Status.MEMBER
+
+
+def a_task(*, eager: bool) -> SimpleNamespace:
+    return SimpleNamespace(request=SimpleNamespace(is_eager=eager))
+
+
+@pytest.fixture
+def conn_max_age():
+    """Set the connection's CONN_MAX_AGE and reconnect, as a worker starting up would."""
+    original = connection.settings_dict["CONN_MAX_AGE"]
+
+    def reconnect(seconds: int):
+        connection.close()
+        connection.settings_dict["CONN_MAX_AGE"] = seconds
+        connection.ensure_connection()
+        return connection.connection
+
+    yield reconnect
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = original
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_database_connection_across_tasks_while_conn_max_age_allows(
+    conn_max_age,
+):
+    opened = conn_max_age(60)
+
+    close_old_connections(task=a_task(eager=False))
+
+    assert connection.connection is opened
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_drops_its_connection_after_a_task_when_conn_max_age_is_zero(conn_max_age):
+    conn_max_age(0)
+
+    close_old_connections(task=a_task(eager=False))
+
+    assert connection.connection is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_eager_task_leaves_the_caller_s_connection_alone(conn_max_age):
+    opened = conn_max_age(0)
+
+    close_old_connections(task=a_task(eager=True))
+
+    assert connection.connection is opened
+
+
+def test_celery_does_not_close_connections_around_every_task_itself():
+    assert app.conf.get("CELERY_DB_REUSE_MAX") >= 100
