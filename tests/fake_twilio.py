@@ -42,7 +42,13 @@ class FakeTwilio:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                raw = self.rfile.read(length)
+                if len(raw) < length:
+                    # The client died between headers and body (a killed worker): a real
+                    # server never sees a message in that, and has no one to answer.
+                    self.close_connection = True
+                    return
+                form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 status, payload = fake.create(form)
                 self._answer(status, payload)
 
@@ -75,6 +81,9 @@ class FakeTwilio:
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         to = form.get("To", "")
+        if not to:
+            text = "A 'To' phone number is required."
+            return 400, {"code": 21604, "message": text, "status": 400}
         if to in self.refuse:
             status, code, text = self.refuse[to]
             return status, {"code": code, "message": text, "status": status}

@@ -123,6 +123,8 @@ def assert_each_message_sent_once(fake: FakeTwilio, count: int) -> None:
     received = Counter(message["to"] for message in fake.messages)
     repeated = {to: n for to, n in received.items() if n > 1}
     assert not repeated, f"{len(repeated)} members got more than one message: {repeated}"
+    strangers = [m for m in fake.messages if m["to"] not in {str(phone) for phone in phones}]
+    assert not strangers, f"messages to no member of ours: {strangers}"
     assert len(fake.messages) == count
     assert set(received) == {str(phone) for phone in phones}
     statuses = Counter(Touchpoint.objects.values_list("status", flat=True))
