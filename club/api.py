@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
+from redis.exceptions import RedisError
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.pagination import LimitOffsetPagination
 
@@ -26,6 +28,8 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 # request's read and its cache write. With a per-process cache (no CACHE_URL), workers other
 # than the one that saved also keep their copy until the timeout.
 TOKEN_CACHE_SECONDS = 60
+
+log = logging.getLogger(__name__)
 
 
 class Pagination(LimitOffsetPagination):
@@ -64,7 +68,7 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
         token = header[1].decode(errors="replace")
         token_hash = Integration.hash_token(token)
         key = Integration.cache_key(token_hash)
-        integration = cache.get(key)
+        integration = _from_cache("get", key)
         if integration is None:
             try:
                 # get(), not first(): the hash is unique, and first() would order by the
@@ -74,7 +78,7 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
                 )
             except Integration.DoesNotExist:
                 raise exceptions.AuthenticationFailed("Unknown or revoked token.") from None
-            cache.set(key, integration, TOKEN_CACHE_SECONDS)
+            _from_cache("set", key, integration, TOKEN_CACHE_SECONDS)
         now = clock.now()
         cutoff = now - LAST_USED_RESOLUTION
         if integration.last_used_at is None or integration.last_used_at < cutoff:
@@ -84,11 +88,21 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
             ).update(last_used_at=now)
             # The next call reads the row afresh (and caches it with its new time), rather
             # than this process writing back a copy that may predate a revocation.
-            cache.delete(key)
+            _from_cache("delete", key)
         return IntegrationPrincipal(integration), token
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+def _from_cache(operation: str, *args):
+    """The token cache is a shortcut, never a dependency: with the cache server down, a
+    turnstile's token is looked up in the database (and a warning logged)."""
+    try:
+        return getattr(cache, operation)(*args)
+    except (RedisError, OSError) as error:
+        log.warning("token cache unavailable (%s): reading the database", error)
+        return None
 
 
 class HasScope(permissions.BasePermission):

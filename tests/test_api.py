@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+import redis
+from django.core.cache import cache
 from django.urls import reverse
 
 from checkin.models import Visit
@@ -69,6 +71,21 @@ def test_turnstile_denies_an_expired_member_with_the_reason(
     assert response.json()["allowed"] is False
     assert response.json()["reason"] == "expired"
     assert response.json()["visit_id"] is None
+
+
+def test_the_turnstile_works_with_the_cache_server_down(
+    client, frozen_clock, maya, turnstile_token, monkeypatch, caplog
+):
+    def down(*args, **kwargs):
+        raise redis.ConnectionError("Connection refused")
+
+    for operation in ("get", "set", "delete"):
+        monkeypatch.setattr(cache, operation, down)
+
+    response = checkin(client, turnstile_token, card="MAYA-0001")
+
+    assert response.status_code == 200 and response.json()["allowed"] is True
+    assert "token cache unavailable" in caplog.text
 
 
 def test_unknown_card_is_404_with_a_reason_code(client, db, turnstile_token):
