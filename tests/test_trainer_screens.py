@@ -224,7 +224,7 @@ def test_marking_a_no_show_without_javascript_redirects_to_the_roster(
     assert event.actor == tom
 
 
-def test_a_refused_mark_is_shown_in_the_row(client, downtown, tom, maya):
+def test_a_refused_mark_is_shown_in_the_row(client, frozen_clock, downtown, tom, maya):
     tomorrow = session(downtown, local(TODAY + dt.timedelta(days=1), 9), trainer=tom)
     booking = BookingFactory(session=tomorrow, member=maya)
     client.force_login(tom)
@@ -235,7 +235,9 @@ def test_a_refused_mark_is_shown_in_the_row(client, downtown, tom, maya):
     assert Booking.objects.get(pk=booking.pk).status == Status.BOOKED
 
 
-def test_no_show_button_appears_only_once_the_class_has_started(client, downtown, tom, maya):
+def test_no_show_button_appears_only_once_the_class_has_started(
+    client, frozen_clock, downtown, tom, maya
+):
     later = session(downtown, local(TODAY, 19), trainer=tom)
     BookingFactory(session=later, member=maya)
     client.force_login(tom)
