@@ -41,32 +41,24 @@ _SOURCES = frozenset(Source.values)  # an enum's .values builds a new list on ev
 # What a turnstile's answer shows of the member (check_in_scanned); the rest loads on access.
 SCANNED_MEMBER_FIELDS = ("id", "home_club_id", "first_name", "photo")
 
+
 # The statements of a check-in, compiled once (club/prepared.py): building them through the
 # ORM on every scan cost more CPU than everything else a scan does.
-_LOCK_MEMBER = Prepared(
-    lambda: (
-        Member.objects.select_for_update()
-        .filter(pk=Param("id", BigIntegerField()))
-        .only(*SCANNED_MEMBER_FIELDS)
-        .order_by()
+def _locked_member(lookup: str, field):
+    """The member locked FOR UPDATE, found by `lookup`; with only what a turnstile's answer
+    shows loaded (the rest loads when read)."""
+    return Prepared(
+        lambda: (
+            Member.objects.select_for_update()
+            .filter(**{lookup: Param("value", field)})
+            .only(*SCANNED_MEMBER_FIELDS)
+            .order_by()
+        )
     )
-)
-_LOCK_MEMBER_BY_CARD = Prepared(
-    lambda: (
-        Member.objects.select_for_update()
-        .filter(card_token=Param("card", CharField()))
-        .only(*SCANNED_MEMBER_FIELDS)
-        .order_by()
-    )
-)
-_LOCK_MEMBER_ID = Prepared(
-    lambda: (
-        Member.objects.select_for_update()
-        .filter(pk=Param("id", BigIntegerField()))
-        .values_list("pk")
-        .order_by()
-    )
-)
+
+
+_LOCK_MEMBER = _locked_member("pk", BigIntegerField())
+_LOCK_MEMBER_BY_CARD = _locked_member("card_token", CharField())
 
 
 def _last_visits():
@@ -134,7 +126,7 @@ def check_in(
 
     with transaction.atomic():
         # Serialise check-ins of this member; other members are not blocked.
-        _LOCK_MEMBER_ID.fetch(id=member.pk)
+        _LOCK_MEMBER.fetch(value=member.pk)
         outcome = _check_in_locked(
             member,
             source=source,
@@ -163,9 +155,9 @@ def check_in_scanned(
     with transaction.atomic():
         # The same row lock as check_in() takes, so scans and desk check-ins serialise.
         if card is not None:
-            found = _LOCK_MEMBER_BY_CARD.fetch(card=card)
+            found = _LOCK_MEMBER_BY_CARD.fetch(value=card)
         else:
-            found = _LOCK_MEMBER.fetch(id=member_id)
+            found = _LOCK_MEMBER.fetch(value=member_id)
         if not found:
             return None
         member = found[0]

@@ -68,7 +68,7 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
         token = header[1].decode(errors="replace")
         token_hash = Integration.hash_token(token)
         key = Integration.cache_key(token_hash)
-        integration = _from_cache("get", key)
+        integration = _unless_cache_is_down(cache.get, key)
         if integration is None:
             try:
                 # get(), not first(): the hash is unique, and first() would order by the
@@ -78,7 +78,7 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
                 )
             except Integration.DoesNotExist:
                 raise exceptions.AuthenticationFailed("Unknown or revoked token.") from None
-            _from_cache("set", key, integration, TOKEN_CACHE_SECONDS)
+            _unless_cache_is_down(cache.set, key, integration, TOKEN_CACHE_SECONDS)
         now = clock.now()
         cutoff = now - LAST_USED_RESOLUTION
         if integration.last_used_at is None or integration.last_used_at < cutoff:
@@ -88,18 +88,18 @@ class IntegrationTokenAuthentication(authentication.BaseAuthentication):
             ).update(last_used_at=now)
             # The next call reads the row afresh (and caches it with its new time), rather
             # than this process writing back a copy that may predate a revocation.
-            _from_cache("delete", key)
+            _unless_cache_is_down(cache.delete, key)
         return IntegrationPrincipal(integration), token
 
     def authenticate_header(self, request) -> str:
         return self.keyword
 
 
-def _from_cache(operation: str, *args):
+def _unless_cache_is_down(operation, *args):
     """The token cache is a shortcut, never a dependency: with the cache server down, a
     turnstile's token is looked up in the database (and a warning logged)."""
     try:
-        return getattr(cache, operation)(*args)
+        return operation(*args)
     except (RedisError, OSError) as error:
         log.warning("token cache unavailable (%s): reading the database", error)
         return None
