@@ -261,6 +261,9 @@ WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="ClubCycle")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No avatars from gravatar.com: they would hand a hash of every staff member's email to a
+# third party on each back-office page, and fail on a club's offline network.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "docx", "txt"]
 
 LOGGING = {

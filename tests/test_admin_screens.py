@@ -460,3 +460,15 @@ def test_every_screen_opens(client, superuser, maya, viewset, make_row, row_view
     assert opened.status_code == 200
     if index.context["can_add"]:
         assert client.get(reverse(f"{viewset}:add")).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/admin/", "/admin/account/"])
+def test_back_office_sends_no_staff_email_hash_to_gravatar(client, fiona, url):
+    """Wagtail would show avatars from gravatar.com, handing a hash of each staff member's
+    email to a third party on every page, and failing on a club's offline network."""
+    fiona.email = "fiona@downtown.example"
+    fiona.save()
+    client.force_login(fiona)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"gravatar" not in response.content
