@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from phonenumber_field.modelfields import PhoneNumberField
 
-from club import clock
+from club import clock, roles
 from club.functions import month_day
 from club.models import Club
 from members import search
@@ -249,6 +249,20 @@ class TaskQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(member__home_club__staff=user)
+
+    def visible_to(self, user) -> "TaskQuerySet":
+        """The tasks, at the user's clubs, that are theirs to act on: those named to them and,
+        where nobody is named, those for a role they hold (a task for no role is the front
+        desk's). Managers see every task at their clubs."""
+        tasks = self.for_staff(user)
+        if user.is_superuser or roles.has_role(user, roles.MANAGER):
+            return tasks
+        held = list(user.groups.values_list("name", flat=True))
+        if roles.FRONT_DESK in held:
+            held.append("")
+        return tasks.filter(
+            models.Q(assigned_to=user) | models.Q(assigned_to=None, assigned_role__in=held)
+        )
 
 
 class Task(models.Model):

@@ -1,10 +1,11 @@
-"""Wagtail hooks of the front desk: its URLs under /admin/desk/ and its menu item."""
+"""Wagtail hooks of the front desk: its URLs under /admin/desk/, its menu items and its panels on
+the back-office home page."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from checkin.desk import urls
+from checkin.desk import panels, urls
 from club import roles
 
 
@@ -21,3 +22,21 @@ class DeskMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_desk_menu_item():
     return DeskMenuItem("Front desk", reverse("desk:desk"), icon_name="key", order=50)
+
+
+class TasksMenuItem(MenuItem):
+    def is_shown(self, request):
+        return roles.has_role(request.user, *roles.ALL)
+
+
+@hooks.register("register_admin_menu_item")
+def register_tasks_menu_item():
+    return TasksMenuItem("Tasks", reverse("desk:tasks"), icon_name="tasks", order=55)
+
+
+@hooks.register("construct_homepage_panels")
+def add_desk_panels(request, home_panels):
+    if roles.has_role(request.user, *roles.DESK):
+        home_panels.append(panels.DeskTodayPanel())
+    if roles.has_role(request.user, *roles.ALL):
+        home_panels.append(panels.TasksPanel())

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 
@@ -30,8 +31,8 @@ from checkin.models import CheckInAttempt, Source, Visit
 from club import clock, roles
 from club.admin_access import clubs_for, scope
 from club.models import Club
-from members import leads, timeline
-from members.models import Member, MemberEvent
+from members import leads, staff_tasks, timeline
+from members.models import Member, MemberEvent, Task
 from memberships import freezes, sales
 from memberships.models import Freeze, Membership
 
@@ -419,3 +420,40 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, field_errors)
     else:
         form.add_error(None, error)
+
+
+# --- staff tasks ------------------------------------------------------------------------
+
+
+def tasks(request: HttpRequest) -> HttpResponse:
+    """The staff member's open tasks (call this lead within 15 minutes), soonest due first."""
+    roles.require(request.user, *roles.ALL)
+    open_tasks = (
+        Task.objects.visible_to(request.user)
+        .open()
+        .select_related("member", "assigned_to")
+        .order_by("due_at", "pk")
+    )
+    return render(
+        request,
+        "checkin/desk/tasks.html",
+        {
+            "page": Paginator(open_tasks, 50).get_page(request.GET.get("page")),
+            "now": clock.now(),
+            "reads_member_card": roles.has_role(request.user, *roles.READS_MEMBER_CARD),
+            "header_title": "Tasks",
+        },
+    )
+
+
+@require_POST
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the staff member's tasks done; marking it again changes nothing."""
+    roles.require(request.user, *roles.ALL)
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    staff_tasks.complete(task, by=request.user)
+    messages.success(request, f"Done: {task.title}")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("desk:tasks")
+    return redirect(back)

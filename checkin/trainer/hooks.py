@@ -1,10 +1,11 @@
-"""Wagtail hooks of the trainer screens: their URLs under /admin/trainer/ and "My classes"."""
+"""Wagtail hooks of the trainer screens: their URLs under /admin/trainer/, "My classes", and
+today's classes on the back-office home page."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from checkin.trainer import urls, views
+from checkin.trainer import panels, urls, views
 from club import roles
 
 
@@ -23,3 +24,10 @@ def register_my_classes_menu_item():
     return MyClassesMenuItem(
         "My classes", reverse("trainer:my_classes"), icon_name="calendar-check", order=60
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_classes_today_panel(request, home_panels):
+    # A trainer's own classes; managers see every class under "Classes".
+    if roles.has_role(request.user, roles.TRAINER) and not views.is_manager(request.user):
+        home_panels.append(panels.ClassesTodayPanel())

@@ -1,0 +1,194 @@
+"""Staff tasks on screen (the Tasks page and the home page's panels) and the home page's
+"today" panels for the front desk and trainers."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from club import clock, roles
+from members import staff_tasks
+from members.models import Member, Task
+from tests.factories import (
+    BookingFactory,
+    CheckInAttemptFactory,
+    ClassSessionFactory,
+    MemberFactory,
+    UserFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TASKS = "/admin/desk/tasks/"
+
+
+@pytest.fixture
+def call_ana(frozen_clock, downtown):
+    """What the trial form opens for the front desk: call the new lead within 15 minutes."""
+    ana = MemberFactory(
+        home_club=downtown, status=Member.Status.LEAD, first_name="Ana", last_name="Kovač",
+        phone="+31687654321",
+    )  # fmt: skip
+    return staff_tasks.open_task(
+        ana,
+        title="Call Ana Kovač within 15 minutes",
+        due_in=dt.timedelta(minutes=15),
+        assigned_role=roles.FRONT_DESK,
+    )
+
+
+@pytest.fixture
+def call_for_tom(frozen_clock, downtown, tom, maya):
+    """A lifecycle call the rule gave to Maya's trainer."""
+    return staff_tasks.open_task(
+        maya,
+        title="Call Maya: 14 days without a visit",
+        due_in=dt.timedelta(hours=1),
+        assigned_role=roles.TRAINER,
+        assigned_to=tom,
+    )
+
+
+def test_front_desk_sees_its_tasks_with_the_number_to_call(client, fiona, call_ana):
+    client.force_login(fiona)
+    page = client.get(TASKS).content.decode()
+    assert "Call Ana Kovač within 15 minutes" in page
+    assert "+31687654321" in page
+    assert reverse("desk:member", args=[call_ana.member.pk]) in page
+
+
+def test_a_task_is_shown_late_once_its_due_time_has_passed(client, fiona, call_ana, frozen_clock):
+    client.force_login(fiona)
+    assert "Late: due" not in client.get(TASKS).content.decode()
+    frozen_clock.shift(dt.timedelta(minutes=16))
+    assert "Late: due 18:15" in client.get(TASKS).content.decode()
+
+
+def test_each_role_sees_the_tasks_that_are_theirs(
+    client, fiona, tom, mia, max, olga, call_ana, call_for_tom
+):
+    seen = {}
+    for user in (fiona, tom, mia, max, olga):
+        client.force_login(user)
+        page = client.get(TASKS).content.decode()
+        seen[user.username] = {t.title for t in (call_ana, call_for_tom) if t.title in page}
+    assert seen == {
+        "fiona": {call_ana.title},  # the front desk's; Tom's call is named to him
+        "tom": {call_for_tom.title},
+        "mia": set(),
+        "max": {call_ana.title, call_for_tom.title},  # a manager sees every task at the club
+        "olga": set(),  # another club's
+    }
+
+
+def test_a_trainer_sees_the_number_of_a_call_given_to_him_but_not_the_member_card(
+    client, tom, call_for_tom
+):
+    client.force_login(tom)
+    page = client.get(TASKS).content.decode()
+    assert str(call_for_tom.member.phone) in page
+    assert reverse("desk:member", args=[call_for_tom.member.pk]) not in page
+
+
+def test_marking_a_task_done_records_who_and_when_and_is_safe_to_repeat(
+    client, fiona, call_ana, frozen_clock
+):
+    client.force_login(fiona)
+    url = reverse("desk:task_done", args=[call_ana.pk])
+    response = client.post(url, {"next": "/admin/"})
+    assert response.status_code == 302 and response.url == "/admin/"
+    call_ana.refresh_from_db()
+    assert (call_ana.status, call_ana.done_by, call_ana.done_at) == (
+        Task.Status.DONE, fiona, clock.now(),
+    )  # fmt: skip
+    assert f'data-task="{call_ana.pk}"' not in client.get(TASKS).content.decode()
+
+    frozen_clock.shift(dt.timedelta(minutes=5))
+    assert client.post(url).status_code == 302  # a double click changes nothing
+    call_ana.refresh_from_db()
+    assert call_ana.done_at == clock.now() - dt.timedelta(minutes=5)
+
+
+def test_done_refuses_a_get_another_clubs_task_and_an_outside_next(
+    client, fiona, olga, tom, call_ana
+):
+    url = reverse("desk:task_done", args=[call_ana.pk])
+    for outsider in (olga, tom):  # another club's front desk; a trainer it is not given to
+        client.force_login(outsider)
+        assert client.post(url).status_code == 404
+    call_ana.refresh_from_db()
+    assert call_ana.status == Task.Status.OPEN
+
+    client.force_login(fiona)
+    assert client.get(url).status_code == 405
+    response = client.post(url, {"next": "https://evil.example/"})
+    assert response.url == TASKS
+
+
+def test_the_tasks_page_needs_a_staff_role(client, downtown, call_ana):
+    client.force_login(UserFactory(username="nobody", clubs=[downtown], roles=[]))
+    response = client.get(TASKS)
+    assert response.status_code == 302 and "Call Ana" not in response.content.decode()
+
+
+def test_front_desk_home_shows_today_at_the_club_and_the_tasks(
+    client, frozen_clock, fiona, downtown, maya, call_ana
+):
+    today = clock.today(downtown)
+    VisitFactory(member=maya, club=downtown)
+    CheckInAttemptFactory(member=MemberFactory(home_club=downtown), club=downtown)
+    birthday = MemberFactory(
+        home_club=downtown, status=Member.Status.MEMBER, first_name="Bea", last_name="Bos",
+        birth_date=today.replace(year=1990),
+    )  # fmt: skip
+    maya_membership = maya.memberships.get()
+    maya_membership.end = today + dt.timedelta(days=3)
+    maya_membership.save()
+
+    client.force_login(fiona)
+    page = client.get("/admin/").content.decode()
+    assert "Today at Downtown" in page
+    assert "<strong>1</strong> check-in" in page
+    assert "<strong>1</strong> turned away" in page
+    assert "<strong>1</strong> membership ending within a week" in page
+    assert reverse("desk:member", args=[birthday.pk]) in page
+    assert "Your tasks" in page and "Call Ana Kovač within 15 minutes" in page
+    assert "Your classes today" not in page
+
+
+def test_desk_home_counts_nothing_of_another_club(client, frozen_clock, olga, maya, call_ana):
+    VisitFactory(member=maya)
+    client.force_login(olga)
+    page = client.get("/admin/").content.decode()
+    assert "Today at Riverside" in page and "Downtown" not in page
+    assert "<strong>0</strong> check-ins" in page
+    assert "Call Ana" not in page
+
+
+def test_trainer_home_shows_his_classes_today_with_bookings(client, frozen_clock, tom, downtown):
+    today = clock.today(downtown)
+    mine = ClassSessionFactory(
+        club=downtown, trainer=tom, capacity=12,
+        start=clock.local_datetime(today, dt.time(19, 30), downtown),
+    )  # fmt: skip
+    BookingFactory.create_batch(3, session=mine)
+    ClassSessionFactory(club=downtown, trainer=tom)  # tomorrow
+    ClassSessionFactory(
+        club=downtown, start=clock.local_datetime(today, dt.time(20, 0), downtown)
+    )  # someone else's
+
+    client.force_login(tom)
+    page = client.get("/admin/").content.decode()
+    assert "Your classes today" in page
+    assert page.count("data-session=") == 1
+    assert reverse("trainer:roster", args=[mine.pk]) in page
+    assert "3/12 booked" in page
+    assert "Today at Downtown" not in page  # no desk figures for trainers
+
+
+def test_marketing_home_has_tasks_but_no_desk_figures(client, frozen_clock, mia):
+    client.force_login(mia)
+    page = client.get("/admin/").content.decode()
+    assert "Your tasks" in page and "No open tasks" in page
+    assert "Today at Downtown" not in page
