@@ -153,6 +153,7 @@ def test_front_desk_home_shows_today_at_the_club_and_the_tasks(
     assert "<strong>1</strong> turned away" in page
     assert "<strong>1</strong> membership ending within a week" in page
     assert reverse("desk:member", args=[birthday.pk]) in page
+    assert " more" not in page.split("Birthday today:")[1].split("</p>")[0]
     assert "Your tasks" in page and "Call Ana Kovač within 15 minutes" in page
     assert "Your classes today" not in page
 
@@ -192,3 +193,13 @@ def test_marketing_home_has_tasks_but_no_desk_figures(client, frozen_clock, mia)
     page = client.get("/admin/").content.decode()
     assert "Your tasks" in page and "No open tasks" in page
     assert "Today at Downtown" not in page
+
+
+def test_a_crowd_of_birthdays_is_cut_short_with_a_count(client, frozen_clock, fiona, downtown):
+    today = clock.today(downtown)
+    MemberFactory.create_batch(
+        11, home_club=downtown, status=Member.Status.MEMBER, birth_date=today.replace(year=1985)
+    )
+    client.force_login(fiona)
+    birthdays = client.get("/admin/").content.decode().split("Birthday today:")[1].split("</p>")[0]
+    assert birthdays.count("<a ") == 8 and "and 3 more" in birthdays

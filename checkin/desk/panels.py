@@ -31,6 +31,7 @@ class ClubToday:
     denied: int
     ending_soon: int
     birthdays: list[Member]
+    more_birthdays: int
 
 
 def club_today(club: Club) -> ClubToday:
@@ -53,6 +54,7 @@ def club_today(club: Club) -> ClubToday:
         denied=CheckInAttempt.objects.filter(club=club, at__gte=since).count(),
         ending_soon=ending.count(),
         birthdays=list(birthdays[:BIRTHDAYS_SHOWN]),
+        more_birthdays=max(0, birthdays.count() - BIRTHDAYS_SHOWN),
     )
 
 
