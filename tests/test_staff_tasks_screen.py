@@ -203,3 +203,17 @@ def test_a_crowd_of_birthdays_is_cut_short_with_a_count(client, frozen_clock, fi
     client.force_login(fiona)
     birthdays = client.get("/admin/").content.decode().split("Birthday today:")[1].split("</p>")[0]
     assert birthdays.count("<a ") == 8 and "and 3 more" in birthdays
+
+
+def test_the_member_card_shows_the_members_open_tasks_and_done_comes_back_to_it(
+    client, fiona, mia, call_ana
+):
+    card = reverse("desk:member", args=[call_ana.member.pk])
+    client.force_login(mia)  # marketing reads cards; the front desk's task is not hers
+    assert "Open tasks" not in client.get(card).content.decode()
+
+    client.force_login(fiona)
+    assert f'data-task="{call_ana.pk}"' in client.get(card).content.decode()
+    response = client.post(reverse("desk:task_done", args=[call_ana.pk]), {"next": card})
+    assert response.url == card
+    assert "Open tasks" not in client.get(card).content.decode()

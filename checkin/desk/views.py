@@ -232,6 +232,13 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
                 at__gte=clock.start_of_day(month_start, member.home_club)
             ).count(),
             "renewals": _renewal_count(member),
+            "open_tasks": Task.objects.visible_to(request.user)
+            .open()
+            .filter(member=member)
+            .select_related("member", "assigned_to")
+            .order_by("due_at", "pk"),
+            "now": clock.now(),
+            "reads_member_card": True,
             "page": page,
             "can_sell": roles.has_role(request.user, *roles.SELLS),
             "can_check_in": roles.has_role(request.user, *roles.DESK),
