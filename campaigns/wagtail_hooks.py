@@ -1,11 +1,11 @@
-"""Wagtail hooks of the lifecycle screens: their URLs under /admin/playbook/ and the
-"Lifecycle" menu (Playbook, Dry run) for marketing and managers."""
+"""Wagtail hooks of the lifecycle screens: their URLs under /admin/playbook/, the "Lifecycle"
+menu (Playbook, Dry run) and today's messages on the home page, for marketing and managers."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from campaigns.backoffice import urls, views
+from campaigns.backoffice import panels, urls, views
 from club import roles
 
 
@@ -27,3 +27,9 @@ def register_lifecycle_menu():
         LifecycleMenuItem("Dry run", reverse("playbook:dry_run"), icon_name="view", order=200),
     ]
     return SubmenuMenuItem("Lifecycle", Menu(items=items), icon_name="mail", order=300)
+
+
+@hooks.register("construct_homepage_panels")
+def add_messages_today_panel(request, home_panels):
+    if roles.has_role(request.user, *views.LIFECYCLE):
+        home_panels.append(panels.MessagesTodayPanel())

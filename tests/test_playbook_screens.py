@@ -493,3 +493,28 @@ def test_the_rule_dry_run_lists_whom_it_reaches(client, frozen_clock, mia, downt
 
     assert "Wed 25 Nov, 10:00 Anna Bos" in html
     assert "will be sent" in html
+
+
+# --- the home page ----------------------------------------------------------------------
+
+
+def test_home_page_counts_todays_messages_by_outcome_for_marketing(
+    client, frozen_clock, reminder, maya, mia, rosa, fiona, riverside
+):
+    for status in (Status.DELIVERED, Status.DELIVERED, Status.FAILED, Status.SCHEDULED):
+        touchpoint(reminder, maya, status, days_ago=0)
+    touchpoint(reminder, maya, Status.DELIVERED, days_ago=1)  # yesterday's
+    touchpoint(reminder, MemberFactory(home_club=riverside), Status.DELIVERED, days_ago=0)
+
+    client.force_login(mia)
+    page = text(client.get("/admin/"))
+    assert "Messages today at Downtown" in page and "Riverside" not in page
+    assert "2 delivered" in page and "1 failed" in page and "1 still to go today" in page
+    assert "0 suppressed" in page
+
+    client.force_login(rosa)
+    page = text(client.get("/admin/"))
+    assert "Messages today at Riverside" in page and "1 delivered" in page
+
+    client.force_login(fiona)
+    assert "Messages today" not in text(client.get("/admin/"))
