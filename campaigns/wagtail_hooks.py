@@ -3,10 +3,11 @@ menu (Playbook, Dry run) and today's messages on the home page, for marketing an
 
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import Menu, SubmenuMenuItem
 
 from campaigns.backoffice import panels, urls, views
 from club import roles
+from club.admin_access import RoleMenuItem
 
 
 @hooks.register("register_admin_urls")
@@ -14,17 +15,24 @@ def register_playbook_urls():
     return [path("playbook/", include(urls, namespace="playbook"))]
 
 
-class LifecycleMenuItem(MenuItem):
-    def is_shown(self, request):
-        return roles.has_role(request.user, *views.LIFECYCLE)
-
-
 @hooks.register("register_admin_menu_item")
 def register_lifecycle_menu():
     # The submenu shows itself only when one of its items does.
     items = [
-        LifecycleMenuItem("Playbook", reverse("playbook:index"), icon_name="list-ol", order=100),
-        LifecycleMenuItem("Dry run", reverse("playbook:dry_run"), icon_name="view", order=200),
+        RoleMenuItem(
+            "Playbook",
+            reverse("playbook:index"),
+            shown_to=views.LIFECYCLE,
+            icon_name="list-ol",
+            order=100,
+        ),
+        RoleMenuItem(
+            "Dry run",
+            reverse("playbook:dry_run"),
+            shown_to=views.LIFECYCLE,
+            icon_name="view",
+            order=200,
+        ),
     ]
     return SubmenuMenuItem("Lifecycle", Menu(items=items), icon_name="mail", order=300)
 

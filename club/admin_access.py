@@ -26,11 +26,13 @@ from django.urls import path
 from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from club import roles
 from club.models import Club
 
 Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
@@ -50,6 +52,17 @@ _scopes: dict[str, Scope] = {
 def clubs_for(user) -> QuerySet[Club]:
     """The clubs a staff member works at; every club for a superuser."""
     return Club.objects.for_staff(user)
+
+
+class RoleMenuItem(MenuItem):
+    """A back-office menu item shown only to staff holding one of `shown_to` (and superusers)."""
+
+    def __init__(self, label: str, url: str, *, shown_to: Iterable[str], **kwargs):
+        super().__init__(label, url, **kwargs)
+        self.shown_to = tuple(shown_to)
+
+    def is_shown(self, request) -> bool:
+        return roles.has_role(request.user, *self.shown_to)
 
 
 def register(model: type[Model], club_path: str) -> None:

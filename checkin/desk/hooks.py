@@ -3,10 +3,10 @@ the back-office home page."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from checkin.desk import panels, urls
 from club import roles
+from club.admin_access import RoleMenuItem
 
 
 @hooks.register("register_admin_urls")
@@ -14,24 +14,18 @@ def register_desk_urls():
     return [path("desk/", include(urls, namespace="desk"))]
 
 
-class DeskMenuItem(MenuItem):
-    def is_shown(self, request):
-        return roles.has_role(request.user, *roles.DESK)
-
-
 @hooks.register("register_admin_menu_item")
 def register_desk_menu_item():
-    return DeskMenuItem("Front desk", reverse("desk:desk"), icon_name="key", order=50)
-
-
-class TasksMenuItem(MenuItem):
-    def is_shown(self, request):
-        return roles.has_role(request.user, *roles.ALL)
+    return RoleMenuItem(
+        "Front desk", reverse("desk:desk"), shown_to=roles.DESK, icon_name="key", order=50
+    )
 
 
 @hooks.register("register_admin_menu_item")
 def register_tasks_menu_item():
-    return TasksMenuItem("Tasks", reverse("desk:tasks"), icon_name="tasks", order=55)
+    return RoleMenuItem(
+        "Tasks", reverse("desk:tasks"), shown_to=roles.ALL, icon_name="tasks", order=55
+    )
 
 
 @hooks.register("construct_homepage_panels")

@@ -3,10 +3,10 @@ today's classes on the back-office home page."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from checkin.trainer import panels, urls, views
 from club import roles
+from club.admin_access import RoleMenuItem
 
 
 @hooks.register("register_admin_urls")
@@ -14,15 +14,14 @@ def register_trainer_urls():
     return [path("trainer/", include(urls, namespace="trainer"))]
 
 
-class MyClassesMenuItem(MenuItem):
-    def is_shown(self, request):
-        return roles.has_role(request.user, *views.MY_CLASSES)
-
-
 @hooks.register("register_admin_menu_item")
 def register_my_classes_menu_item():
-    return MyClassesMenuItem(
-        "My classes", reverse("trainer:my_classes"), icon_name="calendar-check", order=60
+    return RoleMenuItem(
+        "My classes",
+        reverse("trainer:my_classes"),
+        shown_to=views.MY_CLASSES,
+        icon_name="calendar-check",
+        order=60,
     )
 
 
