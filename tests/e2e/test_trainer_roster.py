@@ -54,7 +54,7 @@ def test_tom_marks_one_member_attended_and_one_no_show(
     )
 
     log_in(tom, PASSWORD)
-    page.get_by_role("link", name="My classes").click()
+    page.get_by_role("link", name="My classes", exact=True).click()
     page.wait_for_url(f"{live_server.url}/admin/trainer/")
     today = page.locator(f"[data-session='{hiit.pk}']")
     expect(today).to_contain_text("HIIT")
