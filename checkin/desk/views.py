@@ -461,6 +461,8 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     staff_tasks.complete(task, by=request.user)
     messages.success(request, f"Done: {task.title}")
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = reverse("desk:tasks")
     return redirect(back)
