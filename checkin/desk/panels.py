@@ -11,6 +11,7 @@ from wagtail.admin.ui.components import Component
 from checkin.models import CheckInAttempt, Visit
 from club import clock, roles
 from club.admin_access import clubs_for
+from club.functions import month_day
 from club.models import Club
 from members.models import Member, Task
 from memberships.models import Membership
@@ -42,12 +43,16 @@ def club_today(club: Club) -> ClubToday:
     ending = Membership.objects.filter(
         member__home_club=club, end__gte=today, end__lte=today + ENDING_WITHIN, renewal=None
     ).exclude(status=Membership.Status.CANCELLED)
-    birthdays = Member.objects.filter(
-        home_club=club,
-        status__in=[Member.Status.MEMBER, Member.Status.TRIAL],
-        birth_date__month=today.month,
-        birth_date__day=today.day,
-    ).order_by("first_name", "last_name", "pk")
+    # month * 100 + day, as the `member_birthday` index has it.
+    birthdays = (
+        Member.objects.alias(birthday=month_day("birth_date"))
+        .filter(
+            home_club=club,
+            status__in=[Member.Status.MEMBER, Member.Status.TRIAL],
+            birthday=today.month * 100 + today.day,
+        )
+        .order_by("first_name", "last_name", "pk")
+    )
     return ClubToday(
         club=club,
         visits=Visit.objects.filter(club=club, at__gte=since).count(),
