@@ -11,15 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 import tablib
+from django.db.models import Q, Sum
 
 from analytics import churn, cohorts, frames, funnel, renewals, uplift
 from club import clock
 from club.models import Club
 from members.models import Member
-from memberships.models import Plan
+from memberships.models import Payment, Plan
 
 PERCENT, COUNT, DAYS, TEXT, NUMBER = "percent", "count", "days", "text", "number"
 
@@ -71,6 +73,7 @@ class Dashboard:
     plan: Plan | None
     active_members: int
     new_members: int
+    revenue: Decimal
     this_month: Rate
     last_month: Rate
     period: Rate
@@ -377,6 +380,7 @@ def build(
         plan=plan,
         active_members=int(active["member_id"].nunique()),
         new_members=new_members,
+        revenue=revenue(club, start=start, end=end),
         this_month=_rate(this_first.strftime("%B %Y"), this_month),
         last_month=_rate(last_first.strftime("%B %Y"), last_month),
         period=_rate("period", in_period),
@@ -389,6 +393,18 @@ def build(
         trial_conversion=_percent(conversion),
         tables={table.key: table for table in tables},
     )
+
+
+def revenue(club: Club, *, start: dt.date, end: dt.date) -> Decimal:
+    """Payments received for the club's memberships (or, without one, from its members) on the
+    club's days start to end; refunded, failed and pending ones do not count."""
+    received = Payment.objects.filter(
+        Q(membership__plan__club=club) | Q(membership=None, member__home_club=club),
+        status=Payment.Status.SUCCEEDED,
+        at__gte=clock.start_of_day(start, club),
+        at__lt=clock.start_of_day(end + dt.timedelta(days=1), club),
+    ).aggregate(total=Sum("amount"))["total"]
+    return received or Decimal("0.00")
 
 
 def charts(dashboard: Dashboard) -> dict:

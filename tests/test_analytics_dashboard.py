@@ -18,7 +18,14 @@ from django.urls import reverse
 from analytics import dashboard, views
 from campaigns.models import Rule, Touchpoint
 from club import roles
-from tests.factories import MemberFactory, MembershipFactory, PlanFactory, UserFactory
+from memberships.models import Payment
+from tests.factories import (
+    MemberFactory,
+    MembershipFactory,
+    PaymentFactory,
+    PlanFactory,
+    UserFactory,
+)
 
 URL = "/admin/analytics/renewal/"
 TODAY = dt.date(2026, 11, 23)
@@ -347,3 +354,43 @@ def test_the_period_s_rate_is_compared_with_the_previous_period(
     assert "Renewal rate in the period 100.0 % 1 of 1 renewed" in page
     assert "▲ 33.3 points vs the previous period (66.7 %)" in page
     assert response.context["charts"]["renewal_by_visits"]["labels"] == ["0"]
+
+
+def test_revenue_counts_what_the_club_received_in_the_period(october, downtown, riverside):
+    # given: October's payments at Downtown, and some that must not count
+    member = october[0].member
+    paid_at = dt.datetime(2026, 10, 12, 10, tzinfo=dt.UTC)
+
+    def paid(amount, *, at=paid_at, status=Payment.Status.SUCCEEDED, **fields):
+        fields.setdefault("member", member)
+        fields.setdefault("membership", None)
+        PaymentFactory(amount=Decimal(amount), at=at, status=status, **fields)
+
+    paid("49.00", membership=october[0])
+    paid("10.50")
+    paid("5.00", at=dt.datetime(2026, 10, 31, 22, 30, tzinfo=dt.UTC))  # 23:30 on 31 Oct there
+    for status in (Payment.Status.FAILED, Payment.Status.REFUNDED, Payment.Status.PENDING):
+        paid("99.00", status=status)
+    paid("99.00", at=dt.datetime(2026, 9, 30, 21, tzinfo=dt.UTC))  # 23:00 on 30 Sep there
+    paid("99.00", member=MemberFactory(home_club=riverside))
+
+    # when
+    numbers = dashboard.build(
+        downtown, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 31), today=TODAY
+    )
+
+    # then
+    assert numbers.revenue == Decimal("64.50")
+
+
+def test_the_manager_reads_the_revenue_tile(client, max, october):
+    PaymentFactory(
+        member=october[0].member,
+        membership=october[0],
+        amount=Decimal("1234.00"),
+        at=dt.datetime(2026, 10, 12, 10, tzinfo=dt.UTC),
+    )
+    client.force_login(max)
+    page = client.get(URL, {"club": "downtown", "start": "2026-10-01", "end": "2026-10-31"})
+    tile = re.search(r'id="kpi-revenue".*?</li>', page.content.decode(), re.S).group(0)
+    assert "1,234" in tile and "EUR" in tile
