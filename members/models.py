@@ -221,6 +221,7 @@ class MemberEvent(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
         MESSAGE_REPLY = "message_reply", "Replied by SMS"
         NOTE = "note", "Note"
+        CALL_LOGGED = "call_logged", "Call"
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import models, transaction
+
 from club import clock
 from members import timeline
 from members.models import Member, MemberEvent, Task
@@ -40,3 +42,31 @@ def complete(task: Task, *, by) -> Task:
     )
     task.refresh_from_db()
     return task
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", "Reached"
+    NO_ANSWER = "no_answer", "No answer"
+    VOICEMAIL = "voicemail", "Left a voicemail"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+
+
+def log_call(member: Member, *, outcome: str, text: str = "", by) -> list[Task]:
+    """Note a call with the member on their timeline. A call that reached them closes the
+    open tasks about them that `by` may act on (they were all "call …"); returns those."""
+    outcome = CallOutcome(outcome)
+    with transaction.atomic():
+        timeline.record(
+            member,
+            MemberEvent.Kind.CALL_LOGGED,
+            actor=by,
+            outcome=outcome.value,
+            outcome_label=outcome.label,
+            text=text,
+        )
+        if outcome != CallOutcome.REACHED:
+            return []
+        closed = list(Task.objects.visible_to(by).open().filter(member=member))
+        for task in closed:
+            complete(task, by=by)
+    return closed

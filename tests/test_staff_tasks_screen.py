@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from club import clock, roles
 from members import staff_tasks
-from members.models import Member, Task
+from members.models import Member, MemberEvent, Task
 from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,
@@ -217,3 +217,65 @@ def test_the_member_card_shows_the_members_open_tasks_and_done_comes_back_to_it(
     response = client.post(reverse("desk:task_done", args=[call_ana.pk]), {"next": card})
     assert response.url == card
     assert "Open tasks" not in client.get(card).content.decode()
+
+
+# --- logging a call ---------------------------------------------------------------------
+
+
+def call(client, member, outcome, text=""):
+    return client.post(reverse("desk:call", args=[member.pk]), {"outcome": outcome, "text": text})
+
+
+def test_a_call_that_reached_the_lead_is_on_the_timeline_and_closes_the_task(
+    client, fiona, call_ana
+):
+    client.force_login(fiona)
+    response = call(client, call_ana.member, "reached", "Coming Thursday for the trial")
+    assert response.url == reverse("desk:member", args=[call_ana.member.pk])
+
+    event = call_ana.member.events.get(kind=MemberEvent.Kind.CALL_LOGGED)
+    assert (event.actor, event.data["outcome"], event.data["text"]) == (
+        fiona, "reached", "Coming Thursday for the trial",
+    )  # fmt: skip
+    call_ana.refresh_from_db()
+    assert (call_ana.status, call_ana.done_by) == (Task.Status.DONE, fiona)
+    card = client.get(response.url).content.decode()
+    assert "Reached: “Coming Thursday for the trial”" in card
+    assert "1 open task done" in card
+
+
+def test_a_call_nobody_answered_leaves_the_task_open(client, fiona, call_ana):
+    client.force_login(fiona)
+    call(client, call_ana.member, "no_answer")
+    call_ana.refresh_from_db()
+    assert call_ana.status == Task.Status.OPEN
+    assert call_ana.member.events.filter(kind=MemberEvent.Kind.CALL_LOGGED).count() == 1
+
+
+def test_a_reached_call_closes_only_the_tasks_the_caller_may_act_on(client, fiona, tom, call_ana):
+    toms = staff_tasks.open_task(
+        call_ana.member, title="Trainer: ask Ana about her goals", due_in=dt.timedelta(days=1),
+        assigned_role=roles.TRAINER, assigned_to=tom,
+    )  # fmt: skip
+    client.force_login(fiona)
+    call(client, call_ana.member, "reached")
+    toms.refresh_from_db()
+    assert toms.status == Task.Status.OPEN
+
+
+def test_a_call_without_an_outcome_records_nothing(client, fiona, call_ana):
+    client.force_login(fiona)
+    response = call(client, call_ana.member, "went well")
+    assert response.status_code == 302
+    assert not call_ana.member.events.filter(kind=MemberEvent.Kind.CALL_LOGGED).exists()
+    call_ana.refresh_from_db()
+    assert call_ana.status == Task.Status.OPEN
+    assert "Choose how the call went" in client.get(response.url).content.decode()
+
+
+def test_only_staff_who_read_the_card_log_calls_and_only_at_their_club(client, tom, olga, call_ana):
+    client.force_login(tom)
+    assert call(client, call_ana.member, "reached")["Location"] == reverse("wagtailadmin_home")
+    client.force_login(olga)
+    assert call(client, call_ana.member, "reached").status_code == 404
+    assert not call_ana.member.events.filter(kind=MemberEvent.Kind.CALL_LOGGED).exists()

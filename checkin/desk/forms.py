@@ -4,6 +4,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from club import clock
 from members.models import Member
+from members.staff_tasks import CallOutcome
 from memberships.models import Payment, Plan
 
 DESK_PAYMENT_METHODS = [
@@ -59,6 +60,13 @@ class OverrideForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class CallForm(forms.Form):
+    outcome = forms.ChoiceField(choices=CallOutcome.choices)
+    text = forms.CharField(
+        label="What was said", required=False, max_length=2000, widget=forms.TextInput()
+    )
 
 
 class WalkInLeadForm(forms.Form):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/<int:pk>/admit-anyway/", views.admit_anyway, name="admit_anyway"),
     path("members/<int:pk>/sell/", views.sell, name="sell"),
     path("members/<int:pk>/note/", views.add_note, name="note"),
+    path("members/<int:pk>/call/", views.log_call, name="call"),
     path("memberships/<int:pk>/renew/", views.renew, name="renew"),
     path("memberships/<int:pk>/freeze/", views.freeze, name="freeze"),
     path("freezes/<int:pk>/end/", views.unfreeze, name="unfreeze"),

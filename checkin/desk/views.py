@@ -19,6 +19,7 @@ from django_htmx.http import retarget
 from checkin import checkins
 from checkin.desk import badges
 from checkin.desk.forms import (
+    CallForm,
     FreezeForm,
     NoteForm,
     OverrideForm,
@@ -243,6 +244,7 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "can_sell": roles.has_role(request.user, *roles.SELLS),
             "can_check_in": roles.has_role(request.user, *roles.DESK),
             "note_form": NoteForm(),
+            "call_form": CallForm(),
             "header_title": member.full_name,
         },
     )
@@ -263,6 +265,24 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Note added.")
     else:
         messages.error(request, "A note needs some text (at most 2,000 characters).")
+    return redirect("desk:member", pk=member.pk)
+
+
+@require_POST
+def log_call(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.READS_MEMBER_CARD)
+    form = CallForm(request.POST)
+    if form.is_valid():
+        closed = staff_tasks.log_call(
+            member,
+            outcome=form.cleaned_data["outcome"],
+            text=form.cleaned_data["text"],
+            by=request.user,
+        )
+        done = f" {len(closed)} open task{'s' if len(closed) != 1 else ''} done." if closed else ""
+        messages.success(request, f"Call logged.{done}")
+    else:
+        messages.error(request, "Choose how the call went (a note is at most 2,000 characters).")
     return redirect("desk:member", pk=member.pk)
 
 
