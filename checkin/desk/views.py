@@ -469,6 +469,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "now": clock.now(),
             "reads_member_card": roles.has_role(request.user, *roles.READS_MEMBER_CARD),
             "header_title": "Tasks",
+            "header_icon": "tasks",
         },
     )
 
