@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Q
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import ExtractDay, ExtractMonth
+
+from club import clock
 
 
 def month_day(field: str) -> CombinedExpression:
     """A date's month * 100 + day (1123 for 23 November): "born, or joined, on one of these
     calendar days" becomes one IN, which an index on this same expression answers."""
     return ExtractMonth(field) * 100 + ExtractDay(field)
+
+
+def club_days(clubs, field: str, *, days: int = 1, club_field: str = "club") -> Q:
+    """Rows whose instant `field` falls on each club's own calendar, from the start of that
+    club's today for `days` days: one condition for every club, so one query counts them all."""
+    window = Q(pk__in=[])
+    for club in clubs:
+        today = clock.today(club)
+        window |= Q(
+            **{
+                club_field: club,
+                f"{field}__gte": clock.start_of_day(today, club),
+                f"{field}__lt": clock.start_of_day(today + dt.timedelta(days=days), club),
+            }
+        )
+    return window

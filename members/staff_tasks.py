@@ -37,11 +37,14 @@ def open_task(
 
 def complete(task: Task, *, by) -> Task:
     """Mark a task done; doing it twice changes nothing."""
-    Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(
-        status=Task.Status.DONE, done_at=clock.now(), done_by=by
-    )
+    _close(Task.objects.filter(pk=task.pk), by=by)
     task.refresh_from_db()
     return task
+
+
+def _close(tasks, *, by) -> int:
+    """Mark the open ones of `tasks` done, in one UPDATE; returns how many."""
+    return tasks.open().update(status=Task.Status.DONE, done_at=clock.now(), done_by=by)
 
 
 class CallOutcome(models.TextChoices):
@@ -51,9 +54,9 @@ class CallOutcome(models.TextChoices):
     WRONG_NUMBER = "wrong_number", "Wrong number"
 
 
-def log_call(member: Member, *, outcome: str, text: str = "", by) -> list[Task]:
+def log_call(member: Member, *, outcome: str, text: str = "", by) -> int:
     """Note a call with the member on their timeline. A call that reached them closes the
-    open tasks about them that `by` may act on (they were all "call …"); returns those."""
+    open tasks about them that `by` may act on (they were all "call …"); returns how many."""
     outcome = CallOutcome(outcome)
     with transaction.atomic():
         timeline.record(
@@ -65,8 +68,5 @@ def log_call(member: Member, *, outcome: str, text: str = "", by) -> list[Task]:
             text=text,
         )
         if outcome != CallOutcome.REACHED:
-            return []
-        closed = list(Task.objects.visible_to(by).open().filter(member=member))
-        for task in closed:
-            complete(task, by=by)
-    return closed
+            return 0
+        return _close(Task.objects.visible_to(by).filter(member=member), by=by)

@@ -279,3 +279,30 @@ def test_only_staff_who_read_the_card_log_calls_and_only_at_their_club(client, t
     client.force_login(olga)
     assert call(client, call_ana.member, "reached").status_code == 404
     assert not call_ana.member.events.filter(kind=MemberEvent.Kind.CALL_LOGGED).exists()
+
+
+def test_the_day_at_several_clubs_costs_the_same_queries_and_keeps_clubs_apart(
+    frozen_clock, downtown, riverside, maya
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from checkin.desk.panels import clubs_today
+
+    today = clock.today(downtown)
+    VisitFactory.create_batch(2, member=maya, club=downtown)
+    VisitFactory(member=MemberFactory(home_club=riverside), club=riverside)
+    MemberFactory(
+        home_club=riverside, status=Member.Status.MEMBER, birth_date=today.replace(year=1980)
+    )
+
+    with CaptureQueriesContext(connection) as one:
+        clubs_today([downtown])
+    with CaptureQueriesContext(connection) as both:
+        days = clubs_today([downtown, riverside])
+
+    assert len(both) == len(one)
+    assert [(d.club, d.visits, len(d.birthdays)) for d in days] == [
+        (downtown, 2, 0),
+        (riverside, 1, 1),
+    ]

@@ -107,15 +107,17 @@ class Counts:
             self.suppressed[label] = self.suppressed.get(label, 0) + n
 
 
-def touchpoint_counts(touchpoints: QuerySet[Touchpoint]) -> tuple[dict[int, Counts], Counts]:
-    """Counts per rule and in all, from one grouped query."""
-    per_rule: dict[int, Counts] = {}
+def touchpoint_counts(
+    touchpoints: QuerySet[Touchpoint], *, by: str = "rule"
+) -> tuple[dict[int, Counts], Counts]:
+    """Counts per rule (or per `by`, e.g. "club") and in all, from one grouped query."""
+    per_group: dict[int, Counts] = {}
     total = Counts()
-    rows = touchpoints.order_by().values("rule", "status", "reason").annotate(n=Count("pk"))
+    rows = touchpoints.order_by().values(by, "status", "reason").annotate(n=Count("pk"))
     for row in rows:
-        per_rule.setdefault(row["rule"], Counts()).add(row["status"], row["reason"], row["n"])
+        per_group.setdefault(row[by], Counts()).add(row["status"], row["reason"], row["n"])
         total.add(row["status"], row["reason"], row["n"])
-    return per_rule, total
+    return per_group, total
 
 
 def describe(rule: Rule) -> str:

@@ -279,7 +279,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
             text=form.cleaned_data["text"],
             by=request.user,
         )
-        done = f" {len(closed)} open task{'s' if len(closed) != 1 else ''} done." if closed else ""
+        done = f" {closed} open task{'s' if closed != 1 else ''} done." if closed else ""
         messages.success(request, f"Call logged.{done}")
     else:
         messages.error(request, "Choose how the call went (a note is at most 2,000 characters).")

@@ -7,8 +7,8 @@ from wagtail.admin.ui.components import Component
 
 from checkin import bookings
 from checkin.models import ClassSession
-from checkin.trainer.views import coming_days
 from club.admin_access import clubs_for
+from club.functions import club_days
 
 
 class ClassesTodayPanel(Component):
@@ -19,7 +19,7 @@ class ClassesTodayPanel(Component):
     def get_context_data(self, parent_context):
         request = parent_context["request"]
         sessions = ClassSession.objects.filter(
-            coming_days(clubs_for(request.user), days=1), trainer=request.user
+            club_days(clubs_for(request.user), "start"), trainer=request.user
         )
         return {
             "sessions": bookings.with_counts(sessions.select_related("class_type")).order_by(

@@ -12,7 +12,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from checkin.models import Booking, ClassSession, Visit
 from checkin.trainer.forms import ClassesFilterForm
 from club import clock, roles
 from club.admin_access import clubs_for, scope
+from club.functions import club_days
 from members.models import Member
 
 Status = Booking.Status
@@ -81,7 +82,7 @@ def my_classes(request: HttpRequest) -> HttpResponse:
     days = choice.get("days") or 7
 
     sessions = scope(ClassSession.objects.all(), request.user).filter(
-        coming_days(clubs_for(request.user), days)
+        club_days(clubs_for(request.user), "start", days=days)
     )
     if not manager:
         sessions = sessions.filter(trainer=request.user)
@@ -108,19 +109,6 @@ def trainers_for(user) -> QuerySet:
     """Staff of the user's clubs who hold the Trainer role."""
     users = get_user_model().objects.filter(groups__name=roles.TRAINER)
     return scope(users, user).distinct().order_by("first_name", "last_name")
-
-
-def coming_days(clubs, days: int) -> Q:
-    """From the start of each club's today, for `days` days of that club's calendar."""
-    window = Q(pk__in=[])
-    for club in clubs:
-        today = clock.today(club)
-        window |= Q(
-            club=club,
-            start__gte=clock.start_of_day(today, club),
-            start__lt=clock.start_of_day(today + dt.timedelta(days=days), club),
-        )
-    return window
 
 
 def by_local_day(sessions) -> list[tuple[dt.date, bool, list[ClassSession]]]:
