@@ -458,6 +458,15 @@ def attend_on_check_in(
     return due
 
 
+def unmark_check_in_attendance(member_id: int, *, club_id: int, at: dt.datetime) -> int:
+    """Put back to booked the member's classes at the club that the check-in at `at` marked
+    attended (attend_on_check_in stamps them with the check-in's time); return how many.
+    For an undone check-in: the member was not there after all."""
+    return Booking.objects.filter(
+        member_id=member_id, session__club_id=club_id, status=Status.ATTENDED, attended_at=at
+    ).update(status=Status.BOOKED, attended_at=None, updated_at=clock.now())
+
+
 # --- reading ----------------------------------------------------------------------------
 
 

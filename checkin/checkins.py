@@ -10,6 +10,7 @@ which sends a card: it finds the member with the same query that takes the lock.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import (
@@ -30,7 +31,7 @@ from club.prepared import Param, Prepared
 from members import timeline
 from members.models import Member, MemberEvent
 from memberships import ledger
-from memberships.models import Freeze, Membership, Plan
+from memberships.models import Freeze, LedgerEntry, Membership, Plan
 
 # A second scan within this window returns the first visit instead of a new one.
 REPEAT_SCAN_WINDOW = dt.timedelta(minutes=2)
@@ -164,6 +165,66 @@ def check_in_scanned(
         outcome = _check_in_locked(member, source=source, club=club)
     _mark_class_attendance(outcome, club)
     return outcome
+
+
+class UndoRefused(Exception):
+    """The visit cannot be undone; the message says why, in words for the desk."""
+
+
+@dataclass(frozen=True)
+class UndoneVisit:
+    """What undoing a check-in did: `visits_left` is the pack's balance after the visit was
+    given back (None when the visit spent none); `already` when an earlier undo did it."""
+
+    member_id: int
+    visited_at: dt.datetime | None
+    visits_left: int | None = None
+    already: bool = False
+
+
+def undo_visit(visit_id: int, *, member_id: int, by) -> UndoneVisit:
+    """Take back a check-in made by mistake (the wrong member picked, a card scanned twice by
+    two readers): the visit is deleted, a pack visit it spent is given back through the ledger,
+    classes it marked attended go back to booked, and `check_in_undone` on the timeline says
+    who did it. Only a visit of the club's current day can be undone.
+
+    Under the member's lock, so it cannot interleave with a check-in of the same member; a
+    second undo of the same visit finds it gone and changes nothing.
+    """
+    with transaction.atomic():
+        member = next(iter(_LOCK_MEMBER.fetch(value=member_id)), None)
+        visit = (
+            Visit.objects.filter(pk=visit_id, member_id=member_id)
+            .select_related("club", "membership")
+            .first()
+        )
+        if member is None or visit is None:
+            return UndoneVisit(member_id=member_id, visited_at=None, already=True)
+        if clock.today(visit.club) != visit.at.astimezone(clock.zone(visit.club)).date():
+            # Older visits have fed the day's figures and the lifecycle; they stay as they are.
+            raise UndoRefused("Only today's check-ins can be undone.")
+        visits_left = None
+        if visit.ledger_entry_id is not None and visit.membership is not None:
+            ledger.credit(
+                visit.membership,
+                visits=1,
+                kind=LedgerEntry.Kind.REFUND,
+                reason="Check-in undone",
+                created_by=by,
+            )
+            visits_left = visit.membership.visits_left
+        bookings.unmark_check_in_attendance(member_id, club_id=visit.club_id, at=visit.at)
+        visit.delete()
+        timeline.record(
+            member,
+            MemberEvent.Kind.CHECK_IN_UNDONE,
+            actor=by,
+            visit=visit_id,
+            visited_at=visit.at,
+            club=visit.club.slug,
+            visits_left=visits_left,
+        )
+    return UndoneVisit(member_id=member_id, visited_at=visit.at, visits_left=visits_left)
 
 
 def _mark_class_attendance(outcome: Visit | CheckInAttempt, club: Club) -> None:

@@ -213,6 +213,7 @@ class MemberEvent(models.Model):
         MEMBERSHIP_UNFROZEN = "membership_unfrozen", "Membership unfrozen"
         VISIT = "visit", "Visit"
         CHECK_IN_DENIED = "check_in_denied", "Check-in denied"
+        CHECK_IN_UNDONE = "check_in_undone", "Check-in undone"
         PAYMENT_RECEIVED = "payment_received", "Payment received"
         PAYMENT_FAILED = "payment_failed", "Payment failed"
         BALANCE_CHANGED = "balance_changed", "Balance adjusted"

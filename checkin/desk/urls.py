@@ -12,6 +12,9 @@ urlpatterns = [
     path("members/<int:pk>/", views.member_card, name="member"),
     path("members/<int:pk>/check-in/", views.check_in, name="check_in"),
     path("members/<int:pk>/admit-anyway/", views.admit_anyway, name="admit_anyway"),
+    path(
+        "members/<int:member_pk>/visits/<int:pk>/undo/", views.undo_check_in, name="undo_check_in"
+    ),
     path("members/<int:pk>/sell/", views.sell, name="sell"),
     path("members/<int:pk>/note/", views.add_note, name="note"),
     path("members/<int:pk>/call/", views.log_call, name="call"),

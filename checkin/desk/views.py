@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -160,6 +160,28 @@ def admit_anyway(request: HttpRequest, pk: int) -> HttpResponse:
     return check_in_and_render(
         request, club, member, override_by=request.user, override_reason=form.cleaned_data["reason"]
     )
+
+
+@require_POST
+def undo_check_in(request: HttpRequest, member_pk: int, pk: int) -> HttpResponse:
+    """The result panel's Undo: takes back a check-in made by mistake (checkins.undo_visit)."""
+    member = staff_member(request, member_pk, *roles.DESK)
+    club = desk_club(request)
+    # A visit at a club the user does not work at is not theirs to undo, whoever the member.
+    if Visit.objects.filter(pk=pk).exclude(club__in=clubs_for(request.user)).exists():
+        raise Http404("No such visit.")
+    try:
+        undone = checkins.undo_visit(pk, member_id=member.pk, by=request.user)
+    except checkins.UndoRefused as refusal:
+        context = {
+            "member": member,
+            "error": str(refusal),
+            "recent": recent_check_ins(club),
+            "club": club,
+        }
+        return desk_output(request, club, "checkin/desk/_undone.html", context, status=409)
+    context = {"member": member, "undone": undone, "recent": recent_check_ins(club), "club": club}
+    return desk_output(request, club, "checkin/desk/_undone.html", context)
 
 
 def check_in_and_render(request, club: Club, member: Member, **override) -> HttpResponse:

@@ -61,3 +61,23 @@ def test_desk_admits_denies_renews_and_admits(
     expect(page.locator("#desk-recent")).to_contain_text("Tom Berg")
     screenshot("desk-renewed-and-admitted")
     assert Visit.objects.filter(member=tom_berg).count() == 1
+
+
+def test_a_mistaken_check_in_is_undone_from_the_result(
+    live_server, page, log_in, screenshot, fiona, maya
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    scan_box = page.locator("#desk-q")
+    scan_box.fill("MAYA-0001")
+    scan_box.press("Enter")
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
+    expect(page.locator("#desk-recent")).to_contain_text("Maya Jansen")
+
+    page.locator("[data-outcome=admitted]").get_by_role("button", name="Undo").click()
+
+    expect(page.locator("[data-outcome=undone]")).to_contain_text("CHECK-IN UNDONE")
+    expect(page.locator("#desk-recent")).not_to_contain_text("Maya Jansen")
+    expect(scan_box).to_be_focused()
+    screenshot("desk-undone")
+    assert not Visit.objects.filter(member=maya).exists()
