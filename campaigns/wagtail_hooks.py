@@ -1,5 +1,6 @@
 """Wagtail hooks of the lifecycle screens: their URLs under /admin/playbook/, the "Lifecycle"
-menu (Playbook, Dry run) and today's messages on the home page, for marketing and managers."""
+menu (Playbook, Dry run) and today's messages on the home page, for marketing and managers;
+"Coming up" on the member card."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -41,3 +42,9 @@ def register_lifecycle_menu():
 def add_messages_today_panel(request, home_panels):
     if roles.has_role(request.user, *views.LIFECYCLE):
         home_panels.append(panels.MessagesTodayPanel())
+
+
+@hooks.register("construct_member_card_panels")
+def add_coming_up_panel(request, member, card_panels):
+    # Every member-card reader (checkin's desk decides who that is) sees what is coming up.
+    card_panels.append(panels.ComingUpPanel(member))

@@ -6,9 +6,11 @@ default playbook (so a member's id cannot decide a test) unless a test turns it 
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from campaigns import dryrun, evaluator, triggers
 from campaigns.models import Rule, Touchpoint
@@ -254,3 +256,55 @@ def test_preview_reports_a_template_error_instead_of_failing(sanne):
 
     assert preview.error
     assert preview.body == ""
+
+
+# --- "Coming up" on the member card -------------------------------------------------------
+
+
+def test_the_member_card_loads_what_is_coming_up_after_it_renders(client, fiona, sanne):
+    client.force_login(fiona)
+
+    card = client.get(reverse("desk:member", args=[sanne.pk])).content.decode()
+
+    assert f'hx-get="{reverse("playbook:coming_up", args=[sanne.pk])}"' in card
+    assert "Renewal reminder" not in card  # worked out only when the section asks
+
+
+def test_coming_up_lists_the_next_touchpoints_for_the_front_desk(client, fiona, sanne):
+    client.force_login(fiona)
+
+    response = client.get(reverse("playbook:coming_up", args=[sanne.pk]), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [int(n) for n in re.findall(r'data-rule="(\d+)"', html)] == [15, 18, 19]
+    assert "Sun 6 Dec, 10:00" in html and "Renewal reminder" in html
+    # The full dry run, with each message, is marketing's and managers'.
+    assert reverse("playbook:member_dry_run", args=[sanne.pk]) not in html
+
+
+def test_marketing_gets_a_link_to_the_full_dry_run(client, mia, sanne):
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:coming_up", args=[sanne.pk])).content.decode()
+
+    assert reverse("playbook:member_dry_run", args=[sanne.pk]) in html
+
+
+def test_a_member_with_nothing_coming_up_is_told_so(client, fiona, frozen_clock, downtown):
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, first_name="Joris")
+    Rule.objects.update(is_active=False)
+    client.force_login(fiona)
+
+    html = client.get(reverse("playbook:coming_up", args=[lead.pk])).content.decode()
+
+    assert "Nothing is coming up for Joris in the next 60 days." in html
+
+
+@pytest.mark.parametrize(("persona", "status"), [("tom", 302), ("olga", 404)])
+def test_coming_up_is_not_for_trainers_or_other_clubs(client, request, sanne, persona, status):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(reverse("playbook:coming_up", args=[sanne.pk]))
+
+    assert response.status_code == status

@@ -1,5 +1,6 @@
-"""Marketing's panel on the back-office home page: today's touchpoints at each of the staff
-member's clubs, counted as the playbook counts them. Registered in campaigns/wagtail_hooks.py."""
+"""Marketing's panel on the back-office home page (today's touchpoints at each of the staff
+member's clubs, counted as the playbook counts them) and the member card's "Coming up".
+Registered in campaigns/wagtail_hooks.py."""
 
 from __future__ import annotations
 
@@ -28,3 +29,17 @@ class MessagesTodayPanel(Component):
 
     def get_context_data(self, parent_context):
         return {"clubs": messages_today(clubs_for(parent_context["request"].user))}
+
+
+class ComingUpPanel(Component):
+    """The member card's "Coming up": a placeholder that loads views.coming_up once the
+    card is on screen, so the dry run never slows finding a member."""
+
+    order = 10
+    template_name = "campaigns/panels/coming_up.html"
+
+    def __init__(self, member):
+        self.member = member
+
+    def get_context_data(self, parent_context):
+        return {"member": self.member}

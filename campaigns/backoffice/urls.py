@@ -12,4 +12,5 @@ urlpatterns = [
     path("rules/<int:pk>/dry-run/", views.rule_dry_run, name="rule_dry_run"),
     path("dry-run/", views.dry_run, name="dry_run"),
     path("dry-run/members/<int:pk>/", views.member_dry_run, name="member_dry_run"),
+    path("members/<int:pk>/coming-up/", views.coming_up, name="coming_up"),
 ]

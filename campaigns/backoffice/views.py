@@ -29,6 +29,7 @@ LIFECYCLE = (roles.MARKETING, roles.MANAGER)
 
 PICKER_RESULTS = 20
 RULE_DRY_RUN_ROWS = 200
+COMING_UP_SHOWN = 5
 
 # Touchpoints belong to the club they were written for.
 admin_access.register(Touchpoint, "club")
@@ -307,6 +308,30 @@ def member_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
     """What the member gets in the next 60 days if nothing changes, and why."""
     member = staff_member(request, pk)
     return render(request, "campaigns/admin/dry_run.html", dry_run_context(request, member))
+
+
+def coming_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member card's "Coming up" section (loaded after the card, as working it out runs
+    every rule's trigger): the next touchpoints the member gets if nothing changes, for
+    everyone who reads member cards; the full dry run is marketing's and managers'."""
+    roles.require(request.user, *roles.READS_MEMBER_CARD)
+    member = get_object_or_404(
+        scope(Member.objects.select_related("home_club"), request.user), pk=pk
+    )
+    forecasts = dryrun.member_forecast(member)
+    return render(
+        request,
+        "campaigns/admin/_coming_up.html",
+        {
+            "member": member,
+            "forecasts": forecasts[:COMING_UP_SHOWN],
+            "more": max(len(forecasts) - COMING_UP_SHOWN, 0),
+            "days": dryrun.FORECAST_DAYS,
+            "dry_run_url": reverse("playbook:member_dry_run", args=[member.pk])
+            if roles.has_role(request.user, *LIFECYCLE)
+            else "",
+        },
+    )
 
 
 def dry_run_context(request: HttpRequest, member: Member | None) -> dict:

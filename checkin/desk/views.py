@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
+from wagtail import hooks
 
 from checkin import checkins
 from checkin.desk import badges
@@ -38,6 +39,11 @@ from memberships import freezes, sales
 from memberships.models import Freeze, Membership
 
 SEARCH_LIMIT = 12
+
+# Apps above checkin add sections to the member card through this Wagtail hook, so the card
+# shows their data without checkin importing them: fn(request, member, panels) appends
+# Wagtail components (`order` sorts them).
+MEMBER_CARD_PANELS_HOOK = "construct_member_card_panels"
 
 
 # --- access ---------------------------------------------------------------------------
@@ -255,6 +261,7 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
                 at__gte=clock.start_of_day(month_start, member.home_club)
             ).count(),
             "renewals": _renewal_count(member),
+            "card_panels": _card_panels(request, member),
             "open_tasks": Task.objects.visible_to(request.user)
             .open()
             .filter(member=member)
@@ -270,6 +277,13 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "header_title": member.full_name,
         },
     )
+
+
+def _card_panels(request: HttpRequest, member: Member) -> list:
+    panels: list = []
+    for add_panels in hooks.get_hooks(MEMBER_CARD_PANELS_HOOK):
+        add_panels(request, member, panels)
+    return sorted(panels, key=lambda panel: getattr(panel, "order", 0))
 
 
 def _renewal_count(member: Member) -> int:

@@ -81,3 +81,15 @@ def test_a_mistaken_check_in_is_undone_from_the_result(
     expect(scan_box).to_be_focused()
     screenshot("desk-undone")
     assert not Visit.objects.filter(member=maya).exists()
+
+
+def test_the_member_card_fills_in_what_is_coming_up(
+    live_server, page, log_in, screenshot, fiona, maya
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/members/{maya.pk}/")
+
+    coming_up = page.get_by_role("region", name="Coming up")
+    expect(coming_up).to_contain_text("dry run, next 60 days")
+    expect(coming_up).not_to_contain_text("Working out")
+    screenshot("member-card")
