@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import Q
 from phonenumber_field.formfields import PhoneNumberField
 
+from checkin.models import ClassSession
 from club import clock
 from members.models import Member
 from members.staff_tasks import CallOutcome
@@ -52,6 +53,16 @@ class FreezeForm(forms.Form):
 
 class UnfreezeForm(forms.Form):
     on = forms.DateField(label="Back from", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class BookClassForm(forms.Form):
+    """Which class to book the member into: one of `sessions` (the staff member's clubs')."""
+
+    session = forms.ModelChoiceField(queryset=ClassSession.objects.none())
+
+    def __init__(self, *args, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions.select_related("class_type", "club")
 
 
 class OverrideForm(forms.Form):

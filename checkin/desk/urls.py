@@ -18,6 +18,12 @@ urlpatterns = [
     path("members/<int:pk>/sell/", views.sell, name="sell"),
     path("members/<int:pk>/note/", views.add_note, name="note"),
     path("members/<int:pk>/call/", views.log_call, name="call"),
+    path("members/<int:pk>/classes/", views.book_class, name="book_class"),
+    path(
+        "members/<int:pk>/bookings/<int:booking_pk>/cancel/",
+        views.cancel_booking,
+        name="cancel_booking",
+    ),
     path("memberships/<int:pk>/renew/", views.renew, name="renew"),
     path("memberships/<int:pk>/freeze/", views.freeze, name="freeze"),
     path("freezes/<int:pk>/end/", views.unfreeze, name="unfreeze"),

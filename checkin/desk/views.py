@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 from wagtail import hooks
 
-from checkin import checkins
+from checkin import bookings, checkins
 from checkin.desk import badges
 from checkin.desk.forms import (
+    BookClassForm,
     CallForm,
     FreezeForm,
     NoteForm,
@@ -29,7 +30,7 @@ from checkin.desk.forms import (
     UnfreezeForm,
     WalkInLeadForm,
 )
-from checkin.models import CheckInAttempt, Source, Visit
+from checkin.models import Booking, CheckInAttempt, ClassSession, Source, Visit
 from club import clock, roles
 from club.admin_access import clubs_for, scope
 from club.models import Club
@@ -288,6 +289,89 @@ def _card_panels(request: HttpRequest, member: Member) -> list:
 
 def _renewal_count(member: Member) -> int:
     return member.memberships.filter(renewed_from__isnull=False).aggregate(n=Count("pk"))["n"]
+
+
+# --- booking a class for a member ------------------------------------------------------
+
+BOOKING_DAYS = 7
+
+
+def book_class(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member's coming classes (to cancel) and the desk club's classes this week (to book),
+    for a member on the phone or at the counter. Staff may book outside the members' booking
+    window, never above capacity; a full class puts the member on its waitlist."""
+    member = staff_member(request, pk, *roles.DESK)
+    club = desk_club(request)
+    if request.method == "POST":
+        form = BookClassForm(
+            request.POST, sessions=ClassSession.objects.filter(club__in=clubs_for(request.user))
+        )
+        if form.is_valid():
+            _book_for(request, member, form.cleaned_data["session"])
+        else:
+            messages.error(request, "That class is not on this club's timetable.")
+        return redirect("desk:book_class", pk=member.pk)
+    now = clock.now()
+    booked = (
+        member.bookings.filter(status__in=bookings.LIVE_STATUSES, session__start__gte=now)
+        .select_related("session__class_type", "session__club")
+        .order_by("session__start")
+    )
+    booked_sessions = {b.session_id: b for b in booked}
+    sessions = bookings.upcoming_sessions(club, start=now, days=BOOKING_DAYS)
+    return render(
+        request,
+        "checkin/desk/book_class.html",
+        {
+            "member": member,
+            "club": club,
+            "booked": booked,
+            "rows": [(s, booked_sessions.get(s.pk)) for s in sessions],
+            "days": BOOKING_DAYS,
+            "as_trial": _books_as_trial(member),
+            "header_title": f"Book a class for {member.full_name}",
+            "header_icon": "calendar",
+        },
+    )
+
+
+def _books_as_trial(member: Member) -> bool:
+    # A lead has no membership: their one class is the free trial (trial-eligible classes).
+    return member.status == Member.Status.LEAD
+
+
+def _book_for(request: HttpRequest, member: Member, session: ClassSession) -> None:
+    starts = session.start.astimezone(clock.zone(session.club))
+    what = f"{session.class_type.name} on {starts:%a %-d %b, %H:%M}"
+    try:
+        booking = bookings.book(member, session, trial=_books_as_trial(member), by=request.user)
+    except bookings.BookingError as error:
+        # The booking rules speak to the member; the desk reads them out.
+        messages.error(request, f"{member.first_name} is not booked for {what}: {error}")
+        return
+    if booking.status == Booking.Status.WAITLISTED:
+        messages.info(
+            request,
+            f"{what} is full: {member.first_name} is number "
+            f"{bookings.waitlist_place(booking)} on the waitlist.",
+        )
+    else:
+        messages.success(request, f"{member.first_name} is booked for {what}.")
+
+
+@require_POST
+def cancel_booking(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.DESK)
+    booking = get_object_or_404(
+        member.bookings.select_related("session__class_type", "session__club"), pk=booking_pk
+    )
+    try:
+        bookings.cancel(booking, by=request.user)
+    except bookings.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Booking for {booking.session.class_type.name} cancelled.")
+    return redirect("desk:book_class", pk=member.pk)
 
 
 @require_POST

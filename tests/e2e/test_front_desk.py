@@ -93,3 +93,21 @@ def test_the_member_card_fills_in_what_is_coming_up(
     expect(coming_up).to_contain_text("dry run, next 60 days")
     expect(coming_up).not_to_contain_text("Working out")
     screenshot("member-card")
+
+
+def test_fiona_books_maya_into_a_class_from_her_card(
+    live_server, page, log_in, screenshot, fiona, maya, downtown
+):
+    from tests.factories import ClassSessionFactory
+
+    spin = ClassSessionFactory(club=downtown, class_type__name="Spin")
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/members/{maya.pk}/")
+
+    page.get_by_role("link", name="Book class").click()
+    page.get_by_role("region", name="Timetable").get_by_role("button", name="Book").click()
+
+    expect(page.get_by_text("Maya is booked for Spin")).to_be_visible()
+    expect(page.get_by_role("region", name="Booked")).to_contain_text("Spin")
+    screenshot("desk-book-class")
+    assert maya.bookings.get().session == spin
