@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 from wagtail import hooks
 
-from checkin import bookings, checkins
+from checkin import activity, bookings, checkins
 from checkin.desk import badges
 from checkin.desk.forms import (
     BookClassForm,
@@ -246,7 +246,6 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
     today = clock.today(member.home_club)
     events = member.events.select_related("actor").order_by("-at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
-    month_start = today.replace(day=1)
     return render(
         request,
         "checkin/desk/member_card.html",
@@ -258,9 +257,7 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": sorted(
                 member.memberships.all(), key=lambda m: (m.start, m.pk), reverse=True
             ),
-            "visits_this_month": member.visits.filter(
-                at__gte=clock.start_of_day(month_start, member.home_club)
-            ).count(),
+            "activity": activity.month_activity(member, today),
             "renewals": _renewal_count(member),
             "card_panels": _card_panels(request, member),
             "open_tasks": Task.objects.visible_to(request.user)
