@@ -177,18 +177,13 @@ def undo_check_in(request: HttpRequest, member_pk: int, pk: int) -> HttpResponse
     # A visit at a club the user does not work at is not theirs to undo, whoever the member.
     if Visit.objects.filter(pk=pk).exclude(club__in=clubs_for(request.user)).exists():
         raise Http404("No such visit.")
+    status = 200
     try:
-        undone = checkins.undo_visit(pk, member_id=member.pk, by=request.user)
+        outcome = {"undone": checkins.undo_visit(pk, member_id=member.pk, by=request.user)}
     except checkins.UndoRefused as refusal:
-        context = {
-            "member": member,
-            "error": str(refusal),
-            "recent": recent_check_ins(club),
-            "club": club,
-        }
-        return desk_output(request, club, "checkin/desk/_undone.html", context, status=409)
-    context = {"member": member, "undone": undone, "recent": recent_check_ins(club), "club": club}
-    return desk_output(request, club, "checkin/desk/_undone.html", context)
+        outcome, status = {"error": str(refusal)}, 409
+    context = {"member": member, "club": club, "recent": recent_check_ins(club), **outcome}
+    return desk_output(request, club, "checkin/desk/_undone.html", context, status=status)
 
 
 def check_in_and_render(request, club: Club, member: Member, **override) -> HttpResponse:
