@@ -518,3 +518,45 @@ def test_home_page_counts_todays_messages_by_outcome_for_marketing(
 
     client.force_login(fiona)
     assert "Messages today" not in text(client.get("/admin/"))
+
+
+@pytest.mark.parametrize("number", range(1, 22))
+def test_every_default_rule_saves_unchanged(client, mia, downtown, number):
+    rule = Rule.objects.prefetch_related("clubs").get(number=number)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:rule_edit", args=[rule.pk]), form_data(rule))
+
+    assert response.status_code == 302, response.context["form"].errors
+    params = rule.params
+    rule.refresh_from_db()
+    assert rule.params == params
+
+
+def test_staff_task_parameters_are_refused_on_a_message_rule(client, mia, reminder):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]),
+        form_data(reminder, params='{"days": 7, "due_minutes": 30}'),
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["params"] == [
+        '"due_minutes" is for staff-task rules only.'
+    ]
+
+
+def test_a_staff_task_rule_checks_its_own_parameters(client, mia):
+    call = Rule.objects.prefetch_related("clubs").get(number=1)
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[call.pk]),
+        form_data(call, params='{"due_minutes": 0, "escalate_when_late": "yes"}'),
+    )
+
+    assert response.context["form"].errors["params"] == [
+        '"due_minutes" must be a whole number of at least 1.',
+        '"escalate_when_late" must be true or false.',
+    ]

@@ -69,14 +69,30 @@ PARAMETERS = {
 }
 
 
-def parameter_problems(kind: str, params: dict) -> list[str]:
-    """What is wrong with `params` for the trigger kind, in words; empty when nothing is."""
+def _flag(value) -> str:
+    return "" if isinstance(value, bool) else "true or false"
+
+
+# What the staff-task channel reads (campaigns/channels/staff_task.py), on task rules only.
+TASK_PARAMETERS = {
+    "due_minutes": _whole(1),
+    "assign": _one_of("trainer"),
+    "escalate_when_late": _flag,
+}
+
+
+def parameter_problems(kind: str, params: dict, channel: str | None = None) -> list[str]:
+    """What is wrong with `params` for the trigger kind (and the channel, whose own
+    parameters staff tasks have), in words; empty when nothing is."""
     label = triggers.get(kind).label
+    known = PARAMETERS | (TASK_PARAMETERS if channel == Channel.TASK else {})
     problems = []
     for key, value in params.items():
-        if key not in PARAMETERS:
-            problems.append(f'"{key}" is not a parameter (known: {", ".join(PARAMETERS)}).')
-        elif expected := PARAMETERS[key](value):
+        if key in TASK_PARAMETERS and key not in known:
+            problems.append(f'"{key}" is for staff-task rules only.')
+        elif key not in known:
+            problems.append(f'"{key}" is not a parameter (known: {", ".join(known)}).')
+        elif expected := known[key](value):
             problems.append(f'"{key}" must be {expected}.')
     if not problems:
         try:
@@ -215,7 +231,7 @@ class RuleForm(forms.ModelForm):
         data = super().clean()
         kind, params = data.get("trigger"), data.get("params")
         if kind in triggers.REGISTRY and isinstance(params, dict):
-            for problem in parameter_problems(kind, params):
+            for problem in parameter_problems(kind, params, data.get("channel")):
                 self.add_error("params", problem)
         if data.get("channel") == Channel.EMAIL and not data.get("subject"):
             self.add_error("subject", "An email needs a subject.")
