@@ -58,6 +58,11 @@ app.conf.beat_schedule = {
         "task": "campaigns.tasks.dispatch_task",
         "schedule": crontab(),  # every minute
     },
+    # Late call tasks (a new lead not called within 15 minutes) told to the managers.
+    "escalate-late-tasks": {
+        "task": "members.tasks.escalate_late_tasks_task",
+        "schedule": crontab(),  # every minute
+    },
     # Class sessions four weeks ahead from each club's timetable.
     "generate-class-sessions": {
         "task": "checkin.tasks.generate_sessions_task",

@@ -125,6 +125,7 @@ def sign_up_for_trial(
         due_in=CALL_WITHIN,
         assigned_role=roles.FRONT_DESK,
         details=_task_details(member, booking, club),
+        escalate_when_late=True,
     )
     return TrialSignup(member=member, created=created, booking=booking, task=task)
 

@@ -206,6 +206,7 @@ class MemberEvent(models.Model):
         CLASS_NO_SHOW = "class_no_show", "Class no-show"
         BOOKING_PENALTY = "booking_penalty", "Booking penalty"
         TASK_OPENED = "task_opened", "Staff task opened"
+        TASK_ESCALATED = "task_escalated", "Late task escalated to the manager"
         PORTAL_LOGIN = "portal_login", "Portal login"
         MEMBERSHIP_STARTED = "membership_started", "Membership started"
         MEMBERSHIP_RENEWED = "membership_renewed", "Membership renewed"
@@ -295,6 +296,10 @@ class Task(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    escalate_when_late = models.BooleanField(
+        default=False, help_text="Tell the club's managers when it is still open at its due time."
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = TaskQuerySet.as_manager()
 

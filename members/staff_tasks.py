@@ -1,14 +1,26 @@
-"""Staff tasks: the to-do list of the front desk (call this lead within 15 minutes)."""
+"""Staff tasks: the to-do list of the front desk (call this lead within 15 minutes), and the
+managers told when such a task is late."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections import defaultdict
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
+from django.urls import reverse
 
-from club import clock
+from club import clock, roles
 from members import timeline
 from members.models import Member, MemberEvent, Task
+
+log = logging.getLogger(__name__)
+
+# Late tasks escalated per run; the rest wait a minute for the next run.
+ESCALATION_BATCH = 200
 
 
 def open_task(
@@ -19,8 +31,10 @@ def open_task(
     assigned_role: str = "",
     details: str = "",
     assigned_to=None,
+    escalate_when_late: bool = False,
 ) -> Task:
-    """Open a task about a member, due `due_in` from now, and note it on the timeline."""
+    """Open a task about a member, due `due_in` from now, and note it on the timeline.
+    `escalate_when_late`: tell the club's managers if it is still open when due."""
     now = clock.now()
     task = Task.objects.create(
         member=member,
@@ -30,6 +44,7 @@ def open_task(
         assigned_to=assigned_to,
         due_at=now + due_in,
         created_at=now,
+        escalate_when_late=escalate_when_late,
     )
     timeline.record(member, MemberEvent.Kind.TASK_OPENED, task=task.pk, title=title)
     return task
@@ -70,3 +85,79 @@ def log_call(member: Member, *, outcome: str, text: str = "", by) -> int:
         if outcome != CallOutcome.REACHED:
             return 0
         return _close(Task.objects.visible_to(by).filter(member=member), by=by)
+
+
+def escalate_late_tasks() -> int:
+    """Email the managers of the member's club about each open task, marked to escalate,
+    that is past its due time, once; returns how many tasks were escalated.
+
+    The tasks are claimed (escalated_at set) in one transaction that skips rows another run
+    holds, so two runs at once never tell the managers twice. The emails go after the commit;
+    a task whose email could not be sent is released, to be tried again next run.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        late = list(
+            Task.objects.open()
+            .filter(escalate_when_late=True, escalated_at__isnull=True, due_at__lt=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("member__home_club")
+            .order_by("due_at")[:ESCALATION_BATCH]
+        )
+        Task.objects.filter(pk__in=[task.pk for task in late]).update(escalated_at=now)
+    if not late:
+        return 0
+    managers = _managers_by_club({task.member.home_club_id for task in late})
+    escalated = 0
+    with get_connection() as connection:
+        for task in late:
+            to = managers.get(task.member.home_club_id, [])
+            try:
+                if to:
+                    _escalation_email(task, to, connection).send()
+            except Exception:  # any mail failure: release the task, to be tried next run
+                log.exception("could not email the managers about late task %s", task.pk)
+                Task.objects.filter(pk=task.pk, escalated_at=now).update(escalated_at=None)
+                continue
+            timeline.record(
+                task.member,
+                MemberEvent.Kind.TASK_ESCALATED,
+                at=now,
+                task=task.pk,
+                title=task.title,
+                due_at=task.due_at,
+                emailed=to,
+            )
+            escalated += 1
+    return escalated
+
+
+def _managers_by_club(club_ids: set[int]) -> dict[int, list[str]]:
+    """The email addresses of the active managers of each club, in one query."""
+    rows = (
+        get_user_model()
+        .objects.filter(clubs__in=club_ids, groups__name=roles.MANAGER, is_active=True)
+        .exclude(email="")
+        .values_list("clubs", "email")
+        .distinct()
+        .order_by("clubs", "email")
+    )
+    managers: dict[int, list[str]] = defaultdict(list)
+    for club_id, email in rows:
+        managers[club_id].append(email)
+    return managers
+
+
+def _escalation_email(task: Task, to: list[str], connection) -> EmailMessage:
+    member = task.member
+    due = task.due_at.astimezone(clock.zone(member.home_club))
+    contact = " · ".join(str(value) for value in (member.phone, member.email) if value)
+    body = (
+        f"This task at {member.home_club.name} was due at {due:%H:%M} on {due:%a %-d %b} "
+        f"and is still open:\n\n{task.title}\n{member.full_name}"
+        + (f" · {contact}" if contact else "")
+        + (f"\n\n{task.details}" if task.details else "")
+        # The back-office home page lists a manager's open tasks, late ones marked.
+        + f"\n\nClubCycle: {settings.SITE_URL.rstrip('/')}{reverse('wagtailadmin_home')}\n"
+    )
+    return EmailMessage(subject=f"Late: {task.title}", body=body, to=to, connection=connection)

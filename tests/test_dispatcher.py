@@ -323,6 +323,7 @@ def test_a_lead_gets_a_call_task_for_the_front_desk(frozen_clock, downtown):
     assert touchpoint.provider_id == f"task-{task.pk}"
     assert task.assigned_role == "Front desk"
     assert task.due_at == clock.now() + dt.timedelta(minutes=15)
+    assert task.escalate_when_late is True  # the playbook: escalate to the manager when late
 
 
 def test_a_lead_with_an_open_call_task_gets_no_second_one(frozen_clock, downtown):

@@ -94,6 +94,7 @@ def test_sign_up_creates_the_lead_books_the_trial_logs_consent_and_opens_a_task(
     assert task.assigned_role == roles.FRONT_DESK
     assert task.due_at == clock.now() + dt.timedelta(minutes=15)
     assert task.status == Task.Status.OPEN
+    assert task.escalate_when_late is True  # managers hear of it when nobody called in time
     assert "Spin on Tue 24 Nov at 18:00 (Studio 2)" in task.details
     assert "+31687654321" in task.details
     assert list(member.events.order_by("pk").values_list("kind", flat=True)) == [

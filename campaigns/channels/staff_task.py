@@ -13,7 +13,8 @@ from members.staff_tasks import open_task
 
 class StaffTask(Channel):
     """Rule params: `"assign": "trainer"` gives the task to the trainer of the member's last
-    attended class (the front desk when there is none); `"due_minutes"` (default 60).
+    attended class (the front desk when there is none); `"due_minutes"` (default 60);
+    `"escalate_when_late": true` emails the club's managers when the task is late.
     When the member already has an open task opened since an hour before the due time,
     that task stands for this one."""
 
@@ -30,6 +31,7 @@ class StaffTask(Channel):
             due_in=dt.timedelta(minutes=params.get("due_minutes", 60)),
             assigned_role=roles.TRAINER if trainer else roles.FRONT_DESK,
             assigned_to=trainer,
+            escalate_when_late=params.get("escalate_when_late", False),
         )
         return Sent(provider_id=f"task-{task.pk}", delivered=True)
 
