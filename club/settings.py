@@ -4,6 +4,7 @@ With no environment at all the project runs on SQLite, an on-disk Celery broker,
 console email and the database SMS backend, so `make demo` works on a bare machine.
 """
 
+import zoneinfo
 from pathlib import Path
 
 import environ
@@ -264,6 +265,11 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No avatars from gravatar.com: they would hand a hash of every staff member's email to a
 # third party on each back-office page, and fail on a club's offline network.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# The zones a staff member may pick in their account: the named ones. The system's list also
+# holds aliases of the host's own zone ("localtime", "posixrules") that browsers reject.
+WAGTAIL_USER_TIME_ZONES = sorted(
+    zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC"
+)
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "docx", "txt"]
 
 LOGGING = {

@@ -472,3 +472,15 @@ def test_back_office_sends_no_staff_email_hash_to_gravatar(client, fiona, url):
     response = client.get(url)
     assert response.status_code == 200
     assert b"gravatar" not in response.content
+
+
+def test_the_account_page_offers_only_named_time_zones(client, fiona):
+    """The host's own zone aliases ("localtime") are in the system list; Chromium's Intl
+    rejects them and the account page logged an error."""
+    client.force_login(fiona)
+
+    html = client.get(reverse("wagtailadmin_account")).content.decode()
+
+    assert 'value="Europe/Amsterdam"' in html
+    assert 'value="localtime"' not in html
+    assert 'value="posixrules"' not in html
