@@ -1,6 +1,7 @@
 """The front-desk screen: search, scan, check in, override, sell, renew, freeze, leads, notes."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -279,3 +280,12 @@ def test_member_card_pages_the_timeline_newest_first(desk, frozen_clock, maya):
     assert "“n0”" in first and "“n24”" in first and "“n25”" not in first
     assert "“n29”" in second
     assert first.index("“n0”") < first.index("“n1”")
+
+
+def test_the_recent_list_shows_what_a_pack_has_left(desk, frozen_clock, downtown):
+    ana = MemberFactory(home_club=downtown, first_name="Ana", last_name="Kovač")
+    MembershipFactory(member=ana, plan=PlanFactory(club=downtown, pack=True), visits_left=3)
+
+    html = desk.post(reverse("desk:check_in", args=[ana.pk]), **HTMX).content.decode()
+
+    assert re.search(r"Ana Kovač</a>\s*✔ \(2 left\)", html)
