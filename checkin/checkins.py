@@ -28,7 +28,7 @@ from checkin.models import CheckInAttempt, Source, Visit
 from club import clock, prepared
 from club.models import Club
 from club.prepared import Param, Prepared
-from members import timeline
+from members import search, timeline
 from members.models import Member, MemberEvent
 from memberships import ledger
 from memberships.models import Freeze, LedgerEntry, Membership, Plan
@@ -156,7 +156,7 @@ def check_in_scanned(
     with transaction.atomic():
         # The same row lock as check_in() takes, so scans and desk check-ins serialise.
         if card is not None:
-            found = _LOCK_MEMBER_BY_CARD.fetch(value=card)
+            found = _LOCK_MEMBER_BY_CARD.fetch(value=search.card_token(card))
         else:
             found = _LOCK_MEMBER.fetch(value=member_id)
         if not found:

@@ -23,7 +23,7 @@ class MemberQuerySet(models.QuerySet):
         query = query.replace("\x00", "").strip()
         if not query:
             return self.none()
-        matches = models.Q(card_token=query)
+        matches = models.Q(card_token=search.card_token(query))
         if phone := search.as_phone(query):
             matches |= models.Q(phone=phone)
         if "@" in query:
@@ -163,7 +163,7 @@ class Member(models.Model):
 
     def set_derived_fields(self) -> None:
         # An empty card field means "no card", which unique=True must not count twice.
-        self.card_token = self.card_token or None
+        self.card_token = search.card_token(self.card_token or "") or None
         self.search_name = search.search_name(self.first_name, self.last_name)
         if self.created_at is None:
             self.created_at = clock.now()

@@ -1,7 +1,8 @@
 """Normalising text for member search: what the desk types, and what we index.
 
 Names are matched accent- and case-insensitively on a stored `search_name`
-("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed.
+("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed,
+card tokens in upper case.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from django.conf import settings
 
 _NOT_WORD = re.compile(r"[^\w@.+-]+")
 _PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
+
+
+def card_token(token: str) -> str:
+    """A card token as stored and looked up: readers send the same card's hex id in upper or
+    lower case, and people type it either way."""
+    return token.strip().upper()
 
 
 def fold(text: str) -> str:

@@ -51,6 +51,15 @@ def test_turnstile_admits_a_member_by_card(client, frozen_clock, maya, turnstile
     assert visit.source == "turnstile"
 
 
+def test_a_reader_sending_lower_case_hex_finds_the_card(
+    client, frozen_clock, maya, turnstile_token
+):
+    response = checkin(client, turnstile_token, card="maya-0001")
+
+    assert response.status_code == 200
+    assert response.json()["allowed"] is True
+
+
 def test_repeat_scan_returns_the_same_visit(client, frozen_clock, maya, turnstile_token):
     first = checkin(client, turnstile_token, card="MAYA-0001").json()
     second = checkin(client, turnstile_token, member_id=maya.pk).json()

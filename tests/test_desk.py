@@ -120,6 +120,23 @@ def test_name_search_on_enter_lists_matches_instead_of_checking_in(desk, frozen_
     assert not Visit.objects.exists()
 
 
+def test_a_card_typed_in_lower_case_checks_in(desk, frozen_clock, maya):
+    response = desk.post(reverse("desk:scan"), {"q": "maya-0001"}, **HTMX)
+
+    assert 'data-outcome="admitted"' in response.content.decode()
+
+
+def test_an_unknown_card_clears_the_last_verdict(desk, frozen_clock, maya):
+    desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX)
+
+    response = desk.post(reverse("desk:scan"), {"q": "DEADBEEF0000"}, **HTMX)
+
+    html = response.content.decode()
+    assert response["HX-Retarget"] == "#desk-results"
+    assert '<div id="desk-output" aria-live="polite" hx-swap-oob="true"></div>' in html
+    assert "No member matches" in html
+
+
 def test_unknown_query_offers_to_register_a_lead(desk, frozen_clock, maya):
     response = desk.get(reverse("desk:search"), {"q": "zzz"}, **HTMX)
 

@@ -72,6 +72,12 @@ def test_card_token_is_exact(jose):
     assert list(Member.objects.search("04A1B2")) == []
 
 
+def test_card_token_matches_in_either_case_and_is_stored_upper_case(jose, downtown):
+    assert list(Member.objects.search("04a1b2c3")) == [jose]
+    fob = MemberFactory(home_club=downtown, card_token=" 0a1b2c ")
+    assert fob.card_token == "0A1B2C"
+
+
 def test_renaming_keeps_search_in_step(jose):
     jose.last_name = "Ødegård"
     jose.save(update_fields=["last_name"])

@@ -36,6 +36,7 @@ from club.admin_access import clubs_for, scope
 from club.models import Club
 from members import leads, staff_tasks, timeline
 from members.models import Member, MemberEvent, Task
+from members.search import card_token
 from memberships import freezes, sales
 from memberships.models import Freeze, Membership
 
@@ -141,10 +142,11 @@ def scan(request: HttpRequest) -> HttpResponse:
     club = desk_club(request)
     query = request.POST.get("q", "").strip()
     members = scope(Member.objects.all(), request.user)
-    by_card = list(members.filter(card_token=query)[:2]) if query else []
+    by_card = list(members.filter(card_token=card_token(query))[:2]) if query else []
     if len(by_card) == 1:
         return check_in_and_render(request, club, by_card[0])
-    context = results_context(request, club, query)
+    # A verdict left on screen from the card before would read as this scan's.
+    context = {**results_context(request, club, query), "clear_verdict": bool(request.htmx)}
     response = desk_output(request, club, "checkin/desk/_results.html", context)
     # Matches go in the list below the last result; the query stays in the box to refine.
     return retarget(response, "#desk-results") if request.htmx else response

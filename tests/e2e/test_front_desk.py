@@ -111,3 +111,18 @@ def test_fiona_books_maya_into_a_class_from_her_card(
     expect(page.get_by_role("region", name="Booked")).to_contain_text("Spin")
     screenshot("desk-book-class")
     assert maya.bookings.get().session == spin
+
+
+def test_an_unknown_card_leaves_no_green_verdict_on_screen(live_server, page, log_in, fiona, maya):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    scan_box = page.locator("#desk-q")
+    scan_box.fill("maya-0001")  # a reader sending lower-case hex
+    scan_box.press("Enter")
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
+
+    scan_box.fill("DEADBEEF0000")
+    scan_box.press("Enter")
+
+    expect(page.locator("#desk-results")).to_contain_text("No member matches")
+    expect(page.locator("[data-outcome=admitted]")).to_have_count(0)
