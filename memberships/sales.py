@@ -11,7 +11,7 @@ from django.db import transaction
 from club import clock
 from members import timeline
 from members.models import Member, MemberEvent
-from memberships import ledger
+from memberships import ledger, statuses
 from memberships.models import LedgerEntry, Membership, Payment, Plan
 
 
@@ -73,6 +73,8 @@ def sell(
         price=price,
         first=is_first_paid,
     )
+    # The card should read "Member" at once, not after the next quarter-hourly refresh.
+    statuses.refresh_member_statuses(member.home_club, member_ids=[member.pk])
     return membership
 
 

@@ -13,8 +13,9 @@ from members.models import Member
 from memberships.models import Membership, Plan
 
 
-def refresh_member_statuses(club: Club) -> int:
-    """Recompute every member status of the club as of its today; return rows changed."""
+def refresh_member_statuses(club: Club, *, member_ids: list[int] | None = None) -> int:
+    """Recompute every member status of the club (or of just `member_ids`, after a sale) as
+    of its today; return rows changed."""
     today = clock.today(club)
     live = Membership.objects.filter(member=OuterRef("pk")).exclude(
         status=Membership.Status.CANCELLED
@@ -26,6 +27,8 @@ def refresh_member_statuses(club: Club) -> int:
     trial_ever = live.filter(plan__kind=Plan.Kind.TRIAL)
 
     members = Member.objects.filter(home_club=club)
+    if member_ids is not None:
+        members = members.filter(pk__in=member_ids)
     changed = 0
     changed += (
         members.filter(Exists(paid_in_force))

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from club import clock
-from members.models import MemberEvent
+from members.models import Member, MemberEvent
 from memberships import sales
 from memberships.models import LedgerEntry, Membership, Payment, Plan
 from tests.factories import ClubFactory, MemberFactory, MembershipFactory, PlanFactory
@@ -108,6 +108,20 @@ def test_selling_a_time_plan_creates_membership_payment_and_timeline(
     }
     # and a time plan has no ledger
     assert LedgerEntry.objects.count() == 0
+    # and the lead is a member at once, not after the next status refresh
+    lead.refresh_from_db()
+    assert lead.status == Member.Status.MEMBER
+
+
+def test_selling_to_another_person_leaves_the_rest_of_the_club_alone(
+    frozen_clock, lead, monthly_plan, downtown
+):
+    stale = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)  # no membership
+
+    sales.sell(lead, monthly_plan, start=TODAY, method=Payment.Method.CASH)
+
+    stale.refresh_from_db()
+    assert stale.status == Member.Status.MEMBER  # the quarter-hourly refresh's job
 
 
 def test_selling_a_pack_puts_its_visits_in_the_ledger(frozen_clock, lead, ten_visits):
