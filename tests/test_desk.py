@@ -12,7 +12,8 @@ from members.models import ConsentLog, Member, MemberEvent
 from memberships.models import Membership, Payment
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+# What htmx sends from the desk screen (the member card's requests come from its own URL).
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
 
 
 @pytest.fixture
@@ -306,3 +307,51 @@ def test_the_recent_list_shows_what_a_pack_has_left(desk, frozen_clock, downtown
     html = desk.post(reverse("desk:check_in", args=[ana.pk]), **HTMX).content.decode()
 
     assert re.search(r"Ana Kovač</a>\s*✔ \(2 left\)", html)
+
+
+def test_checking_in_from_the_card_updates_no_desk_list(desk, frozen_clock, maya):
+    from_card = {
+        "HTTP_HX_REQUEST": "true",
+        "HTTP_HX_CURRENT_URL": f"http://testserver/admin/desk/members/{maya.pk}/",
+    }
+
+    html = desk.post(reverse("desk:check_in", args=[maya.pk]), **from_card).content.decode()
+
+    assert 'data-outcome="admitted"' in html
+    assert "hx-swap-oob" not in html  # the card has no recent list or results to update
+
+
+def test_a_plan_of_another_club_is_offered_a_sale_not_a_renewal(
+    desk, frozen_clock, downtown, riverside
+):
+    member = MemberFactory(home_club=downtown, first_name="Rik", card_token="RIK-1")
+    membership = MembershipFactory(member=member, plan=PlanFactory(club=riverside))
+
+    html = desk.post(reverse("desk:scan"), {"q": "RIK-1"}, **HTMX).content.decode()
+
+    assert 'data-reason="wrong_club"' in html
+    assert reverse("desk:sell", args=[member.pk]) in html
+    assert reverse("desk:renew", args=[membership.pk]) not in html
+
+
+def test_a_frozen_member_is_offered_no_sale(desk, frozen_clock, maya, maya_membership):
+    from memberships import freezes
+
+    freezes.freeze(maya_membership, start=clock.today(), end=clock.today(), reason="Flu")
+
+    html = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX).content.decode()
+
+    assert 'data-reason="frozen"' in html
+    assert "Renew now" not in html and "Sell a membership" not in html
+
+
+def test_the_card_says_which_memberships_ended_and_which_are_to_come(
+    desk, frozen_clock, maya, monthly_plan
+):
+    MembershipFactory(member=maya, plan=monthly_plan, start=dt.date(2026, 9, 1))
+    MembershipFactory(member=maya, plan=monthly_plan, start=dt.date(2026, 12, 13))
+
+    html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+
+    statuses = re.findall(r"<td>(Ended|Upcoming|Active)</td>", html)
+    assert statuses == ["Upcoming", "Active", "Ended"]  # newest first

@@ -22,7 +22,8 @@ from tests.factories import (
 )
 from tests.race import run_concurrently
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+# What htmx sends from the desk screen (the member card's requests come from its own URL).
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
 
 
 @pytest.fixture

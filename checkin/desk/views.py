@@ -4,6 +4,7 @@ and selling, renewing and freezing from it. Every view starts with the access he
 from __future__ import annotations
 
 import itertools
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -38,7 +39,7 @@ from members import leads, staff_tasks, timeline
 from members.models import Member, MemberEvent, Task
 from members.search import card_token
 from memberships import freezes, sales
-from memberships.models import Freeze, Membership
+from memberships.models import Freeze, Membership, Plan
 
 SEARCH_LIMIT = 12
 
@@ -120,8 +121,11 @@ def search(request: HttpRequest) -> HttpResponse:
 def desk_output(
     request, club: Club, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
-    """The fragment under the search box for htmx; the whole desk page without JavaScript."""
+    """The fragment under the search box for htmx; the whole desk page without JavaScript.
+    Fragments update the desk's recent list too, when they land on the desk screen (a check-in
+    from the member card has no such list)."""
     if request.htmx:
+        context = {**context, "on_desk": _on_desk_screen(request)}
         return render(request, template, context, status=status)
     page = {
         **context,
@@ -132,6 +136,11 @@ def desk_output(
         "header_title": "Front desk",
     }
     return render(request, "checkin/desk/desk.html", page, status=status)
+
+
+def _on_desk_screen(request) -> bool:
+    page = request.htmx.current_url_abs_path
+    return page is not None and urlsplit(page).path == reverse("desk:desk")
 
 
 @require_POST
@@ -203,11 +212,28 @@ def check_in_and_render(request, club: Club, member: Member, **override) -> Http
     if isinstance(outcome, Visit):
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
     else:
-        context.update(attempt=outcome, override_form=OverrideForm())
+        context.update(
+            attempt=outcome,
+            override_form=OverrideForm(),
+            next_sale=_next_sale(outcome, context["membership"]) if context["can_sell"] else None,
+        )
     response = desk_output(request, club, "checkin/desk/_check_in_result.html", context)
     # Tells the scan box to clear itself for the next card.
     response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
     return response
+
+
+def _next_sale(attempt: CheckInAttempt, membership: Membership | None) -> str | None:
+    """What the desk can sell a member it turned away: "renew" an ended membership or an
+    empty pack, "sell" one to someone with nothing valid here. A freeze, an unpaid
+    membership or one not started yet is not fixed by a sale: the card has those."""
+    Reason = CheckInAttempt.Reason
+    if attempt.reason in (Reason.EXPIRED, Reason.NO_VISITS_LEFT):
+        renewable = membership is not None and membership.plan.kind != Plan.Kind.TRIAL
+        return "renew" if renewable else "sell"
+    if attempt.reason in (Reason.NO_MEMBERSHIP, Reason.WRONG_CLUB):
+        return "sell"
+    return None
 
 
 def results_context(request, club: Club, query: str) -> dict:
