@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 HOST=${DEMO_HOST:-127.0.0.1}
 PORT=${DEMO_PORT:-8000}
+# Links in messages, portal sign-in emails and the logins below point at this server.
+export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 mkdir -p var/celery/broker var/celery/processed var/celery/control
 
 python manage.py migrate --noinput -v0

@@ -84,6 +84,16 @@ def test_seed_creates_every_kind_of_data_and_the_planted_parameters(tmp_path):
     }
     assert not MemberEvent.objects.filter(kind="visit").exists()
     assert Member.objects.filter(birth_date__isnull=False).count() > 50
+    # birthdays spread over the year, not piled on the seed day
+    most_on_one_day = (
+        Member.objects.exclude(birth_date=None)
+        .values("birth_date")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("n", flat=True)
+        .first()
+    )
+    assert most_on_one_day <= 3
     consenting = Member.objects.filter(Q(sms_consent=True) | Q(email_consent=True))
     assert consenting.count() > 30
     assert not consenting.filter(consent_log__isnull=True).exists()

@@ -290,7 +290,11 @@ class _Simulation:
             else ""
             for i in range(n)
         ]
-        age_days = (np.clip(g.normal(34, 11, size=n), 16, 72) * 365.25).astype(np.int64)
+        # Ages outside 16–72 wrap round into it: clipped, every one of them would have the
+        # same birthday (the seed day). Wrapping draws nothing more, so the rest of the
+        # generated world stays as it was for a given seed.
+        years = 16 + np.mod(g.normal(34, 11, size=n) - 16, 72 - 16)
+        age_days = (years * 365.25).astype(np.int64)
         has_birthday = g.random(n) < 0.94
         birth = [int(self.today - age_days[i]) if has_birthday[i] else None for i in range(n)]
         n_interests = g.choice([0, 1, 2, 3], size=n, p=[0.15, 0.35, 0.35, 0.15])
