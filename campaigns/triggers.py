@@ -155,9 +155,21 @@ def _minutes_after(params: dict) -> str:
     return "at once" if not minutes else f"{minutes} minutes after"
 
 
-trigger("lead_created", "Lead created", lambda p: f"{_minutes_after(p)} a lead is created")(
-    _event_kind(MemberEvent.Kind.LEAD_CREATED)
-)
+def _lead_created_words(params: dict) -> str:
+    skipped = [Member.Source(source).label.lower() for source in params.get("except_sources", [])]
+    unless = f" (not {' or '.join(skipped)} leads)" if skipped else ""
+    return f"{_minutes_after(params)} a lead is created{unless}"
+
+
+@trigger("lead_created", "Lead created", _lead_created_words)
+def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
+    # "except_sources": a walk-in is standing at the desk; calling them back is pointless.
+    skipped = set(params.get("except_sources", []))
+    for occurrence in _event_kind(MemberEvent.Kind.LEAD_CREATED)(window, params):
+        if occurrence.facts["event"].get("source") not in skipped:
+            yield occurrence
+
+
 trigger("payment_failed", "Payment failed", lambda p: f"{_minutes_after(p)} a payment fails")(
     _event_kind(MemberEvent.Kind.PAYMENT_FAILED)
 )

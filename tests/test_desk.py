@@ -355,3 +355,16 @@ def test_the_card_says_which_memberships_ended_and_which_are_to_come(
 
     statuses = re.findall(r"<td>(Ended|Upcoming|Active)</td>", html)
     assert statuses == ["Upcoming", "Active", "Ended"]  # newest first
+
+
+def test_the_timeline_names_sources_in_words(desk, frozen_clock, downtown):
+    from members import leads
+
+    lead, _ = leads.capture(
+        downtown, first_name="Wout", source="walk_in", phone="+31612000009", consent_source="desk"
+    )
+
+    html = desk.get(reverse("desk:member", args=[lead.pk])).content.decode()
+
+    assert "· Walk-in" in html
+    assert "walk_in" not in html

@@ -560,3 +560,16 @@ def test_a_staff_task_rule_checks_its_own_parameters(client, mia):
         '"due_minutes" must be a whole number of at least 1.',
         '"escalate_when_late" must be true or false.',
     ]
+
+
+def test_lead_sources_to_leave_out_must_be_known(client, mia):
+    call = Rule.objects.prefetch_related("clubs").get(number=1)
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[call.pk]),
+        form_data(call, params='{"except_sources": ["walkin"]}'),
+    )
+
+    (problem,) = response.context["form"].errors["params"]
+    assert problem.startswith('"except_sources" must be a list of lead sources from')

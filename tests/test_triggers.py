@@ -81,6 +81,21 @@ def test_lead_created_just_now_with_a_delay_is_not_due_yet(window, downtown):
     assert found("lead_created", window, delay_minutes=5) == []
 
 
+def test_lead_created_can_leave_out_walk_ins(window, downtown):
+    at = clock.now() - dt.timedelta(minutes=20)
+    walk_in = MemberFactory(home_club=downtown)
+    online = MemberFactory(home_club=downtown)
+    timeline.record(walk_in, MemberEvent.Kind.LEAD_CREATED, at=at, source="walk_in")
+    event = timeline.record(online, MemberEvent.Kind.LEAD_CREATED, at=at, source="website")
+
+    assert found("lead_created", window, except_sources=["walk_in"]) == [
+        (online.pk, f"event:{event.pk}", at)
+    ]
+    assert triggers.get("lead_created").describe({"except_sources": ["walk_in"]}) == (
+        "at once a lead is created (not walk-in leads)"
+    )
+
+
 def test_lead_without_trial_skips_leads_who_booked(window, downtown):
     waiting = MemberFactory(home_club=downtown)
     booked = MemberFactory(home_club=downtown)

@@ -53,6 +53,13 @@ def _reasons(value) -> str:
     return "a list of denial reasons from " + ", ".join(sorted(allowed))
 
 
+def _lead_sources(value) -> str:
+    allowed = set(Member.Source.values)
+    if isinstance(value, list) and set(value) <= allowed:
+        return ""
+    return "a list of lead sources from " + ", ".join(sorted(allowed))
+
+
 # Every parameter a trigger kind (or the evaluator, for "quiet_hours") reads, and what it
 # must be. A parameter a kind does not read is refused: "day" for "days" would otherwise
 # fall back to the default without a word. A new parameter in triggers.py goes here too.
@@ -66,6 +73,7 @@ PARAMETERS = {
     "at": _time,
     "quiet_hours": _one_of("after", "before"),
     "reasons": _reasons,
+    "except_sources": _lead_sources,
 }
 
 
