@@ -15,6 +15,9 @@ from functools import cache
 
 from django.conf import settings
 from django.template import Context, Engine
+from django.template.base import FilterExpression, NodeList, Variable
+from django.template.defaulttags import FilterNode, ForNode, WithNode
+from django.template.smartif import TokenBase
 
 from campaigns import triggers
 from campaigns.models import Channel, Rule, Touchpoint
@@ -41,6 +44,9 @@ MEMBER_FIELDS = (
     "phone",
     "email",
 )
+# The names every message may use, whatever its trigger. message_context gives exactly these
+# and the trigger kind's facts (template_fields); the rule editor refuses any other name.
+BASE_FIELDS = ("first_name", "last_name", "club", "club_phone", "site_url")
 
 
 def evaluate(*, now: dt.datetime | None = None) -> int:
@@ -199,7 +205,8 @@ def message_context(
     *,
     club_context: dict | None = None,
 ) -> dict:
-    """What a template may use. `club_context` saves rebuilding the club's part per member."""
+    """What a template gets: template_fields(kind), no more, no less. `club_context` saves
+    rebuilding the club's part per member."""
     return {
         "first_name": member.first_name,
         "last_name": member.last_name,
@@ -225,6 +232,63 @@ def render(template: str, context: dict) -> str:
 @cache
 def _compiled(template: str):
     return _engine.from_string(template)
+
+
+def template_fields(kind: str) -> tuple[str, ...]:
+    """The names a template of a rule with this trigger kind may use."""
+    return BASE_FIELDS + triggers.get(kind).facts
+
+
+def names_read(template: str) -> list[str]:
+    """The context names `template` reads, each once: the first part of each
+    `a.b|filter:arg` (and of a variable argument), in every tag, {% if %} and {% for %}
+    included. A name the template defines — a {% for %} variable inside its loop, a
+    {% with %} name inside its block, `… as name` — is not read from the context.
+    Raises TemplateSyntaxError as `render` does."""
+    found: dict[str, None] = {}
+    # True, False and None are in every context.
+    _read_nodes(_compiled(template).nodelist, set(Context().flatten()), found)
+    return list(found)
+
+
+def _read_nodes(nodes: NodeList, defined: set[str], found: dict[str, None]) -> None:
+    for node in nodes:
+        for attribute in ("asvar", "var_name", "variable_name"):  # {% cycle/now/… as name %}
+            if isinstance(name := getattr(node, attribute, None), str):
+                defined.add(name)
+        # {% filter upper %} applies its filters to a placeholder named "var".
+        own = defined | {"var"} if isinstance(node, FilterNode) else defined
+        for value in vars(node).values():
+            _read_expression(value, own, found)
+        for attribute in node.child_nodelists:
+            inner = defined  # an {% if %} shares the scope, as Django's context does
+            if isinstance(node, ForNode) and attribute == "nodelist_loop":
+                inner = defined | {*node.loopvars, "forloop"}
+            elif isinstance(node, WithNode):
+                inner = defined | node.extra_context.keys()
+            _read_nodes(getattr(node, attribute, None) or NodeList(), inner, found)
+
+
+def _read_expression(value, defined: set[str], found: dict[str, None]) -> None:
+    if isinstance(value, FilterExpression):
+        _read_expression(value.var, defined, found)  # a constant's var is its value
+        for _filter, arguments in value.filters:
+            for is_variable, argument in arguments:
+                if is_variable:
+                    _read_expression(argument, defined, found)
+    elif isinstance(value, Variable):
+        # Literals and _("…") have no lookups; `end.year` reads "end".
+        if value.lookups and value.lookups[0] not in defined:
+            found.setdefault(value.lookups[0])
+    elif isinstance(value, TokenBase):  # an {% if %} condition: operators over literals
+        for part in vars(value).values():
+            _read_expression(part, defined, found)
+    elif isinstance(value, (list, tuple)) and not isinstance(value, NodeList):
+        for item in value:  # {% if %}'s (condition, nodelist) pairs, {% firstof %}'s vars …
+            _read_expression(item, defined, found)
+    elif isinstance(value, dict):  # {% with %}'s and {% url %}'s keyword values
+        for item in value.values():
+            _read_expression(item, defined, found)
 
 
 def explain(rule: Rule, occurrence: triggers.Occurrence) -> str:

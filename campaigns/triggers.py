@@ -74,14 +74,17 @@ class TriggerKind:
     label: str
     describe: Callable[[dict], str]
     find: Finder
+    # The facts every occurrence of the kind carries, which its messages may use
+    # ({{ end }}, {{ plan }} …): the rule editor checks templates against them.
+    facts: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, TriggerKind] = {}
 
 
-def trigger(name: str, label: str, describe: Callable[[dict], str]):
+def trigger(name: str, label: str, describe: Callable[[dict], str], *, facts: tuple[str, ...] = ()):
     def register(find: Finder) -> Finder:
-        REGISTRY[name] = TriggerKind(name, label, describe, find)
+        REGISTRY[name] = TriggerKind(name, label, describe, find, facts)
         return find
 
     return register
@@ -96,7 +99,15 @@ def get(name: str) -> TriggerKind:
 
 def occurrences(name: str, window: Window, params: dict) -> list[Occurrence]:
     """The occurrences of a trigger kind due in the window, filtered to that exact window."""
-    return [o for o in get(name).find(window, params) if window.contains(o.due_at)]
+    kind = get(name)
+    found = [o for o in kind.find(window, params) if window.contains(o.due_at)]
+    for occurrence in found:
+        # Templates are checked against the declared facts when a rule is saved: a finder
+        # that gives others is a bug here, and would render a checked field as "".
+        if occurrence.facts.keys() != set(kind.facts):
+            given = tuple(occurrence.facts)
+            raise ValueError(f"{name} declares the facts {kind.facts}, an occurrence has {given}")
+    return found
 
 
 def _local_time(params: dict) -> dt.time:
@@ -161,7 +172,7 @@ def _lead_created_words(params: dict) -> str:
     return f"{_minutes_after(params)} a lead is created{unless}"
 
 
-@trigger("lead_created", "Lead created", _lead_created_words)
+@trigger("lead_created", "Lead created", _lead_created_words, facts=("event", "at"))
 def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
     # "except_sources": a walk-in is standing at the desk; calling them back is pointless.
     skipped = set(params.get("except_sources", []))
@@ -170,15 +181,19 @@ def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
             yield occurrence
 
 
-trigger("payment_failed", "Payment failed", lambda p: f"{_minutes_after(p)} a payment fails")(
-    _event_kind(MemberEvent.Kind.PAYMENT_FAILED)
-)
+trigger(
+    "payment_failed",
+    "Payment failed",
+    lambda p: f"{_minutes_after(p)} a payment fails",
+    facts=("event", "at"),
+)(_event_kind(MemberEvent.Kind.PAYMENT_FAILED))
 
 
 @trigger(
     "check_in_denied",
     "Check-in denied",
     lambda p: "when a check-in is denied because the membership expired or the pack is empty",
+    facts=("reason",),
 )
 def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     reasons = params.get("reasons", ["expired", "no_visits_left"])
@@ -222,6 +237,7 @@ def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
     "trial_booked",
     "Trial booked",
     lambda p: f"{p.get('hours_before', 3)} hours before a booked trial session",
+    facts=("class_name", "class_start"),
 )
 def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
     before = dt.timedelta(hours=params.get("hours_before", 3))
@@ -285,6 +301,7 @@ def _trial_no_show(window: Window, params: dict) -> Iterator[Occurrence]:
     "first_membership_started",
     "First membership started",
     lambda p: "when a member's first paid membership starts",
+    facts=("plan",),
 )
 def _first_membership_started(window: Window, params: dict) -> Iterator[Occurrence]:
     earlier = _paid_at(window.club).filter(member=OuterRef("member"), start__lt=OuterRef("start"))
@@ -335,7 +352,12 @@ def _days_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
     return _first_memberships_started(window, params, without_visit=False)
 
 
-@trigger("nth_visit", "Nth visit", lambda p: f"on the day of a member's visit number {p['n']}")
+@trigger(
+    "nth_visit",
+    "Nth visit",
+    lambda p: f"on the day of a member's visit number {p['n']}",
+    facts=("visits",),
+)
 def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     n = params["n"]
     earlier = (
@@ -362,6 +384,7 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     "days_without_visit",
     "Days without a visit",
     lambda p: f"on the {p['days']}th day without a visit, while the membership runs",
+    facts=("days",),
 )
 def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     gap = dt.timedelta(days=params["days"])
@@ -410,6 +433,7 @@ def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int,
     "pack_balance_low",
     "Pack balance low",
     lambda p: f"when a visit pack has {p.get('visits', 2)} or fewer visits left",
+    facts=("visits_left",),
 )
 def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     threshold = params.get("visits", 2)
@@ -430,6 +454,7 @@ def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     "membership_ends_in",
     "Membership ends soon",
     lambda p: f"{p['days']} days before a membership ends, if not renewed",
+    facts=("end", "plan"),
 )
 def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
     before = dt.timedelta(days=params["days"])
@@ -452,6 +477,7 @@ def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
     "membership_ended",
     "Membership ended",
     lambda p: f"{p['days']} days after a membership ended, if not renewed",
+    facts=("end", "plan"),
 )
 def _membership_ended(window: Window, params: dict) -> Iterator[Occurrence]:
     after = dt.timedelta(days=params["days"])
@@ -496,6 +522,7 @@ def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
     "membership_anniversary",
     "Membership anniversary",
     lambda p: f"on the anniversary of joining, at {_local_time(p):%H:%M}",
+    facts=("years",),
 )
 def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)

@@ -251,6 +251,16 @@ def test_preview_of_unsaved_text_and_of_a_member_without_an_occurrence(sanne):
     assert preview.facts_from.startswith("sample values")
 
 
+@pytest.mark.parametrize("kind", sorted(triggers.REGISTRY))
+def test_the_preview_offers_the_fields_the_rule_editor_accepts(sanne, kind):
+    # from Sanne's own occurrence (her membership ends in 20 days) or from sample values
+    unsaved = Rule(trigger=kind, params={"days": 7, "n": 10}, channel="sms", template="Hi")
+
+    preview = dryrun.preview(unsaved, sanne)
+
+    assert preview.fields == evaluator.template_fields(kind)
+
+
 def test_preview_reports_a_template_error_instead_of_failing(sanne):
     preview = dryrun.preview(rule(15), sanne, template="Hi {% if %}")
 

@@ -170,3 +170,53 @@ def test_the_default_playbook_is_installed_and_every_rule_renders(ending, downto
         body = evaluator.render(rule.template, context)
         assert "{" not in body, rule
         assert "Sanne" in body, rule
+
+
+# --- which names a template reads ------------------------------------------------------------
+
+
+IF_ELSE = "{% if visits > 9 and not club %}{{ years }}{% else %}{{ days }}{% endif %}"
+LOOP = "{% for word in plan.split %}{{ word }} {{ forloop.counter }}{% empty %}{{ word }}"
+
+
+@pytest.mark.parametrize(
+    ("template", "read"),
+    [
+        ("Hi {{ frist_name }}!", ["frist_name"]),
+        ("{{ end|date:'j M' }} {{ end.year }} {{ 'text' }} {{ 5 }} {{ _('Hi') }}", ["end"]),
+        ("{{ end|date:fmt|default:plan }}", ["end", "fmt", "plan"]),
+        (IF_ELSE, ["visits", "club", "years", "days"]),
+        (LOOP + "{% endfor %}{{ word }}", ["plan", "word"]),  # only inside the loop
+        ("{% for k, v in event.items %}{{ k }}={{ v }}{% endfor %}", ["event"]),
+        (
+            "{% with name=first_name|title %}{{ name }}{% endwith %}{{ name }}",
+            ["first_name", "name"],
+        ),
+        (
+            "{% now 'Y' as year %}{{ year }} {% cycle club plan as both %}{{ both }}",
+            ["club", "plan"],
+        ),
+        ("{% filter upper|cut:club %}{{ first_name }}{% endfilter %}", ["club", "first_name"]),
+        ("{% if end == None or True %}{% firstof plan 'no plan' %}{% endif %}", ["end", "plan"]),
+    ],
+)
+def test_names_read_are_the_first_part_of_each_name_the_template_does_not_define(template, read):
+    assert evaluator.names_read(template) == read
+
+
+def test_a_message_gets_exactly_the_fields_its_rule_may_use(ending, downtown):
+    facts = {"end": TODAY, "plan": "Annual"}  # what membership_ends_in gives
+    occurrence = evaluator.triggers.Occurrence(ending.pk, "k", local(TODAY, 10), facts)
+
+    context = evaluator.message_context(ending, downtown, occurrence)
+
+    assert tuple(context) == evaluator.template_fields("membership_ends_in")
+    assert tuple(context) == (
+        "first_name",
+        "last_name",
+        "club",
+        "club_phone",
+        "site_url",
+        "end",
+        "plan",
+    )

@@ -335,6 +335,105 @@ def test_bad_input_is_a_field_error_and_changes_nothing(
     assert Rule.objects.filter(pk=reminder.pk).values().get() == before
 
 
+WE_MISS_YOU_FIELDS = "first_name, last_name, club, club_phone, site_url, days"
+
+
+def test_a_misspelled_field_is_refused_with_the_fields_the_rule_can_use(
+    client, frozen_clock, mia, maya
+):
+    # given rule 11 ("we miss you"), whose trigger gives the days without a visit
+    rule = Rule.objects.prefetch_related("clubs").get(number=11)
+    before = Rule.objects.filter(pk=rule.pk).values().get()
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[rule.pk]),
+        form_data(rule, template="We miss you, {{ frist_name }}!"),
+    )
+
+    assert response.context["form"].errors == {
+        "template": [
+            f'"frist_name" is not a field this rule can use (available: {WE_MISS_YOU_FIELDS}).'
+        ]
+    }
+    assert Rule.objects.filter(pk=rule.pk).values().get() == before
+    # the preview beside the form still shows the message as it is saved
+    assert "We miss you at Downtown, Maya!" in text(response)
+
+
+@pytest.mark.parametrize(
+    ("template", "error"),
+    [
+        ("{{ first_name|upper }}, {{ end|date:'j M' }} {{ plan.split|first }}", None),
+        ("{% for word in plan.split %}{{ word|lower }} {{ forloop.counter }}{% endfor %}", None),
+        ("{% with name=first_name|title %}{{ name }}{% endwith %}", None),
+        ("{% if end and not plan %}{{ end.year }}{% endif %}", None),
+        ("{{ first_name|default:last_name }}", None),
+        ("{% for word in plan.split %}{% endfor %}{{ word }}", '"word" is not'),
+        ("{% if frist_name %}Hi{% endif %}", '"frist_name" is not'),
+        ("{{ end|date:fmt }}", '"fmt" is not'),
+        ("{% for word in plans %}{% endfor %}", '"plans" is not'),
+        ("{{ visits_left }} {{ clb }}", '"visits_left", "clb" are not fields'),
+    ],
+)
+def test_templates_may_use_the_rules_fields_with_filters_tags_and_their_own_names(
+    client, mia, reminder, template, error
+):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]), form_data(reminder, template=template)
+    )
+
+    reminder.refresh_from_db()
+    if error is None:
+        assert response.status_code == 302, response.context["form"].errors
+        assert reminder.template == template
+    else:
+        assert list(response.context["form"].errors) == ["template"]
+        assert error in response.context["form"].errors["template"][0]
+        assert reminder.template != template
+
+
+def test_the_fields_are_those_of_the_trigger_the_form_sets(client, mia, reminder):
+    client.force_login(mia)
+
+    # rule 15 reads {{ end }} and {{ plan }}, which a birthday does not give
+    response = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]),
+        form_data(reminder, trigger="birthday", params='{"at": "10:00"}'),
+    )
+
+    assert response.context["form"].errors == {
+        "template": [
+            '"plan", "end" are not fields this rule can use '
+            "(available: first_name, last_name, club, club_phone, site_url)."
+        ]
+    }
+
+
+def test_an_emails_subject_is_checked_too_an_smss_is_not_sent(client, mia, reminder):
+    offer = Rule.objects.prefetch_related("clubs").get(number=14)
+    client.force_login(mia)
+
+    email = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, subject="Renew before {{ end_date|date:'j M' }}"),
+    )
+    sms = client.post(
+        reverse("playbook:rule_edit", args=[reminder.pk]),
+        form_data(reminder, subject="Renew before {{ end_date }}"),
+    )
+
+    assert email.context["form"].errors == {
+        "subject": [
+            '"end_date" is not a field this rule can use '
+            "(available: first_name, last_name, club, club_phone, site_url, end, plan)."
+        ]
+    }
+    assert sms.status_code == 302
+
+
 def test_clubs_the_editor_does_not_work_at_are_kept(client, mia, reminder, downtown, riverside):
     reminder.clubs.set([downtown, riverside])
     client.force_login(mia)

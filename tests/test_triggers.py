@@ -319,3 +319,15 @@ def test_every_kind_narrowed_to_some_members_finds_what_it_finds_for_them_club_w
             )
             checked += len(narrowed)
     assert checked > 100  # the demo gave most kinds something to find
+
+
+def test_an_occurrence_with_facts_its_kind_does_not_declare_is_refused(window, monkeypatch):
+    # Rule templates are checked against the declared facts: a kind must give exactly those.
+    def find(window, params):
+        yield triggers.Occurrence(1, "k", window.until, {"end": TODAY})
+
+    kind = triggers.TriggerKind("sloppy", "Sloppy", str, find, facts=("end", "plan"))
+    monkeypatch.setitem(triggers.REGISTRY, "sloppy", kind)
+
+    with pytest.raises(ValueError, match=r"sloppy declares the facts \('end', 'plan'\)"):
+        triggers.occurrences("sloppy", window, {})

@@ -111,14 +111,28 @@ def parameter_problems(kind: str, params: dict, channel: str | None = None) -> l
 
 
 def template_problem(text: str) -> str:
-    """A template error in words, or "": compiled with the evaluator's own engine."""
+    """A template error in words, or "": compiled with the evaluator's own engine, and
+    rendered (an include fails only then) with every name it reads given as "" — a variable
+    filter argument (`default:last_name`) raises when missing. field_problem judges names."""
     try:
-        evaluator.render(text, {})
+        evaluator.render(text, dict.fromkeys(evaluator.names_read(text), ""))
     except TemplateSyntaxError as error:
         return f"Template error: {error}"
     except TemplateDoesNotExist:
         return "Messages cannot include other templates."
     return ""
+
+
+def field_problem(text: str, kind: str) -> str:
+    """The names `text` reads that a rule with this trigger kind does not give, in words, or
+    "": a misspelled field would otherwise be sent as an empty string."""
+    available = evaluator.template_fields(kind)
+    unknown = [name for name in evaluator.names_read(text) if name not in available]
+    if not unknown:
+        return ""
+    names = ", ".join(f'"{name}"' for name in unknown)
+    verb = "is not a field" if len(unknown) == 1 else "are not fields"
+    return f"{names} {verb} this rule can use (available: {', '.join(available)})."
 
 
 class RuleForm(forms.ModelForm):
@@ -243,4 +257,11 @@ class RuleForm(forms.ModelForm):
                 self.add_error("params", problem)
         if data.get("channel") == Channel.EMAIL and not data.get("subject"):
             self.add_error("subject", "An email needs a subject.")
+        if kind in triggers.REGISTRY:
+            # Texts that compiled (clean_template, clean_subject) and are sent: a subject is
+            # sent with an email only.
+            email = data.get("channel") == Channel.EMAIL
+            for name in ["subject", "template"] if email else ["template"]:
+                if data.get(name) and (problem := field_problem(data[name], kind)):
+                    self.add_error(name, problem)
         return data
