@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from members.models import MemberEvent
-from memberships import freezes
-from memberships.models import Freeze, Membership
-from tests.factories import MembershipFactory
+from memberships import freezes, sales
+from memberships.models import Freeze, Membership, Payment
+from tests.factories import FreezeFactory, MemberFactory, MembershipFactory, PlanFactory
 from tests.race import run_concurrently
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +66,7 @@ def test_a_freeze_moves_the_end_by_its_length(month, fiona, first, last, days):
         "end": last.isoformat(),
         "reason": "Holiday",
         "new_end": new_end.isoformat(),
+        "renewals_moved": [],
     }
 
 
@@ -153,6 +154,7 @@ def test_unfreezing_early_gives_back_the_unused_days(month, fiona):
         "membership": month.pk,
         "on": day(13).isoformat(),
         "new_end": (END + dt.timedelta(days=3)).isoformat(),
+        "renewals_moved": [],
     }
 
 
@@ -218,3 +220,213 @@ def test_two_desks_freezing_overlapping_days_at_once_make_one_freeze():
     (frozen,) = Freeze.objects.filter(membership=month)
     assert reload(month).end == END + dt.timedelta(days=frozen.days)
     assert frozen.days == 7
+
+
+# --- the renewal chain moves with the end ----------------------------------------------
+
+TODAY = dt.date(2026, 11, 23)  # the date at Downtown under the frozen clock
+
+
+def dates(membership: Membership) -> tuple[dt.date, dt.date]:
+    membership.refresh_from_db()
+    return (membership.start, membership.end)
+
+
+@pytest.fixture
+def chain(frozen_clock, downtown):
+    """An annual membership (13 Dec 2025 – 12 Dec 2026) renewed early twice: another year
+    (13 Dec 2026 – 12 Dec 2027), then a 180-day pack (13 Dec 2027 – 9 Jun 2028); and beside
+    them a pack bought on its own, which is in no chain."""
+    member = MemberFactory(home_club=downtown)
+    annual = MembershipFactory(
+        member=member,
+        plan=PlanFactory(club=downtown, name="Annual", duration_days=365),
+        start=dt.date(2025, 12, 13),
+    )
+    renewal = sales.renew(annual, method=Payment.Method.CASH)
+    pack = sales.renew(
+        renewal, plan=PlanFactory(club=downtown, pack=True), method=Payment.Method.CASH
+    )
+    beside = MembershipFactory(member=member, plan=PlanFactory(club=downtown, pack=True))
+    return annual, renewal, pack, beside
+
+
+def test_renewals_bought_early_are_queued_back_to_back(chain):
+    # the starting point of the tests below: renew() queues each renewal after the one before
+    assert [dates(m) for m in chain] == [
+        (dt.date(2025, 12, 13), dt.date(2026, 12, 12)),
+        (dt.date(2026, 12, 13), dt.date(2027, 12, 12)),
+        (dt.date(2027, 12, 13), dt.date(2028, 6, 9)),
+        (TODAY, dt.date(2027, 5, 21)),
+    ]
+
+
+def test_a_freeze_moves_the_renewals_queued_behind_it(chain, fiona):
+    annual, renewal, pack, beside = chain
+
+    # when the annual membership is frozen from 1 to 14 December
+    freezes.freeze(annual, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14), created_by=fiona)
+
+    # then it ends 14 days later, and both renewals follow it back to back, 14 days later
+    assert dates(annual) == (dt.date(2025, 12, 13), dt.date(2026, 12, 26))
+    assert dates(renewal) == (dt.date(2026, 12, 27), dt.date(2027, 12, 26))
+    assert dates(pack) == (dt.date(2027, 12, 27), dt.date(2028, 6, 23))
+    # and the pack keeps its visits, the pack in no chain stays, and the timeline says so
+    assert pack.visits_left == 10
+    assert dates(beside) == (TODAY, dt.date(2027, 5, 21))
+    event = MemberEvent.objects.filter(kind=MemberEvent.Kind.MEMBERSHIP_FROZEN).get()
+    assert event.data["renewals_moved"] == [renewal.pk, pack.pk]
+
+
+def test_ending_a_freeze_early_moves_the_queued_renewals_back(chain):
+    annual, renewal, pack, _ = chain
+    frozen = freezes.freeze(annual, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14))
+
+    # when the member is back on 5 December: ten of the fourteen days are unused
+    freezes.unfreeze(frozen, on=dt.date(2026, 12, 5))
+
+    # then the membership and its renewals end four days later than before the freeze
+    assert dates(annual) == (dt.date(2025, 12, 13), dt.date(2026, 12, 16))
+    assert dates(renewal) == (dt.date(2026, 12, 17), dt.date(2027, 12, 16))
+    assert dates(pack) == (dt.date(2027, 12, 17), dt.date(2028, 6, 13))
+
+
+def test_cancelling_a_planned_freeze_gives_all_its_days_back(chain, fiona):
+    annual, renewal, pack, _ = chain
+    frozen = freezes.freeze(annual, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14))
+
+    # when the freeze, still to come, is cancelled
+    freezes.cancel(frozen, by=fiona)
+
+    # then it is gone and the chain is where it was before the freeze
+    assert not Freeze.objects.filter(membership=annual).exists()
+    assert dates(annual) == (dt.date(2025, 12, 13), dt.date(2026, 12, 12))
+    assert dates(renewal) == (dt.date(2026, 12, 13), dt.date(2027, 12, 12))
+    assert dates(pack) == (dt.date(2027, 12, 13), dt.date(2028, 6, 9))
+    # and the timeline has it, with who did it
+    event = MemberEvent.objects.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN).get()
+    assert event.actor == fiona
+    assert event.data == {
+        "membership": annual.pk,
+        "cancelled": True,
+        "start": "2026-12-01",
+        "end": "2026-12-14",
+        "new_end": "2026-12-12",
+        "renewals_moved": [renewal.pk, pack.pk],
+    }
+
+
+def test_cancelling_a_freeze_twice_gives_its_days_back_once(chain):
+    annual, renewal, _, _ = chain
+    frozen = freezes.freeze(annual, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14))
+    freezes.cancel(frozen)
+
+    # when the desk clicks again with the same (now stale) freeze
+    freezes.cancel(frozen)
+
+    # then nothing more moved and the timeline has one cancellation
+    assert dates(annual) == (dt.date(2025, 12, 13), dt.date(2026, 12, 12))
+    assert dates(renewal) == (dt.date(2026, 12, 13), dt.date(2027, 12, 12))
+    assert MemberEvent.objects.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        pytest.param(TODAY, TODAY + dt.timedelta(days=6), "has started", id="starts-today"),
+        pytest.param(
+            TODAY - dt.timedelta(days=2), TODAY + dt.timedelta(days=3), "has started", id="running"
+        ),
+        pytest.param(
+            TODAY - dt.timedelta(days=10), TODAY - dt.timedelta(days=4), "is over", id="over"
+        ),
+    ],
+)
+def test_a_freeze_that_has_started_cannot_be_cancelled(chain, first, last, message):
+    annual, renewal, _, _ = chain
+    frozen = freezes.freeze(annual, start=first, end=last)
+    events_before = MemberEvent.objects.count()
+
+    # when the desk tries to cancel it
+    with pytest.raises(ValidationError, match=message):
+        freezes.cancel(frozen)
+
+    # then it stands and nothing moved back
+    days = (last - first).days + 1
+    assert Freeze.objects.filter(pk=frozen.pk).exists()
+    assert dates(annual)[1] == dt.date(2026, 12, 12) + dt.timedelta(days=days)
+    assert dates(renewal)[0] == dt.date(2026, 12, 13) + dt.timedelta(days=days)
+    assert MemberEvent.objects.count() == events_before
+
+
+@pytest.fixture
+def renewed_late(frozen_clock, downtown, monthly_plan):
+    """A month that ran out on 3 November, renewed only today: the renewal was not queued."""
+    member = MemberFactory(home_club=downtown)
+    ended = MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
+    return ended, sales.renew(ended, method=Payment.Method.CASH)
+
+
+def test_a_freeze_that_fits_the_gap_before_a_late_renewal_leaves_it_alone(renewed_late):
+    ended, renewal = renewed_late
+
+    # when the ended month is frozen on its last three days after the fact
+    freezes.freeze(ended, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 3))
+
+    # then it ends on 6 November and the renewal keeps the start it was sold with
+    assert dates(ended)[1] == dt.date(2026, 11, 6)
+    assert dates(renewal) == (TODAY, dt.date(2026, 12, 22))
+
+
+def test_a_freeze_that_would_run_into_a_late_renewal_is_refused(renewed_late):
+    ended, renewal = renewed_late
+
+    # when the ended month is frozen for three weeks after the fact, past the renewal's start
+    with pytest.raises(ValidationError, match="run into its renewal from 23 Nov 2026"):
+        freezes.freeze(ended, start=dt.date(2026, 10, 25), end=dt.date(2026, 11, 14))
+
+    # then nothing changed
+    assert not Freeze.objects.exists()
+    assert dates(ended) == (dt.date(2026, 10, 5), dt.date(2026, 11, 3))
+    assert dates(renewal) == (TODAY, dt.date(2026, 12, 22))
+
+
+def test_a_freeze_that_would_move_a_renewal_away_from_its_own_freeze_is_refused(chain):
+    annual, renewal, pack, _ = chain
+    # given a freeze planned on the renewal's second week
+    FreezeFactory(membership=renewal, start=dt.date(2026, 12, 20), end=dt.date(2026, 12, 26))
+
+    # when the annual membership is frozen for two weeks, which would start the renewal on
+    # 27 December, after its freeze
+    with pytest.raises(ValidationError, match="freeze from 20 Dec 2026"):
+        freezes.freeze(annual, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14))
+
+    # then nothing moved
+    assert not Freeze.objects.filter(membership=annual).exists()
+    assert dates(annual) == (dt.date(2025, 12, 13), dt.date(2026, 12, 12))
+    assert dates(renewal) == (dt.date(2026, 12, 13), dt.date(2027, 12, 12))
+    assert dates(pack) == (dt.date(2027, 12, 13), dt.date(2028, 6, 9))
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_freezing_a_membership_and_its_renewal_at_once_keeps_the_chain_back_to_back():
+    # given a committed month (1 – 30 March) renewed early (31 March – 29 April)
+    month = MembershipFactory(start=START, end=END)
+    renewal = MembershipFactory(
+        member=month.member, plan=month.plan, start=day(31), renewed_from=month
+    )
+    jobs = iter([(month, day(10), day(16)), (renewal, day(50), day(52))])
+
+    def freeze_next():
+        membership, first, last = next(jobs)
+        return freezes.freeze(Membership.objects.get(pk=membership.pk), start=first, end=last)
+
+    # when two desks freeze the month and the renewal at the same instant
+    outcome = run_concurrently(freeze_next, threads=2)
+
+    # then both stand: the month ends 7 days later, and the renewal starts right after it
+    # and ends 7 + 3 days later
+    assert outcome.errors == []
+    assert dates(month) == (START, END + dt.timedelta(days=7))
+    assert dates(renewal) == (day(38), day(60) + dt.timedelta(days=7 + 3))
