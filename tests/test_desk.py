@@ -9,8 +9,9 @@ from django.urls import reverse
 from checkin.models import CheckInAttempt, Visit
 from club import clock
 from members.models import ConsentLog, Member, MemberEvent
+from memberships import freezes, sales
 from memberships.models import Membership, Payment
-from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+from tests.factories import FreezeFactory, MemberFactory, MembershipFactory, PlanFactory
 
 # What htmx sends from the desk screen (the member card's requests come from its own URL).
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
@@ -237,6 +238,128 @@ def test_ending_a_freeze_early_gives_days_back(desk, frozen_clock, maya, maya_me
 
     maya_membership.refresh_from_db()
     assert maya_membership.end == dt.date(2026, 12, 12) + dt.timedelta(days=3)
+
+
+def test_freezing_moves_a_renewal_bought_already_with_the_end(desk, frozen_clock, maya_membership):
+    # given Maya's month (to 12 Dec) renewed early: the renewal runs 13 Dec – 11 Jan
+    desk.post(
+        reverse("desk:renew", args=[maya_membership.pk]),
+        {"plan": maya_membership.plan_id, "method": "cash"},
+    )
+    renewal = Membership.objects.get(renewed_from=maya_membership)
+
+    # when the desk freezes her month from 1 to 14 December
+    response = desk.post(
+        reverse("desk:freeze", args=[maya_membership.pk]),
+        {"start": "2026-12-01", "end": "2026-12-14"},
+    )
+
+    # then the month ends 14 days later and the renewal starts the day after, 14 days later
+    assert response.status_code == 302
+    maya_membership.refresh_from_db()
+    renewal.refresh_from_db()
+    assert maya_membership.end == dt.date(2026, 12, 26)
+    assert (renewal.start, renewal.end) == (dt.date(2026, 12, 27), dt.date(2027, 1, 25))
+
+
+def test_the_card_offers_cancel_for_a_planned_freeze_and_end_early_for_a_running_one(
+    desk, frozen_clock, maya, maya_membership
+):
+    # given freezes of Maya's month (13 Nov – 12 Dec) that are over, running and to come
+    over = FreezeFactory(
+        membership=maya_membership, start=dt.date(2026, 11, 14), end=dt.date(2026, 11, 15)
+    )
+    running = FreezeFactory(
+        membership=maya_membership, start=dt.date(2026, 11, 22), end=dt.date(2026, 11, 24)
+    )
+    planned = FreezeFactory(
+        membership=maya_membership, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 3)
+    )
+
+    html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+
+    assert f'href="{reverse("desk:cancel_freeze", args=[planned.pk])}">Cancel freeze</a>' in html
+    assert reverse("desk:unfreeze", args=[planned.pk]) not in html
+    assert f'href="{reverse("desk:unfreeze", args=[running.pk])}">End early</a>' in html
+    assert reverse("desk:cancel_freeze", args=[running.pk]) not in html
+    assert reverse("desk:unfreeze", args=[over.pk]) not in html
+    assert reverse("desk:cancel_freeze", args=[over.pk]) not in html
+
+
+def test_cancelling_a_planned_freeze_at_the_desk(desk, frozen_clock, fiona, maya, maya_membership):
+    # given Maya's month (to 12 Dec), renewed early and frozen from 1 to 14 December
+    renewal = sales.renew(maya_membership, method="cash")
+    frozen = freezes.freeze(maya_membership, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 14))
+    url = reverse("desk:cancel_freeze", args=[frozen.pk])
+
+    # when the desk opens "Cancel freeze" and confirms
+    page = desk.get(url)
+    response = desk.post(url)
+
+    # then the page asked with the right button, and the freeze and all its days are gone
+    assert page.status_code == 200
+    assert '<button type="submit" class="button">Cancel freeze</button>' in page.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:member", args=[maya.pk])
+    assert not maya_membership.freezes.exists()
+    maya_membership.refresh_from_db()
+    renewal.refresh_from_db()
+    assert maya_membership.end == dt.date(2026, 12, 12)
+    assert (renewal.start, renewal.end) == (dt.date(2026, 12, 13), dt.date(2027, 1, 11))
+    # and the card's timeline shows it, by Fiona
+    event = maya.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN).get()
+    assert (event.actor, event.data["cancelled"]) == (fiona, True)
+    assert "a planned freeze was cancelled" in desk.get(response["Location"]).content.decode()
+
+
+def test_a_running_freeze_cannot_be_cancelled_at_the_desk(desk, frozen_clock, maya_membership):
+    today = clock.today(maya_membership.member.home_club)
+    frozen = freezes.freeze(maya_membership, start=today, end=today + dt.timedelta(days=6))
+
+    response = desk.post(reverse("desk:cancel_freeze", args=[frozen.pk]))
+
+    assert response.status_code == 400
+    assert "end it early instead" in response.content.decode()
+    maya_membership.refresh_from_db()
+    assert maya_membership.freezes.get() == frozen
+    assert maya_membership.end == dt.date(2026, 12, 19)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        pytest.param(dt.date(2026, 12, 1), dt.date(2026, 12, 3), "cancel it instead", id="planned"),
+        pytest.param(dt.date(2026, 11, 14), dt.date(2026, 11, 16), "is over", id="over"),
+    ],
+)
+def test_only_a_running_freeze_can_be_ended_early_at_the_desk(
+    desk, frozen_clock, maya_membership, first, last, message
+):
+    frozen = freezes.freeze(maya_membership, start=first, end=last)
+
+    response = desk.post(reverse("desk:unfreeze", args=[frozen.pk]), {"on": first.isoformat()})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    maya_membership.refresh_from_db()
+    assert maya_membership.freezes.get() == frozen
+    assert maya_membership.end == dt.date(2026, 12, 15)
+
+
+@pytest.mark.parametrize(("persona", "status"), [("mia", 302), ("olga", 404)])
+def test_only_sellers_of_the_members_club_may_cancel_a_freeze(
+    client, frozen_clock, request, maya_membership, persona, status
+):
+    frozen = freezes.freeze(maya_membership, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 3))
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.post(reverse("desk:cancel_freeze", args=[frozen.pk]))
+
+    # marketing is sent to the dashboard (Wagtail's "forbidden"); another club finds nothing
+    assert response.status_code == status
+    if status == 302:
+        assert response["Location"] == reverse("wagtailadmin_home")
+    assert maya_membership.freezes.get() == frozen
 
 
 def test_walk_in_lead_with_consent_is_logged_with_the_wording(desk, frozen_clock, downtown, fiona):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.db.models import Q
 from phonenumber_field.formfields import PhoneNumberField
@@ -6,7 +8,7 @@ from checkin.models import ClassSession
 from club import clock
 from members.models import Member
 from members.staff_tasks import CallOutcome
-from memberships.models import Payment, Plan
+from memberships.models import Freeze, Payment, Plan
 
 DESK_PAYMENT_METHODS = [
     (Payment.Method.CARD_TERMINAL.value, Payment.Method.CARD_TERMINAL.label),
@@ -52,7 +54,26 @@ class FreezeForm(forms.Form):
 
 
 class UnfreezeForm(forms.Form):
+    """End a running freeze early. One still to come is cancelled instead (CancelFreezeForm);
+    one that is over can be neither."""
+
     on = forms.DateField(label="Back from", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, frozen: Freeze, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frozen = frozen
+        self.today = today
+
+    def clean(self):
+        if self.frozen.end < self.today:
+            raise forms.ValidationError("This freeze is over: it can no longer be ended early.")
+        if self.frozen.start > self.today:
+            raise forms.ValidationError("This freeze has not started yet: cancel it instead.")
+        return super().clean()
+
+
+class CancelFreezeForm(forms.Form):
+    """Nothing to fill in: the button confirms. memberships.freezes.cancel() checks the dates."""
 
 
 class BookClassForm(forms.Form):

@@ -23,6 +23,7 @@ from checkin.desk import badges
 from checkin.desk.forms import (
     BookClassForm,
     CallForm,
+    CancelFreezeForm,
     FreezeForm,
     NoteForm,
     OverrideForm,
@@ -77,6 +78,12 @@ def staff_membership(request: HttpRequest, pk: int, *allowed_roles: str) -> Memb
         Membership.objects.select_related("member__home_club", "plan"), request.user
     )
     return get_object_or_404(memberships, pk=pk)
+
+
+def staff_freeze(request: HttpRequest, pk: int) -> Freeze:
+    roles.require(request.user, *roles.SELLS)
+    scoped = scope(Freeze.objects.select_related("membership__member__home_club"), request.user)
+    return get_object_or_404(scoped, pk=pk)
 
 
 def with_memberships(members):
@@ -522,12 +529,11 @@ def freeze(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
-    roles.require(request.user, *roles.SELLS)
-    frozen = get_object_or_404(
-        scope(Freeze.objects.select_related("membership__member__home_club"), request.user), pk=pk
-    )
+    """End a running freeze early ("End early" on the member card)."""
+    frozen = staff_freeze(request, pk)
     member = frozen.membership.member
-    form = UnfreezeForm(request.POST or None, initial={"on": clock.today(member.home_club)})
+    today = clock.today(member.home_club)
+    form = UnfreezeForm(request.POST or None, frozen=frozen, today=today, initial={"on": today})
     if request.method == "POST" and form.is_valid():
         try:
             freezes.unfreeze(frozen, on=form.cleaned_data["on"], by=request.user)
@@ -545,6 +551,39 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
             "header_title": f"End the freeze of {member.full_name}",
             "intro": f"Frozen {frozen.start:%-d %b} – {frozen.end:%-d %b %Y}.",
             "submit": "End freeze",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def cancel_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a freeze that has not started ("Cancel freeze" on the member card)."""
+    frozen = staff_freeze(request, pk)
+    member = frozen.membership.member
+    # Bound on any POST: the form has no fields, so the POST may carry nothing but the token.
+    form = CancelFreezeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            freezes.cancel(frozen, by=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Freeze cancelled; its days came off the end date.")
+            return redirect("desk:member", pk=member.pk)
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {
+            "member": member,
+            "form": form,
+            "header_title": f"Cancel the freeze of {member.full_name}",
+            "intro": (
+                f"Planned {frozen.start:%-d %b} – {frozen.end:%-d %b %Y}: cancelling it moves "
+                f"the end {frozen.days} day{'s' if frozen.days != 1 else ''} earlier, and any "
+                "renewal queued behind it."
+            ),
+            "submit": "Cancel freeze",
+            "back": "Keep the freeze",
         },
         status=400 if form.errors else 200,
     )
