@@ -10,11 +10,11 @@ freed seat is given away exactly once. Sessions do not block each other.
 Marking attendance does not change how many seats are taken, so it uses conditional
 updates of the booking rows instead of the session lock: a double click marks once.
 
-Seats are held by booked, attended and no-show bookings (attendance is marked up to an
-hour before the class, when the member checks in). Waitlist positions are an ordering
-key, not a rank: nobody is renumbered when someone leaves the waitlist, so positions
-may have gaps. A new waitlister gets the highest live position + 1, and
-`waitlist_place()` gives the rank to show a member ("#2 on the waitlist").
+Seats are held by booked, attended and no-show bookings (attendance is marked from an
+hour before the class, when the member checks in; staff may mark it from then on too).
+Waitlist positions are an ordering key, not a rank: nobody is renumbered when someone
+leaves the waitlist, so positions may have gaps. A new waitlister gets the highest live
+position + 1, and `waitlist_place()` gives the rank to show a member ("#2 on the waitlist").
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ __all__ = [
     "SEAT_STATUSES",
     "BookingError",
     "attend_on_check_in",
+    "attendance_opens",
     "book",
     "cancel",
     "cancel_session",
@@ -88,6 +89,7 @@ MESSAGES = {
     # Staff actions on the roster.
     "not_booked": "Only a booked place can be marked attended or no-show.",
     "not_started": "A no-show can only be recorded once the class has started.",
+    "attendance_not_open": "Attendance can be marked from an hour before the class starts.",
 }
 
 
@@ -323,17 +325,32 @@ def mark_attended(
     by: AbstractBaseUser | None = None,
     at: dt.datetime | None = None,
 ) -> Booking:
-    """Record that the member came (also corrects a no-show). A trial visit writes
-    `trial_attended` to the timeline. Marking twice changes nothing."""
-    at = at or clock.now()
+    """Record that the member came (also corrects a no-show), from the moment the class's
+    attendance opens (attendance_opens()). A trial visit writes `trial_attended` to the
+    timeline. Marking twice changes nothing."""
+    now = clock.now()
+    at = at or now
     with transaction.atomic():
         changed = Booking.objects.filter(
-            pk=booking.pk, status__in=(Status.BOOKED, Status.NO_SHOW)
-        ).update(status=Status.ATTENDED, attended_at=at, updated_at=clock.now())
-        booking = Booking.objects.select_related("session", "member").get(pk=booking.pk)
+            pk=booking.pk,
+            status__in=(Status.BOOKED, Status.NO_SHOW),
+            # attendance_opens(session) <= now, as a condition of the update itself.
+            session__start__lte=now + CHECK_IN_BEFORE_CLASS,
+        ).update(status=Status.ATTENDED, attended_at=at, updated_at=now)
+        booking = Booking.objects.select_related(
+            "session__club", "session__class_type", "member"
+        ).get(pk=booking.pk)
         if not changed:
             if booking.status == Status.ATTENDED:
                 return booking
+            if booking.status in (Status.BOOKED, Status.NO_SHOW):
+                # The only other reason the update matched nothing: too early.
+                opens = attendance_opens(booking.session)
+                raise BookingError(
+                    "attendance_not_open",
+                    f"Attendance for this class can be marked from "
+                    f"{_local(opens, booking.session.club)}.",
+                )
             raise BookingError("not_booked")
         if booking.is_trial:
             timeline.record(
@@ -389,6 +406,12 @@ def mark_remaining_no_show(session: ClassSession, *, by: AbstractBaseUser | None
             booking.status = Status.NO_SHOW
             _record_no_show(booking, session, now, actor=by)
     return len(remaining)
+
+
+def attendance_opens(session: ClassSession) -> dt.datetime:
+    """When the class's attendance may first be marked: when a check-in at the door starts
+    marking it (check_in_window()), so staff can never mark earlier than a member could."""
+    return session.start - CHECK_IN_BEFORE_CLASS
 
 
 def check_in_window(at: dt.datetime) -> dict[str, dt.datetime]:

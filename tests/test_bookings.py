@@ -477,8 +477,10 @@ def test_members_cannot_cancel_after_the_start_but_staff_can(frozen_clock, spin,
     assert by_staff.is_late_cancel is True
 
 
-def test_an_attended_booking_cannot_be_cancelled(spin, maya):
-    booking = bookings.mark_attended(bookings.book(maya, spin))
+def test_an_attended_booking_cannot_be_cancelled(frozen_clock, spin, maya):
+    booked = bookings.book(maya, spin)
+    frozen_clock.move_to(spin.start - 10 * MINUTE)
+    booking = bookings.mark_attended(booked)
 
     with pytest.raises(BookingError) as error:
         bookings.cancel(booking)
@@ -592,6 +594,7 @@ def test_marking_attended_records_the_time_and_trial_attended_for_a_trial(
     lead = MemberFactory(home_club=downtown)
     booking = bookings.book(lead, spin, trial=True)
     at = spin.start - 5 * MINUTE
+    frozen_clock.move_to(spin.start)
 
     marked = bookings.mark_attended(booking, by=tom, at=at)
     again = bookings.mark_attended(booking, by=tom)
@@ -602,8 +605,11 @@ def test_marking_attended_records_the_time_and_trial_attended_for_a_trial(
     assert lead.events.get(kind=Kind.TRIAL_ATTENDED).actor == tom
 
 
-def test_a_member_attending_writes_nothing_to_the_timeline(spin, maya):
-    bookings.mark_attended(bookings.book(maya, spin))
+def test_a_member_attending_writes_nothing_to_the_timeline(frozen_clock, spin, maya):
+    booking = bookings.book(maya, spin)
+    frozen_clock.move_to(spin.start)
+
+    bookings.mark_attended(booking)
 
     assert kinds(maya) == [Kind.CLASS_BOOKED]
 
@@ -628,6 +634,64 @@ def test_a_no_show_needs_the_class_to_have_started(spin, maya):
 
     assert error.value.code == "not_started"
     assert Booking.objects.get(pk=booking.pk).status == Status.BOOKED
+
+
+@pytest.mark.parametrize(
+    ("before_start", "marked"),
+    [
+        (61 * MINUTE, False),
+        (60 * MINUTE, True),  # CHECK_IN_BEFORE_CLASS: when a check-in at the door marks it
+        (10 * MINUTE, True),
+        (-50 * MINUTE, True),  # a trainer catching up after the class
+    ],
+)
+def test_staff_mark_attended_from_an_hour_before_the_class(
+    frozen_clock, spin, maya, tom, before_start, marked
+):
+    booking = bookings.book(maya, spin)
+    frozen_clock.move_to(spin.start - before_start)
+
+    if marked:
+        assert bookings.mark_attended(booking, by=tom).status == Status.ATTENDED
+    else:
+        with pytest.raises(BookingError) as error:
+            bookings.mark_attended(booking, by=tom)
+        assert error.value.code == "attendance_not_open"
+    assert Booking.objects.get(pk=booking.pk).status == (
+        Status.ATTENDED if marked else Status.BOOKED
+    )
+
+
+def test_the_door_and_the_trainer_agree_on_when_attendance_opens(frozen_clock, downtown, maya, tom):
+    # given two classes of Maya's, starting in 60 and in 61 minutes
+    in_60 = BookingFactory(session=session_at(downtown, 60 * MINUTE), member=maya)
+    in_61 = BookingFactory(session=session_at(downtown, 61 * MINUTE), member=maya)
+
+    # when she checks in now, and a trainer tries the later class too
+    marked = bookings.attend_on_check_in(maya, at=clock.now())
+    with pytest.raises(BookingError) as error:
+        bookings.mark_attended(in_61, by=tom)
+
+    # then the check-in marked the first (the trainer's rule does not block it), not the second
+    assert [b.pk for b in marked] == [in_60.pk]
+    assert error.value.code == "attendance_not_open"
+    assert Booking.objects.get(pk=in_61.pk).status == Status.BOOKED
+
+
+def test_a_class_days_ahead_cannot_be_marked_attended(spin, maya, tom):
+    # given Maya booked tomorrow's 18:00 class (the clock says Monday 18:00)
+    booking = bookings.book(maya, spin)
+
+    # when a trainer marks her attended today
+    with pytest.raises(BookingError) as error:
+        bookings.mark_attended(booking, by=tom)
+
+    # then it is refused, saying when it opens, and nothing changed
+    assert error.value.code == "attendance_not_open"
+    assert str(error.value) == "Attendance for this class can be marked from Tue 24 Nov at 17:00."
+    refused = Booking.objects.get(pk=booking.pk)
+    assert (refused.status, refused.attended_at) == (Status.BOOKED, None)
+    assert kinds(maya) == [Kind.CLASS_BOOKED]
 
 
 def test_a_no_show_is_on_the_timeline_without_penalty_by_default(frozen_clock, spin, maya, tom):
@@ -676,6 +740,7 @@ def test_mark_remaining_no_show_marks_only_the_still_booked(frozen_clock, downto
     session = session_at(downtown, ONE, capacity=5)
     booked = [BookingFactory(session=session) for _ in range(3)]
     came = BookingFactory(session=session)
+    frozen_clock.move_to(session.start - 30 * MINUTE)
     bookings.mark_attended(came)
     waiting = BookingFactory(session=session, status=Status.WAITLISTED, waitlist_position=1)
 

@@ -244,9 +244,79 @@ def test_no_show_button_appears_only_once_the_class_has_started(
 
     html = text(client.get(reverse("trainer:roster", args=[later.pk])))
 
+    # attendance opened at 18:00, an hour before the class: just now
     assert ">Attended</button>" in html
+    assert "Attendance opens" not in html
     assert ">No-show</button>" not in html
     assert "Mark all remaining no-show" not in html
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "minute", "note"),
+    [
+        (
+            TODAY + dt.timedelta(days=2),
+            12,
+            15,
+            "Attendance opens at 11:15, an hour before the class.",
+        ),
+        (TODAY, 19, 1, "Attendance opens at 18:01, an hour before the class."),
+        # opening the evening before a class just after midnight
+        (
+            TODAY + dt.timedelta(days=2),
+            0,
+            30,
+            "Attendance opens Tue 24 Nov at 23:30, an hour before the class.",
+        ),
+    ],
+)
+def test_a_roster_before_attendance_opens_offers_no_buttons_and_says_when(
+    client, frozen_clock, downtown, tom, maya, day, hour, minute, note
+):
+    ahead = session(downtown, local(day, hour, minute), trainer=tom)
+    booking = BookingFactory(session=ahead, member=maya)
+    client.force_login(tom)
+
+    html = text(client.get(reverse("trainer:roster", args=[ahead.pk])))
+
+    assert "Maya Jansen" in html
+    assert reverse("trainer:mark_attended", args=[booking.pk]) not in html
+    assert ">Attended</button>" not in html
+    assert ">No-show</button>" not in html
+    assert note in " ".join(html.split())
+
+
+def test_marking_attended_days_ahead_is_refused_in_the_row(
+    client, frozen_clock, downtown, tom, maya
+):
+    # given a class on Wednesday at 12:15 (the clock says Monday 18:00)
+    ahead = session(downtown, local(TODAY + dt.timedelta(days=2), 12, 15), trainer=tom)
+    booking = BookingFactory(session=ahead, member=maya)
+    client.force_login(tom)
+
+    # when Tom posts "Attended" anyway, with htmx and without
+    row = text(client.post(reverse("trainer:mark_attended", args=[booking.pk]), **HTMX))
+    page = client.post(reverse("trainer:mark_attended", args=[booking.pk]), follow=True)
+
+    # then both are refused, saying when attendance opens
+    refusal = "Attendance for this class can be marked from Wed 25 Nov at 11:15."
+    assert refusal in row
+    assert 'data-status="booked"' in row
+    assert refusal in text(page)
+    assert Booking.objects.get(pk=booking.pk).status == Status.BOOKED
+
+
+def test_the_front_desk_sees_no_opening_note_as_it_marks_nothing(
+    client, frozen_clock, downtown, tom, fiona, maya
+):
+    ahead = session(downtown, local(TODAY + dt.timedelta(days=2), 12, 15), trainer=tom)
+    BookingFactory(session=ahead, member=maya)
+    client.force_login(fiona)
+
+    html = text(client.get(reverse("trainer:roster", args=[ahead.pk])))
+
+    assert "Maya Jansen" in html
+    assert "Attendance opens" not in html
 
 
 def test_mark_all_remaining_no_show(client, hiit, roster, tom):

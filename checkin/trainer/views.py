@@ -133,12 +133,16 @@ def roster_context(request: HttpRequest, session: ClassSession) -> dict:
     rows = roster_rows(session)
     now = clock.now()
     counts = Counter(row.status for row in rows)
+    attendance_opens = bookings.attendance_opens(session)
     return {
         "session": session,
         "rows": rows,
         "counts": counts,
         "seats_taken": sum(counts[s] for s in bookings.SEAT_STATUSES),
         "started": now >= session.start,
+        # Buttons the service would refuse are not offered; the page says when they will be.
+        "attendance_opens": attendance_opens,
+        "attendance_open": now >= attendance_opens,
         "can_mark": roles.has_role(request.user, *MARKS_ATTENDANCE),
         "header_title": f"{session.class_type} — roster",
     }
