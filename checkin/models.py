@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from club.models import Club
 from members.models import Member
@@ -54,7 +55,8 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} at {self.at:%Y-%m-%d %H:%M}"
+        # Local time, as the screens show it (storage is UTC); no query, unlike the club's zone.
+        return f"{self.member} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class CheckInAttempt(models.Model):
@@ -199,7 +201,8 @@ class ClassSession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.class_type} {self.start:%Y-%m-%d %H:%M}"
+        # Local time, as the screens show it (storage is UTC); no query, unlike the club's zone.
+        return f"{self.class_type} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
 
 
 class Booking(models.Model):

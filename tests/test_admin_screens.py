@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from club import clock
@@ -13,6 +15,7 @@ from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,
     ClassSessionFactory,
+    ClassTypeFactory,
     FreezeFactory,
     LedgerEntryFactory,
     MemberEventFactory,
@@ -460,6 +463,65 @@ def test_every_screen_opens(client, superuser, maya, viewset, make_row, row_view
     assert opened.status_code == 200
     if index.context["can_add"]:
         assert client.get(reverse(f"{viewset}:add")).status_code == 200
+
+
+# --- times on screens: the club's wall clock, never UTC ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("local", "utc"),
+    [
+        # CET is UTC+1 in winter, CEST UTC+2 in summer.
+        (dt.datetime(2026, 11, 24, 12, 15), "2026-11-24 11:15"),
+        (dt.datetime(2027, 6, 1, 7, 30), "2027-06-01 05:30"),
+    ],
+)
+def test_the_bookings_list_shows_class_times_on_the_clubs_clock(
+    client, frozen_clock, max, maya, downtown, local, utc
+):
+    start = local.replace(tzinfo=clock.zone(downtown))
+    pilates = ClassSessionFactory(
+        club=downtown,
+        class_type=ClassTypeFactory(club=downtown, name="Pilates"),
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
+    BookingFactory(member=maya, session=pilates)
+    client.force_login(max)
+
+    html = client.get(reverse("bookings:index")).content.decode()
+
+    assert f"Pilates {local:%Y-%m-%d %H:%M}" in html
+    assert f"Pilates {utc}" not in html
+
+
+def test_class_times_in_the_bookings_list_cost_no_query_per_row(
+    client, frozen_clock, max, downtown
+):
+    def queries_for_the_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("bookings:index")).status_code == 200
+        return len(queries)
+
+    BookingFactory(session=ClassSessionFactory(club=downtown))
+    client.force_login(max)
+    one = queries_for_the_list()
+    for _ in range(4):
+        BookingFactory(session=ClassSessionFactory(club=downtown))
+
+    assert queries_for_the_list() == one
+
+
+def test_a_visit_is_named_by_the_clubs_wall_clock(client, frozen_clock, max, maya):
+    # given a visit at 16:21 UTC, which is 17:21 in Amsterdam
+    visit = VisitFactory(member=maya, at=dt.datetime(2026, 11, 23, 16, 21, tzinfo=dt.UTC))
+    client.force_login(max)
+
+    html = client.get(reverse("visits:inspect", args=[visit.pk])).content.decode()
+
+    assert str(visit) == "Maya Jansen at 2026-11-23 17:21"
+    assert "Maya Jansen at 2026-11-23 17:21" in html
+    assert "Maya Jansen at 2026-11-23 16:21" not in html
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/account/"])
