@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from icalendar import Calendar
+from icalendar import Calendar, vDuration
 
 from checkin.models import Booking
 from club import clock
@@ -162,3 +162,18 @@ def test_a_member_without_a_token_has_no_feed(client, maya, db):
 
     assert client.get("/account/calendar/None.ics").status_code == 404
     assert client.get("/account/calendar/.ics").status_code == 404
+
+
+def test_older_calendar_apps_are_told_to_refresh_hourly_in_an_iso_8601_duration(
+    client, frozen_clock, maya, feed_url
+):
+    response = client.get(feed_url)
+
+    # Outlook's property takes an ISO 8601 duration; Python's "1:00:00" is not one.
+    lines = response.content.decode().splitlines()
+    assert [line for line in lines if line.startswith("X-PUBLISHED-TTL")] == [
+        "X-PUBLISHED-TTL:PT1H"
+    ]
+    calendar = Calendar.from_ical(response.content)
+    assert vDuration.from_ical(str(calendar["X-PUBLISHED-TTL"])) == dt.timedelta(hours=1)
+    assert calendar.refresh_interval == dt.timedelta(hours=1)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from checkin.models import Booking
 from club import clock
@@ -27,6 +27,8 @@ RECENT = dt.timedelta(days=30)
 # The seat was the member's: booked, then attended or missed. Waitlisted and cancelled
 # bookings are not in the feed.
 FEED_STATUSES = (Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.NO_SHOW)
+# How often calendar apps should fetch the feed again.
+REFRESH = dt.timedelta(hours=1)
 
 
 def calendar_token(member: Member) -> str:
@@ -69,9 +71,11 @@ def build_calendar(member: Member) -> Calendar:
         prodid="-//ClubCycle//Member classes//EN",
         name=f"{club.name} classes",
         uid=f"member-calendar-{member.pk}@{host}",
-        refresh_interval=dt.timedelta(hours=1),
+        refresh_interval=REFRESH,
     )
-    calendar.add("X-PUBLISHED-TTL", dt.timedelta(hours=1))  # the same, for older clients
+    # The same, for older clients such as Outlook. An X- property has no type icalendar
+    # knows, so it would write the timedelta as "1:00:00": say that it is a duration.
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     stamp = clock.now()
     starts = []
     for booking in feed_bookings(member):
