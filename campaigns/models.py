@@ -43,8 +43,8 @@ class Rule(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     subject = models.CharField(max_length=200, blank=True, help_text="Email only.")
     template = models.TextField(
-        help_text="Message text; {{ first_name }}, {{ club }}, {{ link }} and the trigger's "
-        "own fields are filled in."
+        help_text="Message text; {{ first_name }}, {{ last_name }}, {{ club }}, {{ club_phone }}, "
+        "{{ site_url }} and the trigger's own fields are filled in."
     )
     stages = models.JSONField(
         default=list, blank=True, help_text="Only members in these stages (empty: any)."

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 from club import clock, roles
@@ -241,7 +242,7 @@ class MemberEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
 class TaskQuerySet(models.QuerySet):

@@ -38,8 +38,6 @@ MARKS_ATTENDANCE = (roles.TRAINER, roles.MANAGER)
 READS_ATTENDANCE = (roles.TRAINER, roles.FRONT_DESK, roles.MANAGER)
 
 HISTORY_WEEKS = 12
-# A visit this long before a class counts as checking in for it.
-CHECK_IN_LEAD = dt.timedelta(minutes=60)
 
 
 # --- access ---------------------------------------------------------------------------
@@ -199,7 +197,7 @@ def checked_in_at(session: ClassSession, member_ids: list[int]) -> dict[int, dt.
         Visit.objects.filter(
             club=session.club_id,
             member_id__in=member_ids,
-            at__gte=session.start - CHECK_IN_LEAD,
+            at__gte=session.start - bookings.CHECK_IN_BEFORE_CLASS,
             at__lte=session.end,
         )
         .order_by("at")
