@@ -36,7 +36,11 @@ class FilterForm(forms.Form):
         super().__init__(data)
         clubs = clubs_for(user).order_by("name")
         self.fields["club"].queryset = clubs
-        self.fields["plan"].queryset = Plan.objects.filter(club__in=clubs).order_by("name")
+        plans = Plan.objects.filter(club__in=clubs).select_related("club")
+        self.fields["plan"].queryset = plans.order_by("club__name", "name")
+        if len(clubs) > 1:
+            # Two clubs' "Monthly" would otherwise read the same in the list.
+            self.fields["plan"].label_from_instance = lambda plan: f"{plan.name} ({plan.club.name})"
 
     def clean(self):
         data = super().clean()

@@ -248,6 +248,17 @@ def test_a_plan_of_another_club_is_refused(client, october, riverside):
     ]
 
 
+def test_with_two_clubs_each_plan_names_its_club(client, october, downtown, riverside):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    PlanFactory(club=downtown, name="Monthly")
+    PlanFactory(club=riverside, name="Monthly")
+
+    html = client.get(URL, {"club": "downtown"}).content.decode()
+
+    assert "Monthly (Downtown)</option>" in html
+    assert "Monthly (Riverside)</option>" in html
+
+
 def test_the_plan_filter_narrows_the_renewal_numbers(october, downtown):
     # given: the annual plan has no renewal due in the period
     annual = downtown.plans.get(name="Annual")

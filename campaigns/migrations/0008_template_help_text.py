@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0007_no_call_task_for_walk_ins'),
+        ("campaigns", "0007_no_call_task_for_walk_ins"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rule',
-            name='template',
-            field=models.TextField(help_text="Message text; {{ first_name }}, {{ last_name }}, {{ club }}, {{ club_phone }}, {{ site_url }} and the trigger's own fields are filled in."),
+            model_name="rule",
+            name="template",
+            field=models.TextField(
+                help_text="Message text; {{ first_name }}, {{ last_name }}, {{ club }}, {{ club_phone }}, {{ site_url }} and the trigger's own fields are filled in."
+            ),
         ),
     ]
