@@ -101,10 +101,11 @@ def occurrences(name: str, window: Window, params: dict) -> list[Occurrence]:
     """The occurrences of a trigger kind due in the window, filtered to that exact window."""
     kind = get(name)
     found = [o for o in kind.find(window, params) if window.contains(o.due_at)]
+    declared = set(kind.facts)
     for occurrence in found:
         # Templates are checked against the declared facts when a rule is saved: a finder
         # that gives others is a bug here, and would render a checked field as "".
-        if occurrence.facts.keys() != set(kind.facts):
+        if occurrence.facts.keys() != declared:
             given = tuple(occurrence.facts)
             raise ValueError(f"{name} declares the facts {kind.facts}, an occurrence has {given}")
     return found
