@@ -1,9 +1,11 @@
 """Back-office screens for members, their consent log and their timeline."""
 
 import django_filters
+from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
+from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
@@ -164,3 +166,23 @@ class MembersGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_members_viewsets():
     return MembersGroup()
+
+
+class MemberSearchArea(SearchArea):
+    """The sidebar's search box finds members, for staff who may read them: it used to search
+    the public site's pages, which most staff may not, and answered "no permission". The
+    front desk's box goes to the desk instead (checkin's DeskSearchArea, earlier in order)."""
+
+    def __init__(self):
+        super().__init__(
+            "Members", reverse("members:index"), name="members", icon_name="user", order=20
+        )
+
+    def is_shown(self, request) -> bool:
+        user = request.user
+        return user.has_perm("members.view_member") and not roles.has_role(user, *roles.DESK)
+
+
+@hooks.register("register_admin_search_area")
+def register_member_search_area():
+    return MemberSearchArea()

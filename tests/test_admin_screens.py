@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from wagtail.admin.search import admin_search_areas
 
 from club import clock
 from members.models import Member, MemberEvent
@@ -546,3 +547,33 @@ def test_the_account_page_offers_only_named_time_zones(client, fiona):
     assert 'value="Europe/Amsterdam"' in html
     assert 'value="localtime"' not in html
     assert 'value="posixrules"' not in html
+
+
+@pytest.mark.parametrize(
+    ("persona", "search_url"),
+    [
+        ("fiona", "/admin/desk/search/"),
+        ("max", "/admin/desk/search/"),
+        ("mia", "/admin/members/"),
+        ("tom", "/admin/members/"),  # their member list has names, no contact details
+    ],
+)
+def test_the_sidebar_search_box_finds_members(rf, request, persona, search_url):
+    """It searched the public site's pages, which most staff may not read ("no permission").
+    The sidebar's box is the first search area shown to the user."""
+    http_request = rf.get("/admin/")
+    http_request.user = request.getfixturevalue(persona)
+
+    areas = admin_search_areas.search_items_for_request(http_request)
+
+    assert areas[0].url == search_url
+
+
+def test_the_desk_search_from_the_sidebar_shows_the_desk_with_matches(client, fiona, maya):
+    client.force_login(fiona)
+
+    response = client.get(reverse("desk:search"), {"q": "jansen"})
+
+    html = response.content.decode()
+    assert 'id="desk-q"' in html  # the whole desk page, not a fragment
+    assert "Maya Jansen" in html

@@ -1,8 +1,9 @@
-"""Wagtail hooks of the front desk: its URLs under /admin/desk/, its menu items and its panels on
-the back-office home page."""
+"""Wagtail hooks of the front desk: its URLs under /admin/desk/, its menu items, its panels on
+the back-office home page, and the sidebar's search box for the desk."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.search import SearchArea
 
 from checkin.desk import panels, urls
 from club import roles
@@ -34,3 +35,20 @@ def add_desk_panels(request, home_panels):
         home_panels.append(panels.DeskTodayPanel())
     if roles.has_role(request.user, *roles.ALL):
         home_panels.append(panels.TasksPanel())
+
+
+class DeskSearchArea(SearchArea):
+    """The sidebar's search box, for the front desk and managers, finds members on the desk
+    (with their badges and a check-in button). It comes before the members list's and the
+    public site's page search (members/wagtail_hooks.py, Wagtail's "Pages")."""
+
+    def __init__(self):
+        super().__init__("Members", reverse("desk:search"), name="desk", icon_name="key", order=10)
+
+    def is_shown(self, request) -> bool:
+        return roles.has_role(request.user, *roles.DESK)
+
+
+@hooks.register("register_admin_search_area")
+def register_desk_search_area():
+    return DeskSearchArea()
