@@ -170,6 +170,18 @@ def test_unfreezing_on_the_first_day_removes_the_freeze(month):
     assert reload(month).end == END
 
 
+def test_unfreezing_a_freeze_already_removed_changes_nothing(month):
+    # given a freeze a second desk has just ended on its first day
+    frozen = freezes.freeze(month, start=day(10), end=day(16))
+    freezes.unfreeze(frozen, on=day(10))
+
+    # when this desk ends it too
+    freezes.unfreeze(frozen, on=day(10))
+
+    # then the days came back once
+    assert reload(month).end == END
+
+
 def test_unfreezing_the_day_after_it_ends_changes_nothing(month):
     # given a week's freeze on days 10 to 16
     frozen = freezes.freeze(month, start=day(10), end=day(16))
