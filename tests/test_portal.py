@@ -115,6 +115,16 @@ def test_home_greets_the_member_with_membership_next_classes_and_visits(
     assert "Bram" not in page
 
 
+def test_home_lists_todays_membership_before_the_renewal_queued_after_it(
+    portal, maya, monthly_plan
+):
+    MembershipFactory(member=maya, plan=monthly_plan, start=dt.date(2026, 12, 13))
+
+    page = html(portal.get(reverse("portal:home")))
+
+    assert page.index("13 Nov 2026 → 12 Dec 2026") < page.index("13 Dec 2026 →")
+
+
 def test_home_says_so_when_there_is_no_membership(client, frozen_clock, downtown):
     lead = MemberFactory(home_club=downtown, first_name="Lotte")
 

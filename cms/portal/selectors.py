@@ -83,8 +83,10 @@ def describe(membership: Membership, *, member: Member, today: dt.date) -> Membe
 
 
 def current(views: list[MembershipView]) -> list[MembershipView]:
-    """Memberships that are in force, frozen, unpaid or still to come."""
-    return [v for v in views if v.state in {"active", "frozen", "unpaid", "upcoming", "used_up"}]
+    """Memberships that are in force, frozen, unpaid or still to come: the ones of today
+    first, then those queued after them (a renewal bought early)."""
+    live = [v for v in views if v.state in {"active", "frozen", "unpaid", "upcoming", "used_up"}]
+    return sorted(live, key=lambda view: view.state == "upcoming")
 
 
 def pack_pace(membership: Membership, *, member: Member, today: dt.date) -> PackPace:
