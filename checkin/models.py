@@ -81,6 +81,8 @@ class CheckInAttempt(models.Model):
     )
 
     class Meta:
+        # The back-office's words: the menu says "Denied check-ins", and so do its pages.
+        verbose_name = "denied check-in"
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["member", "-at"]), models.Index(fields=["club", "-at"])]
 
@@ -137,6 +139,8 @@ class ClassTemplate(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = "timetable slot"
+        verbose_name_plural = "timetable"
         ordering = ["club", "weekday", "start_time"]
         constraints = [
             models.CheckConstraint(

@@ -235,6 +235,7 @@ class MemberEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = "timeline event"
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["member", "-at"]),

@@ -1,6 +1,7 @@
 """Staff back-office screens (Wagtail viewsets): each staff member sees their own clubs only."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -577,3 +578,20 @@ def test_the_desk_search_from_the_sidebar_shows_the_desk_with_matches(client, fi
     html = response.content.decode()
     assert 'id="desk-q"' in html  # the whole desk page, not a fragment
     assert "Maya Jansen" in html
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/admin/denied-check-ins/", "Denied check-ins"),
+        ("/admin/timetable/", "Timetable"),
+        ("/admin/timeline/", "Timeline events"),
+    ],
+)
+def test_screens_are_titled_as_the_menu_names_them(client, max, path, title):
+    client.force_login(max)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert re.search(rf"<h1[^>]*>\s*{title}\s*<", response.content.decode(), re.IGNORECASE)
