@@ -97,3 +97,13 @@ def test_bulk_create_takes_a_generator(downtown):
     Member.objects.bulk_create(MemberFactory.build(home_club=downtown, first_name=n) for n in names)
 
     assert sorted(m.first_name for m in Member.objects.search("a")) == ["Ada", "Bea"]
+
+
+def test_the_start_of_an_email_address_finds_the_member(jose):
+    assert list(Member.objects.search("jose.nun")) == [jose]
+    assert list(Member.objects.search("JOSE.NUNEZ@EXA")) == [jose]
+
+
+def test_an_email_start_is_matched_literally(jose):
+    assert list(Member.objects.search("jose.nunez@e_ample")) == []  # "_" is no wildcard
+    assert list(Member.objects.search("jose.nunez@e%ample")) == []
