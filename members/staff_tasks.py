@@ -108,7 +108,7 @@ def escalate_late_tasks() -> int:
     if not late:
         return 0
     managers = _managers_by_club({task.member.home_club_id for task in late})
-    escalated = 0
+    told, failed = [], []
     with get_connection() as connection:
         for task in late:
             to = managers.get(task.member.home_club_id, [])
@@ -117,19 +117,13 @@ def escalate_late_tasks() -> int:
                     _escalation_email(task, to, connection).send()
             except Exception:  # any mail failure: release the task, to be tried next run
                 log.exception("could not email the managers about late task %s", task.pk)
-                Task.objects.filter(pk=task.pk, escalated_at=now).update(escalated_at=None)
+                failed.append(task.pk)
                 continue
-            timeline.record(
-                task.member,
-                MemberEvent.Kind.TASK_ESCALATED,
-                at=now,
-                task=task.pk,
-                title=task.title,
-                due_at=task.due_at,
-                emailed=to,
-            )
-            escalated += 1
-    return escalated
+            about = {"task": task.pk, "title": task.title, "due_at": task.due_at, "emailed": to}
+            told.append((task.member, now, about))
+    Task.objects.filter(pk__in=failed, escalated_at=now).update(escalated_at=None)
+    timeline.record_each(MemberEvent.Kind.TASK_ESCALATED, told)
+    return len(told)
 
 
 def _managers_by_club(club_ids: set[int]) -> dict[int, list[str]]:

@@ -60,8 +60,8 @@ def staff_rule(request: HttpRequest, pk: int) -> Rule:
     return get_object_or_404(rules_for(request.user).prefetch_related("clubs"), pk=pk)
 
 
-def staff_member(request: HttpRequest, pk: int) -> Member:
-    roles.require(request.user, *LIFECYCLE)
+def staff_member(request: HttpRequest, pk: int, allowed: tuple[str, ...] = LIFECYCLE) -> Member:
+    roles.require(request.user, *allowed)
     return get_object_or_404(scope(Member.objects.select_related("home_club"), request.user), pk=pk)
 
 
@@ -314,10 +314,7 @@ def coming_up(request: HttpRequest, pk: int) -> HttpResponse:
     """The member card's "Coming up" section (loaded after the card, as working it out runs
     every rule's trigger): the next touchpoints the member gets if nothing changes, for
     everyone who reads member cards; the full dry run is marketing's and managers'."""
-    roles.require(request.user, *roles.READS_MEMBER_CARD)
-    member = get_object_or_404(
-        scope(Member.objects.select_related("home_club"), request.user), pk=pk
-    )
+    member = staff_member(request, pk, roles.READS_MEMBER_CARD)
     forecasts = dryrun.member_forecast(member)
     return render(
         request,
