@@ -263,6 +263,8 @@ def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast
         status, outcome = "held out (control group)", "held_out"
     elif touchpoint.status == Status.SUPPRESSED:
         status, outcome = f"not sent: {_no_consent(touchpoint.member, rule.channel)}", "not_sent"
+    elif touchpoint.status == Status.FAILED:  # the template fails on this member's values
+        status, outcome = f"not sent: {touchpoint.error}", "not_sent"
     else:
         status, outcome = _goes(touchpoint)
     return Forecast(
@@ -295,7 +297,7 @@ def _from_row(touchpoint: Touchpoint, club: Club) -> Forecast:
         Status.SENDING: ("being sent now", "send"),
         Status.SENT: (f"already sent on {on}", "sent"),
         Status.DELIVERED: (f"already sent on {on} (delivered)", "sent"),
-        Status.FAILED: (f"sending failed on {on}", "failed"),
+        Status.FAILED: (f"sending failed on {on}{': ' + reason if reason else ''}", "failed"),
         Status.SUPPRESSED: (f"not sent: {reason or 'suppressed'}", "not_sent"),
         Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
         Status.HELD_OUT: ("held out (control group)", "held_out"),
@@ -364,7 +366,7 @@ def preview(
     try:
         rendered_subject = evaluator.render(subject, context) if channel == Channel.EMAIL else ""
         body = evaluator.render(template, context)
-    except (TemplateSyntaxError, TemplateDoesNotExist) as error:
+    except (TemplateSyntaxError, TemplateDoesNotExist, evaluator.RenderError) as error:
         return Preview("", "", None, facts_from, error=str(error), fields=tuple(context))
     segments = count_segments(body) if channel == Channel.SMS else None
     return Preview(rendered_subject, body, segments, facts_from, fields=tuple(context))

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from functools import cache
 
 from django.conf import settings
-from django.template import Context, Engine
-from django.template.base import FilterExpression, NodeList, Variable
+from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template.base import FilterExpression, NodeList, Variable, VariableDoesNotExist
 from django.template.defaulttags import FilterNode, ForNode, WithNode
 from django.template.smartif import TokenBase
 
@@ -25,6 +26,8 @@ from club import clock
 from club.models import Club
 from members.models import Member
 from memberships.models import Membership
+
+log = logging.getLogger(__name__)
 
 # How far back a run looks: a missed run (a worker down for the night) still catches up,
 # and the unique key keeps the overlap harmless.
@@ -125,6 +128,16 @@ def plan_touchpoints(
             # Only for what is due: consent given before a future send time still counts.
             status, reason = Touchpoint.Status.SUPPRESSED, Touchpoint.Reason.NO_CONSENT
         context = message_context(member, club, occurrence, club_context=club_context)
+        subject, body, error = "", "", ""
+        try:
+            subject, body = render(rule.subject, context), render(rule.template, context)
+        except (RenderError, TemplateSyntaxError, TemplateDoesNotExist) as failure:
+            # One member's values must not stop the rule, the club and the run for everyone
+            # else: this touchpoint fails with the reason, the others are written.
+            error = f"Template error: {failure}"
+            log.warning("rule %s, member %s: %s", rule.number, member.pk, error)
+            if status == Touchpoint.Status.SCHEDULED:
+                status, reason = Touchpoint.Status.FAILED, Touchpoint.Reason.TEMPLATE_ERROR
         rows.append(
             Touchpoint(
                 rule=rule,
@@ -137,8 +150,9 @@ def plan_touchpoints(
                 due_at=occurrence.due_at,
                 send_at=send_time(occurrence.due_at, club, rule),
                 explanation=explain(rule, occurrence)[:300],
-                subject=render(rule.subject, context),
-                body=render(rule.template, context),
+                subject=subject,
+                body=body,
+                error=error,
                 created_at=now,
             )
         )
@@ -223,10 +237,41 @@ def _club_context(club: Club) -> dict:
     }
 
 
+class RenderError(Exception):
+    """A template that compiles but fails on the values it was given: a filter raised
+    (`{{ first_name|divisibleby:2 }}`) or a filter's variable argument is missing."""
+
+
 def render(template: str, context: dict) -> str:
+    """The message for these values. Raises TemplateSyntaxError (and TemplateDoesNotExist, for
+    an include) when the template is wrong for everyone, RenderError when it fails on these."""
     if not template:
         return ""
-    return _compiled(template).render(Context(context)).strip()
+    compiled = _compiled(template)
+    try:
+        return compiled.render(Context(context)).strip()
+    except (TemplateSyntaxError, TemplateDoesNotExist):
+        raise
+    except VariableDoesNotExist as error:
+        raise RenderError(f'the message has no field "{error.params[0]}".') from error
+    except Exception as error:  # a filter is any code and may raise anything on a value
+        raise RenderError(_filter_failure(error)) from error
+
+
+def _filter_failure(error: Exception) -> str:
+    """The error in words, naming the filter that raised and its value where the traceback
+    shows them (Django's own message, e.g. "invalid literal for int()", names neither)."""
+    frame, tb = None, error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is FilterExpression.resolve.__code__:
+            frame = tb.tb_frame  # the innermost: the filter it was calling raised
+        tb = tb.tb_next
+    name = getattr(frame and frame.f_locals.get("func"), "_filter_name", None)
+    if name is None:
+        return f"the message cannot be rendered ({error})."
+    value = frame.f_locals.get("obj")
+    shown = "an empty value" if value in ("", None) else f"“{value}”"
+    return f'the filter "{name}" fails on {shown} ({error}).'
 
 
 @cache

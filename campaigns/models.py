@@ -101,6 +101,7 @@ class Touchpoint(models.Model):
         INVALID_NUMBER = "invalid_number", "Invalid number"
         OPTED_OUT = "opted_out", "Opted out"
         OBSOLETE = "obsolete", "No longer true"
+        TEMPLATE_ERROR = "template_error", "Template error"
 
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="touchpoints")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="touchpoints")

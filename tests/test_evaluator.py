@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from campaigns import evaluator
+from campaigns import dispatcher, evaluator
 from campaigns.models import Rule, Touchpoint
 from club import clock
 from members.models import Member
@@ -84,6 +84,74 @@ def test_the_whole_evaluation_is_safe_to_repeat(ending, downtown, frozen_clock, 
 
     assert evaluator.evaluate() == 1
     assert evaluator.evaluate() == 0
+
+
+def test_a_template_failing_on_one_members_values_fails_that_touchpoint_only(
+    ending, downtown, frozen_clock, only_our_rules
+):
+    # given Kees's membership ends the same day as Sanne's, and a template that fails on
+    # Sanne's values only (her plan is "Annual")
+    kees = MemberFactory(home_club=downtown, first_name="Kees", sms_consent=True)
+    yearly = PlanFactory(club=downtown, duration_days=365, name="Yearly")
+    MembershipFactory(member=kees, plan=yearly, start=dt.date(2025, 12, 24))
+    make_rule(
+        template='{% if plan == "Annual" %}{{ first_name|divisibleby:2 }}{% endif %}'
+        "Hi {{ first_name }}"
+    )
+    other = make_rule(number=115, name="Another rule")
+    frozen_clock.move_to(local(TODAY, 12))
+
+    # when the whole evaluation runs
+    created = evaluator.evaluate()
+
+    # then Sanne's touchpoint failed with the reason, Kees's and the other rule's are written
+    assert created == 4
+    rows = Touchpoint.objects.filter(rule__number=114)
+    failed, scheduled = rows.get(member=ending), rows.get(member=kees)
+    assert (failed.status, failed.reason, failed.body) == ("failed", "template_error", "")
+    assert failed.error == (
+        'Template error: the filter "divisibleby" fails on “Sanne” '
+        "(invalid literal for int() with base 10: 'Sanne')."
+    )
+    assert (scheduled.status, scheduled.body, scheduled.error) == ("scheduled", "Hi Kees", "")
+    assert Touchpoint.objects.filter(rule=other, status="scheduled").count() == 2
+    # and the dispatcher never picks the failed one up
+    assert failed.pk not in dispatcher.claim()
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("template", "context", "message"),
+    [
+        (
+            "{{ first_name|divisibleby:2 }}",
+            {"first_name": "Maya"},
+            'the filter "divisibleby" fails on “Maya” '
+            "(invalid literal for int() with base 10: 'Maya').",
+        ),
+        (
+            "{{ visits|divisibleby:2 }}",
+            {"visits": ""},
+            'the filter "divisibleby" fails on an empty value '
+            "(invalid literal for int() with base 10: '').",
+        ),
+        (
+            "{{ first_name|default:nickname }}",
+            {"first_name": ""},
+            'the message has no field "nickname".',
+        ),
+    ],
+)
+def test_a_template_failing_on_its_values_says_which_filter_and_value(template, context, message):
+    with pytest.raises(evaluator.RenderError) as error:
+        evaluator.render(template, context)
+
+    assert str(error.value) == message
+
+
+def test_a_filter_renders_on_the_values_it_takes():
+    assert evaluator.render("{{ visits|divisibleby:2 }}", {"visits": 10}) == "True"
 
 
 def test_members_without_consent_are_recorded_as_suppressed(ending, downtown):
