@@ -6,6 +6,7 @@ default playbook, so that a member's id cannot decide a test.
 """
 
 import datetime as dt
+import html
 import json
 import re
 
@@ -460,6 +461,53 @@ def test_a_new_rule_needs_a_number_of_its_own(client, max, reminder):
     assert Rule.objects.get(number=115).name == "Last call"
 
 
+EMPTY_VALUE_ERROR = (
+    'Template error: the filter "divisibleby" fails on an empty value '
+    "(invalid literal for int() with base 10: ''). A field can be empty: give it a default "
+    "first, e.g. {{ visits|default:0|divisibleby:2 }}."
+)
+
+
+@pytest.mark.parametrize(
+    ("number", "template"),
+    [
+        (10, "{{ visits|divisibleby:2 }} visits, {{ first_name }}!"),
+        (15, "{{ first_name|divisibleby:2 }}"),
+    ],
+)
+def test_a_filter_failing_on_a_value_is_a_field_error_and_keeps_what_was_typed(
+    client, frozen_clock, mia, maya, number, template
+):
+    rule = Rule.objects.prefetch_related("clubs").get(number=number)
+    before = Rule.objects.filter(pk=rule.pk).values().get()
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[rule.pk]),
+        form_data(rule, name="Changed", template=template),
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {"template": [EMPTY_VALUE_ERROR]}
+    assert (form["name"].value(), form["template"].value()) == ("Changed", template)
+    assert html.escape(template) in response.content.decode()  # still in the text area
+    assert Rule.objects.filter(pk=rule.pk).values().get() == before
+
+
+def test_a_filter_given_a_default_saves(client, mia):
+    rule = Rule.objects.prefetch_related("clubs").get(number=10)
+    template = "{{ visits|default:0|divisibleby:2 }} visits, {{ first_name }}!"
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[rule.pk]), form_data(rule, template=template)
+    )
+
+    assert response.status_code == 302
+    assert Rule.objects.get(pk=rule.pk).template == template
+
+
 # --- preview and reach ----------------------------------------------------------------
 
 
@@ -525,6 +573,99 @@ def test_the_editor_shows_this_weeks_reach_and_previews_someone_it_reaches(
     assert "1 member : 1 will get it, 0 held out, 0 not sent (no consent)." in html
     assert response.context["member"] == anna
     assert "Anna, your " in html
+
+
+def preview_text(response) -> str:
+    return html.unescape(text(response))
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_template_failing_on_the_members_values_is_a_preview_error(
+    client, frozen_clock, mia, maya, reminder, htmx
+):
+    # given a template that passes the empty-value check and fails on Maya's first name
+    template = "{% if first_name %}{{ first_name|divisibleby:2 }}{% endif %}"
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_preview", args=[reminder.pk]),
+        {"member": maya.pk, "template": template, "channel": "sms"},
+        **({"HTTP_HX_REQUEST": "true"} if htmx else {}),
+    )
+
+    assert response.context["problems"] == []
+    assert (
+        'Template error for Maya: the filter "divisibleby" fails on “Maya” '
+        "(invalid literal for int() with base 10: 'Maya')."
+    ) in preview_text(response)
+
+
+def test_a_saved_template_failing_on_values_leaves_the_editor_and_dry_run_working(
+    client, frozen_clock, mia, maya, downtown, reminder
+):
+    # given a template saved before the editor checked it, and someone it reaches this week
+    Rule.objects.filter(pk=reminder.pk).update(template="{{ first_name|divisibleby:2 }}")
+    anna = MemberFactory(
+        home_club=downtown, first_name="Anna", sms_consent=True, phone="+31611111111"
+    )
+    MembershipFactory(
+        member=anna, plan=PlanFactory(club=downtown, duration_days=365), start=dt.date(2025, 12, 3)
+    )
+    client.force_login(mia)
+
+    editor = client.get(reverse("playbook:rule_edit", args=[reminder.pk]))
+    dry_run = client.get(reverse("playbook:rule_dry_run", args=[reminder.pk]))
+
+    assert f"Template: {EMPTY_VALUE_ERROR}" in preview_text(editor)
+    assert "1 member : 0 will get it, 0 held out, 1 not sent" in text(editor)
+    assert 'not sent: Template error: the filter "divisibleby" fails on “Anna”' in preview_text(
+        dry_run
+    )
+
+
+def test_the_live_preview_warns_of_an_unknown_name_as_saving_does(client, frozen_clock, mia, maya):
+    rule = Rule.objects.prefetch_related("clubs").get(number=11)
+    typo = "We miss you, {{ frist_name }}!"
+    client.force_login(mia)
+    saving = client.post(
+        reverse("playbook:rule_edit", args=[rule.pk]), form_data(rule, template=typo)
+    )
+
+    response = client.get(
+        reverse("playbook:rule_preview", args=[rule.pk]),
+        {"member": maya.pk, "template": typo, "channel": "sms"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    [message] = saving.context["form"].errors["template"]
+    assert message.startswith('"frist_name" is not a field this rule can use (available: ')
+    assert response.context["problems"] == [("Template", message)]
+    assert f"Template: {message}" in preview_text(response)
+    assert "We miss you, !" in preview_text(response)  # what would be sent, as it stands
+
+
+@pytest.mark.parametrize(
+    ("subject", "template", "problems"),
+    [
+        ("Renew before {{ end|date:'j M' }}", "Hi {{ first_name }}", []),
+        ("Renew before {{ end_date }}", "Hi {{ first_name }}", ["Subject"]),
+        ("Renew", "Hi {{ frist_name }} {% if %}", ["Template"]),
+    ],
+)
+def test_the_live_preview_checks_an_emails_subject_and_template(
+    client, frozen_clock, mia, maya, subject, template, problems
+):
+    offer = Rule.objects.get(number=14)
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_preview", args=[offer.pk]),
+        {"member": maya.pk, "subject": subject, "template": template, "channel": "email"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert [label for label, _ in response.context["problems"]] == problems
+    assert ("data-preview-problems" in response.content.decode()) == bool(problems)
 
 
 # --- dry runs -------------------------------------------------------------------------

@@ -113,13 +113,20 @@ def parameter_problems(kind: str, params: dict, channel: str | None = None) -> l
 def template_problem(text: str) -> str:
     """A template error in words, or "": compiled with the evaluator's own engine, and
     rendered (an include fails only then) with every name it reads given as "" — a variable
-    filter argument (`default:last_name`) raises when missing. field_problem judges names."""
+    filter argument (`default:last_name`) raises when missing, and a filter that fails on an
+    empty value (`{{ visits|divisibleby:2 }}`) would fail a member's message at send time.
+    field_problem judges names."""
     try:
         evaluator.render(text, dict.fromkeys(evaluator.names_read(text), ""))
     except TemplateSyntaxError as error:
         return f"Template error: {error}"
     except TemplateDoesNotExist:
         return "Messages cannot include other templates."
+    except evaluator.RenderError as error:
+        return (
+            f"Template error: {error} A field can be empty: give it a default first, "
+            "e.g. {{ visits|default:0|divisibleby:2 }}."
+        )
     return ""
 
 
@@ -133,6 +140,26 @@ def field_problem(text: str, kind: str) -> str:
     names = ", ".join(f'"{name}"' for name in unknown)
     verb = "is not a field" if len(unknown) == 1 else "are not fields"
     return f"{names} {verb} this rule can use (available: {', '.join(available)})."
+
+
+def text_problems(kind: str, channel: str | None, *, subject: str, template: str) -> dict[str, str]:
+    """What saving says about a rule's texts, by field ("subject", "template"): a template
+    error, else the names a rule of this trigger kind does not give (in a subject only when
+    it is sent: with an email). The editor's preview shows the same, from here."""
+    problems = {}
+    for name, text in (("subject", subject), ("template", template)):
+        if not text:
+            continue
+        problem = template_problem(text)
+        if (
+            not problem
+            and kind in triggers.REGISTRY
+            and (name == "template" or channel == Channel.EMAIL)
+        ):
+            problem = field_problem(text, kind)
+        if problem:
+            problems[name] = problem
+    return problems
 
 
 class RuleForm(forms.ModelForm):
@@ -229,18 +256,6 @@ class RuleForm(forms.ModelForm):
             )
         return params
 
-    def clean_template(self):
-        text = self.cleaned_data["template"]
-        if problem := template_problem(text):
-            raise forms.ValidationError(problem)
-        return text
-
-    def clean_subject(self):
-        text = self.cleaned_data["subject"]
-        if problem := template_problem(text):
-            raise forms.ValidationError(problem)
-        return text
-
     def clean_clubs(self):
         # Clubs the editor does not work at stay as they were: unseen is not unticked.
         chosen = list(self.cleaned_data["clubs"])
@@ -257,11 +272,12 @@ class RuleForm(forms.ModelForm):
                 self.add_error("params", problem)
         if data.get("channel") == Channel.EMAIL and not data.get("subject"):
             self.add_error("subject", "An email needs a subject.")
-        if kind in triggers.REGISTRY:
-            # Texts that compiled (clean_template, clean_subject) and are sent: a subject is
-            # sent with an email only.
-            email = data.get("channel") == Channel.EMAIL
-            for name in ["subject", "template"] if email else ["template"]:
-                if data.get(name) and (problem := field_problem(data[name], kind)):
-                    self.add_error(name, problem)
+        texts = text_problems(
+            kind,
+            data.get("channel"),
+            subject=data.get("subject", ""),
+            template=data.get("template", ""),
+        )
+        for name, problem in texts.items():
+            self.add_error(name, problem)
         return data

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from campaigns import dryrun, triggers
-from campaigns.backoffice.forms import PeriodForm, RuleForm
+from campaigns.backoffice.forms import PeriodForm, RuleForm, text_problems
 from campaigns.models import Rule, Touchpoint
 from club import admin_access, clock, roles
 from club.admin_access import clubs_for, scope
@@ -30,6 +30,7 @@ LIFECYCLE = (roles.MARKETING, roles.MANAGER)
 PICKER_RESULTS = 20
 RULE_DRY_RUN_ROWS = 200
 COMING_UP_SHOWN = 5
+PROBLEM_LABELS = {"subject": "Subject", "template": "Template"}
 
 # Touchpoints belong to the club they were written for.
 admin_access.register(Touchpoint, "club")
@@ -255,9 +256,17 @@ def preview_context(
         preview = dryrun.preview(
             rule, member, subject=subject, template=template, channel=channel or None
         )
+    # What saving these texts would say, so a misspelled name is seen before saving.
+    problems = text_problems(
+        rule.trigger,
+        channel or rule.channel,
+        subject=rule.subject if subject is None else subject,
+        template=rule.template if template is None else template,
+    )
     return {
         "member": member,
         "preview": preview,
+        "problems": [(PROBLEM_LABELS[name], problem) for name, problem in problems.items()],
         "channel": channel or rule.channel,
         "query": query,
         "found": found,
