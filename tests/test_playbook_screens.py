@@ -668,6 +668,57 @@ def test_the_live_preview_checks_an_emails_subject_and_template(
     assert ("data-preview-problems" in response.content.decode()) == bool(problems)
 
 
+def test_choosing_a_preview_member_sends_the_unsaved_text_and_renders_it(
+    client, frozen_clock, mia, maya, downtown, reminder
+):
+    anna = MemberFactory(home_club=downtown, first_name="Anna", last_name="Bakker")
+    preview_url = reverse("playbook:rule_preview", args=[reminder.pk])
+    client.force_login(mia)
+    editor = client.get(reverse("playbook:rule_edit", args=[reminder.pk]), {"q": "anna"})
+
+    # the search and the member found are htmx requests that send the editor's texts along
+    content = editor.content.decode()
+    link = re.search(r'<a href="[^"]*" hx-get="([^"]+)" hx-include="([^"]+)"', content)
+    assert link.group(1) == f"{preview_url}?member={anna.pk}"
+    texts = "#rule-form [name=subject], #rule-form [name=template], #rule-form [name=channel]"
+    assert link.group(2) == f"{texts}, #member-search"
+    assert f'hx-get="{preview_url}" hx-include="{texts}, #preview-member"' in content
+    assert 'id="rule-form"' in content
+
+    # when htmx sends what was typed with the member chosen
+    response = client.get(
+        preview_url,
+        {"member": anna.pk, "q": "anna", "template": "Unsaved {{ first_name }}", "channel": "sms"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.context["member"] == anna
+    html_text = text(response)
+    assert '<div class="message" data-preview-body>Unsaved Anna</div>' in response.content.decode()
+    assert "Anna Bakker" in html_text  # the picker's results stay
+    assert "<html" not in response.content.decode()
+    assert Rule.objects.get(pk=reminder.pk).template == reminder.template
+
+
+@pytest.mark.parametrize(("member", "status"), [("x", 200), ("other club", 404)])
+def test_the_preview_refuses_a_member_it_cannot_show(
+    client, frozen_clock, mia, riverside, reminder, member, status
+):
+    if member == "other club":
+        member = MemberFactory(home_club=riverside).pk
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_preview", args=[reminder.pk]),
+        {"member": member, "template": "Unsaved {{ first_name }}"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == status
+    if status == 200:
+        assert "Pick a member to preview the message." in text(response)
+
+
 # --- dry runs -------------------------------------------------------------------------
 
 

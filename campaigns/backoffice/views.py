@@ -218,7 +218,8 @@ def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> d
 
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The message for a chosen member; with subject / template / channel in the query, the
-    unsaved text of the editor (htmx sends them). Nothing is saved."""
+    unsaved text of the editor (htmx sends them, also when a member is searched for or
+    chosen, so the editor's page and what was typed in it stay). Nothing is saved."""
     rule = staff_rule(request, pk)
     context = preview_context(
         request,
@@ -227,7 +228,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
         template=request.GET.get("template"),
         channel=request.GET.get("channel"),
     )
-    template = "_preview.html" if request.htmx else "preview.html"
+    template = "_preview_panel.html" if request.htmx else "preview.html"
     return render(
         request,
         f"campaigns/admin/{template}",

@@ -1,0 +1,43 @@
+"""Mia the marketer, in a real browser: the rule editor's preview follows what she types
+without losing it, and warns before saving."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from campaigns.models import Rule
+from tests.factories import PASSWORD, MemberFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def test_choosing_a_preview_member_keeps_the_unsaved_edits(
+    live_server, page, log_in, screenshot, mia, maya, downtown
+):
+    rule = Rule.objects.get(number=15)
+    MemberFactory(home_club=downtown, first_name="Anna", last_name="Bakker")
+    log_in(mia, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('playbook:rule_edit', args=[rule.pk])}")
+
+    # Mia edits the rule, then looks for Anna to preview it for her
+    page.fill("#id_name", "Renewal reminder, warmer")
+    page.fill("#id_template", "Unsaved text for {{ first_name }}")
+    page.fill("#member-search", "anna")
+    page.get_by_role("button", name="Find", exact=True).click()
+    page.get_by_role("link", name="Anna Bakker").click()
+
+    expect(page.locator("#preview")).to_contain_text("For Anna Bakker")
+    expect(page.locator("[data-preview-body]")).to_have_text("Unsaved text for Anna")
+    expect(page.locator("#id_template")).to_have_value("Unsaved text for {{ first_name }}")
+    expect(page.locator("#id_name")).to_have_value("Renewal reminder, warmer")
+    screenshot("rule-editor-preview-for-a-chosen-member")
+
+    # a misspelled name is pointed out before saving, for the member chosen
+    page.fill("#id_template", "Hi {{ frist_name }}")
+    page.get_by_role("button", name="Preview changes").click()
+
+    expect(page.locator("[data-preview-problems]")).to_contain_text(
+        'Template: "frist_name" is not a field this rule can use'
+    )
+    expect(page.locator("#preview")).to_contain_text("For Anna Bakker")
+    assert Rule.objects.get(pk=rule.pk).template == rule.template
