@@ -144,6 +144,8 @@ PORTAL_LOGIN_RATE = {
 }
 
 LANGUAGE_CODE = "en"
+# Dates and times as European staff read them ("18 Nov 2026, 08:10"), not US English's.
+FORMAT_MODULE_PATH = ["club.formats"]
 # Stored in UTC (USE_TZ); every club schedules in its own time zone (club.clock). Screens
 # show and take times in TIME_ZONE unless a staff member picks another in their profile.
 DEFAULT_CLUB_TIME_ZONE = env.str("DEFAULT_CLUB_TIME_ZONE", default="Europe/Amsterdam")
