@@ -10,6 +10,7 @@ model permissions the role migrations grant, capped at what each screen offers.
 
 from __future__ import annotations
 
+import copy
 import operator
 from collections.abc import Callable, Iterable
 from functools import reduce
@@ -18,8 +19,10 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ImproperlyConfigured
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import modelform_factory
 from django.shortcuts import get_object_or_404
 from django.urls import path
@@ -27,9 +30,12 @@ from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.coreutils import multigetattr
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from club import roles
@@ -87,6 +93,34 @@ def scope(queryset: QuerySet, user) -> QuerySet:
     return narrow(queryset, clubs_for(user))
 
 
+def staff_name(user) -> str:
+    """How screens name a staff member: "Fiona de Vries", or the username when no name is set."""
+    return get_user_display_name(user)
+
+
+def _is_staff_path(model: type[Model], lookup: str) -> bool:
+    """Whether `lookup` ("trainer", "membership.created_by" …) leads from `model` to a user."""
+    for name in lookup.replace(".", LOOKUP_SEP).split(LOOKUP_SEP):
+        try:
+            model = model._meta.get_field(name).related_model
+        except (FieldDoesNotExist, AttributeError):
+            return False
+        if model is None:
+            return False
+    return model is get_user_model()
+
+
+def _staff_name_at(lookup: str) -> Callable[[Model], str | None]:
+    def accessor(row: Model) -> str | None:
+        try:
+            user = multigetattr(row, lookup)
+        except AttributeError:
+            return None
+        return staff_name(user) if user else None
+
+    return accessor
+
+
 class ScreenPermissionPolicy(ModelPermissionPolicy):
     """The model permissions from the role migrations, capped at the actions a screen offers.
 
@@ -113,6 +147,8 @@ class ScopedForm(WagtailAdminModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = scope(field.queryset, self.for_user)
+                if field.queryset.model is get_user_model():
+                    field.label_from_instance = staff_name
 
 
 class ScopedFilterSet(WagtailFilterSet):
@@ -124,6 +160,8 @@ class ScopedFilterSet(WagtailFilterSet):
             if isinstance(list_filter, django_filters.filters.QuerySetRequestMixin):
                 choices = list_filter.get_queryset(request)
                 list_filter.queryset = scope(choices, request.user)
+                if choices.model is get_user_model():
+                    list_filter.field.label_from_instance = staff_name
 
 
 class ScopedViewMixin:
@@ -152,6 +190,19 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
             queryset = queryset.filter(reduce(operator.or_, matches))
         return queryset
 
+    @cached_property
+    def columns(self):
+        # Staff are named as people ("Fiona de Vries"), not by their login ("fiona").
+        columns = []
+        for column in super().columns:
+            accessor = column.accessor
+            plain = type(column) is Column and isinstance(accessor, str)
+            if plain and _is_staff_path(self.model, accessor):
+                column = copy.copy(column)
+                column.accessor = _staff_name_at(accessor)
+            columns.append(column)
+        return columns
+
 
 class ScopedCreateView(generic.CreateView):
     """Looks up no rows; its ScopedForm offers only the staff member's clubs' records."""
@@ -168,6 +219,12 @@ class ScopedDeleteView(ScopedViewMixin, generic.DeleteView):
 class ScopedInspectView(ScopedViewMixin, generic.InspectView):
     def get_object(self, queryset=None):
         return get_object_or_404(self.queryset, pk=unquote(str(self.pk)))
+
+    def get_field_display_value(self, field_name, field):
+        if field is not None and _is_staff_path(self.model, field_name):
+            user = getattr(self.object, field_name)
+            return staff_name(user) if user else None
+        return super().get_field_display_value(field_name, field)
 
 
 class ScopedHistoryView(ScopedViewMixin, HistoryView):

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from wagtail.users.models import UserProfile
 
-from tests.factories import VisitFactory
+from members.models import MemberEvent
+from tests.factories import ClassSessionFactory, MemberEventFactory, UserFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,47 @@ def test_a_staff_members_own_language_keeps_its_formats(client, fiona, maya):
 
     # then the date is printed the Dutch way, not the English one
     assert "18 november 2026 08:10" in cells(response)
+
+
+def test_lists_name_the_trainer_not_their_login(client, max, tom, downtown):
+    ClassSessionFactory(club=downtown, trainer=tom)
+    client.force_login(max)
+
+    response = client.get(reverse("class_sessions:index"))
+
+    assert "Tom Bakker" in cells(response)
+    assert "tom" not in cells(response)
+
+
+def test_a_staff_member_without_a_name_is_shown_by_login(client, max, downtown):
+    nameless = UserFactory(username="coach7", first_name="", last_name="", clubs=[downtown])
+    ClassSessionFactory(club=downtown, trainer=nameless)
+    client.force_login(max)
+
+    response = client.get(reverse("class_sessions:index"))
+
+    assert "coach7" in cells(response)
+
+
+def test_trainer_choices_in_forms_and_filters_are_names(client, max, tom):
+    client.force_login(max)
+
+    form = client.get(reverse("class_sessions:add")).content.decode()
+    listing = client.get(reverse("class_sessions:index")).content.decode()
+
+    option = f'<option value="{tom.pk}">Tom Bakker</option>'
+    assert option in form
+    assert option in listing
+    assert f'<option value="{tom.pk}">tom</option>' not in form + listing
+
+
+def test_the_timeline_names_who_did_it(client, fiona, maya):
+    event = MemberEventFactory(member=maya, kind=MemberEvent.Kind.NOTE, actor=fiona)
+    client.force_login(fiona)
+
+    listing = client.get(reverse("timeline:index"))
+    inspect = client.get(reverse("timeline:inspect", args=[event.pk]))
+
+    assert "Fiona de Vries" in cells(listing)
+    assert inspect.status_code == 200
+    assert "Fiona de Vries" in inspect.content.decode()
