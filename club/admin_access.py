@@ -20,10 +20,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db.models import Model, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import modelform_factory
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.functional import cached_property
@@ -33,8 +39,11 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import chooser
 from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.chooser import BaseChooser
 from wagtail.coreutils import multigetattr
 from wagtail.permission_policies import ModelPermissionPolicy
 
@@ -300,3 +309,78 @@ class ClubScopedViewSet(ModelViewSet):
         if "delete" in self.actions:
             urlpatterns.append(path(f"delete/{pk}/", self.delete_view, name="delete"))
         return urlpatterns
+
+
+class ScopedChooser(BaseChooser):
+    """A chooser widget that shows only a record its form field would accept.
+
+    Wagtail's widget looks the posted id up among all rows, so a form refused for another
+    club's record would show that record's name; this one looks it up among the field's
+    choices, which ScopedForm has scoped (Django hands them to the widget as `choices`).
+    """
+
+    def get_instance(self, value):
+        if value is None or isinstance(value, self.model_class):
+            return value
+        choices = getattr(getattr(self, "choices", None), "queryset", None)
+        if choices is None:
+            return None
+        try:
+            return choices.filter(pk=value).first()
+        except (ValueError, TypeError, ValidationError):
+            return None  # not an id at all: the field reports it
+
+
+class ScopedChooserViewMixin:
+    """The chooser modal's views: for staff who may view the model, rows of their clubs only."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not ModelPermissionPolicy(self.model_class).user_has_permission(request.user, "view"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object_list(self):
+        return scope(self.model_class._default_manager.all(), self.request.user)
+
+
+class ScopedChooseView(ScopedChooserViewMixin, chooser.ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(ScopedChooserViewMixin, chooser.ChooseResultsView):
+    pass
+
+
+class ScopedChosenView(ScopedChooserViewMixin, chooser.ChosenView):
+    def get_object(self, pk):
+        try:
+            return self.get_object_list().get(pk=pk)
+        except (ValueError, ValidationError):
+            raise Http404 from None
+
+
+class ScopedChosenMultipleView(ScopedChooserViewMixin, chooser.ChosenMultipleView):
+    def get_objects(self, pks):
+        try:
+            return list(self.get_object_list().filter(pk__in=pks))
+        except (ValueError, ValidationError):
+            raise Http404 from None
+
+
+class ClubScopedChooserViewSet(ChooserViewSet):
+    """A chooser modal (Wagtail's search-and-pick dialog) offering only the staff member's
+    clubs' rows, for foreign keys with too many rows for a dropdown. Subclasses set
+    `club_path` like a ClubScopedViewSet. It has no "create" tab."""
+
+    club_path = ""
+    base_widget_class = ScopedChooser
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+
+    def __init__(self, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not self.club_path:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a club_path.")
+        register(self.model, self.club_path)

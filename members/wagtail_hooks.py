@@ -18,6 +18,7 @@ from club.admin_access import (
     ScopedIndexView,
 )
 from members import leads
+from members.choosers import member_chooser
 from members.models import ConsentLog, Member, MemberEvent
 
 CONTACT_COLUMNS = {"phone", "email", "card_token"}
@@ -165,7 +166,7 @@ class MembersGroup(ModelViewSetGroup):
 
 @hooks.register("register_admin_viewset")
 def register_members_viewsets():
-    return MembersGroup()
+    return [MembersGroup(), member_chooser]
 
 
 class MemberSearchArea(SearchArea):

@@ -16,6 +16,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from club import clock
 from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedFilterSet, ScopedForm
 from club.models import Club
+from members.choosers import member_chooser
 from memberships import freezes, sales
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
@@ -67,6 +68,8 @@ class SellForm(ScopedForm):
     class Meta:
         model = Membership
         fields = ["member", "plan", "start"]
+        # A search dialog, not a dropdown of every member of the club.
+        widgets = {"member": member_chooser.widget_class}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
