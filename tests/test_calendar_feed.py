@@ -177,3 +177,17 @@ def test_older_calendar_apps_are_told_to_refresh_hourly_in_an_iso_8601_duration(
     calendar = Calendar.from_ical(response.content)
     assert vDuration.from_ical(str(calendar["X-PUBLISHED-TTL"])) == dt.timedelta(hours=1)
     assert calendar.refresh_interval == dt.timedelta(hours=1)
+
+
+def test_calendar_apps_are_told_to_refresh_hourly_as_rfc_7986_writes_it(
+    client, frozen_clock, maya, feed_url
+):
+    response = client.get(feed_url)
+
+    # RFC 7986 §5.7: the value type is required, so a strict client reads this line only.
+    lines = response.content.decode().splitlines()
+    assert [line for line in lines if line.startswith("REFRESH-INTERVAL")] == [
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H"
+    ]
+    calendar = Calendar.from_ical(response.content)
+    assert calendar.refresh_interval == dt.timedelta(hours=1)

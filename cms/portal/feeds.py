@@ -71,8 +71,10 @@ def build_calendar(member: Member) -> Calendar:
         prodid="-//ClubCycle//Member classes//EN",
         name=f"{club.name} classes",
         uid=f"member-calendar-{member.pk}@{host}",
-        refresh_interval=REFRESH,
     )
+    # RFC 7986 requires VALUE=DURATION on REFRESH-INTERVAL; icalendar's refresh_interval
+    # leaves it out, and strict clients ignore the property without it.
+    calendar.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     # The same, for older clients such as Outlook. An X- property has no type icalendar
     # knows, so it would write the timedelta as "1:00:00": say that it is a duration.
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
