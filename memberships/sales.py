@@ -78,13 +78,24 @@ def sell(
     return membership
 
 
+@transaction.atomic
 def renew(
     current: Membership, *, plan: Plan | None = None, method: str, sold_by=None
 ) -> Membership:
     """Renew: a new membership linked by renewed_from, starting the day after the current one
-    ends when bought early, or today when the current one has already ended."""
+    ends when bought early, or today when the current one has already ended.
+
+    Raises ValidationError when the current membership was already renewed.
+    """
+    # The lock freezes take (freezes.freeze), and the end read under it: a renewal sold while
+    # a freeze moves the end starts after the new end, or is committed in time for the
+    # freeze to find it and move it along.
+    current.end = (
+        Membership.objects.select_for_update().values_list("end", flat=True).get(pk=current.pk)
+    )
     if Membership.objects.filter(renewed_from=current).exists():
-        # The one-to-one renewed_from link is the backstop if two desks race past this.
+        # Two desks renewing at once: the second one finds the first's renewal here. The
+        # one-to-one renewed_from link is the backstop for code that skips the lock.
         raise ValidationError("This membership was already renewed.")
     today = clock.today(current.member.home_club)
     start = max(current.end + dt.timedelta(days=1), today)

@@ -9,7 +9,7 @@ from members.models import MemberEvent
 from memberships import freezes, sales
 from memberships.models import Freeze, Membership, Payment
 from tests.factories import FreezeFactory, MemberFactory, MembershipFactory, PlanFactory
-from tests.race import run_concurrently
+from tests.race import run_concurrently, run_overlapping
 
 pytestmark = pytest.mark.django_db
 
@@ -442,3 +442,60 @@ def test_freezing_a_membership_and_its_renewal_at_once_keeps_the_chain_back_to_b
     assert outcome.errors == []
     assert dates(month) == (START, END + dt.timedelta(days=7))
     assert dates(renewal) == (day(38), day(60) + dt.timedelta(days=7 + 3))
+
+
+# --- a renewal sold while the membership is being frozen ----------------------------------
+
+
+@pytest.fixture
+def committed_month(frozen_clock):
+    """A committed month from 1 to 30 December, with today 23 November."""
+    return MembershipFactory(start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 30))
+
+
+def renew_it(month: Membership):
+    # As the desk does: the membership read when the request starts.
+    current = Membership.objects.select_related("member__home_club", "plan").get(pk=month.pk)
+    return lambda: sales.renew(current, method=Payment.Method.CASH)
+
+
+def freeze_it(month: Membership):
+    def freeze_a_week():
+        current = Membership.objects.get(pk=month.pk)
+        return freezes.freeze(current, start=dt.date(2026, 12, 10), end=dt.date(2026, 12, 16))
+
+    return freeze_a_week
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("renew_first", [True, False], ids=["renewal-first", "freeze-first"])
+def test_a_renewal_sold_during_a_freeze_starts_after_the_frozen_end(committed_month, renew_first):
+    month = committed_month
+    renew, freeze = renew_it(month), freeze_it(month)
+
+    # when one desk renews the month while another freezes a week of it, the second desk's
+    # call landing while the first one's transaction is still open
+    outcome = run_overlapping(renew, freeze) if renew_first else run_overlapping(freeze, renew)
+
+    # then both stand: the month ends a week later and the renewal follows it, not overlapping
+    assert outcome.errors == []
+    assert dates(month) == (dt.date(2026, 12, 1), dt.date(2027, 1, 6))
+    renewal = Membership.objects.get(renewed_from=month)
+    assert dates(renewal) == (dt.date(2027, 1, 7), dt.date(2027, 2, 5))
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_a_renewal_and_a_freeze_at_the_same_instant_leave_no_overlap(committed_month):
+    month = committed_month
+    jobs = iter([renew_it(month), freeze_it(month)])
+
+    # when the two desks press their buttons at the same instant, in whatever order they land
+    outcome = run_concurrently(lambda: next(jobs)(), threads=2)
+
+    # then the renewal starts the day after the frozen month ends
+    assert outcome.errors == []
+    assert dates(month)[1] == dt.date(2027, 1, 6)
+    renewal = Membership.objects.get(renewed_from=month)
+    assert dates(renewal) == (dt.date(2027, 1, 7), dt.date(2027, 2, 5))

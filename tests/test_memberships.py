@@ -12,6 +12,7 @@ from members.models import Member, MemberEvent
 from memberships import sales
 from memberships.models import LedgerEntry, Membership, Payment, Plan
 from tests.factories import ClubFactory, MemberFactory, MembershipFactory, PlanFactory
+from tests.race import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +258,25 @@ def test_a_membership_is_renewed_at_most_once(frozen_clock, maya, maya_membershi
     # then the second sale left nothing behind
     assert Membership.objects.filter(member=maya).count() == 2
     assert Payment.objects.filter(member=maya).count() == payments_before
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_renewing_at_once_sell_one_renewal(frozen_clock):
+    # given a committed month, loaded by two desks
+    month = MembershipFactory()
+    desks = iter([Membership.objects.get(pk=month.pk), Membership.objects.get(pk=month.pk)])
+
+    # when both renew it at the same instant
+    outcome = run_concurrently(
+        lambda: sales.renew(next(desks), method=Payment.Method.CASH), threads=2
+    )
+
+    # then one renewal is sold and the other desk is told why, not shown a server error
+    assert len(outcome.results) == 1
+    assert [str(error) for error in outcome.errors] == ["['This membership was already renewed.']"]
+    assert Membership.objects.filter(renewed_from=month).count() == 1
+    assert Payment.objects.filter(member=month.member).count() == 1
 
 
 @pytest.mark.parametrize(
