@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
-from campaigns import evaluator, triggers
+from campaigns import delivery, evaluator, triggers
 from campaigns.channels import PermanentError, Sent, TransientError, get_channel
 from campaigns.models import Channel, Touchpoint
 from campaigns.optout import opt_out_number
@@ -314,7 +314,16 @@ _MARK_SENT = "UPDATE {table} SET {columns}, {error} = '' WHERE {pk} = %s".format
 
 def _record_sent(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> None:
     """Record receipts in one transaction: each row only while it is still `sending`, so a
-    status callback that came first is never overwritten; one timeline insert for all."""
+    status callback that came first is never overwritten; one timeline insert for all.
+    Then apply the status callbacks that came before their ids were recorded."""
+    recorded = _record_receipts(receipts)
+    if recorded:
+        # After the commit, so a callback kept while the ids were being recorded is found
+        # here, or finds the ids itself (delivery.record_provider_status).
+        delivery.apply_early_statuses(recorded)
+
+
+def _record_receipts(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> list[str]:
     with transaction.atomic():
         still_sending = set(
             Touchpoint.objects.select_for_update()
@@ -323,7 +332,7 @@ def _record_sent(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> None:
         )
         mine = [(tp, receipt, at) for tp, receipt, at in receipts if tp.pk in still_sending]
         if not mine:
-            return
+            return []
         # The rows are locked and still `sending`: one statement sent many times, pipelined
         # by the driver (the ORM spent longer compiling one UPDATE per row than running it).
         adapt = connection.ops.adapt_datetimefield_value
@@ -360,6 +369,7 @@ def _record_sent(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> None:
                 for touchpoint, _, at in mine
             ],
         )
+    return [receipt.provider_id for _, receipt, _ in mine]
 
 
 def _record_permanent_failure(touchpoint: Touchpoint, error: PermanentError) -> str:

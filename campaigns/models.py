@@ -154,3 +154,28 @@ class Touchpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} → {self.member} ({self.get_status_display()})"
+
+
+class EarlyStatus(models.Model):
+    """A provider status callback that came before its message's provider id was stored.
+
+    The dispatcher records ids in groups after the provider's answer, and Twilio can call
+    back sooner; the callback waits here and is applied when the id is recorded
+    (`delivery.apply_early_statuses`). One that never finds its message (sent by another
+    system on the same account) is forgotten after a day.
+    """
+
+    provider_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=20, help_text="The provider's status word.")
+    error_code = models.CharField(max_length=10, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # A repeated callback is kept once.
+            models.UniqueConstraint(fields=["provider_id", "status"], name="early_status_once"),
+        ]
+        indexes = [models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}: {self.status}"

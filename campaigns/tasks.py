@@ -6,7 +6,7 @@ the outbox rows, and beat sweeps them (club/celery.py).
 
 from celery import shared_task
 
-from campaigns import dispatcher, evaluator, lifecycle
+from campaigns import delivery, dispatcher, evaluator, lifecycle
 from club.models import Club
 
 # Claims per dispatch run; the rest waits for the next minute (keeps one run short).
@@ -36,11 +36,13 @@ def evaluate_task() -> int:
 @shared_task
 def dispatch_task() -> int:
     """Hand due touchpoints to send tasks, SEND_BATCH at a time: stranded ones first, then
-    fresh claims.
+    fresh claims; first apply status callbacks that came before their sids were recorded.
 
     Safe to run twice: a claim locks its rows and commits them `sending`, and a stranded row
     handed out twice is sent by whichever send task stamps it first.
     """
+    # Status callbacks kept for sids recorded by a worker that died before it applied them.
+    delivery.apply_early_statuses()
     queued = 0
     for pks in _batches(dispatcher.stranded()):
         send_touchpoints_task.delay(pks)

@@ -11,11 +11,12 @@ from django.test import override_settings
 from django.urls import resolve, reverse
 from twilio.request_validator import RequestValidator
 
-from campaigns import delivery, webhooks
-from campaigns.models import Rule, Touchpoint
+from campaigns import channels, delivery, dispatcher, tasks, webhooks
+from campaigns.models import EarlyStatus, Rule, Touchpoint
 from club import clock
 from members.models import ConsentLog, Member, MemberEvent
 from tests.factories import MemberFactory
+from tests.fake_twilio import FakeTwilio
 from tests.race import run_concurrently
 
 TOKEN = "test-token"
@@ -346,6 +347,153 @@ def test_concurrent_delivered_and_failed_callbacks_leave_one_consistent_outcome(
     else:
         assert touchpoint.status == Status.FAILED
         assert (touchpoint.delivered_at, touchpoint.error) == (None, "30008: failed")
+
+
+# --- callbacks that come before the message's id is recorded ----------------------------
+
+
+def fake_sid(n: int) -> str:
+    """The sid the fake Twilio gives the n-th message it accepts."""
+    return f"SM{n:032x}"
+
+
+@pytest.fixture
+def twilio():
+    """The real SMS channel, talking to a local fake Twilio."""
+    with FakeTwilio() as fake:
+        settings = {
+            "TWILIO_ACCOUNT_SID": "ACtest",
+            "TWILIO_API_BASE": fake.url,
+            "CAMPAIGN_CHANNELS": {"sms": "campaigns.channels.twilio_sms.TwilioSMS"},
+        }
+        channels.reset()
+        with override_settings(**settings):
+            yield fake
+        channels.reset()
+
+
+def claimed(member, rule, n: int = 1) -> Touchpoint:
+    """A touchpoint the dispatcher has claimed and not yet sent: no provider id yet."""
+    touchpoint = make_touchpoint(member, rule, sid=f"unsent-{n}", status=Status.SENDING)
+    Touchpoint.objects.filter(pk=touchpoint.pk).update(provider_id="", claimed_at=clock.now())
+    return touchpoint
+
+
+def test_a_callback_before_the_id_is_recorded_is_applied_once_it_is(
+    client, twilio, frozen_clock, maya, rule
+):
+    # given an SMS being sent, and Twilio's "delivered" arriving before we recorded its sid
+    touchpoint = claimed(maya, rule)
+    frozen_clock.shift(dt.timedelta(seconds=1))
+    response = status_callback(client, "delivered", sid=fake_sid(1))
+    assert response.status_code == 204
+    touchpoint.refresh_from_db()
+    assert (touchpoint.status, touchpoint.provider_id) == (Status.SENDING, "")
+
+    # when the dispatcher records the send
+    assert dispatcher.send_many([touchpoint.pk]) == {"sent": 1}
+
+    # then the kept callback is applied: delivered, and nothing is left waiting
+    touchpoint.refresh_from_db()
+    assert (touchpoint.status, touchpoint.provider_id) == (Status.DELIVERED, fake_sid(1))
+    assert touchpoint.delivered_at == touchpoint.sent_at == SENT_AT + dt.timedelta(seconds=1)
+    assert not EarlyStatus.objects.exists()
+
+
+def test_early_callbacks_out_of_order_and_a_late_sent_never_move_it_back(
+    client, twilio, frozen_clock, maya, rule
+):
+    # given "delivered" and then "sent" (and "delivered" again) before the sid is recorded
+    touchpoint = claimed(maya, rule)
+    for status in ["delivered", "sent", "delivered"]:
+        assert status_callback(client, status, sid=fake_sid(1)).status_code == 204
+    assert EarlyStatus.objects.count() == 2
+
+    # when the send is recorded, and a last "sent" callback comes late
+    dispatcher.send_many([touchpoint.pk])
+    status_callback(client, "sent", sid=fake_sid(1))
+
+    # then it stays delivered
+    touchpoint.refresh_from_db()
+    assert touchpoint.status == Status.DELIVERED
+    assert not EarlyStatus.objects.exists()
+
+
+def test_an_early_21610_failure_fails_the_message_and_opts_the_number_out(
+    client, twilio, maya, rule
+):
+    touchpoint = claimed(maya, rule)
+    status_callback(client, "failed", sid=fake_sid(1), error_code="21610")
+
+    dispatcher.send_many([touchpoint.pk])
+
+    touchpoint.refresh_from_db()
+    assert (touchpoint.status, touchpoint.reason) == (Status.FAILED, Touchpoint.Reason.OPTED_OUT)
+    assert touchpoint.error == "21610: failed"
+    maya.refresh_from_db()
+    assert maya.sms_consent is False
+
+
+def test_a_callback_kept_while_a_worker_died_is_applied_by_the_next_dispatch(
+    client, frozen_clock, maya, rule
+):
+    # given a callback kept early, and a worker killed after it recorded the sid but before
+    # it applied the callback
+    status_callback(client, "delivered", sid=SID)
+    touchpoint = make_touchpoint(maya, rule)
+
+    # when the dispatcher runs its minute
+    tasks.dispatch_task()
+
+    # then the message is delivered and nothing is left waiting
+    touchpoint.refresh_from_db()
+    assert touchpoint.status == Status.DELIVERED
+    assert not EarlyStatus.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["queued", "accepted", "sending", "no-such-status"])
+def test_an_early_callback_that_is_not_news_is_not_kept(client, db, status):
+    response = status_callback(client, status, sid=fake_sid(1))
+
+    assert response.status_code == 204
+    assert not EarlyStatus.objects.exists()
+
+
+def test_an_early_callback_whose_id_never_comes_is_forgotten_after_a_day(client, db, frozen_clock):
+    # given a callback for a message that is not ours (sent from the Twilio console)
+    status_callback(client, "delivered", sid="SMnotours")
+
+    # when another early callback comes a day later
+    frozen_clock.shift(dt.timedelta(days=1, seconds=1))
+    status_callback(client, "delivered", sid=fake_sid(1))
+
+    # then only that one is kept
+    assert list(EarlyStatus.objects.values_list("provider_id", flat=True)) == [fake_sid(1)]
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_callbacks_racing_the_recording_of_their_ids_are_all_applied(twilio, frozen_clock, rule):
+    # given ten SMS being sent
+    members = [MemberFactory(phone=f"+3161234560{n}", sms_consent=True) for n in range(10)]
+    touchpoints = [claimed(member, rule, n) for n, member in enumerate(members, 1)]
+    pks = [touchpoint.pk for touchpoint in touchpoints]
+    jobs = iter(
+        [
+            lambda: dispatcher.send_many(pks),
+            lambda: [
+                delivery.record_provider_status(fake_sid(n), "delivered") for n in range(1, 11)
+            ],
+        ]
+    )
+
+    # when Twilio's callbacks come while the sends are being recorded, before, during, after
+    outcome = run_concurrently(lambda: next(jobs)(), threads=2)
+
+    # then every message ends delivered and no callback is left waiting
+    assert outcome.errors == []
+    assert sorted(Touchpoint.objects.values_list("status", flat=True)) == [Status.DELIVERED] * 10
+    assert not EarlyStatus.objects.exists()
 
 
 # --- inbound messages --------------------------------------------------------------------
