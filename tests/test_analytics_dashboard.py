@@ -13,9 +13,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from analytics import dashboard, views
+from analytics import dashboard, frames, views
 from campaigns.models import Rule, Touchpoint
 from club import roles
 from memberships.models import Payment
@@ -25,6 +27,7 @@ from tests.factories import (
     PaymentFactory,
     PlanFactory,
     UserFactory,
+    VisitFactory,
 )
 
 URL = "/admin/analytics/renewal/"
@@ -114,6 +117,34 @@ def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october)
         "labels": ["2026-10"], "rate": [66.7], "low": [20.8], "high": [93.9],
     }  # fmt: skip
     assert '<script id="dashboard-data" type="application/json">' in response.content.decode()
+
+
+def test_the_page_s_queries_do_not_grow_with_the_club(
+    client, mia, october, downtown, monthly_plan, monkeypatch, django_assert_max_num_queries
+):
+    # given: every read through the ORM, as on SQLite (the demo), so the query log sees it
+    monkeypatch.setattr(frames, "_SQL_WINDOW_COUNTS", set())
+    monkeypatch.delitem(frames._READERS, "postgresql", raising=False)
+    client.force_login(mia)
+    text(client.get(URL))  # the first visit sets up Mia's admin profile
+    with CaptureQueriesContext(connection) as three_members:
+        text(client.get(URL))
+    # and twenty more members whose memberships ended in October, with visits
+    for member in MemberFactory.create_batch(20, home_club=downtown, created_at=T):
+        MembershipFactory(
+            member=member, plan=monthly_plan, start=dt.date(2026, 9, 16),
+            end=dt.date(2026, 10, 15), created_at=T + dt.timedelta(days=15),
+        )  # fmt: skip
+        VisitFactory.create_batch(2, member=member, at=T + dt.timedelta(days=40))
+
+    # when
+    with django_assert_max_num_queries(len(three_members)):
+        response = client.get(URL)
+
+    # then
+    assert "Renewal rate, October 2026 8.7 % 2 of 23 renewed" in text(response)
+    visits = {row[0]: row[1] for row in table_rows(response, "renewal_by_visits")[1:]}
+    assert visits == {"0": "3", "1-3": "20"}
 
 
 def test_marketing_sees_the_dashboard_too(client, mia, october):

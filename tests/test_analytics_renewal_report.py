@@ -18,6 +18,14 @@ def at(day: str, time: str, club) -> dt.datetime:
     return clock.local_datetime(D(day), dt.time.fromisoformat(time), club)
 
 
+@pytest.fixture(params=["the database", "pandas"])
+def counted_in(request, monkeypatch):
+    """Window visits counted as this database does it, and in pandas (as on SQLite, the demo)."""
+    if request.param == "pandas":
+        monkeypatch.setattr(frames, "_SQL_WINDOW_COUNTS", set())
+    return request.param
+
+
 @pytest.fixture
 def march(downtown, riverside):
     """Downtown: Anna renews early after 5 visits in her last 30 days, Ben lapses unseen.
@@ -51,7 +59,7 @@ def report(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_the_frame_counts_visits_by_club_local_day_and_takes_the_purchase_day(march):
+def test_the_frame_counts_visits_by_club_local_day_and_takes_the_purchase_day(march, counted_in):
     # when
     frame = frames.renewal_memberships(clubs=None, start=D("2026-03-01"), end=D("2026-03-31"))
 
@@ -75,7 +83,7 @@ def test_csv_for_every_club(march):
 
 
 @pytest.mark.django_db
-def test_json_by_visit_band_for_one_club(march):
+def test_json_by_visit_band_for_one_club(march, counted_in):
     # when
     rows = json.loads(report("--club=downtown", "--by=visit_band", "--format=json"))
 
@@ -87,7 +95,7 @@ def test_json_by_visit_band_for_one_club(march):
 
 
 @pytest.mark.django_db
-def test_by_club_and_an_empty_period(march):
+def test_by_club_and_an_empty_period(march, counted_in):
     assert report("--by=club").splitlines()[1:] == [
         "downtown,2,1,1,0,0,0.5000,0.0945,0.9055",
         "riverside,1,1,0,0,1,1.0000,0.2065,1.0000",
@@ -95,6 +103,61 @@ def test_by_club_and_an_empty_period(march):
     out = StringIO()
     call_command("renewal_report", "--from=2020-01-01", "--to=2020-12-31", stdout=out)
     assert out.getvalue() == "opportunities,renewed,early,on_time,late,rate,ci_low,ci_high\n"
+
+
+@pytest.mark.django_db
+def test_the_window_is_club_local_days_across_a_clock_change(downtown, riverside, counted_in):
+    # given: Dora's membership ends on 31 March; Amsterdam goes to summer time on the 29th
+    dora = MemberFactory(home_club=downtown)
+    plan = PlanFactory(club=downtown)
+    MembershipFactory(member=dora, plan=plan, start=D("2026-03-02"), end=D("2026-03-31"))
+    for day, time in [("2026-03-02", "00:30"), ("2026-03-29", "03:30"), ("2026-03-31", "23:59")]:
+        VisitFactory(member=dora, at=at(day, time, downtown))
+    VisitFactory(member=dora, club=riverside, at=at("2026-03-15", "10:00", riverside))
+    for day, time in [("2026-03-01", "23:30"), ("2026-04-01", "00:30")]:  # a minute outside
+        VisitFactory(member=dora, at=at(day, time, downtown))
+
+    # when
+    frame = frames.renewal_memberships(clubs=[downtown], start=D("2026-03-01"), end=D("2026-03-31"))
+
+    # then: three days inside at her club, one at the other club
+    assert frame["window_visits"].tolist() == [4]
+
+
+@pytest.mark.django_db
+def test_without_a_count_in_sql_the_visits_are_read_once_not_per_membership(
+    downtown, monkeypatch, django_assert_max_num_queries
+):
+    # given: ten memberships ending in March, each with one visit in its window, read as on
+    # SQLite (PostgreSQL's COPY reads bypass the query log)
+    monkeypatch.setattr(frames, "_SQL_WINDOW_COUNTS", set())
+    monkeypatch.delitem(frames._READERS, "postgresql", raising=False)
+    plan = PlanFactory(club=downtown)
+    for member in MemberFactory.create_batch(10, home_club=downtown):
+        MembershipFactory(member=member, plan=plan, start=D("2026-02-19"), end=D("2026-03-20"))
+        VisitFactory(member=member, at=at("2026-03-10", "18:00", downtown))
+
+    # when: grace days, zones, memberships, visits, plans
+    with django_assert_max_num_queries(5) as queries:
+        frame = frames.renewal_memberships(
+            clubs=[downtown], start=D("2026-03-01"), end=D("2026-03-31")
+        )
+
+    # then: one plain read of the visits, no visit subquery in the memberships' query
+    visit_reads = [q["sql"] for q in queries.captured_queries if "checkin_visit" in q["sql"]]
+    assert len(visit_reads) == 1
+    assert 'SELECT "checkin_visit"."member_id"' in visit_reads[0]
+    assert frame["window_visits"].tolist() == [1] * 10
+
+
+@pytest.mark.django_db
+def test_an_empty_period_gives_the_schema_s_empty_frame(downtown, counted_in):
+    frame = frames.renewal_memberships(clubs=[downtown], start=D("2020-01-01"), end=D("2020-12-31"))
+
+    assert frame.empty
+    assert dict(frame.dtypes.astype(str)) == {
+        column: str(dtype) for column, dtype in frames.empty(frames.MEMBERSHIPS).dtypes.items()
+    }
 
 
 @pytest.mark.django_db
