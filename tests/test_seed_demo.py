@@ -132,6 +132,7 @@ def test_staff_logins_have_their_roles_and_clubs(tmp_path):
     assert clubs_of["fiona"] == clubs_of["tom"] == clubs_of["mia"] == ["downtown"]
     assert clubs_of["max"] == ["downtown", "riverside"]
     assert users["admin"].is_superuser
+    assert all(u.is_staff for u in users.values())  # bookings and the trainer pages read it
     assert all(u.check_password("clubcycle-demo") for u in users.values())
     sessions = ClassSession.objects.filter(club__slug="downtown")
     assert sessions.filter(trainer=users["tom"]).count() > sessions.count() / 2

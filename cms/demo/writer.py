@@ -581,7 +581,10 @@ def ensure_staff(clubs: dict[str, Club], *, joined: dt.datetime) -> dict[str, mo
         user = user or user_model(username=spec.username)
         superuser = spec.role is None
         user.first_name, user.last_name, user.email = spec.first_name, spec.last_name, spec.email
-        user.is_staff = user.is_superuser = superuser
+        # Staff, like every club login: bookings let staff book outside the window, the
+        # portal turns staff away, and a trainer's page links only a staff login.
+        user.is_staff = True
+        user.is_superuser = superuser
         user.is_active = True
         user.password = password
         user.date_joined = joined
