@@ -4,6 +4,7 @@ renewal-by-visit-frequency behaviour analytics must find."""
 import datetime as dt
 import itertools
 import json
+import re
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from checkin.models import Booking, ClassSession, ClassType, Visit
 from club import roles
 from club.models import Club
 from cms.demo import catalogue, checksum
+from cms.models import TrainerPage, TrainersIndexPage
 from members.models import ConsentLog, Member, MemberEvent
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 from memberships.statuses import refresh_member_statuses
@@ -315,6 +317,71 @@ def test_reset_removes_members_of_the_demo_clubs_and_their_history(tmp_path):
     assert Member.objects.count() == 30
     assert not ConsentLog.objects.exclude(member__in=Member.objects.all()).exists()
     assert checksum.counts()["members"] == 30
+
+
+def visible_text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+@pytest.mark.django_db
+def test_the_trainers_page_lists_the_demo_trainers_with_a_bio_and_their_classes(tmp_path, client):
+    # given
+    seed(tmp_path)
+
+    # when
+    with time_machine.travel(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False):
+        index = visible_text(client.get("/trainers/"))
+        tom = visible_text(client.get("/trainers/tom-bakker/"))
+
+    # then: the four trainers, each with the classes the timetable gives them
+    assert "Leo Mulder Yoga · Spin · HIIT · Pilates · Strength" in index
+    assert "Nina Bos Spin · HIIT · Pilates · Yoga · Core" in index
+    assert "Sara Smit Spin · Pilates · HIIT · Strength · Yoga · Core" in index
+    assert "Tom Bakker Spin · Yoga · HIIT · Core · Boxing" in index
+    for page in TrainerPage.objects.select_related("staff_user"):
+        taught = ClassSession.objects.filter(trainer=page.staff_user).values_list(
+            "class_type__name", flat=True
+        )
+        assert sorted(page.speciality_list) == sorted(set(taught))
+    # and a trainer's page has a bio and this week's classes
+    assert "Tom came to coaching from the boxing ring." in tom
+    assert "Classes with Tom Bakker this week Today 18:00 18:45 HIIT" in tom
+
+
+@pytest.mark.django_db
+def test_reset_replaces_the_trainer_pages_and_leaves_an_editor_s_page_alone(tmp_path):
+    # given: an editor's own page for a Tom Bakker, and a seeded demo
+    TrainersIndexPage.objects.get().add_child(
+        instance=TrainerPage(title="Tom Bakker", slug="tom-bakker", bio="<p>Our Tom.</p>")
+    )
+    seed(tmp_path)
+
+    # when
+    seed(tmp_path, "--reset")
+
+    # then: one page per trainer, the editor's Tom among them, untouched
+    pages = TrainerPage.objects.order_by("title")
+    assert [(p.title, p.staff_user and p.staff_user.username) for p in pages] == [
+        ("Leo Mulder", "leo"),
+        ("Nina Bos", "nina"),
+        ("Sara Smit", "sara"),
+        ("Tom Bakker", None),
+    ]
+    assert pages.get(slug="tom-bakker").bio == "<p>Our Tom.</p>"
+
+
+@pytest.mark.django_db
+def test_without_a_trainers_page_the_demo_seeds_no_trainer_pages(tmp_path):
+    # given: an editor deleted the Trainers page
+    TrainersIndexPage.objects.get().delete()
+
+    # when
+    seed(tmp_path)
+
+    # then
+    assert not TrainerPage.objects.exists()
+    assert Member.objects.count() == 60
 
 
 @pytest.mark.django_db

@@ -88,6 +88,17 @@ STAFF = (
     StaffSpec("rosa", "Rosa", "Peters", roles.FRONT_DESK, ("riverside",)),
 )
 STAFF_USERNAMES = tuple(spec.username for spec in STAFF)
+# The trainers' public pages (the classes they teach are read from the timetable).
+TRAINER_BIOS = {
+    "tom": "Tom came to coaching from the boxing ring. Expect honest intervals, loud music "
+    "and a coach who learns your name in the first class.",
+    "sara": "Sara is a yoga and pilates teacher who also loves a hard spin. She builds "
+    "every class so that a first-timer and a regular both leave tired and happy.",
+    "leo": "Leo coached rowers before he joined Riverside. He keeps an eye on technique, so "
+    "the strength and HIIT classes are safe from day one.",
+    "nina": "Nina teaches mobility and core at Riverside. Her classes start slow and finish "
+    "strong, and she always has an easier and a harder option ready.",
+}
 
 # Plan kinds, in the order the generator indexes them (plan index = club * 4 + kind).
 TRIAL, MONTHLY, ANNUAL, PACK = 0, 1, 2, 3

@@ -24,6 +24,7 @@ from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Vis
 from club.models import Club
 from cms.demo import catalogue as cat
 from cms.demo import generator, writer
+from cms.models import TrainerPage
 from members.models import ConsentLog, Member, MemberEvent
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
@@ -194,6 +195,11 @@ def reset() -> dict[str, int]:
     deleted["plans"] = Plan.objects.filter(club__in=clubs).delete()[0]
     deleted["members"] = members.delete()[0]
     deleted["clubs"] = Club.objects.filter(pk__in=[club.pk for club in clubs]).delete()[0]
+    # The trainers' public pages go with their logins; Wagtail deletes a page through its tree.
+    trainer_pages = list(TrainerPage.objects.filter(staff_user__in=demo_users()))
+    for page in trainer_pages:
+        page.delete()
+    deleted["trainer_pages"] = len(trainer_pages)
     deleted["staff"] = demo_users().delete()[0]
     return deleted
 

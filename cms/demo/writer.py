@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from zoneinfo import ZoneInfo
@@ -23,6 +24,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, models
+from django.utils.html import format_html
+from django.utils.text import slugify
 
 from campaigns import evaluator, triggers
 from campaigns.models import Rule, Touchpoint
@@ -31,6 +34,7 @@ from club import roles
 from club.models import Club
 from cms.demo import catalogue as cat
 from cms.demo.generator import NO, History
+from cms.models import TrainerPage, TrainersIndexPage
 from members.models import ConsentLog, Member, MemberEvent
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
@@ -48,6 +52,7 @@ def write(history: History) -> dict[str, int]:
     w.money_and_visits()
     w.timeline()
     w.renewal_offers()
+    w.trainer_pages()
     return w.counts
 
 
@@ -496,6 +501,39 @@ class _Writer:
             ],
             rows(),
         )
+
+    def trainer_pages(self) -> None:
+        """A public page per demo trainer under the site's Trainers page: name, a short bio,
+        and the classes the timetable gives them, the most frequent first."""
+        index = TrainersIndexPage.objects.first()
+        if index is None:  # an editor removed it: the trainers have nowhere to go
+            self.counts["trainer_pages"] = 0
+            return
+        s = self.h.sessions.columns
+        taught = Counter(zip(s["trainer"], s["class_type"].tolist(), strict=True))
+        taken = set(index.get_children().values_list("slug", flat=True))
+        created = 0
+        for spec in cat.STAFF:
+            user = self.users.get(spec.username)
+            title = f"{spec.first_name} {spec.last_name}"
+            if spec.role != roles.TRAINER or user is None or slugify(title) in taken:
+                continue  # a page an editor made under that name stays theirs
+            classes = sorted(
+                (-count, kind)
+                for (trainer, kind), count in taught.items()
+                if trainer == user.username
+            )
+            index.add_child(
+                instance=TrainerPage(
+                    title=title,
+                    slug=slugify(title),
+                    specialities=", ".join(cat.CLASS_TYPES[kind].name for _, kind in classes),
+                    bio=format_html("<p>{}</p>", cat.TRAINER_BIOS[spec.username]),
+                    staff_user=user,
+                )
+            )
+            created += 1
+        self.counts["trainer_pages"] = created
 
     def instants(self, ts: np.ndarray) -> list[str]:
         """UTC instants as the text each backend stores and compares."""
