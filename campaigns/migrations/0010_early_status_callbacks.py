@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0008_template_help_text"),
+        ("campaigns", "0009_touchpoint_template_error_reason"),
     ]
 
     operations = [
