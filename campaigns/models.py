@@ -1,3 +1,7 @@
+"""A foreign key marked db_index=False is the first column of a composite index in its
+model's Meta (or of a unique constraint), which serves its lookups and cascades: a second
+index on it alone would only be written on every insert."""
+
 from django.db import models
 
 from club.models import Club
@@ -7,8 +11,10 @@ from members.models import Member
 class StageChange(models.Model):
     """One move of a member from one lifecycle stage to another: analytics reads time in stage."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="stage_changes")
-    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="stage_changes", db_index=False
+    )
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+", db_index=False)
     from_stage = models.CharField(max_length=12, choices=Member.Stage.choices, blank=True)
     to_stage = models.CharField(max_length=12, choices=Member.Stage.choices)
     at = models.DateTimeField()
@@ -103,8 +109,12 @@ class Touchpoint(models.Model):
         OBSOLETE = "obsolete", "No longer true"
         TEMPLATE_ERROR = "template_error", "Template error"
 
-    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="touchpoints")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="touchpoints")
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, related_name="touchpoints", db_index=False
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="touchpoints", db_index=False
+    )
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+")
     occurrence_key = models.CharField(max_length=100)
     channel = models.CharField(max_length=10, choices=Channel.choices)

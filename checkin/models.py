@@ -1,3 +1,7 @@
+"""A foreign key marked db_index=False is the first column of a composite index in its
+model's Meta (or of a unique constraint), which serves its lookups and cascades: a second
+index on it alone would only be written on every insert."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -23,7 +27,7 @@ class Visit(models.Model):
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="visits", db_index=False
     )
-    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="visits")
+    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="visits", db_index=False)
     at = models.DateTimeField()
     source = models.CharField(max_length=12, choices=Source.choices)
     membership = models.ForeignKey(
@@ -71,8 +75,12 @@ class CheckInAttempt(models.Model):
         UNPAID = "unpaid", "Unpaid"
         WRONG_CLUB = "wrong_club", "Plan not valid at this club"
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="check_in_attempts")
-    club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="check_in_attempts")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="check_in_attempts", db_index=False
+    )
+    club = models.ForeignKey(
+        Club, on_delete=models.PROTECT, related_name="check_in_attempts", db_index=False
+    )
     at = models.DateTimeField()
     source = models.CharField(max_length=12, choices=Source.choices)
     reason = models.CharField(max_length=20, choices=Reason.choices)
@@ -91,7 +99,9 @@ class CheckInAttempt(models.Model):
 
 
 class ClassType(models.Model):
-    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_types")
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, related_name="class_types", db_index=False
+    )
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
     interests = models.JSONField(default=list, blank=True, help_text="Member interests it matches.")
@@ -164,7 +174,9 @@ class ClassSessionQuerySet(models.QuerySet):
 
 
 class ClassSession(models.Model):
-    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_sessions")
+    club = models.ForeignKey(
+        Club, on_delete=models.CASCADE, related_name="class_sessions", db_index=False
+    )
     template = models.ForeignKey(
         ClassTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
@@ -175,6 +187,7 @@ class ClassSession(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="class_sessions",
+        db_index=False,
     )
     room = models.CharField(max_length=60, blank=True)
     start = models.DateTimeField()
@@ -219,8 +232,12 @@ class Booking(models.Model):
 
     ACTIVE_STATUSES = (Status.BOOKED, Status.WAITLISTED, Status.ATTENDED, Status.NO_SHOW)
 
-    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="bookings")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="bookings")
+    session = models.ForeignKey(
+        ClassSession, on_delete=models.CASCADE, related_name="bookings", db_index=False
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="bookings", db_index=False
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
     waitlist_position = models.PositiveIntegerField(null=True, blank=True)
     is_trial = models.BooleanField(default=False)

@@ -1,3 +1,7 @@
+"""A foreign key marked db_index=False is the first column of a composite index in its
+model's Meta, which serves its lookups and cascades: a second index on it alone would only
+be written on every insert."""
+
 import re
 
 from django.conf import settings
@@ -94,7 +98,9 @@ class Member(models.Model):
         IMPORT = "import", "Import"
         OTHER = "other", "Other"
 
-    home_club = models.ForeignKey(Club, on_delete=models.PROTECT, related_name="members")
+    home_club = models.ForeignKey(
+        Club, on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LEAD)
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.LEAD)
     stage_since = models.DateTimeField(null=True, blank=True)
@@ -181,7 +187,9 @@ class Member(models.Model):
 class ConsentLog(models.Model):
     """Every grant or withdrawal of consent, with where it came from and the wording shown."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consent_log")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="consent_log", db_index=False
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     granted = models.BooleanField()
     source = models.CharField(max_length=40, help_text="e.g. desk, trial form, portal, SMS STOP")
@@ -234,7 +242,9 @@ class MemberEvent(models.Model):
         NOTE = "note", "Note"
         CALL_LOGGED = "call_logged", "Call"
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=40, choices=Kind.choices)
     at = models.DateTimeField()
     actor = models.ForeignKey(

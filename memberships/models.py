@@ -1,3 +1,7 @@
+"""A foreign key marked db_index=False is the first column of a composite index in its
+model's Meta, which serves its lookups and cascades: a second index on it alone would only
+be written on every insert."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -86,7 +90,9 @@ class Membership(models.Model):
         PAST_DUE = "past_due", "Unpaid"
         CANCELLED = "cancelled", "Cancelled"
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="memberships")
     start = models.DateField()
     end = models.DateField(help_text="Last day of access; freezes move it later.")
@@ -187,7 +193,7 @@ class LedgerEntry(models.Model):
         ADJUSTMENT = "adjustment", "Adjustment"
 
     membership = models.ForeignKey(
-        Membership, on_delete=models.CASCADE, related_name="ledger_entries"
+        Membership, on_delete=models.CASCADE, related_name="ledger_entries", db_index=False
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     visits = models.IntegerField(help_text="Change in visits: negative for a debit.")
@@ -225,7 +231,9 @@ class Payment(models.Model):
         FAILED = "failed", "Failed"
         REFUNDED = "refunded", "Refunded"
 
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="payments")
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="payments", db_index=False
+    )
     membership = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
     )
