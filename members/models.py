@@ -30,7 +30,8 @@ _EMAIL_START = re.compile(r"[\w.+@-]+")
 class MemberQuerySet(models.QuerySet):
     def search(self, query: str) -> "MemberQuerySet":
         """Members matching what the front desk typed or scanned: a card token, a phone in any
-        common format, an email, or any part of the name (accents and case ignored)."""
+        common format or four or more of its digits, an email, or any part of the name
+        (accents and case ignored)."""
         # No stored value holds a NUL (PostgreSQL text cannot), and sending one is an error.
         query = query.replace("\x00", "").strip()
         if not query:
@@ -38,6 +39,10 @@ class MemberQuerySet(models.QuerySet):
         matches = models.Q(card_token=search.card_token(query))
         if phone := search.as_phone(query):
             matches |= models.Q(phone=phone)
+        for digits in search.phone_fragments(query):
+            # The last digits ("0835") or a middle part: on PostgreSQL the member_phone_trgm
+            # index answers it (migration 0003).
+            matches |= models.Q(phone__contains=digits)
         if len(query) >= EMAIL_PREFIX_MIN and _EMAIL_START.fullmatch(query):
             # An address, or its start as people spell it out at the desk ("jonas.bakker7"):
             # on PostgreSQL the member_email_prefix index answers it (migration 0015); `istartswith`

@@ -1,8 +1,8 @@
 """Normalising text for member search: what the desk types, and what we index.
 
 Names are matched accent- and case-insensitively on a stored `search_name`
-("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed,
-card tokens in upper case.
+("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed and by
+any run of four or more of their digits, card tokens in upper case.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from django.conf import settings
 
 _NOT_WORD = re.compile(r"[^\w@.+-]+")
 _PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
+
+# Staff type the last four digits or more; fewer would match a good part of the club.
+PHONE_FRAGMENT_MIN = 4
+# E.164 holds at most 15 digits: a longer run cannot be part of any stored phone.
+PHONE_DIGITS_MAX = 15
 
 
 def card_token(token: str) -> str:
@@ -43,3 +48,14 @@ def as_phone(query: str, region: str | None = None) -> str | None:
     if not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_fragments(query: str) -> list[str]:
+    """The runs of digits to look for inside stored E.164 phones: the digits typed (spaces,
+    dashes and brackets ignored). Empty for anything but a phone-like 4 to 15 digits."""
+    if not _PHONE_CHARS.match(query):
+        return []
+    digits = "".join(c for c in query if c.isdigit())
+    if not PHONE_FRAGMENT_MIN <= len(digits) <= PHONE_DIGITS_MAX:
+        return []
+    return [digits]

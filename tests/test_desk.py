@@ -139,6 +139,20 @@ def test_an_unknown_card_clears_the_last_verdict(desk, frozen_clock, maya):
     assert "No member matches" in html
 
 
+def test_typing_the_last_digits_of_a_phone_lists_the_member(desk, frozen_clock, maya):
+    response = desk.get(reverse("desk:search"), {"q": "5678"}, **HTMX)
+
+    assert "Maya Jansen" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["78", "+", "1" * 20, "56x78"])
+def test_too_few_digits_or_a_garbled_number_list_nobody(desk, frozen_clock, maya, query):
+    response = desk.get(reverse("desk:search"), {"q": query}, **HTMX)
+
+    assert response.status_code == 200
+    assert "No member matches" in response.content.decode()
+
+
 def test_unknown_query_offers_to_register_a_lead(desk, frozen_clock, maya):
     response = desk.get(reverse("desk:search"), {"q": "zzz"}, **HTMX)
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from members import search
 from members.models import Member
 from tests.factories import MemberFactory
 
@@ -107,3 +108,42 @@ def test_the_start_of_an_email_address_finds_the_member(jose):
 def test_an_email_start_is_matched_literally(jose):
     assert list(Member.objects.search("jose.nunez@e_ample")) == []  # "_" is no wildcard
     assert list(Member.objects.search("jose.nunez@e%ample")) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["4321", "54321", "8765", "876 54", "87-65-43", "(6) 8765", "+3168", "31687654321"],
+)
+def test_four_or_more_digits_find_the_member_by_any_part_of_the_phone(jose, others, query):
+    assert list(Member.objects.search(query)) == [jose]
+
+
+def test_a_zero_in_the_last_digits_is_part_of_the_number(downtown):
+    # given a member whose phone ends 0835, and one who only has "835" in hers
+    ends_0835 = MemberFactory(home_club=downtown, phone="+31612340835")
+    MemberFactory(home_club=downtown, phone="+31683512345")
+
+    assert list(Member.objects.search("0835")) == [ends_0835]
+
+
+@pytest.mark.parametrize("query", ["2", "12", "612", "1 2 3", "+", "+31", "-", "()"])
+def test_fewer_than_four_digits_match_no_phone(downtown, query):
+    # given phones full of those digits, and no name, email or card that holds them
+    MemberFactory(home_club=downtown, phone="+31612312312", card_token="C1")
+    MemberFactory(home_club=downtown, phone="+31612121212", card_token="C2")
+
+    assert list(Member.objects.search(query)) == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["x4321", "4321x", "jose 4321", "87six54321", "4321@", "06 8765 4321 ext"],
+)
+def test_letters_mixed_with_digits_are_not_a_phone(jose, others, query):
+    assert list(Member.objects.search(query)) == []
+
+
+@pytest.mark.parametrize("query", ["12345678901234567890", "+31 687654321 000000000", "0" * 20])
+def test_more_digits_than_any_phone_holds_find_nobody_and_break_nothing(jose, others, query):
+    assert search.phone_fragments(query) == []
+    assert list(Member.objects.search(query)) == []
