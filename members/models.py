@@ -40,8 +40,8 @@ class MemberQuerySet(models.QuerySet):
         if phone := search.as_phone(query):
             matches |= models.Q(phone=phone)
         for digits in search.phone_fragments(query):
-            # The last digits ("0835") or a middle part: on PostgreSQL the member_phone_trgm
-            # index answers it (migration 0003).
+            # "0835", or a number from another country in its own national format: on
+            # PostgreSQL the member_phone_trgm index answers it (migration 0003).
             matches |= models.Q(phone__contains=digits)
         if len(query) >= EMAIL_PREFIX_MIN and _EMAIL_START.fullmatch(query):
             # An address, or its start as people spell it out at the desk ("jonas.bakker7"):

@@ -20,6 +20,9 @@ _PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
 PHONE_FRAGMENT_MIN = 4
 # E.164 holds at most 15 digits: a longer run cannot be part of any stored phone.
 PHONE_DIGITS_MAX = 15
+# After its trunk 0, a national number this long is a whole number, not the 0 of a tail
+# ("0835" is the end of a number; "07700 900123" is a UK number at a Dutch club).
+NATIONAL_DIGITS_MIN = 6
 
 
 def card_token(token: str) -> str:
@@ -52,10 +55,15 @@ def as_phone(query: str, region: str | None = None) -> str | None:
 
 def phone_fragments(query: str) -> list[str]:
     """The runs of digits to look for inside stored E.164 phones: the digits typed (spaces,
-    dashes and brackets ignored). Empty for anything but a phone-like 4 to 15 digits."""
+    dashes and brackets ignored), and for a number in national format the digits after its
+    leading zeros, as they appear in E.164 whatever the country ("07700 900123" finds
+    +447700900123 at a Dutch club). Empty for anything but a phone-like 4 to 15 digits."""
     if not _PHONE_CHARS.match(query):
         return []
     digits = "".join(c for c in query if c.isdigit())
     if not PHONE_FRAGMENT_MIN <= len(digits) <= PHONE_DIGITS_MAX:
         return []
+    national = digits.lstrip("0")
+    if national != digits and len(national) >= NATIONAL_DIGITS_MIN:
+        return [digits, national]
     return [digits]

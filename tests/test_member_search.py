@@ -147,3 +147,35 @@ def test_letters_mixed_with_digits_are_not_a_phone(jose, others, query):
 def test_more_digits_than_any_phone_holds_find_nobody_and_break_nothing(jose, others, query):
     assert search.phone_fragments(query) == []
     assert list(Member.objects.search(query)) == []
+
+
+@pytest.mark.parametrize(
+    "query, fragments",
+    [
+        ("4321", ["4321"]),
+        ("0835", ["0835"]),  # too short to be a whole national number: its 0 is kept
+        ("08351", ["08351"]),
+        ("07700 900123", ["07700900123", "7700900123"]),
+        ("0044 7700 900123", ["00447700900123", "447700900123"]),
+        ("123", []),
+        ("1234567890123456", []),
+        ("a1234", []),
+    ],
+)
+def test_phone_fragments_are_the_digits_typed_and_those_after_a_trunk_zero(query, fragments):
+    assert search.phone_fragments(query) == fragments
+
+
+@pytest.fixture
+def olivia(downtown):
+    """A member with a UK mobile at a Dutch club."""
+    return MemberFactory(home_club=downtown, first_name="Olivia", phone="+447700900123")
+
+
+@pytest.mark.parametrize("query", ["07700 900123", "07700-900-123", "(07700) 900123"])
+def test_a_number_in_another_countrys_national_format_is_found(olivia, jose, query):
+    assert list(Member.objects.search(query)) == [olivia]
+
+
+def test_a_national_number_of_the_clubs_country_still_finds_its_member(olivia, jose):
+    assert list(Member.objects.search("06 87654321")) == [jose]
