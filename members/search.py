@@ -57,8 +57,11 @@ def phone_fragments(query: str) -> list[str]:
     """The runs of digits to look for inside stored E.164 phones: the digits typed (spaces,
     dashes and brackets ignored), and for a number in national format the digits after its
     leading zeros, as they appear in E.164 whatever the country ("07700 900123" finds
-    +447700900123 at a Dutch club). Empty for anything but a phone-like 4 to 15 digits."""
-    if not _PHONE_CHARS.match(query):
+    +447700900123 at a Dutch club). Empty for anything but a phone-like 4 to 15 digits,
+    and for a number typed from its "+": that is matched whole, by `as_phone`."""
+    # "+31 6 1", on its way to a whole number, holds the digits every Dutch mobile starts
+    # with: as a fragment it would list (and read) most of the club at every keystroke.
+    if not _PHONE_CHARS.match(query) or query.startswith("+"):
         return []
     digits = "".join(c for c in query if c.isdigit())
     if not PHONE_FRAGMENT_MIN <= len(digits) <= PHONE_DIGITS_MAX:
