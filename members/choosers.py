@@ -28,6 +28,9 @@ class MemberSearchForm(BaseFilterForm):
         if not query:
             return objects
         self.is_searching, self.search_query = True, query
+        return self.search(objects, query)
+
+    def search(self, objects, query: str):
         return objects.search(query)
 
 

@@ -73,6 +73,10 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships whose dates cover the day and which were not cancelled."""
         return self.filter(start__lte=day, end__gte=day).exclude(status=Membership.Status.CANCELLED)
 
+    def not_cancelled(self) -> "MembershipQuerySet":
+        """Memberships that still count, whatever their dates: active and unpaid ones."""
+        return self.exclude(status=Membership.Status.CANCELLED)
+
     def paid(self) -> "MembershipQuerySet":
         return self.exclude(plan__kind=Plan.Kind.TRIAL)
 

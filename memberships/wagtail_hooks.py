@@ -18,6 +18,7 @@ from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedFilterS
 from club.models import Club
 from members.choosers import member_chooser
 from memberships import freezes, sales
+from memberships.choosers import membership_chooser
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
 
@@ -137,13 +138,16 @@ class FreezeForm(ScopedForm):
     class Meta:
         model = Freeze
         fields = ["membership", "start", "end", "reason"]
+        # A search dialog, not a dropdown of every membership the club ever sold.
+        widgets = {"membership": membership_chooser.widget_class}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The same rows the chooser offers (memberships.choosers).
         memberships = self.fields["membership"].queryset
-        self.fields["membership"].queryset = memberships.exclude(
-            status=Membership.Status.CANCELLED
-        ).select_related("member", "plan")
+        self.fields["membership"].queryset = memberships.not_cancelled().select_related(
+            "member", "plan"
+        )
 
 
 class FreezeView(ScopedCreateView):
@@ -257,4 +261,4 @@ class MembershipsGroup(ModelViewSetGroup):
 
 @hooks.register("register_admin_viewset")
 def register_memberships_viewsets():
-    return MembershipsGroup()
+    return [MembershipsGroup(), membership_chooser]

@@ -1,0 +1,86 @@
+"""The membership chooser: a search-as-you-type dialog for forms that pick a membership.
+
+A club sells memberships to up to 100,000 members, year after year, far too many for a
+dropdown. Staff find one by its member, with the front desk's search (Member.objects.search)
+among their own clubs; each row shows plan, dates and status, to tell a member's memberships
+apart. Cancelled memberships are not offered: nothing can be done to them any more.
+"""
+
+from django.utils.functional import cached_property
+from wagtail.admin.ui.tables import Column
+
+from club.admin_access import (
+    ClubScopedChooserViewSet,
+    ScopedChooseResultsView,
+    ScopedChooseView,
+    ScopedChosenView,
+)
+from members.choosers import MemberSearchForm
+from members.models import Member
+from memberships.models import Membership
+
+
+class MembershipSearchForm(MemberSearchForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].label = "Member's name, phone, email or card"
+        self.fields["q"].widget.attrs["placeholder"] = "Search memberships by member"
+
+    def search(self, objects, query: str):
+        # A subquery, so the member's search indexes answer it and no id list is fetched.
+        return objects.filter(member__in=Member.objects.search(query))
+
+
+class MembershipRowsMixin:
+    def get_object_list(self):
+        return super().get_object_list().not_cancelled().select_related("member", "plan")
+
+
+class MembershipListingMixin(MembershipRowsMixin):
+    filter_form_class = MembershipSearchForm
+    # A member's newest membership first: the one staff are most likely after.
+    ordering = ["-start", "-id"]
+
+    @property
+    def title_column(self):
+        column = super().title_column
+        column.label = "Member"
+        column.accessor = "member"
+        return column
+
+    @cached_property
+    def columns(self):
+        return [
+            *super().columns,
+            Column("plan", label="Plan"),
+            Column("start", label="Starts"),
+            Column("end", label="Ends"),
+            Column("status", label="Status", accessor="get_status_display"),
+        ]
+
+
+class MembershipChooseView(MembershipListingMixin, ScopedChooseView):
+    pass
+
+
+class MembershipChooseResultsView(MembershipListingMixin, ScopedChooseResultsView):
+    pass
+
+
+class MembershipChosenView(MembershipRowsMixin, ScopedChosenView):
+    pass
+
+
+class MembershipChooserViewSet(ClubScopedChooserViewSet):
+    model = Membership
+    club_path = "member__home_club"
+    icon = "clipboard-list"
+    choose_one_text = "Choose a membership"
+    choose_another_text = "Choose another membership"
+    edit_item_text = "Edit membership"
+    choose_view_class = MembershipChooseView
+    choose_results_view_class = MembershipChooseResultsView
+    chosen_view_class = MembershipChosenView
+
+
+membership_chooser = MembershipChooserViewSet("membership_chooser", url_prefix="membership-chooser")
