@@ -491,7 +491,7 @@ def touchpoints(
     outcome_queries = dict(
         renewed=Exists(
             Membership.objects.paid()
-            .exclude(status=Membership.Status.CANCELLED)
+            .not_cancelled()
             .filter(
                 member_id=OuterRef("member_id"),
                 created_at__gte=OuterRef("due_at"),

@@ -44,9 +44,7 @@ MIN_BASELINE_VISITS = 6  # in the 84 days before the last 28
 def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) -> QuerySet[Member]:
     """`members` annotated with `computed_stage`: the stage each member is in on `today`."""
     day = dt.timedelta(days=1)
-    live = Membership.objects.filter(member=OuterRef("pk")).exclude(
-        status=Membership.Status.CANCELLED
-    )
+    live = Membership.objects.filter(member=OuterRef("pk")).not_cancelled()
     paid = live.exclude(plan__kind=Plan.Kind.TRIAL)
     paid_in_force = paid.filter(start__lte=today, end__gte=today)
     frozen_today = Freeze.objects.filter(

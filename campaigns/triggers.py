@@ -125,19 +125,15 @@ def _paid(window: Window):
 
 def _paid_at(club: Club):
     """Paid memberships of the club's members (subqueries: narrowed by their outer row)."""
-    return (
-        Membership.objects.filter(member__home_club=club)
-        .exclude(status=Membership.Status.CANCELLED)
-        .exclude(plan__kind=Plan.Kind.TRIAL)
-    )
+    return Membership.objects.filter(member__home_club=club).not_cancelled().paid()
 
 
 def _not_renewed():
     """No later paid membership of the same member: neither a linked renewal nor a new one."""
     later = (
         Membership.objects.filter(member=OuterRef("member"), start__gt=OuterRef("start"))
-        .exclude(status=Membership.Status.CANCELLED)
-        .exclude(plan__kind=Plan.Kind.TRIAL)
+        .not_cancelled()
+        .paid()
     )
     return ~Q(Exists(later))
 

@@ -81,7 +81,7 @@ _LAST_VISIT = Prepared(lambda: _last_visits().values_list("pk", "at")[:1])
 _MEMBERSHIPS = Prepared(
     lambda: (
         Membership.objects.filter(member_id=Param("member", BigIntegerField()))
-        .exclude(status=Membership.Status.CANCELLED)
+        .not_cancelled()
         .select_related("plan")
         .annotate(
             frozen_on_day=Exists(

@@ -29,8 +29,7 @@ def sell(
     """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits."""
     price = plan.price if price_paid is None else price_paid
     is_first_paid = (
-        plan.kind != Plan.Kind.TRIAL
-        and not member.memberships.paid().exclude(status=Membership.Status.CANCELLED).exists()
+        plan.kind != Plan.Kind.TRIAL and not member.memberships.paid().not_cancelled().exists()
     )
     membership = Membership.objects.create(
         member=member,

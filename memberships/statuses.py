@@ -17,9 +17,7 @@ def refresh_member_statuses(club: Club, *, member_ids: list[int] | None = None) 
     """Recompute every member status of the club (or of just `member_ids`, after a sale) as
     of its today; return rows changed."""
     today = clock.today(club)
-    live = Membership.objects.filter(member=OuterRef("pk")).exclude(
-        status=Membership.Status.CANCELLED
-    )
+    live = Membership.objects.filter(member=OuterRef("pk")).not_cancelled()
     paid_in_force = live.filter(start__lte=today, end__gte=today).exclude(
         plan__kind=Plan.Kind.TRIAL
     )

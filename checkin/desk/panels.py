@@ -61,7 +61,7 @@ def clubs_today(clubs: list[Club]) -> list[ClubToday]:
                 )
             ),
             renewal=None,
-        ).exclude(status=Membership.Status.CANCELLED),
+        ).not_cancelled(),
         "member__home_club",
     )
     # month * 100 + day, as the `member_birthday` index has it.
