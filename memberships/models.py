@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 
 from club.functions import month_day
 from club.models import Club
@@ -138,7 +139,9 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} for {self.member} ({self.start} → {self.end})"
+        return (
+            f"{self.plan} for {self.member} ({date_format(self.start)} → {date_format(self.end)})"
+        )
 
     def save(self, *args, **kwargs):
         if self.created_at is None:
@@ -177,7 +180,7 @@ class Freeze(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Freeze {self.start} → {self.end}"
+        return f"Freeze {date_format(self.start)} → {date_format(self.end)}"
 
     @property
     def days(self) -> int:

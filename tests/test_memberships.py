@@ -68,6 +68,15 @@ def test_a_one_day_membership_is_fine(lead, monthly_plan):
     assert membership.is_in_force(dt.date(2026, 5, 11)) is False
 
 
+def test_a_membership_names_its_dates_as_staff_read_them(lead, monthly_plan):
+    # given a membership of November
+    membership = MembershipFactory(
+        member=lead, plan=monthly_plan, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30)
+    )
+
+    # then choosers and lists name it with European dates, not ISO ones
+    assert str(membership) == f"{monthly_plan} for {lead} (1 Nov 2026 → 30 Nov 2026)"
+
 def test_selling_a_time_plan_creates_membership_payment_and_timeline(
     frozen_clock, lead, monthly_plan, fiona
 ):
