@@ -52,15 +52,32 @@ MEMBER_FIELDS = (
 BASE_FIELDS = ("first_name", "last_name", "club", "club_phone", "site_url")
 
 
+class EvaluationFailed(Exception):
+    """Some rules failed at some clubs; every other rule's touchpoints were written."""
+
+
 def evaluate(*, now: dt.datetime | None = None) -> int:
-    """Evaluate every active rule at every club; return how many touchpoints were created."""
+    """Evaluate every active rule at every club; return how many touchpoints were created.
+
+    A rule that fails at a club is logged and skipped, and the run goes on: one broken rule
+    must not silence the whole playbook. The run then raises EvaluationFailed, so the task
+    shows as failed and the next run (every few minutes) tries that rule again.
+    """
     now = now or clock.now()
     created = 0
+    failed = []
     rules = list(Rule.objects.filter(is_active=True).prefetch_related("clubs"))
     for club in Club.objects.all():
         for rule in rules:
-            if rule_applies_to(rule, club):
+            if not rule_applies_to(rule, club):
+                continue
+            try:
                 created += evaluate_rule(rule, club, since=now - LOOKBACK, until=now + LOOKAHEAD)
+            except Exception:
+                log.exception("rule %s at %s failed; the other rules go on", rule.number, club)
+                failed.append(f"rule {rule.number} at {club}")
+    if failed:
+        raise EvaluationFailed(f"{', '.join(failed)} failed; {created} touchpoints written")
     return created
 
 

@@ -121,6 +121,33 @@ def test_a_template_failing_on_one_members_values_fails_that_touchpoint_only(
     assert failed.status == "failed"
 
 
+def test_a_rule_that_fails_leaves_the_other_rules_running_and_the_run_failed(
+    ending, downtown, frozen_clock, only_our_rules, monkeypatch, caplog
+):
+    # given two rules, and the first one's trigger query breaks (a bug, a bad stored param)
+    broken = make_rule(number=114)
+    working = make_rule(number=115, name="Another rule")
+    occurrences = evaluator.triggers.occurrences
+
+    def failing_for_the_broken_rule(kind, window, params):
+        if params.get("broken"):
+            raise RuntimeError("the trigger query failed")
+        return occurrences(kind, window, params)
+
+    Rule.objects.filter(pk=broken.pk).update(params={**broken.params, "broken": True})
+    monkeypatch.setattr(evaluator.triggers, "occurrences", failing_for_the_broken_rule)
+    frozen_clock.move_to(local(TODAY, 12))
+
+    # when the whole evaluation runs, then it reports the failure by rule and club
+    with pytest.raises(evaluator.EvaluationFailed, match="rule 114 at Downtown failed; 1 touch"):
+        evaluator.evaluate()
+
+    # and the other rule's touchpoint was written, the error logged with its traceback
+    assert list(Touchpoint.objects.values_list("rule", flat=True)) == [working.pk]
+    assert "rule 114 at Downtown failed" in caplog.text
+    assert "the trigger query failed" in caplog.text
+
+
 @pytest.mark.parametrize(
     ("template", "context", "message"),
     [

@@ -77,6 +77,7 @@ def test_a_membership_names_its_dates_as_staff_read_them(lead, monthly_plan):
     # then choosers and lists name it with European dates, not ISO ones
     assert str(membership) == f"{monthly_plan} for {lead} (1 Nov 2026 → 30 Nov 2026)"
 
+
 def test_selling_a_time_plan_creates_membership_payment_and_timeline(
     frozen_clock, lead, monthly_plan, fiona
 ):
