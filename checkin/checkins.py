@@ -46,11 +46,15 @@ SCANNED_MEMBER_FIELDS = ("id", "home_club_id", "first_name", "photo")
 # The statements of a check-in, compiled once (club/prepared.py): building them through the
 # ORM on every scan cost more CPU than everything else a scan does.
 def _locked_member(lookup: str, field):
-    """The member locked FOR UPDATE, found by `lookup`; with only what a turnstile's answer
-    shows loaded (the rest loads when read)."""
+    """The member locked FOR NO KEY UPDATE, found by `lookup`; with only what a turnstile's
+    answer shows loaded (the rest loads when read).
+
+    The same lock as members.locks.member(): FOR UPDATE would also block the KEY SHARE lock
+    that another transaction's insert pointing at the member (a freeze's timeline event)
+    takes at COMMIT, and deadlock it if that transaction holds a row the check-in needs."""
     return Prepared(
         lambda: (
-            Member.objects.select_for_update()
+            Member.objects.select_for_update(no_key=True)
             .filter(**{lookup: Param("value", field)})
             .only(*SCANNED_MEMBER_FIELDS)
             .order_by()

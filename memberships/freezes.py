@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 
 from club import clock
-from members import timeline
+from members import locks, timeline
 from members.models import MemberEvent
 from memberships.models import Freeze, Membership
 
@@ -32,7 +32,9 @@ def freeze(
     overlap another freeze of it, or would push the membership into a renewal that was not
     queued behind it (or a queued renewal away from its own freeze).
     """
-    # Lock the membership so two desks cannot add overlapping freezes at once.
+    # The member first, as a check-in does, so a scan waits for the freeze and reads it; then
+    # the membership, so two desks cannot add overlapping freezes at once.
+    locks.member(membership.member_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if end < start:
         raise ValidationError({"end": "A freeze cannot end before it starts."})
@@ -71,6 +73,10 @@ def freeze(
 def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Freeze:
     """End a freeze early: the member is back from `on`, and the unused days come off the end
     (and off the queued renewals')."""
+    # The member first, as in freeze(): a scan waits for the freeze to end and is let in.
+    locks.member(
+        Membership.objects.values_list("member_id", flat=True).get(pk=frozen.membership_id)
+    )
     locked = Freeze.objects.select_for_update().select_related("membership").filter(pk=frozen.pk)
     if (current := locked.first()) is None:
         # Ended on its first day by a second desk a moment ago: its days are back already.

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from club import clock
-from members import timeline
+from members import locks, timeline
 from members.models import Member, MemberEvent
 from memberships import ledger, statuses
 from memberships.models import LedgerEntry, Membership, Payment, Plan
@@ -86,6 +86,9 @@ def renew(
 
     Raises ValidationError when the current membership was already renewed.
     """
+    # The member first, as a check-in locks them before it spends the pack: selling updates
+    # the member's status, and locking the pack first could deadlock against a scan.
+    locks.member(current.member_id)
     # The lock freezes take (freezes.freeze), and the end read under it: a renewal sold while
     # a freeze moves the end starts after the new end, or is committed in time for the
     # freeze to find it and move it along.
