@@ -485,8 +485,14 @@ def unmark_check_in_attendance(member_id: int, *, club_id: int, at: dt.datetime)
     """Put back to booked the member's classes at the club that the check-in at `at` marked
     attended (attend_on_check_in stamps them with the check-in's time); return how many.
     For an undone check-in: the member was not there after all."""
+    # The club through a subquery, not a join: Django turns an UPDATE with a join into
+    # `WHERE id IN (…)`, and PostgreSQL re-checks only that after waiting for a row, so a
+    # no-show a trainer committed meanwhile would be overwritten with `booked`.
     return Booking.objects.filter(
-        member_id=member_id, session__club_id=club_id, status=Status.ATTENDED, attended_at=at
+        member_id=member_id,
+        session__in=ClassSession.objects.filter(club_id=club_id).values("pk"),
+        status=Status.ATTENDED,
+        attended_at=at,
     ).update(status=Status.BOOKED, attended_at=None, updated_at=clock.now())
 
 

@@ -1,5 +1,5 @@
 """Lock order of the money-and-admission paths: a desk selling, renewing or freezing, a
-turnstile scanning, all on one member at once, wait for each
+turnstile scanning and a trainer marking the class, all on one member at once, wait for each
 other instead of deadlocking (PostgreSQL would abort one of them with DeadlockDetected).
 
 run_overlapping keeps the first call's transaction open until the second call waits for a
@@ -15,13 +15,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from checkin import checkins
-from checkin.models import CheckInAttempt, Source, Visit
+from checkin import bookings, checkins
+from checkin.models import Booking, CheckInAttempt, Source, Visit
 from club import clock
 from members.models import Member
 from memberships import freezes, sales
 from memberships.models import Freeze, Membership, Payment
-from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+)
 from tests.race import run_overlapping
 
 pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
@@ -110,6 +116,29 @@ def test_a_scan_while_the_desk_freezes_today_is_turned_away_as_frozen(frozen_clo
     assert isinstance(outcome.results[1], CheckInAttempt)
     assert outcome.results[1].reason == CheckInAttempt.Reason.FROZEN
     assert not Visit.objects.filter(member=maya).exists()
+
+
+def test_a_no_show_marked_while_the_desk_undoes_the_check_in_does_not_deadlock(
+    frozen_clock, maya, downtown, tom
+):
+    # given Maya checked in and was marked attended for the class that began 10 minutes ago
+    started = ClassSessionFactory(club=downtown, start=clock.now() - dt.timedelta(minutes=10))
+    booking = BookingFactory(session=started, member=maya)
+    visit = checkins.check_in(maya, source=Source.DESK)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.ATTENDED
+
+    # when the trainer marks her a no-show while the desk undoes her check-in
+    outcome = run_overlapping(
+        lambda: bookings.mark_no_show(booking, by=tom),
+        lambda: checkins.undo_visit(visit.pk, member_id=maya.pk, by=None),
+    )
+
+    # then both went through: the visit is gone and the trainer's no-show stands
+    assert outcome.errors == []
+    assert not Visit.objects.filter(pk=visit.pk).exists()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.NO_SHOW
 
 
 # --- renewing a pack while a scan spends it, as the member's status changes ---------------
