@@ -203,3 +203,19 @@ def test_two_overlapping_classes_promoting_the_same_waitlist_at_once_do_not_dead
     # A member moved up in one class left the other's waitlist (only when both promote the
     # same member at the same instant may they keep both seats).
     assert not Booking.objects.filter(status=Status.WAITLISTED).exists()
+
+
+def test_marking_a_trial_attended_from_many_clicks_at_once_records_it_once():
+    # given a trial class that began ten minutes ago
+    club = ClubFactory()
+    started = ClassSessionFactory(club=club, start=clock.now() - dt.timedelta(minutes=10))
+    trial = BookingFactory(session=started, member=MemberFactory(home_club=club), is_trial=True)
+
+    # when the trainer's tablet sends "attended" ten times at once
+    outcome = run_pool([lambda: bookings.mark_attended(trial) for _ in range(10)])
+
+    # then every click succeeds, and the trial's attendance is on the timeline once
+    assert outcome.errors == []
+    assert [b.status for b in outcome.results] == [Status.ATTENDED] * 10
+    events = MemberEvent.objects.filter(member=trial.member, kind=MemberEvent.Kind.TRIAL_ATTENDED)
+    assert events.count() == 1
