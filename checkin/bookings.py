@@ -331,16 +331,15 @@ def mark_attended(
     now = clock.now()
     at = at or now
     with transaction.atomic():
+        # attendance_opens(session) <= now, as a condition of the update itself; through a
+        # subquery, not a join, which Django would turn into `WHERE id IN (…)`: after waiting
+        # for a second click's row lock PostgreSQL re-checks only the outer WHERE, so the
+        # status must be there, or a trial is recorded attended twice.
+        open_sessions = ClassSession.objects.filter(start__lte=now + CHECK_IN_BEFORE_CLASS)
         changed = Booking.objects.filter(
             pk=booking.pk,
             status__in=(Status.BOOKED, Status.NO_SHOW),
-            # attendance_opens(session) <= now, as a condition of the update itself; through a
-            # subquery, not a join, which Django would turn into `WHERE id IN (…)`: after
-            # waiting for a second click's row lock PostgreSQL re-checks only the outer WHERE,
-            # so the status must be there, or a trial is recorded attended twice.
-            session__in=ClassSession.objects.filter(start__lte=now + CHECK_IN_BEFORE_CLASS).values(
-                "pk"
-            ),
+            session__in=open_sessions.values("pk"),
         ).update(status=Status.ATTENDED, attended_at=at, updated_at=now)
         booking = Booking.objects.select_related(
             "session__club", "session__class_type", "member"
