@@ -126,3 +126,42 @@ def test_an_unknown_card_leaves_no_green_verdict_on_screen(live_server, page, lo
 
     expect(page.locator("#desk-results")).to_contain_text("No member matches")
     expect(page.locator("[data-outcome=admitted]")).to_have_count(0)
+
+
+def test_checking_in_from_a_result_row_empties_the_box_and_keeps_its_focus(
+    live_server, page, log_in, screenshot, fiona, maya
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    scan_box = page.locator("#desk-q")
+    scan_box.fill("jans")
+
+    row = page.locator(".desk-result", has_text="Maya Jansen")
+    row.get_by_role("button", name="Check in").click()
+
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
+    expect(scan_box).to_have_value("")
+    expect(scan_box).to_be_focused()
+    screenshot("desk-row-check-in")
+    assert Visit.objects.filter(member=maya).count() == 1
+
+
+def test_a_refused_row_check_in_keeps_the_query_and_the_focus(
+    live_server, page, log_in, fiona, maya, downtown, riverside
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    scan_box = page.locator("#desk-q")
+    scan_box.fill("jans")
+    row = page.locator(".desk-result", has_text="Maya Jansen")
+    expect(row).to_be_visible()
+    # Fiona is moved to another club while the list is on her screen: the check-in is refused.
+    riverside.staff.add(fiona)
+    downtown.staff.remove(fiona)
+
+    row.get_by_role("button", name="Check in").click()
+
+    expect(scan_box).to_be_focused()
+    expect(scan_box).to_have_value("jans")
+    expect(page.locator("[data-outcome]")).to_have_count(0)
+    assert not Visit.objects.exists()
