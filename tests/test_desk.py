@@ -482,6 +482,55 @@ def test_a_frozen_member_is_offered_no_sale(desk, frozen_clock, maya, maya_membe
     assert "Renew now" not in html and "Sell a membership" not in html
 
 
+def test_a_frozen_member_is_offered_end_freeze_and_then_checks_in(
+    desk, frozen_clock, maya, maya_membership
+):
+    # given Maya's month frozen for a week from today
+    today = clock.today(maya.home_club)
+    frozen = freezes.freeze(maya_membership, start=today, end=today + dt.timedelta(days=6))
+    end_freeze = reverse("desk:unfreeze", args=[frozen.pk])
+
+    # when her card is scanned, and the desk takes the denial's "End freeze" back from today
+    denied = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX).content.decode()
+    form = desk.get(end_freeze)
+    ended = desk.post(end_freeze, {"on": today.isoformat()})
+
+    # then the denial offered it, the freeze is gone, and the next scan admits her
+    assert 'data-reason="frozen"' in denied
+    assert f'href="{end_freeze}">End freeze</a>' in denied
+    assert form.status_code == 200
+    assert ended.status_code == 302
+    assert not maya_membership.freezes.exists()
+    admitted = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX).content.decode()
+    assert 'data-outcome="admitted"' in admitted
+
+
+def test_a_denial_for_another_reason_offers_no_end_freeze(desk, frozen_clock, tom_berg):
+    # a freeze of Tom's month, over before it ended: it is not why he is turned away today
+    freezes.freeze(
+        tom_berg.memberships.get(), start=dt.date(2026, 10, 10), end=dt.date(2026, 10, 11)
+    )
+
+    html = desk.post(reverse("desk:scan"), {"q": "TOM-BERG"}, **HTMX).content.decode()
+
+    assert 'data-reason="expired"' in html
+    assert "End freeze" not in html
+    assert "/freezes/" not in html
+
+
+def test_only_the_members_club_may_end_the_freeze_offered(
+    client, frozen_clock, olga, maya_membership
+):
+    today = clock.today(maya_membership.member.home_club)
+    frozen = freezes.freeze(maya_membership, start=today, end=today + dt.timedelta(days=6))
+    client.force_login(olga)
+
+    response = client.post(reverse("desk:unfreeze", args=[frozen.pk]), {"on": today.isoformat()})
+
+    assert response.status_code == 404
+    assert maya_membership.freezes.get() == frozen
+
+
 def test_the_card_says_which_memberships_ended_and_which_are_to_come(
     desk, frozen_clock, maya, monthly_plan
 ):

@@ -3,6 +3,7 @@ and selling, renewing and freezing from it. Every view starts with the access he
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from urllib.parse import urlsplit
 
@@ -223,6 +224,8 @@ def check_in_and_render(request, club: Club, member: Member, **override) -> Http
             attempt=outcome,
             override_form=OverrideForm(),
             next_sale=_next_sale(outcome, context["membership"]) if context["can_sell"] else None,
+            # The card's "End early" (desk:unfreeze), offered where the freeze turned them away.
+            running_freeze=_running_freeze(outcome, member, today) if context["can_sell"] else None,
         )
     response = desk_output(request, club, "checkin/desk/_check_in_result.html", context)
     # Tells the scan box to clear itself for the next card.
@@ -241,6 +244,15 @@ def _next_sale(attempt: CheckInAttempt, membership: Membership | None) -> str | 
     if attempt.reason in (Reason.NO_MEMBERSHIP, Reason.WRONG_CLUB):
         return "sell"
     return None
+
+
+def _running_freeze(attempt: CheckInAttempt, member: Member, day: dt.date) -> Freeze | None:
+    """The freeze that turned the member away on `day`, from prefetched memberships: ending
+    it, not a sale, is what lets them in."""
+    if attempt.reason != CheckInAttempt.Reason.FROZEN:
+        return None
+    frozen = (m for m in member.memberships.all() if m.pk == attempt.membership_id)
+    return next((f for m in frozen for f in m.freezes.all() if f.covers(day)), None)
 
 
 def results_context(request, club: Club, query: str) -> dict:
