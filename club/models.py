@@ -3,6 +3,7 @@ import hashlib
 import secrets
 import zoneinfo
 
+import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -81,6 +82,14 @@ class Club(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def phone_region(self) -> str:
+        """The club's country (ISO 3166 code), read from its own phone number: a club has no
+        country field, and its number says where it is. The deployment's default without one."""
+        if self.phone and self.phone.is_valid():
+            return phonenumbers.region_code_for_number(self.phone)
+        return settings.PHONENUMBER_DEFAULT_REGION
 
     def in_quiet_hours(self, local_time: dt.time) -> bool:
         start, end = self.quiet_hours_start, self.quiet_hours_end

@@ -121,9 +121,9 @@ class TasksPanel(Component):
         now = clock.now()
         counts = open_tasks.aggregate(open=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
         return {
-            "tasks": open_tasks.select_related("member", "assigned_to").order_by("due_at", "pk")[
-                :TASKS_SHOWN
-            ],
+            "tasks": open_tasks.select_related("member__home_club", "assigned_to").order_by(
+                "due_at", "pk"
+            )[:TASKS_SHOWN],
             "open_count": counts["open"],
             "late_count": counts["late"],
             "now": now,

@@ -305,7 +305,7 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "open_tasks": Task.objects.visible_to(request.user)
             .open()
             .filter(member=member)
-            .select_related("member", "assigned_to")
+            .select_related("member__home_club", "assigned_to")
             .order_by("due_at", "pk"),
             "now": clock.now(),
             "reads_member_card": True,
@@ -649,7 +649,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
     open_tasks = (
         Task.objects.visible_to(request.user)
         .open()
-        .select_related("member", "assigned_to")
+        .select_related("member__home_club", "assigned_to")
         .order_by("due_at", "pk")
     )
     return render(
