@@ -51,6 +51,32 @@ def test_typing_shows_matches_with_badges_and_checks_nobody_in(desk, frozen_cloc
     assert not Visit.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("status", "plan", "word"),
+    [
+        pytest.param(Member.Status.LEAD, None, "Lead", id="lead"),
+        pytest.param(Member.Status.TRIAL, {"trial": True}, "Trial", id="trial"),
+    ],
+)
+def test_each_match_says_its_status_once(desk, frozen_clock, downtown, status, plan, word):
+    member = MemberFactory(home_club=downtown, first_name="Wout", last_name="Smit", status=status)
+    if plan is not None:
+        MembershipFactory(member=member, plan=PlanFactory(club=downtown, **plan))
+
+    html = desk.get(reverse("desk:search"), {"q": "smit"}, **HTMX).content.decode()
+
+    row = re.search(r'<li class="desk-result">.*?</li>\s*</ul>', html, re.DOTALL).group(0)
+    assert re.findall(rf"\b{word}\b", row) == [word]
+    assert f'<li class="desk-badge desk-badge--info">{word}</li>' in row
+
+
+def test_a_member_s_match_has_no_lead_badge(desk, frozen_clock, maya):
+    html = desk.get(reverse("desk:search"), {"q": "jans"}, **HTMX).content.decode()
+
+    assert "Maya Jansen" in html
+    assert "Lead" not in html
+
+
 def test_scanning_a_card_checks_in_at_once(desk, frozen_clock, maya):
     response = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX)
 
