@@ -165,3 +165,31 @@ def test_a_refused_row_check_in_keeps_the_query_and_the_focus(
     expect(scan_box).to_have_value("jans")
     expect(page.locator("[data-outcome]")).to_have_count(0)
     assert not Visit.objects.exists()
+
+
+def test_a_refused_admit_anyway_shows_why_and_keeps_the_reason_field(
+    live_server, page, log_in, fiona, tom_berg
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    scan_box = page.locator("#desk-q")
+    scan_box.fill("TOM-BERG")
+    scan_box.press("Enter")
+    denied = page.locator("[data-outcome=denied]")
+    expect(denied).to_contain_text("expired")
+
+    # A reason of spaces passes the browser's "required" and is refused by the form (400).
+    denied.get_by_text("Admit anyway…").click()
+    reason = page.get_by_label("Why admit anyway?")
+    reason.fill("   ")
+    page.get_by_role("button", name="Admit and record").click()
+
+    # The refusal is shown, with the reason field ready for a real one; nobody was let in.
+    expect(page.locator("#desk-output .error-message")).to_be_visible()
+    expect(page.get_by_label("Why admit anyway?")).to_be_focused()
+    assert not Visit.objects.exists()
+
+    page.get_by_label("Why admit anyway?").fill("Paid cash, membership renewed tomorrow")
+    page.get_by_role("button", name="Admit and record").click()
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Tom Berg")
+    assert Visit.objects.get(member=tom_berg).override_by == fiona
