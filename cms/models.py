@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings as django_settings
 from django.db import models
@@ -25,6 +25,7 @@ from wagtail.models import Page
 from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType
 from club import clock
+from club.display import format_price
 from club.models import Club
 from cms import trials
 from cms.forms import TrialSignupForm
@@ -161,16 +162,6 @@ def spots_label(seats_left: int) -> str:
     if seats_left <= 0:
         return "Full — join the waitlist"
     return f"{seats_left} spot{'s' if seats_left != 1 else ''} left"
-
-
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
-
-
-def format_price(amount: Decimal, currency: str) -> str:
-    """€49.00 for the currencies with a symbol, 49.00 CHF for the rest."""
-    text = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 def duration_label(days: int) -> str:
