@@ -7,6 +7,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -65,6 +66,11 @@ class Club(models.Model):
         help_text="When on, a late cancel or no-show blocks new bookings for the penalty days.",
     )
     booking_penalty_days = models.PositiveSmallIntegerField(default=7)
+    max_freeze_days = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text="The longest freeze of a membership the desk may add, in days.",
+    )
 
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="clubs", blank=True)
 

@@ -40,6 +40,7 @@ class ClubViewSet(ClubScopedViewSet):
         "late_cancel_minutes",
         "booking_penalties_enabled",
         "booking_penalty_days",
+        "max_freeze_days",
     ]
 
 

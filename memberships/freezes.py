@@ -28,7 +28,8 @@ def freeze(
     """Freeze a membership from start to end (both included) and push its end date back,
     and the renewals queued behind it with it.
 
-    Raises ValidationError when the dates are reversed, fall outside the membership,
+    Raises ValidationError when the dates are reversed, the freeze is longer than the club
+    allows (Club.max_freeze_days), its dates fall outside the membership,
     overlap another freeze of it, or would push the membership into a renewal that was not
     queued behind it (or a queued renewal away from its own freeze).
     """
@@ -38,12 +39,20 @@ def freeze(
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if end < start:
         raise ValidationError({"end": "A freeze cannot end before it starts."})
+    club = membership.member.home_club
+    if (days := (end - start).days + 1) > club.max_freeze_days:
+        raise ValidationError(
+            {
+                "end": f"A freeze at {club} lasts at most {club.max_freeze_days} days; "
+                f"this one is {days}."
+            }
+        )
     if start < locked.start or start > locked.end:
         raise ValidationError({"start": "A freeze must start while the membership runs."})
     if locked.freezes.filter(start__lte=end, end__gte=start).exists():
         raise ValidationError({"start": "This freeze overlaps another freeze of the membership."})
 
-    moved = _move_queued_renewals(locked, days=(end - start).days + 1)
+    moved = _move_queued_renewals(locked, days=days)
     new_freeze = Freeze.objects.create(
         membership=locked,
         start=start,

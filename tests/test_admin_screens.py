@@ -6,11 +6,13 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.forms import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from wagtail.admin.search import admin_search_areas
 
 from club import clock
+from club.wagtail_hooks import ClubViewSet
 from members.models import Member, MemberEvent
 from memberships.models import Freeze, LedgerEntry, Membership, Payment
 from tests.factories import (
@@ -306,6 +308,39 @@ def test_selling_a_membership_goes_through_the_sale(client, fiona, maya, monthly
     payment = Payment.objects.get(membership=sold)
     assert (payment.method, payment.amount, payment.recorded_by) == ("cash", sold.price_paid, fiona)
     assert maya.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_STARTED).count() == 1
+
+
+def club_form(club, **changes) -> dict:
+    """The club edit form as the browser posts it, with some fields changed."""
+    data = model_to_dict(club, fields=ClubViewSet.form_fields)
+    data = {name: "" if value is None else value for name, value in data.items()}
+    for name in ("quiet_hours_start", "quiet_hours_end"):
+        data[name] = data[name].strftime("%H:%M")
+    data["booking_penalties_enabled"] = "on" if club.booking_penalties_enabled else ""
+    return {**data, **changes}
+
+
+@pytest.mark.parametrize(
+    ("value", "saved", "error"),
+    [
+        pytest.param("30", 30, None, id="a-month"),
+        pytest.param("0", 90, "Ensure this value is greater than or equal to 1.", id="zero"),
+        pytest.param("a lot", 90, "Enter a whole number.", id="not-a-number"),
+    ],
+)
+def test_a_manager_sets_the_clubs_longest_freeze(client, max, downtown, value, saved, error):
+    client.force_login(max)
+
+    response = client.post(
+        reverse("clubs:edit", args=[downtown.pk]), club_form(downtown, max_freeze_days=value)
+    )
+
+    downtown.refresh_from_db()
+    assert downtown.max_freeze_days == saved
+    if error is None:
+        assert response.status_code == 302
+    else:
+        assert response.context["form"].errors == {"max_freeze_days": [error]}
 
 
 def test_a_freeze_outside_the_membership_gets_a_field_error(client, fiona, maya_membership):

@@ -251,6 +251,51 @@ def test_freezing_moves_the_end_date(desk, frozen_clock, maya, maya_membership):
     assert maya_membership.end == old_end + dt.timedelta(days=7)
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "message"),
+    [
+        pytest.param(
+            "2026-11-24",
+            "2026-11-30",
+            "Frozen 24 Nov – 30 Nov; now ends 19 Dec 2026.",
+            id="this-year",
+        ),
+        pytest.param(
+            "2026-12-01",
+            "2027-01-09",
+            "Frozen 1 Dec 2026 – 9 Jan 2027; now ends 21 Jan 2027.",
+            id="into-next-year",
+        ),
+    ],
+)
+def test_the_freeze_confirmation_names_the_years_when_not_this_one(
+    desk, frozen_clock, maya_membership, first, last, message
+):
+    response = desk.post(
+        reverse("desk:freeze", args=[maya_membership.pk]),
+        {"start": first, "end": last},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [message]
+
+
+def test_a_freeze_longer_than_the_club_allows_is_a_form_error(desk, frozen_clock, maya_membership):
+    # given Downtown's maximum of 90 days
+    # when the desk freezes Maya's month for 91
+    response = desk.post(
+        reverse("desk:freeze", args=[maya_membership.pk]),
+        {"start": "2026-11-24", "end": "2027-02-22"},
+    )
+
+    # then the last day is refused, and her end date has not moved
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "end": ["A freeze at Downtown lasts at most 90 days; this one is 91."]
+    }
+    assert not maya_membership.freezes.exists()
+
+
 def test_overlapping_freeze_is_a_form_error(desk, frozen_clock, maya, maya_membership):
     today = clock.today(maya.home_club)
     week = {"start": today.isoformat(), "end": (today + dt.timedelta(days=6)).isoformat()}

@@ -136,6 +136,42 @@ def test_a_freeze_with_impossible_dates_is_refused(month, first, last, field):
     assert reload(month).end == END
 
 
+def allow_freezes_of(club, days: int) -> None:
+    club.max_freeze_days = days
+    club.save(update_fields=["max_freeze_days"])
+
+
+@pytest.mark.parametrize("limit", [pytest.param(90, id="default"), pytest.param(14, id="own")])
+def test_a_freeze_of_the_clubs_maximum_is_fine(month, downtown, limit):
+    # given Downtown's longest freeze (90 days unless the club set its own)
+    if limit != 90:
+        allow_freezes_of(downtown, limit)
+
+    # when a freeze of exactly that length is added
+    freezes.freeze(reload(month), start=day(1), end=day(limit))
+
+    # then it stands and the end moved by all its days
+    assert reload(month).end == END + dt.timedelta(days=limit)
+
+
+@pytest.mark.parametrize("limit", [pytest.param(90, id="default"), pytest.param(14, id="own")])
+def test_a_freeze_longer_than_the_clubs_maximum_is_refused(month, downtown, limit):
+    # given Downtown's longest freeze
+    if limit != 90:
+        allow_freezes_of(downtown, limit)
+
+    # when a freeze a day longer is asked for
+    with pytest.raises(ValidationError) as error:
+        freezes.freeze(reload(month), start=day(1), end=day(limit + 1))
+
+    # then its last day is refused with the club's maximum, and nothing changed
+    assert error.value.message_dict == {
+        "end": [f"A freeze at Downtown lasts at most {limit} days; this one is {limit + 1}."]
+    }
+    assert not Freeze.objects.exists()
+    assert reload(month).end == END
+
+
 def test_unfreezing_early_gives_back_the_unused_days(month, fiona):
     # given a week's freeze on days 10 to 16
     frozen = freezes.freeze(month, start=day(10), end=day(16))

@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
@@ -36,6 +37,7 @@ from checkin.desk.forms import (
 from checkin.models import Booking, CheckInAttempt, ClassSession, Source, Visit
 from club import clock, roles
 from club.admin_access import clubs_for, scope
+from club.display import date_range
 from club.models import Club
 from members import leads, staff_tasks, timeline
 from members.models import Member, MemberEvent, Task
@@ -520,10 +522,11 @@ def freeze(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            today = clock.today(membership.member.home_club)
             messages.success(
                 request,
-                f"Frozen {frozen.start:%-d %b} – {frozen.end:%-d %b}; "
-                f"now ends {membership.end:%-d %b %Y}.",
+                f"Frozen {date_range(frozen.start, frozen.end, today=today)}; "
+                f"now ends {date_format(membership.end)}.",
             )
             return redirect("desk:member", pk=membership.member_id)
     return render(
@@ -533,7 +536,10 @@ def freeze(request: HttpRequest, pk: int) -> HttpResponse:
             "member": membership.member,
             "form": form,
             "header_title": f"Freeze {membership.plan} for {membership.member.full_name}",
-            "intro": f"Ends {membership.end:%-d %b %Y}; a freeze moves the end by its length.",
+            "intro": (
+                f"Ends {date_format(membership.end)}; a freeze moves the end by its length "
+                f"(at most {membership.member.home_club.max_freeze_days} days)."
+            ),
             "submit": "Freeze",
         },
         status=400 if form.errors else 200,
@@ -561,7 +567,7 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "form": form,
             "header_title": f"End the freeze of {member.full_name}",
-            "intro": f"Frozen {frozen.start:%-d %b} – {frozen.end:%-d %b %Y}.",
+            "intro": f"Frozen {date_range(frozen.start, frozen.end, today=today)}.",
             "submit": "End freeze",
         },
         status=400 if form.errors else 200,
@@ -572,6 +578,7 @@ def cancel_freeze(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel a freeze that has not started ("Cancel freeze" on the member card)."""
     frozen = staff_freeze(request, pk)
     member = frozen.membership.member
+    today = clock.today(member.home_club)
     # Bound on any POST: the form has no fields, so the POST may carry nothing but the token.
     form = CancelFreezeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -590,7 +597,7 @@ def cancel_freeze(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "header_title": f"Cancel the freeze of {member.full_name}",
             "intro": (
-                f"Planned {frozen.start:%-d %b} – {frozen.end:%-d %b %Y}: cancelling it moves "
+                f"Planned {date_range(frozen.start, frozen.end, today=today)}: cancelling it moves "
                 f"the end {frozen.days} day{'s' if frozen.days != 1 else ''} earlier, and any "
                 "renewal queued behind it."
             ),
