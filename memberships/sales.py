@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 
 from club import clock
 from members import locks, timeline
@@ -26,7 +27,16 @@ def sell(
     renewed_from: Membership | None = None,
     sold_by=None,
 ) -> Membership:
-    """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits."""
+    """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits.
+
+    Raises ValidationError (on `start` or `plan`) when its dates overlap another membership of
+    the member that was not cancelled, or when it is a trial for someone who already had a
+    trial or a paid membership.
+    """
+    # Two desks selling to one member queue here; the second one's check sees the first's sale.
+    locks.member(member.pk)
+    end = start + dt.timedelta(days=plan.duration_days - 1)
+    _check_fits(member, plan, start=start, end=end)
     price = plan.price if price_paid is None else price_paid
     is_first_paid = (
         plan.kind != Plan.Kind.TRIAL and not member.memberships.paid().not_cancelled().exists()
@@ -35,7 +45,7 @@ def sell(
         member=member,
         plan=plan,
         start=start,
-        end=start + dt.timedelta(days=plan.duration_days - 1),
+        end=end,
         price_paid=price,
         visits_left=0 if plan.is_pack else None,
         renewed_from=renewed_from,
@@ -84,7 +94,8 @@ def renew(
     """Renew: a new membership linked by renewed_from, starting the day after the current one
     ends when bought early, or today when the current one has already ended.
 
-    Raises ValidationError when the current membership was already renewed.
+    Raises ValidationError when the current membership was already renewed, or when the
+    renewal would overlap another membership of the member (as sell() does).
     """
     # The member first, as a check-in locks them before it spends the pack: selling updates
     # the member's status, and locking the pack first could deadlock against a scan.
@@ -108,4 +119,40 @@ def renew(
         method=method,
         renewed_from=current,
         sold_by=sold_by,
+    )
+
+
+def _check_fits(member: Member, plan: Plan, *, start: dt.date, end: dt.date) -> None:
+    """One membership at a time: a sale may not overlap another that still counts (the card
+    and the check-in would pick one and hide the other), and a trial is for newcomers only."""
+    counted = list(member.memberships.not_cancelled().select_related("plan").order_by("start"))
+    name = member.first_name or "This member"
+    if plan.kind == Plan.Kind.TRIAL and counted:
+        had = counted[0]
+        raise ValidationError(
+            {
+                "plan": f"{name} already had {had.plan} (from {date_format(had.start)}): "
+                "a trial is for someone new to the club."
+            }
+        )
+    clash = next((m for m in counted if m.start <= end and m.end >= start), None)
+    if clash is None:
+        return
+    # The first day nothing runs any more; a gap between two memberships may be too short.
+    last = max((m for m in counted if m.end >= start), key=lambda m: m.end)
+    when = (
+        f"until {date_format(clash.end)}"
+        if clash.start <= start
+        else f"from {date_format(clash.start)} to {date_format(clash.end)}"
+    )
+    instead = (
+        "renew it instead, or start"
+        if clash == last and clash.plan.kind != Plan.Kind.TRIAL
+        else "start"
+    )
+    raise ValidationError(
+        {
+            "start": f"{name} has {clash.plan} {when}: {instead} on "
+            f"{date_format(last.end + dt.timedelta(days=1))}."
+        }
     )

@@ -78,7 +78,24 @@ class SellForm(ScopedForm):
         self.fields["start"].initial = clock.today()
 
 
-class SellView(ScopedCreateView):
+class DomainErrorsMixin:
+    """Errors the domain function finds under its row locks (an overlap, say) shown on the
+    form's fields, as the form's own errors are, rather than a 500."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class SellView(DomainErrorsMixin, ScopedCreateView):
     submit_button_label = "Sell"
     submit_button_active_label = "Selling…"
 
@@ -150,7 +167,7 @@ class FreezeForm(ScopedForm):
         )
 
 
-class FreezeView(ScopedCreateView):
+class FreezeView(DomainErrorsMixin, ScopedCreateView):
     def save_instance(self):
         data = self.form.cleaned_data
         return freezes.freeze(
@@ -160,15 +177,6 @@ class FreezeView(ScopedCreateView):
             reason=data["reason"],
             created_by=self.request.user,
         )
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ValidationError as error:
-            # Overlaps and dates outside the membership are found under the row lock.
-            form.add_error(None, error)
-            self.produced_error_message = self.get_error_message()
-            return self.form_invalid(form)
 
     def get_success_buttons(self):
         return []  # a freeze has no edit screen

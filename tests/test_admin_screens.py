@@ -310,6 +310,44 @@ def test_selling_a_membership_goes_through_the_sale(client, fiona, maya, monthly
     assert maya.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_STARTED).count() == 1
 
 
+def test_selling_over_a_running_membership_is_a_field_error(
+    client, frozen_clock, fiona, maya, monthly_plan
+):
+    # given Maya's Monthly, 13 Nov – 12 Dec
+    client.force_login(fiona)
+
+    # when a third month is added from tomorrow on the add screen
+    response = client.post(
+        reverse("memberships:add"),
+        {"member": maya.pk, "plan": monthly_plan.pk, "start": "2026-11-24", "method": "cash"},
+    )
+
+    # then the start says why, with the way out, and nothing was sold
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "start": ["Maya has Monthly until 12 Dec 2026: renew it instead, or start on 13 Dec 2026."]
+    }
+    assert maya.memberships.count() == 1
+    assert not Payment.objects.filter(member=maya).exists()
+
+
+def test_a_sale_is_confirmed_with_its_dates_as_staff_read_them(
+    client, frozen_clock, fiona, maya, monthly_plan
+):
+    client.force_login(fiona)
+
+    response = client.post(
+        reverse("memberships:add"),
+        {"member": maya.pk, "plan": monthly_plan.pk, "start": "2026-12-13", "method": "cash"},
+        follow=True,
+    )
+
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message.startswith(
+        "Membership &#x27;Monthly for Maya Jansen (13 Dec 2026 → 11 Jan 2027)&#x27; created."
+    )
+
+
 def club_form(club, **changes) -> dict:
     """The club edit form as the browser posts it, with some fields changed."""
     data = model_to_dict(club, fields=ClubViewSet.form_fields)

@@ -185,18 +185,23 @@ def test_unknown_query_offers_to_register_a_lead(desk, frozen_clock, maya):
     assert "No member matches" in response.content.decode()
 
 
-def test_selling_a_pack_starts_it_with_its_visits(desk, frozen_clock, maya, downtown):
+def test_selling_a_pack_starts_it_with_its_visits(desk, frozen_clock, tom_berg, downtown):
+    # given Tom, whose month ended on 3 November
     pack = PlanFactory(club=downtown, pack=True, name="10 visits")
     today = clock.today(downtown)
 
     response = desk.post(
-        reverse("desk:sell", args=[maya.pk]),
+        reverse("desk:sell", args=[tom_berg.pk]),
         {"plan": pack.pk, "start": today.isoformat(), "method": "cash"},
+        follow=True,
     )
 
-    assert response.status_code == 302
-    sold = maya.memberships.get(plan=pack)
+    sold = tom_berg.memberships.get(plan=pack)
     assert (sold.start, sold.visits_left) == (today, 10)
+    # and the message names the dates as the back-office prints them, not in ISO
+    assert [str(m) for m in response.context["messages"]] == [
+        "Sold 10 visits: 23 Nov 2026 – 21 May 2027."
+    ]
 
 
 def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, frozen_clock, maya):
@@ -208,6 +213,44 @@ def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, froze
     errors = response.context["form"].errors
     assert set(errors) == {"plan", "start", "method"}
     assert maya.memberships.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("plan", "start", "field", "message"),
+    [
+        pytest.param(
+            "trial",
+            "2026-11-24",
+            "plan",
+            "Maya already had Monthly (from 13 Nov 2026): a trial is for someone new to the club.",
+            id="a-trial-to-a-member",
+        ),
+        pytest.param(
+            "monthly",
+            "2026-11-24",
+            "start",
+            "Maya has Monthly until 12 Dec 2026: renew it instead, or start on 13 Dec 2026.",
+            id="a-second-month-over-hers",
+        ),
+    ],
+)
+def test_a_sale_over_a_running_membership_is_a_field_error(
+    desk, frozen_clock, maya, maya_membership, downtown, plan, start, field, message
+):
+    # given Maya's Monthly, 13 Nov – 12 Dec
+    plans = {"trial": PlanFactory(club=downtown, trial=True), "monthly": maya_membership.plan}
+
+    # when the desk sells her a trial, or another month, from tomorrow
+    response = desk.post(
+        reverse("desk:sell", args=[maya.pk]),
+        {"plan": plans[plan].pk, "start": start, "method": "cash"},
+    )
+
+    # then the form says why on the field to change, and her card is as it was
+    assert response.status_code == 400
+    assert response.context["form"].errors == {field: [message]}
+    assert list(maya.memberships.all()) == [maya_membership]
+    assert not Payment.objects.filter(member=maya).exists()
 
 
 def test_plans_of_another_club_are_not_on_sale(desk, frozen_clock, maya, riverside):
@@ -224,13 +267,17 @@ def test_plans_of_another_club_are_not_on_sale(desk, frozen_clock, maya, riversi
 
 
 def test_renewing_early_starts_the_day_after_the_end(desk, frozen_clock, maya, maya_membership):
-    desk.post(
+    response = desk.post(
         reverse("desk:renew", args=[maya_membership.pk]),
         {"plan": maya_membership.plan_id, "method": "cash"},
+        follow=True,
     )
 
     renewal = Membership.objects.get(renewed_from=maya_membership)
     assert renewal.start == maya_membership.end + dt.timedelta(days=1)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Renewed: Monthly from 13 Dec 2026 to 11 Jan 2027."
+    ]
 
 
 def test_freezing_moves_the_end_date(desk, frozen_clock, maya, maya_membership):

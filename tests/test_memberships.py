@@ -289,6 +289,157 @@ def test_two_desks_renewing_at_once_sell_one_renewal(frozen_clock):
     assert Payment.objects.filter(member=month.member).count() == 1
 
 
+# --- one membership at a time -----------------------------------------------------------
+
+
+@pytest.fixture
+def fleur(frozen_clock, downtown, monthly_plan):
+    """Fleur's Monthly runs from today, 23 November, to 22 December 2026."""
+    member = MemberFactory(home_club=downtown, first_name="Fleur")
+    sales.sell(member, monthly_plan, start=TODAY, method=Payment.Method.CASH)
+    return member
+
+
+def sold_rows(member: Member) -> tuple[int, int, int]:
+    return (
+        member.memberships.count(),
+        Payment.objects.filter(member=member).count(),
+        member.events.count(),
+    )
+
+
+FLEUR_HAS_MONTHLY = (
+    "Fleur has Monthly until 22 Dec 2026: renew it instead, or start on 23 Dec 2026."
+)
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        pytest.param(TODAY, FLEUR_HAS_MONTHLY, id="the-same-days"),
+        pytest.param(dt.date(2026, 12, 22), FLEUR_HAS_MONTHLY, id="from-its-last-day"),
+        pytest.param(
+            dt.date(2026, 10, 25),
+            "Fleur has Monthly from 23 Nov 2026 to 22 Dec 2026: renew it instead, or start on "
+            "23 Dec 2026.",
+            id="ending-on-its-first-day",
+        ),
+    ],
+)
+def test_a_sale_overlapping_a_membership_is_refused_and_sells_nothing(
+    fleur, monthly_plan, start, message
+):
+    # given Fleur's Monthly, 23 Nov – 22 Dec
+    before = sold_rows(fleur)
+
+    # when another Monthly is sold to her over some of its days
+    with pytest.raises(ValidationError) as error:
+        sales.sell(fleur, monthly_plan, start=start, method=Payment.Method.CASH)
+
+    # then the start is refused with the way out, and nothing was written
+    assert error.value.message_dict == {"start": [message]}
+    assert sold_rows(fleur) == before
+
+
+def test_a_sale_from_the_day_after_the_end_is_fine(fleur, monthly_plan):
+    sold = sales.sell(fleur, monthly_plan, start=dt.date(2026, 12, 23), method=Payment.Method.CASH)
+
+    assert (sold.start, sold.end) == (dt.date(2026, 12, 23), dt.date(2027, 1, 21))
+
+
+def test_a_sale_into_a_queued_renewal_names_the_first_free_day(fleur, monthly_plan, downtown):
+    # given Fleur's Monthly renewed early: a second month from 23 Dec to 21 Jan
+    sales.renew(fleur.memberships.get(), method=Payment.Method.CASH)
+
+    # when a 10-visit pack is sold to her from Christmas
+    pack = PlanFactory(club=downtown, pack=True, name="10 visits")
+    with pytest.raises(ValidationError) as error:
+        sales.sell(fleur, pack, start=dt.date(2026, 12, 25), method=Payment.Method.CASH)
+
+    # then the way out is after the renewal, not after the first month
+    assert error.value.message_dict == {
+        "start": ["Fleur has Monthly until 21 Jan 2027: renew it instead, or start on 22 Jan 2027."]
+    }
+
+
+def test_a_cancelled_membership_leaves_its_days_free(fleur, monthly_plan):
+    fleur.memberships.update(status=Membership.Status.CANCELLED)
+
+    sold = sales.sell(fleur, monthly_plan, start=TODAY, method=Payment.Method.CASH)
+
+    assert fleur.memberships.not_cancelled().get() == sold
+
+
+def test_a_trial_is_sold_to_someone_new(frozen_clock, lead, downtown):
+    trial = PlanFactory(club=downtown, trial=True, name="Free trial")
+
+    sold = sales.sell(lead, trial, start=TODAY, method=Payment.Method.CASH)
+
+    assert (sold.plan, sold.end) == (trial, dt.date(2026, 11, 29))
+
+
+@pytest.mark.parametrize("had", ["trial", "monthly"])
+def test_a_trial_is_refused_to_someone_who_had_a_trial_or_paid(
+    frozen_clock, lead, downtown, monthly_plan, had
+):
+    # given Lars, who had a trial or a month at the start of the year, long over
+    trial = PlanFactory(club=downtown, trial=True, name="Free trial")
+    earlier = trial if had == "trial" else monthly_plan
+    sales.sell(lead, earlier, start=dt.date(2026, 1, 5), method=Payment.Method.CASH)
+    before = sold_rows(lead)
+
+    # when a trial is sold to him today
+    with pytest.raises(ValidationError) as error:
+        sales.sell(lead, trial, start=TODAY, method=Payment.Method.CASH)
+
+    # then the plan is refused and nothing was written
+    assert error.value.message_dict == {
+        "plan": [
+            f"Lars already had {earlier.name} (from 5 Jan 2026): a trial is for someone new "
+            "to the club."
+        ]
+    }
+    assert sold_rows(lead) == before
+
+
+def test_a_late_renewal_over_another_membership_is_refused(frozen_clock, lead, monthly_plan):
+    # given Lars's month that ended on 3 November, and a 10-visit pack he bought since
+    ended = MembershipFactory(member=lead, plan=monthly_plan, start=dt.date(2026, 10, 5))
+    pack = PlanFactory(club=lead.home_club, pack=True, name="10 visits")
+    sales.sell(lead, pack, start=dt.date(2026, 11, 10), method=Payment.Method.CASH)
+
+    # when the month is renewed today, over the pack's days
+    with pytest.raises(ValidationError) as error:
+        sales.renew(ended, method=Payment.Method.CASH)
+
+    # then it is refused like any overlapping sale
+    assert error.value.message_dict == {
+        "start": ["Lars has 10 visits until 8 May 2027: renew it instead, or start on 9 May 2027."]
+    }
+    assert not Membership.objects.filter(renewed_from=ended).exists()
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_two_desks_selling_to_one_member_at_once_sell_once(frozen_clock):
+    # given a committed member and plan
+    member = MemberFactory(first_name="Fleur")
+    plan = PlanFactory(club=member.home_club, name="Monthly")
+
+    # when two desks sell her a Monthly from today at the same instant
+    def sell_at_a_desk():
+        desk_member = Member.objects.select_related("home_club").get(pk=member.pk)
+        return sales.sell(desk_member, plan, start=TODAY, method=Payment.Method.CASH)
+
+    outcome = run_concurrently(sell_at_a_desk, threads=2)
+
+    # then one sale stands and the other desk gets the overlap as a form error
+    assert len(outcome.results) == 1
+    assert [error.message_dict for error in outcome.errors] == [{"start": [FLEUR_HAS_MONTHLY]}]
+    assert Membership.objects.filter(member=member).count() == 1
+    assert Payment.objects.filter(member=member).count() == 1
+
+
 @pytest.mark.parametrize(
     "visits_included", [pytest.param(None, id="no-visits"), pytest.param(0, id="zero-visits")]
 )

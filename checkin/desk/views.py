@@ -451,18 +451,24 @@ def sell(request: HttpRequest, pk: int) -> HttpResponse:
     member = staff_member(request, pk, *roles.SELLS)
     form = SellForm(request.POST or None, member=member)
     if request.method == "POST" and form.is_valid():
-        membership = sales.sell(
-            member,
-            form.cleaned_data["plan"],
-            start=form.cleaned_data["start"],
-            method=form.cleaned_data["method"],
-            sold_by=request.user,
-        )
-        messages.success(
-            request,
-            f"Sold {membership.plan}: {membership.start:%-d %b} – {membership.end:%-d %b %Y}.",
-        )
-        return redirect("desk:member", pk=member.pk)
+        try:
+            membership = sales.sell(
+                member,
+                form.cleaned_data["plan"],
+                start=form.cleaned_data["start"],
+                method=form.cleaned_data["method"],
+                sold_by=request.user,
+            )
+        except ValidationError as error:
+            # An overlap or a second trial, found under the member's lock.
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Sold {membership.plan}: "
+                f"{date_format(membership.start)} – {date_format(membership.end)}.",
+            )
+            return redirect("desk:member", pk=member.pk)
     return render(
         request,
         "checkin/desk/form.html",
@@ -489,11 +495,12 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
                 sold_by=request.user,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            _add_errors(form, error)
         else:
             messages.success(
                 request,
-                f"Renewed: {renewal.plan} from {renewal.start:%-d %b} to {renewal.end:%-d %b %Y}.",
+                f"Renewed: {renewal.plan} from {date_format(renewal.start)} "
+                f"to {date_format(renewal.end)}.",
             )
             return redirect(request.POST.get("next") or reverse("desk:member", args=[member.pk]))
     return render(
@@ -503,7 +510,7 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "form": form,
             "header_title": f"Renew {current.plan} for {member.full_name}",
-            "intro": f"Current membership ends {current.end:%-d %b %Y}.",
+            "intro": f"Current membership ends {date_format(current.end)}.",
             "submit": "Renew",
             "next": request.GET.get("next", ""),
         },
