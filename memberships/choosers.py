@@ -3,17 +3,20 @@
 A club sells memberships to up to 100,000 members, year after year, far too many for a
 dropdown. Staff find one by its member, with the front desk's search (Member.objects.search)
 among their own clubs; each row shows plan, dates and status, to tell a member's memberships
-apart. Cancelled memberships are not offered: nothing can be done to them any more.
+apart, as the member card words it (Ended, Upcoming). Cancelled and ended memberships are not
+offered: nothing can be done to them any more.
 """
 
 from django.utils.functional import cached_property
 from wagtail.admin.ui.tables import Column
 
+from club import clock
 from club.admin_access import (
     ClubScopedChooserViewSet,
     ScopedChooseResultsView,
     ScopedChooseView,
     ScopedChosenView,
+    clubs_for,
 )
 from members.choosers import MemberSearchForm
 from members.models import Member
@@ -33,7 +36,19 @@ class MembershipSearchForm(MemberSearchForm):
 
 class MembershipRowsMixin:
     def get_object_list(self):
-        return super().get_object_list().not_cancelled().select_related("member", "plan")
+        return offered(super().get_object_list(), clubs=clubs_for(self.request.user))
+
+
+def offered(memberships, *, clubs):
+    """The memberships a freeze can be added to: not cancelled and not over, by the calendar
+    of the user's club that is furthest behind (the freeze form then checks the membership's
+    own club's today)."""
+    since = min((clock.today(club) for club in clubs), default=clock.today())
+    return (
+        memberships.not_cancelled()
+        .filter(end__gte=since)
+        .select_related("member__home_club", "plan")
+    )
 
 
 class MembershipListingMixin(MembershipRowsMixin):
@@ -55,7 +70,7 @@ class MembershipListingMixin(MembershipRowsMixin):
             Column("plan", label="Plan"),
             Column("start", label="Starts"),
             Column("end", label="Ends"),
-            Column("status", label="Status", accessor="get_status_display"),
+            Column("status", label="Status", accessor=Membership.state_today),
         ]
 
 

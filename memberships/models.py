@@ -156,6 +156,27 @@ class Membership(models.Model):
     def days_left(self, day: dt.date) -> int:
         return (self.end - day).days
 
+    def has_ended(self, day: dt.date) -> bool:
+        return self.end < day
+
+    def state_on(self, day: dt.date) -> str:
+        """What staff read as its status on `day` (the club's today): "Ended" or "Upcoming"
+        when its dates say so, else the stored status. Stored, a membership that ran out
+        still reads "Active"; Cancelled stands whatever the dates."""
+        if self.status == self.Status.CANCELLED:
+            return self.get_status_display()
+        if self.has_ended(day):
+            return "Ended"
+        if self.start > day:
+            return "Upcoming"
+        return self.get_status_display()
+
+    def state_today(self) -> str:
+        """state_on() the member's club's today. Expects member__home_club loaded with it."""
+        from club import clock
+
+        return self.state_on(clock.today(self.member.home_club))
+
 
 class Freeze(models.Model):
     """A pause of a membership: access stops and the end date moves by the freeze's length."""

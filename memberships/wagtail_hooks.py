@@ -8,18 +8,31 @@ the ledger and payments themselves are history and can only be read here.
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.ui.tables import StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from club import clock
-from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedFilterSet, ScopedForm
+from club.admin_access import (
+    ClubScopedViewSet,
+    ScopedCreateView,
+    ScopedFilterSet,
+    ScopedForm,
+    clubs_for,
+)
 from club.models import Club
 from members.choosers import member_chooser
 from memberships import freezes, sales
-from memberships.choosers import membership_chooser
-from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+from memberships.choosers import membership_chooser, offered
+from memberships.models import (
+    Freeze,
+    LedgerEntry,
+    Membership,
+    Payment,
+    Plan,
+)
 
 
 class PlanViewSet(ClubScopedViewSet):
@@ -134,15 +147,16 @@ class MembershipViewSet(ClubScopedViewSet):
         "plan",
         "start",
         "end",
+        # As the member card reads it: a month that ran out is "Ended", not its stored "Active".
         StatusTagColumn(
             "status",
-            accessor="get_status_display",
+            accessor=Membership.state_today,
             sort_key="status",
-            primary=lambda membership: membership.status == Membership.Status.ACTIVE,
+            primary=lambda membership: membership.state_today() == Membership.Status.ACTIVE.label,
         ),
         "visits_left",
     ]
-    list_select_related = ("member", "plan")
+    list_select_related = ("member__home_club", "plan")
     filterset_class = MembershipFilterSet
     search_fields = ["member__first_name", "member__last_name", "member__email", "plan__name"]
     ordering = ["-start", "-id"]
@@ -161,10 +175,17 @@ class FreezeForm(ScopedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The same rows the chooser offers (memberships.choosers).
-        memberships = self.fields["membership"].queryset
-        self.fields["membership"].queryset = memberships.not_cancelled().select_related(
-            "member", "plan"
-        )
+        memberships = self.fields["membership"]
+        memberships.queryset = offered(memberships.queryset, clubs=clubs_for(self.for_user))
+
+    def clean_membership(self):
+        membership = self.cleaned_data["membership"]
+        if membership.has_ended(clock.today(membership.member.home_club)):
+            raise ValidationError(
+                f"This membership ended on {date_format(membership.end)}: there is nothing "
+                "left to freeze."
+            )
+        return membership
 
 
 class FreezeView(DomainErrorsMixin, ScopedCreateView):

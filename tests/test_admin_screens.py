@@ -24,6 +24,7 @@ from tests.factories import (
     LedgerEntryFactory,
     MemberEventFactory,
     MemberFactory,
+    MembershipFactory,
     PaymentFactory,
     UserFactory,
     VisitFactory,
@@ -346,6 +347,21 @@ def test_a_sale_is_confirmed_with_its_dates_as_staff_read_them(
     assert message.startswith(
         "Membership &#x27;Monthly for Maya Jansen (13 Dec 2026 → 11 Jan 2027)&#x27; created."
     )
+
+
+def test_a_past_membership_reads_ended_and_a_queued_one_upcoming(client, frozen_clock, fiona, maya):
+    # given Maya's month (13 Nov – 12 Dec), the one before it, and one queued after it
+    current = maya.memberships.get()
+    MembershipFactory(member=maya, plan=current.plan, start=dt.date(2026, 10, 14))
+    MembershipFactory(member=maya, plan=current.plan, start=dt.date(2026, 12, 13))
+    client.force_login(fiona)
+
+    # when Fiona lists memberships
+    html = client.get(reverse("memberships:index")).content.decode()
+
+    # then they read as the member card reads them, newest first, not all "Active"
+    tags = re.findall(r'class="w-status ?(w-status--primary)?">\s*(\w+)\s*</span>', html)
+    assert tags == [("", "Upcoming"), ("w-status--primary", "Active"), ("", "Ended")]
 
 
 def club_form(club, **changes) -> dict:

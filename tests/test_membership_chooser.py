@@ -3,14 +3,15 @@ membership ever sold, and only memberships of the staff member's clubs can be fo
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from club import clock
+from club import clock, roles
 from memberships.models import Freeze, Membership
-from tests.factories import MemberFactory, MembershipFactory, UserFactory
+from tests.factories import ClubFactory, MemberFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,4 +189,70 @@ def test_a_bad_membership_id_is_a_field_error(
 
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["membership"]
+    assert not Freeze.objects.exists()
+
+
+def test_the_chooser_offers_no_ended_membership_and_reads_a_queued_one_upcoming(
+    client, frozen_clock, fiona, maya_membership
+):
+    # given Maya's month (13 Nov – 12 Dec), the one before it, and one queued after it
+    ended = MembershipFactory(
+        member=maya_membership.member, plan=maya_membership.plan, start=dt.date(2026, 10, 14)
+    )
+    queued = MembershipFactory(
+        member=maya_membership.member, plan=maya_membership.plan, start=dt.date(2026, 12, 13)
+    )
+    client.force_login(fiona)
+
+    # when Fiona looks for Maya in the chooser
+    response = client.get(reverse("membership_chooser:choose_results"), {"q": "maya"})
+    chosen = client.get(reverse("membership_chooser:chosen", args=[ended.pk]))
+
+    # then the ended month is not offered, and the others read as the member card reads them
+    html = response.content.decode()
+    assert "There are 2 matches" in html
+    assert reverse("membership_chooser:chosen", args=[ended.pk]) not in html
+    statuses = re.findall(r"<td[^>]*>\s*(Ended|Upcoming|Active)\s*</td>", html)
+    assert statuses == ["Upcoming", "Active"]
+    assert reverse("membership_chooser:chosen", args=[queued.pk]) in html
+    assert chosen.status_code == 404
+
+
+def test_an_ended_membership_cannot_be_frozen(client, frozen_clock, fiona, maya_membership):
+    # given the month Maya had before this one, which ended on 12 November
+    ended = MembershipFactory(
+        member=maya_membership.member, plan=maya_membership.plan, start=dt.date(2026, 10, 14)
+    )
+    client.force_login(fiona)
+
+    # when its id is posted to "Add freeze" anyway
+    data = freeze(ended.pk, maya_membership.member.home_club, start="2026-11-01", end="2026-11-02")
+    response = client.post(reverse("freezes:add"), data)
+
+    # then the membership field refuses it and nothing is frozen
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["membership"]
+    assert not Freeze.objects.exists()
+
+
+def test_a_membership_ended_by_its_own_clubs_calendar_is_a_field_error(
+    client, frozen_clock, downtown
+):
+    # given a manager of Downtown and of a club in Auckland, where it is already 24 November,
+    # and an Auckland membership that ended on 23 November (still "today" at Downtown)
+    auckland = ClubFactory(name="Auckland", time_zone="Pacific/Auckland")
+    manager = UserFactory(clubs=[downtown, auckland], roles=[roles.MANAGER])
+    ended = MembershipFactory(
+        member__home_club=auckland, start=dt.date(2026, 10, 25), end=dt.date(2026, 11, 23)
+    )
+    client.force_login(manager)
+
+    # when it is chosen in "Add freeze"
+    data = freeze(ended.pk, auckland, start="2026-11-20", end="2026-11-21")
+    response = client.post(reverse("freezes:add"), data)
+
+    # then its own club's calendar decides, and the field says why
+    assert response.context["form"].errors == {
+        "membership": ["This membership ended on 23 Nov 2026: there is nothing left to freeze."]
+    }
     assert not Freeze.objects.exists()
