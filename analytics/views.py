@@ -18,7 +18,7 @@ from django.templatetags.static import static
 from analytics import dashboard, exports
 from club import clock, roles
 from club.admin_access import clubs_for
-from memberships.models import Plan
+from memberships.models import Plan, label_plan_choices
 
 # Who may see the reports.
 REPORTS = (roles.MANAGER, roles.MARKETING)
@@ -36,11 +36,11 @@ class FilterForm(forms.Form):
         super().__init__(data)
         clubs = clubs_for(user).order_by("name")
         self.fields["club"].queryset = clubs
-        plans = Plan.objects.filter(club__in=clubs).select_related("club")
-        self.fields["plan"].queryset = plans.order_by("club__name", "name")
-        if len(clubs) > 1:
-            # Two clubs' "Monthly" would otherwise read the same in the list.
-            self.fields["plan"].label_from_instance = lambda plan: f"{plan.name} ({plan.club.name})"
+        self.fields["plan"].queryset = Plan.objects.filter(club__in=clubs).order_by(
+            "club__name", "name"
+        )
+        # Two clubs' "Monthly" would otherwise read the same in the list.
+        label_plan_choices(self.fields["plan"], with_club=len(clubs) > 1)
 
     def clean(self):
         data = super().clean()

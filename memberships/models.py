@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.formats import date_format
 
+from club.display import format_price
 from club.functions import month_day
 from club.models import Club
 from members.models import Member
@@ -67,6 +68,18 @@ class Plan(models.Model):
     @property
     def is_pack(self) -> bool:
         return self.kind == self.Kind.PACK
+
+    def choice_label(self, *, with_club: bool) -> str:
+        """ "Monthly — Downtown — €49.00": two clubs' plans of one name, or one club's plans of
+        one name at two prices, read apart in a dropdown. Expects the club loaded with it."""
+        parts = [self.name, self.club.name] if with_club else [self.name]
+        return " — ".join([*parts, format_price(self.price, self.club.currency)])
+
+
+def label_plan_choices(field, *, with_club: bool) -> None:
+    """Label a form's plan dropdown with Plan.choice_label, loading the clubs in its query."""
+    field.queryset = field.queryset.select_related("club")
+    field.label_from_instance = lambda plan: plan.choice_label(with_club=with_club)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -32,6 +32,7 @@ from memberships.models import (
     Membership,
     Payment,
     Plan,
+    label_plan_choices,
 )
 
 
@@ -87,7 +88,10 @@ class SellForm(ScopedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = self.fields["plan"].queryset.filter(is_active=True)
+        plans = self.fields["plan"]
+        plans.queryset = plans.queryset.filter(is_active=True).order_by("club__name", "price")
+        # A manager of two clubs would otherwise see each club's "Monthly" alike.
+        label_plan_choices(plans, with_club=clubs_for(self.for_user).count() > 1)
         self.fields["start"].initial = clock.today()
 
 

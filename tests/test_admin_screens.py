@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from wagtail.admin.search import admin_search_areas
 
-from club import clock
+from club import clock, roles
 from club.wagtail_hooks import ClubViewSet
 from members.models import Member, MemberEvent
 from memberships.models import Freeze, LedgerEntry, Membership, Payment
@@ -26,6 +26,7 @@ from tests.factories import (
     MemberFactory,
     MembershipFactory,
     PaymentFactory,
+    PlanFactory,
     UserFactory,
     VisitFactory,
 )
@@ -347,6 +348,32 @@ def test_a_sale_is_confirmed_with_its_dates_as_staff_read_them(
     assert message.startswith(
         "Membership &#x27;Monthly for Maya Jansen (13 Dec 2026 → 11 Jan 2027)&#x27; created."
     )
+
+
+@pytest.mark.parametrize(
+    ("clubs", "labels"),
+    [
+        pytest.param(1, ["Monthly — €49.00"], id="one-club"),
+        pytest.param(
+            2, ["Monthly — Downtown — €49.00", "Monthly — Riverside — €39.00"], id="two-clubs"
+        ),
+    ],
+)
+def test_the_plans_on_sale_name_their_price_and_with_two_clubs_their_club(
+    client, downtown, riverside, monthly_plan, clubs, labels
+):
+    # given a manager of Downtown, or of both clubs, which each sell a Monthly
+    PlanFactory(club=riverside, name="Monthly", price="39.00")
+    PlanFactory(club=downtown, name="Old monthly", is_active=False)
+    manager = UserFactory(clubs=[downtown, riverside][:clubs], roles=[roles.MANAGER])
+    client.force_login(manager)
+
+    # when they open "Add membership"
+    response = client.get(reverse("memberships:add"))
+
+    # then each plan on sale reads with its price, and its club when there are two
+    plans = response.context["form"].fields["plan"]
+    assert [label for _, label in plans.choices][1:] == labels
 
 
 def test_a_past_membership_reads_ended_and_a_queued_one_upcoming(client, frozen_clock, fiona, maya):

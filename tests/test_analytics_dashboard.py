@@ -286,8 +286,8 @@ def test_with_two_clubs_each_plan_names_its_club(client, october, downtown, rive
 
     html = client.get(URL, {"club": "downtown"}).content.decode()
 
-    assert "Monthly (Downtown)</option>" in html
-    assert "Monthly (Riverside)</option>" in html
+    assert "Monthly — Downtown — €49.00</option>" in html
+    assert "Monthly — Riverside — €49.00</option>" in html
 
 
 def test_the_plan_filter_narrows_the_renewal_numbers(october, downtown):

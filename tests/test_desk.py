@@ -215,6 +215,14 @@ def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, froze
     assert maya.memberships.count() == 1
 
 
+def test_the_plans_on_sale_name_their_price(desk, frozen_clock, maya, monthly_plan):
+    response = desk.get(reverse("desk:sell", args=[maya.pk]))
+
+    assert f'<option value="{monthly_plan.pk}">Monthly — €49.00</option>' in (
+        response.content.decode()
+    )
+
+
 @pytest.mark.parametrize(
     ("plan", "start", "field", "message"),
     [

@@ -8,7 +8,7 @@ from checkin.models import ClassSession
 from club import clock
 from members.models import Member
 from members.staff_tasks import CallOutcome
-from memberships.models import Freeze, Payment, Plan
+from memberships.models import Freeze, Payment, Plan, label_plan_choices
 
 DESK_PAYMENT_METHODS = [
     (Payment.Method.CARD_TERMINAL.value, Payment.Method.CARD_TERMINAL.label),
@@ -31,9 +31,10 @@ class SellForm(forms.Form):
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
 
-    def __init__(self, *args, member: Member, **kwargs):
+    def __init__(self, *args, member: Member, with_club: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans_for(member)
+        label_plan_choices(self.fields["plan"], with_club=with_club)
         self.fields["start"].initial = clock.today(member.home_club)
 
 
@@ -41,9 +42,10 @@ class RenewForm(forms.Form):
     plan = forms.ModelChoiceField(queryset=Plan.objects.none(), empty_label=None)
     method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
 
-    def __init__(self, *args, member: Member, current_plan: Plan, **kwargs):
+    def __init__(self, *args, member: Member, current_plan: Plan, with_club: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["plan"].queryset = plans_for(member).exclude(kind=Plan.Kind.TRIAL)
+        label_plan_choices(self.fields["plan"], with_club=with_club)
         self.fields["plan"].initial = current_plan.pk
 
 

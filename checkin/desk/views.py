@@ -449,7 +449,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
 
 def sell(request: HttpRequest, pk: int) -> HttpResponse:
     member = staff_member(request, pk, *roles.SELLS)
-    form = SellForm(request.POST or None, member=member)
+    form = SellForm(request.POST or None, member=member, with_club=_works_at_clubs(request))
     if request.method == "POST" and form.is_valid():
         try:
             membership = sales.sell(
@@ -485,7 +485,12 @@ def sell(request: HttpRequest, pk: int) -> HttpResponse:
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     current = staff_membership(request, pk, *roles.SELLS)
     member = current.member
-    form = RenewForm(request.POST or None, member=member, current_plan=current.plan)
+    form = RenewForm(
+        request.POST or None,
+        member=member,
+        current_plan=current.plan,
+        with_club=_works_at_clubs(request),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             renewal = sales.renew(
@@ -644,6 +649,11 @@ def new_lead(request: HttpRequest) -> HttpResponse:
         {"form": form, "header_title": f"New walk-in lead at {club}", "submit": "Register lead"},
         status=400 if form.errors else 200,
     )
+
+
+def _works_at_clubs(request: HttpRequest) -> bool:
+    """Whether plan dropdowns should name each plan's club: two clubs' "Monthly" read alike."""
+    return clubs_for(request.user).count() > 1
 
 
 def _add_errors(form, error: ValidationError) -> None:
