@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django import forms
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -110,6 +111,28 @@ def parameter_problems(kind: str, params: dict, channel: str | None = None) -> l
     return problems
 
 
+INVALID_JSON = 'Not valid JSON: give an object such as {"days": 7}.'
+NOT_AN_OBJECT = 'Give a JSON object such as {"days": 7}, not a list or value.'
+
+
+def timing(kind: str, params_text: str, channel: str | None = None) -> tuple[str, list[str]]:
+    """The editor's unsaved trigger and parameters (as typed: JSON) in words, as the
+    evaluator explains a touchpoint (the trigger kind's own `describe`), or what stops that
+    in words: (words, problems), one of them empty."""
+    if kind not in triggers.REGISTRY:
+        return "", [f"{kind!r} is not a trigger kind." if kind else "Choose a trigger."]
+    try:
+        params = json.loads(params_text) if params_text.strip() else None
+    except ValueError:
+        return "", [INVALID_JSON]
+    params = {} if params is None else params  # empty, or "null": as saving takes them
+    if not isinstance(params, dict):
+        return "", [NOT_AN_OBJECT]
+    if problems := parameter_problems(kind, params, channel):
+        return "", problems
+    return triggers.get(kind).describe(params), []
+
+
 def template_problem(text: str) -> str:
     """A template error in words, or "": compiled with the evaluator's own engine, and
     rendered (an include fails only then) with every name it reads given as "" — a variable
@@ -170,7 +193,7 @@ class RuleForm(forms.ModelForm):
         label="Parameters",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"invalid": 'Not valid JSON: give an object such as {"days": 7}.'},
+        error_messages={"invalid": INVALID_JSON},
         help_text='A JSON object, e.g. {"days": 7, "at": "10:00"}.',
     )
     stages = forms.MultipleChoiceField(
@@ -251,9 +274,7 @@ class RuleForm(forms.ModelForm):
         if params is None:
             return {}
         if not isinstance(params, dict):
-            raise forms.ValidationError(
-                'Give a JSON object such as {"days": 7}, not a list or value.'
-            )
+            raise forms.ValidationError(NOT_AN_OBJECT)
         return params
 
     def clean_clubs(self):

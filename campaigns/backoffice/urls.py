@@ -7,6 +7,7 @@ app_name = "playbook"
 urlpatterns = [
     path("", views.playbook, name="index"),
     path("rules/new/", views.rule_add, name="rule_add"),
+    path("rules/timing/", views.rule_timing, name="rule_timing"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/preview/", views.rule_preview, name="rule_preview"),
     path("rules/<int:pk>/dry-run/", views.rule_dry_run, name="rule_dry_run"),

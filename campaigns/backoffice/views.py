@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from campaigns import dryrun, triggers
-from campaigns.backoffice.forms import PeriodForm, RuleForm, text_problems
+from campaigns.backoffice.forms import PeriodForm, RuleForm, text_problems, timing
 from campaigns.models import Rule, Touchpoint
 from club import admin_access, clock, roles
 from club.admin_access import clubs_for, scope
@@ -206,6 +206,13 @@ def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> d
     context = {
         "form": form,
         "rule": rule,
+        # What is in the form (typed, when saving failed), as the timing view answers it; a
+        # new rule's trigger list shows its first kind chosen.
+        **timing_context(
+            form["trigger"].value() or form.fields["trigger"].choices[0][0],
+            form["params"].value() or "",
+            form["channel"].value(),
+        ),
         "clubs_label": clubs_label(request.user),
         "header_title": f"Rule {rule.number}: {rule.name}" if rule else "New rule",
     }
@@ -214,6 +221,21 @@ def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> d
         context |= {"trigger": describe(rule), "reach": reach}
         context |= preview_context(request, rule, reach=reach)
     return context
+
+
+def rule_timing(request: HttpRequest) -> HttpResponse:
+    """The editor's trigger and timing in words for what is typed (htmx asks as the trigger,
+    channel or parameters change), or what is wrong with the parameters. Nothing is saved."""
+    roles.require(request.user, *LIFECYCLE)
+    context = timing_context(
+        request.GET.get("trigger", ""), request.GET.get("params", ""), request.GET.get("channel")
+    )
+    return render(request, "campaigns/admin/_timing.html", context)
+
+
+def timing_context(kind: str, params_text: str, channel: str | None) -> dict:
+    words, problems = timing(kind, params_text, channel)
+    return {"timing": words, "timing_problems": problems}
 
 
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,129 @@
+"""The rule editor says the trigger's timing in words next to its parameters, as the evaluator
+explains a touchpoint, and again (htmx) as the trigger, channel or parameters change."""
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from campaigns import evaluator, triggers
+from campaigns.models import Rule
+from tests.test_playbook_screens import form_data
+
+TIMING = re.compile(r'<div id="rule-timing"[^>]*>(.*?)</div>', re.S)
+
+
+def timing_text(response) -> str:
+    """The words in the editor's timing box, tags dropped and whitespace collapsed."""
+    assert response.status_code == 200, response.status_code
+    box = TIMING.search(response.content.decode()).group(1)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", box)).strip())
+
+
+@pytest.fixture
+def offer(db) -> Rule:
+    return Rule.objects.get(number=14)
+
+
+def test_the_editor_says_the_saved_timing_next_to_the_parameters(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_edit", args=[offer.pk]))
+
+    assert timing_text(response) == "Fires 30 days before a membership ends, if not renewed."
+    page = response.content.decode()
+    assert (
+        page.index('name="params"') < page.index('id="rule-timing"') < page.index('name="channel"')
+    )
+
+
+def test_the_timing_follows_what_is_typed_in_the_words_a_touchpoint_is_explained_in(
+    client, mia, offer
+):
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_timing"),
+        {"trigger": "membership_ended", "params": '{"days": 3, "at": "11:00"}', "channel": "sms"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert timing_text(response) == "Fires 3 days after a membership ended, if not renewed."
+    rule = Rule(number=99, trigger="membership_ended", params={"days": 3, "at": "11:00"})
+    occurrence = triggers.Occurrence(1, "k", dt.datetime(2026, 11, 23, tzinfo=dt.UTC), {})
+    assert evaluator.explain(rule, occurrence) == (
+        "rule 99: 3 days after a membership ended, if not renewed"
+    )
+
+
+def test_a_new_rule_says_the_timing_of_the_trigger_its_list_shows_first(client, mia):
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_add"))
+
+    assert timing_text(response) == "Fires at once a lead is created."
+
+
+@pytest.mark.parametrize(
+    ("trigger", "params", "says"),
+    [
+        ("membership_ends_in", '{"days": 7', 'Not valid JSON: give an object such as {"days": 7}.'),
+        (
+            "membership_ends_in",
+            "[7]",
+            'Give a JSON object such as {"days": 7}, not a list or value.',
+        ),
+        ("membership_ends_in", "{}", "Membership ends soon needs the parameter 'days'."),
+        ("membership_ends_in", '{"day": 7}', '"day" is not a parameter'),
+        ("membership_ends_in", '{"days": "7"}', '"days" must be a whole number of at least 1.'),
+        ("lead_created", '{"due_minutes": 15}', '"due_minutes" is for staff-task rules only.'),
+        ("no_such_kind", "{}", "'no_such_kind' is not a trigger kind."),
+        ("", "{}", "Choose a trigger."),
+    ],
+)
+def test_parameters_that_cannot_be_said_in_words_say_what_is_wrong(
+    client, mia, trigger, params, says
+):
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_timing"),
+        {"trigger": trigger, "params": params, "channel": "sms"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert timing_text(response).startswith(says)
+
+
+def test_a_staff_task_rule_may_have_the_task_parameters(client, mia):
+    client.force_login(mia)
+
+    response = client.get(
+        reverse("playbook:rule_timing"),
+        {"trigger": "lead_created", "params": '{"due_minutes": 15}', "channel": "task"},
+    )
+
+    assert timing_text(response) == "Fires at once a lead is created."
+
+
+def test_a_refused_save_says_what_is_wrong_with_the_typed_parameters(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]), form_data(offer, params='{"days": 0}')
+    )
+
+    assert timing_text(response) == '"days" must be a whole number of at least 1.'
+    offer.refresh_from_db()
+    assert offer.params["days"] == 30
+
+
+def test_only_marketing_and_managers_ask_for_the_timing(client, fiona):
+    client.force_login(fiona)
+
+    response = client.get(reverse("playbook:rule_timing"), {"trigger": "birthday"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailadmin_home")
