@@ -1,10 +1,11 @@
 """The renewal dashboard under /admin/analytics/, in Wagtail's Reports menu for managers and
-marketing."""
+marketing; the uplift column of campaigns' playbook."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
 
-from analytics import urls, views
+from analytics import playbook, urls, views
+from club import roles
 from club.admin_access import RoleMenuItem
 
 
@@ -22,3 +23,10 @@ def register_renewal_report():
         icon_name="table",
         order=50,
     )
+
+
+@hooks.register("construct_playbook_columns")
+def add_uplift_column(request, columns, *, clubs, since, until):
+    # The uplift is a report: shown to those who may read the reports.
+    if roles.has_role(request.user, *views.REPORTS):
+        columns.append(playbook.uplift_column(clubs=clubs, since=since, until=until))

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from wagtail import hooks
 
 from campaigns import dryrun, triggers
 from campaigns.backoffice.forms import PeriodForm, RuleForm, text_problems, timing
@@ -34,6 +35,12 @@ PROBLEM_LABELS = {"subject": "Subject", "template": "Template"}
 
 # Touchpoints belong to the club they were written for.
 admin_access.register(Touchpoint, "club")
+
+# Apps above campaigns add columns to the playbook through this Wagtail hook, so the list
+# shows their numbers (analytics: uplift) without campaigns importing them:
+# fn(request, columns, *, clubs, since, until) appends PlaybookColumns, each worked out for
+# every rule at once — the page's queries must not grow with the number of rules.
+PLAYBOOK_COLUMNS_HOOK = "construct_playbook_columns"
 
 
 # --- access ---------------------------------------------------------------------------
@@ -109,6 +116,36 @@ class Counts:
             self.suppressed[label] = self.suppressed.get(label, 0) + n
 
 
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class PlaybookColumn:
+    """A column another app adds to the playbook: its heading and each rule's cell by rule
+    id; a rule without one shows `missing`."""
+
+    label: str
+    cells: dict[int, Cell]
+    help_text: str = ""
+    missing: Cell = Cell("—")
+    order: int = 0
+
+    def cell(self, rule: Rule) -> Cell:
+        return self.cells.get(rule.pk, self.missing)
+
+
+def extra_columns(
+    request: HttpRequest, *, clubs: list, since: dt.datetime, until: dt.datetime
+) -> list[PlaybookColumn]:
+    columns: list[PlaybookColumn] = []
+    for add_columns in hooks.get_hooks(PLAYBOOK_COLUMNS_HOOK):
+        add_columns(request, columns, clubs=clubs, since=since, until=until)
+    return sorted(columns, key=lambda column: column.order)
+
+
 def touchpoint_counts(
     touchpoints: QuerySet[Touchpoint], *, by: str = "rule"
 ) -> tuple[dict[int, Counts], Counts]:
@@ -145,16 +182,19 @@ def playbook(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, *LIFECYCLE)
     form = PeriodForm(request.GET or None)
     days = (form.cleaned_data["days"] if form.is_valid() else None) or 30
-    since = clock.now() - dt.timedelta(days=days)
+    now = clock.now()
+    since = now - dt.timedelta(days=days)
     touchpoints = scope(Touchpoint.objects.all(), request.user).filter(created_at__gte=since)
     per_rule, total = touchpoint_counts(touchpoints)
     with_reach = request.GET.get("reach") == "1"
     clubs = list(clubs_for(request.user))
+    columns = extra_columns(request, clubs=clubs, since=since, until=now)
     rows = [
         {
             "rule": rule,
             "trigger": describe(rule),
             "counts": per_rule.get(rule.pk, Counts()),
+            "extra": [column.cell(rule) for column in columns],
             "reach": reach_at(rule, clubs) if with_reach and rule.is_active else None,
         }
         for rule in rules_for(request.user).prefetch_related("clubs").order_by("number")
@@ -166,6 +206,7 @@ def playbook(request: HttpRequest) -> HttpResponse:
         "campaigns/admin/playbook.html",
         {
             "rows": rows,
+            "columns": columns,
             "total": total,
             "form": form,
             "days": days,
