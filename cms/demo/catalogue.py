@@ -503,8 +503,8 @@ class Planted:
                 "uplift, cap); held out or suppressed (no email consent): band probability",
                 "holdout": "the generator's own stable hash of the member's position in the "
                 "demo (sha256 'holdout:demo:<rule>:<index>'), recorded as the row's status",
-                "which": "every paid membership that ended before today whose due day (end - "
-                "30 days) lies in the history",
+                "which": "every paid membership that ended before today, or runs on past its "
+                "offer's due time, whose due day (end - 30 days) lies in the history",
             },
             "engagement": {
                 label: {"share": share, "visits_per_day": rate}

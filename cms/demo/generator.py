@@ -481,7 +481,9 @@ class _Simulation:
                 ms.visits_left[m] = visits - int(days.size)
             self.add_visits(m, days)
             if end >= self.today:
-                return  # still running: nothing to decide yet
+                # Still running: nothing to decide yet, but an offer already due has gone out.
+                self.renewal_offer(i, m, end)
+                return
 
             in_window = int(np.count_nonzero(days >= end - p.window_days + 1))
             band = p.band(in_window)
@@ -573,11 +575,12 @@ class _Simulation:
 
     def renewal_offer(self, i: int, m: int, end: int) -> str | None:
         """The status of rule 14's touchpoint for membership m ending on `end`, recorded for
-        the writer; None when there was none: due before the history began, or before the
-        membership was bought (a monthly plan bought late, after its own reminder's time)."""
+        the writer; None when there was none: due before the history began, from today on
+        (the evaluator's to write), or before the membership was bought (a monthly plan
+        bought late, after its own reminder's time)."""
         p = self.p
         due_day = end - p.renewal_offer_days
-        if due_day < self.start:
+        if not self.start <= due_day < self.today:
             return None
         due = self.ts(int(self.persons.club[i]), due_day, p.renewal_offer_minute)
         if self.ms.created[m] > due:

@@ -150,9 +150,10 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
             "Memberships ending less than 15 days before today may still be renewed late: the "
             "observed rates use only those that ended earlier.",
             "Rule 14 (early renewal offer) has a touchpoint for every paid membership that "
-            "ended before today, bought before its offer fell due (end - 30 days, 10:00 local) "
-            "on a day in the history: held out by the generator's own stable hash of the member "
-            "(recorded as the status: the live evaluator hashes database ids), suppressed "
+            "ended before today, or runs on with its offer already due, bought before its "
+            "offer fell due (end - 30 days, 10:00 local) on a day in the history: held out "
+            "by the generator's own stable hash of the member (recorded as the status: the "
+            "live evaluator hashes database ids), suppressed "
             "without email consent, otherwise sent or delivered. Sent members renewed with "
             "the band probability plus the planted uplift (capped).",
             "Pack members stop visiting when the pack is empty; visits_left equals the ledger sum.",
