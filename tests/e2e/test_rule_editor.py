@@ -41,3 +41,25 @@ def test_choosing_a_preview_member_keeps_the_unsaved_edits(
     )
     expect(page.locator("#preview")).to_contain_text("For Anna Bakker")
     assert Rule.objects.get(pk=rule.pk).template == rule.template
+
+
+def test_the_timing_in_words_follows_the_trigger_and_parameters_as_they_are_typed(
+    live_server, page, log_in, screenshot, mia
+):
+    rule = Rule.objects.get(number=15)
+    log_in(mia, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('playbook:rule_edit', args=[rule.pk])}")
+    timing = page.locator("#rule-timing")
+    expect(timing).to_have_text("Fires 7 days before a membership ends, if not renewed.")
+
+    # Mia changes the days, breaks the JSON, then picks another trigger
+    page.fill("#id_params", '{"days": 10}')
+    expect(timing).to_have_text("Fires 10 days before a membership ends, if not renewed.")
+    page.fill("#id_params", '{"days": 10')
+    expect(timing).to_contain_text("Not valid JSON")
+    page.fill("#id_params", '{"days": 3}')
+    page.select_option("#id_trigger", "membership_ended")
+    expect(timing).to_have_text("Fires 3 days after a membership ended, if not renewed.")
+    screenshot("rule-editor-timing-in-words")
+
+    assert Rule.objects.get(pk=rule.pk).params == rule.params
