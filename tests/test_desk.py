@@ -274,6 +274,22 @@ def test_plans_of_another_club_are_not_on_sale(desk, frozen_clock, maya, riversi
     assert "plan" in response.context["form"].errors
 
 
+@pytest.mark.parametrize("next_url", ["https://evil.example/phish", "//evil.example/", ""])
+def test_renewing_returns_only_to_a_page_of_ours(desk, frozen_clock, tom_berg, next_url):
+    # given a renewal form whose `next` was tampered with (or left out)
+    membership = tom_berg.memberships.get()
+
+    response = desk.post(
+        reverse("desk:renew", args=[membership.pk]),
+        {"plan": membership.plan_id, "method": "cash", "next": next_url},
+    )
+
+    # then the renewal is sold and the desk goes to the member's card, not to another site
+    assert response.status_code == 302
+    assert response["Location"] == reverse("desk:member", args=[tom_berg.pk])
+    assert Membership.objects.filter(renewed_from=membership).exists()
+
+
 def test_renewing_early_starts_the_day_after_the_end(desk, frozen_clock, maya, maya_membership):
     response = desk.post(
         reverse("desk:renew", args=[maya_membership.pk]),

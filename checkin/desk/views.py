@@ -507,7 +507,7 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
                 f"Renewed: {renewal.plan} from {date_format(renewal.start)} "
                 f"to {date_format(renewal.end)}.",
             )
-            return redirect(request.POST.get("next") or reverse("desk:member", args=[member.pk]))
+            return redirect(back_to(request, reverse("desk:member", args=[member.pk])))
     return render(
         request,
         "checkin/desk/form.html",
@@ -696,9 +696,15 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
     staff_tasks.complete(task, by=request.user)
     messages.success(request, f"Done: {task.title}")
+    return redirect(back_to(request, reverse("desk:tasks")))
+
+
+def back_to(request: HttpRequest, default: str) -> str:
+    """The page a form came from (its `next` field), when it is one of ours: a link to the
+    form must not send staff to another site after they submit it."""
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    if url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        back = reverse("desk:tasks")
-    return redirect(back)
+        return back
+    return default
