@@ -8,11 +8,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from checkin import checkins
 from checkin.models import Source, Visit
-from club.api import AUTH_ERRORS, FIELD_ERRORS
+from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPIView
 from club.models import Integration
 
 
@@ -95,7 +94,7 @@ class CheckInResponse(serializers.Serializer):
     repeat_scan = serializers.BooleanField(help_text="A scan within 2 minutes of the last visit.")
 
 
-class CheckInView(APIView):
+class CheckInView(IntegrationAPIView):
     required_scope = Integration.Scope.CHECKIN
     # Only what a turnstile's call needs: a JSON body in, JSON out, and no throttles.
     parser_classes = [JSONParser]

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiResponse
 from redis.exceptions import RedisError
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.views import APIView
 
 from club import clock
 from club.models import Club, Integration
@@ -116,6 +117,19 @@ class HasScope(permissions.BasePermission):
         if not isinstance(principal, IntegrationPrincipal) or scope is None:
             return False
         return principal.integration.has_scope(scope)
+
+
+# Mixed into every view of ours under /api/v1/ (before its DRF base class): a bearer token
+# and the view's `required_scope`. Not the global defaults, which Wagtail's admin API (session
+# auth, the page explorer) also reads. Comments, not docstrings: drf-spectacular would
+# publish a docstring as every operation's description.
+class IntegrationAPI:
+    authentication_classes = [IntegrationTokenAuthentication]
+    permission_classes = [HasScope]
+
+
+class IntegrationAPIView(IntegrationAPI, APIView):
+    pass
 
 
 # Error answers every endpoint can give; documented so clients handle them.

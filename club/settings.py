@@ -237,9 +237,11 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = "UTC"
 
 REST_FRAMEWORK = {
-    # Integrations (turnstiles, the website) authenticate with a bearer token and scopes.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["club.api.IntegrationTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["club.api.HasScope"],
+    # Our /api/v1/ views name their bearer-token auth and scopes (club.api.IntegrationAPI);
+    # Wagtail's admin API names session auth. A view that names nothing gets no user and is
+    # refused, rather than inheriting token scopes that Wagtail's views would fail.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "club.api.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

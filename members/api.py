@@ -12,7 +12,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from club.api import AUTH_ERRORS, FIELD_ERRORS
+from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPI
 from club.models import Integration
 from members import leads
 from members.models import Member
@@ -64,7 +64,7 @@ class LeadSerializer(serializers.Serializer):
         return data
 
 
-class IntegrationMembersMixin:
+class IntegrationMembersMixin(IntegrationAPI):
     required_scope = Integration.Scope.MEMBERS
 
     def get_queryset(self):
