@@ -697,6 +697,47 @@ def test_the_desk_search_from_the_sidebar_shows_the_desk_with_matches(client, fi
 
 
 @pytest.mark.parametrize(
+    ("persona", "search_url", "placeholder"),
+    [
+        ("fiona", "/admin/desk/search/", "Search members…"),
+        ("mia", "/admin/members/", "Search members…"),
+    ],
+)
+def test_the_dashboard_search_box_goes_where_the_sidebar_box_goes(
+    client, request, persona, search_url, placeholder
+):
+    """Wagtail's "Search all pages…" refused the front desk and found no member for
+    marketing."""
+    client.force_login(request.getfixturevalue(persona))
+
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert re.search(rf'<form[^>]*action="{search_url}"[^>]*role="search"', html)
+    assert f'placeholder="{placeholder}"' in html
+    assert "Search all pages" not in html
+
+
+def test_marketing_finds_a_member_from_the_dashboard_search_box(client, mia, maya):
+    client.force_login(mia)
+
+    response = client.get("/admin/members/", {"q": "jansen"})
+
+    assert response.status_code == 200
+    assert "Maya Jansen" in response.content.decode()
+
+
+def test_the_dashboard_has_no_search_box_for_staff_who_may_search_nothing(client, downtown):
+    nobody = UserFactory(clubs=[downtown])
+    nobody.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(nobody)
+
+    response = client.get(reverse("wagtailadmin_home"))
+
+    assert response.status_code == 200
+    assert 'role="search"' not in response.content.decode().split("<main", 1)[-1]
+
+
+@pytest.mark.parametrize(
     ("path", "title"),
     [
         ("/admin/denied-check-ins/", "Denied check-ins"),
