@@ -31,6 +31,7 @@ from campaigns.channels import PermanentError, Sent, TransientError, get_channel
 from campaigns.models import Channel, Touchpoint
 from campaigns.optout import opt_out_number
 from club import clock
+from club.models import Club
 from members import timeline
 from members.models import MemberEvent
 
@@ -105,17 +106,28 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
         return Status.SUPPRESSED, Reason.INVALID_NUMBER
     if not evaluator.has_channel_consent(member, channel):
         return Status.SUPPRESSED, Reason.NO_CONSENT
-    if channel != Channel.TASK:
-        local_now = clock.local_now(touchpoint.club)
-        if touchpoint.club.in_quiet_hours(local_now.time()):
-            later = evaluator.send_time(now, touchpoint.club, touchpoint.rule, early=False)
-            max_delay = touchpoint.rule.params.get("max_delay_hours")
-            limit = dt.timedelta(hours=max_delay) if max_delay else DEFAULT_MAX_DELAY
-            if later - touchpoint.due_at > limit:
-                return Status.SUPPRESSED, Reason.QUIET_HOURS_OVERFLOW
-            touchpoint.send_at = later
-            return Status.SCHEDULED, ""
+    goes_at = send_time_if_due(touchpoint, touchpoint.club, now)
+    if goes_at is None:
+        return Status.SUPPRESSED, Reason.QUIET_HOURS_OVERFLOW
+    if goes_at > now:
+        touchpoint.send_at = goes_at
+        return Status.SCHEDULED, ""
     return Status.SENDING, ""
+
+
+def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt.datetime | None:
+    """When a touchpoint that is due at `now` really goes: now, or at the end of the club's
+    quiet hours; None when that is further past its due time than the rule allows
+    (`max_delay_hours`, else DEFAULT_MAX_DELAY), and it is dropped. The dry run forecasts
+    with it, so it shows what the dispatcher will do."""
+    later = evaluator.send_time(now, club, touchpoint.rule, early=False)
+    if later == now:
+        return now
+    max_delay = touchpoint.rule.params.get("max_delay_hours")
+    limit = dt.timedelta(hours=max_delay) if max_delay else DEFAULT_MAX_DELAY
+    if later - touchpoint.due_at > limit:
+        return None
+    return later
 
 
 def _still_true(due: list[Touchpoint]) -> set[tuple[int, int, str]]:

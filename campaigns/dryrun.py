@@ -8,8 +8,9 @@ evaluator writes the coming week ahead) is reported from that row, never as new.
 the evaluator makes "now" are made for the day the message goes instead, as the dispatcher
 will make them then: the member's lifecycle stage (someone whose membership ends in 20 days
 will be lapsed when the win-back offer is due), computed by `lifecycle.annotate_stages` for
-that day, and channel consent. The frequency cap is the dispatcher's and is not forecast:
-the screens say so.
+that day, and channel consent. A message that fell due since the evaluator's last run goes
+when the dispatcher's quiet-hours rule says (`dispatcher.send_time_if_due`). The frequency
+cap is the dispatcher's and is not forecast: the screens say so.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
-from campaigns import evaluator, lifecycle, triggers
+from campaigns import dispatcher, evaluator, lifecycle, triggers
 from campaigns.models import Channel, Rule, Touchpoint
 from campaigns.sms import Segments, count_segments
 from club import clock
@@ -107,7 +108,7 @@ def member_forecast(
     for key, touchpoint in existing.items():
         waiting = touchpoint.status in (Status.SCHEDULED, Status.SENDING)
         if key not in forecasts and waiting and touchpoint.send_at <= window.until:
-            forecasts[key] = _from_row(touchpoint, club)
+            forecasts[key] = _from_row(touchpoint, club, now)
     return sorted(forecasts.values(), key=_by_time)
 
 
@@ -179,12 +180,12 @@ def _forecasts(
     for touchpoint in plan(rule, club, occurrences, stage_on):
         key = (rule.pk, touchpoint.member_id, touchpoint.occurrence_key)
         row = existing.get(key)
-        found[key] = _from_row(row, club) if row else _from_plan(touchpoint, club, now)
+        found[key] = _from_row(row, club, now) if row else _from_plan(touchpoint, club, now)
     # An occurrence that has its row is reported even when a condition leaves it out today.
     for occurrence in occurrences:
         key = (rule.pk, occurrence.member_id, occurrence.key)
         if key in existing and key not in found:
-            found[key] = _from_row(existing[key], club)
+            found[key] = _from_row(existing[key], club, now)
     return found
 
 
@@ -267,9 +268,9 @@ def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast
         status, outcome = f"not sent: {touchpoint.error}", "not_sent"
     else:
         status, outcome = _goes(touchpoint)
+    send_at, status, outcome = _when_it_goes(touchpoint, club, now, status, outcome)
     return Forecast(
-        # Fell due since the evaluator's last run: it goes on the next one.
-        send_at=max(touchpoint.send_at, now).astimezone(clock.zone(club)),
+        send_at=send_at.astimezone(clock.zone(club)),
         rule_id=rule.pk,
         rule_number=rule.number,
         rule_name=rule.name,
@@ -285,7 +286,21 @@ def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast
     )
 
 
-def _from_row(touchpoint: Touchpoint, club: Club) -> Forecast:
+def _when_it_goes(
+    touchpoint: Touchpoint, club: Club, now: dt.datetime, status: str, outcome: str
+) -> tuple[dt.datetime, str, str]:
+    """Send time, status and outcome of a touchpoint that is to go. One that fell due since
+    the last run goes on the dispatcher's next, which holds it past the quiet hours again,
+    or drops it when that is too late: the dispatcher's own rule says which."""
+    if outcome != "send" or touchpoint.send_at > now:
+        return max(touchpoint.send_at, now), status, outcome
+    goes_at = dispatcher.send_time_if_due(touchpoint, club, now)
+    if goes_at is None:
+        return now, "not sent: the quiet hours would hold it too long", "not_sent"
+    return goes_at, status, outcome
+
+
+def _from_row(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast:
     rule = touchpoint.rule
     zone = clock.zone(club)
     moment = touchpoint.sent_at or touchpoint.send_at
@@ -293,7 +308,7 @@ def _from_row(touchpoint: Touchpoint, club: Club) -> Forecast:
     reason = touchpoint.get_reason_display().lower() if touchpoint.reason else ""
     if touchpoint.reason == Touchpoint.Reason.NO_CONSENT:
         reason = _no_consent(touchpoint.member, touchpoint.channel)
-    status, outcome = {
+    status_outcome = {
         Status.SENDING: ("being sent now", "send"),
         Status.SENT: (f"already sent on {on}", "sent"),
         Status.DELIVERED: (f"already sent on {on} (delivered)", "sent"),
@@ -301,7 +316,11 @@ def _from_row(touchpoint: Touchpoint, club: Club) -> Forecast:
         Status.SUPPRESSED: (f"not sent: {reason or 'suppressed'}", "not_sent"),
         Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
         Status.HELD_OUT: ("held out (control group)", "held_out"),
-    }.get(touchpoint.status) or _goes(touchpoint)
+    }.get(touchpoint.status)
+    if status_outcome is None:  # scheduled
+        moment, status, outcome = _when_it_goes(touchpoint, club, now, *_goes(touchpoint))
+    else:
+        status, outcome = status_outcome
     return Forecast(
         send_at=moment.astimezone(zone),
         rule_id=rule.pk,

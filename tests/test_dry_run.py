@@ -150,6 +150,53 @@ def test_quiet_hours_move_the_send_time(sanne):
 
 
 @pytest.fixture
+def due_yesterday(frozen_clock, downtown, annual):
+    """Femke's membership ends on Monday 30 Nov: rule 15 fell due on 23 Nov at 10:00, and the
+    clock is at 01:31 the night after, inside the quiet hours (21:00-09:00)."""
+    member = MemberFactory(home_club=downtown, first_name="Femke", sms_consent=True)
+    MembershipFactory(member=member, plan=annual, start=dt.date(2025, 12, 1))
+    frozen_clock.move_to(local(dt.date(2026, 11, 24), 1, 31))
+    return member
+
+
+def test_a_message_that_fell_due_waits_for_the_end_of_the_quiet_hours(due_yesterday):
+    (reminder,) = [f for f in dryrun.member_forecast(due_yesterday) if f.rule_number == 15]
+
+    assert (reminder.when, reminder.status) == ("Tue 24 Nov, 09:00", "will be sent")
+
+
+def test_a_scheduled_row_that_fell_due_waits_for_the_end_of_the_quiet_hours(
+    due_yesterday, downtown
+):
+    # given the evaluator wrote the row before the quiet hours began
+    reminder = rule(15)
+    day = dt.date(2026, 11, 23)
+    evaluator.evaluate_rule(reminder, downtown, since=local(day, 0), until=local(day, 23))
+
+    (forecast,) = [f for f in dryrun.member_forecast(due_yesterday) if f.rule_number == 15]
+
+    assert (forecast.when, forecast.status, forecast.in_outbox) == (
+        "Tue 24 Nov, 09:00",
+        "will be sent",
+        True,
+    )
+
+
+def test_a_message_the_quiet_hours_would_hold_too_long_is_not_sent(due_yesterday, downtown):
+    # the dispatcher drops it: 09:00 is 23 hours past its due time, the rule allows 12
+    Rule.objects.filter(number=15).update(params={"days": 7, "max_delay_hours": 12})
+
+    reach = dryrun.rule_reach(rule(15), downtown)
+
+    (forecast,) = [f for f in reach.forecasts if f.member_id == due_yesterday.pk]
+    assert (forecast.status, forecast.outcome) == (
+        "not sent: the quiet hours would hold it too long",
+        "not_sent",
+    )
+    assert forecast.when == "Tue 24 Nov, 01:31"
+
+
+@pytest.fixture
 def regular(frozen_clock, downtown):
     """Lotte: a two-year membership from 10 Dec 2025, last visit Friday 20 Nov, birthday on
     1 December; her neighbour Bram has a birthday then too."""
