@@ -13,14 +13,16 @@ from decimal import Decimal
 
 from django.conf import settings as django_settings
 from django.db import models
-from django.http import HttpResponseRedirect
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
 from django.utils.functional import cached_property
 from phonenumber_field.modelfields import PhoneNumberField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
 
 from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType
@@ -373,13 +375,27 @@ class TrainersIndexPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["trainers"] = (
-            TrainerPage.objects.live().child_of(self).select_related("photo").order_by("title")
+            TrainerPage.objects.live()
+            .child_of(self)
+            .teaching_at(site_club(request))
+            .select_related("photo")
+            .order_by("title")
         )
         return context
 
 
+class TrainerPageQuerySet(PageQuerySet):
+    def teaching_at(self, club: Club | None) -> TrainerPageQuerySet:
+        """Pages of the club's trainers, and those linked to no login (an editor's page, shown
+        wherever it was put): one page tree may serve several clubs' sites."""
+        unlinked = Q(staff_user__isnull=True)
+        return self.filter(unlinked if club is None else unlinked | Q(staff_user__clubs=club))
+
+
 class TrainerPage(Page):
     """One trainer: the page title is their name."""
+
+    objects = PageManager.from_queryset(TrainerPageQuerySet)()
 
     photo = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -415,6 +431,13 @@ class TrainerPage(Page):
     @property
     def initials(self) -> str:
         return "".join(word[0] for word in self.title.split()[:2]).upper()
+
+    def serve(self, request, *args, **kwargs):
+        # Another club's trainer is not on this club's site, even by a typed-in address.
+        club = site_club(request)
+        if not TrainerPage.objects.filter(pk=self.pk).teaching_at(club).exists():
+            raise Http404
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

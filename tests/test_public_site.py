@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
-from club import clock
+from club import clock, roles
 from cms.models import (
     ClubSiteSettings,
     HomePage,
@@ -22,7 +22,13 @@ from cms.models import (
     TrainersIndexPage,
     TrialPage,
 )
-from tests.factories import BookingFactory, ClassSessionFactory, ClassTypeFactory, PlanFactory
+from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
+    ClassTypeFactory,
+    PlanFactory,
+    UserFactory,
+)
 
 
 def at(club, day_offset: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -417,6 +423,51 @@ def test_trainer_page_shows_bio_specialities_and_their_classes(
     assert "Tom Bakker Spin HIIT Former track cyclist." in page_text
     assert "Classes with Tom Bakker this week Wednesday 25 November 07:00" in page_text
     assert "09:00" not in page_text
+
+
+@pytest.fixture
+def leo(riverside):
+    return UserFactory(username="leo", first_name="Leo", clubs=[riverside], roles=[roles.TRAINER])
+
+
+def test_the_trainers_page_lists_only_the_site_club_s_trainers(
+    client, frozen_clock, downtown, tom, leo, trainers_index
+):
+    # given one page tree with a Downtown trainer, a Riverside one and an editor's page
+    trainers_index.add_child(instance=TrainerPage(title="Tom Bakker", slug="tom", staff_user=tom))
+    trainers_index.add_child(instance=TrainerPage(title="Leo Mulder", slug="leo", staff_user=leo))
+    trainers_index.add_child(instance=TrainerPage(title="Guest Gina", slug="gina"))
+
+    page_text = text(client.get("/trainers/"))
+
+    assert "Tom Bakker" in page_text
+    assert "Guest Gina" in page_text
+    assert "Leo Mulder" not in page_text
+
+
+def test_another_club_s_trainer_page_is_not_found(
+    client, frozen_clock, downtown, leo, trainers_index
+):
+    trainers_index.add_child(instance=TrainerPage(title="Leo Mulder", slug="leo", staff_user=leo))
+
+    assert client.get("/trainers/leo/").status_code == 404
+
+
+def test_the_riverside_site_lists_riverside_s_trainers(
+    client, frozen_clock, downtown, riverside, tom, leo, trainers_index
+):
+    site_settings = ClubSiteSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.club = riverside
+    site_settings.save()
+    trainers_index.add_child(instance=TrainerPage(title="Tom Bakker", slug="tom", staff_user=tom))
+    trainers_index.add_child(instance=TrainerPage(title="Leo Mulder", slug="leo", staff_user=leo))
+
+    page_text = text(client.get("/trainers/"))
+
+    assert "Leo Mulder" in page_text
+    assert "Tom Bakker" not in page_text
+    assert client.get("/trainers/leo/").status_code == 200
+    assert client.get("/trainers/tom/").status_code == 404
 
 
 # --- editing ------------------------------------------------------------------------------
