@@ -695,9 +695,50 @@ def test_choosing_a_preview_member_sends_the_unsaved_text_and_renders_it(
     assert response.context["member"] == anna
     html_text = text(response)
     assert '<div class="message" data-preview-body>Unsaved Anna</div>' in response.content.decode()
-    assert "Anna Bakker" in html_text  # the picker's results stay
+    assert "Anna Bakker" in html_text  # the picker's results stay, folded (see below)
     assert "<html" not in response.content.decode()
     assert Rule.objects.get(pk=reminder.pk).template == reminder.template
+
+
+def picker(client, reminder, **params):
+    response = client.get(
+        reverse("playbook:rule_preview", args=[reminder.pk]), params, HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    chosen = re.search(r"data-picker-chosen>(.*?)</p>", content, re.DOTALL)
+    folded = re.search(r'<details class="picker-more"><summary>([^<]+)</summary>', content)
+    return (
+        re.sub(r"<[^>]+>|\s+", " ", chosen.group(1)).split() if chosen else None,
+        folded.group(1) if folded else None,
+        "picker-results" in content,
+    )
+
+
+def test_a_chosen_preview_member_is_named_and_the_results_fold_away(
+    client, frozen_clock, mia, downtown, reminder
+):
+    anna = MemberFactory(home_club=downtown, first_name="Anna", last_name="Bakker")
+    MemberFactory(home_club=downtown, first_name="Annabel", last_name="Smit")
+    client.force_login(mia)
+
+    searched = picker(client, reminder, q="anna", find="1", member=anna.pk)
+    chose = picker(client, reminder, q="anna", member=anna.pk)
+
+    assert searched == (None, None, True)  # a new search shows its results
+    assert chose == (
+        ["Chosen:", "Anna", "Bakker", "Lead", "·", "Downtown"],
+        "2 matches for “anna”",
+        True,
+    )
+
+
+def test_a_member_that_cannot_be_chosen_leaves_the_results_open(
+    client, frozen_clock, mia, downtown, reminder
+):
+    MemberFactory(home_club=downtown, first_name="Anna", last_name="Bakker")
+    client.force_login(mia)
+
+    assert picker(client, reminder, q="anna", member="x") == (None, None, True)
 
 
 @pytest.mark.parametrize(("member", "status"), [("x", 200), ("other club", 404)])

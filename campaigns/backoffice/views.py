@@ -334,6 +334,9 @@ def preview_context(
         "channel": channel or rule.channel,
         "query": query,
         "found": found,
+        # Picked from the results (or kept by "Preview changes"), not a new search: the
+        # picker names them and folds the results away.
+        "chosen": member is not None and bool(member_id) and not request.GET.get("find"),
     }
 
 

@@ -27,6 +27,8 @@ def test_choosing_a_preview_member_keeps_the_unsaved_edits(
     page.get_by_role("link", name="Anna Bakker").click()
 
     expect(page.locator("#preview")).to_contain_text("For Anna Bakker")
+    expect(page.locator("[data-picker-chosen]")).to_contain_text("Chosen: Anna Bakker")
+    expect(page.get_by_role("link", name="Anna Bakker")).to_be_hidden()  # results folded
     expect(page.locator("[data-preview-body]")).to_have_text("Unsaved text for Anna")
     expect(page.locator("#id_template")).to_have_value("Unsaved text for {{ first_name }}")
     expect(page.locator("#id_name")).to_have_value("Renewal reminder, warmer")
