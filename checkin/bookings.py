@@ -20,6 +20,7 @@ position + 1, and `waitlist_place()` gives the rank to show a member ("#2 on the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -42,7 +43,7 @@ from club.models import Club
 from club.prepared import Param, Prepared
 from members import timeline
 from members.models import Member, MemberEvent
-from memberships.models import Freeze, Membership
+from memberships.models import Membership
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -55,6 +56,7 @@ __all__ = [
     "book",
     "cancel",
     "cancel_session",
+    "class_refusals",
     "mark_attended",
     "mark_no_show",
     "mark_remaining_no_show",
@@ -594,18 +596,38 @@ def _check_window(session: ClassSession, now: dt.datetime) -> None:
         )
 
 
-def _check_class_membership(member: Member, session: ClassSession) -> None:
-    """A membership in force on the class's local date, not frozen that day, whose plan
-    allows classes and is valid at the class's club."""
-    day = session.start.astimezone(clock.zone(session.club)).date()
-    frozen = Freeze.objects.filter(start__lte=day, end__gte=day).values("membership_id")
-    valid = (
-        Membership.objects.in_force_on(day)
-        .filter(member=member, plan__allows_classes=True)
-        .filter(Q(plan__club=session.club) | Q(plan__valid_at_all_clubs=True))
-        .exclude(pk__in=frozen)
+def class_refusals(member: Member, club: Club, days: Iterable[dt.date]) -> dict[dt.date, str]:
+    """The days among `days` on which the member may not book a class at the club, each with
+    why: "frozen", "expired" (a membership with classes ended before it) or
+    "no_class_membership". A member may book on a day covered by a membership in force then,
+    not frozen that day, whose plan allows classes and is valid at the club. `book` applies
+    it; the portal shows it before anyone taps Book. One read of the member's memberships."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    memberships = list(
+        Membership.objects.not_cancelled()
+        .filter(member=member, plan__allows_classes=True, start__lte=days[-1])
+        .filter(Q(plan__club=club) | Q(plan__valid_at_all_clubs=True))
+        .prefetch_related("freezes")
     )
-    if not valid.exists():
+    refusals = {}
+    for day in days:
+        covering = [m for m in memberships if m.is_in_force(day)]
+        if any(not any(f.covers(day) for f in m.freezes.all()) for m in covering):
+            continue
+        if covering:
+            refusals[day] = "frozen"
+        elif any(m.end < day for m in memberships):
+            refusals[day] = "expired"
+        else:
+            refusals[day] = "no_class_membership"
+    return refusals
+
+
+def _check_class_membership(member: Member, session: ClassSession) -> None:
+    day = session.start.astimezone(clock.zone(session.club)).date()
+    if class_refusals(member, session.club, [day]):
         raise BookingError(
             "no_class_membership",
             f"You need a membership that includes classes on {day:%a %-d %b} to book this class.",

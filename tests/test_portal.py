@@ -3,6 +3,7 @@ bookings, booking from the schedule, message preferences and the calendar page â
 a member sees and changes only their own data, whatever the URL."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -342,6 +343,66 @@ def test_schedule_lists_the_week_at_the_members_club_with_places_left(
     assert f'action="/account/book/{session.pk}/"' in page
     assert "Riverside Yoga" not in page
     assert "Later â€º" in page
+
+
+def schedule_rows(client) -> dict[str, str]:
+    """What each class offers on the schedule, by its day: "Book" or the refusal shown."""
+    page = html(client.get(reverse("portal:schedule")))
+    rows = re.findall(r'<h2>(\w+ \d+ \w+)</h2>|data-refusal>([^<]+)<|aria-label="(Book) ', page)
+    shown, day = {}, None
+    for heading, refusal, book in rows:
+        day = heading or day
+        if refusal or book:
+            shown[day] = refusal or book
+    return shown
+
+
+def test_the_schedule_says_renew_instead_of_book_once_the_membership_has_ended(
+    client, frozen_clock, downtown, spin, monthly_plan
+):
+    # given Noor's membership ends on Wednesday 25 Nov
+    noor = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)
+    MembershipFactory(member=noor, plan=monthly_plan, start=TODAY - dt.timedelta(days=27))
+    sessions = [
+        ClassSessionFactory(
+            club=downtown, class_type=spin, start=at_club(downtown, dt.date(2026, 11, day), 9)
+        )
+        for day in (24, 25, 26)
+    ]
+    sign_in(client, noor)
+
+    shown = schedule_rows(client)
+
+    assert shown == {
+        "Tuesday 24 Nov": "Book",
+        "Wednesday 25 Nov": "Book",
+        "Thursday 26 Nov": "Renew your membership to book",
+    }
+    # and the booking service says no for the same class
+    with pytest.raises(bookings.BookingError):
+        bookings.book(noor, sessions[2])
+
+
+def test_the_schedule_says_why_a_frozen_member_or_a_lead_cannot_book(
+    client, frozen_clock, downtown, spin, maya_membership, maya
+):
+    FreezeFactory(
+        membership=maya_membership, start=dt.date(2026, 11, 25), end=dt.date(2026, 11, 25)
+    )
+    for day in (24, 25):
+        ClassSessionFactory(
+            club=downtown, class_type=spin, start=at_club(downtown, dt.date(2026, 11, day), 9)
+        )
+    lead = MemberFactory(home_club=downtown)
+
+    assert schedule_rows(sign_in(client, maya)) == {
+        "Tuesday 24 Nov": "Book",
+        "Wednesday 25 Nov": "Your membership is frozen this day",
+    }
+    assert schedule_rows(sign_in(client, lead)) == {
+        "Tuesday 24 Nov": "Booking needs a membership with classes",
+        "Wednesday 25 Nov": "Booking needs a membership with classes",
+    }
 
 
 def test_booking_from_the_schedule(portal, downtown, maya, spin):

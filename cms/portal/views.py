@@ -36,6 +36,12 @@ from members.models import Member
 
 VISITS_PER_PAGE = 25
 SCHEDULE_DAYS = 7
+# What the schedule shows in place of Book, by bookings.class_refusals' reason.
+CLASS_REFUSALS = {
+    "expired": "Renew your membership to book",
+    "frozen": "Your membership is frozen this day",
+    "no_class_membership": "Booking needs a membership with classes",
+}
 
 
 # --- access -------------------------------------------------------------------------------
@@ -234,11 +240,15 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
             )
         )
     }
-    days: dict[dt.date, list] = {}
+    by_day: dict[dt.date, list[ClassSession]] = {}
     for session in sessions:
-        days.setdefault(timezone.localdate(session.start), []).append(
-            (session, mine.get(session.pk))
-        )
+        by_day.setdefault(timezone.localdate(session.start), []).append(session)
+    # Why a class cannot be booked, by the booking service's own rule, shown instead of Book.
+    refusals = bookings.class_refusals(member, club, by_day)
+    days = {
+        day: [(s, mine.get(s.pk), CLASS_REFUSALS.get(refusals.get(day))) for s in day_sessions]
+        for day, day_sessions in by_day.items()
+    }
     next_from = first_day + dt.timedelta(days=SCHEDULE_DAYS)
     context = {
         "member": member,
