@@ -13,12 +13,15 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q, Sum
+from django.test import override_settings
 
+from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType, Visit
-from club import roles
+from club import clock, roles
 from club.models import Club
 from cms.demo import catalogue, checksum
 from cms.models import TrainerPage, TrainersIndexPage
+from cms.portal import auth
 from members.models import ConsentLog, Member, MemberEvent
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 from memberships.statuses import refresh_member_statuses
@@ -403,6 +406,47 @@ def test_demo_logins_prints_the_logins_or_says_there_are_none(tmp_path):
     assert lines[0].split() == ["username", "role", "clubs", "password"]
     assert lines[3].split() == ["fiona", "Front", "desk", "Downtown", "clubcycle-demo"]
     assert "Back-office: http://" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_logins_names_a_member_who_can_sign_in_to_the_portal_and_book(
+    tmp_path, frozen_clock, capsys
+):
+    # given the demo, on the day it was generated for
+    seed(tmp_path)
+
+    # when (the demo's email backend: the console)
+    out = StringIO()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+        call_command("demo_logins", stdout=out)
+
+    # then
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("Member portal"))
+    email = re.search(r"sign in as (\S+) ", line).group(1)
+    member = Member.objects.get(email=email)
+    assert Member.objects.filter(email__iexact=email).count() == 1
+    assert (member.home_club.slug, member.status) == ("downtown", Member.Status.MEMBER)
+    assert bookings.class_refusals(member, member.home_club, [clock.today()]) == {}
+    assert line.startswith("Member portal: http://")
+    assert line.endswith(
+        "no password: the sign-in link is printed in the web server's output (this terminal)."
+    )
+    # and asking for the link there prints it
+    capsys.readouterr()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+        assert auth.request_link(email=email, ip="127.0.0.1") == 1
+    assert "/account/login/link/?sesame=" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_demo_logins_says_where_a_real_email_backend_sends_the_link(tmp_path, frozen_clock):
+    seed(tmp_path)
+    out = StringIO()
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend"):
+        call_command("demo_logins", stdout=out)
+
+    assert "no password: the sign-in link is emailed to that address." in out.getvalue()
 
 
 def catalogue_zone() -> ZoneInfo:

@@ -17,10 +17,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
 
 from campaigns.models import Touchpoint
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
+from club import clock
 from club.models import Club
 from cms.demo import catalogue as cat
 from cms.demo import generator, writer
@@ -220,6 +222,39 @@ def staff_logins() -> list[Login]:
         clubs = tuple(sorted(club.name for club in user.clubs.all()))
         logins.append(Login(username=user.username, role=role, clubs=clubs))
     return logins
+
+
+def portal_member() -> Member | None:
+    """A demo member to try the portal with (None without demo data): a member of the first
+    demo club with a membership in force today that includes classes and is not frozen, and
+    an email no other member shares (a sign-in link goes to everyone with the address). The
+    lowest id, so every run names the same one."""
+    club = demo_clubs().filter(slug=cat.CLUBS[0].slug).first()
+    if club is None:
+        return None
+    today = clock.today(club)
+    frozen = Freeze.objects.filter(start__lte=today, end__gte=today).values("membership_id")
+    can_book = (
+        Membership.objects.in_force_on(today)
+        .filter(member=OuterRef("pk"), plan__allows_classes=True)
+        .exclude(pk__in=frozen)
+    )
+    shared = (
+        Member.objects.exclude(email="")
+        .values(address=Lower("email"))
+        .annotate(holders=Count("pk"))
+        .filter(holders__gt=1)
+        .values("address")
+    )
+    return (
+        Member.objects.filter(home_club=club, status=Member.Status.MEMBER)
+        .exclude(email="")
+        .annotate(address=Lower("email"))
+        .exclude(address__in=shared)
+        .filter(Exists(can_book))
+        .order_by("pk")
+        .first()
+    )
 
 
 def _is_demo_club(club: Club) -> bool:

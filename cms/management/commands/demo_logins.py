@@ -9,7 +9,10 @@ from cms.demo import catalogue, seeding
 
 
 class Command(BaseCommand):
-    help = "Print the demo staff logins (username, role, clubs, password) and the demo URLs."
+    help = (
+        "Print the demo staff logins (username, role, clubs, password), a member's email for "
+        "the portal, and the demo URLs."
+    )
 
     def handle(self, **options) -> None:
         try:
@@ -32,4 +35,20 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Back-office: {site}/admin/")
         self.stdout.write(f"Public site: {site}/")
+        member = seeding.portal_member()
+        if member is not None:
+            self.stdout.write(
+                f"Member portal: {site}/account/ — sign in as {member.email} "
+                f"({member.full_name}, {member.home_club.name}); no password: {link_goes()}"
+            )
         self.stdout.write("Demo only: these logins share one password. Never seed production.")
+
+
+def link_goes() -> str:
+    """Where the portal's sign-in link ends up, with the email backend configured."""
+    backend = settings.EMAIL_BACKEND
+    if backend == "django.core.mail.backends.console.EmailBackend":
+        return "the sign-in link is printed in the web server's output (this terminal)."
+    if backend == "django.core.mail.backends.filebased.EmailBackend":
+        return f"the sign-in link is written to a file in {settings.EMAIL_FILE_PATH}."
+    return "the sign-in link is emailed to that address."
