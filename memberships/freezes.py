@@ -1,7 +1,8 @@
 """Freezing a membership: access pauses and the end date moves by the freeze's length.
 
-The renewals queued behind a membership in its renewal chain move with its end, so the chain
-stays back to back: a freeze pushes them later, ending a freeze early or cancelling one that
+The member's memberships queued behind a membership (back to back after its end, renewals
+linked by renewed_from or plans sold on their own to start the day after) move with its end, so
+they never overlap it: a freeze pushes them later, ending a freeze early or cancelling one that
 has not started pulls them back by the days given back.
 """
 
@@ -26,12 +27,12 @@ def freeze(
     membership: Membership, *, start: dt.date, end: dt.date, reason: str = "", created_by=None
 ) -> Freeze:
     """Freeze a membership from start to end (both included) and push its end date back,
-    and the renewals queued behind it with it.
+    and the memberships queued behind it with it.
 
     Raises ValidationError when the dates are reversed, the freeze is longer than the club
     allows (Club.max_freeze_days), its dates fall outside the membership,
-    overlap another freeze of it, or would push the membership into a renewal that was not
-    queued behind it (or a queued renewal away from its own freeze).
+    overlap another freeze of it, or would push the membership into a later one that was not
+    queued behind it (or a queued one away from its own freeze).
     """
     # The member first, as a check-in does, so a scan waits for the freeze and reads it; then
     # the membership, so two desks cannot add overlapping freezes at once.
@@ -52,7 +53,7 @@ def freeze(
     if locked.freezes.filter(start__lte=end, end__gte=start).exists():
         raise ValidationError({"start": "This freeze overlaps another freeze of the membership."})
 
-    moved = _move_queued_renewals(locked, days=days)
+    moved = _move_queued(locked, days=days)
     new_freeze = Freeze.objects.create(
         membership=locked,
         start=start,
@@ -81,11 +82,9 @@ def freeze(
 @transaction.atomic
 def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Freeze:
     """End a freeze early: the member is back from `on`, and the unused days come off the end
-    (and off the queued renewals')."""
+    (and off the queued memberships')."""
     # The member first, as in freeze(): a scan waits for the freeze to end and is let in.
-    locks.member(
-        Membership.objects.values_list("member_id", flat=True).get(pk=frozen.membership_id)
-    )
+    _lock_member_of(frozen)
     locked = Freeze.objects.select_for_update().select_related("membership").filter(pk=frozen.pk)
     if (current := locked.first()) is None:
         # Ended on its first day by a second desk a moment ago: its days are back already.
@@ -97,7 +96,7 @@ def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Freeze:
     if unused_days <= 0:
         return frozen
     membership = Membership.objects.select_for_update().get(pk=frozen.membership_id)
-    moved = _move_queued_renewals(membership, days=-unused_days)
+    moved = _move_queued(membership, days=-unused_days)
     if on == frozen.start:
         frozen.delete()
     else:
@@ -120,7 +119,7 @@ def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Freeze:
 @transaction.atomic
 def cancel(frozen: Freeze, *, by=None) -> None:
     """Cancel a freeze that has not started: it is removed and all its days come off the end
-    (and off the queued renewals'). A freeze already cancelled is left alone, so a second
+    (and off the queued memberships'). A freeze already cancelled is left alone, so a second
     click, or a second desk, changes nothing.
 
     Raises ValidationError when the freeze has started (end it early instead) or is over.
@@ -138,7 +137,7 @@ def cancel(frozen: Freeze, *, by=None) -> None:
         raise ValidationError("This freeze is over: it can no longer be cancelled.")
     if frozen.start <= today:
         raise ValidationError("This freeze has started: end it early instead of cancelling it.")
-    moved = _move_queued_renewals(membership, days=-frozen.days)
+    moved = _move_queued(membership, days=-frozen.days)
     frozen.delete()
     membership.end -= dt.timedelta(days=frozen.days)
     membership.save(update_fields=["end"])
@@ -155,48 +154,56 @@ def cancel(frozen: Freeze, *, by=None) -> None:
     )
 
 
-def _move_queued_renewals(membership: Membership, *, days: int) -> list[int]:
-    """Move the renewals queued behind `membership` by `days` (earlier when negative), in the
-    caller's transaction and before the membership's own end moves; return their ids.
+def _move_queued(membership: Membership, *, days: int) -> list[int]:
+    """Move the memberships queued behind `membership` by `days` (earlier when negative), in
+    the caller's transaction, which holds the member's lock, and before the membership's own
+    end moves; return their ids.
 
-    A renewal is queued when it starts the day after the one it renews ends, as `renew()`
-    starts one bought early. One bought after a gap (once the membership had run out) kept
-    its own start: it and the rest of the chain stay, and a freeze that would run the
-    membership into it is refused. So is a move that would leave a freeze of a queued
-    renewal outside it.
+    A membership is queued when it starts the day after the one before it ends: a renewal
+    bought early, as `renew()` starts it, or a plan sold on its own to start then, as the
+    desk suggests. Queued is a matter of dates, not of renewed_from: moving only the linked
+    ones would run the membership into the others. One bought after a gap (once the
+    membership had run out) kept its own start: it and the rest stay, and a freeze that would
+    run the membership into it is refused. So is a move that would leave a freeze of a
+    queued membership outside it.
     """
     shift = dt.timedelta(days=days)
     queued: list[Membership] = []
     previous_end = membership.end
-    renewal = _locked_renewal_of(membership)
-    while renewal is not None and renewal.start == previous_end + ONE_DAY:
-        queued.append(renewal)
-        previous_end = renewal.end
-        renewal = _locked_renewal_of(renewal)
-    if days > 0 and renewal is not None and renewal.start <= previous_end + shift:
+    after_gap = None
+    # Locked in start order after the membership (docs/architecture.md, "Lock order"). No sale
+    # can add one meanwhile: sales take the member's lock, which the caller holds.
+    for later in Membership.objects.select_for_update().after(membership):
+        if later.start > previous_end + ONE_DAY:
+            after_gap = later
+            break
+        queued.append(later)
+        previous_end = max(previous_end, later.end)
+    if days > 0 and after_gap is not None and after_gap.start <= previous_end + shift:
         raise ValidationError(
-            f"The membership would then run into its renewal from {renewal.start:%-d %b %Y}."
+            "The membership would then run into the next one, "
+            f"{after_gap.plan} from {after_gap.start:%-d %b %Y}."
         )
     if not queued:
         return []
-    by_pk = {queued_renewal.pk: queued_renewal for queued_renewal in queued}
+    by_pk = {queued_membership.pk: queued_membership for queued_membership in queued}
     # Freezes are calendar days (a holiday) and stay put, so each must still start in its
-    # renewal once that has moved.
-    for renewal_pk, freeze_start in Freeze.objects.filter(membership_id__in=by_pk).values_list(
+    # membership once that has moved.
+    for membership_pk, freeze_start in Freeze.objects.filter(membership_id__in=by_pk).values_list(
         "membership_id", "start"
     ):
-        frozen_renewal = by_pk[renewal_pk]
-        if not frozen_renewal.start + shift <= freeze_start <= frozen_renewal.end + shift:
+        frozen_membership = by_pk[membership_pk]
+        if not frozen_membership.start + shift <= freeze_start <= frozen_membership.end + shift:
             raise ValidationError(
-                f"The renewal from {frozen_renewal.start:%-d %b %Y} has a freeze from "
-                f"{freeze_start:%-d %b %Y} that would no longer fall in it; cancel that "
-                "freeze first."
+                f"The membership from {frozen_membership.start:%-d %b %Y} queued behind it has "
+                f"a freeze from {freeze_start:%-d %b %Y} that would no longer fall in it; "
+                "cancel that freeze first."
             )
     Membership.objects.filter(pk__in=by_pk).update(start=F("start") + shift, end=F("end") + shift)
     return list(by_pk)
 
 
-def _locked_renewal_of(membership: Membership) -> Membership | None:
-    # One locking statement per link rather than one for the chain: each sees the rows
-    # committed while it waited, so a renewal sold meanwhile is found and moved too.
-    return Membership.objects.select_for_update().filter(renewed_from_id=membership.pk).first()
+def _lock_member_of(frozen: Freeze) -> None:
+    locks.member(
+        Membership.objects.values_list("member_id", flat=True).get(pk=frozen.membership_id)
+    )

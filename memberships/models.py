@@ -91,6 +91,15 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships that still count, whatever their dates: active and unpaid ones."""
         return self.exclude(status=Membership.Status.CANCELLED)
 
+    def after(self, membership: "Membership") -> "MembershipQuerySet":
+        """The member's other memberships that still count and start after `membership` ends,
+        by start: those a freeze of it moves, linked by renewed_from or sold on their own."""
+        return (
+            self.filter(member_id=membership.member_id, start__gt=membership.end)
+            .not_cancelled()
+            .order_by("start", "pk")
+        )
+
     def paid(self) -> "MembershipQuerySet":
         return self.exclude(plan__kind=Plan.Kind.TRIAL)
 

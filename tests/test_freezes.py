@@ -1,6 +1,7 @@
 """Freezes: access pauses and the end date moves by exactly the frozen days."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -430,7 +431,7 @@ def test_a_freeze_that_would_run_into_a_late_renewal_is_refused(renewed_late):
     ended, renewal = renewed_late
 
     # when the ended month is frozen for three weeks after the fact, past the renewal's start
-    with pytest.raises(ValidationError, match="run into its renewal from 23 Nov 2026"):
+    with pytest.raises(ValidationError, match="run into the next one, Monthly from 23 Nov 2026"):
         freezes.freeze(ended, start=dt.date(2026, 10, 25), end=dt.date(2026, 11, 14))
 
     # then nothing changed
@@ -535,3 +536,130 @@ def test_a_renewal_and_a_freeze_at_the_same_instant_leave_no_overlap(committed_m
     assert dates(month)[1] == dt.date(2027, 1, 6)
     renewal = Membership.objects.get(renewed_from=month)
     assert dates(renewal) == (dt.date(2027, 1, 7), dt.date(2027, 2, 5))
+
+
+# --- a plan sold on its own to start after the current one is queued too ----------------
+
+
+def assert_no_overlap(member) -> None:
+    counted = member.memberships.not_cancelled()
+    for first, second in itertools.combinations(counted, 2):
+        assert first.end < second.start or second.end < first.start, (first, second)
+
+
+@pytest.fixture
+def sold_next(frozen_clock, downtown, monthly_plan):
+    """Fleur's Monthly (23 Nov – 22 Dec 2026) and a Monthly sold on its own to start the day
+    after, as the desk suggests (23 Dec 2026 – 21 Jan 2027); beside them a cancelled one of
+    hers that would be queued after it, and another member's Monthly from 23 December."""
+    fleur = MemberFactory(home_club=downtown, first_name="Fleur")
+    current = MembershipFactory(member=fleur, plan=monthly_plan)
+    following = sales.sell(
+        fleur, monthly_plan, start=dt.date(2026, 12, 23), method=Payment.Method.CASH
+    )
+    cancelled = MembershipFactory(
+        member=fleur,
+        plan=monthly_plan,
+        start=dt.date(2027, 1, 22),
+        status=Membership.Status.CANCELLED,
+    )
+    others = MembershipFactory(plan=monthly_plan, start=dt.date(2026, 12, 23))
+    return current, following, cancelled, others
+
+
+def test_a_freeze_moves_a_plan_sold_on_its_own_to_follow(sold_next):
+    current, following, cancelled, others = sold_next
+    assert following.renewed_from is None
+
+    # when Fleur's Monthly is frozen from 1 to 10 December
+    freezes.freeze(current, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 10))
+
+    # then it ends 10 days later and the next Monthly follows it, 10 days later
+    assert dates(current) == (TODAY, dt.date(2027, 1, 1))
+    assert dates(following) == (dt.date(2027, 1, 2), dt.date(2027, 1, 31))
+    # and the cancelled one and the other member's stay where they were
+    assert dates(cancelled) == (dt.date(2027, 1, 22), dt.date(2027, 2, 20))
+    assert dates(others) == (dt.date(2026, 12, 23), dt.date(2027, 1, 21))
+    assert_no_overlap(current.member)
+    event = MemberEvent.objects.filter(kind=MemberEvent.Kind.MEMBERSHIP_FROZEN).get()
+    assert event.data["renewals_moved"] == [following.pk]
+
+
+@pytest.mark.parametrize(
+    ("give_back", "current_end", "following_dates"),
+    [
+        pytest.param(
+            lambda frozen: freezes.unfreeze(frozen, on=dt.date(2026, 12, 5)),
+            dt.date(2026, 12, 26),
+            (dt.date(2026, 12, 27), dt.date(2027, 1, 25)),
+            id="ended-early",
+        ),
+        pytest.param(
+            lambda frozen: freezes.cancel(frozen),
+            dt.date(2026, 12, 22),
+            (dt.date(2026, 12, 23), dt.date(2027, 1, 21)),
+            id="cancelled",
+        ),
+    ],
+)
+def test_giving_freeze_days_back_moves_a_plan_sold_on_its_own_back(
+    sold_next, give_back, current_end, following_dates
+):
+    current, following, cancelled, others = sold_next
+    frozen = freezes.freeze(current, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 10))
+
+    # when the freeze is ended on 5 December (six days unused), or cancelled before it starts
+    give_back(frozen)
+
+    # then the next Monthly still starts the day after the current one ends
+    assert dates(current) == (TODAY, current_end)
+    assert dates(following) == following_dates
+    assert dates(cancelled) == (dt.date(2027, 1, 22), dt.date(2027, 2, 20))
+    assert dates(others) == (dt.date(2026, 12, 23), dt.date(2027, 1, 21))
+    assert_no_overlap(current.member)
+
+
+def test_a_renewal_and_a_plan_sold_after_it_move_as_one_queue(sold_next):
+    current, following, _, _ = sold_next
+    # given the next Monthly renewed early, so behind Fleur's Monthly are one plan sold on its
+    # own and then a renewal linked to it
+    renewal = sales.renew(following, method=Payment.Method.CASH)
+
+    # when the current Monthly is frozen for a week
+    freezes.freeze(current, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 7))
+
+    # then both move a week, back to back
+    assert dates(current)[1] == dt.date(2026, 12, 29)
+    assert dates(following) == (dt.date(2026, 12, 30), dt.date(2027, 1, 28))
+    assert dates(renewal) == (dt.date(2027, 1, 29), dt.date(2027, 2, 27))
+    assert_no_overlap(current.member)
+
+
+@pytest.mark.parametrize(
+    ("last", "refused"),
+    [
+        pytest.param(dt.date(2026, 12, 9), False, id="fits-the-gap"),
+        pytest.param(dt.date(2026, 12, 10), True, id="one-day-too-many"),
+    ],
+)
+def test_a_freeze_into_a_plan_sold_after_a_gap_is_refused(
+    frozen_clock, downtown, monthly_plan, last, refused
+):
+    # given Fleur's Monthly until 22 December and one sold to start on 1 January, after a gap
+    fleur = MemberFactory(home_club=downtown, first_name="Fleur")
+    current = MembershipFactory(member=fleur, plan=monthly_plan)
+    later = sales.sell(fleur, monthly_plan, start=dt.date(2027, 1, 1), method=Payment.Method.CASH)
+
+    # when the current one is frozen from 1 December: nine days end it on 31 December
+    freeze = lambda: freezes.freeze(current, start=dt.date(2026, 12, 1), end=last)  # noqa: E731
+    if refused:
+        with pytest.raises(ValidationError, match="run into the next one, Monthly from 1 Jan 2027"):
+            freeze()
+    else:
+        freeze()
+
+    # then the later one keeps its dates, and the current one moved only if it fits
+    assert dates(later) == (dt.date(2027, 1, 1), dt.date(2027, 1, 30))
+    assert dates(current)[1] == (dt.date(2026, 12, 22) if refused else dt.date(2026, 12, 31))
+    assert Freeze.objects.filter(membership=current).exists() is not refused
+    assert_no_overlap(fleur)
