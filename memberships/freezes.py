@@ -124,6 +124,9 @@ def cancel(frozen: Freeze, *, by=None) -> None:
 
     Raises ValidationError when the freeze has started (end it early instead) or is over.
     """
+    # The member first, as in freeze(): a sale waits, so the next membership it sells is
+    # either seen here and moved back, or sold against the end given back.
+    _lock_member_of(frozen)
     frozen = Freeze.objects.select_for_update().filter(pk=frozen.pk).first()
     if frozen is None:
         return

@@ -225,3 +225,33 @@ def test_a_freeze_that_does_not_fit_is_still_refused_under_the_member_lock(pack)
     # then nothing was frozen and the lock went with the transaction
     assert not Freeze.objects.filter(membership=pack).exists()
     assert isinstance(checkins.check_in(pack.member, source=Source.DESK), Visit)
+
+
+# --- a plan sold to follow a membership while a freeze of it moves its end ----------------
+
+
+def sell_the_day_after(month: Membership):
+    # As the desk does once told "start on <the day after the current end>".
+    member, plan = Member.objects.get(pk=month.member_id), month.plan
+    start = fresh(month).end + DAY
+    return lambda: sales.sell(member, plan, start=start, method=Payment.Method.CASH)
+
+
+@pytest.mark.parametrize("desk", [freeze_next_week, cancel_planned_freeze])
+def test_a_freeze_or_its_cancellation_waits_for_a_sale_and_moves_what_it_sold(
+    frozen_clock, maya, desk
+):
+    # given Maya's month, the desk's freeze (or the cancellation of a planned one) ready, and
+    # another desk selling her next month to start the day after the month now ends
+    month = maya.memberships.get()
+    desk_call = desk(month)
+    sale = sell_the_day_after(month)
+
+    # when the freeze or cancellation lands while the sale's transaction is open
+    outcome = run_overlapping(sale, desk_call)
+
+    # then it waited for the sale and moved the month sold, which still starts the day after
+    assert outcome.errors == []
+    sold = outcome.results[0]
+    assert fresh(sold).start == fresh(month).end + DAY
+    assert fresh(sold).renewed_from is None
