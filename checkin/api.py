@@ -14,12 +14,16 @@ from checkin.models import Source, Visit
 from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPIView
 from club.models import Integration
 
+# Member ids are PostgreSQL bigints: a larger number names nobody, and the database would
+# refuse to compare it (a 500 where a field error belongs).
+MEMBER_ID_MAX = 2**63 - 1
+
 
 class CheckInRequest(serializers.Serializer):
     """What a turnstile sends; see plain_lookup() for the fast path of the common case."""
 
     card = serializers.CharField(required=False, max_length=64, allow_blank=False)
-    member_id = serializers.IntegerField(required=False, min_value=1)
+    member_id = serializers.IntegerField(required=False, min_value=1, max_value=MEMBER_ID_MAX)
 
     def validate(self, data):
         if ("card" in data) == ("member_id" in data):
@@ -39,7 +43,7 @@ def plain_lookup(data) -> dict | None:
         # surrogates), not blank, at most 64 characters.
         ok = 0 < len(card) <= 64 and card.isascii() and card.isprintable() and card == card.strip()
         return {"card": card} if ok else None
-    if type(member_id := data.get("member_id")) is int and member_id >= 1:
+    if type(member_id := data.get("member_id")) is int and 1 <= member_id <= MEMBER_ID_MAX:
         return {"member_id": member_id}
     return None
 
@@ -72,7 +76,9 @@ CHECK_IN_REQUEST_SCHEMA = {
         },
         {
             "type": "object",
-            "properties": {"member_id": {"type": "integer", "minimum": 1}},
+            "properties": {
+                "member_id": {"type": "integer", "minimum": 1, "maximum": MEMBER_ID_MAX}
+            },
             "required": ["member_id"],
             "additionalProperties": False,
         },

@@ -112,6 +112,8 @@ def test_unknown_card_is_404_with_a_reason_code(client, db, turnstile_token):
         ({"card": "A", "member_id": 1}, "non_field_errors"),
         ({"member_id": "abc"}, "member_id"),
         ({"member_id": 0}, "member_id"),
+        ({"member_id": 2**63}, "member_id"),
+        ({"member_id": 10**40}, "member_id"),
         ({"card": ""}, "card"),
     ],
 )
