@@ -12,6 +12,7 @@ from wagtail.admin.ui.tables import Column
 
 from club import roles
 from club.admin_access import ClubScopedChooserViewSet, ScopedChooseResultsView, ScopedChooseView
+from club.templatetags.phones import phone
 from members.models import Member
 
 
@@ -56,7 +57,10 @@ class MemberListingMixin:
         ]
         # The desk tells two Jansens apart by phone and email; trainers see no contact details.
         if roles.has_role(self.request.user, roles.FRONT_DESK, roles.MARKETING, roles.MANAGER):
-            columns += [Column("phone", label="Phone"), Column("email", label="Email")]
+            columns += [
+                Column("phone", label="Phone", accessor=lambda m: phone(m.phone, m.home_club)),
+                Column("email", label="Email"),
+            ]
         return columns
 
 

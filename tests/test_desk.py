@@ -632,16 +632,21 @@ def test_a_frozen_member_is_offered_end_freeze_and_then_checks_in(
     frozen = freezes.freeze(maya_membership, start=today, end=today + dt.timedelta(days=6))
     end_freeze = reverse("desk:unfreeze", args=[frozen.pk])
 
+    back = reverse("desk:desk")
+
     # when her card is scanned, and the desk takes the denial's "End freeze" back from today
     denied = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX).content.decode()
-    form = desk.get(end_freeze)
-    ended = desk.post(end_freeze, {"on": today.isoformat()})
+    form = desk.get(end_freeze, {"next": back})
+    ended = desk.post(end_freeze, {"on": today.isoformat(), "next": back})
 
-    # then the denial offered it, the freeze is gone, and the next scan admits her
+    # then the denial offered it, the freeze is gone, the desk is back at its scan box, and
+    # the next scan admits her
     assert 'data-reason="frozen"' in denied
-    assert f'href="{end_freeze}">End freeze</a>' in denied
+    assert f'href="{end_freeze}?next={back}">End freeze</a>' in denied
     assert form.status_code == 200
+    assert f'name="next" value="{back}"' in form.content.decode()
     assert ended.status_code == 302
+    assert ended["Location"] == back
     assert not maya_membership.freezes.exists()
     admitted = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **HTMX).content.decode()
     assert 'data-outcome="admitted"' in admitted

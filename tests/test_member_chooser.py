@@ -67,6 +67,9 @@ def test_the_chooser_finds_members_with_the_desk_search(client, fiona, maya, rit
     assert ">Name</th>" in html.replace(" ", "").replace("\n", "")
     assert "Maya Jansen" in html
     assert reverse("member_chooser:chosen", args=[maya.pk]) in html
+    # and her number reads as the desk dials it (the club is Dutch), not in E.164
+    assert "06 12345678" in html
+    assert str(maya.phone) not in html
 
 
 def test_the_chooser_offers_no_member_of_another_club(client, fiona, maya, rita):

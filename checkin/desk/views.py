@@ -571,7 +571,7 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             messages.success(request, "Freeze ended; the unused days came off the end date.")
-            return redirect("desk:member", pk=member.pk)
+            return redirect(back_to(request, reverse("desk:member", args=[member.pk])))
     return render(
         request,
         "checkin/desk/form.html",
@@ -581,6 +581,7 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
             "header_title": f"End the freeze of {member.full_name}",
             "intro": f"Frozen {date_range(frozen.start, frozen.end, today=today)}.",
             "submit": "End freeze",
+            "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
     )
