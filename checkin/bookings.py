@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SEAT_STATUSES",
     "BookingError",
+    "Refusal",
     "attend_on_check_in",
     "attendance_opens",
     "book",
@@ -146,11 +148,14 @@ def book(
             )
         if not staff:
             _check_window(session, now)
+        day = session.start.astimezone(clock.zone(session.club)).date()
         if trial:
             _check_trial(member, session)
+            refusal = _ban(member, session.club, now)
         else:
-            _check_class_membership(member, session)
-        _check_penalty(member, session.club, now)
+            refusal = class_refusals(member, session.club, [day], now=now).get(day)
+        if refusal is not None:
+            raise refusal.error(day)
 
         taken = _seats_taken(session)
         if taken < session.capacity and _waitlist(session).exists():
@@ -596,12 +601,43 @@ def _check_window(session: ClassSession, now: dt.datetime) -> None:
         )
 
 
-def class_refusals(member: Member, club: Club, days: Iterable[dt.date]) -> dict[dt.date, str]:
+@dataclass(frozen=True)
+class Refusal:
+    """Why a member may not book a class on a day (class_refusals()). `code` is "frozen",
+    "expired" (a membership with classes ended before the day), "no_class_membership" or
+    "penalty"; a penalty says when booking opens again (`until`), what caused it (`cause`,
+    in words: "a no-show") and when that was (`on`)."""
+
+    code: str
+    until: dt.datetime | None = None
+    cause: str = ""
+    on: dt.datetime | None = None
+
+    def error(self, day: dt.date) -> BookingError:
+        """The refusal as `book` raises it, for a class on `day`."""
+        if self.code != "penalty":
+            return BookingError(
+                "no_class_membership",
+                f"You need a membership that includes classes on {day:%a %-d %b} to book "
+                "this class.",
+            )
+        return BookingError(
+            "penalty",
+            f"Because of {self.cause} on {self.on:%-d %b}, you can book classes again from "
+            f"{self.until:%a %-d %b at %H:%M}.",
+        )
+
+
+def class_refusals(
+    member: Member, club: Club, days: Iterable[dt.date], *, now: dt.datetime | None = None
+) -> dict[dt.date, Refusal]:
     """The days among `days` on which the member may not book a class at the club, each with
-    why: "frozen", "expired" (a membership with classes ended before it) or
-    "no_class_membership". A member may book on a day covered by a membership in force then,
-    not frozen that day, whose plan allows classes and is valid at the club. `book` applies
-    it; the portal shows it before anyone taps Book. One read of the member's memberships."""
+    why (a Refusal). A member may book on a day covered by a membership in force then, not
+    frozen that day, whose plan allows classes and is valid at the club, and while no
+    booking penalty is running (at `now`, the clock's by default): a penalty bars every
+    day. A day both rules refuse gives the membership's reason, as `book` does. `book`
+    applies it; the portal shows it before anyone taps Book. One read of the member's
+    memberships, and one of their penalties when the club has penalties on."""
     days = sorted(set(days))
     if not days:
         return {}
@@ -611,27 +647,21 @@ def class_refusals(member: Member, club: Club, days: Iterable[dt.date]) -> dict[
         .filter(Q(plan__club=club) | Q(plan__valid_at_all_clubs=True))
         .prefetch_related("freezes")
     )
+    ban = _ban(member, club, now or clock.now())
     refusals = {}
     for day in days:
         covering = [m for m in memberships if m.is_in_force(day)]
         if any(not any(f.covers(day) for f in m.freezes.all()) for m in covering):
+            if ban is not None:
+                refusals[day] = ban
             continue
         if covering:
-            refusals[day] = "frozen"
+            refusals[day] = Refusal("frozen")
         elif any(m.end < day for m in memberships):
-            refusals[day] = "expired"
+            refusals[day] = Refusal("expired")
         else:
-            refusals[day] = "no_class_membership"
+            refusals[day] = Refusal("no_class_membership")
     return refusals
-
-
-def _check_class_membership(member: Member, session: ClassSession) -> None:
-    day = session.start.astimezone(clock.zone(session.club)).date()
-    if class_refusals(member, session.club, [day]):
-        raise BookingError(
-            "no_class_membership",
-            f"You need a membership that includes classes on {day:%a %-d %b} to book this class.",
-        )
 
 
 def _check_trial(member: Member, session: ClassSession) -> None:
@@ -650,11 +680,11 @@ def _check_trial(member: Member, session: ClassSession) -> None:
         raise BookingError("not_trial_eligible", "You already have a trial class; one per person.")
 
 
-def _check_penalty(member: Member, club: Club, now: dt.datetime) -> None:
-    """Refuse while a penalty recorded on the timeline is running, and only for a booking
+def _ban(member: Member, club: Club, now: dt.datetime) -> Refusal | None:
+    """The booking penalty running at `now`, from the timeline, if any; only for a booking
     that is still a late cancel or a no-show (a corrected mark lifts it)."""
     if not club.booking_penalties_enabled:
-        return
+        return None
     since = now - dt.timedelta(days=club.booking_penalty_days)
     penalties = {
         event.data.get("booking"): event
@@ -669,13 +699,13 @@ def _check_penalty(member: Member, club: Club, now: dt.datetime) -> None:
     )
     latest = max((penalties[pk] for pk in standing), key=lambda e: e.at, default=None)
     if latest is None:
-        return
-    until = latest.at + dt.timedelta(days=club.booking_penalty_days)
-    cause = "a late cancellation" if latest.data.get("reason") == "late_cancel" else "a no-show"
-    raise BookingError(
+        return None
+    zone = clock.zone(club)
+    return Refusal(
         "penalty",
-        f"Because of {cause} on {latest.at.astimezone(clock.zone(club)):%-d %b}, "
-        f"you can book classes again from {_local(until, club)}.",
+        until=(latest.at + dt.timedelta(days=club.booking_penalty_days)).astimezone(zone),
+        cause="a late cancellation" if latest.data.get("reason") == "late_cancel" else "a no-show",
+        on=latest.at.astimezone(zone),
     )
 
 

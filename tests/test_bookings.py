@@ -389,6 +389,30 @@ def test_with_penalties_on_a_late_cancel_blocks_booking_for_the_penalty_days(
     assert bookings.book(maya, session_at(downtown, ONE)).status == Status.BOOKED
 
 
+def test_class_refusals_name_a_running_penalty_on_every_day_the_membership_allows(
+    frozen_clock, downtown, maya
+):
+    downtown.booking_penalties_enabled = True
+    downtown.save()
+    bookings.cancel(bookings.book(maya, session_at(downtown, HOUR)))
+    days = [dt.date(2026, 11, 24), dt.date(2099, 1, 1)]  # the second: no membership then
+
+    refusals = bookings.class_refusals(maya, downtown, days)
+
+    amsterdam = clock.zone(downtown)
+    assert refusals == {
+        days[0]: bookings.Refusal(
+            "penalty",
+            until=dt.datetime(2026, 11, 30, 18, tzinfo=amsterdam),
+            cause="a late cancellation",
+            on=dt.datetime(2026, 11, 23, 18, tzinfo=amsterdam),
+        ),
+        days[1]: bookings.Refusal("expired"),
+    }
+    frozen_clock.shift(7 * ONE)
+    assert bookings.class_refusals(maya, downtown, days[:1]) == {}
+
+
 def test_a_late_cancel_from_before_penalties_were_on_is_never_applied_silently(
     frozen_clock, downtown, maya
 ):

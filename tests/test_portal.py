@@ -405,6 +405,42 @@ def test_the_schedule_says_why_a_frozen_member_or_a_lead_cannot_book(
     }
 
 
+def test_the_schedule_says_until_when_booking_is_paused_after_a_no_show(
+    client, frozen_clock, downtown, spin, maya_membership, maya, bram
+):
+    # given penalties are on and Maya missed a class earlier today
+    downtown.booking_penalties_enabled = True
+    downtown.save()
+    missed = BookingFactory(
+        member=maya,
+        session=ClassSessionFactory(
+            club=downtown, class_type=spin, start=at_club(downtown, TODAY, 9)
+        ),
+    )
+    bookings.mark_no_show(missed)
+    tomorrow = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=1), 9)
+    )
+    ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=6), 9)
+    )
+
+    paused = "Booking paused until Mon 30 Nov at 18:00 after a no-show on 23 Nov"
+    # then every class says so …
+    assert schedule_rows(sign_in(client, maya)) == {
+        "Tuesday 24 Nov": paused,
+        "Sunday 29 Nov": paused,
+    }
+    with pytest.raises(bookings.BookingError) as refused:
+        bookings.book(maya, tomorrow)
+    assert refused.value.code == "penalty"
+    # … and a member without a penalty may book them
+    assert schedule_rows(sign_in(client, bram)) == {
+        "Tuesday 24 Nov": "Book",
+        "Sunday 29 Nov": "Book",
+    }
+
+
 def test_booking_from_the_schedule(portal, downtown, maya, spin):
     session = ClassSessionFactory(club=downtown, class_type=spin)
 

@@ -44,6 +44,18 @@ CLASS_REFUSALS = {
 }
 
 
+def refusal_text(refusal: bookings.Refusal | None) -> str:
+    """A class_refusals reason in the schedule's words; "" when the class can be booked."""
+    if refusal is None:
+        return ""
+    if refusal.code == "penalty":
+        return (
+            f"Booking paused until {refusal.until:%a %-d %b at %H:%M} after {refusal.cause} "
+            f"on {refusal.on:%-d %b}"
+        )
+    return CLASS_REFUSALS[refusal.code]
+
+
 # --- access -------------------------------------------------------------------------------
 
 
@@ -246,7 +258,10 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
     # Why a class cannot be booked, by the booking service's own rule, shown instead of Book.
     refusals = bookings.class_refusals(member, club, by_day)
     days = {
-        day: [(s, mine.get(s.pk), CLASS_REFUSALS.get(refusals.get(day))) for s in day_sessions]
+        day: [
+            (s, mine.get(s.pk), refusals.get(day), refusal_text(refusals.get(day)))
+            for s in day_sessions
+        ]
         for day, day_sessions in by_day.items()
     }
     next_from = first_day + dt.timedelta(days=SCHEDULE_DAYS)
