@@ -67,9 +67,20 @@ def superuser(db):
 # --- the playbook ---------------------------------------------------------------------
 
 
-def touchpoint(rule, member, status, *, reason="", days_ago=1, n=[0]):  # noqa: B006
+def touchpoint(
+    rule,
+    member,
+    status,
+    *,
+    reason="",
+    days_ago=1,
+    created_days_ago=None,
+    n=[0],  # noqa: B006
+):
+    """Due `days_ago` (negative: ahead), written then too unless `created_days_ago` says."""
     n[0] += 1
     at = clock.now() - dt.timedelta(days=days_ago)
+    created = at if created_days_ago is None else clock.now() - dt.timedelta(created_days_ago)
     return Touchpoint.objects.create(
         rule=rule,
         member=member,
@@ -81,7 +92,7 @@ def touchpoint(rule, member, status, *, reason="", days_ago=1, n=[0]):  # noqa: 
         due_at=at,
         send_at=at,
         explanation="test",
-        created_at=at,
+        created_at=created,
     )
 
 
@@ -126,7 +137,10 @@ def test_the_playbook_counts_each_rules_touchpoints_by_outcome(client, history, 
     assert rows[14]["counts"].sent == 0
     assert len(rows) == 21
     html = text(response)
-    assert "Touchpoints created in the last 30 days at Downtown." in html
+    assert (
+        "Touchpoints due in the last 30 days at Downtown, and those scheduled for the coming "
+        "days." in html
+    )
     assert "no consent 2 · frequency cap 1" in html  # the most first
     assert "7 days before a membership ends, if not renewed · transactional" in html
 
@@ -139,6 +153,26 @@ def test_the_period_filter(client, history, mia, days, sent):
 
     rows = {row["rule"].number: row for row in response.context["rows"]}
     assert rows[15]["counts"].sent == sent
+
+
+def test_the_period_is_of_touchpoints_due_in_it_as_the_uplift_reads_it(
+    client, frozen_clock, mia, maya, reminder
+):
+    # written 40 days ago, the evaluator a week ahead: due 33 days ago, and 2 days ago
+    touchpoint(reminder, maya, Status.SENT, days_ago=33, created_days_ago=40)
+    touchpoint(reminder, maya, Status.DELIVERED, days_ago=2, created_days_ago=40)
+    touchpoint(reminder, maya, Status.HELD_OUT, days_ago=3, created_days_ago=40)
+    # written today: due earlier than the period (a catch-up), and in the coming days
+    touchpoint(reminder, maya, Status.SENT, days_ago=31, created_days_ago=0)
+    touchpoint(reminder, maya, Status.SCHEDULED, days_ago=-3, created_days_ago=0)
+    touchpoint(reminder, maya, Status.HELD_OUT, days_ago=-3, created_days_ago=0)
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:index"), {"days": 30})
+
+    counts = {row["rule"].number: row for row in response.context["rows"]}[15]["counts"]
+    # the delivered one and the held-out one due in the period; what waits in the week ahead
+    assert (counts.sent, counts.delivered, counts.held_out, counts.scheduled) == (1, 1, 1, 1)
 
 
 def test_the_counts_are_one_grouped_query(history, mia, django_assert_num_queries):

@@ -159,6 +159,14 @@ def touchpoint_counts(
     return per_group, total
 
 
+def period_touchpoints(*, since: dt.datetime, until: dt.datetime) -> Q:
+    """The touchpoints of a period: those *due* in [since, until), the set the uplift column
+    measures, whenever they were written (the evaluator writes a week ahead); and, so the
+    outbox's coming week shows as scheduled, those still waiting to go, due later."""
+    waiting = (Touchpoint.Status.SCHEDULED, Touchpoint.Status.SENDING)
+    return Q(due_at__gte=since) & (Q(due_at__lt=until) | Q(status__in=waiting))
+
+
 def describe(rule: Rule) -> str:
     """The rule's trigger and timing in words: "7 days before a membership ends, if not …"."""
     try:
@@ -184,7 +192,9 @@ def playbook(request: HttpRequest) -> HttpResponse:
     days = (form.cleaned_data["days"] if form.is_valid() else None) or 30
     now = clock.now()
     since = now - dt.timedelta(days=days)
-    touchpoints = scope(Touchpoint.objects.all(), request.user).filter(created_at__gte=since)
+    touchpoints = scope(Touchpoint.objects.all(), request.user).filter(
+        period_touchpoints(since=since, until=now)
+    )
     per_rule, total = touchpoint_counts(touchpoints)
     with_reach = request.GET.get("reach") == "1"
     clubs = list(clubs_for(request.user))
