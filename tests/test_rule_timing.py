@@ -108,16 +108,40 @@ def test_a_staff_task_rule_may_have_the_task_parameters(client, mia):
     assert timing_text(response) == "Fires at once a lead is created."
 
 
-def test_a_refused_save_says_what_is_wrong_with_the_typed_parameters(client, mia, offer):
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ('{"days": 0}', '"days" must be a whole number of at least 1.'),
+        ("[30]", 'Give a JSON object such as {"days": 7}, not a list or value.'),
+    ],
+)
+def test_a_refused_save_says_what_is_wrong_with_the_parameters_once_under_the_field(
+    client, mia, offer, params, says
+):
     client.force_login(mia)
 
     response = client.post(
-        reverse("playbook:rule_edit", args=[offer.pk]), form_data(offer, params='{"days": 0}')
+        reverse("playbook:rule_edit", args=[offer.pk]), form_data(offer, params=params)
     )
 
-    assert timing_text(response) == '"days" must be a whole number of at least 1.'
+    page = html.unescape(response.content.decode())
+    assert page.count(says) == 1
+    assert page.index('for="id_params"') < page.index(says) < page.index('id="rule-timing"')
+    assert timing_text(response) == ""
     offer.refresh_from_db()
     assert offer.params["days"] == 30
+
+
+def test_a_save_refused_for_another_field_keeps_the_timing_in_words(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, params='{"days": 21}', template="Hi {{ frist_name }}"),
+    )
+
+    assert "frist_name" in html.unescape(response.content.decode())
+    assert timing_text(response) == "Fires 21 days before a membership ends, if not renewed."
 
 
 def test_only_marketing_and_managers_ask_for_the_timing(client, fiona):

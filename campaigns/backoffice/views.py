@@ -254,16 +254,21 @@ def rule_add(request: HttpRequest) -> HttpResponse:
 
 
 def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> dict:
+    # What is in the form (typed, when saving failed), as the timing view answers it; a new
+    # rule's trigger list shows its first kind chosen.
+    timing_words = timing_context(
+        form["trigger"].value() or form.fields["trigger"].choices[0][0],
+        form["params"].value() or "",
+        form["channel"].value(),
+    )
+    if form.errors.keys() & {"trigger", "params"}:
+        # The save's error under the field says it; the box would say it again. It speaks
+        # again as soon as the typing changes (htmx).
+        timing_words["timing_problems"] = []
     context = {
         "form": form,
         "rule": rule,
-        # What is in the form (typed, when saving failed), as the timing view answers it; a
-        # new rule's trigger list shows its first kind chosen.
-        **timing_context(
-            form["trigger"].value() or form.fields["trigger"].choices[0][0],
-            form["params"].value() or "",
-            form["channel"].value(),
-        ),
+        **timing_words,
         "clubs_label": clubs_label(request.user),
         "header_title": f"Rule {rule.number}: {rule.name}" if rule else "New rule",
     }
