@@ -40,7 +40,7 @@ class TrialSignupForm(forms.Form):
     )
     phone = PhoneNumberField(
         label="Mobile number",
-        help_text="We call you within 15 minutes to say hello.",
+        help_text="We call you within 15 minutes, during opening hours, to say hello.",
         error_messages={"required": "We need your number to confirm your class."},
     )
     email = forms.EmailField(
