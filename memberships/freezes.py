@@ -96,23 +96,12 @@ def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Freeze:
     if unused_days <= 0:
         return frozen
     membership = Membership.objects.select_for_update().get(pk=frozen.membership_id)
-    moved = _move_queued(membership, days=-unused_days)
+    _give_back(membership, unused_days, by=by, on=on)
     if on == frozen.start:
         frozen.delete()
     else:
         frozen.end = on - ONE_DAY
         frozen.save(update_fields=["end"])
-    membership.end -= dt.timedelta(days=unused_days)
-    membership.save(update_fields=["end"])
-    timeline.record(
-        membership.member,
-        MemberEvent.Kind.MEMBERSHIP_UNFROZEN,
-        actor=by,
-        membership=membership.pk,
-        on=on,
-        new_end=membership.end,
-        renewals_moved=moved,
-    )
     return frozen
 
 
@@ -140,20 +129,25 @@ def cancel(frozen: Freeze, *, by=None) -> None:
         raise ValidationError("This freeze is over: it can no longer be cancelled.")
     if frozen.start <= today:
         raise ValidationError("This freeze has started: end it early instead of cancelling it.")
-    moved = _move_queued(membership, days=-frozen.days)
+    _give_back(membership, frozen.days, by=by, cancelled=True, start=frozen.start, end=frozen.end)
     frozen.delete()
-    membership.end -= dt.timedelta(days=frozen.days)
+
+
+def _give_back(membership: Membership, days: int, *, by, **event) -> None:
+    """Take `days` of a freeze off the membership's end and its queued memberships (ending
+    it early, cancelling it), and write `membership_unfrozen` with `event`, under the locks
+    the caller holds."""
+    moved = _move_queued(membership, days=-days)
+    membership.end -= dt.timedelta(days=days)
     membership.save(update_fields=["end"])
     timeline.record(
         membership.member,
         MemberEvent.Kind.MEMBERSHIP_UNFROZEN,
         actor=by,
         membership=membership.pk,
-        cancelled=True,
-        start=frozen.start,
-        end=frozen.end,
         new_end=membership.end,
         renewals_moved=moved,
+        **event,
     )
 
 
