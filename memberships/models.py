@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.formats import date_format
 
+from club import clock
 from club.display import format_price
 from club.functions import month_day
 from club.models import Club
@@ -195,8 +196,6 @@ class Membership(models.Model):
 
     def state_today(self) -> str:
         """state_on() the member's club's today. Expects member__home_club loaded with it."""
-        from club import clock
-
         return self.state_on(clock.today(self.member.home_club))
 
 
