@@ -1,5 +1,8 @@
-"""Back-office screen for the clubs' own settings (time zone, senders, quiet hours …)."""
+"""Back-office screen for the clubs' own settings (time zone, senders, quiet hours …), and
+the back-office's own small behaviours."""
 
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 
 from club.admin_access import ClubScopedViewSet
@@ -47,3 +50,8 @@ class ClubViewSet(ClubScopedViewSet):
 @hooks.register("register_admin_viewset")
 def register_club_viewset():
     return ClubViewSet()
+
+
+@hooks.register("insert_global_admin_js")
+def chooser_search_takes_focus():
+    return format_html('<script src="{}"></script>', static("club/chooser_focus.js"))
