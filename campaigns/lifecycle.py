@@ -6,6 +6,8 @@ row and their new stage in at most one UPDATE per stage. The number of statement
 does not grow with the number of members.
 
 Precedence when several hold: frozen > expiring > at-risk > onboarding > active.
+"Expiring" needs the member in the second half of the membership (`in_second_half`), so a
+monthly member is not expiring from the first day of the month.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -29,16 +32,27 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThanOrEqual
 
 from campaigns.models import StageChange
 from checkin.models import Booking, Visit
 from club import clock
+from club.functions import DaysBetween
 from club.models import Club
 from members.models import Member
 from memberships.models import Freeze, Membership, Plan
 
 Stage = Member.Stage
 MIN_BASELINE_VISITS = 6  # in the 84 days before the last 28
+
+
+def in_second_half(days_left) -> GreaterThanOrEqual:
+    """A condition on a membership: `days_left` (days before its end, a number or an
+    expression) is at most half its length, i.e. that day lies in its second half. Renewal
+    timing asks it, here and in `triggers.membership_ends_in`: talking of renewal before
+    then is talking to someone who has just bought (or not even started) the membership."""
+    length = DaysBetween("start", "end") + 1  # dates are inclusive
+    return GreaterThanOrEqual(length, days_left * 2)
 
 
 def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) -> QuerySet[Member]:
@@ -69,8 +83,23 @@ def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) ->
         status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED],
     )
 
+    # Expiring: the latest paid membership (a renewal already bought is not expiring) ends
+    # within the club's window and today lies in its second half. One subquery that says so,
+    # rather than its end and start read apart: PostgreSQL would run each.
+    latest_paid_expiring = paid.order_by("-end").annotate(
+        expiring=Case(
+            When(
+                Q(end__lte=today + club.expiring_within_days * day)
+                & Q(in_second_half(DaysBetween(Value(today), "end"))),
+                then=Value(True),
+            ),
+            default=Value(False),
+        )
+    )
     members = members.annotate(
-        latest_paid_end=Subquery(paid.order_by("-end").values("end")[:1]),
+        latest_paid_expiring=Subquery(
+            latest_paid_expiring.values("expiring")[:1], output_field=BooleanField()
+        ),
         first_paid_start=Subquery(paid.order_by("start").values("start")[:1]),
         visits_last_28=_visit_count(club, today - 27 * day, today + day),
         # The member's own earlier rate: visits in the 84 days before those 28.
@@ -91,10 +120,7 @@ def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) ->
     # it; otherwise how long ago the latest paid membership ended, read in one subquery.
     in_force_stage = Case(
         When(Exists(frozen_today), then=Value(Stage.FROZEN)),
-        When(
-            Q(latest_paid_end__lte=today + club.expiring_within_days * day),
-            then=Value(Stage.EXPIRING),
-        ),
+        When(Q(latest_paid_expiring=True), then=Value(Stage.EXPIRING)),
         When(at_risk, then=Value(Stage.AT_RISK)),
         When(
             Q(first_paid_start__gt=today - club.onboarding_days * day),

@@ -112,10 +112,52 @@ def test_visits_halving_against_own_rate_is_at_risk(member):
 
 
 def test_ending_within_30_days_without_renewal_is_expiring(member):
-    monthly(member, start=TODAY - days(5))  # ends in 24 days
+    annual(member, start=TODAY - days(344))  # ends in 20 days
     visit(member, TODAY - days(1))
 
     assert stage_of(member) == Stage.EXPIRING
+
+
+def a_monthly_member_who_stopped_coming(member, *, ends_in: int):
+    """Member for two months: the second month ends in `ends_in` days; the last visit was
+    20 days ago."""
+    first = monthly(member, start=TODAY + days(ends_in) - days(59))
+    monthly(member, start=first.end + days(1), renewed_from=first)
+    visit(member, TODAY - days(20))
+
+
+def test_a_monthly_member_in_the_first_half_who_stopped_coming_is_at_risk(member):
+    a_monthly_member_who_stopped_coming(member, ends_in=20)
+
+    # It ends within 30 days, as a month always does; but it is 10 days old.
+    assert stage_of(member) == Stage.AT_RISK
+
+
+@pytest.mark.parametrize("ends_in", [0, 6, 15])
+def test_a_monthly_member_in_the_second_half_is_expiring(member, ends_in):
+    a_monthly_member_who_stopped_coming(member, ends_in=ends_in)
+
+    assert stage_of(member) == Stage.EXPIRING
+
+
+def test_a_month_turns_expiring_at_its_midpoint_not_a_day_before(member):
+    a_monthly_member_who_stopped_coming(member, ends_in=16)  # 14 days in, 16 to go
+
+    assert stage_of(member) == Stage.AT_RISK
+
+
+def test_a_month_just_started_is_not_expiring_but_onboarding(member):
+    monthly(member, start=TODAY - days(2))  # ends in 27 days
+    visit(member, TODAY - days(1))
+
+    assert stage_of(member) == Stage.ONBOARDING
+
+
+def test_the_expiring_window_still_bounds_a_long_membership(member):
+    annual(member, start=TODAY - days(300))  # ends in 64 days: past its midpoint, not near
+    visit(member, TODAY - days(1))
+
+    assert stage_of(member) == Stage.ACTIVE
 
 
 def test_a_renewal_already_bought_is_not_expiring(member):
@@ -154,7 +196,7 @@ def test_after_the_end_lapsed_then_lost(member, ended_days_ago, stage):
 
 
 def test_changes_are_recorded_once_and_a_second_run_changes_nothing(member):
-    monthly(member, start=TODAY - days(5))
+    monthly(member, start=TODAY - days(25))  # in its last week
 
     assert lifecycle.refresh_stages(member.home_club) == 1
     assert lifecycle.refresh_stages(member.home_club) == 0
@@ -164,8 +206,9 @@ def test_changes_are_recorded_once_and_a_second_run_changes_nothing(member):
 
 def test_statement_count_does_not_grow_with_members(frozen_clock, downtown):
     def run_with(n: int) -> int:
-        for _ in range(n):
-            monthly(MemberFactory(home_club=downtown), start=TODAY - days(5))
+        for i in range(n):
+            # Both sides of the month's midpoint: onboarding and expiring.
+            monthly(MemberFactory(home_club=downtown), start=TODAY - days(5 + 20 * (i % 2)))
         Member.objects.update(stage=Stage.LEAD)
         with CaptureQueriesContext(connection) as queries:
             lifecycle.refresh_stages(downtown)
