@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.lookups import In
 
+from campaigns import lifecycle
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
 from club.functions import month_day
@@ -450,7 +451,9 @@ def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
 @trigger(
     "membership_ends_in",
     "Membership ends soon",
-    lambda p: f"{p['days']} days before a membership ends, if not renewed",
+    lambda p: (
+        f"{p['days']} days before a membership of {2 * p['days']} days or more ends, if not renewed"
+    ),
     facts=("end", "plan"),
 )
 def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
@@ -460,6 +463,9 @@ def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
     rows = (
         _paid(window)
         .filter(end__gte=days[0] + before, end__lte=days[-1] + before)
+        # Only in the membership's second half: 30 days before the end of a month is its
+        # first day, or before it starts for a renewal bought early.
+        .filter(lifecycle.in_second_half(params["days"]))
         .filter(_not_renewed())
         .values_list("pk", "member_id", "end", "plan__name")
     )

@@ -63,7 +63,9 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
     assert due.date() == membership.end - dt.timedelta(days=PLANTED.renewal_offer_days)
     assert due.time() == dt.time(10, 0)
     assert touchpoint.member_id == membership.member_id
-    assert touchpoint.explanation.startswith("rule 14: 30 days before a membership ends")
+    assert touchpoint.explanation.startswith(
+        "rule 14: 30 days before a membership of 60 days or more ends"
+    )
     assert touchpoint.body.startswith(f"Hi {touchpoint.member.first_name},")
     assert touchpoint.created_at <= touchpoint.due_at < touchpoint.sent_at
     assert touchpoint.sent_at < touchpoint.delivered_at

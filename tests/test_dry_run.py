@@ -56,8 +56,8 @@ def sanne(frozen_clock, downtown, annual):
 
 
 RENEWAL_LINE = (
-    "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before a membership ends, "
-    "if not renewed (membership ends 13 Dec 2026). Will be sent."
+    "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before a membership of 14 days "
+    "or more ends, if not renewed (membership ends 13 Dec 2026). Will be sent."
 )
 
 
@@ -280,6 +280,27 @@ def test_rule_reach_counts_the_outbox_but_not_what_was_sent(ending_next_week, do
 
     assert (reach.total, reach.will_send, reach.not_sent, reach.already) == (2, 1, 1, 1)
     assert all(f.in_outbox for f in reach.forecasts)
+
+
+def test_the_early_renewal_offer_waits_for_the_second_half_in_dry_runs(frozen_clock, downtown):
+    """The dry runs use the evaluator's finder: a month bought early (from 27 Nov, its day
+    -30 the day before it starts) gets no early offer; a quarter ending the same day does."""
+    month = PlanFactory(club=downtown, name="Monthly", duration_days=30)
+    monthly = MemberFactory(home_club=downtown, first_name="Mo", email_consent=True)
+    current = MembershipFactory(member=monthly, plan=month, start=TODAY - dt.timedelta(days=26))
+    MembershipFactory(
+        member=monthly, plan=month, start=current.end + dt.timedelta(days=1), renewed_from=current
+    )
+    quarter = PlanFactory(club=downtown, name="Quarter", duration_days=90)
+    quarterly = MemberFactory(home_club=downtown, first_name="Quinn", email_consent=True)
+    MembershipFactory(member=quarterly, plan=quarter, start=dt.date(2026, 9, 28))
+
+    reach = dryrun.rule_reach(rule(14), downtown)
+    coming = [(f.rule_number, f.when) for f in dryrun.member_forecast(monthly)]
+
+    assert [f.member_name.split()[0] for f in reach.forecasts] == ["Quinn"]
+    assert (14, "Thu 26 Nov, 10:00") not in coming
+    assert (15, "Sat 19 Dec, 10:00") in coming  # the new month's own reminder still comes
 
 
 def test_preview_renders_for_the_member_with_segments(sanne):

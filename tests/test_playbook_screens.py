@@ -142,7 +142,9 @@ def test_the_playbook_counts_each_rules_touchpoints_by_outcome(client, history, 
         "days." in html
     )
     assert "no consent 2 · frequency cap 1" in html  # the most first
-    assert "7 days before a membership ends, if not renewed · transactional" in html
+    assert (
+        "7 days before a membership of 14 days or more ends, if not renewed · transactional" in html
+    )
 
 
 @pytest.mark.parametrize(("days", "sent"), [(7, 5), (30, 5), (90, 6)])
@@ -820,8 +822,8 @@ def test_the_member_dry_run_reads_as_plain_language(client, mia, sanne):
     html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
 
     assert (
-        "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder : 7 days before a membership ends, "
-        "if not renewed (membership ends 13 Dec 2026). Will be sent" in html
+        "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder : 7 days before a membership of 14 days "
+        "or more ends, if not renewed (membership ends 13 Dec 2026). Will be sent" in html
     )
     assert html.index("rule 15 Renewal reminder") < html.index("rule 18 Win-back offer")
 
@@ -833,8 +835,8 @@ def test_the_member_dry_run_flags_missing_sms_consent(client, mia, sanne):
     html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
 
     assert (
-        "Renewal reminder : 7 days before a membership ends, if not renewed (membership ends "
-        "13 Dec 2026). Not sent: no SMS consent" in html
+        "Renewal reminder : 7 days before a membership of 14 days or more ends, if not renewed "
+        "(membership ends 13 Dec 2026). Not sent: no SMS consent" in html
     )
 
 

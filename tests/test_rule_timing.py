@@ -32,7 +32,10 @@ def test_the_editor_says_the_saved_timing_next_to_the_parameters(client, mia, of
 
     response = client.get(reverse("playbook:rule_edit", args=[offer.pk]))
 
-    assert timing_text(response) == "Fires 30 days before a membership ends, if not renewed."
+    assert (
+        timing_text(response)
+        == "Fires 30 days before a membership of 60 days or more ends, if not renewed."
+    )
     page = response.content.decode()
     assert (
         page.index('name="params"') < page.index('id="rule-timing"') < page.index('name="channel"')
@@ -141,7 +144,10 @@ def test_a_save_refused_for_another_field_keeps_the_timing_in_words(client, mia,
     )
 
     assert "frist_name" in html.unescape(response.content.decode())
-    assert timing_text(response) == "Fires 21 days before a membership ends, if not renewed."
+    assert (
+        timing_text(response)
+        == "Fires 21 days before a membership of 42 days or more ends, if not renewed."
+    )
 
 
 def test_only_marketing_and_managers_ask_for_the_timing(client, fiona):

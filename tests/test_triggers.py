@@ -227,6 +227,70 @@ def test_membership_ends_in_30_days_unless_renewed(frozen_clock, downtown):
     ]
 
 
+def renewal_days(name: str, window, **params) -> list[tuple[int, int]]:
+    """(membership id, days before its end) of each occurrence of a renewal trigger."""
+    return sorted(
+        (int(o.key.split(":")[1]), (o.facts["end"] - o.due_at.date()).days)
+        for o in triggers.occurrences(name, window, params)
+    )
+
+
+@pytest.mark.parametrize(
+    ("length", "reminders"),
+    [
+        (30, [7]),  # a month: day -30 is before it starts, day -7 is in its last week
+        (59, [7]),
+        (60, [7, 30]),  # exactly twice the rule's 30 days: day -30 is its midpoint
+        (90, [7, 30]),
+        (365, [7, 30]),
+    ],
+)
+def test_renewal_reminders_fall_in_the_second_half_of_the_membership(
+    frozen_clock, downtown, length, reminders
+):
+    plan = PlanFactory(club=downtown, duration_days=length)
+    membership = MembershipFactory(
+        member=MemberFactory(home_club=downtown), plan=plan, start=TODAY + days(1)
+    )
+    assert (membership.end - membership.start).days + 1 == length
+    # Its whole life and the month before it (a renewal bought early is sold ahead).
+    window = triggers.Window(
+        club=downtown,
+        since=local(membership.start - days(31), 0),
+        until=local(membership.end, 23),
+    )
+
+    found_days = renewal_days("membership_ends_in", window, days=7) + renewal_days(
+        "membership_ends_in", window, days=30
+    )
+
+    assert sorted(d for _, d in found_days) == reminders
+    assert {pk for pk, _ in found_days} <= {membership.pk}
+
+
+def test_a_renewal_bought_early_gets_no_early_offer_before_it_starts(frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown)
+    month = PlanFactory(club=downtown, duration_days=30)
+    current = MembershipFactory(member=member, plan=month, start=TODAY - days(20))
+    renewal = MembershipFactory(
+        member=member, plan=month, start=current.end + days(1), renewed_from=current
+    )
+    # From today until the renewal's own end: day -30 of the renewal is the current's last day.
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(renewal.end, 23))
+
+    assert renewal_days("membership_ends_in", window, days=30) == []
+    # The renewal's own reminder a week before its end still comes; the current one is renewed.
+    assert renewal_days("membership_ends_in", window, days=7) == [(renewal.pk, 7)]
+
+
+def test_the_renewal_trigger_says_which_memberships_it_waits_for():
+    kind = triggers.get("membership_ends_in")
+
+    assert kind.describe({"days": 30}) == (
+        "30 days before a membership of 60 days or more ends, if not renewed"
+    )
+
+
 def test_membership_ended_three_days_ago_once_per_lapse(frozen_clock, downtown):
     lapsed = MemberFactory(home_club=downtown)
     membership = MembershipFactory(member=lapsed, start=TODAY - days(3) - days(29))
