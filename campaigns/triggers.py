@@ -129,16 +129,6 @@ def _paid_at(club: Club):
     return Membership.objects.filter(member__home_club=club).not_cancelled().paid()
 
 
-def _not_renewed():
-    """No later paid membership of the same member: neither a linked renewal nor a new one."""
-    later = (
-        Membership.objects.filter(member=OuterRef("member"), start__gt=OuterRef("start"))
-        .not_cancelled()
-        .paid()
-    )
-    return ~Q(Exists(later))
-
-
 # --- event kinds: something happened ----------------------------------------------------
 
 
@@ -466,7 +456,7 @@ def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
         # Only in the membership's second half: 30 days before the end of a month is its
         # first day, or before it starts for a renewal bought early.
         .filter(lifecycle.in_second_half(params["days"]))
-        .filter(_not_renewed())
+        .not_renewed()
         .values_list("pk", "member_id", "end", "plan__name")
     )
     for pk, member_id, end, plan in rows:
@@ -489,7 +479,7 @@ def _membership_ended(window: Window, params: dict) -> Iterator[Occurrence]:
     rows = (
         _paid(window)
         .filter(end__gte=days[0] - after, end__lte=days[-1] - after)
-        .filter(_not_renewed())
+        .not_renewed()
         .values_list("pk", "member_id", "end", "plan__name")
     )
     for pk, member_id, end, plan in rows:

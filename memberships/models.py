@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.formats import date_format
 
 from club import clock
@@ -103,6 +104,16 @@ class MembershipQuerySet(models.QuerySet):
 
     def paid(self) -> "MembershipQuerySet":
         return self.exclude(plan__kind=Plan.Kind.TRIAL)
+
+    def not_renewed(self) -> "MembershipQuerySet":
+        """Memberships no later paid membership of the same member follows: neither a linked
+        renewal nor one sold on its own."""
+        later = (
+            Membership.objects.filter(member=OuterRef("member"), start__gt=OuterRef("start"))
+            .not_cancelled()
+            .paid()
+        )
+        return self.exclude(Exists(later))
 
     def for_staff(self, user) -> "MembershipQuerySet":
         if user.is_superuser:

@@ -9,11 +9,14 @@ from django.urls import reverse
 from club import clock, roles
 from members import staff_tasks
 from members.models import Member, MemberEvent, Task
+from memberships.models import Membership
 from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,
     ClassSessionFactory,
     MemberFactory,
+    MembershipFactory,
+    PlanFactory,
     UserFactory,
     VisitFactory,
 )
@@ -157,6 +160,35 @@ def test_front_desk_home_shows_today_at_the_club_and_the_tasks(
     assert " more" not in page.split("Birthday today:")[1].split("</p>")[0]
     assert "Your tasks" in page and "Call Ana Kovač within 15 minutes" in page
     assert "Your classes today" not in page
+
+
+def test_ending_within_a_week_counts_paid_memberships_nothing_follows(
+    client, frozen_clock, fiona, downtown
+):
+    today = clock.today(downtown)
+    in_three_days = today + dt.timedelta(days=3)
+
+    def ending(member, plan, **fields):
+        start = in_three_days - dt.timedelta(days=plan.duration_days - 1)
+        return MembershipFactory(member=member, plan=plan, start=start, end=in_three_days, **fields)
+
+    monthly, trial = PlanFactory(club=downtown), PlanFactory(club=downtown, trial=True)
+    ending(MemberFactory(home_club=downtown), monthly)  # the one to count
+    ending(MemberFactory(home_club=downtown), trial)  # a trial is converted, not renewed
+    bought_next = MemberFactory(home_club=downtown)
+    ending(bought_next, monthly)
+    # The next month sold on its own, not as a renewal: nobody needs to chase it either.
+    MembershipFactory(member=bought_next, plan=monthly, start=in_three_days + dt.timedelta(1))
+    cancelled_next = MemberFactory(home_club=downtown)
+    ending(cancelled_next, monthly)
+    MembershipFactory(
+        member=cancelled_next, plan=monthly, start=in_three_days + dt.timedelta(1),
+        status=Membership.Status.CANCELLED,
+    )  # fmt: skip
+
+    client.force_login(fiona)
+    page = client.get("/admin/").content.decode()
+    assert "<strong>2</strong> memberships ending within a week" in page
 
 
 def test_desk_home_counts_nothing_of_another_club(client, frozen_clock, olga, maya, call_ana):

@@ -60,8 +60,10 @@ def clubs_today(clubs: list[Club]) -> list[ClubToday]:
                     member__home_club=club, end__gte=day, end__lte=day + ENDING_WITHIN
                 )
             ),
-            renewal=None,
-        ).not_cancelled(),
+        )
+        .not_cancelled()
+        .paid()
+        .not_renewed(),
         "member__home_club",
     )
     # month * 100 + day, as the `member_birthday` index has it.
