@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThanOrEqual
 
+from campaigns import renewal_timing
 from campaigns.models import StageChange
 from checkin.models import Booking, Visit
 from club import clock
@@ -50,9 +51,10 @@ def in_second_half(days_left) -> GreaterThanOrEqual:
     """A condition on a membership: `days_left` (days before its end, a number or an
     expression) is at most half its length, i.e. that day lies in its second half. Renewal
     timing asks it, here and in `triggers.membership_ends_in`: talking of renewal before
-    then is talking to someone who has just bought (or not even started) the membership."""
+    then is talking to someone who has just bought (or not even started) the membership.
+    The rule itself is `renewal_timing`'s, which the demo generator asks in Python."""
     length = DaysBetween("start", "end") + 1  # dates are inclusive
-    return GreaterThanOrEqual(length, days_left * 2)
+    return GreaterThanOrEqual(length, renewal_timing.shortest_length(days_left))
 
 
 def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) -> QuerySet[Member]:

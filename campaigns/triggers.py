@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.db.models.lookups import In
 
-from campaigns import lifecycle
+from campaigns import lifecycle, renewal_timing
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
 from club.functions import month_day
@@ -442,7 +442,8 @@ def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     "membership_ends_in",
     "Membership ends soon",
     lambda p: (
-        f"{p['days']} days before a membership of {2 * p['days']} days or more ends, if not renewed"
+        f"{p['days']} days before a membership of {renewal_timing.shortest_length(p['days'])} "
+        "days or more ends, if not renewed"
     ),
     facts=("end", "plan"),
 )

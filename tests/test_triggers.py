@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns import triggers
+from campaigns import renewal_timing, triggers
 from campaigns.models import Rule
 from checkin.models import Booking
 from club import clock
@@ -266,6 +266,8 @@ def test_renewal_reminders_fall_in_the_second_half_of_the_membership(
 
     assert sorted(d for _, d in found_days) == reminders
     assert {pk for pk, _ in found_days} <= {membership.pk}
+    # The same rule on plain numbers, which the demo generator asks before any row exists.
+    assert [d for d in (7, 30) if renewal_timing.in_second_half(length, d)] == reminders
 
 
 def test_a_renewal_bought_early_gets_no_early_offer_before_it_starts(frozen_clock, downtown):

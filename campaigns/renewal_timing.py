@@ -1,0 +1,21 @@
+"""Renewal timing's one rule on plain numbers, without Django: a day `days_left` before a
+membership's end lies in its second half when the membership is at least twice that long.
+
+`lifecycle.in_second_half` asks it in SQL (the stage and `triggers.membership_ends_in`),
+the trigger's words quote it, and the demo generator (`cms.demo`), which draws its history
+in memory before any row exists, asks it in Python: one definition, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+
+def shortest_length(days_left):
+    """The shortest membership, in days (end - start + 1, dates inclusive), in whose second
+    half a day `days_left` before its end lies. A number, or a query expression of one."""
+    return 2 * days_left
+
+
+def in_second_half(length: int, days_left: int) -> bool:
+    """Whether the day `days_left` before the end of a membership `length` days long lies in
+    its second half: 30 days before the end of a month does not (it is its first day)."""
+    return length >= shortest_length(days_left)
