@@ -74,6 +74,17 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
     suppressed = Touchpoint.objects.filter(status="suppressed").select_related("member")
     assert all(not evaluator.has_channel_consent(t.member, "email") for t in suppressed[:50])
     assert parameters["planted"]["renewal_offer"]["uplift"] == PLANTED.renewal_offer_uplift
+    # and only where the engine sends it: memberships of 60 days or more (a month only when
+    # a long freeze stretched it)
+    offered = Membership.objects.filter(
+        pk__in=[
+            int(key.split(":")[1])
+            for key in Touchpoint.objects.filter(rule=rule).values_list("occurrence_key", flat=True)
+        ]
+    ).values_list("start", "end")
+    shortest = parameters["planted"]["renewal_offer"]["min_membership_days"]
+    assert shortest == 2 * PLANTED.renewal_offer_days
+    assert min((end - start).days + 1 for start, end in offered) >= shortest
 
     # and: the report counts exactly the arms and renewals the generator decided
     arms = observed["arms"]
@@ -85,8 +96,9 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
         arms["held_out"]["memberships"],
         arms["held_out"]["renewed"],
     )
-    # With 10 % held out (about 130 settled offers) the interval is ±0.09 wide: it holds
-    # the planted uplift, but cannot tell it from zero at this size. The test below can.
+    # With 10 % held out (about 75 settled offers: only memberships of 60 days or more get
+    # the offer) the interval is ±0.12 wide: it holds the planted uplift, but cannot tell it
+    # from zero at this size. The test below can.
     assert row["ci_low"] <= PLANTED.renewal_offer_uplift <= row["ci_high"], row.to_dict()
 
 
@@ -95,10 +107,12 @@ def test_with_half_held_out_the_uplift_interval_holds_the_planted_uplift_and_exc
     tmp_path,
 ):
     # given: the same generator with rule 14 holding out half the members (a test-only
-    # planted parameter; the rule's own holdout_percent only matters to the live evaluator)
+    # planted parameter; the rule's own holdout_percent only matters to the live evaluator).
+    # 6,000 people: the offer goes only to memberships of 60 days or more (annual plans and
+    # packs, not months), which halved the settled offers of 3,000 people to about 1,300.
     planted = dataclasses.replace(PLANTED, renewal_offer_holdout_percent=50)
     outcome = seeding.seed(
-        members=3000,
+        members=6000,
         years=2,
         seed=7,
         today=TODAY,

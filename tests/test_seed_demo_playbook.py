@@ -1,5 +1,6 @@
 """The demo's playbook has numbers right after seeding, without beat: rule 14's offers that
-fell due before today are there for running memberships too, not only for settled ones."""
+fell due before today are there for running memberships too, not only for settled ones, and
+only where the engine would have sent them."""
 
 import datetime as dt
 from io import StringIO
@@ -10,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from campaigns.models import Touchpoint
+from campaigns import triggers
+from campaigns.models import Rule, Touchpoint
 from club import clock
 from club.models import Club
 from cms.demo import catalogue
@@ -67,3 +69,34 @@ def test_offers_of_running_memberships_are_those_due_before_today_and_no_later(d
         assert local.date() == ends[membership] - dt.timedelta(days=PLANTED.renewal_offer_days)
         assert local.time() == dt.time(10, 0)
     assert not offers.filter(due_at__gte=today_began).exists()
+
+
+def test_the_planted_offers_of_the_last_fortnight_are_those_the_trigger_finds(demo):
+    # given: offers due in the last 14 days, for memberships ending 16 to 30 days from now.
+    # None of those is renewed yet (the generator's renewals are bought at most 10 days
+    # before the end), so the trigger, which asks "not renewed" of today's data, can judge
+    # them as it did on their due day.
+    rule = Rule.objects.get(number=PLANTED.renewal_offer_rule)
+    planted, found = set(), set()
+    for club in Club.objects.all():
+        today_began = clock.start_of_day(TODAY, club)
+        window = triggers.Window(
+            club=club, since=today_began - dt.timedelta(days=14), until=today_began
+        )
+
+        # when
+        found |= {
+            (o.member_id, o.key, o.due_at)
+            for o in triggers.occurrences(rule.trigger, window, rule.params)
+        }
+        planted |= set(
+            Touchpoint.objects.filter(
+                rule=rule, club=club, due_at__gt=window.since, due_at__lte=window.until
+            ).values_list("member_id", "occurrence_key", "due_at")
+        )
+
+    # then: the same offers, none to a month (30 days before its end is its first day)
+    assert planted, "no offer fell due in the last fortnight"
+    assert planted == found
+    offered = Membership.objects.filter(pk__in=[int(key.split(":")[1]) for _, key, _ in planted])
+    assert all((m.end - m.start).days + 1 >= 60 for m in offered)

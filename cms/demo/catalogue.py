@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from campaigns import renewal_timing
 from club import roles
 
 # Demo data only: every login shares it, and seed_demo refuses to touch a non-demo club.
@@ -381,9 +382,10 @@ class Planted:
     rejoin_probability: float = 0.12
     rejoin_gap_days: tuple[int, int] = (30, 300)
     # The planted uplift of rule 14 of the default playbook, the early renewal offer (an
-    # email 30 days before a paid membership ends, at 10:00 club-local, 10 % held out):
-    # members sent it renew with their band's probability plus this much (capped); held-out
-    # members, and those without email consent (suppressed), at their band's probability.
+    # email 30 days before a paid membership of 60 days or more ends, at 10:00 club-local,
+    # 10 % held out; a month never gets it, as the engine never sends it one): members sent
+    # it renew with their band's probability plus this much (capped); held-out members, and
+    # those without email consent (suppressed), at their band's probability.
     renewal_offer_rule: int = 14
     renewal_offer_days: int = 30
     renewal_offer_minute: int = 10 * 60
@@ -504,7 +506,10 @@ class Planted:
                 "holdout": "the generator's own stable hash of the member's position in the "
                 "demo (sha256 'holdout:demo:<rule>:<index>'), recorded as the row's status",
                 "which": "every paid membership that ended before today, or runs on past its "
-                "offer's due time, whose due day (end - 30 days) lies in the history",
+                "offer's due time, whose due day (end - 30 days) lies in the history and in "
+                "its second half, as the engine sends it: memberships of at least "
+                "min_membership_days (end - start + 1, a freeze included)",
+                "min_membership_days": renewal_timing.shortest_length(self.renewal_offer_days),
             },
             "engagement": {
                 label: {"share": share, "visits_per_day": rate}

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from campaigns import renewal_timing
 from cms.demo import catalogue as cat
 from cms.demo.catalogue import PACK, PLANTED, TRIAL, Planted
 
@@ -575,10 +576,13 @@ class _Simulation:
 
     def renewal_offer(self, i: int, m: int, end: int) -> str | None:
         """The status of rule 14's touchpoint for membership m ending on `end`, recorded for
-        the writer; None when there was none: due before the history began, from today on
-        (the evaluator's to write), or before the membership was bought (a monthly plan
-        bought late, after its own reminder's time)."""
+        the writer; None when there was none: the membership is too short for the engine to
+        send it (its due day is not in the second half: a month, unless a long freeze
+        stretched it), due before the history began, from today on (the evaluator's to
+        write), or before the membership was bought."""
         p = self.p
+        if not renewal_timing.in_second_half(end - self.ms.start[m] + 1, p.renewal_offer_days):
+            return None
         due_day = end - p.renewal_offer_days
         if not self.start <= due_day < self.today:
             return None
