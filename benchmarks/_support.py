@@ -6,6 +6,7 @@ Nothing here is imported by the application; a benchmark imports it before Djang
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import http.client
 import itertools
 import math
@@ -70,6 +71,22 @@ def ensure_database(url: str, *, recreate: bool = False) -> bool:
             return False
         conn.execute(f'CREATE DATABASE "{name}"')
         return True
+
+
+# What the demo generator's output depends on: its own package, and the renewal-timing rule
+# it shares with the engine (which memberships get rule 14's offer).
+GENERATOR_SOURCES = ("cms/demo/*.py", "campaigns/renewal_timing.py")
+
+
+def generator_digest() -> str:
+    """SHA-256 of the demo generator's sources: a bench database seeded by another version
+    holds other data and is rebuilt."""
+    digest = hashlib.sha256()
+    for pattern in GENERATOR_SOURCES:
+        for path in sorted(BASE_DIR.glob(pattern)):
+            name = path.relative_to(BASE_DIR).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def production_like_environment(

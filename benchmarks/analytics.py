@@ -5,8 +5,9 @@ PostgreSQL, against a floor measured in the same run.
 
 Runs in the database `clubcycle_bench_analytics` on the server DATABASE_URL points at,
 filled once by `manage.py seed_demo`'s generator (100,000 people, two years up to a fixed
-day); later runs find its marker and reuse it. Analytics only reads, so every run and
-every repeat does the same work.
+day); later runs find its marker and reuse it while it names the same parameters and
+generator sources, and rebuild it otherwise. Analytics only reads, so every run and every
+repeat does the same work.
 
 Two measurements over the dashboard's default period (the twelve months up to that day):
 
@@ -40,11 +41,19 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from benchmarks._support import database_url, ensure_database, log, postgres_url_or_exit
+from benchmarks._support import (
+    database_url,
+    ensure_database,
+    generator_digest,
+    log,
+    postgres_url_or_exit,
+)
 
 BENCH_DATABASE = "clubcycle_bench_analytics"
-# Bump when the shape of the seeded data changes: rerun with --reseed to rebuild.
-SEED_VERSION = 2  # 2: seed_demo writes rule 14 touchpoints
+# Bump when the shape of the seeded data changes (the generator's sources are in the marker
+# too): the bench database is then rebuilt.
+# 2: seed_demo writes rule 14 touchpoints; 3: only for memberships of 60 days or more.
+SEED_VERSION = 3
 MEMBERS = 100_000
 YEARS = 2
 SEED = 7
@@ -74,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"migrating {BENCH_DATABASE}")
     call_command("migrate", verbosity=0, interactive=False)
-    ensure_seeded(args.members)
+    ensure_seeded(bench_url, args.members)
     if args.seed_only:
         return 0
 
@@ -246,29 +255,48 @@ def _max_rss_mb() -> float:
 # --- seeding ---------------------------------------------------------------------------
 
 
-def ensure_seeded(members: int) -> None:
+def ensure_seeded(url: str, members: int) -> None:
     """Seed the database once with the demo generator; later runs find the marker and reuse
-    it. A database holding anything else is refused, not overwritten."""
+    it. Its own marker naming other parameters or another version of the generator's
+    sources (`generator_digest`) means the data is stale: the database is rebuilt. A
+    database holding data without a marker is refused, not overwritten."""
+    from django.core.management import call_command
     from django.db import connection
 
-    wanted = (SEED_VERSION, members, YEARS, SEED, TODAY)
+    wanted = (SEED_VERSION, members, YEARS, SEED, TODAY, generator_digest())
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE IF NOT EXISTS bench_analytics_seed (version int NOT NULL, "
             "members int NOT NULL, years int NOT NULL, seed int NOT NULL, today date NOT NULL)"
         )
-        cursor.execute("SELECT version, members, years, seed, today FROM bench_analytics_seed")
+        cursor.execute(
+            "ALTER TABLE bench_analytics_seed ADD COLUMN IF NOT EXISTS generator text NOT NULL "
+            "DEFAULT ''"
+        )
+        cursor.execute(
+            "SELECT version, members, years, seed, today, generator FROM bench_analytics_seed"
+        )
         marker = cursor.fetchone()
         cursor.execute("SELECT count(*) FROM members_member")
         (count,) = cursor.fetchone()
     if marker == wanted:
         log(f"{BENCH_DATABASE}: reusing the seeded {members:,} members")
         return
-    if marker is not None or count:
+    if marker is None and count:
         raise SystemExit(
-            f"{BENCH_DATABASE} holds other data ({count} members, marker {marker}); "
+            f"{BENCH_DATABASE} holds {count} members it did not seed; "
             "rerun with --reseed to rebuild it."
         )
+    if marker is not None:
+        log(
+            f"{BENCH_DATABASE}: seeded with other parameters or generator ({marker[:5]}): "
+            "rebuilding"
+        )
+        connection.close()
+        ensure_database(url, recreate=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        ensure_seeded(url, members)
+        return
     from cms.demo import seeding
 
     started = time.monotonic()
@@ -278,8 +306,8 @@ def ensure_seeded(members: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
         cursor.execute(
-            "INSERT INTO bench_analytics_seed (version, members, years, seed, today) "
-            "VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO bench_analytics_seed (version, members, years, seed, today, generator) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
             list(wanted),
         )
 

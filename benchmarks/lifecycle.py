@@ -8,7 +8,8 @@ members with two years of history, and dispatch through Celery on Redis — agai
    `clubcycle_bench_lifecycle` with 100,000 members × 2 years leading up to a fixed day
    (and `clubcycle_bench_lifecycle_small` with 10,000, to count statements at two sizes),
    once: later runs reuse them while their marker names the same parameters and the same
-   generator source (cms/demo/*.py); otherwise they are rebuilt (~8 minutes). The stages
+   generator sources (cms/demo/*.py and the renewal-timing rule it shares with the engine,
+   campaigns/renewal_timing.py); otherwise they are rebuilt (~8 minutes). The stages
    and the outbox are left as the beat would have left them the evening before. The run is
    then timed with the clock at that fixed day, 18:00 in Amsterdam: `refresh_stages` for
    every club and `evaluator.evaluate()` over the 21 default rules, in a transaction rolled
@@ -32,7 +33,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -45,9 +45,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from benchmarks._support import (
-    BASE_DIR,
     database_url,
     ensure_database,
+    generator_digest,
     log,
     median,
     postgres_url_or_exit,
@@ -219,8 +219,8 @@ class use_database:
 
 def ensure_seeded(url: str, members: int) -> None:
     """Seed the database once with the demo generator; later runs find the marker and reuse
-    it. A marker naming other parameters or another version of the generator's source
-    (cms/demo) means the data is stale: the database is rebuilt. A database holding data
+    it. A marker naming other parameters or another version of the generator's sources
+    (`generator_digest`) means the data is stale: the database is rebuilt. A database holding data
     without a marker is refused, not overwritten."""
     from django.core.management import call_command
     from django.db import connection
@@ -263,14 +263,6 @@ def ensure_seeded(url: str, members: int) -> None:
             "VALUES (%s, %s, %s, %s, %s, %s)",
             list(wanted),
         )
-
-
-def generator_digest() -> str:
-    """SHA-256 of the demo generator's source: what the seeded data depends on."""
-    digest = hashlib.sha256()
-    for path in sorted((BASE_DIR / "cms" / "demo").glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def _seed(members: int) -> None:
