@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 import json
 import re
+from collections import Counter
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Q, Sum
 from django.test import override_settings
 
+from campaigns import lifecycle
 from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType, Visit
 from club import clock, roles
@@ -451,3 +453,17 @@ def test_demo_logins_says_where_a_real_email_backend_sends_the_link(tmp_path, fr
 
 def catalogue_zone() -> ZoneInfo:
     return ZoneInfo(catalogue.CLUBS[0].time_zone)
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_up_to_today_opens_with_every_member_in_their_stage(tmp_path, frozen_clock):
+    # when: seeded up to the real today (the clock is frozen on TODAY)
+    seed(tmp_path, members=120)
+
+    # then: stages are there at once, not after the beat's first run
+    stages = Counter(Member.objects.values_list("stage", flat=True))
+    assert stages[Member.Stage.ACTIVE] + stages[Member.Stage.ONBOARDING] > 0
+    assert stages[Member.Stage.LAPSED] + stages[Member.Stage.LOST] > 0
+    assert stages[Member.Stage.LEAD] < Member.objects.count() / 2
+    # and as the beat would leave them: running it changes nothing
+    assert sum(lifecycle.refresh_stages(club) for club in Club.objects.all()) == 0
