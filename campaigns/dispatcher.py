@@ -131,14 +131,28 @@ def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt
 
 
 def _still_true(due: list[Touchpoint]) -> set[tuple[int, int, str]]:
-    """(rule, member, occurrence) of the rows whose trigger and conditions still hold.
+    """(rule, member, occurrence) of the rows whose trigger and conditions still hold: the
+    trigger still finds the occurrence (`still_occurring`) and the member is in one of the
+    rule's stages."""
+    occurring = still_occurring(due)
+    holding = set()
+    for touchpoint in due:
+        key = (touchpoint.rule_id, touchpoint.member_id, touchpoint.occurrence_key)
+        stages = touchpoint.rule.stages
+        if key in occurring and (not stages or touchpoint.member.stage in stages):
+            holding.add(key)
+    return holding
 
-    The trigger runs again, set-based, over the window of the batch's due times and for the
-    batch's members only: a member who renewed, visited or cancelled the booking since is no
-    longer in its answer.
+
+def still_occurring(touchpoints: list[Touchpoint]) -> set[tuple[int, int, str]]:
+    """(rule, member, occurrence) of the rows whose trigger still finds their occurrence.
+
+    The trigger runs again, set-based, over the window of the rows' due times and for their
+    members only: a member who renewed, visited or cancelled the booking since is no longer
+    in its answer. The dry run asks it too, so it says what the dispatcher will cancel.
     """
     groups: dict[tuple[int, int], list[Touchpoint]] = defaultdict(list)
-    for touchpoint in due:
+    for touchpoint in touchpoints:
         groups[touchpoint.rule_id, touchpoint.club_id].append(touchpoint)
     holding = set()
     for rows in groups.values():
@@ -153,8 +167,6 @@ def _still_true(due: list[Touchpoint]) -> set[tuple[int, int, str]]:
             (o.member_id, o.key) for o in triggers.occurrences(rule.trigger, window, rule.params)
         }
         for touchpoint in rows:
-            if rule.stages and touchpoint.member.stage not in rule.stages:
-                continue
             if (touchpoint.member_id, touchpoint.occurrence_key) in found:
                 holding.add((rule.pk, touchpoint.member_id, touchpoint.occurrence_key))
     return holding

@@ -38,6 +38,7 @@ Status = Touchpoint.Status
 # group, no consent, suppressed), or it is history already.
 GOES = ("send", "task")
 FIRES = ("send", "task", "held_out", "not_sent")
+OBSOLETE = "will be cancelled: no longer true"
 
 
 @dataclass(frozen=True)
@@ -97,18 +98,35 @@ def member_forecast(
     ]
     existing = {
         (t.rule_id, t.member_id, t.occurrence_key): t
-        for t in Touchpoint.objects.filter(member=member).select_related("rule", "member")
+        for t in Touchpoint.objects.filter(member=member).select_related("rule", "member", "club")
     }
     stage_on = _StageProjection(club, now)
     forecasts: dict[tuple[int, int, str], Forecast] = {}
     for rule in rules:
         occurrences = member_occurrences(rule, member, window)
         forecasts |= _forecasts(rule, club, occurrences, existing, stage_on, now)
-    # Waiting in the outbox for this member, whatever the rules say today.
-    for key, touchpoint in existing.items():
-        waiting = touchpoint.status in (Status.SCHEDULED, Status.SENDING)
-        if key not in forecasts and waiting and touchpoint.send_at <= window.until:
-            forecasts[key] = _from_row(touchpoint, club, now)
+    # Waiting in the outbox for this member, whatever the rules say today: a scheduled row
+    # whose trigger no longer finds it (renewed since the denial, visited since …) is
+    # cancelled as obsolete when it falls due, and the dispatcher's own re-check says which.
+    waiting = [
+        touchpoint
+        for key, touchpoint in existing.items()
+        if key not in forecasts
+        and touchpoint.status in (Status.SCHEDULED, Status.SENDING)
+        and touchpoint.send_at <= window.until
+    ]
+    scheduled = [
+        tp
+        for tp in waiting
+        if tp.status == Status.SCHEDULED and tp.rule.trigger in triggers.REGISTRY
+    ]
+    occurring = dispatcher.still_occurring(scheduled)
+    for touchpoint in waiting:
+        key = (touchpoint.rule_id, touchpoint.member_id, touchpoint.occurrence_key)
+        forecast = _from_row(touchpoint, club, now)
+        if touchpoint in scheduled and key not in occurring:
+            forecast = replace(forecast, status=OBSOLETE, outcome="cancelled")
+        forecasts[key] = forecast
     return sorted(forecasts.values(), key=_by_time)
 
 
