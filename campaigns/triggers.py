@@ -21,7 +21,7 @@ from club import clock
 from club.functions import month_day
 from club.models import Club
 from members.models import Member, MemberEvent
-from memberships.models import Membership, Plan
+from memberships.models import Membership, Payment, Plan
 
 DEFAULT_LOCAL_TIME = dt.time(10, 0)
 
@@ -132,7 +132,10 @@ def _paid_at(club: Club):
 # --- event kinds: something happened ----------------------------------------------------
 
 
-def _event_kind(event_kind: str) -> Finder:
+def _event_kind(event_kind: str, *, unless: Callable[[], QuerySet] | None = None) -> Finder:
+    """A finder of timeline events of a kind; `unless` gives a query (on the outer event's
+    member and at) of what, since the event, makes its message obsolete."""
+
     def find(window: Window, params: dict) -> Iterator[Occurrence]:
         delay = dt.timedelta(minutes=params.get("delay_minutes", 0))
         events = window.of_members(
@@ -142,7 +145,10 @@ def _event_kind(event_kind: str) -> Finder:
                 at__gt=window.since - delay,
                 at__lte=window.until - delay,
             )
-        ).values_list("pk", "member_id", "at", "data")
+        )
+        if unless is not None:
+            events = events.filter(~Q(Exists(unless())))
+        events = events.values_list("pk", "member_id", "at", "data")
         for pk, member_id, at, data in events:
             yield Occurrence(member_id, f"event:{pk}", at + delay, {"event": data, "at": at})
 
@@ -169,12 +175,19 @@ def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
             yield occurrence
 
 
+def _paid_since():
+    # "Update your card" is obsolete once the member has paid since the failure.
+    return Payment.objects.filter(
+        member=OuterRef("member"), status=Payment.Status.SUCCEEDED, at__gt=OuterRef("at")
+    )
+
+
 trigger(
     "payment_failed",
     "Payment failed",
-    lambda p: f"{_minutes_after(p)} a payment fails",
+    lambda p: f"{_minutes_after(p)} a payment fails, unless the member has paid since",
     facts=("event", "at"),
-)(_event_kind(MemberEvent.Kind.PAYMENT_FAILED))
+)(_event_kind(MemberEvent.Kind.PAYMENT_FAILED, unless=_paid_since))
 
 
 @trigger(
@@ -185,14 +198,28 @@ trigger(
 )
 def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     reasons = params.get("reasons", ["expired", "no_visits_left"])
-    denials = window.of_members(
-        CheckInAttempt.objects.filter(
-            member__home_club=window.club,
-            reason__in=reasons,
-            at__gt=window.since,
-            at__lte=window.until,
+    # "Renew now" holds until the member renews or is let in: a paid membership bought since
+    # the denial (a renewal of an empty pack starts when the pack ends, so bought, not in
+    # force), or a visit since that no staff override let through (a membership admitted
+    # them). An "admit anyway" leaves the membership as it was, so the message still holds.
+    bought_since = _paid_at(window.club).filter(
+        member=OuterRef("member"), created_at__gt=OuterRef("at")
+    )
+    admitted_since = Visit.objects.filter(
+        member=OuterRef("member"), at__gt=OuterRef("at"), override_by__isnull=True
+    )
+    denials = (
+        window.of_members(
+            CheckInAttempt.objects.filter(
+                member__home_club=window.club,
+                reason__in=reasons,
+                at__gt=window.since,
+                at__lte=window.until,
+            )
         )
-    ).values_list("pk", "member_id", "at", "reason")
+        .filter(~Q(Exists(bought_since)), ~Q(Exists(admitted_since)))
+        .values_list("pk", "member_id", "at", "reason")
+    )
     for pk, member_id, at, reason in denials:
         yield Occurrence(member_id, f"denied:{pk}", at, {"reason": reason})
 
@@ -266,20 +293,32 @@ def _trial_attended(window: Window, params: dict) -> Iterator[Occurrence]:
 @trigger(
     "trial_no_show",
     "Trial no-show",
-    lambda p: f"the day after a missed trial session, at {_local_time(p):%H:%M}",
+    lambda p: f"the day after a missed trial session, at {_local_time(p):%H:%M}, unless rebooked",
 )
 def _trial_no_show(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
     days = list(window.days())
-    rows = window.of_members(
-        Booking.objects.filter(
-            session__club=window.club,
-            is_trial=True,
-            status=Booking.Status.NO_SHOW,
-            session__start__gte=clock.start_of_day(days[0] - dt.timedelta(days=1), window.club),
-            session__start__lt=clock.start_of_day(days[-1], window.club),
+    # "Pick another free class" is obsolete once they have: a later trial session booked or
+    # attended.
+    rebooked = Booking.objects.filter(
+        member=OuterRef("member"),
+        is_trial=True,
+        status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED],
+        session__start__gt=OuterRef("session__start"),
+    )
+    rows = (
+        window.of_members(
+            Booking.objects.filter(
+                session__club=window.club,
+                is_trial=True,
+                status=Booking.Status.NO_SHOW,
+                session__start__gte=clock.start_of_day(days[0] - dt.timedelta(days=1), window.club),
+                session__start__lt=clock.start_of_day(days[-1], window.club),
+            )
         )
-    ).values_list("pk", "member_id", "session__start")
+        .filter(~Q(Exists(rebooked)))
+        .values_list("pk", "member_id", "session__start")
+    )
     for pk, member_id, start in rows:
         next_day = start.astimezone(clock.zone(window.club)).date() + dt.timedelta(days=1)
         yield Occurrence(member_id, f"booking:{pk}", window.at(next_day, local), {})

@@ -1,0 +1,180 @@
+"""Messages that the member's own actions make absurd are not sent: renewing after a denied
+check-in, paying after a failed payment, rebooking a missed trial.
+
+The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam.
+"""
+
+import datetime as dt
+
+import pytest
+
+from campaigns import dispatcher, dryrun, evaluator, triggers
+from campaigns.models import Rule, Touchpoint
+from checkin import checkins
+from checkin.models import Booking, CheckInAttempt, Source, Visit
+from club import clock
+from members import timeline
+from members.models import MemberEvent
+from memberships import sales
+from memberships.models import Payment
+from tests.factories import (
+    BookingFactory,
+    CheckInAttemptFactory,
+    ClassSessionFactory,
+    MemberFactory,
+    MembershipFactory,
+    PaymentFactory,
+    PlanFactory,
+)
+
+TODAY = dt.date(2026, 11, 23)
+Status, Reason = Touchpoint.Status, Touchpoint.Reason
+OBSOLETE = "will be cancelled: no longer true"
+
+
+def days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    return clock.local_datetime(day, dt.time(hh, mm))
+
+
+def found(name: str, window, **params) -> list[tuple[int, str, dt.datetime]]:
+    return sorted(
+        (o.member_id, o.key, o.due_at) for o in triggers.occurrences(name, window, params)
+    )
+
+
+@pytest.fixture(autouse=True)
+def only_the_playbook_rules_we_test(db):
+    Rule.objects.exclude(number__in=[11, 12, 16]).update(is_active=False)
+    Rule.objects.update(holdout_percent=0)
+
+
+def rule(number: int) -> Rule:
+    return Rule.objects.prefetch_related("clubs").get(number=number)
+
+
+def evaluate(number: int, club) -> None:
+    now = clock.now()
+    evaluator.evaluate_rule(rule(number), club, since=now - days(1), until=now + days(8))
+
+
+def forecast_of(member, number: int) -> list[tuple[str, str, str]]:
+    return [
+        (f.when, f.status, f.outcome)
+        for f in dryrun.member_forecast(member)
+        if f.rule_number == number
+    ]
+
+
+# --- rule 16: renew now after a denied check-in ----------------------------------------
+
+
+@pytest.fixture
+def denied_late(frozen_clock, downtown):
+    """Kees's month ended last week. He is turned away at 21:30, inside the quiet hours, so
+    rule 16's SMS waits in the outbox for 09:00."""
+    member = MemberFactory(home_club=downtown, first_name="Kees", sms_consent=True)
+    month = PlanFactory(club=downtown, name="Monthly", duration_days=30)
+    ended = MembershipFactory(member=member, plan=month, start=TODAY - days(37))
+    frozen_clock.move_to(local(TODAY, 21, 30))
+    attempt = checkins.check_in(member, source=Source.DESK)
+    assert isinstance(attempt, CheckInAttempt) and attempt.reason == "expired"
+    evaluate(16, downtown)
+    assert Touchpoint.objects.get(member=member).send_at == local(TODAY + days(1), 9)
+    return member, ended
+
+
+def test_renewed_and_admitted_after_the_denial_the_renew_now_sms_is_cancelled(
+    denied_late, frozen_clock
+):
+    member, ended = denied_late
+    # given he pressed "Renew now" and was let in a few minutes later
+    frozen_clock.move_to(local(TODAY, 21, 35))
+    sales.renew(ended, method="cash")
+    frozen_clock.move_to(local(TODAY, 21, 36))
+    assert isinstance(checkins.check_in(member, source=Source.DESK), Visit)
+
+    # then the dry run says it will not go, and at 09:00 the dispatcher cancels it
+    assert forecast_of(member, 16) == [("Tue 24 Nov, 09:00", OBSOLETE, "cancelled")]
+    frozen_clock.move_to(local(TODAY + days(1), 9))
+    dispatcher.dispatch()
+    touchpoint = Touchpoint.objects.get(member=member)
+    assert (touchpoint.status, touchpoint.reason) == (Status.CANCELLED, Reason.OBSOLETE)
+    assert not member.events.filter(kind=MemberEvent.Kind.MESSAGE_SENT).exists()
+
+
+def test_still_expired_the_renew_now_sms_goes_at_nine(denied_late, frozen_clock):
+    member, _ = denied_late
+
+    assert forecast_of(member, 16) == [("Tue 24 Nov, 09:00", "will be sent", "send")]
+    frozen_clock.move_to(local(TODAY + days(1), 9))
+    assert dispatcher.dispatch() == {"delivered": 1}
+    assert Touchpoint.objects.get(member=member).status == Status.DELIVERED
+
+
+def test_admitted_anyway_by_staff_the_membership_still_needs_renewing(
+    denied_late, frozen_clock, fiona
+):
+    member, _ = denied_late
+    frozen_clock.move_to(local(TODAY, 21, 35))
+    checkins.check_in(
+        member, source=Source.DESK, override_by=fiona, override_reason="Pays tomorrow"
+    )
+
+    assert forecast_of(member, 16) == [("Tue 24 Nov, 09:00", "will be sent", "send")]
+
+
+def test_an_empty_pack_renewed_early_is_not_told_to_renew(frozen_clock, downtown):
+    # the renewal of a pack that still runs starts when it ends: bought, not yet in force
+    pack = PlanFactory(club=downtown, pack=True, duration_days=90)
+    bought = clock.now() - days(3)
+    empty, waiting = (
+        MembershipFactory(
+            member=MemberFactory(home_club=downtown), plan=pack, start=TODAY, created_at=bought
+        )
+        for _ in range(2)
+    )
+    at = clock.now() - dt.timedelta(hours=2)
+    CheckInAttemptFactory(member=empty.member, reason="no_visits_left", at=at)
+    denied = CheckInAttemptFactory(member=waiting.member, reason="no_visits_left", at=at)
+    renewal = sales.renew(empty, method="cash")
+    assert renewal.start == empty.end + days(1)
+    window = triggers.Window(club=downtown, since=clock.now() - days(1), until=clock.now())
+
+    assert found("check_in_denied", window) == [(waiting.member_id, f"denied:{denied.pk}", at)]
+
+
+# --- rule 17 and rule 6: paid since, rebooked since --------------------------------------
+
+
+def test_a_failed_payment_paid_since_is_not_followed_up(frozen_clock, downtown):
+    window = triggers.Window(club=downtown, since=clock.now() - days(1), until=clock.now())
+    paid, unpaid = MemberFactory(home_club=downtown), MemberFactory(home_club=downtown)
+    failed_at = clock.now() - dt.timedelta(hours=3)
+    timeline.record(paid, MemberEvent.Kind.PAYMENT_FAILED, at=failed_at)
+    still_failed = timeline.record(unpaid, MemberEvent.Kind.PAYMENT_FAILED, at=failed_at)
+    PaymentFactory(member=paid, at=failed_at + dt.timedelta(hours=1))
+    # a payment from before the failure, or one that failed too, does not settle it
+    PaymentFactory(member=unpaid, at=failed_at - dt.timedelta(hours=1))
+    PaymentFactory(member=unpaid, status=Payment.Status.FAILED, at=clock.now())
+
+    assert found("payment_failed", window) == [(unpaid.pk, f"event:{still_failed.pk}", failed_at)]
+
+
+def test_a_missed_trial_rebooked_since_gets_no_rebook_sms(frozen_clock, downtown):
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+    missed = ClassSessionFactory(club=downtown, start=local(TODAY - days(1), 19))
+    later = ClassSessionFactory(club=downtown, start=local(TODAY + days(2), 19))
+    rebooked = BookingFactory(session=missed, is_trial=True, status=Booking.Status.NO_SHOW)
+    BookingFactory(member=rebooked.member, session=later, is_trial=True)
+    cancelled = BookingFactory(session=missed, is_trial=True, status=Booking.Status.NO_SHOW)
+    BookingFactory(
+        member=cancelled.member, session=later, is_trial=True, status=Booking.Status.CANCELLED
+    )
+
+    assert found("trial_no_show", window, at="10:00") == [
+        (cancelled.member_id, f"booking:{cancelled.pk}", local(TODAY, 10))
+    ]
