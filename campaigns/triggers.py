@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import In
 
 from campaigns import lifecycle, renewal_timing
@@ -21,7 +21,7 @@ from club import clock
 from club.functions import month_day
 from club.models import Club
 from members.models import Member, MemberEvent
-from memberships.models import Membership, Payment, Plan
+from memberships.models import Freeze, Membership, Payment, Plan
 
 DEFAULT_LOCAL_TIME = dt.time(10, 0)
 
@@ -410,7 +410,10 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
 @trigger(
     "days_without_visit",
     "Days without a visit",
-    lambda p: f"on the {p['days']}th day without a visit, while the membership runs",
+    lambda p: (
+        f"on the {p['days']}th day without a visit, while the membership runs "
+        "(days frozen do not count)"
+    ),
     facts=("days",),
 )
 def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
@@ -433,14 +436,67 @@ def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
         .annotate(last_visit=Max("at"))
         .values_list("member_id", "last_visit")
     )
-    absences = {pk: last for pk, last in rows}
-    in_force = _in_force_days(window, absences, days)
-    for member_id, last in absences.items():
-        day = last.astimezone(zone).date() + gap
+    last_visits = {pk: last for pk, last in rows}
+    # A freeze pauses the clock (as it does the at-risk stage): days away count from the
+    # later of the last visit and the freeze's last day, and not at all while frozen. So
+    # the freezes that end after D - gap and start by D, with each one's member's last visit
+    # (a member away since before the range is due again gap days after their freeze).
+    freezes = _freezes_with_last_visit(window, days[0] - gap, days[-1])
+    for member_id, _, _, last in freezes:
+        if last is not None:
+            last_visits.setdefault(member_id, last)
+    frozen: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    for member_id, start, end, _ in freezes:
+        frozen.setdefault(member_id, []).append((start, end))
+    in_force = _in_force_days(window, last_visits, days)
+    for member_id, last in last_visits.items():
+        visited = last.astimezone(zone).date()
+        found = _day_away(visited, frozen.get(member_id, ()), gap, days)
+        if found is None:
+            continue
+        day, thawed = found
         if any(start <= day <= end for start, end in in_force.get(member_id, ())):
-            # Once per absence: the key names the visit the absence started after.
+            # Once per absence: the key names the visit the absence started after, and the
+            # freeze's last day when one moved it (a freeze recorded after the touchpoint was
+            # written cancels it as obsolete; the moved one needs a key of its own).
             key = f"absence:{last.astimezone(dt.UTC):%Y%m%d%H%M}"
+            if thawed is not None:
+                key += f":{thawed:%Y%m%d}"
             yield Occurrence(member_id, key, window.at(day, local), {"days": gap.days})
+
+
+def _day_away(
+    visited: dt.date, freezes, gap: dt.timedelta, days: list[dt.date]
+) -> tuple[dt.date, dt.date | None] | None:
+    """The day of `days` that is the gap-th day away after a visit on `visited`, with the end
+    of the freeze it counts from when one moved it; None when no day is."""
+    for day in days:
+        # Of the freezes begun by that day and ending after the visit, the latest end
+        # restarts the count; one ending that day or later means the member is frozen then.
+        thawed = max(
+            (end for start, end in freezes if start <= day and end > visited), default=None
+        )
+        since = thawed or visited
+        if day - since == gap:
+            return day, thawed
+    return None
+
+
+def _freezes_with_last_visit(window: Window, first: dt.date, last: dt.date) -> list[tuple]:
+    """(member, start, end, last visit) of the club's freezes that end on or after `first`
+    and start on or before `last`, of memberships that still count."""
+    last_visit = Visit.objects.filter(member=OuterRef("membership__member")).order_by("-at")
+    return list(
+        window.of_members(
+            Freeze.objects.filter(
+                membership__member__home_club=window.club, end__gte=first, start__lte=last
+            ),
+            "membership__member",
+        )
+        .exclude(membership__status=Membership.Status.CANCELLED)
+        .annotate(last_visit=Subquery(last_visit.values("at")[:1]))
+        .values_list("membership__member_id", "start", "end", "last_visit")
+    )
 
 
 def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int, list]:

@@ -1,5 +1,6 @@
 """Messages that the member's own actions make absurd are not sent: renewing after a denied
-check-in, paying after a failed payment, rebooking a missed trial.
+check-in, paying after a failed payment, rebooking a missed trial; and a freeze pauses the
+count of days without a visit.
 
 The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam.
 """
@@ -15,7 +16,7 @@ from checkin.models import Booking, CheckInAttempt, Source, Visit
 from club import clock
 from members import timeline
 from members.models import MemberEvent
-from memberships import sales
+from memberships import freezes, sales
 from memberships.models import Payment
 from tests.factories import (
     BookingFactory,
@@ -25,6 +26,7 @@ from tests.factories import (
     MembershipFactory,
     PaymentFactory,
     PlanFactory,
+    VisitFactory,
 )
 
 TODAY = dt.date(2026, 11, 23)
@@ -177,4 +179,93 @@ def test_a_missed_trial_rebooked_since_gets_no_rebook_sms(frozen_clock, downtown
 
     assert found("trial_no_show", window, at="10:00") == [
         (cancelled.member_id, f"booking:{cancelled.pk}", local(TODAY, 10))
+    ]
+
+
+# --- rules 11 and 12: days frozen are not days away --------------------------------------
+
+
+@pytest.fixture
+def annual_member(frozen_clock, downtown):
+    """Lotte has a year's membership and last came this morning."""
+    member = MemberFactory(home_club=downtown, first_name="Lotte", sms_consent=True)
+    year = PlanFactory(club=downtown, name="Annual", duration_days=365)
+    membership = MembershipFactory(member=member, plan=year, start=TODAY - days(100))
+    VisitFactory(member=member, at=local(TODAY, 8))
+    return member, membership
+
+
+def absence_plan(member) -> list[tuple[int, str]]:
+    return [
+        (f.rule_number, f.when)
+        for f in dryrun.member_forecast(member)
+        if f.rule_number in (11, 12) and f.outcome in ("send", "task")
+    ]
+
+
+def test_without_a_freeze_days_away_count_from_the_last_visit(annual_member):
+    member, _ = annual_member
+
+    assert absence_plan(member) == [(11, "Mon 7 Dec, 10:00"), (12, "Mon 21 Dec, 10:00")]
+
+
+def test_a_freeze_moves_we_miss_you_and_the_staff_call_past_its_end(annual_member):
+    member, membership = annual_member
+
+    freezes.freeze(membership, start=TODAY + days(1), end=dt.date(2026, 12, 7))
+
+    # 14 and 28 days after the last frozen day, 7 December
+    assert absence_plan(member) == [(11, "Mon 21 Dec, 10:00"), (12, "Mon 4 Jan, 10:00")]
+
+
+def test_a_freeze_recorded_after_the_message_was_written_cancels_it_and_moves_it(
+    annual_member, downtown, frozen_clock
+):
+    member, membership = annual_member
+    frozen_clock.move_to(local(dt.date(2026, 12, 1), 18))  # the evaluator's week reaches 7 Dec
+    evaluate(11, downtown)
+    written = Touchpoint.objects.get(member=member)
+    assert written.send_at == local(dt.date(2026, 12, 7), 10)
+
+    freezes.freeze(membership, start=dt.date(2026, 12, 2), end=dt.date(2026, 12, 15))
+
+    plan = [(f.when, f.status) for f in dryrun.member_forecast(member) if f.rule_number == 11]
+    assert plan == [("Mon 7 Dec, 10:00", OBSOLETE), ("Tue 29 Dec, 10:00", "will be sent")]
+    frozen_clock.move_to(local(dt.date(2026, 12, 7), 10))
+    dispatcher.dispatch()
+    written.refresh_from_db()
+    assert (written.status, written.reason) == (Status.CANCELLED, Reason.OBSOLETE)
+
+
+def test_a_member_away_since_before_the_freeze_is_due_again_after_it(frozen_clock, downtown):
+    # given a visit on 1 October and a freeze 10-30 October: the 14th day away is 13 November
+    member = MemberFactory(home_club=downtown)
+    year = PlanFactory(club=downtown, duration_days=365)
+    membership = MembershipFactory(member=member, plan=year, start=dt.date(2026, 6, 1))
+    last = VisitFactory(member=member, at=local(dt.date(2026, 10, 1), 18))
+    freezes.freeze(membership, start=dt.date(2026, 10, 10), end=dt.date(2026, 10, 30))
+    start = dt.date(2026, 10, 1)
+    window = triggers.Window(club=downtown, since=local(start, 0), until=local(start + days(50), 0))
+
+    stamp = f"{last.at.astimezone(dt.UTC):%Y%m%d%H%M}"
+    assert found("days_without_visit", window, days=14, at="10:00") == [
+        (member.pk, f"absence:{stamp}:20261030", local(dt.date(2026, 11, 13), 10))
+    ]
+
+
+def test_a_freeze_before_the_last_visit_or_after_the_14th_day_changes_nothing(
+    frozen_clock, downtown
+):
+    member = MemberFactory(home_club=downtown)
+    year = PlanFactory(club=downtown, duration_days=365)
+    membership = MembershipFactory(member=member, plan=year, start=dt.date(2026, 6, 1))
+    freezes.freeze(membership, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 14))
+    last = VisitFactory(member=member, at=local(dt.date(2026, 10, 1), 18))
+    freezes.freeze(membership, start=dt.date(2026, 10, 20), end=dt.date(2026, 10, 30))
+    start = dt.date(2026, 10, 1)
+    window = triggers.Window(club=downtown, since=local(start, 0), until=local(start + days(16), 0))
+
+    stamp = f"{last.at.astimezone(dt.UTC):%Y%m%d%H%M}"
+    assert found("days_without_visit", window, days=14, at="10:00") == [
+        (member.pk, f"absence:{stamp}", local(dt.date(2026, 10, 15), 10))
     ]
