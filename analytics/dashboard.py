@@ -173,6 +173,12 @@ def _rate(label: str, opps: pd.DataFrame) -> Rate:
     )
 
 
+def renewal_rate(club: Club, *, start: dt.date, end: dt.date, label: str) -> Rate:
+    """The renewal rate of the club's opportunities ending in [start, end], as the tiles count
+    it (the home page's key figures use this too, so the two never disagree)."""
+    return _rate(label, renewal_opportunities(club, start=start, end=end))
+
+
 def renewal_opportunities(
     club: Club, *, start: dt.date, end: dt.date, plan: Plan | None = None
 ) -> pd.DataFrame:
@@ -245,17 +251,23 @@ FUNNEL_COLUMNS = [
 ]
 
 
-def _funnel_table(club: Club, *, start: dt.date, end: dt.date) -> tuple[Table, dict]:
+def lead_funnel(club: Club, *, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The funnel (funnel.FUNNEL) of the leads who came to the club on its days start to end,
+    per source and "all"."""
     since = clock.start_of_day(start, club)
     until = clock.start_of_day(end + dt.timedelta(days=1), club)
     leads = Member.objects.filter(
         home_club=club, created_at__gte=since, created_at__lt=until
     ).values("pk")
-    table = funnel.funnel(
+    return funnel.funnel(
         frames.members(clubs=[club], created_since=since, created_until=until),
         frames.trial_bookings(members=leads),
         frames.memberships(members=leads),
     )
+
+
+def _funnel_table(club: Club, *, start: dt.date, end: dt.date) -> tuple[Table, dict]:
+    table = lead_funnel(club, start=start, end=end)
     labels = dict(Member.Source.choices)
     rows = []
     for r in table.to_dict("records"):
