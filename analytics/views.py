@@ -12,10 +12,10 @@ import datetime as dt
 from django import forms
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from analytics import dashboard, exports
+from analytics import dashboard, exports, kpis, panels
 from club import clock, roles
 from club.admin_access import clubs_for
 from memberships.models import Plan, label_plan_choices
@@ -127,3 +127,18 @@ def renewal_dashboard(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "analytics/renewal.html", context)
+
+
+def key_figures(request: HttpRequest, club: str) -> HttpResponse:
+    """One club's key figures for the home page's panel, worked out if the cache has none
+    (htmx fills the panel's placeholder with them). Without JavaScript the figures are worked
+    out and the browser goes back to the home page, which then shows them."""
+    if not roles.has_role(request.user, *REPORTS):
+        return forbidden(request)
+    found = clubs_for(request.user).filter(slug=club).first()
+    if found is None:
+        raise Http404("No such club.")
+    context = panels.club_context(found, kpis.figures(found))
+    if not request.htmx:
+        return redirect("wagtailadmin_home")
+    return render(request, "analytics/panels/_key_figures.html", context)

@@ -1,10 +1,10 @@
 """The renewal dashboard under /admin/analytics/, in Wagtail's Reports menu for managers and
-marketing; the uplift column of campaigns' playbook."""
+marketing; their key figures on the home page; the uplift column of campaigns' playbook."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
 
-from analytics import playbook, urls, views
+from analytics import panels, playbook, urls, views
 from club import roles
 from club.admin_access import RoleMenuItem
 
@@ -23,6 +23,13 @@ def register_renewal_report():
         icon_name="table",
         order=50,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def add_key_figures_panel(request, home_panels):
+    # Those who read the reports: managers and marketing, not the front desk or trainers.
+    if roles.has_role(request.user, *views.REPORTS):
+        home_panels.append(panels.KeyFiguresPanel())
 
 
 @hooks.register("construct_playbook_columns")
