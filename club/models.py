@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from phonenumber_field.modelfields import PhoneNumberField
 
 
@@ -25,8 +27,10 @@ class ClubQuerySet(models.QuerySet):
         return self.filter(staff=user)
 
 
-class Club(models.Model):
-    """One location of a fitness club chain, with its local settings."""
+class Club(ClusterableModel):
+    """One location of a fitness club chain, with its local settings.
+
+    Clusterable so that its opening hours are edited inline on the club's own form."""
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(unique=True)
@@ -102,6 +106,51 @@ class Club(models.Model):
         if start < end:
             return start <= local_time < end
         return local_time >= start or local_time < end
+
+
+class OpeningHours(models.Model):
+    """When a club is open on one weekday. A weekday without a row is closed; a club with no
+    rows at all has not said, and is treated as always open (club.hours)."""
+
+    class Weekday(models.IntegerChoices):
+        # The numbers of datetime.date.weekday().
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    # No index of its own: the unique (club, weekday) constraint leads with the club.
+    club = ParentalKey(Club, on_delete=models.CASCADE, related_name="opening_hours", db_index=False)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="The same day: a club open past midnight closes at 23:59.")
+
+    class Meta:
+        ordering = ["club", "weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["club", "weekday"],
+                name="club_opening_hours_one_per_weekday",
+                violation_error_message="This weekday already has its opening hours.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="club_opening_hours_close_after_open",
+                violation_error_message="Closing time must be after opening time.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        # At the field, not as a form-wide error: the constraint above says it to the database.
+        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+            raise ValidationError({"closes": "Closing time must be after opening time."})
 
 
 class Integration(models.Model):

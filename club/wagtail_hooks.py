@@ -4,9 +4,19 @@ the back-office's own small behaviours."""
 from django.templatetags.static import static
 from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
 
-from club.admin_access import ClubScopedViewSet
+from club import hours
+from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
 from club.models import Club
+
+
+class ClubCreateView(ScopedCreateView):
+    def get_initial_form_instance(self):
+        # A new club starts with the default week, to be corrected before it is saved.
+        club = Club()
+        club.opening_hours = hours.default_week(club)
+        return club
 
 
 class ClubViewSet(ClubScopedViewSet):
@@ -17,6 +27,7 @@ class ClubViewSet(ClubScopedViewSet):
     menu_label = "Clubs"
     menu_order = 800
     add_to_admin_menu = True
+    add_view_class = ClubCreateView
     list_display = ["name", "slug", "time_zone", "currency", "email_sender", "sms_sender"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
@@ -45,6 +56,27 @@ class ClubViewSet(ClubScopedViewSet):
         "booking_penalty_days",
         "max_freeze_days",
     ]
+
+    @property
+    def edit_handler(self):
+        return ObjectList(
+            [FieldPanel(name) for name in self.form_fields]
+            + [
+                InlinePanel(
+                    "opening_hours",
+                    heading="Opening hours",
+                    label="Day",
+                    max_num=7,
+                    help_text="In the club's time zone. A weekday left out is closed. While "
+                    "the club is closed, a call task falls due after the next opening.",
+                )
+            ],
+            base_form_class=ScopedForm,
+        )
+
+    def get_form_class(self, for_update=False):
+        # The panels' form: it carries the opening hours' inline forms.
+        return self._edit_handler.get_form_class()
 
 
 @hooks.register("register_admin_viewset")

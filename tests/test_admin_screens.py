@@ -399,6 +399,21 @@ def club_form(club, **changes) -> dict:
     for name in ("quiet_hours_start", "quiet_hours_end"):
         data[name] = data[name].strftime("%H:%M")
     data["booking_penalties_enabled"] = "on" if club.booking_penalties_enabled else ""
+    # The opening hours' inline forms, as they are.
+    hours = list(club.opening_hours.all())
+    data |= {
+        "opening_hours-TOTAL_FORMS": len(hours),
+        "opening_hours-INITIAL_FORMS": len(hours),
+        "opening_hours-MIN_NUM_FORMS": 0,
+        "opening_hours-MAX_NUM_FORMS": 7,
+    }
+    for i, row in enumerate(hours):
+        data |= {
+            f"opening_hours-{i}-id": row.pk,
+            f"opening_hours-{i}-weekday": row.weekday,
+            f"opening_hours-{i}-opens": f"{row.opens:%H:%M}",
+            f"opening_hours-{i}-closes": f"{row.closes:%H:%M}",
+        }
     return {**data, **changes}
 
 

@@ -31,7 +31,7 @@ from campaigns import evaluator, triggers
 from campaigns.models import Rule, Touchpoint
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
 from club import roles
-from club.models import Club
+from club.models import Club, OpeningHours
 from cms.demo import catalogue as cat
 from cms.demo.generator import NO, History
 from cms.models import TrainerPage, TrainersIndexPage
@@ -54,6 +54,13 @@ def write(history: History) -> dict[str, int]:
     w.renewal_offers()
     w.trainer_pages()
     return w.counts
+
+
+# The demo clubs' opening hours: wide enough for the visits the generator makes
+# (cat.VISIT_HOURS, 06:00–22:59 on weekdays, 08:00–19:59 at the weekend).
+DEMO_WEEK = {
+    day: (dt.time(6), dt.time(23)) if day < 5 else (dt.time(8), dt.time(20)) for day in range(7)
+}
 
 
 class _Writer:
@@ -79,6 +86,11 @@ class _Writer:
             for spec in cat.CLUBS
         ]
         Club.objects.bulk_create(clubs)
+        OpeningHours.objects.bulk_create(
+            OpeningHours(club=club, weekday=day, opens=opens, closes=closes)
+            for club in clubs
+            for day, (opens, closes) in DEMO_WEEK.items()
+        )
         self.clubs = clubs
         self.club_by_slug = {club.slug: club for club in clubs}
         self.users = ensure_staff(

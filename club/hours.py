@@ -1,0 +1,55 @@
+"""A club's opening hours: whether it is open at an instant, and when it next opens.
+
+The hours are wall-clock times in the club's time zone (`OpeningHours`), so a club that opens
+at 06:30 opens at 06:30 on both sides of a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from club import clock
+from club.models import Club, OpeningHours
+
+# The defaults a new club starts with, and the migration gave existing clubs; they match
+# the public site's default text (cms.models.DEFAULT_OPENING_HOURS).
+WEEKDAY_HOURS = (dt.time(6, 30), dt.time(22, 0))
+WEEKEND_HOURS = (dt.time(8, 0), dt.time(20, 0))
+DEFAULT_WEEK = {day: WEEKDAY_HOURS if day < 5 else WEEKEND_HOURS for day in range(7)}
+
+
+def default_week(club: Club) -> list[OpeningHours]:
+    """Unsaved rows of the default week for `club`."""
+    return [
+        OpeningHours(club=club, weekday=day, opens=opens, closes=closes)
+        for day, (opens, closes) in DEFAULT_WEEK.items()
+    ]
+
+
+def next_opening(club: Club, at: dt.datetime) -> dt.datetime:
+    """`at` when the club is open then, else the next instant it opens.
+
+    A club with no opening hours at all has not said when it is open, and counts as always
+    open: its tasks fall due as they did before clubs had hours. Reads the club's hours once
+    (a prefetched `opening_hours` is used as it is).
+    """
+    week = {row.weekday: row for row in club.opening_hours.all()}
+    if not week:
+        return at
+    zone = clock.zone(club)
+    local_day = at.astimezone(zone).date()
+    # Compared in UTC: two datetimes of the same zone compare by wall clock, blind to DST.
+    at = at.astimezone(dt.UTC)
+    # Eight days: today's hours may be over, and next week's same day is the only open one.
+    for offset in range(8):
+        day = local_day + dt.timedelta(days=offset)
+        row = week.get(day.weekday())
+        if row is None:
+            continue
+        opens = dt.datetime.combine(day, row.opens, tzinfo=zone)
+        closes = dt.datetime.combine(day, row.closes, tzinfo=zone)
+        if opens <= at < closes:
+            return at
+        if at < opens:
+            return opens
+    raise AssertionError("a club with opening hours opens within a week")  # pragma: no cover
