@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import models, transaction
 from django.urls import reverse
+from wagtail import hooks
 
-from club import clock, roles
+from club import clock, hours, roles
 from members import timeline
 from members.models import Member, MemberEvent, Task
 
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # Late tasks escalated per run; the rest wait a minute for the next run.
 ESCALATION_BATCH = 200
+# Where a late task's email links to: `fn(task) -> path`. The member card, with the task, its
+# Done button and "Log a call", is the front desk's (checkin, above this app), which
+# registers it here; without it, the member's own page.
+TASK_LINK_HOOK = "staff_task_admin_path"
 
 
 def open_task(
@@ -34,6 +39,8 @@ def open_task(
     escalate_when_late: bool = False,
 ) -> Task:
     """Open a task about a member, due `due_in` from now, and note it on the timeline.
+    While the member's club is closed the time counts from its next opening: nobody is there
+    to call a lead who signs up at 03:23, and the managers should not hear it is late at 03:39.
     `escalate_when_late`: tell the club's managers if it is still open when due."""
     now = clock.now()
     task = Task.objects.create(
@@ -42,7 +49,7 @@ def open_task(
         details=details,
         assigned_role=assigned_role,
         assigned_to=assigned_to,
-        due_at=now + due_in,
+        due_at=hours.next_opening(member.home_club, now) + due_in,
         created_at=now,
         escalate_when_late=escalate_when_late,
     )
@@ -151,7 +158,13 @@ def _escalation_email(task: Task, to: list[str], connection) -> EmailMessage:
         f"and is still open:\n\n{task.title}\n{member.full_name}"
         + (f" · {contact}" if contact else "")
         + (f"\n\n{task.details}" if task.details else "")
-        # The back-office home page lists a manager's open tasks, late ones marked.
-        + f"\n\nClubCycle: {settings.SITE_URL.rstrip('/')}{reverse('wagtailadmin_home')}\n"
+        + f"\n\nOpen the task: {task_url(task)}\n"
     )
     return EmailMessage(subject=f"Late: {task.title}", body=body, to=to, connection=connection)
+
+
+def task_url(task: Task) -> str:
+    """The absolute back-office address of `task`, for messages read outside the site."""
+    paths = [path_for(task) for path_for in hooks.get_hooks(TASK_LINK_HOOK)]
+    path = paths[0] if paths else reverse("members:edit", args=[task.member_id])
+    return f"{settings.SITE_URL.rstrip('/')}{path}"

@@ -8,6 +8,7 @@ from wagtail.admin.search import SearchArea
 from checkin.desk import panels, urls
 from club import roles
 from club.admin_access import RoleMenuItem
+from members.staff_tasks import TASK_LINK_HOOK
 
 
 @hooks.register("register_admin_urls")
@@ -27,6 +28,12 @@ def register_tasks_menu_item():
     return RoleMenuItem(
         "Tasks", reverse("desk:tasks"), shown_to=roles.ALL, icon_name="tasks", order=55
     )
+
+
+@hooks.register(TASK_LINK_HOOK)
+def task_on_the_member_card(task):
+    # The card lists the member's open tasks, with Done and "Log a call".
+    return reverse("desk:member", args=[task.member_id])
 
 
 @hooks.register("construct_homepage_panels")
