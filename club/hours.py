@@ -53,3 +53,24 @@ def next_opening(club: Club, at: dt.datetime) -> dt.datetime:
         if at < opens:
             return opens
     raise AssertionError("a club with opening hours opens within a week")  # pragma: no cover
+
+
+def week_rows(club: Club) -> list[tuple[str, str]]:
+    """The week for people to read, runs of days with the same hours together:
+    [("Mon–Fri", "06:30–22:00"), ("Sat", "08:00–20:00"), ("Sun", "closed")]; [] with no hours."""
+    week = {row.weekday: row for row in club.opening_hours.all()}
+    if not week:
+        return []
+    names = [label[:3] for label in OpeningHours.Weekday.labels]
+    spans = [
+        f"{week[day].opens:%H:%M}–{week[day].closes:%H:%M}" if day in week else "closed"
+        for day in range(7)
+    ]
+    rows: list[tuple[str, str]] = []
+    first = 0
+    for day in range(1, 8):
+        if day == 7 or spans[day] != spans[first]:
+            days = names[first] if day - 1 == first else f"{names[first]}–{names[day - 1]}"
+            rows.append((days, spans[first]))
+            first = day
+    return rows

@@ -26,7 +26,7 @@ from wagtail.query import PageQuerySet
 
 from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType
-from club import clock
+from club import clock, hours
 from club.display import format_price
 from club.models import Club
 from cms import trials
@@ -125,12 +125,15 @@ class ClubSiteSettings(BaseSiteSetting):
 
     @property
     def opening_hours_rows(self) -> list[tuple[str, str]]:
-        """("Mon–Fri", "06:30–22:00") per line; a line without ": " is one cell."""
+        """("Mon–Fri", "06:30–22:00") per line; a line without ": " is one cell. Without a
+        text, the club's own opening hours (those its call tasks follow)."""
+        if not self.opening_hours.strip():
+            return hours.week_rows(self.shown_club) if self.shown_club else []
         rows = []
         for line in self.opening_hours.splitlines():
             if line.strip():
-                days, _, hours = line.strip().partition(": ")
-                rows.append((days, hours))
+                days, _, times = line.strip().partition(": ")
+                rows.append((days, times))
         return rows
 
     @cached_property

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
 from club import clock, roles
+from club.models import OpeningHours
 from cms.models import (
     ClubSiteSettings,
     HomePage,
@@ -508,3 +509,30 @@ def test_a_trainer_page_can_be_added_in_the_editor(admin_client):
     response = admin_client.get(f"/admin/pages/add/cms/trainerpage/{index.pk}/")
 
     assert response.status_code == 200
+
+
+def test_without_a_text_the_footer_shows_the_clubs_own_opening_hours(
+    client, frozen_clock, downtown
+):
+    OpeningHours.objects.bulk_create(
+        OpeningHours(club=downtown, weekday=day, opens=dt.time(7), closes=dt.time(22))
+        for day in range(6)
+    )
+    downtown.opening_hours.filter(weekday=5).update(opens=dt.time(9), closes=dt.time(17))
+    site_settings = ClubSiteSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.opening_hours = ""
+    site_settings.save()
+
+    page_text = text(client.get("/"))
+
+    assert "Opening hours Mon–Fri 07:00–22:00 Sat 09:00–17:00 Sun closed" in page_text
+
+
+def test_without_a_text_or_the_clubs_hours_the_footer_has_no_opening_hours(
+    client, frozen_clock, downtown
+):
+    site_settings = ClubSiteSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.opening_hours = " \n"
+    site_settings.save()
+
+    assert "Opening hours" not in text(client.get("/"))
