@@ -64,6 +64,7 @@ __all__ = [
     "mark_remaining_no_show",
     "promote_waitlist",
     "set_capacity",
+    "trial_due_on_check_in",
     "upcoming_sessions",
     "waitlist_place",
     "with_counts",
@@ -440,6 +441,16 @@ def due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
         session__is_cancelled=False,
         session__start__gte=earliest,
         session__start__lte=latest,
+    )
+
+
+def trial_due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
+    """The trial classes among due_on_check_in(), soonest first: a visitor booked for one comes
+    in for it without a membership (checkins.check_in)."""
+    return (
+        due_on_check_in(member, club, earliest, latest)
+        .filter(is_trial=True)
+        .order_by("session__start")
     )
 
 

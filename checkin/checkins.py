@@ -76,7 +76,49 @@ def _last_visits():
     ).order_by("-at")
 
 
-_LAST_VISIT = Prepared(lambda: _last_visits().values_list("pk", "at")[:1])
+def _due_trials():
+    """The trial class the member is booked for at the club, in the check-in window."""
+    return bookings.trial_due_on_check_in(
+        Param("member", BigIntegerField()),
+        Param("club", BigIntegerField()),
+        Param("earliest", DateTimeField()),
+        Param("latest", DateTimeField()),
+    )
+
+
+_TRIAL_FIELDS = ("pk", "session__class_type__name", "session__start")
+
+# A member with no membership at all (a lead, mostly) has no memberships row to carry the last
+# visit: one read for it and for a trial class they may be coming for, so a lead costs the
+# one statement it always did.
+_NO_MEMBERSHIP = Prepared(
+    lambda: (
+        Member.objects.filter(pk=Param("member", BigIntegerField()))
+        .order_by()
+        .annotate(
+            last_visit_id=Subquery(_last_visits().values("pk")[:1]),
+            last_visit_at=Subquery(_last_visits().values("at")[:1]),
+            **{
+                f"trial_{i}": Subquery(_due_trials().values(field)[:1])
+                for i, field in enumerate(_TRIAL_FIELDS)
+            },
+        )
+        .values_list("last_visit_id", "last_visit_at", "trial_0", "trial_1", "trial_2")
+    )
+)
+
+# A member turned away by their memberships while a class is due (class_due): is it a trial?
+_DUE_TRIAL = Prepared(lambda: _due_trials().values_list(*_TRIAL_FIELDS)[:1])
+
+
+@dataclass(frozen=True)
+class TrialClass:
+    """The trial class a visitor without a membership was admitted for."""
+
+    booking_id: int
+    name: str
+    start: dt.datetime
+
 
 # What the check-in decides on, read in one statement once the member is locked: the
 # member's memberships with their plans and whether a freeze covers the day, and on each
@@ -264,23 +306,37 @@ def _check_in_locked(
     # that the scan before it wrote.
     at = at or clock.now()
     day = at.astimezone(clock.zone(club)).date()
-    memberships = _MEMBERSHIPS.fetch(
-        member=member.pk, at=at, day=day, club=club.pk, **bookings.check_in_window(at)
-    )
+    window = bookings.check_in_window(at)
+    memberships = _MEMBERSHIPS.fetch(member=member.pk, at=at, day=day, club=club.pk, **window)
 
+    trial = None  # the trial class due, when the read below already says
     if memberships:
         last_visit = (memberships[0].last_visit_id, memberships[0].last_visit_at)
-    else:  # nothing to carry it: ask on its own (a lead may have been let in by override)
-        last_visit = next(iter(_LAST_VISIT.fetch(member=member.pk, at=at)), (None, None))
+    else:  # nothing to carry it: ask on its own (a lead may have been let in before)
+        row = _NO_MEMBERSHIP.fetch(member=member.pk, at=at, club=club.pk, **window)
+        last_visit, trial = (row[0][:2], row[0][2:]) if row else ((None, None), (None,))
     if last_visit[0] is not None and last_visit[1] > at - REPEAT_SCAN_WINDOW:
         recent = Visit.objects.get(pk=last_visit[0])
         recent.member = member
         recent.is_repeat_scan = True
+        recent.trial_class = None
         return recent
 
     membership, reason = _admitting_membership(memberships, club=club, day=day)
+    trial_class = None
     if reason is not None and override_by is None:
-        return _deny(member, club=club, at=at, source=source, reason=reason, membership=membership)
+        # Turned away by memberships, unless booked for a trial class about to start here:
+        # then admitted for it, on no membership. Read only on this path (a denial, or a
+        # membership-less visitor whose read above carried it), never on a time plan's.
+        if memberships and memberships[0].class_due:
+            trial = next(iter(_DUE_TRIAL.fetch(member=member.pk, club=club.pk, **window)), None)
+        if trial and trial[0] is not None:
+            trial_class = TrialClass(booking_id=trial[0], name=trial[1], start=trial[2])
+            membership = None
+        else:
+            return _deny(
+                member, club=club, at=at, source=source, reason=reason, membership=membership
+            )
 
     ledger_entry = None
     if reason is None and membership.plan.is_pack:
@@ -307,12 +363,24 @@ def _check_in_locked(
         source=source,
         visits_left=membership.visits_left if ledger_entry else None,
         override_reason=visit.override_reason or None,
-        denied_reason=reason,
+        denied_reason=reason if trial_class is None else None,
+        **_trial_facts(trial_class),
     )
     visit.is_repeat_scan = False
-    # None (read it afresh) when an override admitted a member without a membership.
-    visit.class_due = membership.class_due if membership is not None else None
+    visit.trial_class = trial_class
+    if trial_class is not None:
+        visit.class_due = True
+    else:  # None (read it afresh) when an override admitted a member without a membership.
+        visit.class_due = membership.class_due if membership is not None else None
     return visit
+
+
+def _trial_facts(trial: TrialClass | None) -> dict:
+    """What a visit's timeline event says about the trial class it was for (nothing for the
+    visits of members, so their events stay as they were)."""
+    if trial is None:
+        return {}
+    return {"trial_booking": trial.booking_id, "class_name": trial.name, "start": trial.start}
 
 
 def _admitting_membership(
