@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class CheckinConfig(AppConfig):
     name = "checkin"
     verbose_name = "Check-in and classes"
+
+    def ready(self):
+        from checkin.bookings import PENALTY_REASONS
+        from checkin.models import CheckInAttempt, Source
+        from members import timeline
+        from members.models import MemberEvent
+
+        # The timeline says our codes in the words the desk uses (members cannot import them).
+        Kind = MemberEvent.Kind
+        reasons = CheckInAttempt.Reason.choices
+        timeline.label_codes([Kind.CHECK_IN_DENIED], "reason", reasons)
+        timeline.label_codes([Kind.VISIT], "denied_reason", reasons)  # admitted anyway
+        timeline.label_codes([Kind.BOOKING_PENALTY], "reason", PENALTY_REASONS)
+        timeline.label_codes([Kind.VISIT, Kind.CHECK_IN_DENIED], "source", Source.choices)

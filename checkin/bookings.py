@@ -81,6 +81,9 @@ LIVE_STATUSES = (Status.BOOKED, Status.WAITLISTED)
 CHECK_IN_BEFORE_CLASS = dt.timedelta(minutes=60)
 CHECK_IN_AFTER_START = dt.timedelta(minutes=30)
 
+# Why a booking penalty was given (a `booking_penalty` event's reason), in words.
+PENALTY_REASONS = {"late_cancel": "Late cancellation", "no_show": "No-show"}
+
 MESSAGES = {
     "session_cancelled": "This class has been cancelled.",
     "session_started": "This class has already started.",

@@ -17,6 +17,11 @@ from members.models import Member, MemberEvent
 
 _KINDS = frozenset(MemberEvent.Kind.values)  # an enum's .values builds a new list on every call
 
+# Words for the codes events store in their data, by (kind, field): "no_membership" reads "No
+# membership". The app that owns the codes registers them (checkin its denial reasons, from the
+# choices its screens use), since members may not import the apps above it.
+_LABELS: dict[tuple[str, str], dict[str, str]] = {}
+
 
 def record(
     member: Member,
@@ -69,3 +74,29 @@ def _event_fields(member: Member, kind: str, at, actor, data: dict) -> dict:
         "actor": actor,
         "data": payload,
     }
+
+
+def label_codes(kinds: list[str], field: str, choices) -> None:
+    """Register the words for the codes events of `kinds` store in data[field]: choices as
+    (code, label) pairs or a dict."""
+    for kind in kinds:
+        _LABELS.setdefault((kind, field), {}).update(dict(choices))
+
+
+label_codes([MemberEvent.Kind.LEAD_CREATED], "source", Member.Source.choices)
+
+
+def label(event: MemberEvent, field: str) -> str:
+    """data[field] of the event in words: the registered label for a code, else the value as
+    stored (free text, such as a freeze's reason); "" when the event has none."""
+    value = event.data.get(field)
+    if value is None or value == "":
+        return ""
+    return _LABELS.get((event.kind, field), {}).get(value, str(value))
+
+
+def details(event: MemberEvent) -> str:
+    """One line of what the event's data says, in words, for screens that list events of every
+    kind (the back-office's timeline): its reasons and its source."""
+    parts = [label(event, field) for field in ("reason", "denied_reason", "source")]
+    return " · ".join(part for part in parts if part)

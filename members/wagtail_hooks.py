@@ -16,8 +16,9 @@ from club.admin_access import (
     ScopedFilterSet,
     ScopedForm,
     ScopedIndexView,
+    ScopedInspectView,
 )
-from members import leads
+from members import leads, timeline
 from members.choosers import member_chooser
 from members.models import ConsentLog, Member, MemberEvent
 
@@ -141,15 +142,28 @@ class MemberEventFilterSet(ScopedFilterSet):
         fields = ["kind"]
 
 
+class MemberEventInspectView(ScopedInspectView):
+    """The event with what its data says in words (reasons and source, labelled as the member
+    card labels them) above the data as stored."""
+
+    def get_field_label(self, field_name, field):
+        return "Details" if field_name == "details" else super().get_field_label(field_name, field)
+
+    def get_details_display_value(self):
+        return timeline.details(self.object) or "-"
+
+
 class MemberEventViewSet(ClubScopedViewSet):
     model = MemberEvent
+    inspect_view_class = MemberEventInspectView
+    inspect_view_fields = ["kind", "member", "actor", "at", "details", "data"]
     name = "timeline"
     club_path = "member__home_club"
     actions = ("view",)
     inspect_view_enabled = True
     icon = "history"
     menu_label = "Timeline events"
-    list_display = ["kind", "member", "actor", "at"]
+    list_display = ["kind", "member", Column("details", accessor=timeline.details), "actor", "at"]
     list_select_related = ("member", "actor")
     filterset_class = MemberEventFilterSet
     search_fields = ["member__first_name", "member__last_name", "member__email"]

@@ -1,0 +1,13 @@
+"""{{ event|data_label:"reason" }}: a timeline event's code in words (members.timeline.label)."""
+
+from django import template
+
+from members import timeline
+from members.models import MemberEvent
+
+register = template.Library()
+
+
+@register.filter
+def data_label(event: MemberEvent, field: str) -> str:
+    return timeline.label(event, field)
