@@ -183,8 +183,12 @@ def admit_anyway(request: HttpRequest, pk: int) -> HttpResponse:
     club = desk_club(request)
     form = OverrideForm(request.POST)
     if not form.is_valid():
-        context = {"member": member, "form": form}
-        return desk_output(request, club, "checkin/desk/_override_form.html", context, status=400)
+        # The panel the form came from, the denial it answers, with the error under the reason:
+        # htmx swaps it where that panel was (on the desk or the member card) and the field
+        # keeps what was typed. A bare form there read as the whole screen gone.
+        attempt = member.check_in_attempts.filter(club=club).order_by("-at", "-pk").first()
+        context = result_context(request, club, member, attempt, override_form=form)
+        return desk_output(request, club, RESULT_TEMPLATE, context, status=400)
     return check_in_and_render(
         request, club, member, override_by=request.user, override_reason=form.cleaned_data["reason"]
     )
@@ -207,8 +211,27 @@ def undo_check_in(request: HttpRequest, member_pk: int, pk: int) -> HttpResponse
     return desk_output(request, club, "checkin/desk/_undone.html", context, status=status)
 
 
+RESULT_TEMPLATE = "checkin/desk/_check_in_result.html"
+
+
 def check_in_and_render(request, club: Club, member: Member, **override) -> HttpResponse:
     outcome = checkins.check_in(member, source=Source.DESK, club=club, **override)
+    context = result_context(request, club, member, outcome)
+    response = desk_output(request, club, RESULT_TEMPLATE, context)
+    # Tells the scan box to clear itself for the next card.
+    response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
+    return response
+
+
+def result_context(
+    request,
+    club: Club,
+    member: Member,
+    outcome: Visit | CheckInAttempt | None,
+    override_form: OverrideForm | None = None,
+) -> dict:
+    """What the check-in result panel shows: green for a visit, red with what the desk can do
+    for a denial (`outcome` a CheckInAttempt, or None when there is none to show)."""
     member = with_memberships(Member.objects.filter(pk=member.pk)).get()
     today = clock.today(club)
     context = {
@@ -221,18 +244,15 @@ def check_in_and_render(request, club: Club, member: Member, **override) -> Http
     }
     if isinstance(outcome, Visit):
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
-    else:
+        return context
+    context.update(attempt=outcome, override_form=override_form or OverrideForm())
+    if context["can_sell"] and outcome is not None:
         context.update(
-            attempt=outcome,
-            override_form=OverrideForm(),
-            next_sale=_next_sale(outcome, context["membership"]) if context["can_sell"] else None,
+            next_sale=_next_sale(outcome, context["membership"]),
             # The card's "End early" (desk:unfreeze), offered where the freeze turned them away.
-            running_freeze=_running_freeze(outcome, member, today) if context["can_sell"] else None,
+            running_freeze=_running_freeze(outcome, member, today),
         )
-    response = desk_output(request, club, "checkin/desk/_check_in_result.html", context)
-    # Tells the scan box to clear itself for the next card.
-    response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
-    return response
+    return context
 
 
 def _next_sale(attempt: CheckInAttempt, membership: Membership | None) -> str | None:

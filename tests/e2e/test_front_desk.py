@@ -184,12 +184,73 @@ def test_a_refused_admit_anyway_shows_why_and_keeps_the_reason_field(
     reason.fill("   ")
     page.get_by_role("button", name="Admit and record").click()
 
-    # The refusal is shown, with the reason field ready for a real one; nobody was let in.
+    # The refusal is shown in the panel it came from, with the reason field ready for a real
+    # one; the desk around it stays; nobody was let in.
     expect(page.locator("#desk-output .error-message")).to_be_visible()
     expect(page.get_by_label("Why admit anyway?")).to_be_focused()
+    expect(page.locator(".desk-result-panel")).to_have_count(1)
+    expect(page.locator("[data-outcome=denied]")).to_contain_text("expired")
+    expect(
+        page.locator("[data-outcome=denied]").get_by_role("link", name="Renew now")
+    ).to_be_visible()
+    expect(page.locator("#desk-q")).to_be_visible()
     assert not Visit.objects.exists()
 
     page.get_by_label("Why admit anyway?").fill("Paid cash, membership renewed tomorrow")
     page.get_by_role("button", name="Admit and record").click()
     expect(page.locator("[data-outcome=admitted]")).to_contain_text("Tom Berg")
     assert Visit.objects.get(member=tom_berg).override_by == fiona
+
+
+def test_a_refused_admit_anyway_on_the_member_card_stays_on_the_card(
+    live_server, page, log_in, screenshot, fiona, tom_berg
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/members/{tom_berg.pk}/")
+    page.get_by_role("button", name="Check in").click()
+    denied = page.locator("#card-output [data-outcome=denied]")
+    expect(denied).to_contain_text("expired")
+
+    denied.get_by_text("Admit anyway…").click()
+    page.get_by_label("Why admit anyway?").fill("   ")
+    page.get_by_role("button", name="Admit and record").click()
+
+    # The error is under the reason, in the card's panel; the card and the sidebar are still there.
+    expect(page.locator("#card-output .error-message")).to_contain_text("required")
+    expect(page.get_by_role("article", name="Member card")).to_be_visible()
+    expect(page.locator("#card-output .desk-result-panel")).to_have_count(1)
+    expect(page.get_by_label("Why admit anyway?")).to_be_focused()
+    screenshot("card-admit-anyway-refused")
+    assert not Visit.objects.exists()
+
+    page.get_by_label("Why admit anyway?").fill("Paid cash, renews tomorrow")
+    page.get_by_role("button", name="Admit and record").click()
+    expect(page.locator("#card-output [data-outcome=admitted]")).to_contain_text("Tom Berg")
+    assert Visit.objects.get(member=tom_berg).override_reason == "Paid cash, renews tomorrow"
+
+
+def test_a_lead_booked_for_a_trial_class_is_let_in_at_the_desk(
+    live_server, page, log_in, screenshot, fiona, downtown
+):
+    from checkin.models import Booking
+    from tests.factories import BookingFactory, ClassSessionFactory
+
+    lead = MemberFactory(
+        home_club=downtown, first_name="Lotte", last_name="Visser", card_token="LOTTE-0001"
+    )
+    start = clock.now() + dt.timedelta(minutes=30)
+    hiit = ClassSessionFactory(
+        club=downtown, class_type__name="HIIT", start=start, end=start + dt.timedelta(hours=1)
+    )
+    booking = BookingFactory(session=hiit, member=lead, is_trial=True)
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    page.locator("#desk-q").fill("LOTTE-0001")
+    page.locator("#desk-q").press("Enter")
+
+    admitted = page.locator("[data-outcome=admitted]")
+    expect(admitted).to_contain_text("Lotte Visser")
+    expect(admitted).to_contain_text("Trial class: HIIT")
+    screenshot("desk-trial-admitted")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.ATTENDED

@@ -1,0 +1,188 @@
+"""The desk's check-in result: a trial visitor let in for their class, a refused "admit
+anyway" answered with the panel it came from, and the timeline's codes in words."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from checkin import bookings, checkins
+from checkin.models import Source, Visit
+from club import clock
+from members import timeline
+from members.models import MemberEvent
+from tests.factories import BookingFactory, ClassSessionFactory, MemberFactory, MembershipFactory
+
+DESK = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
+
+
+@pytest.fixture
+def desk(client, fiona):
+    client.force_login(fiona)
+    return client
+
+
+@pytest.fixture
+def tom_berg(downtown, monthly_plan):
+    member = MemberFactory(
+        home_club=downtown, first_name="Tom", last_name="Berg", card_token="TOM-BERG"
+    )
+    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
+    return member
+
+
+@pytest.fixture
+def lead_booked_for_hiit(frozen_clock, downtown):
+    lead = MemberFactory(
+        home_club=downtown, first_name="Lotte", last_name="Visser", card_token="LOTTE-0001"
+    )
+    start = clock.now() + dt.timedelta(minutes=30)  # 18:30 in Amsterdam
+    hiit = ClassSessionFactory(
+        club=downtown, class_type__name="HIIT", start=start, end=start + dt.timedelta(hours=1)
+    )
+    BookingFactory(session=hiit, member=lead, is_trial=True)
+    return lead
+
+
+def panel(html: str) -> str:
+    return re.search(r'<div class="desk-result-panel.*?</details>', html, re.S).group(0)
+
+
+# --- trial visitors -----------------------------------------------------------------------
+
+
+def test_a_lead_booked_for_a_trial_class_is_admitted_green_with_the_class(
+    desk, lead_booked_for_hiit
+):
+    response = desk.post(reverse("desk:scan"), {"q": "LOTTE-0001"}, **DESK)
+
+    html = response.content.decode()
+    assert 'data-outcome="admitted"' in html
+    assert "Trial class: HIIT 18:30" in html
+    assert "Sell a membership" not in html
+    assert response["X-Desk-Outcome"] == "admitted"
+    assert Visit.objects.get(member=lead_booked_for_hiit).membership is None
+
+
+def test_a_lead_with_no_trial_class_is_still_offered_a_sale(desk, frozen_clock, downtown):
+    MemberFactory(home_club=downtown, card_token="WALK-IN-1")
+
+    html = desk.post(reverse("desk:scan"), {"q": "WALK-IN-1"}, **DESK).content.decode()
+
+    assert 'data-outcome="denied"' in html
+    assert "No membership" in html
+    assert "Sell a membership" in html
+
+
+# --- admit anyway -------------------------------------------------------------------------
+
+
+def test_a_blank_reason_is_answered_with_the_denied_panel_and_the_error(desk, tom_berg):
+    tom_berg_denied = desk.post(reverse("desk:scan"), {"q": "TOM-BERG"}, **DESK)
+    assert 'data-outcome="denied"' in tom_berg_denied.content.decode()
+
+    response = desk.post(
+        reverse("desk:admit_anyway", args=[tom_berg.pk]), {"reason": "   "}, **DESK
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    refused = panel(html)
+    # The panel the form came from: verdict, reason, what the desk can do, and the form open
+    # with the error under the reason field, swapped where that panel is.
+    assert "DENIED" in refused and "Membership expired 3 Nov 2026" in refused
+    assert "Renew now" in refused
+    assert '<details class="desk-override" open>' in refused
+    assert re.search(r'name="reason"[^>]*autofocus[^>]*>\s*<p class="error-message">', refused)
+    assert 'hx-target="closest .desk-result-panel"' in refused
+    assert 'hx-swap="outerHTML"' in refused
+    assert "X-Desk-Outcome" not in response  # the scan box keeps what it has
+    assert not Visit.objects.exists()
+
+
+def test_a_blank_reason_on_the_member_card_stays_on_the_card(desk, frozen_clock, tom_berg):
+    on_card = {
+        "HTTP_HX_REQUEST": "true",
+        "HTTP_HX_CURRENT_URL": f"http://testserver/admin/desk/members/{tom_berg.pk}/",
+    }
+    desk.post(reverse("desk:check_in", args=[tom_berg.pk]), **on_card)
+
+    response = desk.post(
+        reverse("desk:admit_anyway", args=[tom_berg.pk]), {"reason": " "}, **on_card
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-outcome="denied"' in html
+    assert "hx-swap-oob" not in html  # no desk lists on the card
+
+
+def test_a_blank_reason_without_javascript_renders_the_whole_desk(desk, frozen_clock, tom_berg):
+    desk.post(reverse("desk:scan"), {"q": "TOM-BERG"})
+
+    response = desk.post(reverse("desk:admit_anyway", args=[tom_berg.pk]), {"reason": "  "})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="desk-q"' in html  # the search box, in the admin page with its sidebar
+    assert 'data-outcome="denied"' in html
+    assert "This field is required." in html
+
+
+def test_a_real_reason_admits_from_the_same_form(desk, frozen_clock, tom_berg, fiona):
+    desk.post(reverse("desk:scan"), {"q": "TOM-BERG"}, **DESK)
+
+    response = desk.post(
+        reverse("desk:admit_anyway", args=[tom_berg.pk]), {"reason": "Renews tomorrow"}, **DESK
+    )
+
+    assert response.status_code == 200
+    assert 'data-outcome="admitted"' in response.content.decode()
+    assert Visit.objects.get(member=tom_berg).override_by == fiona
+
+
+# --- the timeline in words ------------------------------------------------------------------
+
+
+def test_the_member_card_says_denial_reasons_in_words(desk, frozen_clock, tom_berg, downtown):
+    lead = MemberFactory(home_club=downtown)
+    checkins.check_in(lead, source=Source.DESK)
+    checkins.check_in(tom_berg, source=Source.TURNSTILE)
+
+    lead_card = desk.get(reverse("desk:member", args=[lead.pk])).content.decode()
+    tom_card = desk.get(reverse("desk:member", args=[tom_berg.pk])).content.decode()
+
+    assert "· No membership" in lead_card and "no_membership" not in lead_card
+    assert "· Membership expired" in tom_card and ">expired" not in tom_card
+
+
+def test_the_card_says_why_a_visit_was_admitted_anyway(desk, frozen_clock, tom_berg, fiona):
+    checkins.check_in(
+        tom_berg, source=Source.DESK, override_by=fiona, override_reason="Renews tomorrow"
+    )
+
+    html = desk.get(reverse("desk:member", args=[tom_berg.pk])).content.decode()
+
+    assert "admitted anyway: “Renews tomorrow” (membership expired)" in html
+
+
+def test_a_free_text_reason_is_shown_as_typed(frozen_clock, maya):
+    event = timeline.record(maya, MemberEvent.Kind.MEMBERSHIP_FROZEN, reason="expired passport")
+    penalty = timeline.record(maya, MemberEvent.Kind.BOOKING_PENALTY, reason="late_cancel")
+
+    assert timeline.label(event, "reason") == "expired passport"
+    assert timeline.label(penalty, "reason") == bookings.PENALTY_REASONS["late_cancel"]
+    assert timeline.label(event, "source") == ""
+
+
+def test_the_back_office_timeline_says_reasons_in_words(client, max, frozen_clock, tom_berg):
+    checkins.check_in(tom_berg, source=Source.TURNSTILE)
+    event = tom_berg.events.get(kind=MemberEvent.Kind.CHECK_IN_DENIED)
+    client.force_login(max)
+
+    listing = client.get(reverse("timeline:index")).content.decode()
+    inspect = client.get(reverse("timeline:inspect", args=[event.pk])).content.decode()
+
+    assert "Membership expired · Turnstile" in listing
+    assert "Membership expired · Turnstile" in inspect
