@@ -84,6 +84,8 @@ def label_codes(kinds: list[str], field: str, choices) -> None:
 
 
 label_codes([MemberEvent.Kind.LEAD_CREATED], "source", Member.Source.choices)
+# Where consent changed; the apps that change it elsewhere register their own.
+label_codes([MemberEvent.Kind.CONSENT_CHANGED], "source", {"desk": "At the desk"})
 
 
 def label(event: MemberEvent, field: str) -> str:

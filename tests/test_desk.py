@@ -701,3 +701,19 @@ def test_the_timeline_names_sources_in_words(desk, frozen_clock, downtown):
 
     assert "· Walk-in" in html
     assert "walk_in" not in html
+
+
+def test_the_timeline_names_where_consent_changed_in_words(desk, frozen_clock, maya):
+    from campaigns.optout import opt_out_number
+    from members.consent import set_consent
+    from members.models import Channel
+
+    set_consent(maya, Channel.EMAIL, granted=False, source="email_unsubscribe")
+    opt_out_number(maya.phone.as_e164, source="sms_stop")
+    set_consent(maya, Channel.EMAIL, granted=True, source="somewhere new")
+
+    html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+
+    assert "· Unsubscribe link (email)" in html and "· Replied STOP" in html
+    assert "email_unsubscribe" not in html and "sms_stop" not in html
+    assert "· somewhere new" in html  # a source nobody registered reads as stored

@@ -1,23 +1,13 @@
-"""Words for the codes the timeline stores: "walk_in" reads "Walk-in" on the member card."""
+"""Small display filters of the desk's member card."""
 
 import datetime as dt
 
 from django import template
 
-from checkin.models import Source
 from club.display import date_range
-from members.models import Member
 from memberships.models import Membership
 
 register = template.Library()
-
-# A timeline event's `source` is where a visit came from, or where a lead came from.
-_SOURCES = dict(Source.choices) | dict(Member.Source.choices)
-
-
-@register.filter
-def source_label(code: str) -> str:
-    return _SOURCES.get(code, code)
 
 
 @register.filter
