@@ -29,10 +29,11 @@ def sell(
 ) -> Membership:
     """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits.
 
-    Raises ValidationError (on `start` or `plan`) when its dates overlap another membership of
-    the member that was not cancelled, or when it is a trial for someone who already had a
-    trial or a paid membership.
+    Raises ValidationError (on `start` or `plan`) when it would start before the club's today,
+    when its dates overlap another membership of the member that was not cancelled, or when it
+    is a trial for someone who already had a trial or a paid membership.
     """
+    _check_start(member, start)
     # Two desks selling to one member queue here; the second one's check sees the first's sale.
     locks.member(member.pk)
     end = start + dt.timedelta(days=plan.duration_days - 1)
@@ -122,19 +123,40 @@ def renew(
     )
 
 
+def first_membership(member: Member) -> Membership | None:
+    """The membership that rules out a trial: the member's first that was not cancelled, or
+    None for someone new to the club, who may still take one. sell() applies it; the desk's
+    Sell form offers trial plans only to those it lets through."""
+    return member.memberships.not_cancelled().select_related("plan").order_by("start", "pk").first()
+
+
+def _check_start(member: Member, start: dt.date) -> None:
+    """A sale starts on the club's today or later. Started in the past it could be over before
+    it was sold, and still use up the member's one trial; dates of a membership sold earlier
+    are corrected on its edit screen, which does not go through here."""
+    today = clock.today(member.home_club)
+    if start < today:
+        raise ValidationError(
+            {
+                "start": f"{date_format(start)} has passed: a membership sold now starts today "
+                f"({date_format(today)}) or later. To correct the dates of one already sold, "
+                "edit that membership."
+            }
+        )
+
+
 def _check_fits(member: Member, plan: Plan, *, start: dt.date, end: dt.date) -> None:
     """One membership at a time: a sale may not overlap another that still counts (the card
     and the check-in would pick one and hide the other), and a trial is for newcomers only."""
-    counted = list(member.memberships.not_cancelled().select_related("plan").order_by("start"))
     name = member.first_name or "This member"
-    if plan.kind == Plan.Kind.TRIAL and counted:
-        had = counted[0]
+    if plan.kind == Plan.Kind.TRIAL and (had := first_membership(member)) is not None:
         raise ValidationError(
             {
                 "plan": f"{name} already had {had.plan} (from {date_format(had.start)}): "
                 "a trial is for someone new to the club."
             }
         )
+    counted = list(member.memberships.not_cancelled().select_related("plan").order_by("start"))
     clash = next((m for m in counted if m.start <= end and m.end >= start), None)
     if clash is None:
         return

@@ -92,6 +92,12 @@ class SellForm(ScopedForm):
         plans.queryset = plans.queryset.filter(is_active=True).order_by("club__name", "price")
         # A manager of two clubs would otherwise see each club's "Monthly" alike.
         label_plan_choices(plans, with_club=clubs_for(self.for_user).count() > 1)
+        # The first paid plan, as at the desk: a trial is for newcomers (sales.sell says so).
+        plans.initial = (
+            plans.queryset.exclude(kind=Plan.Kind.TRIAL).values_list("pk", flat=True).first()
+        )
+        # A sale, like the desk's: it starts today or later (sales.sell refuses the past).
+        # Dates of a membership sold earlier are corrected on its edit screen.
         self.fields["start"].initial = clock.today()
 
 

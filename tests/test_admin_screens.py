@@ -334,6 +334,44 @@ def test_selling_over_a_running_membership_is_a_field_error(
     assert not Payment.objects.filter(member=maya).exists()
 
 
+def test_add_membership_refuses_a_start_in_the_past_as_the_desk_does(
+    client, frozen_clock, fiona, downtown
+):
+    # given a lead, who may still take Downtown's free trial
+    trial = PlanFactory(club=downtown, trial=True, name="Free trial")
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, first_name="Lars")
+    client.force_login(fiona)
+
+    # when the trial is added from 1 January 2020 on the back-office "Add membership"
+    response = client.post(
+        reverse("memberships:add"),
+        {"member": lead.pk, "plan": trial.pk, "start": "2020-01-01", "method": "cash"},
+    )
+
+    # then the start says why and where dates are corrected, and nothing was sold
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "start": [
+            "1 Jan 2020 has passed: a membership sold now starts today (23 Nov 2026) or later. "
+            "To correct the dates of one already sold, edit that membership."
+        ]
+    }
+    assert not lead.memberships.exists()
+    assert not Payment.objects.filter(member=lead).exists()
+
+
+def test_add_membership_comes_with_the_first_paid_plan_chosen(
+    client, frozen_clock, fiona, downtown, monthly_plan
+):
+    PlanFactory(club=downtown, trial=True, name="Free trial")
+    client.force_login(fiona)
+
+    form = client.get(reverse("memberships:add")).context["form"]
+
+    assert form["plan"].value() == monthly_plan.pk
+    assert form["start"].value() == dt.date(2026, 11, 23)
+
+
 def test_a_sale_is_confirmed_with_its_dates_as_staff_read_them(
     client, frozen_clock, fiona, maya, monthly_plan
 ):

@@ -218,19 +218,81 @@ def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, froze
 def test_the_plans_on_sale_name_their_price(desk, frozen_clock, maya, monthly_plan):
     response = desk.get(reverse("desk:sell", args=[maya.pk]))
 
-    assert f'<option value="{monthly_plan.pk}">Monthly — €49.00</option>' in (
+    assert f'<option value="{monthly_plan.pk}" selected>Monthly — €49.00</option>' in (
         response.content.decode()
     )
+
+
+def offered(response) -> list[str]:
+    return [label for _, label in response.context["form"].fields["plan"].choices]
+
+
+def chosen(response) -> str:
+    form = response.context["form"]
+    return str(form.fields["plan"].queryset.get(pk=form["plan"].value()))
+
+
+def test_a_lead_is_offered_the_trial_but_a_paid_plan_comes_chosen(desk, frozen_clock, downtown):
+    # given a walk-in lead, who never had a membership, and Downtown's plans, the trial cheapest
+    PlanFactory(club=downtown, trial=True, name="Free trial")
+    PlanFactory(club=downtown, name="Monthly", price="49.00")
+    PlanFactory(club=downtown, name="Annual", price="450.00")
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD)
+
+    # when the desk opens Sell for her
+    response = desk.get(reverse("desk:sell", args=[lead.pk]))
+
+    # then the trial is on offer, but the first paid plan is the one chosen
+    assert offered(response) == ["Free trial — €0.00", "Monthly — €49.00", "Annual — €450.00"]
+    assert chosen(response) == "Monthly"
+    assert 'min="2026-11-23"' in response.content.decode()
+
+
+def test_someone_who_had_a_membership_is_not_offered_a_trial(
+    desk, frozen_clock, downtown, tom_berg, monthly_plan
+):
+    # given Tom, whose month ended on 3 November, and Downtown's trial
+    PlanFactory(club=downtown, trial=True, name="Free trial")
+
+    # when the desk opens Sell for him
+    response = desk.get(reverse("desk:sell", args=[tom_berg.pk]))
+
+    # then the trial is not on offer: sales.sell would refuse it
+    assert offered(response) == ["Monthly — €49.00"]
+    assert chosen(response) == "Monthly"
+
+
+@pytest.mark.parametrize("start", ["2020-01-01", "2026-11-22"], ids=["years-ago", "yesterday"])
+def test_a_sale_starting_in_the_past_is_refused_and_the_trial_stays_unused(
+    desk, frozen_clock, downtown, start
+):
+    # given a lead, who may still take Downtown's free trial
+    trial = PlanFactory(club=downtown, trial=True, name="Free trial")
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, first_name="Lars")
+
+    # when the desk sells her the trial from a day that has passed
+    response = desk.post(
+        reverse("desk:sell", args=[lead.pk]), {"plan": trial.pk, "start": start, "method": "cash"}
+    )
+
+    # then the start says why, nothing was sold, and the trial is still on offer
+    assert response.status_code == 400
+    (error,) = response.context["form"].errors["start"]
+    assert "has passed: a membership sold now starts today (23 Nov 2026) or later" in error
+    assert not lead.memberships.exists()
+    assert not Payment.objects.filter(member=lead).exists()
+    assert "Free trial — €0.00" in offered(desk.get(reverse("desk:sell", args=[lead.pk])))
 
 
 @pytest.mark.parametrize(
     ("plan", "start", "field", "message"),
     [
         pytest.param(
+            # Not on offer to her (sales.sell's own message is tested in test_memberships).
             "trial",
             "2026-11-24",
             "plan",
-            "Maya already had Monthly (from 13 Nov 2026): a trial is for someone new to the club.",
+            "Select a valid choice. That choice is not one of the available choices.",
             id="a-trial-to-a-member",
         ),
         pytest.param(

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 
 from club import clock
 from members.models import Member, MemberEvent
@@ -17,6 +18,7 @@ from tests.race import run_concurrently
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 23)  # the date at Downtown under the frozen clock
+NOON = dt.time(12)
 
 
 @pytest.fixture
@@ -157,10 +159,13 @@ def test_only_the_first_paid_membership_is_flagged_first(
 ):
     # given a lead who did a free trial and then bought a month
     trial = PlanFactory(club=downtown, trial=True)
-    sales.sell(lead, trial, start=TODAY - dt.timedelta(days=40), method=Payment.Method.CASH)
-    sales.sell(lead, monthly_plan, start=TODAY - dt.timedelta(days=30), method=Payment.Method.CASH)
+    for days_ago, plan in ((40, trial), (30, monthly_plan)):
+        # Each sold on its own day: a sale starts today or later.
+        frozen_clock.move_to(clock.local_datetime(TODAY - dt.timedelta(days=days_ago), NOON))
+        sales.sell(lead, plan, start=clock.today(downtown), method=Payment.Method.CASH)
 
     # when they buy another month
+    frozen_clock.move_to(clock.local_datetime(TODAY, NOON))
     sales.sell(lead, monthly_plan, start=TODAY, method=Payment.Method.CASH)
 
     # then only the first paid one counts as first
@@ -318,12 +323,6 @@ FLEUR_HAS_MONTHLY = (
     [
         pytest.param(TODAY, FLEUR_HAS_MONTHLY, id="the-same-days"),
         pytest.param(dt.date(2026, 12, 22), FLEUR_HAS_MONTHLY, id="from-its-last-day"),
-        pytest.param(
-            dt.date(2026, 10, 25),
-            "Fleur has Monthly from 23 Nov 2026 to 22 Dec 2026: renew it instead, or start on "
-            "23 Dec 2026.",
-            id="ending-on-its-first-day",
-        ),
     ],
 )
 def test_a_sale_overlapping_a_membership_is_refused_and_sells_nothing(
@@ -339,6 +338,65 @@ def test_a_sale_overlapping_a_membership_is_refused_and_sells_nothing(
     # then the start is refused with the way out, and nothing was written
     assert error.value.message_dict == {"start": [message]}
     assert sold_rows(fleur) == before
+
+
+def test_a_sale_running_into_a_later_membership_names_its_dates(frozen_clock, lead, monthly_plan):
+    # given Lars's Monthly bought to start on 10 December
+    MembershipFactory(member=lead, plan=monthly_plan, start=dt.date(2026, 12, 10))
+    before = sold_rows(lead)
+
+    # when a Monthly from today, which would run to 22 December, is sold to him
+    with pytest.raises(ValidationError) as error:
+        sales.sell(lead, monthly_plan, start=TODAY, method=Payment.Method.CASH)
+
+    # then the start is refused, naming the later one's dates and the first free day
+    assert error.value.message_dict == {
+        "start": [
+            "Lars has Monthly from 10 Dec 2026 to 8 Jan 2027: renew it instead, or start on "
+            "9 Jan 2027."
+        ]
+    }
+    assert sold_rows(lead) == before
+
+
+@pytest.mark.parametrize(
+    "start", [dt.date(2020, 1, 1), TODAY - dt.timedelta(days=1)], ids=["years-ago", "yesterday"]
+)
+@pytest.mark.parametrize("kind", ["monthly", "trial"])
+def test_a_sale_starting_before_the_clubs_today_is_refused_and_sells_nothing(
+    frozen_clock, lead, downtown, monthly_plan, start, kind
+):
+    # given Lars, a lead who never had a membership (so his one trial is still his)
+    plan = monthly_plan if kind == "monthly" else PlanFactory(club=downtown, trial=True)
+
+    # when a plan is sold to him from a day that has passed
+    with pytest.raises(ValidationError) as error:
+        sales.sell(lead, plan, start=start, method=Payment.Method.CASH)
+
+    # then the start says why, and nothing was written: his trial is not used up
+    assert error.value.message_dict == {
+        "start": [
+            f"{date_format(start)} has passed: a membership sold now starts today "
+            "(23 Nov 2026) or later. To correct the dates of one already sold, edit that "
+            "membership."
+        ]
+    }
+    assert sold_rows(lead) == (0, 0, 0)
+    assert sales.first_membership(lead) is None
+
+
+def test_the_clubs_today_decides_not_utc(frozen_clock, lead, monthly_plan):
+    # given 00:30 on 24 November in Amsterdam, still 23 November in UTC
+    frozen_clock.move_to("2026-11-23 23:30:00+00:00")
+
+    # when a Monthly is sold from 23 November (UTC's today), then from the club's today
+    with pytest.raises(ValidationError) as error:
+        sales.sell(lead, monthly_plan, start=TODAY, method=Payment.Method.CASH)
+    sold = sales.sell(lead, monthly_plan, start=dt.date(2026, 11, 24), method=Payment.Method.CASH)
+
+    # then the first is refused and the second sold
+    assert "has passed" in error.value.message_dict["start"][0]
+    assert sold.start == dt.date(2026, 11, 24)
 
 
 def test_a_sale_from_the_day_after_the_end_is_fine(fleur, monthly_plan):
@@ -385,7 +443,7 @@ def test_a_trial_is_refused_to_someone_who_had_a_trial_or_paid(
     # given Lars, who had a trial or a month at the start of the year, long over
     trial = PlanFactory(club=downtown, trial=True, name="Free trial")
     earlier = trial if had == "trial" else monthly_plan
-    sales.sell(lead, earlier, start=dt.date(2026, 1, 5), method=Payment.Method.CASH)
+    MembershipFactory(member=lead, plan=earlier, start=dt.date(2026, 1, 5))
     before = sold_rows(lead)
 
     # when a trial is sold to him today
@@ -406,7 +464,7 @@ def test_a_late_renewal_over_another_membership_is_refused(frozen_clock, lead, m
     # given Lars's month that ended on 3 November, and a 10-visit pack he bought since
     ended = MembershipFactory(member=lead, plan=monthly_plan, start=dt.date(2026, 10, 5))
     pack = PlanFactory(club=lead.home_club, pack=True, name="10 visits")
-    sales.sell(lead, pack, start=dt.date(2026, 11, 10), method=Payment.Method.CASH)
+    MembershipFactory(member=lead, plan=pack, start=dt.date(2026, 11, 10))
 
     # when the month is renewed today, over the pack's days
     with pytest.raises(ValidationError) as error:

@@ -8,6 +8,7 @@ from checkin.models import ClassSession
 from club import clock
 from members.models import Member
 from members.staff_tasks import CallOutcome
+from memberships import sales
 from memberships.models import Freeze, Payment, Plan, label_plan_choices
 
 DESK_PAYMENT_METHODS = [
@@ -33,9 +34,20 @@ class SellForm(forms.Form):
 
     def __init__(self, *args, member: Member, with_club: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans_for(member)
+        plans = plans_for(member)
+        # A trial only for someone who may still take one (the rule sales.sell applies), and
+        # never chosen for the desk: the first paid plan is.
+        if sales.first_membership(member) is not None:
+            plans = plans.exclude(kind=Plan.Kind.TRIAL)
+        self.fields["plan"].queryset = plans
         label_plan_choices(self.fields["plan"], with_club=with_club)
-        self.fields["start"].initial = clock.today(member.home_club)
+        self.fields["plan"].initial = (
+            plans.exclude(kind=Plan.Kind.TRIAL).values_list("pk", flat=True).first()
+        )
+        today = clock.today(member.home_club)
+        self.fields["start"].initial = today
+        # The browser's date picker starts at today too; sales.sell refuses an earlier start.
+        self.fields["start"].widget.attrs["min"] = today.isoformat()
 
 
 class RenewForm(forms.Form):
