@@ -65,6 +65,7 @@ __all__ = [
     "promote_waitlist",
     "set_capacity",
     "trial_due_on_check_in",
+    "trial_refusal",
     "upcoming_sessions",
     "waitlist_place",
     "with_counts",
@@ -678,11 +679,13 @@ def class_refusals(
     return refusals
 
 
-def _check_trial(member: Member, session: ClassSession) -> None:
-    if not session.class_type.trial_eligible:
-        raise BookingError("not_trial_eligible")
+def trial_refusal(member: Member) -> BookingError | None:
+    """Why the member may not book a free trial class, or None when they may: trials are for
+    leads and trial members, one per person (a trial booked, waitlisted or attended uses it
+    up; a cancelled one does not). `book` applies it with the class's own condition (a
+    trial-eligible class type); the desk offers "Book (trial)" only when it is None."""
     if member.status not in (Member.Status.LEAD, Member.Status.TRIAL):
-        raise BookingError(
+        return BookingError(
             "not_trial_eligible", "Trial visits are for new visitors; please book as a member."
         )
     taken = Booking.objects.filter(
@@ -691,7 +694,15 @@ def _check_trial(member: Member, session: ClassSession) -> None:
         status__in=(Status.BOOKED, Status.WAITLISTED, Status.ATTENDED),
     )
     if taken.exists():
-        raise BookingError("not_trial_eligible", "You already have a trial class; one per person.")
+        return BookingError("not_trial_eligible", "You already have a trial class; one per person.")
+    return None
+
+
+def _check_trial(member: Member, session: ClassSession) -> None:
+    if not session.class_type.trial_eligible:
+        raise BookingError("not_trial_eligible")
+    if (refusal := trial_refusal(member)) is not None:
+        raise refusal
 
 
 def _ban(member: Member, club: Club, now: dt.datetime) -> Refusal | None:

@@ -5,6 +5,7 @@ class is tomorrow at 18:00.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -173,3 +174,71 @@ def test_the_member_card_offers_book_class_to_the_desk(desk, frozen_clock, maya)
     html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
 
     assert reverse("desk:book_class", args=[maya.pk]) in html
+
+
+# --- what the timetable offers ----------------------------------------------------------
+
+
+def buttons(client, member) -> dict[str, str]:
+    """{class name: what its row offers}: the button's words, or why it cannot be booked."""
+    html = client.get(reverse("desk:book_class", args=[member.pk])).content.decode()
+    rows = html.split('aria-label="Timetable"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    offered = {}
+    for row in rows.split("<tr>")[1:]:
+        cells = [re.sub(r"<[^>]+>|\s+", " ", cell).strip() for cell in row.split("<td>")[1:]]
+        offered[cells[1].split(" ·")[0].strip()] = re.sub(r"\s+", " ", cells[4])
+    return offered
+
+
+def test_a_lead_is_offered_the_trial_on_trial_classes_only(desk, frozen_clock, downtown, spin):
+    # given Joris, a lead, and besides Spin a class closed to trials
+    ClassSessionFactory(
+        club=downtown,
+        class_type=ClassTypeFactory(club=downtown, name="Reformer", trial_eligible=False),
+    )
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, first_name="Joris")
+
+    # then Spin offers his trial, and the closed class says why not
+    assert buttons(desk, lead) == {"Spin": "Book (trial)", "Reformer": "Not open for trials"}
+
+
+def test_after_the_trial_is_booked_no_class_offers_another(desk, frozen_clock, downtown, spin):
+    # given Joris, a lead booked for his trial on Spin, and another trial class on Thursday
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, first_name="Joris")
+    ClassSessionFactory(
+        club=downtown, class_type__name="Core", start=clock.now() + dt.timedelta(days=3)
+    )
+    book(desk, lead, spin)
+
+    # when the desk opens Book class again
+    html = desk.get(reverse("desk:book_class", args=[lead.pk])).content.decode()
+
+    # then nothing offers a second trial (the service would refuse it), and the page says so
+    assert buttons(desk, lead) == {"Spin": "Booked", "Core": "No membership with classes"}
+    assert "(trial)</button>" not in html
+    assert "Joris has had their free trial class (one per person)" in html
+    assert reverse("desk:sell", args=[lead.pk]) in html
+
+
+def test_a_cancelled_trial_may_be_booked_again(desk, frozen_clock, downtown, spin):
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD)
+    BookingFactory(session=spin, member=lead, is_trial=True, status=Booking.Status.CANCELLED)
+
+    assert buttons(desk, lead) == {"Spin": "Book (trial)"}
+
+
+def test_a_member_is_told_why_a_day_cannot_be_booked(desk, frozen_clock, tom_berg_like, spin):
+    # given a member whose month ended on 3 November
+    # then the class offers no button the booking service would refuse
+    assert buttons(desk, tom_berg_like) == {"Spin": "Membership ended: renew to book"}
+
+
+def test_a_member_with_classes_is_offered_book(desk, frozen_clock, maya, spin):
+    assert buttons(desk, maya) == {"Spin": "Book"}
+
+
+@pytest.fixture
+def tom_berg_like(downtown):
+    member = MemberFactory(home_club=downtown, status=Member.Status.FORMER, first_name="Tom")
+    MembershipFactory(member=member, plan=PlanFactory(club=downtown), start=dt.date(2026, 10, 5))
+    return member

@@ -379,7 +379,9 @@ def book_class(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("session__start")
     )
     booked_sessions = {b.session_id: b for b in booked}
-    sessions = bookings.upcoming_sessions(club, start=now, days=BOOKING_DAYS)
+    sessions = list(bookings.upcoming_sessions(club, start=now, days=BOOKING_DAYS))
+    as_trial = _books_as_trial(member)
+    why_not = _why_not_bookable(member, club, sessions, as_trial=as_trial, now=now)
     return render(
         request,
         "checkin/desk/book_class.html",
@@ -387,9 +389,12 @@ def book_class(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "club": club,
             "booked": booked,
-            "rows": [(s, booked_sessions.get(s.pk)) for s in sessions],
+            "rows": [(s, booked_sessions.get(s.pk), why_not.get(s.pk, "")) for s in sessions],
             "days": BOOKING_DAYS,
-            "as_trial": _books_as_trial(member),
+            "as_trial": as_trial,
+            # A lead whose one trial class is booked or done: a membership books the next.
+            "trial_used": member.status == Member.Status.LEAD and not as_trial,
+            "can_sell": roles.has_role(request.user, *roles.SELLS),
             "header_title": f"Book a class for {member.full_name}",
             "header_icon": "calendar",
         },
@@ -397,8 +402,39 @@ def book_class(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _books_as_trial(member: Member) -> bool:
-    # A lead has no membership: their one class is the free trial (trial-eligible classes).
-    return member.status == Member.Status.LEAD
+    # A lead has no membership: their one class is the free trial (trial-eligible classes),
+    # while they may still take it by the booking service's own rule.
+    return member.status == Member.Status.LEAD and bookings.trial_refusal(member) is None
+
+
+# What the timetable shows in place of Book, by bookings.class_refusals' reason.
+DESK_REFUSALS = {
+    "expired": "Membership ended: renew to book",
+    "frozen": "Frozen that day",
+    "no_class_membership": "No membership with classes",
+}
+
+
+def _why_not_bookable(
+    member: Member, club: Club, sessions: list[ClassSession], *, as_trial: bool, now: dt.datetime
+) -> dict[int, str]:
+    """{session id: why the desk cannot book the member into it}, by the rules bookings.book
+    applies, so the page offers no button the service would refuse."""
+    if as_trial:
+        return {s.pk: "Not open for trials" for s in sessions if not s.class_type.trial_eligible}
+    zone = clock.zone(club)
+    day_of = {s.pk: s.start.astimezone(zone).date() for s in sessions}
+    refusals = bookings.class_refusals(member, club, set(day_of.values()), now=now)
+    why = {}
+    for pk, day in day_of.items():
+        if (refusal := refusals.get(day)) is None:
+            continue
+        why[pk] = (
+            f"Booking paused until {refusal.until:%a %-d %b, %H:%M} after {refusal.cause}"
+            if refusal.code == "penalty"
+            else DESK_REFUSALS[refusal.code]
+        )
+    return why
 
 
 def _book_for(request: HttpRequest, member: Member, session: ClassSession) -> None:
