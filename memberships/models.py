@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Min, OuterRef
 from django.utils.formats import date_format
 
 from club import clock
@@ -104,6 +104,13 @@ class MembershipQuerySet(models.QuerySet):
 
     def paid(self) -> "MembershipQuerySet":
         return self.exclude(plan__kind=Plan.Kind.TRIAL)
+
+    def first_paid_start(self) -> dt.date | None:
+        """When the first paid membership among these that was not cancelled started: the
+        "member since" of staff screens. A trial is not membership yet, and neither is the
+        day the record was made (a lead's first contact, or the import that brought in a
+        member of long standing)."""
+        return self.not_cancelled().paid().aggregate(since=Min("start"))["since"]
 
     def not_renewed(self) -> "MembershipQuerySet":
         """Memberships no later paid membership of the same member follows: neither a linked

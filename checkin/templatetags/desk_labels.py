@@ -1,10 +1,14 @@
-"""Small display filters of the desk's member card."""
+"""Display filters of the desk's member card, and the few phrases the member card and the
+trainer's attendance page share."""
 
 import datetime as dt
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from club.display import date_range
+from members.models import Member, MemberEvent
 from memberships.models import Membership
 
 register = template.Library()
@@ -20,3 +24,34 @@ def membership_state(membership: Membership, day: dt.date) -> str:
 def dates(start: dt.date, end: dt.date, today: dt.date) -> str:
     """{% dates f.start f.end today %}: the years shown when either date is not this year's."""
     return date_range(start, end, today=today)
+
+
+@register.simple_tag
+def member_since(member: Member) -> str:
+    """{% member_since member %}: "member since May 2024" from the first paid membership's
+    start; for someone who never had one, since when the club has known them."""
+    if since := member.memberships.first_paid_start():
+        return f"member since {date_format(since, 'M Y')}"
+    return f"since {date_format(timezone.localtime(member.created_at), 'M Y')}"
+
+
+# Timeline events of a sale, whose data carries the membership's first and last day.
+_MEMBERSHIP_EVENTS = {
+    MemberEvent.Kind.MEMBERSHIP_STARTED,
+    MemberEvent.Kind.MEMBERSHIP_RENEWED,
+}
+
+
+@register.filter
+def membership_dates(event: MemberEvent) -> str:
+    """A sale's timeline line names the membership's own dates ("21 May 2024 → 20 May 2025"):
+    the event is dated when it was recorded (sold, or imported later), which need not be the
+    day it started."""
+    if event.kind not in _MEMBERSHIP_EVENTS or not event.data.get("start"):
+        return ""
+    start = dt.date.fromisoformat(event.data["start"])
+    end = dt.date.fromisoformat(event.data["end"])
+    text = f"{date_format(start)} → {date_format(end)}"
+    if event.data.get("imported"):
+        text += ", entered at import"
+    return text

@@ -1,0 +1,115 @@
+"""The dates the member card gives agree with the memberships: "member since" is the first
+paid membership's start, and a sale's timeline line names the membership's own dates."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from club import clock
+from members import timeline
+from members.models import Member, MemberEvent
+from memberships import sales
+from memberships.models import Membership, Payment
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def card(client, member) -> str:
+    return client.get(reverse("desk:member", args=[member.pk])).content.decode()
+
+
+@pytest.fixture
+def imported(frozen_clock, downtown):
+    """A member of long standing brought in by an import on 24 Nov 2024: her first Annual
+    started on 21 May 2024, as the timeline event written at the import says."""
+    annual = PlanFactory(club=downtown, name="Annual", duration_days=365)
+    member = MemberFactory(
+        home_club=downtown, status=Member.Status.MEMBER, first_name="Eva",
+        created_at=dt.datetime(2024, 11, 24, 9, 0, tzinfo=dt.UTC),
+    )  # fmt: skip
+    first = MembershipFactory(member=member, plan=annual, start=dt.date(2024, 5, 21))
+    MembershipFactory(
+        member=member, plan=annual, start=first.end + dt.timedelta(days=1), renewed_from=first
+    )
+    timeline.record(
+        member,
+        MemberEvent.Kind.MEMBERSHIP_STARTED,
+        at=dt.datetime(2024, 11, 24, 9, 0, tzinfo=dt.UTC),
+        membership=first.pk,
+        plan="Annual",
+        start=first.start,
+        end=first.end,
+        imported=True,
+    )
+    return member
+
+
+def test_member_since_is_the_first_paid_memberships_start_not_the_import(client, fiona, imported):
+    client.force_login(fiona)
+
+    html = card(client, imported)
+
+    assert "member since May 2024" in html
+    assert "Nov 2024" not in html.split("member-card__contact")[0]
+
+
+def test_the_timeline_names_the_memberships_own_dates(client, fiona, imported):
+    client.force_login(fiona)
+
+    html = card(client, imported)
+
+    (line,) = [li for li in html.split("<li>") if "Membership started" in li]
+    assert "21 May 2024 → 20 May 2025, entered at import" in re.sub(r"\s+", " ", line)
+
+
+def test_the_trainers_attendance_page_says_member_since_the_same_way(client, tom, imported):
+    client.force_login(tom)
+
+    html = client.get(reverse("trainer:attendance", args=[imported.pk])).content.decode()
+
+    assert "member since May 2024" in html
+
+
+def test_a_trial_or_a_cancelled_membership_does_not_make_a_member(
+    client, frozen_clock, fiona, downtown
+):
+    # given a lead first recorded in March, with a trial in April and a cancelled Monthly in May
+    lead = MemberFactory(
+        home_club=downtown, first_name="Lars",
+        created_at=dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
+    )  # fmt: skip
+    MembershipFactory(
+        member=lead, plan=PlanFactory(club=downtown, trial=True), start=dt.date(2026, 4, 1)
+    )
+    MembershipFactory(
+        member=lead,
+        plan=PlanFactory(club=downtown),
+        start=dt.date(2026, 5, 1),
+        status=Membership.Status.CANCELLED,
+    )
+    client.force_login(fiona)
+
+    html = card(client, lead)
+
+    # then the card says since when the club knows him, and nothing of membership
+    assert "member since" not in html
+    assert "since Mar 2026" in html
+
+
+def test_a_sale_today_reads_member_since_this_month(client, frozen_clock, fiona, downtown):
+    lead = MemberFactory(
+        home_club=downtown, created_at=dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
+    )
+    sales.sell(
+        lead, PlanFactory(club=downtown), start=clock.today(downtown), method=Payment.Method.CASH
+    )
+    client.force_login(fiona)
+
+    html = card(client, lead)
+
+    assert "member since Nov 2026" in html
+    assert "23 Nov 2026 → 22 Dec 2026" in html
+    assert "entered at import" not in html
