@@ -84,6 +84,10 @@ def label_plan_choices(field, *, with_club: bool) -> None:
     field.label_from_instance = lambda plan: plan.choice_label(with_club=with_club)
 
 
+# A membership ending within this many days that nothing follows is a renewal due at the desk.
+RENEWAL_DUE_DAYS = 7
+
+
 class MembershipQuerySet(models.QuerySet):
     def in_force_on(self, day: dt.date) -> "MembershipQuerySet":
         """Memberships whose dates cover the day and which were not cancelled."""
@@ -121,6 +125,20 @@ class MembershipQuerySet(models.QuerySet):
             .paid()
         )
         return self.exclude(Exists(later))
+
+    def renewal_due(self, clubs) -> "MembershipQuerySet":
+        """Paid memberships of the clubs' members ending from each club's today to a week later
+        (RENEWAL_DUE_DAYS), not cancelled, that nothing follows: the desk's "ending within a
+        week, not renewed", counted on the home page and listed under Memberships."""
+        window = models.Q(pk__in=[])
+        for club in clubs:
+            day = clock.today(club)
+            window |= models.Q(
+                member__home_club=club,
+                end__gte=day,
+                end__lte=day + dt.timedelta(days=RENEWAL_DUE_DAYS),
+            )
+        return self.filter(window).not_cancelled().paid().not_renewed()
 
     def for_staff(self, user) -> "MembershipQuerySet":
         if user.is_superuser:

@@ -27,6 +27,7 @@ from members.choosers import member_chooser
 from memberships import freezes, sales
 from memberships.choosers import membership_chooser, offered
 from memberships.models import (
+    RENEWAL_DUE_DAYS,
     Freeze,
     LedgerEntry,
     Membership,
@@ -138,6 +139,15 @@ class MembershipFilterSet(ScopedFilterSet):
         field_name="member__home_club", label="Club", queryset=Club.objects.all()
     )
     end = django_filters.DateFromToRangeFilter(label="Ends", widget=DateRangePickerWidget)
+    # The desk's home panel links here for the memberships it counts (one query for both).
+    renewal = django_filters.ChoiceFilter(
+        label="Renewal",
+        choices=[("due", f"Ending within {RENEWAL_DUE_DAYS} days, not renewed")],
+        method="renewal_due",
+    )
+
+    def renewal_due(self, queryset, name, value):
+        return queryset.renewal_due(clubs_for(self.request.user))
 
     class Meta:
         model = Membership

@@ -59,3 +59,11 @@ class DeskSearchArea(SearchArea):
 @hooks.register("register_admin_search_area")
 def register_desk_search_area():
     return DeskSearchArea()
+
+
+@hooks.register("member_page_url", order=0)
+def member_card_for_card_readers(request):
+    # The members list's names open the card for those who may read it (members/wagtail_hooks).
+    if roles.has_role(request.user, *roles.READS_MEMBER_CARD):
+        return lambda member: reverse("desk:member", args=[member.pk])
+    return None

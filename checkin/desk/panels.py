@@ -3,7 +3,6 @@ member's clubs, and their open tasks. Registered in checkin/desk/hooks.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 import operator
 from dataclasses import dataclass
 from functools import reduce
@@ -23,7 +22,6 @@ from memberships.models import Membership
 
 TASKS_SHOWN = 5
 BIRTHDAYS_SHOWN = 8
-ENDING_WITHIN = dt.timedelta(days=7)
 
 
 class DeskMedia:
@@ -53,19 +51,7 @@ def clubs_today(clubs: list[Club]) -> list[ClubToday]:
 
     visits = _per_club(Visit.objects.filter(club_days(clubs, "at")), "club")
     denied = _per_club(CheckInAttempt.objects.filter(club_days(clubs, "at")), "club")
-    ending = _per_club(
-        Membership.objects.filter(
-            at_each_club(
-                lambda club, day: Q(
-                    member__home_club=club, end__gte=day, end__lte=day + ENDING_WITHIN
-                )
-            ),
-        )
-        .not_cancelled()
-        .paid()
-        .not_renewed(),
-        "member__home_club",
-    )
+    ending = _per_club(Membership.objects.renewal_due(clubs), "member__home_club")
     # month * 100 + day, as the `member_birthday` index has it.
     celebrating = Member.objects.alias(birthday=month_day("birth_date")).filter(
         at_each_club(lambda club, day: Q(home_club=club, birthday=day.month * 100 + day.day)),

@@ -30,3 +30,12 @@ def add_classes_today_panel(request, home_panels):
     # A trainer's own classes; managers see every class under "Classes".
     if roles.has_role(request.user, roles.TRAINER) and not views.is_manager(request.user):
         home_panels.append(panels.ClassesTodayPanel())
+
+
+@hooks.register("member_page_url", order=10)
+def attendance_for_trainers(request):
+    # A trainer's names open the attendance history, never the card with contact details; the
+    # desk's hook, earlier, sends those who read cards to the card.
+    if roles.has_role(request.user, *views.READS_ATTENDANCE):
+        return lambda member: reverse("trainer:attendance", args=[member.pk])
+    return None
