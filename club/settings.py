@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     # Third party.
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Redoc and Swagger UI as static files: /api/docs/ offline
     "django_filters",
     "phonenumber_field",
     "django_htmx",
@@ -260,6 +261,11 @@ SPECTACULAR_SETTINGS = {
         "club.api.request_bodies_required",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # The docs' JavaScript from our static files (drf-spectacular-sidecar), not a CDN: the
+    # page must work on a club's network without internet.
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 WAGTAIL_SITE_NAME = env.str("WAGTAIL_SITE_NAME", default="ClubCycle")
