@@ -210,6 +210,12 @@ class Integration(models.Model):
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
+    def revoke(self) -> None:
+        """Stop the token working at once: save() drops the API's cached copy. For good: no
+        screen turns it back on, since a revoked token may have leaked; issue a new one."""
+        self.is_active = False
+        self.save(update_fields=["is_active"])
+
     @staticmethod
     def cache_key(token_hash: str) -> str:
         """Where the API's token authentication (club/api.py) keeps this integration."""

@@ -8,6 +8,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
 
 from club import hours
 from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
+from club.integrations_admin import REVOKE_ACTION, IntegrationViewSet
 from club.models import Club
 
 
@@ -82,6 +83,16 @@ class ClubViewSet(ClubScopedViewSet):
 @hooks.register("register_admin_viewset")
 def register_club_viewset():
     return ClubViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_integration_viewset():
+    return IntegrationViewSet()
+
+
+@hooks.register("register_log_actions")
+def integration_log_actions(actions):
+    actions.register_action(REVOKE_ACTION, "Revoke token", "Revoked the token")
 
 
 @hooks.register("insert_global_admin_js")
