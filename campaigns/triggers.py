@@ -132,9 +132,9 @@ def _paid_at(club: Club):
 # --- event kinds: something happened ----------------------------------------------------
 
 
-def _event_kind(event_kind: str, *, unless: Callable[[], QuerySet] | None = None) -> Finder:
-    """A finder of timeline events of a kind; `unless` gives a query (on the outer event's
-    member and at) of what, since the event, makes its message obsolete."""
+def _event_kind(event_kind: str, *, unless: tuple[Callable[[], QuerySet], ...] = ()) -> Finder:
+    """A finder of timeline events of a kind; each of `unless` gives a query (on the outer
+    event's member and at) of what, since the event, makes its message obsolete."""
 
     def find(window: Window, params: dict) -> Iterator[Occurrence]:
         delay = dt.timedelta(minutes=params.get("delay_minutes", 0))
@@ -146,8 +146,8 @@ def _event_kind(event_kind: str, *, unless: Callable[[], QuerySet] | None = None
                 at__lte=window.until - delay,
             )
         )
-        if unless is not None:
-            events = events.filter(~Q(Exists(unless())))
+        for overtaken in unless:
+            events = events.filter(~Q(Exists(overtaken())))
         events = events.values_list("pk", "member_id", "at", "data")
         for pk, member_id, at, data in events:
             yield Occurrence(member_id, f"event:{pk}", at + delay, {"event": data, "at": at})
@@ -163,14 +163,40 @@ def _minutes_after(params: dict) -> str:
 def _lead_created_words(params: dict) -> str:
     skipped = [Member.Source(source).label.lower() for source in params.get("except_sources", [])]
     unless = f" (not {' or '.join(skipped)} leads)" if skipped else ""
+    if params.get("unless_trial_booked"):
+        unless += ", unless a trial is booked or a membership bought since"
     return f"{_minutes_after(params)} a lead is created{unless}"
+
+
+def _trial_booked_since():
+    # The trial form creates the lead and books the trial at the same instant, hence "at or
+    # after". A no-show booked one too (rule 6 asks them to rebook); a cancelled one did not.
+    return Booking.objects.filter(
+        member=OuterRef("member"),
+        is_trial=True,
+        status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.NO_SHOW],
+        created_at__gte=OuterRef("at"),
+    )
+
+
+def _membership_bought_since():
+    # Any plan, a trial plan included: each makes "try a class for free" moot.
+    return Membership.objects.filter(
+        member=OuterRef("member"), created_at__gte=OuterRef("at")
+    ).not_cancelled()
 
 
 @trigger("lead_created", "Lead created", _lead_created_words, facts=("event", "at"))
 def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
     # "except_sources": a walk-in is standing at the desk; calling them back is pointless.
     skipped = set(params.get("except_sources", []))
-    for occurrence in _event_kind(MemberEvent.Kind.LEAD_CREATED)(window, params):
+    # "unless_trial_booked": an invitation to a free trial is absurd to a lead who booked one
+    # (or joined) since; the stored stage, refreshed every 15 minutes, still says "lead".
+    unless = (
+        (_trial_booked_since, _membership_bought_since) if params.get("unless_trial_booked") else ()
+    )
+    events = _event_kind(MemberEvent.Kind.LEAD_CREATED, unless=unless)
+    for occurrence in events(window, params):
         if occurrence.facts["event"].get("source") not in skipped:
             yield occurrence
 
@@ -187,7 +213,7 @@ trigger(
     "Payment failed",
     lambda p: f"{_minutes_after(p)} a payment fails, unless the member has paid since",
     facts=("event", "at"),
-)(_event_kind(MemberEvent.Kind.PAYMENT_FAILED, unless=_paid_since))
+)(_event_kind(MemberEvent.Kind.PAYMENT_FAILED, unless=(_paid_since,)))
 
 
 @trigger(

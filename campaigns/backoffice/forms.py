@@ -61,6 +61,10 @@ def _lead_sources(value) -> str:
     return "a list of lead sources from " + ", ".join(sorted(allowed))
 
 
+def _flag(value) -> str:
+    return "" if isinstance(value, bool) else "true or false"
+
+
 # Every parameter a trigger kind (or the evaluator, for "quiet_hours") reads, and what it
 # must be. A parameter a kind does not read is refused: "day" for "days" would otherwise
 # fall back to the default without a word. A new parameter in triggers.py goes here too.
@@ -75,12 +79,14 @@ PARAMETERS = {
     "quiet_hours": _one_of("after", "before"),
     "reasons": _reasons,
     "except_sources": _lead_sources,
+    "unless_trial_booked": _flag,
 }
 
-
-def _flag(value) -> str:
-    return "" if isinstance(value, bool) else "true or false"
-
+# Parameters only one trigger kind reads: elsewhere they would be ignored without a word.
+ONE_KIND_PARAMETERS = {
+    "except_sources": "lead_created",
+    "unless_trial_booked": "lead_created",
+}
 
 # What the staff-task channel reads (campaigns/channels/staff_task.py), on task rules only.
 TASK_PARAMETERS = {
@@ -101,6 +107,8 @@ def parameter_problems(kind: str, params: dict, channel: str | None = None) -> l
             problems.append(f'"{key}" is for staff-task rules only.')
         elif key not in known:
             problems.append(f'"{key}" is not a parameter (known: {", ".join(known)}).')
+        elif (only := ONE_KIND_PARAMETERS.get(key, kind)) != kind:
+            problems.append(f'"{key}" is only for the "{triggers.get(only).label}" trigger.')
         elif expected := known[key](value):
             problems.append(f'"{key}" must be {expected}.')
     if not problems:
