@@ -56,6 +56,7 @@ __all__ = [
     "attend_on_check_in",
     "attendance_opens",
     "book",
+    "booking_window",
     "cancel",
     "cancel_session",
     "class_refusals",
@@ -68,6 +69,7 @@ __all__ = [
     "trial_refusal",
     "upcoming_sessions",
     "waitlist_place",
+    "window_error",
     "with_counts",
 ]
 
@@ -91,6 +93,7 @@ MESSAGES = {
     "window_not_open": "Booking for this class has not opened yet.",
     "window_closed": "Booking for this class has closed.",
     "no_class_membership": "You need a membership that includes classes to book this class.",
+    "membership_frozen": "Your membership is frozen on the day of this class.",
     "not_trial_eligible": "This class is not open for trial visits.",
     "penalty": "You cannot book classes for a few days after a late cancellation or a no-show.",
     "already_booked": "You are already booked for this class.",
@@ -151,8 +154,8 @@ def book(
                 if existing.status == Status.WAITLISTED
                 else None,
             )
-        if not staff:
-            _check_window(session, now)
+        if not staff and (closed := window_error(session, now)) is not None:
+            raise closed
         day = session.start.astimezone(clock.zone(session.club)).date()
         if trial:
             _check_trial(member, session)
@@ -601,45 +604,61 @@ def _local(moment: dt.datetime, club: Club) -> str:
     return f"{moment.astimezone(clock.zone(club)):%a %-d %b at %H:%M}"
 
 
-def _check_window(session: ClassSession, now: dt.datetime) -> None:
+def booking_window(session: ClassSession) -> tuple[dt.datetime, dt.datetime]:
+    """When members may book the class: from the first moment to the last, inclusive."""
     club = session.club
-    opens = session.start - dt.timedelta(days=club.booking_opens_days_ahead)
-    closes = session.start - dt.timedelta(minutes=club.booking_closes_minutes_before)
+    return (
+        session.start - dt.timedelta(days=club.booking_opens_days_ahead),
+        session.start - dt.timedelta(minutes=club.booking_closes_minutes_before),
+    )
+
+
+def window_error(session: ClassSession, now: dt.datetime) -> BookingError | None:
+    """Why a member cannot book the class at `now` because of the booking window
+    ("window_not_open" or "window_closed"), or None inside it. Staff are not bound by it.
+    `book` raises it; the portal shows it in place of Book."""
+    club = session.club
+    opens, closes = booking_window(session)
     if now < opens:
-        raise BookingError(
+        return BookingError(
             "window_not_open", f"Booking for this class opens on {_local(opens, club)}."
         )
     if now > closes:
-        raise BookingError(
+        return BookingError(
             "window_closed",
             f"Booking closed {club.booking_closes_minutes_before} minutes before the class.",
         )
+    return None
 
 
 @dataclass(frozen=True)
 class Refusal:
     """Why a member may not book a class on a day (class_refusals()). `code` is "frozen",
     "expired" (a membership with classes ended before the day), "no_class_membership" or
-    "penalty"; a penalty says when booking opens again (`until`), what caused it (`cause`,
-    in words: "a no-show") and when that was (`on`)."""
+    "penalty". A freeze says its last day (`until`, a date); a penalty says when booking
+    opens again (`until`, a datetime), what caused it (`cause`, in words: "a no-show") and
+    when that was (`on`)."""
 
     code: str
-    until: dt.datetime | None = None
+    until: dt.date | None = None
     cause: str = ""
     on: dt.datetime | None = None
 
     def error(self, day: dt.date) -> BookingError:
         """The refusal as `book` raises it, for a class on `day`."""
-        if self.code != "penalty":
+        if self.code == "frozen":
             return BookingError(
-                "no_class_membership",
-                f"You need a membership that includes classes on {day:%a %-d %b} to book "
-                "this class.",
+                "membership_frozen", f"Your membership is frozen until {self.until:%-d %b}."
+            )
+        if self.code == "penalty":
+            return BookingError(
+                "penalty",
+                f"Because of {self.cause} on {self.on:%-d %b}, you can book classes again "
+                f"from {self.until:%a %-d %b at %H:%M}.",
             )
         return BookingError(
-            "penalty",
-            f"Because of {self.cause} on {self.on:%-d %b}, you can book classes again from "
-            f"{self.until:%a %-d %b at %H:%M}.",
+            "no_class_membership",
+            f"You need a membership that includes classes on {day:%a %-d %b} to book this class.",
         )
 
 
@@ -666,17 +685,30 @@ def class_refusals(
     refusals = {}
     for day in days:
         covering = [m for m in memberships if m.is_in_force(day)]
-        if any(not any(f.covers(day) for f in m.freezes.all()) for m in covering):
+        thaws = [_frozen_until(m, day) for m in covering]
+        if None in thaws:
             if ban is not None:
                 refusals[day] = ban
             continue
         if covering:
-            refusals[day] = Refusal("frozen")
+            # Every membership covering the day is frozen: the first to thaw lets them book.
+            refusals[day] = Refusal("frozen", until=min(thaws))
         elif any(m.end < day for m in memberships):
             refusals[day] = Refusal("expired")
         else:
             refusals[day] = Refusal("no_class_membership")
     return refusals
+
+
+def _frozen_until(membership: Membership, day: dt.date) -> dt.date | None:
+    """The last frozen day of the membership's freeze covering `day`, carried through
+    freezes that follow it back to back (a holiday extended by a second freeze); None
+    when `day` is not frozen. Freezes of one membership never overlap."""
+    until = None
+    for freeze in sorted(membership.freezes.all(), key=lambda f: f.start):
+        if freeze.covers(day) or (until and freeze.start == until + dt.timedelta(days=1)):
+            until = freeze.end
+    return until
 
 
 def trial_refusal(member: Member) -> BookingError | None:

@@ -184,6 +184,21 @@ def test_staff_book_outside_the_window_but_never_above_capacity(frozen_clock, do
     assert ana.events.get(kind=Kind.CLASS_BOOKED).actor == fiona
 
 
+def test_the_booking_window_is_the_one_rule_for_book_and_the_screens(frozen_clock, downtown):
+    # given a class 15 minutes away (the last moment to book) and one 14 minutes away
+    last_moment, too_late = session_at(downtown, 15 * MINUTE), session_at(downtown, 14 * MINUTE)
+    too_early = session_at(downtown, dt.timedelta(days=14, hours=1))
+    now = clock.now()
+
+    assert bookings.booking_window(last_moment) == (
+        last_moment.start - dt.timedelta(days=14),
+        now,
+    )
+    assert bookings.window_error(last_moment, now) is None
+    assert bookings.window_error(too_late, now).code == "window_closed"
+    assert bookings.window_error(too_early, now).code == "window_not_open"
+
+
 def test_a_member_login_is_not_staff_for_the_window(frozen_clock, downtown, maya):
     member_login = type("PortalUser", (), {"is_staff": False})()
 
@@ -229,7 +244,6 @@ ONE = dt.timedelta(days=1)
         _plan_without_classes,
         _ended_before_the_class,
         _cancelled,
-        _frozen_on_the_day,
         _plan_of_another_club,
     ],
 )
@@ -245,6 +259,43 @@ def test_booking_needs_a_membership_with_classes_on_the_day(spin, downtown, set_
         "You need a membership that includes classes on Tue 24 Nov to book this class."
     )
     assert not Booking.objects.exists()
+
+
+def test_a_frozen_member_is_told_until_when_the_freeze_runs(spin, downtown):
+    # given a membership with classes frozen from today to Wed 25 Nov, over the class's day
+    member = MemberFactory(home_club=downtown)
+    _frozen_on_the_day(member, downtown)
+
+    # when they book Tuesday's class
+    with pytest.raises(BookingError) as error:
+        bookings.book(member, spin)
+
+    # then the refusal names the freeze and its last day, not a missing membership
+    assert error.value.code == "membership_frozen"
+    assert error.value.message == "Your membership is frozen until 25 Nov."
+    assert not Booking.objects.exists()
+
+
+def test_the_freeze_runs_on_through_a_second_freeze_that_follows_it(spin, downtown):
+    member = MemberFactory(home_club=downtown)
+    membership = MembershipFactory(member=member, plan=PlanFactory(club=downtown))
+    today = clock.today(downtown)
+    FreezeFactory(membership=membership, start=today, end=today + 2 * ONE)
+    FreezeFactory(membership=membership, start=today + 3 * ONE, end=today + 9 * ONE)
+    # A later freeze after a gap is not part of this one.
+    FreezeFactory(membership=membership, start=today + 12 * ONE, end=today + 13 * ONE)
+
+    refusals = bookings.class_refusals(member, downtown, [today + ONE, today + 10 * ONE])
+
+    assert refusals == {today + ONE: bookings.Refusal("frozen", until=dt.date(2026, 12, 2))}
+
+
+def test_a_frozen_member_books_again_the_day_after_the_freeze(frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown)
+    _frozen_on_the_day(member, downtown)
+    thursday = session_at(downtown, dt.timedelta(days=3))
+
+    assert bookings.book(member, thursday).status == Status.BOOKED
 
 
 def test_a_chain_wide_plan_books_at_another_club(spin, riverside):

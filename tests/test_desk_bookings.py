@@ -18,6 +18,7 @@ from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
     ClassTypeFactory,
+    FreezeFactory,
     MemberFactory,
     MembershipFactory,
     PlanFactory,
@@ -111,6 +112,19 @@ def test_a_rule_that_says_no_is_shown_and_nothing_is_booked(desk, frozen_clock, 
         "Piet is not booked for Spin on Tue 24 Nov, 18:00: You need a membership"
     )
     assert not member.bookings.exists()
+
+
+def test_a_frozen_member_is_told_until_when_not_that_a_membership_is_missing(
+    desk, frozen_clock, maya, spin
+):
+    FreezeFactory(membership=maya.memberships.get(), start=clock.today(), end=dt.date(2026, 12, 7))
+
+    response = book(desk, maya, spin)
+
+    assert said(response) == [
+        "Maya is not booked for Spin on Tue 24 Nov, 18:00: Your membership is frozen until 7 Dec."
+    ]
+    assert not maya.bookings.exists()
 
 
 def test_a_lead_cannot_take_a_class_closed_to_trials(desk, frozen_clock, downtown):

@@ -397,12 +397,90 @@ def test_the_schedule_says_why_a_frozen_member_or_a_lead_cannot_book(
 
     assert schedule_rows(sign_in(client, maya)) == {
         "Tuesday 24 Nov": "Book",
-        "Wednesday 25 Nov": "Your membership is frozen this day",
+        "Wednesday 25 Nov": "Your membership is frozen until 25 Nov",
     }
     assert schedule_rows(sign_in(client, lead)) == {
         "Tuesday 24 Nov": "Booking needs a membership with classes",
         "Wednesday 25 Nov": "Booking needs a membership with classes",
     }
+
+
+def test_booking_a_frozen_day_says_until_when_the_membership_is_frozen(
+    portal, downtown, spin, maya_membership, maya
+):
+    FreezeFactory(membership=maya_membership, start=TODAY, end=dt.date(2026, 12, 7))
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+
+    response = portal.post(reverse("portal:book", args=[session.pk]), follow=True)
+
+    assert "Your membership is frozen until 7 Dec." in html(response)
+    assert "membership that includes classes" not in html(response)
+    assert not maya.bookings.exists()
+
+
+def class_offers(client, **params) -> dict[int, str]:
+    """What the schedule offers for each class, by session id: its button's word, the words
+    shown instead, or "booked"."""
+    page = html(client.get(reverse("portal:schedule"), params))
+    offers = {}
+    for pk, row in re.findall(r'data-session="(\d+)">(.*?)</li>', page, re.S):
+        if refusal := re.search(r"data-refusal>([^<]+)<", row):
+            offers[int(pk)] = refusal[1]
+        elif button := re.search(r"<button[^>]*>([^<]+)</button>", row):
+            offers[int(pk)] = button[1]
+        else:
+            offers[int(pk)] = "booked"
+    return offers
+
+
+def test_a_class_whose_booking_has_closed_offers_no_button(portal, downtown, spin, bram):
+    # given it is 18:00: booking closes 15 minutes before a class
+    full_at_1810 = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY, 18, 10), capacity=1
+    )
+    BookingFactory(member=bram, session=full_at_1810)
+    open_at_1815 = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY, 18, 15)
+    )
+    full_at_1830 = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY, 18, 30), capacity=1
+    )
+    bookings.book(bram, full_at_1830)
+
+    offers = class_offers(portal)
+
+    # then the closed class, full or not, says so instead of offering the waitlist
+    assert offers == {
+        full_at_1810.pk: "Booking closed",
+        open_at_1815.pk: "Book",
+        full_at_1830.pk: "Waitlist",
+    }
+
+
+def test_booking_a_closed_class_anyway_is_refused_by_the_service(portal, downtown, spin, maya):
+    closed = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY, 18, 10)
+    )
+
+    response = portal.post(reverse("portal:book", args=[closed.pk]), follow=True)
+
+    assert "Booking closed 15 minutes before the class." in html(response)
+    assert not maya.bookings.exists()
+
+
+def test_a_class_whose_booking_has_not_opened_says_when_it_opens(portal, downtown, spin):
+    # given booking opens 14 days ahead: the last week shown holds classes not yet open
+    last_day = TODAY + dt.timedelta(days=14)
+    opened = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, last_day, 17)
+    )
+    not_yet = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, last_day, 19)
+    )
+
+    offers = class_offers(portal, **{"from": last_day.isoformat()})
+
+    assert offers == {opened.pk: "Book", not_yet.pk: "Booking opens Mon 23 Nov at 19:00"}
 
 
 def test_the_schedule_says_until_when_booking_is_paused_after_a_no_show(

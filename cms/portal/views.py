@@ -39,7 +39,6 @@ SCHEDULE_DAYS = 7
 # What the schedule shows in place of Book, by bookings.class_refusals' reason.
 CLASS_REFUSALS = {
     "expired": "Renew your membership to book",
-    "frozen": "Your membership is frozen this day",
     "no_class_membership": "Booking needs a membership with classes",
 }
 
@@ -48,12 +47,26 @@ def refusal_text(refusal: bookings.Refusal | None) -> str:
     """A class_refusals reason in the schedule's words; "" when the class can be booked."""
     if refusal is None:
         return ""
+    if refusal.code == "frozen":
+        return f"Your membership is frozen until {refusal.until:%-d %b}"
     if refusal.code == "penalty":
         return (
             f"Booking paused until {refusal.until:%a %-d %b at %H:%M} after {refusal.cause} "
             f"on {refusal.on:%-d %b}"
         )
     return CLASS_REFUSALS[refusal.code]
+
+
+def window_text(session: ClassSession, now: dt.datetime) -> str:
+    """Why the booking window keeps the member from booking the class now, in the
+    schedule's words (bookings.window_error's rule); "" inside the window."""
+    closed = bookings.window_error(session, now)
+    if closed is None:
+        return ""
+    if closed.code == "window_closed":
+        return "Booking closed"
+    opens, _ = bookings.booking_window(session)
+    return f"Booking opens {timezone.localtime(opens):%a %-d %b at %H:%M}"
 
 
 # --- access -------------------------------------------------------------------------------
@@ -255,13 +268,12 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
     by_day: dict[dt.date, list[ClassSession]] = {}
     for session in sessions:
         by_day.setdefault(timezone.localdate(session.start), []).append(session)
-    # Why a class cannot be booked, by the booking service's own rule, shown instead of Book.
+    # Why a class cannot be booked, by the booking service's own rules, shown instead of
+    # Book: the window first, as `book` checks it first; then the membership and penalties.
     refusals = bookings.class_refusals(member, club, by_day)
+    now = clock.now()
     days = {
-        day: [
-            (s, mine.get(s.pk), refusals.get(day), refusal_text(refusals.get(day)))
-            for s in day_sessions
-        ]
+        day: [_schedule_row(s, mine.get(s.pk), refusals.get(day), now) for s in day_sessions]
         for day, day_sessions in by_day.items()
     }
     next_from = first_day + dt.timedelta(days=SCHEDULE_DAYS)
@@ -349,6 +361,20 @@ def calendar_reset(request: HttpRequest, member: Member) -> HttpResponse:
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _schedule_row(session, booking, refusal, now) -> tuple:
+    """(session, the member's booking, why it cannot be booked or "", whether the
+    membership page is where to do something about it)."""
+    if window := window_text(session, now):
+        return session, booking, window, False
+    # Nothing on the membership page lifts a penalty.
+    return (
+        session,
+        booking,
+        refusal_text(refusal),
+        refusal is not None and refusal.code != "penalty",
+    )
 
 
 def _when(session: ClassSession) -> str:
