@@ -719,6 +719,33 @@ def test_the_calendar_page_makes_a_secret_link_once(portal, maya):
     assert token in second
 
 
+def test_the_calendar_page_counts_coming_classes_as_my_bookings_does(
+    portal, downtown, maya, spin, bram
+):
+    # given Maya attended a class yesterday, which the feed keeps for 30 days
+    yesterday = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY - dt.timedelta(days=1), 9)
+    )
+    BookingFactory(member=maya, session=yesterday, status=Booking.Status.ATTENDED)
+
+    # then neither page counts it as booked
+    assert "No classes booked." in html(portal.get(reverse("portal:bookings")))
+    calendar = html(portal.get(reverse("portal:calendar")))
+    assert "No coming classes in it now." in calendar
+    assert "1 class" not in calendar
+
+    # given she books tomorrow's class and waits for a full one
+    bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
+    full = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    bookings.book(bram, full)
+    bookings.book(maya, full)
+
+    # then the feed holds the booked one; the waitlist place joins it with a seat
+    calendar = html(portal.get(reverse("portal:calendar")))
+    assert "1 coming class in it now." in calendar
+    assert "a waitlist place joins it when you get the seat" in calendar
+
+
 def test_resetting_the_calendar_link_turns_the_old_one_off(portal, maya, client):
     portal.get(reverse("portal:calendar"))
     maya.refresh_from_db()

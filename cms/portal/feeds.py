@@ -63,6 +63,13 @@ def feed_bookings(member: Member):
     )
 
 
+def coming_in_feed(member: Member) -> int:
+    """How many classes still to come the feed holds: the booked ones of My bookings'
+    "Coming up" (a waitlist place joins the feed with its seat). The feed also keeps the
+    last 30 days' classes, which a count "in it now" would wrongly add to what is booked."""
+    return feed_bookings(member).filter(session__start__gte=clock.now()).count()
+
+
 def build_calendar(member: Member) -> Calendar:
     """A VCALENDAR with one VEVENT per booked class, in the club's own time zone."""
     host = urlsplit(settings.SITE_URL).hostname or "clubcycle"

@@ -345,7 +345,7 @@ def calendar(request: HttpRequest, member: Member) -> HttpResponse:
         "member": member,
         "feed_url": url,
         "webcal_url": "webcal://" + url.split("://", 1)[1],
-        "booked_count": feeds.feed_bookings(member).count(),
+        "coming_count": feeds.coming_in_feed(member),
     }
     return render(request, "cms/portal/calendar.html", context)
 
