@@ -7,6 +7,7 @@ and the waitlist stay right and the members hear of it.
 """
 
 import django_filters
+from django.db.models import Prefetch, Q
 from django.forms.models import modelform_factory
 from django.urls import reverse
 from wagtail import hooks
@@ -17,11 +18,14 @@ from wagtail.log_actions import log
 
 from checkin import bookings
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassTemplate, ClassType, Visit
+from club import roles
 from club.admin_access import (
     ClubScopedViewSet,
     ScopedEditView,
     ScopedFilterSet,
     ScopedForm,
+    clubs_for,
+    staff_name,
 )
 from club.models import Club
 
@@ -100,22 +104,58 @@ class ClassTypeViewSet(ClubScopedViewSet):
 
 
 class SameClubForm(ScopedForm):
-    """A timetable slot or class whose class type and trainer belong to its own club."""
+    """A timetable slot or class whose class type and trainer belong to its own club.
+
+    The trainer is chosen among the Trainers of the staff member's clubs (front desk and
+    marketing staff work there too, but teach nothing), and for staff of several clubs
+    each class type and trainer says its club, so two clubs' "Core" can be told apart.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        clubs = clubs_for(self.for_user)
+        several = clubs[:2].count() > 1
+        class_type = self.fields["class_type"]
+        class_type.queryset = class_type.queryset.select_related("club").order_by(
+            "name", "club__name"
+        )
+        if several:
+            class_type.label_from_instance = lambda t: f"{t.name} ({t.club.name})"
+        trainer = self.fields["trainer"]
+        # The class's present trainer stays on offer, so editing the room does not
+        # force a new trainer on a class given before this rule.
+        trainers = trainer.queryset.model.objects.filter(groups__name=roles.TRAINER)
+        trainer.queryset = trainer.queryset.filter(
+            Q(pk__in=trainers.filter(is_active=True).values("pk")) | Q(pk=self.instance.trainer_id)
+        ).order_by("first_name", "last_name", "username")
+        if several:
+            trainer.queryset = trainer.queryset.prefetch_related(
+                # The staff member's clubs by subquery: a join on `staff` here would be
+                # confused with the prefetch's own join on it.
+                Prefetch(
+                    "clubs",
+                    queryset=Club.objects.filter(pk__in=clubs.values("pk")).order_by("name"),
+                    to_attr="shown_clubs",
+                )
+            )
+            trainer.label_from_instance = lambda user: (
+                f"{staff_name(user)} ({', '.join(c.name for c in user.shown_clubs)})"
+            )
 
     def clean(self):
         data = super().clean()
         club, class_type, trainer = data.get("club"), data.get("class_type"), data.get("trainer")
         if club and class_type and class_type.club_id != club.pk:
             self.add_error("class_type", f"{class_type} is a class type of {class_type.club}.")
+        # The trainer's role is the choices' business (above); their club is checked
+        # here, as the club is chosen in the same form.
         if (
             club
             and trainer
             and not trainer.is_superuser
             and not club.staff.filter(pk=trainer.pk).exists()
         ):
-            self.add_error(
-                "trainer", f"{trainer.get_full_name() or trainer} is not on {club}'s staff."
-            )
+            self.add_error("trainer", f"{staff_name(trainer)} is not on {club}'s staff.")
         return data
 
 

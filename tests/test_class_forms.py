@@ -1,0 +1,170 @@
+"""The back-office's class session and timetable forms: which class types and trainers they
+offer, and what they refuse. Staff of several clubs see each club's "Core" labelled with its
+club; only Trainers teach, whatever else the staff of a club do."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from checkin.models import ClassSession
+from club import roles
+from tests.factories import ClassSessionFactory, ClassTypeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FORMS = ["class_sessions:add", "class_templates:add"]
+
+
+def options(response, field: str) -> list[str]:
+    """The labels of a select's options, the empty one left out."""
+    assert response.status_code == 200, response.status_code
+    select = re.search(
+        rf'<select name="{field}"[^>]*>(.*?)</select>', response.content.decode(), re.S
+    )
+    labels = re.findall(r'<option value="\d+"[^>]*>([^<]*)</option>', select[1])
+    return [label.replace("&#x27;", "'") for label in labels]
+
+
+@pytest.fixture
+def cores(downtown, riverside):
+    return ClassTypeFactory(club=downtown, name="Core"), ClassTypeFactory(
+        club=riverside, name="Core"
+    )
+
+
+@pytest.fixture
+def rob(riverside):
+    """Riverside's trainer."""
+    return UserFactory(
+        first_name="Rob", last_name="de Boer", clubs=[riverside], roles=[roles.TRAINER]
+    )
+
+
+@pytest.fixture
+def area_manager(downtown, riverside):
+    return UserFactory(
+        first_name="Anna", last_name="Kok", clubs=[downtown, riverside], roles=[roles.MANAGER]
+    )
+
+
+def session_data(club, class_type, trainer, **changes) -> dict:
+    return {
+        "club": club.pk,
+        "class_type": class_type.pk,
+        "trainer": trainer.pk if trainer else "",
+        "room": "Studio 1",
+        "start": "2026-11-24 18:00",
+        "end": "2026-11-24 19:00",
+        "capacity": 12,
+        **changes,
+    }
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_manager_of_one_club_is_offered_its_class_types_and_trainers(
+    client, max, fiona, mia, tom, rob, cores, form
+):
+    client.force_login(max)
+
+    response = client.get(reverse(form))
+
+    assert options(response, "class_type") == ["Core"]
+    # Fiona (front desk), Mia (marketing) and Max (manager) work there but do not teach.
+    assert options(response, "trainer") == ["Tom Bakker"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_staff_of_two_clubs_see_which_club_each_choice_belongs_to(
+    client, area_manager, tom, rob, olga, cores, form
+):
+    UserFactory(first_name="Tess", last_name="Smit", clubs=[], roles=[roles.TRAINER])
+    client.force_login(area_manager)
+
+    response = client.get(reverse(form))
+
+    assert options(response, "class_type") == ["Core (Downtown)", "Core (Riverside)"]
+    assert options(response, "trainer") == ["Rob de Boer (Riverside)", "Tom Bakker (Downtown)"]
+
+
+def test_a_trainer_of_both_clubs_is_labelled_with_both(client, area_manager, tom, riverside):
+    tom.clubs.add(riverside)
+    client.force_login(area_manager)
+
+    response = client.get(reverse("class_sessions:add"))
+
+    assert options(response, "trainer") == ["Tom Bakker (Downtown, Riverside)"]
+
+
+def test_a_session_is_created_with_a_trainer_of_its_club(client, max, downtown, tom, cores):
+    client.force_login(max)
+
+    response = client.post(reverse("class_sessions:add"), session_data(downtown, cores[0], tom))
+
+    assert response.status_code == 302
+    assert ClassSession.objects.get().trainer == tom
+
+
+def test_a_session_given_by_someone_who_is_not_a_trainer_is_refused(
+    client, max, downtown, fiona, cores
+):
+    client.force_login(max)
+
+    # Fiona is not offered; a crafted post names her anyway.
+    response = client.post(reverse("class_sessions:add"), session_data(downtown, cores[0], fiona))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["trainer"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert not ClassSession.objects.exists()
+
+
+def test_a_trainer_of_another_club_is_refused_for_this_one(
+    client, area_manager, downtown, rob, cores
+):
+    client.force_login(area_manager)
+
+    response = client.post(reverse("class_sessions:add"), session_data(downtown, cores[0], rob))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["trainer"] == ["Rob de Boer is not on Downtown's staff."]
+    assert not ClassSession.objects.exists()
+
+
+def test_a_class_type_of_another_club_is_refused(client, area_manager, downtown, tom, cores):
+    client.force_login(area_manager)
+
+    response = client.post(reverse("class_sessions:add"), session_data(downtown, cores[1], tom))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["class_type"] == ["Core is a class type of Riverside."]
+
+
+def test_a_superuser_who_does_not_teach_is_refused_as_trainer(client, downtown, cores):
+    boss = UserFactory(is_superuser=True, is_staff=True, clubs=[downtown])
+    client.force_login(boss)
+
+    response = client.post(reverse("class_sessions:add"), session_data(downtown, cores[0], boss))
+
+    assert response.context["form"].errors["trainer"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+
+
+def test_a_class_given_by_a_non_trainer_before_the_rule_still_saves(
+    client, frozen_clock, max, downtown, fiona, cores
+):
+    # given a class whose trainer was set to Fiona before only trainers were offered
+    session = ClassSessionFactory(club=downtown, class_type=cores[0], trainer=fiona)
+    client.force_login(max)
+
+    response = client.post(
+        reverse("class_sessions:edit", args=[session.pk]),
+        session_data(downtown, cores[0], fiona, room="Studio 9"),
+    )
+
+    # then moving its room does not make staff pick a trainer first
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.room, session.trainer) == ("Studio 9", fiona)
