@@ -84,6 +84,18 @@ class TrialSignupForm(forms.Form):
             # Nothing to book right now: the sign-up still captures the lead and the call.
             del self.fields["session"]
 
+    def error_fields(self) -> list:
+        """The fields people see that have errors, in the form's order: the error summary
+        links to each."""
+        return [field for field in self.visible_fields() if field.errors]
+
+    def focus_first_error(self) -> None:
+        """Have the page open with the cursor in the first field with an error (`autofocus`),
+        which reads out its label and, through aria-describedby, its error. Without one
+        (an error about the whole form) the template focuses the error summary instead."""
+        if fields := self.error_fields():
+            fields[0].field.widget.attrs["autofocus"] = True
+
     def is_spam(self) -> bool:
         return bool(self.data.get(HONEYPOT, "").strip())
 

@@ -501,6 +501,7 @@ class TrialPage(RoutablePageMixin, Page):
                         signup.booking.pk if signup.booking else None
                     )
                     return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
+            form.focus_first_error()
         else:
             form = TrialSignupForm(initial=self.initial_from(request, sessions), **form_kwargs)
         return self.render(

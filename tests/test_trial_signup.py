@@ -409,6 +409,54 @@ def test_bad_input_shows_the_error_at_the_field_and_saves_nothing(
     assert nothing_saved()
 
 
+def autofocused(page: str) -> list[str]:
+    """The ids of the elements the page opens with the focus on."""
+    tags = re.findall(r"<[^<>]*\bautofocus\b[^<>]*>", page)
+    return [re.search(r'\bid="([^"]+)"', tag)[1] for tag in tags]
+
+
+def test_the_first_field_with_an_error_takes_the_focus_and_the_summary_links_each(
+    client, frozen_clock, downtown, session
+):
+    response = client.post("/trial/", form_data(session, first_name="", email="ana@"))
+
+    page = response.content.decode()
+    assert autofocused(page) == ["id_first_name"]
+    assert '<a href="#id_first_name">First name: Tell us your first name.</a>' in page
+    assert '<a href="#id_email">Email: Enter a valid email address.</a>' in page
+    assert "Please check these fields:" in page
+
+
+def test_a_class_refused_by_the_booking_service_takes_the_focus(
+    client, frozen_clock, downtown, session
+):
+    # given the class filled up after the form was shown: the service refuses it
+    session.capacity = 1
+    session.save()
+    BookingFactory(session=session)
+
+    page = client.post("/trial/", form_data(session)).content.decode()
+
+    assert autofocused(page) == ["id_session"]
+    assert "Please check this field:" in page
+
+
+def test_an_error_about_the_whole_form_focuses_the_summary(
+    client, frozen_clock, downtown, session, maya
+):
+    page = client.post("/trial/", form_data(session, email=maya.email)).content.decode()
+
+    assert autofocused(page) == ["form-errors"]
+    assert "Trial visits are for new visitors" in page
+
+
+def test_a_form_without_errors_takes_no_focus(client, frozen_clock, downtown, session):
+    page = client.get("/trial/").content.decode()
+
+    assert autofocused(page) == []
+    assert 'id="form-errors"' not in page
+
+
 def test_a_class_that_filled_up_after_the_form_was_shown(client, frozen_clock, downtown, session):
     client.get("/trial/")
     session.capacity = 1

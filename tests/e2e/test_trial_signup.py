@@ -33,7 +33,12 @@ def test_visitor_signs_up_for_a_trial(live_server, page, screenshot, downtown, s
     expect(page.locator("#id_phone_error")).to_contain_text("Enter a valid phone number")
     expect(page.locator("#id_email_error")).to_contain_text("We need your email")
     expect(page.get_by_label("First name")).to_have_value("Ana")
+    # The cursor is in the first field to fix, not on the page body …
+    expect(page.get_by_label("Mobile number")).to_be_focused()
     screenshot("mobile-trial-form-errors")
+    # … and the summary at the top takes you to each of the others.
+    page.get_by_role("alert").get_by_role("link", name="Email: We need your email").click()
+    expect(page.get_by_label("Email", exact=True)).to_be_focused()
     assert not Member.objects.exists()
 
     page.get_by_label("Last name").fill("Kovač")
@@ -66,3 +71,20 @@ def test_visitor_signs_up_for_a_trial(live_server, page, screenshot, downtown, s
         "lead_created",
         "trial_booked",
     }
+
+
+def test_an_error_about_the_whole_form_takes_the_focus(live_server, page, downtown, maya):
+    # given a visitor who is already a member: the sign-up refuses them as a whole
+    ClassSessionFactory(
+        club=downtown, class_type=ClassTypeFactory(club=downtown, trial_eligible=True)
+    )
+    page.goto(f"{live_server.url}/trial/")
+    page.get_by_label("Your free class").select_option(index=1)
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_label("Mobile number").fill("06 12345678")
+    page.get_by_label("Email", exact=True).fill(maya.email)
+    page.get_by_role("button", name="Book my free class").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Trial visits are for new visitors")
+    expect(summary).to_be_focused()
