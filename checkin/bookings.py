@@ -554,7 +554,10 @@ def upcoming_sessions(
     )
     if class_type is not None:
         sessions = sessions.filter(class_type=class_type)
-    return with_counts(sessions.select_related("class_type", "trainer")).order_by("start", "pk")
+    # The club too: the booking window is read from it for every class listed.
+    return with_counts(sessions.select_related("club", "class_type", "trainer")).order_by(
+        "start", "pk"
+    )
 
 
 def waitlist_place(booking: Booking) -> int | None:

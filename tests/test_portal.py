@@ -7,6 +7,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checkin import bookings
@@ -455,6 +457,25 @@ def test_a_class_whose_booking_has_closed_offers_no_button(portal, downtown, spi
         open_at_1815.pk: "Book",
         full_at_1830.pk: "Waitlist",
     }
+
+
+def test_the_schedule_reads_no_more_for_more_classes(portal, downtown, spin):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            html(portal.get(reverse("portal:schedule")))
+        return len(captured)
+
+    ClassSessionFactory(club=downtown, class_type=spin)
+    queries()  # fills the per-process caches (content types, sites) a first request reads
+    one = queries()
+    for day in (2, 3, 4):
+        ClassSessionFactory(
+            club=downtown,
+            class_type=spin,
+            start=at_club(downtown, TODAY + dt.timedelta(days=day), 9),
+        )
+
+    assert queries() == one
 
 
 def test_booking_a_closed_class_anyway_is_refused_by_the_service(portal, downtown, spin, maya):
