@@ -101,6 +101,15 @@ def test_a_blank_reason_is_answered_with_the_denied_panel_and_the_error(desk, to
     assert not Visit.objects.exists()
 
 
+def test_the_desk_leaves_out_django_htmx_s_debug_script_even_under_debug(desk, settings):
+    # Under DEBUG that script puts a 400 answer in place of the whole document: the desk's
+    # refusals (a blank reason) are fragments meant for their panel.
+    settings.DEBUG = True
+    html = desk.get(reverse("desk:desk")).content.decode()
+    assert "django_htmx/htmx-2.min.js" in html
+    assert "django-htmx.js" not in html
+
+
 def test_a_blank_reason_on_the_member_card_stays_on_the_card(desk, frozen_clock, tom_berg):
     on_card = {
         "HTTP_HX_REQUEST": "true",
