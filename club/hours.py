@@ -12,7 +12,7 @@ from club import clock
 from club.models import Club, OpeningHours
 
 # The defaults a new club starts with, and the migration gave existing clubs; they match
-# the public site's default text (cms.models.DEFAULT_OPENING_HOURS).
+# what the public site showed before clubs had hours of their own.
 WEEKDAY_HOURS = (dt.time(6, 30), dt.time(22, 0))
 WEEKEND_HOURS = (dt.time(8, 0), dt.time(20, 0))
 DEFAULT_WEEK = {day: WEEKDAY_HOURS if day < 5 else WEEKEND_HOURS for day in range(7)}

@@ -43,7 +43,6 @@ DEFAULT_EMAIL_WORDING = (
     "Yes, email me about my free trial, my classes and the club's offers. "
     "Every email has a link to unsubscribe."
 )
-DEFAULT_OPENING_HOURS = "Mon–Fri: 06:30–22:00\nSat–Sun: 08:00–20:00"
 
 # Where the trial page keeps the booking it just made, for the thank-you page after the redirect.
 TRIAL_SESSION_KEY = "cms_trial_booking"
@@ -75,8 +74,9 @@ class ClubSiteSettings(BaseSiteSetting):
     address = models.TextField(blank=True, help_text="Empty: the club's postal address.")
     opening_hours = models.TextField(
         blank=True,
-        default=DEFAULT_OPENING_HOURS,
-        help_text="One line per row, e.g. “Mon–Fri: 06:30–22:00”.",
+        help_text="Empty: the club's own opening hours, as set in its settings (those its "
+        "call tasks follow). Text here overrides them: one line per row, e.g. "
+        "“Mon–Fri: 06:30–22:00”.",
     )
     sms_consent_wording = models.TextField(
         "SMS consent wording",
