@@ -45,6 +45,7 @@ from memberships.models import Freeze, Membership, Plan
 
 Stage = Member.Stage
 MIN_BASELINE_VISITS = 6  # in the 84 days before the last 28
+TRIAL_STAGE_DAYS = 30  # a trial class this long ago still makes a lead's stage "trial"
 
 
 def in_second_half(days_left) -> GreaterThanOrEqual:
@@ -79,10 +80,13 @@ def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) ->
     visit_since = clock.start_of_day(today - (club.at_risk_days_without_visit - 1) * day, club)
     recent_visit = Visit.objects.filter(member=OuterRef("pk"), at__gte=visit_since)
     trial = live.filter(plan__kind=Plan.Kind.TRIAL, start__lte=today, end__gte=today)
+    # A trial class to come, or one within TRIAL_STAGE_DAYS: someone who tried a class last
+    # year and never joined is a lead again, not in the middle of a trial.
     trial_booking = Booking.objects.filter(
         member=OuterRef("pk"),
         is_trial=True,
         status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED],
+        session__start__gte=clock.start_of_day(today - TRIAL_STAGE_DAYS * day, club),
     )
 
     # Expiring: the latest paid membership (a renewal already bought is not expiring) ends

@@ -64,6 +64,19 @@ def test_a_booked_trial_session_makes_a_trial(member):
     assert stage_of(member) == Stage.TRIAL
 
 
+def test_a_trial_class_long_ago_without_joining_is_a_lead_again(member):
+    def trial_class(on: dt.date, status):
+        start = clock.local_datetime(on, dt.time(18), member.home_club)
+        session = ClassSessionFactory(club=member.home_club, start=start)
+        BookingFactory(member=member, session=session, is_trial=True, status=status)
+
+    trial_class(TODAY - days(lifecycle.TRIAL_STAGE_DAYS + 1), Booking.Status.ATTENDED)
+    assert stage_of(member) == Stage.LEAD
+
+    trial_class(TODAY - days(lifecycle.TRIAL_STAGE_DAYS), Booking.Status.ATTENDED)
+    assert stage_of(member) == Stage.TRIAL
+
+
 def test_an_active_trial_plan_makes_a_trial(member):
     trial_plan = PlanFactory(club=member.home_club, trial=True)
     MembershipFactory(member=member, plan=trial_plan, start=TODAY - days(2))
