@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,6 +16,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from club import clock, prepared
 from members.models import Member, MemberEvent
 
+_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _KINDS = frozenset(MemberEvent.Kind.values)  # an enum's .values builds a new list on every call
 
 # Words for the codes events store in their data, by (kind, field): "no_membership" reads "No
@@ -94,7 +96,14 @@ def label(event: MemberEvent, field: str) -> str:
     value = event.data.get(field)
     if value is None or value == "":
         return ""
-    return _LABELS.get((event.kind, field), {}).get(value, str(value))
+    labels = _LABELS.get((event.kind, field), {})
+    if value in labels:
+        return labels[value]
+    if isinstance(value, str) and _CODE.fullmatch(value):
+        # A code nobody registered (a card network's "card_declined", an import's source)
+        # still reads as words; typed text has spaces or capitals and stays as typed.
+        return value.replace("_", " ").capitalize()
+    return str(value)
 
 
 def details(event: MemberEvent) -> str:

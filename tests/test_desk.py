@@ -778,4 +778,8 @@ def test_the_timeline_names_where_consent_changed_in_words(desk, frozen_clock, m
 
     assert "· Unsubscribe link (email)" in html and "· Replied STOP" in html
     assert "email_unsubscribe" not in html and "sms_stop" not in html
-    assert "· somewhere new" in html  # a source nobody registered reads as stored
+    assert "· somewhere new" in html  # text nobody registered reads as stored
+
+    set_consent(maya, Channel.SMS, granted=False, source="import")
+    html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+    assert "· Import" in html  # a code nobody registered still reads as a word
