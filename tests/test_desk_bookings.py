@@ -230,7 +230,7 @@ def test_after_the_trial_is_booked_no_class_offers_another(desk, frozen_clock, d
     # then nothing offers a second trial (the service would refuse it), and the page says so
     assert buttons(desk, lead) == {"Spin": "Booked", "Core": "No membership with classes"}
     assert "(trial)</button>" not in html
-    assert "Joris has had their free trial class (one per person)" in html
+    assert "Joris’s one free trial class is booked or taken" in html
     assert reverse("desk:sell", args=[lead.pk]) in html
 
 
