@@ -114,11 +114,12 @@ def test_the_home_panels_renewals_due_open_exactly_those_memberships(
     link = re.search(r'<a href="([^"]+)"><strong>2</strong> memberships ending within a week', page)
     assert link is not None
     url = link.group(1).replace("&amp;", "&")
-    assert url == f"{reverse('memberships:index')}?club={downtown.pk}&renewal=due"
+    assert url == f"{reverse('memberships:index')}?club={downtown.pk}&renewal=due&ordering=end"
 
-    # and the list it opens holds the memberships it counted, no more
-    listed = client.get(url).context["object_list"]
+    # and the list it opens holds the memberships it counted, no more, the first to end first
+    listed = list(client.get(url).context["object_list"])
     assert sorted(m.pk for m in listed) == sorted(m.pk for m in renewals_due)
+    assert [m.end for m in listed] == sorted(m.end for m in listed)
 
 
 def test_the_renewals_due_filter_shows_nothing_of_another_club(
