@@ -430,6 +430,24 @@ def test_attendance_history_counts_visits_and_classes_by_week(client, frozen_clo
     assert "1 class attended in all" in html
 
 
+def test_a_class_marked_attended_before_it_starts_is_in_the_history(
+    client, frozen_clock, downtown, tom
+):
+    # Checked in at the door at 18:00 for the 18:30 class: attended, though not started yet.
+    member = MemberFactory(home_club=downtown, first_name="Ana", last_name="Kovač")
+    BookingFactory(
+        session=session(downtown, local(TODAY, 18, 30)), member=member, status=Status.ATTENDED
+    )
+    BookingFactory(session=session(downtown, local(TODAY, 19, 30)), member=member)  # to come
+    client.force_login(tom)
+
+    response = client.get(reverse("trainer:attendance", args=[member.pk]))
+
+    assert response.context["rows"][0]["classes"] == 1
+    assert len(response.context["classes"]) == 1
+    assert "1 class attended in all" in text(response)
+
+
 # --- timetable and session screens -------------------------------------------------------
 
 

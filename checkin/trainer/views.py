@@ -12,7 +12,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -274,7 +274,12 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         week_of(at) for at in member.visits.filter(at__gte=since).values_list("at", flat=True)
     )
     classes = list(
-        member.bookings.filter(session__start__gte=since, session__start__lt=clock.now())
+        # Classes that have started, and one marked attended ahead of its start (the member
+        # checked in for it at the door), which the total below counts too.
+        member.bookings.filter(
+            Q(session__start__lt=clock.now()) | Q(status=Status.ATTENDED),
+            session__start__gte=since,
+        )
         .exclude(status__in=(Status.CANCELLED, Status.WAITLISTED))
         .select_related("session__class_type", "session__club")
         .order_by("-session__start")
