@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from club.models import Club
+from club.models import Club, Weekday
 from members.models import Member
 from memberships.models import LedgerEntry, Membership
 
@@ -120,15 +120,6 @@ class ClassType(models.Model):
 class ClassTemplate(models.Model):
     """A weekly slot of the timetable ("Spin, Mondays 07:00, Studio 2, Tom"), from which
     sessions are generated ahead."""
-
-    class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
 
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="class_templates")
     class_type = models.ForeignKey(ClassType, on_delete=models.PROTECT, related_name="templates")

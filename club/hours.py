@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from club import clock
-from club.models import Club, OpeningHours
+from club.models import Club, OpeningHours, Weekday
 
 # The defaults a new club starts with, and the migration gave existing clubs; they match
 # what the public site showed before clubs had hours of their own.
@@ -61,7 +61,7 @@ def week_rows(club: Club) -> list[tuple[str, str]]:
     week = {row.weekday: row for row in club.opening_hours.all()}
     if not week:
         return []
-    names = [label[:3] for label in OpeningHours.Weekday.labels]
+    names = [label[:3] for label in Weekday.labels]
     spans = [
         f"{week[day].opens:%H:%M}–{week[day].closes:%H:%M}" if day in week else "closed"
         for day in range(7)

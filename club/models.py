@@ -108,19 +108,22 @@ class Club(ClusterableModel):
         return local_time >= start or local_time < end
 
 
+class Weekday(models.IntegerChoices):
+    """The days of the week by the numbers of datetime.date.weekday(): opening hours and the
+    class timetable."""
+
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
 class OpeningHours(models.Model):
     """When a club is open on one weekday. A weekday without a row is closed; a club with no
     rows at all has not said, and is treated as always open (club.hours)."""
-
-    class Weekday(models.IntegerChoices):
-        # The numbers of datetime.date.weekday().
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
 
     # No index of its own: the unique (club, weekday) constraint leads with the club.
     club = ParentalKey(Club, on_delete=models.CASCADE, related_name="opening_hours", db_index=False)

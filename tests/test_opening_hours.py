@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from club import clock, hours
-from club.models import OpeningHours
+from club.models import OpeningHours, Weekday
 from cms import trials
 from members import staff_tasks
 from tests.factories import MemberFactory
@@ -84,7 +84,7 @@ def test_a_closed_day_is_skipped_to_the_next_open_day(week, downtown):
 
 def test_a_club_open_one_day_a_week_is_due_on_that_day_next_week(downtown):
     OpeningHours.objects.create(
-        club=downtown, weekday=OpeningHours.Weekday.MONDAY, opens=dt.time(9), closes=dt.time(12)
+        club=downtown, weekday=Weekday.MONDAY, opens=dt.time(9), closes=dt.time(12)
     )
 
     assert call_due_at(downtown, local(2026, 11, 23, 13, 0)) == local(2026, 11, 30, 9, 15)
