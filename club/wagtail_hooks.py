@@ -3,13 +3,46 @@ the back-office's own small behaviours."""
 
 from django.templatetags.static import static
 from django.utils.html import format_html
+from modelcluster.forms import BaseChildFormSet
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
 
 from club import hours
 from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
 from club.integrations_admin import REVOKE_ACTION, IntegrationViewSet
-from club.models import Club
+from club.models import Club, Weekday
+
+
+class OpeningHoursFormSet(BaseChildFormSet):
+    """Says a weekday given twice under the later row's weekday, in words, instead of the
+    generic unique check's "Please correct the duplicate data for club and weekday…"."""
+
+    def clean(self):
+        self.weekday_given_twice = False
+        seen = set()
+        for form in self.forms:
+            weekday = form.cleaned_data.get("weekday")
+            if weekday is None or self._should_delete_form(form):
+                continue
+            if weekday in seen:
+                form.add_error("weekday", f"{Weekday(weekday).label} already has its hours above.")
+                self.weekday_given_twice = True
+            seen.add(weekday)
+        super().clean()
+
+    def validate_unique(self):
+        # Already said at the row. The generic check would say it again, and with a row now
+        # invalid it would take the deleted rows for kept ones (deleted_forms is then empty).
+        if not self.weekday_given_twice:
+            super().validate_unique()
+
+
+class OpeningHoursPanel(InlinePanel):
+    # InlinePanel takes no formset class; modelcluster reads one from the form options.
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["formset"] = OpeningHoursFormSet
+        return options
 
 
 class ClubCreateView(ScopedCreateView):
@@ -63,7 +96,7 @@ class ClubViewSet(ClubScopedViewSet):
         return ObjectList(
             [FieldPanel(name) for name in self.form_fields]
             + [
-                InlinePanel(
+                OpeningHoursPanel(
                     "opening_hours",
                     heading="Opening hours",
                     label="Day",

@@ -231,18 +231,36 @@ def test_bad_hours_are_an_error_at_the_field_and_nothing_is_saved(
     assert saved_week(downtown) == before
 
 
-def test_a_weekday_given_twice_is_refused(client, week, downtown, max):
+def test_a_weekday_given_twice_is_refused_under_the_later_rows_weekday(client, week, downtown, max):
     client.force_login(max)
-    rows = [(0, "07:00", "12:00"), (0, "14:00", "21:00")]
+    rows = [(0, "07:00", "12:00"), (2, "07:00", "21:00"), (0, "14:00", "21:00")]
 
     response = client.post(reverse("clubs:edit", args=[downtown.pk]), hours_form(downtown, rows))
 
     assert response.status_code == 200
     formset = response.context["form"].formsets["opening_hours"]
-    assert formset.non_form_errors() == [
-        "Please correct the duplicate data for club and weekday, which must be unique."
+    # Said at the row, in words, not as Django's "duplicate data for club and weekday".
+    assert formset.non_form_errors() == []
+    assert [form.errors for form in formset.forms if form.errors] == [
+        {"weekday": ["Monday already has its hours above."]}
     ]
+    assert formset.forms[-1].errors
+    assert "Monday already has its hours above." in response.content.decode()
     assert len(saved_week(downtown)) == 7
+
+
+def test_a_weekday_moved_to_a_new_row_after_deleting_its_old_one_is_saved(
+    client, week, downtown, max
+):
+    # hours_form deletes every existing row: the new Monday replaces the deleted one.
+    client.force_login(max)
+
+    response = client.post(
+        reverse("clubs:edit", args=[downtown.pk]), hours_form(downtown, [(0, "06:00", "22:00")])
+    )
+
+    assert response.status_code == 302
+    assert saved_week(downtown) == [(0, "06:00", "22:00")]
 
 
 def test_a_new_club_starts_with_the_default_week(admin_client):
