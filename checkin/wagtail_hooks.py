@@ -18,6 +18,7 @@ from wagtail.log_actions import log
 
 from checkin import bookings
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassTemplate, ClassType, Visit
+from checkin.trainer.views import trainers_for
 from club import roles
 from club.admin_access import (
     ClubScopedViewSet,
@@ -159,7 +160,16 @@ class SameClubForm(ScopedForm):
         return data
 
 
+def trainer_filter() -> django_filters.ModelChoiceFilter:
+    # Trainers only, as the forms offer: the front desk and marketing teach no class.
+    return django_filters.ModelChoiceFilter(
+        label="Trainer", queryset=lambda request: trainers_for(request.user)
+    )
+
+
 class ClassTemplateFilterSet(ScopedFilterSet):
+    trainer = trainer_filter()
+
     class Meta:
         model = ClassTemplate
         fields = ["club", "weekday", "class_type", "trainer", "is_active"]
@@ -212,6 +222,7 @@ class ClassTemplateViewSet(ClubScopedViewSet):
 
 class ClassSessionFilterSet(ScopedFilterSet):
     start = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    trainer = trainer_filter()
 
     class Meta:
         model = ClassSession

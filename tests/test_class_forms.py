@@ -168,3 +168,47 @@ def test_a_class_given_by_a_non_trainer_before_the_rule_still_saves(
     assert response.status_code == 302
     session.refresh_from_db()
     assert (session.room, session.trainer) == ("Studio 9", fiona)
+
+
+# --- the Sessions and Timetable listings' trainer filter --------------------------------------
+
+LISTINGS = ["class_sessions:index", "class_templates:index"]
+
+
+@pytest.mark.parametrize("listing", LISTINGS)
+def test_the_trainer_filter_offers_only_the_trainers_of_the_staff_members_clubs(
+    client, max, fiona, mia, tom, rob, listing
+):
+    client.force_login(max)
+
+    response = client.get(reverse(listing))
+
+    # Fiona (front desk), Mia (marketing) and Max (manager) work there but do not teach; Rob
+    # teaches at Riverside.
+    assert options(response, "trainer") == ["Tom Bakker"]
+
+
+def test_the_sessions_listing_filters_by_a_trainer(client, max, downtown, tom):
+    dana = UserFactory(
+        first_name="Dana", last_name="Visser", clubs=[downtown], roles=[roles.TRAINER]
+    )
+    toms = ClassSessionFactory(club=downtown, trainer=tom)
+    ClassSessionFactory(club=downtown, trainer=dana)
+    client.force_login(max)
+
+    response = client.get(reverse("class_sessions:index"), {"trainer": tom.pk})
+
+    assert response.status_code == 200
+    assert list(response.context["object_list"]) == [toms]
+
+
+@pytest.mark.parametrize("listing", LISTINGS)
+def test_filtering_by_someone_who_does_not_teach_is_refused(client, max, fiona, listing):
+    client.force_login(max)
+
+    response = client.get(reverse(listing), {"trainer": fiona.pk})
+
+    assert response.status_code == 200
+    assert response.context["filters"].errors["trainer"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
