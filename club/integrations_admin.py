@@ -44,6 +44,13 @@ class IntegrationForm(ScopedForm):
         if len(clubs[:2]) == 1:
             self.fields["club"].initial = clubs[0]
 
+    def clean(self):
+        data = super().clean()
+        club, name = data.get("club"), data.get("name")
+        if club and name and (clash := Integration.name_clash(club, name)):
+            self.add_error("name", clash)
+        return data
+
 
 class IntegrationIndexView(ScopedIndexView):
     def get_list_more_buttons(self, instance):

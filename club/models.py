@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from phonenumber_field.modelfields import PhoneNumberField
@@ -177,6 +178,17 @@ class Integration(models.Model):
 
     class Meta:
         ordering = ["club", "name"]
+        constraints = [
+            # Staff tell a club's integrations apart by name. Revoked ones are left out: the
+            # way to replace a leaked token is to revoke it and issue another of that name.
+            models.UniqueConstraint(
+                Lower("name"),
+                "club",
+                condition=models.Q(is_active=True),
+                name="club_integration_one_active_name_per_club",
+                violation_error_message="This club already has an active integration of that name.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.club})"
@@ -209,6 +221,16 @@ class Integration(models.Model):
             token_prefix=token[:8],
         )
         return integration, token
+
+    @classmethod
+    def name_clash(cls, club: Club, name: str) -> str | None:
+        """Why `name` cannot be given to a new integration of `club`, or None if it can."""
+        if cls.objects.filter(club=club, name__iexact=name, is_active=True).exists():
+            return (
+                f"{club} already has an active integration called “{name}”: say which device "
+                "or site this one is, or revoke the other first."
+            )
+        return None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
@@ -109,6 +110,42 @@ def test_a_token_needs_a_name_and_known_scopes(client, max, downtown, form, erro
     assert response.context["form"].errors == errors
     assert "integration-token" not in response.content.decode()
     assert not Integration.objects.exists()
+
+
+def test_a_name_already_in_use_at_the_club_is_a_field_error(client, max, gate, downtown):
+    client.force_login(max)
+
+    response = issue(client, club=downtown.pk, name="main ENTRANCE", scopes=["checkin"])
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "name": [
+            "Downtown already has an active integration called “main ENTRANCE”: say which "
+            "device or site this one is, or revoke the other first."
+        ]
+    }
+    assert "integration-token" not in response.content.decode()
+    assert list(Integration.objects.all()) == [gate]
+
+
+def test_a_revoked_integrations_name_or_another_clubs_may_be_given_again(
+    client, max, gate, downtown, riverside
+):
+    Integration.issue(club=riverside, name="Side door", scopes=["checkin"])
+    gate.revoke()
+    client.force_login(max)
+
+    for name in ("Main entrance", "Side door"):
+        response = issue(client, club=downtown.pk, name=name, scopes=["checkin"])
+        assert response.status_code == 200
+        shown_token(response)
+
+    assert Integration.objects.filter(club=downtown, is_active=True).count() == 2
+
+
+def test_the_database_refuses_a_second_active_integration_of_one_name(gate, downtown):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Integration.issue(club=downtown, name="Main Entrance", scopes=["checkin"])
 
 
 def test_a_manager_of_one_club_finds_it_chosen(client, max, downtown):
@@ -238,6 +275,9 @@ def test_the_command_prints_a_working_token(client, frozen_clock, maya, downtown
     assert "cannot be shown again" in err.getvalue()
     assert check_in(client, token).status_code == 200
     assert Visit.objects.filter(member=maya).count() == 1
+    # in Wagtail's audit log, as the screen's tokens are; no one signed in to name
+    (entry,) = ModelLogEntry.objects.filter(action="wagtail.create")
+    assert (entry.object_id, entry.user) == (str(integration.pk), None)
 
 
 def test_the_command_takes_several_scopes(downtown):
@@ -253,6 +293,25 @@ def test_the_command_takes_several_scopes(downtown):
     )
 
     assert Integration.objects.get().scopes == ["checkin", "members"]
+
+
+def test_the_command_refuses_a_name_already_in_use_at_the_club(gate, downtown):
+    out = StringIO()
+
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "issue_token",
+            "--club=downtown",
+            "--name=Main entrance",
+            "--scope=checkin",
+            stdout=out,
+            stderr=StringIO(),
+        )
+
+    assert "Downtown already has an active integration called “Main entrance”" in str(error.value)
+    assert out.getvalue() == ""
+    assert list(Integration.objects.all()) == [gate]
+    assert not ModelLogEntry.objects.filter(action="wagtail.create").exists()
 
 
 @pytest.mark.parametrize(

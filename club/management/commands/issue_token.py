@@ -1,6 +1,7 @@
 """Issue an API token from a script: the token alone goes to stdout, for the setup to keep."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from wagtail.log_actions import log
 
 from club.models import Club, Integration
 
@@ -31,7 +32,11 @@ class Command(BaseCommand):
         if found is None:
             known = ", ".join(Club.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"No club with the slug {club!r} (known: {known}).")
+        if clash := Integration.name_clash(found, name):
+            raise CommandError(clash)
         integration, token = Integration.issue(club=found, name=name, scopes=sorted(set(scopes)))
+        # In the audit log as the screen's are, with no user: it came from a script.
+        log(instance=integration, action="wagtail.create", content_changed=True)
         self.stderr.write(
             f"Issued a token for {integration} with scopes {', '.join(integration.scopes)}. "
             "Store it now: it cannot be shown again."
