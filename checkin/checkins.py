@@ -15,13 +15,18 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import (
     BigIntegerField,
+    Case,
     CharField,
     DateField,
     DateTimeField,
     Exists,
     OuterRef,
+    QuerySet,
     Subquery,
+    When,
 )
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from checkin import bookings
 from checkin.models import CheckInAttempt, Source, Visit
@@ -118,6 +123,41 @@ class TrialClass:
     booking_id: int
     name: str
     start: dt.datetime
+
+
+def with_trial_class(visits: QuerySet) -> QuerySet:
+    """Visits annotated with the trial class each was admitted for (trial_booking_id,
+    trial_class_name, trial_class_start; None for other visits), read from the visit's
+    timeline event in the same statement: the (member, -at) index finds it. Only a visit
+    without a membership can be one, so members' visits are not looked up."""
+    event = (
+        MemberEvent.objects.alias(visit_id=Cast(KT("data__visit"), BigIntegerField()))
+        .filter(
+            member_id=OuterRef("member_id"),
+            at=OuterRef("at"),
+            kind=MemberEvent.Kind.VISIT,
+            visit_id=OuterRef("pk"),
+            data__has_key="trial_booking",
+        )
+        .order_by()
+    )
+
+    def fact(key: str, field):
+        value = Subquery(event.annotate(v=Cast(KT(f"data__{key}"), field)).values("v")[:1])
+        return Case(When(membership__isnull=True, then=value), output_field=field)
+
+    return visits.annotate(
+        trial_booking_id=fact("trial_booking", BigIntegerField()),
+        trial_class_name=fact("class_name", CharField()),
+        trial_class_start=fact("start", DateTimeField()),
+    )
+
+
+def trial_class_of(visit: Visit) -> TrialClass | None:
+    """The TrialClass of a visit read through with_trial_class()."""
+    if getattr(visit, "trial_booking_id", None) is None:
+        return None
+    return TrialClass(visit.trial_booking_id, visit.trial_class_name, visit.trial_class_start)
 
 
 # What the check-in decides on, read in one statement once the member is locked: the
@@ -316,10 +356,12 @@ def _check_in_locked(
         row = _NO_MEMBERSHIP.fetch(member=member.pk, at=at, club=club.pk, **window)
         last_visit, trial = (row[0][:2], row[0][2:]) if row else ((None, None), (None,))
     if last_visit[0] is not None and last_visit[1] > at - REPEAT_SCAN_WINDOW:
-        recent = Visit.objects.get(pk=last_visit[0])
+        # The same one read as before; a trial visit's class comes with it, so a repeat scan
+        # shows what the first one did.
+        recent = with_trial_class(Visit.objects.filter(pk=last_visit[0])).get()
         recent.member = member
         recent.is_repeat_scan = True
-        recent.trial_class = None
+        recent.trial_class = trial_class_of(recent)
         return recent
 
     membership, reason = _admitting_membership(memberships, club=club, day=day)

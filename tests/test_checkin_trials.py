@@ -64,6 +64,24 @@ def test_a_lead_booked_for_a_trial_class_is_admitted_for_it(hiit, lead):
     assert lead.events.filter(kind=MemberEvent.Kind.TRIAL_ATTENDED).count() == 1
 
 
+def test_a_repeat_scan_of_a_member_has_no_trial_and_reads_no_more(
+    frozen_clock, hiit, maya, django_assert_num_queries
+):
+    # A member who also booked the trial class comes in on their membership: not a trial
+    # visit, on the first scan or the second.
+    BookingFactory(session=hiit, member=maya, is_trial=True)
+    checkins.check_in(maya, source=Source.DESK)
+    frozen_clock.shift(dt.timedelta(seconds=30))
+
+    # The savepoint, the lock, the memberships, the visit (with its trial facts), the release.
+    with django_assert_num_queries(5):
+        second = checkins.check_in(maya, source=Source.DESK)
+
+    assert second.is_repeat_scan is True
+    assert second.membership is not None
+    assert second.trial_class is None
+
+
 def test_a_lead_without_a_trial_booking_is_still_turned_away(hiit, lead):
     outcome = checkins.check_in(lead, source=Source.DESK)
 
@@ -152,6 +170,9 @@ def test_a_second_scan_for_the_trial_class_is_the_same_visit(frozen_clock, hiit,
     assert second.pk == first.pk
     assert second.is_repeat_scan is True
     assert lead.events.filter(kind=MemberEvent.Kind.TRIAL_ATTENDED).count() == 1
+    # The repeat scan says what the class is, as the first one did.
+    assert second.trial_class == first.trial_class
+    assert second.trial_class.name == "HIIT"
 
 
 def test_a_lead_costs_the_statements_it_did(hiit, lead, django_assert_num_queries):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from checkin import bookings, checkins
+from checkin.desk import views as desk_views
 from checkin.models import Source, Visit
 from club import clock
 from members import timeline
@@ -63,6 +64,55 @@ def test_a_lead_booked_for_a_trial_class_is_admitted_green_with_the_class(
     assert "Sell a membership" not in html
     assert response["X-Desk-Outcome"] == "admitted"
     assert Visit.objects.get(member=lead_booked_for_hiit).membership is None
+
+
+def recent_list(html: str) -> str:
+    return re.search(r'<section id="desk-recent".*?</section>', html, re.S).group(0)
+
+
+def test_the_recent_list_marks_a_visit_admitted_for_a_trial_class(
+    desk, frozen_clock, lead_booked_for_hiit, tom_berg, monthly_plan
+):
+    # Tom renewed: his visit is an ordinary one, and his name stays unmarked.
+    MembershipFactory(member=tom_berg, plan=monthly_plan, start=clock.today(tom_berg.home_club))
+    checkins.check_in(tom_berg, source=Source.DESK)
+    frozen_clock.shift(dt.timedelta(minutes=1))
+
+    html = desk.post(reverse("desk:scan"), {"q": "LOTTE-0001"}, **DESK).content.decode()
+
+    rows = recent_list(html).split("<li")[1:]
+    assert len(rows) == 2
+    assert "Lotte Visser" in rows[0] and "(trial: HIIT)" in rows[0]
+    assert "Tom Berg" in rows[1] and "trial" not in rows[1]
+
+
+def test_a_repeat_scan_of_a_trial_visitor_shows_the_class_again(
+    desk, frozen_clock, lead_booked_for_hiit
+):
+    desk.post(reverse("desk:scan"), {"q": "LOTTE-0001"}, **DESK)
+    frozen_clock.shift(dt.timedelta(seconds=40))
+
+    html = desk.post(reverse("desk:scan"), {"q": "LOTTE-0001"}, **DESK).content.decode()
+
+    assert "repeat scan, not counted again" in html
+    assert "Trial class: HIIT 18:30" in html
+
+
+def test_the_recent_list_reads_the_same_for_any_number_of_trial_visits(
+    frozen_clock, downtown, django_assert_num_queries
+):
+    for n in range(3):
+        lead = MemberFactory(home_club=downtown)
+        start = clock.now() + dt.timedelta(minutes=20 + n)
+        session = ClassSessionFactory(club=downtown, start=start, end=start + dt.timedelta(hours=1))
+        BookingFactory(session=session, member=lead, is_trial=True)
+        checkins.check_in(lead, source=Source.DESK)
+
+    with django_assert_num_queries(2):  # the visits and the denials, whatever the rows
+        recent = desk_views.recent_check_ins(downtown)
+
+    assert len(recent) == 3
+    assert all(checkins.trial_class_of(v) is not None for v in recent)
 
 
 def test_a_lead_with_no_trial_class_is_still_offered_a_sale(desk, frozen_clock, downtown):

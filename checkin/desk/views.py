@@ -290,9 +290,12 @@ def results_context(request, club: Club, query: str) -> dict:
 
 
 def recent_check_ins(club: Club, limit: int = 10) -> list:
-    """Today's latest admissions and denials at the club, newest first."""
+    """Today's latest admissions and denials at the club, newest first; a visit admitted for
+    a trial class carries its name (checkins.with_trial_class, in the same read)."""
     since = clock.start_of_day(clock.today(club), club)
-    visits = Visit.objects.filter(club=club, at__gte=since).select_related("member", "ledger_entry")
+    visits = checkins.with_trial_class(
+        Visit.objects.filter(club=club, at__gte=since).select_related("member", "ledger_entry")
+    )
     denials = CheckInAttempt.objects.filter(club=club, at__gte=since).select_related("member")
     merged = sorted(
         itertools.chain(visits.order_by("-at")[:limit], denials.order_by("-at")[:limit]),
