@@ -122,6 +122,7 @@ def sign_up_for_trial(
     task = staff_tasks.open_task(
         member,
         title=f"Call {member.full_name} within 15 minutes",
+        title_when_closed=lambda due: _call_when_open(member, due),
         due_in=CALL_WITHIN,
         assigned_role=roles.FRONT_DESK,
         details=_task_details(member, booking, club),
@@ -157,6 +158,14 @@ def _complete_contact(member: Member, *, phone: str, email: str) -> None:
         changed.append("phone")
     if changed:
         member.save(update_fields=changed)
+
+
+def _call_when_open(member: Member, due: dt.datetime) -> str:
+    """The call task's title when the sign-up came while the club was closed: the minutes count
+    from the opening, so the title says by when, with the day when it is not today."""
+    today = clock.today(member.home_club)
+    day = "" if due.date() == today else f"{due:%a} "
+    return f"Call {member.full_name} by {day}{due:%H:%M}, within 15 minutes of opening"
 
 
 def _task_details(member: Member, booking: Booking | None, club: Club) -> str:

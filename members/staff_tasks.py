@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,19 +38,25 @@ def open_task(
     details: str = "",
     assigned_to=None,
     escalate_when_late: bool = False,
+    title_when_closed: Callable[[dt.datetime], str] | None = None,
 ) -> Task:
     """Open a task about a member, due `due_in` from now, and note it on the timeline.
     While the member's club is closed the time counts from its next opening: nobody is there
     to call a lead who signs up at 03:23, and the managers should not hear it is late at 03:39.
-    `escalate_when_late`: tell the club's managers if it is still open when due."""
+    `escalate_when_late`: tell the club's managers if it is still open when due.
+    `title_when_closed(due)`, given the due time in the club's zone, titles a task opened
+    while the club is closed: "within 15 minutes" would read wrong at night."""
     now = clock.now()
+    opens = hours.next_opening(member.home_club, now)
+    if title_when_closed is not None and opens > now:
+        title = title_when_closed((opens + due_in).astimezone(clock.zone(member.home_club)))
     task = Task.objects.create(
         member=member,
         title=title,
         details=details,
         assigned_role=assigned_role,
         assigned_to=assigned_to,
-        due_at=hours.next_opening(member.home_club, now) + due_in,
+        due_at=opens + due_in,
         created_at=now,
         escalate_when_late=escalate_when_late,
     )

@@ -142,7 +142,7 @@ def test_a_night_sign_up_reaches_the_managers_only_after_the_call_is_late(
     with time_machine.travel(local(2026, 11, 24, 6, 50), tick=False):
         response = client.get(card.removeprefix("https://downtown.example.com"))
     assert response.status_code == 200
-    assert "Call Ana within 15 minutes" in response.content.decode()
+    assert "Call Ana by 06:45, within 15 minutes of opening" in response.content.decode()
 
 
 def test_without_the_desk_the_link_is_the_members_own_page(monkeypatch, downtown):
