@@ -1,7 +1,8 @@
 """Named personas shared by every test.
 
 Downtown is "our" club: Fiona at the front desk, Tom the trainer, Mia in marketing,
-Max the manager and Maya, a member with a monthly membership in force. Riverside is
+Max the manager, Maya, a member with a monthly membership in force, and Tom Berg, whose
+month ended on 3 November. `desk` is the test client signed in as Fiona. Riverside is
 another club of the chain: Olga works its front desk and must see nothing of Downtown.
 
 Dates come from the club clock: request `frozen_clock` before a persona to pin them.
@@ -24,6 +25,7 @@ from tests.factories import (
 )
 
 __all__ = [
+    "desk",
     "downtown",
     "fiona",
     "max",
@@ -34,6 +36,7 @@ __all__ = [
     "olga",
     "riverside",
     "tom",
+    "tom_berg",
 ]
 
 
@@ -111,6 +114,13 @@ def olga(riverside):
 
 
 @pytest.fixture
+def desk(client, fiona):
+    """The test client, signed in as Fiona at the front desk."""
+    client.force_login(fiona)
+    return client
+
+
+@pytest.fixture
 def monthly_plan(downtown):
     return PlanFactory(club=downtown, name="Monthly", price=Decimal("49.00"), duration_days=30)
 
@@ -141,3 +151,13 @@ def maya(downtown, monthly_plan):
 def maya_membership(maya):
     """Maya's monthly membership: started ten days ago, nineteen days left after today."""
     return maya.memberships.get()
+
+
+@pytest.fixture
+def tom_berg(downtown, monthly_plan):
+    """A member of Downtown whose monthly membership ended on 3 November."""
+    member = MemberFactory(
+        home_club=downtown, first_name="Tom", last_name="Berg", card_token="TOM-BERG"
+    )
+    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
+    return member

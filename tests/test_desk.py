@@ -17,22 +17,6 @@ from tests.factories import FreezeFactory, MemberFactory, MembershipFactory, Pla
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
 
 
-@pytest.fixture
-def desk(client, fiona):
-    client.force_login(fiona)
-    return client
-
-
-@pytest.fixture
-def tom_berg(downtown, monthly_plan):
-    """A member whose monthly membership ended on 3 November."""
-    member = MemberFactory(
-        home_club=downtown, first_name="Tom", last_name="Berg", card_token="TOM-BERG"
-    )
-    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
-    return member
-
-
 def test_desk_page_has_the_search_box_and_recent_list(desk, frozen_clock, maya):
     response = desk.get(reverse("desk:desk"))
 

@@ -26,12 +26,6 @@ from tests.factories import (
 
 
 @pytest.fixture
-def desk(client, fiona):
-    client.force_login(fiona)
-    return client
-
-
-@pytest.fixture
 def spin(downtown):
     return ClassSessionFactory(club=downtown, class_type__name="Spin", capacity=2)
 

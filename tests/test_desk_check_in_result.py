@@ -19,21 +19,6 @@ DESK = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/adm
 
 
 @pytest.fixture
-def desk(client, fiona):
-    client.force_login(fiona)
-    return client
-
-
-@pytest.fixture
-def tom_berg(downtown, monthly_plan):
-    member = MemberFactory(
-        home_club=downtown, first_name="Tom", last_name="Berg", card_token="TOM-BERG"
-    )
-    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
-    return member
-
-
-@pytest.fixture
 def lead_booked_for_hiit(frozen_clock, downtown):
     lead = MemberFactory(
         home_club=downtown, first_name="Lotte", last_name="Visser", card_token="LOTTE-0001"
