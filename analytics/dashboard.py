@@ -97,17 +97,19 @@ class Dashboard:
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
     """The last 12 months: from the 1st of the month eleven months back, to today."""
-    first = _add_months(today.replace(day=1), -11)
+    first = add_months(today.replace(day=1), -11)
     return first, today
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after `day`'s (before it, when negative)."""
     index = day.year * 12 + day.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _month_end(day: dt.date) -> dt.date:
-    return _add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
+def month_end(day: dt.date) -> dt.date:
+    """The last day of `day`'s month."""
+    return add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
 
 
 def _percent(value) -> float | None:
@@ -213,7 +215,7 @@ def _cohort_table(memberships: pd.DataFrame, *, start: dt.date, as_of: dt.date) 
 
 def _churn_table(memberships: pd.DataFrame, *, start: dt.date, as_of: dt.date) -> Table:
     # Eleven months before the period, so the 12-month attrition is known from its first month.
-    monthly = churn.monthly(memberships, first_month=_add_months(start, -11), as_of=as_of)
+    monthly = churn.monthly(memberships, first_month=add_months(start, -11), as_of=as_of)
     monthly = monthly[monthly["month"] >= start.strftime("%Y-%m")]
     columns = [
         Column("month", "Month", TEXT),
@@ -342,7 +344,7 @@ def build(
     today = today or clock.today(club)
     as_of = min(end, today)
     this_first = end.replace(day=1)
-    last_first = _add_months(this_first, -1)
+    last_first = add_months(this_first, -1)
     previous_start = start - (end - start) - dt.timedelta(days=1)
 
     opps = renewal_opportunities(club, start=min(previous_start, last_first), end=end, plan=plan)

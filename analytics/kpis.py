@@ -67,7 +67,7 @@ class KeyFigures:
 
     @property
     def last_month_start(self) -> dt.date:
-        return dashboard._add_months(self.today.replace(day=1), -1)
+        return dashboard.add_months(self.today.replace(day=1), -1)
 
     @property
     def funnel_start(self) -> dt.date:
@@ -107,7 +107,7 @@ def compute(club: Club) -> KeyFigures:
     """Work out every figure now (about a second on a large club: see `figures`)."""
     today = clock.today(club)
     this_month = today.replace(day=1)
-    last_month = dashboard._add_months(this_month, -1)
+    last_month = dashboard.add_months(this_month, -1)
     renewal_start, renewal_end = settled_month(today, grace_days=club.renewal_grace_days)
     active, before = active_members(club, today=today)
     return KeyFigures(
@@ -203,5 +203,5 @@ def lead_funnel(club: Club, *, today: dt.date) -> Funnel:
 
 def _same_day(month: dt.date, day: int) -> dt.date:
     """The day-th of `month`, or its last day when the month is shorter (31 March → 28 Feb)."""
-    last = dashboard._month_end(month)
+    last = dashboard.month_end(month)
     return month.replace(day=min(day, last.day))

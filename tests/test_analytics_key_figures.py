@@ -225,7 +225,7 @@ def test_the_renewal_rate_is_of_the_last_settled_month(today, grace_days, month)
     start, end = kpis.settled_month(today, grace_days=grace_days)
 
     assert start == month
-    assert end == dashboard._month_end(month)
+    assert end == dashboard.month_end(month)
     assert end + dt.timedelta(days=grace_days) < today
 
 
