@@ -52,7 +52,7 @@ from benchmarks._support import (
 BENCH_DATABASE = "clubcycle_bench_analytics"
 # Bump when the shape of the seeded data changes (the generator's sources are in the marker
 # too): the bench database is then rebuilt.
-# 2: seed_demo writes rule 14 touchpoints; 3: only for memberships of 60 days or more.
+# 2: seed_demo writes rule 14 touchpoints; 3: only for memberships longer than 60 days.
 SEED_VERSION = 3
 MEMBERS = 100_000
 YEARS = 2

@@ -21,12 +21,13 @@ import datetime as dt
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
-from campaigns import delivery, evaluator, triggers
+from campaigns import delivery, evaluator, lifecycle, triggers
 from campaigns.channels import PermanentError, Sent, TransientError, get_channel
 from campaigns.models import Channel, Touchpoint
 from campaigns.optout import opt_out_number
@@ -87,7 +88,7 @@ def _save_verdicts(due: list[Touchpoint]) -> None:
 
 def _decide(due: list[Touchpoint], now: dt.datetime) -> None:
     """Set each claimed row's fate: sending, suppressed, cancelled or back to later."""
-    still_true = _still_true(due)
+    still_true = _still_true(due, now)
     for touchpoint in due:
         touchpoint.status, touchpoint.reason = _verdict(touchpoint, now, still_true)
     _apply_frequency_cap([tp for tp in due if tp.status == Status.SENDING], now)
@@ -130,16 +131,32 @@ def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt
     return later
 
 
-def _still_true(due: list[Touchpoint]) -> set[tuple[int, int, str]]:
-    """(rule, member, occurrence) of the rows whose trigger and conditions still hold: the
-    trigger still finds the occurrence (`still_occurring`) and the member is in one of the
-    rule's stages."""
-    occurring = still_occurring(due)
-    holding = set()
+def _still_true(due: list[Touchpoint], now: dt.datetime) -> set[tuple[int, int, str]]:
+    """`still_true` with each member's stage computed now: one query per club, and only for
+    rows whose rule has a stage condition."""
+    staged: dict[Club, set[int]] = defaultdict(set)
     for touchpoint in due:
+        if touchpoint.rule.stages:
+            staged[touchpoint.club].add(touchpoint.member_id)
+    stages = {}
+    for club, member_ids in staged.items():
+        stages |= lifecycle.stages_on(member_ids, club=club, day=clock.today(club))
+    return still_true(due, lambda touchpoint: stages.get(touchpoint.member_id))
+
+
+def still_true(
+    touchpoints: list[Touchpoint], stage_of: Callable[[Touchpoint], str | None]
+) -> set[tuple[int, int, str]]:
+    """(rule, member, occurrence) of the rows whose trigger and conditions still hold: the
+    trigger still finds the occurrence (`still_occurring`) and the member, in `stage_of`
+    the row, is in one of the rule's stages. The dry run asks it with the stage projected
+    to the day a row goes, so it says what the dispatcher will cancel."""
+    occurring = still_occurring(touchpoints)
+    holding = set()
+    for touchpoint in touchpoints:
         key = (touchpoint.rule_id, touchpoint.member_id, touchpoint.occurrence_key)
         stages = touchpoint.rule.stages
-        if key in occurring and (not stages or touchpoint.member.stage in stages):
+        if key in occurring and (not stages or stage_of(touchpoint) in stages):
             holding.add(key)
     return holding
 

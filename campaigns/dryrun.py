@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
@@ -106,8 +107,9 @@ def member_forecast(
         occurrences = member_occurrences(rule, member, window)
         forecasts |= _forecasts(rule, club, occurrences, existing, stage_on, now)
     # Waiting in the outbox for this member, whatever the rules say today: a scheduled row
-    # whose trigger no longer finds it (renewed since the denial, visited since …) is
-    # cancelled as obsolete when it falls due, and the dispatcher's own re-check says which.
+    # whose trigger no longer finds it (renewed since the denial, visited since …), or whose
+    # member will not be in the rule's stages, is cancelled as obsolete when it falls due,
+    # and the dispatcher's own re-check says which.
     waiting = [
         touchpoint
         for key, touchpoint in existing.items()
@@ -120,13 +122,10 @@ def member_forecast(
         for tp in waiting
         if tp.status == Status.SCHEDULED and tp.rule.trigger in triggers.REGISTRY
     ]
-    occurring = dispatcher.still_occurring(scheduled)
+    cancelled = _cancelled_when_due(scheduled, club, stage_on)
     for touchpoint in waiting:
         key = (touchpoint.rule_id, touchpoint.member_id, touchpoint.occurrence_key)
-        forecast = _from_row(touchpoint, club, now)
-        if touchpoint in scheduled and key not in occurring:
-            forecast = replace(forecast, status=OBSOLETE, outcome="cancelled")
-        forecasts[key] = forecast
+        forecasts[key] = _from_row(touchpoint, club, now, obsolete=key in cancelled)
     return sorted(forecasts.values(), key=_by_time)
 
 
@@ -199,12 +198,41 @@ def _forecasts(
         key = (rule.pk, touchpoint.member_id, touchpoint.occurrence_key)
         row = existing.get(key)
         found[key] = _from_row(row, club, now) if row else _from_plan(touchpoint, club, now)
-    # An occurrence that has its row is reported even when a condition leaves it out today.
-    for occurrence in occurrences:
-        key = (rule.pk, occurrence.member_id, occurrence.key)
-        if key in existing and key not in found:
-            found[key] = _from_row(existing[key], club, now)
+    # An occurrence that has its row is reported even when a condition leaves it out today;
+    # a scheduled one whose member will not be in the rule's stages is cancelled when due.
+    left_out = [
+        existing[key]
+        for key in {(rule.pk, o.member_id, o.key) for o in occurrences}
+        if key in existing and key not in found
+    ]
+    scheduled = [tp for tp in left_out if tp.status == Status.SCHEDULED]
+    cancelled = _cancelled_when_due(scheduled, club, stage_on)
+    for touchpoint in left_out:
+        key = (rule.pk, touchpoint.member_id, touchpoint.occurrence_key)
+        found[key] = _from_row(touchpoint, club, now, obsolete=key in cancelled)
     return found
+
+
+def _cancelled_when_due(
+    scheduled: list[Touchpoint], club: Club, stage_on: _StageProjection
+) -> set[tuple[int, int, str]]:
+    """The scheduled rows the dispatcher will cancel as obsolete when they go, if nothing
+    changes: its own re-check, with each member's stage projected to the day the row goes
+    (one stage query per day)."""
+    zone = clock.zone(club)
+
+    def day(touchpoint: Touchpoint) -> dt.date:
+        return touchpoint.send_at.astimezone(zone).date()
+
+    by_day: dict[dt.date, set[int]] = defaultdict(set)
+    for touchpoint in scheduled:
+        if touchpoint.rule.stages:
+            by_day[day(touchpoint)].add(touchpoint.member_id)
+    stages = {on: stage_on(member_ids, on) for on, member_ids in by_day.items()}
+    holding = dispatcher.still_true(
+        scheduled, lambda touchpoint: stages[day(touchpoint)].get(touchpoint.member_id)
+    )
+    return {(tp.rule_id, tp.member_id, tp.occurrence_key) for tp in scheduled} - holding
 
 
 def _by_time(forecast: Forecast):
@@ -255,9 +283,7 @@ class _StageProjection:
         stages = self.known.setdefault(day, {})
         missing = set(member_ids) - stages.keys()
         if missing:
-            members = Member.objects.filter(pk__in=missing)
-            annotated = lifecycle.annotate_stages(members, club=self.club, today=day)
-            stages.update(annotated.values_list("pk", "computed_stage"))
+            stages.update(lifecycle.stages_on(missing, club=self.club, day=day))
         return stages
 
 
@@ -318,7 +344,9 @@ def _when_it_goes(
     return goes_at, status, outcome
 
 
-def _from_row(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast:
+def _from_row(
+    touchpoint: Touchpoint, club: Club, now: dt.datetime, *, obsolete: bool = False
+) -> Forecast:
     rule = touchpoint.rule
     zone = clock.zone(club)
     moment = touchpoint.sent_at or touchpoint.send_at
@@ -335,7 +363,9 @@ def _from_row(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast:
         Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
         Status.HELD_OUT: ("held out (control group)", "held_out"),
     }.get(touchpoint.status)
-    if status_outcome is None:  # scheduled
+    if status_outcome is None and obsolete:  # scheduled, but cancelled when it falls due
+        status, outcome = OBSOLETE, "cancelled"
+    elif status_outcome is None:  # scheduled
         moment, status, outcome = _when_it_goes(touchpoint, club, now, *_goes(touchpoint))
     else:
         status, outcome = status_outcome

@@ -1,5 +1,5 @@
 """Renewal timing's one rule on plain numbers, without Django: a day `days_left` before a
-membership's end lies in its second half when the membership is at least twice that long.
+membership's end lies in its second half when the membership is more than twice that long.
 
 `lifecycle.in_second_half` asks it in SQL (the stage and `triggers.membership_ends_in`),
 the trigger's words quote it, and the demo generator (`cms.demo`), which draws its history
@@ -11,8 +11,12 @@ from __future__ import annotations
 
 def shortest_length(days_left):
     """The shortest membership, in days (end - start + 1, dates inclusive), in whose second
-    half a day `days_left` before its end lies. A number, or a query expression of one."""
-    return 2 * days_left
+    half a day `days_left` before its end lies: that day is the membership's day
+    `length - days_left`, past the midpoint when the length is more than twice the days left.
+    A month's 15th day (15 days left of 30) is the last of its first half, so a new monthly
+    member is still onboarding, not expiring, two weeks in. A number, or a query expression
+    of one."""
+    return 2 * days_left + 1
 
 
 def in_second_half(length: int, days_left: int) -> bool:

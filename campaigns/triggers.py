@@ -563,8 +563,8 @@ def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     "membership_ends_in",
     "Membership ends soon",
     lambda p: (
-        f"{p['days']} days before a membership of {renewal_timing.shortest_length(p['days'])} "
-        "days or more ends, if not renewed"
+        f"{p['days']} days before a membership longer than "
+        f"{renewal_timing.shortest_length(p['days']) - 1} days ends, if not renewed"
     ),
     facts=("end", "plan"),
 )

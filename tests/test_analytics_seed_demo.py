@@ -74,7 +74,7 @@ def test_the_funnel_finds_the_planted_trial_and_conversion_rates(tmp_path):
     # given: seed 3, leads of which every step has happened by today. Which memberships get
     # the renewal offer changes the later draws: when every expiry got it, seed 7's attended
     # trials converted 240 of 439 times (0.547 against the planted 0.60, z = -2.3); since
-    # only memberships of 60 days or more do, seed 4's convert 237 of 457 (z = -3.5), in
+    # only memberships longer than 60 days do, seed 4's convert 237 of 457 (z = -3.5), in
     # the generator's own draws. Seed 3 lies within z = ±1 both times.
     seed_and_report(tmp_path, seed=3)
     leads = frames.members(created_until=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
@@ -99,7 +99,7 @@ def test_the_funnel_finds_the_planted_trial_and_conversion_rates(tmp_path):
 def test_each_planted_probability_lies_in_the_95_percent_interval_of_its_band(tmp_path):
     # given: seed 7, the default demo. With four bands at 95 % each, about one seed in five
     # misses somewhere (the test above shows the report reproduces the generator's draws
-    # exactly): since the offer goes only to memberships of 60 days or more, seed 1's band
+    # exactly): since the offer goes only to memberships longer than 60 days, seed 1's band
     # 8+ comes out at 518 of 585 (0.885 [0.857, 0.909]) against 0.915.
     # Members sent the renewal offer (rule 14) renew with the planted uplift on top
     # (capped): each band's planted rate is the mean of its memberships' probabilities.

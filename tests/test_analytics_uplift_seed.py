@@ -64,7 +64,7 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
     assert due.time() == dt.time(10, 0)
     assert touchpoint.member_id == membership.member_id
     assert touchpoint.explanation.startswith(
-        "rule 14: 30 days before a membership of 60 days or more ends"
+        "rule 14: 30 days before a membership longer than 60 days ends"
     )
     assert touchpoint.body.startswith(f"Hi {touchpoint.member.first_name},")
     assert touchpoint.created_at <= touchpoint.due_at < touchpoint.sent_at
@@ -74,7 +74,7 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
     suppressed = Touchpoint.objects.filter(status="suppressed").select_related("member")
     assert all(not evaluator.has_channel_consent(t.member, "email") for t in suppressed[:50])
     assert parameters["planted"]["renewal_offer"]["uplift"] == PLANTED.renewal_offer_uplift
-    # and only where the engine sends it: memberships of 60 days or more (a month only when
+    # and only where the engine sends it: memberships longer than 60 days (a month only when
     # a long freeze stretched it)
     offered = Membership.objects.filter(
         pk__in=[
@@ -83,7 +83,7 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
         ]
     ).values_list("start", "end")
     shortest = parameters["planted"]["renewal_offer"]["min_membership_days"]
-    assert shortest == 2 * PLANTED.renewal_offer_days
+    assert shortest == 2 * PLANTED.renewal_offer_days + 1
     assert min((end - start).days + 1 for start, end in offered) >= shortest
 
     # and: the report counts exactly the arms and renewals the generator decided
@@ -96,7 +96,7 @@ def test_the_default_demo_writes_rule_14_touchpoints_and_uplift_measures_them(tm
         arms["held_out"]["memberships"],
         arms["held_out"]["renewed"],
     )
-    # With 10 % held out (about 75 settled offers: only memberships of 60 days or more get
+    # With 10 % held out (about 75 settled offers: only memberships longer than 60 days get
     # the offer) the interval is ±0.12 wide: it holds the planted uplift, but cannot tell it
     # from zero at this size. The test below can.
     assert row["ci_low"] <= PLANTED.renewal_offer_uplift <= row["ci_high"], row.to_dict()
@@ -108,7 +108,7 @@ def test_with_half_held_out_the_uplift_interval_holds_the_planted_uplift_and_exc
 ):
     # given: the same generator with rule 14 holding out half the members (a test-only
     # planted parameter; the rule's own holdout_percent only matters to the live evaluator).
-    # 6,000 people: the offer goes only to memberships of 60 days or more (annual plans and
+    # 6,000 people: the offer goes only to memberships longer than 60 days (annual plans and
     # packs, not months), which halved the settled offers of 3,000 people to about 1,300.
     planted = dataclasses.replace(PLANTED, renewal_offer_holdout_percent=50)
     outcome = seeding.seed(

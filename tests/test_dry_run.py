@@ -56,8 +56,8 @@ def sanne(frozen_clock, downtown, annual):
 
 
 RENEWAL_LINE = (
-    "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before a membership of 14 days "
-    "or more ends, if not renewed (membership ends 13 Dec 2026). Will be sent."
+    "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before a membership longer than 14 "
+    "days ends, if not renewed (membership ends 13 Dec 2026). Will be sent."
 )
 
 

@@ -59,7 +59,7 @@ def test_an_occurrence_becomes_one_rendered_touchpoint(ending, downtown):
     )
     assert touchpoint.body == "Hi Sanne, your Annual at Downtown ends 23 Dec."
     assert touchpoint.explanation == (
-        "rule 114: 30 days before a membership of 60 days or more ends, if not renewed "
+        "rule 114: 30 days before a membership longer than 60 days ends, if not renewed "
         "(membership ends 23 Dec 2026)"
     )
     assert touchpoint.due_at == touchpoint.send_at == local(TODAY, 10)

@@ -146,15 +146,16 @@ def test_a_monthly_member_in_the_first_half_who_stopped_coming_is_at_risk(member
     assert stage_of(member) == Stage.AT_RISK
 
 
-@pytest.mark.parametrize("ends_in", [0, 6, 15])
+@pytest.mark.parametrize("ends_in", [0, 6, 14])
 def test_a_monthly_member_in_the_second_half_is_expiring(member, ends_in):
     a_monthly_member_who_stopped_coming(member, ends_in=ends_in)
 
     assert stage_of(member) == Stage.EXPIRING
 
 
-def test_a_month_turns_expiring_at_its_midpoint_not_a_day_before(member):
-    a_monthly_member_who_stopped_coming(member, ends_in=16)  # 14 days in, 16 to go
+def test_a_month_turns_expiring_past_its_midpoint_not_on_it(member):
+    # its 15th day of 30, 15 to go: the last day of its first half
+    a_monthly_member_who_stopped_coming(member, ends_in=15)
 
     assert stage_of(member) == Stage.AT_RISK
 

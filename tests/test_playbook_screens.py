@@ -143,7 +143,8 @@ def test_the_playbook_counts_each_rules_touchpoints_by_outcome(client, history, 
     )
     assert "no consent 2 · frequency cap 1" in html  # the most first
     assert (
-        "7 days before a membership of 14 days or more ends, if not renewed · transactional" in html
+        "7 days before a membership longer than 14 days ends, if not renewed · transactional"
+        in html
     )
 
 
@@ -822,8 +823,8 @@ def test_the_member_dry_run_reads_as_plain_language(client, mia, sanne):
     html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
 
     assert (
-        "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder : 7 days before a membership of 14 days "
-        "or more ends, if not renewed (membership ends 13 Dec 2026). Will be sent" in html
+        "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder : 7 days before a membership longer "
+        "than 14 days ends, if not renewed (membership ends 13 Dec 2026). Will be sent" in html
     )
     assert html.index("rule 15 Renewal reminder") < html.index("rule 18 Win-back offer")
 
@@ -835,7 +836,7 @@ def test_the_member_dry_run_flags_missing_sms_consent(client, mia, sanne):
     html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
 
     assert (
-        "Renewal reminder : 7 days before a membership of 14 days or more ends, if not renewed "
+        "Renewal reminder : 7 days before a membership longer than 14 days ends, if not renewed "
         "(membership ends 13 Dec 2026). Not sent: no SMS consent" in html
     )
 

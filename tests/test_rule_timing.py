@@ -34,7 +34,7 @@ def test_the_editor_says_the_saved_timing_next_to_the_parameters(client, mia, of
 
     assert (
         timing_text(response)
-        == "Fires 30 days before a membership of 60 days or more ends, if not renewed."
+        == "Fires 30 days before a membership longer than 60 days ends, if not renewed."
     )
     page = response.content.decode()
     assert (
@@ -146,7 +146,7 @@ def test_a_save_refused_for_another_field_keeps_the_timing_in_words(client, mia,
     assert "frist_name" in html.unescape(response.content.decode())
     assert (
         timing_text(response)
-        == "Fires 21 days before a membership of 42 days or more ends, if not renewed."
+        == "Fires 21 days before a membership longer than 42 days ends, if not renewed."
     )
 
 

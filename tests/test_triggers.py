@@ -239,8 +239,8 @@ def renewal_days(name: str, window, **params) -> list[tuple[int, int]]:
     ("length", "reminders"),
     [
         (30, [7]),  # a month: day -30 is before it starts, day -7 is in its last week
-        (59, [7]),
-        (60, [7, 30]),  # exactly twice the rule's 30 days: day -30 is its midpoint
+        (60, [7]),  # exactly twice the rule's 30 days: day -30 is its 30th, its first half's last
+        (61, [7, 30]),  # day -30 is its 31st, the middle day
         (90, [7, 30]),
         (365, [7, 30]),
     ],
@@ -289,7 +289,7 @@ def test_the_renewal_trigger_says_which_memberships_it_waits_for():
     kind = triggers.get("membership_ends_in")
 
     assert kind.describe({"days": 30}) == (
-        "30 days before a membership of 60 days or more ends, if not renewed"
+        "30 days before a membership longer than 60 days ends, if not renewed"
     )
 
 

@@ -382,7 +382,7 @@ class Planted:
     rejoin_probability: float = 0.12
     rejoin_gap_days: tuple[int, int] = (30, 300)
     # The planted uplift of rule 14 of the default playbook, the early renewal offer (an
-    # email 30 days before a paid membership of 60 days or more ends, at 10:00 club-local,
+    # email 30 days before a paid membership longer than 60 days ends, at 10:00 club-local,
     # 10 % held out; a month never gets it, as the engine never sends it one): members sent
     # it renew with their band's probability plus this much (capped); held-out members, and
     # those without email consent (suppressed), at their band's probability.

@@ -151,8 +151,8 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
             "day after the end, or up to 14 days later (within the clubs' renewal grace days).",
             "Memberships ending less than 15 days before today may still be renewed late: the "
             "observed rates use only those that ended earlier.",
-            "Rule 14 (early renewal offer) has a touchpoint for every paid membership of 60 "
-            "days or more (as the engine sends it: day -30 in the second half; never a month "
+            "Rule 14 (early renewal offer) has a touchpoint for every paid membership longer "
+            "than 60 days (as the engine sends it: day -30 in the second half; never a month "
             "unless a long freeze stretched it) that ended before today, or runs on with its "
             "offer already due, bought before its offer fell due (end - 30 days, 10:00 local) "
             "on a day in the history: held out "

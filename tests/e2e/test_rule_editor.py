@@ -53,13 +53,13 @@ def test_the_timing_in_words_follows_the_trigger_and_parameters_as_they_are_type
     page.goto(f"{live_server.url}{reverse('playbook:rule_edit', args=[rule.pk])}")
     timing = page.locator("#rule-timing")
     expect(timing).to_have_text(
-        "Fires 7 days before a membership of 14 days or more ends, if not renewed."
+        "Fires 7 days before a membership longer than 14 days ends, if not renewed."
     )
 
     # Mia changes the days, breaks the JSON, then picks another trigger
     page.fill("#id_params", '{"days": 10}')
     expect(timing).to_have_text(
-        "Fires 10 days before a membership of 20 days or more ends, if not renewed."
+        "Fires 10 days before a membership longer than 20 days ends, if not renewed."
     )
     page.fill("#id_params", '{"days": 10')
     expect(timing).to_contain_text("Not valid JSON")
