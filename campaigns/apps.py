@@ -6,6 +6,7 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Lifecycle and campaigns"
 
     def ready(self):
+        from campaigns import exports  # noqa: F401 (registers the data export's sections)
         from members import timeline
         from members.models import MemberEvent
 

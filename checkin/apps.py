@@ -6,6 +6,7 @@ class CheckinConfig(AppConfig):
     verbose_name = "Check-in and classes"
 
     def ready(self):
+        from checkin import exports  # noqa: F401 (registers the data export's sections)
         from checkin.bookings import PENALTY_REASONS
         from checkin.models import CheckInAttempt, Source
         from members import timeline

@@ -246,6 +246,7 @@ class MemberEvent(models.Model):
         MESSAGE_REPLY = "message_reply", "Replied by SMS"
         NOTE = "note", "Note"
         CALL_LOGGED = "call_logged", "Call"
+        DATA_EXPORTED = "data_exported", "Personal data exported"
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="events", db_index=False

@@ -28,17 +28,19 @@ def views(maya):
         "lead": ("get", reverse("desk:new_lead")),
         "tasks": ("get", reverse("desk:tasks")),  # each sees their own (test_staff_tasks_screen)
         "book_class": ("get", reverse("desk:book_class", args=[maya.pk])),
+        "export": ("post", reverse("desk:export_data", args=[maya.pk])),
     }
 
 
 EXPECTED = {
-    #         desk  search card check_in sell renew freeze lead tasks book_class
-    "fiona": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK),
-    "max": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK),
-    "mia": (*(FORBIDDEN,) * 2, OK, *(FORBIDDEN,) * 5, OK, FORBIDDEN),
-    "tom": (*(FORBIDDEN,) * 8, OK, FORBIDDEN),
-    # Olga runs Riverside's desk: her own screens work, our member does not exist for her.
-    "olga": (OK, OK, *(NOT_FOUND,) * 5, OK, OK, NOT_FOUND),
+    #         desk  search card check_in sell renew freeze lead tasks book_class export
+    "fiona": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN),
+    "max": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "mia": (*(FORBIDDEN,) * 2, OK, *(FORBIDDEN,) * 5, OK, FORBIDDEN, FORBIDDEN),
+    "tom": (*(FORBIDDEN,) * 8, OK, FORBIDDEN, FORBIDDEN),
+    # Olga runs Riverside's desk: her own screens work, our member does not exist for her
+    # (and only a manager exports).
+    "olga": (OK, OK, *(NOT_FOUND,) * 5, OK, OK, NOT_FOUND, FORBIDDEN),
 }
 
 

@@ -39,7 +39,7 @@ from club import clock, roles
 from club.admin_access import clubs_for, scope
 from club.display import date_range
 from club.models import Club
-from members import leads, staff_tasks, timeline
+from members import export, leads, staff_tasks, timeline
 from members.models import Member, MemberEvent, Task
 from members.search import card_token
 from memberships import freezes, sales
@@ -337,6 +337,7 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "can_sell": roles.has_role(request.user, *roles.SELLS),
             "can_check_in": roles.has_role(request.user, *roles.DESK),
+            "can_export": roles.has_role(request.user, roles.MANAGER),
             "note_form": NoteForm(),
             "call_form": CallForm(),
             "header_title": member.full_name,
@@ -472,6 +473,14 @@ def cancel_booking(request: HttpRequest, pk: int, booking_pk: int) -> HttpRespon
     else:
         messages.success(request, f"Booking for {booking.session.class_type.name} cancelled.")
     return redirect("desk:book_class", pk=member.pk)
+
+
+@require_POST
+def export_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member's personal data as a JSON file (members.export), for a manager answering a
+    request under the GDPR; the export is on the member's timeline with who made it."""
+    member = staff_member(request, pk, roles.MANAGER)
+    return export.download(member, exported_by=request.user)
 
 
 @require_POST

@@ -31,7 +31,7 @@ from checkin.models import Booking, ClassSession
 from club import clock
 from cms.portal import auth, feeds, selectors
 from cms.portal.forms import ConsentForm, LoginForm
-from members import consent
+from members import consent, export
 from members.models import Member
 
 VISITS_PER_PAGE = 25
@@ -335,6 +335,14 @@ def message_preferences(request: HttpRequest, member: Member) -> HttpResponse:
         return redirect("portal:messages")
     context = {"member": member, "form": form, "has_phone": bool(member.phone)}
     return render(request, "cms/portal/messages.html", context)
+
+
+@require_POST
+@portal_view
+def data_export(request: HttpRequest, member: Member) -> HttpResponse:
+    """Everything the club holds about the member, as a JSON download (members.export). A
+    POST, so a link preview or prefetch never exports and logs it."""
+    return export.download(member)
 
 
 @portal_view
