@@ -497,9 +497,12 @@ class TrialPage(RoutablePageMixin, Page):
                 except trials.TrialSignupError as error:
                     form.add_error(error.field, error.message)
                 else:
-                    request.session[TRIAL_SESSION_KEY] = (
-                        signup.booking.pk if signup.booking else None
-                    )
+                    # The thank-you page greets the visitor by the name they typed, never
+                    # by the record's: a known person's record may hold another spelling.
+                    request.session[TRIAL_SESSION_KEY] = {
+                        "booking": signup.booking.pk if signup.booking else None,
+                        "first_name": form.cleaned_data["first_name"].strip(),
+                    }
                     return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
             form.focus_first_error()
         else:
@@ -517,11 +520,13 @@ class TrialPage(RoutablePageMixin, Page):
     def thanks(self, request):
         club = site_club(request)
         booking = None
-        booking_id = request.session.get(TRIAL_SESSION_KEY)
-        if booking_id:
+        signed_up = request.session.get(TRIAL_SESSION_KEY)
+        if not isinstance(signed_up, dict):
+            signed_up = {}  # nothing yet, or a session from before the name was kept
+        if booking_id := signed_up.get("booking"):
             booking = (
                 Booking.objects.select_related(
-                    "session__class_type", "session__club", "session__trainer", "member"
+                    "session__class_type", "session__club", "session__trainer"
                 )
                 .filter(pk=booking_id)
                 .first()
@@ -533,7 +538,12 @@ class TrialPage(RoutablePageMixin, Page):
         return self.render(
             request,
             template="cms/trial_page_thanks.html",
-            context_overrides={"club": club, "booking": booking, "when": when},
+            context_overrides={
+                "club": club,
+                "booking": booking,
+                "when": when,
+                "first_name": signed_up.get("first_name", ""),
+            },
         )
 
     @staticmethod

@@ -89,8 +89,10 @@ def sign_up_for_trial(
     email_consent: bool = False,
     wordings: ConsentWordings,
 ) -> TrialSignup:
-    """Capture the lead (a known phone or email is not duplicated), record consent with the
-    wording shown, book `session` as a trial and open a "call within 15 minutes" task.
+    """Capture the lead (a known person, by `leads.known_person`, is not duplicated; anyone
+    else is a new lead with what they typed), record consent with the wording shown on the
+    record the booking lands on, book `session` as a trial and open a "call within 15
+    minutes" task.
 
     `session` is None only when the club offers no trial class at all right now: the lead
     and the call still matter. A full class is an error, not a waitlist place: a first-timer

@@ -78,7 +78,7 @@ class IntegrationMembersMixin(IntegrationAPI):
         responses={200: MemberSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
     ),
     post=extend_schema(
-        summary="Capture a lead (an existing person with that phone or email is returned)",
+        summary="Capture a lead (the same email, or phone and name, returns the known person)",
         request=LeadSerializer,
         responses={201: MemberSerializer, 200: MemberSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
     ),

@@ -1,13 +1,50 @@
-"""Capturing leads: from the website API, the desk and (later) the trial form."""
+"""Capturing leads: from the website API, the trial form, the desk and the back-office.
+
+Who counts as someone the club already knows is decided here, once, for every path
+(`known_person`); see "Leads and duplicates" in docs/architecture.md.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from club.models import Club
-from members import consent, timeline
+from members import consent, search, timeline
 from members.models import Channel, Member, MemberEvent
+
+# Named in the note on a new lead that shares their phone; more would crowd the timeline.
+SAME_PHONE_NAMED = 3
+
+
+def known_person(
+    club: Club, *, first_name: str, last_name: str = "", email: str = "", phone: str = ""
+) -> Member | None:
+    """The member of `club` who is plausibly the person who typed these details, locked for
+    update, or None.
+
+    The same email (case ignored) is the same person: an inbox is one's own. A phone is not
+    enough alone (a household's landline, a typo, a number passed on): it counts only with
+    the same first and last name, accents and case ignored as the desk search folds them.
+    Several matches: one whose name matches too comes first, then the oldest record.
+    """
+    name = search.search_name(first_name, last_name)
+    matches = Q()
+    if email:
+        # LOWER(email) = …, which the member_email_lower index answers (iexact uses UPPER).
+        matches |= Q(Exact(Lower("email"), email.lower()))
+    if phone and name:
+        matches |= Q(phone=phone, search_name=name)
+    if not matches:
+        return None
+    return (
+        Member.objects.select_for_update()
+        .filter(matches, home_club=club)
+        .order_by(Case(When(search_name=name, then=Value(0)), default=Value(1)), "pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -25,20 +62,15 @@ def capture(
     consent_wording: str = "",
     recorded_by=None,
 ) -> tuple[Member, bool]:
-    """Find the person by phone or email at this club, or create them as a lead.
+    """The known person (`known_person`), or a new lead with exactly what was typed.
 
-    Returns (member, created). A known person is not duplicated; consent given now is
-    recorded either way (and never silently revoked by a form that left a box empty).
+    Returns (member, created). A new lead whose phone another member of the club has gets a
+    timeline note naming them, for staff to check; nothing is merged. Consent given now is
+    recorded on the returned member either way (and never silently revoked by a form that
+    left a box empty).
     """
-    known = Q()
-    if email:
-        known |= Q(email__iexact=email)
-    if phone:
-        known |= Q(phone=phone)
-    member = (
-        Member.objects.select_for_update().filter(known, home_club=club).order_by("pk").first()
-        if known
-        else None
+    member = known_person(
+        club, first_name=first_name, last_name=last_name, email=email, phone=phone
     )
     created = member is None
     if created:
@@ -51,6 +83,8 @@ def capture(
             source=source,
         )
         timeline.record(member, MemberEvent.Kind.LEAD_CREATED, actor=recorded_by, source=source)
+        if phone:
+            _note_same_phone(member)
     for channel, given in ((Channel.SMS, sms_consent), (Channel.EMAIL, email_consent)):
         if given and not member.has_consent(channel):
             consent.set_consent(
@@ -62,3 +96,28 @@ def capture(
                 recorded_by=recorded_by,
             )
     return member, created
+
+
+def _note_same_phone(member: Member) -> None:
+    """A possible duplicate, for staff only: the new lead's timeline names the members of
+    the club with the same phone (whose names differ, or they would have been matched)."""
+    others = list(
+        Member.objects.filter(home_club=member.home_club_id, phone=member.phone)
+        .exclude(pk=member.pk)
+        .order_by("pk")
+        .values_list("pk", "first_name", "last_name")[: SAME_PHONE_NAMED + 1]
+    )
+    if not others:
+        return
+    named = ", ".join(
+        f"{f'{first} {last}'.strip()} (member #{pk})"
+        for pk, first, last in others[:SAME_PHONE_NAMED]
+    )
+    more = " and others" if len(others) > SAME_PHONE_NAMED else ""
+    timeline.record(
+        member,
+        MemberEvent.Kind.NOTE,
+        text=f"Same phone as {named}{more}: check whether this is the same person. "
+        "Nothing was merged.",
+        same_phone_as=[pk for pk, _, _ in others[:SAME_PHONE_NAMED]],
+    )

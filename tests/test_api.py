@@ -356,6 +356,34 @@ def test_known_person_is_not_duplicated(client, frozen_clock, maya, website_toke
     assert Member.objects.count() == 1
 
 
+def test_a_known_phone_with_another_name_is_a_new_lead(client, frozen_clock, maya, website_token):
+    body = {"first_name": "Tina", "phone": "06 12345678", "email_consent": False}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 201
+    assert response.json()["id"] != maya.pk
+    assert response.json()["first_name"] == "Tina"
+    tina = Member.objects.get(pk=response.json()["id"])
+    assert tina.events.get(kind=MemberEvent.Kind.NOTE).data["same_phone_as"] == [maya.pk]
+
+
+def test_a_known_phone_with_the_same_name_is_the_known_person(
+    client, frozen_clock, maya, website_token
+):
+    body = {"first_name": "maya", "last_name": "JANSEN", "phone": "+31612345678"}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 200
+    assert response.json()["id"] == maya.pk
+    assert Member.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -583,6 +583,29 @@ def test_walk_in_lead_with_consent_is_logged_with_the_wording(desk, frozen_clock
     assert log.recorded_by == fiona
 
 
+def test_a_walk_in_with_a_known_phone_and_another_name_is_a_new_lead(desk, frozen_clock, maya):
+    response = desk.post(
+        reverse("desk:new_lead"),
+        {"first_name": "Tina", "last_name": "Newcomer", "phone": "06 12345678"},
+    )
+
+    tina = Member.objects.get(first_name="Tina")
+    assert response["Location"] == reverse("desk:member", args=[tina.pk])
+    card = desk.get(response["Location"]).content.decode()
+    assert "Lead registered." in card
+    assert f"Same phone as Maya Jansen (member #{maya.pk})" in card
+
+
+def test_a_walk_in_with_a_known_phone_and_the_same_name_opens_their_card(desk, frozen_clock, maya):
+    response = desk.post(
+        reverse("desk:new_lead"),
+        {"first_name": "MAYA", "last_name": "jansen", "phone": "06 12345678"},
+    )
+
+    assert response["Location"] == reverse("desk:member", args=[maya.pk])
+    assert Member.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [

@@ -109,12 +109,21 @@ def test_sign_up_creates_the_lead_books_the_trial_logs_consent_and_opens_a_task(
     ("known_by", "given"),
     [
         ("email", {"email": "ANA@example.com", "phone": "+31611111111"}),
-        ("phone", {"email": "other@example.com", "phone": "+31687654321"}),
+        ("email, whatever the name", {"first_name": "Anna", "last_name": "K."}),
+        ("phone and name", {"email": "other@example.com", "phone": "+31687654321"}),
+        (
+            "phone and name in other case",
+            {"first_name": "ANA", "last_name": "kovac", "email": "other@example.com"},
+        ),
     ],
 )
 def test_a_known_person_is_not_duplicated(frozen_clock, downtown, session, known_by, given):
     ana = MemberFactory(
-        home_club=downtown, first_name="Ana", email="ana@example.com", phone="+31687654321"
+        home_club=downtown,
+        first_name="Ana",
+        last_name="Kovač",
+        email="ana@example.com",
+        phone="+31687654321",
     )
 
     signup = sign_up(downtown, session, **given)
@@ -125,10 +134,47 @@ def test_a_known_person_is_not_duplicated(frozen_clock, downtown, session, known
     assert signup.booking.member == ana
     assert not ana.events.filter(kind="lead_created").exists()
     assert ana.events.filter(kind="trial_booked").exists()
+    assert signup.task.member == ana
+    assert ana.consent_log.get().channel == "sms"  # the consent lands where the booking does
+
+
+@pytest.mark.parametrize(
+    "stranger",
+    [
+        {"first_name": "Tina", "last_name": "Newcomer"},
+        {"first_name": "Ana", "last_name": "de Boer"},  # same first name is not the same person
+        {"first_name": "Ana", "last_name": ""},
+    ],
+)
+def test_someone_else_with_a_known_phone_is_a_new_lead(frozen_clock, downtown, session, stranger):
+    ana = MemberFactory(
+        home_club=downtown,
+        first_name="Ana",
+        last_name="Kovač",
+        email="ana@example.com",
+        phone="+31687654321",
+    )
+
+    signup = sign_up(downtown, session, email="someone@example.com", **stranger)
+
+    assert signup.created
+    assert (signup.member.first_name, signup.member.last_name) == (
+        stranger["first_name"],
+        stranger["last_name"],
+    )
+    assert (str(signup.member.phone), signup.member.email) == (
+        "+31687654321",
+        "someone@example.com",
+    )
+    assert signup.booking.member == signup.member
+    assert not ana.bookings.exists()
+    assert not ana.consent_log.exists()
 
 
 def test_a_known_person_without_email_gets_it_filled_in(frozen_clock, downtown, session):
-    ana = MemberFactory(home_club=downtown, first_name="Ana", email="", phone="+31687654321")
+    ana = MemberFactory(
+        home_club=downtown, first_name="Ana", last_name="Kovač", email="", phone="+31687654321"
+    )
 
     sign_up(downtown, session)
 
@@ -139,11 +185,15 @@ def test_a_known_person_without_email_gets_it_filled_in(frozen_clock, downtown, 
 def test_an_email_of_someone_else_is_not_copied_onto_the_known_person(
     frozen_clock, downtown, session
 ):
-    ana = MemberFactory(home_club=downtown, first_name="Ana", email="", phone="+31687654321")
+    ana = MemberFactory(
+        home_club=downtown, first_name="Ana", last_name="Kovač", email="", phone="+31687654321"
+    )
     MemberFactory(home_club=downtown, email="ana@example.com", phone="+31600000000")
 
-    sign_up(downtown, session, email="ana@example.com")
+    signup = sign_up(downtown, session, email="ana@example.com")
 
+    # Both match; the one whose name matches too is the person.
+    assert signup.member == ana
     ana.refresh_from_db()
     assert ana.email == ""
 
@@ -351,6 +401,132 @@ def test_signing_up_on_the_page_stores_the_wording_shown_and_thanks(
     assert "You're booked, Ana!" in html.unescape(thanks_text)
     assert "Spin with Tom Tuesday 24 November at 18:00 · Studio 2" in thanks_text
     assert "call you within 15 minutes" in thanks_text
+
+
+def page_text(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+@pytest.fixture
+def walkin(downtown):
+    """A lead the desk registered earlier, with the number Tina will type."""
+    return MemberFactory(
+        home_club=downtown,
+        first_name="Walkin",
+        last_name="Tester",
+        email="walkin@example.com",
+        phone="+31612345678",
+        sms_consent=False,
+        email_consent=False,
+    )
+
+
+TINA = {
+    "first_name": "Tina",
+    "last_name": "Newcomer",
+    "phone": "06 12345678",
+    "email": "tina.new@example.com",
+    "sms_consent": None,
+    "email_consent": "on",
+}
+
+
+def test_a_stranger_typing_a_known_phone_gets_a_lead_of_their_own(
+    client, frozen_clock, downtown, session, walkin
+):
+    """The QA report: Tina typed a number another lead had, and got that lead's record."""
+    walkin_events = list(walkin.events.values_list("pk", flat=True))
+
+    response = client.post("/trial/", form_data(session, **TINA))
+
+    assert response.status_code == 302
+    tina = Member.objects.get(email="tina.new@example.com")
+    assert tina != walkin
+    assert (tina.full_name, str(tina.phone), tina.source) == (
+        "Tina Newcomer",
+        "+31612345678",
+        "website",
+    )
+    assert (tina.sms_consent, tina.email_consent) == (False, True)
+    assert list(tina.consent_log.values_list("channel", "wording")) == [
+        ("email", DEFAULT_EMAIL_WORDING)
+    ]
+    assert Booking.objects.get(is_trial=True).member == tina
+    assert Task.objects.get().title == "Call Tina Newcomer within 15 minutes"
+    assert Task.objects.get().member == tina
+    # Staff see the possible duplicate on Tina's timeline; nothing was merged.
+    note = tina.events.get(kind=MemberEvent.Kind.NOTE)
+    assert note.data["same_phone_as"] == [walkin.pk]
+    assert note.data["text"].startswith(f"Same phone as Walkin Tester (member #{walkin.pk})")
+    # Walkin's record is as it was.
+    walkin.refresh_from_db()
+    assert (walkin.full_name, walkin.email, walkin.sms_consent, walkin.email_consent) == (
+        "Walkin Tester",
+        "walkin@example.com",
+        False,
+        False,
+    )
+    assert not walkin.consent_log.exists()
+    assert not walkin.bookings.exists()
+    assert not walkin.tasks.exists()
+    assert list(walkin.events.values_list("pk", flat=True)) == walkin_events
+
+    thanks = page_text(client.get(response["Location"]))
+    assert "You're booked, Tina!" in thanks
+    assert "Walkin" not in thanks and "Tester" not in thanks
+
+
+def test_the_thanks_page_greets_by_the_name_typed_not_the_name_on_record(
+    client, frozen_clock, downtown, session
+):
+    # The same inbox is the same person, whose record may spell the name otherwise.
+    known = MemberFactory(
+        home_club=downtown,
+        first_name="Christina",
+        last_name="Newcomer",
+        email="tina.new@example.com",
+    )
+
+    response = client.post(
+        "/trial/", form_data(session, **{**TINA, "email": "TINA.NEW@example.com"})
+    )
+
+    assert Member.objects.filter(home_club=downtown).count() == 1
+    assert Booking.objects.get(is_trial=True).member == known
+    assert known.consent_log.get().channel == "email"
+    thanks = page_text(client.get(response["Location"]))
+    assert "You're booked, Tina!" in thanks
+    assert "Christina" not in thanks
+
+
+def test_a_thanks_page_from_an_older_session_greets_nobody_by_name(
+    client, frozen_clock, downtown, session
+):
+    BookingFactory(session=session, member__first_name="Walkin")
+    stored = client.session
+    stored["cms_trial_booking"] = Booking.objects.get().pk  # kept before names were kept
+    stored.save()
+
+    thanks = page_text(client.get("/trial/thanks/"))
+
+    assert "Thank you!" in thanks
+    assert "Walkin" not in thanks
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [({"email": "tina.new@"}, "email"), ({"first_name": "  "}, "first_name")],
+)
+def test_bad_input_with_a_known_phone_saves_nothing_and_names_nobody(
+    client, frozen_clock, downtown, session, walkin, overrides, field
+):
+    response = client.post("/trial/", form_data(session, **{**TINA, **overrides}))
+
+    assert response.status_code == 200
+    assert field in errors(response)
+    assert "Walkin" not in response.content.decode()
+    assert list(Member.objects.all()) == [walkin]
+    assert not (Booking.objects.exists() or ConsentLog.objects.exists() or Task.objects.exists())
 
 
 def test_edited_wording_in_the_settings_is_what_the_form_shows_and_stores(
