@@ -7,7 +7,7 @@ class CheckinConfig(AppConfig):
 
     def ready(self):
         from checkin import exports  # noqa: F401 (registers the data export's sections)
-        from checkin.bookings import PENALTY_REASONS
+        from checkin.bookings import CANCEL_REASONS, PENALTY_REASONS
         from checkin.models import CheckInAttempt, Source
         from members import timeline
         from members.models import MemberEvent
@@ -18,4 +18,5 @@ class CheckinConfig(AppConfig):
         timeline.label_codes([Kind.CHECK_IN_DENIED], "reason", reasons)
         timeline.label_codes([Kind.VISIT], "denied_reason", reasons)  # admitted anyway
         timeline.label_codes([Kind.BOOKING_PENALTY], "reason", PENALTY_REASONS)
+        timeline.label_codes([Kind.CLASS_CANCELLED_BY_MEMBER], "reason", CANCEL_REASONS)
         timeline.label_codes([Kind.VISIT, Kind.CHECK_IN_DENIED], "source", Source.choices)

@@ -44,7 +44,8 @@ from club.models import Club
 from club.prepared import Param, Prepared
 from members import timeline
 from members.models import Member, MemberEvent
-from memberships.models import Membership
+from memberships import freezes
+from memberships.models import Freeze, Membership
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -60,6 +61,7 @@ __all__ = [
     "cancel",
     "cancel_session",
     "class_refusals",
+    "freeze_membership",
     "mark_attended",
     "mark_no_show",
     "mark_remaining_no_show",
@@ -86,6 +88,8 @@ CHECK_IN_AFTER_START = dt.timedelta(minutes=30)
 
 # Why a booking penalty was given (a `booking_penalty` event's reason), in words.
 PENALTY_REASONS = {"late_cancel": "Late cancellation", "no_show": "No-show"}
+# Why a booking was cancelled other than by the member's own choice, in words.
+CANCEL_REASONS = {"frozen": "Membership frozen"}
 
 MESSAGES = {
     "session_cancelled": "This class has been cancelled.",
@@ -329,6 +333,123 @@ def cancel_session(
                 reason=reason,
             )
     return session
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """What freeze_membership() did: the freeze, and the class bookings it cancelled (their
+    sessions loaded with club and class type), soonest first."""
+
+    freeze: Freeze
+    cancelled: list[Booking]
+
+    def cancelled_text(self) -> str:
+        """The cancelled bookings in a sentence for the confirmation, "" when there are none."""
+        if not self.cancelled:
+            return ""
+        classes = ", ".join(
+            f"{b.session.class_type.name} {_local(b.session.start, b.session.club)}"
+            + (" (waitlist)" if b.was_waitlisted else "")
+            for b in self.cancelled
+        )
+        count = len(self.cancelled)
+        return (
+            f"Cancelled {count} class booking{'s' if count != 1 else ''} in the freeze: {classes}."
+        )
+
+
+def freeze_membership(
+    membership: Membership,
+    *,
+    start: dt.date,
+    end: dt.date,
+    reason: str = "",
+    by: AbstractBaseUser | None = None,
+) -> Frozen:
+    """Freeze the membership (memberships.freezes.freeze) and, in the same transaction, cancel
+    the member's booked and waitlisted classes that start inside the freeze on a day it leaves
+    them no membership to book with; a freed seat goes to the waitlist.
+
+    Every place that freezes goes through here, so no roster lists someone the door will turn
+    away. Trial classes stay (a trial admits without a membership), as do classes that have
+    started. Each cancellation is `class_cancelled_by_member` with reason `frozen`, never a
+    late cancel or a penalty. Raises ValidationError as freezes.freeze does.
+    """
+    with transaction.atomic():
+        # The member and the membership first, as freeze() locks them; then each class's
+        # session, in start order, as book and cancel lock it (docs/architecture.md,
+        # "Lock order").
+        frozen = freezes.freeze(membership, start=start, end=end, reason=reason, created_by=by)
+        cancelled = _cancel_inside(frozen, member=membership.member, by=by)
+    return Frozen(freeze=frozen, cancelled=cancelled)
+
+
+def _cancel_inside(frozen: Freeze, *, member: Member, by) -> list[Booking]:
+    now = clock.now()
+    # A day's slack each side: clubs' local days differ from UTC's; the exact test is below.
+    candidates = list(
+        Booking.objects.filter(
+            member=member,
+            status__in=LIVE_STATUSES,
+            is_trial=False,
+            session__is_cancelled=False,
+            session__start__gt=now,
+            session__start__gte=_midnight_utc(frozen.start - dt.timedelta(days=1)),
+            session__start__lt=_midnight_utc(frozen.end + dt.timedelta(days=2)),
+        )
+        .select_related("session__club")
+        .order_by("session__start", "session_id")
+    )
+    by_club: dict[Club, set[dt.date]] = {}
+    for booking in candidates:
+        booking.day = _local_day(booking.session)
+        if frozen.start <= booking.day <= frozen.end:
+            by_club.setdefault(booking.session.club, set()).add(booking.day)
+    # Only the days the freeze leaves them nothing to book with: another membership in force
+    # and not frozen that day still holds the seat. One read per club booked.
+    frozen_days = {
+        (club.pk, day)
+        for club, days in by_club.items()
+        for day, refusal in class_refusals(member, club, days, now=now).items()
+        if refusal.code == "frozen"
+    }
+    cancelled = []
+    for booking in candidates:
+        if (booking.session.club_id, booking.day) not in frozen_days:
+            continue
+        session = _lock(booking.session_id)
+        # Read again under the session's lock: cancelled meanwhile, or moved up from the waitlist.
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        if booking.status not in LIVE_STATUSES:
+            continue
+        booking.was_waitlisted = booking.status == Status.WAITLISTED
+        booking.status, booking.cancelled_at = Status.CANCELLED, now
+        booking.waitlist_position = None
+        booking.save(update_fields=["status", "cancelled_at", "waitlist_position", "updated_at"])
+        booking.session = session
+        timeline.record(
+            member,
+            Kind.CLASS_CANCELLED_BY_MEMBER,
+            at=now,
+            actor=by,
+            **_about(booking, session),
+            was_waitlisted=booking.was_waitlisted,
+            late_cancel=False,
+            reason="frozen",
+            freeze=frozen.pk,
+        )
+        if not booking.was_waitlisted:
+            _promote_locked(session, now)
+        cancelled.append(booking)
+    return cancelled
+
+
+def _midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _local_day(session: ClassSession) -> dt.date:
+    return session.start.astimezone(clock.zone(session.club)).date()
 
 
 # --- attendance -------------------------------------------------------------------------

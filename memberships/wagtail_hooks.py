@@ -208,16 +208,27 @@ class FreezeForm(ScopedForm):
         return membership
 
 
+# A freeze may change what apps above memberships own (checkin cancels the member's classes
+# inside it), and memberships may not import them: the first hook registered freezes,
+# fn(membership, *, start, end, reason, by) -> (freeze, a sentence for the confirmation).
+# With none, freezes.freeze() alone.
+FREEZE_HOOK = "freeze_membership"
+
+
 class FreezeView(DomainErrorsMixin, ScopedCreateView):
+    note = ""
+
     def save_instance(self):
         data = self.form.cleaned_data
-        return freezes.freeze(
-            data["membership"],
-            start=data["start"],
-            end=data["end"],
-            reason=data["reason"],
-            created_by=self.request.user,
-        )
+        dates = {"start": data["start"], "end": data["end"], "reason": data["reason"]}
+        for freeze_with in hooks.get_hooks(FREEZE_HOOK):
+            frozen, self.note = freeze_with(data["membership"], by=self.request.user, **dates)
+            return frozen
+        return freezes.freeze(data["membership"], created_by=self.request.user, **dates)
+
+    def get_success_message(self, instance):
+        message = super().get_success_message(instance)
+        return f"{message} {self.note}" if self.note else message
 
     def get_success_buttons(self):
         return []  # a freeze has no edit screen

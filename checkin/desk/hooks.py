@@ -5,10 +5,12 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.search import SearchArea
 
+from checkin import bookings
 from checkin.desk import panels, urls
 from club import roles
 from club.admin_access import RoleMenuItem
 from members.staff_tasks import TASK_LINK_HOOK
+from memberships.wagtail_hooks import FREEZE_HOOK
 
 
 @hooks.register("register_admin_urls")
@@ -34,6 +36,13 @@ def register_tasks_menu_item():
 def task_on_the_member_card(task):
     # The card lists the member's open tasks, with Done and "Log a call".
     return reverse("desk:member", args=[task.member_id])
+
+
+@hooks.register(FREEZE_HOOK)
+def freeze_and_cancel_classes(membership, *, start, end, reason, by):
+    # The back-office's "Add freeze" cancels the classes inside it, as the desk's Freeze does.
+    done = bookings.freeze_membership(membership, start=start, end=end, reason=reason, by=by)
+    return done.freeze, done.cancelled_text()
 
 
 @hooks.register("construct_homepage_panels")

@@ -598,15 +598,16 @@ def freeze(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            frozen = freezes.freeze(membership, created_by=request.user, **form.cleaned_data)
+            done = bookings.freeze_membership(membership, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             today = clock.today(membership.member.home_club)
+            frozen = done.freeze
             messages.success(
                 request,
                 f"Frozen {date_range(frozen.start, frozen.end, today=today)}; "
-                f"now ends {date_format(membership.end)}.",
+                f"now ends {date_format(membership.end)}. {done.cancelled_text()}".rstrip(),
             )
             return redirect("desk:member", pk=membership.member_id)
     return render(
