@@ -255,3 +255,40 @@ def test_a_freeze_or_its_cancellation_waits_for_a_sale_and_moves_what_it_sold(
     sold = outcome.results[0]
     assert fresh(sold).start == fresh(month).end + DAY
     assert fresh(sold).renewed_from is None
+
+
+# --- a freeze cancelling classes while others book, cancel or scan ------------------------
+
+
+@pytest.mark.parametrize(
+    "other",
+    ["another member cancels", "another member books", "her card is scanned"],
+)
+def test_a_freeze_cancelling_her_class_while_others_use_it_does_not_deadlock(
+    frozen_clock, maya, downtown, other
+):
+    # given Maya booked on a full class inside next week's freeze, with Noor waiting
+    full = ClassSessionFactory(club=downtown, start=clock.now() + 8 * DAY, capacity=2)
+    mine = BookingFactory(session=full, member=maya)
+    theirs = BookingFactory(session=full)
+    noor = BookingFactory(session=full, status=Booking.Status.WAITLISTED, waitlist_position=1)
+    month = fresh(maya.memberships.get())
+    newcomer = MemberFactory(home_club=downtown)
+    MembershipFactory(member=newcomer, plan=month.plan)
+    calls = {
+        "another member cancels": lambda: bookings.cancel(theirs),
+        "another member books": lambda: bookings.book(newcomer, full),
+        "her card is scanned": check_in(month),
+    }
+
+    # when the freeze (member, membership, then the class) and the other call overlap
+    outcome = run_overlapping(
+        lambda: bookings.freeze_membership(month, start=TODAY + 7 * DAY, end=TODAY + 13 * DAY),
+        calls[other],
+    )
+
+    # then both went through: Maya's seat is cancelled and Noor holds a seat
+    assert outcome.errors == []
+    mine.refresh_from_db()
+    noor.refresh_from_db()
+    assert (mine.status, noor.status) == (Booking.Status.CANCELLED, Booking.Status.BOOKED)
