@@ -178,6 +178,61 @@ def test_the_roster_shows_who_is_coming_which_class_it_is_and_who_checked_in(
     assert "Mark all remaining no-show" in html
 
 
+def test_a_booked_member_who_checked_in_is_shown_so_and_a_no_show_asks_first(
+    client, hiit, roster, tom
+):
+    # given Ben checked in at 17:52, too late for the check-in to mark the 17:30 class
+    VisitFactory(member=roster["ben"].member, at=local(TODAY, 17, 52))
+    client.force_login(tom)
+
+    html = text(client.get(reverse("trainer:roster", args=[hiit.pk])))
+
+    # then his row says so, and its No-show asks before marking; Maya's does not ask
+    ben_row = html.split(f'id="booking-{roster["ben"].pk}"')[1].split("</li>")[0]
+    maya_row = html.split(f'id="booking-{roster["maya"].pk}"')[1].split("</li>")[0]
+    assert "(checked in 17:52)" in ben_row
+    assert 'hx-confirm="Ben Berg checked in at 17:52. Mark a no-show anyway?"' in ben_row
+    assert "checked in" not in maya_row and "hx-confirm" not in maya_row
+    # and "Mark all remaining no-show" names him in its question
+    assert "no-show? Checked in: Ben Berg at 17:52.')" in html
+
+
+def test_a_member_who_checked_in_may_still_be_marked_a_no_show(client, hiit, roster, tom):
+    # given Ben checked in during the class (for the gym, it may be)
+    VisitFactory(member=roster["ben"].member, at=local(TODAY, 17, 52))
+    client.force_login(tom)
+
+    response = client.post(reverse("trainer:mark_no_show", args=[roster["ben"].pk]))
+
+    # then the trainer's word stands: a warning, not a refusal
+    assert response.status_code == 302
+    assert Booking.objects.get(pk=roster["ben"].pk).status == Status.NO_SHOW
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param("morning", id="hours-before-the-class"),
+        pytest.param("riverside", id="other-club"),
+    ],
+)
+def test_a_visit_away_from_the_class_is_not_shown_on_the_roster(
+    client, hiit, roster, tom, riverside, where
+):
+    ben = roster["ben"].member
+    if where == "morning":
+        VisitFactory(member=ben, at=local(TODAY, 7, 5))
+    else:
+        VisitFactory(member=ben, club=riverside, at=local(TODAY, 17, 40))
+    client.force_login(tom)
+
+    html = text(client.get(reverse("trainer:roster", args=[hiit.pk])))
+
+    ben_row = html.split(f'id="booking-{roster["ben"].pk}"')[1].split("</li>")[0]
+    assert "checked in" not in ben_row and "hx-confirm" not in ben_row
+    assert "Checked in:" not in html
+
+
 def test_the_roster_shows_no_contact_or_payment_data(client, hiit, roster, maya, tom):
     client.force_login(tom)
 

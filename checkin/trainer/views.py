@@ -137,6 +137,8 @@ def roster_context(request: HttpRequest, session: ClassSession) -> dict:
         "rows": rows,
         "counts": counts,
         "seats_taken": sum(counts[s] for s in bookings.SEAT_STATUSES),
+        # Marking them no-show is allowed (they may have come for the gym), but asked twice.
+        "checked_in_booked": [r for r in rows if r.status == Status.BOOKED and r.checked_in],
         "started": now >= session.start,
         # Buttons the service would refuse are not offered; the page says when they will be.
         "attendance_opens": attendance_opens,
@@ -192,7 +194,8 @@ def class_label(number: int) -> str:
 
 
 def checked_in_at(session: ClassSession, member_ids: list[int]) -> dict[int, dt.datetime]:
-    """Each member's first visit at the club from an hour before the class to its end."""
+    """Each member's first visit at the club from an hour before the class to its end: the
+    roster shows it beside every seat, so a trainer sees who came in before marking a no-show."""
     visits = (
         Visit.objects.filter(
             club=session.club_id,
