@@ -6,6 +6,8 @@ session's row (`SELECT … FOR UPDATE`) and reads the clock and the seat count o
 after it holds the lock. Those transactions therefore queue up per session, so
 capacity is never exceeded, waitlist positions are handed out in commit order, and a
 freed seat is given away exactly once. Sessions do not block each other.
+freeze_membership is the exception: it holds the member's and the membership's locks, then
+takes each class's session lock in start order to cancel what the freeze covers.
 
 Marking attendance does not change how many seats are taken, so it uses conditional
 updates of the booking rows instead of the session lock: a double click marks once.
