@@ -73,9 +73,9 @@ def ensure_database(url: str, *, recreate: bool = False) -> bool:
         return True
 
 
-# What the demo generator's output depends on: its own package, and the renewal-timing rule
-# it shares with the engine (which memberships get rule 14's offer).
-GENERATOR_SOURCES = ("cms/demo/*.py", "campaigns/renewal_timing.py")
+# What the demo generator's output depends on: its own package, the renewal-timing rule it
+# shares with the engine (which memberships get rule 14's offer) and the member statuses'.
+GENERATOR_SOURCES = ("cms/demo/*.py", "memberships/renewal_timing.py", "memberships/statuses.py")
 
 
 def generator_digest() -> str:

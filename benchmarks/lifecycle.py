@@ -9,7 +9,7 @@ members with two years of history, and dispatch through Celery on Redis — agai
    (and `clubcycle_bench_lifecycle_small` with 10,000, to count statements at two sizes),
    once: later runs reuse them while their marker names the same parameters and the same
    generator sources (cms/demo/*.py and the renewal-timing rule it shares with the engine,
-   campaigns/renewal_timing.py); otherwise they are rebuilt (~8 minutes). The stages
+   memberships/renewal_timing.py); otherwise they are rebuilt (~8 minutes). The stages
    and the outbox are left as the beat would have left them the evening before. The run is
    then timed with the clock at that fixed day, 18:00 in Amsterdam: `refresh_stages` for
    every club and `evaluator.evaluate()` over the 21 default rules, in a transaction rolled

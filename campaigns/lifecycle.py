@@ -35,18 +35,17 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import GreaterThanOrEqual
 
-from campaigns import renewal_timing
 from campaigns.models import StageChange
 from checkin.models import Booking, Visit
 from club import clock
 from club.functions import DaysBetween
 from club.models import Club
 from members.models import Member
+from memberships import renewal_timing, statuses
 from memberships.models import Freeze, Membership, Plan
 
 Stage = Member.Stage
 MIN_BASELINE_VISITS = 6  # in the 84 days before the last 28
-TRIAL_STAGE_DAYS = 30  # a trial class this long ago still makes a lead's stage "trial"
 
 
 def in_second_half(days_left) -> GreaterThanOrEqual:
@@ -80,14 +79,15 @@ def annotate_stages(members: QuerySet[Member], *, club: Club, today: dt.date) ->
     )
     visit_since = clock.start_of_day(today - (club.at_risk_days_without_visit - 1) * day, club)
     recent_visit = Visit.objects.filter(member=OuterRef("pk"), at__gte=visit_since)
-    trial = live.filter(plan__kind=Plan.Kind.TRIAL, start__lte=today, end__gte=today)
-    # A trial class to come, or one within TRIAL_STAGE_DAYS: someone who tried a class last
-    # year and never joined is a lead again, not in the middle of a trial.
+    # A trial plan or class to come, running, or at most RECENT_TRIAL_DAYS past, as the
+    # member status has it: someone who tried the club last year and never joined is a lead
+    # again, not in the middle of a trial.
+    trial = statuses.recent_trials(live, today)
     trial_booking = Booking.objects.filter(
         member=OuterRef("pk"),
         is_trial=True,
         status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED],
-        session__start__gte=clock.start_of_day(today - TRIAL_STAGE_DAYS * day, club),
+        session__start__gte=clock.start_of_day(today - statuses.RECENT_TRIAL_DAYS * day, club),
     )
 
     # Expiring: the latest paid membership (a renewal already bought is not expiring) ends

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import In
 
-from campaigns import lifecycle, renewal_timing
+from campaigns import lifecycle
 from checkin.models import Booking, CheckInAttempt, Visit
 from club import clock
 from club.functions import month_day
 from club.models import Club
 from members.models import Member, MemberEvent
+from memberships import renewal_timing
 from memberships.models import Freeze, Membership, Payment, Plan
 
 DEFAULT_LOCAL_TIME = dt.time(10, 0)

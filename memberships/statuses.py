@@ -5,12 +5,27 @@ Set-based: one UPDATE per status per club, whatever the number of members.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from club import clock
 from club.models import Club
 from members.models import Member
 from memberships.models import Membership, Plan
+
+# A trial (a trial plan, or for the lifecycle stage a trial class) ended this many days ago
+# still counts: status and stage "trial". Someone who tried the club months ago and never
+# joined is a lead again, not forever in a trial.
+RECENT_TRIAL_DAYS = 30
+
+
+def recent_trials(memberships: QuerySet[Membership], today: dt.date) -> QuerySet[Membership]:
+    """The trial plans among `memberships` that are to come, running, or ended at most
+    RECENT_TRIAL_DAYS before `today`."""
+    return memberships.filter(
+        plan__kind=Plan.Kind.TRIAL, end__gte=today - dt.timedelta(days=RECENT_TRIAL_DAYS)
+    )
 
 
 def refresh_member_statuses(club: Club, *, member_ids: list[int] | None = None) -> int:
@@ -22,7 +37,7 @@ def refresh_member_statuses(club: Club, *, member_ids: list[int] | None = None) 
         plan__kind=Plan.Kind.TRIAL
     )
     paid_ever = live.filter(start__lte=today).exclude(plan__kind=Plan.Kind.TRIAL)
-    trial_ever = live.filter(plan__kind=Plan.Kind.TRIAL)
+    trial_recent = recent_trials(live, today)
 
     members = Member.objects.filter(home_club=club)
     if member_ids is not None:
@@ -39,14 +54,14 @@ def refresh_member_statuses(club: Club, *, member_ids: list[int] | None = None) 
         .update(status=Member.Status.FORMER)
     )
     changed += (
-        members.filter(Exists(trial_ever), ~Exists(paid_ever))
+        members.filter(Exists(trial_recent), ~Exists(paid_ever))
         .exclude(status=Member.Status.TRIAL)
         .update(status=Member.Status.TRIAL)
     )
-    # No membership at all, or only cancelled ones (a sale undone): back to lead, or a
-    # cancelled sale would leave someone a "member" for good.
+    # No membership at all, only cancelled ones (a sale undone: else a cancelled sale would
+    # leave someone a "member" for good), or only a trial long over: back to lead.
     changed += (
-        members.filter(~Exists(paid_ever), ~Exists(trial_ever))
+        members.filter(~Exists(paid_ever), ~Exists(trial_recent))
         .exclude(status=Member.Status.LEAD)
         .update(status=Member.Status.LEAD)
     )

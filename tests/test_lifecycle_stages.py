@@ -11,6 +11,7 @@ from campaigns.models import StageChange
 from checkin.models import Booking
 from club import clock
 from members.models import Member
+from memberships import statuses
 from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
@@ -70,10 +71,10 @@ def test_a_trial_class_long_ago_without_joining_is_a_lead_again(member):
         session = ClassSessionFactory(club=member.home_club, start=start)
         BookingFactory(member=member, session=session, is_trial=True, status=status)
 
-    trial_class(TODAY - days(lifecycle.TRIAL_STAGE_DAYS + 1), Booking.Status.ATTENDED)
+    trial_class(TODAY - days(statuses.RECENT_TRIAL_DAYS + 1), Booking.Status.ATTENDED)
     assert stage_of(member) == Stage.LEAD
 
-    trial_class(TODAY - days(lifecycle.TRIAL_STAGE_DAYS), Booking.Status.ATTENDED)
+    trial_class(TODAY - days(statuses.RECENT_TRIAL_DAYS), Booking.Status.ATTENDED)
     assert stage_of(member) == Stage.TRIAL
 
 
@@ -82,6 +83,28 @@ def test_an_active_trial_plan_makes_a_trial(member):
     MembershipFactory(member=member, plan=trial_plan, start=TODAY - days(2))
 
     assert stage_of(member) == Stage.TRIAL
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "stage"),
+    [
+        pytest.param(7, 13, Stage.TRIAL, id="booked-for-next-week"),
+        pytest.param(-36, -30, Stage.TRIAL, id="ended-30-days-ago"),
+        pytest.param(-37, -31, Stage.LEAD, id="ended-31-days-ago"),
+    ],
+)
+def test_a_trial_plan_counts_as_the_member_status_counts_it(member, first, last, stage):
+    # given a trial plan from TODAY+first to TODAY+last and nothing paid
+    trial_plan = PlanFactory(club=member.home_club, trial=True)
+    MembershipFactory(
+        member=member, plan=trial_plan, start=TODAY + days(first), end=TODAY + days(last)
+    )
+
+    # then the stage says trial while the trial is to come, running or recent, as the status
+    assert stage_of(member) == stage
+    statuses.refresh_member_statuses(member.home_club)
+    member.refresh_from_db()
+    assert member.status == stage
 
 
 def test_first_membership_under_60_days_is_onboarding(member):

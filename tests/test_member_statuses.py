@@ -52,6 +52,15 @@ CASES = [
     pytest.param([(TRIAL_PLAN, -2, 4, ACTIVE)], LEAD, TRIAL, id="trial-in-force"),
     pytest.param([(TRIAL_PLAN, 7, 13, ACTIVE)], LEAD, TRIAL, id="trial-booked-for-next-week"),
     pytest.param([(TRIAL_PLAN, -30, -24, ACTIVE)], LEAD, TRIAL, id="trial-over-nothing-bought"),
+    pytest.param(
+        [(TRIAL_PLAN, -36, -30, ACTIVE)], LEAD, TRIAL, id="trial-ended-30-days-ago-still-counts"
+    ),
+    pytest.param(
+        [(TRIAL_PLAN, -37, -31, ACTIVE)], TRIAL, LEAD, id="trial-ended-31-days-ago-a-lead-again"
+    ),
+    pytest.param(
+        [(TRIAL_PLAN, -104, -98, ACTIVE)], TRIAL, LEAD, id="trial-months-ago-never-joined"
+    ),
     pytest.param([(TIME, -10, 19, ACTIVE)], LEAD, MEMBER, id="month-in-force"),
     pytest.param([(TIME, -29, 0, ACTIVE)], TRIAL, MEMBER, id="month-ends-today"),
     pytest.param([(PACK, -5, 174, ACTIVE)], LEAD, MEMBER, id="pack-in-force"),

@@ -11,13 +11,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns import renewal_timing, triggers
+from campaigns import triggers
 from campaigns.models import Rule
 from checkin.models import Booking
 from club import clock
 from club.models import Club
 from members import timeline
 from members.models import Member, MemberEvent
+from memberships import renewal_timing
 from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,

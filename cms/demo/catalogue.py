@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from campaigns import renewal_timing
 from club import roles
+from memberships import renewal_timing
 
 # Demo data only: every login shares it, and seed_demo refuses to touch a non-demo club.
 DEMO_PASSWORD = "clubcycle-demo"

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from campaigns import renewal_timing
 from cms.demo import catalogue as cat
 from cms.demo.catalogue import PACK, PLANTED, TRIAL, Planted
+from memberships import renewal_timing, statuses
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DAY = 86_400
@@ -1123,12 +1123,13 @@ class _Simulation:
         in_force[member[paid & (start <= self.today) & (end >= self.today)]] = True
         paid_ever = np.zeros(self.n, dtype=bool)
         paid_ever[member[paid & (start <= self.today)]] = True
-        trial_ever = np.zeros(self.n, dtype=bool)
-        trial_ever[member[~paid]] = True
+        # A trial long over, without joining, leaves a lead again (statuses.recent_trials).
+        trial_recent = np.zeros(self.n, dtype=bool)
+        trial_recent[member[~paid & (end >= self.today - statuses.RECENT_TRIAL_DAYS)]] = True
         status = np.where(
             in_force,
             "member",
-            np.where(paid_ever, "former", np.where(trial_ever, "trial", "lead")),
+            np.where(paid_ever, "former", np.where(trial_recent, "trial", "lead")),
         )
         self.persons.status = status.tolist()
         tokens = self.g_people.choice(16**10, size=self.n, replace=False)
