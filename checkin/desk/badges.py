@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from members.models import Member
+from memberships import renewal_timing
 from memberships.models import Membership
 
-EXPIRY_WARNING_DAYS = 30
 LOW_BALANCE = 2
 
 
@@ -61,7 +61,7 @@ def badges(member: Member, day: dt.date) -> list[Badge]:
             tone = "critical" if left == 0 else "warning" if left <= LOW_BALANCE else "good"
             found.append(Badge(f"{left} visit{'s' if left != 1 else ''} left", tone))
         days_left = membership.days_left(day)
-        if days_left <= EXPIRY_WARNING_DAYS and not _is_renewed(membership):
+        if _ends_soon(membership, days_left, member) and not _is_renewed(membership):
             when = (
                 "today" if days_left == 0 else f"in {days_left} day{'s' if days_left != 1 else ''}"
             )
@@ -78,6 +78,16 @@ def badges(member: Member, day: dt.date) -> list[Badge]:
 
 def _memberships(member: Member) -> list[Membership]:
     return [m for m in member.memberships.all() if m.status != Membership.Status.CANCELLED]
+
+
+def _ends_soon(membership: Membership, days_left: int, member: Member) -> bool:
+    """Within the club's expiring window and in the membership's second half, as the
+    lifecycle's "expiring" stage has it: a month renewed today has 29 days left and is not
+    about to end."""
+    length = (membership.end - membership.start).days + 1  # dates are inclusive
+    return days_left <= member.home_club.expiring_within_days and renewal_timing.in_second_half(
+        length, days_left
+    )
 
 
 def _is_renewed(membership: Membership) -> bool:
