@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import frames, stats
+from memberships import renewal_timing
 
 BAND_LOWS = (0, 1, 4, 8)
 BAND_LABELS = ("0", "1-3", "4-7", "8+")
@@ -103,8 +104,9 @@ def opportunities(memberships: pd.DataFrame, *, start: dt.date, end: dt.date) ->
     matches = pd.concat(
         [linked.assign(linked=True), unlinked.assign(linked=False)], ignore_index=True
     )
-    deadline = matches["end"] + pd.to_timedelta(matches["grace_days"], unit="D")
-    matches = matches[matches["start_r"] <= deadline]
+    # The rule the desk's Renew links by: whatever the link, a later start is a rejoin.
+    days_after_end = (matches["start_r"] - matches["end"]).dt.days
+    matches = matches[renewal_timing.renews(days_after_end, matches["grace_days"])]
     # The earliest start renews; on a tie, the one the desk linked.
     matches = matches.sort_values(["start_r", "linked"], ascending=[True, False])
     first_match = matches.drop_duplicates("membership_id").set_index("membership_id")

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from club import clock
 from members import locks, timeline
 from members.models import Member, MemberEvent
-from memberships import ledger, statuses
+from memberships import ledger, renewal_timing, statuses
 from memberships.models import LedgerEntry, Membership, Payment, Plan
 
 
@@ -92,8 +92,10 @@ def sell(
 def renew(
     current: Membership, *, plan: Plan | None = None, method: str, sold_by=None
 ) -> Membership:
-    """Renew: a new membership linked by renewed_from, starting the day after the current one
-    ends when bought early, or today when the current one has already ended.
+    """Renew: a new membership starting the day after the current one ends when bought early,
+    or today when the current one has already ended. It is linked by renewed_from (the renewal
+    chain) when it starts within the club's renewal grace days of that end, as the analytics
+    count a renewal (`renewal_timing.renews`); later it is a rejoin, sold unlinked.
 
     Raises ValidationError when the current membership was already renewed, or when the
     renewal would overlap another membership of the member (as sell() does).
@@ -111,14 +113,15 @@ def renew(
         # Two desks renewing at once: the second one finds the first's renewal here. The
         # one-to-one renewed_from link is the backstop for code that skips the lock.
         raise ValidationError("This membership was already renewed.")
-    today = clock.today(current.member.home_club)
-    start = max(current.end + dt.timedelta(days=1), today)
+    club = current.member.home_club
+    start = max(current.end + dt.timedelta(days=1), clock.today(club))
+    renews = renewal_timing.renews((start - current.end).days, club.renewal_grace_days)
     return sell(
         current.member,
         plan or current.plan,
         start=start,
         method=method,
-        renewed_from=current,
+        renewed_from=current if renews else None,
         sold_by=sold_by,
     )
 

@@ -3,14 +3,16 @@
 import datetime as dt
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 
+from analytics import frames, renewals
 from club import clock
 from members.models import Member, MemberEvent
-from memberships import sales
+from memberships import renewal_timing, sales
 from memberships.models import LedgerEntry, Membership, Payment, Plan
 from tests.factories import ClubFactory, MemberFactory, MembershipFactory, PlanFactory
 from tests.race import run_concurrently
@@ -242,6 +244,44 @@ def test_renewing_an_ended_membership_starts_today(frozen_clock, lead, monthly_p
     # then the new one starts today, not back-dated
     assert (renewal.start, renewal.end) == (TODAY, dt.date(2026, 12, 22))
     assert renewal.renewed_from == ended
+
+
+@pytest.mark.parametrize(
+    ("ended_days_ago", "linked", "kind"),
+    [
+        pytest.param(14, True, MemberEvent.Kind.MEMBERSHIP_RENEWED, id="last-grace-day"),
+        pytest.param(15, False, MemberEvent.Kind.MEMBERSHIP_STARTED, id="a-day-past-grace"),
+        pytest.param(74, False, MemberEvent.Kind.MEMBERSHIP_STARTED, id="rejoin-months-later"),
+    ],
+)
+def test_renewing_past_the_grace_days_is_a_rejoin_as_the_renewal_rate_counts_it(
+    frozen_clock, lead, monthly_plan, downtown, ended_days_ago, linked, kind
+):
+    # given a month that ended some days ago, at a club that counts 14 grace days
+    assert downtown.renewal_grace_days == 14
+    end = TODAY - dt.timedelta(days=ended_days_ago)
+    ended = MembershipFactory(
+        member=lead, plan=monthly_plan, start=end - dt.timedelta(days=29), end=end
+    )
+
+    # when the desk renews it, starting today: `ended_days_ago` days after the end
+    renewal = sales.renew(ended, method=Payment.Method.CASH)
+
+    # then it joins the renewal chain only within the grace days, and the renewal rate agrees
+    assert (renewal.start, renewal.renewed_from_id) == (TODAY, ended.pk if linked else None)
+    assert lead.events.filter(kind=kind).exists()
+    opps = renewals.opportunities(
+        frames.memberships(clubs=[downtown]), start=end, end=end
+    ).set_index("membership_id")
+    assert bool(opps.loc[ended.pk, "renewed"]) is linked
+
+
+def test_the_renewal_rule_reads_numbers_and_arrays_alike():
+    # a start the day after the end renews; one past the grace days is a rejoin
+    assert renewal_timing.renews(1, 14) and renewal_timing.renews(14, 14)
+    assert not renewal_timing.renews(15, 14)
+    gaps = pd.Series([1, 14, 15, 75])
+    assert renewal_timing.renews(gaps, pd.Series([14] * 4)).tolist() == [True, True, False, False]
 
 
 def test_renewal_uses_the_clubs_today_not_utc(frozen_clock):
