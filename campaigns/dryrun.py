@@ -40,6 +40,18 @@ Status = Touchpoint.Status
 GOES = ("send", "task")
 FIRES = ("send", "task", "held_out", "not_sent")
 OBSOLETE = "will be cancelled: no longer true"
+# Wagtail's own status tags, one look per kind of outcome, so the colour says something:
+# "live" for what reaches the member, the label for what goes another way (a staff task, the
+# control group), the plain grey tag for what does not go.
+TAG_CLASSES = {
+    "send": "w-status--primary",
+    "sent": "w-status--primary",
+    "task": "w-status--label",
+    "held_out": "w-status--label",
+    "not_sent": "",
+    "failed": "",
+    "cancelled": "",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,11 @@ class Forecast:
     @property
     def when(self) -> str:
         return f"{self.send_at:%a %-d %b, %H:%M}"
+
+    @property
+    def tag_class(self) -> str:
+        """The Wagtail status tag modifier for the outcome (TAG_CLASSES)."""
+        return TAG_CLASSES[self.outcome]
 
     @property
     def why(self) -> str:

@@ -7,6 +7,7 @@ default playbook (so a member's id cannot decide a test) unless a test turns it 
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 import pytest
 from django.conf import settings
@@ -386,3 +387,33 @@ def test_coming_up_is_not_for_trainers_or_other_clubs(client, request, sanne, pe
     response = client.get(reverse("playbook:coming_up", args=[sanne.pk]))
 
     assert response.status_code == status
+
+
+def test_coming_up_tags_say_apart_what_goes_and_what_does_not(client, fiona, sanne):
+    # given Sanne without email consent: the SMS reminder goes, the emails do not
+    Member.objects.filter(pk=sanne.pk).update(email_consent=False)
+    client.force_login(fiona)
+
+    html = client.get(reverse("playbook:coming_up", args=[sanne.pk])).content.decode()
+
+    # then each outcome has its own Wagtail status tag, not one colour for all
+    tags = dict(
+        (re.sub(r"\s+", " ", text).strip(), classes)
+        for classes, text in re.findall(
+            r'<span class="(w-status[^"]*)"[^>]*>(.*?)</span>', html, re.S
+        )
+    )
+    assert tags["Will be sent"] == "w-status w-status--primary"
+    assert tags["Not sent: no email consent"] == "w-status"
+
+
+@pytest.mark.parametrize(
+    "outcome", ["send", "task", "held_out", "not_sent", "sent", "failed", "cancelled"]
+)
+def test_every_outcome_has_a_tag_and_going_differs_from_not_going(sanne, outcome):
+    (forecast,) = [f for f in dryrun.member_forecast(sanne) if f.rule_number == 15]
+
+    tag = replace(forecast, outcome=outcome).tag_class
+
+    goes = outcome in ("send", "sent")
+    assert (tag == "w-status--primary") is goes
