@@ -11,6 +11,7 @@ from checkin import bookings, checkins
 from checkin.desk import views as desk_views
 from checkin.models import Source, Visit
 from club import clock
+from club.models import Club
 from members import timeline
 from members.models import MemberEvent
 from tests.factories import BookingFactory, ClassSessionFactory, MemberFactory, MembershipFactory
@@ -94,7 +95,7 @@ def test_the_recent_list_reads_the_same_for_any_number_of_trial_visits(
         checkins.check_in(lead, source=Source.DESK)
 
     with django_assert_num_queries(2):  # the visits and the denials, whatever the rows
-        recent = desk_views.recent_check_ins(downtown)
+        recent = desk_views.recent_check_ins(downtown, staff_clubs=Club.objects.all())
 
     assert len(recent) == 3
     assert all(checkins.trial_class_of(v) is not None for v in recent)

@@ -65,7 +65,11 @@ def test_olga_finds_nothing_of_ours(client, frozen_clock, maya, olga):
     scan = client.post(reverse("desk:scan"), {"q": "MAYA-0001"}, HTTP_HX_REQUEST="true")
 
     assert "Maya" not in search.content.decode()
-    assert "Maya" not in scan.content.decode()
+    # Her card gets the turnstile's answer, which names her first name and nothing else
+    # (tests/test_desk_other_club_card.py); her record stays out of reach.
+    assert "wrong_club" in scan.content.decode()
+    assert "Jansen" not in scan.content.decode()
+    assert reverse("desk:member", args=[maya.pk]) not in scan.content.decode()
     assert not Visit.objects.exists()
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -112,7 +112,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         {
             "club": club,
             "clubs": clubs_for(request.user),
-            "recent": recent_check_ins(club),
+            "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
             "header_title": "Front desk",
         },
     )
@@ -141,7 +141,7 @@ def desk_output(
         **context,
         "club": club,
         "clubs": clubs_for(request.user),
-        "recent": recent_check_ins(club),
+        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
         "output": template,
         "header_title": "Front desk",
     }
@@ -164,6 +164,13 @@ def scan(request: HttpRequest) -> HttpResponse:
     by_card = list(members.filter(card_token=card_token(query))[:2]) if query else []
     if len(by_card) == 1:
         return check_in_and_render(request, club, by_card[0])
+    if query and not by_card:
+        # Not one of our members: maybe the card of another club's, which the turnstile would
+        # answer for (check_in_scanned looks the card up in every club). "No member matches"
+        # would invite registering them a second time.
+        outcome = checkins.check_in_scanned(card=query, source=Source.DESK, club=club)
+        if outcome is not None:
+            return other_club_card(request, club, outcome)
     # A verdict left on screen from the card before would read as this scan's.
     context = {**results_context(request, club, query), "clear_verdict": bool(request.htmx)}
     response = desk_output(request, club, "checkin/desk/_results.html", context)
@@ -207,7 +214,12 @@ def undo_check_in(request: HttpRequest, member_pk: int, pk: int) -> HttpResponse
         outcome = {"undone": checkins.undo_visit(pk, member_id=member.pk, by=request.user)}
     except checkins.UndoRefused as refusal:
         outcome, status = {"error": str(refusal)}, 409
-    context = {"member": member, "club": club, "recent": recent_check_ins(club), **outcome}
+    context = {
+        "member": member,
+        "club": club,
+        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        **outcome,
+    }
     return desk_output(request, club, "checkin/desk/_undone.html", context, status=status)
 
 
@@ -220,6 +232,24 @@ def check_in_and_render(request, club: Club, member: Member, **override) -> Http
     response = desk_output(request, club, RESULT_TEMPLATE, context)
     # Tells the scan box to clear itself for the next card.
     response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
+    return response
+
+
+def other_club_card(request, club: Club, outcome: Visit | CheckInAttempt) -> HttpResponse:
+    """The verdict on a card of a member of another club: what the turnstile API answers for it
+    (admitted on a plan valid at every club, else denied with the reason) and no more of them
+    than it shows, their first name. Their card, contacts and sales belong to their own club."""
+    member = outcome.member
+    context = {
+        "club": club,
+        "outcome": outcome,
+        "first_name": member.first_name,
+        "home_club": Club.objects.values_list("name", flat=True).get(pk=member.home_club_id),
+        "admitted": isinstance(outcome, Visit),
+        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+    }
+    response = desk_output(request, club, "checkin/desk/_other_club_card.html", context)
+    response["X-Desk-Outcome"] = "admitted" if context["admitted"] else "denied"
     return response
 
 
@@ -240,7 +270,7 @@ def result_context(
         "badges": badges.badges(member, today),
         "membership": badges.current_membership(member, today) or badges.latest_membership(member),
         "can_sell": roles.has_role(request.user, *roles.SELLS),
-        "recent": recent_check_ins(club),
+        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
     }
     if isinstance(outcome, Visit):
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
@@ -289,14 +319,23 @@ def results_context(request, club: Club, query: str) -> dict:
     }
 
 
-def recent_check_ins(club: Club, limit: int = 10) -> list:
+def recent_check_ins(club: Club, *, staff_clubs, limit: int = 10) -> list:
     """Today's latest admissions and denials at the club, newest first; a visit admitted for
-    a trial class carries its name (checkins.with_trial_class, in the same read)."""
+    a trial class carries its name (checkins.with_trial_class, in the same read). Each row's
+    `ours` says whether the member is of `staff_clubs` (the viewer's): a visitor from another
+    club is named by first name only, as their scan's verdict named them."""
     since = clock.start_of_day(clock.today(club), club)
+    ours = Exists(staff_clubs.filter(pk=OuterRef("member__home_club_id")))
     visits = checkins.with_trial_class(
-        Visit.objects.filter(club=club, at__gte=since).select_related("member", "ledger_entry")
+        Visit.objects.filter(club=club, at__gte=since)
+        .select_related("member", "ledger_entry")
+        .annotate(ours=ours)
     )
-    denials = CheckInAttempt.objects.filter(club=club, at__gte=since).select_related("member")
+    denials = (
+        CheckInAttempt.objects.filter(club=club, at__gte=since)
+        .select_related("member")
+        .annotate(ours=ours)
+    )
     merged = sorted(
         itertools.chain(visits.order_by("-at")[:limit], denials.order_by("-at")[:limit]),
         key=lambda row: row.at,
