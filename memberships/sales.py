@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.formats import date_format
 
 from club import clock
@@ -14,6 +15,10 @@ from members import locks, timeline
 from members.models import Member, MemberEvent
 from memberships import ledger, renewal_timing, statuses
 from memberships.models import LedgerEntry, Membership, Payment, Plan
+
+# How far ahead a sale may start: far enough for "from the first of next month" or "after my
+# holiday", not so far that a mistyped year is paid today and reads "member since 2099".
+MAX_DAYS_AHEAD = 90
 
 
 @transaction.atomic
@@ -29,9 +34,10 @@ def sell(
 ) -> Membership:
     """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits.
 
-    Raises ValidationError (on `start` or `plan`) when it would start before the club's today,
-    when its dates overlap another membership of the member that was not cancelled, or when it
-    is a trial for someone who already had a trial or a paid membership.
+    Raises ValidationError (on `start` or `plan`) when it would start before the club's today
+    or after latest_start(), when its dates overlap another membership of the member that was
+    not cancelled, or when it is a trial for someone who already had a trial or a paid
+    membership.
     """
     _check_start(member, start)
     # Two desks selling to one member queue here; the second one's check sees the first's sale.
@@ -114,7 +120,7 @@ def renew(
         # one-to-one renewed_from link is the backstop for code that skips the lock.
         raise ValidationError("This membership was already renewed.")
     club = current.member.home_club
-    start = max(current.end + dt.timedelta(days=1), clock.today(club))
+    start = renewal_start(current, today=clock.today(club))
     renews = renewal_timing.renews((start - current.end).days, club.renewal_grace_days)
     return sell(
         current.member,
@@ -126,6 +132,25 @@ def renew(
     )
 
 
+def renewal_start(current: Membership, *, today: dt.date) -> dt.date:
+    """Where a renewal of `current` starts: the day after it ends, or today once it has ended."""
+    return max(current.end + dt.timedelta(days=1), today)
+
+
+def latest_start(member: Member, *, today: dt.date) -> dt.date:
+    """The last day a membership sold to `member` today may start: MAX_DAYS_AHEAD days from
+    today, or the day after the member's membership in force ends when that is later. An annual
+    renewed early starts up to a year ahead; a queued renewal is not "in force", so no chain of
+    sales reaches further than the one running now."""
+    in_force_end = (
+        member.memberships.not_cancelled()
+        .filter(start__lte=today, end__gte=today)
+        .aggregate(end=Max("end"))["end"]
+    )
+    ahead = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    return max(ahead, in_force_end + dt.timedelta(days=1)) if in_force_end else ahead
+
+
 def first_membership(member: Member) -> Membership | None:
     """The membership that rules out a trial: the member's first that was not cancelled, or
     None for someone new to the club, who may still take one. sell() applies it; the desk's
@@ -134,9 +159,10 @@ def first_membership(member: Member) -> Membership | None:
 
 
 def _check_start(member: Member, start: dt.date) -> None:
-    """A sale starts on the club's today or later. Started in the past it could be over before
-    it was sold, and still use up the member's one trial; dates of a membership sold earlier
-    are corrected on its edit screen, which does not go through here."""
+    """A sale starts between the club's today and latest_start(). Started in the past it could
+    be over before it was sold, and still use up the member's one trial; started years ahead it
+    is a typo that was paid for today. Dates of a membership sold earlier are corrected on its
+    edit screen, which does not go through here."""
     today = clock.today(member.home_club)
     if start < today:
         raise ValidationError(
@@ -145,6 +171,16 @@ def _check_start(member: Member, start: dt.date) -> None:
                 f"({date_format(today)}) or later. To correct the dates of one already sold, "
                 "edit that membership."
             }
+        )
+    latest = latest_start(member, today=today)
+    if start > latest:
+        by = (
+            f"within {MAX_DAYS_AHEAD} days, by {date_format(latest)}"
+            if latest == today + dt.timedelta(days=MAX_DAYS_AHEAD)
+            else f"by {date_format(latest)}, the day after the membership in force ends"
+        )
+        raise ValidationError(
+            {"start": f"{date_format(start)} is too far ahead: a membership sold now starts {by}."}
         )
 
 

@@ -46,8 +46,10 @@ class SellForm(forms.Form):
         )
         today = clock.today(member.home_club)
         self.fields["start"].initial = today
-        # The browser's date picker starts at today too; sales.sell refuses an earlier start.
+        # The browser's date picker spans the days sales.sell accepts.
         self.fields["start"].widget.attrs["min"] = today.isoformat()
+        latest = sales.latest_start(member, today=today)
+        self.fields["start"].widget.attrs["max"] = latest.isoformat()
 
 
 class RenewForm(forms.Form):

@@ -1,0 +1,130 @@
+"""How far ahead a sale may start (sales.latest_start): 90 days from today, or the day after the
+membership in force ends when that is later. Sell and "Add membership" take a start; Renew's is
+the day after the current one ends. Today is 23 Nov 2026 (frozen_clock)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from memberships import sales
+from memberships.models import Membership, Payment
+from tests.factories import MembershipFactory, PlanFactory
+
+TOO_FAR = (
+    "1 Jan 2099 is too far ahead: a membership sold now starts within 90 days, by 21 Feb 2027."
+)
+
+
+@pytest.fixture
+def annual(downtown):
+    return PlanFactory(club=downtown, name="Annual", duration_days=365)
+
+
+def test_the_desk_refuses_a_start_years_ahead_and_sells_nothing(desk, frozen_clock, tom_berg):
+    plan = tom_berg.memberships.get().plan
+
+    response = desk.post(
+        reverse("desk:sell", args=[tom_berg.pk]),
+        {"plan": plan.pk, "start": "2099-01-01", "method": "cash"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"start": [TOO_FAR]}
+    assert tom_berg.memberships.count() == 1
+    assert not Payment.objects.filter(member=tom_berg).exists()
+
+
+def test_the_desk_sells_a_start_on_the_last_day_allowed(desk, frozen_clock, tom_berg):
+    plan = tom_berg.memberships.get().plan
+
+    response = desk.post(
+        reverse("desk:sell", args=[tom_berg.pk]),
+        {"plan": plan.pk, "start": "2027-02-21", "method": "cash"},
+    )
+
+    assert response.status_code == 302
+    assert tom_berg.memberships.latest("start").start == dt.date(2027, 2, 21)
+
+
+def test_the_sell_form_s_date_picker_stops_at_the_last_day_allowed(desk, frozen_clock, tom_berg):
+    form = desk.get(reverse("desk:sell", args=[tom_berg.pk])).context["form"]
+
+    assert form.fields["start"].widget.attrs == {"min": "2026-11-23", "max": "2027-02-21"}
+
+
+@pytest.mark.parametrize(
+    ("start", "error"),
+    [
+        pytest.param("2027-11-23", None, id="day-after-the-annual"),
+        pytest.param(
+            "2027-11-24",
+            "24 Nov 2027 is too far ahead: a membership sold now starts by 23 Nov 2027, "
+            "the day after the membership in force ends.",
+            id="a-day-later",
+        ),
+    ],
+)
+def test_a_sale_may_follow_the_membership_in_force_however_far_it_ends(
+    desk, frozen_clock, maya, annual, start, error
+):
+    # given Maya on an annual bought today: it runs until 22 Nov 2027
+    maya.memberships.update(status=Membership.Status.CANCELLED)
+    MembershipFactory(member=maya, plan=annual)
+
+    response = desk.post(
+        reverse("desk:sell", args=[maya.pk]), {"plan": annual.pk, "start": start, "method": "cash"}
+    )
+
+    if error is None:
+        assert response.status_code == 302
+        assert maya.memberships.filter(start=dt.date(2027, 11, 23)).exists()
+    else:
+        assert response.context["form"].errors == {"start": [error]}
+        assert maya.memberships.not_cancelled().count() == 1
+
+
+def test_an_annual_renewed_early_starts_a_year_ahead(desk, frozen_clock, maya, annual):
+    maya.memberships.update(status=Membership.Status.CANCELLED)
+    current = MembershipFactory(member=maya, plan=annual)
+
+    response = desk.post(
+        reverse("desk:renew", args=[current.pk]), {"plan": annual.pk, "method": "cash"}
+    )
+
+    assert response.status_code == 302
+    renewal = Membership.objects.get(renewed_from=current)
+    assert (renewal.start, renewal.end) == (dt.date(2027, 11, 23), dt.date(2028, 11, 21))
+
+
+def test_renewing_the_renewal_two_years_ahead_is_refused(desk, frozen_clock, maya, annual):
+    # given an annual in force and its renewal queued behind it, until 21 Nov 2028
+    maya.memberships.update(status=Membership.Status.CANCELLED)
+    current = MembershipFactory(member=maya, plan=annual)
+    queued = sales.renew(current, method="cash")
+
+    response = desk.post(
+        reverse("desk:renew", args=[queued.pk]), {"plan": annual.pk, "method": "cash"}
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "22 Nov 2028 is too far ahead: a membership sold now starts by 23 Nov 2027, "
+        "the day after the membership in force ends."
+    ]
+    assert not Membership.objects.filter(renewed_from=queued).exists()
+
+
+def test_add_membership_refuses_a_start_years_ahead(client, frozen_clock, fiona, tom_berg):
+    client.force_login(fiona)
+    plan = tom_berg.memberships.get().plan
+
+    response = client.post(
+        reverse("memberships:add"),
+        {"member": tom_berg.pk, "plan": plan.pk, "start": "2099-01-01", "method": "cash"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"start": [TOO_FAR]}
+    assert tom_berg.memberships.count() == 1
+    assert not Payment.objects.filter(member=tom_berg).exists()
