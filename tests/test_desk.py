@@ -99,9 +99,9 @@ def test_renewing_then_scanning_again_admits(desk, frozen_clock, tom_berg):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("desk:desk")
     # Tom's month ended 20 days ago, past the grace days: sold as a rejoin, unlinked.
     renewal = tom_berg.memberships.exclude(pk=membership.pk).get()
+    assert response["Location"] == f"{reverse('desk:desk')}?renewed={renewal.pk}"
     assert renewal.start == clock.today(tom_berg.home_club)
     assert Payment.objects.get(membership=renewal).method == "card_terminal"
     again = desk.post(reverse("desk:scan"), {"q": "TOM-BERG"}, **HTMX)

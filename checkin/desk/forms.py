@@ -63,6 +63,13 @@ class RenewForm(forms.Form):
         self.fields["plan"].initial = current_plan.pk
 
 
+class CheckInOfferForm(forms.Form):
+    """The desk's ?renewed=<membership id>: a renewal sold from a denied check-in, whose member
+    the desk offers to check in now."""
+
+    renewed = forms.IntegerField(min_value=1, max_value=2**63 - 1)  # a PostgreSQL bigint
+
+
 class FreezeForm(forms.Form):
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="Last frozen day", widget=forms.DateInput(attrs={"type": "date"}))

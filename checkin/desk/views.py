@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from checkin.desk.forms import (
     BookClassForm,
     CallForm,
     CancelFreezeForm,
+    CheckInOfferForm,
     FreezeForm,
     NoteForm,
     OverrideForm,
@@ -106,16 +107,35 @@ def with_memberships(members):
 def desk(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, *roles.DESK)
     club = desk_club(request)
-    return render(
-        request,
-        "checkin/desk/desk.html",
-        {
-            "club": club,
-            "clubs": clubs_for(request.user),
-            "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
-            "header_title": "Front desk",
-        },
-    )
+    context = {
+        "club": club,
+        "clubs": clubs_for(request.user),
+        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        "header_title": "Front desk",
+    }
+    if offer := check_in_offer(request, club):
+        context.update(offer, output="checkin/desk/_check_in_offer.html")
+    return render(request, "checkin/desk/desk.html", context)
+
+
+def check_in_offer(request: HttpRequest, club: Club) -> dict | None:
+    """Back at the desk after "Renew now" on a denied check-in (?renewed=<membership id>): the
+    renewal and "Check in now" for its member, one click rather than a second scan. Not a
+    check-in by itself: a renewal is not always bought on the way in. None for an id that is
+    not a membership of the staff member's clubs."""
+    form = CheckInOfferForm(request.GET)
+    if not form.is_valid():
+        return None
+    memberships = scope(Membership.objects.select_related("plan"), request.user)
+    renewal = memberships.filter(pk=form.cleaned_data["renewed"]).first()
+    if renewal is None:
+        return None
+    member = with_memberships(Member.objects.filter(pk=renewal.member_id)).get()
+    return {
+        "renewal": renewal,
+        "member": member,
+        "badges": badges.badges(member, clock.today(club)),
+    }
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -614,7 +634,12 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
                 f"Renewed: {renewal.plan} from {date_format(renewal.start)} "
                 f"to {date_format(renewal.end)}.",
             )
-            return redirect(back_to(request, reverse("desk:member", args=[member.pk])))
+            back = back_to(request, reverse("desk:member", args=[member.pk]))
+            if urlsplit(back).path == reverse("desk:desk"):
+                # "Renew now" on a denied check-in: the desk offers "Check in now" for them.
+                back = f"{reverse('desk:desk')}?{urlencode({'renewed': renewal.pk})}"
+            return redirect(back)
+    today = clock.today(member.home_club)
     return render(
         request,
         "checkin/desk/form.html",
@@ -622,7 +647,11 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "form": form,
             "header_title": f"Renew {current.plan} for {member.full_name}",
-            "intro": f"Current membership ends {date_format(current.end)}.",
+            "intro": (
+                f"{'Current membership ends' if current.end >= today else 'Membership ended'} "
+                f"{date_format(current.end)}: the renewal starts "
+                f"{date_format(sales.renewal_start(current, today=today))}."
+            ),
             "submit": "Renew",
             "next": request.GET.get("next", ""),
         },

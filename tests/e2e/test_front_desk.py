@@ -1,6 +1,7 @@
 """Fiona at the front desk, in a real browser: admit, deny, renew, admit."""
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -51,8 +52,12 @@ def test_desk_admits_denies_renews_and_admits(
 
     denied.get_by_role("link", name="Renew now").click()
     page.get_by_role("button", name="Renew").click()
-    page.wait_for_url(f"{live_server.url}/admin/desk/")
+    page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/admin/desk/\?renewed=\d+$"))
     assert Membership.objects.filter(member=tom_berg, renewed_from__isnull=False).count() == 1
+    # Back at the desk with "Check in now" on offer; scanning the card again works as well.
+    expect(
+        page.locator("[data-outcome=renewed]").get_by_role("button", name="Check in now")
+    ).to_be_visible()
 
     scan_box = page.locator("#desk-q")
     scan_box.fill("TOM-BERG")
@@ -61,6 +66,28 @@ def test_desk_admits_denies_renews_and_admits(
     expect(page.locator("#desk-recent")).to_contain_text("Tom Berg")
     screenshot("desk-renewed-and-admitted")
     assert Visit.objects.filter(member=tom_berg).count() == 1
+
+
+def test_after_renew_now_one_click_checks_the_member_in(
+    live_server, page, log_in, screenshot, fiona, tom_berg
+):
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    page.locator("#desk-q").fill("TOM-BERG")
+    page.locator("#desk-q").press("Enter")
+    page.locator("[data-outcome=denied]").get_by_role("link", name="Renew now").click()
+    expect(page.get_by_text("Membership ended")).to_be_visible()
+    page.get_by_role("button", name="Renew").click()
+
+    renewed = page.locator("[data-outcome=renewed]")
+    expect(renewed).to_contain_text("Tom Berg")
+    screenshot("desk-renewed-check-in-now")
+    renewed.get_by_role("button", name="Check in now").click()
+
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Tom Berg")
+    expect(page.locator("#desk-recent")).to_contain_text("Tom Berg")
+    expect(page.locator("#desk-q")).to_be_focused()
+    assert Visit.objects.get(member=tom_berg).membership.renewed_from is not None
 
 
 def test_a_mistaken_check_in_is_undone_from_the_result(
