@@ -35,11 +35,11 @@ def sell(
     """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits.
 
     Raises ValidationError (on `start` or `plan`) when it would start before the club's today
-    or after latest_start(), when its dates overlap another membership of the member that was
-    not cancelled, or when it is a trial for someone who already had a trial or a paid
-    membership.
+    or, unless it renews `renewed_from` (renew() bounds those), after latest_start(); when its
+    dates overlap another membership of the member that was not cancelled; or when it is a trial
+    for someone who already had a trial or a paid membership.
     """
-    _check_start(member, start)
+    _check_start(member, start, chosen=renewed_from is None)
     # Two desks selling to one member queue here; the second one's check sees the first's sale.
     locks.member(member.pk)
     end = start + dt.timedelta(days=plan.duration_days - 1)
@@ -103,8 +103,10 @@ def renew(
     chain) when it starts within the club's renewal grace days of that end, as the analytics
     count a renewal (`renewal_timing.renews`); later it is a rejoin, sold unlinked.
 
-    Raises ValidationError when the current membership was already renewed, or when the
-    renewal would overlap another membership of the member (as sell() does).
+    Raises ValidationError when the current membership was already renewed, when it starts
+    more than MAX_DAYS_AHEAD days from today (a renewal is sold of what Sell could sell now, so
+    a chain of them reaches no further than one plan beyond that), or when the renewal would
+    overlap another membership of the member (as sell() does).
     """
     # The member first, as a check-in locks them before it spends the pack: selling updates
     # the member's status, and locking the pack first could deadlock against a scan.
@@ -120,7 +122,14 @@ def renew(
         # one-to-one renewed_from link is the backstop for code that skips the lock.
         raise ValidationError("This membership was already renewed.")
     club = current.member.home_club
-    start = renewal_start(current, today=clock.today(club))
+    today = clock.today(club)
+    if current.start > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise ValidationError(
+            f"This {current.plan} starts {date_format(current.start)}, more than "
+            f"{MAX_DAYS_AHEAD} days ahead: it can be renewed from "
+            f"{date_format(current.start - dt.timedelta(days=MAX_DAYS_AHEAD))}."
+        )
+    start = renewal_start(current, today=today)
     renews = renewal_timing.renews((start - current.end).days, club.renewal_grace_days)
     return sell(
         current.member,
@@ -138,10 +147,10 @@ def renewal_start(current: Membership, *, today: dt.date) -> dt.date:
 
 
 def latest_start(member: Member, *, today: dt.date) -> dt.date:
-    """The last day a membership sold to `member` today may start: MAX_DAYS_AHEAD days from
-    today, or the day after the member's membership in force ends when that is later. An annual
-    renewed early starts up to a year ahead; a queued renewal is not "in force", so no chain of
-    sales reaches further than the one running now."""
+    """The last day a membership sold to `member` today may start, on a date staff choose:
+    MAX_DAYS_AHEAD days from today, or the day after the member's membership in force ends when
+    that is later (a second plan sold to follow an annual). A membership queued behind the one
+    in force does not count: a chosen date two years ahead is a typo, not a plan."""
     in_force_end = (
         member.memberships.not_cancelled()
         .filter(start__lte=today, end__gte=today)
@@ -158,10 +167,11 @@ def first_membership(member: Member) -> Membership | None:
     return member.memberships.not_cancelled().select_related("plan").order_by("start", "pk").first()
 
 
-def _check_start(member: Member, start: dt.date) -> None:
-    """A sale starts between the club's today and latest_start(). Started in the past it could
-    be over before it was sold, and still use up the member's one trial; started years ahead it
-    is a typo that was paid for today. Dates of a membership sold earlier are corrected on its
+def _check_start(member: Member, start: dt.date, *, chosen: bool) -> None:
+    """A sale starts on the club's today or later, and a date staff chose (`chosen`: not a
+    renewal's, which follows what it renews) by latest_start(). Started in the past it could be
+    over before it was sold, and still use up the member's one trial; started years ahead it is
+    a typo that was paid for today. Dates of a membership sold earlier are corrected on its
     edit screen, which does not go through here."""
     today = clock.today(member.home_club)
     if start < today:
@@ -172,6 +182,8 @@ def _check_start(member: Member, start: dt.date) -> None:
                 "edit that membership."
             }
         )
+    if not chosen:
+        return
     latest = latest_start(member, today=today)
     if start > latest:
         by = (

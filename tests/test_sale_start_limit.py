@@ -1,6 +1,7 @@
-"""How far ahead a sale may start (sales.latest_start): 90 days from today, or the day after the
-membership in force ends when that is later. Sell and "Add membership" take a start; Renew's is
-the day after the current one ends. Today is 23 Nov 2026 (frozen_clock)."""
+"""How far ahead a sale may start. Sell and "Add membership" take a date: 90 days from today at
+most, or the day after the membership in force ends when that is later (sales.latest_start).
+Renew's start is the day after the renewed membership ends, and a membership starting more than
+90 days ahead is not renewed. Today is 23 Nov 2026 (frozen_clock)."""
 
 import datetime as dt
 
@@ -97,8 +98,24 @@ def test_an_annual_renewed_early_starts_a_year_ahead(desk, frozen_clock, maya, a
     assert (renewal.start, renewal.end) == (dt.date(2027, 11, 23), dt.date(2028, 11, 21))
 
 
-def test_renewing_the_renewal_two_years_ahead_is_refused(desk, frozen_clock, maya, annual):
-    # given an annual in force and its renewal queued behind it, until 21 Nov 2028
+def test_a_renewal_queued_within_90_days_can_be_renewed_in_turn(
+    desk, frozen_clock, maya, maya_membership
+):
+    # given Maya's month (until 12 Dec) and its renewal queued behind it (13 Dec - 11 Jan)
+    queued = sales.renew(maya_membership, method="cash")
+
+    response = desk.post(
+        reverse("desk:renew", args=[queued.pk]), {"plan": queued.plan_id, "method": "cash"}
+    )
+
+    assert response.status_code == 302
+    assert Membership.objects.get(renewed_from=queued).start == dt.date(2027, 1, 12)
+
+
+def test_renewing_the_renewal_of_an_annual_two_years_ahead_is_refused(
+    desk, frozen_clock, maya, annual
+):
+    # given an annual in force and its renewal queued behind it, from 23 Nov 2027
     maya.memberships.update(status=Membership.Status.CANCELLED)
     current = MembershipFactory(member=maya, plan=annual)
     queued = sales.renew(current, method="cash")
@@ -109,10 +126,11 @@ def test_renewing_the_renewal_two_years_ahead_is_refused(desk, frozen_clock, may
 
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
-        "22 Nov 2028 is too far ahead: a membership sold now starts by 23 Nov 2027, "
-        "the day after the membership in force ends."
+        "This Annual starts 23 Nov 2027, more than 90 days ahead: it can be renewed from "
+        "25 Aug 2027."
     ]
     assert not Membership.objects.filter(renewed_from=queued).exists()
+    assert not Payment.objects.filter(membership__renewed_from=queued).exists()
 
 
 def test_add_membership_refuses_a_start_years_ahead(client, frozen_clock, fiona, tom_berg):
