@@ -215,7 +215,11 @@ def test_a_manager_sets_the_clubs_opening_hours(client, week, downtown, max):
             {"closes": ["Closing time must be after opening time."]},
             id="closes-at-opening",
         ),
-        pytest.param([(0, "08:00", "25:00")], {"closes": ["Enter a valid time."]}, id="not-a-time"),
+        pytest.param(
+            [(0, "08:00", "25:00")],
+            {"closes": ["Enter a time of day as HH:MM (24-hour), e.g. 21:00."]},
+            id="not-a-time",
+        ),
     ],
 )
 def test_bad_hours_are_an_error_at_the_field_and_nothing_is_saved(
