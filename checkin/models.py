@@ -141,7 +141,7 @@ class ClassTemplate(models.Model):
 
     class Meta:
         verbose_name = "timetable slot"
-        verbose_name_plural = "timetable"
+        verbose_name_plural = "timetable slots"
         ordering = ["club", "weekday", "start_time"]
         constraints = [
             models.CheckConstraint(

@@ -219,6 +219,11 @@ class ClassTemplateViewSet(ClubScopedViewSet):
     def get_form_class(self, for_update=False):
         return modelform_factory(self.model, form=SameClubForm, fields=self.form_fields)
 
+    def get_index_view_kwargs(self, **kwargs):
+        # Titled as the menu names it; the model's plural ("timetable slots") is for the
+        # counts and the empty listing's "There are no timetable slots to display".
+        return super().get_index_view_kwargs(page_title=self.menu_label, **kwargs)
+
 
 class ClassSessionFilterSet(ScopedFilterSet):
     start = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)

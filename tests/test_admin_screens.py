@@ -815,3 +815,11 @@ def test_screens_are_titled_as_the_menu_names_them(client, max, path, title):
 
     assert response.status_code == 200
     assert re.search(rf"<h1[^>]*>\s*{title}\s*<", response.content.decode(), re.IGNORECASE)
+
+
+def test_an_empty_timetable_says_it_has_no_timetable_slots(client, max):
+    client.force_login(max)
+
+    response = client.get("/admin/timetable/")
+
+    assert "There are no timetable slots to display" in response.content.decode()
