@@ -17,8 +17,8 @@ from django.db.models import Count, F, Q, Sum
 from django.test import override_settings
 
 from campaigns import lifecycle
-from checkin import bookings
-from checkin.models import Booking, ClassSession, ClassType, Visit
+from checkin import bookings, schedule
+from checkin.models import Booking, ClassSession, ClassTemplate, ClassType, Visit
 from club import clock, roles
 from club.models import Club
 from cms.demo import catalogue, checksum
@@ -143,6 +143,31 @@ def test_staff_logins_have_their_roles_and_clubs(tmp_path):
     assert all(u.check_password("clubcycle-demo") for u in users.values())
     sessions = ClassSession.objects.filter(club__slug="downtown")
     assert sessions.filter(trainer=users["tom"]).count() > sessions.count() / 2
+
+
+@pytest.mark.django_db
+def test_the_sessions_follow_a_seeded_timetable_the_nightly_generation_carries_on(tmp_path):
+    # given
+    seed(tmp_path)
+    downtown = Club.objects.get(slug="downtown")
+
+    # then Monday's 07:00 Spin is a slot of the timetable, and every session has its slot
+    spin = ClassTemplate.objects.get(club=downtown, weekday=0, start_time=dt.time(7))
+    assert (spin.class_type.name, spin.room, spin.duration_minutes) == ("Spin", "Studio 1", 45)
+    assert not ClassSession.objects.filter(template=None).exists()
+    monday = spin.sessions.filter(start__date=dt.date(2026, 11, 23)).get()
+    assert (monday.class_type, monday.trainer, monday.room) == (
+        spin.class_type,
+        spin.trainer,
+        spin.room,
+    )
+    # when the nightly generation runs over the two weeks the demo already scheduled
+    made = [
+        schedule.generate_sessions(club, weeks_ahead=2, today=dt.date.fromisoformat(TODAY))
+        for club in Club.objects.all()
+    ]
+    # then it makes nothing twice
+    assert made == [0, 0]
 
 
 @pytest.mark.django_db

@@ -21,7 +21,14 @@ from django.contrib.auth.models import Group
 from django.db import models
 
 from campaigns.models import Touchpoint
-from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
+from checkin.models import (
+    Booking,
+    CheckInAttempt,
+    ClassSession,
+    ClassTemplate,
+    ClassType,
+    Visit,
+)
 from club.models import Club
 from cms.demo.seeding import demo_clubs, demo_users
 from members.models import ConsentLog, Member, MemberEvent
@@ -60,6 +67,7 @@ def _tables() -> list[tuple[str, models.QuerySet]]:
         ("staff_groups", users.model.groups.through.objects.filter(user__in=users)),
         ("plans", Plan.objects.filter(club__in=clubs)),
         ("class_types", ClassType.objects.filter(club__in=clubs)),
+        ("class_templates", ClassTemplate.objects.filter(club__in=clubs)),
         ("class_sessions", ClassSession.objects.filter(club__in=clubs)),
         ("members", members),
         ("memberships", memberships),

@@ -21,7 +21,14 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
 
 from campaigns.models import Touchpoint
-from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
+from checkin.models import (
+    Booking,
+    CheckInAttempt,
+    ClassSession,
+    ClassTemplate,
+    ClassType,
+    Visit,
+)
 from club import clock
 from club.models import Club
 from cms.demo import catalogue as cat
@@ -196,6 +203,7 @@ def reset() -> dict[str, int]:
     memberships.filter(renewed_from__isnull=False).update(renewed_from=None)
     deleted["memberships"] = memberships.delete()[0]
     deleted["class_sessions"] = ClassSession.objects.filter(club__in=clubs).delete()[0]
+    deleted["class_templates"] = ClassTemplate.objects.filter(club__in=clubs).delete()[0]
     deleted["class_types"] = ClassType.objects.filter(club__in=clubs).delete()[0]
     deleted["plans"] = Plan.objects.filter(club__in=clubs).delete()[0]
     deleted["members"] = members.delete()[0]

@@ -29,7 +29,14 @@ from django.utils.text import slugify
 
 from campaigns import evaluator, triggers
 from campaigns.models import Rule, Touchpoint
-from checkin.models import Booking, CheckInAttempt, ClassSession, ClassType, Visit
+from checkin.models import (
+    Booking,
+    CheckInAttempt,
+    ClassSession,
+    ClassTemplate,
+    ClassType,
+    Visit,
+)
 from club import roles
 from club.models import Club, OpeningHours
 from cms.demo import catalogue as cat
@@ -139,9 +146,35 @@ class _Writer:
         type_ids = {key: ct.pk for key, ct in zip(keys, class_types, strict=True)}
 
         s = self.h.sessions.columns
+        # The weekly timetable the sessions follow, one slot per club, weekday, room and
+        # start, so the nightly generation (checkin/schedule.py) carries it on without
+        # doubling the seeded sessions: theirs are linked to their slot.
+        weekday = ((s["day"] - 1) % 7).tolist()  # date.fromordinal(1) is a Monday
+        slot_of = list(
+            zip(s["club"].tolist(), weekday, s["room"], s["minute"].tolist(), strict=True)
+        )
+        first_session = {}
+        for i, slot in enumerate(slot_of):
+            first_session.setdefault(slot, i)
+        templates = {
+            (club, day, room, minute): ClassTemplate(
+                club_id=self.clubs[club].pk,
+                class_type_id=type_ids[(club, int(s["class_type"][i]))],
+                trainer_id=self.user_ids.get(s["trainer"][i]),
+                room=room,
+                weekday=day,
+                start_time=dt.time(*divmod(minute, 60)),
+                duration_minutes=int(s["end"][i] - s["start"][i]) // 60,
+                capacity=int(s["capacity"][i]),
+                starts_on=self.h.start,
+            )
+            for (club, day, room, minute), i in first_session.items()
+        }
+        ClassTemplate.objects.bulk_create(templates.values())
         sessions = [
             ClassSession(
                 club_id=self.clubs[club].pk,
+                template_id=templates[slot].pk,
                 class_type_id=type_ids[(club, kind)],
                 trainer_id=self.user_ids.get(trainer),
                 room=room,
@@ -150,7 +183,8 @@ class _Writer:
                 capacity=capacity,
                 is_cancelled=cancelled,
             )
-            for club, kind, trainer, room, start, end, capacity, cancelled in zip(
+            for slot, club, kind, trainer, room, start, end, capacity, cancelled in zip(
+                slot_of,
                 s["club"].tolist(),
                 s["class_type"].tolist(),
                 s["trainer"],
@@ -167,6 +201,7 @@ class _Writer:
         self.counts |= {
             "plans": len(plans),
             "class_types": len(class_types),
+            "class_templates": len(templates),
             "class_sessions": len(sessions),
         }
 
