@@ -63,6 +63,13 @@ class Rate:
     rate: float | None
     low: float | None
     high: float | None
+    # While some renewals of the months counted may still come (settled_month), the day
+    # from which they cannot; None once every one is decided.
+    settles_on: dt.date | None = None
+
+    @property
+    def provisional(self) -> bool:
+        return self.settles_on is not None
 
 
 @dataclass
@@ -110,6 +117,24 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def month_end(day: dt.date) -> dt.date:
     """The last day of `day`'s month."""
     return add_months(day.replace(day=1), 1) - dt.timedelta(days=1)
+
+
+def settled_month(today: dt.date, *, grace_days: int) -> tuple[dt.date, dt.date]:
+    """The last month whose every renewal is decided: its last day plus the grace days is
+    before today. Early in a month the month just ended still has renewals to come, and its
+    rate would read low."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    while last + dt.timedelta(days=grace_days) >= today:
+        last = last.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def settles_on(month: dt.date, *, today: dt.date, grace_days: int) -> dt.date | None:
+    """The day from which every renewal of memberships ending in `month`'s month is decided,
+    as settled_month counts it; None when that day has come."""
+    if month.replace(day=1) <= settled_month(today, grace_days=grace_days)[0]:
+        return None
+    return month_end(month) + dt.timedelta(days=grace_days + 1)
 
 
 def _percent(value) -> float | None:
@@ -160,10 +185,24 @@ def _rate_table(key: str, title: str, label: str, opps: pd.DataFrame, by: str | 
     return Table(key, title, [Column("group", label, TEXT), *RATE_COLUMNS], _rate_rows(table, by))
 
 
-def _rate(label: str, opps: pd.DataFrame) -> Rate:
+def _by_month_table(opps: pd.DataFrame, *, today: dt.date, grace_days: int) -> Table:
+    """The rate per month of expiry, each month saying whether its renewals are settled."""
+    table = _rate_table(
+        "renewal_by_month", "Renewal rate by month of expiry", "Month", opps, "month"
+    )
+    table.columns.append(Column("status", "Status", TEXT))
+    for row in table.rows:
+        due = settles_on(
+            dt.date.fromisoformat(f"{row['group']}-01"), today=today, grace_days=grace_days
+        )
+        row["status"] = f"provisional until {due:%Y-%m-%d}" if due else "settled"
+    return table
+
+
+def _rate(label: str, opps: pd.DataFrame, *, settles: dt.date | None = None) -> Rate:
     row = renewals.renewal_rate(opps).to_dict("records")
     if not row:
-        return Rate(label, 0, 0, None, None, None)
+        return Rate(label, 0, 0, None, None, None, settles)
     r = row[0]
     return Rate(
         label,
@@ -172,6 +211,7 @@ def _rate(label: str, opps: pd.DataFrame) -> Rate:
         _percent(r["rate"]),
         _percent(r["ci_low"]),
         _percent(r["ci_high"]),
+        settles,
     )
 
 
@@ -346,6 +386,10 @@ def build(
     this_first = end.replace(day=1)
     last_first = add_months(this_first, -1)
     previous_start = start - (end - start) - dt.timedelta(days=1)
+    grace_days = club.renewal_grace_days
+
+    def settles(month: dt.date) -> dt.date | None:
+        return settles_on(month, today=today, grace_days=grace_days)
 
     opps = renewal_opportunities(club, start=min(previous_start, last_first), end=end, plan=plan)
     in_period = opps[opps["end"] >= pd.Timestamp(start)]
@@ -370,9 +414,7 @@ def build(
     attended = _int(overall.get("trial_attended"))
     conversion = overall.get("attended_to_member")
     tables = [
-        _rate_table(
-            "renewal_by_month", "Renewal rate by month of expiry", "Month", in_period, "month"
-        ),
+        _by_month_table(in_period, today=today, grace_days=grace_days),
         _rate_table("renewal_by_plan", "Renewal rate by plan", "Plan", in_period, "plan"),
         _rate_table(
             "renewal_by_visits",
@@ -395,9 +437,9 @@ def build(
         active_members=int(active["member_id"].nunique()),
         new_members=new_members,
         revenue=revenue(club, start=start, end=end),
-        this_month=_rate(this_first.strftime("%B %Y"), this_month),
-        last_month=_rate(last_first.strftime("%B %Y"), last_month),
-        period=_rate("period", in_period),
+        this_month=_rate(this_first.strftime("%B %Y"), this_month, settles=settles(this_first)),
+        last_month=_rate(last_first.strftime("%B %Y"), last_month, settles=settles(last_first)),
+        period=_rate("period", in_period, settles=settles(end)),
         previous=_rate("previous period", previous),
         attrition=known[-1] if known else None,
         trials_attended=attended,

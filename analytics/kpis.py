@@ -108,7 +108,7 @@ def compute(club: Club) -> KeyFigures:
     today = clock.today(club)
     this_month = today.replace(day=1)
     last_month = dashboard.add_months(this_month, -1)
-    renewal_start, renewal_end = settled_month(today, grace_days=club.renewal_grace_days)
+    renewal_start, renewal_end = dashboard.settled_month(today, grace_days=club.renewal_grace_days)
     active, before = active_members(club, today=today)
     return KeyFigures(
         club_id=club.pk,
@@ -133,16 +133,6 @@ def compute(club: Club) -> KeyFigures:
             club, start=last_month, end=this_month - dt.timedelta(days=1)
         ),
     )
-
-
-def settled_month(today: dt.date, *, grace_days: int) -> tuple[dt.date, dt.date]:
-    """The last month whose every renewal is decided: its last day plus the grace days is
-    before today. Early in a month the month just ended still has renewals to come, and its
-    rate would read low."""
-    last = today.replace(day=1) - dt.timedelta(days=1)
-    while last + dt.timedelta(days=grace_days) >= today:
-        last = last.replace(day=1) - dt.timedelta(days=1)
-    return last.replace(day=1), last
 
 
 def active_members(club: Club, *, today: dt.date) -> tuple[int, int]:

@@ -97,13 +97,13 @@ def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october)
     page = text(response)
     assert "Active members 2" in page
     assert "Renewal rate, October 2026 66.7 % 2 of 3 renewed · 95 % interval 20.8–93.9 %" in page
-    assert "Renewal rate, November 2026 — 0 of 0 renewed" in page
-    assert "Renewal rate in the period 66.7 % 2 of 3 renewed" in page
+    assert "Renewal rate, November 2026 — provisional 0 of 0 renewed" in page
+    assert "Renewal rate in the period 66.7 % provisional 2 of 3 renewed" in page
     assert "New members in the period 3" in page
     assert "Trials converted 0 of 0 attended" in page
     # and the tables beside the charts
     assert table_rows(response, "renewal_by_month")[1] == [
-        "2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9",
+        "2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9", "settled",
     ]  # fmt: skip
     assert table_rows(response, "renewal_by_plan")[1][:4] == ["Monthly", "3", "2", "1"]
     assert table_rows(response, "renewal_by_tenure")[1][:3] == ["first", "3", "2"]
@@ -210,8 +210,8 @@ def test_csv_export_of_the_renewal_rate_by_month(client, max, october):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
         ["Month", "Due", "Renewed", "Early", "On time", "Late", "Rate %", "95 % low %",
-         "95 % high %"],
-        ["2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9"],
+         "95 % high %", "Status"],
+        ["2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9", "settled"],
     ]  # fmt: skip
 
 
@@ -393,7 +393,7 @@ def test_the_period_s_rate_is_compared_with_the_previous_period(
 
     # then
     page = text(response)
-    assert "Renewal rate in the period 100.0 % 1 of 1 renewed" in page
+    assert "Renewal rate in the period 100.0 % provisional 1 of 1 renewed" in page
     assert "▲ 33.3 points vs the previous period (66.7 %)" in page
     assert response.context["charts"]["renewal_by_visits"]["labels"] == ["0"]
 
@@ -436,3 +436,52 @@ def test_the_manager_reads_the_revenue_tile(client, max, october):
     page = client.get(URL, {"club": "downtown", "start": "2026-10-01", "end": "2026-10-31"})
     tile = re.search(r'id="kpi-revenue".*?</li>', page.content.decode(), re.S).group(0)
     assert "€1,234.00" in tile  # as the home page's key figures and the desk word money
+
+
+def test_a_month_whose_late_renewals_may_still_come_is_provisional(
+    client, max, october, monthly_plan
+):
+    # given: a November membership ended on the 10th, not renewed (yet: 14 grace days)
+    MembershipFactory(
+        member=MemberFactory(home_club=october[0].member.home_club, created_at=T),
+        plan=monthly_plan,
+        start=dt.date(2026, 10, 11),
+        end=dt.date(2026, 11, 10),
+        created_at=T,
+    )
+    client.force_login(max)
+
+    # when
+    response = client.get(URL)
+
+    # then: November's tile and row say so, October's (settled on 15 Nov) do not
+    page = text(response)
+    assert (
+        "Renewal rate, November 2026 0.0 % provisional 0 of 1 renewed · 95 % interval 0.0–79.3 %"
+        " Late renewals still count: settled on 15 Dec 2026." in page
+    )
+    assert "Renewal rate, October 2026 66.7 % 2 of 3 renewed" in page
+    rows = table_rows(response, "renewal_by_month")
+    assert [(row[0], row[-1]) for row in rows[1:]] == [
+        ("2026-10", "settled"),
+        ("2026-11", "provisional until 2026-12-15"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("month", "today", "grace_days", "settles"),
+    [
+        pytest.param("2026-11-01", "2026-11-23", 14, dt.date(2026, 12, 15), id="this-month"),
+        pytest.param("2026-10-01", "2026-11-14", 14, dt.date(2026, 11, 15), id="last-grace-day"),
+        pytest.param("2026-10-01", "2026-11-15", 14, None, id="grace-over"),
+        pytest.param("2026-10-31", "2026-11-01", 0, None, id="no-grace"),
+        pytest.param("2026-12-01", "2026-11-23", 14, dt.date(2027, 1, 15), id="future-month"),
+    ],
+)
+def test_a_month_settles_the_day_after_its_grace_days(month, today, grace_days, settles):
+    day, on = dt.date.fromisoformat(month), dt.date.fromisoformat(today)
+
+    assert dashboard.settles_on(day, today=on, grace_days=grace_days) == settles
+    # and it agrees with the key figures' last settled month
+    settled_start, _ = dashboard.settled_month(on, grace_days=grace_days)
+    assert (settles is None) == (day.replace(day=1) <= settled_start)

@@ -222,7 +222,7 @@ def test_the_figures_are_the_renewal_report_s_own(club_data, downtown):
     ],
 )
 def test_the_renewal_rate_is_of_the_last_settled_month(today, grace_days, month):
-    start, end = kpis.settled_month(today, grace_days=grace_days)
+    start, end = dashboard.settled_month(today, grace_days=grace_days)
 
     assert start == month
     assert end == dashboard.month_end(month)
