@@ -16,7 +16,8 @@ def renew_from_the_desk(client, membership) -> Membership:
         reverse("desk:renew", args=[membership.pk]),
         {"plan": membership.plan_id, "method": "cash", "next": reverse("desk:desk")},
     )
-    renewal = Membership.objects.get(renewed_from=membership)
+    # Tom's month ended 20 days ago, past the grace days: sold as a rejoin, so found by member.
+    renewal = Membership.objects.filter(member=membership.member).exclude(pk=membership.pk).get()
     assert response["Location"] == f"{reverse('desk:desk')}?renewed={renewal.pk}"
     return renewal
 
