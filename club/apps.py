@@ -10,8 +10,11 @@ class ClubConfig(AppConfig):
         from wagtail.admin.forms.models import register_form_field_override
 
         from club import lookups  # noqa: F401  (registers the any_of lookup)
-        from club.forms import TimeOfDayField
+        from club.forms import DayField, MomentField, TimeOfDayField
 
-        # Every time of day on a back-office form (quiet hours, opening hours, timetable
-        # slots) in place of Wagtail's picker, which silently rewrites bad input.
+        # Every time of day, date and moment on a back-office form (quiet hours, opening hours,
+        # timetable slots, memberships, freezes, class sessions) in the browser's own inputs,
+        # in place of Wagtail's pickers, which silently rewrite bad input.
         register_form_field_override(models.TimeField, override={"form_class": TimeOfDayField})
+        register_form_field_override(models.DateField, override={"form_class": DayField})
+        register_form_field_override(models.DateTimeField, override={"form_class": MomentField})

@@ -15,3 +15,25 @@ class TimeOfDayField(forms.TimeField):
     widget = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     input_formats = ["%H:%M", "%H:%M:%S"]
     default_error_messages = {"invalid": "Enter a time of day as HH:MM (24-hour), e.g. 21:00."}
+
+
+class DayField(forms.DateField):
+    """A date, typed in the browser's own date input (YYYY-MM-DD on the wire).
+
+    Wagtail's date picker, like its time picker, replaces what it cannot read with today on
+    leaving the box: a typo in a freeze's or a membership's dates became today's date.
+    """
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-12-24."}
+
+
+class MomentField(forms.DateTimeField):
+    """A date and time of day, in the browser's own date-and-time input (local time)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+    default_error_messages = {
+        "invalid": "Enter a date and time as YYYY-MM-DD HH:MM (24-hour), e.g. 2026-12-24 18:30."
+    }
