@@ -1,6 +1,8 @@
 """Renewing from a denied check-in brings the desk back with "Check in now" for the member, and
 the renew form says whether the membership it renews has ended. Today is 23 Nov 2026."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -41,6 +43,20 @@ def test_after_renew_now_the_desk_offers_check_in_now_and_it_admits(desk, frozen
     admitted = desk.post(check_in, **DESK)
     assert 'data-outcome="admitted"' in admitted.content.decode()
     assert Visit.objects.get(member=tom_berg).membership == renewal
+
+
+def test_the_offer_reloaded_after_checking_in_shows_the_visit_not_the_button(
+    desk, frozen_clock, tom_berg
+):
+    renewal = renew_from_the_desk(desk, tom_berg.memberships.get())
+    desk.post(reverse("desk:check_in", args=[tom_berg.pk]), **DESK)
+    frozen_clock.shift(dt.timedelta(minutes=10))  # past the repeat-scan window
+
+    html = desk.get(reverse("desk:desk"), {"renewed": renewal.pk}).content.decode()
+
+    assert "Check in now" not in html
+    assert "Checked in at 18:00" in html
+    assert Visit.objects.filter(member=tom_berg).count() == 1
 
 
 def test_renewing_from_the_card_goes_back_to_the_card(desk, frozen_clock, tom_berg):

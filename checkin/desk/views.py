@@ -135,6 +135,9 @@ def check_in_offer(request: HttpRequest, club: Club) -> dict | None:
         "renewal": renewal,
         "member": member,
         "badges": badges.badges(member, clock.today(club)),
+        # Reloaded after "Check in now": the visit, not the offer again (past the two-minute
+        # repeat window a second click would be a second visit).
+        "checked_in": member.visits.filter(at__gte=renewal.created_at).order_by("-at").first(),
     }
 
 
