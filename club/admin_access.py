@@ -82,9 +82,28 @@ class RoleMenuItem(MenuItem):
 
 def register(model: type[Model], club_path: str) -> None:
     """Declare the lookup path from `model` to its Club, e.g. "member__home_club"."""
+    if _leads_to_many(model, club_path):
+        # Someone who works at two of the clubs would be listed twice, and get() by URL
+        # would find two rows: narrow by a subquery instead of a join.
+        _scopes[model._meta.label_lower] = lambda queryset, clubs: queryset.filter(
+            pk__in=model._base_manager.filter(**{f"{club_path}__in": clubs}).values("pk")
+        )
+        return
     _scopes[model._meta.label_lower] = lambda queryset, clubs: queryset.filter(
         **{f"{club_path}__in": clubs}
     )
+
+
+def _leads_to_many(model: type[Model], lookup: str) -> bool:
+    """Whether some step of `lookup` is a many-to-many or reverse foreign key."""
+    for name in lookup.split(LOOKUP_SEP):
+        if name == "pk":
+            return False
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
 
 
 def scope(queryset: QuerySet, user) -> QuerySet:

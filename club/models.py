@@ -5,6 +5,7 @@ import zoneinfo
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.auth.models import User, UserManager
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -251,3 +252,26 @@ class Integration(models.Model):
         # After commit too: a request reading the row before the commit could cache it again.
         cache.delete(key)
         transaction.on_commit(lambda: cache.delete(key))
+
+
+class StaffMemberManager(UserManager):
+    def get_queryset(self):
+        # Superusers are managed by superusers, in Wagtail's own Users screen.
+        return super().get_queryset().filter(is_superuser=False)
+
+
+class StaffMember(User):
+    """A club's staff login as managers see it on the Staff screen: never a superuser.
+
+    A proxy, so that the screen has permissions of its own (granted to the Manager role)
+    while Wagtail's Users screen, which sees every login, stays with `auth.change_user`."""
+
+    objects = StaffMemberManager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "staff member"
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

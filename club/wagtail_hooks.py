@@ -6,11 +6,13 @@ from django.utils.html import format_html
 from modelcluster.forms import BaseChildFormSet
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
+from wagtail.log_actions import LogFormatter
 
-from club import hours
+from club import hours, staff
 from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
 from club.integrations_admin import REVOKE_ACTION, IntegrationViewSet
 from club.models import Club, Weekday
+from club.staff_admin import StaffViewSet
 
 
 class OpeningHoursFormSet(BaseChildFormSet):
@@ -123,9 +125,33 @@ def register_integration_viewset():
     return IntegrationViewSet()
 
 
+@hooks.register("register_admin_viewset")
+def register_staff_viewset():
+    return StaffViewSet()
+
+
 @hooks.register("register_log_actions")
 def integration_log_actions(actions):
     actions.register_action(REVOKE_ACTION, "Revoke token", "Revoked the token")
+
+
+@hooks.register("register_log_actions")
+def staff_log_actions(actions):
+    actions.register_action(staff.DEACTIVATE_ACTION, "Deactivate", "Deactivated the login")
+    actions.register_action(staff.REACTIVATE_ACTION, "Reactivate", "Reactivated the login")
+
+    @actions.register_action(staff.CHANGE_ACTION)
+    class RolesAndClubs(LogFormatter):
+        label = "Change roles or clubs"
+
+        def format_message(self, log_entry):
+            before, after = log_entry.data["from"], log_entry.data["to"]
+            return "Roles {} → {}; clubs {} → {}".format(
+                ", ".join(before["roles"]) or "none",
+                ", ".join(after["roles"]) or "none",
+                ", ".join(before["clubs"]) or "none",
+                ", ".join(after["clubs"]) or "none",
+            )
 
 
 @hooks.register("insert_global_admin_js")
