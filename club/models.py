@@ -275,3 +275,8 @@ class StaffMember(User):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def name(self) -> str:
+        return str(self)
+
+    name.short_description = "Name"  # the Staff list's heading

@@ -253,7 +253,7 @@ class StaffViewSet(ClubScopedViewSet):
     edit_view_class = EditStaffView
     add_form_class = StaffForm
     list_display = [
-        "__str__",
+        "name",
         "username",
         "email",
         Column("roles", label="Roles", accessor=_roles_column),
