@@ -1,8 +1,8 @@
 """Managers run their team: add staff logins, change their roles and clubs, deactivate them.
 
-A manager acts only within their own clubs (`by`'s clubs): the roles are the four groups of
-`club.roles` and nothing else, clubs the manager does not manage stay as they were on the
-user, and a login is never deleted (timeline events and the audit log name their actor).
+A manager acts only within their own clubs (`by`'s clubs) and on staff who work at none
+other (`require_manageable`): the roles are the four groups of `club.roles` and nothing else,
+and a login is never deleted (timeline events and the audit log name their actor).
 Every change goes to Wagtail's audit log with who made it.
 """
 
@@ -95,6 +95,7 @@ def change(
     clubs: Iterable[Club],
 ) -> None:
     """Set name, email, roles, and which of `by`'s clubs the user works at."""
+    require_manageable(user, by=by)
     clubs = _managed(by, clubs)
     chosen_roles = _roles(role_names)
     before = {"roles": role_names_of(user), "clubs": sorted(c.name for c in user.clubs.all())}
@@ -104,7 +105,7 @@ def change(
     ):
         # A manager who took away their own role or club could not put it back.
         raise Refused("Your own roles and clubs are changed by another manager.")
-    if not clubs and not user.clubs.exclude(pk__in=managed_clubs(by)).exists():
+    if not clubs:
         raise Refused("Choose at least one club: a staff member works somewhere.", field="clubs")
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.save(update_fields=["first_name", "last_name", "email"])
@@ -126,12 +127,36 @@ def deactivate(user: StaffMember, *, by) -> bool:
     when it was inactive already."""
     if user.pk == by.pk:
         raise Refused("You cannot deactivate yourself: ask another manager.")
+    require_manageable(user, by=by)
     return _set_active(user, active=False, by=by, action=DEACTIVATE_ACTION)
 
 
 def reactivate(user: StaffMember, *, by) -> bool:
     """Let the login in again with its old password; False when it was active already."""
+    require_manageable(user, by=by)
     return _set_active(user, active=True, by=by, action=REACTIVATE_ACTION)
+
+
+def require_manageable(user, *, by) -> None:
+    """Refuse unless every club `user` works at is one `by` manages. A login, its roles and
+    its password are the same at every club: a manager of one club who could change the email
+    of someone who also works at another, then send them a password link, would take over
+    that login there (an area manager's, say). Such staff are changed by a manager of all
+    their clubs, or a superuser."""
+    if by.is_superuser:
+        return
+    elsewhere = user.clubs.exclude(pk__in=managed_clubs(by)).order_by("name")
+    if names := list(elsewhere.values_list("name", flat=True)):
+        raise Refused(
+            f"{user} also works at {', '.join(names)}: only a manager of all their clubs "
+            "changes their login."
+        )
+
+
+def password_link(user, *, by) -> None:
+    """`send_password_email`, for a login `by` may manage."""
+    require_manageable(user, by=by)
+    send_password_email(user)
 
 
 def send_password_email(user) -> None:

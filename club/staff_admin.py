@@ -228,7 +228,7 @@ class PasswordLinkView(StaffActionView):
         )
 
     def delete_action(self):
-        staff.send_password_email(self.object)
+        staff.password_link(self.object, by=self.request.user)
 
     def get_success_message(self):
         return f"A link to set a password is on its way to {self.object.email}."
