@@ -615,3 +615,37 @@ VISIT_HOURS = (
 )
 DESK_HOURS = (9 * 60, 20 * 60)  # sales and freezes happen while the desk is staffed
 IMPORT_TIME = dt.time(7, 30)
+
+
+# -- the playbook's past -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRule:
+    """A default playbook rule (campaigns/0003) whose past touchpoints the demo plants, as
+    the generator needs to know it before any Rule row exists (a test holds it to the row)."""
+
+    number: int
+    trigger: str
+    channel: str
+    holdout_percent: int
+    priority: int
+    marketing: bool
+
+
+# Rules whose occurrences the generator knows from its own history; unlike rule 14 they
+# change no outcome (uplift ~0). Rule 14 is planted on its own (Planted.renewal_offer_*).
+PLAYBOOK_HISTORY = (
+    HistoryRule(7, "first_membership_started", "email", 0, 90, False),
+    HistoryRule(10, "nth_visit", "sms", 10, 30, True),
+    HistoryRule(20, "birthday", "sms", 10, 30, True),
+)
+TENTH_VISIT = 10  # rule 10's {"n": 10}
+BIRTHDAY_MINUTE = 10 * 60  # rule 20's {"at": "10:00"}
+# The engine's clock, as the planted rows must follow it (a test holds each to its source):
+# Club's default quiet hours (club-local minutes), the evaluator's look-back and look-ahead
+# (seconds), the dispatcher's daily and weekly caps on marketing touchpoints.
+QUIET_HOURS = (21 * 60, 9 * 60)
+EVALUATOR_LOOKBACK = 26 * 3600
+EVALUATOR_LOOKAHEAD = 8 * 86_400
+DAILY_CAP, WEEKLY_CAP = 1, 3

@@ -28,6 +28,8 @@ from memberships import renewal_timing, statuses
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 DAY = 86_400
 NO = -1  # "no row" in an index column
+# The entropy, beside the seed, of the playbook history's own generator ("play").
+PLAYBOOK_STREAM = 0x706C6179
 
 
 @dataclass
@@ -95,6 +97,7 @@ class History:
     events: Rows
     offers: Rows
     stats: dict
+    touchpoints: Rows = field(default_factory=Rows)
     planted: Planted = PLANTED
 
 
@@ -211,6 +214,8 @@ class _Simulation:
         events = self.events(sessions, bookings, consents, payments)
         offers = self.renewal_offers()
         stats = self.stats(visits, sessions, bookings)
+        touchpoints = self.playbook_history(visits, consents, offers)
+        stats["playbook_history"] = _count_by_rule(touchpoints)
         return History(
             members=self.n,
             years=self.years,
@@ -231,6 +236,7 @@ class _Simulation:
             offers=offers,
             stats=stats,
             planted=self.p,
+            touchpoints=touchpoints,
         )
 
     # -- people ----------------------------------------------------------------------
@@ -631,6 +637,219 @@ class _Simulation:
                 "delivered_at": delivered_at,
             }
         )
+
+    # -- the playbook's other rules (no effect on outcomes) ------------------------------
+
+    def playbook_history(self, visits: Rows, consents: Rows, offers: Rows) -> Rows:
+        """Touchpoints of cat.PLAYBOOK_HISTORY as the evaluator and dispatcher would have
+        left them, for occurrences due in the history: created when the evaluator first
+        could (the fact known, and the due time at most 8 days ahead), sent at the due time
+        moved out of the quiet hours, held out by the same stable hash as rule 14's,
+        suppressed without consent for the channel or over the daily and weekly caps.
+
+        They change nothing that was drawn: every draw here comes from a generator of their
+        own, taken after everything else, so the history is the same with or without them."""
+        g = np.random.default_rng([self.seed, PLAYBOOK_STREAM])
+        parts = [self.welcomes(), self.tenth_visits(visits), self.birthdays()]
+        cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+        n = cols["member"].size
+        rules = {spec.number: spec for spec in cat.PLAYBOOK_HISTORY}
+        member, due, number = cols["member"], cols["due"], cols["rule"]
+        club = self.persons.club[member].astype(np.int64)
+        # The evaluator runs every few minutes; it sees an occurrence once the fact exists
+        # and its due time is within its look-ahead.
+        created = np.maximum(cols["known"], due - cat.EVALUATOR_LOOKAHEAD) + g.integers(
+            0, 300, size=n
+        )
+        send_at = self.out_of_quiet_hours(club, due)
+        goes = np.maximum(send_at, created)
+        sms = np.array([rules[k].channel == "sms" for k in number.tolist()], dtype=bool)
+        given, until = self.consent_spans(consents)
+        channel = sms.astype(np.int64)  # 0 email, 1 sms
+        start, stop = given[member, channel], until[member, channel]
+        # Consent at send time, and at insert too for what was already due then.
+        consent = (start <= goes) & (goes < stop)
+        consent &= (due > created) | ((start <= created) & (created < stop))
+        held = np.array(
+            [
+                _demo_hash(k, i) < rules[k].holdout_percent
+                for k, i in zip(number.tolist(), member.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        status = np.where(held, "held_out", np.where(consent, "sent", "suppressed")).astype(object)
+        reason = np.where(~held & ~consent, "no_consent", "").astype(object)
+        capped = self.frequency_capped(cols, club, goes, status == "sent", offers)
+        status[capped], reason[capped] = "suppressed", "frequency_cap"
+        went = status == "sent"
+        sent_at = np.where(went, goes + g.integers(2, 90, size=n), NO)
+        delivered = went & (g.random(n) < self.p.renewal_offer_delivered)
+        delivered_at = np.where(delivered, sent_at + g.integers(1, 40, size=n), NO)
+        status[delivered] = "delivered"
+        order = np.lexsort((member, due, number))
+        return Rows(
+            {
+                "rule": number[order],
+                "member": member[order],
+                "membership": cols["membership"][order],
+                "day": cols["day"][order],
+                "due": due[order],
+                "created": created[order],
+                "send_at": send_at[order],
+                "status": status[order].tolist(),
+                "reason": reason[order].tolist(),
+                "sent_at": sent_at[order],
+                "delivered_at": delivered_at[order],
+            }
+        )
+
+    def occurrences(self, rule: int, member, due, known, *, membership=None, day=None) -> dict:
+        """One rule's occurrences as columns; `known` is when the engine could first see each."""
+        size = np.asarray(member).size
+        none = np.full(size, NO, dtype=np.int64)
+        return {
+            "rule": np.full(size, rule, dtype=np.int64),
+            "member": np.asarray(member, dtype=np.int64),
+            "membership": none if membership is None else np.asarray(membership, dtype=np.int64),
+            "day": none if day is None else np.asarray(day, dtype=np.int64),
+            "due": np.asarray(due, dtype=np.int64),
+            "known": np.asarray(known, dtype=np.int64),
+        }
+
+    def welcomes(self) -> dict:
+        """Rule 7: each member's first paid membership, due when bought, or at midnight of
+        its first day when bought ahead. The trigger looks for starts on the days of its
+        window, so one bought (imported) well after it started is never welcomed."""
+        ms = self.ms
+        member = np.asarray(ms.member, dtype=np.int64)
+        start = np.asarray(ms.start, dtype=np.int64)
+        created = np.asarray(ms.created, dtype=np.int64)
+        paid = np.asarray(ms.plan, dtype=np.int64) % 4 != TRIAL
+        first_start = np.full(self.n, np.iinfo(np.int64).max)
+        np.minimum.at(first_start, member[paid], start[paid])
+        club = self.persons.club[member].astype(np.int64)
+        start_in = np.clip(start, self.d0, self.d1 - 1)
+        midnight = self.ts_array(club, start_in, np.zeros_like(start))
+        due = np.maximum(created, midnight)
+        next_midnight = self.ts_array(club, start_in + 1, np.zeros_like(start))
+        today = self.ts_array(club, np.full_like(start, self.today), np.zeros_like(start))
+        chosen = np.flatnonzero(
+            paid
+            & (start == first_start[member])
+            & (start >= self.start)
+            & (due < next_midnight)
+            & (due < today)
+        )
+        return self.occurrences(7, member[chosen], due[chosen], created[chosen], membership=chosen)
+
+    def tenth_visits(self, visits: Rows) -> dict:
+        """Rule 10: the visit that is a member's 10th (none when the 10th and 11th share a
+        second: the trigger counts the visits at or before each one)."""
+        v = visits.columns
+        member, at = v["member"], v["at"]  # sorted by member, then time
+        k = cat.TENTH_VISIT
+        if not member.size:
+            return self.occurrences(10, member[:0], at[:0], at[:0])
+        starts = np.r_[0, np.flatnonzero(np.diff(member)) + 1]
+        sizes = np.diff(np.r_[starts, member.size])
+        tenth = starts[sizes >= k] + k - 1
+        after = np.minimum(tenth + 1, member.size - 1)
+        tenth = tenth[(sizes[sizes >= k] == k) | (at[after] != at[tenth])]
+        return self.occurrences(10, member[tenth], at[tenth], at[tenth])
+
+    def birthdays(self) -> dict:
+        """Rule 20: every member's birthdays in the history at 10:00 local (29 February on 1
+        March in other years), for members the engine knew by then: the evaluator also
+        catches up on occurrences up to 26 hours late."""
+        people = self.persons
+        member, day, due = [], [], []
+        first, last = dt.date.fromordinal(self.start).year, dt.date.fromordinal(self.today).year
+        for i, born in enumerate(people.birth_date):
+            if born is None:
+                continue
+            birth = dt.date.fromordinal(born)
+            for year in range(first, last + 1):
+                if (birth.month, birth.day) == (2, 29) and not _is_leap(year):
+                    celebrated = dt.date(year, 3, 1).toordinal()
+                else:
+                    celebrated = dt.date(year, birth.month, birth.day).toordinal()
+                if self.start <= celebrated < self.today:
+                    member.append(i)
+                    day.append(celebrated)
+                    due.append(self.ts(int(people.club[i]), celebrated, cat.BIRTHDAY_MINUTE))
+        member_a = np.asarray(member, dtype=np.int64)
+        due_a = np.asarray(due, dtype=np.int64)
+        known = people.created.astype(np.int64)[member_a]
+        seen = known < due_a + cat.EVALUATOR_LOOKBACK
+        return self.occurrences(
+            20, member_a[seen], due_a[seen], known[seen], day=np.asarray(day, dtype=np.int64)[seen]
+        )
+
+    def local_day(self, club: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """The club-local day of UTC instants (the day's noon offset: nothing here is due
+        between 02:00 and 03:00, when a clock changes)."""
+        utc_day = ts // DAY + EPOCH_ORDINAL
+        return (ts + self.offset[club, utc_day - self.d0]) // DAY + EPOCH_ORDINAL
+
+    def out_of_quiet_hours(self, club: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """evaluator.send_time for the clubs' default quiet hours: a due time inside them
+        moves to their end."""
+        quiet_from, quiet_to = cat.QUIET_HOURS
+        day = self.local_day(club, ts)
+        minute = (ts - self.ts_array(club, day, np.zeros_like(day))) // 60
+        late, early = minute >= quiet_from, minute < quiet_to
+        moved = self.ts_array(club, day + late, np.full_like(day, quiet_to))
+        return np.where(late | early, moved, ts)
+
+    def consent_spans(self, consents: Rows) -> tuple[np.ndarray, np.ndarray]:
+        """From when and until when each member could be sent email (column 0) and SMS
+        (column 1): the consent log's grant and withdrawal."""
+        never = np.iinfo(np.int64).max
+        given = np.full((self.n, 2), never, dtype=np.int64)
+        until = np.full((self.n, 2), never, dtype=np.int64)
+        c = consents.columns
+        for i, channel, granted, at in zip(
+            c["member"], c["channel"], c["granted"], c["at"], strict=True
+        ):
+            column = 1 if channel == "sms" else 0
+            if granted:
+                given[i, column] = at
+            else:
+                until[i, column] = at
+        return given, until
+
+    def frequency_capped(
+        self, cols: dict, club: np.ndarray, goes: np.ndarray, sending: np.ndarray, offers: Rows
+    ) -> np.ndarray:
+        """Which of the sending marketing touchpoints the dispatcher's caps stop: at most
+        cat.DAILY_CAP per club-local day and cat.WEEKLY_CAP per rolling 7 days, the higher
+        priority first. Rule 14's offers were drawn earlier and drive renewals, so they
+        stand: a planted touchpoint on the day of a sent offer is the one capped."""
+        rules = {spec.number: spec for spec in cat.PLAYBOOK_HISTORY}
+        marketing = np.array([rules[k].marketing for k in cols["rule"].tolist()], dtype=bool)
+        day = self.local_day(club, goes)
+        o = offers.columns
+        offered = np.isin(np.asarray(o["status"], dtype=object), ["sent", "delivered"])
+        o_member = o["member"][offered]
+        o_at = o["sent_at"][offered]
+        o_day = self.local_day(self.persons.club[o_member].astype(np.int64), o_at)
+        taken: dict[int, list[tuple[int, int]]] = {}
+        for i, at, d in zip(o_member.tolist(), o_at.tolist(), o_day.tolist(), strict=True):
+            taken.setdefault(i, []).append((at, d))
+        offer_days = {(i, d) for i, pairs in taken.items() for _, d in pairs}
+        capped = np.zeros(goes.size, dtype=bool)
+        candidates = np.flatnonzero(sending & marketing)
+        priority = np.array([rules[k].priority for k in cols["rule"][candidates].tolist()])
+        for j in candidates[np.lexsort((-priority, goes[candidates]))].tolist():
+            i, at, d = int(cols["member"][j]), int(goes[j]), int(day[j])
+            mine = taken.setdefault(i, [])
+            today = sum(1 for _, other in mine if other == d)
+            week = sum(1 for other, _ in mine if at - 7 * DAY < other <= at)
+            if (i, d) in offer_days or today >= cat.DAILY_CAP or week >= cat.WEEKLY_CAP:
+                capped[j] = True
+            else:
+                mine.append((at, d))
+        return capped
 
     def attempt(self, i: int, day: int, reason: str, membership: int) -> None:
         club = int(self.persons.club[i])
@@ -1369,6 +1588,28 @@ class _Simulation:
             "mean_uplift_of_sent": None if lift is None else round(lift, 4),
             "expected_difference": None if expected is None else round(expected, 4),
         }
+
+
+def _demo_hash(rule: int, member: int) -> int:
+    """The demo's stable holdout hash of (rule, member position), 0–99: the engine's
+    `is_held_out` hashes database ids, which do not exist while the history is drawn."""
+    digest = hashlib.sha256(f"holdout:demo:{rule}:{member}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 100
+
+
+def _count_by_rule(touchpoints: Rows) -> dict[str, dict[str, int]]:
+    """Planted touchpoints per rule and status, for the parameters file."""
+    counts: dict[str, dict[str, int]] = {}
+    for rule, status in zip(
+        touchpoints.columns["rule"].tolist(), touchpoints.columns["status"], strict=True
+    ):
+        by_status = counts.setdefault(str(rule), {})
+        by_status[status] = by_status.get(status, 0) + 1
+    return counts
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def _rank_in_groups(groups: np.ndarray) -> np.ndarray:

@@ -47,6 +47,26 @@ from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
 BATCH = 2000
 SQLITE_BATCH = 5000
+TOUCHPOINT_FIELDS = (
+    "rule",
+    "member",
+    "club",
+    "occurrence_key",
+    "channel",
+    "status",
+    "reason",
+    "due_at",
+    "send_at",
+    "explanation",
+    "subject",
+    "body",
+    "provider_id",
+    "error",
+    "attempts",
+    "created_at",
+    "sent_at",
+    "delivered_at",
+)
 
 
 def write(history: History) -> dict[str, int]:
@@ -59,6 +79,7 @@ def write(history: History) -> dict[str, int]:
     w.money_and_visits()
     w.timeline()
     w.renewal_offers()
+    w.playbook_history()
     w.trainer_pages()
     return w.counts
 
@@ -524,29 +545,91 @@ class _Writer:
                     delivered_at if status == "delivered" else None,
                 )
 
-        self.counts["touchpoints"] = write_rows(
-            Touchpoint,
-            [
-                "rule",
-                "member",
-                "club",
-                "occurrence_key",
-                "channel",
-                "status",
-                "reason",
-                "due_at",
-                "send_at",
-                "explanation",
-                "subject",
-                "body",
-                "provider_id",
-                "error",
-                "attempts",
-                "created_at",
-                "sent_at",
-                "delivered_at",
-            ],
-            rows(),
+        self.counts["touchpoints"] = write_rows(Touchpoint, TOUCHPOINT_FIELDS, rows())
+
+    def playbook_history(self) -> None:
+        """The other planted rules' touchpoints (cat.PLAYBOOK_HISTORY), keyed, timed and
+        rendered as the evaluator writes them. A rule missing from the playbook (changed by
+        hand) gets none."""
+        h = self.h
+        t = h.touchpoints.columns
+        if not len(h.touchpoints):
+            return
+        rules = {
+            spec.number: Rule.objects.filter(number=spec.number, trigger=spec.trigger).first()
+            for spec in cat.PLAYBOOK_HISTORY
+        }
+        people, ms = h.people, h.memberships
+        club_ids = [club.pk for club in self.clubs]
+        stamps = {
+            name: self.instants(np.maximum(t[name], 0))
+            for name in ("due", "created", "sent_at", "delivered_at")
+        }
+
+        def occurrence(number: int, i: int, m: int, day: int, due_at: dt.datetime):
+            if number == 7:
+                facts = {"plan": cat.PLAN_NAMES[ms.plan[m] % 4]}
+                return triggers.Occurrence(
+                    i, f"membership:{int(self.membership_ids[m])}", due_at, facts
+                )
+            if number == 10:
+                facts = {"visits": cat.TENTH_VISIT}
+                return triggers.Occurrence(i, f"visit:{cat.TENTH_VISIT}", due_at, facts)
+            year = dt.date.fromordinal(day).year
+            return triggers.Occurrence(i, f"birthday:{year}", due_at, {})
+
+        def rows():
+            for number, i, m, day, due, due_text, created, status, reason, sent, done in zip(
+                t["rule"].tolist(),
+                t["member"].tolist(),
+                t["membership"].tolist(),
+                t["day"].tolist(),
+                t["due"].tolist(),
+                stamps["due"],
+                stamps["created"],
+                t["status"],
+                t["reason"],
+                stamps["sent_at"],
+                stamps["delivered_at"],
+                strict=True,
+            ):
+                rule = rules[number]
+                if rule is None:
+                    continue
+                club = self.clubs[people.club[i]]
+                due_at = _instant(due)
+                found = occurrence(number, i, m, day, due_at)
+                member = _Named(people.first_name[i], people.last_name[i])
+                context = evaluator.message_context(member, club, found)
+                send_at = evaluator.send_time(due_at, club, rule)
+                if send_at != due_at:
+                    send_at_text = self.instants(np.array([int(send_at.timestamp())]))[0]
+                else:
+                    send_at_text = due_text
+                went = status in ("sent", "delivered")
+                yield (
+                    rule.pk,
+                    int(self.member_ids[i]),
+                    club_ids[people.club[i]],
+                    found.key,
+                    rule.channel,
+                    status,
+                    reason,
+                    due_text,
+                    send_at_text,
+                    evaluator.explain(rule, found)[:300],
+                    evaluator.render(rule.subject, context),
+                    evaluator.render(rule.template, context),
+                    "",
+                    "",
+                    1 if went else 0,
+                    created,
+                    sent if went else None,
+                    done if status == "delivered" else None,
+                )
+
+        self.counts["touchpoints"] = self.counts.get("touchpoints", 0) + write_rows(
+            Touchpoint, TOUCHPOINT_FIELDS, rows()
         )
 
     def trainer_pages(self) -> None:
