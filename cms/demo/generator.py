@@ -657,9 +657,10 @@ class _Simulation:
         member, due, number = cols["member"], cols["due"], cols["rule"]
         club = self.persons.club[member].astype(np.int64)
         # The evaluator runs every few minutes; it sees an occurrence once the fact exists
-        # and its due time is within its look-ahead.
+        # and its due time is within its look-ahead (its next run: after the first contact's
+        # consent, recorded a minute after the member).
         created = np.maximum(cols["known"], due - cat.EVALUATOR_LOOKAHEAD) + g.integers(
-            0, 300, size=n
+            60, 300, size=n
         )
         send_at = self.out_of_quiet_hours(club, due)
         goes = np.maximum(send_at, created)
@@ -740,7 +741,9 @@ class _Simulation:
             & (due < next_midnight)
             & (due < today)
         )
-        return self.occurrences(7, member[chosen], due[chosen], created[chosen], membership=chosen)
+        # A walk-in may buy before the lead was typed in: the member must exist first.
+        known = np.maximum(created, self.persons.created.astype(np.int64)[member])
+        return self.occurrences(7, member[chosen], due[chosen], known[chosen], membership=chosen)
 
     def tenth_visits(self, visits: Rows) -> dict:
         """Rule 10: the visit that is a member's 10th (none when the 10th and 11th share a
