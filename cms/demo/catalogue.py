@@ -639,9 +639,10 @@ PLAYBOOK_HISTORY = (
     HistoryRule(7, "first_membership_started", "email", 0, 90, False),
     HistoryRule(10, "nth_visit", "sms", 10, 30, True),
     HistoryRule(20, "birthday", "sms", 10, 30, True),
+    HistoryRule(21, "membership_anniversary", "email", 10, 20, True),
 )
 TENTH_VISIT = 10  # rule 10's {"n": 10}
-BIRTHDAY_MINUTE = 10 * 60  # rule 20's {"at": "10:00"}
+CALENDAR_MINUTE = 10 * 60  # rules 20 and 21: {"at": "10:00"}
 # The engine's clock, as the planted rows must follow it (a test holds each to its source):
 # Club's default quiet hours (club-local minutes), the evaluator's look-back and look-ahead
 # (seconds), the dispatcher's daily and weekly caps on marketing touchpoints.

@@ -650,7 +650,7 @@ class _Simulation:
         They change nothing that was drawn: every draw here comes from a generator of their
         own, taken after everything else, so the history is the same with or without them."""
         g = np.random.default_rng([self.seed, PLAYBOOK_STREAM])
-        parts = [self.welcomes(), self.tenth_visits(visits), self.birthdays()]
+        parts = [self.welcomes(), self.tenth_visits(visits), self.birthdays(), self.anniversaries()]
         cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
         n = cols["member"].size
         rules = {spec.number: spec for spec in cat.PLAYBOOK_HISTORY}
@@ -779,7 +779,7 @@ class _Simulation:
                 if self.start <= celebrated < self.today:
                     member.append(i)
                     day.append(celebrated)
-                    due.append(self.ts(int(people.club[i]), celebrated, cat.BIRTHDAY_MINUTE))
+                    due.append(self.ts(int(people.club[i]), celebrated, cat.CALENDAR_MINUTE))
         member_a = np.asarray(member, dtype=np.int64)
         due_a = np.asarray(due, dtype=np.int64)
         known = people.created.astype(np.int64)[member_a]
@@ -787,6 +787,35 @@ class _Simulation:
         return self.occurrences(
             20, member_a[seen], due_a[seen], known[seen], day=np.asarray(day, dtype=np.int64)[seen]
         )
+
+    def anniversaries(self) -> dict:
+        """Rule 21: each anniversary of a member's first paid start in the history, at 10:00
+        local (29 February on 1 March), while a paid membership is in force that day."""
+        ms = self.ms
+        spans: dict[int, list[tuple[int, int, int]]] = {}
+        for m, (i, plan, start, end) in enumerate(
+            zip(ms.member, ms.plan, ms.start, ms.end, strict=True)
+        ):
+            if plan % 4 != TRIAL:
+                spans.setdefault(i, []).append((start, end, m))
+        first, last = dt.date.fromordinal(self.start).year, dt.date.fromordinal(self.today).year
+        member, membership, due = [], [], []
+        for i, paid in spans.items():
+            joined, _, m = min(paid)
+            since = dt.date.fromordinal(joined)
+            for year in range(first, last + 1):
+                if (since.month, since.day) == (2, 29) and not _is_leap(year):
+                    day = dt.date(year, 3, 1).toordinal()
+                else:
+                    day = dt.date(year, since.month, since.day).toordinal()
+                in_force = any(start <= day <= end for start, end, _ in paid)
+                if joined < day and self.start <= day < self.today and in_force:
+                    member.append(i)
+                    membership.append(m)
+                    due.append(self.ts(int(self.persons.club[i]), day, cat.CALENDAR_MINUTE))
+        # The first membership (bought before it started) is what made the anniversary known.
+        known = np.asarray(ms.created, dtype=np.int64)[np.asarray(membership, dtype=np.int64)]
+        return self.occurrences(21, member, due, known, membership=membership)
 
     def local_day(self, club: np.ndarray, ts: np.ndarray) -> np.ndarray:
         """The club-local day of UTC instants (the day's noon offset: nothing here is due

@@ -575,8 +575,35 @@ class _Writer:
             if number == 10:
                 facts = {"visits": cat.TENTH_VISIT}
                 return triggers.Occurrence(i, f"visit:{cat.TENTH_VISIT}", due_at, facts)
-            year = dt.date.fromordinal(day).year
-            return triggers.Occurrence(i, f"birthday:{year}", due_at, {})
+            if number == 20:
+                year = dt.date.fromordinal(day).year
+                return triggers.Occurrence(i, f"birthday:{year}", due_at, {})
+            local = due_at.astimezone(ZoneInfo(self.clubs[people.club[i]].time_zone)).date()
+            facts = {"years": local.year - dt.date.fromordinal(ms.start[m]).year}
+            return triggers.Occurrence(i, f"anniversary:{local.year}", due_at, facts)
+
+        rendered: dict[tuple, tuple[str, str]] = {}
+        read = {
+            rule.pk: (*evaluator.names_read(rule.subject), *evaluator.names_read(rule.template))
+            for rule in rules.values()
+            if rule is not None
+        }
+        club_contexts = {club.pk: evaluator._club_context(club) for club in self.clubs}
+
+        def messages(rule, first_name, last_name, club, found) -> tuple[str, str]:
+            # A message depends only on the names its templates read (a first name, the club,
+            # the plan), and those repeat: render each combination once.
+            member = _Named(first_name, last_name)
+            context = evaluator.message_context(
+                member, club, found, club_context=club_contexts[club.pk]
+            )
+            key = (rule.pk, *(context.get(name) for name in read[rule.pk]))
+            if key not in rendered:
+                rendered[key] = (
+                    evaluator.render(rule.subject, context),
+                    evaluator.render(rule.template, context),
+                )
+            return rendered[key]
 
         def rows():
             for number, i, m, day, due, due_text, created, status, reason, sent, done in zip(
@@ -599,8 +626,9 @@ class _Writer:
                 club = self.clubs[people.club[i]]
                 due_at = _instant(due)
                 found = occurrence(number, i, m, day, due_at)
-                member = _Named(people.first_name[i], people.last_name[i])
-                context = evaluator.message_context(member, club, found)
+                subject, body = messages(
+                    rule, people.first_name[i], people.last_name[i], club, found
+                )
                 send_at = evaluator.send_time(due_at, club, rule)
                 if send_at != due_at:
                     send_at_text = self.instants(np.array([int(send_at.timestamp())]))[0]
@@ -618,8 +646,8 @@ class _Writer:
                     due_text,
                     send_at_text,
                     evaluator.explain(rule, found)[:300],
-                    evaluator.render(rule.subject, context),
-                    evaluator.render(rule.template, context),
+                    subject,
+                    body,
                     "",
                     "",
                     1 if went else 0,
