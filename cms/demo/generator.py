@@ -560,14 +560,7 @@ class _Simulation:
         p, people = self.p, self.persons
         self.offer_held_out = np.array(
             [
-                int.from_bytes(
-                    hashlib.sha256(f"holdout:demo:{p.renewal_offer_rule}:{i}".encode()).digest()[
-                        :4
-                    ],
-                    "big",
-                )
-                % 100
-                < p.renewal_offer_holdout_percent
+                _demo_hash(p.renewal_offer_rule, i) < p.renewal_offer_holdout_percent
                 for i in range(self.n)
             ],
             dtype=bool,
