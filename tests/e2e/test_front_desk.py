@@ -154,6 +154,12 @@ def test_an_unknown_card_leaves_no_green_verdict_on_screen(live_server, page, lo
     expect(page.locator("#desk-results")).to_contain_text("No member matches")
     expect(page.locator("[data-outcome=admitted]")).to_have_count(0)
 
+    # the next card a reader types replaces the unknown one rather than adding to it
+    page.keyboard.type("MAYA-0001")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
+    expect(scan_box).to_have_value("")
+
 
 def test_checking_in_from_a_result_row_empties_the_box_and_keeps_its_focus(
     live_server, page, log_in, screenshot, fiona, maya

@@ -15,4 +15,7 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const field = document.activeElement;
   if (field && field !== box && field.matches("input, textarea, select")) return;
   box.focus();
+  // Enter on what matched no card (an unknown card, a name): the text stays to be refined, but
+  // selected, so the next card scanned replaces it rather than being added to its end.
+  if (event.detail.elt && event.detail.elt.id === "desk-scan") box.select();
 });
