@@ -9,6 +9,7 @@ from checkin.models import ClassSession
 from club import clock
 from club.models import Club
 from cms.trials import ConsentWordings
+from members.models import EMAIL_MAX_LENGTH
 
 # A field people never see (hidden by CSS): only bots fill it in. Named so that browsers'
 # autofill leaves it alone.
@@ -45,6 +46,7 @@ class TrialSignupForm(forms.Form):
     )
     email = forms.EmailField(
         label="Email",
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": "We need your email to send you the details."},
     )

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPI
 from club.models import Integration
 from members import leads
-from members.models import Member
+from members.models import EMAIL_MAX_LENGTH, Member
 
 
 class MemberSearchParams(serializers.Serializer):
@@ -46,7 +46,9 @@ class MemberSerializer(serializers.ModelSerializer):
 class LeadSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=80)
     last_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(
+        required=False, allow_blank=True, default="", max_length=EMAIL_MAX_LENGTH
+    )
     phone = PhoneNumberField(required=False, allow_blank=True, default="")
     sms_consent = serializers.BooleanField(default=False)
     email_consent = serializers.BooleanField(default=False)

@@ -73,6 +73,11 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(home_club__staff=user)
 
 
+# Every form and the API hold an email to this, the column's length: longer is a field error,
+# not a database error.
+EMAIL_MAX_LENGTH = 254
+
+
 class Member(models.Model):
     """One person, from first contact (lead) to former member."""
 
@@ -111,7 +116,7 @@ class Member(models.Model):
     stage_since = models.DateTimeField(null=True, blank=True)
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80, blank=True)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, max_length=EMAIL_MAX_LENGTH)
     phone = PhoneNumberField(blank=True, help_text="Stored in E.164, e.g. +31612345678.")
     birth_date = models.DateField(null=True, blank=True)
     photo = models.ImageField(upload_to="members/photos/", blank=True)

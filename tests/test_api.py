@@ -390,6 +390,13 @@ def test_a_known_phone_with_the_same_name_is_the_known_person(
         ({"email": "a@example.com"}, "first_name"),
         ({"first_name": "A"}, "non_field_errors"),
         ({"first_name": "A", "email": "not-an-email"}, "email"),
+        (
+            {
+                "first_name": "A",
+                "email": f"{'a' * 64}@{'b' * 60}.{'c' * 60}.{'d' * 60}.{'e' * 60}.nl",
+            },
+            "email",
+        ),
         ({"first_name": "A", "phone": "12"}, "phone"),
         ({"first_name": "A", "email": "a@example.com", "sms_consent": True}, "sms_consent"),
     ],

@@ -568,6 +568,12 @@ def test_wording_changed_while_filling_in_is_refused(client, frozen_clock, downt
         ({"phone": ""}, "phone", "We need your number to confirm your class."),
         ({"phone": "12"}, "phone", "Enter a valid phone number"),
         ({"email": "ana@"}, "email", "Enter a valid email address."),
+        # valid in form, but longer than the column holds (a 500 on PostgreSQL before)
+        (
+            {"email": f"{'a' * 64}@{'b' * 60}.{'c' * 60}.{'d' * 60}.{'e' * 60}.nl"},
+            "email",
+            "Ensure this value has at most 254 characters",
+        ),
         ({"session": ""}, "session", "Pick the class you would like to try."),
         ({"session": "999999"}, "session", "That class is full or no longer open"),
     ],

@@ -6,7 +6,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from checkin.models import ClassSession
 from club import clock
-from members.models import Member
+from members.models import EMAIL_MAX_LENGTH, Member
 from members.staff_tasks import CallOutcome
 from memberships import sales
 from memberships.models import Freeze, Payment, Plan, label_plan_choices
@@ -128,7 +128,7 @@ class WalkInLeadForm(forms.Form):
     first_name = forms.CharField(max_length=80)
     last_name = forms.CharField(max_length=80, required=False)
     phone = PhoneNumberField(required=False)
-    email = forms.EmailField(required=False)
+    email = forms.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
     sms_consent = forms.BooleanField(required=False)
     email_consent = forms.BooleanField(required=False)
 
