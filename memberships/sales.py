@@ -130,15 +130,21 @@ def renew(
             f"{date_format(current.start - dt.timedelta(days=MAX_DAYS_AHEAD))}."
         )
     start = renewal_start(current, today=today)
-    renews = renewal_timing.renews((start - current.end).days, club.renewal_grace_days)
     return sell(
         current.member,
         plan or current.plan,
         start=start,
         method=method,
-        renewed_from=current if renews else None,
+        renewed_from=current if renews(current, start) else None,
         sold_by=sold_by,
     )
+
+
+def renews(current: Membership, start: dt.date) -> bool:
+    """Whether a membership starting on `start` renews `current` (within the club's grace
+    days of its end), or is a rejoin after a gap, unlinked (renewal_timing.renews)."""
+    grace = current.member.home_club.renewal_grace_days
+    return renewal_timing.renews((start - current.end).days, grace)
 
 
 def renewal_start(current: Membership, *, today: dt.date) -> dt.date:

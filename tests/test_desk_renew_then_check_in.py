@@ -9,6 +9,7 @@ from django.urls import reverse
 from checkin.models import Visit
 from memberships import sales
 from memberships.models import Membership
+from tests.factories import MemberFactory, MembershipFactory
 
 DESK = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
 
@@ -35,6 +36,7 @@ def test_after_renew_now_the_desk_offers_check_in_now_and_it_admits(desk, frozen
 
     # then the renewal is on screen with "Check in now", which checks him in, and nothing before
     assert 'data-outcome="renewed"' in html
+    assert "✔ REJOINED" in html  # ended 20 days ago, past the 14 grace days
     assert "23 Nov 2026 – 22 Dec 2026" in html
     check_in = reverse("desk:check_in", args=[tom_berg.pk])
     assert f'hx-post="{check_in}"' in html
@@ -87,13 +89,27 @@ def test_an_offer_for_no_membership_of_ours_shows_the_plain_desk(
     assert "Tom" not in html
 
 
+@pytest.fixture
+def lena(downtown, monthly_plan):
+    """A member whose month ended on 18 November, five days ago: within the grace days."""
+    member = MemberFactory(home_club=downtown, first_name="Lena")
+    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 20))
+    return member
+
+
 @pytest.mark.parametrize(
     ("who", "intro"),
     [
         pytest.param(
             "tom_berg",
-            "Membership ended 3 Nov 2026: the renewal starts 23 Nov 2026.",
-            id="ended",
+            "Membership ended 3 Nov 2026, more than 14 days ago: a rejoin, which starts "
+            "23 Nov 2026.",
+            id="ended-past-the-grace-days",
+        ),
+        pytest.param(
+            "lena",
+            "Membership ended 18 Nov 2026: the renewal starts 23 Nov 2026.",
+            id="ended-within-the-grace-days",
         ),
         pytest.param(
             "maya",

@@ -634,8 +634,8 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Renewed: {renewal.plan} from {date_format(renewal.start)} "
-                f"to {date_format(renewal.end)}.",
+                f"{'Renewed' if renewal.renewed_from_id else 'Rejoined'}: {renewal.plan} from "
+                f"{date_format(renewal.start)} to {date_format(renewal.end)}.",
             )
             back = back_to(request, reverse("desk:member", args=[member.pk]))
             if urlsplit(back).path == reverse("desk:desk"):
@@ -643,6 +643,18 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
                 back = f"{reverse('desk:desk')}?{urlencode({'renewed': renewal.pk})}"
             return redirect(back)
     today = clock.today(member.home_club)
+    start = sales.renewal_start(current, today=today)
+    if current.end >= today:
+        intro = f"Current membership ends {date_format(current.end)}: the renewal starts "
+    elif sales.renews(current, start):
+        intro = f"Membership ended {date_format(current.end)}: the renewal starts "
+    else:
+        # Past the grace days the member went without: a new start, which analytics and the
+        # card count as a rejoin rather than a renewal.
+        intro = (
+            f"Membership ended {date_format(current.end)}, more than "
+            f"{member.home_club.renewal_grace_days} days ago: a rejoin, which starts "
+        )
     return render(
         request,
         "checkin/desk/form.html",
@@ -650,11 +662,7 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "form": form,
             "header_title": f"Renew {current.plan} for {member.full_name}",
-            "intro": (
-                f"{'Current membership ends' if current.end >= today else 'Membership ended'} "
-                f"{date_format(current.end)}: the renewal starts "
-                f"{date_format(sales.renewal_start(current, today=today))}."
-            ),
+            "intro": f"{intro}{date_format(start)}.",
             "submit": "Renew",
             "next": request.GET.get("next", ""),
         },
