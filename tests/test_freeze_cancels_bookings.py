@@ -104,6 +104,9 @@ def test_a_desk_freeze_cancels_the_classes_inside_it_and_says_which(
     } == {(fiona, "frozen", freeze.pk, False)}
     assert timeline.label(events[0], "reason") == "Membership frozen"
     assert not maya.events.filter(kind=Kind.BOOKING_PENALTY).exists()
+    # and her card's timeline tells the cancellations apart by class and time
+    card = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+    assert "HIIT, Wed 25 Nov 18:00" in card and "Yoga, Thu 26 Nov 07:00" in card
 
 
 def test_a_freeze_with_no_classes_inside_it_says_nothing_more(desk, maya_membership, classes):
