@@ -250,3 +250,18 @@ def tom_berg_like(downtown):
     member = MemberFactory(home_club=downtown, status=Member.Status.FORMER, first_name="Tom")
     MembershipFactory(member=member, plan=PlanFactory(club=downtown), start=dt.date(2026, 10, 5))
     return member
+
+
+def test_a_class_already_marked_attended_says_so_instead_of_book(
+    desk, frozen_clock, downtown, maya, spin
+):
+    # given Maya's Spin tomorrow, marked attended early by the trainer, and a second class
+    BookingFactory(
+        session=spin, member=maya, status=Booking.Status.ATTENDED, attended_at=clock.now()
+    )
+    ClassSessionFactory(club=downtown, class_type__name="Yoga")
+
+    offered = buttons(desk, maya)
+
+    assert offered == {"Spin": "Attended", "Yoga": "Book"}
+    assert maya.bookings.count() == 1

@@ -439,12 +439,16 @@ def book_class(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "That class is not on this club's timetable.")
         return redirect("desk:book_class", pk=member.pk)
     now = clock.now()
-    booked = (
-        member.bookings.filter(status__in=bookings.LIVE_STATUSES, session__start__gte=now)
+    # Every booking of theirs in a class to come, one marked attended early included: the
+    # timetable says so in place of Book. Only the live ones can be cancelled.
+    theirs = list(
+        member.bookings.filter(session__start__gte=now)
+        .exclude(status=Booking.Status.CANCELLED)
         .select_related("session__class_type", "session__club")
         .order_by("session__start")
     )
-    booked_sessions = {b.session_id: b for b in booked}
+    booked = [b for b in theirs if b.status in bookings.LIVE_STATUSES]
+    booked_sessions = {b.session_id: b for b in theirs}
     sessions = list(bookings.upcoming_sessions(club, start=now, days=BOOKING_DAYS))
     as_trial = _books_as_trial(member)
     why_not = _why_not_bookable(member, club, sessions, as_trial=as_trial, now=now)
