@@ -3,12 +3,16 @@ model's Meta (or of a unique constraint), which serves its lookups and cascades:
 index on it alone would only be written on every insert."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
 from club.models import Club, Weekday
 from members.models import Member
 from memberships.models import LedgerEntry, Membership
+
+# A class larger than this is a typo, not a room.
+MAX_CAPACITY = 1000
 
 
 class Source(models.TextChoices):
@@ -133,8 +137,12 @@ class ClassTemplate(models.Model):
     room = models.CharField(max_length=60, blank=True)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField(help_text="Local time at the club.")
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
-    capacity = models.PositiveIntegerField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    capacity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
@@ -183,7 +191,9 @@ class ClassSession(models.Model):
     room = models.CharField(max_length=60, blank=True)
     start = models.DateTimeField()
     end = models.DateTimeField()
-    capacity = models.PositiveIntegerField()
+    capacity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
     is_cancelled = models.BooleanField(default=False)
 
     objects = ClassSessionQuerySet.as_manager()

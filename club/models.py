@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import User, UserManager
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from modelcluster.fields import ParentalKey
@@ -19,6 +19,12 @@ from phonenumber_field.modelfields import PhoneNumberField
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Amsterdam).")
+
+
+# Upper bounds of the club's settings: beyond them a number is a typo (99999999 grace days
+# would overflow date arithmetic), not a policy.
+A_YEAR = 365
+A_DAY_IN_MINUTES = 24 * 60
 
 
 class ClubQuerySet(models.QuerySet):
@@ -49,32 +55,49 @@ class Club(ClusterableModel):
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(9, 0))
     renewal_grace_days = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(A_YEAR)],
         default=14,
         help_text="A membership bought this many days after the end still counts as a renewal.",
     )
     # Lifecycle thresholds (PLAYBOOK.md defaults), per club.
-    onboarding_days = models.PositiveSmallIntegerField(default=60)
-    at_risk_days_without_visit = models.PositiveSmallIntegerField(default=14)
-    expiring_within_days = models.PositiveSmallIntegerField(default=30)
-    lost_after_days = models.PositiveSmallIntegerField(default=90)
+    onboarding_days = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(A_YEAR)], default=60
+    )
+    at_risk_days_without_visit = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(A_YEAR)], default=14
+    )
+    expiring_within_days = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(A_YEAR)], default=30
+    )
+    lost_after_days = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(A_YEAR)], default=90
+    )
     # Class booking rules.
     booking_opens_days_ahead = models.PositiveSmallIntegerField(
-        default=14, help_text="Members may book a class this many days before it starts."
+        validators=[MaxValueValidator(A_YEAR)],
+        default=14,
+        help_text="Members may book a class this many days before it starts.",
     )
     booking_closes_minutes_before = models.PositiveSmallIntegerField(
-        default=15, help_text="Booking closes this many minutes before the class starts."
+        validators=[MaxValueValidator(A_DAY_IN_MINUTES)],
+        default=15,
+        help_text="Booking closes this many minutes before the class starts.",
     )
     late_cancel_minutes = models.PositiveSmallIntegerField(
-        default=120, help_text="A cancellation closer than this to the start is a late cancel."
+        validators=[MaxValueValidator(A_DAY_IN_MINUTES)],
+        default=120,
+        help_text="A cancellation closer than this to the start is a late cancel.",
     )
     booking_penalties_enabled = models.BooleanField(
         default=False,
         help_text="When on, a late cancel or no-show blocks new bookings for the penalty days.",
     )
-    booking_penalty_days = models.PositiveSmallIntegerField(default=7)
+    booking_penalty_days = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(A_YEAR)], default=7
+    )
     max_freeze_days = models.PositiveSmallIntegerField(
         default=90,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(A_YEAR)],
         help_text="The longest freeze of a membership the desk may add, in days.",
     )
 
