@@ -71,6 +71,21 @@ Finder = Callable[[Window, dict], Iterator[Occurrence]]
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A parameter a trigger kind reads from its rule's params: what it does, in the words
+    the rule editor shows under its field, and whether the kind has no default for it."""
+
+    name: str
+    help_text: str
+    required: bool = False
+
+
+# The local time of day calendar kinds fire at (_local_time), and an event kind's delay.
+AT = Parameter("at", "The club's local time of day it is due (blank: 10:00).")
+DELAY = Parameter("delay_minutes", "Minutes after the event (blank: at once).")
+
+
+@dataclass(frozen=True)
 class TriggerKind:
     name: str
     label: str
@@ -79,14 +94,24 @@ class TriggerKind:
     # The facts every occurrence of the kind carries, which its messages may use
     # ({{ end }}, {{ plan }} …): the rule editor checks templates against them.
     facts: tuple[str, ...] = ()
+    # Every parameter its finder and describe read: the rule editor shows a field for
+    # each, and refuses any other (a "day" for "days" would fall back to the default).
+    params: tuple[Parameter, ...] = ()
 
 
 REGISTRY: dict[str, TriggerKind] = {}
 
 
-def trigger(name: str, label: str, describe: Callable[[dict], str], *, facts: tuple[str, ...] = ()):
+def trigger(
+    name: str,
+    label: str,
+    describe: Callable[[dict], str],
+    *,
+    facts: tuple[str, ...] = (),
+    params: tuple[Parameter, ...] = (),
+):
     def register(find: Finder) -> Finder:
-        REGISTRY[name] = TriggerKind(name, label, describe, find, facts)
+        REGISTRY[name] = TriggerKind(name, label, describe, find, facts, params)
         return find
 
     return register
@@ -187,7 +212,20 @@ def _membership_bought_since():
     ).not_cancelled()
 
 
-@trigger("lead_created", "Lead created", _lead_created_words, facts=("event", "at"))
+@trigger(
+    "lead_created",
+    "Lead created",
+    _lead_created_words,
+    facts=("event", "at"),
+    params=(
+        DELAY,
+        Parameter("except_sources", "Leads from these sources are left out (none ticked: none)."),
+        Parameter(
+            "unless_trial_booked",
+            "Not when a trial was booked or a membership bought since the lead arrived.",
+        ),
+    ),
+)
 def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
     # "except_sources": a walk-in is standing at the desk; calling them back is pointless.
     skipped = set(params.get("except_sources", []))
@@ -214,6 +252,7 @@ trigger(
     "Payment failed",
     lambda p: f"{_minutes_after(p)} a payment fails, unless the member has paid since",
     facts=("event", "at"),
+    params=(DELAY,),
 )(_event_kind(MemberEvent.Kind.PAYMENT_FAILED, unless=(_paid_since,)))
 
 
@@ -222,6 +261,12 @@ trigger(
     "Check-in denied",
     lambda p: "when a check-in is denied because the membership expired or the pack is empty",
     facts=("reason",),
+    params=(
+        Parameter(
+            "reasons",
+            "Denials for these reasons (none ticked: expired, or no visits left).",
+        ),
+    ),
 )
 def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     reasons = params.get("reasons", ["expired", "no_visits_left"])
@@ -255,6 +300,7 @@ def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     "lead_without_trial",
     "Lead with no trial booked",
     lambda p: f"{p.get('days', 3)} days after a lead is created, if no trial is booked",
+    params=(Parameter("days", "Days after the lead arrives (blank: 3)."),),
 )
 def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
     after = dt.timedelta(days=params.get("days", 3))
@@ -280,6 +326,7 @@ def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
     "Trial booked",
     lambda p: f"{p.get('hours_before', 3)} hours before a booked trial session",
     facts=("class_name", "class_start"),
+    params=(Parameter("hours_before", "Hours before the trial session starts (blank: 3)."),),
 )
 def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
     before = dt.timedelta(hours=params.get("hours_before", 3))
@@ -301,6 +348,7 @@ def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
     "trial_attended",
     "Trial attended",
     lambda p: f"{p.get('hours_after', 2)} hours after a trial session the lead attended",
+    params=(Parameter("hours_after", "Hours after the trial session ends (blank: 2)."),),
 )
 def _trial_attended(window: Window, params: dict) -> Iterator[Occurrence]:
     after = dt.timedelta(hours=params.get("hours_after", 2))
@@ -321,6 +369,7 @@ def _trial_attended(window: Window, params: dict) -> Iterator[Occurrence]:
     "trial_no_show",
     "Trial no-show",
     lambda p: f"the day after a missed trial session, at {_local_time(p):%H:%M}, unless rebooked",
+    params=(AT,),
 )
 def _trial_no_show(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
@@ -392,6 +441,7 @@ def _first_memberships_started(window: Window, params: dict, *, without_visit: b
     "no_visit_since_start",
     "No visit since start",
     lambda p: f"{p.get('days', 3)} days after a first membership starts, if no visit yet",
+    params=(Parameter("days", "Days after the first membership starts (blank: 3)."), AT),
 )
 def _no_visit_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
     return _first_memberships_started(window, params, without_visit=True)
@@ -401,6 +451,7 @@ def _no_visit_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
     "days_since_start",
     "Days since the first membership started",
     lambda p: f"{p.get('days', 14)} days after a first membership starts",
+    params=(Parameter("days", "Days after the first membership starts (blank: 14)."), AT),
 )
 def _days_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
     return _first_memberships_started(window, params, without_visit=False)
@@ -411,6 +462,7 @@ def _days_since_start(window: Window, params: dict) -> Iterator[Occurrence]:
     "Nth visit",
     lambda p: f"on the day of a member's visit number {p['n']}",
     facts=("visits",),
+    params=(Parameter("n", "The number of the visit, counting every visit ever.", required=True),),
 )
 def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     n = params["n"]
@@ -442,6 +494,10 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
         "(days frozen do not count)"
     ),
     facts=("days",),
+    params=(
+        Parameter("days", "Days without a visit (days frozen do not count).", required=True),
+        AT,
+    ),
 )
 def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     gap = dt.timedelta(days=params["days"])
@@ -544,6 +600,7 @@ def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int,
     "Pack balance low",
     lambda p: f"when a visit pack has {p.get('visits', 2)} or fewer visits left",
     facts=("visits_left",),
+    params=(Parameter("visits", "Visits left in the pack, or fewer (blank: 2)."),),
 )
 def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     threshold = params.get("visits", 2)
@@ -568,6 +625,7 @@ def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
         f"{renewal_timing.shortest_length(p['days']) - 1} days ends, if not renewed"
     ),
     facts=("end", "plan"),
+    params=(Parameter("days", "Days before the membership ends.", required=True), AT),
 )
 def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
     before = dt.timedelta(days=params["days"])
@@ -594,6 +652,7 @@ def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
     "Membership ended",
     lambda p: f"{p['days']} days after a membership ended, if not renewed",
     facts=("end", "plan"),
+    params=(Parameter("days", "Days after the membership ended.", required=True), AT),
 )
 def _membership_ended(window: Window, params: dict) -> Iterator[Occurrence]:
     after = dt.timedelta(days=params["days"])
@@ -624,7 +683,12 @@ def _on_days(field: str, days: list[dt.date]) -> tuple[In, dict[tuple[int, int],
     return matches, celebrated
 
 
-@trigger("birthday", "Birthday", lambda p: f"on the member's birthday at {_local_time(p):%H:%M}")
+@trigger(
+    "birthday",
+    "Birthday",
+    lambda p: f"on the member's birthday at {_local_time(p):%H:%M}",
+    params=(AT,),
+)
 def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)
     born_on, celebrated = _on_days("birth_date", list(window.days()))
@@ -639,6 +703,7 @@ def _birthday(window: Window, params: dict) -> Iterator[Occurrence]:
     "Membership anniversary",
     lambda p: f"on the anniversary of joining, at {_local_time(p):%H:%M}",
     facts=("years",),
+    params=(AT,),
 )
 def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
     local = _local_time(params)

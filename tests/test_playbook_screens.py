@@ -7,7 +7,6 @@ default playbook, so that a member's id cannot decide a test.
 
 import datetime as dt
 import html
-import json
 import re
 
 import pytest
@@ -287,13 +286,20 @@ def test_anonymous_is_sent_to_log_in(client, reminder):
 # --- the rule editor ------------------------------------------------------------------
 
 
-def form_data(rule: Rule, **changes) -> dict:
-    """What the editor posts for the rule as it is, with `changes`."""
+def parameter_fields(params: dict) -> dict:
+    """The editor's parameter fields holding `params`, as a browser posts them."""
+    fields = {f"param_{key}": value for key, value in params.items() if value is not False}
+    return {name: "on" if value is True else value for name, value in fields.items()}
+
+
+def form_data(rule: Rule, parameters: dict | None = None, **changes) -> dict:
+    """What the editor posts for the rule as it is (its parameters in their fields, or
+    `parameters`), with `changes`."""
     data = {
         "number": rule.number,
         "name": rule.name,
         "trigger": rule.trigger,
-        "params": json.dumps(rule.params),
+        **parameter_fields(rule.params if parameters is None else parameters),
         "channel": rule.channel,
         "subject": rule.subject,
         "template": rule.template,
@@ -319,7 +325,8 @@ def test_the_editor_saves_a_valid_change(client, mia, reminder, downtown):
         form_data(
             reminder,
             name="Renewal reminder (5 days)",
-            params='{"days": 5, "at": "09:30"}',
+            param_days=5,
+            param_at="09:30",
             stages=["expiring"],
             clubs=[downtown.pk],
             holdout_percent=15,
@@ -341,12 +348,16 @@ def test_the_editor_saves_a_valid_change(client, mia, reminder, downtown):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"params": '{"days": 7,'}, "params", "Not valid JSON"),
+        ({"params": '{"day": 7,'}, "params", "Not valid JSON"),
         ({"params": "[7]"}, "params", "Give a JSON object"),
-        ({"params": "{}"}, "params", "Membership ends soon needs the parameter 'days'."),
+        ({"param_days": ""}, "param_days", "Membership ends soon needs this."),
         ({"params": '{"day": 7}'}, "params", '"day" is not a parameter'),
-        ({"params": '{"days": "seven"}'}, "params", '"days" must be a whole number'),
-        ({"params": '{"days": 7, "at": "10 am"}'}, "params", '"at" must be a local time'),
+        ({"params": '{"days": 7}'}, "params", '"days" has its own field'),
+        ({"param_days": "seven"}, "param_days", "Enter a whole number."),
+        ({"param_days": "-3"}, "param_days", "greater than or equal to 1"),
+        ({"param_at": "25:00"}, "param_at", "Enter a time of day as HH:MM"),
+        ({"param_at": "10 am"}, "param_at", "Enter a time of day as HH:MM"),
+        ({"param_quiet_hours": "sideways"}, "param_quiet_hours", "Select a valid choice"),
         ({"trigger": "moon_phase"}, "trigger", "Select a valid choice"),
         ({"template": "Hi {% if %}"}, "template", "Template error"),
         ({"template": "Hi {{ first_name|shout }}"}, "template", "Template error"),
@@ -439,7 +450,7 @@ def test_the_fields_are_those_of_the_trigger_the_form_sets(client, mia, reminder
     # rule 15 reads {{ end }} and {{ plan }}, which a birthday does not give
     response = client.post(
         reverse("playbook:rule_edit", args=[reminder.pk]),
-        form_data(reminder, trigger="birthday", params='{"at": "10:00"}'),
+        form_data(reminder, {"at": "10:00"}, trigger="birthday"),
     )
 
     assert response.context["form"].errors == {
@@ -904,10 +915,11 @@ def test_every_default_rule_saves_unchanged(client, mia, downtown, number):
 
 def test_staff_task_parameters_are_refused_on_a_message_rule(client, mia, reminder):
     client.force_login(mia)
+    assert "param_due_minutes" not in response_form(client, reminder).fields
 
     response = client.post(
         reverse("playbook:rule_edit", args=[reminder.pk]),
-        form_data(reminder, params='{"days": 7, "due_minutes": 30}'),
+        form_data(reminder, params='{"due_minutes": 30}'),
     )
 
     assert response.status_code == 200
@@ -916,19 +928,23 @@ def test_staff_task_parameters_are_refused_on_a_message_rule(client, mia, remind
     ]
 
 
+def response_form(client, rule):
+    return client.get(reverse("playbook:rule_edit", args=[rule.pk])).context["form"]
+
+
 def test_a_staff_task_rule_checks_its_own_parameters(client, mia):
     call = Rule.objects.prefetch_related("clubs").get(number=1)
     client.force_login(mia)
 
     response = client.post(
         reverse("playbook:rule_edit", args=[call.pk]),
-        form_data(call, params='{"due_minutes": 0, "escalate_when_late": "yes"}'),
+        form_data(call, param_due_minutes="0", param_assign="boss"),
     )
 
-    assert response.context["form"].errors["params"] == [
-        '"due_minutes" must be a whole number of at least 1.',
-        '"escalate_when_late" must be true or false.',
-    ]
+    assert response.context["form"].errors == {
+        "param_due_minutes": ["Ensure this value is greater than or equal to 1."],
+        "param_assign": ["Select a valid choice. boss is not one of the available choices."],
+    }
 
 
 def test_lead_sources_to_leave_out_must_be_known(client, mia):
@@ -937,8 +953,11 @@ def test_lead_sources_to_leave_out_must_be_known(client, mia):
 
     response = client.post(
         reverse("playbook:rule_edit", args=[call.pk]),
-        form_data(call, params='{"except_sources": ["walkin"]}'),
+        form_data(call, param_except_sources=["walkin"]),
     )
 
-    (problem,) = response.context["form"].errors["params"]
-    assert problem.startswith('"except_sources" must be a list of lead sources from')
+    assert response.context["form"].errors == {
+        "param_except_sources": [
+            "Select a valid choice. walkin is not one of the available choices."
+        ]
+    }

@@ -38,7 +38,11 @@ def test_the_editor_says_the_saved_timing_next_to_the_parameters(client, mia, of
     )
     page = response.content.decode()
     assert (
-        page.index('name="params"') < page.index('id="rule-timing"') < page.index('name="channel"')
+        page.index('name="channel"')
+        < page.index('name="param_days"')
+        < page.index('name="param_at"')
+        < page.index('id="rule-timing"')
+        < page.index('name="subject"')
     )
 
 
@@ -49,7 +53,7 @@ def test_the_timing_follows_what_is_typed_in_the_words_a_touchpoint_is_explained
 
     response = client.get(
         reverse("playbook:rule_timing"),
-        {"trigger": "membership_ended", "params": '{"days": 3, "at": "11:00"}', "channel": "sms"},
+        {"trigger": "membership_ended", "param_days": "3", "param_at": "11:00", "channel": "sms"},
         headers={"HX-Request": "true"},
     )
 
@@ -70,30 +74,51 @@ def test_a_new_rule_says_the_timing_of_the_trigger_its_list_shows_first(client, 
 
 
 @pytest.mark.parametrize(
-    ("trigger", "params", "says"),
+    ("trigger", "typed", "says"),
     [
-        ("membership_ends_in", '{"days": 7', 'Not valid JSON: give an object such as {"days": 7}.'),
         (
             "membership_ends_in",
-            "[7]",
-            'Give a JSON object such as {"days": 7}, not a list or value.',
+            {"param_days": "7", "params": '{"day": 7'},
+            "Other parameters: Not valid JSON",
         ),
-        ("membership_ends_in", "{}", "Membership ends soon needs the parameter 'days'."),
-        ("membership_ends_in", '{"day": 7}', '"day" is not a parameter'),
-        ("membership_ends_in", '{"days": "7"}', '"days" must be a whole number of at least 1.'),
-        ("lead_created", '{"due_minutes": 15}', '"due_minutes" is for staff-task rules only.'),
-        ("no_such_kind", "{}", "'no_such_kind' is not a trigger kind."),
-        ("", "{}", "Choose a trigger."),
+        (
+            "membership_ends_in",
+            {"param_days": "7", "params": "[7]"},
+            'Other parameters: Give a JSON object such as {"days": 7}, not a list or value.',
+        ),
+        ("membership_ends_in", {}, "Days: Membership ends soon needs this."),
+        (
+            "membership_ends_in",
+            {"param_days": "7", "params": '{"day": 7}'},
+            'Other parameters: "day" is not a parameter',
+        ),
+        (
+            "membership_ends_in",
+            {"param_days": "-7"},
+            "Days: Ensure this value is greater than or equal to 1.",
+        ),
+        (
+            "membership_ends_in",
+            {"param_days": "7", "param_at": "25:00"},
+            "Time of day: Enter a time of day as HH:MM (24-hour), e.g. 21:00.",
+        ),
+        (
+            "lead_created",
+            {"params": '{"due_minutes": 15}'},
+            'Other parameters: "due_minutes" is for staff-task rules only.',
+        ),
+        ("no_such_kind", {}, "'no_such_kind' is not a trigger kind."),
+        ("", {}, "Choose a trigger."),
     ],
 )
 def test_parameters_that_cannot_be_said_in_words_say_what_is_wrong(
-    client, mia, trigger, params, says
+    client, mia, trigger, typed, says
 ):
     client.force_login(mia)
 
     response = client.get(
         reverse("playbook:rule_timing"),
-        {"trigger": trigger, "params": params, "channel": "sms"},
+        {"trigger": trigger, **typed, "channel": "sms"},
         headers={"HX-Request": "true"},
     )
 
@@ -105,31 +130,35 @@ def test_a_staff_task_rule_may_have_the_task_parameters(client, mia):
 
     response = client.get(
         reverse("playbook:rule_timing"),
-        {"trigger": "lead_created", "params": '{"due_minutes": 15}', "channel": "task"},
+        {"trigger": "lead_created", "param_due_minutes": "15", "channel": "task"},
     )
 
     assert timing_text(response) == "Fires at once a lead is created."
 
 
 @pytest.mark.parametrize(
-    ("params", "says"),
+    ("typed", "field", "says"),
     [
-        ('{"days": 0}', '"days" must be a whole number of at least 1.'),
-        ("[30]", 'Give a JSON object such as {"days": 7}, not a list or value.'),
+        ({"param_days": "0"}, "param_days", "Ensure this value is greater than or equal to 1."),
+        (
+            {"params": "[30]"},
+            "params",
+            'Give a JSON object such as {"days": 7}, not a list or value.',
+        ),
     ],
 )
 def test_a_refused_save_says_what_is_wrong_with_the_parameters_once_under_the_field(
-    client, mia, offer, params, says
+    client, mia, offer, typed, field, says
 ):
     client.force_login(mia)
 
     response = client.post(
-        reverse("playbook:rule_edit", args=[offer.pk]), form_data(offer, params=params)
+        reverse("playbook:rule_edit", args=[offer.pk]), form_data(offer, **typed)
     )
 
     page = html.unescape(response.content.decode())
     assert page.count(says) == 1
-    assert page.index('for="id_params"') < page.index(says) < page.index('id="rule-timing"')
+    assert page.index(f'for="id_{field}"') < page.index(says) < page.index('id="rule-timing"')
     assert timing_text(response) == ""
     offer.refresh_from_db()
     assert offer.params["days"] == 30
@@ -140,7 +169,7 @@ def test_a_save_refused_for_another_field_keeps_the_timing_in_words(client, mia,
 
     response = client.post(
         reverse("playbook:rule_edit", args=[offer.pk]),
-        form_data(offer, params='{"days": 21}', template="Hi {{ frist_name }}"),
+        form_data(offer, param_days=21, template="Hi {{ frist_name }}"),
     )
 
     assert "frist_name" in html.unescape(response.content.decode())

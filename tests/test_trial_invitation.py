@@ -6,7 +6,6 @@ The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam.
 
 import datetime as dt
 import importlib
-import json
 
 import pytest
 from django.apps import apps
@@ -183,7 +182,7 @@ def test_the_editor_accepts_the_parameter_on_lead_created_rules_only():
     assert forms.parameter_problems("birthday", {"unless_trial_booked": True}) == [
         '"unless_trial_booked" is only for the "Lead created" trigger.'
     ]
-    assert forms.timing("lead_created", '{"unless_trial_booked": false}') == (
+    assert forms.timing("lead_created", {"unless_trial_booked": False}) == (
         "at once a lead is created",
         [],
     )
@@ -195,7 +194,8 @@ def test_marketing_saves_rule_2_as_migrated(client, mia):
     data = {
         "name": rule.name,
         "trigger": rule.trigger,
-        "params": json.dumps({**rule.params, "delay_minutes": 10}),
+        "param_delay_minutes": 10,
+        "param_unless_trial_booked": "on",
         "channel": rule.channel,
         "template": rule.template,
         "stages": rule.stages,

@@ -10,6 +10,7 @@ from campaigns import evaluator, triggers
 from campaigns.models import Channel, Rule
 from checkin.models import CheckInAttempt
 from club.admin_access import scope
+from club.forms import TimeOfDayField
 from club.models import Club
 from members.models import Member
 from memberships.models import Plan
@@ -65,9 +66,10 @@ def _flag(value) -> str:
     return "" if isinstance(value, bool) else "true or false"
 
 
-# Every parameter a trigger kind (or the evaluator, for "quiet_hours") reads, and what it
-# must be. A parameter a kind does not read is refused: "day" for "days" would otherwise
-# fall back to the default without a word. A new parameter in triggers.py goes here too.
+# What each parameter a rule's params may hold must be. Which parameters a rule reads is
+# declared elsewhere: its trigger kind's in triggers.py (TriggerKind.params), and by channel
+# below; a parameter the rule does not read is refused ("day" for "days" would otherwise
+# fall back to the default without a word).
 PARAMETERS = {
     "days": _whole(1),
     "delay_minutes": _whole(0),
@@ -80,65 +82,245 @@ PARAMETERS = {
     "reasons": _reasons,
     "except_sources": _lead_sources,
     "unless_trial_booked": _flag,
-}
-
-# Parameters only one trigger kind reads: elsewhere they would be ignored without a word.
-ONE_KIND_PARAMETERS = {
-    "except_sources": "lead_created",
-    "unless_trial_booked": "lead_created",
-}
-
-# What the staff-task channel reads (campaigns/channels/staff_task.py), on task rules only.
-TASK_PARAMETERS = {
     "due_minutes": _whole(1),
     "assign": _one_of("trainer"),
     "escalate_when_late": _flag,
 }
 
+# What the evaluator reads on message rules (campaigns/evaluator.send_time): staff tasks are
+# not moved out of the quiet hours.
+QUIET_HOURS = triggers.Parameter(
+    "quiet_hours", "When it falls due in the club's quiet hours (blank: send it when they end)."
+)
 
-def parameter_problems(kind: str, params: dict, channel: str | None = None) -> list[str]:
-    """What is wrong with `params` for the trigger kind (and the channel, whose own
-    parameters staff tasks have), in words; empty when nothing is."""
-    label = triggers.get(kind).label
-    known = PARAMETERS | (TASK_PARAMETERS if channel == Channel.TASK else {})
+# What the staff-task channel reads (campaigns/channels/staff_task.py), on task rules only.
+TASK_PARAMETERS = (
+    triggers.Parameter("due_minutes", "Minutes staff have to make the call (blank: 60)."),
+    triggers.Parameter("assign", "Who makes the call."),
+    triggers.Parameter("escalate_when_late", "Email the club's managers when the task is late."),
+)
+
+
+# The field that edits each parameter, by name: blank (none ticked, unticked) means the
+# trigger's default, so only a parameter a kind has no default for is required.
+PARAMETER_FIELDS = {
+    "days": lambda: forms.IntegerField(label="Days", min_value=1),
+    "delay_minutes": lambda: forms.IntegerField(label="Delay in minutes", min_value=0),
+    "hours_before": lambda: forms.IntegerField(label="Hours before", min_value=0),
+    "hours_after": lambda: forms.IntegerField(label="Hours after", min_value=0),
+    "n": lambda: forms.IntegerField(label="Visit number", min_value=1),
+    "visits": lambda: forms.IntegerField(label="Visits left", min_value=0),
+    "at": lambda: TimeOfDayField(label="Time of day"),
+    "quiet_hours": lambda: forms.ChoiceField(
+        label="In quiet hours",
+        # "after" is the default: shown (and saved) as blank, one way to say it.
+        choices=[("", "Send it when they end"), ("before", "Send it an hour before they start")],
+    ),
+    "reasons": lambda: forms.MultipleChoiceField(
+        label="Denial reasons",
+        choices=CheckInAttempt.Reason.choices,
+        widget=forms.CheckboxSelectMultiple,
+    ),
+    "except_sources": lambda: forms.MultipleChoiceField(
+        label="Leave out leads from",
+        choices=Member.Source.choices,
+        widget=forms.CheckboxSelectMultiple,
+    ),
+    "unless_trial_booked": lambda: forms.BooleanField(label="Unless a trial is booked"),
+    "due_minutes": lambda: forms.IntegerField(label="Due within minutes", min_value=1),
+    "assign": lambda: forms.ChoiceField(
+        label="Assign to",
+        choices=[("", "The front desk"), ("trainer", "The trainer of their last class")],
+    ),
+    "escalate_when_late": lambda: forms.BooleanField(label="Escalate when late"),
+}
+
+PARAMETER_PREFIX = "param_"
+
+
+def read_parameters(kind: str, channel: str | None) -> tuple[triggers.Parameter, ...]:
+    """The parameters a rule of this trigger kind on this channel reads, in the editor's order."""
+    kind_params = triggers.REGISTRY[kind].params if kind in triggers.REGISTRY else ()
+    return kind_params + (TASK_PARAMETERS if channel == Channel.TASK else (QUIET_HOURS,))
+
+
+def _not_read(key: str, kind: str, channel: str | None) -> str:
+    """Why a rule of this kind and channel does not read `key`, in words."""
+    if key in {p.name for p in TASK_PARAMETERS}:
+        return f'"{key}" is for staff-task rules only.'
+    if key == QUIET_HOURS.name:
+        return f'"{key}" is for messages only: staff tasks are not moved out of quiet hours.'
+    readers = [k.label for k in triggers.REGISTRY.values() if key in {p.name for p in k.params}]
+    if len(readers) == 1:
+        return f'"{key}" is only for the "{readers[0]}" trigger.'
+    known = ", ".join(p.name for p in read_parameters(kind, channel))
+    if readers:
+        return f'"{key}" is not a parameter of this trigger (known: {known}).'
+    return f'"{key}" is not a parameter (known: {known}).'
+
+
+def _problems(kind: str, params: dict, channel: str | None) -> list[tuple[str, str]]:
+    """(parameter, what is wrong with it) for `params`, a rule's of this kind and channel."""
+    read = {p.name for p in read_parameters(kind, channel)}
     problems = []
     for key, value in params.items():
-        if key in TASK_PARAMETERS and key not in known:
-            problems.append(f'"{key}" is for staff-task rules only.')
-        elif key not in known:
-            problems.append(f'"{key}" is not a parameter (known: {", ".join(known)}).')
-        elif (only := ONE_KIND_PARAMETERS.get(key, kind)) != kind:
-            problems.append(f'"{key}" is only for the "{triggers.get(only).label}" trigger.')
-        elif expected := known[key](value):
-            problems.append(f'"{key}" must be {expected}.')
+        if key not in read:
+            problems.append((key, _not_read(key, kind, channel)))
+        elif expected := PARAMETERS[key](value):
+            problems.append((key, f'"{key}" must be {expected}.'))
     if not problems:
         try:
             triggers.get(kind).describe(params)
         except KeyError as missing:
-            problems.append(f"{label} needs the parameter {missing}.")
+            label = triggers.get(kind).label
+            problems.append((missing.args[0], f"{label} needs the parameter {missing}."))
     return problems
 
 
-INVALID_JSON = 'Not valid JSON: give an object such as {"days": 7}.'
+def parameter_problems(kind: str, params: dict, channel: str | None = None) -> list[str]:
+    """What is wrong with `params` for the trigger kind (and the channel, whose own
+    parameters staff tasks have), in words; empty when nothing is."""
+    return [problem for _, problem in _problems(kind, params, channel)]
+
+
 NOT_AN_OBJECT = 'Give a JSON object such as {"days": 7}, not a list or value.'
 
 
-def timing(kind: str, params_text: str, channel: str | None = None) -> tuple[str, list[str]]:
-    """The editor's unsaved trigger and parameters (as typed: JSON) in words, as the
-    evaluator explains a touchpoint (the trigger kind's own `describe`), or what stops that
-    in words: (words, problems), one of them empty."""
+def _stored(value):
+    """A cleaned field's value as params store it; None for blank (the default)."""
+    if value is None or value is False or value == "" or value == []:
+        return None
+    return f"{value:%H:%M}" if isinstance(value, dt.time) else value
+
+
+class ParameterFields:
+    """For a form: one field per parameter its rule reads (named param_<name>), and
+    `params` assembled from them once cleaned (None until then, or when they are wrong).
+
+    Stored parameters the rule does not read are neither shown as fields nor dropped: they
+    are kept in an "Other parameters" JSON box, whose save is refused until they are fixed
+    or removed. The box appears only when it holds something."""
+
+    params: dict | None = None
+
+    def add_parameter_fields(self, kind: str, channel: str | None, values: dict) -> None:
+        self.kind, self.channel = kind, channel
+        read = read_parameters(kind, channel)
+        label = triggers.REGISTRY[kind].label if kind in triggers.REGISTRY else kind
+        for parameter in read:
+            field = PARAMETER_FIELDS[parameter.name]()
+            field.help_text, field.required = parameter.help_text, parameter.required
+            field.error_messages["required"] = f"{label} needs this."
+            field.initial = values.get(parameter.name)
+            self.fields[PARAMETER_PREFIX + parameter.name] = field
+        other = {key: value for key, value in values.items() if key not in {p.name for p in read}}
+        # Bound, the box is what was posted: emptied, it is gone.
+        if self.data.get("params", "").strip() if self.is_bound else other:
+            self.fields["params"] = forms.JSONField(
+                label="Other parameters",
+                required=False,
+                initial=other,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={"invalid": 'Not valid JSON: give an object such as {"days": 7}.'},
+                help_text="Parameters this rule does not read: fix them or remove them.",
+            )
+
+    def parameter_fields(self) -> list:
+        return [field for field in self if self.is_parameter(field.name)]
+
+    @staticmethod
+    def is_parameter(name: str) -> bool:
+        return name.startswith(PARAMETER_PREFIX) or name == "params"
+
+    def clean_params(self):
+        other = self.cleaned_data["params"]
+        if other is None:
+            return {}
+        if not isinstance(other, dict):
+            raise forms.ValidationError(NOT_AN_OBJECT)
+        return other
+
+    def clean_parameters(self) -> None:
+        """Assembles `params` from the cleaned fields and checks them as a whole (after the
+        fields' own checks), each problem under its parameter's field."""
+        names = [name for name in self.fields if self.is_parameter(name)]
+        if any(name in self.errors for name in names) or self.kind not in triggers.REGISTRY:
+            return
+        params = dict(self.cleaned_data.get("params") or {})
+        for name in names:
+            if name != "params" and (value := _stored(self.cleaned_data[name])) is not None:
+                key = name.removeprefix(PARAMETER_PREFIX)
+                if key in params:
+                    self.add_error("params", f'"{key}" has its own field: set it there.')
+                params[key] = value
+        problems = _problems(self.kind, params, self.channel)
+        for key, problem in problems:
+            field = PARAMETER_PREFIX + key
+            self.add_error(field if field in self.fields else "params", problem)
+        if not problems and not self.has_error("params"):
+            self.params = params
+
+
+class ParametersForm(ParameterFields, forms.Form):
+    """The rule editor's parameter fields alone, as typed (htmx asks with them)."""
+
+    def __init__(self, data=None, *, kind: str, channel: str | None, values: dict | None = None):
+        super().__init__(data)
+        self.add_parameter_fields(kind, channel, values or {})
+
+    def clean(self):
+        data = super().clean()
+        self.clean_parameters()
+        return data
+
+    def as_data(self) -> dict:
+        """What posting the form as shown would send."""
+        return {field.html_name: field.value() for field in self.parameter_fields()}
+
+    def problems(self) -> list[str]:
+        """The form's errors in words, each after its field's label."""
+        return [
+            f"{self.fields[name].label}: {error}"
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
+
+
+def timing(kind: str, params: dict, channel: str | None = None) -> tuple[str, list[str]]:
+    """The trigger and its parameters in words, as the evaluator explains a touchpoint (the
+    trigger kind's own `describe`), or what stops that in words: (words, problems), one of
+    them empty."""
     if kind not in triggers.REGISTRY:
         return "", [f"{kind!r} is not a trigger kind." if kind else "Choose a trigger."]
-    try:
-        params = json.loads(params_text) if params_text.strip() else None
-    except ValueError:
-        return "", [INVALID_JSON]
-    params = {} if params is None else params  # empty, or "null": as saving takes them
-    if not isinstance(params, dict):
-        return "", [NOT_AN_OBJECT]
     if problems := parameter_problems(kind, params, channel):
         return "", problems
     return triggers.get(kind).describe(params), []
+
+
+def typed_timing(kind: str, data, channel: str | None) -> tuple[str, list[str]]:
+    """timing() of the editor's unsaved parameter fields (`data`, as posted)."""
+    if kind not in triggers.REGISTRY:
+        return timing(kind, {}, channel)
+    form = ParametersForm(data, kind=kind, channel=channel)
+    if not form.is_valid():
+        return "", form.problems()
+    return timing(kind, form.params, channel)
+
+
+def typed_values(kind: str, channel: str | None, data) -> dict:
+    """The parameter values typed in the editor (`data`) that a rule of this kind and
+    channel still reads, as its fields take them: the fields for another trigger or channel
+    keep what applies. The Other parameters box keeps its text."""
+    try:
+        other = json.loads(data.get("params") or "{}")
+    except ValueError:
+        other = {}  # a box that is not JSON yet: the save says so; nothing to keep here
+    values = other if isinstance(other, dict) else {}
+    for name, field in ParametersForm(kind=kind, channel=channel).fields.items():
+        value = field.widget.value_from_datadict(data, {}, name)
+        if name != "params" and value is not False and value not in (None, "", []):
+            values[name.removeprefix(PARAMETER_PREFIX)] = value
+    return values
 
 
 def template_problem(text: str) -> str:
@@ -193,16 +375,9 @@ def text_problems(kind: str, channel: str | None, *, subject: str, template: str
     return problems
 
 
-class RuleForm(forms.ModelForm):
+class RuleForm(ParameterFields, forms.ModelForm):
     trigger = forms.ChoiceField(
-        label="Trigger", help_text="What makes the rule fire; its timing is set by the parameters."
-    )
-    params = forms.JSONField(
-        label="Parameters",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"invalid": INVALID_JSON},
-        help_text='A JSON object, e.g. {"days": 7, "at": "10:00"}.',
+        label="Trigger", help_text="What makes the rule fire; its timing is set below."
     )
     stages = forms.MultipleChoiceField(
         choices=Member.Stage.choices,
@@ -236,7 +411,6 @@ class RuleForm(forms.ModelForm):
             "number",
             "name",
             "trigger",
-            "params",
             "channel",
             "subject",
             "template",
@@ -270,20 +444,19 @@ class RuleForm(forms.ModelForm):
             # Staff and analytics refer to "rule 15": the number stays what it was.
             self.fields["number"].disabled = True
             self.fields["number"].help_text = "How staff refer to the rule; it does not change."
+        # The parameter fields of the trigger and channel as posted, else as saved.
+        source = self.data if self.is_bound else self.initial
+        kind = source.get("trigger") or self.fields["trigger"].choices[0][0]
+        self.add_parameter_fields(kind, source.get("channel"), self.instance.params or {})
+
+    def rule_fields(self) -> list:
+        return [field for field in self if not self.is_parameter(field.name)]
 
     def clean_trigger(self):
         kind = self.cleaned_data["trigger"]
         if kind not in triggers.REGISTRY:
             raise forms.ValidationError(f"{kind!r} is not a trigger kind.")
         return kind
-
-    def clean_params(self):
-        params = self.cleaned_data["params"]
-        if params is None:
-            return {}
-        if not isinstance(params, dict):
-            raise forms.ValidationError(NOT_AN_OBJECT)
-        return params
 
     def clean_clubs(self):
         # Clubs the editor does not work at stay as they were: unseen is not unticked.
@@ -295,10 +468,8 @@ class RuleForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        kind, params = data.get("trigger"), data.get("params")
-        if kind in triggers.REGISTRY and isinstance(params, dict):
-            for problem in parameter_problems(kind, params, data.get("channel")):
-                self.add_error("params", problem)
+        kind = data.get("trigger")
+        self.clean_parameters()
         if data.get("channel") == Channel.EMAIL and not data.get("subject"):
             self.add_error("subject", "An email needs a subject.")
         texts = text_problems(
@@ -310,3 +481,7 @@ class RuleForm(forms.ModelForm):
         for name, problem in texts.items():
             self.add_error(name, problem)
         return data
+
+    def save(self, commit=True):
+        self.instance.params = self.params
+        return super().save(commit)

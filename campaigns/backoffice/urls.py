@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.playbook, name="index"),
     path("rules/new/", views.rule_add, name="rule_add"),
     path("rules/timing/", views.rule_timing, name="rule_timing"),
+    path("rules/parameters/", views.rule_parameters, name="rule_parameters"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/preview/", views.rule_preview, name="rule_preview"),
     path("rules/<int:pk>/dry-run/", views.rule_dry_run, name="rule_dry_run"),

@@ -19,7 +19,15 @@ from django.urls import reverse
 from wagtail import hooks
 
 from campaigns import dryrun, triggers
-from campaigns.backoffice.forms import PeriodForm, RuleForm, text_problems, timing
+from campaigns.backoffice.forms import (
+    ParametersForm,
+    PeriodForm,
+    RuleForm,
+    text_problems,
+    timing,
+    typed_timing,
+    typed_values,
+)
 from campaigns.models import Rule, Touchpoint
 from club import admin_access, clock, roles
 from club.admin_access import clubs_for, scope
@@ -254,21 +262,21 @@ def rule_add(request: HttpRequest) -> HttpResponse:
 
 
 def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> dict:
-    # What is in the form (typed, when saving failed), as the timing view answers it; a new
-    # rule's trigger list shows its first kind chosen.
-    timing_words = timing_context(
-        form["trigger"].value() or form.fields["trigger"].choices[0][0],
-        form["params"].value() or "",
-        form["channel"].value(),
-    )
-    if form.errors.keys() & {"trigger", "params"}:
-        # The save's error under the field says it; the box would say it again. It speaks
-        # again as soon as the typing changes (htmx).
-        timing_words["timing_problems"] = []
+    # The saved parameters in words (a new rule's: its trigger list's first kind), or, when
+    # saving failed, those posted. A refused save's errors are under the fields: the box
+    # would say them again, so it stays empty until the next change asks (htmx).
+    if not form.is_bound:
+        words, problems = timing(form.kind, form.instance.params or {}, form.channel)
+    elif form.params is not None and not form.has_error("trigger"):
+        words, problems = timing(form.kind, form.params, form.channel)
+    else:
+        words, problems = "", []
     context = {
         "form": form,
         "rule": rule,
-        **timing_words,
+        "parameter_fields": form.parameter_fields(),
+        "timing": words,
+        "timing_problems": problems,
         "clubs_label": clubs_label(request.user),
         "header_title": f"Rule {rule.number}: {rule.name}" if rule else "New rule",
     }
@@ -280,18 +288,30 @@ def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> d
 
 
 def rule_timing(request: HttpRequest) -> HttpResponse:
-    """The editor's trigger and timing in words for what is typed (htmx asks as the trigger,
-    channel or parameters change), or what is wrong with the parameters. Nothing is saved."""
+    """The editor's trigger and timing in words for the parameters as typed (htmx asks as
+    they change), or what is wrong with them. Nothing is saved."""
     roles.require(request.user, *LIFECYCLE)
-    context = timing_context(
-        request.GET.get("trigger", ""), request.GET.get("params", ""), request.GET.get("channel")
+    kind, channel = request.GET.get("trigger", ""), request.GET.get("channel")
+    words, problems = typed_timing(kind, request.GET, channel)
+    return render(
+        request, "campaigns/admin/_timing.html", {"timing": words, "timing_problems": problems}
     )
-    return render(request, "campaigns/admin/_timing.html", context)
 
 
-def timing_context(kind: str, params_text: str, channel: str | None) -> dict:
-    words, problems = timing(kind, params_text, channel)
-    return {"timing": words, "timing_problems": problems}
+def rule_parameters(request: HttpRequest) -> HttpResponse:
+    """The editor's parameter fields for the trigger and channel chosen (htmx asks as they
+    change), holding the values typed that still apply, with the timing in words."""
+    roles.require(request.user, *LIFECYCLE)
+    kind, channel = request.GET.get("trigger", ""), request.GET.get("channel")
+    values = typed_values(kind, channel, request.GET)
+    form = ParametersForm(kind=kind, channel=channel, values=values)
+    words, problems = typed_timing(kind, form.as_data(), channel)
+    context = {
+        "parameter_fields": form.parameter_fields(),
+        "timing": words,
+        "timing_problems": problems,
+    }
+    return render(request, "campaigns/admin/_parameters.html", context)
 
 
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
