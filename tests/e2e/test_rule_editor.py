@@ -55,17 +55,53 @@ def test_the_timing_in_words_follows_the_trigger_and_parameters_as_they_are_type
     expect(timing).to_have_text(
         "Fires 7 days before a membership longer than 14 days ends, if not renewed."
     )
+    expect(page.locator("#id_param_days")).to_have_value("7")
+    expect(page.locator("#id_param_at")).to_have_attribute("type", "time")
 
-    # Mia changes the days, breaks the JSON, then picks another trigger
-    page.fill("#id_params", '{"days": 10}')
+    # Mia changes the days, types a number that cannot be, then picks another trigger
+    page.locator("#id_param_days").fill("10")
     expect(timing).to_have_text(
         "Fires 10 days before a membership longer than 20 days ends, if not renewed."
     )
-    page.fill("#id_params", '{"days": 10')
-    expect(timing).to_contain_text("Not valid JSON")
-    page.fill("#id_params", '{"days": 3}')
+    page.locator("#id_param_days").fill("-3")
+    expect(timing).to_contain_text("Days: Ensure this value is greater than or equal to 1.")
+    page.locator("#id_param_days").fill("3")
     page.select_option("#id_trigger", "membership_ended")
     expect(timing).to_have_text("Fires 3 days after a membership ended, if not renewed.")
+    expect(page.locator("#id_param_days")).to_have_value("3")  # kept: it still applies
+    page.select_option("#id_trigger", "birthday")
+    expect(timing).to_have_text("Fires on the member's birthday at 10:00.")
+    expect(page.locator("#id_param_days")).to_have_count(0)
     screenshot("rule-editor-timing-in-words")
 
     assert Rule.objects.get(pk=rule.pk).params == rule.params
+
+
+def test_mia_saves_a_rules_parameters_through_its_fields(
+    live_server, page, log_in, screenshot, mia
+):
+    rule = Rule.objects.get(number=15)
+    log_in(mia, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('playbook:rule_edit', args=[rule.pk])}")
+
+    # a day too many is refused under its field, nothing saved; then she fixes it
+    page.locator("#id_param_days").fill("0")
+    page.locator("#id_param_at").fill("09:30")
+    page.locator("#id_param_quiet_hours").select_option("before")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#rule-form")).to_contain_text(
+        "Ensure this value is greater than or equal to 1."
+    )
+    assert Rule.objects.get(pk=rule.pk).params == rule.params
+
+    page.locator("#id_param_days").fill("5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#rule-timing")).to_have_text(
+        "Fires 5 days before a membership longer than 10 days ends, if not renewed."
+    )
+    screenshot("rule-editor-parameters-saved")
+    assert Rule.objects.get(pk=rule.pk).params == {
+        "days": 5,
+        "at": "09:30",
+        "quiet_hours": "before",
+    }
