@@ -39,13 +39,13 @@ def test_each_trigger_kind_shows_a_field_per_parameter_it_reads(client, mia, kin
     message = parameters(client, trigger=kind, channel="sms")
     task = parameters(client, trigger=kind, channel="task")
 
-    assert field_names(message) == [*declared, "quiet_hours"]
+    assert field_names(message) == [*declared, "quiet_hours", "max_delay_hours"]
     assert field_names(task) == [*declared, "due_minutes", "assign", "escalate_when_late"]
 
 
 def test_every_parameter_has_a_check_and_a_field():
     names = {p.name for kind in triggers.REGISTRY.values() for p in kind.params}
-    names |= {forms.QUIET_HOURS.name} | {p.name for p in forms.TASK_PARAMETERS}
+    names |= {p.name for p in forms.MESSAGE_PARAMETERS + forms.TASK_PARAMETERS}
 
     assert names == forms.PARAMETERS.keys() == forms.PARAMETER_FIELDS.keys()
 
@@ -75,12 +75,12 @@ def test_switching_the_trigger_keeps_the_values_that_still_apply(client, mia):
     ended = parameters(client, trigger="membership_ended", channel="sms", **typed)
     birthday = parameters(client, trigger="birthday", channel="sms", **typed)
 
-    assert field_names(ended) == ["days", "at", "quiet_hours"]
+    assert field_names(ended) == ["days", "at", "quiet_hours", "max_delay_hours"]
     page = ended.content.decode()
     assert 'name="param_days" value="9"' in page and 'name="param_at" value="11:15"' in page
     assert '<option value="before" selected>' in page
     assert timing_text(ended) == "Fires 9 days after a membership ended, if not renewed."
-    assert field_names(birthday) == ["at", "quiet_hours"]
+    assert field_names(birthday) == ["at", "quiet_hours", "max_delay_hours"]
     assert timing_text(birthday) == "Fires on the member's birthday at 11:15."
 
 
@@ -178,3 +178,16 @@ def test_a_stored_parameter_the_rule_does_not_read_is_kept_as_an_error_to_fix(cl
     assert removed.status_code == 302
     offer.refresh_from_db()
     assert offer.params == {"days": 30}
+
+
+def test_how_late_a_message_may_still_go_is_a_field_too(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, param_max_delay_hours="12"),
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    offer.refresh_from_db()
+    assert offer.params == {"days": 30, "at": "10:00", "max_delay_hours": 12}

@@ -79,6 +79,7 @@ PARAMETERS = {
     "visits": _whole(0),
     "at": _time,
     "quiet_hours": _one_of("after", "before"),
+    "max_delay_hours": _whole(1),
     "reasons": _reasons,
     "except_sources": _lead_sources,
     "unless_trial_booked": _flag,
@@ -87,10 +88,17 @@ PARAMETERS = {
     "escalate_when_late": _flag,
 }
 
-# What the evaluator reads on message rules (campaigns/evaluator.send_time): staff tasks are
-# not moved out of the quiet hours.
-QUIET_HOURS = triggers.Parameter(
-    "quiet_hours", "When it falls due in the club's quiet hours (blank: send it when they end)."
+# What the evaluator and dispatcher read on message rules (evaluator.send_time, dispatcher.
+# send_time_if_due): staff tasks are not moved out of the quiet hours.
+MESSAGE_PARAMETERS = (
+    triggers.Parameter(
+        "quiet_hours", "When it falls due in the club's quiet hours (blank: send it when they end)."
+    ),
+    triggers.Parameter(
+        "max_delay_hours",
+        "Hours past its due time it may still go out after quiet hours, else it is dropped "
+        "(blank: 24).",
+    ),
 )
 
 # What the staff-task channel reads (campaigns/channels/staff_task.py), on task rules only.
@@ -116,6 +124,7 @@ PARAMETER_FIELDS = {
         # "after" is the default: shown (and saved) as blank, one way to say it.
         choices=[("", "Send it when they end"), ("before", "Send it an hour before they start")],
     ),
+    "max_delay_hours": lambda: forms.IntegerField(label="Latest, in hours late", min_value=1),
     "reasons": lambda: forms.MultipleChoiceField(
         label="Denial reasons",
         choices=CheckInAttempt.Reason.choices,
@@ -141,14 +150,14 @@ PARAMETER_PREFIX = "param_"
 def read_parameters(kind: str, channel: str | None) -> tuple[triggers.Parameter, ...]:
     """The parameters a rule of this trigger kind on this channel reads, in the editor's order."""
     kind_params = triggers.REGISTRY[kind].params if kind in triggers.REGISTRY else ()
-    return kind_params + (TASK_PARAMETERS if channel == Channel.TASK else (QUIET_HOURS,))
+    return kind_params + (TASK_PARAMETERS if channel == Channel.TASK else MESSAGE_PARAMETERS)
 
 
 def _not_read(key: str, kind: str, channel: str | None) -> str:
     """Why a rule of this kind and channel does not read `key`, in words."""
     if key in {p.name for p in TASK_PARAMETERS}:
         return f'"{key}" is for staff-task rules only.'
-    if key == QUIET_HOURS.name:
+    if key in {p.name for p in MESSAGE_PARAMETERS}:
         return f'"{key}" is for messages only: staff tasks are not moved out of quiet hours.'
     readers = [k.label for k in triggers.REGISTRY.values() if key in {p.name for p in k.params}]
     if len(readers) == 1:
