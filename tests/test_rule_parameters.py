@@ -191,3 +191,28 @@ def test_how_late_a_message_may_still_go_is_a_field_too(client, mia, offer):
     assert response.status_code == 302, response.context["form"].errors
     offer.refresh_from_db()
     assert offer.params == {"days": 30, "at": "10:00", "max_delay_hours": 12}
+
+
+def test_a_default_stored_explicitly_shows_and_saves_as_the_default(client, mia, offer):
+    Rule.objects.filter(pk=offer.pk).update(params={"days": 30, "quiet_hours": "after"})
+    client.force_login(mia)
+
+    shown = client.get(reverse("playbook:rule_edit", args=[offer.pk]))
+    switched = parameters(
+        client,
+        trigger="membership_ended",
+        channel="sms",
+        param_days="30",
+        param_quiet_hours="after",
+    )
+    saved = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, {"days": 30, "quiet_hours": "after"}),
+    )
+
+    assert '<option value="" selected>' in shown.content.decode()
+    assert "params" not in shown.context["form"].fields
+    assert timing_text(switched) == "Fires 30 days after a membership ended, if not renewed."
+    assert saved.status_code == 302, saved.context["form"].errors
+    offer.refresh_from_db()
+    assert offer.params == {"days": 30}

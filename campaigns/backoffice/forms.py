@@ -111,6 +111,21 @@ TASK_PARAMETERS = (
 
 # The field that edits each parameter, by name: blank (none ticked, unticked) means the
 # trigger's default, so only a parameter a kind has no default for is required.
+class DefaultAsBlankChoiceField(forms.ChoiceField):
+    """A choice whose default value is shown, and saved, as the blank choice: a rule stored
+    with it explicitly ("quiet_hours": "after") reads as the default instead of as no choice."""
+
+    def __init__(self, *, default: str, **kwargs):
+        super().__init__(**kwargs)
+        self.default = default
+
+    def prepare_value(self, value):
+        return "" if value == self.default else value
+
+    def to_python(self, value):
+        return self.prepare_value(super().to_python(value))
+
+
 PARAMETER_FIELDS = {
     "days": lambda: forms.IntegerField(label="Days", min_value=1),
     "delay_minutes": lambda: forms.IntegerField(label="Delay in minutes", min_value=0),
@@ -119,9 +134,9 @@ PARAMETER_FIELDS = {
     "n": lambda: forms.IntegerField(label="Visit number", min_value=1),
     "visits": lambda: forms.IntegerField(label="Visits left", min_value=0),
     "at": lambda: TimeOfDayField(label="Time of day"),
-    "quiet_hours": lambda: forms.ChoiceField(
+    "quiet_hours": lambda: DefaultAsBlankChoiceField(
         label="In quiet hours",
-        # "after" is the default: shown (and saved) as blank, one way to say it.
+        default="after",
         choices=[("", "Send it when they end"), ("before", "Send it an hour before they start")],
     ),
     "max_delay_hours": lambda: forms.IntegerField(label="Latest, in hours late", min_value=1),
@@ -319,7 +334,7 @@ def typed_timing(kind: str, data, channel: str | None) -> tuple[str, list[str]]:
 def typed_values(kind: str, channel: str | None, data) -> dict:
     """The parameter values typed in the editor (`data`) that a rule of this kind and
     channel still reads, as its fields take them: the fields for another trigger or channel
-    keep what applies. The Other parameters box keeps its text."""
+    keep what applies. The Other parameters box's keys go to a field that now reads them."""
     try:
         other = json.loads(data.get("params") or "{}")
     except ValueError:
