@@ -135,6 +135,8 @@ def test_saving_assembles_the_params_from_the_fields_leaving_blank_ones_out(clie
     ("changes", "field", "message"),
     [
         ({"param_days": "-1"}, "param_days", "greater than or equal to 1"),
+        # a typo past ten years overflowed the dates and broke the editor and the dry runs
+        ({"param_days": "99999999999"}, "param_days", "less than or equal to 3650"),
         ({"param_at": "25:00"}, "param_at", "Enter a time of day as HH:MM"),
         ({"param_quiet_hours": "never"}, "param_quiet_hours", "Select a valid choice"),
     ],

@@ -24,13 +24,36 @@ class PeriodForm(forms.Form):
     )
 
 
-def _whole(minimum: int):
+A_WEEK_IN_HOURS = 7 * 24
+# The whole-number parameters: (least, most). Past the most it is a typo, and the date
+# arithmetic on it overflows: 99999999999 days broke the rule's editor, its dry run and every
+# member card's "Coming up".
+WHOLE_NUMBERS = {
+    "days": (1, 3650),
+    "delay_minutes": (0, A_WEEK_IN_HOURS * 60),
+    "hours_before": (0, A_WEEK_IN_HOURS),
+    "hours_after": (0, A_WEEK_IN_HOURS),
+    "n": (1, 10_000),
+    "visits": (0, 1_000),
+    "max_delay_hours": (1, A_WEEK_IN_HOURS),
+    "due_minutes": (1, A_WEEK_IN_HOURS * 60),
+}
+
+
+def _whole(name: str):
+    least, most = WHOLE_NUMBERS[name]
+
     def check(value) -> str:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            return f"a whole number of at least {minimum}"
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            return f"a whole number from {least} to {most}"
         return ""
 
     return check
+
+
+def _whole_field(name: str, label: str) -> forms.IntegerField:
+    least, most = WHOLE_NUMBERS[name]
+    return forms.IntegerField(label=label, min_value=least, max_value=most)
 
 
 def _time(value) -> str:
@@ -71,19 +94,19 @@ def _flag(value) -> str:
 # below; a parameter the rule does not read is refused ("day" for "days" would otherwise
 # fall back to the default without a word).
 PARAMETERS = {
-    "days": _whole(1),
-    "delay_minutes": _whole(0),
-    "hours_before": _whole(0),
-    "hours_after": _whole(0),
-    "n": _whole(1),
-    "visits": _whole(0),
+    "days": _whole("days"),
+    "delay_minutes": _whole("delay_minutes"),
+    "hours_before": _whole("hours_before"),
+    "hours_after": _whole("hours_after"),
+    "n": _whole("n"),
+    "visits": _whole("visits"),
     "at": _time,
     "quiet_hours": _one_of("after", "before"),
-    "max_delay_hours": _whole(1),
+    "max_delay_hours": _whole("max_delay_hours"),
     "reasons": _reasons,
     "except_sources": _lead_sources,
     "unless_trial_booked": _flag,
-    "due_minutes": _whole(1),
+    "due_minutes": _whole("due_minutes"),
     "assign": _one_of("trainer"),
     "escalate_when_late": _flag,
 }
@@ -127,19 +150,19 @@ class DefaultAsBlankChoiceField(forms.ChoiceField):
 
 
 PARAMETER_FIELDS = {
-    "days": lambda: forms.IntegerField(label="Days", min_value=1),
-    "delay_minutes": lambda: forms.IntegerField(label="Delay in minutes", min_value=0),
-    "hours_before": lambda: forms.IntegerField(label="Hours before", min_value=0),
-    "hours_after": lambda: forms.IntegerField(label="Hours after", min_value=0),
-    "n": lambda: forms.IntegerField(label="Visit number", min_value=1),
-    "visits": lambda: forms.IntegerField(label="Visits left", min_value=0),
+    "days": lambda: _whole_field("days", "Days"),
+    "delay_minutes": lambda: _whole_field("delay_minutes", "Delay in minutes"),
+    "hours_before": lambda: _whole_field("hours_before", "Hours before"),
+    "hours_after": lambda: _whole_field("hours_after", "Hours after"),
+    "n": lambda: _whole_field("n", "Visit number"),
+    "visits": lambda: _whole_field("visits", "Visits left"),
     "at": lambda: TimeOfDayField(label="Time of day"),
     "quiet_hours": lambda: DefaultAsBlankChoiceField(
         label="In quiet hours",
         default="after",
         choices=[("", "Send it when they end"), ("before", "Send it an hour before they start")],
     ),
-    "max_delay_hours": lambda: forms.IntegerField(label="Latest, in hours late", min_value=1),
+    "max_delay_hours": lambda: _whole_field("max_delay_hours", "Latest, in hours late"),
     "reasons": lambda: forms.MultipleChoiceField(
         label="Denial reasons",
         choices=CheckInAttempt.Reason.choices,
@@ -151,7 +174,7 @@ PARAMETER_FIELDS = {
         widget=forms.CheckboxSelectMultiple,
     ),
     "unless_trial_booked": lambda: forms.BooleanField(label="Unless a trial is booked"),
-    "due_minutes": lambda: forms.IntegerField(label="Due within minutes", min_value=1),
+    "due_minutes": lambda: _whole_field("due_minutes", "Due within minutes"),
     "assign": lambda: forms.ChoiceField(
         label="Assign to",
         choices=[("", "The front desk"), ("trainer", "The trainer of their last class")],

@@ -5,25 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('checkin', '0010_timetable_slots_plural'),
+        ("checkin", "0010_timetable_slots_plural"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='classsession',
-            name='capacity',
-            field=models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)]),
+            model_name="classsession",
+            name="capacity",
+            field=models.PositiveIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(1000),
+                ]
+            ),
         ),
         migrations.AlterField(
-            model_name='classtemplate',
-            name='capacity',
-            field=models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)]),
+            model_name="classtemplate",
+            name="capacity",
+            field=models.PositiveIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(1000),
+                ]
+            ),
         ),
         migrations.AlterField(
-            model_name='classtemplate',
-            name='duration_minutes',
-            field=models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)]),
+            model_name="classtemplate",
+            name="duration_minutes",
+            field=models.PositiveSmallIntegerField(
+                default=60,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(1440),
+                ],
+            ),
         ),
     ]

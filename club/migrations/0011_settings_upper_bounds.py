@@ -5,60 +5,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('club', '0010_staff_member'),
+        ("club", "0010_staff_member"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='club',
-            name='at_risk_days_without_visit',
-            field=models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="at_risk_days_without_visit",
+            field=models.PositiveSmallIntegerField(
+                default=14, validators=[django.core.validators.MaxValueValidator(365)]
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='booking_closes_minutes_before',
-            field=models.PositiveSmallIntegerField(default=15, help_text='Booking closes this many minutes before the class starts.', validators=[django.core.validators.MaxValueValidator(1440)]),
+            model_name="club",
+            name="booking_closes_minutes_before",
+            field=models.PositiveSmallIntegerField(
+                default=15,
+                help_text="Booking closes this many minutes before the class starts.",
+                validators=[django.core.validators.MaxValueValidator(1440)],
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='booking_opens_days_ahead',
-            field=models.PositiveSmallIntegerField(default=14, help_text='Members may book a class this many days before it starts.', validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="booking_opens_days_ahead",
+            field=models.PositiveSmallIntegerField(
+                default=14,
+                help_text="Members may book a class this many days before it starts.",
+                validators=[django.core.validators.MaxValueValidator(365)],
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='booking_penalty_days',
-            field=models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="booking_penalty_days",
+            field=models.PositiveSmallIntegerField(
+                default=7, validators=[django.core.validators.MaxValueValidator(365)]
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='expiring_within_days',
-            field=models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="expiring_within_days",
+            field=models.PositiveSmallIntegerField(
+                default=30, validators=[django.core.validators.MaxValueValidator(365)]
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='late_cancel_minutes',
-            field=models.PositiveSmallIntegerField(default=120, help_text='A cancellation closer than this to the start is a late cancel.', validators=[django.core.validators.MaxValueValidator(1440)]),
+            model_name="club",
+            name="late_cancel_minutes",
+            field=models.PositiveSmallIntegerField(
+                default=120,
+                help_text="A cancellation closer than this to the start is a late cancel.",
+                validators=[django.core.validators.MaxValueValidator(1440)],
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='lost_after_days',
-            field=models.PositiveSmallIntegerField(default=90, validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="lost_after_days",
+            field=models.PositiveSmallIntegerField(
+                default=90, validators=[django.core.validators.MaxValueValidator(365)]
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='max_freeze_days',
-            field=models.PositiveSmallIntegerField(default=90, help_text='The longest freeze of a membership the desk may add, in days.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="max_freeze_days",
+            field=models.PositiveSmallIntegerField(
+                default=90,
+                help_text="The longest freeze of a membership the desk may add, in days.",
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(365),
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='onboarding_days',
-            field=models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="onboarding_days",
+            field=models.PositiveSmallIntegerField(
+                default=60, validators=[django.core.validators.MaxValueValidator(365)]
+            ),
         ),
         migrations.AlterField(
-            model_name='club',
-            name='renewal_grace_days',
-            field=models.PositiveSmallIntegerField(default=14, help_text='A membership bought this many days after the end still counts as a renewal.', validators=[django.core.validators.MaxValueValidator(365)]),
+            model_name="club",
+            name="renewal_grace_days",
+            field=models.PositiveSmallIntegerField(
+                default=14,
+                help_text="A membership bought this many days after the end still counts as a renewal.",
+                validators=[django.core.validators.MaxValueValidator(365)],
+            ),
         ),
     ]
