@@ -2,6 +2,8 @@
 export. Every touchpoint is listed, held out or suppressed ones too: being in a control group,
 or not written to for want of consent, is processing of their data as well."""
 
+from django.db.models import F
+
 from campaigns.models import StageChange, Touchpoint
 from members.export import Rows, section
 from members.models import Member
@@ -14,7 +16,6 @@ def _messages(member: Member) -> Rows:
         .order_by("due_at", "pk")
         .values(
             "id",
-            "rule__name",
             "channel",
             "status",
             "reason",
@@ -24,6 +25,7 @@ def _messages(member: Member) -> Rows:
             "due_at",
             "sent_at",
             "delivered_at",
+            rule_name=F("rule__name"),
         )
     )
 

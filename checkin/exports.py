@@ -1,5 +1,7 @@
 """The member's visits, refused check-ins and class bookings in their data export."""
 
+from django.db.models import F
+
 from checkin.models import Booking, CheckInAttempt, Visit
 from members.export import Rows, section
 from members.models import Member
@@ -10,7 +12,7 @@ def _visits(member: Member) -> Rows:
     return (
         Visit.objects.filter(member=member)
         .order_by("at", "pk")
-        .values("id", "club__name", "at", "source", "membership", "override_reason")
+        .values("id", "at", "source", "membership", "override_reason", club_name=F("club__name"))
     )
 
 
@@ -19,7 +21,7 @@ def _refused(member: Member) -> Rows:
     return (
         CheckInAttempt.objects.filter(member=member)
         .order_by("at", "pk")
-        .values("id", "club__name", "at", "source", "reason", "membership")
+        .values("id", "at", "source", "reason", "membership", club_name=F("club__name"))
     )
 
 
@@ -30,9 +32,6 @@ def _bookings(member: Member) -> Rows:
         .order_by("session__start", "pk")
         .values(
             "id",
-            "session__class_type__name",
-            "session__club__name",
-            "session__start",
             "status",
             "is_trial",
             "waitlist_position",
@@ -40,5 +39,8 @@ def _bookings(member: Member) -> Rows:
             "cancelled_at",
             "is_late_cancel",
             "attended_at",
+            class_name=F("session__class_type__name"),
+            club_name=F("session__club__name"),
+            class_start=F("session__start"),
         )
     )

@@ -1,5 +1,7 @@
 """The member's memberships, freezes, visit ledger and payments in their data export."""
 
+from django.db.models import F
+
 from members.export import Rows, section
 from members.models import Member
 from memberships.models import Freeze, LedgerEntry, Payment
@@ -9,7 +11,6 @@ from memberships.models import Freeze, LedgerEntry, Payment
 def _memberships(member: Member) -> Rows:
     return member.memberships.order_by("start", "pk").values(
         "id",
-        "plan__name",
         "start",
         "end",
         "status",
@@ -17,6 +18,7 @@ def _memberships(member: Member) -> Rows:
         "visits_left",
         "renewed_from",
         "created_at",
+        plan_name=F("plan__name"),
     )
 
 
