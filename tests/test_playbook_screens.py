@@ -362,6 +362,9 @@ def test_the_editor_saves_a_valid_change(client, mia, reminder, downtown):
         ({"template": "Hi {% if %}"}, "template", "Template error"),
         ({"template": "Hi {{ first_name|shout }}"}, "template", "Template error"),
         ({"template": "{% include 'x.html' %}"}, "template", "cannot include"),
+        # Django reads an unclosed tag as text: it would go out as typed
+        ({"template": "Hi {{ first_name ,"}, "template", "“{{ first_name ,” is not closed"),
+        ({"subject": "Renew {% if x"}, "subject", "is not closed"),
         ({"channel": "email", "subject": ""}, "subject", "An email needs a subject."),
         ({"holdout_percent": 101}, "holdout_percent", "less than or equal to 100"),
     ],

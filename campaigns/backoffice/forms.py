@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from django import forms
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
@@ -376,6 +377,8 @@ def template_problem(text: str) -> str:
     filter argument (`default:last_name`) raises when missing, and a filter that fails on an
     empty value (`{{ visits|divisibleby:2 }}`) would fail a member's message at send time.
     field_problem judges names."""
+    if unclosed := _unclosed_tag(text):
+        return f"Template error: “{unclosed}” is not closed, so it would be sent as it stands."
     try:
         evaluator.render(text, dict.fromkeys(evaluator.names_read(text), ""))
     except TemplateSyntaxError as error:
@@ -387,6 +390,21 @@ def template_problem(text: str) -> str:
             f"Template error: {error} A field can be empty: give it a default first, "
             "e.g. {{ visits|default:0|divisibleby:2 }}."
         )
+    return ""
+
+
+_TAG = re.compile(r"\{[{%#]")
+_CLOSING = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def _unclosed_tag(text: str) -> str:
+    """The start of the first "{{", "{%" or "{#" with no closing mark after it on its line,
+    or "". Django's lexer reads such a tag as plain text, so "Hi {{ first_name" would go out
+    to members as written."""
+    for line in text.splitlines():
+        for match in _TAG.finditer(line):
+            if _CLOSING[match[0]] not in line[match.end() :]:
+                return line[match.start() : match.start() + 20]
     return ""
 
 
