@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from checkin.models import CheckInAttempt, Visit
@@ -592,6 +593,9 @@ def test_a_walk_in_with_a_known_phone_and_another_name_is_a_new_lead(desk, froze
 
     tina = Member.objects.get(first_name="Tina")
     assert response["Location"] == reverse("desk:member", args=[tina.pk])
+    # the desk is told at once, so it can ask while Tina is at the counter
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told[-1].startswith(f"Same phone as Maya Jansen (member #{maya.pk})")
     card = desk.get(response["Location"]).content.decode()
     assert "Lead registered." in card
     assert f"Same phone as Maya Jansen (member #{maya.pk})" in card

@@ -795,6 +795,13 @@ def new_lead(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, "Lead registered." if created else "Already known: opened their card."
         )
+        # A phone someone else of the club has: the staff member at the counter can ask now
+        # ("are you Lea's partner?") rather than find the note on the timeline later.
+        same_phone = member.events.filter(
+            kind=MemberEvent.Kind.NOTE, data__has_key="same_phone_as"
+        ).first()
+        if created and same_phone:
+            messages.warning(request, same_phone.data["text"])
         return redirect("desk:member", pk=member.pk)
     return render(
         request,
