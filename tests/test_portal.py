@@ -133,8 +133,30 @@ def test_home_says_so_when_there_is_no_membership(client, frozen_clock, downtown
 
     page = html(sign_in(client, lead).get(reverse("portal:home")))
 
-    assert "You have no membership in force." in page
+    assert "You have no membership yet." in page
     assert "No classes booked." in page
+
+
+def test_home_greets_a_lead_with_their_free_trial_class_not_with_renewing(
+    client, frozen_clock, downtown, spin
+):
+    lead = MemberFactory(home_club=downtown, first_name="Anna")
+    session = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=2), 18)
+    )
+    BookingFactory(session=session, member=lead, is_trial=True)
+
+    page = html(sign_in(client, lead).get(reverse("portal:home")))
+
+    assert "Your free trial class: <strong>Spin</strong>, Wednesday 25 November, 18:00." in page
+    assert "renew" not in page.lower()
+
+
+def test_home_tells_a_former_member_when_it_ended_and_to_renew(client, frozen_clock, tom_berg):
+    page = html(sign_in(client, tom_berg).get(reverse("portal:home")))
+
+    assert "You have no membership in force: your Monthly ended on 3 Nov 2026." in page
+    assert "to renew." in page
 
 
 # --- membership and the pack estimate ----------------------------------------------------

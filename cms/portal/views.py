@@ -166,11 +166,14 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
     views = [
         selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
     ]
+    upcoming = selectors.with_places(selectors.upcoming_bookings(member)[:5])
     context = {
         "member": member,
         "memberships": selectors.current(views),
         "last_membership": views[0] if views else None,
-        "bookings": selectors.with_places(selectors.upcoming_bookings(member)[:5]),
+        # A lead's free class: the home page speaks of it, not of renewing.
+        "trial_booking": next((b for b in upcoming if b.is_trial), None),
+        "bookings": upcoming,
         "visits_this_month": selectors.visits_this_month(member),
         "month": today,
     }
