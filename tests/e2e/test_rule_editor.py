@@ -66,10 +66,15 @@ def test_the_timing_in_words_follows_the_trigger_and_parameters_as_they_are_type
     page.locator("#id_param_days").fill("-3")
     expect(timing).to_contain_text("Days: Ensure this value is greater than or equal to 1.")
     page.locator("#id_param_days").fill("3")
-    page.select_option("#id_trigger", "membership_ended")
+    # Each switch waits for its fields: the timing's own answer to the typing can say the
+    # new trigger's words before they come (a switch made within that moment is queued on
+    # the fields being replaced and lost; see "Noticed" in the session note).
+    with page.expect_response(lambda r: "/rules/parameters/" in r.url):
+        page.select_option("#id_trigger", "membership_ended")
     expect(timing).to_have_text("Fires 3 days after a membership ended, if not renewed.")
     expect(page.locator("#id_param_days")).to_have_value("3")  # kept: it still applies
-    page.select_option("#id_trigger", "birthday")
+    with page.expect_response(lambda r: "/rules/parameters/" in r.url):
+        page.select_option("#id_trigger", "birthday")
     expect(timing).to_have_text("Fires on the member's birthday at 10:00.")
     expect(page.locator("#id_param_days")).to_have_count(0)
     screenshot("rule-editor-timing-in-words")
