@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.urls import reverse_lazy
 
 from campaigns import evaluator, triggers
 from campaigns.models import Channel, Rule
@@ -440,6 +441,19 @@ def text_problems(kind: str, channel: str | None, *, subject: str, template: str
     return problems
 
 
+# The editor's parameter fields follow the trigger and channel chosen: htmx asks from the
+# selects, which stay on the page. (Asked from the fields' own box, a change made while a
+# new box was being swapped in found no listener and was lost.) The last choice wins.
+PARAMETERS_SWITCH = {
+    "hx-get": reverse_lazy("playbook:rule_parameters"),
+    "hx-target": "#rule-parameters",
+    "hx-swap": "outerHTML",
+    "hx-sync": "closest form:replace",
+    "hx-include": "#id_trigger, #id_channel, #rule-parameters [name^=param_], "
+    "#rule-parameters [name=params]",
+}
+
+
 class RuleForm(ParameterFields, forms.ModelForm):
     trigger = forms.ChoiceField(
         label="Trigger", help_text="What makes the rule fire; its timing is set below."
@@ -505,6 +519,8 @@ class RuleForm(ParameterFields, forms.ModelForm):
             # Keep an unknown stored kind visible, so the error below can name it.
             self.fields["trigger"].choices.append((self.instance.trigger, self.instance.trigger))
         self.fields["clubs"].queryset = scope(Club.objects.order_by("name"), user)
+        for name in ("trigger", "channel"):
+            self.fields[name].widget.attrs.update(PARAMETERS_SWITCH)
         if self.instance.pk:
             # Staff and analytics refer to "rule 15": the number stays what it was.
             self.fields["number"].disabled = True

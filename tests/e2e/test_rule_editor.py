@@ -69,9 +69,19 @@ def test_the_timing_in_words_follows_the_trigger_and_parameters_as_they_are_type
     expect(timing).to_have_text(
         "Fires 3 days before a membership longer than 6 days ends, if not renewed."
     )
-    # Switching the trigger re-renders the fields on the server (test_rule_parameters); in the
-    # browser that switch is at times not asked for (see the session note), so it is not
-    # driven here until the editor asks from the select itself.
+    page.select_option("#id_trigger", "membership_ended")
+    expect(timing).to_have_text("Fires 3 days after a membership ended, if not renewed.")
+    expect(page.locator("#id_param_days")).to_have_value("3")  # kept: it still applies
+
+    # she changes her mind at once, twice: the fields follow the last trigger chosen
+    page.select_option("#id_trigger", "birthday")
+    page.select_option("#id_trigger", "days_without_visit")
+    page.select_option("#id_trigger", "birthday")
+    expect(timing).to_have_text("Fires on the member's birthday at 10:00.")
+    expect(page.locator("#id_param_days")).to_have_count(0)
+    page.select_option("#id_trigger", "membership_ended")
+    expect(page.locator("#id_param_days")).to_have_value("")  # it has no default
+    expect(timing).to_have_text("Days: Membership ended needs this.")
     screenshot("rule-editor-timing-in-words")
 
     assert Rule.objects.get(pk=rule.pk).params == rule.params
