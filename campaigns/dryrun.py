@@ -43,14 +43,16 @@ OBSOLETE = "will be cancelled: no longer true"
 # Wagtail's own status tags, one look per kind of outcome, so the colour says something:
 # "live" for what reaches the member, the label for what goes another way (a staff task, the
 # control group), the plain grey tag for what does not go.
+# The status tag of each outcome (styled in the lifecycle screens' base template): Wagtail's
+# own "primary" tag is drawn muted, so what goes out would look like what does not.
 TAG_CLASSES = {
-    "send": "w-status--primary",
-    "sent": "w-status--primary",
-    "task": "w-status--label",
-    "held_out": "w-status--label",
-    "not_sent": "",
-    "failed": "",
-    "cancelled": "",
+    "send": "outcome-goes",
+    "sent": "outcome-goes",
+    "task": "outcome-task",
+    "held_out": "outcome-task",
+    "not_sent": "outcome-stopped",
+    "failed": "outcome-failed",
+    "cancelled": "outcome-stopped",
 }
 
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from campaigns import dryrun, evaluator, triggers
@@ -403,8 +404,8 @@ def test_coming_up_tags_say_apart_what_goes_and_what_does_not(client, fiona, san
             r'<span class="(w-status[^"]*)"[^>]*>(.*?)</span>', html, re.S
         )
     )
-    assert tags["Will be sent"] == "w-status w-status--primary"
-    assert tags["Not sent: no email consent"] == "w-status"
+    assert tags["Will be sent"] == "w-status outcome-goes"
+    assert tags["Not sent: no email consent"] == "w-status outcome-stopped"
 
 
 @pytest.mark.parametrize(
@@ -416,4 +417,14 @@ def test_every_outcome_has_a_tag_and_going_differs_from_not_going(sanne, outcome
     tag = replace(forecast, outcome=outcome).tag_class
 
     goes = outcome in ("send", "sent")
-    assert (tag == "w-status--primary") is goes
+    assert (tag == "outcome-goes") is goes
+
+
+def test_every_outcome_tag_is_styled_where_outcomes_are_shown(client, fiona, sanne):
+    with open(finders.find("campaigns/outcomes.css")) as stylesheet:
+        css = stylesheet.read()
+    for tag in set(dryrun.TAG_CLASSES.values()):
+        assert f".w-status.{tag} " in css
+    client.force_login(fiona)
+    card = client.get(reverse("desk:member", args=[sanne.pk])).content.decode()
+    assert "campaigns/outcomes.css" in card  # the coming-up panel brings its styles
