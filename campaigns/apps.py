@@ -6,7 +6,8 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Lifecycle and campaigns"
 
     def ready(self):
-        from campaigns import exports  # noqa: F401 (registers the data export's sections)
+        # Registers the data export's sections, and the eraser and checks of erasure.
+        from campaigns import erasure, exports  # noqa: F401
         from members import timeline
         from members.models import MemberEvent
 

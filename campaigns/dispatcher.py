@@ -34,7 +34,7 @@ from campaigns.optout import opt_out_number
 from club import clock
 from club.models import Club
 from members import timeline
-from members.models import MemberEvent
+from members.models import Member, MemberEvent
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,9 @@ def _decide(due: list[Touchpoint], now: dt.datetime) -> None:
 
 def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple[str, str]:
     member, channel = touchpoint.member, touchpoint.channel
+    if member.is_erased:
+        # Nothing goes to an erased member, a staff call task neither (members.erasure).
+        return Status.CANCELLED, Reason.OBSOLETE
     if (touchpoint.rule_id, member.pk, touchpoint.occurrence_key) not in still_true:
         return Status.CANCELLED, Reason.OBSOLETE
     if channel == Channel.SMS and member.phone and not member.phone.is_valid():
@@ -309,6 +312,13 @@ def _send_one(
             return None  # can't tell yet; the next recovery asks again
         if receipt:
             return receipts.add(touchpoint, receipt)
+    if touchpoint.member.is_erased:
+        # Erased since the claim and not at the provider: it never goes (the erasure left
+        # it no text and no address).
+        Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.SENDING).update(
+            status=Status.CANCELLED, reason=Reason.OBSOLETE
+        )
+        return Status.CANCELLED
     try:
         receipt = channel.send(touchpoint)
     except PermanentError as error:
@@ -374,6 +384,13 @@ def _record_receipts(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> li
         mine = [(tp, receipt, at) for tp, receipt, at in receipts if tp.pk in still_sending]
         if not mine:
             return []
+        # A member erased while their message was at the provider gets no message text back
+        # on their timeline.
+        erased = set(
+            Member.objects.filter(
+                pk__in={tp.member_id for tp, _, _ in mine}, erased_at__isnull=False
+            ).values_list("pk", flat=True)
+        )
         # The rows are locked and still `sending`: one statement sent many times, pipelined
         # by the driver (the ORM spent longer compiling one UPDATE per row than running it).
         adapt = connection.ops.adapt_datetimefield_value
@@ -408,6 +425,7 @@ def _record_receipts(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> li
                     },
                 )
                 for touchpoint, _, at in mine
+                if touchpoint.member_id not in erased
             ],
         )
     return [receipt.provider_id for _, receipt, _ in mine]

@@ -124,8 +124,11 @@ def plan_touchpoints(
     if not occurrences:
         return []
     # Only what conditions, consent and templates read: a member's phone is parsed on load.
-    named = Member.objects.only(*MEMBER_FIELDS).filter(
-        pk__any_of={o.member_id for o in occurrences}
+    # An erased member is sent nothing and held out of nothing: no row at all.
+    named = (
+        Member.objects.only(*MEMBER_FIELDS)
+        .not_erased()
+        .filter(pk__any_of={o.member_id for o in occurrences})
     )
     members = {member.pk: member for member in named}
     club_context = _club_context(club)
@@ -133,7 +136,9 @@ def plan_touchpoints(
     now = clock.now()
     rows = []
     for occurrence in occurrences:
-        member = members[occurrence.member_id]
+        member = members.get(occurrence.member_id)
+        if member is None:
+            continue
         if rule.stages and member.stage not in rule.stages:
             continue
         if rule.plan_kinds and not plan_kinds.get(member.pk, set()) & set(rule.plan_kinds):

@@ -6,7 +6,8 @@ class CheckinConfig(AppConfig):
     verbose_name = "Check-in and classes"
 
     def ready(self):
-        from checkin import exports  # noqa: F401 (registers the data export's sections)
+        # Registers the data export's sections, and the eraser and checks of erasure.
+        from checkin import erasure, exports  # noqa: F401
         from checkin.bookings import CANCEL_REASONS, PENALTY_REASONS
         from checkin.models import CheckInAttempt, Source
         from members import timeline

@@ -70,7 +70,8 @@ class IntegrationMembersMixin(IntegrationAPI):
     required_scope = Integration.Scope.MEMBERS
 
     def get_queryset(self):
-        return Member.objects.filter(home_club=self.request.user.club).order_by("pk")
+        # An erased member is not there for integrations (members.erasure).
+        return Member.objects.not_erased().filter(home_club=self.request.user.club).order_by("pk")
 
 
 @extend_schema_view(

@@ -28,10 +28,15 @@ _EMAIL_START = re.compile(r"[\w.+@-]+")
 
 
 class MemberQuerySet(models.QuerySet):
+    def not_erased(self) -> "MemberQuerySet":
+        """Members whose personal data has not been erased (members.erasure): an erased member
+        is kept for the figures and is found by no search or list."""
+        return self.filter(erased_at__isnull=True)
+
     def search(self, query: str) -> "MemberQuerySet":
         """Members matching what the front desk typed or scanned: a card token, a phone in any
         common format or four or more of its digits, an email, or any part of the name
-        (accents and case ignored)."""
+        (accents and case ignored). Erased members are never found."""
         # No stored value holds a NUL (PostgreSQL text cannot), and sending one is an error.
         query = query.replace("\x00", "").strip()
         if not query:
@@ -54,7 +59,7 @@ class MemberQuerySet(models.QuerySet):
             for word in words:
                 name_match &= models.Q(search_name__contains=word)
             matches |= name_match
-        return self.filter(matches)
+        return self.not_erased().filter(matches)
 
     def bulk_create(self, objs, *args, **kwargs):
         # bulk_create skips save(); fill in what save() derives (a generator is read once).
@@ -148,6 +153,12 @@ class Member(models.Model):
         editable=False,
         help_text="Secret part of the member's calendar feed URL.",
     )
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a manager erased the member's personal data (members.erasure).",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -182,6 +193,10 @@ class Member(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     def has_consent(self, channel: str) -> bool:
         return {Channel.SMS: self.sms_consent, Channel.EMAIL: self.email_consent}[channel]
@@ -252,6 +267,7 @@ class MemberEvent(models.Model):
         NOTE = "note", "Note"
         CALL_LOGGED = "call_logged", "Call"
         DATA_EXPORTED = "data_exported", "Personal data exported"
+        DATA_ERASED = "data_erased", "Personal data erased"
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="events", db_index=False

@@ -90,6 +90,12 @@ label_codes([MemberEvent.Kind.LEAD_CREATED], "source", Member.Source.choices)
 label_codes([MemberEvent.Kind.CONSENT_CHANGED], "source", {"desk": "At the desk"})
 
 
+def is_registered_code(kind: str, field: str, value) -> bool:
+    """Whether `value` is a code an app registered words for in events of `kind` (so not text
+    someone typed): what an erasure keeps of such a field."""
+    return isinstance(value, str) and value in _LABELS.get((kind, field), {})
+
+
 def label(event: MemberEvent, field: str) -> str:
     """data[field] of the event in words: the registered label for a code, else the value as
     stored (free text, such as a freeze's reason); "" when the event has none."""

@@ -15,6 +15,7 @@ from club import roles
 from club.admin_access import (
     ClubScopedViewSet,
     ScopedCreateView,
+    ScopedEditView,
     ScopedFilterSet,
     ScopedForm,
     ScopedIndexView,
@@ -41,6 +42,11 @@ def member_page(request) -> Callable[[Member], str] | None:
 
 
 class MemberIndexView(ScopedIndexView):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # An erased member is kept for the figures, not listed (members.erasure).
+        self.queryset = self.queryset.not_erased()
+
     def search_queryset(self, queryset):
         # The front desk's search: card, phone in any format, email, accent-blind name.
         if not self.is_searching:
@@ -95,6 +101,13 @@ class MemberCreateView(ScopedCreateView):
         return super().get_success_url()
 
 
+class MemberEditView(ScopedEditView):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # Nothing of an erased member is left to edit, and nothing may be typed back in.
+        self.queryset = self.queryset.not_erased()
+
+
 class MemberViewSet(ClubScopedViewSet):
     model = Member
     name = "members"
@@ -102,6 +115,7 @@ class MemberViewSet(ClubScopedViewSet):
     icon = "user"
     menu_label = "Members"
     index_view_class = MemberIndexView
+    edit_view_class = MemberEditView
     add_view_class = MemberCreateView
     add_form_class = LeadForm
     list_display = [

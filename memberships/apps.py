@@ -5,4 +5,5 @@ class MembershipsConfig(AppConfig):
     name = "memberships"
 
     def ready(self):
-        from memberships import exports  # noqa: F401 (registers the data export's sections)
+        # Registers the data export's sections, and the eraser and checks of erasure.
+        from memberships import erasure, exports  # noqa: F401

@@ -99,6 +99,15 @@ class CancelFreezeForm(forms.Form):
     """Nothing to fill in: the button confirms. memberships.freezes.cancel() checks the dates."""
 
 
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why, for the record: e.g. “Asked by email on 3 Dec”. Not their name or "
+        "contact details: those are what is being erased.",
+    )
+
+
 class BookClassForm(forms.Form):
     """Which class to book the member into: one of `sessions` (the staff member's clubs')."""
 

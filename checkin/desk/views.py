@@ -27,6 +27,7 @@ from checkin.desk.forms import (
     CallForm,
     CancelFreezeForm,
     CheckInOfferForm,
+    EraseForm,
     FreezeForm,
     NoteForm,
     OverrideForm,
@@ -40,7 +41,7 @@ from club import clock, roles
 from club.admin_access import clubs_for, scope
 from club.display import date_range
 from club.models import Club
-from members import export, leads, staff_tasks, timeline
+from members import erasure, export, leads, staff_tasks, timeline
 from members.models import Member, MemberEvent, Task
 from members.search import card_token
 from memberships import freezes, sales
@@ -70,17 +71,23 @@ def desk_club(request: HttpRequest) -> Club:
     return club
 
 
-def staff_member(request: HttpRequest, pk: int, *allowed_roles: str) -> Member:
-    """The member if the user holds one of the roles and works at their club; else 403 / 404."""
+def staff_member(
+    request: HttpRequest, pk: int, *allowed_roles: str, erased: bool = False
+) -> Member:
+    """The member if the user holds one of the roles and works at their club; else 403 / 404.
+    An erased member is 404 to every action; only their card (`erased=True`) says so."""
     roles.require(request.user, *allowed_roles)
-    return get_object_or_404(with_memberships(scope(Member.objects.all(), request.user)), pk=pk)
+    members = scope(Member.objects.all(), request.user)
+    if not erased:
+        members = members.not_erased()
+    return get_object_or_404(with_memberships(members), pk=pk)
 
 
 def staff_membership(request: HttpRequest, pk: int, *allowed_roles: str) -> Membership:
     roles.require(request.user, *allowed_roles)
     memberships = scope(
         Membership.objects.select_related("member__home_club", "plan"), request.user
-    )
+    ).filter(member__erased_at__isnull=True)
     return get_object_or_404(memberships, pk=pk)
 
 
@@ -371,7 +378,9 @@ def recent_check_ins(club: Club, *, staff_clubs, limit: int = 10) -> list:
 
 
 def member_card(request: HttpRequest, pk: int) -> HttpResponse:
-    member = staff_member(request, pk, *roles.READS_MEMBER_CARD)
+    member = staff_member(request, pk, *roles.READS_MEMBER_CARD, erased=True)
+    if member.is_erased:
+        return _erased_card(request, member)
     today = clock.today(member.home_club)
     events = member.events.select_related("actor").order_by("-at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
@@ -400,6 +409,7 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "can_sell": roles.has_role(request.user, *roles.SELLS),
             "can_check_in": roles.has_role(request.user, *roles.DESK),
             "can_export": roles.has_role(request.user, roles.MANAGER),
+            "can_erase": roles.has_role(request.user, roles.MANAGER),
             "note_form": NoteForm(),
             "call_form": CallForm(),
             "header_title": member.full_name,
@@ -547,6 +557,52 @@ def export_data(request: HttpRequest, pk: int) -> HttpResponse:
     request under the GDPR; the export is on the member's timeline with who made it."""
     member = staff_member(request, pk, roles.MANAGER)
     return export.download(member, exported_by=request.user)
+
+
+def erase_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase the member's personal data (members.erasure), for a manager answering a request
+    under the GDPR: a page that says what goes and what stays, refused while a membership or
+    classes are still to come, and a reason required."""
+    member = staff_member(request, pk, roles.MANAGER, erased=True)
+    if member.is_erased:
+        return redirect("desk:member", pk=member.pk)  # twice is a no-op
+    form = EraseForm(request.POST or None)
+    refused = erasure.refusals(member)
+    if request.method == "POST" and not refused and form.is_valid():
+        try:
+            erasure.erase(member, by=request.user, reason=form.cleaned_data["reason"])
+        except erasure.ErasureRefused as error:  # booked or sold in the meantime
+            refused = error.refusals
+        else:
+            messages.success(request, f"The personal data of member #{member.pk} is erased.")
+            return redirect("desk:member", pk=member.pk)
+    return render(
+        request,
+        "checkin/desk/erase.html",
+        {
+            "member": member,
+            "form": form,
+            "refusals": [(r, _refusal_link(r, member)) for r in refused],
+            "header_title": f"Erase the personal data of {member.full_name}",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _refusal_link(refused: erasure.Refusal, member: Member) -> str:
+    """Where the desk ends what stops an erasure: the classes to come, or the memberships."""
+    if refused.code == "bookings":
+        return reverse("desk:book_class", args=[member.pk])
+    return reverse("memberships:index") + "?" + urlencode({"q": member.full_name})
+
+
+def _erased_card(request: HttpRequest, member: Member) -> HttpResponse:
+    # Only that it was erased, when and by a manager: the reason and who stay on the timeline.
+    return render(
+        request,
+        "checkin/desk/erased_card.html",
+        {"member": member, "header_title": member.full_name},
+    )
 
 
 @require_POST

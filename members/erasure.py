@@ -1,0 +1,236 @@
+"""Erasing a member's personal data: the right to erasure (GDPR article 17), beside the export.
+
+Erasure anonymises in place; it never deletes the member's row. Memberships, visits, payments,
+touchpoints and stage history keep pointing at it, so renewal analytics, revenue and uplift of
+past periods do not change, but nothing that identifies the person is left: the name becomes
+"Erased member #<id>", contact details, birth date, card, photo (the file too), notes and
+interests are cleared, consent is withdrawn, the portal login is deleted.
+
+Each app erases its own rows (`eraser`) and says what stops an erasure (`refusal`), as it
+registers its export sections, since members may not import the apps above it: once every app
+is loaded the registry is complete. Every model with a foreign key to Member is either
+covered by an eraser or declared kept as it is (`keep`, with why); a test holds a model added
+later to that, so it is decided rather than forgotten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models, transaction
+
+from club import clock
+from members import locks, timeline
+from members.models import Channel, ConsentLog, Member, MemberEvent, Task
+
+ERASED_NAME = "Erased member"
+CONSENT_SOURCE = "erasure"
+
+Eraser = Callable[[Member], None]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a member cannot be erased yet; `code` lets a screen link to where it is fixed."""
+
+    code: str
+    message: str
+
+
+Check = Callable[[Member, dt.date], Refusal | None]
+
+
+class ErasureRefused(Exception):
+    """Something must be ended first (a membership in force, classes to come); nothing changed."""
+
+    def __init__(self, refusals: list[Refusal]):
+        super().__init__(" ".join(refusal.message for refusal in refusals))
+        self.refusals = refusals
+
+
+_ERASERS: dict[str, Eraser] = {}
+_CHECKS: dict[str, Check] = {}
+# model label → the eraser that covers it, or why it is kept as it is.
+_COVERED: dict[str, str] = {}
+_KEPT: dict[str, str] = {}
+
+
+def eraser(name: str, *, covers: tuple[type[models.Model], ...]):
+    """Register `fn(member)` as the eraser `name`, which removes the personal data in the rows
+    of `covers` (the models with a foreign key to Member it answers for)."""
+
+    def register(fn: Eraser) -> Eraser:
+        if name in _ERASERS:
+            raise ValueError(f"Eraser {name!r} is registered twice")
+        _ERASERS[name] = fn
+        for model in covers:
+            _COVERED[model._meta.label] = name
+        return fn
+
+    return register
+
+
+def keep(model: type[models.Model], *, why: str) -> None:
+    """Declare `model`'s rows about a member kept as they are on erasure, and why: they hold
+    nothing that identifies the person (dates, statuses, amounts)."""
+    _KEPT[model._meta.label] = why
+
+
+def refusal(name: str):
+    """Register `fn(member, today) -> Refusal | None`: what must end before erasure."""
+
+    def register(fn: Check) -> Check:
+        if name in _CHECKS:
+            raise ValueError(f"Erasure check {name!r} is registered twice")
+        _CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def coverage() -> dict[str, str]:
+    """Every model label the registry answers for: its eraser's name or "kept: why"."""
+    return {**{label: f"kept: {why}" for label, why in _KEPT.items()}, **_COVERED}
+
+
+def refusals(member: Member) -> list[Refusal]:
+    """What stops the member's erasure today, in check name order; empty when it may go."""
+    today = clock.today(member.home_club)
+    found = (_CHECKS[name](member, today) for name in sorted(_CHECKS))
+    return [refused for refused in found if refused is not None]
+
+
+def erase(member: Member, *, by, reason: str) -> bool:
+    """Erase the member's personal data in every app, in one transaction under the member's
+    row lock (so a check-in or a sale cannot race it), and note it on the timeline with who
+    did it. Returns False, changing nothing, when the member was already erased.
+
+    Raises ErasureRefused, changing nothing, while a membership is in force or starts later or
+    classes are booked ahead; ValueError without a reason.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("Give the reason for the erasure (e.g. the member's request and date).")
+    with transaction.atomic():
+        locks.member(member.pk)
+        member.refresh_from_db()
+        if member.is_erased:
+            return False
+        if refused := refusals(member):
+            raise ErasureRefused(refused)
+        photo = member.photo.name if member.photo else ""
+        for name in sorted(_ERASERS):
+            _ERASERS[name](member)
+        member.refresh_from_db()
+        timeline.record(member, MemberEvent.Kind.DATA_ERASED, actor=by, reason=reason)
+        if photo:
+            # The file goes only once the erasure is committed: a rollback keeps both.
+            storage = member.photo.storage
+            transaction.on_commit(lambda: storage.delete(photo))
+    return True
+
+
+# --- members' own rows ---------------------------------------------------------------------
+
+# Timeline events that are nothing but what someone said or typed: deleted.
+PERSONAL_TEXT_EVENTS = frozenset(
+    {MemberEvent.Kind.NOTE, MemberEvent.Kind.CALL_LOGGED, MemberEvent.Kind.MESSAGE_REPLY}
+)
+# What other events keep of their data: ids, codes, dates, counts and amounts. Free text (a
+# message's text, a task's title, a freeze's or an override's reason as typed, a phone number)
+# goes, and so does a key added later until someone puts it here.
+KEPT_EVENT_DATA = frozenset(
+    {
+        "attempt",
+        "booking",
+        "cancelled",
+        "channel",
+        "class_name",
+        "club",
+        "days",
+        "end",
+        "first",
+        "freeze",
+        "granted",
+        "imported",
+        "late_cancel",
+        "left_waitlists",
+        "membership",
+        "new_end",
+        "outcome",
+        "plan",
+        "price",
+        "renewals_moved",
+        "rule",
+        "session",
+        "start",
+        "status",
+        "task",
+        "touchpoint",
+        "trial_booking",
+        "until",
+        "visit",
+        "visited_at",
+        "visits_left",
+        "waitlist_position",
+        "was_waitlisted",
+    }
+)
+# Kept only as a code its app registered words for (a check-in's denial reason), never as
+# typed text.
+CODED_EVENT_DATA = ("reason", "denied_reason", "source")
+
+
+@eraser("members", covers=(ConsentLog, MemberEvent, Task))
+def _erase_member(member: Member) -> None:
+    now = clock.now()
+    granted = [channel for channel in Channel if member.has_consent(channel)]
+    ConsentLog.objects.bulk_create(
+        ConsentLog(member=member, channel=channel, granted=False, source=CONSENT_SOURCE, at=now)
+        for channel in granted
+    )
+    # The consent log keeps the fact and the date; the wording they were shown goes with them.
+    member.consent_log.update(wording="")
+    member.events.filter(kind__in=PERSONAL_TEXT_EVENTS).delete()
+    changed = []
+    for event in member.events.exclude(data={}).only("pk", "kind", "data"):
+        kept = _kept_data(event)
+        if kept != event.data:
+            event.data = kept
+            changed.append(event)
+    MemberEvent.objects.bulk_update(changed, ["data"], batch_size=500)
+    member.tasks.update(title=f"Task about {ERASED_NAME.lower()} #{member.pk}", details="")
+    member.tasks.open().update(status=Task.Status.CANCELLED, done_at=now)
+    user = member.user
+    Member.objects.filter(pk=member.pk).update(
+        first_name=ERASED_NAME,
+        last_name=f"#{member.pk}",
+        search_name="",
+        email="",
+        phone="",
+        birth_date=None,
+        photo="",
+        card_token=None,
+        interests=[],
+        notes="",
+        sms_consent=False,
+        email_consent=False,
+        user=None,
+        calendar_token=None,
+        erased_at=now,
+        updated_at=now,
+    )
+    if user is not None:
+        # Its sessions and sign-in links stop working with it: both name the user.
+        user.delete()
+
+
+def _kept_data(event: MemberEvent) -> dict:
+    kept = {key: value for key, value in event.data.items() if key in KEPT_EVENT_DATA}
+    for key in CODED_EVENT_DATA:
+        value = event.data.get(key)
+        if value is not None and timeline.is_registered_code(event.kind, key, value):
+            kept[key] = value
+    return kept
