@@ -29,18 +29,19 @@ def views(maya):
         "tasks": ("get", reverse("desk:tasks")),  # each sees their own (test_staff_tasks_screen)
         "book_class": ("get", reverse("desk:book_class", args=[maya.pk])),
         "export": ("post", reverse("desk:export_data", args=[maya.pk])),
+        "erase": ("get", reverse("desk:erase_data", args=[maya.pk])),
     }
 
 
 EXPECTED = {
-    #         desk  search card check_in sell renew freeze lead tasks book_class export
-    "fiona": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN),
-    "max": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK),
-    "mia": (*(FORBIDDEN,) * 2, OK, *(FORBIDDEN,) * 5, OK, FORBIDDEN, FORBIDDEN),
-    "tom": (*(FORBIDDEN,) * 8, OK, FORBIDDEN, FORBIDDEN),
+    #   desk search card check_in sell renew freeze lead tasks book_class export erase
+    "fiona": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, FORBIDDEN, FORBIDDEN),
+    "max": (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "mia": (*(FORBIDDEN,) * 2, OK, *(FORBIDDEN,) * 5, OK, *(FORBIDDEN,) * 3),
+    "tom": (*(FORBIDDEN,) * 8, OK, *(FORBIDDEN,) * 3),
     # Olga runs Riverside's desk: her own screens work, our member does not exist for her
-    # (and only a manager exports).
-    "olga": (OK, OK, *(NOT_FOUND,) * 5, OK, OK, NOT_FOUND, FORBIDDEN),
+    # (and only a manager exports or erases).
+    "olga": (OK, OK, *(NOT_FOUND,) * 5, OK, OK, NOT_FOUND, FORBIDDEN, FORBIDDEN),
 }
 
 

@@ -17,6 +17,7 @@ from analytics import frames, renewals
 from campaigns.models import Rule, Touchpoint
 from checkin.models import Booking, Visit
 from club import clock, roles
+from club.models import Integration
 from cms.portal import auth, feeds
 from members import erasure, export, staff_tasks, timeline
 from members.models import ConsentLog, Member, MemberEvent, Task
@@ -225,6 +226,19 @@ def test_the_erased_member_is_found_nowhere_and_the_card_says_only_that(
     # Every other desk action has no member to act on.
     assert client.post(reverse("desk:check_in", args=[former_maya.pk])).status_code == 404
     assert client.get(reverse("desk:sell", args=[former_maya.pk])).status_code == 404
+
+
+def test_integrations_see_no_erased_member(client, former_maya, max, downtown):
+    _, token = Integration.issue(club=downtown, name="Website", scopes=["members"])
+    erasure.erase(former_maya, by=max, reason="Asked by email")
+    auth_header = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    listing = client.get(reverse("api:members"), **auth_header)
+    one = client.get(reverse("api:member", args=[former_maya.pk]), **auth_header)
+
+    assert listing.status_code == 200
+    assert former_maya.pk not in [row["id"] for row in listing.json()["results"]]
+    assert one.status_code == 404
 
 
 def test_erasing_twice_is_a_no_op(client, former_maya, max):
