@@ -286,8 +286,10 @@ def test_a_membership_in_force_refuses_and_links_to_it(client, frozen_clock, may
     post = client.post(reverse("desk:erase_data", args=[maya.pk]), {"reason": "Asked"})
 
     assert "membership in force or starting later: cancel it first" in page
+    assert "cannot be erased yet" in page and "Nothing was erased" not in page
     assert reverse("memberships:index") in page and 'name="reason"' not in page
     assert post.status_code == 400
+    assert "Nothing was erased" in post.content.decode()
     maya.refresh_from_db()
     assert (maya.first_name, maya.erased_at) == ("Maya", None)
     assert maya.email == "maya.jansen@example.com"
