@@ -1,13 +1,16 @@
 """Class bookings: seats, the waitlist, cancellations, attendance and penalties.
 
 Every function that changes who holds a seat (book, cancel, promote_waitlist,
-set_capacity, cancel_session) runs in one transaction that starts by locking the
-session's row (`SELECT … FOR UPDATE`) and reads the clock and the seat count only
-after it holds the lock. Those transactions therefore queue up per session, so
-capacity is never exceeded, waitlist positions are handed out in commit order, and a
-freed seat is given away exactly once. Sessions do not block each other.
-freeze_membership is the exception: it holds the member's and the membership's locks, then
-takes each class's session lock in start order to cancel what the freeze covers.
+set_capacity, cancel_session) runs in one transaction that locks the session's row
+(`SELECT … FOR UPDATE`) before anything else but the member's row (book, below), and
+reads the clock and the seat count only after it holds the lock. Those transactions
+therefore queue up per session, so capacity is never exceeded, waitlist positions are
+handed out in commit order, and a freed seat is given away exactly once. Sessions do not
+block each other.
+book and freeze_membership take the member's lock first (members.locks.member), so one
+member's bookings and freezes queue up; the freeze then holds the membership's lock too and
+takes each class's session lock in start order to cancel what the freeze covers. Nothing that
+holds a session lock waits for a member's lock, so this cannot deadlock.
 
 Marking attendance does not change how many seats are taken, so it uses conditional
 updates of the booking rows instead of the session lock: a double click marks once.
@@ -44,7 +47,7 @@ from checkin.models import Booking, ClassSession, ClassType
 from club import clock
 from club.models import Club
 from club.prepared import Param, Prepared
-from members import timeline
+from members import locks, timeline
 from members.models import Member, MemberEvent
 from memberships import freezes
 from memberships.models import Freeze, Membership
@@ -142,6 +145,10 @@ def book(
     """
     staff = _is_staff(by)
     with transaction.atomic():
+        # The member before the session, as freeze_membership takes them: a freeze landing
+        # meanwhile either waits and cancels this booking or is read here and refuses it, and
+        # two trial bookings of one visitor queue, so the second sees the first.
+        locks.member(member.pk)
         session = _lock(session.pk)
         now = clock.now()
         if session.is_cancelled:
@@ -379,8 +386,9 @@ def freeze_membership(
     """
     with transaction.atomic():
         # The member and the membership first, as freeze() locks them; then each class's
-        # session, in start order, as book and cancel lock it (docs/architecture.md,
-        # "Lock order").
+        # session, in start order (docs/architecture.md, "Lock order"). A booking of this
+        # member waits for the member's lock before it takes its session, so every booking
+        # is either listed below or made after the freeze commits, and refused by it.
         frozen = freezes.freeze(membership, start=start, end=end, reason=reason, created_by=by)
         cancelled = _cancel_inside(frozen, member=membership.member, by=by)
     return Frozen(freeze=frozen, cancelled=cancelled)
