@@ -14,7 +14,8 @@ from campaigns.models import Rule
 from tests.test_playbook_screens import form_data
 from tests.test_rule_timing import timing_text
 
-FIELD = re.compile(r'name="param_(\w+)"')
+FIELD = re.compile(r'(?<!type="hidden" )name="param_(\w+)"')
+CARRIED = re.compile(r'<input type="hidden" name="param_(\w+)" value="([^"]*)">')
 
 
 def parameters(client, **query):
@@ -22,7 +23,7 @@ def parameters(client, **query):
 
 
 def field_names(response) -> list[str]:
-    """The parameter fields in the page, in order, each once."""
+    """The parameter fields in the page, in order, each once (not the values carried)."""
     return list(dict.fromkeys(FIELD.findall(response.content.decode())))
 
 
@@ -82,6 +83,33 @@ def test_switching_the_trigger_keeps_the_values_that_still_apply(client, mia):
     assert timing_text(ended) == "Fires 9 days after a membership ended, if not renewed."
     assert field_names(birthday) == ["at", "quiet_hours", "max_delay_hours"]
     assert timing_text(birthday) == "Fires on the member's birthday at 11:15."
+
+
+def test_a_value_typed_for_another_trigger_comes_back_when_switching_back(client, mia, offer):
+    client.force_login(mia)
+    typed = {"param_days": "21", "param_at": "11:15", "param_quiet_hours": ""}
+
+    # Mia types 21 days, switches to Birthday, then back to Membership ends soon
+    birthday = parameters(client, trigger="birthday", channel="sms", **typed)
+    carried = dict(CARRIED.findall(birthday.content.decode()))
+    back = parameters(
+        client,
+        trigger="membership_ends_in",
+        channel="sms",
+        param_at="11:15",
+        **{f"param_{name}": value for name, value in carried.items()},
+    )
+
+    assert carried == {"days": "21"}  # kept out of sight, and blank ones not at all
+    assert 'name="param_days" value="21"' in back.content.decode()
+    assert CARRIED.findall(back.content.decode()) == []
+    # a save ignores what is carried: a birthday rule stores no days
+    data = form_data(
+        offer, {"at": "11:15"}, trigger="birthday", param_days="21", template="Hi {{ first_name }}"
+    )
+    client.post(reverse("playbook:rule_edit", args=[offer.pk]), data)
+    offer.refresh_from_db()
+    assert (offer.trigger, offer.params) == ("birthday", {"at": "11:15"})
 
 
 def test_switching_to_a_staff_task_shows_the_tasks_fields_and_drops_the_quiet_hours(client, mia):

@@ -372,6 +372,20 @@ def typed_values(kind: str, channel: str | None, data) -> dict:
     return values
 
 
+def carried_values(kind: str, channel: str | None, data) -> list[tuple[str, str]]:
+    """The editor's typed parameter values (`data`) that a rule of this kind and channel does
+    not read, as (input name, value) pairs: the editor keeps them in hidden inputs, so switching
+    to another trigger and back brings back what was typed. A save ignores them."""
+    shown = set(ParametersForm(kind=kind, channel=channel).fields)
+    return [
+        (name, value)
+        for name in sorted(data)
+        if name.startswith(PARAMETER_PREFIX) and name not in shown
+        for value in data.getlist(name)
+        if value != ""
+    ]
+
+
 def template_problem(text: str) -> str:
     """A template error in words, or "": compiled with the evaluator's own engine, and
     rendered (an include fails only then) with every name it reads given as "" — a variable

@@ -23,6 +23,7 @@ from campaigns.backoffice.forms import (
     ParametersForm,
     PeriodForm,
     RuleForm,
+    carried_values,
     text_problems,
     timing,
     typed_timing,
@@ -308,6 +309,7 @@ def rule_parameters(request: HttpRequest) -> HttpResponse:
     words, problems = typed_timing(kind, form.as_data(), channel)
     context = {
         "parameter_fields": form.parameter_fields(),
+        "carried": carried_values(kind, channel, request.GET),
         "timing": words,
         "timing_problems": problems,
     }

@@ -79,9 +79,10 @@ def test_the_timing_in_words_follows_the_trigger_and_parameters_as_they_are_type
     page.select_option("#id_trigger", "birthday")
     expect(timing).to_have_text("Fires on the member's birthday at 10:00.")
     expect(page.locator("#id_param_days")).to_have_count(0)
+    # and back: the days she typed come back with the trigger that reads them
     page.select_option("#id_trigger", "membership_ended")
-    expect(page.locator("#id_param_days")).to_have_value("")  # it has no default
-    expect(timing).to_have_text("Days: Membership ended needs this.")
+    expect(page.locator("#id_param_days")).to_have_value("3")
+    expect(timing).to_have_text("Fires 3 days after a membership ended, if not renewed.")
     screenshot("rule-editor-timing-in-words")
 
     assert Rule.objects.get(pk=rule.pk).params == rule.params
