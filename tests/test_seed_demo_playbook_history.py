@@ -1,11 +1,13 @@
 """The demo's playbook has a past for more than rule 14: the welcome (7), the 10th visit (10),
-the birthday greeting (20) and the anniversary (21) are planted as the engine would have
-written them, and change no outcome."""
+the renewal reminder (15), the win-backs (18, 19), the birthday greeting (20) and the
+anniversary (21) are planted as the engine would have written them, and change no outcome."""
 
+import dataclasses
 import datetime as dt
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -15,11 +17,15 @@ from campaigns import dispatcher, evaluator, triggers
 from campaigns.models import Rule, Touchpoint
 from club import clock
 from club.models import Club
-from cms.demo import catalogue
+from cms.demo import catalogue, generator
 from members.models import Member
+from memberships.models import Membership
 
 TODAY = dt.date(2026, 11, 23)  # the frozen clock's day
 PLANTED_RULES = [spec.number for spec in catalogue.PLAYBOOK_HISTORY]
+# Rules that re-check "not renewed" at send time: what they find changes after the fact.
+RENEWAL_RULES = [15, 18, 19]
+ALWAYS_TRUE_RULES = [number for number in PLANTED_RULES if number not in RENEWAL_RULES]
 
 
 def seed(tmp_path, members=400):
@@ -55,12 +61,16 @@ def test_the_generator_knows_the_planted_rules_and_the_engine_as_they_are():
         assert (rule.priority, rule.is_marketing, rule.stages, rule.plan_kinds) == (
             spec.priority,
             spec.marketing,
-            [],
+            list(spec.stages),
             [],
         )
+        # The parameters it draws by are the rule's (a changed rule gets no past).
+        assert {name: rule.params[name] for name, _ in spec.params} == dict(spec.params)
     assert rules[10].params["n"] == catalogue.TENTH_VISIT
     assert rules[20].params["at"] == rules[21].params["at"] == "10:00"
     assert catalogue.CALENDAR_MINUTE == 10 * 60
+    # 18 and 19 wait for the stage the beat stores; day +30 is still "lapsed" then.
+    assert Club._meta.get_field("lost_after_days").default > rules[19].params["days"]
     quiet = [Club._meta.get_field(f"quiet_hours_{end}").default for end in ("start", "end")]
     assert [t.hour * 60 + t.minute for t in quiet] == list(catalogue.QUIET_HOURS)
     assert evaluator.LOOKBACK.total_seconds() == catalogue.EVALUATOR_LOOKBACK
@@ -71,7 +81,7 @@ def test_the_generator_knows_the_planted_rules_and_the_engine_as_they_are():
     )
 
 
-@pytest.mark.parametrize("number", PLANTED_RULES)
+@pytest.mark.parametrize("number", ALWAYS_TRUE_RULES)
 def test_the_planted_touchpoints_of_the_last_month_are_those_the_trigger_finds(demo, number):
     # given: touchpoints due in the last 30 days; none of these triggers asks anything that
     # can change after the due time, so the trigger on today's rows judges them as it did then
@@ -120,8 +130,10 @@ def test_planted_touchpoints_are_held_out_suppressed_or_sent_as_the_engine_decid
         "sent",
         "suppressed",
     }
-    for number in (10, 20, 21):
+    for number in (10, 15, 18, 19, 20, 21):
         assert {"held_out", "delivered", "suppressed"} <= {s for n, s in statuses if n == number}
+    # a renewal bought between the insert and the send cancelled some reminders and win-backs
+    assert {(15, "cancelled"), (18, "cancelled")} <= statuses
     for t in touchpoints:
         zone = ZoneInfo(t.club.time_zone)
         assert t.send_at == evaluator.send_time(t.due_at, t.club, t.rule)
@@ -165,10 +177,13 @@ def test_the_playbook_screen_shows_the_planted_rules_with_an_uplift_or_why_not(c
 def test_a_rule_changed_by_hand_gets_no_planted_past_and_the_history_stays_the_same(
     tmp_path, frozen_clock
 ):
-    # given: marketing made rule 10 about something else before the demo was seeded
+    # given: marketing made rule 10 about something else, and rule 18 a day +5 win-back,
+    # before the demo was seeded
     seed(tmp_path, members=150)
-    before = Touchpoint.objects.filter(rule__number__in=[7, 20]).count()
+    before = Touchpoint.objects.filter(rule__number__in=[7, 19, 20]).count()
+    assert Touchpoint.objects.filter(rule__number=18).exists()
     Rule.objects.filter(number=10).update(trigger="birthday", params={"at": "10:00"})
+    Rule.objects.filter(number=18).update(params={"days": 5, "at": "10:00"})
 
     # when
     call_command(
@@ -182,6 +197,186 @@ def test_a_rule_changed_by_hand_gets_no_planted_past_and_the_history_stays_the_s
         stdout=StringIO(),
     )
 
-    # then: rule 10 has none; the other planted rules have theirs, as before
-    assert not Touchpoint.objects.filter(rule__number=10).exists()
-    assert Touchpoint.objects.filter(rule__number__in=[7, 20]).count() == before
+    # then: rules 10 and 18 have none; the other planted rules have theirs, as before
+    assert not Touchpoint.objects.filter(rule__number__in=[10, 18]).exists()
+    assert Touchpoint.objects.filter(rule__number__in=[7, 19, 20]).count() == before
+
+
+def _later_purchases() -> dict[int, dt.datetime]:
+    """{membership id: when a later paid membership of its member was first bought}, for
+    those followed by one: what the triggers' "not renewed" asks, with its time."""
+    paid = list(
+        Membership.objects.not_cancelled()
+        .paid()
+        .order_by("member_id", "start")
+        .values_list("pk", "member_id", "created_at")
+    )
+    bought, later, previous = {}, None, None
+    for pk, member_id, created_at in reversed(paid):
+        if member_id != previous:
+            later, previous = None, member_id
+        if later is not None:
+            bought[pk] = later
+        later = created_at if later is None else min(later, created_at)
+    return bought
+
+
+def _membership_of(key: str) -> int:
+    return int(key.split(":")[1])  # membership:<pk>:<end> or lapse:<pk>
+
+
+def test_renewal_reminders_and_win_backs_follow_what_was_bought_and_when(demo):
+    # given
+    bought = _later_purchases()
+    touchpoints = Touchpoint.objects.filter(rule__number__in=RENEWAL_RULES).select_related(
+        "rule", "club"
+    )
+    memberships = Membership.objects.in_bulk(
+        [_membership_of(t.occurrence_key) for t in touchpoints]
+    )
+    assert touchpoints
+
+    for t in touchpoints:
+        number, membership = t.rule.number, memberships[_membership_of(t.occurrence_key)]
+        renewed = bought.get(membership.pk)
+        local = t.due_at.astimezone(ZoneInfo(t.club.time_zone))
+        assert local.time() == dt.time(10, 0)
+        # then: nothing for a membership renewed before the evaluator saw it
+        assert renewed is None or renewed > t.created_at
+        if number == 15:
+            end = dt.datetime.strptime(t.occurrence_key.split(":")[2], "%Y%m%d").date()
+            assert local.date() == end - dt.timedelta(days=7)
+            # the key's end is the end then: a freeze moved it since, or it is the end now
+            moved = end != membership.end
+            if moved:
+                assert membership.freezes.get().created_at > t.created_at
+                assert end < membership.end
+        else:
+            days = 3 if number == 18 else 30
+            assert local.date() == membership.end + dt.timedelta(days=days)
+            assert t.occurrence_key == f"lapse:{membership.pk}"
+            # written once the beat stored the "lapsed" stage: from the day after the end
+            assert t.created_at >= clock.start_of_day(membership.end + dt.timedelta(days=1), t.club)
+            moved = False
+        obsolete_by_send = moved or (renewed is not None and renewed <= t.send_at)
+        # and: cancelled as obsolete exactly when it stopped being true before it went
+        if t.status == "cancelled":
+            assert t.reason == "obsolete"
+            assert obsolete_by_send
+            assert t.sent_at is None
+        elif t.status in ("sent", "delivered"):
+            assert not obsolete_by_send
+        elif t.status == "suppressed" and t.reason == "no_consent" and t.due_at > t.created_at:
+            assert not obsolete_by_send  # the dispatcher asks "still true" first
+    # and: some memberships were renewed before any reminder or win-back could be written
+    planted = {(t.rule.number, _membership_of(t.occurrence_key)) for t in touchpoints}
+    renewed_early = [
+        m
+        for m in Membership.objects.paid().filter(pk__in=bought, end__lt=TODAY)
+        if bought[m.pk] < clock.start_of_day(m.end + dt.timedelta(days=1), m.member.home_club)
+    ]
+    assert renewed_early
+    assert not {(18, m.pk) for m in renewed_early} & planted
+
+
+@pytest.mark.parametrize("number", RENEWAL_RULES)
+def test_the_trigger_on_today_s_rows_finds_the_planted_ones_not_renewed_since(demo, number):
+    # given: the whole history (a year before TODAY); a renewal bought after the send
+    # leaves the touchpoint as it was, while the trigger, asked today, no longer finds it
+    rule = Rule.objects.get(number=number)
+    renewed = set(_later_purchases())
+    planted, found = set(), set()
+    for club in Club.objects.all():
+        window = triggers.Window(
+            club=club,
+            since=clock.start_of_day(TODAY - dt.timedelta(days=365), club),
+            until=clock.start_of_day(TODAY, club),
+        )
+
+        # when
+        found |= {
+            (o.member_id, o.key, o.due_at)
+            for o in triggers.occurrences(rule.trigger, window, rule.params)
+        }
+        planted |= {
+            (member_id, key, due_at)
+            for member_id, key, due_at, status in Touchpoint.objects.filter(
+                rule=rule, club=club, due_at__gt=window.since, due_at__lte=window.until
+            ).values_list("member_id", "occurrence_key", "due_at", "status")
+            if status != "cancelled" and _membership_of(key) not in renewed
+        }
+
+    # then: the same keys and due times, so the live engine writes no second one
+    assert planted
+    assert planted == found
+
+
+def test_the_live_evaluator_adds_nothing_for_the_planted_occurrences(demo, frozen_clock):
+    # given: the demo starts just after midnight, with the evaluator looking back 26 hours,
+    # and, to be sure, once over the whole history (a year: imported memberships ending
+    # just after it began had their reminder due before it, which nothing plants)
+    downtown = Club.objects.get(slug=catalogue.CLUBS[0].slug)
+    today_began = clock.start_of_day(TODAY, downtown)
+    frozen_clock.move_to(today_began + dt.timedelta(minutes=5))
+    rules = Rule.objects.filter(number__in=RENEWAL_RULES)
+    before = Touchpoint.objects.filter(rule__in=rules).count()
+
+    # when
+    written = 0
+    for club in Club.objects.all():
+        for rule in rules:
+            written += evaluator.evaluate_rule(
+                rule,
+                club,
+                since=clock.start_of_day(TODAY - dt.timedelta(days=365), club),
+                until=today_began,
+            )
+            written += evaluator.evaluate_rule(
+                rule,
+                club,
+                since=clock.now() - evaluator.LOOKBACK,
+                until=clock.now() + evaluator.LOOKAHEAD,
+            )
+
+    # then: only occurrences due from today on are new (they were the evaluator's to write)
+    new = Touchpoint.objects.filter(rule__in=rules).count() - before
+    assert new == written > 0
+    assert not Touchpoint.objects.filter(
+        rule__in=rules, due_at__lt=today_began, created_at__gte=today_began
+    ).exists()
+
+
+def _same(a, b) -> bool:
+    if dataclasses.is_dataclass(a):
+        return type(a) is type(b) and all(
+            _same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a)
+        )
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray | list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def test_the_history_is_the_same_with_or_without_the_planted_playbook(monkeypatch):
+    # given: the same seed, once as it is and once with no playbook past at all
+    def generate():
+        return generator.generate(members=300, years=1, seed=11, today=TODAY)
+
+    with_past = generate()
+    monkeypatch.setattr(
+        generator._Simulation,
+        "playbook_history",
+        lambda self, *_: generator.Rows({"rule": np.empty(0, dtype=np.int64), "status": []}),
+    )
+    without = generate()
+
+    # then: everything but the planted touchpoints is identical, column by column
+    assert with_past.stats.pop("playbook_history")
+    assert not without.stats.pop("playbook_history")
+    assert len(with_past.touchpoints) and not len(without.touchpoints)
+    with_past.touchpoints = without.touchpoints
+    assert _same(with_past, without)
+    # and the comparison is not blind: one changed visit is a difference
+    without.visits.columns["at"][0] += 1
+    assert not _same(with_past, without)

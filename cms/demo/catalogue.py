@@ -623,7 +623,9 @@ IMPORT_TIME = dt.time(7, 30)
 @dataclass(frozen=True)
 class HistoryRule:
     """A default playbook rule (campaigns/0003) whose past touchpoints the demo plants, as
-    the generator needs to know it before any Rule row exists (a test holds it to the row)."""
+    the generator needs to know it before any Rule row exists (a test holds it to the row).
+    `params` are those of the rule's params the generator draws by: a rule whose params
+    were changed by hand gets no planted past."""
 
     number: int
     trigger: str
@@ -631,18 +633,30 @@ class HistoryRule:
     holdout_percent: int
     priority: int
     marketing: bool
+    params: tuple[tuple[str, object], ...] = ()
+    stages: tuple[str, ...] = ()
 
+    def param(self, name: str):
+        return dict(self.params)[name]
+
+
+TENTH_VISIT = 10  # rule 10's {"n": 10}
+CALENDAR_MINUTE = 10 * 60  # rules 15, 18, 19, 20 and 21: {"at": "10:00"}
+AT_TEN = ("at", "10:00")
 
 # Rules whose occurrences the generator knows from its own history; unlike rule 14 they
 # change no outcome (uplift ~0). Rule 14 is planted on its own (Planted.renewal_offer_*).
+# 15, 18 and 19 re-check "not renewed" at send time: a renewal bought between the insert
+# and the send cancels theirs as obsolete. 18 and 19 wait for the "lapsed" stage.
 PLAYBOOK_HISTORY = (
     HistoryRule(7, "first_membership_started", "email", 0, 90, False),
-    HistoryRule(10, "nth_visit", "sms", 10, 30, True),
-    HistoryRule(20, "birthday", "sms", 10, 30, True),
-    HistoryRule(21, "membership_anniversary", "email", 10, 20, True),
+    HistoryRule(10, "nth_visit", "sms", 10, 30, True, (("n", TENTH_VISIT),)),
+    HistoryRule(15, "membership_ends_in", "sms", 10, 85, False, (("days", 7), AT_TEN)),
+    HistoryRule(18, "membership_ended", "sms", 10, 70, True, (("days", 3), AT_TEN), ("lapsed",)),
+    HistoryRule(19, "membership_ended", "email", 10, 60, True, (("days", 30), AT_TEN), ("lapsed",)),
+    HistoryRule(20, "birthday", "sms", 10, 30, True, (AT_TEN,)),
+    HistoryRule(21, "membership_anniversary", "email", 10, 20, True, (AT_TEN,)),
 )
-TENTH_VISIT = 10  # rule 10's {"n": 10}
-CALENDAR_MINUTE = 10 * 60  # rules 20 and 21: {"at": "10:00"}
 # The engine's clock, as the planted rows must follow it (a test holds each to its source):
 # Club's default quiet hours (club-local minutes), the evaluator's look-back and look-ahead
 # (seconds), the dispatcher's daily and weekly caps on marketing touchpoints.

@@ -160,12 +160,13 @@ def _event_reference(name: str, value, keys) -> object:
 
 
 def _occurrence_reference(key: str, keys) -> str:
-    """ "membership:<id>:<day>" names the membership by its content key instead of its id."""
+    """ "membership:<id>[:<day>]" and "lapse:<id>" name the membership by its content key
+    instead of its id."""
     kind, _, rest = key.partition(":")
-    pk, _, tail = rest.partition(":")
-    if kind != "membership" or not pk.isdigit():
+    pk, colon, tail = rest.partition(":")
+    if kind not in ("membership", "lapse") or not pk.isdigit():
         return key
-    return f"{kind}:{keys.get(Membership, {}).get(int(pk), 'outside')}:{tail}"
+    return f"{kind}:{keys.get(Membership, {}).get(int(pk), 'outside')}{colon}{tail}"
 
 
 def _json(value) -> str:

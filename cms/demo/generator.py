@@ -13,6 +13,7 @@ decided from the visits this module actually generated.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import random
 import unicodedata
@@ -638,32 +639,49 @@ class _Simulation:
         left them, for occurrences due in the history: created when the evaluator first
         could (the fact known, and the due time at most 8 days ahead), sent at the due time
         moved out of the quiet hours, held out by the same stable hash as rule 14's,
-        suppressed without consent for the channel or over the daily and weekly caps.
+        suppressed without consent for the channel or over the daily and weekly caps, and
+        cancelled as obsolete when what made the occurrence stopped being true (a renewal,
+        a freeze moving the end) between the insert and the send. An occurrence that
+        stopped being true before the evaluator saw it has no touchpoint.
 
         They change nothing that was drawn: every draw here comes from a generator of their
         own, taken after everything else, so the history is the same with or without them."""
         g = np.random.default_rng([self.seed, PLAYBOOK_STREAM])
-        parts = [self.welcomes(), self.tenth_visits(visits), self.birthdays(), self.anniversaries()]
+        parts = [
+            self.welcomes(),
+            self.tenth_visits(visits),
+            self.renewal_reminders(),
+            self.win_backs(18),
+            self.win_backs(19),
+            self.birthdays(),
+            self.anniversaries(),
+        ]
         cols = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
-        n = cols["member"].size
         rules = {spec.number: spec for spec in cat.PLAYBOOK_HISTORY}
-        member, due, number = cols["member"], cols["due"], cols["rule"]
-        club = self.persons.club[member].astype(np.int64)
         # The evaluator runs every few minutes; it sees an occurrence once the fact exists
         # and its due time is within its look-ahead (its next run: after the first contact's
         # consent, recorded a minute after the member).
-        created = np.maximum(cols["known"], due - cat.EVALUATOR_LOOKAHEAD) + g.integers(
-            60, 300, size=n
+        created = np.maximum(cols["known"], cols["due"] - cat.EVALUATOR_LOOKAHEAD) + g.integers(
+            60, 300, size=cols["member"].size
         )
+        # Obsolete before the evaluator saw it: the trigger never found it, nothing written.
+        seen = created < cols["obsolete"]
+        cols = {k: v[seen] for k, v in cols.items()}
+        created = created[seen]
+        n = cols["member"].size
+        member, due, number = cols["member"], cols["due"], cols["rule"]
+        club = self.persons.club[member].astype(np.int64)
         send_at = self.out_of_quiet_hours(club, due)
         goes = np.maximum(send_at, created)
         sms = np.array([rules[k].channel == "sms" for k in number.tolist()], dtype=bool)
         given, until = self.consent_spans(consents)
         channel = sms.astype(np.int64)  # 0 email, 1 sms
         start, stop = given[member, channel], until[member, channel]
-        # Consent at send time, and at insert too for what was already due then.
+        # Consent at insert for what was already due then (suppressed for good when written),
+        # then the dispatcher's order at send time: still true, consent.
+        at_insert = (due > created) | ((start <= created) & (created < stop))
+        obsolete = cols["obsolete"] <= goes
         consent = (start <= goes) & (goes < stop)
-        consent &= (due > created) | ((start <= created) & (created < stop))
         held = np.array(
             [
                 _demo_hash(k, i) < rules[k].holdout_percent
@@ -671,8 +689,14 @@ class _Simulation:
             ],
             dtype=bool,
         )
-        status = np.where(held, "held_out", np.where(consent, "sent", "suppressed")).astype(object)
-        reason = np.where(~held & ~consent, "no_consent", "").astype(object)
+        status = np.select(
+            [held, ~at_insert, obsolete, consent],
+            ["held_out", "suppressed", "cancelled", "sent"],
+            "suppressed",
+        ).astype(object)
+        reason = np.select(
+            [held, ~at_insert, obsolete, consent], ["", "no_consent", "obsolete", ""], "no_consent"
+        ).astype(object)
         capped = self.frequency_capped(cols, club, goes, status == "sent", offers)
         status[capped], reason[capped] = "suppressed", "frequency_cap"
         went = status == "sent"
@@ -680,7 +704,7 @@ class _Simulation:
         delivered = went & (g.random(n) < self.p.renewal_offer_delivered)
         delivered_at = np.where(delivered, sent_at + g.integers(1, 40, size=n), NO)
         status[delivered] = "delivered"
-        order = np.lexsort((member, due, number))
+        order = np.lexsort((cols["day"], member, due, number))
         return Rows(
             {
                 "rule": number[order],
@@ -697,10 +721,14 @@ class _Simulation:
             }
         )
 
-    def occurrences(self, rule: int, member, due, known, *, membership=None, day=None) -> dict:
-        """One rule's occurrences as columns; `known` is when the engine could first see each."""
+    def occurrences(
+        self, rule: int, member, due, known, *, membership=None, day=None, obsolete=None
+    ) -> dict:
+        """One rule's occurrences as columns; `known` is when the engine could first see each,
+        `obsolete` when the trigger stopped finding it (never, for most rules)."""
         size = np.asarray(member).size
         none = np.full(size, NO, dtype=np.int64)
+        never = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
         return {
             "rule": np.full(size, rule, dtype=np.int64),
             "member": np.asarray(member, dtype=np.int64),
@@ -708,6 +736,7 @@ class _Simulation:
             "day": none if day is None else np.asarray(day, dtype=np.int64),
             "due": np.asarray(due, dtype=np.int64),
             "known": np.asarray(known, dtype=np.int64),
+            "obsolete": never if obsolete is None else np.asarray(obsolete, dtype=np.int64),
         }
 
     def welcomes(self) -> dict:
@@ -752,6 +781,91 @@ class _Simulation:
         after = np.minimum(tenth + 1, member.size - 1)
         tenth = tenth[(sizes[sizes >= k] == k) | (at[after] != at[tenth])]
         return self.occurrences(10, member[tenth], at[tenth], at[tenth])
+
+    @functools.cached_property
+    def renewed_at(self) -> np.ndarray:
+        """For each membership, when a later paid membership of its member was bought (the
+        trigger's "not renewed" stops holding: `MembershipQuerySet.not_renewed`), or never.
+        Renewals and rejoins alike; bought from today on, they do not exist."""
+        ms = self.ms
+        never = np.iinfo(np.int64).max
+        bought = np.full(len(ms.member), never, dtype=np.int64)
+        # A member's memberships are consecutive, in order of start (trial, then the chain):
+        # walk back keeping the earliest purchase of the paid ones after each.
+        later, previous = never, NO
+        for m in range(len(ms.member) - 1, -1, -1):
+            if ms.member[m] != previous:
+                later, previous = never, ms.member[m]
+            bought[m] = later
+            if ms.plan[m] % 4 != TRIAL:
+                later = min(later, ms.created[m])
+        return bought
+
+    def renewal_reminders(self) -> dict:
+        """Rule 15: `days` before the end of each paid membership, at 10:00 local, while not
+        renewed, when that day lies in the membership's second half (every plan but the
+        trial: a month's day 23). The key names the end: a freeze recorded after the
+        reminder was written moves the end, the trigger no longer finds the old one
+        (cancelled as obsolete when it is due) and a new one falls due before the new end."""
+        ms, spec = self.ms, _rule(15)
+        days = spec.param("days")
+        minute = _minutes(spec.param("at"))
+        renewed = self.renewed_at
+        f = self.freezes.columns
+        froze = dict(zip(f["membership"], f["created"], strict=True))  # one freeze at most
+        member, membership, end, due, known, obsolete = [], [], [], [], [], []
+        for m in range(len(ms.member)):
+            if ms.plan[m] % 4 == TRIAL:
+                continue
+            i, start = ms.member[m], ms.start[m]
+            bought = max(ms.created[m], int(self.persons.created[i]))
+            frozen_at = froze.get(m)
+            # (end, known from, obsolete from): the end as it was before a freeze, then now.
+            ends = [(ms.end[m], bought if frozen_at is None else max(bought, frozen_at))]
+            if frozen_at is not None:
+                ends.insert(0, (ms.original_end[m], bought))
+            for k, (last, since) in enumerate(ends):
+                due_day = last - days
+                if not renewal_timing.in_second_half(last - start + 1, days):
+                    continue
+                if not self.start <= due_day < self.today:
+                    continue
+                member.append(i)
+                membership.append(m)
+                end.append(last)
+                due.append(self.ts(int(self.persons.club[i]), due_day, minute))
+                known.append(since)
+                moved = frozen_at if k + 1 < len(ends) else np.iinfo(np.int64).max
+                obsolete.append(min(renewed[m], moved))
+        return self.occurrences(
+            15, member, due, known, membership=membership, day=end, obsolete=obsolete
+        )
+
+    def win_backs(self, rule: int) -> dict:
+        """Rules 18 and 19: `days` after a paid membership ended, at 10:00 local, while not
+        renewed. Both ask for the "lapsed" stage, which the evaluator reads from the member
+        as the beat stored it: refreshed at midnight on the day after the end, and the
+        evaluator's next run writes the touchpoint (day +3 is in its look-ahead by then; day
+        +30 enters it on day +22, still lapsed: lost comes after 90 days)."""
+        ms, spec = self.ms, _rule(rule)
+        days = spec.param("days")
+        kind = np.asarray(ms.plan, dtype=np.int64) % 4
+        end = np.asarray(ms.end, dtype=np.int64)
+        due_day = end + days
+        chosen = np.flatnonzero((kind != TRIAL) & (due_day >= self.start) & (due_day < self.today))
+        member = np.asarray(ms.member, dtype=np.int64)[chosen]
+        club = self.persons.club[member].astype(np.int64)
+        due = self.ts_array(club, due_day[chosen], np.full(chosen.size, _minutes(spec.param("at"))))
+        lapsed = self.ts_array(club, end[chosen] + 1, np.zeros(chosen.size, dtype=np.int64))
+        return self.occurrences(
+            rule,
+            member,
+            due,
+            lapsed,
+            membership=chosen,
+            day=end[chosen],
+            obsolete=self.renewed_at[chosen],
+        )
 
     def birthdays(self) -> dict:
         """Rule 20: every member's birthdays in the history at 10:00 local (29 February on 1
@@ -1620,6 +1734,16 @@ def _demo_hash(rule: int, member: int) -> int:
     `is_held_out` hashes database ids, which do not exist while the history is drawn."""
     digest = hashlib.sha256(f"holdout:demo:{rule}:{member}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100
+
+
+def _rule(number: int) -> cat.HistoryRule:
+    return next(spec for spec in cat.PLAYBOOK_HISTORY if spec.number == number)
+
+
+def _minutes(at: str) -> int:
+    """Minutes after midnight of a rule's "HH:MM" parameter."""
+    time = dt.time.fromisoformat(at)
+    return time.hour * 60 + time.minute
 
 
 def _count_by_rule(touchpoints: Rows) -> dict[str, dict[str, int]]:

@@ -167,10 +167,13 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
             "live evaluator hashes database ids), suppressed "
             "without email consent, otherwise sent or delivered. Sent members renewed with "
             "the band probability plus the planted uplift (capped).",
-            "Rules 7 (welcome), 10 (10th visit), 20 (birthday) and 21 (anniversary) have the "
+            "Rules 7 (welcome), 10 (10th visit), 15 (renewal reminder), 18 and 19 (win-backs), "
+            "20 (birthday) and 21 (anniversary) have the "
             "touchpoints the engine would have written for their occurrences in the history "
             "(same keys, due and send times, the same demo holdout hash as rule 14, consent "
-            "and frequency caps); drawn from a stream of their own, they change no outcome "
+            "and frequency caps; for 15, 18 and 19 none when the membership was renewed "
+            "before the evaluator saw it, cancelled as obsolete when renewed before the "
+            "send); drawn from a stream of their own, they change no outcome "
             "(uplift ~0). "
             "observed.playbook_history counts them by rule and status.",
             "Pack members stop visiting when the pack is empty; visits_left equals the ledger sum.",

@@ -549,16 +549,13 @@ class _Writer:
 
     def playbook_history(self) -> None:
         """The other planted rules' touchpoints (cat.PLAYBOOK_HISTORY), keyed, timed and
-        rendered as the evaluator writes them. A rule missing from the playbook (changed by
-        hand) gets none."""
+        rendered as the evaluator writes them. A rule changed by hand (another trigger, or
+        parameters other than those the generator drew by) gets none."""
         h = self.h
         t = h.touchpoints.columns
         if not len(h.touchpoints):
             return
-        rules = {
-            spec.number: Rule.objects.filter(number=spec.number, trigger=spec.trigger).first()
-            for spec in cat.PLAYBOOK_HISTORY
-        }
+        rules = {spec.number: _rule_as_drawn(spec) for spec in cat.PLAYBOOK_HISTORY}
         people, ms = h.people, h.memberships
         club_ids = [club.pk for club in self.clubs]
         stamps = {
@@ -567,6 +564,13 @@ class _Writer:
         }
 
         def occurrence(number: int, i: int, m: int, day: int, due_at: dt.datetime):
+            if number in (15, 18, 19):
+                # `day` is the end the trigger saw: rule 15's key names it (a freeze moves it).
+                end = dt.date.fromordinal(day)
+                facts = {"end": end, "plan": cat.PLAN_NAMES[ms.plan[m] % 4]}
+                pk = int(self.membership_ids[m])
+                key = f"membership:{pk}:{end:%Y%m%d}" if number == 15 else f"lapse:{pk}"
+                return triggers.Occurrence(i, key, due_at, facts)
             if number == 7:
                 facts = {"plan": cat.PLAN_NAMES[ms.plan[m] % 4]}
                 return triggers.Occurrence(
@@ -809,6 +813,15 @@ def _password_hash(hashers: tuple[str, ...]) -> str:
     # One hash for every demo login: a real hasher takes ~0.3 s per call.
     del hashers  # part of the cache key only: tests switch to a fast hasher
     return make_password(cat.DEMO_PASSWORD)
+
+
+def _rule_as_drawn(spec: cat.HistoryRule) -> Rule | None:
+    """The playbook's rule of that number when it still asks what the generator drew by
+    (trigger and parameters); None when marketing changed it by hand."""
+    rule = Rule.objects.filter(number=spec.number, trigger=spec.trigger).first()
+    if rule is None or any(rule.params.get(name) != value for name, value in spec.params):
+        return None
+    return rule
 
 
 class _Named:
