@@ -512,6 +512,16 @@ def test_a_new_rule_needs_a_number_of_its_own(client, max, reminder):
     assert Rule.objects.get(number=115).name == "Last call"
 
 
+def test_a_new_rule_offers_the_next_number_and_the_usual_holdout(client, max):
+    client.force_login(max)
+    last = Rule.objects.order_by("-number").first().number
+
+    form = client.get(reverse("playbook:rule_add")).context["form"]
+
+    assert form["number"].value() == last + 1
+    assert form["holdout_percent"].value() == 10
+
+
 EMPTY_VALUE_ERROR = (
     'Template error: the filter "divisibleby" fails on an empty value '
     "(invalid literal for int() with base 10: ''). A field can be empty: give it a default "

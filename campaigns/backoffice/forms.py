@@ -5,6 +5,7 @@ import json
 import re
 
 from django import forms
+from django.db.models import Max
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse_lazy
 
@@ -495,6 +496,7 @@ class RuleForm(ParameterFields, forms.ModelForm):
         label="Holdout %",
         min_value=0,
         max_value=100,
+        initial=Rule._meta.get_field("holdout_percent").default,
         help_text="Share of members held out as a control group, never sent.",
     )
 
@@ -535,6 +537,10 @@ class RuleForm(ParameterFields, forms.ModelForm):
         self.fields["clubs"].queryset = scope(Club.objects.order_by("name"), user)
         for name in ("trigger", "channel"):
             self.fields[name].widget.attrs.update(PARAMETERS_SWITCH)
+        if not self.instance.pk:
+            # A new rule takes the next number unless marketing chooses another.
+            last = Rule.objects.aggregate(last=Max("number"))["last"]
+            self.initial.setdefault("number", (last or 0) + 1)
         if self.instance.pk:
             # Staff and analytics refer to "rule 15": the number stays what it was.
             self.fields["number"].disabled = True
