@@ -12,7 +12,7 @@ from django.forms.models import modelform_factory
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
-from wagtail.admin.ui.tables import TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
@@ -95,7 +95,7 @@ class ClassTypeViewSet(ClubScopedViewSet):
     club_path = "club"
     icon = "tag"
     menu_label = "Class types"
-    list_display = ["name", "club", "trial_eligible"]
+    list_display = ["name", "club", BooleanColumn("trial_eligible", label="Trial eligible")]
     list_select_related = ("club",)
     list_filter = ["club", "trial_eligible"]
     search_fields = ["name"]
@@ -195,7 +195,7 @@ class ClassTemplateViewSet(ClubScopedViewSet):
         "capacity",
         "starts_on",
         "ends_on",
-        "is_active",
+        BooleanColumn("is_active", label="Active", sort_key="is_active"),
     ]
     list_select_related = ("class_type", "club", "trainer")
     filterset_class = ClassTemplateFilterSet
@@ -279,7 +279,7 @@ class ClassSessionViewSet(ClubScopedViewSet):
         "trainer",
         "room",
         "capacity",
-        "is_cancelled",
+        BooleanColumn("is_cancelled", label="Cancelled", sort_key="is_cancelled"),
         TitleColumn(
             "roster",
             label="Roster",
@@ -326,7 +326,14 @@ class BookingViewSet(ClubScopedViewSet):
     inspect_view_enabled = True
     icon = "calendar-check"
     menu_label = "Bookings"
-    list_display = ["member", "session", "status", "waitlist_position", "is_trial", "created_at"]
+    list_display = [
+        "member",
+        "session",
+        "status",
+        "waitlist_position",
+        BooleanColumn("is_trial", label="Trial", sort_key="is_trial"),
+        "created_at",
+    ]
     list_select_related = ("member", "session__class_type")
     filterset_class = BookingFilterSet
     search_fields = ["member__first_name", "member__last_name", "session__class_type__name"]

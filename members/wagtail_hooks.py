@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.search import SearchArea
-from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from club import roles
@@ -163,7 +163,14 @@ class ConsentLogViewSet(ClubScopedViewSet):
     inspect_view_enabled = True
     icon = "tick"
     menu_label = "Consent log"
-    list_display = ["member", "channel", "granted", "source", "recorded_by", "at"]
+    list_display = [
+        "member",
+        "channel",
+        BooleanColumn("granted", label="Granted", sort_key="granted"),
+        "source",
+        "recorded_by",
+        "at",
+    ]
     list_select_related = ("member", "recorded_by")
     list_filter = ["channel", "granted"]
     search_fields = ["member__first_name", "member__last_name", "member__email", "source"]

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget
-from wagtail.admin.ui.tables import StatusTagColumn
+from wagtail.admin.ui.tables import BooleanColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from club import clock
@@ -50,7 +50,7 @@ class PlanViewSet(ClubScopedViewSet):
         "price",
         "duration_days",
         "visits_included",
-        "is_active",
+        BooleanColumn("is_active", label="Active", sort_key="is_active"),
     ]
     list_select_related = ("club",)
     list_filter = ["club", "kind", "valid_at_all_clubs", "is_active"]

@@ -6,11 +6,13 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
+from django.db import connection, models
 from django.forms import model_to_dict
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, reverse
 from wagtail.admin.search import admin_search_areas
+from wagtail.admin.viewsets import viewsets
+from wagtail.admin.viewsets.model import ModelViewSet
 
 from club import clock, roles
 from club.wagtail_hooks import ClubViewSet
@@ -823,3 +825,21 @@ def test_an_empty_timetable_says_it_has_no_timetable_slots(client, max):
     response = client.get("/admin/timetable/")
 
     assert "There are no timetable slots to display" in response.content.decode()
+
+
+def test_no_back_office_list_shows_a_yes_no_column_as_true_or_false():
+    """A boolean field listed by name prints "True"/"False"; BooleanColumn draws a tick."""
+    assert get_resolver().url_patterns  # loading the admin's URLs registers its viewsets
+    listed = [viewset for viewset in viewsets.viewsets if isinstance(viewset, ModelViewSet)]
+    raw = [
+        f"{viewset.model._meta.label}.{name}"
+        for viewset in listed
+        if isinstance(viewset.list_display, list | tuple)
+        for name in viewset.list_display
+        if isinstance(name, str)
+        and name in {f.name for f in viewset.model._meta.get_fields()}
+        and isinstance(viewset.model._meta.get_field(name), models.BooleanField)
+    ]
+
+    assert {"checkin.Booking", "members.ConsentLog"} <= {v.model._meta.label for v in listed}
+    assert raw == []
