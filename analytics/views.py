@@ -50,6 +50,11 @@ class FilterForm(forms.Form):
         elif start and end and end - start > LONGEST_PERIOD:
             self.add_error("start", "Choose a period of at most three years.")
         plan, club = data.get("plan"), data.get("club")
+        if start and club and start > clock.today(club):
+            # Nobody in it has reached the end yet: a rate would read "0 of 36 renewed".
+            self.add_error(
+                "start", "The period starts after today: its renewals are not known yet."
+            )
         if plan and club and plan.club_id != club.pk:
             self.add_error("plan", f"{plan.name} is not a plan of {club.name}.")
         return data

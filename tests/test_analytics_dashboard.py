@@ -252,6 +252,7 @@ def test_unknown_exports_are_404(client, max, october, export, format):
         ({"start": "2026-11-01", "end": "2026-10-01"}, "end", "before its start"),
         ({"start": "2020-01-01", "end": "2026-10-01"}, "start", "at most three years"),
         ({"plan": "999999"}, "plan", "Select a valid choice."),
+        ({"start": "2027-01-01", "end": "2027-03-01"}, "start", "renewals are not known yet"),
     ],
 )
 def test_bad_filters_are_form_errors(client, max, october, params, field, message):
@@ -394,7 +395,7 @@ def test_the_period_s_rate_is_compared_with_the_previous_period(
     # then
     page = text(response)
     assert "Renewal rate in the period 100.0 % provisional 1 of 1 renewed" in page
-    assert "▲ 33.3 points vs the previous period (66.7 %)" in page
+    assert "▲ 33.3 points vs the previous period (66.7 %), before late renewals" in page
     assert response.context["charts"]["renewal_by_visits"]["labels"] == ["0"]
 
 
