@@ -1,6 +1,7 @@
 """Form fields the back-office shares across apps."""
 
 from django import forms
+from phonenumber_field.formfields import PhoneNumberField
 
 
 class TimeOfDayField(forms.TimeField):
@@ -37,3 +38,18 @@ class MomentField(forms.DateTimeField):
     default_error_messages = {
         "invalid": "Enter a date and time as YYYY-MM-DD HH:MM (24-hour), e.g. 2026-12-24 18:30."
     }
+
+
+def phone_field_for(club, field: PhoneNumberField) -> PhoneNumberField:
+    """`field` reading national numbers as the club's country's (Club.phone_region), as the
+    club's screens show them: a number shown as "0121 496 0457" is typed back the same way.
+    Its label, help and required message stay; its example in the invalid message is local."""
+    required_message = field.error_messages.get("required")
+    return PhoneNumberField(
+        region=club.phone_region,
+        label=field.label,
+        help_text=field.help_text,
+        required=field.required,
+        widget=type(field.widget)(region=club.phone_region, attrs=field.widget.attrs),
+        error_messages={"required": required_message} if required_message else None,
+    )

@@ -7,6 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from checkin.models import ClassSession
 from club import clock
+from club.forms import phone_field_for
 from club.models import Club
 from cms.trials import ConsentWordings
 from members.models import EMAIL_MAX_LENGTH
@@ -70,6 +71,7 @@ class TrialSignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.wordings = wordings
         self.sessions = {session.pk: session for session in sessions}
+        self.fields["phone"] = phone_field_for(club, self.fields["phone"])
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         # The labels are the stored wording, character for character.
         self.fields["sms_consent"].label = wordings.sms

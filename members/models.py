@@ -33,16 +33,17 @@ class MemberQuerySet(models.QuerySet):
         is kept for the figures and is found by no search or list."""
         return self.filter(erased_at__isnull=True)
 
-    def search(self, query: str) -> "MemberQuerySet":
+    def search(self, query: str, *, region: str | None = None) -> "MemberQuerySet":
         """Members matching what the front desk typed or scanned: a card token, a phone in any
-        common format or four or more of its digits, an email, or any part of the name
-        (accents and case ignored). Erased members are never found."""
+        common format (national numbers read as `region`'s, the club's country) or four or
+        more of its digits, an email, or any part of the name (accents and case ignored).
+        Erased members are never found."""
         # No stored value holds a NUL (PostgreSQL text cannot), and sending one is an error.
         query = query.replace("\x00", "").strip()
         if not query:
             return self.none()
         matches = models.Q(card_token=search.card_token(query))
-        if phone := search.as_phone(query):
+        if phone := search.as_phone(query, region):
             matches |= models.Q(phone=phone)
         for digits in search.phone_fragments(query):
             # "0835", or a number from another country in its own national format: on

@@ -795,3 +795,21 @@ def test_the_timeline_names_where_consent_changed_in_words(desk, frozen_clock, m
     set_consent(maya, Channel.SMS, granted=False, source="import")
     html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
     assert "· Import" in html  # a code nobody registered still reads as a word
+
+
+def test_a_club_abroad_reads_national_numbers_as_it_shows_them(desk, frozen_clock, downtown):
+    # given Downtown's own number is a UK one, so the desk shows members' numbers as UK ones
+    downtown.phone = "+441214960000"
+    downtown.save()
+    jo = MemberFactory(home_club=downtown, first_name="Jo", phone="+441214960457")
+
+    # when the desk types a number back as shown, in search and on a walk-in
+    found = desk.get(reverse("desk:search"), {"q": "0121 496 0457"}).content.decode()
+    walk_in = desk.post(reverse("desk:new_lead"), {"first_name": "Ash", "phone": "0121 496 0999"})
+    refused = desk.post(reverse("desk:new_lead"), {"first_name": "Bo", "phone": "0121 49"})
+
+    # then they are read as UK numbers, and a bad one names a UK example
+    assert reverse("desk:member", args=[jo.pk]) in found
+    assert walk_in.status_code == 302
+    assert str(Member.objects.get(first_name="Ash").phone) == "+441214960999"
+    assert "Enter a valid phone number (e.g. 0121 234 5678)" in refused.content.decode()

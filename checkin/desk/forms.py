@@ -6,6 +6,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from checkin.models import ClassSession
 from club import clock
+from club.forms import phone_field_for
 from members.models import EMAIL_MAX_LENGTH, Member
 from members.staff_tasks import CallOutcome
 from memberships import sales
@@ -144,6 +145,7 @@ class WalkInLeadForm(forms.Form):
     def __init__(self, *args, club, **kwargs):
         super().__init__(*args, **kwargs)
         self.club = club
+        self.fields["phone"] = phone_field_for(club, self.fields["phone"])
         self.fields["sms_consent"].label = SMS_CONSENT_WORDING.format(club=club.name)
         self.fields["email_consent"].label = EMAIL_CONSENT_WORDING.format(club=club.name)
 

@@ -338,8 +338,8 @@ def _running_freeze(attempt: CheckInAttempt, member: Member, day: dt.date) -> Fr
 
 
 def results_context(request, club: Club, query: str) -> dict:
-    members = with_memberships(scope(Member.objects.all(), request.user).search(query))
-    found = list(members.order_by("last_name", "first_name")[: SEARCH_LIMIT + 1])
+    members = scope(Member.objects.all(), request.user).search(query, region=club.phone_region)
+    found = list(with_memberships(members).order_by("last_name", "first_name")[: SEARCH_LIMIT + 1])
     today = clock.today(club)
     return {
         "query": query,
