@@ -884,3 +884,46 @@ def test_pages_need_a_member_behind_the_login(client, frozen_clock, fiona, maya)
 
     for name in ("portal:home", "portal:membership", "portal:visits", "portal:calendar"):
         assert client.get(reverse(name)).status_code == 404, name
+
+
+# --- how to renew ----------------------------------------------------------------------
+
+
+def test_the_membership_page_says_how_to_renew_in_the_second_half(
+    client, frozen_clock, downtown, monthly_plan
+):
+    member = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)
+    MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 11, 1))  # ends 30th
+
+    page = html(sign_in(client, member).get(reverse("portal:membership")))
+    words = " ".join(re.sub(r"<[^>]+>", "", page).split())
+
+    assert "Renew your Monthly" in words
+    assert (
+        "Pay at the front desk of Downtown on your next visit, or call us on 020 123 4567" in words
+    )
+    assert "whose last day is 30 Nov 2026: renewing early loses no days" in words
+    assert 'href="tel:+31201234567"' in page
+
+
+def test_a_former_member_is_told_how_to_renew_and_when_it_starts(client, frozen_clock, tom_berg):
+    page = html(sign_in(client, tom_berg).get(reverse("portal:membership")))
+
+    assert "Renew your Monthly" in page and "starts the day you pay" in page
+    assert "to start one" not in page
+
+
+def test_no_renewal_is_offered_early_in_a_membership_or_once_renewed_or_to_a_lead(
+    client, frozen_clock, downtown, maya, maya_membership, monthly_plan
+):
+    early = html(sign_in(client, maya).get(reverse("portal:membership")))
+    MembershipFactory(
+        member=maya, plan=monthly_plan, start=maya_membership.end + dt.timedelta(days=1)
+    )
+    Membership.objects.filter(pk=maya_membership.pk).update(start=dt.date(2026, 11, 1))
+    renewed = html(client.get(reverse("portal:membership")))
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD)
+    nothing = html(sign_in(client, lead).get(reverse("portal:membership")))
+
+    assert "Renew your" not in early + renewed + nothing
+    assert "Ask at the front desk of Downtown to start one." in nothing

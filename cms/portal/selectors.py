@@ -13,7 +13,8 @@ from checkin import bookings
 from checkin.models import Booking
 from club import clock
 from members.models import Member
-from memberships.models import Freeze, Membership
+from memberships.models import Freeze, Membership, Plan
+from memberships.renewal_timing import in_second_half
 
 # The member's pace is measured over the last eight weeks.
 PACE_WINDOW_DAYS = 56
@@ -87,6 +88,28 @@ def current(views: list[MembershipView]) -> list[MembershipView]:
     first, then those queued after them (a renewal bought early)."""
     live = [v for v in views if v.state in {"active", "frozen", "unpaid", "upcoming", "used_up"}]
     return sorted(live, key=lambda view: view.state == "upcoming")
+
+
+def to_renew(views: list[MembershipView], *, today: dt.date) -> MembershipView | None:
+    """The membership the portal offers to renew, or None: one in force that is in its second
+    half (as the desk's "expires in" badge and the renewal reminders count it) or a used-up
+    pack, else the last one that ended when nothing is in force; never when a renewal is
+    already queued, nor a trial or a cancelled one."""
+    if any(view.state == "upcoming" for view in views):
+        return None
+    paid = [
+        v for v in views if v.membership.plan.kind != Plan.Kind.TRIAL and v.state != "cancelled"
+    ]
+    for view in paid:
+        m = view.membership
+        length = (m.end - m.start).days + 1
+        if view.state == "used_up" or (
+            view.state == "active" and in_second_half(length, m.days_left(today))
+        ):
+            return view
+    if current(views):
+        return None
+    return next((v for v in paid if v.state == "ended"), None)
 
 
 def pack_pace(membership: Membership, *, member: Member, today: dt.date) -> PackPace:
