@@ -502,6 +502,11 @@ def _sample_facts(rule: Rule, member: Member, now: dt.datetime) -> dict:
         "membership_anniversary": {"years": 1},
         "lead_created": {"event": {}, "at": now},
         "payment_failed": {"event": {}, "at": now},
+        "waitlist_promoted": {
+            "class_name": "Spin",
+            "class_day": f"{today + dt.timedelta(days=1):%a %-d %b}",
+            "class_time": "18:00",
+        },
     }
     facts = samples.get(rule.trigger, {})
     if latest and rule.trigger in ("membership_ends_in", "membership_ended"):

@@ -368,6 +368,8 @@ def explain(rule: Rule, occurrence: triggers.Occurrence) -> str:
         detail = f" (membership {verb} {facts['end']:%-d %b %Y})"
     elif "visits_left" in facts:
         detail = f" ({facts['visits_left']} visits left)"
+    elif "class_day" in facts:
+        detail = f" ({facts['class_name']}, {facts['class_day']} at {facts['class_time']})"
     elif "class_name" in facts:
         detail = f" ({facts['class_name']})"
     return f"rule {rule.number}: {reason}{detail}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import In
@@ -729,3 +730,64 @@ def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
 
 def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+# --- a waitlist place became a seat -----------------------------------------------------
+
+
+@trigger(
+    "waitlist_promoted",
+    "Moved up from the waitlist",
+    lambda p: (
+        f"{_minutes_after(p)} a member moves up from a class's waitlist to a seat, "
+        "unless they cancelled it or the class started since"
+    ),
+    facts=("class_name", "class_day", "class_time"),
+    params=(DELAY,),
+)
+def _waitlist_promoted(window: Window, params: dict) -> Iterator[Occurrence]:
+    # checkin records each promotion on the timeline (bookings._promote_locked) and never
+    # tells anyone itself; the booking the event names says whether the seat is still theirs.
+    delay = dt.timedelta(minutes=params.get("delay_minutes", 0))
+    events = window.of_members(
+        MemberEvent.objects.filter(
+            member__home_club=window.club,
+            kind=MemberEvent.Kind.WAITLIST_PROMOTED,
+            at__gt=window.since - delay,
+            at__lte=window.until - delay,
+        )
+    ).values_list("data__booking", "at")
+    promoted_at = {booking: at for booking, at in events if booking is not None}
+    if not promoted_at:
+        return
+    # "A place is yours" is obsolete once the member cancelled it (or a freeze or the club
+    # did) and once the class has started: re-run at send time, this drops the message.
+    seats = (
+        Booking.objects.filter(
+            pk__any_of=sorted(promoted_at),
+            status=Booking.Status.BOOKED,
+            session__is_cancelled=False,
+            session__start__gt=clock.now(),
+        )
+        .values_list(
+            "pk",
+            "member_id",
+            "session__start",
+            "session__class_type__name",
+            "session__club__time_zone",
+        )
+        .order_by("pk")
+    )
+    for pk, member_id, start, class_name, time_zone in seats:
+        due = promoted_at[pk] + delay
+        if start <= due:
+            continue  # a delay that outlasts the class: nothing left to tell
+        # In the class's own club's time: a membership valid at every club books elsewhere.
+        local = start.astimezone(ZoneInfo(time_zone))
+        facts = {
+            "class_name": class_name,
+            "class_day": f"{local:%a %-d %b}",
+            "class_time": f"{local:%H:%M}",
+        }
+        # Once per promoted booking: a booking is given a seat from the waitlist only once.
+        yield Occurrence(member_id, f"booking:{pk}", due, facts)

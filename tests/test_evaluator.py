@@ -257,8 +257,9 @@ def test_rule_limited_to_another_club_does_not_fire_here(
 def test_the_default_playbook_is_installed_and_every_rule_renders(ending, downtown):
     rules = list(Rule.objects.order_by("number"))
 
-    assert [rule.number for rule in rules] == list(range(1, 22))
+    assert [rule.number for rule in rules] == list(range(1, 23))
     facts = {"plan": "Annual", "end": TODAY, "visits_left": 2, "years": 2, "class_name": "Spin"}
+    facts |= {"class_day": "Mon 23 Nov", "class_time": "19:30"}
     occurrence = evaluator.triggers.Occurrence(ending.pk, "k", local(TODAY, 10), facts)
     context = evaluator.message_context(ending, downtown, occurrence)
     for rule in rules:

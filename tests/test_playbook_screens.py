@@ -134,7 +134,7 @@ def test_the_playbook_counts_each_rules_touchpoints_by_outcome(client, history, 
     assert counts.suppressed == {"No consent": 2, "Frequency cap": 1}
     assert (rows[20]["counts"].sent, rows[20]["counts"].delivered) == (1, 1)
     assert rows[14]["counts"].sent == 0
-    assert len(rows) == 21
+    assert len(rows) == 22
     html = text(response)
     assert (
         "Touchpoints due in the last 30 days at Downtown, and those scheduled for the coming "
@@ -913,7 +913,7 @@ def test_home_page_counts_todays_messages_by_outcome_for_marketing(
     assert "Messages today" not in text(client.get("/admin/"))
 
 
-@pytest.mark.parametrize("number", range(1, 22))
+@pytest.mark.parametrize("number", range(1, 23))
 def test_every_default_rule_saves_unchanged(client, mia, downtown, number):
     rule = Rule.objects.prefetch_related("clubs").get(number=number)
     client.force_login(mia)
