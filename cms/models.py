@@ -507,12 +507,15 @@ class TrialPage(RoutablePageMixin, Page):
             form.focus_first_error()
         else:
             form = TrialSignupForm(initial=self.initial_from(request, sessions), **form_kwargs)
+        # Only for the schedule's link: a sent form speaks through its errors.
+        wanted = request.GET.get("session", "") if request.method == "GET" else ""
         return self.render(
             request,
             context_overrides={
                 "club": club,
                 "form": form,
                 "has_sessions": "session" in form.fields,
+                "session_notice": trials.unavailable_notice(club, wanted, sessions),
             },
         )
 

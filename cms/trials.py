@@ -76,6 +76,55 @@ def offered_sessions(club: Club) -> list[ClassSession]:
     return list(sessions)
 
 
+# Why a class the schedule linked to is not on the form, for the visitor (unavailable_notice).
+NOT_FOUND = "We could not find that class"
+NOT_FOR_TRIAL = "That class is not open for a free trial"
+CANCELLED = "That class has been cancelled"
+STARTED = "That class has already started"
+IS_FULL = "That class is full"
+CLOSED = "Booking for that class has closed"
+
+
+def unavailable_notice(club: Club, wanted: str, offered: list[ClassSession]) -> str:
+    """Why the class the schedule's "Try it free" link named (`?session=<id>`) is not among
+    the `offered` ones the form lists, in words for the visitor; "" when it is, or when none
+    was named. A link followed late (the class since started, filled up or was cancelled)
+    used to drop the choice without a word."""
+    if not wanted:
+        return ""
+    pk = int(wanted) if wanted.isdigit() and 0 < int(wanted) < 2**63 else None
+    if pk is not None and any(session.pk == pk for session in offered):
+        return ""
+    session = None
+    if pk is not None:
+        named = ClassSession.objects.filter(club=club, pk=pk).select_related("class_type")
+        session = bookings.with_counts(named).first()
+    reason = _not_offered_because(club, session)
+    # The page says itself when there is nothing else to choose ("No trial classes are open").
+    return f"{reason}: choose another below." if offered else f"{reason}."
+
+
+def _not_offered_because(club: Club, session: ClassSession | None) -> str:
+    """The first of offered_sessions' conditions the class fails (another club's is unknown)."""
+    now = clock.now()
+    if session is None:
+        return NOT_FOUND
+    if not session.class_type.trial_eligible:
+        return NOT_FOR_TRIAL
+    if session.is_cancelled:
+        return CANCELLED
+    if session.start <= now:
+        return STARTED
+    if session.seats_left <= 0:
+        return IS_FULL
+    if session.start <= now + dt.timedelta(minutes=club.booking_closes_minutes_before):
+        return CLOSED
+    # Only the window is left: the class is further ahead than trials are offered.
+    ahead = dt.timedelta(days=min(TRIAL_WINDOW_DAYS, club.booking_opens_days_ahead))
+    opens = (session.start - ahead).astimezone(clock.zone(club))
+    return f"Trial places for that class open on {opens:%a} {opens.day} {opens:%b at %H:%M}"
+
+
 @transaction.atomic
 def sign_up_for_trial(
     club: Club,

@@ -377,6 +377,89 @@ def test_the_schedules_link_picks_the_class(client, frozen_clock, downtown, sess
     page = client.get("/trial/", {"session": session.pk}).content.decode()
 
     assert f'<option value="{session.pk}" selected>' in page
+    assert 'id="session-notice"' not in page
+
+
+def linked_class(downtown, riverside, spin, case: str) -> str:
+    """The ?session= value of a link to a class the form does not offer, for each reason."""
+    now = clock.now()
+    if case in ("unknown", "huge", "garbage"):
+        return {"unknown": "987654", "huge": "9" * 30, "garbage": "spin"}[case]
+    start = {
+        "started": now - dt.timedelta(minutes=5),
+        "past": now - dt.timedelta(days=2),
+        "closed": now + dt.timedelta(minutes=10),
+        "far": now + dt.timedelta(days=20),
+    }.get(case, now + dt.timedelta(days=2))
+    club = riverside if case == "other_club" else downtown
+    session = ClassSessionFactory(
+        club=club,
+        class_type=(
+            ClassTypeFactory(club=club, trial_eligible=case != "boxing")
+            if club != downtown or case == "boxing"
+            else spin
+        ),
+        start=start,
+        end=start + dt.timedelta(hours=1),
+        capacity=1 if case == "full" else 12,
+        is_cancelled=case == "cancelled",
+    )
+    if case == "full":
+        BookingFactory(session=session)
+    return str(session.pk)
+
+
+@pytest.mark.parametrize(
+    ("case", "notice"),
+    [
+        ("past", "That class has already started: choose another below."),
+        ("started", "That class has already started: choose another below."),
+        ("full", "That class is full: choose another below."),
+        ("cancelled", "That class has been cancelled: choose another below."),
+        ("closed", "Booking for that class has closed: choose another below."),
+        ("boxing", "That class is not open for a free trial: choose another below."),
+        ("far", "Trial places for that class open on Sun 29 Nov at 18:00: choose another below."),
+        ("unknown", "We could not find that class: choose another below."),
+        ("other_club", "We could not find that class: choose another below."),
+        ("huge", "We could not find that class: choose another below."),
+        ("garbage", "We could not find that class: choose another below."),
+    ],
+)
+def test_a_linked_class_the_form_cannot_offer_says_why_and_the_form_stays(
+    client, frozen_clock, downtown, riverside, spin, session, case, notice
+):
+    wanted = linked_class(downtown, riverside, spin, case)
+
+    response = client.get("/trial/", {"session": wanted})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'<p class="alert" role="status" id="session-notice">{notice}</p>' in page
+    # the form is there with the classes it does offer, none picked
+    assert f'<option value="{session.pk}">' in page
+    assert '<option value="" selected>' in page
+    assert "Book my free class" in page
+
+
+def test_a_linked_class_with_nothing_else_to_offer_says_why_and_still_takes_details(
+    client, frozen_clock, downtown, spin
+):
+    start = clock.now() - dt.timedelta(hours=2)
+    gone = ClassSessionFactory(
+        club=downtown, class_type=spin, start=start, end=start + dt.timedelta(hours=1)
+    )
+
+    page = page_text(client.get("/trial/", {"session": gone.pk}))
+
+    assert "That class has already started. No trial classes are open" in page
+    assert "Call me back" in page
+
+
+def test_a_sent_form_shows_no_link_notice(client, frozen_clock, downtown, session):
+    response = client.post(f"/trial/?session={session.pk + 1000}", form_data(session, email=""))
+
+    assert response.status_code == 200
+    assert 'id="session-notice"' not in response.content.decode()
 
 
 def test_signing_up_on_the_page_stores_the_wording_shown_and_thanks(
