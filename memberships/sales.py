@@ -99,7 +99,8 @@ def renew(
     current: Membership, *, plan: Plan | None = None, method: str, sold_by=None
 ) -> Membership:
     """Renew: a new membership starting the day after the current one ends when bought early,
-    or today when the current one has already ended. It is linked by renewed_from (the renewal
+    or today when the current one no longer admits (it has ended, or it is a pack with no
+    visits left), as renewal_start() says. It is linked by renewed_from (the renewal
     chain) when it starts within the club's renewal grace days of that end, as the analytics
     count a renewal (`renewal_timing.renews`); later it is a rejoin, sold unlinked.
 
@@ -113,9 +114,10 @@ def renew(
     locks.member(current.member_id)
     # The lock freezes take (freezes.freeze), and the end read under it: a renewal sold while
     # a freeze moves the end starts after the new end, or is committed in time for the
-    # freeze to find it and move it along.
-    current.end = (
-        Membership.objects.select_for_update().values_list("end", flat=True).get(pk=current.pk)
+    # freeze to find it and move it along. The balance too: a scan that spent the last visit
+    # a moment ago makes this a renewal starting today.
+    current.end, current.visits_left = (
+        Membership.objects.select_for_update().values_list("end", "visits_left").get(pk=current.pk)
     )
     if Membership.objects.filter(renewed_from=current).exists():
         # Two desks renewing at once: the second one finds the first's renewal here. The
@@ -148,8 +150,19 @@ def renews(current: Membership, start: dt.date) -> bool:
 
 
 def renewal_start(current: Membership, *, today: dt.date) -> dt.date:
-    """Where a renewal of `current` starts: the day after it ends, or today once it has ended."""
+    """Where a renewal of `current` starts: the day after it ends, or today once it no longer
+    admits. An empty pack's renewal queued behind its end date would leave the member who just
+    paid turned away at the door until then."""
+    if is_used_up(current):
+        return today
     return max(current.end + dt.timedelta(days=1), today)
+
+
+def is_used_up(membership: Membership) -> bool:
+    """A visit pack with no visits left: it admits nobody however long its dates run, so a
+    membership sold beside it does not clash with it (_check_fits), and check-in and the
+    desk's card pass over it to the one that admits."""
+    return membership.plan.is_pack and not membership.visits_left
 
 
 def latest_start(member: Member, *, today: dt.date) -> dt.date:
@@ -204,7 +217,8 @@ def _check_start(member: Member, start: dt.date, *, chosen: bool) -> None:
 
 def _check_fits(member: Member, plan: Plan, *, start: dt.date, end: dt.date) -> None:
     """One membership at a time: a sale may not overlap another that still counts (the card
-    and the check-in would pick one and hide the other), and a trial is for newcomers only."""
+    and the check-in would pick one and hide the other), and a trial is for newcomers only. A
+    pack with no visits left no longer counts: its renewal starts today, beside it."""
     name = member.first_name or "This member"
     if plan.kind == Plan.Kind.TRIAL and (had := first_membership(member)) is not None:
         raise ValidationError(
@@ -213,7 +227,11 @@ def _check_fits(member: Member, plan: Plan, *, start: dt.date, end: dt.date) -> 
                 "a trial is for someone new to the club."
             }
         )
-    counted = list(member.memberships.not_cancelled().select_related("plan").order_by("start"))
+    counted = [
+        m
+        for m in member.memberships.not_cancelled().select_related("plan").order_by("start")
+        if not is_used_up(m)
+    ]
     clash = next((m for m in counted if m.start <= end and m.end >= start), None)
     if clash is None:
         return

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from members.models import Member
-from memberships import renewal_timing
+from memberships import renewal_timing, sales
 from memberships.models import Membership
 
 LOW_BALANCE = 2
@@ -23,9 +23,11 @@ class Badge:
 
 
 def current_membership(member: Member, day: dt.date) -> Membership | None:
-    """The membership in force on `day` (time plans first), from prefetched memberships."""
+    """The membership in force on `day` (time plans first, then packs with visits left, as
+    check-in spends them), from prefetched memberships. A used-up pack comes last: its renewal
+    starts beside it, and the card should show the pack that admits."""
     in_force = [m for m in _memberships(member) if m.is_in_force(day)]
-    in_force.sort(key=lambda m: (m.plan.is_pack, m.end))
+    in_force.sort(key=lambda m: (m.plan.is_pack, sales.is_used_up(m), m.end))
     return in_force[0] if in_force else None
 
 

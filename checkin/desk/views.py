@@ -704,7 +704,10 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(back)
     today = clock.today(member.home_club)
     start = sales.renewal_start(current, today=today)
-    if current.end >= today:
+    if current.end >= today and sales.is_used_up(current):
+        # Paid for to be let in now: not queued behind dates that no longer admit anyone.
+        intro = "No visits left on this pack: the renewal starts today, "
+    elif current.end >= today:
         intro = f"Current membership ends {date_format(current.end)}: the renewal starts "
     elif sales.renews(current, start):
         intro = f"Membership ended {date_format(current.end)}: the renewal starts "
