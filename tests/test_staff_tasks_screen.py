@@ -2,6 +2,7 @@
 "today" panels for the front desk and trainers."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -296,14 +297,35 @@ def test_a_reached_call_closes_only_the_tasks_the_caller_may_act_on(client, fion
     assert toms.status == Task.Status.OPEN
 
 
-def test_a_call_without_an_outcome_records_nothing(client, fiona, call_ana):
+def test_the_call_form_starts_with_no_outcome_chosen(client, fiona, call_ana):
     client.force_login(fiona)
-    response = call(client, call_ana.member, "went well")
-    assert response.status_code == 302
+
+    card = client.get(reverse("desk:member", args=[call_ana.member.pk])).content.decode()
+
+    select = re.search(r'<select name="outcome".*?</select>', card, re.DOTALL).group(0)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", select) == [
+        "Choose the outcome", "Reached", "No answer", "Left a voicemail", "Wrong number",
+    ]  # fmt: skip
+    assert '<option value="" selected>Choose the outcome</option>' in select
+    assert " required" in select
+
+
+@pytest.mark.parametrize("outcome", ["", "went well"], ids=["none-chosen", "unknown"])
+def test_a_call_without_an_outcome_records_nothing_and_keeps_the_note(
+    client, fiona, call_ana, outcome
+):
+    client.force_login(fiona)
+
+    response = call(client, call_ana.member, outcome, "Wants the Saturday class")
+
+    assert response.status_code == 400
     assert not call_ana.member.events.filter(kind=MemberEvent.Kind.CALL_LOGGED).exists()
     call_ana.refresh_from_db()
     assert call_ana.status == Task.Status.OPEN
-    assert "Choose how the call went" in client.get(response.url).content.decode()
+    html = response.content.decode()
+    expected = "Choose how the call went." if outcome == "" else "Select a valid choice."
+    assert f'<p class="error-message">{expected}' in html
+    assert 'value="Wants the Saturday class"' in html
 
 
 def test_only_staff_who_read_the_card_log_calls_and_only_at_their_club(client, tom, olga, call_ana):

@@ -128,9 +128,17 @@ class NoteForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(choices=CallOutcome.choices)
+    # A blank first choice: with "Reached" preselected, "Log call" on its own logged a call
+    # that reached the member (and closed their tasks) when nobody had said so.
+    outcome = forms.ChoiceField(
+        choices=[("", "Choose the outcome"), *CallOutcome.choices],
+        error_messages={"required": "Choose how the call went."},
+    )
     text = forms.CharField(
-        label="What was said", required=False, max_length=2000, widget=forms.TextInput()
+        label="What was said",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "What was said (optional)"}),
     )
 
 

@@ -381,6 +381,14 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
     member = staff_member(request, pk, *roles.READS_MEMBER_CARD, erased=True)
     if member.is_erased:
         return _erased_card(request, member)
+    return _render_card(request, member)
+
+
+def _render_card(
+    request: HttpRequest, member: Member, *, call_form: CallForm | None = None
+) -> HttpResponse:
+    """The member card; with a `call_form` that did not validate, its errors and what was
+    typed, answered 400."""
     today = clock.today(member.home_club)
     events = member.events.select_related("actor").order_by("-at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
@@ -411,9 +419,10 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
             "can_export": roles.has_role(request.user, roles.MANAGER),
             "can_erase": roles.has_role(request.user, roles.MANAGER),
             "note_form": NoteForm(),
-            "call_form": CallForm(),
+            "call_form": call_form or CallForm(),
             "header_title": member.full_name,
         },
+        status=400 if call_form is not None and call_form.errors else 200,
     )
 
 
@@ -632,9 +641,9 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
         )
         done = f" {closed} open task{'s' if closed != 1 else ''} done." if closed else ""
         messages.success(request, f"Call logged.{done}")
-    else:
-        messages.error(request, "Choose how the call went (a note is at most 2,000 characters).")
-    return redirect("desk:member", pk=member.pk)
+        return redirect("desk:member", pk=member.pk)
+    # The card again, with the error by the outcome and the note as typed: a redirect lost it.
+    return _render_card(request, member, call_form=form)
 
 
 def sell(request: HttpRequest, pk: int) -> HttpResponse:
