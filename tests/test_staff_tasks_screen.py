@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from checkin import checkins
+from checkin.models import CheckInAttempt
 from club import clock, roles
 from members import staff_tasks
 from members.models import Member, MemberEvent, Task
@@ -361,3 +363,36 @@ def test_the_day_at_several_clubs_costs_the_same_queries_and_keeps_clubs_apart(
         (downtown, 2, 0),
         (riverside, 1, 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("then", "turned_away", "check_ins"),
+    [
+        pytest.param("admitted anyway", 0, 1, id="override-after-the-denial"),
+        pytest.param("admitted earlier", 1, 1, id="a-visit-before-the-denial"),
+        pytest.param("admitted elsewhere", 1, 0, id="a-visit-at-another-club"),
+        pytest.param("denied again", 1, 0, id="two-denials-one-person"),
+        pytest.param("nothing", 1, 0, id="sent-home"),
+    ],
+)
+def test_turned_away_counts_people_no_visit_let_in_after_the_denial(
+    frozen_clock, fiona, downtown, riverside, then, turned_away, check_ins
+):
+    from checkin.desk.panels import clubs_today
+
+    # given Ivo, with no membership, turned away at Downtown's desk at 18:00
+    ivo = MemberFactory(home_club=downtown)
+    if then == "admitted earlier":
+        VisitFactory(member=ivo, club=downtown, at=clock.now() - dt.timedelta(hours=2))
+    assert isinstance(checkins.check_in(ivo, source="desk"), CheckInAttempt)
+    frozen_clock.shift(dt.timedelta(minutes=5))
+    if then == "admitted anyway":
+        checkins.check_in(ivo, source="desk", override_by=fiona, override_reason="Pays tomorrow")
+    elif then == "admitted elsewhere":
+        VisitFactory(member=ivo, club=riverside)
+    elif then == "denied again":
+        checkins.check_in(ivo, source="desk")
+
+    [day] = clubs_today([downtown])
+
+    assert (day.visits, day.denied) == (check_ins, turned_away)

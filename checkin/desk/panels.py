@@ -7,7 +7,7 @@ import operator
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from wagtail.admin.ui.components import Component
@@ -40,8 +40,8 @@ class ClubToday:
 
 def clubs_today(clubs: list[Club]) -> list[ClubToday]:
     """What the desk should know at the start of a shift, for each club on its own calendar:
-    today's check-ins so far, the memberships ending within a week that nobody renewed, and
-    today's birthdays. Five queries, however many clubs."""
+    today's check-ins so far and the people turned away, the memberships ending within a week
+    that nobody renewed, and today's birthdays. Five queries, however many clubs."""
     today = {club.pk: clock.today(club) for club in clubs}
 
     def at_each_club(condition) -> Q:
@@ -50,7 +50,17 @@ def clubs_today(clubs: list[Club]) -> list[ClubToday]:
         )
 
     visits = _per_club(Visit.objects.filter(club_days(clubs, "at")), "club")
-    denied = _per_club(CheckInAttempt.objects.filter(club_days(clubs, "at")), "club")
+    # Turned away: people denied today whom no visit at that club let in afterwards (an
+    # override, or a renewal and a scan). Counted as both, the two figures did not add up to
+    # who came; a second scan of the same expired card is still one person.
+    admitted_after = Visit.objects.filter(
+        member=OuterRef("member"), club=OuterRef("club"), at__gte=OuterRef("at")
+    )
+    denied = _per_club(
+        CheckInAttempt.objects.filter(club_days(clubs, "at")).filter(~Exists(admitted_after)),
+        "club",
+        count=Count("member", distinct=True),
+    )
     ending = _per_club(Membership.objects.renewal_due(clubs), "member__home_club")
     # month * 100 + day, as the `member_birthday` index has it.
     celebrating = Member.objects.alias(birthday=month_day("birth_date")).filter(
@@ -81,9 +91,9 @@ def clubs_today(clubs: list[Club]) -> list[ClubToday]:
     ]
 
 
-def _per_club(rows, club_field: str) -> dict[int, int]:
-    """{club id: number of rows} in one grouped query."""
-    return dict(rows.order_by().values_list(club_field).annotate(n=Count("pk")))
+def _per_club(rows, club_field: str, *, count=None) -> dict[int, int]:
+    """{club id: number of rows (or `count`, an aggregate)} in one grouped query."""
+    return dict(rows.order_by().values_list(club_field).annotate(n=count or Count("pk")))
 
 
 class DeskTodayPanel(Component):
