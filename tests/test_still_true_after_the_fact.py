@@ -129,21 +129,35 @@ def test_admitted_anyway_by_staff_the_membership_still_needs_renewing(
     assert forecast_of(member, 16) == [("Tue 24 Nov, 09:00", "will be sent", "send")]
 
 
-def test_an_empty_pack_renewed_early_is_not_told_to_renew(frozen_clock, downtown):
-    # the renewal of a pack that still runs starts when it ends: bought, not yet in force
+@pytest.mark.parametrize(
+    ("visits_left", "starts"),
+    [
+        pytest.param(0, "today", id="empty-renewed-from-today"),
+        # a denial for another reason (frozen, say): the renewal waits for the end
+        pytest.param(4, "after the end", id="with-visits-renewed-after-its-end"),
+    ],
+)
+def test_a_pack_renewed_after_the_denial_is_not_told_to_renew(
+    frozen_clock, downtown, visits_left, starts
+):
     pack = PlanFactory(club=downtown, pack=True, duration_days=90)
     bought = clock.now() - days(3)
-    empty, waiting = (
+    renewed, waiting = (
         MembershipFactory(
-            member=MemberFactory(home_club=downtown), plan=pack, start=TODAY, created_at=bought
+            member=MemberFactory(home_club=downtown),
+            plan=pack,
+            start=TODAY,
+            created_at=bought,
+            visits_left=visits_left,
+            purchase=False,
         )
         for _ in range(2)
     )
     at = clock.now() - dt.timedelta(hours=2)
-    CheckInAttemptFactory(member=empty.member, reason="no_visits_left", at=at)
+    CheckInAttemptFactory(member=renewed.member, reason="no_visits_left", at=at)
     denied = CheckInAttemptFactory(member=waiting.member, reason="no_visits_left", at=at)
-    renewal = sales.renew(empty, method="cash")
-    assert renewal.start == empty.end + days(1)
+    renewal = sales.renew(renewed, method="cash")
+    assert renewal.start == (TODAY if starts == "today" else renewed.end + days(1))
     window = triggers.Window(club=downtown, since=clock.now() - days(1), until=clock.now())
 
     assert found("check_in_denied", window) == [(waiting.member_id, f"denied:{denied.pk}", at)]
