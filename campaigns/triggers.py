@@ -331,15 +331,25 @@ def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
 )
 def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
     before = dt.timedelta(hours=params.get("hours_before", 3))
-    rows = window.of_members(
-        Booking.objects.filter(
-            session__club=window.club,
-            is_trial=True,
-            status=Booking.Status.BOOKED,
-            session__start__gt=window.since + before,
-            session__start__lte=window.until + before,
+    # A lead who joined after booking keeps the class, still a trial booking (the funnel and
+    # the one-trial rule count it), but the trial reminder is no longer theirs: a paid
+    # membership bought since the booking drops it, here and so at send time.
+    joined_since = _paid_at(window.club).filter(
+        member=OuterRef("member"), created_at__gte=OuterRef("created_at")
+    )
+    rows = (
+        window.of_members(
+            Booking.objects.filter(
+                session__club=window.club,
+                is_trial=True,
+                status=Booking.Status.BOOKED,
+                session__start__gt=window.since + before,
+                session__start__lte=window.until + before,
+            )
         )
-    ).values_list("pk", "member_id", "session__start", "session__class_type__name")
+        .filter(~Q(Exists(joined_since)))
+        .values_list("pk", "member_id", "session__start", "session__class_type__name")
+    )
     for pk, member_id, start, class_name in rows:
         facts = {"class_name": class_name, "class_start": start}
         yield Occurrence(member_id, f"booking:{pk}", start - before, facts)
