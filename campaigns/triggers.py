@@ -272,8 +272,8 @@ trigger(
 def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     reasons = params.get("reasons", ["expired", "no_visits_left"])
     # "Renew now" holds until the member renews or is let in: a paid membership bought since
-    # the denial (a renewal of an empty pack starts when the pack ends, so bought, not in
-    # force), or a visit since that no staff override let through (a membership admitted
+    # the denial (bought, not in force: an early renewal of a time plan starts after it
+    # ends), or a visit since that no staff override let through (a membership admitted
     # them). An "admit anyway" leaves the membership as it was, so the message still holds.
     bought_since = _paid_at(window.club).filter(
         member=OuterRef("member"), created_at__gt=OuterRef("at")
