@@ -4,6 +4,11 @@ Downtown is "our" club: Fiona at the front desk, Tom the trainer, Mia in marketi
 Max the manager, Maya, a member with a monthly membership in force, and Tom Berg, whose
 month ended on 3 November. `desk` is the test client signed in as Fiona. Riverside is
 another club of the chain: Olga works its front desk and must see nothing of Downtown.
+Carla does the chain's marketing, at both clubs.
+
+Everyone but Carla works at Downtown only. Where a test has no Riverside, Downtown is the
+whole chain, so Mia and Max may change the chain-wide rules; with Riverside there, those
+rules are view-only for them (campaigns/backoffice/access.py).
 
 Dates come from the club clock: request `frozen_clock` before a persona to pin them.
 """
@@ -25,6 +30,7 @@ from tests.factories import (
 )
 
 __all__ = [
+    "carla",
     "desk",
     "downtown",
     "fiona",
@@ -91,6 +97,18 @@ def mia(downtown):
         first_name="Mia",
         last_name="Visser",
         clubs=[downtown],
+        roles=[roles.MARKETING],
+    )
+
+
+@pytest.fixture
+def carla(downtown, riverside):
+    """Marketing for the whole chain: she may change the chain-wide rules."""
+    return UserFactory(
+        username="carla",
+        first_name="Carla",
+        last_name="Kok",
+        clubs=[downtown, riverside],
         roles=[roles.MARKETING],
     )
 

@@ -486,20 +486,6 @@ def test_an_emails_subject_is_checked_too_an_smss_is_not_sent(client, mia, remin
     assert sms.status_code == 302
 
 
-def test_clubs_the_editor_does_not_work_at_are_kept(client, mia, reminder, downtown, riverside):
-    reminder.clubs.set([downtown, riverside])
-    client.force_login(mia)
-
-    response = client.post(
-        reverse("playbook:rule_edit", args=[reminder.pk]), form_data(reminder, clubs=[downtown.pk])
-    )
-
-    assert response.status_code == 302
-    assert set(reminder.clubs.all()) == {downtown, riverside}
-    form = client.get(reverse("playbook:rule_edit", args=[reminder.pk])).context["form"]
-    assert list(form.fields["clubs"].queryset) == [downtown]
-
-
 def test_a_new_rule_needs_a_number_of_its_own(client, max, reminder):
     client.force_login(max)
     url = reverse("playbook:rule_add")

@@ -10,6 +10,7 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse_lazy
 
 from campaigns import evaluator, triggers
+from campaigns.backoffice.access import RuleRights
 from campaigns.models import Channel, Rule
 from checkin.models import CheckInAttempt
 from club.admin_access import scope
@@ -528,6 +529,7 @@ class RuleForm(ParameterFields, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.rights = RuleRights(user)
         self.fields["trigger"].choices = [
             (kind.name, kind.label) for kind in triggers.REGISTRY.values()
         ]
@@ -560,12 +562,22 @@ class RuleForm(ParameterFields, forms.ModelForm):
         return kind
 
     def clean_clubs(self):
-        # Clubs the editor does not work at stay as they were: unseen is not unticked.
+        # The field offers only the editor's clubs; none ticked would make the rule apply
+        # at every club, also where the editor does not work (access.RuleRights).
         chosen = list(self.cleaned_data["clubs"])
-        if self.instance.pk:
-            seen = self.fields["clubs"].queryset
-            chosen += list(self.instance.clubs.exclude(pk__in=seen))
+        if not chosen and not self.rights.works_everywhere:
+            raise forms.ValidationError(
+                "Tick at least one of your clubs: with none ticked the rule applies at every "
+                "club, and only staff of every club may add or change such a rule."
+            )
         return chosen
+
+    def make_view_only(self) -> None:
+        """For a rule the user may not change: every field shown as saved, none editable,
+        the clubs it applies at all shown."""
+        self.fields["clubs"].queryset = Club.objects.order_by("name")
+        for field in self.fields.values():
+            field.disabled = True
 
     def clean(self):
         data = super().clean()

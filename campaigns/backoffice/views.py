@@ -3,7 +3,9 @@ the rule editor with a template preview and this week's reach, and the dry runs 
 of a member. Every view starts with the access helper.
 
 Rules are chain-wide data: a rule with no clubs runs at every club. Staff see the rules that
-run at one of their clubs, and counts, reach and members of their own clubs only.
+run at one of their clubs, and counts, reach and members of their own clubs only; they change
+only the rules that apply at none but their clubs (`access.RuleRights`), and see the others
+read-only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +22,7 @@ from django.urls import reverse
 from wagtail import hooks
 
 from campaigns import dryrun, triggers
+from campaigns.backoffice.access import RuleRights
 from campaigns.backoffice.forms import (
     ParametersForm,
     PeriodForm,
@@ -72,9 +76,18 @@ def clubs_label(user) -> str:
 
 
 def staff_rule(request: HttpRequest, pk: int) -> Rule:
-    """The rule if the user may edit the playbook and it runs at one of their clubs."""
+    """The rule if the user may use the playbook and it runs at one of their clubs."""
     roles.require(request.user, *LIFECYCLE)
     return get_object_or_404(rules_for(request.user).prefetch_related("clubs"), pk=pk)
+
+
+def rule_to_change(request: HttpRequest, pk: int) -> Rule:
+    """`staff_rule`, refused (403) unless the user may change it: every view that changes a
+    rule starts here."""
+    rule = staff_rule(request, pk)
+    if not RuleRights(request.user).can_change(rule):
+        raise PermissionDenied
+    return rule
 
 
 def staff_member(request: HttpRequest, pk: int, allowed: tuple[str, ...] = LIFECYCLE) -> Member:
@@ -208,9 +221,12 @@ def playbook(request: HttpRequest) -> HttpResponse:
     with_reach = request.GET.get("reach") == "1"
     clubs = list(clubs_for(request.user))
     columns = extra_columns(request, clubs=clubs, since=since, until=now)
+    rights = RuleRights(request.user)
     rows = [
         {
             "rule": rule,
+            "can_change": rights.can_change(rule),
+            "view_only_note": rights.view_only_note(rule),
             "trigger": describe(rule),
             "counts": per_rule.get(rule.pk, Counts()),
             "extra": [column.cell(rule) for column in columns],
@@ -241,8 +257,12 @@ def playbook(request: HttpRequest) -> HttpResponse:
 
 
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    rule = staff_rule(request, pk)
+    """The rule's editor; read-only, and a save refused, when the rule also applies at a
+    club the user does not work at."""
+    rule = rule_to_change(request, pk) if request.method == "POST" else staff_rule(request, pk)
     form = RuleForm(request.POST or None, instance=rule, user=request.user)
+    if not form.rights.can_change(rule):
+        form.make_view_only()
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, f"Rule {rule.number} “{rule.name}” saved.")
@@ -280,6 +300,8 @@ def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> d
         "timing_problems": problems,
         "clubs_label": clubs_label(request.user),
         "header_title": f"Rule {rule.number}: {rule.name}" if rule else "New rule",
+        "can_change": rule is None or form.rights.can_change(rule),
+        "view_only_note": form.rights.view_only_note(rule) if rule else "",
     }
     if rule is not None:
         reach = reach_at(rule, clubs_for(request.user)) if rule.is_active else None
