@@ -136,8 +136,9 @@ def test_staff_logins_have_their_roles_and_clubs(tmp_path):
     assert roles_of["tom"] == [roles.TRAINER]
     assert roles_of["mia"] == [roles.MARKETING]
     assert roles_of["max"] == [roles.MANAGER]
-    assert clubs_of["fiona"] == clubs_of["tom"] == clubs_of["mia"] == ["downtown"]
-    assert clubs_of["max"] == ["downtown", "riverside"]
+    assert clubs_of["fiona"] == clubs_of["tom"] == ["downtown"]
+    # Marketing is the chain's: Mia may change the chain-wide playbook.
+    assert clubs_of["mia"] == clubs_of["max"] == ["downtown", "riverside"]
     assert users["admin"].is_superuser
     assert all(u.is_staff for u in users.values())  # bookings and the trainer pages read it
     assert all(u.check_password("clubcycle-demo") for u in users.values())

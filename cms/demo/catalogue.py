@@ -81,7 +81,7 @@ STAFF = (
     StaffSpec("admin", "Ada", "Admin", None, DEMO_SLUGS),
     StaffSpec("fiona", "Fiona", "de Vries", roles.FRONT_DESK, ("downtown",)),
     StaffSpec("tom", "Tom", "Bakker", roles.TRAINER, ("downtown",)),
-    StaffSpec("mia", "Mia", "Jansen", roles.MARKETING, ("downtown",)),
+    StaffSpec("mia", "Mia", "Jansen", roles.MARKETING, DEMO_SLUGS),
     StaffSpec("max", "Max", "Visser", roles.MANAGER, DEMO_SLUGS),
     StaffSpec("sara", "Sara", "Smit", roles.TRAINER, ("downtown",)),
     StaffSpec("leo", "Leo", "Mulder", roles.TRAINER, ("riverside",)),
