@@ -21,6 +21,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Amsterdam).")
 
 
+def validate_phone_region(value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"{value!r} is not a country code we know (e.g. NL, BE, GB).")
+
+
 # Upper bounds of the club's settings: beyond them a number is a typo (99999999 grace days
 # would overflow date arithmetic), not a policy.
 A_YEAR = 365
@@ -48,6 +53,13 @@ class Club(ClusterableModel):
     currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
     address = models.TextField(blank=True, help_text="Postal address, also printed in emails.")
     phone = PhoneNumberField(blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_phone_region],
+        help_text="Two-letter country code (e.g. NL): how phone numbers typed at this club are "
+        "read and shown. Blank: the country of the club's phone number.",
+    )
     email_sender = models.EmailField(blank=True, help_text="From address for member emails.")
     sms_sender = models.CharField(
         max_length=20, blank=True, help_text="Twilio number in E.164 or an alphanumeric sender id."
@@ -120,8 +132,10 @@ class Club(ClusterableModel):
 
     @property
     def phone_region(self) -> str:
-        """The club's country (ISO 3166 code), read from its own phone number: a club has no
-        country field, and its number says where it is. The deployment's default without one."""
+        """The club's country (ISO 3166 code): as set, else read from its own phone number
+        (which says where it is), else the deployment's default."""
+        if self.country:
+            return self.country
         if self.phone and self.phone.is_valid():
             return phonenumbers.region_code_for_number(self.phone)
         return settings.PHONENUMBER_DEFAULT_REGION

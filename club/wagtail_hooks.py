@@ -76,6 +76,7 @@ class ClubViewSet(ClubScopedViewSet):
         "currency",
         "address",
         "phone",
+        "country",
         "email_sender",
         "sms_sender",
         "quiet_hours_start",

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from checkin.models import CheckInAttempt, Visit
@@ -813,3 +814,24 @@ def test_a_club_abroad_reads_national_numbers_as_it_shows_them(desk, frozen_cloc
     assert walk_in.status_code == 302
     assert str(Member.objects.get(first_name="Ash").phone) == "+441214960999"
     assert "Enter a valid phone number (e.g. 0121 234 5678)" in refused.content.decode()
+
+
+def test_a_club_s_country_outranks_the_country_of_its_phone(desk, frozen_clock, downtown):
+    # given a Dutch club whose own number is a UK one (the demo's drama numbers)
+    downtown.phone, downtown.country = "+442079460001", "NL"
+    downtown.save()
+
+    walk_in = desk.post(reverse("desk:new_lead"), {"first_name": "Ans", "phone": "06 12345670"})
+
+    assert walk_in.status_code == 302
+    assert str(Member.objects.get(first_name="Ans").phone) == "+31612345670"
+
+
+@pytest.mark.parametrize("country", ["XX", "nl", "NLD"])
+def test_a_club_country_must_be_a_known_code(downtown, country):
+    downtown.country = country
+
+    with pytest.raises(ValidationError) as refused:
+        downtown.full_clean()
+
+    assert "country" in refused.value.message_dict

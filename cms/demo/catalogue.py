@@ -26,6 +26,7 @@ class ClubSpec:
     time_zone: str
     address: str
     phone: str
+    country: str
     sms_sender: str
     share: float  # of the members
     front_desk: str  # username recording desk sales at this club
@@ -36,7 +37,8 @@ class ClubSpec:
         return f"{self.slug}@{DEMO_DOMAIN}"
 
 
-# Phone numbers are from Ofcom's ranges reserved for drama: valid, but nobody answers.
+# Phone numbers are from Ofcom's ranges reserved for drama: valid, but nobody answers. So the
+# clubs say their country (NL) outright: a Dutch number typed at the desk is read as Dutch.
 CLUBS = (
     ClubSpec(
         slug="downtown",
@@ -44,6 +46,7 @@ CLUBS = (
         time_zone="Europe/Amsterdam",
         address="Voorbeeldstraat 12\n1012 AB Amsterdam",
         phone="+442079460001",
+        country="NL",
         sms_sender="CCDowntown",
         share=0.6,
         front_desk="fiona",
@@ -55,6 +58,7 @@ CLUBS = (
         time_zone="Europe/Amsterdam",
         address="Rivierkade 3\n1097 XY Amsterdam",
         phone="+442079460002",
+        country="NL",
         sms_sender="CCRiverside",
         share=0.4,
         front_desk="rosa",

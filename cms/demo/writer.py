@@ -108,6 +108,7 @@ class _Writer:
                 currency="EUR",
                 address=spec.address,
                 phone=spec.phone,
+                country=spec.country,
                 email_sender=spec.email_sender,
                 sms_sender=spec.sms_sender,
             )
