@@ -486,3 +486,15 @@ def test_a_month_settles_the_day_after_its_grace_days(month, today, grace_days, 
     # and it agrees with the key figures' last settled month
     settled_start, _ = dashboard.settled_month(on, grace_days=grace_days)
     assert (settles is None) == (day.replace(day=1) <= settled_start)
+
+
+def test_with_a_plan_chosen_the_club_wide_tiles_say_all_plans(client, max, october, downtown):
+    annual = downtown.plans.get(name="Annual")
+    client.force_login(max)
+
+    chosen = text(client.get(URL, {"plan": annual.pk}))
+    every = text(client.get(URL))
+
+    assert "Active members, all plans 2" in chosen
+    assert "Revenue in the period, all plans" in chosen
+    assert "all plans" not in every.replace("· all plans", "")
