@@ -25,6 +25,7 @@ from tests.factories import (
     MemberFactory,
     MembershipFactory,
     PlanFactory,
+    UserFactory,
     VisitFactory,
 )
 
@@ -883,7 +884,12 @@ def test_pages_need_a_member_behind_the_login(client, frozen_clock, fiona, maya)
     client.force_login(fiona)
 
     for name in ("portal:home", "portal:membership", "portal:visits", "portal:calendar"):
-        assert client.get(reverse(name)).status_code == 404, name
+        response = client.get(reverse(name))
+        assert response.status_code == 403, name
+        assert "The portal is for members" in response.content.decode()
+    # a login that is neither staff nor a member's finds nothing
+    client.force_login(UserFactory(is_staff=False))
+    assert client.get(reverse("portal:home")).status_code == 404
 
 
 # --- how to renew ----------------------------------------------------------------------

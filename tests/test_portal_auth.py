@@ -281,8 +281,15 @@ def test_a_bad_rate_setting_fails_loudly(value):
 def test_staff_signed_in_to_the_back_office_are_not_members_here(client, fiona):
     client.force_login(fiona)
 
-    assert client.get(reverse("portal:home")).status_code == 404
-    assert client.get(reverse("portal:bookings")).status_code == 404
+    home = client.get(reverse("portal:home"))
+    bookings = client.get(reverse("portal:bookings"))
+
+    # refused in words, with the way back to the back-office, and no member's data
+    assert (home.status_code, bookings.status_code) == (403, 403)
+    page = home.content.decode()
+    assert "The portal is for members" in page and "Fiona de Vries" in page
+    assert reverse("wagtailadmin_home") in page
+    assert "My membership" not in page
 
 
 def test_a_staff_login_cannot_be_used_through_a_portal_link(client, fiona, maya):

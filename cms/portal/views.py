@@ -95,6 +95,9 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+        if request.user.is_staff or request.user.is_superuser:
+            # Said in words: a front-desk login opening a member's link met a bare 404.
+            return render(request, "cms/portal/staff_signed_in.html", status=403)
         member = portal_member(request)
         with timezone.override(clock.zone(member.home_club)):
             return view(request, member, *args, **kwargs)
