@@ -17,11 +17,13 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
 from django.utils.functional import cached_property
 from phonenumber_field.modelfields import PhoneNumberField
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page, PageManager
+from wagtail.models import Page, PageManager, Site
+from wagtail.permission_policies.sites import SitePermissionPolicy
 from wagtail.query import PageQuerySet
 
 from checkin import bookings
@@ -46,6 +48,31 @@ DEFAULT_EMAIL_WORDING = (
 
 # Where the trial page keeps the booking it just made, for the thank-you page after the redirect.
 TRIAL_SESSION_KEY = "cms_trial_booking"
+
+
+class ClubSitePermissionPolicy(SitePermissionPolicy):
+    """Wagtail's site-setting permissions, narrowed to sites of clubs the user works at:
+    the settings screen, its site switcher and its menu's redirect all ask this policy."""
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        site = instance if isinstance(instance, Site) else instance.site
+        allowed = super().user_has_any_permission_for_instance(user, actions, instance)
+        return allowed and staff_of_sites(user, [site])
+
+    def sites_user_has_any_permission_for(self, user, actions):
+        sites = super().sites_user_has_any_permission_for(user, actions)
+        return sites.filter(pk__in=[site.pk for site in sites if staff_of_sites(user, [site])])
+
+
+class ClubSiteSettingsForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        if user is not None and not user.is_superuser:
+            # Staff point a site only at one of their clubs, and not at "the first
+            # club", which may be another club's.
+            self.fields["club"].queryset = Club.objects.for_staff(user)
+            self.fields["club"].required = True
 
 
 @register_setting(icon="site")
@@ -89,6 +116,7 @@ class ClubSiteSettings(BaseSiteSetting):
     )
 
     select_related = ["club", "logo", "site__root_page"]
+    base_form_class = ClubSiteSettingsForm
 
     panels = [
         FieldPanel("club"),
@@ -110,6 +138,10 @@ class ClubSiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "Club site"
+
+    @classmethod
+    def get_permission_policy(cls):
+        return ClubSitePermissionPolicy(cls)
 
     @cached_property
     def shown_club(self) -> Club | None:
@@ -147,6 +179,31 @@ def site_settings(request) -> ClubSiteSettings | None:
         return ClubSiteSettings.for_request(request)
     except ClubSiteSettings.DoesNotExist:  # no Wagtail Site at all
         return None
+
+
+def club_of_site(site: Site) -> Club | None:
+    """The club a site shows, without creating its settings row (empty: the first club)."""
+    found = ClubSiteSettings.objects.select_related("club").filter(site=site).first()
+    return found.shown_club if found else Club.objects.order_by("pk").first()
+
+
+def sites_of_page(page: Page) -> list[Site]:
+    """Every site whose page tree holds `page`: one tree may serve several clubs' sites."""
+    sites = Site.objects.select_related("root_page")
+    return [site for site in sites if page.path.startswith(site.root_page.path)]
+
+
+def staff_of_sites(user, sites: list[Site]) -> bool:
+    """Whether the user works at the club of every one of `sites` (superusers always).
+
+    Like a rule's clubs: who changes what the public sees must work wherever it is
+    shown. Nothing outside every site is any club's, so only superusers change it."""
+    if user.is_superuser:
+        return True
+    if not sites:
+        return False
+    own = set(Club.objects.for_staff(user).values_list("pk", flat=True))
+    return all((club := club_of_site(site)) is not None and club.pk in own for site in sites)
 
 
 def site_club(request) -> Club | None:
