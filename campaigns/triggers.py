@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.db.models.lookups import In
 
 from campaigns import lifecycle
@@ -260,7 +261,9 @@ trigger(
 @trigger(
     "check_in_denied",
     "Check-in denied",
-    lambda p: "when a check-in is denied because the membership expired or the pack is empty",
+    lambda p: (
+        "when a check-in is denied because the membership expired or the pack is empty (once a day)"
+    ),
     facts=("reason",),
     params=(
         Parameter(
@@ -281,6 +284,21 @@ def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
     admitted_since = Visit.objects.filter(
         member=OuterRef("member"), at__gt=OuterRef("at"), override_by__isnull=True
     )
+    # Once per member and local day: someone at the door scans again and again, and each
+    # scan is a denial. Only the day's first denial (of these reasons) is an occurrence, so
+    # its key, `denied:<first denial>`, is the key each denial had before, and a later one's
+    # row still in the outbox is cancelled as obsolete at send time instead of sent too.
+    day = TruncDate("at", tzinfo=clock.zone(window.club))
+    earlier_that_day = (
+        CheckInAttempt.objects.filter(
+            member=OuterRef("member"),
+            reason__in=reasons,
+            at__gte=OuterRef("at") - dt.timedelta(days=1),
+        )
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")))
+        .annotate(day=day)
+        .filter(day=OuterRef("day"))
+    )
     denials = (
         window.of_members(
             CheckInAttempt.objects.filter(
@@ -290,6 +308,8 @@ def _check_in_denied(window: Window, params: dict) -> Iterator[Occurrence]:
                 at__lte=window.until,
             )
         )
+        .annotate(day=day)
+        .filter(~Q(Exists(earlier_that_day)))
         .filter(~Q(Exists(bought_since)), ~Q(Exists(admitted_since)))
         .values_list("pk", "member_id", "at", "reason")
     )

@@ -129,6 +129,81 @@ def test_admitted_anyway_by_staff_the_membership_still_needs_renewing(
     assert forecast_of(member, 16) == [("Tue 24 Nov, 09:00", "will be sent", "send")]
 
 
+def scan_at(clock_, member, moment: dt.datetime) -> CheckInAttempt:
+    """A scan at the door at `moment`, turned away, and the evaluator running right after."""
+    clock_.move_to(moment)
+    attempt = checkins.check_in(member, source=Source.DESK)
+    assert isinstance(attempt, CheckInAttempt)
+    evaluate(16, attempt.club)
+    return attempt
+
+
+@pytest.fixture
+def expired_member(frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown, first_name="Kees", sms_consent=True)
+    month = PlanFactory(club=downtown, name="Monthly", duration_days=30)
+    bought = local(TODAY - days(37), 9)  # not "bought since" a scan earlier today
+    MembershipFactory(member=member, plan=month, start=TODAY - days(37), created_at=bought)
+    return member
+
+
+def test_scans_seconds_apart_get_one_renew_now_sms(expired_member, frozen_clock):
+    first = scan_at(frozen_clock, expired_member, local(TODAY, 10, 7) + dt.timedelta(seconds=28))
+    scan_at(frozen_clock, expired_member, local(TODAY, 10, 7) + dt.timedelta(seconds=37))
+    scan_at(frozen_clock, expired_member, local(TODAY, 17, 55))
+
+    rows = Touchpoint.objects.filter(member=expired_member)
+    assert [(tp.occurrence_key, tp.due_at) for tp in rows] == [(f"denied:{first.pk}", first.at)]
+    assert dispatcher.dispatch() == {"delivered": 1}
+
+
+def test_denied_on_two_days_gets_renew_now_each_day(expired_member, frozen_clock):
+    yesterday = scan_at(frozen_clock, expired_member, local(TODAY - days(1), 11))
+    today = scan_at(frozen_clock, expired_member, local(TODAY, 10))
+
+    keys = Touchpoint.objects.filter(member=expired_member).values_list("occurrence_key", flat=True)
+    assert sorted(keys) == sorted([f"denied:{yesterday.pk}", f"denied:{today.pk}"])
+
+
+def test_the_day_is_the_clubs_local_day(expired_member, frozen_clock):
+    # 23:50 and 00:10 in Amsterdam are one UTC day (22:50 and 23:10) but two local days
+    late = scan_at(frozen_clock, expired_member, local(TODAY - days(1), 23, 50))
+    early = scan_at(frozen_clock, expired_member, local(TODAY, 0, 10))
+    assert late.at.astimezone(dt.UTC).date() == early.at.astimezone(dt.UTC).date()
+
+    assert Touchpoint.objects.filter(member=expired_member).count() == 2
+
+
+def test_a_denial_for_another_reason_first_does_not_count(frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown)
+    CheckInAttemptFactory(member=member, reason="frozen", at=local(TODAY, 9))
+    expired = CheckInAttemptFactory(member=member, reason="expired", at=local(TODAY, 10))
+    window = triggers.Window(club=downtown, since=clock.now() - days(1), until=clock.now())
+
+    assert found("check_in_denied", window) == [(member.pk, f"denied:{expired.pk}", expired.at)]
+
+
+def test_a_later_scans_row_written_before_the_deploy_is_cancelled_not_sent(
+    expired_member, frozen_clock
+):
+    # given the outbox the day the key changes: one row per denial, under the old keys
+    scan_at(frozen_clock, expired_member, local(TODAY, 10, 7))
+    second = scan_at(frozen_clock, expired_member, local(TODAY, 10, 8))
+    old = Touchpoint.objects.get(member=expired_member)
+    old.pk, old.occurrence_key, old.due_at, old.send_at = (
+        None,
+        f"denied:{second.pk}",
+        second.at,
+        second.at,
+    )
+    old.save()
+
+    # then the first denial's row (its key unchanged) goes, the later one is obsolete
+    assert dispatcher.dispatch() == {"delivered": 1}
+    later = Touchpoint.objects.get(occurrence_key=f"denied:{second.pk}")
+    assert (later.status, later.reason) == (Status.CANCELLED, Reason.OBSOLETE)
+
+
 @pytest.mark.parametrize(
     ("visits_left", "starts"),
     [
