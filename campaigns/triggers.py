@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import In
 
 from campaigns import lifecycle
@@ -24,7 +24,7 @@ from club.functions import month_day
 from club.models import Club
 from members.models import Member, MemberEvent
 from memberships import renewal_timing
-from memberships.models import Freeze, Membership, Payment, Plan
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
 DEFAULT_LOCAL_TIME = dt.time(10, 0)
 
@@ -636,16 +636,32 @@ def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int,
 def _pack_balance_low(window: Window, params: dict) -> Iterator[Occurrence]:
     threshold = params.get("visits", 2)
     day = clock.today(window.club)
+    # Due when the balance dropped to the threshold, not when first seen low: a pack empty
+    # for weeks got "0 visits left" the day the rule (or the demo) started. That moment is
+    # the ledger entry that took it there: the first at or under the threshold with none
+    # above it after. A drop older than the window (the evaluator's look-back) is not found,
+    # and the dispatcher's max delay applies to it as to any event. A pack without ledger
+    # rows counts from its purchase.
+    back_above = LedgerEntry.objects.filter(
+        membership=OuterRef("membership"), balance_after__gt=threshold
+    ).filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
+    dropped = (
+        LedgerEntry.objects.filter(membership=OuterRef("pk"), balance_after__lte=threshold)
+        .filter(~Q(Exists(back_above)))
+        .order_by("at", "pk")
+        .values("at")[:1]
+    )
     rows = (
         _paid(window)
         .filter(plan__kind=Plan.Kind.PACK, visits_left__lte=threshold, start__lte=day)
         .filter(end__gte=day)
-        .values_list("pk", "member_id", "visits_left")
+        .annotate(dropped_at=Coalesce(Subquery(dropped), "created_at"))
+        .filter(dropped_at__gt=window.since, dropped_at__lte=window.until)
+        .values_list("pk", "member_id", "visits_left", "dropped_at")
     )
-    for pk, member_id, left in rows:
-        # Due now: the balance is a state, not an event; the key fires it once per pack.
-        due = min(window.until, clock.now())
-        yield Occurrence(member_id, f"membership:{pk}", due, {"visits_left": left})
+    for pk, member_id, left, dropped_at in rows:
+        # The balance is a state that held since then; the key fires it once per pack.
+        yield Occurrence(member_id, f"membership:{pk}", dropped_at, {"visits_left": left})
 
 
 @trigger(

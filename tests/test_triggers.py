@@ -11,14 +11,14 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from campaigns import triggers
-from campaigns.models import Rule
+from campaigns import evaluator, triggers
+from campaigns.models import Rule, Touchpoint
 from checkin.models import Booking
 from club import clock
 from club.models import Club
 from members import timeline
 from members.models import Member, MemberEvent
-from memberships import renewal_timing
+from memberships import ledger, renewal_timing
 from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,
@@ -30,6 +30,7 @@ from tests.factories import (
 )
 
 TODAY = dt.date(2026, 11, 23)
+NOW = dt.datetime(2026, 11, 23, 17, tzinfo=dt.UTC)  # the frozen clock
 
 
 def days(n: int) -> dt.timedelta:
@@ -212,6 +213,78 @@ def test_pack_balance_low_once_per_pack(window, downtown):
     assert found("pack_balance_low", window, visits=2) == [
         (member.pk, f"membership:{pack.pk}", clock.now())
     ]
+
+
+@pytest.fixture
+def ten_visit_pack(frozen_clock, downtown):
+    """A 10-visit pack bought 40 days ago; spend(n, at) debits n visits at that moment."""
+    bought = clock.now() - days(40)
+    frozen_clock.move_to(bought)
+    pack = MembershipFactory(
+        member=MemberFactory(home_club=downtown, sms_consent=True),
+        plan=PlanFactory(club=downtown, pack=True, duration_days=180),
+        start=clock.today(),
+    )
+    assert pack.visits_left == 10
+
+    def spend(n: int, at: dt.datetime):
+        frozen_clock.move_to(at)
+        return [ledger.debit(pack, reason="visit") for _ in range(n)]
+
+    frozen_clock.move_to(NOW)
+    return pack, spend
+
+
+def test_pack_balance_low_is_due_when_the_balance_dropped(ten_visit_pack, window):
+    pack, spend = ten_visit_pack
+    spend(7, clock.now() - days(20))
+    drop = spend(1, NOW - dt.timedelta(hours=5))[0]  # 3 → 2
+    spend(1, NOW - dt.timedelta(hours=1))  # 2 → 1: still the same drop
+
+    assert found("pack_balance_low", window, visits=2) == [
+        (pack.member_id, f"membership:{pack.pk}", drop.at)
+    ]
+
+
+def test_pack_balance_low_for_weeks_is_not_messaged(ten_visit_pack, window):
+    pack, spend = ten_visit_pack
+    spend(8, NOW - days(20))
+    spend(2, NOW - dt.timedelta(hours=1))  # empty now, low since 20 days
+
+    assert found("pack_balance_low", window, visits=2) == []
+    wide = replace(window, since=NOW - days(21))
+    assert found("pack_balance_low", wide, visits=2) == [
+        (pack.member_id, f"membership:{pack.pk}", NOW - days(20))
+    ]
+
+
+def test_pack_balance_low_without_ledger_rows_counts_from_the_purchase(window, downtown):
+    old = MembershipFactory(
+        member=MemberFactory(home_club=downtown),
+        plan=PlanFactory(club=downtown, pack=True),
+        visits_left=0,
+        start=TODAY - days(30),
+        created_at=NOW - days(30),
+        purchase=False,
+    )
+    assert not old.ledger_entries.exists()
+
+    assert found("pack_balance_low", window, visits=2) == []
+
+
+def test_pack_balance_low_fires_once_per_pack_when_it_drops_again(ten_visit_pack, downtown):
+    pack, spend = ten_visit_pack
+    spend(8, NOW - dt.timedelta(hours=20))  # 10 → 2
+    top_up = Rule.objects.get(number=13)
+    evaluator.evaluate_rule(top_up, downtown, since=NOW - days(1), until=NOW + days(8))
+    # given a refunded visit takes it back to 3, and another visit down to 2 again
+    ledger.credit(pack, visits=1, kind="refund", reason="double scan")
+    second = spend(1, NOW - dt.timedelta(hours=2))[0]
+    window = triggers.Window(club=downtown, since=NOW - days(1), until=NOW)
+    assert found("pack_balance_low", window, visits=2)[0][2] == second.at
+
+    evaluator.evaluate_rule(top_up, downtown, since=NOW - days(1), until=NOW + days(8))
+    assert Touchpoint.objects.filter(member=pack.member).count() == 1
 
 
 def test_membership_ends_in_30_days_unless_renewed(frozen_clock, downtown):
