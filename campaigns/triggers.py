@@ -520,13 +520,19 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
 @trigger(
     "days_without_visit",
     "Days without a visit",
+    # The words say what _day_away does: a freeze restarts the count at its end, so the
+    # days away before it are dropped too, not only the days frozen.
     lambda p: (
         f"on the {p['days']}th day without a visit, while the membership runs "
-        "(days frozen do not count)"
+        "(counted again from the end of a freeze)"
     ),
     facts=("days",),
     params=(
-        Parameter("days", "Days without a visit (days frozen do not count).", required=True),
+        Parameter(
+            "days",
+            "Days without a visit, counted again from the end of a freeze.",
+            required=True,
+        ),
         AT,
     ),
 )

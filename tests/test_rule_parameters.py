@@ -69,6 +69,15 @@ def test_the_fields_have_the_right_widgets_and_say_what_they_do(client, mia, off
     assert 'type="checkbox" name="param_except_sources" value="walk_in"' in lead
 
 
+def test_days_without_visit_says_a_freeze_restarts_the_count(client, mia):
+    client.force_login(mia)
+
+    away = html.unescape(parameters(client, trigger="days_without_visit", channel="sms").text)
+
+    assert "Days without a visit, counted again from the end of a freeze." in away
+    assert "days frozen do not count" not in away
+
+
 def test_switching_the_trigger_keeps_the_values_that_still_apply(client, mia):
     client.force_login(mia)
     typed = {"param_days": "9", "param_at": "11:15", "param_quiet_hours": "before"}

@@ -1,6 +1,6 @@
 """Messages that the member's own actions make absurd are not sent: renewing after a denied
-check-in, paying after a failed payment, rebooking a missed trial; and a freeze pauses the
-count of days without a visit.
+check-in, paying after a failed payment, rebooking a missed trial; and a freeze restarts the
+count of days without a visit at its end.
 
 The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam.
 """
@@ -271,7 +271,7 @@ def test_a_missed_trial_rebooked_since_gets_no_rebook_sms(frozen_clock, downtown
     ]
 
 
-# --- rules 11 and 12: days frozen are not days away --------------------------------------
+# --- rules 11 and 12: a freeze restarts the days away ---------------------------------------
 
 
 @pytest.fixture
@@ -340,6 +340,9 @@ def test_a_member_away_since_before_the_freeze_is_due_again_after_it(frozen_cloc
     assert found("days_without_visit", window, days=14, at="10:00") == [
         (member.pk, f"absence:{stamp}:20261030", local(dt.date(2026, 11, 13), 10))
     ]
+    # and the rule says so: the 8 days away before the freeze are not counted either
+    words = triggers.get("days_without_visit").describe({"days": 14})
+    assert words.endswith("(counted again from the end of a freeze)")
 
 
 def test_a_freeze_before_the_last_visit_or_after_the_14th_day_changes_nothing(
