@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -21,6 +23,24 @@ from members.models import EMAIL_MAX_LENGTH, Member
 class MemberSearchParams(serializers.Serializer):
     # CharField refuses NUL characters with a field error; PostgreSQL text cannot hold them.
     q = serializers.CharField(required=False, allow_blank=True, default="")
+    # Not blank: `?email=` would otherwise list everyone, or everyone without an email.
+    email = serializers.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
+
+
+# Anything else is refused: an unknown filter used to be ignored, so `?email=` (before it was
+# one) answered the whole club, its first member someone else entirely.
+MEMBER_LIST_PARAMS = frozenset({"q", "email", "limit", "offset"})
+
+
+def refuse_unknown_params(query_params, allowed: frozenset[str]) -> None:
+    if unknown := sorted(set(query_params) - allowed):
+        raise serializers.ValidationError(
+            {
+                "detail": f"Unknown query parameters: {', '.join(unknown)}.",
+                "unknown": unknown,
+                "allowed": sorted(allowed),
+            }
+        )
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -77,8 +97,22 @@ class IntegrationMembersMixin(IntegrationAPI):
 @extend_schema_view(
     get=extend_schema(
         summary="Search members of the integration's club",
-        parameters=[OpenApiParameter("q", str, description="Name, phone, email or card")],
-        responses={200: MemberSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
+        parameters=[
+            OpenApiParameter("q", str, description="Name, phone, email or card"),
+            OpenApiParameter(
+                "email",
+                OpenApiTypes.EMAIL,
+                description="Exactly this email, in any case: how a website finds a person.",
+            ),
+        ],
+        responses={
+            200: MemberSerializer(many=True),
+            400: OpenApiResponse(
+                description="Field errors: {field: [messages]}; or an unknown query parameter: "
+                "{detail, unknown: [names], allowed: [names]}."
+            ),
+            **AUTH_ERRORS,
+        },
     ),
     post=extend_schema(
         summary="Capture a lead (the same email, or phone and name, returns the known person)",
@@ -91,10 +125,15 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
 
     def get_queryset(self):
         members = super().get_queryset()
-        params = MemberSearchParams(data=self.request.query_params)
+        refuse_unknown_params(self.request.query_params, MEMBER_LIST_PARAMS)
+        # A plain dict: from a QueryDict, DRF would read a blank optional field as absent.
+        params = MemberSearchParams(data=self.request.query_params.dict())
         params.is_valid(raise_exception=True)
         if query := params.validated_data["q"].strip():
             members = members.search(query)
+        if email := params.validated_data.get("email"):
+            # Lower(email), so the member_email_lower index answers it (iexact would not).
+            members = members.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
         return members
 
     def post(self, request):

@@ -289,6 +289,76 @@ def test_member_search_with_a_nul_character_is_a_field_error(client, db, maya, w
     assert "q" in response.json()
 
 
+@pytest.mark.parametrize("params", [{"search": "maya"}, {"email": "x@y.z", "mail": "x"}])
+def test_an_unknown_member_filter_is_a_400_naming_it(client, db, maya, website_token, params):
+    # It used to be ignored, answering every member: the first one someone else.
+    response = client.get(reverse("api:members"), params, **bearer(website_token))
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["unknown"] == sorted(set(params) - {"email"})
+    assert body["allowed"] == ["email", "limit", "offset", "q"]
+
+
+def test_a_website_finds_a_person_by_exact_email_in_any_case(
+    client, db, maya, downtown, website_token
+):
+    maya.email = "maya@example.com"
+    maya.save()
+    # A longer address that starts the same is someone else.
+    MemberFactory(home_club=downtown, email="maya@example.com.au")
+
+    response = client.get(
+        reverse("api:members"), {"email": "Maya@Example.COM"}, **bearer(website_token)
+    )
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [maya.pk]
+
+
+def test_an_email_no_member_has_finds_nobody(client, db, maya, website_token):
+    response = client.get(
+        reverse("api:members"), {"email": "nobody@example.com"}, **bearer(website_token)
+    )
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("email", ["", "not-an-email"])
+def test_a_blank_or_malformed_email_filter_is_a_field_error(client, db, maya, website_token, email):
+    response = client.get(reverse("api:members"), {"email": email}, **bearer(website_token))
+
+    assert response.status_code == 400
+    assert "email" in response.json()
+
+
+def test_another_clubs_integration_finds_nobody_by_email(client, db, maya, riverside):
+    maya.email = "maya@example.com"
+    maya.save()
+    _, token = Integration.issue(club=riverside, name="Riverside site", scopes=["members"])
+
+    response = client.get(reverse("api:members"), {"email": maya.email}, **bearer(token))
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_search_and_email_filter_together_with_pages(client, db, maya, downtown, website_token):
+    maya.email = "maya@example.com"
+    maya.save()
+    MemberFactory(home_club=downtown, first_name="Maya", email="other@example.com")
+
+    response = client.get(
+        reverse("api:members"),
+        {"q": "maya", "email": "maya@example.com", "limit": 5, "offset": 0},
+        **bearer(website_token),
+    )
+
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [maya.pk]
+
+
 def test_member_pages_are_cut_to_200_however_large_the_limit(client, db, downtown, website_token):
     MemberFactory.create_batch(3, home_club=downtown)
 
