@@ -11,7 +11,7 @@ from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from club import roles
+from club import clock, roles
 from club.admin_access import (
     ClubScopedViewSet,
     ScopedCreateView,
@@ -21,6 +21,7 @@ from club.admin_access import (
     ScopedIndexView,
     ScopedInspectView,
 )
+from club.templatetags.phones import phone
 from members import leads, timeline
 from members.choosers import member_chooser
 from members.models import ConsentLog, Member, MemberEvent
@@ -32,6 +33,21 @@ CONTACT_COLUMNS = {"phone", "email", "card_token"}
 # fn(member) -> URL, or None to leave it to the next hook. With none, the name opens the
 # edit form, as Wagtail's lists do; Edit stays in the row's menu either way.
 MEMBER_PAGE_HOOK = "member_page_url"
+
+# A file of every member's contacts is a bulk extract, not a lookup: it is for managers and
+# marketing (mailings, reports). The front desk finds one person at a time on the list and
+# the desk; trainers do not even see the contact columns.
+EXPORTS_MEMBERS = (roles.MARKETING, roles.MANAGER)
+
+
+def member_phone(member: Member) -> str:
+    """The phone as the desk shows it: as dialled at the member's home club."""
+    return phone(member.phone, member.home_club)
+
+
+def member_created(member: Member) -> str:
+    # On the home club's clock, not in UTC as stored.
+    return member.created_at.astimezone(clock.zone(member.home_club)).strftime("%Y-%m-%d %H:%M")
 
 
 def member_page(request) -> Callable[[Member], str] | None:
@@ -46,6 +62,22 @@ class MemberIndexView(ScopedIndexView):
         super().setup(request, *args, **kwargs)
         # An erased member is kept for the figures, not listed (members.erasure).
         self.queryset = self.queryset.not_erased()
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.is_export:
+            roles.require(request.user, *EXPORTS_MEMBERS)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def show_export_buttons(self):
+        return roles.has_role(self.request.user, *EXPORTS_MEMBERS)
+
+    def to_row_dict(self, item):
+        # The export reads the listed queryset (scoped, filtered, searched): what the list shows.
+        row = super().to_row_dict(item)
+        row["phone"] = member_phone(item)
+        row["created_at"] = member_created(item)
+        return row
 
     def search_queryset(self, queryset):
         # The front desk's search: card, phone in any format, email, accent-blind name.
@@ -132,6 +164,16 @@ class MemberViewSet(ClubScopedViewSet):
         Column("card_token", label="Card", sort_key="card_token"),
     ]
     list_select_related = ("home_club",)
+    list_export = ["full_name", "get_status_display", "phone", "email", "home_club", "created_at"]
+    export_headings = {
+        "full_name": "Name",
+        "get_status_display": "Status",
+        "phone": "Phone",
+        "email": "Email",
+        "home_club": "Home club",
+        "created_at": "Created",
+    }
+    export_filename = "members"
     list_filter = ["status", "home_club", "source"]
     # These switch the search box on; MemberIndexView searches with Member.objects.search.
     search_fields = ["first_name", "last_name", "email", "phone", "card_token"]
