@@ -158,7 +158,8 @@ class MemberViewSet(ClubScopedViewSet):
             sort_key="status",
             primary=lambda member: member.status == Member.Status.MEMBER,
         ),
-        "phone",
+        # As the desk shows it ("06 12345678"), not as stored ("+31612345678").
+        Column("phone", label="Phone", accessor=member_phone, sort_key="phone"),
         "email",
         "home_club",
         Column("card_token", label="Card", sort_key="card_token"),

@@ -75,3 +75,25 @@ def test_the_club_s_own_number_says_which_country_is_national(db, settings, club
 @pytest.mark.parametrize("stored", ["12345", "not a number"])
 def test_a_stored_value_that_is_no_valid_number_is_shown_as_it_is(stored):
     assert phone(to_python(stored), ClubFactory.build(phone="+31201234567")) == stored
+
+
+def test_the_back_office_members_list_shows_phones_as_the_desk_does(client, fiona, downtown):
+    MemberFactory(home_club=downtown, first_name="Ana", phone="+31612345678")
+    MemberFactory(home_club=downtown, first_name="Ben", phone="+442079460542")
+    MemberFactory(home_club=downtown, first_name="Cas", phone="")
+    client.force_login(fiona)
+
+    html = client.get(reverse("members:index")).content.decode()
+
+    assert "06 12345678" in html and "+44 20 7946 0542" in html
+    assert "+31612345678" not in html and "+442079460542" not in html
+
+
+def test_the_members_list_still_sorts_by_phone(client, fiona, downtown):
+    MemberFactory(home_club=downtown, first_name="Zed", phone="+31611111111")
+    MemberFactory(home_club=downtown, first_name="Abe", phone="+31687654321")
+    client.force_login(fiona)
+
+    html = client.get(reverse("members:index"), {"ordering": "phone"}).content.decode()
+
+    assert html.index("06 11111111") < html.index("06 87654321")
