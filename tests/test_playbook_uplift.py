@@ -83,6 +83,15 @@ def test_each_rule_shows_its_renewal_uplift_with_the_interval(client, history, m
     assert cells[11] == ("—", "Too little data: nothing sent or held out in the period.")
 
 
+def test_what_a_dash_means_is_said_below_the_table_not_only_on_hover(client, history, mia):
+    client.force_login(mia)
+
+    page = client.get(reverse("playbook:index")).content.decode()
+
+    below = page[page.index("</table>") :]
+    assert "“—”: too little data to say (at least 20 sent and 20 held out)" in below
+
+
 def test_the_column_says_what_analytics_uplift_says_for_the_pages_period(history, downtown):
     # given: the playbook's default period, the last 30 days
     until = clock.now()
