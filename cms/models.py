@@ -61,7 +61,11 @@ class ClubSitePermissionPolicy(SitePermissionPolicy):
 
     def sites_user_has_any_permission_for(self, user, actions):
         sites = super().sites_user_has_any_permission_for(user, actions)
-        return sites.filter(pk__in=[site.pk for site in sites if staff_of_sites(user, [site])])
+        if user.is_superuser:
+            return sites
+        own = set(Club.objects.for_staff(user).values_list("pk", flat=True))
+        clubs = clubs_of_sites(sites)
+        return sites.filter(pk__in=[site for site, club in clubs.items() if club in own])
 
 
 class ClubSiteSettingsForm(WagtailAdminModelForm):
@@ -181,19 +185,19 @@ def site_settings(request) -> ClubSiteSettings | None:
         return None
 
 
-def club_of_site(site: Site) -> Club | None:
-    """The club a site shows, without creating its settings row (empty: the first club)."""
-    found = ClubSiteSettings.objects.select_related("club").filter(site=site).first()
-    return found.shown_club if found else Club.objects.order_by("pk").first()
+def clubs_of_sites(sites) -> dict[int, int | None]:
+    """The pk of the club each site shows, by site pk (no club chosen: the first club, as the
+    site shows it), in one query, without creating settings rows."""
+    chosen = dict(
+        ClubSiteSettings.objects.filter(site__in=sites, club__isnull=False).values_list(
+            "site_id", "club_id"
+        )
+    )
+    first = Club.objects.order_by("pk").values_list("pk", flat=True).first()
+    return {site.pk: chosen.get(site.pk, first) for site in sites}
 
 
-def sites_of_page(page: Page) -> list[Site]:
-    """Every site whose page tree holds `page`: one tree may serve several clubs' sites."""
-    sites = Site.objects.select_related("root_page")
-    return [site for site in sites if page.path.startswith(site.root_page.path)]
-
-
-def staff_of_sites(user, sites: list[Site]) -> bool:
+def staff_of_sites(user, sites) -> bool:
     """Whether the user works at the club of every one of `sites` (superusers always).
 
     Like a rule's clubs: who changes what the public sees must work wherever it is
@@ -203,7 +207,20 @@ def staff_of_sites(user, sites: list[Site]) -> bool:
     if not sites:
         return False
     own = set(Club.objects.for_staff(user).values_list("pk", flat=True))
-    return all((club := club_of_site(site)) is not None and club.pk in own for site in sites)
+    return all(club in own for club in clubs_of_sites(sites).values())
+
+
+def staff_of_pages(user, pages) -> bool:
+    """Whether the user may change every one of `pages`: each lies in some site's page tree
+    (one tree may serve several clubs' sites), and the user works at the club of every site
+    that shows one of them. No pages: nothing to refuse."""
+    if user.is_superuser or not pages:
+        return True
+    sites = list(Site.objects.select_related("root_page"))
+    showing = [[s for s in sites if page.path.startswith(s.root_page.path)] for page in pages]
+    if not all(showing):
+        return False
+    return staff_of_sites(user, list({s.pk: s for found in showing for s in found}.values()))
 
 
 def site_club(request) -> Club | None:

@@ -2,7 +2,7 @@
 
 Wagtail's page permissions (granted on the home page by the role migrations) say what a
 role may do; these hooks add where: every site that shows the page must be for a club
-the user works at (cms.models.staff_of_sites). Site settings ask the same question
+the user works at (cms.models.staff_of_pages). Site settings ask the same question
 through ClubSiteSettings' permission policy.
 """
 
@@ -10,15 +10,14 @@ from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.models import Page
 
-from cms.models import sites_of_page, staff_of_sites
+from cms.models import staff_of_pages
 
 
 def _refuse_unless_staff_of(request, *pages):
     """Wagtail's usual refusal (a message and the dashboard) unless every page is theirs."""
-    for page in pages:
-        if page is not None and not staff_of_sites(request.user, sites_of_page(page)):
-            return permission_denied(request)
-    return None
+    if staff_of_pages(request.user, [page for page in pages if page is not None]):
+        return None
+    return permission_denied(request)
 
 
 @hooks.register("before_edit_page")
