@@ -556,7 +556,7 @@ class _Writer:
         t = h.touchpoints.columns
         if not len(h.touchpoints):
             return
-        rules = {spec.number: _rule_as_drawn(spec) for spec in cat.PLAYBOOK_HISTORY}
+        rules = _rules_as_drawn(cat.PLAYBOOK_HISTORY)
         people, ms = h.people, h.memberships
         club_ids = [club.pk for club in self.clubs]
         stamps = {
@@ -816,13 +816,23 @@ def _password_hash(hashers: tuple[str, ...]) -> str:
     return make_password(cat.DEMO_PASSWORD)
 
 
-def _rule_as_drawn(spec: cat.HistoryRule) -> Rule | None:
-    """The playbook's rule of that number when it still asks what the generator drew by
-    (trigger and parameters); None when marketing changed it by hand."""
-    rule = Rule.objects.filter(number=spec.number, trigger=spec.trigger).first()
-    if rule is None or any(rule.params.get(name) != value for name, value in spec.params):
-        return None
-    return rule
+def _rules_as_drawn(specs) -> dict[int, Rule | None]:
+    """By number, the playbook's rule of each spec's number when it still asks what the
+    generator drew by (trigger and parameters); None when marketing changed it by hand. One
+    query."""
+    found = {
+        rule.number: rule for rule in Rule.objects.filter(number__in=[s.number for s in specs])
+    }
+
+    def as_drawn(spec) -> Rule | None:
+        rule = found.get(spec.number)
+        if rule is None or rule.trigger != spec.trigger:
+            return None
+        if any(rule.params.get(name) != value for name, value in spec.params):
+            return None
+        return rule
+
+    return {spec.number: as_drawn(spec) for spec in specs}
 
 
 class _Named:
