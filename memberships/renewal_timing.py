@@ -31,6 +31,14 @@ def in_second_half(length: int, days_left: int) -> bool:
     return length >= shortest_length(days_left)
 
 
+def ends_soon(length: int, days_left: int, expiring_within_days: int) -> bool:
+    """Whether a membership `length` days long with `days_left` to go is about to end, as the
+    lifecycle's "expiring" stage has it: within the club's expiring window and in its second
+    half (a month renewed today has 29 days left and is not). The desk's badge and the
+    portal's renewal card ask it."""
+    return days_left <= expiring_within_days and in_second_half(length, days_left)
+
+
 def renews(days_after_end, grace_days):
     """Whether a membership starting `days_after_end` days after another's end (1: the next
     day) renews it: it starts no later than the club's `renewal_grace_days` after that end.

@@ -933,3 +933,16 @@ def test_no_renewal_is_offered_early_in_a_membership_or_once_renewed_or_to_a_lea
 
     assert "Renew your" not in early + renewed + nothing
     assert "Ask at the front desk of Downtown to start one." in nothing
+
+
+def test_a_long_membership_is_offered_renewal_only_once_it_ends_soon(
+    client, frozen_clock, downtown
+):
+    annual = PlanFactory(club=downtown, name="Annual", duration_days=365)
+    member = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)
+    # in its second half, but 100 days left: past the club's 30-day expiring window
+    MembershipFactory(member=member, plan=annual, start=TODAY - dt.timedelta(days=264))
+
+    page = html(sign_in(client, member).get(reverse("portal:membership")))
+
+    assert "Renew your Annual" not in page

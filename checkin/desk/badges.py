@@ -83,13 +83,8 @@ def _memberships(member: Member) -> list[Membership]:
 
 
 def _ends_soon(membership: Membership, days_left: int, member: Member) -> bool:
-    """Within the club's expiring window and in the membership's second half, as the
-    lifecycle's "expiring" stage has it: a month renewed today has 29 days left and is not
-    about to end."""
     length = (membership.end - membership.start).days + 1  # dates are inclusive
-    return days_left <= member.home_club.expiring_within_days and renewal_timing.in_second_half(
-        length, days_left
-    )
+    return renewal_timing.ends_soon(length, days_left, member.home_club.expiring_within_days)
 
 
 def _is_renewed(membership: Membership) -> bool:

@@ -12,9 +12,10 @@ from django.utils.dateformat import format as date_format
 from checkin import bookings
 from checkin.models import Booking
 from club import clock
+from club.models import Club
 from members.models import Member
+from memberships import renewal_timing
 from memberships.models import Freeze, Membership, Plan
-from memberships.renewal_timing import in_second_half
 
 # The member's pace is measured over the last eight weeks.
 PACE_WINDOW_DAYS = 56
@@ -90,11 +91,11 @@ def current(views: list[MembershipView]) -> list[MembershipView]:
     return sorted(live, key=lambda view: view.state == "upcoming")
 
 
-def to_renew(views: list[MembershipView], *, today: dt.date) -> MembershipView | None:
-    """The membership the portal offers to renew, or None: one in force that is in its second
-    half (as the desk's "expires in" badge and the renewal reminders count it) or a used-up
-    pack, else the last one that ended when nothing is in force; never when a renewal is
-    already queued, nor a trial or a cancelled one."""
+def to_renew(views: list[MembershipView], *, club: Club, today: dt.date) -> MembershipView | None:
+    """The membership the portal offers to renew, or None: one in force that ends soon (as
+    the desk's "expires in" badge and the "expiring" stage count it) or a used-up pack, else
+    the last one that ended when nothing is in force; never when a renewal is already queued,
+    nor a trial or a cancelled one."""
     if any(view.state == "upcoming" for view in views):
         return None
     paid = [
@@ -103,9 +104,8 @@ def to_renew(views: list[MembershipView], *, today: dt.date) -> MembershipView |
     for view in paid:
         m = view.membership
         length = (m.end - m.start).days + 1
-        if view.state == "used_up" or (
-            view.state == "active" and in_second_half(length, m.days_left(today))
-        ):
+        ending = renewal_timing.ends_soon(length, m.days_left(today), club.expiring_within_days)
+        if view.state == "used_up" or (view.state == "active" and ending):
             return view
     if current(views):
         return None

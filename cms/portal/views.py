@@ -194,7 +194,7 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         "member": member,
         "current": current,
         "history": [v for v in views if v not in current],
-        "to_renew": selectors.to_renew(views, today=today),
+        "to_renew": selectors.to_renew(views, club=member.home_club, today=today),
         "today": today,
     }
     return render(request, "cms/portal/membership.html", context)
