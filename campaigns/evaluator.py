@@ -35,6 +35,9 @@ LOOKBACK = dt.timedelta(hours=26)
 # How far ahead: the coming week is in the outbox, so staff see what is scheduled, an early
 # reminder can leave before the quiet hours, and what stops being true is visibly cancelled.
 LOOKAHEAD = dt.timedelta(days=8)
+# How far back the prompt lane (the rules of prompt trigger kinds, every few seconds) looks:
+# a couple of full runs' worth; anything older the full run's lookback catches.
+PROMPT_LOOKBACK = dt.timedelta(minutes=10)
 
 _engine = Engine(autoescape=False)
 # The member fields plan_touchpoints reads: rule conditions, consent and message context.
@@ -56,8 +59,12 @@ class EvaluationFailed(Exception):
     """Some rules failed at some clubs; every other rule's touchpoints were written."""
 
 
-def evaluate(*, now: dt.datetime | None = None) -> int:
+def evaluate(*, now: dt.datetime | None = None, prompt_only: bool = False) -> int:
     """Evaluate every active rule at every club; return how many touchpoints were created.
+
+    With `prompt_only`, only the rules of prompt trigger kinds, over the last few minutes:
+    the lane that texts a member still at the door, while the full run every few minutes
+    covers the rest and catches up on anything the lane missed.
 
     A rule that fails at a club is logged and skipped, and the run goes on: one broken rule
     must not silence the whole playbook. The run then raises EvaluationFailed, so the task
@@ -66,13 +73,19 @@ def evaluate(*, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     created = 0
     failed = []
-    rules = list(Rule.objects.filter(is_active=True).prefetch_related("clubs"))
+    rules = Rule.objects.filter(is_active=True)
+    if prompt_only:
+        rules = rules.filter(trigger__in=triggers.prompt_kinds())
+    rules = list(rules.prefetch_related("clubs"))
+    if not rules:
+        return 0
+    since = now - (PROMPT_LOOKBACK if prompt_only else LOOKBACK)
     for club in Club.objects.all():
         for rule in rules:
             if not rule_applies_to(rule, club):
                 continue
             try:
-                created += evaluate_rule(rule, club, since=now - LOOKBACK, until=now + LOOKAHEAD)
+                created += evaluate_rule(rule, club, since=since, until=now + LOOKAHEAD)
             except Exception:
                 log.exception("rule %s at %s failed; the other rules go on", rule.number, club)
                 failed.append(f"rule {rule.number} at {club}")

@@ -34,6 +34,19 @@ def evaluate_task() -> int:
 
 
 @shared_task
+def evaluate_prompt_task() -> int:
+    """Insert the touchpoints of the prompt rules (a denial at the door, a seat from the
+    waitlist, a new lead) within seconds, and send what is due at once.
+
+    Safe to run twice, or beside evaluate_task: the unique key ignores repeats.
+    """
+    created = evaluator.evaluate(prompt_only=True)
+    if created:
+        dispatch_task.delay()
+    return created
+
+
+@shared_task
 def dispatch_task() -> int:
     """Hand due touchpoints to send tasks, SEND_BATCH at a time: stranded ones first, then
     fresh claims; first apply status callbacks that came before their sids were recorded.

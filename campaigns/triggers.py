@@ -99,6 +99,9 @@ class TriggerKind:
     # Every parameter its finder and describe read: the rule editor shows a field for
     # each, and refuses any other (a "day" for "days" would fall back to the default).
     params: tuple[Parameter, ...] = ()
+    # Due the moment something happens, while someone waits on it (a member at the door, a
+    # class about to start, a lead to call): evaluated every few seconds, not minutes.
+    prompt: bool = False
 
 
 REGISTRY: dict[str, TriggerKind] = {}
@@ -111,9 +114,10 @@ def trigger(
     *,
     facts: tuple[str, ...] = (),
     params: tuple[Parameter, ...] = (),
+    prompt: bool = False,
 ):
     def register(find: Finder) -> Finder:
-        REGISTRY[name] = TriggerKind(name, label, describe, find, facts, params)
+        REGISTRY[name] = TriggerKind(name, label, describe, find, facts, params, prompt)
         return find
 
     return register
@@ -124,6 +128,11 @@ def get(name: str) -> TriggerKind:
         return REGISTRY[name]
     except KeyError:
         raise LookupError(f"Unknown trigger kind {name!r}") from None
+
+
+def prompt_kinds() -> list[str]:
+    """The names of the kinds due the moment something happens (TriggerKind.prompt)."""
+    return [name for name, kind in REGISTRY.items() if kind.prompt]
 
 
 def occurrences(name: str, window: Window, params: dict) -> list[Occurrence]:
@@ -219,6 +228,7 @@ def _membership_bought_since():
     "Lead created",
     _lead_created_words,
     facts=("event", "at"),
+    prompt=True,
     params=(
         DELAY,
         Parameter("except_sources", "Leads from these sources are left out (none ticked: none)."),
@@ -254,6 +264,7 @@ trigger(
     "Payment failed",
     lambda p: f"{_minutes_after(p)} a payment fails, unless the member has paid since",
     facts=("event", "at"),
+    prompt=True,
     params=(DELAY,),
 )(_event_kind(MemberEvent.Kind.PAYMENT_FAILED, unless=(_paid_since,)))
 
@@ -265,6 +276,7 @@ trigger(
         "when a check-in is denied because the membership expired or the pack is empty (once a day)"
     ),
     facts=("reason",),
+    prompt=True,
     params=(
         Parameter(
             "reasons",
@@ -796,6 +808,7 @@ def _is_leap(year: int) -> bool:
     ),
     facts=("class_name", "class_day", "class_time"),
     params=(DELAY,),
+    prompt=True,
 )
 def _waitlist_promoted(window: Window, params: dict) -> Iterator[Occurrence]:
     # checkin records each promotion on the timeline (bookings._promote_locked) and never

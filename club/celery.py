@@ -39,6 +39,8 @@ def load_urlconf(**kwargs) -> None:
     get_resolver().url_patterns  # noqa: B018 (the import is the point)
 
 
+PROMPT_EVERY_SECONDS = 15.0
+
 app.conf.beat_schedule = {
     # Lead / trial / member / former on every member record, from memberships.
     "refresh-member-statuses": {
@@ -53,6 +55,13 @@ app.conf.beat_schedule = {
     "evaluate-lifecycle-rules": {
         "task": "campaigns.tasks.evaluate_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # The rules someone waits on (a member at the door, a class about to start, a lead to
+    # call), within seconds. A run still queued when the next is due is dropped.
+    "evaluate-prompt-rules": {
+        "task": "campaigns.tasks.evaluate_prompt_task",
+        "schedule": PROMPT_EVERY_SECONDS,
+        "options": {"expires": PROMPT_EVERY_SECONDS},
     },
     "dispatch-touchpoints": {
         "task": "campaigns.tasks.dispatch_task",
