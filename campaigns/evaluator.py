@@ -228,9 +228,11 @@ def send_time(
 
     By default to the end of the quiet hours; a rule with `"quiet_hours": "before"` (a
     reminder of something early in the morning) goes out an hour before they start —
-    unless `early=False`: the dispatcher, already late, can only move forward.
+    unless `early=False`: the dispatcher, already late, can only move forward. A rule with
+    `"quiet_hours": "at_once"` is not moved: what it says cannot wait (a seat in tomorrow's
+    07:00 class, told at 09:00, is told too late).
     """
-    if rule.channel == Channel.TASK:
+    if rule.channel == Channel.TASK or rule.params.get("quiet_hours") == "at_once":
         return due_at
     local = due_at.astimezone(clock.zone(club))
     if not club.in_quiet_hours(local.time()):

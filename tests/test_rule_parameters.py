@@ -232,6 +232,21 @@ def test_how_late_a_message_may_still_go_is_a_field_too(client, mia, offer):
     assert offer.params == {"days": 30, "at": "10:00", "max_delay_hours": 12}
 
 
+def test_a_message_that_cannot_wait_is_sent_in_the_quiet_hours_too(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, param_quiet_hours="at_once"),
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    offer.refresh_from_db()
+    assert offer.params == {"days": 30, "at": "10:00", "quiet_hours": "at_once"}
+    shown = client.get(reverse("playbook:rule_edit", args=[offer.pk])).content.decode()
+    assert '<option value="at_once" selected>Send it at once: it cannot wait</option>' in shown
+
+
 def test_a_default_stored_explicitly_shows_and_saves_as_the_default(client, mia, offer):
     Rule.objects.filter(pk=offer.pk).update(params={"days": 30, "quiet_hours": "after"})
     client.force_login(mia)

@@ -38,6 +38,9 @@ WHY = (
     "cancelled it or the class started since (Spin, Tue 24 Nov at 19:30)"
 )
 migration = importlib.import_module("campaigns.migrations.0013_waitlist_promoted_rule")
+at_once_migration = importlib.import_module(
+    "campaigns.migrations.0015_waitlist_seat_sent_in_quiet_hours"
+)
 
 
 def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
@@ -99,7 +102,7 @@ def test_the_seeded_rule_is_a_transactional_sms_at_once_with_no_holdout():
 
     assert (rule.trigger, rule.params, rule.channel, rule.stages) == (
         "waitlist_promoted",
-        {},
+        {"quiet_hours": "at_once"},
         "sms",
         [],
     )
@@ -212,10 +215,9 @@ def test_a_seat_cancelled_before_the_send_is_not_texted(full, frozen_clock, down
     assert texts(maya) == []
 
 
-def test_a_promotion_in_the_quiet_hours_is_not_texted_once_the_class_has_started(
-    frozen_clock, downtown, maya, fiona
-):
-    # an early class: promoted at 22:00, the SMS waits for 09:00, when the class is over
+@pytest.fixture
+def promoted_late(frozen_clock, downtown, maya, fiona) -> int:
+    """At 22:00, in the quiet hours, Maya moves up to a seat in tomorrow's 07:00 Spin."""
     frozen_clock.move_to(local(TODAY, 22))
     early = ClassSessionFactory(
         club=downtown,
@@ -225,15 +227,34 @@ def test_a_promotion_in_the_quiet_hours_is_not_texted_once_the_class_has_started
     )
     waiting = bookings.book(maya, early)
     bookings.set_capacity(early, 1, by=fiona)
+    return waiting.pk
+
+
+def test_a_promotion_in_the_quiet_hours_is_texted_at_once(promoted_late, downtown, maya):
+    # the seeded rule 22 says "at once" for the quiet hours: 09:00 would be after the class
+    evaluate(downtown)
+    assert Touchpoint.objects.get(member=maya).send_at == local(TODAY, 22)
+
+    dispatcher.dispatch()
+
+    assert outbox(maya) == [(f"booking:{promoted_late}", Status.DELIVERED, "")]
+    assert texts(maya) == [TEXT.replace("Tue 24 Nov at 19:30", "Tue 24 Nov at 07:00")]
+
+
+def test_held_for_the_quiet_hours_it_is_not_texted_once_the_class_has_started(
+    promoted_late, frozen_clock, downtown, maya
+):
+    # given marketing chose the default for the quiet hours (send it when they end)
+    Rule.objects.filter(number=22).update(params={})
     evaluate(downtown)
     dispatcher.dispatch()
-    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.SCHEDULED, "")]
+    assert outbox(maya) == [(f"booking:{promoted_late}", Status.SCHEDULED, "")]
     assert Touchpoint.objects.get(member=maya).send_at == local(TODAY + dt.timedelta(days=1), 9)
 
     frozen_clock.move_to(local(TODAY + dt.timedelta(days=1), 9))
     dispatcher.dispatch()
 
-    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.CANCELLED, Reason.OBSOLETE)]
+    assert outbox(maya) == [(f"booking:{promoted_late}", Status.CANCELLED, Reason.OBSOLETE)]
     assert texts(maya) == []
 
 
@@ -302,6 +323,21 @@ def test_the_migration_leaves_a_clubs_own_rule_22_alone():
     migration.remove(apps, None)
 
     assert Rule.objects.get(number=22).name == "Our own"
+
+
+def test_the_quiet_hours_migration_changes_only_an_untouched_rule_22():
+    rule = Rule.objects.filter(number=22)
+    rule.update(params={})
+    at_once_migration.forwards(apps, None)
+    assert rule.get().params == {"quiet_hours": "at_once"}
+    at_once_migration.backwards(apps, None)
+    assert rule.get().params == {}
+
+    # marketing's own choice stays, both ways
+    rule.update(params={"quiet_hours": "before"})
+    at_once_migration.forwards(apps, None)
+    at_once_migration.backwards(apps, None)
+    assert rule.get().params == {"quiet_hours": "before"}
 
 
 def test_the_rule_editors_preview_fills_in_a_sample_class(frozen_clock, maya):

@@ -105,7 +105,7 @@ PARAMETERS = {
     "n": _whole("n"),
     "visits": _whole("visits"),
     "at": _time,
-    "quiet_hours": _one_of("after", "before"),
+    "quiet_hours": _one_of("after", "before", "at_once"),
     "max_delay_hours": _whole("max_delay_hours"),
     "reasons": _reasons,
     "except_sources": _lead_sources,
@@ -164,7 +164,11 @@ PARAMETER_FIELDS = {
     "quiet_hours": lambda: DefaultAsBlankChoiceField(
         label="In quiet hours",
         default="after",
-        choices=[("", "Send it when they end"), ("before", "Send it an hour before they start")],
+        choices=[
+            ("", "Send it when they end"),
+            ("before", "Send it an hour before they start"),
+            ("at_once", "Send it at once: it cannot wait"),
+        ],
     ),
     "max_delay_hours": lambda: _whole_field("max_delay_hours", "Latest, in hours late"),
     "reasons": lambda: forms.MultipleChoiceField(
