@@ -602,6 +602,9 @@ def _day_away(
 ) -> tuple[dt.date, dt.date | None] | None:
     """The day of `days` that is the gap-th day away after a visit on `visited`, with the end
     of the freeze it counts from when one moved it; None when no day is."""
+    if not freezes:  # most members: the count runs from the visit (`days` are consecutive)
+        day = visited + gap
+        return (day, None) if days[0] <= day <= days[-1] else None
     for day in days:
         # Of the freezes begun by that day and ending after the visit, the latest end
         # restarts the count; one ending that day or later means the member is frozen then.
