@@ -29,3 +29,12 @@ def test_any_of_on_a_relation_and_with_no_ids():
 
     assert list(Membership.objects.filter(member__any_of=[membership.member_id])) == [membership]
     assert list(Membership.objects.filter(member_id__any_of=[])) == []
+
+
+def test_any_of_takes_instances_skips_none_and_works_on_text_fields():
+    first, second, _ = (MemberFactory() for _ in range(3))
+
+    assert set(Member.objects.filter(pk__any_of=[first, None, second.pk])) == {first, second}
+    assert list(Member.objects.filter(email__any_of=[second.email, "nobody@example.com"])) == [
+        second
+    ]
