@@ -267,6 +267,7 @@ class MemberEvent(models.Model):
         MESSAGE_REPLY = "message_reply", "Replied by SMS"
         NOTE = "note", "Note"
         CALL_LOGGED = "call_logged", "Call"
+        CARD_GIVEN = "card_given", "Access card given"
         DATA_EXPORTED = "data_exported", "Personal data exported"
         DATA_ERASED = "data_erased", "Personal data erased"
 

@@ -123,6 +123,14 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(max_length=200, label="Why admit anyway?")
 
 
+class CardForm(forms.Form):
+    card = forms.CharField(
+        max_length=64,
+        label="Access card",
+        error_messages={"required": "Scan the card, or type the number printed on it."},
+    )
+
+
 class NoteForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 

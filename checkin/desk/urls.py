@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("members/<int:pk>/sell/", views.sell, name="sell"),
     path("members/<int:pk>/note/", views.add_note, name="note"),
+    path("members/<int:pk>/card/", views.give_card, name="card"),
     path("members/<int:pk>/export/", views.export_data, name="export_data"),
     path("members/<int:pk>/erase/", views.erase_data, name="erase_data"),
     path("members/<int:pk>/call/", views.log_call, name="call"),

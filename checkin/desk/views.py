@@ -26,6 +26,7 @@ from checkin.desk.forms import (
     BookClassForm,
     CallForm,
     CancelFreezeForm,
+    CardForm,
     CheckInOfferForm,
     EraseForm,
     FreezeForm,
@@ -41,7 +42,8 @@ from club import clock, roles
 from club.admin_access import clubs_for, scope
 from club.display import date_range
 from club.models import Club
-from members import erasure, export, leads, staff_tasks, timeline
+from members import cards, erasure, export, leads, staff_tasks, timeline
+from members.cards import CardTaken
 from members.models import Member, MemberEvent, Task
 from members.search import card_token
 from memberships import freezes, sales
@@ -625,6 +627,27 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Note added.")
     else:
         messages.error(request, "A note needs some text (at most 2,000 characters).")
+    return redirect("desk:member", pk=member.pk)
+
+
+@require_POST
+def give_card(request: HttpRequest, pk: int) -> HttpResponse:
+    member = staff_member(request, pk, *roles.SELLS)
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["card"][0])
+        return redirect("desk:member", pk=member.pk)
+    try:
+        replaced = cards.give_card(member, form.cleaned_data["card"], by=request.user)
+    except CardTaken:
+        messages.error(
+            request,
+            "That card is already another member's. Give them another card, or take this "
+            "one back from its holder first.",
+        )
+    else:
+        old = " The old card no longer opens the door." if replaced else ""
+        messages.success(request, f"Card {member.card_token} given to {member.first_name}.{old}")
     return redirect("desk:member", pk=member.pk)
 
 
