@@ -196,6 +196,14 @@ class Member(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def initials(self) -> str:
+        """ "SH" for Sophie de Haan: the surname's initial is its first capitalised word's,
+        past prefixes written in lower case (de, van der, von)."""
+        words = self.last_name.split()
+        surname = next((word for word in words if word[:1].isupper()), words[-1] if words else "")
+        return f"{self.first_name[:1]}{surname[:1]}".upper()
+
+    @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
 

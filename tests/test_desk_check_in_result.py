@@ -72,6 +72,25 @@ def test_the_recent_list_marks_a_visit_admitted_for_a_trial_class(
     assert "Tom Berg" in rows[1] and "trial" not in rows[1]
 
 
+def test_repeated_denials_of_one_member_are_one_row_of_the_recent_list(
+    desk, frozen_clock, tom_berg, maya
+):
+    # Tom, expired, scans four times in a minute; Maya is let in between his second and third
+    for second in (0, 15, 30, 45):
+        if second == 30:
+            checkins.check_in(maya, source=Source.DESK)
+        frozen_clock.shift(dt.timedelta(seconds=15))
+        desk.post(reverse("desk:scan"), {"q": tom_berg.card_token}, **DESK)
+
+    html = desk.get(reverse("desk:desk")).content.decode()
+
+    rows = recent_list(html).split("<li")[1:]
+    assert len(rows) == 3
+    assert "Tom Berg" in rows[0] and "expired" in rows[0] and "(2 scans)" in rows[0]
+    assert "Maya Jansen" in rows[1] and "✔" in rows[1]
+    assert "Tom Berg" in rows[2] and "(2 scans)" in rows[2]
+
+
 def test_a_repeat_scan_of_a_trial_visitor_shows_the_class_again(
     desk, frozen_clock, lead_booked_for_hiit
 ):

@@ -193,3 +193,17 @@ def test_an_invalid_phone_fails_validation_on_the_phone_field(downtown, typed):
 
     # then the error is on the phone field, and only there
     assert set(error.value.message_dict) == {"phone"}
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "initials"),
+    [
+        ("Sophie", "de Haan", "SH"),
+        ("Daan", "van der Meer", "DM"),
+        ("Liam", "O'Brien", "LO"),
+        ("émile", "lefèvre", "ÉL"),
+        ("Cher", "", "C"),
+    ],
+)
+def test_initials_skip_the_surnames_lower_case_prefixes(first, last, initials):
+    assert Member(first_name=first, last_name=last).initials == initials

@@ -368,12 +368,31 @@ def recent_check_ins(club: Club, *, staff_clubs, limit: int = 10) -> list:
         .select_related("member")
         .annotate(ours=ours)
     )
+    # More denials than shown: repeats fold into one row (_fold_repeated_denials).
     merged = sorted(
-        itertools.chain(visits.order_by("-at")[:limit], denials.order_by("-at")[:limit]),
+        itertools.chain(visits.order_by("-at")[:limit], denials.order_by("-at")[: limit * 3]),
         key=lambda row: row.at,
         reverse=True,
     )
-    return merged[:limit]
+    return _fold_repeated_denials(merged)[:limit]
+
+
+def _fold_repeated_denials(rows: list) -> list:
+    """Back-to-back denials of one member for one reason as one row, its `repeats` the number
+    of scans: someone turned away scans again and again, and filled the list with one name."""
+    folded: list = []
+    for row in rows:
+        last = folded[-1] if folded else None
+        if (
+            isinstance(row, CheckInAttempt)
+            and isinstance(last, CheckInAttempt)
+            and (row.member_id, row.reason) == (last.member_id, last.reason)
+        ):
+            last.repeats += 1
+            continue
+        row.repeats = 1
+        folded.append(row)
+    return folded
 
 
 # --- member card ------------------------------------------------------------------------

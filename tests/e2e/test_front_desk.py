@@ -211,9 +211,11 @@ def test_a_refused_admit_anyway_shows_why_and_keeps_the_reason_field(
     denied = page.locator("[data-outcome=denied]")
     expect(denied).to_contain_text("expired")
 
-    # A reason of spaces passes the browser's "required" and is refused by the form (400).
+    # Opening "Admit anyway…" puts the cursor in its one field.
     denied.get_by_text("Admit anyway…").click()
     reason = page.get_by_label("Why admit anyway?")
+    expect(reason).to_be_focused()
+    # A reason of spaces passes the browser's "required" and is refused by the form (400).
     reason.fill("   ")
     page.get_by_role("button", name="Admit and record").click()
 

@@ -19,3 +19,16 @@ document.addEventListener("htmx:afterRequest", (event) => {
   // selected, so the next card scanned replaces it rather than being added to its end.
   if (event.detail.elt && event.detail.elt.id === "desk-scan") box.select();
 });
+
+// "Admit anyway…" opened: straight to the reason, which is all it asks. Delegated, like the
+// listener above, because result panels come and go; "toggle" does not bubble, so capture it.
+document.addEventListener(
+  "toggle",
+  (event) => {
+    const details = event.target;
+    if (!details.matches || !details.matches("details.desk-override") || !details.open) return;
+    const reason = details.querySelector("input[name=reason]");
+    if (reason) reason.focus();
+  },
+  true,
+);
