@@ -289,3 +289,31 @@ def test_a_lead_booked_for_a_trial_class_is_let_in_at_the_desk(
     screenshot("desk-trial-admitted")
     booking.refresh_from_db()
     assert booking.status == Booking.Status.ATTENDED
+
+
+def test_cancelling_a_booking_at_the_desk_asks_first(live_server, page, log_in, fiona, maya):
+    from checkin import bookings
+    from checkin.models import Booking
+    from tests.factories import ClassSessionFactory
+
+    start = clock.now() + dt.timedelta(days=1)
+    spin = ClassSessionFactory(club=maya.home_club, class_type__name="Spin", start=start)
+    booking = bookings.book(maya, spin)
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/members/{maya.pk}/classes/")
+    asked = []
+
+    # Fiona clicks by mistake and says no: the booking stays
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Cancel booking").click()
+    expect(page.get_by_role("button", name="Cancel booking")).to_be_visible()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+    assert asked and asked[0].startswith("Cancel Maya’s Spin on ")
+
+    # then she means it
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel booking").click()
+    expect(page.get_by_role("button", name="Cancel booking")).to_have_count(0)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
