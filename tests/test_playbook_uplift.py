@@ -132,6 +132,22 @@ def test_touchpoints_due_before_the_period_or_at_another_club_do_not_count(
     assert last_90_days[14][0] == "+25.0 pts ±29.0"
 
 
+def test_twelve_months_show_what_a_small_club_sent_half_a_year_ago(
+    client, frozen_clock, downtown, monthly_plan, mia
+):
+    offer = Rule.objects.get(number=14)
+    arm(offer, downtown, monthly_plan, Status.SENT, members=20, renewed=10, days_ago=200)
+    arm(offer, downtown, monthly_plan, Status.HELD_OUT, members=20, renewed=5, days_ago=200)
+    client.force_login(mia)
+
+    last_90_days = uplift_cells(client.get(reverse("playbook:index"), {"days": 90}))
+    last_12_months = client.get(reverse("playbook:index"), {"days": 365})
+
+    assert last_90_days[14][0] == "—"
+    assert uplift_cells(last_12_months)[14][0] == "+25.0 pts ±29.0"
+    assert '<option value="365" selected>Last 12 months</option>' in last_12_months.text
+
+
 def test_nobody_renewing_in_either_arm_is_too_little_data(frozen_clock, downtown, monthly_plan):
     offer = Rule.objects.get(number=14)
     arm(offer, downtown, monthly_plan, Status.SENT, members=20, renewed=0)
