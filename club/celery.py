@@ -72,6 +72,11 @@ app.conf.beat_schedule = {
         "task": "members.tasks.escalate_late_tasks_task",
         "schedule": crontab(),  # every minute
     },
+    # Stripe events whose processing was lost or failed, tried again.
+    "retry-stripe-events": {
+        "task": "memberships.tasks.retry_stripe_events_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Class sessions four weeks ahead from each club's timetable.
     "generate-class-sessions": {
         "task": "checkin.tasks.generate_sessions_task",

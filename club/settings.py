@@ -179,11 +179,20 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ClubCycle <no-reply@localhost>")
 
 # Integrations are off by default; when on, their keys are required at start-up.
-STRIPE_ENABLED = env.bool("STRIPE_ENABLED", default=False)
+# Stripe (online renewal in the portal, memberships/stripe/) is on once a secret key is set;
+# without one the portal says "pay at the front desk" and nothing calls Stripe.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_ENABLED = env.bool("STRIPE_ENABLED", default=bool(STRIPE_SECRET_KEY))
+if STRIPE_ENABLED and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    # A checkout whose webhook cannot be verified would take the money and renew nothing.
+    raise ImproperlyConfigured(
+        "Stripe is on: set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET "
+        "(or STRIPE_ENABLED=false)."
+    )
+# Tests point the SDK at a fake Stripe; empty means api.stripe.com.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 TWILIO_ENABLED = env.bool("TWILIO_ENABLED", default=False)
-if STRIPE_ENABLED:
-    STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY")
-    STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
 if TWILIO_ENABLED:
     TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID")
     TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN")

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from checkin.api import CheckInView
 from members.api import MemberDetailView, MemberListView
+from memberships.stripe import webhooks as stripe_webhooks
 
 
 class SignedIntConverter:
@@ -38,6 +39,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api-schema", template_name="api_docs.html"),
         name="api-docs",
     ),
+    path("stripe/webhook/", stripe_webhooks.webhook, name="stripe-webhook"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

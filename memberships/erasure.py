@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from members.erasure import Refusal, eraser, keep, refusal
 from members.models import Member
-from memberships.models import Freeze, LedgerEntry, Membership, Payment
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, StripeEvent
 
 keep(Membership, why="plan, dates, status and price: the renewal chain analytics reads")
 
@@ -33,3 +33,8 @@ def _erase_memberships(member: Member) -> None:
     # Reasons are typed at the desk ("knee surgery"): free text about the person.
     Freeze.objects.filter(membership__member=member).exclude(reason="").update(reason="")
     LedgerEntry.objects.filter(Q(membership__member=member), ~Q(reason="")).update(reason="")
+    # Stripe's events about them carry their name, email and card's country; the event id
+    # stays, so a late repeat delivery still finds it and changes nothing.
+    StripeEvent.objects.filter(payload__data__object__metadata__member=str(member.pk)).update(
+        payload={}
+    )

@@ -346,3 +346,37 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} ({self.get_status_display()})"
+
+
+class StripeEventQuerySet(models.QuerySet):
+    def unprocessed(self) -> "StripeEventQuerySet":
+        return self.filter(processed_at__isnull=True)
+
+
+class StripeEvent(models.Model):
+    """A verified Stripe webhook event, stored once by Stripe's event id before it is acted on
+    (memberships/stripe/events.py): a repeat delivery finds it here and changes nothing."""
+
+    stripe_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the last attempt to process it failed.")
+
+    objects = StripeEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The sweep of events left unprocessed (a lost task, a failed attempt).
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="stripe_event_unprocessed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_id}"

@@ -31,8 +31,11 @@ def sell(
     price_paid: Decimal | None = None,
     renewed_from: Membership | None = None,
     sold_by=None,
+    stripe_payment_intent_id: str = "",
 ) -> Membership:
     """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits.
+    An online payment names its Stripe PaymentIntent, unique among payments: the same payment
+    recorded twice is an IntegrityError, and nothing is sold.
 
     Raises ValidationError (on `start` or `plan`) when it would start before the club's today
     or, unless it renews `renewed_from` (renew() bounds those), after latest_start(); when its
@@ -73,6 +76,7 @@ def sell(
         method=method,
         status=Payment.Status.SUCCEEDED,
         recorded_by=sold_by,
+        stripe_payment_intent_id=stripe_payment_intent_id,
         at=clock.now(),
     )
     kind = (
@@ -96,7 +100,13 @@ def sell(
 
 @transaction.atomic
 def renew(
-    current: Membership, *, plan: Plan | None = None, method: str, sold_by=None
+    current: Membership,
+    *,
+    plan: Plan | None = None,
+    method: str,
+    sold_by=None,
+    price_paid: Decimal | None = None,
+    stripe_payment_intent_id: str = "",
 ) -> Membership:
     """Renew: a new membership starting the day after the current one ends when bought early,
     or today when the current one no longer admits (it has ended, or it is a pack with no
@@ -139,6 +149,8 @@ def renew(
         method=method,
         renewed_from=current if renews(current, start) else None,
         sold_by=sold_by,
+        price_paid=price_paid,
+        stripe_payment_intent_id=stripe_payment_intent_id,
     )
 
 

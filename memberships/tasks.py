@@ -1,7 +1,21 @@
+import datetime as dt
+import logging
+
 from celery import shared_task
 
+from club import clock
 from club.models import Club
 from memberships import statuses
+from memberships.models import StripeEvent
+from memberships.stripe import events
+
+logger = logging.getLogger(__name__)
+
+# Events left unprocessed this long (a task lost with the broker, a failed attempt) are
+# processed again by the sweep, this many times at most, this many per run.
+STRIPE_RETRY_AFTER = dt.timedelta(minutes=5)
+STRIPE_MAX_ATTEMPTS = 5
+STRIPE_SWEEP_BATCH = 100
 
 
 @shared_task
@@ -11,3 +25,38 @@ def refresh_member_statuses_task() -> int:
     Safe to run twice: it recomputes from the data and writes only what differs.
     """
     return sum(statuses.refresh_member_statuses(club) for club in Club.objects.all())
+
+
+@shared_task
+def process_stripe_event_task(event_id: int) -> None:
+    """Act on one stored Stripe webhook event (a renewal paid online, a failed payment).
+
+    Safe to run twice, even at once: events.process locks the event's row and marks it
+    processed in the same transaction; a second run finds it processed and does nothing.
+    """
+    events.process(event_id)
+
+
+@shared_task
+def retry_stripe_events_task() -> int:
+    """Process again the Stripe events left unprocessed for a while, a batch per run.
+
+    Safe to run twice: each goes through events.process, which acts on an event once. A
+    failing event is logged with its error and left for the next run (and the next attempt).
+    """
+    due = (
+        StripeEvent.objects.unprocessed()
+        .filter(received_at__lt=clock.now() - STRIPE_RETRY_AFTER, attempts__lt=STRIPE_MAX_ATTEMPTS)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:STRIPE_SWEEP_BATCH]
+    )
+    done = 0
+    for event_id in due:
+        try:
+            events.process(event_id)
+        except Exception:
+            # Kept on the event's row (error, attempts); the others in the batch go on.
+            logger.exception("Stripe event %s failed again", event_id)
+        else:
+            done += 1
+    return done

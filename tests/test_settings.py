@@ -70,3 +70,44 @@ def test_production_settings_pass_the_deployment_checks():
     # then they pass
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "env, enabled",
+    [
+        pytest.param({}, "False", id="no key: off"),
+        pytest.param(
+            {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, "True", id="on"
+        ),
+        pytest.param(
+            {
+                "STRIPE_SECRET_KEY": "sk_test_x",
+                "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                "STRIPE_ENABLED": "false",
+            },
+            "False",
+            id="switched off",
+        ),
+    ],
+)
+def test_stripe_is_on_once_its_keys_are_set(env, enabled):
+    show = "import django; django.setup(); from django.conf import settings; "
+    result = run_python("-c", show + "print(settings.STRIPE_ENABLED)", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == enabled
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        pytest.param({"STRIPE_SECRET_KEY": "sk_test_x"}, id="no webhook secret"),
+        pytest.param({"STRIPE_ENABLED": "true"}, id="no keys"),
+    ],
+)
+def test_stripe_on_with_a_key_missing_refuses_to_start(env):
+    # A checkout whose webhook cannot be verified would take money and renew nothing.
+    result = run_python("-c", "import django; django.setup()", **env)
+
+    assert result.returncode != 0
+    assert "Stripe is on: set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in result.stderr

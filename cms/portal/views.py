@@ -12,11 +12,12 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +34,7 @@ from cms.portal import auth, feeds, selectors
 from cms.portal.forms import ConsentForm, LoginForm
 from members import consent, export
 from members.models import Member
+from memberships.stripe import checkout
 
 VISITS_PER_PAGE = 25
 SCHEDULE_DAYS = 7
@@ -190,14 +192,61 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
     ]
     current = selectors.current(views)
+    to_renew = selectors.to_renew(views, club=member.home_club, today=today)
     context = {
         "member": member,
         "current": current,
         "history": [v for v in views if v not in current],
-        "to_renew": selectors.to_renew(views, club=member.home_club, today=today),
+        "to_renew": to_renew,
+        "renew_online": to_renew is not None and checkout.sellable_online(to_renew.membership.plan),
         "today": today,
     }
     return render(request, "cms/portal/membership.html", context)
+
+
+@require_POST
+@portal_view
+def renew_online(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    """Pay for renewing the membership the page offers to renew, on Stripe's payment page. Any
+    other id — another member's, one not due for renewal — is a 404, as is every id while
+    Stripe is not configured. The renewal is made when Stripe's webhook says it was paid."""
+    today = clock.today(member.home_club)
+    views = [
+        selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
+    ]
+    offer = selectors.to_renew(views, club=member.home_club, today=today)
+    if offer is None or offer.membership.pk != pk:
+        raise Http404("No renewal of this membership is offered.")
+    membership = offer.membership
+    if not checkout.sellable_online(membership.plan):
+        raise Http404("This membership cannot be renewed online.")
+    # Links built on SITE_URL, never the request's Host (as the portal's sign-in links are).
+    page = settings.SITE_URL.rstrip("/") + reverse("portal:membership")
+    try:
+        url = checkout.start_renewal(
+            membership,
+            success_url=settings.SITE_URL.rstrip("/") + reverse("portal:renew_paid"),
+            cancel_url=page + "#renew",
+        )
+    except checkout.CheckoutUnavailable:
+        messages.error(
+            request,
+            "Online payment is not available right now: nothing was charged. Please try again "
+            "in a few minutes, or pay at the front desk.",
+        )
+        return redirect("portal:membership")
+    # 303: the browser follows with a GET to Stripe's page.
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+@portal_view
+def renew_paid(request: HttpRequest, member: Member) -> HttpResponse:
+    """Where Stripe sends the member back after paying. It records nothing and reads nothing
+    from the address: the renewal is made from Stripe's signed webhook, usually within
+    seconds, so the page says so rather than what it cannot know."""
+    return render(request, "cms/portal/renew_paid.html", {"member": member})
 
 
 @portal_view

@@ -1,0 +1,110 @@
+"""Renewing online: a Stripe Checkout Session for the renewal of a member's membership.
+
+Nothing is recorded here: the renewal is made when Stripe's `checkout.session.completed`
+event says the payment went through (events.py), never from the member's return to the
+success page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from decimal import Decimal
+
+from club import clock
+from memberships.models import Membership, Plan
+from memberships.stripe import client
+
+logger = logging.getLogger(__name__)
+
+# Currencies Stripe takes in whole units (its "zero-decimal currencies"); the rest in cents.
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    [
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    ]
+)
+
+
+class CheckoutUnavailable(Exception):
+    """Stripe did not answer, or refused to open a payment page."""
+
+
+def sellable_online(plan: Plan) -> bool:
+    """Whether a renewal of `plan` can be paid online: Stripe is on, and the plan is still sold
+    and costs something (a trial is not renewed, and Stripe takes no payment of nothing)."""
+    return client.enabled() and plan.is_active and plan.kind != Plan.Kind.TRIAL and plan.price > 0
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """€49.00 → 4900, the integer Stripe counts in; ¥4900 → 4900."""
+    places = 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2
+    return int(amount.scaleb(places))
+
+
+def from_minor_units(amount: int, currency: str) -> Decimal:
+    places = 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2
+    return Decimal(amount).scaleb(-places).quantize(Decimal("0.01"))
+
+
+def start_renewal(membership: Membership, *, success_url: str, cancel_url: str) -> str:
+    """Open a Checkout Session for renewing `membership` with its own plan, at the plan's price
+    in the club's currency (or the plan's Stripe price when it has one), and return the URL of
+    Stripe's payment page. Expects member__home_club and plan loaded with it.
+
+    Clicking twice on one day, with nothing changed, gets the same session back (the
+    idempotency key is the request itself and the day): one payment page, not two.
+    Raises CheckoutUnavailable when Stripe cannot be reached or refuses.
+    """
+    member = membership.member
+    club = member.home_club
+    plan = membership.plan
+    currency = club.currency.lower()
+    metadata = {"member": str(member.pk), "membership": str(membership.pk), "plan": str(plan.pk)}
+    if plan.stripe_price_id:
+        line_item = {"price": plan.stripe_price_id, "quantity": 1}
+    else:
+        line_item = {
+            "price_data": {
+                "currency": currency,
+                "unit_amount": to_minor_units(plan.price, currency),
+                "product_data": {"name": f"{plan.name} ({club.name})"},
+            },
+            "quantity": 1,
+        }
+    params = {
+        "mode": "payment",
+        "line_items": [line_item],
+        "client_reference_id": f"membership-{membership.pk}",
+        "metadata": metadata,
+        # On the PaymentIntent too: payment_intent.payment_failed names no session.
+        "payment_intent_data": {"metadata": metadata},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if member.email:
+        params["customer_email"] = member.email
+    request = json.dumps(params, sort_keys=True) + clock.today(club).isoformat()
+    key = f"renew-{membership.pk}-{hashlib.sha256(request.encode()).hexdigest()[:32]}"
+    try:
+        return client.create_checkout_session(params, idempotency_key=key)
+    except client.StripeError as error:
+        logger.warning(
+            "Stripe Checkout for renewing membership %s failed: %s", membership.pk, error
+        )
+        raise CheckoutUnavailable(str(error)) from error

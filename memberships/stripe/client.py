@@ -1,0 +1,54 @@
+"""Every call to Stripe, through the SDK's StripeClient. Nothing here touches the database.
+
+Stripe is on when settings.STRIPE_ENABLED (by default: a secret key is set); settings refuse
+to start with it on and a key missing. STRIPE_API_BASE points the SDK at a fake in tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+# A member waits on the Checkout call in the portal: better a clear "try again" than a page
+# that hangs for the SDK's default 80 seconds.
+TIMEOUT_SECONDS = 15
+
+StripeError = stripe.StripeError
+SignatureVerificationError = stripe.SignatureVerificationError
+
+
+def enabled() -> bool:
+    return bool(
+        settings.STRIPE_ENABLED and settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET
+    )
+
+
+def _client() -> stripe.StripeClient:
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        # Safe with the idempotency key every create call carries.
+        max_network_retries=1,
+    )
+
+
+def create_checkout_session(params: dict[str, Any], *, idempotency_key: str) -> str:
+    """Create a Checkout Session and return the URL of Stripe's payment page.
+
+    Raises StripeError (stripe.APIConnectionError for a timeout or no answer)."""
+    session = _client().v1.checkout.sessions.create(
+        params=params, options={"idempotency_key": idempotency_key}
+    )
+    return session.url
+
+
+def verify_event(payload: bytes, signature: str) -> stripe.Event:
+    """The event Stripe signed, checked against STRIPE_WEBHOOK_SECRET and its timestamp.
+
+    Raises SignatureVerificationError for a missing, wrong or stale signature, and
+    ValueError for a body that is not JSON."""
+    return stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)

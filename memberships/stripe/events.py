@@ -1,0 +1,281 @@
+"""Stripe's webhook events: verified, stored once by Stripe's event id, acted on after commit.
+
+`receive()` is all the webhook view does: verify the signature with the SDK, store the event
+(`StripeEvent`, unique by event id) and queue `process()` for after the commit. `process()`
+acts through the HANDLERS dict by event type; other types are stored and left alone.
+
+Stripe delivers an event at least once and in no set order, so:
+- a repeat delivery finds its stored row and changes nothing (it queues processing again
+  only while the event is unprocessed: the first task may have been lost);
+- processing locks the event's row and marks it processed in the transaction that acts on
+  it, so two workers given one event act once; a Payment names its PaymentIntent, unique
+  among payments, as the last guard;
+- a failure of a payment attempt that arrives after the payment went through (a second card
+  worked) is not put on the timeline: rule 17 would ask to update a card that paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from club import clock, roles
+from club.display import format_price
+from members import locks, staff_tasks, timeline
+from members.models import Member, MemberEvent
+from memberships import sales
+from memberships.models import Membership, Payment, Plan, StripeEvent
+from memberships.stripe import client
+from memberships.stripe.checkout import from_minor_units
+
+logger = logging.getLogger(__name__)
+
+# How long the club's managers have to decide on a payment that renewed nothing.
+REFUND_DECISION_DUE = dt.timedelta(days=1)
+
+
+class BadEvent(Exception):
+    """Not an event Stripe signed with our secret, or not an event at all."""
+
+
+def receive(payload: bytes, signature: str) -> StripeEvent:
+    """Verify and store one webhook delivery, and queue it to be processed after the commit.
+
+    Raises BadEvent, storing nothing, for a missing, wrong or stale signature or a body that
+    is not an event. A repeat delivery returns the stored event and changes nothing."""
+    try:
+        body = json.loads(payload)
+        # Read before the signature is checked, because the SDK expects a JSON object (a
+        # list makes it raise AttributeError); nothing is done with it until then.
+        if not (isinstance(body, dict) and body.get("id") and body.get("type")):
+            raise ValueError("The body is not an event: it has no id or type.")
+        client.verify_event(payload, signature)
+    except (client.SignatureVerificationError, ValueError) as error:
+        raise BadEvent(str(error)) from error
+    with transaction.atomic():
+        event, created = StripeEvent.objects.get_or_create(
+            stripe_id=str(body["id"]),
+            defaults={"type": str(body["type"]), "payload": body, "received_at": clock.now()},
+        )
+        if event.processed_at is None:
+            transaction.on_commit(lambda: _queue(event.pk))
+    if not created:
+        logger.info("Stripe event %s delivered again: already stored", event.stripe_id)
+    return event
+
+
+def _queue(event_id: int) -> None:
+    from memberships.tasks import process_stripe_event_task
+
+    process_stripe_event_task.delay(event_id)
+
+
+def process(event_id: int) -> None:
+    """Act on one stored event, once. Safe to run twice, and at the same time: the event's row
+    is locked and marked processed in the transaction that acts on it. A handler's error
+    rolls its work back, is kept on the row with the attempt, and is raised."""
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().filter(pk=event_id).first()
+            if event is None or event.processed_at is not None:
+                return
+            handler = HANDLERS.get(event.type)
+            if handler is None:
+                logger.info("Stripe event %s of type %s ignored", event.stripe_id, event.type)
+            else:
+                handler((event.payload.get("data") or {}).get("object") or {})
+            StripeEvent.objects.filter(pk=event_id).update(
+                processed_at=clock.now(), attempts=F("attempts") + 1, error=""
+            )
+    except Exception as error:
+        StripeEvent.objects.filter(pk=event_id).update(
+            attempts=F("attempts") + 1, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+
+
+def _checkout_paid(session: dict) -> None:
+    """A Checkout Session paid for: renew the membership it was opened for (checkout.py)."""
+    if session.get("payment_status") != "paid":
+        # A bank debit pays later: checkout.session.async_payment_succeeded will say so.
+        logger.info(
+            "Checkout session %s not paid yet (%s)",
+            session.get("id"),
+            session.get("payment_status"),
+        )
+        return
+    metadata = session.get("metadata") or {}
+    member = _member(metadata)
+    if member is None or not metadata.get("membership") or not session.get("payment_intent"):
+        logger.warning("Checkout session %s is not a portal renewal: ignored", session.get("id"))
+        return
+    currency = str(session["currency"]).upper()
+    record_renewal(
+        member,
+        membership_id=int(metadata["membership"]),
+        plan_id=int(metadata.get("plan") or 0),
+        payment_intent=str(session["payment_intent"]),
+        amount=from_minor_units(session["amount_total"], currency),
+        currency=currency,
+    )
+
+
+def record_renewal(
+    member: Member,
+    *,
+    membership_id: int,
+    plan_id: int,
+    payment_intent: str,
+    amount: Decimal,
+    currency: str,
+) -> Payment:
+    """Record an online payment for renewing one of the member's memberships: the renewal
+    (sales.renew, with the payment's PaymentIntent), or, when it can no longer be sold — the
+    member renewed at the desk meanwhile, say — the payment alone and a task for the club's
+    managers to refund it or agree what it pays for. Never a second, overlapping membership.
+    The same PaymentIntent recorded before returns that payment and changes nothing."""
+    with transaction.atomic():
+        # The member's lock, as the desk's sale takes it: a renewal at the desk at this very
+        # moment commits first and is seen below, or waits and is refused as overlapping.
+        locks.member(member.pk)
+        recorded = Payment.objects.filter(stripe_payment_intent_id=payment_intent).first()
+        if recorded is not None:
+            return recorded
+        current = (
+            Membership.objects.select_related("member__home_club", "plan")
+            .filter(pk=membership_id, member=member)
+            .first()
+        )
+        plan = Plan.objects.filter(pk=plan_id).first() if plan_id else None
+        try:
+            if current is None:
+                raise ValidationError("The membership paid for no longer exists.")
+            renewal = sales.renew(
+                current,
+                plan=plan,
+                method=Payment.Method.STRIPE,
+                price_paid=amount,
+                stripe_payment_intent_id=payment_intent,
+            )
+        except ValidationError as refused:
+            return _paid_without_renewal(
+                member,
+                current,
+                payment_intent=payment_intent,
+                amount=amount,
+                currency=currency,
+                reason=" ".join(refused.messages),
+            )
+        payment = renewal.payments.get()
+        timeline.record(
+            member,
+            MemberEvent.Kind.PAYMENT_RECEIVED,
+            payment=payment.pk,
+            membership=renewal.pk,
+            amount=amount,
+            currency=currency,
+            method=Payment.Method.STRIPE,
+        )
+        return payment
+
+
+def _paid_without_renewal(
+    member: Member,
+    current: Membership | None,
+    *,
+    payment_intent: str,
+    amount: Decimal,
+    currency: str,
+    reason: str,
+) -> Payment:
+    # The money was taken: it is a payment like any other until someone refunds it. Refunding
+    # by itself would be wrong as often as right (the member may want the next period), so
+    # the managers decide.
+    payment = Payment.objects.create(
+        member=member,
+        membership=None,
+        amount=amount,
+        currency=currency,
+        method=Payment.Method.STRIPE,
+        status=Payment.Status.SUCCEEDED,
+        stripe_payment_intent_id=payment_intent,
+        at=clock.now(),
+    )
+    timeline.record(
+        member,
+        MemberEvent.Kind.PAYMENT_RECEIVED,
+        payment=payment.pk,
+        membership=None,
+        amount=amount,
+        currency=currency,
+        method=Payment.Method.STRIPE,
+        renewed=False,
+    )
+    what = f"renewing {current.plan}" if current is not None else "a renewal"
+    staff_tasks.open_task(
+        member,
+        title=f"Refund or keep {format_price(amount, currency)} paid online by "
+        f"{member.first_name or 'a member'}",
+        details=f"{member} paid {format_price(amount, currency)} online for {what}, but no "
+        f"membership was made: {reason} Refund the payment in Stripe ({payment_intent}), or "
+        "agree with the member what it pays for and sell that at the desk.",
+        assigned_role=roles.MANAGER,
+        due_in=REFUND_DECISION_DUE,
+    )
+    logger.warning("Online payment %s renewed nothing: %s", payment_intent, reason)
+    return payment
+
+
+def _payment_failed(intent: dict) -> None:
+    """A payment attempt failed: once per PaymentIntent, a payment_failed event on the
+    member's timeline, which rule 17 ("update your card") triggers on."""
+    member = _member(intent.get("metadata") or {})
+    if member is None:
+        logger.info("Failed payment %s is not a member's renewal: ignored", intent.get("id"))
+        return
+    intent_id = str(intent["id"])
+    locks.member(member.pk)
+    if Payment.objects.filter(
+        stripe_payment_intent_id=intent_id, status=Payment.Status.SUCCEEDED
+    ).exists():
+        # Delivered late: a later attempt (another card) paid.
+        return
+    if member.events.filter(
+        kind=MemberEvent.Kind.PAYMENT_FAILED, data__payment_intent=intent_id
+    ).exists():
+        # A second card failed on the same payment page: one "update your card" is enough.
+        return
+    error = intent.get("last_payment_error") or {}
+    currency = str(intent.get("currency", "")).upper()
+    membership = (intent.get("metadata") or {}).get("membership")
+    timeline.record(
+        member,
+        MemberEvent.Kind.PAYMENT_FAILED,
+        membership=int(membership) if membership else None,
+        amount=from_minor_units(intent.get("amount") or 0, currency),
+        currency=currency,
+        reason=error.get("decline_code") or error.get("code") or "",
+        method=Payment.Method.STRIPE,
+        payment_intent=intent_id,
+    )
+
+
+def _member(metadata: dict) -> Member | None:
+    member_id = str(metadata.get("member", ""))
+    if not member_id.isdigit():
+        return None
+    return Member.objects.select_related("home_club").filter(pk=int(member_id)).first()
+
+
+HANDLERS: dict[str, Callable[[dict], None]] = {
+    "checkout.session.completed": _checkout_paid,
+    "checkout.session.async_payment_succeeded": _checkout_paid,
+    "payment_intent.payment_failed": _payment_failed,
+}
