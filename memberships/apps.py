@@ -6,4 +6,12 @@ class MembershipsConfig(AppConfig):
 
     def ready(self):
         # Registers the data export's sections, and the eraser and checks of erasure.
+        from members import timeline
+        from members.models import MemberEvent
         from memberships import erasure, exports  # noqa: F401
+        from memberships.models import Payment
+        from memberships.stripe.events import DECLINE_REASONS
+
+        payments = [MemberEvent.Kind.PAYMENT_RECEIVED, MemberEvent.Kind.PAYMENT_FAILED]
+        timeline.label_codes(payments, "method", Payment.Method.choices)
+        timeline.label_codes([MemberEvent.Kind.PAYMENT_FAILED], "reason", DECLINE_REASONS)

@@ -15,6 +15,7 @@ import pytest
 import responses
 from django.urls import reverse
 
+from members import timeline
 from members.models import MemberEvent, Task
 from memberships import sales
 from memberships.models import Membership, Payment, StripeEvent
@@ -338,6 +339,7 @@ def test_a_failed_payment_is_one_timeline_event_and_no_membership(stripe_on, web
         "method": "stripe",
         "payment_intent": "pi_1",
     }
+    assert timeline.label(failed, "reason") == "Insufficient funds"
     assert maya.memberships.count() == 1
     assert not Payment.objects.filter(stripe_payment_intent_id="pi_1").exists()
 
@@ -428,3 +430,23 @@ def test_an_event_whose_task_was_lost_is_processed_by_the_sweep(
     assert retry_stripe_events_task() == 1
     assert retry_stripe_events_task() == 0
     assert Membership.objects.filter(renewed_from=month).count() == 1
+
+
+def test_erasing_a_member_blanks_their_stripe_events_but_keeps_the_ids(
+    stripe_on,  # noqa: F811
+    client,
+    frozen_clock,
+    tom_berg,
+    max,
+):
+    from members import erasure
+
+    deliver(client, payment_failed(tom_berg.memberships.get(), event_id="evt_tom"))
+    deliver(client, event("customer.created", {"id": "cus_1"}, event_id="evt_other"))
+
+    erasure.erase(tom_berg, by=max, reason="Asked at the desk")
+
+    assert dict(StripeEvent.objects.values_list("stripe_id", "payload__id")) == {
+        "evt_tom": None,
+        "evt_other": "evt_other",
+    }

@@ -37,6 +37,17 @@ from memberships.stripe.checkout import from_minor_units
 
 logger = logging.getLogger(__name__)
 
+# Words for the decline codes Stripe gives most (a failed payment's "reason" on the
+# timeline); others are shown as Stripe wrote them.
+DECLINE_REASONS = {
+    "card_declined": "Card declined",
+    "insufficient_funds": "Insufficient funds",
+    "expired_card": "Card expired",
+    "incorrect_cvc": "Wrong security code",
+    "authentication_required": "Not confirmed with the bank",
+    "processing_error": "Card processing error",
+}
+
 # How long the club's managers have to decide on a payment that renewed nothing.
 REFUND_DECISION_DUE = dt.timedelta(days=1)
 
