@@ -19,8 +19,8 @@ CHECKOUT_URL = "https://checkout.stripe.test/c/pay/cs_test_1"
 WEBHOOK = "/stripe/webhook/"
 
 
-@pytest.fixture
-def stripe_on():
+@pytest.fixture(name="stripe_on")
+def stripe_on_fixture():
     with override_settings(
         STRIPE_ENABLED=True,
         STRIPE_SECRET_KEY="sk_test_clubcycle",
@@ -31,8 +31,8 @@ def stripe_on():
         yield
 
 
-@pytest.fixture
-def eager_tasks():
+@pytest.fixture(name="eager_tasks")
+def eager_tasks_fixture():
     """The processing task queued on commit runs there and then."""
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True

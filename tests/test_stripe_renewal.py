@@ -8,6 +8,7 @@ the portal offers its renewal.
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from urllib.parse import parse_qs
 
@@ -15,23 +16,23 @@ import pytest
 import responses
 from django.urls import reverse
 
-from members import timeline
+from members import erasure, timeline
 from members.models import MemberEvent, Task
 from memberships import sales
 from memberships.models import Membership, Payment, StripeEvent
 from memberships.tasks import retry_stripe_events_task
-from tests.factories import MembershipFactory
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory
 from tests.stripe_helpers import (
     API,
     CHECKOUT_URL,
     WEBHOOK,
     checkout_completed,
     deliver,
-    eager_tasks,  # noqa: F401 (fixture)
+    eager_tasks_fixture,  # noqa: F401 (fixture eager_tasks)
     event,
     payment_failed,
     signed,
-    stripe_on,  # noqa: F401 (fixture)
+    stripe_on_fixture,  # noqa: F401 (fixture stripe_on)
 )
 from tests.test_portal import sign_in
 
@@ -64,7 +65,7 @@ def fake_stripe():
 
 
 @pytest.fixture
-def webhook(client, frozen_clock, django_capture_on_commit_callbacks, eager_tasks):  # noqa: F811
+def webhook(client, frozen_clock, django_capture_on_commit_callbacks, eager_tasks):
     """Deliver an event and run what its commit queued (the processing task, eagerly)."""
 
     def send(payload, **kwargs):
@@ -80,8 +81,6 @@ def sent_params(mock) -> dict[str, str]:
 
 
 def words(response) -> str:
-    import re
-
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
 
 
@@ -89,7 +88,7 @@ def words(response) -> str:
 
 
 def test_renew_online_opens_a_checkout_at_the_plans_price_and_sends_the_member_there(
-    stripe_on,  # noqa: F811
+    stripe_on,
     portal,
     fake_stripe,
     maya,
@@ -121,7 +120,7 @@ def test_renew_online_opens_a_checkout_at_the_plans_price_and_sends_the_member_t
     assert not Payment.objects.filter(method=Payment.Method.STRIPE).exists()
 
 
-def test_clicking_twice_asks_stripe_for_the_same_session(stripe_on, portal, fake_stripe, month):  # noqa: F811
+def test_clicking_twice_asks_stripe_for_the_same_session(stripe_on, portal, fake_stripe, month):
     portal.post(reverse("portal:renew_online", args=[month.pk]))
     portal.post(reverse("portal:renew_online", args=[month.pk]))
 
@@ -129,7 +128,7 @@ def test_clicking_twice_asks_stripe_for_the_same_session(stripe_on, portal, fake
     assert first == second
 
 
-def test_a_plan_with_a_stripe_price_is_sold_at_that_price(stripe_on, portal, fake_stripe, month):  # noqa: F811
+def test_a_plan_with_a_stripe_price_is_sold_at_that_price(stripe_on, portal, fake_stripe, month):
     month.plan.stripe_price_id = "price_monthly"
     month.plan.save()
 
@@ -140,7 +139,7 @@ def test_a_plan_with_a_stripe_price_is_sold_at_that_price(stripe_on, portal, fak
     assert not any("price_data" in key for key in params)
 
 
-def test_stripe_down_is_said_and_charges_nothing(stripe_on, portal, month):  # noqa: F811
+def test_stripe_down_is_said_and_charges_nothing(stripe_on, portal, month):
     with responses.RequestsMock() as mock:
         mock.post(SESSIONS, status=500, json={"error": {"message": "Something went wrong"}})
         response = portal.post(reverse("portal:renew_online", args=[month.pk]), follow=True)
@@ -151,7 +150,7 @@ def test_stripe_down_is_said_and_charges_nothing(stripe_on, portal, month):  # n
 
 @pytest.mark.parametrize("whose", ["another member's", "not due for renewal"])
 def test_only_the_membership_the_page_offers_can_be_renewed_online(
-    stripe_on,  # noqa: F811
+    stripe_on,
     client,
     frozen_clock,
     maya,
@@ -169,7 +168,7 @@ def test_only_the_membership_the_page_offers_can_be_renewed_online(
     assert response.status_code == 404
 
 
-def test_renewing_online_needs_a_post(stripe_on, portal, month):  # noqa: F811
+def test_renewing_online_needs_a_post(stripe_on, portal, month):
     assert portal.get(reverse("portal:renew_online", args=[month.pk])).status_code == 405
 
 
@@ -187,9 +186,7 @@ def test_without_stripe_the_page_says_desk_or_phone_and_nothing_calls_stripe(por
     assert not StripeEvent.objects.exists()
 
 
-def test_a_trial_is_never_offered_online(stripe_on, client, frozen_clock, downtown):  # noqa: F811
-    from tests.factories import MemberFactory, PlanFactory
-
+def test_a_trial_is_never_offered_online(stripe_on, client, frozen_clock, downtown):
     member = MemberFactory(home_club=downtown)
     trial = MembershipFactory(
         member=member,
@@ -201,7 +198,7 @@ def test_a_trial_is_never_offered_online(stripe_on, client, frozen_clock, downto
     assert client.post(reverse("portal:renew_online", args=[trial.pk])).status_code == 404
 
 
-def test_the_success_page_promises_nothing_it_cannot_know(stripe_on, portal, month):  # noqa: F811
+def test_the_success_page_promises_nothing_it_cannot_know(stripe_on, portal, month):
     response = portal.get(reverse("portal:renew_paid") + "?session_id=cs_forged&paid=1")
 
     assert "Payment received: your membership will show in a moment" in words(response)
@@ -213,7 +210,7 @@ def test_the_success_page_promises_nothing_it_cannot_know(stripe_on, portal, mon
 
 
 def test_a_paid_checkout_renews_the_membership_with_an_online_payment(
-    stripe_on,  # noqa: F811
+    stripe_on,
     webhook,
     month,
     maya,
@@ -251,7 +248,7 @@ def test_a_paid_checkout_renews_the_membership_with_an_online_payment(
     assert stored.processed_at is not None
 
 
-def test_the_same_event_delivered_twice_renews_once(stripe_on, webhook, month, maya):  # noqa: F811
+def test_the_same_event_delivered_twice_renews_once(stripe_on, webhook, month, maya):
     first = webhook(checkout_completed(month))
     again = webhook(checkout_completed(month))
 
@@ -261,7 +258,7 @@ def test_the_same_event_delivered_twice_renews_once(stripe_on, webhook, month, m
     assert StripeEvent.objects.count() == 1
 
 
-def test_two_events_for_one_payment_renew_once(stripe_on, webhook, month, maya):  # noqa: F811
+def test_two_events_for_one_payment_renew_once(stripe_on, webhook, month, maya):
     # The payment itself is the guard, not only the event id: a bank debit's session sends
     # completed (unpaid, ignored) and later async_payment_succeeded; a replayed copy under a
     # new id must not renew again either.
@@ -276,7 +273,7 @@ def test_two_events_for_one_payment_renew_once(stripe_on, webhook, month, maya):
 
 
 def test_a_bank_debit_renews_when_it_is_paid_not_when_the_checkout_closes(
-    stripe_on,  # noqa: F811
+    stripe_on,
     webhook,
     month,
     maya,
@@ -290,7 +287,7 @@ def test_a_bank_debit_renews_when_it_is_paid_not_when_the_checkout_closes(
     assert Membership.objects.filter(renewed_from=month).exists()
 
 
-def test_an_ended_membership_renewed_online_starts_today(stripe_on, webhook, tom_berg):  # noqa: F811
+def test_an_ended_membership_renewed_online_starts_today(stripe_on, webhook, tom_berg):
     ended = tom_berg.memberships.get()
 
     webhook(checkout_completed(ended))
@@ -301,7 +298,7 @@ def test_an_ended_membership_renewed_online_starts_today(stripe_on, webhook, tom
 
 
 def test_renewed_at_the_desk_meanwhile_the_payment_is_kept_and_a_manager_decides(
-    stripe_on,  # noqa: F811
+    stripe_on,
     webhook,
     month,
     maya,
@@ -325,7 +322,7 @@ def test_renewed_at_the_desk_meanwhile_the_payment_is_kept_and_a_manager_decides
     assert received.data["renewed"] is False
 
 
-def test_a_failed_payment_is_one_timeline_event_and_no_membership(stripe_on, webhook, month, maya):  # noqa: F811
+def test_a_failed_payment_is_one_timeline_event_and_no_membership(stripe_on, webhook, month, maya):
     webhook(payment_failed(month, event_id="evt_f1"))
     # the member tries another card on the same page, and it fails too
     webhook(payment_failed(month, event_id="evt_f2"))
@@ -345,7 +342,7 @@ def test_a_failed_payment_is_one_timeline_event_and_no_membership(stripe_on, web
 
 
 def test_a_failure_delivered_after_the_payment_went_through_is_left_out(
-    stripe_on,  # noqa: F811
+    stripe_on,
     webhook,
     month,
     maya,
@@ -370,7 +367,7 @@ def test_a_failure_delivered_after_the_payment_went_through_is_left_out(
     ],
 )
 def test_a_bad_delivery_is_a_400_and_stores_nothing(
-    stripe_on,  # noqa: F811
+    stripe_on,
     webhook,
     month,
     maya,
@@ -390,11 +387,11 @@ def test_a_bad_delivery_is_a_400_and_stores_nothing(
     assert "Stripe webhook refused" in caplog.text
 
 
-def test_the_webhook_takes_only_posts(stripe_on, client):  # noqa: F811
+def test_the_webhook_takes_only_posts(stripe_on, client):
     assert client.get(WEBHOOK).status_code == 405
 
 
-def test_an_unknown_event_type_is_stored_answered_and_ignored(stripe_on, webhook, month, maya):  # noqa: F811
+def test_an_unknown_event_type_is_stored_answered_and_ignored(stripe_on, webhook, month, maya):
     events_before = maya.events.count()
 
     response = webhook(event("customer.created", {"id": "cus_1", "object": "customer"}))
@@ -406,7 +403,7 @@ def test_an_unknown_event_type_is_stored_answered_and_ignored(stripe_on, webhook
     assert maya.memberships.count() == 1
 
 
-def test_a_checkout_not_opened_by_the_portal_is_ignored(stripe_on, webhook, month, maya):  # noqa: F811
+def test_a_checkout_not_opened_by_the_portal_is_ignored(stripe_on, webhook, month, maya):
     foreign = checkout_completed(month)
     foreign["data"]["object"]["metadata"] = {}
 
@@ -416,7 +413,7 @@ def test_a_checkout_not_opened_by_the_portal_is_ignored(stripe_on, webhook, mont
 
 
 def test_an_event_whose_task_was_lost_is_processed_by_the_sweep(
-    stripe_on,  # noqa: F811
+    stripe_on,
     client,
     month,
     maya,
@@ -433,14 +430,12 @@ def test_an_event_whose_task_was_lost_is_processed_by_the_sweep(
 
 
 def test_erasing_a_member_blanks_their_stripe_events_but_keeps_the_ids(
-    stripe_on,  # noqa: F811
+    stripe_on,
     client,
     frozen_clock,
     tom_berg,
     max,
 ):
-    from members import erasure
-
     deliver(client, payment_failed(tom_berg.memberships.get(), event_id="evt_tom"))
     deliver(client, event("customer.created", {"id": "cus_1"}, event_id="evt_other"))
 

@@ -21,8 +21,8 @@ from tests.race import run_concurrently, run_overlapping
 from tests.stripe_helpers import (
     checkout_completed,
     deliver,
-    eager_tasks,  # noqa: F401 (fixture)
-    stripe_on,  # noqa: F401 (fixture)
+    eager_tasks_fixture,  # noqa: F401 (fixture eager_tasks)
+    stripe_on_fixture,  # noqa: F401 (fixture stripe_on)
 )
 
 pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
@@ -42,7 +42,7 @@ def store(event: dict) -> StripeEvent:
     )
 
 
-def test_two_deliveries_of_one_event_at_once_renew_once(stripe_on, eager_tasks, month):  # noqa: F811
+def test_two_deliveries_of_one_event_at_once_renew_once(stripe_on, eager_tasks, month):
     # given one paid checkout, delivered twice at the same instant to two workers, each of
     # which processes what it stored as soon as it commits
     event = checkout_completed(month, intent="pi_race")
@@ -65,7 +65,7 @@ def test_two_deliveries_of_one_event_at_once_renew_once(stripe_on, eager_tasks, 
     )
 
 
-def test_one_event_processed_by_four_workers_at_once_renews_once(stripe_on, month):  # noqa: F811
+def test_one_event_processed_by_four_workers_at_once_renews_once(stripe_on, month):
     # given a stored event whose task was queued (and redelivered) several times
     stored = store(checkout_completed(month, intent="pi_race"))
 
@@ -80,7 +80,7 @@ def test_one_event_processed_by_four_workers_at_once_renews_once(stripe_on, mont
     assert stored.processed_at is not None and stored.attempts == 1
 
 
-def test_a_desk_renewal_at_the_same_moment_makes_no_second_membership(stripe_on, month):  # noqa: F811
+def test_a_desk_renewal_at_the_same_moment_makes_no_second_membership(stripe_on, month):
     # given a paid checkout stored and about to be processed
     stored = store(checkout_completed(month, intent="pi_race"))
     current = Membership.objects.select_related("member__home_club", "plan").get(pk=month.pk)
