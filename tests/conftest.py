@@ -72,6 +72,28 @@ def empty_cache():
 
 
 @pytest.fixture
+def twilio():
+    """The real SMS, email and staff-task channels, SMS talking to a local fake Twilio."""
+    from campaigns import channels
+    from tests.fake_twilio import FakeTwilio
+
+    with FakeTwilio() as fake:
+        channels.reset()
+        with override_settings(
+            TWILIO_ACCOUNT_SID="ACtest",
+            TWILIO_AUTH_TOKEN="test-token",
+            TWILIO_API_BASE=fake.url,
+            CAMPAIGN_CHANNELS={
+                "sms": "campaigns.channels.twilio_sms.TwilioSMS",
+                "email": "campaigns.channels.email.EmailChannel",
+                "task": "campaigns.channels.staff_task.StaffTask",
+            },
+        ):
+            yield fake
+        channels.reset()
+
+
+@pytest.fixture
 def frozen_clock():
     """Freeze club.clock at a known instant; move it with frozen_clock.move_to(...)."""
     with time_machine.travel("2026-11-23 17:00:00+00:00", tick=False) as traveller:

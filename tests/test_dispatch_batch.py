@@ -19,27 +19,8 @@ from club import clock
 from club.celery import app
 from members.models import MemberEvent
 from tests.factories import MemberFactory
-from tests.fake_twilio import FakeTwilio
 
 Status, Reason = Touchpoint.Status, Touchpoint.Reason
-
-
-@pytest.fixture
-def twilio():
-    with FakeTwilio() as fake:
-        channels.reset()
-        with override_settings(
-            TWILIO_ACCOUNT_SID="ACtest",
-            TWILIO_AUTH_TOKEN="test-token",
-            TWILIO_API_BASE=fake.url,
-            CAMPAIGN_CHANNELS={
-                "sms": "campaigns.channels.twilio_sms.TwilioSMS",
-                "email": "campaigns.channels.email.EmailChannel",
-                "task": "campaigns.channels.staff_task.StaffTask",
-            },
-        ):
-            yield fake
-        channels.reset()
 
 
 @pytest.fixture(autouse=True)

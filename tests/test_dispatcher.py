@@ -16,29 +16,9 @@ from members.consent import set_consent
 from members.models import MemberEvent
 from memberships import sales
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory
-from tests.fake_twilio import FakeTwilio
 
 TODAY = dt.date(2026, 11, 23)  # frozen_clock: 18:00 in Amsterdam
 Status, Reason = Touchpoint.Status, Touchpoint.Reason
-
-
-@pytest.fixture
-def twilio():
-    with FakeTwilio() as fake:
-        settings = {
-            "TWILIO_ACCOUNT_SID": "ACtest",
-            "TWILIO_AUTH_TOKEN": "test-token",
-            "TWILIO_API_BASE": fake.url,
-            "CAMPAIGN_CHANNELS": {
-                "sms": "campaigns.channels.twilio_sms.TwilioSMS",
-                "email": "campaigns.channels.email.EmailChannel",
-                "task": "campaigns.channels.staff_task.StaffTask",
-            },
-        }
-        channels.reset()
-        with override_settings(**settings):
-            yield fake
-        channels.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -8,36 +8,16 @@ The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam, outside the quiet 
 import datetime as dt
 
 import pytest
-from django.test import override_settings
 
-from campaigns import channels, evaluator, tasks, triggers
+from campaigns import evaluator, tasks, triggers
 from campaigns.models import Rule, Touchpoint
 from checkin import checkins
 from checkin.models import CheckInAttempt, Source
 from club.celery import PROMPT_EVERY_SECONDS, app
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory
-from tests.fake_twilio import FakeTwilio
 
 TODAY = dt.date(2026, 11, 23)
 Status = Touchpoint.Status
-
-
-@pytest.fixture
-def twilio():
-    with FakeTwilio() as fake:
-        channels.reset()
-        with override_settings(
-            TWILIO_ACCOUNT_SID="ACtest",
-            TWILIO_AUTH_TOKEN="test-token",
-            TWILIO_API_BASE=fake.url,
-            CAMPAIGN_CHANNELS={
-                "sms": "campaigns.channels.twilio_sms.TwilioSMS",
-                "email": "campaigns.channels.email.EmailChannel",
-                "task": "campaigns.channels.staff_task.StaffTask",
-            },
-        ):
-            yield fake
-        channels.reset()
 
 
 @pytest.fixture
