@@ -110,6 +110,15 @@ TOUCHPOINTS = {
     "visited": "bool",
     "booked": "bool",
 }
+# A campaign's rows: its variant for the rule, and whether the member renewed.
+CAMPAIGN_TOUCHPOINTS = {
+    "touchpoint_id": "int64",
+    "variant": "str",
+    "member_id": "int64",
+    "status": "str",
+    "due": INSTANT,
+    "renewed": "bool",
+}
 
 
 def empty(schema: dict[str, str]) -> pd.DataFrame:
@@ -468,15 +477,17 @@ def touchpoints(
     outcomes: Collection[str] = OUTCOMES,
     chunk: int = CHUNK,
 ) -> pd.DataFrame:
-    """Touchpoints sent or held out with a due time in [since, until), with their outcomes
-    computed in SQL: a visit or a booking within `within_days` of the due time, a paid
-    membership bought within `renewal_within_days`. Sent and held-out rows are judged
+    """Rules' touchpoints sent or held out with a due time in [since, until), with their
+    outcomes computed in SQL: a visit or a booking within `within_days` of the due time, a
+    paid membership bought within `renewal_within_days`. Sent and held-out rows are judged
     from the same instant (the due time), so the comparison is fair. Only the `outcomes`
-    asked for are computed (each is a subquery per row) and become columns."""
+    asked for are computed (each is a subquery per row) and become columns. Campaigns'
+    touchpoints are measured per campaign (`campaign_touchpoints`)."""
     unknown = set(outcomes) - set(OUTCOMES)
     if unknown:
         raise ValueError(f"Unknown outcomes {sorted(unknown)}; choose from {OUTCOMES}.")
     queryset = Touchpoint.objects.filter(
+        rule__isnull=False,
         due_at__gte=since,
         due_at__lt=until,
         status__in=[
@@ -489,15 +500,7 @@ def touchpoints(
         queryset = queryset.filter(club__in=clubs)
     after = OuterRef("due_at") + dt.timedelta(days=within_days)
     outcome_queries = dict(
-        renewed=Exists(
-            Membership.objects.paid()
-            .not_cancelled()
-            .filter(
-                member_id=OuterRef("member_id"),
-                created_at__gte=OuterRef("due_at"),
-                created_at__lt=OuterRef("due_at") + dt.timedelta(days=renewal_within_days),
-            )
-        ),
+        renewed=_renewed_within(renewal_within_days),
         visited=Exists(
             Visit.objects.filter(
                 member_id=OuterRef("member_id"), at__gte=OuterRef("due_at"), at__lt=after
@@ -531,6 +534,36 @@ def touchpoints(
         if column not in OUTCOMES or column in asked
     }
     return _read_queryset(rows, schema, chunk=chunk)
+
+
+def _renewed_within(days: int) -> Exists:
+    """A paid membership bought within `days` of the touchpoint's due time."""
+    return Exists(
+        Membership.objects.paid()
+        .not_cancelled()
+        .filter(
+            member_id=OuterRef("member_id"),
+            created_at__gte=OuterRef("due_at"),
+            created_at__lt=OuterRef("due_at") + dt.timedelta(days=days),
+        )
+    )
+
+
+def campaign_touchpoints(
+    campaign_id: int, *, clubs: Sequence[Club] | None = None, renewal_within_days: int = 60
+) -> pd.DataFrame:
+    """One campaign's touchpoints (at `clubs`, when given), every status, with their variant
+    and whether the member bought a paid membership within `renewal_within_days` of the send
+    time (the due time, the same for sent and held-out members of a club)."""
+    queryset = Touchpoint.objects.filter(campaign_id=campaign_id)
+    if clubs is not None:
+        queryset = queryset.filter(club__in=clubs)
+    queryset = (
+        queryset.order_by()
+        .annotate(renewed=_renewed_within(renewal_within_days))
+        .values_list("pk", "variant", "member_id", "status", "due_at", "renewed")
+    )
+    return _read_queryset(queryset, CAMPAIGN_TOUCHPOINTS)
 
 
 def _concat(parts: list[pd.DataFrame], schema: dict[str, str]) -> pd.DataFrame:

@@ -41,14 +41,25 @@ def uplift(touchpoints: pd.DataFrame, *, outcome: str = "renewed") -> pd.DataFra
     rows = touchpoints[touchpoints["status"].isin([*SENT, "held_out"])]
     if rows.empty:
         return frames.empty(UPLIFT)
+    table = arms(rows, by="rule_id", outcome=outcome)
+    names = rows.drop_duplicates("rule_id").set_index("rule_id")[["rule_number", "rule_name"]]
+    table = table.join(names).reset_index().assign(outcome=outcome)
+    table = table.sort_values(["rule_number", "rule_id"]).reset_index(drop=True)
+    return frames.typed(table, UPLIFT)
+
+
+def arms(rows: pd.DataFrame, *, by: str, outcome: str) -> pd.DataFrame:
+    """Per value of `by` (a rule, a campaign's variant): the sent and held-out arms' sizes,
+    outcomes and rates, the difference with its interval and the number needed, indexed by
+    `by`. `rows` are sent or held out and have an `outcome` column."""
     arm = np.where(rows["status"] == "held_out", "held_out", "sent")
     hit = rows[outcome].astype("int64")
-    grouped = rows.assign(arm=arm, hit=hit).groupby(["rule_id", "arm"])["hit"]
-    arms = ["sent", "held_out"]
-    size = grouped.size().unstack(fill_value=0).reindex(columns=arms, fill_value=0)
-    total = grouped.sum().unstack(fill_value=0).reindex(columns=arms, fill_value=0)
+    grouped = rows.assign(arm=arm, hit=hit).groupby([by, "arm"])["hit"]
+    both = ["sent", "held_out"]
+    size = grouped.size().unstack(fill_value=0).reindex(columns=both, fill_value=0)
+    total = grouped.sum().unstack(fill_value=0).reindex(columns=both, fill_value=0)
     table = pd.DataFrame(index=size.index)
-    for name in arms:
+    for name in both:
         table[name] = size[name]
         table[f"{name}_outcomes"] = total[name]
         table[f"{name}_rate"] = stats.rate(table[f"{name}_outcomes"], table[name])
@@ -57,7 +68,4 @@ def uplift(touchpoints: pd.DataFrame, *, outcome: str = "renewed") -> pd.DataFra
     )
     positive = table["difference"] > 0
     table["number_needed"] = (1 / table["difference"]).where(positive)
-    names = rows.drop_duplicates("rule_id").set_index("rule_id")[["rule_number", "rule_name"]]
-    table = table.join(names).reset_index().assign(outcome=outcome)
-    table = table.sort_values(["rule_number", "rule_id"]).reset_index(drop=True)
-    return frames.typed(table, UPLIFT)
+    return table

@@ -64,7 +64,7 @@ def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> li
         due = list(
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=Status.SCHEDULED, send_at__lte=now)
-            .select_related("rule", "member", "club")
+            .select_related("rule", "campaign", "member", "club")
             .order_by("send_at", "pk")[:batch_size]
         )
         if not due:
@@ -104,7 +104,10 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
     if member.is_erased:
         # Nothing goes to an erased member, a staff call task neither (members.erasure).
         return Status.CANCELLED, Reason.OBSOLETE
-    if (touchpoint.rule_id, member.pk, touchpoint.occurrence_key) not in still_true:
+    key = (touchpoint.rule_id, member.pk, touchpoint.occurrence_key)
+    if touchpoint.rule_id and key not in still_true:
+        # A campaign's row has no trigger to re-run: its segment was read at the launch,
+        # moments before (docs/architecture.md, Campaigns).
         return Status.CANCELLED, Reason.OBSOLETE
     if channel == Channel.SMS and member.phone and not member.phone.is_valid():
         return Status.SUPPRESSED, Reason.INVALID_NUMBER
@@ -122,12 +125,12 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
 def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt.datetime | None:
     """When a touchpoint that is due at `now` really goes: now, or at the end of the club's
     quiet hours; None when that is further past its due time than the rule allows
-    (`max_delay_hours`, else DEFAULT_MAX_DELAY), and it is dropped. The dry run forecasts
-    with it, so it shows what the dispatcher will do."""
-    later = evaluator.send_time(now, club, touchpoint.rule, early=False)
+    (`max_delay_hours`, else DEFAULT_MAX_DELAY; a campaign's too), and it is dropped. The dry
+    run forecasts with it, so it shows what the dispatcher will do."""
+    later = evaluator.send_time(now, club, touchpoint.sender, early=False)
     if later == now:
         return now
-    max_delay = touchpoint.rule.params.get("max_delay_hours")
+    max_delay = touchpoint.sender.params.get("max_delay_hours")
     limit = dt.timedelta(hours=max_delay) if max_delay else DEFAULT_MAX_DELAY
     if later - touchpoint.due_at > limit:
         return None
@@ -136,7 +139,8 @@ def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt
 
 def _still_true(due: list[Touchpoint], now: dt.datetime) -> set[tuple[int, int, str]]:
     """`still_true` with each member's stage computed now: one query per club, and only for
-    rows whose rule has a stage condition."""
+    rows whose rule has a stage condition. Campaign rows have no rule to ask."""
+    due = [touchpoint for touchpoint in due if touchpoint.rule_id]
     staged: dict[Club, set[int]] = defaultdict(set)
     for touchpoint in due:
         if touchpoint.rule.stages:
@@ -195,7 +199,7 @@ def still_occurring(touchpoints: list[Touchpoint]) -> set[tuple[int, int, str]]:
 def _apply_frequency_cap(candidates: list[Touchpoint], now: dt.datetime) -> None:
     """At most WEEKLY_CAP marketing touchpoints per member per rolling 7 days, DAILY_CAP per
     local day; among touchpoints competing in one batch the higher priority goes first."""
-    marketing = [tp for tp in candidates if tp.rule.is_marketing and tp.channel != Channel.TASK]
+    marketing = [tp for tp in candidates if tp.is_marketing and tp.channel != Channel.TASK]
     if not marketing:
         return
     clubs = {tp.club_id: tp.club for tp in marketing}
@@ -203,8 +207,8 @@ def _apply_frequency_cap(candidates: list[Touchpoint], now: dt.datetime) -> None
     earliest_day_start = min(day_starts.values())
     recent = (
         Touchpoint.objects.filter(
+            Q(rule__is_marketing=True) | Q(campaign__isnull=False),
             member__in={tp.member_id for tp in marketing},
-            rule__is_marketing=True,
             status__in=COUNTS_TOWARDS_CAP,
             claimed_at__gt=now - dt.timedelta(days=7),
         )
@@ -217,7 +221,8 @@ def _apply_frequency_cap(candidates: list[Touchpoint], now: dt.datetime) -> None
     )
     week = {row["member_id"]: row["week"] for row in recent}
     today = {row["member_id"]: row["today"] for row in recent}
-    for touchpoint in sorted(marketing, key=lambda tp: (-tp.rule.priority, tp.send_at, tp.pk)):
+    by_priority = sorted(marketing, key=lambda tp: (-tp.sender.priority, tp.send_at, tp.pk))
+    for touchpoint in by_priority:
         member_id = touchpoint.member_id
         if week.get(member_id, 0) >= WEEKLY_CAP or today.get(member_id, 0) >= DAILY_CAP:
             touchpoint.status, touchpoint.reason = Status.SUPPRESSED, Reason.FREQUENCY_CAP
@@ -274,7 +279,7 @@ def _stamp(pks: list[int]) -> list[tuple[Touchpoint, dt.datetime | None]]:
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__in=pks, status=Status.SENDING)
             .filter(Q(send_started_at__isnull=True) | Q(send_started_at__lte=now - lease()))
-            .select_related("rule", "member", "club")
+            .select_related("rule", "campaign", "member", "club")
             .order_by("pk")
         )
         Touchpoint.objects.filter(pk__in=[tp.pk for tp in touchpoints]).update(
@@ -417,7 +422,7 @@ def _record_receipts(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> li
                     at,
                     {
                         "touchpoint": touchpoint.pk,
-                        "rule": touchpoint.rule.number,
+                        **_sent_by(touchpoint),
                         "channel": touchpoint.channel,
                         "subject": touchpoint.subject,
                         "text": touchpoint.body,
@@ -429,6 +434,14 @@ def _record_receipts(receipts: list[tuple[Touchpoint, Sent, dt.datetime]]) -> li
             ],
         )
     return [receipt.provider_id for _, receipt, _ in mine]
+
+
+def _sent_by(touchpoint: Touchpoint) -> dict:
+    """The timeline's note of what sent the message: the rule's number, or the campaign and
+    its variant."""
+    if touchpoint.rule_id:
+        return {"rule": touchpoint.rule.number}
+    return {"campaign": touchpoint.campaign_id, "variant": touchpoint.variant}
 
 
 def _record_permanent_failure(touchpoint: Touchpoint, error: PermanentError) -> str:

@@ -61,9 +61,9 @@ class Forecast:
     """One touchpoint a member will get (or will not, and why)."""
 
     send_at: dt.datetime  # in the club's time zone
-    rule_id: int
-    rule_number: int
-    rule_name: str
+    rule_id: int | None  # None for a campaign's message, waiting in the outbox
+    rule_number: int | None
+    rule_name: str  # or the campaign's name
     channel: str
     subject: str
     body: str
@@ -75,6 +75,12 @@ class Forecast:
     segments: Segments | None = None
     member_id: int | None = None
     member_name: str = ""
+    campaign_id: int | None = None
+
+    @property
+    def source(self) -> str:
+        """ "rule 15" or "campaign": what sends it."""
+        return f"rule {self.rule_number}" if self.rule_id else "campaign"
 
     @property
     def channel_label(self) -> str:
@@ -98,7 +104,7 @@ class Forecast:
     def line(self) -> str:
         """ "Sun 6 Dec, 10:00 — SMS, rule 15 Renewal reminder: 7 days before … Will be sent." """
         return (
-            f"{self.when} — {self.channel_label}, rule {self.rule_number} {self.rule_name}: "
+            f"{self.when} — {self.channel_label}, {self.source} {self.rule_name}: "
             f"{self.why}. {self.status[:1].upper()}{self.status[1:]}."
         )
 
@@ -118,7 +124,9 @@ def member_forecast(
     ]
     existing = {
         (t.rule_id, t.member_id, t.occurrence_key): t
-        for t in Touchpoint.objects.filter(member=member).select_related("rule", "member", "club")
+        for t in Touchpoint.objects.filter(member=member).select_related(
+            "rule", "campaign", "member", "club"
+        )
     }
     stage_on = _StageProjection(club, now)
     forecasts: dict[tuple[int, int, str], Forecast] = {}
@@ -139,7 +147,7 @@ def member_forecast(
     scheduled = [
         tp
         for tp in waiting
-        if tp.status == Status.SCHEDULED and tp.rule.trigger in triggers.REGISTRY
+        if tp.status == Status.SCHEDULED and tp.rule_id and tp.rule.trigger in triggers.REGISTRY
     ]
     cancelled = _cancelled_when_due(scheduled, club, stage_on)
     for touchpoint in waiting:
@@ -255,7 +263,7 @@ def _cancelled_when_due(
 
 
 def _by_time(forecast: Forecast):
-    return (forecast.send_at, forecast.rule_number, forecast.member_name)
+    return (forecast.send_at, forecast.rule_number or 0, forecast.member_name)
 
 
 def member_occurrences(
@@ -366,7 +374,7 @@ def _when_it_goes(
 def _from_row(
     touchpoint: Touchpoint, club: Club, now: dt.datetime, *, obsolete: bool = False
 ) -> Forecast:
-    rule = touchpoint.rule
+    rule, campaign = touchpoint.rule, touchpoint.campaign
     zone = clock.zone(club)
     moment = touchpoint.sent_at or touchpoint.send_at
     on = f"{moment.astimezone(zone):%-d %b %Y, %H:%M}"
@@ -390,9 +398,10 @@ def _from_row(
         status, outcome = status_outcome
     return Forecast(
         send_at=moment.astimezone(zone),
-        rule_id=rule.pk,
-        rule_number=rule.number,
-        rule_name=rule.name,
+        rule_id=rule.pk if rule else None,
+        rule_number=rule.number if rule else None,
+        rule_name=rule.name if rule else campaign.name,
+        campaign_id=touchpoint.campaign_id,
         channel=touchpoint.channel,
         subject=touchpoint.subject,
         body=touchpoint.body,

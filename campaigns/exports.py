@@ -26,6 +26,8 @@ def _messages(member: Member) -> Rows:
             "sent_at",
             "delivered_at",
             rule_name=F("rule__name"),
+            campaign_name=F("campaign__name"),
+            campaign_variant=F("variant"),
         )
     )
 

@@ -2,10 +2,20 @@
 model's Meta (or of a unique constraint), which serves its lookups and cascades: a second
 index on it alone would only be written on every insert."""
 
-from django.db import models
+from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
+
+from checkin.models import Visit
+from club import clock
 from club.models import Club
 from members.models import Member
+from memberships.models import Membership, Plan
 
 
 class StageChange(models.Model):
@@ -84,10 +94,245 @@ class Rule(models.Model):
         return f"{self.number}. {self.name}"
 
 
-class Touchpoint(models.Model):
-    """The outbox: one message (or staff task) for one member for one occurrence of a rule.
+class Segment(models.Model):
+    """A saved, named set of members, defined by criteria marketing ticks in a form (not a
+    query typed by hand). Who is in it is worked out when asked (`members`), so a campaign
+    sent next week reaches those who match next week."""
 
-    The unique key (rule, member, occurrence) makes every evaluation safe to repeat.
+    class Consent(models.TextChoices):
+        SMS = "sms", "SMS"
+        EMAIL = "email", "Email"
+
+    name = models.CharField(max_length=120)
+    clubs = models.ManyToManyField(
+        Club, related_name="segments", help_text="Members whose home club is one of these."
+    )
+    stages = models.JSONField(
+        default=list, blank=True, help_text="Only members in these lifecycle stages (empty: any)."
+    )
+    statuses = models.JSONField(
+        default=list, blank=True, help_text="Only members with these statuses (empty: any)."
+    )
+    plan_kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Only members holding a membership in force of these kinds (empty: any).",
+    )
+    min_days_since_visit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="No visit in the last N days (never visited counts)."
+    )
+    max_days_since_visit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="A visit within the last N days."
+    )
+    ends_within_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="A paid membership, not renewed, that ends within N days from today.",
+    )
+    consent = models.CharField(
+        max_length=10,
+        choices=Consent.choices,
+        blank=True,
+        help_text="Only members who agreed to this channel and have an address for it.",
+    )
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def members(
+        self, *, clubs: Iterable[Club] | None = None, now: dt.datetime | None = None
+    ) -> models.QuerySet[Member]:
+        """The members who match now, as one query: at the segment's clubs (narrowed to
+        `clubs`, the user's, when given), each club's criteria read on its own calendar.
+        Erased members are never in a segment."""
+        now = now or clock.now()
+        chosen = list(self.clubs.all())
+        if clubs is not None:
+            allowed = {club.pk for club in clubs}
+            chosen = [club for club in chosen if club.pk in allowed]
+        matching = Q(pk__in=[])
+        for club in chosen:
+            matching |= Q(home_club=club) & self._on_calendar_of(club, now)
+        members = Member.objects.not_erased().filter(matching)
+        if self.stages:
+            members = members.filter(stage__in=self.stages)
+        if self.statuses:
+            members = members.filter(status__in=self.statuses)
+        if self.consent:
+            members = members.filter(reachable_by(self.consent))
+        return members
+
+    def _on_calendar_of(self, club: Club, now: dt.datetime) -> Q:
+        """The criteria that count days, for the members of one club: its today, its midnight."""
+        today = now.astimezone(clock.zone(club)).date()
+        criteria = Q()
+        if self.plan_kinds:
+            holding = Membership.objects.in_force_on(today).filter(
+                member=OuterRef("pk"), plan__kind__in=self.plan_kinds
+            )
+            criteria &= Exists(holding)
+        if self.min_days_since_visit is not None:
+            # The last visit was N or more local days ago: none since the day after that.
+            since = clock.start_of_day(
+                today - dt.timedelta(days=self.min_days_since_visit - 1), club
+            )
+            criteria &= ~Exists(Visit.objects.filter(member=OuterRef("pk"), at__gte=since))
+        if self.max_days_since_visit is not None:
+            since = clock.start_of_day(today - dt.timedelta(days=self.max_days_since_visit), club)
+            criteria &= Exists(Visit.objects.filter(member=OuterRef("pk"), at__gte=since))
+        if self.ends_within_days is not None:
+            # As the desk's "ending within a week, not renewed": a renewal bought is not ending.
+            ending = (
+                Membership.objects.paid()
+                .not_cancelled()
+                .not_renewed()
+                .filter(
+                    member=OuterRef("pk"),
+                    end__gte=today,
+                    end__lte=today + dt.timedelta(days=self.ends_within_days),
+                )
+            )
+            criteria &= Exists(ending)
+        return criteria
+
+    def criteria(self) -> list[str]:
+        """The criteria in words, for lists and the campaign's page."""
+        words = []
+        labels = [
+            (self.stages, Member.Stage, "stage"),
+            (self.statuses, Member.Status, "status"),
+            (self.plan_kinds, Plan.Kind, "holding"),
+        ]
+        for chosen, choices, name in labels:
+            if chosen:
+                shown = ", ".join(str(choices(value).label).lower() for value in chosen)
+                words.append(f"{name}: {shown}")
+        if self.min_days_since_visit is not None:
+            words.append(f"no visit in {self.min_days_since_visit}+ days")
+        if self.max_days_since_visit is not None:
+            words.append(f"a visit in the last {self.max_days_since_visit} days")
+        if self.ends_within_days is not None:
+            words.append(f"membership ends within {self.ends_within_days} days")
+        if self.consent:
+            words.append(f"{self.get_consent_display()} consent")
+        return words or ["every member"]
+
+    def reach(self, *, clubs: Iterable[Club] | None = None) -> dict[str, int]:
+        """How many members match now, and how many of them SMS and email can reach: one
+        aggregate query."""
+        return self.members(clubs=clubs).aggregate(
+            total=Count("pk"),
+            sms=Count("pk", filter=reachable_by(Channel.SMS)),
+            email=Count("pk", filter=reachable_by(Channel.EMAIL)),
+        )
+
+
+def reachable_by(channel: str) -> Q:
+    """Members a message on `channel` may reach: consent and an address (as
+    evaluator.has_channel_consent asks of one member)."""
+    if channel == Channel.SMS:
+        return Q(sms_consent=True) & ~Q(phone="")
+    return Q(email_consent=True) & ~Q(email="")
+
+
+class Campaign(models.Model):
+    """A one-off send to a segment, on SMS or email, at a day and time that is local to each
+    club, in up to three variants (A/B/C), with a share held out to measure it by.
+
+    Draft → scheduled → sent (launched: its members are in the outbox) or cancelled.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Campaigns are marketing: the frequency cap counts them, and an email carries the
+    # unsubscribe link. Within a dispatcher batch a lifecycle rule's message (priority 0 to
+    # 100) goes before a campaign's: it answers something the member did or will face.
+    is_marketing = True
+    priority = -1
+
+    name = models.CharField(max_length=120)
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="campaigns")
+    channel = models.CharField(
+        max_length=10, choices=[(Channel.SMS, "SMS"), (Channel.EMAIL, "Email")]
+    )
+    send_on = models.DateField(help_text="The day it goes, at each club.")
+    send_time = models.TimeField(
+        default=dt.time(10, 0), help_text="The time it goes, in each club's own time zone."
+    )
+    holdout_percent = models.PositiveSmallIntegerField(
+        default=10, help_text="Share of members held out as a control group, never sent."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    launched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-send_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holdout_percent__lte=100), name="campaign_holdout_is_a_percentage"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "send_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def params(self) -> dict:
+        """A rule's parameters, none here: the quiet hours move a campaign message to their
+        end (evaluator.send_time), and the dispatcher drops it a day past its time."""
+        return {}
+
+    def send_at(self, club: Club) -> dt.datetime:
+        """When it goes at `club`: the day and time there."""
+        return clock.local_datetime(self.send_on, self.send_time, club)
+
+    @property
+    def key(self) -> str:
+        """The outbox's occurrence key: one row per (campaign, member)."""
+        return f"campaign:{self.pk}"
+
+
+class CampaignVariant(models.Model):
+    """One version of a campaign's message; each member gets one, by a stable hash."""
+
+    LABELS = ("A", "B", "C")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="variants", db_index=False
+    )
+    label = models.CharField(max_length=1)
+    subject = models.CharField(max_length=200, blank=True, help_text="Email only.")
+    template = models.TextField()
+
+    class Meta:
+        ordering = ["campaign", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "label"], name="campaign_variant_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.label})"
+
+
+class Touchpoint(models.Model):
+    """The outbox: one message (or staff task) for one member for one occurrence of a rule,
+    or for one campaign (a one-off send to a segment).
+
+    The unique keys (rule, member, occurrence) and (campaign, member) make every evaluation
+    and every launch safe to repeat.
     """
 
     class Status(models.TextChoices):
@@ -110,7 +355,24 @@ class Touchpoint(models.Model):
         TEMPLATE_ERROR = "template_error", "Template error"
 
     rule = models.ForeignKey(
-        Rule, on_delete=models.PROTECT, related_name="touchpoints", db_index=False
+        Rule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
+        db_index=False,
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
+        db_index=False,
+    )
+    # A default in the database too: the demo's COPY of rules' rows names no variant.
+    variant = models.CharField(
+        max_length=1, blank=True, default="", db_default="", help_text="A campaign's variant."
     )
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="touchpoints", db_index=False
@@ -145,6 +407,18 @@ class Touchpoint(models.Model):
             models.UniqueConstraint(
                 fields=["rule", "member", "occurrence_key"], name="touchpoint_once_per_occurrence"
             ),
+            # Partial: rule rows (campaign null) write no entry in it. It also serves the
+            # lookups of a campaign's rows.
+            models.UniqueConstraint(
+                fields=["campaign", "member"],
+                condition=Q(campaign__isnull=False),
+                name="touchpoint_once_per_campaign",
+            ),
+            models.CheckConstraint(
+                condition=Q(rule__isnull=False, campaign__isnull=True)
+                | Q(rule__isnull=True, campaign__isnull=False),
+                name="touchpoint_of_a_rule_or_a_campaign",
+            ),
         ]
         indexes = [
             models.Index(
@@ -163,7 +437,24 @@ class Touchpoint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule} → {self.member} ({self.get_status_display()})"
+        return f"{self.sender} → {self.member} ({self.get_status_display()})"
+
+    @property
+    def sender(self) -> Rule | Campaign:
+        """What wrote it: its rule, or its campaign. Both have a channel, `params`,
+        `is_marketing` and `priority`, which the dispatcher reads."""
+        return self.rule if self.rule_id else self.campaign
+
+    @property
+    def is_marketing(self) -> bool:
+        return self.sender.is_marketing
+
+    @property
+    def source_label(self) -> str:
+        """ "rule 14" or "campaign “Spring offer” (B)": where staff find what sent it."""
+        if self.rule_id:
+            return f"rule {self.rule.number}"
+        return f"campaign “{self.campaign.name}” ({self.variant})"
 
 
 class EarlyStatus(models.Model):

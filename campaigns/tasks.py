@@ -6,7 +6,7 @@ the outbox rows, and beat sweeps them (club/celery.py).
 
 from celery import shared_task
 
-from campaigns import delivery, dispatcher, evaluator, lifecycle
+from campaigns import delivery, dispatcher, evaluator, launches, lifecycle
 from club.models import Club
 
 # Claims per dispatch run; the rest waits for the next minute (keeps one run short).
@@ -44,6 +44,17 @@ def evaluate_prompt_task() -> int:
     if created:
         dispatch_task.delay()
     return created
+
+
+@shared_task
+def launch_campaigns_task() -> int:
+    """Put the members of the campaigns whose send time has come in the outbox; the next
+    dispatch sends them.
+
+    Safe to run twice: a launch locks its campaign and writes only while it is scheduled,
+    and the unique (campaign, member) key refuses a second row.
+    """
+    return launches.launch_due()
 
 
 @shared_task

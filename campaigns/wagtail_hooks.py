@@ -1,6 +1,6 @@
 """Wagtail hooks of the lifecycle screens: their URLs under /admin/playbook/, the "Lifecycle"
-menu (Playbook, Dry run) and today's messages on the home page, for marketing and managers;
-"Coming up" on the member card."""
+menu (Playbook, Dry run, Segments, Campaigns) and today's messages on the home page, for
+marketing and managers; "Coming up" on the member card."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -33,6 +33,20 @@ def register_lifecycle_menu():
             shown_to=views.LIFECYCLE,
             icon_name="view",
             order=200,
+        ),
+        RoleMenuItem(
+            "Segments",
+            reverse("playbook:segments"),
+            shown_to=views.LIFECYCLE,
+            icon_name="group",
+            order=300,
+        ),
+        RoleMenuItem(
+            "Campaigns",
+            reverse("playbook:campaigns"),
+            shown_to=views.LIFECYCLE,
+            icon_name="mail",
+            order=400,
         ),
     ]
     return SubmenuMenuItem("Lifecycle", Menu(items=items), icon_name="mail", order=300)

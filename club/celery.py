@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "schedule": PROMPT_EVERY_SECONDS,
         "options": {"expires": PROMPT_EVERY_SECONDS},
     },
+    # Segment campaigns whose send time has come: their members into the outbox.
+    "launch-campaigns": {
+        "task": "campaigns.tasks.launch_campaigns_task",
+        "schedule": crontab(),  # every minute
+    },
     "dispatch-touchpoints": {
         "task": "campaigns.tasks.dispatch_task",
         "schedule": crontab(),  # every minute

@@ -145,6 +145,7 @@ KEPT_EVENT_DATA = frozenset(
     {
         "attempt",
         "booking",
+        "campaign",
         "cancelled",
         "channel",
         "class_name",
@@ -171,6 +172,7 @@ KEPT_EVENT_DATA = frozenset(
         "touchpoint",
         "trial_booking",
         "until",
+        "variant",
         "visit",
         "visited_at",
         "visits_left",

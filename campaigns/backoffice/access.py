@@ -63,3 +63,23 @@ class RuleRights:
 def can_change_rule(user, rule) -> bool:
     """Whether the user may change the rule: every club it applies at is one of theirs."""
     return RuleRights(user).can_change(rule)
+
+
+def segment_clubs_outside(rights: RuleRights, segment) -> list[Club]:
+    """The clubs a segment covers where the user does not work: a segment (and its
+    campaigns) may be changed, scheduled or cancelled only by staff of every club it covers,
+    as a rule only by staff of every club it applies at. Prefetch the segment's clubs."""
+    return rights.outside(sorted(segment.clubs.all(), key=lambda club: club.name))
+
+
+def segment_note(rights: RuleRights, segment, *, what: str = "segment") -> str:
+    """Why the user may not change the segment or campaign ("" when they may)."""
+    if not (elsewhere := segment_clubs_outside(rights, segment)):
+        return ""
+    names = " and ".join(
+        filter(None, [", ".join(c.name for c in elsewhere[:-1]), elsewhere[-1].name])
+    )
+    return (
+        f"This {what} also covers {names}, where you do not work: only staff of every club "
+        "it covers can change it."
+    )

@@ -434,13 +434,17 @@ def _unclosed_tag(text: str) -> str:
 def field_problem(text: str, kind: str) -> str:
     """The names `text` reads that a rule with this trigger kind does not give, in words, or
     "": a misspelled field would otherwise be sent as an empty string."""
-    available = evaluator.template_fields(kind)
+    return fields_problem(text, evaluator.template_fields(kind))
+
+
+def fields_problem(text: str, available: tuple[str, ...], *, what: str = "this rule") -> str:
+    """The names `text` reads that are not among `available`, in words, or ""."""
     unknown = [name for name in evaluator.names_read(text) if name not in available]
     if not unknown:
         return ""
     names = ", ".join(f'"{name}"' for name in unknown)
     verb = "is not a field" if len(unknown) == 1 else "are not fields"
-    return f"{names} {verb} this rule can use (available: {', '.join(available)})."
+    return f"{names} {verb} {what} can use (available: {', '.join(available)})."
 
 
 def text_problems(kind: str, channel: str | None, *, subject: str, template: str) -> dict[str, str]:

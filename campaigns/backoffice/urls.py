@@ -1,6 +1,6 @@
 from django.urls import path
 
-from campaigns.backoffice import views
+from campaigns.backoffice import campaign_views, views
 
 app_name = "playbook"
 
@@ -15,4 +15,15 @@ urlpatterns = [
     path("dry-run/", views.dry_run, name="dry_run"),
     path("dry-run/members/<int:pk>/", views.member_dry_run, name="member_dry_run"),
     path("members/<int:pk>/coming-up/", views.coming_up, name="coming_up"),
+    path("segments/", campaign_views.segments, name="segments"),
+    path("segments/new/", campaign_views.segment_add, name="segment_add"),
+    path("segments/<int:pk>/", campaign_views.segment_edit, name="segment"),
+    path("campaigns/", campaign_views.campaigns, name="campaigns"),
+    path("campaigns/new/", campaign_views.campaign_add, name="campaign_add"),
+    path("campaigns/<int:pk>/", campaign_views.campaign_edit, name="campaign"),
+    path(
+        "campaigns/<int:pk>/schedule/", campaign_views.campaign_schedule, name="campaign_schedule"
+    ),
+    path("campaigns/<int:pk>/cancel/", campaign_views.campaign_cancel, name="campaign_cancel"),
+    path("campaigns/<int:pk>/results/", campaign_views.campaign_results, name="campaign_results"),
 ]

@@ -214,7 +214,8 @@ def playbook(request: HttpRequest) -> HttpResponse:
     days = (form.cleaned_data["days"] if form.is_valid() else None) or 30
     now = clock.now()
     since = now - dt.timedelta(days=days)
-    touchpoints = scope(Touchpoint.objects.all(), request.user).filter(
+    # The rules' touchpoints: a campaign's are counted on its results page.
+    touchpoints = scope(Touchpoint.objects.filter(rule__isnull=False), request.user).filter(
         period_touchpoints(since=since, until=now)
     )
     per_rule, total = touchpoint_counts(touchpoints)

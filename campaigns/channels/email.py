@@ -33,7 +33,7 @@ def build_message(touchpoint) -> EmailMessage:
     member, club = touchpoint.member, touchpoint.club
     footer = [f"{club.name}", club.address.strip()] if club.address else [club.name]
     headers = {"Message-ID": f"<touchpoint-{touchpoint.pk}@{_domain()}>"}
-    if touchpoint.rule.is_marketing:
+    if touchpoint.is_marketing:
         link = unsubscribe_url(member)
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -1,0 +1,210 @@
+"""The campaign screens: the form refuses what would go wrong at send time, a draft is
+scheduled and cancelled, and only staff of every club the segment covers may change it.
+
+The clock is frozen at Monday 23 Nov 2026 18:00 in Amsterdam.
+"""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import Campaign, CampaignVariant, Segment
+from club import roles
+from tests.factories import UserFactory
+
+TODAY = dt.date(2026, 11, 23)
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
+@pytest.fixture
+def rosa(riverside):
+    """Marketing at Riverside only."""
+    return UserFactory(username="rosa", clubs=[riverside], roles=[roles.MARKETING])
+
+
+def segment(*clubs, name="Downtown members") -> Segment:
+    created = Segment.objects.create(name=name)
+    created.clubs.set(clubs)
+    return created
+
+
+def form_data(chosen: Segment, **changes) -> dict:
+    data = {
+        "name": "Winter offer",
+        "segment": chosen.pk,
+        "channel": "sms",
+        "send_on": "2026-11-24",
+        "send_time": "10:00",
+        "holdout_percent": "10",
+        "template_A": "Hi {{ first_name }}, 20% off at {{ club }} this week.",
+        "template_B": "{{ first_name }}, come back: 20% off.",
+    }
+    return {**data, **changes}
+
+
+def draft(chosen: Segment, **fields) -> Campaign:
+    defaults = {"name": "Winter offer", "channel": "sms", "send_on": TODAY + dt.timedelta(days=1)}
+    created = Campaign.objects.create(segment=chosen, **{**defaults, **fields})
+    CampaignVariant.objects.create(campaign=created, label="A", template="Hi {{ first_name }}")
+    return created
+
+
+def refused(response) -> bool:
+    """Wagtail answers a PermissionDenied with a redirect home."""
+    return response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+
+
+def test_marketing_saves_a_campaign_with_two_variants_as_a_draft(client, mia, downtown):
+    chosen = segment(downtown)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_add"), form_data(chosen))
+
+    saved = Campaign.objects.get()
+    assert response["Location"] == reverse("playbook:campaign", args=[saved.pk])
+    assert (saved.status, saved.holdout_percent, saved.created_by) == ("draft", 10, mia)
+    assert [(v.label, v.template) for v in saved.variants.all()] == [
+        ("A", "Hi {{ first_name }}, 20% off at {{ club }} this week."),
+        ("B", "{{ first_name }}, come back: 20% off."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        ({"template_A": "Hi {{ frist_name }}"}, "template_A", '"frist_name" is not a field'),
+        ({"template_B": "Your plan ends {{ end }}"}, "template_B", '"end" is not a field'),
+        ({"template_A": "Hi {{ first_name"}, "template_A", "is not closed"),
+        ({"holdout_percent": "60"}, "holdout_percent", "less than or equal to 50"),
+        ({"holdout_percent": "-1"}, "holdout_percent", "greater than or equal to 0"),
+        ({"send_on": "2026-11-23", "send_time": "17:00"}, "send_on", "has passed at Downtown"),
+        ({"send_time": "22:30"}, "send_time", "in Downtown's quiet hours"),
+        ({"send_time": "25:00"}, "send_time", "HH:MM"),
+        ({"template_B": "", "template_C": "Hi"}, "template_C", "Fill in variant B first"),
+        ({"channel": "email"}, "subject_A", "An email needs a subject"),
+        ({"channel": "task"}, "channel", "not one of the available choices"),
+        ({"template_A": ""}, "template_A", "required"),
+    ],
+)
+def test_the_campaign_form_refuses_bad_input(client, mia, downtown, changes, field, says):
+    chosen = segment(downtown)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_add"), form_data(chosen, **changes))
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert says in " ".join(errors[field])
+    assert not Campaign.objects.exists()
+
+
+def test_a_segment_covering_another_club_cannot_be_chosen(client, mia, downtown, riverside):
+    both = segment(downtown, riverside, name="Everyone")
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_add"), form_data(both))
+
+    assert list(response.context["form"].errors) == ["segment"]
+
+
+def test_a_draft_is_scheduled_then_cancelled(client, mia, downtown):
+    winter = draft(segment(downtown))
+    client.force_login(mia)
+
+    client.post(reverse("playbook:campaign_schedule", args=[winter.pk]))
+    winter.refresh_from_db()
+    scheduled = winter.status
+    client.post(reverse("playbook:campaign_cancel", args=[winter.pk]))
+    winter.refresh_from_db()
+
+    assert (scheduled, winter.status) == ("scheduled", "cancelled")
+
+
+def test_a_draft_whose_time_has_passed_is_not_scheduled(client, mia, downtown):
+    late = draft(segment(downtown), send_on=TODAY, send_time=dt.time(10, 0))
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_schedule", args=[late.pk]), follow=True)
+
+    late.refresh_from_db()
+    assert late.status == "draft"
+    assert "Not scheduled: 23 Nov 2026, 10:00 has passed at Downtown" in response.content.decode()
+
+
+def test_a_sent_campaign_is_neither_cancelled_nor_edited(client, mia, downtown):
+    sent = draft(segment(downtown), status=Campaign.Status.SENT)
+    client.force_login(mia)
+
+    cancelled = client.post(reverse("playbook:campaign_cancel", args=[sent.pk]), follow=True)
+    edited = client.post(reverse("playbook:campaign", args=[sent.pk]), form_data(sent.segment))
+
+    sent.refresh_from_db()
+    assert sent.status == "sent"
+    assert "A sent campaign cannot be cancelled." in cancelled.content.decode()
+    assert refused(edited)
+
+
+def test_staff_of_only_some_of_the_segments_clubs_see_it_read_only(
+    client, mia, carla, downtown, riverside
+):
+    winter = draft(segment(downtown, riverside, name="Everyone"))
+    url = reverse("playbook:campaign", args=[winter.pk])
+    client.force_login(mia)
+
+    shown = client.get(url)
+    saved = client.post(url, form_data(winter.segment, name="Mine now"))
+    scheduled = client.post(reverse("playbook:campaign_schedule", args=[winter.pk]))
+    client.force_login(carla)
+    by_carla = client.post(reverse("playbook:campaign_schedule", args=[winter.pk]))
+
+    winter.refresh_from_db()
+    assert "data-view-only" in shown.content.decode()
+    assert refused(saved) and refused(scheduled)
+    assert by_carla.status_code == 302 and winter.status == "scheduled"
+    assert winter.name == "Winter offer"
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [("mia", 200), ("max", 200), ("rosa", 404), ("fiona", "refused"), ("tom", "refused")],
+)
+def test_who_may_open_a_downtown_campaign(client, request, downtown, user, expected):
+    winter = draft(segment(downtown))
+    client.force_login(request.getfixturevalue(user))
+
+    page = client.get(reverse("playbook:campaign", args=[winter.pk]))
+    results = client.get(reverse("playbook:campaign_results", args=[winter.pk]))
+
+    for response in (page, results):
+        if expected == "refused":
+            assert refused(response)
+        else:
+            assert response.status_code == expected
+
+
+def test_other_club_staff_cannot_schedule_or_cancel(client, rosa, downtown):
+    winter = draft(segment(downtown))
+    client.force_login(rosa)
+
+    scheduled = client.post(reverse("playbook:campaign_schedule", args=[winter.pk]))
+    cancelled = client.post(reverse("playbook:campaign_cancel", args=[winter.pk]))
+
+    winter.refresh_from_db()
+    assert (scheduled.status_code, cancelled.status_code, winter.status) == (404, 404, "draft")
+
+
+def test_the_lists_show_only_segments_and_campaigns_of_the_users_clubs(
+    client, rosa, mia, downtown, riverside
+):
+    draft(segment(downtown, name="Downtown members"), name="Downtown winter")
+    draft(segment(riverside, name="Riverside members"), name="Riverside winter")
+    client.force_login(mia)
+
+    segments = client.get(reverse("playbook:segments")).content.decode()
+    campaigns = client.get(reverse("playbook:campaigns")).content.decode()
+
+    assert "Downtown members" in segments and "Riverside members" not in segments
+    assert "Downtown winter" in campaigns and "Riverside winter" not in campaigns
