@@ -1,10 +1,11 @@
 """The renewal dashboard under /admin/analytics/, in Wagtail's Reports menu for managers and
-marketing; their key figures on the home page; the uplift column of campaigns' playbook."""
+marketing; their key figures on the home page; the uplift column of campaigns' playbook and
+the renewals on a campaign's results."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
 
-from analytics import panels, playbook, urls, views
+from analytics import campaigns, panels, playbook, urls, views
 from club import roles
 from club.admin_access import RoleMenuItem
 
@@ -37,3 +38,9 @@ def add_uplift_column(request, columns, *, clubs, since, until):
     # The uplift is a report: shown to those who may read the reports.
     if roles.has_role(request.user, *views.REPORTS):
         columns.append(playbook.uplift_column(clubs=clubs, since=since, until=until))
+
+
+@hooks.register("construct_campaign_results")
+def add_campaign_renewals(request, campaign, sections, *, clubs):
+    if roles.has_role(request.user, *views.REPORTS):
+        sections.append(campaigns.RenewalSection(campaign, clubs=clubs))
