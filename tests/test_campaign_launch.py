@@ -9,8 +9,9 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
-from campaigns import dispatcher, launches
+from campaigns import dispatcher, dryrun, launches
 from campaigns.models import Campaign, CampaignVariant, Rule, Segment, Touchpoint
 from campaigns.optout import opt_out_number
 from campaigns.tasks import launch_campaigns_task
@@ -268,3 +269,26 @@ def test_a_template_failing_on_one_member_fails_that_row_only(frozen_clock, down
     assert set(rows(winter).values_list("status", "reason")) == {
         (Status.FAILED, Reason.TEMPLATE_ERROR)
     }
+
+
+def test_the_members_dry_run_lists_a_campaign_message_waiting(
+    frozen_clock, client, mia, downtown, segment
+):
+    (maya,) = members(downtown, 1, first_name="Maya")
+    downtown.quiet_hours_end = dt.time(11, 0)
+    downtown.save()
+    winter = campaign(segment, holdout_percent=0)
+    frozen_clock.move_to(local(TUESDAY, 10))
+    launches.launch(winter)
+    client.force_login(mia)
+
+    (forecast,) = dryrun.member_forecast(maya)
+    page = client.get(reverse("playbook:member_dry_run", args=[maya.pk])).content.decode()
+
+    assert (forecast.source, forecast.rule_name, forecast.campaign_id) == (
+        "campaign",
+        "Winter offer",
+        winter.pk,
+    )
+    assert (forecast.when, forecast.status) == ("Tue 24 Nov, 11:00", "will be sent")
+    assert reverse("playbook:campaign", args=[winter.pk]) in page

@@ -668,3 +668,14 @@ QUIET_HOURS = (21 * 60, 9 * 60)
 EVALUATOR_LOOKBACK = 26 * 3600
 EVALUATOR_LOOKAHEAD = 8 * 86_400
 DAILY_CAP, WEEKLY_CAP = 1, 3
+# The one campaign the demo sends (writer.campaign): two variants, a month ago.
+CAMPAIGN = {
+    "name": "Bring a friend week",
+    "segment": "Time-plan members",
+    "days_ago": 30,
+    "variants": {
+        "A": "Hi {{ first_name }}, bring a friend to {{ club }} for free all this week!",
+        "B": "{{ first_name }}, training is better together: your friend trains free at "
+        "{{ club }} this week.",
+    },
+}

@@ -79,7 +79,9 @@ def _tables() -> list[tuple[str, models.QuerySet]]:
         ("bookings", Booking.objects.filter(member__in=members)),
         ("consent_logs", ConsentLog.objects.filter(member__in=members)),
         ("member_events", MemberEvent.objects.filter(member__in=members)),
-        ("touchpoints", Touchpoint.objects.filter(member__in=members)),
+        # A campaign's rows are drawn by hashes of its database id, as the live engine
+        # draws them, so they differ between two seeds: the rules' rows are compared.
+        ("touchpoints", Touchpoint.objects.filter(member__in=members, campaign__isnull=True)),
     ]
 
 

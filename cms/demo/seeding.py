@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import Lower
 
-from campaigns.models import Touchpoint
+from campaigns.models import Campaign, Segment, Touchpoint
 from checkin.models import (
     Booking,
     CheckInAttempt,
@@ -208,6 +208,9 @@ def reset() -> dict[str, int]:
         ("touchpoints", Touchpoint.objects.filter(member__in=members)),
     ):
         deleted[label] = queryset.delete()[0]
+    segments = Segment.objects.filter(clubs__in=clubs)
+    deleted["campaigns"] = Campaign.objects.filter(segment__in=segments).delete()[0]
+    deleted["segments"] = segments.delete()[0]
     # Renewal links point both ways within the chains; cut them so the delete is flat.
     memberships.filter(renewed_from__isnull=False).update(renewed_from=None)
     deleted["memberships"] = memberships.delete()[0]

@@ -27,8 +27,8 @@ from django.db import connection, models
 from django.utils.html import format_html
 from django.utils.text import slugify
 
-from campaigns import evaluator, triggers
-from campaigns.models import Rule, Touchpoint
+from campaigns import evaluator, launches, triggers
+from campaigns.models import Campaign, CampaignVariant, Rule, Segment, Touchpoint
 from checkin.models import (
     Booking,
     CheckInAttempt,
@@ -80,6 +80,7 @@ def write(history: History) -> dict[str, int]:
     w.timeline()
     w.renewal_offers()
     w.playbook_history()
+    w.campaign()
     w.trainer_pages()
     return w.counts
 
@@ -664,6 +665,41 @@ class _Writer:
         self.counts["touchpoints"] = self.counts.get("touchpoints", 0) + write_rows(
             Touchpoint, TOUCHPOINT_FIELDS, rows()
         )
+
+    def campaign(self) -> None:
+        """One campaign sent a month ago, so its results page has something to show: the
+        engine's own launch (`launches.plan`, as of its send time) over the time-plan members
+        of both clubs, each message then recorded as the dispatcher would have (delivered
+        with SMS consent, else suppressed; the frequency cap is not replayed). Its renewals
+        are the history's own: nothing is planted, the difference is noise."""
+        clubs = list(Club.objects.filter(slug__in=cat.DEMO_SLUGS))
+        segment = Segment.objects.create(name=cat.CAMPAIGN["segment"], plan_kinds=["time"])
+        segment.clubs.set(clubs)
+        campaign = Campaign.objects.create(
+            name=cat.CAMPAIGN["name"],
+            segment=segment,
+            channel="sms",
+            send_on=self.h.today - dt.timedelta(days=cat.CAMPAIGN["days_ago"]),
+            send_time=dt.time(10),
+            status=Campaign.Status.SCHEDULED,
+        )
+        for label, text in cat.CAMPAIGN["variants"].items():
+            CampaignVariant.objects.create(campaign=campaign, label=label, template=text)
+        launched_at = launches.first_send_at(campaign)
+        rows = launches.plan(campaign, now=launched_at)
+        for row in rows:
+            if row.status != Touchpoint.Status.SCHEDULED:
+                continue
+            if evaluator.has_channel_consent(row.member, row.channel):
+                row.status, row.attempts = Touchpoint.Status.DELIVERED, 1
+                row.sent_at = row.delivered_at = row.send_at
+            else:
+                row.status, row.reason = Touchpoint.Status.SUPPRESSED, "no_consent"
+        Touchpoint.objects.bulk_create(rows, batch_size=2000)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status=Campaign.Status.SENT, launched_at=launched_at
+        )
+        self.counts["touchpoints"] = self.counts.get("touchpoints", 0) + len(rows)
 
     def trainer_pages(self) -> None:
         """A public page per demo trainer under the site's Trainers page: name, a short bio,
