@@ -13,13 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from campaigns import evaluator, triggers
-from campaigns.models import Campaign, CampaignVariant, Touchpoint
+from campaigns.models import Campaign, CampaignVariant, Channel, Touchpoint
+from campaigns.sms import Segments, count_segments
 from club import clock
+from members.models import Member
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +154,34 @@ def plan(campaign: Campaign, *, now: dt.datetime) -> list[Touchpoint]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Preview:
+    label: str
+    subject: str
+    body: str
+    segments: Segments | None = None
+    error: str = ""
+
+
+def preview(campaign: Campaign, member: Member) -> list[Preview]:
+    """Each variant's message as `member` would get it (a template that fails on their
+    values says why), with the SMS segment count."""
+    club = member.home_club
+    occurrence = triggers.Occurrence(member.pk, campaign.key, campaign.send_at(club), {})
+    context = evaluator.message_context(member, club, occurrence)
+    previews = []
+    for variant in campaign.variants.order_by("label"):
+        try:
+            subject = evaluator.render(variant.subject, context)
+            body = evaluator.render(variant.template, context)
+        except (evaluator.RenderError, TemplateSyntaxError, TemplateDoesNotExist) as failure:
+            previews.append(Preview(variant.label, "", "", error=str(failure)))
+            continue
+        segments = count_segments(body) if campaign.channel == Channel.SMS else None
+        previews.append(Preview(variant.label, subject, body, segments))
+    return previews
 
 
 def explain(campaign: Campaign, variant: CampaignVariant) -> str:

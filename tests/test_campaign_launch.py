@@ -292,3 +292,20 @@ def test_the_members_dry_run_lists_a_campaign_message_waiting(
     )
     assert (forecast.when, forecast.status) == ("Tue 24 Nov, 11:00", "will be sent")
     assert reverse("playbook:campaign", args=[winter.pk]) in page
+
+
+def test_an_email_campaign_has_its_variants_subject_and_an_unsubscribe_link(
+    frozen_clock, mailoutbox, downtown, segment
+):
+    (maya,) = members(downtown, 1, first_name="Maya", email_consent=True)
+    winter = campaign(segment, channel="email", holdout_percent=0)
+    winter.variants.update(subject="Winter at {{ club }}")
+    frozen_clock.move_to(local(TUESDAY, 10))
+    launches.launch(winter)
+
+    dispatcher.dispatch()
+
+    (sent,) = mailoutbox
+    assert (sent.subject, sent.to) == ("Winter at Downtown", [maya.email])
+    assert sent.body.startswith("Hi Maya, A")
+    assert "List-Unsubscribe" in sent.extra_headers

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignVariant, Segment
 from club import roles
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -208,3 +208,18 @@ def test_the_lists_show_only_segments_and_campaigns_of_the_users_clubs(
 
     assert "Downtown members" in segments and "Riverside members" not in segments
     assert "Downtown winter" in campaigns and "Riverside winter" not in campaigns
+
+
+def test_the_campaign_page_previews_each_variant_for_a_member_of_the_segment(client, mia, downtown):
+    MemberFactory(home_club=downtown, first_name="Maya", last_name="Aarts")
+    MemberFactory(home_club=downtown, first_name="Zoe", last_name="Zwart")
+    winter = draft(segment(downtown))
+    CampaignVariant.objects.create(campaign=winter, label="B", template="{{ first_name }} 👋")
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:campaign", args=[winter.pk])).content.decode()
+
+    assert "Preview for Maya Aarts" in html
+    a, b = html.split('data-preview="A"')[1], html.split('data-preview="B"')[1]
+    assert "Hi Maya" in a and "1 SMS segment, GSM-7" in a
+    assert "Maya 👋" in b and "1 SMS segment, UCS-2" in b

@@ -179,6 +179,13 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Campaign “{campaign}” saved.")
         return redirect("playbook:campaign", pk=campaign.pk)
     saved = staff_campaign(request, pk)
+    # The variants as the first member of the segment (by name, at the user's clubs) gets them.
+    sample = (
+        saved.segment.members(clubs=clubs_for(request.user))
+        .select_related("home_club")
+        .order_by("last_name", "first_name", "pk")
+        .first()
+    )
     return render(
         request,
         "campaigns/admin/campaign_form.html",
@@ -192,6 +199,8 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 RuleRights(request.user), saved.segment, what="campaign's segment"
             ),
             "reach": saved.segment.reach(clubs=clubs_for(request.user)),
+            "sample": sample,
+            "previews": launches.preview(saved, sample) if sample else [],
             "clubs_label": clubs_label(request.user),
             "header_title": f"Campaign: {saved}",
         },
