@@ -86,7 +86,7 @@ def launch(campaign: Campaign, *, now: dt.datetime | None = None) -> int:
     now = now or clock.now()
     with transaction.atomic():
         campaign = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("segment")
             .filter(pk=campaign.pk, status=Status.SCHEDULED)
             .first()
