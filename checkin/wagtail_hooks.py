@@ -11,7 +11,6 @@ from django.db.models import Prefetch, Q
 from django.forms.models import modelform_factory
 from django.urls import reverse
 from wagtail import hooks
-from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.ui.tables import BooleanColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
@@ -26,13 +25,14 @@ from club.admin_access import (
     ScopedFilterSet,
     ScopedForm,
     clubs_for,
+    date_range_filter,
     staff_name,
 )
 from club.models import Club
 
 
 class VisitFilterSet(ScopedFilterSet):
-    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    at = date_range_filter("Date")
 
     class Meta:
         model = Visit
@@ -43,6 +43,9 @@ class VisitViewSet(ClubScopedViewSet):
     model = Visit
     name = "visits"
     club_path = "club"
+    # A member of another club admitted here on a plan valid at every club.
+    member_path = "member"
+    member_records = ("membership", "ledger_entry")
     actions = ("view",)
     inspect_view_enabled = True
     icon = "login"
@@ -56,7 +59,7 @@ class VisitViewSet(ClubScopedViewSet):
 
 
 class CheckInAttemptFilterSet(ScopedFilterSet):
-    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    at = date_range_filter("Date")
 
     class Meta:
         model = CheckInAttempt
@@ -68,6 +71,8 @@ class CheckInAttemptViewSet(ClubScopedViewSet):
     name = "denied_check_ins"
     url_prefix = "denied-check-ins"
     club_path = "club"
+    member_path = "member"
+    member_records = ("membership",)
     actions = ("view",)
     inspect_view_enabled = True
     icon = "warning"
@@ -226,7 +231,7 @@ class ClassTemplateViewSet(ClubScopedViewSet):
 
 
 class ClassSessionFilterSet(ScopedFilterSet):
-    start = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    start = date_range_filter("Date")
     trainer = trainer_filter()
 
     class Meta:
@@ -322,6 +327,7 @@ class BookingViewSet(ClubScopedViewSet):
     model = Booking
     name = "bookings"
     club_path = "session__club"
+    member_path = "member"
     actions = ("view",)
     inspect_view_enabled = True
     icon = "calendar-check"

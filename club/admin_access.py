@@ -6,14 +6,22 @@ its model to a Club (`club_path`). Its views fetch rows only through `scope()`, 
 row of another club is missing from lists and answers 404 by URL; form choices and
 list filters go through the same function. Who may add or change what comes from the
 model permissions the role migrations grant, capped at what each screen offers.
+
+A row of our club may name a member of another (a Downtown member's visit at Riverside):
+a viewset's `member_path` has each row marked `member_is_ours` in the query that lists it,
+and its screens show such a member as the desk does, "Thijs (another club)", with none of
+their club's records (`member_records`). Inspect screens print times on the row's club clock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import datetime as dt
 import operator
 from collections.abc import Callable, Iterable
 from functools import reduce
+from zoneinfo import ZoneInfo
 
 import django_filters
 from django import forms
@@ -26,14 +34,15 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import modelform_factory
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
 from django.utils.functional import cached_property
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
@@ -47,10 +56,14 @@ from wagtail.admin.widgets.chooser import BaseChooser
 from wagtail.coreutils import multigetattr
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from club import roles
+from club import clock, roles
+from club.display import another_clubs_member
 from club.models import Club
 
 Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
+
+# What screens print for an empty value, and for what they may not show.
+EMPTY = "—"
 
 # How to narrow each model's rows to a set of clubs, keyed by "app_label.model_name".
 # Viewsets add their model when they are created; lower apps never import higher ones.
@@ -119,6 +132,16 @@ def scope(queryset: QuerySet, user) -> QuerySet:
             "give its viewset a club_path or call admin_access.register()."
         ) from None
     return narrow(queryset, clubs_for(user))
+
+
+def with_member_is_ours(queryset: QuerySet, user, member_path: str) -> QuerySet:
+    """`queryset` with `member_is_ours` on each row: whether the member at `member_path`
+    (e.g. "member") belongs to one of the user's clubs. In the same statement as the rows, so
+    a list of a hundred visits costs no query more."""
+    if user.is_superuser:
+        return queryset.annotate(member_is_ours=Value(True))
+    home_club = OuterRef(f"{member_path}{LOOKUP_SEP}home_club_id")
+    return queryset.annotate(member_is_ours=Exists(clubs_for(user).filter(pk=home_club)))
 
 
 def staff_name(user) -> str:
@@ -192,16 +215,57 @@ class ScopedFilterSet(WagtailFilterSet):
                     list_filter.field.label_from_instance = staff_name
 
 
+class DateRangeWidget(DateRangePickerWidget):
+    """Wagtail's two date boxes, each with a name a screen reader says ("Date: from"): the
+    filter's label belongs to neither box, and a placeholder is no label."""
+
+    def __init__(self, label: str, attrs=None):
+        super().__init__(attrs)
+        for box, end in zip(self.widgets, ("from", "to"), strict=True):
+            box.attrs["aria-label"] = f"{label}: {end}"
+
+
+def date_range_filter(label: str) -> django_filters.DateFromToRangeFilter:
+    """A list filter for rows from one day to another (`at_from`, `at_to` in the URL)."""
+    return django_filters.DateFromToRangeFilter(label=label, widget=DateRangeWidget(label))
+
+
 class ScopedViewMixin:
     """Fetch rows only through scope(), before anything else in the view runs."""
 
     list_select_related: tuple[str, ...] = ()
+    # From the viewset (ClubScopedViewSet says what they are).
+    club_path = ""
+    member_path = ""
+    member_records: tuple[str, ...] = ()
 
     def setup(self, request, *args, **kwargs):
         # Generic views read self.queryset for their list and for get_object().
         rows = self.model._default_manager.select_related(*self.list_select_related)
         self.queryset = scope(rows, request.user)
+        if self.member_path:
+            self.queryset = with_member_is_ours(self.queryset, request.user, self.member_path)
         super().setup(request, *args, **kwargs)
+
+    def is_members(self, lookup: str) -> bool:
+        """Whether `lookup` ("member", "membership", "member.email" …) shows the row's member
+        or a record of theirs, which another club's member keeps to their club."""
+        lookup = lookup.replace(".", LOOKUP_SEP)
+        return bool(self.member_path) and (
+            lookup in (self.member_path, *self.member_records)
+            or lookup.startswith(self.member_path + LOOKUP_SEP)
+        )
+
+    def shown_for(self, row: Model, lookup: str) -> str | None:
+        """What the screen shows at `lookup` of `row` instead of its value, when the row names
+        another club's member: their first name for the member, a dash for the rest of theirs.
+        None when the value is ours to show."""
+        if getattr(row, "member_is_ours", True) or not self.is_members(lookup):
+            return None
+        if lookup.replace(".", LOOKUP_SEP) == self.member_path:
+            member = multigetattr(row, self.member_path.replace(LOOKUP_SEP, "."))
+            return another_clubs_member(member.first_name)
+        return EMPTY
 
 
 class ScopedIndexView(ScopedViewMixin, generic.IndexView):
@@ -214,22 +278,52 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
         if not self.is_searching:
             return queryset
         for word in self.search_query.split():
-            matches = (Q(**{f"{field}__icontains": word}) for field in self.search_fields)
+            matches = (self._search_match(field, word) for field in self.search_fields)
             queryset = queryset.filter(reduce(operator.or_, matches))
         return queryset
 
+    def _search_match(self, field: str, word: str) -> Q:
+        match = Q(**{f"{field}__icontains": word})
+        # Another club's member is found by what the list shows of them, their first name:
+        # a search for their surname or card must not pick their rows out.
+        if self.is_members(field) and field != f"{self.member_path}{LOOKUP_SEP}first_name":
+            match &= Q(member_is_ours=True)
+        return match
+
+    def to_row_dict(self, item):
+        # Exports show what the list shows.
+        row = super().to_row_dict(item)
+        for field in row:
+            if (shown := self.shown_for(item, field)) is not None:
+                row[field] = shown
+        return row
+
     @cached_property
     def columns(self):
-        # Staff are named as people ("Fiona de Vries"), not by their login ("fiona").
         columns = []
         for column in super().columns:
             accessor = column.accessor
             plain = type(column) is Column and isinstance(accessor, str)
             if plain and _is_staff_path(self.model, accessor):
+                # Staff are named as people ("Fiona de Vries"), not by their login ("fiona").
                 column = copy.copy(column)
                 column.accessor = _staff_name_at(accessor)
+            elif isinstance(accessor, str) and self.is_members(accessor):
+                column = copy.copy(column)
+                column.accessor = self._member_value_at(accessor)
             columns.append(column)
         return columns
+
+    def _member_value_at(self, lookup: str) -> Callable[[Model], object]:
+        def accessor(row: Model) -> object:
+            if (shown := self.shown_for(row, lookup)) is not None:
+                return shown
+            try:
+                return multigetattr(row, lookup)
+            except AttributeError:
+                return None
+
+        return accessor
 
 
 class ScopedCreateView(generic.CreateView):
@@ -246,13 +340,51 @@ class ScopedDeleteView(ScopedViewMixin, generic.DeleteView):
 
 class ScopedInspectView(ScopedViewMixin, generic.InspectView):
     def get_object(self, queryset=None):
-        return get_object_or_404(self.queryset, pk=unquote(str(self.pk)))
+        rows = self.queryset
+        if self._club_path_is_one():
+            rows = rows.select_related(self.club_path)
+        return get_object_or_404(rows, pk=unquote(str(self.pk)))
+
+    def _club_path_is_one(self) -> bool:
+        return self.club_path not in ("", "pk") and not _leads_to_many(self.model, self.club_path)
+
+    @cached_property
+    def zone(self) -> ZoneInfo | None:
+        """The time zone of the row's club; None for a row of several (the active zone)."""
+        if self.club_path == "pk":
+            return clock.zone(self.object)
+        if not self._club_path_is_one():
+            return None
+        return clock.zone(multigetattr(self.object, self.club_path.replace(LOOKUP_SEP, ".")))
+
+    def get(self, request, *args, **kwargs):
+        # The title and every time on the page on the club's clock, as the desk saw them,
+        # rendered here: the response would render after the override ends.
+        zone = timezone.override(self.zone) if self.zone else contextlib.nullcontext()
+        with zone:
+            return super().get(request, *args, **kwargs).render()
+
+    def get_page_subtitle(self):
+        subtitle = super().get_page_subtitle()
+        if (shown := self.shown_for(self.object, self.member_path)) is not None:
+            # Titles (Visit, Booking …) start with the member's name.
+            member = multigetattr(self.object, self.member_path.replace(LOOKUP_SEP, "."))
+            subtitle = subtitle.replace(str(member), shown)
+        return subtitle
 
     def get_field_display_value(self, field_name, field):
+        if (shown := self.shown_for(self.object, field_name)) is not None:
+            return shown
         if field is not None and _is_staff_path(self.model, field_name):
             user = getattr(self.object, field_name)
-            return staff_name(user) if user else None
-        return super().get_field_display_value(field_name, field)
+            return staff_name(user) if user else EMPTY
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            # Wagtail's template prints values with |localize, which skips the conversion
+            # to the active zone that a plain {{ value }} would make.
+            return timezone.localtime(value)
+        # Not "None": an empty field, such as a visit's override by nobody.
+        return EMPTY if value is None else value
 
 
 class ScopedHistoryView(ScopedViewMixin, HistoryView):
@@ -269,6 +401,11 @@ class ClubScopedViewSet(ModelViewSet):
     """
 
     club_path = ""
+    # The lookup to the member a row names, when rows are of a club rather than of the
+    # member's home club (visits at the club): another club's member may be among them.
+    # `member_records`: the fields holding records of that member's (their membership).
+    member_path = ""
+    member_records: tuple[str, ...] = ()
     actions: tuple[str, ...] = ("view", "add", "change")
     list_select_related: tuple[str, ...] = ()
     add_form_class: type[forms.ModelForm] | None = None
@@ -300,7 +437,12 @@ class ClubScopedViewSet(ModelViewSet):
     def get_common_view_kwargs(self, **kwargs):
         # No usage view: it needs the reference index switched off above.
         return super().get_common_view_kwargs(
-            usage_url_name=None, list_select_related=self.list_select_related, **kwargs
+            usage_url_name=None,
+            list_select_related=self.list_select_related,
+            club_path=self.club_path,
+            member_path=self.member_path,
+            member_records=self.member_records,
+            **kwargs,
         )
 
     def get_form_class(self, for_update=False):

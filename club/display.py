@@ -23,3 +23,9 @@ def date_range(start: dt.date, end: dt.date, *, today: dt.date) -> str:
     if start.year == end.year == today.year:
         return f"{date_format(start, 'j M')} – {date_format(end, 'j M')}"
     return f"{date_format(start)} – {date_format(end)}"
+
+
+def another_clubs_member(first_name: str) -> str:
+    """How a screen of our club names another club's member: "Thijs (another club)", the
+    first name the turnstile answers with and no more (their record is their own club's)."""
+    return f"{first_name} (another club)"

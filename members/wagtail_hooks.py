@@ -2,11 +2,9 @@
 
 from collections.abc import Callable
 
-import django_filters
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
-from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
@@ -20,6 +18,7 @@ from club.admin_access import (
     ScopedForm,
     ScopedIndexView,
     ScopedInspectView,
+    date_range_filter,
 )
 from club.templatetags.phones import phone
 from members import leads, timeline
@@ -222,7 +221,7 @@ class ConsentLogViewSet(ClubScopedViewSet):
 
 
 class MemberEventFilterSet(ScopedFilterSet):
-    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    at = date_range_filter("Date")
 
     class Meta:
         model = MemberEvent

@@ -10,7 +10,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from wagtail import hooks
-from wagtail.admin.filters import DateRangePickerWidget
 from wagtail.admin.ui.tables import BooleanColumn, StatusTagColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
@@ -21,6 +20,7 @@ from club.admin_access import (
     ScopedFilterSet,
     ScopedForm,
     clubs_for,
+    date_range_filter,
 )
 from club.models import Club
 from members.choosers import member_chooser
@@ -138,7 +138,7 @@ class MembershipFilterSet(ScopedFilterSet):
     club = django_filters.ModelChoiceFilter(
         field_name="member__home_club", label="Club", queryset=Club.objects.all()
     )
-    end = django_filters.DateFromToRangeFilter(label="Ends", widget=DateRangePickerWidget)
+    end = date_range_filter("Ends")
     # The desk's home panel links here for the memberships it counts (one query for both).
     renewal = django_filters.ChoiceFilter(
         label="Renewal",
@@ -235,7 +235,7 @@ class FreezeView(DomainErrorsMixin, ScopedCreateView):
 
 
 class FreezeFilterSet(ScopedFilterSet):
-    start = django_filters.DateFromToRangeFilter(label="Starts", widget=DateRangePickerWidget)
+    start = date_range_filter("Starts")
 
     class Meta:
         model = Freeze
@@ -262,7 +262,7 @@ class FreezeViewSet(ClubScopedViewSet):
 
 
 class LedgerEntryFilterSet(ScopedFilterSet):
-    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    at = date_range_filter("Date")
 
     class Meta:
         model = LedgerEntry
@@ -289,7 +289,7 @@ class PaymentFilterSet(ScopedFilterSet):
     club = django_filters.ModelChoiceFilter(
         field_name="member__home_club", label="Club", queryset=Club.objects.all()
     )
-    at = django_filters.DateFromToRangeFilter(label="Date", widget=DateRangePickerWidget)
+    at = date_range_filter("Date")
 
     class Meta:
         model = Payment

@@ -9,7 +9,15 @@ from django.urls import reverse
 from wagtail.users.models import UserProfile
 
 from members.models import MemberEvent
-from tests.factories import ClassSessionFactory, MemberEventFactory, UserFactory, VisitFactory
+from tests.factories import (
+    CheckInAttemptFactory,
+    ClassSessionFactory,
+    MemberEventFactory,
+    MemberFactory,
+    PaymentFactory,
+    UserFactory,
+    VisitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +99,96 @@ def test_the_timeline_names_who_did_it(client, fiona, maya):
     assert "Fiona de Vries" in cells(listing)
     assert inspect.status_code == 200
     assert "Fiona de Vries" in inspect.content.decode()
+
+
+# --- inspect pages: the club's clock, and nothing printed as "None" ---------------------
+
+# 13:35 UTC on 24 Nov: 14:35 in Amsterdam, 13:35 in London, 08:35 in New York.
+AFTERNOON = dt.datetime(2026, 11, 24, 13, 35, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("viewset", "make_row"),
+    [
+        ("visits", lambda member: VisitFactory(member=member, at=AFTERNOON)),
+        ("denied_check_ins", lambda member: CheckInAttemptFactory(member=member, at=AFTERNOON)),
+        ("payments", lambda member: PaymentFactory(member=member, at=AFTERNOON)),
+    ],
+)
+@pytest.mark.parametrize(
+    ("time_zone", "local"), [("Europe/Amsterdam", "14:35"), ("America/New_York", "08:35")]
+)
+def test_an_inspect_page_prints_times_on_the_clubs_clock(
+    client, max, downtown, viewset, make_row, time_zone, local
+):
+    # given a row at 13:35 UTC of a club in `time_zone`
+    downtown.time_zone = time_zone
+    downtown.save()
+    row = make_row(MemberFactory(home_club=downtown))
+    client.force_login(max)
+
+    # when it is opened
+    html = client.get(reverse(f"{viewset}:inspect", args=[row.pk])).content.decode()
+
+    # then its time reads as the club's wall clock, never as UTC
+    assert f"24 Nov 2026, {local}" in " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "13:35" not in html
+
+
+def test_a_visit_without_an_override_shows_a_dash_not_none(client, fiona, maya):
+    visit = VisitFactory(member=maya, at=MORNING)
+    client.force_login(fiona)
+
+    html = client.get(reverse("visits:inspect", args=[visit.pk])).content.decode()
+
+    fields = re.search(r"<dl>.*</dl>", html, re.S).group()
+    assert re.search(r"<dt>\s*Override by\s*</dt>\s*<dd>\s*—\s*</dd>", fields)
+    assert "None" not in fields
+
+
+def test_a_visit_admitted_anyway_names_who_did_it(client, fiona, maya):
+    visit = VisitFactory(member=maya, at=MORNING, override_by=fiona, override_reason="Card at home")
+    client.force_login(fiona)
+
+    html = client.get(reverse("visits:inspect", args=[visit.pk])).content.decode()
+
+    assert re.search(r"<dt>\s*Override by\s*</dt>\s*<dd>\s*Fiona de Vries\s*</dd>", html)
+
+
+# --- date-range filters: each box has a name a screen reader says -------------------------
+
+
+@pytest.mark.parametrize(
+    ("viewset", "field", "label"),
+    [
+        ("visits", "at", "Date"),
+        ("payments", "at", "Date"),
+        ("ledger", "at", "Date"),
+        ("timeline", "at", "Date"),
+        ("memberships", "end", "Ends"),
+    ],
+)
+def test_date_range_filter_boxes_are_labelled(client, max, viewset, field, label):
+    client.force_login(max)
+
+    html = client.get(reverse(f"{viewset}:index")).content.decode()
+
+    for end in ("from", "to"):
+        box = re.search(rf'<input[^>]*name="{field}_{end}"[^>]*>', html)
+        assert box, f"no {field}_{end} box"
+        assert f'aria-label="{label}: {end}"' in box.group()
+
+
+def test_a_date_range_filter_still_filters(client, fiona, maya):
+    # given a visit on 18 Nov and one on 24 Nov
+    early = VisitFactory(member=maya, at=MORNING)
+    VisitFactory(member=maya, at=AFTERNOON)
+    client.force_login(fiona)
+
+    # when the list is narrowed to 17–19 Nov, and to a range that ends before it starts
+    visits = reverse("visits:index")
+    narrowed = client.get(visits, {"at_from": "2026-11-17", "at_to": "2026-11-19"})
+    backwards = client.get(visits, {"at_from": "2026-11-25", "at_to": "2026-11-17"})
+
+    assert list(narrowed.context["object_list"]) == [early]
+    assert list(backwards.context["object_list"]) == []

@@ -24,7 +24,8 @@ from checkin.bookings import BookingError
 from checkin.models import Booking, ClassSession, Visit
 from checkin.trainer.forms import ClassesFilterForm
 from club import clock, roles
-from club.admin_access import clubs_for, scope
+from club.admin_access import clubs_for, scope, with_member_is_ours
+from club.display import another_clubs_member
 from club.functions import club_days
 from members.models import Member
 
@@ -128,7 +129,7 @@ def roster(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def roster_context(request: HttpRequest, session: ClassSession) -> dict:
-    rows = roster_rows(session)
+    rows = roster_rows(session, viewer=request.user)
     now = clock.now()
     counts = Counter(row.status for row in rows)
     attendance_opens = bookings.attendance_opens(session)
@@ -148,9 +149,11 @@ def roster_context(request: HttpRequest, session: ClassSession) -> dict:
     }
 
 
-def roster_rows(session: ClassSession) -> list[Booking]:
+def roster_rows(session: ClassSession, *, viewer) -> list[Booking]:
     """Everyone on the class but the cancelled: seats first by name, then the waitlist in
-    order. Each row knows which class of the member's this is and when they checked in."""
+    order. Each row knows which class of the member's this is, when they checked in, and
+    its `shown_name`: a member of a club not the viewer's (booked on a plan valid at every
+    club) is "Thijs (another club)", as the desk names them."""
     attended_before = (
         Booking.objects.filter(
             member=OuterRef("member"), status=Status.ATTENDED, session__start__lt=session.start
@@ -161,10 +164,15 @@ def roster_rows(session: ClassSession) -> list[Booking]:
         .values("n")
     )
     rows = list(
-        session.bookings.exclude(status=Status.CANCELLED)
+        with_member_is_ours(session.bookings.all(), viewer, "member")
+        .exclude(status=Status.CANCELLED)
         .select_related("member")
         .annotate(previous_classes=Coalesce(Subquery(attended_before), Value(0)))
     )
+    for booking in rows:
+        member = booking.member
+        ours = booking.member_is_ours
+        booking.shown_name = member.full_name if ours else another_clubs_member(member.first_name)
     seated = sorted(
         (b for b in rows if b.status != Status.WAITLISTED),
         key=lambda b: (b.member.last_name.lower(), b.member.first_name.lower(), b.pk),
