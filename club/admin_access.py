@@ -267,6 +267,15 @@ class ScopedViewMixin:
             return another_clubs_member(member.first_name)
         return EMPTY
 
+    def row_title(self, row: Model) -> str:
+        """The row's name on screen: its str(), which for a visit, a denial or a booking starts
+        with the member's full name, with another club's member shown as the desk shows them."""
+        title = str(row)
+        if (shown := self.shown_for(row, self.member_path)) is not None:
+            member = multigetattr(row, self.member_path.replace(LOOKUP_SEP, "."))
+            title = title.replace(str(member), shown)
+        return title
+
 
 class ScopedIndexView(ScopedViewMixin, generic.IndexView):
     base_filterset_class = ScopedFilterSet
@@ -289,6 +298,14 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
         if self.is_members(field) and field != f"{self.member_path}{LOOKUP_SEP}first_name":
             match &= Q(member_is_ours=True)
         return match
+
+    def get_list_buttons(self, instance):
+        buttons = super().get_list_buttons(instance)
+        # The row's menu is labelled "More options for '<str(row)>'".
+        for button in buttons:
+            if label := button.attrs.get("aria-label"):
+                button.attrs["aria-label"] = label.replace(str(instance), self.row_title(instance))
+        return buttons
 
     def to_row_dict(self, item):
         # Exports show what the list shows.
@@ -365,12 +382,7 @@ class ScopedInspectView(ScopedViewMixin, generic.InspectView):
             return super().get(request, *args, **kwargs).render()
 
     def get_page_subtitle(self):
-        subtitle = super().get_page_subtitle()
-        if (shown := self.shown_for(self.object, self.member_path)) is not None:
-            # Titles (Visit, Booking …) start with the member's name.
-            member = multigetattr(self.object, self.member_path.replace(LOOKUP_SEP, "."))
-            subtitle = subtitle.replace(str(member), shown)
-        return subtitle
+        return self.row_title(self.object)
 
     def get_field_display_value(self, field_name, field):
         if (shown := self.shown_for(self.object, field_name)) is not None:

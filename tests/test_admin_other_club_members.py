@@ -89,8 +89,10 @@ def test_another_clubs_member_is_named_by_first_name_in_the_list_and_inspect_pag
         assert "Thijs (another club)" in page
         for hidden in HIDDEN:
             assert hidden not in page
-    # the inspect page's title too (the model's own name for the row starts with his full name)
-    assert "Thijs García" not in inspect.content.decode()
+    # nor in the page's markup: titles, breadcrumbs, the row menu's label (the model's own name
+    # for the row starts with his full name)
+    for page in (listing, inspect):
+        assert "García" not in page.content.decode()
 
 
 @pytest.mark.parametrize("viewset", VIEWSETS)
