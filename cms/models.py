@@ -27,7 +27,7 @@ from wagtail.permission_policies.sites import SitePermissionPolicy
 from wagtail.query import PageQuerySet
 
 from checkin import bookings
-from checkin.models import Booking, ClassSession, ClassType
+from checkin.models import ClassSession, ClassType
 from club import clock, hours
 from club.display import format_price
 from club.models import Club
@@ -567,15 +567,17 @@ class TrialPage(RoutablePageMixin, Page):
                 return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
             if form.is_valid():
                 try:
-                    signup = trials.sign_up_for_trial(club, **form.signup_arguments())
+                    trials.sign_up_for_trial(club, **form.signup_arguments())
                 except trials.TrialSignupError as error:
                     form.add_error(error.field, error.message)
                 else:
-                    # The thank-you page greets the visitor by the name they typed, never
-                    # by the record's: a known person's record may hold another spelling.
+                    # The thank-you page shows only what the visitor sent, never what was
+                    # found: whether the email or phone is known, or the record's spelling
+                    # of the name, is not for whoever typed them.
+                    arguments = form.signup_arguments()
                     request.session[TRIAL_SESSION_KEY] = {
-                        "booking": signup.booking.pk if signup.booking else None,
-                        "first_name": form.cleaned_data["first_name"].strip(),
+                        "session": arguments["session"].pk if arguments["session"] else None,
+                        "first_name": arguments["first_name"],
                     }
                     return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
             form.focus_first_error()
@@ -596,28 +598,26 @@ class TrialPage(RoutablePageMixin, Page):
     @path("thanks/", name="thanks")
     def thanks(self, request):
         club = site_club(request)
-        booking = None
         signed_up = request.session.get(TRIAL_SESSION_KEY)
         if not isinstance(signed_up, dict):
-            signed_up = {}  # nothing yet, or a session from before the name was kept
-        if booking_id := signed_up.get("booking"):
-            booking = (
-                Booking.objects.select_related(
-                    "session__class_type", "session__club", "session__trainer"
-                )
-                .filter(pk=booking_id)
+            signed_up = {}  # nothing yet, or a honeypot's visit
+        session = None
+        if session_id := signed_up.get("session"):
+            session = (
+                ClassSession.objects.select_related("class_type", "club", "trainer")
+                .filter(pk=session_id)
                 .first()
             )
         when = ""
-        if booking is not None:
-            start = booking.session.start.astimezone(clock.zone(booking.session.club))
+        if session is not None:
+            start = session.start.astimezone(clock.zone(session.club))
             when = f"{start:%A} {start.day} {start:%B} at {start:%H:%M}"
         return self.render(
             request,
             template="cms/trial_page_thanks.html",
             context_overrides={
                 "club": club,
-                "booking": booking,
+                "session": session,
                 "when": when,
                 "first_name": signed_up.get("first_name", ""),
             },

@@ -4,6 +4,10 @@ One function does the whole sign-up in one transaction: find or create the lead,
 the consent they gave with the exact wording they saw, book the trial class, and ask the
 front desk to call within 15 minutes. Anything that goes wrong rolls all of it back, so a
 visitor who gets an error can simply try again.
+
+The visitor is anonymous: nothing they see may depend on whether the email or phone they
+typed is known to the club. A known person whose trial is refused (a member, a trial already
+used) is therefore not an error but a sign-up the front desk follows up by phone.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from checkin import bookings
 from checkin.models import Booking, ClassSession
 from club import clock, roles
 from club.models import Club
-from members import consent, leads, staff_tasks
-from members.models import Channel, Member, Task
+from members import consent, leads, staff_tasks, timeline
+from members.models import Channel, Member, MemberEvent, Task
 
 CONSENT_SOURCE = "trial form"
 CALL_WITHIN = dt.timedelta(minutes=15)
@@ -29,6 +33,13 @@ TRIAL_WINDOW_DAYS = 14
 FULL = "That class has just filled up. Please pick another time."
 # Booking rules about the class (shown at the class field) rather than about the person.
 SESSION_CODES = {"session_cancelled", "session_started", "window_not_open", "window_closed"}
+# Why a known person's sign-up booked no class (a `trial_signup` event's reason), in words.
+NOT_BOOKED_REASONS = {
+    "not_trial_eligible": "Not booked: a member, or their free trial is used",
+    "already_booked": "Not booked: already booked for that class",
+    "penalty": "Not booked: bookings paused after a late cancel or no-show",
+    "no_class": "No trial class was open",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,10 @@ class TrialSignup:
     member: Member
     created: bool
     booking: Booking | None
+    # The call task: a new one, or the known person's open task, which stands for it.
     task: Task
+    # Why a known person's class was not booked, for staff only ("" when it was booked).
+    not_booked: str = ""
 
 
 class TrialSignupError(Exception):
@@ -140,8 +154,13 @@ def sign_up_for_trial(
 ) -> TrialSignup:
     """Capture the lead (a known person, by `leads.known_person`, is not duplicated; anyone
     else is a new lead with what they typed), record consent with the wording shown on the
-    record the booking lands on, book `session` as a trial and open a "call within 15
-    minutes" task.
+    record the booking lands on, book `session` as a trial and make sure the front desk
+    calls: a "call within 15 minutes" task, unless the person has an open task already.
+
+    A known person's sign-up is on their timeline (`trial_signup`). When the booking rules
+    refuse them as a person (a member, a trial already used, booked for that class already)
+    it is no error: the visitor must not learn that the email or phone is known, so the
+    sign-up goes ahead without a class and the task says why, for the desk to sort out.
 
     `session` is None only when the club offers no trial class at all right now: the lead
     and the call still matter. A full class is an error, not a waitlist place: a first-timer
@@ -169,31 +188,71 @@ def sign_up_for_trial(
             consent.set_consent(
                 member, channel, granted=True, source=CONSENT_SOURCE, wording=wording
             )
-    booking = _book(member, session) if session is not None else None
-    task = staff_tasks.open_task(
-        member,
-        title=f"Call {member.full_name} within 15 minutes",
-        title_when_closed=lambda due: _call_when_open(member, due),
-        due_in=CALL_WITHIN,
-        assigned_role=roles.FRONT_DESK,
-        details=_task_details(member, booking, club),
-        escalate_when_late=True,
+    booking, refusal = _book(member, session, known=not created) if session else (None, None)
+    if not created:
+        _record_signup(member, session, booking, refusal)
+    # One open task per member: whoever picks up the one they have calls them anyway, and
+    # the sign-up is on their timeline.
+    task = member.tasks.open().order_by("due_at", "pk").first()
+    if task is None:
+        task = staff_tasks.open_task(
+            member,
+            title=f"Call {member.full_name} within 15 minutes",
+            title_when_closed=lambda due: _call_when_open(member, due),
+            due_in=CALL_WITHIN,
+            assigned_role=roles.FRONT_DESK,
+            details=_task_details(member, club, session, booking, refusal),
+            escalate_when_late=True,
+        )
+    return TrialSignup(
+        member=member,
+        created=created,
+        booking=booking,
+        task=task,
+        not_booked=str(refusal) if refusal else "",
     )
-    return TrialSignup(member=member, created=created, booking=booking, task=task)
 
 
-def _book(member: Member, session: ClassSession) -> Booking:
+def _book(
+    member: Member, session: ClassSession, *, known: bool
+) -> tuple[Booking | None, bookings.BookingError | None]:
+    """The trial booking, or for a known person whom the rules refuse, None and why."""
     try:
         booking = bookings.book(member, session, trial=True)
     except bookings.BookingError as error:
-        # The booking rules speak to the visitor already ("one trial per person").
+        # The booking rules speak to the visitor already ("That class has been cancelled").
         if error.code in SESSION_CODES:
             raise TrialSignupError(f"{error} Please pick another time.", code=error.code) from error
+        if known:
+            # About the person ("Trial visits are for new visitors"): saying so would tell
+            # whoever typed this email or phone that the club knows it.
+            return None, error
         raise TrialSignupError(str(error), code=error.code, field=None) from error
     if booking.status == Booking.Status.WAITLISTED:
         # Raising rolls back the waitlist place, the lead and the consent with it.
         raise TrialSignupError(FULL, code="full")
-    return booking
+    return booking, None
+
+
+def _record_signup(
+    member: Member,
+    session: ClassSession | None,
+    booking: Booking | None,
+    refusal: bookings.BookingError | None,
+) -> None:
+    """A known person signed up again: their timeline says so, and what came of it."""
+    if session is None:
+        about = {"reason": "no_class"}
+    else:
+        about = {"session": session.pk, "class_name": session.class_type.name}
+        about |= {"start": session.start, "reason": refusal.code if refusal else ""}
+    timeline.record(
+        member,
+        MemberEvent.Kind.TRIAL_SIGNUP,
+        source=Member.Source.WEBSITE,
+        booking=booking.pk if booking else None,
+        **about,
+    )
 
 
 def _complete_contact(member: Member, *, phone: str, email: str) -> None:
@@ -219,18 +278,29 @@ def _call_when_open(member: Member, due: dt.datetime) -> str:
     return f"Call {member.full_name} by {day}{due:%H:%M}, within 15 minutes of opening"
 
 
-def _task_details(member: Member, booking: Booking | None, club: Club) -> str:
+def _task_details(
+    member: Member,
+    club: Club,
+    session: ClassSession | None,
+    booking: Booking | None,
+    refusal: bookings.BookingError | None,
+) -> str:
     contact = " · ".join(str(value) for value in (member.phone, member.email) if value)
-    if booking is None:
+    if session is None:
         return (
             f"Signed up for a free trial on the website; no trial class was open. "
             f"Arrange one with them. {contact}"
         )
-    session = booking.session
     start = session.start.astimezone(clock.zone(club))
     where = f" ({session.room})" if session.room else ""
+    what = f"{session.class_type} on {start:%a} {start.day} {start:%b} at {start:%H:%M}{where}"
+    if booking is None:
+        return (
+            f"Asked on the website for a free trial: {what}. Not booked: {refusal} "
+            f"The website thanked them as anyone else, so tell them, and help them book "
+            f"another way. {contact}"
+        )
     return (
-        f"Free trial booked on the website: {session.class_type} on "
-        f"{start:%a} {start.day} {start:%b} at {start:%H:%M}{where}. "
+        f"Free trial booked on the website: {what}. "
         f"Welcome them, answer questions, confirm they are coming. {contact}"
     )

@@ -29,6 +29,8 @@ def known_person(
     enough alone (a household's landline, a typo, a number passed on): it counts only with
     the same first and last name, accents and case ignored as the desk search folds them.
     Several matches: one whose name matches too comes first, then the oldest record.
+    An erased member is nobody: their record keeps no contact details, and must never
+    collect new ones.
     """
     name = search.search_name(first_name, last_name)
     matches = Q()
@@ -40,7 +42,8 @@ def known_person(
     if not matches:
         return None
     return (
-        Member.objects.select_for_update()
+        Member.objects.not_erased()
+        .select_for_update()
         .filter(matches, home_club=club)
         .order_by(Case(When(search_name=name, then=Value(0)), default=Value(1)), "pk")
         .first()

@@ -250,6 +250,7 @@ class MemberEvent(models.Model):
         TRIAL_BOOKED = "trial_booked", "Trial booked"
         TRIAL_ATTENDED = "trial_attended", "Trial attended"
         TRIAL_NO_SHOW = "trial_no_show", "Trial no-show"
+        TRIAL_SIGNUP = "trial_signup", "Trial form sent by a known person"
         CLASS_BOOKED = "class_booked", "Class booked"
         CLASS_CANCELLED_BY_MEMBER = "class_cancelled_by_member", "Class booking cancelled"
         CLASS_CANCELLED_BY_CLUB = "class_cancelled_by_club", "Class cancelled by the club"

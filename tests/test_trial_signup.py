@@ -16,6 +16,7 @@ from club import clock, roles
 from cms import trials
 from cms.forms import HONEYPOT
 from cms.models import DEFAULT_EMAIL_WORDING, DEFAULT_SMS_WORDING, ClubSiteSettings
+from members import staff_tasks, timeline
 from members.models import ConsentLog, Member, MemberEvent, Task
 from tests.factories import (
     BookingFactory,
@@ -246,31 +247,104 @@ def test_a_full_class_is_an_error_and_nothing_is_saved(frozen_clock, downtown, s
     assert not Task.objects.exists()
 
 
-def test_a_member_cannot_take_a_trial_and_nothing_is_saved(frozen_clock, downtown, session, maya):
-    consent_rows = ConsentLog.objects.count()
+def test_a_member_signing_up_gets_no_trial_and_no_error_and_the_desk_calls(
+    frozen_clock, downtown, session, maya
+):
+    # An error would tell whoever typed Maya's email that she is a member here.
+    signup = sign_up(downtown, session, email=maya.email, email_consent=True)
 
-    with pytest.raises(trials.TrialSignupError) as raised:
-        sign_up(downtown, session, email=maya.email, email_consent=True)
-
-    assert raised.value.code == "not_trial_eligible"
-    assert raised.value.field is None
-    assert "book as a member" in raised.value.message
+    assert (signup.member, signup.created, signup.booking) == (maya, False, None)
+    assert signup.not_booked == "Trial visits are for new visitors; please book as a member."
     assert not Booking.objects.exists()
-    assert ConsentLog.objects.count() == consent_rows
-    assert not Task.objects.exists()
+    assert Member.objects.filter(home_club=downtown).count() == 1
+    task = Task.objects.get()
+    assert (task.member, task.title, task.status) == (
+        maya,
+        "Call Maya Jansen within 15 minutes",
+        Task.Status.OPEN,
+    )
+    assert task.details.startswith(
+        "Asked on the website for a free trial: Spin on Tue 24 Nov at 18:00 (Studio 2). "
+        "Not booked: Trial visits are for new visitors; please book as a member."
+    )
+    event = maya.events.get(kind=MemberEvent.Kind.TRIAL_SIGNUP)
+    assert dt.datetime.fromisoformat(event.data.pop("start")) == session.start
+    assert event.data == {
+        "source": "website",
+        "booking": None,
+        "session": session.pk,
+        "class_name": "Spin",
+        "reason": "not_trial_eligible",
+    }
+    assert timeline.details(event) == "Not booked: a member, or their free trial is used · Website"
 
 
-def test_one_trial_per_person(frozen_clock, downtown, session, spin):
-    sign_up(downtown, session)
+def test_one_trial_per_person_and_one_open_call(frozen_clock, downtown, session, spin):
+    first = sign_up(downtown, session)
     later = ClassSessionFactory(
         club=downtown, class_type=spin, start=session.start + dt.timedelta(days=1)
     )
 
-    with pytest.raises(trials.TrialSignupError) as raised:
-        sign_up(downtown, later)
+    again = sign_up(downtown, later, sms_consent=False, email_consent=True)
 
-    assert "one per person" in raised.value.message
-    assert Task.objects.count() == 1
+    assert again.member == first.member
+    assert again.booking is None
+    assert again.not_booked == "You already have a trial class; one per person."
+    assert list(Booking.objects.values_list("session", flat=True)) == [session.pk]
+    # The call the first sign-up opened stands for this one; the timeline has both.
+    assert list(Task.objects.all()) == [first.task]
+    assert again.task == first.task
+    assert list(first.member.consent_log.values_list("channel", "wording")) == [
+        ("email", "Email me, please."),
+        ("sms", "Text me, please."),
+    ]
+    event = first.member.events.get(kind=MemberEvent.Kind.TRIAL_SIGNUP)
+    assert (event.data["session"], event.data["reason"]) == (later.pk, "not_trial_eligible")
+
+
+def test_a_known_person_whose_call_is_done_gets_a_new_call(frozen_clock, downtown, session, fiona):
+    first = sign_up(downtown, session)
+    staff_tasks.complete(first.task, by=fiona)
+
+    again = sign_up(downtown, None)
+
+    assert again.task != first.task
+    assert again.task.status == Task.Status.OPEN
+    assert "no trial class was open" in again.task.details
+    event = again.member.events.get(kind=MemberEvent.Kind.TRIAL_SIGNUP)
+    assert event.data == {"source": "website", "booking": None, "reason": "no_class"}
+
+
+def test_a_known_lead_signing_up_gets_the_trial_and_it_is_on_their_timeline(
+    frozen_clock, downtown, session
+):
+    kim = MemberFactory(
+        home_club=downtown, first_name="Kim", last_name="Bos", phone="+31612345678", email=""
+    )
+
+    signup = sign_up(
+        downtown, session, first_name="Kim", last_name="Bos", phone="+31612345678", email=""
+    )
+
+    assert (signup.member, signup.created) == (kim, False)
+    assert signup.booking.member == kim
+    assert signup.not_booked == ""
+    event = kim.events.get(kind=MemberEvent.Kind.TRIAL_SIGNUP)
+    assert (event.data["booking"], event.data["reason"]) == (signup.booking.pk, "")
+
+
+def test_an_erased_member_is_never_the_known_person(frozen_clock, downtown, session):
+    # Erasure blanks the contact details; even were one left, the record is nobody's now.
+    erased = MemberFactory(
+        home_club=downtown, email="ana@example.com", erased_at=clock.now() - dt.timedelta(days=1)
+    )
+
+    signup = sign_up(downtown, session)
+
+    assert signup.created
+    assert signup.member != erased
+    assert not erased.events.exists()
+    assert not erased.consent_log.exists()
 
 
 def test_a_class_of_another_club_is_refused(frozen_clock, downtown, riverside):
@@ -481,8 +555,8 @@ def test_signing_up_on_the_page_stores_the_wording_shown_and_thanks(
 
     thanks = client.get(response["Location"])
     thanks_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", thanks.content.decode()))
-    assert "You're booked, Ana!" in html.unescape(thanks_text)
-    assert "Spin with Tom Tuesday 24 November at 18:00 · Studio 2" in thanks_text
+    assert "Thank you, Ana!" in html.unescape(thanks_text)
+    assert "Your free class: Spin with Tom Tuesday 24 November at 18:00 · Studio 2" in thanks_text
     assert "call you within 15 minutes" in thanks_text
 
 
@@ -555,7 +629,7 @@ def test_a_stranger_typing_a_known_phone_gets_a_lead_of_their_own(
     assert list(walkin.events.values_list("pk", flat=True)) == walkin_events
 
     thanks = page_text(client.get(response["Location"]))
-    assert "You're booked, Tina!" in thanks
+    assert "Thank you, Tina!" in thanks
     assert "Walkin" not in thanks and "Tester" not in thanks
 
 
@@ -578,7 +652,7 @@ def test_the_thanks_page_greets_by_the_name_typed_not_the_name_on_record(
     assert Booking.objects.get(is_trial=True).member == known
     assert known.consent_log.get().channel == "email"
     thanks = page_text(client.get(response["Location"]))
-    assert "You're booked, Tina!" in thanks
+    assert "Thank you, Tina!" in thanks
     assert "Christina" not in thanks
 
 
@@ -706,13 +780,12 @@ def test_a_class_refused_by_the_booking_service_takes_the_focus(
     assert "Please check this field:" in page
 
 
-def test_an_error_about_the_whole_form_focuses_the_summary(
-    client, frozen_clock, downtown, session, maya
-):
-    page = client.post("/trial/", form_data(session, email=maya.email)).content.decode()
+def test_an_error_about_the_whole_form_focuses_the_summary(client, frozen_clock, downtown, session):
+    # given consent texts edited while the visitor filled in the form
+    page = client.post("/trial/", form_data(session, consent_digest="0" * 16)).content.decode()
 
     assert autofocused(page) == ["form-errors"]
-    assert "Trial visits are for new visitors" in page
+    assert "Our consent texts changed" in page
 
 
 def test_a_form_without_errors_takes_no_focus(client, frozen_clock, downtown, session):
@@ -737,14 +810,73 @@ def test_a_class_that_filled_up_after_the_form_was_shown(client, frozen_clock, d
     assert nothing_saved()
 
 
-def test_a_member_gets_the_reason_and_no_trial(client, frozen_clock, downtown, session, maya):
-    response = client.post("/trial/", form_data(session, email=maya.email))
+@pytest.mark.parametrize("who", ["member", "trial used", "booked already"])
+def test_a_known_person_the_trial_refuses_gets_the_thanks_a_stranger_gets(
+    client, frozen_clock, downtown, session, spin, maya, who
+):
+    """Nothing on the page tells whoever typed an email that the club knows it."""
+    stranger = Client()
+    stranger_response = stranger.post("/trial/", form_data(session, first_name="Maya"))
+    if who == "trial used":
+        maya.status = Member.Status.LEAD
+        maya.save()
+        BookingFactory(member=maya, session__club=downtown, is_trial=True)
+    elif who == "booked already":
+        BookingFactory(member=maya, session=session)
 
-    assert response.status_code == 200
-    assert errors(response)["__all__"] == [
-        "Trial visits are for new visitors; please book as a member."
+    response = client.post(
+        "/trial/",
+        form_data(
+            session, first_name="Maya", last_name="Jansen", phone="06 12345678", email=maya.email
+        ),
+    )
+
+    assert (response.status_code, response["Location"]) == (302, "/trial/thanks/")
+    assert (stranger_response.status_code, stranger_response["Location"]) == (302, "/trial/thanks/")
+    thanks = page_text(client.get("/trial/thanks/"))
+    assert thanks == page_text(stranger.get("/trial/thanks/"))
+    assert "Thank you, Maya! Your free class: Spin with Tom" in thanks
+    # The desk hears why, and calls.
+    assert not maya.bookings.filter(session=session, is_trial=True).exists()
+    assert "Not booked: " in Task.objects.get(member=maya).details
+    assert maya.events.get(kind=MemberEvent.Kind.TRIAL_SIGNUP).data["reason"] in {
+        "not_trial_eligible",
+        "already_booked",
+    }
+
+
+def test_a_known_lead_typing_their_phone_the_local_way_is_not_duplicated(
+    client, frozen_clock, downtown, session, fiona
+):
+    """The QA report: Kim, a walk-in lead with an open call task, signs up on the website."""
+    kim = MemberFactory(
+        home_club=downtown, first_name="Kim", last_name="de Wit", phone="+31612345678", email=""
+    )
+    call = staff_tasks.open_task(kim, title="Call Kim de Wit", due_in=dt.timedelta(minutes=15))
+
+    response = client.post(
+        "/trial/",
+        form_data(
+            session,
+            first_name="kim",
+            last_name="De Wit",
+            phone="06 12345678",
+            email="kim@example.com",
+            email_consent=None,
+        ),
+    )
+
+    assert response.status_code == 302
+    assert list(Member.objects.all()) == [kim]
+    kim.refresh_from_db()
+    assert kim.email == "kim@example.com"  # a detail we lacked is kept
+    assert Booking.objects.get().member == kim
+    assert list(kim.consent_log.values_list("channel", "source", "wording")) == [
+        ("sms", "trial form", DEFAULT_SMS_WORDING)
     ]
-    assert not Booking.objects.exists()
+    assert list(Task.objects.all()) == [call]  # her open call stands for the new one
+    assert kim.events.filter(kind=MemberEvent.Kind.TRIAL_SIGNUP).count() == 1
+    assert not kim.events.filter(kind=MemberEvent.Kind.LEAD_CREATED).exists()
 
 
 def test_the_honeypot_thanks_the_bot_and_keeps_nothing(client, frozen_clock, downtown, session):
