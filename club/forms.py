@@ -43,13 +43,15 @@ class MomentField(forms.DateTimeField):
 def phone_field_for(club, field: PhoneNumberField) -> PhoneNumberField:
     """`field` reading national numbers as the club's country's (Club.phone_region), as the
     club's screens show them: a number shown as "0121 496 0457" is typed back the same way.
-    Its label, help and required message stay; its example in the invalid message is local."""
+    Its label, help, length limit and required message stay; its example in the invalid
+    message is local."""
     required_message = field.error_messages.get("required")
     return PhoneNumberField(
         region=club.phone_region,
         label=field.label,
         help_text=field.help_text,
         required=field.required,
+        max_length=field.max_length,
         widget=type(field.widget)(region=club.phone_region, attrs=field.widget.attrs),
         error_messages={"required": required_message} if required_message else None,
     )

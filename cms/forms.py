@@ -10,7 +10,14 @@ from club import clock
 from club.forms import phone_field_for
 from club.models import Club
 from cms.trials import ConsentWordings
-from members.models import EMAIL_MAX_LENGTH
+from members.models import Member
+
+
+def stored_length(name: str) -> int:
+    """The longest `name` a Member holds: the form refuses more (a field error, and maxlength
+    in the HTML) rather than have it cut short or fail on saving."""
+    return Member._meta.get_field(name).max_length
+
 
 # A field people never see (hidden by CSS): only bots fill it in. Named so that browsers'
 # autofill leaves it alone.
@@ -30,24 +37,25 @@ class TrialSignupForm(forms.Form):
     )
     first_name = forms.CharField(
         label="First name",
-        max_length=80,
+        max_length=stored_length("first_name"),
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
         error_messages={"required": "Tell us your first name."},
     )
     last_name = forms.CharField(
         label="Last name",
-        max_length=80,
+        max_length=stored_length("last_name"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     phone = PhoneNumberField(
         label="Mobile number",
+        max_length=stored_length("phone"),
         help_text="We call you within 15 minutes, during opening hours, to say hello.",
         error_messages={"required": "We need your number to confirm your class."},
     )
     email = forms.EmailField(
         label="Email",
-        max_length=EMAIL_MAX_LENGTH,
+        max_length=stored_length("email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": "We need your email to send you the details."},
     )

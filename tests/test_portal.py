@@ -327,6 +327,16 @@ def test_visits_are_newest_first_in_local_time_and_paginated(portal, downtown, m
 # --- bookings -------------------------------------------------------------------------------
 
 
+def test_portal_pages_start_with_a_skip_link_to_the_content(portal):
+    page = portal.get(reverse("portal:home")).content.decode()
+
+    body = page[page.index("<body>") :]
+    assert re.search(r"<a [^>]*>[^<]*</a>", body)[0] == (
+        '<a class="skip-link" href="#main">Skip to content</a>'
+    )
+    assert 'id="main" tabindex="-1"' in page
+
+
 def test_bookings_page_lists_upcoming_with_waitlist_place_and_past_ones(
     portal, downtown, maya, spin, hiit
 ):

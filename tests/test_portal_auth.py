@@ -108,6 +108,20 @@ def test_a_bad_address_is_a_form_error(client, mailoutbox):
     assert mailoutbox == []
 
 
+def test_an_over_long_address_is_refused_with_a_field_error_not_cut_short(client, mailoutbox):
+    form = client.get(LOGIN).content.decode()
+    too_long = "a" * 250 + "@example.com"
+
+    response = ask_for_link(client, too_long)
+
+    assert 'maxlength="254"' in form
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters (it has 262)." in (
+        response.content.decode()
+    )
+    assert mailoutbox == []
+
+
 def test_the_portal_login_is_created_once(client, maya, mailoutbox):
     ask_for_link(client, maya.email)
     ask_for_link(client, maya.email)

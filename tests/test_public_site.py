@@ -284,6 +284,15 @@ def test_spots_left_count_booked_seats_and_a_full_class_offers_the_waitlist(
     assert f"/trial/?session={full.pk}" not in response.content.decode()
 
 
+def test_skip_link_is_the_first_link_and_targets_the_main_landmark(client, frozen_clock, downtown):
+    page = client.get("/schedule/").content.decode()
+
+    body = page[page.index("<body>") :]
+    first_link = re.search(r"<a [^>]*>[^<]*</a>", body)[0]
+    assert first_link == '<a class="skip-link" href="#main">Skip to content</a>'
+    assert '<main class="site-main" id="main" tabindex="-1">' in page
+
+
 def test_try_it_free_only_for_trial_eligible_classes(client, frozen_clock, downtown, boxing):
     session = ClassSessionFactory(club=downtown, class_type=boxing, start=at(downtown, 1, 9))
 

@@ -879,6 +879,44 @@ def test_a_known_lead_typing_their_phone_the_local_way_is_not_duplicated(
     assert not kim.events.filter(kind=MemberEvent.Kind.LEAD_CREATED).exists()
 
 
+def test_the_text_fields_say_their_limits_in_the_html(client, frozen_clock, downtown, session):
+    page = client.get("/trial/").content.decode()
+
+    # The model's lengths: what the form accepts is what a Member can hold.
+    for name, limit in (("first_name", 80), ("last_name", 80), ("phone", 128), ("email", 254)):
+        assert re.search(rf'<input [^>]*name="{name}"[^>]*maxlength="{limit}"', page), name
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("first_name", "A" * 300, "Ensure this value has at most 80 characters (it has 300)."),
+        ("last_name", "K" * 81, "Ensure this value has at most 80 characters (it has 81)."),
+        (
+            "email",
+            "a" * 250 + "@example.com",
+            "Ensure this value has at most 254 characters (it has 262).",
+        ),
+        ("phone", "06 " + "1" * 300, "Ensure this value has at most 128 characters (it has 303)."),
+    ],
+)
+def test_over_long_input_is_a_field_error_and_nothing_is_cut_or_saved(
+    client, frozen_clock, downtown, session, field, value, error
+):
+    response = client.post("/trial/", form_data(session, **{field: value}))
+
+    assert response.status_code == 200
+    assert error in errors(response)[field]
+    assert nothing_saved()
+
+
+def test_a_name_of_exactly_the_limit_is_kept_whole(client, frozen_clock, downtown, session):
+    response = client.post("/trial/", form_data(session, first_name="A" * 80))
+
+    assert response.status_code == 302
+    assert Member.objects.get().first_name == "A" * 80
+
+
 def test_the_honeypot_thanks_the_bot_and_keeps_nothing(client, frozen_clock, downtown, session):
     response = client.post("/trial/", form_data(session, **{HONEYPOT: "http://spam.example"}))
 

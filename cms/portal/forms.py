@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
-from members.models import Channel, Member
+from members.models import EMAIL_MAX_LENGTH, Channel, Member
 
 
 class LoginForm(forms.Form):
     email = forms.EmailField(
         label="Your email address",
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(
             attrs={"autocomplete": "email", "autofocus": True, "inputmode": "email"}
         ),

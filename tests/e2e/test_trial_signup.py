@@ -93,3 +93,31 @@ def test_an_error_about_the_whole_form_takes_the_focus(live_server, page, downto
     expect(summary).to_be_focused()
     assert not Member.objects.exists()
 
+
+def test_an_over_long_name_is_refused_not_cut_short(live_server, page, downtown):
+    page.goto(f"{live_server.url}/trial/")
+    first_name = page.get_by_label("First name")
+    first_name.fill("Ana")
+
+    # Typed or pasted, text past the field's limit: the browser used to drop it unseen.
+    first_name.fill("A" * 300)
+
+    expect(first_name).to_have_value("Ana")
+    expect(first_name).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_first_name_error")).to_have_text(
+        "Ensure this value has at most 80 characters (it has 300)."
+    )
+    expect(first_name).to_have_attribute("aria-describedby", "id_first_name_error")
+
+
+def test_the_skip_link_is_the_first_stop_and_leads_to_the_content(live_server, page, downtown):
+    page.goto(f"{live_server.url}/trial/")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).not_to_be_in_viewport()
+
+    page.keyboard.press("Tab")
+
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
