@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.functional import cached_property
 from phonenumber_field.modelfields import PhoneNumberField
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -239,8 +240,14 @@ def local_day_label(day: dt.date, today: dt.date) -> str:
 
 def spots_label(seats_left: int) -> str:
     if seats_left <= 0:
-        return "Full — join the waitlist"
+        return "Full"
     return f"{seats_left} spot{'s' if seats_left != 1 else ''} left"
+
+
+def waitlist_url(session: ClassSession, day: dt.date) -> str:
+    """Where a member joins a full class's waitlist: the portal's booking page on the class's
+    day, at the class (it asks a visitor to sign in first, and comes back here after)."""
+    return f"{reverse('portal:schedule')}?from={day.isoformat()}#class-{session.pk}"
 
 
 def duration_label(days: int) -> str:
@@ -289,6 +296,9 @@ def schedule_days(
                 "seats_left": session.seats_left,
                 "spots": spots_label(session.seats_left),
                 "is_full": session.seats_left <= 0,
+                "waitlist_url": waitlist_url(session, local_start.date())
+                if session.seats_left <= 0
+                else "",
                 "few_left": 0 < session.seats_left <= 3,
                 "trial_open": session.class_type.trial_eligible
                 and session.seats_left > 0

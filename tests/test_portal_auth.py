@@ -122,6 +122,31 @@ def test_an_over_long_address_is_refused_with_a_field_error_not_cut_short(client
     assert mailoutbox == []
 
 
+def test_a_member_sent_to_sign_in_from_a_page_comes_back_to_it(
+    client, frozen_clock, maya, mailoutbox
+):
+    # given the public schedule's "Join the waitlist" sent Maya to a class in the portal
+    wanted = reverse("portal:schedule") + "?from=2026-11-25"
+    login = client.get(wanted)
+    assert login["Location"] == f"{LOGIN}?next=/account/book/%3Ffrom%3D2026-11-25"
+
+    client.post(login["Location"], {"email": maya.email})
+    response = client.get(links_in(mailoutbox[0])[0])
+
+    assert response.status_code == 302
+    assert response["Location"] == wanted
+    assert client.get(wanted).status_code == 200
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/account/", "//evil.example/"])
+def test_a_next_page_on_another_site_is_ignored(client, maya, mailoutbox, target):
+    client.post(f"{LOGIN}?next={target}", {"email": maya.email})
+
+    response = client.get(links_in(mailoutbox[0])[0])
+
+    assert response["Location"] == reverse("portal:home")
+
+
 def test_the_portal_login_is_created_once(client, maya, mailoutbox):
     ask_for_link(client, maya.email)
     ask_for_link(client, maya.email)

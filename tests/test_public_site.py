@@ -23,6 +23,7 @@ from cms.models import (
     TrainersIndexPage,
     TrialPage,
 )
+from cms.portal import auth as portal_auth
 from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
@@ -279,9 +280,35 @@ def test_spots_left_count_booked_seats_and_a_full_class_offers_the_waitlist(
 
     page_text = text(response)
     assert "07:00 08:00 Spin Free trial Studio 1 2 spots left Try it free" in page_text
-    assert "09:00 10:00 Spin Free trial Studio 1 Full — join the waitlist" in page_text
-    assert f"/trial/?session={almost.pk}" in response.content.decode()
-    assert f"/trial/?session={full.pk}" not in response.content.decode()
+    assert (
+        "09:00 10:00 Spin Free trial Studio 1 Full Join the waitlist "
+        "Members: sign in with the email you gave us" in page_text
+    )
+    page = response.content.decode()
+    assert f"/trial/?session={almost.pk}" in page
+    assert f"/trial/?session={full.pk}" not in page
+    # the portal's booking page, on the class's day, at the class
+    assert f'href="/account/book/?from=2026-11-24#class-{full.pk}"' in page
+    assert page.count("Join the waitlist") == 1
+
+
+def test_the_waitlist_link_asks_to_sign_in_then_offers_the_waitlist(
+    client, frozen_clock, downtown, spin, maya
+):
+    full = ClassSessionFactory(club=downtown, class_type=spin, start=at(downtown, 1, 9), capacity=1)
+    BookingFactory(session=full)
+    schedule = client.get("/schedule/").content.decode()
+    href = re.search(r'href="([^"]+)"[^>]*>Join the waitlist', schedule)[1]
+    path = href.split("#")[0]
+
+    asked = client.get(path)
+    client.force_login(portal_auth.portal_user(maya))
+    portal = client.get(path).content.decode()
+
+    assert asked.status_code == 302
+    assert asked["Location"].startswith("/account/login/?next=")
+    row = re.search(rf'<li class="class-row" id="class-{full.pk}".*?</li>', portal, re.S)[0]
+    assert "Join the waitlist for Spin on Tue 24 Nov at 09:00" in row
 
 
 def test_skip_link_is_the_first_link_and_targets_the_main_landmark(client, frozen_clock, downtown):

@@ -110,10 +110,16 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 # --- signing in and out -------------------------------------------------------------------
 
 
+# Where the emailed link takes a member who was sent to sign in from a page (the public
+# schedule's "Join the waitlist"): kept in the session that asked for the link.
+NEXT_SESSION_KEY = "portal_next"
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_url(request, request.GET.get("next"))
     if request.user.is_authenticated and Member.objects.filter(user=request.user).exists():
-        return redirect("portal:home")
+        return redirect(next_url or "portal:home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,6 +129,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return render(request, "cms/portal/login.html", {"form": form}, status=429)
         # The same answer whether or not the address belongs to a member.
         request.session["portal_login_email"] = form.cleaned_data["email"]
+        if next_url:
+            request.session[NEXT_SESSION_KEY] = next_url
+        else:
+            request.session.pop(NEXT_SESSION_KEY, None)
         return redirect("portal:login_sent")
     return render(request, "cms/portal/login.html", {"form": form})
 
@@ -143,7 +153,9 @@ def login_link(request: HttpRequest) -> HttpResponse:
     if member is None:
         return render(request, "cms/portal/link_invalid.html", status=403)
     messages.success(request, f"Welcome, {member.first_name}.")
-    return redirect("portal:home")
+    # Signing in keeps the session's data (only its key changes); a link opened in another
+    # browser has no page to go back to and lands on the portal's home.
+    return redirect(request.session.pop(NEXT_SESSION_KEY, None) or "portal:home")
 
 
 @require_POST
@@ -154,7 +166,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next")
+    return _safe_url(request, request.POST.get("next"))
+
+
+def _safe_url(request: HttpRequest, target: str | None) -> str | None:
+    """`target` when it is a page of this site (never an open redirect), else None."""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
