@@ -48,13 +48,16 @@ def evaluate_prompt_task() -> int:
 
 @shared_task
 def launch_campaigns_task() -> int:
-    """Put the members of the campaigns whose send time has come in the outbox; the next
-    dispatch sends them.
+    """Put the members of the campaigns whose send time has come in the outbox, and send
+    them at once (beat's dispatch in the same minute may have run first).
 
     Safe to run twice: a launch locks its campaign and writes only while it is scheduled,
     and the unique (campaign, member) key refuses a second row.
     """
-    return launches.launch_due()
+    written = launches.launch_due()
+    if written:
+        dispatch_task.delay()
+    return written
 
 
 @shared_task

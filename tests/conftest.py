@@ -94,6 +94,18 @@ def twilio():
 
 
 @pytest.fixture
+def eager_tasks():
+    """Tasks that a task queues (the dispatcher after a launch, its send tasks) run here, at
+    once, rather than on a broker."""
+    from club.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
 def frozen_clock():
     """Freeze club.clock at a known instant; move it with frozen_clock.move_to(...)."""
     with time_machine.travel("2026-11-23 17:00:00+00:00", tick=False) as traveller:

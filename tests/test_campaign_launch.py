@@ -68,7 +68,9 @@ def rows(of: Campaign):
     return Touchpoint.objects.filter(campaign=of)
 
 
-def test_it_launches_at_its_send_time_once_with_one_row_per_member(frozen_clock, downtown, segment):
+def test_it_launches_at_its_send_time_once_with_one_row_per_member(
+    frozen_clock, downtown, segment, eager_tasks
+):
     group = members(downtown, 30)
     winter = campaign(segment)
 
@@ -86,6 +88,22 @@ def test_it_launches_at_its_send_time_once_with_one_row_per_member(frozen_clock,
     assert winter.launched_at == local(TUESDAY, 10)
     assert sorted(rows(winter).values_list("member_id", flat=True)) == sorted(m.pk for m in group)
     assert set(rows(winter).values_list("occurrence_key", flat=True)) == {f"campaign:{winter.pk}"}
+
+
+def test_a_launch_sends_at_once_not_at_the_next_dispatch(
+    frozen_clock, downtown, segment, twilio, eager_tasks
+):
+    # given beat's dispatch ran a moment before the launch, in the same minute
+    members(downtown, 3)
+    winter = campaign(segment, holdout_percent=0)
+    frozen_clock.move_to(local(TUESDAY, 10))
+
+    # when the campaign launches
+    assert launch_campaigns_task() == 3
+
+    # then its messages went in the same task, not a minute later
+    assert set(rows(winter).values_list("status", flat=True)) == {Status.SENT}
+    assert len(twilio.messages) == 3
 
 
 def test_the_outbox_refuses_a_second_row_for_a_member(frozen_clock, downtown, segment):

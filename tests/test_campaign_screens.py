@@ -223,3 +223,23 @@ def test_the_campaign_page_previews_each_variant_for_a_member_of_the_segment(cli
     a, b = html.split('data-preview="A"')[1], html.split('data-preview="B"')[1]
     assert "Hi Maya" in a and "1 SMS segment, GSM-7" in a
     assert "Maya 👋" in b and "1 SMS segment, UCS-2" in b
+
+
+def test_a_one_club_segment_is_counted_at_that_club_for_staff_of_both(
+    client, carla, downtown, riverside
+):
+    MemberFactory(home_club=downtown)
+    MemberFactory(home_club=riverside)
+    downtown_only = segment(downtown)
+    winter = draft(downtown_only)
+    client.force_login(carla)
+
+    pages = [
+        client.get(reverse("playbook:segment", args=[downtown_only.pk])).content.decode(),
+        client.get(reverse("playbook:campaign", args=[winter.pk])).content.decode(),
+    ]
+    results = client.get(reverse("playbook:campaign_results", args=[winter.pk])).content.decode()
+
+    for page in pages:
+        assert "member at Downtown ·" in page and "Riverside ·" not in page
+    assert "Messages at Downtown</h2>" in results

@@ -146,6 +146,7 @@ def test_twelve_months_show_what_a_small_club_sent_half_a_year_ago(
     assert last_90_days[14][0] == "—"
     assert uplift_cells(last_12_months)[14][0] == "+25.0 pts ±29.0"
     assert '<option value="365" selected>Last 12 months</option>' in last_12_months.text
+    assert "Touchpoints due in the last 12 months at Downtown" in last_12_months.text
 
 
 def test_nobody_renewing_in_either_arm_is_too_little_data(frozen_clock, downtown, monthly_plan):

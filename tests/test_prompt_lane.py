@@ -20,15 +20,6 @@ TODAY = dt.date(2026, 11, 23)
 Status = Touchpoint.Status
 
 
-@pytest.fixture
-def eager_tasks():
-    """Tasks the lane queues (the dispatcher, its send tasks) run here, at once."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = eager
-
-
 @pytest.fixture(autouse=True)
 def playbook_without_holdout(db):
     Rule.objects.update(holdout_percent=0)

@@ -20,7 +20,7 @@ from wagtail import hooks
 from campaigns import launches
 from campaigns.backoffice.access import RuleRights, segment_clubs_outside, segment_note
 from campaigns.backoffice.campaign_forms import CampaignForm, SegmentForm
-from campaigns.backoffice.views import LIFECYCLE, Counts, clubs_label, touchpoint_counts
+from campaigns.backoffice.views import LIFECYCLE, Counts, names_label, touchpoint_counts
 from campaigns.models import Campaign, CampaignVariant, Segment, Touchpoint
 from club import roles
 from club.admin_access import clubs_for
@@ -54,6 +54,13 @@ def staff_campaign(request: HttpRequest, pk: int) -> Campaign:
     return get_object_or_404(
         campaigns.select_related("segment").prefetch_related("segment__clubs", "variants"), pk=pk
     )
+
+
+def segment_clubs_label(user, segment: Segment) -> str:
+    """Whose members a segment's numbers count: its clubs that are the user's (a
+    Downtown-only segment is "at Downtown" to staff of both clubs)."""
+    mine = set(clubs_for(user))
+    return names_label(club for club in segment.clubs.all() if user.is_superuser or club in mine)
 
 
 def may_change(request: HttpRequest, segment: Segment) -> bool:
@@ -123,7 +130,7 @@ def segment_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "sample": saved.members(clubs=clubs).order_by("last_name", "first_name", "pk")[
                 :SAMPLE_NAMES
             ],
-            "clubs_label": clubs_label(request.user),
+            "clubs_label": segment_clubs_label(request.user, saved),
             "header_title": f"Segment: {saved}",
         },
     )
@@ -201,7 +208,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "reach": saved.segment.reach(clubs=clubs_for(request.user)),
             "sample": sample,
             "previews": launches.preview(saved, sample) if sample else [],
-            "clubs_label": clubs_label(request.user),
+            "clubs_label": segment_clubs_label(request.user, saved.segment),
             "header_title": f"Campaign: {saved}",
         },
     )
@@ -275,7 +282,7 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "total": total,
             "sections": sections,
-            "clubs_label": clubs_label(request.user),
+            "clubs_label": segment_clubs_label(request.user, campaign.segment),
             "header_title": f"Results: {campaign}",
         },
     )

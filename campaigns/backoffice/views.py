@@ -24,6 +24,7 @@ from wagtail import hooks
 from campaigns import dryrun, triggers
 from campaigns.backoffice.access import RuleRights
 from campaigns.backoffice.forms import (
+    PERIODS,
     ParametersForm,
     PeriodForm,
     RuleForm,
@@ -71,7 +72,12 @@ def clubs_label(user) -> str:
     """Whose numbers a screen shows: "Downtown", "Downtown and Riverside", "every club"."""
     if user.is_superuser:
         return "every club"
-    names = [club.name for club in clubs_for(user).order_by("name")]
+    return names_label(clubs_for(user))
+
+
+def names_label(clubs) -> str:
+    """ "Downtown", "Downtown and Riverside", "A, B and C" (by name), or "no club"."""
+    names = sorted(club.name for club in clubs)
     return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "no club"
 
 
@@ -246,6 +252,7 @@ def playbook(request: HttpRequest) -> HttpResponse:
             "total": total,
             "form": form,
             "days": days,
+            "period": dict(PERIODS)[days],
             "with_reach": with_reach,
             "reach_query": query.urlencode(),
             "clubs_label": clubs_label(request.user),
