@@ -64,7 +64,7 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         # Local time, as the screens show it (storage is UTC); no query, unlike the club's zone.
-        return f"{self.member} at {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+        return f"{self.member} at {timezone.localtime(self.at):%-d %b %Y, %H:%M}"
 
 
 class CheckInAttempt(models.Model):
@@ -220,7 +220,7 @@ class ClassSession(models.Model):
 
     def __str__(self) -> str:
         # Local time, as the screens show it (storage is UTC); no query, unlike the club's zone.
-        return f"{self.class_type} {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+        return f"{self.class_type} {timezone.localtime(self.start):%a %-d %b %Y, %H:%M}"
 
 
 class Booking(models.Model):

@@ -646,8 +646,8 @@ def test_every_screen_opens(client, superuser, maya, viewset, make_row, row_view
     ("local", "utc"),
     [
         # CET is UTC+1 in winter, CEST UTC+2 in summer.
-        (dt.datetime(2026, 11, 24, 12, 15), "2026-11-24 11:15"),
-        (dt.datetime(2027, 6, 1, 7, 30), "2027-06-01 05:30"),
+        (dt.datetime(2026, 11, 24, 12, 15), "Tue 24 Nov 2026, 11:15"),
+        (dt.datetime(2027, 6, 1, 7, 30), "Tue 1 Jun 2027, 05:30"),
     ],
 )
 def test_the_bookings_list_shows_class_times_on_the_clubs_clock(
@@ -665,7 +665,7 @@ def test_the_bookings_list_shows_class_times_on_the_clubs_clock(
 
     html = client.get(reverse("bookings:index")).content.decode()
 
-    assert f"Pilates {local:%Y-%m-%d %H:%M}" in html
+    assert f"Pilates {local:%a %-d %b %Y, %H:%M}" in html
     assert f"Pilates {utc}" not in html
 
 
@@ -693,9 +693,9 @@ def test_a_visit_is_named_by_the_clubs_wall_clock(client, frozen_clock, max, may
 
     html = client.get(reverse("visits:inspect", args=[visit.pk])).content.decode()
 
-    assert str(visit) == "Maya Jansen at 2026-11-23 17:21"
-    assert "Maya Jansen at 2026-11-23 17:21" in html
-    assert "Maya Jansen at 2026-11-23 16:21" not in html
+    assert str(visit) == "Maya Jansen at 23 Nov 2026, 17:21"
+    assert "Maya Jansen at 23 Nov 2026, 17:21" in html
+    assert "Maya Jansen at 23 Nov 2026, 16:21" not in html
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/account/"])
