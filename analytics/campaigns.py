@@ -13,6 +13,7 @@ from wagtail.admin.ui.components import Component
 
 from analytics import frames, uplift
 from analytics.playbook import MIN_PER_ARM
+from analytics.stats import signed_points
 from club.models import Club
 
 RENEWAL_WITHIN_DAYS = 60
@@ -47,7 +48,7 @@ class Comparison:
         if math.isnan(self.difference) or self.ci_high == self.ci_low:
             return "no difference to tell yet"
         half = 100 * (self.ci_high - self.ci_low) / 2
-        return f"{100 * self.difference:+.1f} pts ±{half:.1f}"
+        return f"{signed_points(self.difference)} pts ±{half:.1f}"
 
 
 def renewal_comparison(

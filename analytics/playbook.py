@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 
 from analytics import frames, uplift
+from analytics.stats import signed_points
 from campaigns.backoffice.views import Cell, PlaybookColumn
 from club.models import Club
 
@@ -40,14 +41,14 @@ def uplift_cell(row: dict) -> Cell:
     if math.isnan(difference) or high == low:
         # Nobody (or everybody) renewed in both arms: no spread, so no interval to trust.
         return Cell("—", f"Too little data: no renewals differ yet ({counts}).")
-    points, half = 100 * difference, 100 * (high - low) / 2
+    half = 100 * (high - low) / 2
     rates = (
         f"renewed {100 * row['sent_rate']:.1f} % of {sent} sent vs "
         f"{100 * row['held_out_rate']:.1f} % of {held_out} held out"
     )
     return Cell(
-        f"{points:+.1f} pts ±{half:.1f}",
-        f"95 % interval {100 * low:+.1f} to {100 * high:+.1f} pts; {rates}.",
+        f"{signed_points(difference)} pts ±{half:.1f}",
+        f"95 % interval {signed_points(low)} to {signed_points(high)} pts; {rates}.",
     )
 
 

@@ -8,6 +8,15 @@ import pandas as pd
 Z95 = 1.959963984540054
 
 
+def signed_points(fraction: float) -> str:
+    """A difference of rates in percentage points, signed: "+6.2", "−3.1" (a true minus sign,
+    which lines up with the plus in a column and reads as a sign, not a hyphen), "0.0"."""
+    points = round(100 * fraction, 1)
+    if points == 0:
+        return "0.0"
+    return f"{points:+.1f}".replace("-", "\u2212")
+
+
 def wilson(successes: pd.Series, trials: pd.Series, *, z: float = Z95) -> tuple[pd.Series, ...]:
     """Wilson score interval for a proportion: (low, high), NaN where there are no trials.
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics import frames, uplift
+from analytics.stats import signed_points
 
 
 def touchpoints(groups: list[tuple[int, str, int, int]]) -> pd.DataFrame:
@@ -83,3 +84,11 @@ def test_no_touchpoints_give_an_empty_typed_frame():
 
     assert table.empty
     assert dict(table.dtypes.astype(str)) == uplift.UPLIFT
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"),
+    [(0.062, "+6.2"), (-0.031, "\u22123.1"), (0.0, "0.0"), (-0.0004, "0.0"), (0.0004, "0.0")],
+)
+def test_points_are_signed_with_a_true_minus_and_zero_has_no_sign(fraction, text):
+    assert signed_points(fraction) == text

@@ -74,7 +74,7 @@ def test_each_rule_shows_its_renewal_uplift_with_the_interval(client, history, m
     # 60 % vs 40 % renewed: +20 points; se = √(.24/40 + .24/25) = .1249, × 1.96 = 24.5
     assert cells[14] == (
         "+20.0 pts ±24.5",
-        "95 % interval -4.5 to +44.5 pts; renewed 60.0 % of 40 sent vs 40.0 % of 25 held out.",
+        "95 % interval \u22124.5 to +44.5 pts; renewed 60.0 % of 40 sent vs 40.0 % of 25 held out.",
     )
     assert cells[15] == (
         "—",
