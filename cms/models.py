@@ -246,8 +246,9 @@ def spots_label(seats_left: int) -> str:
 
 def waitlist_url(session: ClassSession, day: dt.date) -> str:
     """Where a member joins a full class's waitlist: the portal's booking page on the class's
-    day, at the class (it asks a visitor to sign in first, and comes back here after)."""
-    return f"{reverse('portal:schedule')}?from={day.isoformat()}#class-{session.pk}"
+    day, at the class. The class is named in the query, not only in a #fragment, because a
+    visitor signs in first and a browser never sends the fragment on to the sign-in page."""
+    return f"{reverse('portal:schedule')}?from={day.isoformat()}&class={session.pk}"
 
 
 def duration_label(days: int) -> str:

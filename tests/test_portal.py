@@ -956,3 +956,24 @@ def test_a_long_membership_is_offered_renewal_only_once_it_ends_soon(
     page = html(sign_in(client, member).get(reverse("portal:membership")))
 
     assert "Renew your Annual" not in page
+
+
+def test_booking_from_the_schedule_comes_back_to_the_class(portal, downtown, maya, spin):
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+    schedule = portal.get(reverse("portal:schedule")).content.decode()
+    next_url = re.search(
+        rf'action="/account/book/{session.pk}/">.*?name="next" value="([^"]+)"', schedule, re.S
+    )[1]
+
+    response = portal.post(reverse("portal:book", args=[session.pk]), {"next": next_url})
+
+    assert response["Location"] == f"/account/book/#class-{session.pk}"
+
+
+def test_a_class_that_is_not_a_number_in_the_link_shows_the_schedule(portal, downtown, spin):
+    ClassSessionFactory(club=downtown, class_type=spin)
+
+    response = portal.get(reverse("portal:schedule"), {"class": "x<script>"})
+
+    assert response.status_code == 200
+    assert "Book a class" in html(response)

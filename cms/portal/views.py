@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -319,6 +320,11 @@ def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpRespons
 
 @portal_view
 def schedule(request: HttpRequest, member: Member) -> HttpResponse:
+    if (session_id := request.GET.get("class", "")).isdigit():
+        # A link to one class (from the public timetable, through sign-in): the same days,
+        # scrolled to that class.
+        days = urlencode({"from": request.GET.get("from", "")})
+        return redirect(f"{reverse('portal:schedule')}?{days}#class-{session_id}")
     club = member.home_club
     today = clock.today(club)
     last_day = today + dt.timedelta(days=club.booking_opens_days_ahead)
