@@ -72,12 +72,15 @@ _LOCK_MEMBER_BY_CARD = _locked_member("card_token", CharField())
 
 
 def _last_visits():
-    """The member's visits up to the scan, latest first: the (member, -at) index answers it.
-    Asked as "visits in the last two minutes", PostgreSQL estimated from statistics older
-    than those minutes that the time index would find none, and read every visit in the
-    window at a busy time."""
+    """The member's visits at the scanning club up to the scan, latest first: the (member,
+    -at) index answers it. Asked as "visits in the last two minutes", PostgreSQL estimated
+    from statistics older than those minutes that the time index would find none, and read
+    every visit in the window at a busy time. Only this club's: a scan at another club is
+    not the same arrival repeated, so it is decided (and recorded) there."""
     return Visit.objects.filter(
-        member_id=Param("member", BigIntegerField()), at__lte=Param("at", DateTimeField())
+        member_id=Param("member", BigIntegerField()),
+        club_id=Param("club", BigIntegerField()),
+        at__lte=Param("at", DateTimeField()),
     ).order_by("-at")
 
 
@@ -204,7 +207,7 @@ def check_in(
 ) -> Visit | CheckInAttempt:
     """Admit the member at `club` (their home club by default) or record why not.
 
-    A repeat scan within two minutes returns the earlier Visit (with
+    A repeat scan at the same club within two minutes returns the earlier Visit (with
     `is_repeat_scan = True`) and debits nothing. `override_by` (a staff user, with a
     reason) admits a member who would be denied; the override is recorded on the visit.
     """

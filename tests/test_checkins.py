@@ -56,6 +56,30 @@ def test_second_scan_within_two_minutes_returns_the_first_visit(frozen_clock, do
     assert Visit.objects.filter(member=member).count() == 1
 
 
+def test_a_scan_at_another_club_within_two_minutes_is_decided_there(
+    frozen_clock, downtown, riverside
+):
+    member = MemberFactory(home_club=downtown)
+    pack = MembershipFactory(
+        member=member, plan=PlanFactory(club=downtown, pack=True, valid_at_all_clubs=True)
+    )
+    single = MemberFactory(home_club=downtown)
+    MembershipFactory(member=single, plan=PlanFactory(club=downtown))
+    here = checkins.check_in(member, source=Source.TURNSTILE)
+    checkins.check_in(single, source=Source.TURNSTILE)
+
+    frozen_clock.shift(dt.timedelta(seconds=30))
+    there = checkins.check_in(member, source=Source.TURNSTILE, club=riverside)
+    refused = checkins.check_in(single, source=Source.TURNSTILE, club=riverside)
+
+    # two clubs' doors in half a minute is two admissions (a card lent, say), each on record
+    assert (there.is_repeat_scan, there.club, here.club) == (False, riverside, downtown)
+    pack.refresh_from_db()
+    assert pack.visits_left == 8
+    assert _denied(refused) == Reason.WRONG_CLUB
+    assert refused.club == riverside
+
+
 def test_scan_after_two_minutes_is_a_new_visit(frozen_clock, maya):
     first = checkins.check_in(maya, source=Source.DESK)
     frozen_clock.shift(dt.timedelta(minutes=2, seconds=1))
