@@ -592,6 +592,28 @@ def trial_due_on_check_in(member, club, earliest, latest) -> QuerySet[Booking]:
     )
 
 
+def trial_later_today(member: Member, club: Club, *, at: dt.datetime) -> Booking | None:
+    """The member's next trial class booked at the club later on `at`'s day, beyond the
+    check-in window: what a visitor turned away too early has come for."""
+    end_of_day = clock.start_of_day(at.astimezone(clock.zone(club)).date(), club) + dt.timedelta(
+        days=1
+    )
+    return (
+        Booking.objects.filter(
+            member=member,
+            status=Status.BOOKED,
+            is_trial=True,
+            session__club=club,
+            session__is_cancelled=False,
+            session__start__gt=check_in_window(at)["latest"],
+            session__start__lt=end_of_day,
+        )
+        .select_related("session__class_type")
+        .order_by("session__start")
+        .first()
+    )
+
+
 _ANY_DUE = Prepared(
     lambda: (
         due_on_check_in(

@@ -130,6 +130,42 @@ def test_a_lead_with_no_trial_class_is_still_offered_a_sale(desk, frozen_clock, 
     assert "Sell a membership" in html
 
 
+def test_a_visitor_too_early_for_their_trial_class_is_told_when_check_in_opens(
+    desk, frozen_clock, downtown
+):
+    lead = MemberFactory(home_club=downtown, card_token="EARLY-1")
+    for minutes, trial in ((95, False), (135, True), (200, True)):  # 19:35, 20:15, 21:20
+        start = clock.now() + dt.timedelta(minutes=minutes)
+        session = ClassSessionFactory(
+            club=downtown,
+            class_type__name=f"Spin {minutes}",
+            start=start,
+            end=start + dt.timedelta(hours=1),
+        )
+        BookingFactory(session=session, member=lead, is_trial=trial)
+
+    html = desk.post(reverse("desk:scan"), {"q": "EARLY-1"}, **DESK).content.decode()
+
+    assert 'data-reason="no_membership"' in html
+    assert "Booked for the free trial class Spin 135 at 20:15: check-in opens at 19:15." in html
+
+
+def test_no_trial_line_for_a_trial_tomorrow_or_at_another_club(
+    desk, frozen_clock, downtown, riverside
+):
+    lead = MemberFactory(home_club=downtown, card_token="EARLY-2")
+    tomorrow = clock.now() + dt.timedelta(days=1)
+    elsewhere = clock.now() + dt.timedelta(hours=2)
+    for club, start in ((downtown, tomorrow), (riverside, elsewhere)):
+        session = ClassSessionFactory(club=club, start=start, end=start + dt.timedelta(hours=1))
+        BookingFactory(session=session, member=lead, is_trial=True)
+
+    html = desk.post(reverse("desk:scan"), {"q": "EARLY-2"}, **DESK).content.decode()
+
+    assert "No membership" in html
+    assert "data-trial-later" not in html
+
+
 # --- admit anyway -------------------------------------------------------------------------
 
 

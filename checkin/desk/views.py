@@ -308,6 +308,11 @@ def result_context(
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
         return context
     context.update(attempt=outcome, override_form=override_form or OverrideForm())
+    no_membership = outcome is not None and outcome.reason == CheckInAttempt.Reason.NO_MEMBERSHIP
+    # Come too early for their free class: say when it is and when check-in opens.
+    if no_membership and (trial := bookings.trial_later_today(member, club, at=outcome.at)):
+        opens = trial.session.start - bookings.CHECK_IN_BEFORE_CLASS
+        context.update(trial_later=trial, trial_check_in_opens=opens)
     if context["can_sell"] and outcome is not None:
         context.update(
             next_sale=_next_sale(outcome, context["membership"]),
