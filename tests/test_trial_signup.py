@@ -556,7 +556,7 @@ def test_signing_up_on_the_page_stores_the_wording_shown_and_thanks(
     thanks = client.get(response["Location"])
     thanks_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", thanks.content.decode()))
     assert "Thank you, Ana!" in html.unescape(thanks_text)
-    assert "Your free class: Spin with Tom Tuesday 24 November at 18:00 · Studio 2" in thanks_text
+    assert "You asked for: Spin with Tom Tuesday 24 November at 18:00 · Studio 2 We confirm your place when we call you." in thanks_text
     assert "call you within 15 minutes" in thanks_text
 
 
@@ -835,7 +835,7 @@ def test_a_known_person_the_trial_refuses_gets_the_thanks_a_stranger_gets(
     assert (stranger_response.status_code, stranger_response["Location"]) == (302, "/trial/thanks/")
     thanks = page_text(client.get("/trial/thanks/"))
     assert thanks == page_text(stranger.get("/trial/thanks/"))
-    assert "Thank you, Maya! Your free class: Spin with Tom" in thanks
+    assert "Thank you, Maya! You asked for: Spin with Tom" in thanks
     # The desk hears why, and calls.
     assert not maya.bookings.filter(session=session, is_trial=True).exists()
     assert "Not booked: " in Task.objects.get(member=maya).details
