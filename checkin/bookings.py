@@ -103,6 +103,7 @@ MESSAGES = {
     "window_closed": "Booking for this class has closed.",
     "no_class_membership": "You need a membership that includes classes to book this class.",
     "membership_frozen": "Your membership is frozen on the day of this class.",
+    "no_visits_left": "Your visit pack is used up: top it up to book this class.",
     "not_trial_eligible": "This class is not open for trial visits.",
     "penalty": "You cannot book classes for a few days after a late cancellation or a no-show.",
     "already_booked": "You are already booked for this class.",
@@ -790,10 +791,10 @@ def window_error(session: ClassSession, now: dt.datetime) -> BookingError | None
 @dataclass(frozen=True)
 class Refusal:
     """Why a member may not book a class on a day (class_refusals()). `code` is "frozen",
-    "expired" (a membership with classes ended before the day), "no_class_membership" or
-    "penalty". A freeze says its last day (`until`, a date); a penalty says when booking
-    opens again (`until`, a datetime), what caused it (`cause`, in words: "a no-show") and
-    when that was (`on`)."""
+    "expired" (a membership with classes ended before the day), "no_visits_left" (only a
+    used-up visit pack covers the day), "no_class_membership" or "penalty". A freeze says
+    its last day (`until`, a date); a penalty says when booking opens again (`until`, a
+    datetime), what caused it (`cause`, in words: "a no-show") and when that was (`on`)."""
 
     code: str
     until: dt.date | None = None
@@ -812,6 +813,8 @@ class Refusal:
                 f"Because of {self.cause} on {self.on:%-d %b}, you can book classes again "
                 f"from {self.until:%a %-d %b at %H:%M}.",
             )
+        if self.code == "no_visits_left":
+            return BookingError("no_visits_left")
         return BookingError(
             "no_class_membership",
             f"You need a membership that includes classes on {day:%a %-d %b} to book this class.",
@@ -841,14 +844,18 @@ def class_refusals(
     refusals = {}
     for day in days:
         covering = [m for m in memberships if m.is_in_force(day)]
-        thaws = [_frozen_until(m, day) for m in covering]
+        # A used-up visit pack is in force but admits nobody: no seat to hold on it.
+        usable = [m for m in covering if m.visits_left != 0]
+        thaws = [_frozen_until(m, day) for m in usable]
         if None in thaws:
             if ban is not None:
                 refusals[day] = ban
             continue
-        if covering:
+        if usable:
             # Every membership covering the day is frozen: the first to thaw lets them book.
             refusals[day] = Refusal("frozen", until=min(thaws))
+        elif covering:
+            refusals[day] = Refusal("no_visits_left")
         elif any(m.end < day for m in memberships):
             refusals[day] = Refusal("expired")
         else:

@@ -392,6 +392,35 @@ def schedule_rows(client) -> dict[str, str]:
     return shown
 
 
+def test_a_used_up_visit_pack_cannot_book_and_the_schedule_says_top_up(
+    client, frozen_clock, downtown, spin
+):
+    sem = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)
+    pack = PlanFactory(club=downtown, pack=True, allows_classes=True)
+    MembershipFactory(member=sem, plan=pack, visits_left=0, start=TODAY)
+    session = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, dt.date(2026, 11, 25), 9)
+    )
+    sign_in(client, sem)
+
+    shown = schedule_rows(client)
+
+    assert shown == {"Wednesday 25 Nov": "No visits left: top up to book"}
+    with pytest.raises(bookings.BookingError) as refused:
+        bookings.book(sem, session)
+    assert refused.value.code == "no_visits_left"
+    assert not sem.bookings.exists()
+
+
+def test_a_pack_with_one_visit_left_still_books(client, frozen_clock, downtown, spin):
+    sem = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)
+    pack = PlanFactory(club=downtown, pack=True, allows_classes=True)
+    MembershipFactory(member=sem, plan=pack, visits_left=1, start=TODAY)
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+
+    assert bookings.book(sem, session).status == Booking.Status.BOOKED
+
+
 def test_the_schedule_says_renew_instead_of_book_once_the_membership_has_ended(
     client, frozen_clock, downtown, spin, monthly_plan
 ):

@@ -526,6 +526,7 @@ def _books_as_trial(member: Member) -> bool:
 DESK_REFUSALS = {
     "expired": "Membership ended: renew to book",
     "frozen": "Frozen that day",
+    "no_visits_left": "No visits left: top up to book",
     "no_class_membership": "No membership with classes",
 }
 

@@ -42,6 +42,7 @@ SCHEDULE_DAYS = 7
 # What the schedule shows in place of Book, by bookings.class_refusals' reason.
 CLASS_REFUSALS = {
     "expired": "Renew your membership to book",
+    "no_visits_left": "No visits left: top up to book",
     "no_class_membership": "Booking needs a membership with classes",
 }
 
