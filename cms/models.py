@@ -186,6 +186,34 @@ def site_settings(request) -> ClubSiteSettings | None:
         return None
 
 
+class ClubContact:
+    """The header and footer of a club with no site of its own: the club's own record, in the
+    shape of ClubSiteSettings that the base template reads."""
+
+    logo = None
+    email = ""
+
+    def __init__(self, club: Club):
+        self.shown_club = club
+        self.contact_phone = club.phone
+        self.contact_address = club.address
+
+    @cached_property
+    def opening_hours_rows(self) -> list[tuple[str, str]]:
+        return hours.week_rows(self.shown_club)
+
+
+def club_site_for(request, club: Club) -> ClubSiteSettings | ClubContact:
+    """What the public pages' header and footer show to a member of `club`: this site's
+    settings when it shows that club, else the club's own site's, else the club's record (a
+    member of a chain's other club signs in on whichever site they reach)."""
+    current = site_settings(request)
+    if current is not None and current.shown_club == club:
+        return current
+    own = ClubSiteSettings.objects.filter(club=club).select_related("club", "logo").first()
+    return own or ClubContact(club)
+
+
 def clubs_of_sites(sites) -> dict[int, int | None]:
     """The pk of the club each site shows, by site pk (no club chosen: the first club, as the
     site shows it), in one query, without creating settings rows."""

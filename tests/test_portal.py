@@ -10,10 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from wagtail.models import Site
 
 from checkin import bookings
 from checkin.models import Booking
 from club import clock
+from cms.models import ClubSiteSettings
 from cms.portal import auth, selectors
 from members.models import Channel, ConsentLog, Member, MemberEvent
 from memberships.models import Membership
@@ -1006,3 +1008,35 @@ def test_a_class_that_is_not_a_number_in_the_link_shows_the_schedule(portal, dow
 
     assert response.status_code == 200
     assert "Book a class" in html(response)
+
+
+def test_a_member_of_a_club_without_a_site_sees_their_own_club_in_header_and_footer(
+    client, frozen_clock, downtown, riverside
+):
+    # the one site shows Downtown; Lisa belongs to Riverside, which has no site of its own
+    riverside.address = "Maasboulevard 1, Rotterdam"
+    riverside.save()
+    lisa = MemberFactory(home_club=riverside, first_name="Lisa")
+    sign_in(client, lisa)
+
+    page = client.get(reverse("portal:home")).content.decode()
+    public = client.get("/").content.decode()
+
+    header = page[page.index('<header class="site-header">') : page.index("</header>")]
+    footer = page[page.index('<footer class="site-footer">') :]
+    assert "Riverside" in header and "Downtown" not in header
+    assert "Maasboulevard 1" in footer and "+31 10 765 4321" in footer
+    assert "Downtown" not in footer and "+31 20 123 4567" not in footer
+    # the public pages go on showing the site's own club
+    assert "+31 20 123 4567" in public[public.index('<footer class="site-footer">') :]
+
+
+def test_a_member_of_the_sites_club_sees_the_sites_settings(client, frozen_clock, downtown, maya):
+    site_settings = ClubSiteSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.email = "hello@downtown.example.com"
+    site_settings.save()
+    sign_in(client, maya)
+
+    page = client.get(reverse("portal:home")).content.decode()
+
+    assert "hello@downtown.example.com" in page[page.index('<footer class="site-footer">') :]

@@ -31,6 +31,7 @@ from sesame import settings as sesame_settings
 from checkin import bookings
 from checkin.models import Booking, ClassSession
 from club import clock
+from cms.models import club_site_for
 from cms.portal import auth, feeds, selectors
 from cms.portal.forms import ConsentForm, LoginForm
 from members import consent, export
@@ -103,6 +104,8 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             # Said in words: a front-desk login opening a member's link met a bare 404.
             return render(request, "cms/portal/staff_signed_in.html", status=403)
         member = portal_member(request)
+        # The header and footer name the member's own club and its contacts (base.html).
+        request.club_site = club_site_for(request, member.home_club)
         with timezone.override(clock.zone(member.home_club)):
             return view(request, member, *args, **kwargs)
 
