@@ -67,6 +67,7 @@ __all__ = [
     "cancel_session",
     "class_refusals",
     "freeze_membership",
+    "late_cancel_notice",
     "mark_attended",
     "mark_no_show",
     "mark_remaining_no_show",
@@ -927,6 +928,28 @@ def _ban(member: Member, club: Club, now: dt.datetime) -> Refusal | None:
         cause="a late cancellation" if latest.data.get("reason") == "late_cancel" else "a no-show",
         on=latest.at.astimezone(zone),
     )
+
+
+def late_cancel_notice(booking: Booking, *, now: dt.datetime | None = None) -> str:
+    """What cancelling the booked seat now would be, said before the member confirms: "" when
+    it would not be a late cancel. Reads booking.session.club (select it with the booking)."""
+    session = booking.session
+    if booking.status != Status.BOOKED or not _is_late(booking, session, now or clock.now()):
+        return ""
+    club = session.club
+    within = _minutes_in_words(club.late_cancel_minutes)
+    notice = f"Less than {within} before the class: a late cancellation."
+    if club.booking_penalties_enabled:
+        days = club.booking_penalty_days
+        notice += f" You can't book classes for {days} day{'s' if days != 1 else ''} after it."
+    return notice
+
+
+def _minutes_in_words(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
 
 
 def _is_late(booking: Booking, session: ClassSession, now: dt.datetime) -> bool:

@@ -3,6 +3,7 @@ bookings, booking from the schedule, message preferences and the calendar page â
 a member sees and changes only their own data, whatever the URL."""
 
 import datetime as dt
+import html as html_lib
 import re
 from decimal import Decimal
 
@@ -689,6 +690,31 @@ def test_a_late_cancellation_is_said_so(portal, downtown, maya, spin, frozen_clo
     response = portal.post(reverse("portal:booking_cancel", args=[booking.pk]), follow=True)
 
     assert "This was a late cancellation." in html(response)
+
+
+def test_a_late_cancellation_is_said_before_the_member_confirms(
+    portal, downtown, maya, spin, frozen_clock
+):
+    downtown.booking_penalties_enabled, downtown.booking_penalty_days = True, 3
+    downtown.save()
+    soon = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=1)
+    )
+    later = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=3)
+    )
+    late, in_time = bookings.book(maya, soon), bookings.book(maya, later)
+    notice = "Less than 2 hours before the class: a late cancellation."
+
+    detail = html_lib.unescape(html(portal.get(reverse("portal:booking", args=[late.pk]))))
+    other = html(portal.get(reverse("portal:booking", args=[in_time.pk])))
+    listing = portal.get(reverse("portal:bookings")).content.decode()
+
+    assert f"{notice} You can't book classes for 3 days after it." in detail
+    assert "late cancellation" not in other
+    rows = re.findall(r'<li class="class-row">.*?</li>', listing, re.S)
+    confirms = [re.search(r'onsubmit="([^"]*)"', row)[1] for row in rows]
+    assert "late cancellation" in confirms[0] and "late cancellation" not in confirms[1]
 
 
 def test_leaving_the_waitlist_from_the_booking_page(portal, downtown, maya, spin, bram):

@@ -195,3 +195,12 @@ def with_places(rows) -> list[Booking]:
     for booking in rows:
         booking.place = bookings.waitlist_place(booking)
     return rows
+
+
+def with_late_notices(rows) -> list[Booking]:
+    """The bookings, each with `late_notice`: what cancelling it now would be, when late
+    (bookings.late_cancel_notice), so the member reads it before confirming."""
+    rows = list(rows)
+    for booking in rows:
+        booking.late_notice = bookings.late_cancel_notice(booking)
+    return rows
