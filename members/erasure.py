@@ -19,14 +19,25 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models, transaction
+from django.urls import reverse
+from wagtail import hooks
 
-from club import clock
-from members import locks, timeline
+from club import clock, roles
+from members import locks, staff_tasks, timeline
 from members.models import Channel, ConsentLog, Member, MemberEvent, Task
 
 ERASED_NAME = "Erased member"
 CONSENT_SOURCE = "erasure"
+
+# A member's own request (GDPR article 12(3): answered within a month) is a task for the
+# managers of their club, due then.
+REQUEST_DUE = dt.timedelta(days=30)
+REQUEST_TITLE = "Erase personal data: requested by the member"
+# Where a request task's details link to: `fn(member) -> path` of the erase action on the
+# member card, which is the front desk's (checkin, above this app) and registers it here.
+ERASE_LINK_HOOK = "erasure_admin_path"
 
 Eraser = Callable[[Member], None]
 
@@ -120,6 +131,8 @@ def erase(member: Member, *, by, reason: str) -> bool:
             return False
         if refused := refusals(member):
             raise ErasureRefused(refused)
+        # The member's own request is answered: done, not cancelled with their other tasks.
+        open_requests(member).update(status=Task.Status.DONE, done_at=clock.now(), done_by=by)
         photo = member.photo.name if member.photo else ""
         for name in sorted(_ERASERS):
             _ERASERS[name](member)
@@ -130,6 +143,78 @@ def erase(member: Member, *, by, reason: str) -> bool:
             storage = member.photo.storage
             transaction.on_commit(lambda: storage.delete(photo))
     return True
+
+
+# --- the member's own request ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """A member's open request to be erased: the managers' task, and whether this call opened
+    it (False: they had asked before and it is still open)."""
+
+    task: Task
+    is_new: bool
+
+    @property
+    def asked_at(self) -> dt.datetime:
+        return self.task.created_at
+
+
+def open_requests(member: Member) -> models.QuerySet[Task]:
+    """The member's erasure requests still open: the tasks their `erasure_requested` events
+    opened."""
+    asked = member.events.filter(kind=MemberEvent.Kind.ERASURE_REQUESTED).values_list(
+        "data__task", flat=True
+    )
+    return member.tasks.open().filter(pk__in=[pk for pk in asked if pk is not None])
+
+
+def open_request(member: Member) -> Request | None:
+    """The member's open erasure request, the first they made; None when there is none."""
+    task = open_requests(member).order_by("created_at", "pk").first()
+    return None if task is None else Request(task=task, is_new=False)
+
+
+def request(member: Member) -> Request:
+    """The member asks for their personal data to be erased (from the portal): open a task for
+    the managers of their club, due in a month, and note it on the timeline. Asking again
+    while a request is open returns that one and changes nothing; under the member's row lock,
+    so two requests at once open one task.
+
+    Nothing is erased here, even when nothing stops it: a manager erases (`erase`), which closes
+    the request as done. What stops an erasure today is written into the task for the manager.
+    """
+    with transaction.atomic():
+        locks.member(member.pk)
+        if (asked := open_request(member)) is not None:
+            return asked
+        refused = refusals(member)
+        task = staff_tasks.open_task(
+            member,
+            title=REQUEST_TITLE,
+            due_in=REQUEST_DUE,
+            assigned_role=roles.MANAGER,
+            escalate_when_late=True,
+            details=_request_details(member, refused),
+        )
+        timeline.record(member, MemberEvent.Kind.ERASURE_REQUESTED, task=task.pk)
+    return Request(task=task, is_new=True)
+
+
+def _request_details(member: Member, refused: list[Refusal]) -> str:
+    asked = clock.now().astimezone(clock.zone(member.home_club))
+    lines = [
+        f"{member.full_name} asked in the portal on {asked:%-d %b %Y} for their personal data "
+        "to be erased (GDPR article 17). Answer within a month.",
+    ]
+    if refused:
+        lines.append("Erasure is refused for now: " + " ".join(r.message for r in refused))
+        lines.append("Contact them about it.")
+    paths = [path_for(member) for path_for in hooks.get_hooks(ERASE_LINK_HOOK)]
+    path = paths[0] if paths else reverse("members:edit", args=[member.pk])
+    lines.append(f"Erase on the member card: {settings.SITE_URL.rstrip('/')}{path}")
+    return "\n".join(lines)
 
 
 # --- members' own rows ---------------------------------------------------------------------

@@ -279,6 +279,7 @@ class MemberEvent(models.Model):
         CARD_GIVEN = "card_given", "Access card given"
         DATA_EXPORTED = "data_exported", "Personal data exported"
         DATA_ERASED = "data_erased", "Personal data erased"
+        ERASURE_REQUESTED = "erasure_requested", "Erasure of personal data requested"
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="events", db_index=False

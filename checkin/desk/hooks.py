@@ -9,6 +9,7 @@ from checkin import bookings
 from checkin.desk import panels, urls
 from club import roles
 from club.admin_access import RoleMenuItem
+from members.erasure import ERASE_LINK_HOOK
 from members.staff_tasks import TASK_LINK_HOOK
 from memberships.wagtail_hooks import FREEZE_HOOK
 
@@ -36,6 +37,12 @@ def register_tasks_menu_item():
 def task_on_the_member_card(task):
     # The card lists the member's open tasks, with Done and "Log a call".
     return reverse("desk:member", args=[task.member_id])
+
+
+@hooks.register(ERASE_LINK_HOOK)
+def erase_on_the_member_card(member):
+    # A member's erasure request task links to the manager's erase page.
+    return reverse("desk:erase_data", args=[member.pk])
 
 
 @hooks.register(FREEZE_HOOK)
