@@ -21,6 +21,7 @@ urlpatterns = [
     path("book/<int:session_id>/", views.book, name="book"),
     path("messages/", views.message_preferences, name="messages"),
     path("data/", views.data_export, name="data_export"),
+    path("data/erase/", views.erasure_request, name="erasure_request"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("calendar/<str:token>.ics", feeds.feed, name="calendar_feed"),

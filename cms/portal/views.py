@@ -34,10 +34,23 @@ from club import clock
 from cms.models import club_site_for
 from cms.portal import auth, feeds, selectors
 from cms.portal.forms import ConsentForm, LoginForm
-from members import consent, export
+from members import consent, erasure, export
 from members.models import Member
 from memberships.stripe import checkout
 
+# What stops an erasure today (members.erasure.refusals), in the member's words; the manager's
+# page says it to staff ("cancel it first").
+ERASURE_REFUSALS = {
+    "membership": (
+        "You have a membership in force or starting later: we can erase your data only once "
+        "it has ended. We'll contact you about it."
+    ),
+    "bookings": (
+        "You have classes booked (or a waitlist place) still to come. You can cancel them "
+        "first in My bookings; otherwise we'll contact you about them."
+    ),
+}
+ERASURE_REFUSED = "There is something we need to settle with you first: we'll contact you."
 VISITS_PER_PAGE = 25
 SCHEDULE_DAYS = 7
 # What the schedule shows in place of Book, by bookings.class_refusals' reason.
@@ -419,7 +432,12 @@ def message_preferences(request: HttpRequest, member: Member) -> HttpResponse:
         else:
             messages.info(request, "Nothing changed.")
         return redirect("portal:messages")
-    context = {"member": member, "form": form, "has_phone": bool(member.phone)}
+    context = {
+        "member": member,
+        "form": form,
+        "has_phone": bool(member.phone),
+        "erasure_asked": erasure.open_request(member),
+    }
     return render(request, "cms/portal/messages.html", context)
 
 
@@ -429,6 +447,36 @@ def data_export(request: HttpRequest, member: Member) -> HttpResponse:
     """Everything the club holds about the member, as a JSON download (members.export). A
     POST, so a link preview or prefetch never exports and logs it."""
     return export.download(member)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def erasure_request(request: HttpRequest, member: Member) -> HttpResponse:
+    """Ask the club to erase the member's personal data (members.erasure.request): a page that
+    says what goes, what stays and what must end first; sending it opens a task for the
+    club's managers, once while a request is open."""
+    if request.method == "POST":
+        asked = erasure.request(member)
+        by = _day(asked.task.due_at)
+        if asked.is_new:
+            messages.success(
+                request,
+                f"Thank you: we have your request. We'll be in touch by {by} at the latest.",
+            )
+        else:
+            messages.info(
+                request, f"You already asked on {_day(asked.asked_at)}; we'll be in touch by {by}."
+            )
+        return redirect("portal:erasure_request")
+    context = {
+        "member": member,
+        "asked": erasure.open_request(member),
+        "refusals": [
+            (refused.code, ERASURE_REFUSALS.get(refused.code, ERASURE_REFUSED))
+            for refused in erasure.refusals(member)
+        ],
+    }
+    return render(request, "cms/portal/erasure_request.html", context)
 
 
 @portal_view
@@ -469,6 +517,10 @@ def _schedule_row(session, booking, refusal, now) -> tuple:
         refusal_text(refusal),
         refusal is not None and refusal.code != "penalty",
     )
+
+
+def _day(at: dt.datetime) -> str:
+    return date_format(timezone.localtime(at), "j F Y")
 
 
 def _when(session: ClassSession) -> str:
