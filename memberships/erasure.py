@@ -23,7 +23,7 @@ def _in_force_or_coming(member: Member, today: dt.date) -> Refusal | None:
     return None
 
 
-@eraser("memberships", covers=(Payment,))
+@eraser("memberships", covers=(Payment, StripeEvent))
 def _erase_memberships(member: Member) -> None:
     # Payments keep amount, currency, date, method and status (bookkeeping law); the Stripe
     # payment id leads to the card and the name at Stripe, so it goes.
@@ -34,7 +34,9 @@ def _erase_memberships(member: Member) -> None:
     Freeze.objects.filter(membership__member=member).exclude(reason="").update(reason="")
     LedgerEntry.objects.filter(Q(membership__member=member), ~Q(reason="")).update(reason="")
     # Stripe's events about them carry their name, email and card's country; the event id
-    # stays, so a late repeat delivery still finds it and changes nothing.
-    StripeEvent.objects.filter(payload__data__object__metadata__member=str(member.pk)).update(
-        payload={}
-    )
+    # stays, so a late repeat delivery still finds it and changes nothing, and so does the
+    # link to the (now anonymous) member, as a payment's does. The payload is matched too for
+    # an event stored before that link existed.
+    StripeEvent.objects.filter(
+        Q(member=member) | Q(payload__data__object__metadata__member=str(member.pk))
+    ).update(payload={})

@@ -352,23 +352,83 @@ class StripeEventQuerySet(models.QuerySet):
     def unprocessed(self) -> "StripeEventQuerySet":
         return self.filter(processed_at__isnull=True)
 
+    def in_state(self, state: str) -> "StripeEventQuerySet":
+        """The events in one of StripeEvent.State (processed, ignored, failed, waiting)."""
+        State = StripeEvent.State
+        if state in (State.PROCESSED, State.IGNORED):
+            return self.filter(outcome=state)
+        if state == State.FAILED:
+            return self.unprocessed().exclude(error="")
+        if state == State.WAITING:
+            return self.unprocessed().filter(error="")
+        return self.none()
+
+
+# Stripe's event types in words, for the back-office; others are shown as Stripe names them.
+STRIPE_EVENT_TYPES = {
+    "checkout.session.completed": "Online payment completed",
+    "checkout.session.async_payment_succeeded": "Delayed online payment succeeded",
+    "checkout.session.async_payment_failed": "Delayed online payment failed",
+    "checkout.session.expired": "Payment page expired unpaid",
+    "payment_intent.succeeded": "Payment succeeded",
+    "payment_intent.payment_failed": "Payment attempt failed",
+    "payment_intent.canceled": "Payment cancelled",
+    "payment_intent.created": "Payment started",
+    "charge.succeeded": "Card charged",
+    "charge.failed": "Card charge failed",
+    "charge.refunded": "Payment refunded",
+    "charge.dispute.created": "Payment disputed by the card holder",
+}
+
 
 class StripeEvent(models.Model):
     """A verified Stripe webhook event, stored once by Stripe's event id before it is acted on
     (memberships/stripe/events.py): a repeat delivery finds it here and changes nothing."""
 
-    stripe_id = models.CharField(max_length=255, unique=True)
+    class Outcome(models.TextChoices):
+        # Blank until processed.
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+
+    class State(models.TextChoices):
+        """Where the event stands, as the back-office filters it (not stored as such)."""
+
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+        WAITING = "waiting", "Waiting to be processed"
+
+    stripe_id = models.CharField("Stripe event id", max_length=255, unique=True)
     type = models.CharField(max_length=100)
     payload = models.JSONField()
-    received_at = models.DateTimeField()
-    processed_at = models.DateTimeField(null=True, blank=True)
+    # The member the event is about (its metadata names them, checkout.py), found when it is
+    # received: the back-office scopes events to clubs through them. None for an event that is
+    # not about one of our members.
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events"
+    )
+    received_at = models.DateTimeField("received")
+    processed_at = models.DateTimeField("processed", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, help_text="Why the last attempt to process it failed.")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    note = models.CharField(
+        max_length=255, blank=True, help_text="What processing did, or why it did nothing."
+    )
+    payment = models.ForeignKey(
+        Payment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stripe_events",
+        help_text="The payment processing recorded.",
+    )
 
     objects = StripeEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        verbose_name = "online payment event"
         indexes = [
             # The sweep of events left unprocessed (a lost task, a failed attempt).
             models.Index(
@@ -379,4 +439,73 @@ class StripeEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type} {self.stripe_id}"
+        return f"{self.type_in_words()} {self.stripe_id}"
+
+    def type_in_words(self) -> str:
+        return STRIPE_EVENT_TYPES.get(self.type, self.type)
+
+    @property
+    def state(self) -> str:
+        if self.outcome:
+            return self.outcome
+        return self.State.FAILED if self.error else self.State.WAITING
+
+    def data(self) -> dict:
+        """The Stripe object the event is about (a Checkout Session, a PaymentIntent); empty
+        once erased."""
+        data = (self.payload or {}).get("data") or {}
+        found = data.get("object") if isinstance(data, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    def amount(self) -> tuple[Decimal, str] | None:
+        """The amount the event names and its currency, as Stripe gives it; the payment's once
+        the payload is erased."""
+        data = self.data()
+        minor = data.get("amount_total", data.get("amount"))
+        currency = str(data.get("currency") or "").upper()
+        if isinstance(minor, int) and currency:
+            # Here, not at the top: checkout imports this module.
+            from memberships.stripe.checkout import from_minor_units
+
+            return from_minor_units(minor, currency), currency
+        if self.payment_id is not None:
+            return self.payment.amount, self.payment.currency
+        return None
+
+    def stripe_details(self) -> list[tuple[str, str]]:
+        """What the back-office shows of the payload: Stripe's ids, statuses and decline codes.
+        Named one by one, never the payload as a whole: it also carries the card holder's name,
+        email, address and card details, and a PaymentIntent's client secret."""
+        data = self.data()
+        kind = data.get("object")
+        error = data.get("last_payment_error")
+        error = error if isinstance(error, dict) else {}
+        found = [
+            ("Checkout Session", data.get("id") if kind == "checkout.session" else None),
+            (
+                "PaymentIntent",
+                data.get("id") if kind == "payment_intent" else data.get("payment_intent"),
+            ),
+            ("Payment status at Stripe", data.get("payment_status") or data.get("status")),
+            ("Decline code", error.get("decline_code") or error.get("code")),
+            ("Stripe's message", error.get("message")),
+        ]
+        if isinstance(self.payload, dict) and self.payload.get("livemode") is False:
+            found.append(("Mode", "Test (no real money)"))
+        return [(label, str(value)) for label, value in found if value]
+
+    def amount_text(self) -> str:
+        amount = self.amount()
+        return format_price(*amount) if amount else "—"
+
+    def outcome_text(self, *, error_chars: int | None = None) -> str:
+        """ "Processed: renewed.", "Ignored: …", "Failed (2 attempts): <error>", "Waiting …"."""
+        state = self.state
+        if state == self.State.FAILED:
+            error = self.error
+            if error_chars is not None and len(error) > error_chars:
+                error = error[: error_chars - 1] + "…"
+            tries = f"{self.attempts} attempt{'s' if self.attempts != 1 else ''}"
+            return f"Failed ({tries}): {error}"
+        label = self.State(state).label
+        return f"{label}: {self.note}" if self.note else label

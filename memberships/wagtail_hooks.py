@@ -1,4 +1,5 @@
-"""Back-office screens for plans, memberships, freezes, the visit ledger and payments.
+"""Back-office screens for plans, memberships, freezes, the visit ledger, payments and the
+online payment events Stripe sent.
 
 Selling a membership and freezing one go through memberships.sales and
 memberships.freezes, which write the payment, ledger and timeline rows with them;
@@ -8,22 +9,31 @@ the ledger and payments themselves are history and can only be read here.
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
 from wagtail import hooks
-from wagtail.admin.ui.tables import BooleanColumn, StatusTagColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
 from club import clock
 from club.admin_access import (
+    EMPTY,
     ClubScopedViewSet,
     ScopedCreateView,
     ScopedFilterSet,
     ScopedForm,
+    ScopedIndexView,
+    ScopedInspectView,
     clubs_for,
     date_range_filter,
 )
+from club.display import format_price
 from club.models import Club
 from members.choosers import member_chooser
+from members.wagtail_hooks import member_page
 from memberships import freezes, sales
 from memberships.choosers import membership_chooser, offered
 from memberships.models import (
@@ -33,6 +43,7 @@ from memberships.models import (
     Membership,
     Payment,
     Plan,
+    StripeEvent,
     label_plan_choices,
 )
 
@@ -312,11 +323,181 @@ class PaymentViewSet(ClubScopedViewSet):
     list_per_page = 50
 
 
+def paid_for(event: StripeEvent) -> str:
+    """What an event's processing resulted in: the payment and the membership it renewed."""
+    payment = event.payment
+    if payment is None:
+        return EMPTY
+    paid = f"{format_price(payment.amount, payment.currency)} paid"
+    membership = payment.membership
+    if membership is None:
+        return f"{paid}, no membership"
+    dates = f"{date_format(membership.start)} → {date_format(membership.end)}"
+    return f"{paid} · {membership.plan} {dates}"
+
+
+class StripeEventFilterSet(ScopedFilterSet):
+    state = django_filters.ChoiceFilter(
+        label="Outcome", choices=StripeEvent.State.choices, method="in_state"
+    )
+    received_at = date_range_filter("Received")
+
+    def in_state(self, queryset, name, value):
+        return queryset.in_state(value)
+
+    class Meta:
+        model = StripeEvent
+        fields = []
+
+
+class StripeEventIndexView(ScopedIndexView):
+    @cached_property
+    def columns(self):
+        # The member's name opens their card, for those who may read it (the members list's
+        # rule); an erased member is "Erased member #id" and their card says so.
+        page_of = member_page(self.request)
+        payments = self.request.user.has_perm("memberships.view_payment")
+        linked = {
+            "member": TitleColumn(
+                "member",
+                label="Member",
+                accessor=lambda event: event.member or EMPTY,
+                get_url=lambda event: page_of(event.member) if page_of and event.member else None,
+            ),
+            "result": TitleColumn(
+                "result",
+                label="Result",
+                accessor=paid_for,
+                get_url=lambda event: (
+                    reverse("payments:inspect", args=[event.payment_id])
+                    if payments and event.payment_id
+                    else None
+                ),
+            ),
+        }
+        return [linked.get(column.name, column) for column in super().columns]
+
+
+class StripeEventInspectView(ScopedInspectView):
+    """The event in words, then what the payload says that staff may read (ids, statuses,
+    decline codes: StripeEvent.stripe_details), never the payload itself."""
+
+    LABELS = {
+        "received_at": "Received",
+        "event": "Event",
+        "member": "Member",
+        "amount": "Amount",
+        "outcome": "Outcome",
+        "attempts": "Attempts",
+        "processed_at": "Processed",
+        "payment": "Payment",
+        "membership": "Membership",
+        "stripe_id": "Stripe event id",
+    }
+
+    @cached_property
+    def zone(self):
+        # Times on the member's club clock; an event about nobody of ours (superusers only)
+        # in the active zone.
+        member = self.object.member
+        return clock.zone(member.home_club) if member else None
+
+    def get_field_label(self, field_name, field):
+        return self.LABELS[field_name]
+
+    def get_event_display_value(self):
+        return self.object.type_in_words()
+
+    def get_member_display_value(self):
+        member = self.object.member
+        if member is None:
+            return "Not one of our members"
+        page_of = member_page(self.request)
+        return format_html('<a href="{}">{}</a>', page_of(member), member) if page_of else member
+
+    def get_amount_display_value(self):
+        return self.object.amount_text()
+
+    def get_outcome_display_value(self):
+        return self.object.outcome_text()
+
+    def get_processed_at_display_value(self):
+        done = self.object.processed_at
+        return timezone.localtime(done) if done else EMPTY
+
+    def get_payment_display_value(self):
+        event = self.object
+        if event.payment_id is None:
+            return EMPTY
+        url = reverse("payments:inspect", args=[event.payment_id])
+        return format_html('<a href="{}">{}</a>', url, paid_for(event))
+
+    def get_membership_display_value(self):
+        membership = self.object.payment.membership if self.object.payment_id else None
+        return membership or EMPTY
+
+    def get_fields_context(self):
+        return super().get_fields_context() + [
+            {"label": label, "value": value, "component": None}
+            for label, value in self.object.stripe_details()
+        ]
+
+
+class StripeEventViewSet(ClubScopedViewSet):
+    """What Stripe told us about online payments, and what came of it: for managers, to see
+    a renewal paid online, and above all one that went wrong."""
+
+    model = StripeEvent
+    name = "stripe_events"
+    url_prefix = "online-payment-events"
+    # The member the event names (StripeEvent.member); an event about none of our members
+    # has no club, and only superusers see it.
+    club_path = "member__home_club"
+    actions = ("view",)
+    inspect_view_enabled = True
+    index_view_class = StripeEventIndexView
+    inspect_view_class = StripeEventInspectView
+    inspect_view_fields = [
+        "received_at",
+        "event",
+        "member",
+        "amount",
+        "outcome",
+        "attempts",
+        "processed_at",
+        "payment",
+        "membership",
+        "stripe_id",
+    ]
+    icon = "warning"
+    menu_label = "Online payment events"
+    list_display = [
+        "received_at",
+        Column("event", label="Event", accessor=StripeEvent.type_in_words),
+        "member",
+        Column("amount", label="Amount", accessor=StripeEvent.amount_text),
+        Column("outcome", label="Outcome", accessor=lambda row: row.outcome_text(error_chars=120)),
+        Column("result", label="Result", accessor=paid_for),
+    ]
+    list_select_related = ("member__home_club", "payment__membership__plan")
+    filterset_class = StripeEventFilterSet
+    search_fields = ["stripe_id", "member__first_name", "member__last_name"]
+    ordering = ["-received_at", "-id"]
+    list_per_page = 50
+
+
 class MembershipsGroup(ModelViewSetGroup):
     menu_label = "Memberships"
     menu_icon = "clipboard-list"
     menu_order = 300
-    items = (PlanViewSet, MembershipViewSet, FreezeViewSet, LedgerEntryViewSet, PaymentViewSet)
+    items = (
+        PlanViewSet,
+        MembershipViewSet,
+        FreezeViewSet,
+        LedgerEntryViewSet,
+        PaymentViewSet,
+        StripeEventViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -139,6 +139,21 @@ def test_a_plan_with_a_stripe_price_is_sold_at_that_price(stripe_on, portal, fak
     assert not any("price_data" in key for key in params)
 
 
+def test_a_plan_with_a_stripe_price_promises_no_amount_of_its_own(stripe_on, portal, month):
+    # Stripe charges its price's amount, which the plan's price need not match.
+    month.plan.stripe_price_id = "price_monthly"
+    month.plan.price = Decimal("45.00")
+    month.plan.save()
+
+    page = words(portal.get(reverse("portal:membership")))
+
+    assert "Renew online Pay by card on Stripe's secure page, which shows the amount before " in (
+        page.replace("&#x27;", "'")
+    )
+    assert "Renew online ·" not in page
+    assert "€45.00" not in page
+
+
 def test_stripe_down_is_said_and_charges_nothing(stripe_on, portal, month):
     with responses.RequestsMock() as mock:
         mock.post(SESSIONS, status=500, json={"error": {"message": "Something went wrong"}})

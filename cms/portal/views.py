@@ -235,6 +235,7 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         "history": [v for v in views if v not in current],
         "to_renew": to_renew,
         "renew_online": to_renew is not None and checkout.sellable_online(to_renew.membership.plan),
+        "renew_price": checkout.shown_price(to_renew.membership.plan) if to_renew else None,
         "today": today,
     }
     return render(request, "cms/portal/membership.html", context)

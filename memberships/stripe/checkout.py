@@ -51,6 +51,14 @@ def sellable_online(plan: Plan) -> bool:
     return client.enabled() and plan.is_active and plan.kind != Plan.Kind.TRIAL and plan.price > 0
 
 
+def shown_price(plan: Plan) -> Decimal | None:
+    """The amount the portal may promise for renewing `plan` online: the plan's price, which is
+    what start_renewal charges — or None when the plan has a Stripe price, since Stripe then
+    charges that price's amount, whatever the plan's says (we do not ask Stripe on every page
+    view), and only Stripe's payment page knows it."""
+    return None if plan.stripe_price_id else plan.price
+
+
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """€49.00 → 4900, the integer Stripe counts in; ¥4900 → 4900."""
     places = 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2

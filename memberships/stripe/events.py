@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -56,6 +57,16 @@ class BadEvent(Exception):
     """Not an event Stripe signed with our secret, or not an event at all."""
 
 
+@dataclass(frozen=True)
+class Done:
+    """What a handler did with an event, kept on its row for the back-office: a sentence,
+    the payment it recorded, and whether it acted at all (`ignored`)."""
+
+    note: str
+    payment: Payment | None = None
+    ignored: bool = False
+
+
 def receive(payload: bytes, signature: str) -> StripeEvent:
     """Verify and store one webhook delivery, and queue it to be processed after the commit.
 
@@ -73,7 +84,14 @@ def receive(payload: bytes, signature: str) -> StripeEvent:
     with transaction.atomic():
         event, created = StripeEvent.objects.get_or_create(
             stripe_id=str(body["id"]),
-            defaults={"type": str(body["type"]), "payload": body, "received_at": clock.now()},
+            defaults={
+                "type": str(body["type"]),
+                "payload": body,
+                "received_at": clock.now(),
+                # Whose it is, for the back-office's club scoping: the member our checkout
+                # named in the metadata (on the session and on its PaymentIntent).
+                "member": _member(_metadata(body)),
+            },
         )
         if event.processed_at is None:
             transaction.on_commit(lambda: _queue(event.pk))
@@ -100,10 +118,17 @@ def process(event_id: int) -> None:
             handler = HANDLERS.get(event.type)
             if handler is None:
                 logger.info("Stripe event %s of type %s ignored", event.stripe_id, event.type)
+                done = Done("Not a kind of event ClubCycle acts on.", ignored=True)
             else:
-                handler((event.payload.get("data") or {}).get("object") or {})
+                done = handler(event.data())
+            outcome = StripeEvent.Outcome.IGNORED if done.ignored else StripeEvent.Outcome.PROCESSED
             StripeEvent.objects.filter(pk=event_id).update(
-                processed_at=clock.now(), attempts=F("attempts") + 1, error=""
+                processed_at=clock.now(),
+                attempts=F("attempts") + 1,
+                error="",
+                outcome=outcome,
+                note=done.note[:255],
+                payment=done.payment,
             )
     except Exception as error:
         StripeEvent.objects.filter(pk=event_id).update(
@@ -112,7 +137,7 @@ def process(event_id: int) -> None:
         raise
 
 
-def _checkout_paid(session: dict) -> None:
+def _checkout_paid(session: dict) -> Done:
     """A Checkout Session paid for: renew the membership it was opened for (checkout.py)."""
     if session.get("payment_status") != "paid":
         # A bank debit pays later: checkout.session.async_payment_succeeded will say so.
@@ -121,14 +146,17 @@ def _checkout_paid(session: dict) -> None:
             session.get("id"),
             session.get("payment_status"),
         )
-        return
+        return Done(
+            "Not paid yet: Stripe sends another event when the payment goes through.",
+            ignored=True,
+        )
     metadata = session.get("metadata") or {}
     member = _member(metadata)
     if member is None or not metadata.get("membership") or not session.get("payment_intent"):
         logger.warning("Checkout session %s is not a portal renewal: ignored", session.get("id"))
-        return
+        return Done("Not a renewal paid from the member portal.", ignored=True)
     currency = str(session["currency"]).upper()
-    record_renewal(
+    payment = record_renewal(
         member,
         membership_id=int(metadata["membership"]),
         plan_id=int(metadata.get("plan") or 0),
@@ -136,6 +164,13 @@ def _checkout_paid(session: dict) -> None:
         amount=from_minor_units(session["amount_total"], currency),
         currency=currency,
     )
+    if payment.membership_id is None:
+        return Done(
+            "Paid, but no renewal was made: a task asks the club's managers to refund the "
+            "payment or agree what it pays for.",
+            payment,
+        )
+    return Done("Paid: the membership is renewed.", payment)
 
 
 def record_renewal(
@@ -244,26 +279,30 @@ def _paid_without_renewal(
     return payment
 
 
-def _payment_failed(intent: dict) -> None:
+def _payment_failed(intent: dict) -> Done:
     """A payment attempt failed: once per PaymentIntent, a payment_failed event on the
     member's timeline, which rule 17 ("update your card") triggers on."""
     member = _member(intent.get("metadata") or {})
     if member is None:
         logger.info("Failed payment %s is not a member's renewal: ignored", intent.get("id"))
-        return
+        return Done("Not a renewal paid from the member portal.", ignored=True)
     intent_id = str(intent["id"])
     locks.member(member.pk)
     if Payment.objects.filter(
         stripe_payment_intent_id=intent_id, status=Payment.Status.SUCCEEDED
     ).exists():
         # Delivered late: a later attempt (another card) paid.
-        return
+        return Done("A failed attempt of a payment that went through later.", ignored=True)
     if member.events.filter(
         kind=MemberEvent.Kind.PAYMENT_FAILED, data__payment_intent=intent_id
     ).exists():
         # A second card failed on the same payment page: one "update your card" is enough.
-        return
+        return Done(
+            "Another failed attempt on the same payment page: already on the timeline.",
+            ignored=True,
+        )
     error = intent.get("last_payment_error") or {}
+    reason = error.get("decline_code") or error.get("code") or ""
     currency = str(intent.get("currency", "")).upper()
     membership = (intent.get("metadata") or {}).get("membership")
     timeline.record(
@@ -272,10 +311,19 @@ def _payment_failed(intent: dict) -> None:
         membership=int(membership) if membership else None,
         amount=from_minor_units(intent.get("amount") or 0, currency),
         currency=currency,
-        reason=error.get("decline_code") or error.get("code") or "",
+        reason=reason,
         method=Payment.Method.STRIPE,
         payment_intent=intent_id,
     )
+    why = DECLINE_REASONS.get(reason, reason) or "no reason given"
+    return Done(f"Payment failed ({why}): noted on the member's timeline.")
+
+
+def _metadata(body: dict) -> dict:
+    data = body.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
 
 
 def _member(metadata: dict) -> Member | None:
@@ -285,7 +333,7 @@ def _member(metadata: dict) -> Member | None:
     return Member.objects.select_related("home_club").filter(pk=int(member_id)).first()
 
 
-HANDLERS: dict[str, Callable[[dict], None]] = {
+HANDLERS: dict[str, Callable[[dict], Done]] = {
     "checkout.session.completed": _checkout_paid,
     "checkout.session.async_payment_succeeded": _checkout_paid,
     "payment_intent.payment_failed": _payment_failed,
