@@ -5,6 +5,7 @@ without the card or contact details a payload carries.
 The clock is frozen at Monday 23 Nov 2026, 18:00 in Amsterdam; Maya's month runs 1–30 Nov.
 """
 
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -45,9 +46,16 @@ def words(html: str) -> str:
 
 def rows(response) -> list[str]:
     """The list's rows, each in words."""
-    table = response.content.decode().split('class="listing', 1)[1]
+    html = response.content.decode()
+    if 'class="listing' not in html:
+        return []  # an empty list has no table
+    table = html.split('class="listing', 1)[1]
     body = table.split("<tbody", 1)[1].split("</tbody>", 1)[0]
     return [words(row) for row in body.split("<tr")[1:]]
+
+
+def inspect_url(event: StripeEvent) -> str:
+    return reverse("stripe_events:inspect", args=[event.pk])
 
 
 def stored(payload: dict) -> StripeEvent:
@@ -55,10 +63,9 @@ def stored(payload: dict) -> StripeEvent:
     error of processing stays on the row, as the task leaves it."""
     body = json.dumps(payload)
     received = events.receive(body.encode(), signed(body))
-    try:
+    # The malformed renewal's ValueError is kept on the row: that is what the screen shows.
+    with contextlib.suppress(ValueError):
         events.process(received.pk)
-    except Exception:  # noqa: BLE001, S110 (kept on the row: that is what the screen shows)
-        pass
     received.refresh_from_db()
     return received
 
@@ -220,7 +227,8 @@ def test_filters_by_outcome_and_date(client, history, max, query, expected):
     response = client.get(reverse(INDEX), query)
 
     assert response.status_code == 200
-    shown = [e for e in ours if f"/inspect/{history[e[4:]].pk}/" in response.content.decode()]
+    html = response.content.decode()
+    shown = [e for e in ours if f'href="{inspect_url(history[e[4:]])}"' in html]
     assert shown == (ours if expected == "all" else expected)
 
 
@@ -233,25 +241,29 @@ def test_waiting_events_are_those_not_yet_processed(stripe_on, client, frozen_cl
 
     (row,) = rows(response)
     assert "Waiting to be processed" in row
-    assert f"/inspect/{waiting.pk}/" in response.content.decode()
+    assert f'href="{inspect_url(waiting)}"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "listed"),
     [
-        {"state": "lost"},
-        {"received_at_from": "yesterday"},
-        {"received_at_from": "2026-13-45", "received_at_to": "x"},
-        {"received_at_from": "2026-11-30", "received_at_to": "2026-11-01"},
-        {"q": "'; drop table"},
+        # Not a valid filter: the list as unfiltered (and still of our clubs only).
+        ({"state": "lost"}, 3),
+        ({"received_at_from": "yesterday"}, 3),
+        ({"received_at_from": "2026-13-45", "received_at_to": "x"}, 3),
+        # Valid, and nothing in it.
+        ({"received_at_from": "2026-11-30", "received_at_to": "2026-11-01"}, 0),
+        ({"q": "'; drop table"}, 0),
     ],
 )
-def test_bad_filter_input_is_no_error(client, history, max, query):
+def test_bad_filter_input_is_no_error(client, history, max, query, listed):
     client.force_login(max)
 
     response = client.get(reverse(INDEX), query)
 
     assert response.status_code == 200
+    shown = [row for row in rows(response) if "Inspect" in row]
+    assert len(shown) == listed
     assert "Rita" not in response.content.decode()
 
 
@@ -274,7 +286,7 @@ def test_inspect_shows_the_event_in_words_and_no_card_or_contact_details(
     client.force_login(max)
     declined = history["declined"]
 
-    response = client.get(reverse("stripe_events:inspect", args=[declined.pk]))
+    response = client.get(inspect_url(declined))
 
     assert response.status_code == 200
     text = words(response.content.decode().split("<dl", 1)[1])
@@ -300,7 +312,7 @@ def test_inspect_shows_the_event_in_words_and_no_card_or_contact_details(
 def test_inspect_of_a_failed_event_shows_the_whole_error(client, history, max):
     client.force_login(max)
 
-    response = client.get(reverse("stripe_events:inspect", args=[history["broken"].pk]))
+    response = client.get(inspect_url(history["broken"]))
 
     assert "Failed (1 attempt): ValueError: invalid literal for int() with base 10: " in words(
         response.content.decode()
@@ -311,7 +323,7 @@ def test_inspect_of_a_renewal_links_the_payment_and_names_the_membership(client,
     client.force_login(max)
     paid = history["paid"]
 
-    response = client.get(reverse("stripe_events:inspect", args=[paid.pk]))
+    response = client.get(inspect_url(paid))
 
     text = words(response.content.decode())
     assert "Payment €49.00 paid · Monthly 1 Dec 2026 → 30 Dec 2026" in text
@@ -340,7 +352,7 @@ def test_permission_matrix(client, request, history, persona):
     client.force_login(request.getfixturevalue(persona))
     urls = [
         reverse(INDEX),
-        reverse("stripe_events:inspect", args=[history["paid"].pk]),
+        inspect_url(history["paid"]),
     ]
 
     got = tuple(outcome(client.get(url)) for url in urls)
@@ -353,7 +365,7 @@ def test_permission_matrix(client, request, history, persona):
 def test_an_event_about_no_member_is_404_to_managers(client, history, max):
     client.force_login(max)
 
-    response = client.get(reverse("stripe_events:inspect", args=[history["nobodys"].pk]))
+    response = client.get(inspect_url(history["nobodys"]))
 
     assert response.status_code == 404
 
