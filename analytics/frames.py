@@ -479,9 +479,10 @@ def touchpoints(
 ) -> pd.DataFrame:
     """Rules' touchpoints sent or held out with a due time in [since, until), with their
     outcomes computed in SQL: a visit or a booking within `within_days` of the due time, a
-    paid membership bought within `renewal_within_days`. Sent and held-out rows are judged
-    from the same instant (the due time), so the comparison is fair. Only the `outcomes`
-    asked for are computed (each is a subquery per row) and become columns. Campaigns'
+    paid membership bought after it, within `renewal_within_days` (`_renewed_within`). Sent
+    and held-out rows are judged from the same instant (the due time), so the comparison is
+    fair. Only the `outcomes` asked for are computed (each is a subquery per row) and become
+    columns. Campaigns'
     touchpoints are measured per campaign (`campaign_touchpoints`)."""
     unknown = set(outcomes) - set(OUTCOMES)
     if unknown:
@@ -537,13 +538,18 @@ def touchpoints(
 
 
 def _renewed_within(days: int) -> Exists:
-    """A paid membership bought within `days` of the touchpoint's due time."""
+    """A paid membership bought strictly after the touchpoint's due time, within `days` of it.
+
+    Strictly: the membership a touchpoint is about was bought by its due time (a welcome is due
+    the instant its membership was bought, an onboarding or reminder later still), so it is
+    never counted as the outcome of its own message. Every renewal outcome (the playbook's
+    uplift column, the report's uplift table, a campaign's results) is this one."""
     return Exists(
         Membership.objects.paid()
         .not_cancelled()
         .filter(
             member_id=OuterRef("member_id"),
-            created_at__gte=OuterRef("due_at"),
+            created_at__gt=OuterRef("due_at"),
             created_at__lt=OuterRef("due_at") + dt.timedelta(days=days),
         )
     )
@@ -553,8 +559,9 @@ def campaign_touchpoints(
     campaign_id: int, *, clubs: Sequence[Club] | None = None, renewal_within_days: int = 60
 ) -> pd.DataFrame:
     """One campaign's touchpoints (at `clubs`, when given), every status, with their variant
-    and whether the member bought a paid membership within `renewal_within_days` of the send
-    time (the due time, the same for sent and held-out members of a club)."""
+    and whether the member bought a paid membership after the send time, within
+    `renewal_within_days` of it (the due time, the same for sent and held-out members of a
+    club; `_renewed_within`)."""
     queryset = Touchpoint.objects.filter(campaign_id=campaign_id)
     if clubs is not None:
         queryset = queryset.filter(club__in=clubs)

@@ -18,7 +18,8 @@ from club.models import Club
 # too unreliable) to read: the cell says "—" and, on hover, why.
 MIN_PER_ARM = 20
 HELP = (
-    "Uplift: renewals within 45 days of members sent the message minus those held out, in "
+    "Uplift: renewals (a paid membership bought after the message, within 45 days) of members "
+    "sent the message minus those held out, in "
     "percentage points ± the 95 % interval, over touchpoints due in the period. “—”: too "
     f"little data to say (at least {MIN_PER_ARM} sent and {MIN_PER_ARM} held out); hover a cell "
     "for its counts."

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from analytics import frames
-from campaigns.models import Rule, Touchpoint
+from campaigns.models import Campaign, Rule, Segment, Touchpoint
 from checkin.models import Booking
 from club import clock
 from members.models import Member
@@ -156,3 +156,57 @@ def test_members_trials_and_memberships_are_filtered_by_club_and_period(downtown
     assert attended.isna()["no_show"]
     assert held[["plan_kind", "window_visits"]].values.tolist() == [["trial", 0]]
     assert frames.memberships(clubs=[riverside]).empty
+
+
+@pytest.mark.django_db
+def test_the_purchase_a_welcome_is_about_is_not_its_renewal(downtown):
+    # given: rule 7's welcome, due the instant each member bought their first membership, as
+    # the trigger writes it (Ben held out); Dora bought ahead, so hers is due when it starts;
+    # only Cleo buys another membership after her welcome
+    welcome = Rule.objects.get(number=7)
+    anna, ben, cleo, dora = MemberFactory.create_batch(4, home_club=downtown)
+    for member in (anna, ben, cleo):
+        MembershipFactory(member=member, start=T.date(), created_at=T)
+    MembershipFactory(member=dora, start=T.date(), created_at=T - dt.timedelta(days=5))
+    for member in (anna, cleo, dora):
+        touchpoint(welcome, member, Touchpoint.Status.SENT)
+    touchpoint(welcome, ben, Touchpoint.Status.HELD_OUT)
+    MembershipFactory(
+        member=cleo, start=T.date() + dt.timedelta(days=30), created_at=T + dt.timedelta(days=28)
+    )
+
+    # when
+    frame = frames.touchpoints(
+        clubs=[downtown], since=T - dt.timedelta(days=1), until=T + dt.timedelta(days=1)
+    )
+
+    # then: the membership bought at (or before) the due time is the one the welcome is about
+    assert frame.set_index("member_id")["renewed"].to_dict() == {
+        anna.pk: False,
+        ben.pk: False,
+        cleo.pk: True,
+        dora.pk: False,
+    }
+
+
+@pytest.mark.django_db
+def test_a_campaign_s_renewal_is_bought_after_its_send(downtown):
+    # given: a campaign's message due the instant Anna bought, and a day before Ben bought
+    campaign = Campaign.objects.create(
+        name="Offer", segment=Segment.objects.create(name="All"), channel="sms", send_on=T.date()
+    )
+    anna, ben = MemberFactory.create_batch(2, home_club=downtown)
+    for member in (anna, ben):
+        Touchpoint.objects.create(
+            campaign=campaign, variant="A", member=member, club=downtown,
+            occurrence_key=campaign.key, channel="sms", status=Touchpoint.Status.SENT,
+            due_at=T, send_at=T, sent_at=T, explanation="campaign", created_at=T,
+        )  # fmt: skip
+    MembershipFactory(member=anna, created_at=T)
+    MembershipFactory(member=ben, created_at=T + dt.timedelta(days=1))
+
+    # when
+    frame = frames.campaign_touchpoints(campaign.pk)
+
+    # then
+    assert frame.set_index("member_id")["renewed"].to_dict() == {anna.pk: False, ben.pk: True}
