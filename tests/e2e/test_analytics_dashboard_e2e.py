@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from analytics import views
+from campaigns.models import Rule, Touchpoint
 from tests.factories import PASSWORD, MemberFactory, MembershipFactory, PlanFactory
 
 pytestmark = pytest.mark.e2e
@@ -89,3 +90,49 @@ def test_a_trainer_gets_403(live_server, page, log_in, screenshot, tom, october)
     expect(page.get_by_role("alert")).to_contain_text("for managers and marketing")
     expect(page.locator("canvas")).to_have_count(0)
     screenshot("analytics-renewal-trainer-403")
+
+
+@pytest.fixture
+def twelve_rules(october, downtown):
+    """Twelve rules each sent to one Downtown member and holding out another in October."""
+    due = dt.datetime(2026, 10, 10, 9, 0, tzinfo=dt.UTC)
+    rules = list(Rule.objects.order_by("number")[:12])
+    for rule in rules:
+        for status in (Touchpoint.Status.SENT, Touchpoint.Status.HELD_OUT):
+            member = MemberFactory(home_club=downtown)
+            Touchpoint.objects.create(
+                rule=rule, member=member, club=downtown, occurrence_key=f"e2e:{member.pk}",
+                channel=rule.channel, status=status, due_at=due, send_at=due,
+                sent_at=due if status == Touchpoint.Status.SENT else None,
+                explanation="test", created_at=due,
+            )  # fmt: skip
+    return rules
+
+
+def test_the_uplift_chart_names_every_rule_beside_its_bar(
+    live_server, page, log_in, screenshot, max, twelve_rules
+):
+    # given: twelve rules with touchpoints in the period
+    log_in(max, PASSWORD)
+
+    # when: Max opens the report for October
+    page.goto(f"{live_server.url}{PATH}?start=2026-10-01&end=2026-10-31")
+    expect(page.locator("html")).to_have_attribute("data-charts-drawn", "true")
+
+    # then: the chart shows all twelve names, in the table's order, none skipped
+    ticks = page.evaluate(
+        "Chart.getChart(document.getElementById('chart-uplift')).scales.y.ticks"
+        ".map(function (t) { return t.label; })"
+    )
+    names = [f"{rule.number} {rule.name}" for rule in twelve_rules]
+    assert ticks == names
+    # and the chart grew to give each row room: at least 28 px a rule
+    height = page.evaluate("document.getElementById('chart-uplift').parentNode.clientHeight")
+    assert height >= 12 * 28
+    box = page.evaluate(
+        "(function (c) { var s = c.scales.y; return [s.top, s.bottom]; })"
+        "(Chart.getChart(document.getElementById('chart-uplift')))"
+    )
+    assert (box[1] - box[0]) / 12 >= 20
+    page.set_viewport_size({"width": 1280, "height": 4200})
+    screenshot("analytics-renewal-uplift-twelve-rules")

@@ -24,6 +24,19 @@
     Chart.defaults.animation = false;
     var percent = { beginAtZero: true, suggestedMax: 100, title: { display: true, text: "%" } };
 
+    // A category axis names every bar: skipping every other label (Chart.js's default when
+    // they crowd) leaves bars beside the wrong names.
+    var everyLabel = { ticks: { autoSkip: false } };
+    var ROW_PX = 28, AXES_PX = 72, MIN_PX = 288;
+
+    // A horizontal bar chart grows with its rows (the 18rem box holds about eight), so each
+    // row keeps room for its label. Chart.js sizes the canvas to this box.
+    function fitRows(canvas, rows) {
+      var height = Math.max(MIN_PX, rows * ROW_PX + AXES_PX);
+      canvas.parentNode.style.height = height + "px";
+      canvas.parentNode.dataset.rows = String(rows);
+    }
+
     function intervalTooltip(low, high) {
       return {
         callbacks: {
@@ -73,7 +86,8 @@
           ].concat(interval),
         },
         options: {
-          scales: { y: percent },
+          // Every plan and visit band named; months may skip (the line reads in order).
+          scales: kind === "bar" ? { x: everyLabel, y: percent } : { y: percent },
           plugins: {
             tooltip: intervalTooltip(series.low, series.high),
             legend: { labels: { filter: function (item) { return item.text !== "95 % low"; } } },
@@ -88,16 +102,18 @@
 
     var funnel = canvasWithData("chart-funnel", data.funnel.values[0] ? data.funnel.labels : []);
     if (funnel) {
+      fitRows(funnel, data.funnel.labels.length);
       new Chart(funnel, {
         type: "bar",
         data: { labels: data.funnel.labels, datasets: [{ label: "People", data: data.funnel.values, backgroundColor: "rgba(46,31,94,0.7)" }] },
-        options: { indexAxis: "y", scales: { x: { beginAtZero: true } } },
+        options: { indexAxis: "y", scales: { x: { beginAtZero: true }, y: everyLabel } },
       });
     }
 
     var u = data.uplift;
     var uplift = canvasWithData("chart-uplift", u.labels);
     if (uplift) {
+      fitRows(uplift, u.labels.length);
       new Chart(uplift, {
         type: "bar",
         data: {
@@ -109,7 +125,7 @@
             { label: "Uplift (points)", type: "line", data: u.difference, showLine: false, pointRadius: 6, pointStyle: "rectRot", borderColor: "#2e1f5e", backgroundColor: "#2e1f5e" },
           ],
         },
-        options: { indexAxis: "y", scales: { x: { title: { display: true, text: "percentage points" } } } },
+        options: { indexAxis: "y", scales: { x: { title: { display: true, text: "percentage points" } }, y: everyLabel } },
       });
     }
     document.documentElement.dataset.chartsDrawn = "true";
