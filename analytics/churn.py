@@ -22,6 +22,8 @@ MONTHLY = {
     "month": "str",
     "members_at_start": "int64",
     "joined": "int64",
+    "new": "int64",
+    "rejoined": "int64",
     "dropped": "int64",
     "churn": "float64",
     "attrition_12m": "float64",
@@ -62,7 +64,8 @@ def _spells(rows: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
 
 def monthly(memberships: pd.DataFrame, *, first_month: dt.date, as_of: dt.date) -> pd.DataFrame:
     """Per month from `first_month` to the last month ended by `as_of`: members on the
-    1st, joins, drops, monthly churn (drops ÷ members on the 1st) and trailing 12-month
+    1st, joins (new members, whose first spell starts then, and members who rejoined after a
+    drop), drops, monthly churn (drops ÷ members on the 1st) and trailing 12-month
     IHRSA attrition (NaN until twelve months are in the table)."""
     first = first_month.year * 12 + first_month.month - 1
     last = last_complete_month(as_of)
@@ -79,15 +82,21 @@ def monthly(memberships: pd.DataFrame, *, first_month: dt.date, as_of: dt.date) 
     cover_to = month_index(runs["end"])
     at_start = [int(((cover_from <= m) & (cover_to >= m)).sum()) for m in months]
     joined = pd.Series(start_month).value_counts()
+    # A member's first spell starts with their first paid membership: a new member, as the
+    # report's tile and cohorts count them. A later spell is a return after a drop.
+    first_spell = ~runs["member_id"].duplicated().to_numpy()
+    new = pd.Series(start_month[first_spell]).value_counts()
     drops = pd.Series(cover_to[runs["dropped"].to_numpy()]).value_counts()
     table = pd.DataFrame(
         {
             "month": month_label(months),
             "members_at_start": at_start,
             "joined": joined.reindex(months, fill_value=0).to_numpy(),
+            "new": new.reindex(months, fill_value=0).to_numpy(),
             "dropped": drops.reindex(months, fill_value=0).to_numpy(),
         }
     )
+    table["rejoined"] = table["joined"] - table["new"]
     table["churn"] = (table["dropped"] / table["members_at_start"]).where(
         table["members_at_start"] > 0
     )

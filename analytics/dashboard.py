@@ -241,7 +241,7 @@ def _cohort_table(memberships: pd.DataFrame, *, start: dt.date, as_of: dt.date) 
     tidy = cohorts.retention(memberships, as_of=as_of)
     tidy = tidy[tidy["cohort"] >= start.strftime("%Y-%m")]
     width = int(tidy["months_since"].max()) + 1 if not tidy.empty else 0
-    columns = [Column("cohort", "Joined", TEXT), Column("members", "Members")]
+    columns = [Column("cohort", "Joined", TEXT), Column("members", "New members")]
     columns += [Column(f"m{i}", f"Month {i} %", PERCENT) for i in range(width)]
     rows = []
     for cohort, group in tidy.groupby("cohort", sort=True):
@@ -260,7 +260,8 @@ def _churn_table(memberships: pd.DataFrame, *, start: dt.date, as_of: dt.date) -
     columns = [
         Column("month", "Month", TEXT),
         Column("members_at_start", "Members on the 1st"),
-        Column("joined", "Joined"),
+        Column("new", "New members"),
+        Column("rejoined", "Rejoined"),
         Column("dropped", "Dropped"),
         Column("churn", "Monthly churn %", PERCENT),
         Column("attrition_12m", "12-month attrition (IHRSA) %", PERCENT),
@@ -269,7 +270,8 @@ def _churn_table(memberships: pd.DataFrame, *, start: dt.date, as_of: dt.date) -
         {
             "month": r["month"],
             "members_at_start": _int(r["members_at_start"]),
-            "joined": _int(r["joined"]),
+            "new": _int(r["new"]),
+            "rejoined": _int(r["rejoined"]),
             "dropped": _int(r["dropped"]),
             "churn": _percent(r["churn"]),
             "attrition_12m": _percent(r["attrition_12m"]),
@@ -284,7 +286,8 @@ FUNNEL_COLUMNS = [
     Column("leads", "Leads"),
     Column("trial_booked", "Trial booked"),
     Column("trial_attended", "Trial attended"),
-    Column("members", "Members"),
+    Column("members", "Became members"),
+    Column("attended_members", "Attended, then member"),
     Column("lead_to_trial", "Lead → trial %", PERCENT),
     Column("trial_show", "Trial show %", PERCENT),
     Column("attended_to_member", "Attended → member %", PERCENT),
@@ -405,13 +408,11 @@ def build(
     paid = cohorts.paid(memberships)
     on_day = pd.Timestamp(as_of)
     active = paid[(paid["start"] <= on_day) & (paid["end"] >= on_day)]
-    joined = paid.groupby("member_id")["start"].min()
-    new_members = int(((joined >= pd.Timestamp(start)) & (joined <= pd.Timestamp(end))).sum())
+    new_members = int(new_member_ids(memberships, start=start, end=end).size)
 
     churn_table = _churn_table(memberships, start=start, as_of=as_of)
     known = [r["attrition_12m"] for r in churn_table.rows if r["attrition_12m"] is not None]
     funnel_table, overall = _funnel_table(club, start=start, end=end)
-    attended = _int(overall.get("trial_attended"))
     conversion = overall.get("attended_to_member")
     tables = [
         _by_month_table(in_period, today=today, grace_days=grace_days),
@@ -442,13 +443,20 @@ def build(
         period=_rate("period", in_period, settles=settles(end)),
         previous=_rate("previous period", previous),
         attrition=known[-1] if known else None,
-        trials_attended=attended,
-        trials_converted=0
-        if conversion is None or pd.isna(conversion)
-        else round(attended * float(conversion)),
+        trials_attended=_int(overall.get("trial_attended")),
+        trials_converted=_int(overall.get("attended_members")),
         trial_conversion=_percent(conversion),
         tables={table.key: table for table in tables},
     )
+
+
+def new_member_ids(memberships: pd.DataFrame, *, start: dt.date, end: dt.date) -> pd.Index:
+    """The report's one definition of a new member: a member whose first paid membership (not
+    a trial, not cancelled) of the club starts on a day from start to end. The tile counts
+    them, the cohorts group them by month and the churn table's "New members" column counts
+    them by month; the funnel counts leads instead (see its help line)."""
+    joined = cohorts.paid(memberships).groupby("member_id")["start"].min()
+    return joined[(joined >= pd.Timestamp(start)) & (joined <= pd.Timestamp(end))].index
 
 
 def revenue(club: Club, *, start: dt.date, end: dt.date) -> Decimal:
@@ -493,7 +501,7 @@ def charts(dashboard: Dashboard) -> dict:
             "high": column(by_visits, "ci_high"),
         },
         "funnel": {
-            "labels": ["Leads", "Trial booked", "Trial attended", "Members"],
+            "labels": ["Leads", "Trial booked", "Trial attended", "Became members"],
             "values": [
                 funnel_all[key] if funnel_all else 0
                 for key in ("leads", "trial_booked", "trial_attended", "members")

@@ -5,6 +5,11 @@ are existing members, not acquisitions, and are left out), frames.TRIALS and
 frames.MEMBERSHIPS. A lead converts when they buy a paid membership on or after the
 day they became a lead; the steps' days are counted between calendar days (UTC for the
 lead and the trial, the club's day for the purchase).
+
+Every rate is the ratio of two counts of the table: lead → trial = trial_booked ÷ leads,
+trial show = trial_attended ÷ trial_booked, attended → member = attended_members (those who
+attended a trial and became members) ÷ trial_attended, lead → member = members ÷ leads.
+"members" counts leads who bought with or without a trial, so it may exceed trial_attended.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ FUNNEL = {
     "trial_booked": "int64",
     "trial_attended": "int64",
     "members": "int64",
+    "attended_members": "int64",
     "lead_to_trial": "float64",
     "trial_show": "float64",
     "attended_to_member": "float64",
@@ -73,11 +79,11 @@ def funnel(members: pd.DataFrame, trials: pd.DataFrame, memberships: pd.DataFram
     ).reset_index()
     table["lead_to_trial"] = stats.rate(table["trial_booked"], table["leads"])
     table["trial_show"] = stats.rate(table["trial_attended"], table["trial_booked"])
-    # Of those who attended a trial, how many became members (at any later day).
+    # Of those who attended a trial, how many became members (at any later day): a count of
+    # its own, as "members" also holds leads who bought without a trial.
     attended_members = steps.dropna(subset=["trial_attended", "member"]).groupby("source").size()
-    table["attended_to_member"] = stats.rate(
-        table["source"].map(attended_members).fillna(0), table["trial_attended"]
-    )
+    table["attended_members"] = table["source"].map(attended_members).fillna(0)
+    table["attended_to_member"] = stats.rate(table["attended_members"], table["trial_attended"])
     table["lead_to_member"] = stats.rate(table["members"], table["leads"])
     order = [*sorted(set(table["source"]) - {"all"}), "all"]
     table = table.set_index("source").loc[order].reset_index()

@@ -19,9 +19,13 @@ from django.urls import reverse
 
 from analytics import dashboard, frames, views
 from campaigns.models import Rule, Touchpoint
+from checkin.models import Booking
 from club import roles
+from members.models import Member
 from memberships.models import Payment
 from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
     MemberFactory,
     MembershipFactory,
     PaymentFactory,
@@ -100,7 +104,7 @@ def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october)
     assert "Renewal rate, November 2026 — provisional 0 of 0 renewed" in page
     assert "Renewal rate in the period 66.7 % provisional 2 of 3 renewed" in page
     assert "New members in the period 3" in page
-    assert "Trials converted 0 of 0 attended" in page
+    assert "Trials converted 0 of 0 leads of the period who attended a trial" in page
     # and the tables beside the charts
     assert table_rows(response, "renewal_by_month")[1] == [
         "2026-10", "3", "2", "1", "1", "0", "66.7", "20.8", "93.9", "settled",
@@ -108,7 +112,7 @@ def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october)
     assert table_rows(response, "renewal_by_plan")[1][:4] == ["Monthly", "3", "2", "1"]
     assert table_rows(response, "renewal_by_tenure")[1][:3] == ["first", "3", "2"]
     churn = {row[0]: row for row in table_rows(response, "churn")[1:]}
-    assert churn["2026-10"][:5] == ["2026-10", "3", "0", "1", "33.3"]
+    assert churn["2026-10"][:6] == ["2026-10", "3", "0", "0", "1", "33.3"]
     assert table_rows(response, "cohorts")[1][:4] == ["2026-09", "3", "100.0", "66.7"]
     funnel = {row[0]: row for row in table_rows(response, "funnel")[1:]}
     assert funnel["All sources"][:5] == ["All sources", "3", "0", "0", "3"]
@@ -228,12 +232,13 @@ def test_xlsx_export_is_a_workbook(client, max, october):
     assert rows[0] == (
         "Month",
         "Members on the 1st",
-        "Joined",
+        "New members",
+        "Rejoined",
         "Dropped",
         "Monthly churn %",
         "12-month attrition (IHRSA) %",
     )
-    assert rows[1][:5] == ("2026-10", 3, 0, 1, 33.3)
+    assert rows[1][:6] == ("2026-10", 3, 0, 0, 1, 33.3)
 
 
 @pytest.mark.parametrize(
@@ -498,3 +503,78 @@ def test_with_a_plan_chosen_the_club_wide_tiles_say_all_plans(client, max, octob
     assert "Active members, all plans 2" in chosen
     assert "Revenue in the period, all plans" in chosen
     assert "all plans" not in every.replace("· all plans", "")
+
+
+@pytest.fixture
+def new_in_october(frozen_clock, downtown, monthly_plan):
+    """October's new members at Downtown: Ada and Ben came from the website and joined after
+    a trial, Cas walked in and joined without one; Dee tried and did not join; Eve, a member
+    since January who left in February, came back in October (a return, not a new member)."""
+    october = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.UTC)
+    trial_day = october + dt.timedelta(days=3)
+    session = ClassSessionFactory(club=downtown, start=trial_day)
+    people = {}
+    for day, (name, source, tried, joined) in enumerate(
+        [
+            ("Ada", Member.Source.WEBSITE, True, True),
+            ("Ben", Member.Source.WEBSITE, True, True),
+            ("Cas", Member.Source.WALK_IN, False, True),
+            ("Dee", Member.Source.WEBSITE, True, False),
+        ]
+    ):
+        lead = MemberFactory(home_club=downtown, first_name=name, source=source, created_at=october)
+        if tried:
+            BookingFactory(
+                member=lead,
+                session=session,
+                is_trial=True,
+                status=Booking.Status.ATTENDED,
+                created_at=october,
+            )
+        if joined:
+            bought = trial_day + dt.timedelta(days=2 + day)
+            MembershipFactory(
+                member=lead, plan=monthly_plan, start=bought.date(),
+                end=bought.date() + dt.timedelta(days=29), created_at=bought,
+            )  # fmt: skip
+        people[name] = lead
+    eve = MemberFactory(home_club=downtown, first_name="Eve", created_at=T.replace(month=1, day=5))
+    MembershipFactory(
+        member=eve, plan=monthly_plan, start=dt.date(2026, 1, 5), end=dt.date(2026, 2, 3),
+        created_at=T.replace(month=1, day=5),
+    )  # fmt: skip
+    MembershipFactory(
+        member=eve, plan=monthly_plan, start=dt.date(2026, 10, 20), end=dt.date(2026, 11, 18),
+        created_at=october + dt.timedelta(days=19),
+    )  # fmt: skip
+    people["Eve"] = eve
+    return people
+
+
+def test_every_table_counts_the_same_new_members(client, max, new_in_october):
+    # given: Ada, Ben and Cas joined in October; Eve came back; two of three trials converted
+    client.force_login(max)
+
+    # when
+    response = client.get(URL, {"start": "2026-10-01", "end": "2026-10-31"})
+
+    # then: the tile, the cohort, the churn table and the funnel count the same three
+    page = text(response)
+    assert "New members in the period 3 first paid membership started in the period" in page
+    assert table_rows(response, "cohorts")[1][:2] == ["2026-10", "3"]
+    churn = {row[0]: row for row in table_rows(response, "churn")}
+    assert churn["Month"][:5] == ["Month", "Members on the 1st", "New members", "Rejoined",
+                                  "Dropped"]  # fmt: skip
+    assert churn["2026-10"][:5] == ["2026-10", "0", "3", "1", "0"]
+    funnel = {row[0]: row for row in table_rows(response, "funnel")}
+    assert funnel["Source"][:6] == ["Source", "Leads", "Trial booked", "Trial attended",
+                                    "Became members", "Attended, then member"]  # fmt: skip
+    assert funnel["All sources"][:6] == ["All sources", "4", "3", "3", "3", "2"]
+    # and the trials tile is the funnel's "attended, then member" of its "trial attended"
+    assert "Trials converted 2 of 3 leads of the period who attended a trial · 66.7 %" in page
+    # and each rate is the ratio of the columns it names: 2 of the website's 3 who attended
+    # became members; Cas joined without a trial, so the walk-in row has no such rate
+    assert funnel["Website"][1:8] == ["3", "3", "3", "2", "2", "100.0", "100.0"]
+    assert funnel["Website"][8] == "66.7"
+    assert funnel["Walk-in"][1:6] == ["1", "0", "0", "1", "0"]
+    assert funnel["Walk-in"][8] == "—"

@@ -122,3 +122,21 @@ def test_no_leads_give_an_empty_typed_frame():
 
     assert table.empty
     assert dict(table.dtypes.astype(str)) == funnel.FUNNEL
+
+
+def test_each_rate_is_the_ratio_of_the_two_counts_it_names():
+    # given: of five website leads, three attended a trial (two of them then bought) and two
+    # bought without a trial: four members, more than attended a trial
+    leads = members([(pk, "website", "2026-03-01") for pk in range(1, 6)])
+    booked = trials([(pk, "2026-03-02", "2026-03-03") for pk in (1, 2, 3)])
+    bought = memberships([(pk, "time", "2026-03-05") for pk in (1, 2, 4, 5)])
+
+    # when
+    web = funnel.funnel(leads, booked, bought).set_index("source").loc["website"]
+
+    # then: "attended → member" is of those who attended, not every member over them
+    assert (web["trial_attended"], web["members"], web["attended_members"]) == (3, 4, 2)
+    assert web["attended_to_member"] == web["attended_members"] / web["trial_attended"]
+    assert web["lead_to_member"] == web["members"] / web["leads"]
+    assert web["trial_show"] == web["trial_attended"] / web["trial_booked"]
+    assert web["lead_to_trial"] == web["trial_booked"] / web["leads"]
