@@ -36,11 +36,23 @@ class FilterForm(forms.Form):
         super().__init__(data)
         clubs = clubs_for(user).order_by("name")
         self.fields["club"].queryset = clubs
-        self.fields["plan"].queryset = Plan.objects.filter(club__in=clubs).order_by(
-            "club__name", "name"
+        # The plan narrows renewals of paid memberships: a trial plan has none. Any paid plan
+        # of the user's clubs is accepted (clean() names a plan of another club than the one
+        # chosen), but only the chosen club's are offered.
+        plan = self.fields["plan"]
+        plan.queryset = (
+            Plan.objects.filter(club__in=clubs)
+            .exclude(kind=Plan.Kind.TRIAL)
+            .order_by("club__name", "name")
         )
-        # Two clubs' "Monthly" would otherwise read the same in the list.
-        label_plan_choices(self.fields["plan"], with_club=len(clubs) > 1)
+        chosen = clubs.filter(slug=(data or {}).get("club")).first()
+        # Two clubs' "Monthly" would otherwise read the same in a list of both.
+        label_plan_choices(plan, with_club=chosen is None and len(clubs) > 1)
+        if chosen is not None:
+            plan.choices = [("", plan.empty_label)] + [
+                (choice.pk, plan.label_from_instance(choice))
+                for choice in plan.queryset.filter(club=chosen)
+            ]
 
     def clean(self):
         data = super().clean()

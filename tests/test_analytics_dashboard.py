@@ -285,15 +285,50 @@ def test_a_plan_of_another_club_is_refused(client, october, riverside):
     ]
 
 
-def test_with_two_clubs_each_plan_names_its_club(client, october, downtown, riverside):
-    client.force_login(UserFactory(username="root", is_superuser=True))
-    PlanFactory(club=downtown, name="Monthly")
+def plan_options(response) -> list[str]:
+    html = response.content.decode()
+    select = re.search(r'<select name="plan".*?</select>', html, re.S).group(0)
+    return [label.strip() for label in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)]
+
+
+def test_the_plan_filter_offers_the_chosen_club_s_paid_plans(client, october, downtown, riverside):
+    # given: a manager of both clubs; each has a plan called Monthly and a free trial plan
+    client.force_login(
+        UserFactory(username="marc", clubs=[downtown, riverside], roles=[roles.MANAGER])
+    )
     PlanFactory(club=riverside, name="Monthly")
+    PlanFactory(club=downtown, name="Free trial", trial=True)
+    PlanFactory(club=riverside, name="Free trial", trial=True)
 
-    html = client.get(URL, {"club": "downtown"}).content.decode()
+    # when: he looks at Downtown, then at Riverside
+    downtown_page = client.get(URL, {"club": "downtown"})
+    riverside_page = client.get(URL, {"club": "riverside"})
 
-    assert "Monthly — Downtown — €49.00</option>" in html
-    assert "Monthly — Riverside — €49.00</option>" in html
+    # then: each lists its own club's paid plans, no trial and no other club's
+    assert plan_options(downtown_page) == ["All plans", "Annual — €480.00", "Monthly — €49.00"]
+    assert plan_options(riverside_page) == ["All plans", "Monthly — €49.00"]
+
+
+def test_a_trial_plan_is_no_plan_to_filter_by(client, max, october, downtown):
+    trial = PlanFactory(club=downtown, name="Free trial", trial=True)
+    client.force_login(max)
+
+    response = client.get(URL, {"plan": trial.pk})
+
+    assert response.context["form"].errors["plan"] == [
+        "Select a valid choice. That choice is not one of the available choices."
+    ]
+    assert "numbers" not in response.context
+
+
+def test_a_plan_of_a_club_the_user_does_not_work_at_is_refused(client, max, october, riverside):
+    elsewhere = PlanFactory(club=riverside, name="Riverside monthly")
+    client.force_login(max)
+
+    response = client.get(URL, {"plan": elsewhere.pk})
+
+    assert "plan" in response.context["form"].errors
+    assert "Riverside monthly" not in response.content.decode()
 
 
 def test_the_plan_filter_narrows_the_renewal_numbers(october, downtown):
