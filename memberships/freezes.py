@@ -13,6 +13,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.formats import date_format
 
 from club import clock
 from members import locks, timeline
@@ -29,8 +30,9 @@ def freeze(
     """Freeze a membership from start to end (both included) and push its end date back,
     and the memberships queued behind it with it.
 
-    Raises ValidationError when the dates are reversed, the freeze is longer than the club
-    allows (Club.max_freeze_days), its dates fall outside the membership,
+    Raises ValidationError when it starts before the club's today (past_start_error), the
+    dates are reversed, the freeze is longer than the club allows (Club.max_freeze_days), its
+    dates fall outside the membership,
     overlap another freeze of it, or would push the membership into a later one that was not
     queued behind it (or a queued one away from its own freeze).
     """
@@ -38,9 +40,11 @@ def freeze(
     # the membership, so two desks cannot add overlapping freezes at once.
     locks.member(membership.member_id)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    club = membership.member.home_club
+    if (past := past_start_error(start, today=clock.today(club))) is not None:
+        raise ValidationError({"start": past})
     if end < start:
         raise ValidationError({"end": "A freeze cannot end before it starts."})
-    club = membership.member.home_club
     if (days := (end - start).days + 1) > club.max_freeze_days:
         raise ValidationError(
             {
@@ -77,6 +81,17 @@ def freeze(
         renewals_moved=moved,
     )
     return new_freeze
+
+
+def past_start_error(start: dt.date, *, today: dt.date) -> str | None:
+    """Why a freeze may not start on `start`, or None: days already gone by were days the
+    member could come in (and may have), so freezing them would add free days to the end."""
+    if start >= today:
+        return None
+    return (
+        f"A freeze starts today or later; {date_format(start)} has passed. "
+        f"Start it on {date_format(today)} or later."
+    )
 
 
 @transaction.atomic

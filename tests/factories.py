@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -35,6 +36,7 @@ __all__ = [
     "StaffUserFactory",
     "UserFactory",
     "VisitFactory",
+    "freeze_made_back_then",
 ]
 
 PASSWORD = "correct-horse-battery"
@@ -195,6 +197,15 @@ class FreezeFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(days=6))
     reason = "Holiday"
     created_at = factory.LazyFunction(clock.now)
+
+
+def freeze_made_back_then(membership, *, start: dt.date, end: dt.date, **kwargs) -> Freeze:
+    """A freeze through memberships.freezes.freeze, moving the end date, made on its first day:
+    a freeze may not start before today, so one that is running or over today was made then."""
+    from memberships import freezes
+
+    with time_machine.travel(dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC), tick=False):
+        return freezes.freeze(membership, start=start, end=end, **kwargs)
 
 
 class LedgerEntryFactory(factory.django.DjangoModelFactory):

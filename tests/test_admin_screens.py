@@ -482,7 +482,7 @@ def test_a_manager_sets_the_clubs_longest_freeze(client, max, downtown, value, s
 
 def test_a_freeze_outside_the_membership_gets_a_field_error(client, fiona, maya_membership):
     client.force_login(fiona)
-    before = maya_membership.start - dt.timedelta(days=5)
+    before = maya_membership.end + dt.timedelta(days=5)  # "before" would be in the past
 
     response = client.post(
         reverse("freezes:add"),

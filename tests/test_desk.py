@@ -13,7 +13,13 @@ from club import clock
 from members.models import ConsentLog, Member, MemberEvent
 from memberships import freezes, sales
 from memberships.models import Membership, Payment
-from tests.factories import FreezeFactory, MemberFactory, MembershipFactory, PlanFactory
+from tests.factories import (
+    FreezeFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+    freeze_made_back_then,
+)
 
 # What htmx sends from the desk screen (the member card's requests come from its own URL).
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
@@ -540,7 +546,7 @@ def test_a_running_freeze_cannot_be_cancelled_at_the_desk(desk, frozen_clock, ma
 def test_only_a_running_freeze_can_be_ended_early_at_the_desk(
     desk, frozen_clock, maya_membership, first, last, message
 ):
-    frozen = freezes.freeze(maya_membership, start=first, end=last)
+    frozen = freeze_made_back_then(maya_membership, start=first, end=last)
 
     response = desk.post(reverse("desk:unfreeze", args=[frozen.pk]), {"on": first.isoformat()})
 
@@ -729,7 +735,7 @@ def test_a_frozen_member_is_offered_end_freeze_and_then_checks_in(
 
 def test_a_denial_for_another_reason_offers_no_end_freeze(desk, frozen_clock, tom_berg):
     # a freeze of Tom's month, over before it ended: it is not why he is turned away today
-    freezes.freeze(
+    freeze_made_back_then(
         tom_berg.memberships.get(), start=dt.date(2026, 10, 10), end=dt.date(2026, 10, 11)
     )
 

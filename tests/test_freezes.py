@@ -4,18 +4,33 @@ import datetime as dt
 import itertools
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from members.models import MemberEvent
 from memberships import freezes, sales
 from memberships.models import Freeze, Membership, Payment
-from tests.factories import FreezeFactory, MemberFactory, MembershipFactory, PlanFactory
+from tests.factories import (
+    FreezeFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+    freeze_made_back_then,
+)
 from tests.race import run_concurrently, run_overlapping
 
 pytestmark = pytest.mark.django_db
 
 START = dt.date(2026, 3, 1)
 END = dt.date(2026, 3, 30)  # thirty days, both included
+
+
+@pytest.fixture(autouse=True)
+def on_the_first_day():
+    """Today is the membership's first day, so its freezes start today or later (a freeze may
+    not start in the past); a test that asks for `frozen_clock` moves to 23 Nov 2026 within."""
+    with time_machine.travel("2026-03-01 08:00:00+00:00", tick=False) as traveller:
+        yield traveller
 
 
 def day(n: int) -> dt.date:
@@ -393,7 +408,7 @@ def test_cancelling_a_freeze_twice_gives_its_days_back_once(chain):
 )
 def test_a_freeze_that_has_started_cannot_be_cancelled(chain, first, last, message):
     annual, renewal, _, _ = chain
-    frozen = freezes.freeze(annual, start=first, end=last)
+    frozen = freeze_made_back_then(annual, start=first, end=last)
     events_before = MemberEvent.objects.count()
 
     # when the desk tries to cancel it
@@ -409,35 +424,40 @@ def test_a_freeze_that_has_started_cannot_be_cancelled(chain, first, last, messa
 
 
 @pytest.fixture
-def renewed_late(frozen_clock, downtown, monthly_plan):
-    """A month that ran out on 3 November, renewed only today: the renewal was not queued."""
+def sold_after_a_gap(frozen_clock, downtown, monthly_plan):
+    """A month running 13 Nov – 12 Dec, and another sold on its own from 20 Dec: not queued.
+    (A freeze may not start in the past, so the gap is ahead: once a membership has run out,
+    it can no longer be frozen into the one renewed after it.)"""
     member = MemberFactory(home_club=downtown)
-    ended = MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 10, 5))
-    return ended, sales.renew(ended, method=Payment.Method.CASH)
+    current = MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 11, 13))
+    later = MembershipFactory(member=member, plan=monthly_plan, start=dt.date(2026, 12, 20))
+    return current, later
 
 
-def test_a_freeze_that_fits_the_gap_before_a_late_renewal_leaves_it_alone(renewed_late):
-    ended, renewal = renewed_late
+def test_a_freeze_that_fits_the_gap_before_a_later_membership_leaves_it_alone(
+    sold_after_a_gap,
+):
+    current, later = sold_after_a_gap
 
-    # when the ended month is frozen on its last three days after the fact
-    freezes.freeze(ended, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 3))
+    # when the month is frozen for three days
+    freezes.freeze(current, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 3))
 
-    # then it ends on 6 November and the renewal keeps the start it was sold with
-    assert dates(ended)[1] == dt.date(2026, 11, 6)
-    assert dates(renewal) == (TODAY, dt.date(2026, 12, 22))
+    # then it ends on 15 December and the later month keeps the start it was sold with
+    assert dates(current)[1] == dt.date(2026, 12, 15)
+    assert dates(later) == (dt.date(2026, 12, 20), dt.date(2027, 1, 18))
 
 
-def test_a_freeze_that_would_run_into_a_late_renewal_is_refused(renewed_late):
-    ended, renewal = renewed_late
+def test_a_freeze_that_would_run_into_a_later_membership_is_refused(sold_after_a_gap):
+    current, later = sold_after_a_gap
 
-    # when the ended month is frozen for three weeks after the fact, past the renewal's start
-    with pytest.raises(ValidationError, match="run into the next one, Monthly from 23 Nov 2026"):
-        freezes.freeze(ended, start=dt.date(2026, 10, 25), end=dt.date(2026, 11, 14))
+    # when the month is frozen for three weeks, past the later one's start
+    with pytest.raises(ValidationError, match="run into the next one, Monthly from 20 Dec 2026"):
+        freezes.freeze(current, start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 21))
 
     # then nothing changed
     assert not Freeze.objects.exists()
-    assert dates(ended) == (dt.date(2026, 10, 5), dt.date(2026, 11, 3))
-    assert dates(renewal) == (TODAY, dt.date(2026, 12, 22))
+    assert dates(current) == (dt.date(2026, 11, 13), dt.date(2026, 12, 12))
+    assert dates(later) == (dt.date(2026, 12, 20), dt.date(2027, 1, 18))
 
 
 def test_a_freeze_that_would_move_a_renewal_away_from_its_own_freeze_is_refused(chain):

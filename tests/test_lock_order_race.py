@@ -27,6 +27,7 @@ from tests.factories import (
     MemberFactory,
     MembershipFactory,
     PlanFactory,
+    freeze_made_back_then,
 )
 from tests.race import run_overlapping
 
@@ -61,7 +62,7 @@ def freeze_next_week(membership):
 
 
 def end_freeze_today(membership):
-    running = freezes.freeze(fresh(membership), start=TODAY - 2 * DAY, end=TODAY + 4 * DAY)
+    running = freeze_made_back_then(fresh(membership), start=TODAY - 2 * DAY, end=TODAY + 4 * DAY)
     return lambda: freezes.unfreeze(running, on=TODAY)
 
 

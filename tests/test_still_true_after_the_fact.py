@@ -27,6 +27,7 @@ from tests.factories import (
     PaymentFactory,
     PlanFactory,
     VisitFactory,
+    freeze_made_back_then,
 )
 
 TODAY = dt.date(2026, 11, 23)
@@ -332,7 +333,7 @@ def test_a_member_away_since_before_the_freeze_is_due_again_after_it(frozen_cloc
     year = PlanFactory(club=downtown, duration_days=365)
     membership = MembershipFactory(member=member, plan=year, start=dt.date(2026, 6, 1))
     last = VisitFactory(member=member, at=local(dt.date(2026, 10, 1), 18))
-    freezes.freeze(membership, start=dt.date(2026, 10, 10), end=dt.date(2026, 10, 30))
+    freeze_made_back_then(membership, start=dt.date(2026, 10, 10), end=dt.date(2026, 10, 30))
     start = dt.date(2026, 10, 1)
     window = triggers.Window(club=downtown, since=local(start, 0), until=local(start + days(50), 0))
 
@@ -351,9 +352,9 @@ def test_a_freeze_before_the_last_visit_or_after_the_14th_day_changes_nothing(
     member = MemberFactory(home_club=downtown)
     year = PlanFactory(club=downtown, duration_days=365)
     membership = MembershipFactory(member=member, plan=year, start=dt.date(2026, 6, 1))
-    freezes.freeze(membership, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 14))
+    freeze_made_back_then(membership, start=dt.date(2026, 9, 1), end=dt.date(2026, 9, 14))
     last = VisitFactory(member=member, at=local(dt.date(2026, 10, 1), 18))
-    freezes.freeze(membership, start=dt.date(2026, 10, 20), end=dt.date(2026, 10, 30))
+    freeze_made_back_then(membership, start=dt.date(2026, 10, 20), end=dt.date(2026, 10, 30))
     start = dt.date(2026, 10, 1)
     window = triggers.Window(club=downtown, since=local(start, 0), until=local(start + days(16), 0))
 

@@ -9,7 +9,7 @@ from club import clock
 from club.forms import phone_field_for
 from members.models import EMAIL_MAX_LENGTH, Member
 from members.staff_tasks import CallOutcome
-from memberships import sales
+from memberships import freezes, sales
 from memberships.models import Freeze, Payment, Plan, label_plan_choices
 
 DESK_PAYMENT_METHODS = [
@@ -75,6 +75,20 @@ class FreezeForm(forms.Form):
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="Last frozen day", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["start"].initial = today
+        # The browser's date picker starts where freezes.freeze does.
+        for field in ("start", "end"):
+            self.fields[field].widget.attrs["min"] = today.isoformat()
+
+    def clean_start(self):
+        start = self.cleaned_data["start"]
+        if (past := freezes.past_start_error(start, today=self.today)) is not None:
+            raise forms.ValidationError(past)
+        return start
 
 
 class UnfreezeForm(forms.Form):

@@ -792,9 +792,7 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 def freeze(request: HttpRequest, pk: int) -> HttpResponse:
     membership = staff_membership(request, pk, *roles.SELLS)
-    form = FreezeForm(
-        request.POST or None, initial={"start": clock.today(membership.member.home_club)}
-    )
+    form = FreezeForm(request.POST or None, today=clock.today(membership.member.home_club))
     if request.method == "POST" and form.is_valid():
         try:
             done = bookings.freeze_membership(membership, by=request.user, **form.cleaned_data)
