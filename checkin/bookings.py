@@ -35,8 +35,10 @@ from django.db.models import (
     BigIntegerField,
     Count,
     DateTimeField,
+    Exists,
     F,
     Max,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -65,6 +67,7 @@ __all__ = [
     "booking_window",
     "cancel",
     "cancel_session",
+    "cancelled_by_freeze",
     "class_refusals",
     "freeze_membership",
     "late_cancel_notice",
@@ -394,6 +397,40 @@ def freeze_membership(
         frozen = freezes.freeze(membership, start=start, end=end, reason=reason, created_by=by)
         cancelled = _cancel_inside(frozen, member=membership.member, by=by)
     return Frozen(freeze=frozen, cancelled=cancelled)
+
+
+def cancelled_by_freeze(freeze_pk: int, *, member: Member, since: dt.date) -> list[Booking]:
+    """The bookings the freeze cancelled (its `class_cancelled_by_member` events with reason
+    `frozen`) whose classes are on `since` or later, not started, not cancelled by the club, and
+    not booked again by the member since; sessions loaded with club and class type, soonest
+    first. What ending the freeze early gives back a day for, and the desk names to book again.
+    Read from the timeline, as the freeze's own row is gone once it is ended on its first day."""
+    booking_ids = member.events.filter(
+        kind=Kind.CLASS_CANCELLED_BY_MEMBER, data__reason="frozen", data__freeze=freeze_pk
+    ).values_list("data__booking", flat=True)
+    booked_again = Booking.objects.filter(
+        member=member, session=OuterRef("session"), status__in=(*LIVE_STATUSES, *SEAT_STATUSES)
+    )
+    candidates = (
+        Booking.objects.filter(
+            member=member,
+            pk__in=[pk for pk in booking_ids if pk is not None],
+            status=Status.CANCELLED,
+            session__is_cancelled=False,
+            session__start__gt=clock.now(),
+        )
+        .exclude(Exists(booked_again))
+        .select_related("session__club", "session__class_type")
+        .order_by("session__start", "session_id")
+    )
+    return [b for b in candidates if _local_day(b.session) >= since]
+
+
+def classes_text(cancelled: Iterable[Booking]) -> str:
+    """ "HIIT Wed 25 Nov at 18:00, Yoga Thu 26 Nov at 07:00": bookings' classes for a message."""
+    return ", ".join(
+        f"{b.session.class_type.name} {_local(b.session.start, b.session.club)}" for b in cancelled
+    )
 
 
 def _cancel_inside(frozen: Freeze, *, member: Member, by) -> list[Booking]:

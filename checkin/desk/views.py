@@ -831,12 +831,24 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
     today = clock.today(member.home_club)
     form = UnfreezeForm(request.POST or None, frozen=frozen, today=today, initial={"on": today})
     if request.method == "POST" and form.is_valid():
+        on = form.cleaned_data["on"]
         try:
-            freezes.unfreeze(frozen, on=form.cleaned_data["on"], by=request.user)
+            freezes.unfreeze(frozen, on=on, by=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, "Freeze ended; the unused days came off the end date.")
+            # Its cancelled classes stay cancelled (docs/architecture.md, "Freezes"): the desk
+            # is told which are still ahead, to book again with the member at the counter.
+            if again := bookings.cancelled_by_freeze(frozen.pk, member=member, since=on):
+                count = len(again)
+                messages.warning(
+                    request,
+                    f"The freeze cancelled {count} class booking{'s' if count != 1 else ''} "
+                    f"still to come: {bookings.classes_text(again)}. They stay cancelled: "
+                    f"book {member.first_name or 'them'} again under Book class if they "
+                    "still want them.",
+                )
             return redirect(back_to(request, reverse("desk:member", args=[member.pk])))
     return render(
         request,
