@@ -65,10 +65,19 @@ class RenewForm(forms.Form):
 
 
 class CheckInOfferForm(forms.Form):
-    """The desk's ?renewed=<membership id>: a renewal sold from a denied check-in, whose member
-    the desk offers to check in now."""
+    """The desk's ?renewed=<membership id> (a renewal sold from a denied check-in) or
+    ?unfrozen=<timeline event id> (a freeze ended from one, its `membership_unfrozen`), whose
+    member the desk offers to check in now. One of the two."""
 
-    renewed = forms.IntegerField(min_value=1, max_value=2**63 - 1)  # a PostgreSQL bigint
+    # PostgreSQL bigints.
+    renewed = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    unfrozen = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("renewed") is None) == (data.get("unfrozen") is None):
+            raise forms.ValidationError("A renewal or an ended freeze, one of the two.")
+        return data
 
 
 class FreezeForm(forms.Form):

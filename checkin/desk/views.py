@@ -128,25 +128,42 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 def check_in_offer(request: HttpRequest, club: Club) -> dict | None:
-    """Back at the desk after "Renew now" on a denied check-in (?renewed=<membership id>): the
-    renewal and "Check in now" for its member, one click rather than a second scan. Not a
-    check-in by itself: a renewal is not always bought on the way in. None for an id that is
-    not a membership of the staff member's clubs."""
+    """Back at the desk after "Renew now" (?renewed=<membership id>) or "End freeze"
+    (?unfrozen=<its membership_unfrozen event id>) on a denied check-in: what was done and
+    "Check in now" for its member, one click rather than a second scan. Not a check-in by
+    itself: a renewal is not always bought on the way in. None for an id that is not of the
+    staff member's clubs."""
     form = CheckInOfferForm(request.GET)
     if not form.is_valid():
         return None
     memberships = scope(Membership.objects.select_related("plan"), request.user)
-    renewal = memberships.filter(pk=form.cleaned_data["renewed"]).first()
-    if renewal is None:
-        return None
-    member = with_memberships(Member.objects.filter(pk=renewal.member_id)).get()
+    if form.cleaned_data["renewed"] is not None:
+        renewal = memberships.filter(pk=form.cleaned_data["renewed"]).first()
+        if renewal is None:
+            return None
+        member_pk, since, offer = renewal.member_id, renewal.created_at, {"renewal": renewal}
+    else:
+        event = (
+            MemberEvent.objects.filter(
+                pk=form.cleaned_data["unfrozen"],
+                kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN,
+                member__in=scope(Member.objects.all(), request.user),
+            )
+            .values("member_id", "at", "data__membership")
+            .first()
+        )
+        unfrozen = event and memberships.filter(pk=event["data__membership"]).first()
+        if not unfrozen:
+            return None
+        member_pk, since, offer = event["member_id"], event["at"], {"unfrozen": unfrozen}
+    member = with_memberships(Member.objects.filter(pk=member_pk)).get()
     return {
-        "renewal": renewal,
+        **offer,
         "member": member,
         "badges": badges.badges(member, clock.today(club)),
         # Reloaded after "Check in now": the visit, not the offer again (past the two-minute
         # repeat window a second click would be a second visit).
-        "checked_in": member.visits.filter(at__gte=renewal.created_at).order_by("-at").first(),
+        "checked_in": member.visits.filter(at__gte=since).order_by("-at").first(),
     }
 
 
@@ -849,7 +866,17 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
                     f"book {member.first_name or 'them'} again under Book class if they "
                     "still want them.",
                 )
-            return redirect(back_to(request, reverse("desk:member", args=[member.pk])))
+            back = back_to(request, reverse("desk:member", args=[member.pk]))
+            ended = member.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN)
+            # "End freeze" on a denied check-in, back from today: "Check in now", as after
+            # "Renew now" (the latest unfreeze: a second desk's, when this one changed nothing).
+            if (
+                urlsplit(back).path == reverse("desk:desk")
+                and on <= today
+                and (event := ended.order_by("-at", "-pk").first())
+            ):
+                back = f"{reverse('desk:desk')}?{urlencode({'unfrozen': event.pk})}"
+            return redirect(back)
     return render(
         request,
         "checkin/desk/form.html",
