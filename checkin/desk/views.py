@@ -433,6 +433,7 @@ def _render_card(
     """The member card; with a `call_form` that did not validate, its errors and what was
     typed, answered 400."""
     today = clock.today(member.home_club)
+    current = badges.current_membership(member, today)
     events = member.events.select_related("actor").order_by("-at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     return render(
@@ -442,7 +443,8 @@ def _render_card(
             "member": member,
             "today": today,
             "badges": badges.badges(member, today),
-            "current": badges.current_membership(member, today),
+            "current": current,
+            "renew_ended": None if current else _renewable_ended(member, today),
             "memberships": sorted(
                 member.memberships.all(), key=lambda m: (m.start, m.pk), reverse=True
             ),
@@ -467,6 +469,16 @@ def _render_card(
         },
         status=400 if call_form is not None and call_form.errors else 200,
     )
+
+
+def _renewable_ended(member: Member, today: dt.date) -> Membership | None:
+    """The member's latest membership when it has ended and a renewal of it is what the desk
+    sells (not a trial: a trial is followed by a sale): the card's Renew, linked by renewed_from
+    as the denial's "Renew now" is (sales.renew decides renewal or rejoin)."""
+    latest = badges.latest_membership(member)
+    if latest is None or not latest.has_ended(today) or latest.plan.kind == Plan.Kind.TRIAL:
+        return None
+    return latest
 
 
 def _card_panels(request: HttpRequest, member: Member) -> list:
