@@ -197,6 +197,17 @@ def test_selling_a_pack_starts_it_with_its_visits(desk, frozen_clock, tom_berg, 
     ]
 
 
+def test_sell_without_choosing_a_plan_is_a_field_error(desk, frozen_clock, maya):
+    response = desk.post(
+        reverse("desk:sell", args=[maya.pk]),
+        {"plan": "", "start": "2026-12-13", "method": "cash"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"plan": ["Choose the plan to sell."]}
+    assert maya.memberships.count() == 1
+
+
 def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, frozen_clock, maya):
     response = desk.post(
         reverse("desk:sell", args=[maya.pk]), {"plan": "999999", "start": "soon", "method": "iou"}
@@ -211,7 +222,7 @@ def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, froze
 def test_the_plans_on_sale_name_their_price(desk, frozen_clock, maya, monthly_plan):
     response = desk.get(reverse("desk:sell", args=[maya.pk]))
 
-    assert f'<option value="{monthly_plan.pk}" selected>Monthly — €49.00</option>' in (
+    assert f'<option value="{monthly_plan.pk}">Monthly — €49.00</option>' in (
         response.content.decode()
     )
 
@@ -220,12 +231,11 @@ def offered(response) -> list[str]:
     return [label for _, label in response.context["form"].fields["plan"].choices]
 
 
-def chosen(response) -> str:
-    form = response.context["form"]
-    return str(form.fields["plan"].queryset.get(pk=form["plan"].value()))
+def chosen(response) -> str | None:
+    return response.context["form"]["plan"].value()
 
 
-def test_a_lead_is_offered_the_trial_but_a_paid_plan_comes_chosen(desk, frozen_clock, downtown):
+def test_a_lead_is_offered_the_trial_last_and_no_plan_comes_chosen(desk, frozen_clock, downtown):
     # given a walk-in lead, who never had a membership, and Downtown's plans, the trial cheapest
     PlanFactory(club=downtown, trial=True, name="Free trial")
     PlanFactory(club=downtown, name="Monthly", price="49.00")
@@ -235,9 +245,15 @@ def test_a_lead_is_offered_the_trial_but_a_paid_plan_comes_chosen(desk, frozen_c
     # when the desk opens Sell for her
     response = desk.get(reverse("desk:sell", args=[lead.pk]))
 
-    # then the trial is on offer, but the first paid plan is the one chosen
-    assert offered(response) == ["Free trial — €0.00", "Monthly — €49.00", "Annual — €450.00"]
-    assert chosen(response) == "Monthly"
+    # then the trial is on offer after the paid plans, and staff choose: nothing is preselected
+    assert offered(response) == [
+        "Choose a plan",
+        "Monthly — €49.00",
+        "Annual — €450.00",
+        "Free trial — €0.00",
+    ]
+    assert chosen(response) is None
+    assert '<option value="" selected>Choose a plan</option>' in response.content.decode()
     assert 'min="2026-11-23"' in response.content.decode()
 
 
@@ -251,8 +267,8 @@ def test_someone_who_had_a_membership_is_not_offered_a_trial(
     response = desk.get(reverse("desk:sell", args=[tom_berg.pk]))
 
     # then the trial is not on offer: sales.sell would refuse it
-    assert offered(response) == ["Monthly — €49.00"]
-    assert chosen(response) == "Monthly"
+    assert offered(response) == ["Choose a plan", "Monthly — €49.00"]
+    assert chosen(response) is None
 
 
 @pytest.mark.parametrize("start", ["2020-01-01", "2026-11-22"], ids=["years-ago", "yesterday"])

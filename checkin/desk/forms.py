@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from phonenumber_field.formfields import PhoneNumberField
 
 from checkin.models import ClassSession
@@ -29,7 +29,13 @@ def plans_for(member: Member):
 
 
 class SellForm(forms.Form):
-    plan = forms.ModelChoiceField(queryset=Plan.objects.none(), empty_label=None)
+    # A blank first choice, as the call log's: with a plan preselected (the cheapest, which is
+    # the free trial) "Sell" on its own sold whatever came first. Staff say which.
+    plan = forms.ModelChoiceField(
+        queryset=Plan.objects.none(),
+        empty_label="Choose a plan",
+        error_messages={"required": "Choose the plan to sell."},
+    )
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
 
@@ -37,14 +43,12 @@ class SellForm(forms.Form):
         super().__init__(*args, **kwargs)
         plans = plans_for(member)
         # A trial only for someone who may still take one (the rule sales.sell applies), and
-        # never chosen for the desk: the first paid plan is.
+        # listed after the paid plans: it is the cheapest, and was the first on the list.
         if sales.first_membership(member) is not None:
             plans = plans.exclude(kind=Plan.Kind.TRIAL)
-        self.fields["plan"].queryset = plans
+        trial_last = Case(When(kind=Plan.Kind.TRIAL, then=Value(1)), default=Value(0))
+        self.fields["plan"].queryset = plans.order_by(trial_last, "club__name", "price", "pk")
         label_plan_choices(self.fields["plan"], with_club=with_club)
-        self.fields["plan"].initial = (
-            plans.exclude(kind=Plan.Kind.TRIAL).values_list("pk", flat=True).first()
-        )
         today = clock.today(member.home_club)
         self.fields["start"].initial = today
         # The browser's date picker spans the days sales.sell accepts.
