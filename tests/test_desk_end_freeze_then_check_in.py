@@ -25,7 +25,9 @@ def end_from_the_desk(client, frozen, on: str = "2026-11-23"):
     )
 
 
-def test_after_end_freeze_the_desk_offers_check_in_now_and_it_admits(desk, maya, frozen_week):
+def test_after_end_freeze_the_desk_offers_check_in_now_and_it_admits(
+    desk, frozen_clock, maya, frozen_week
+):
     # given Maya turned away: frozen
     denied = desk.post(reverse("desk:scan"), {"q": "MAYA-0001"}, **DESK).content.decode()
     assert 'data-reason="frozen"' in denied
@@ -39,7 +41,7 @@ def test_after_end_freeze_the_desk_offers_check_in_now_and_it_admits(desk, maya,
     # then the desk says so with "Check in now", which checks her in, and nothing before
     assert 'data-outcome="unfrozen"' in html
     assert "✔ FREEZE ENDED" in html
-    assert "Monthly · now ends 13 Dec 2026" in html
+    assert "Monthly · now ends 12 Dec 2026" in html
     check_in = reverse("desk:check_in", args=[maya.pk])
     assert f'hx-post="{check_in}"' in html
     assert "Check in now" in html
@@ -53,13 +55,13 @@ def test_after_end_freeze_the_desk_offers_check_in_now_and_it_admits(desk, maya,
     assert "Checked in at 18:00" in reloaded
 
 
-def test_a_freeze_ended_from_a_later_day_offers_no_check_in(desk, maya, frozen_week):
+def test_a_freeze_ended_from_a_later_day_offers_no_check_in(desk, frozen_clock, maya, frozen_week):
     response = end_from_the_desk(desk, frozen_week, on="2026-11-25")
 
     assert response["Location"] == reverse("desk:desk")
 
 
-def test_ending_a_freeze_from_the_card_goes_back_to_the_card(desk, maya, frozen_week):
+def test_ending_a_freeze_from_the_card_goes_back_to_the_card(desk, frozen_clock, maya, frozen_week):
     response = desk.post(reverse("desk:unfreeze", args=[frozen_week.pk]), {"on": "2026-11-23"})
 
     assert response["Location"] == reverse("desk:member", args=[maya.pk])
@@ -67,7 +69,7 @@ def test_ending_a_freeze_from_the_card_goes_back_to_the_card(desk, maya, frozen_
 
 @pytest.mark.parametrize("which", ["theirs", "not-an-unfreeze", "both", "abc"])
 def test_an_offer_for_no_ended_freeze_of_ours_shows_the_plain_desk(
-    client, desk, olga, maya, frozen_week, which
+    client, desk, frozen_clock, olga, maya, frozen_week, which
 ):
     # given the freeze ended at Downtown, and Olga at Riverside's desk for "theirs"
     end_from_the_desk(desk, frozen_week)
