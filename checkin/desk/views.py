@@ -761,6 +761,20 @@ def sell(request: HttpRequest, pk: int) -> HttpResponse:
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     current = staff_membership(request, pk, *roles.SELLS)
     member = current.member
+    if (following := _following(current)) is not None:
+        # The form again after it was used (Back, a second tab): its dates and text were of a
+        # membership that is no longer the latest. Say what followed it, sell nothing.
+        return render(
+            request,
+            "checkin/desk/already_renewed.html",
+            {
+                "member": member,
+                "current": current,
+                "following": following,
+                "header_title": f"Renew {current.plan} for {member.full_name}",
+            },
+            status=409 if request.method == "POST" else 200,
+        )
     form = RenewForm(
         request.POST or None,
         member=member,
@@ -816,6 +830,19 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
+    )
+
+
+def _following(current: Membership) -> Membership | None:
+    """The paid membership that follows `current` (its renewal, a rejoin or a plan sold on its
+    own to start later), the one a renewal of it would clash with; None while it is the latest."""
+    return (
+        Membership.objects.filter(member_id=current.member_id, start__gt=current.start)
+        .not_cancelled()
+        .paid()
+        .select_related("plan")
+        .order_by("start", "pk")
+        .first()
     )
 
 
