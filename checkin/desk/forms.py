@@ -69,19 +69,28 @@ class RenewForm(forms.Form):
 
 
 class CheckInOfferForm(forms.Form):
-    """The desk's ?renewed=<membership id> (a renewal sold from a denied check-in) or
-    ?unfrozen=<timeline event id> (a freeze ended from one, its `membership_unfrozen`), whose
-    member the desk offers to check in now. One of the two."""
+    """The desk's ?renewed=<membership id> (a renewal sold from a denied check-in),
+    ?unfrozen=<timeline event id> (a freeze ended from one, its `membership_unfrozen`) or
+    ?paid=<payment id> (an unpaid membership paid from one), whose member the desk offers to
+    check in now. One of the three."""
 
     # PostgreSQL bigints.
     renewed = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     unfrozen = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    paid = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
 
     def clean(self):
         data = super().clean()
-        if (data.get("renewed") is None) == (data.get("unfrozen") is None):
-            raise forms.ValidationError("A renewal or an ended freeze, one of the two.")
+        if [data.get(key) is None for key in ("renewed", "unfrozen", "paid")].count(False) != 1:
+            raise forms.ValidationError("A renewal, an ended freeze or a payment: one of them.")
         return data
+
+
+class TakePaymentForm(forms.Form):
+    """Paying an unpaid membership at the desk: the amount is what is due (memberships.dues),
+    only the way it is paid is chosen."""
+
+    method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
 
 
 class FreezeForm(forms.Form):

@@ -34,20 +34,21 @@ from checkin.desk.forms import (
     OverrideForm,
     RenewForm,
     SellForm,
+    TakePaymentForm,
     UnfreezeForm,
     WalkInLeadForm,
 )
 from checkin.models import Booking, CheckInAttempt, ClassSession, Source, Visit
 from club import clock, roles
 from club.admin_access import clubs_for, scope
-from club.display import date_range
+from club.display import date_range, format_price
 from club.models import Club
 from members import cards, erasure, export, leads, staff_tasks, timeline
 from members.cards import CardTaken
 from members.models import Member, MemberEvent, Task
 from members.search import card_token
-from memberships import freezes, sales
-from memberships.models import Freeze, Membership, Plan
+from memberships import dues, freezes, sales
+from memberships.models import Freeze, Membership, Payment, Plan
 
 SEARCH_LIMIT = 12
 
@@ -128,8 +129,9 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 def check_in_offer(request: HttpRequest, club: Club) -> dict | None:
-    """Back at the desk after "Renew now" (?renewed=<membership id>) or "End freeze"
-    (?unfrozen=<its membership_unfrozen event id>) on a denied check-in: what was done and
+    """Back at the desk after "Renew now" (?renewed=<membership id>), "End freeze"
+    (?unfrozen=<its membership_unfrozen event id>) or "Take payment" (?paid=<payment id>) on a
+    denied check-in: what was done and
     "Check in now" for its member, one click rather than a second scan. Not a check-in by
     itself: a renewal is not always bought on the way in. None for an id that is not of the
     staff member's clubs."""
@@ -142,6 +144,15 @@ def check_in_offer(request: HttpRequest, club: Club) -> dict | None:
         if renewal is None:
             return None
         member_pk, since, offer = renewal.member_id, renewal.created_at, {"renewal": renewal}
+    elif form.cleaned_data["paid"] is not None:
+        payment = (
+            scope(Payment.objects.select_related("membership__plan"), request.user)
+            .filter(pk=form.cleaned_data["paid"], membership__isnull=False)
+            .first()
+        )
+        if payment is None:
+            return None
+        member_pk, since, offer = payment.member_id, payment.at, {"payment": payment}
     else:
         event = (
             MemberEvent.objects.filter(
@@ -335,6 +346,7 @@ def result_context(
             next_sale=_next_sale(outcome, context["membership"]),
             # The card's "End early" (desk:unfreeze), offered where the freeze turned them away.
             running_freeze=_running_freeze(outcome, member, today),
+            unpaid=_unpaid(outcome, member),
         )
     return context
 
@@ -359,6 +371,18 @@ def _running_freeze(attempt: CheckInAttempt, member: Member, day: dt.date) -> Fr
         return None
     frozen = (m for m in member.memberships.all() if m.pk == attempt.membership_id)
     return next((f for m in frozen for f in m.freezes.all() if f.covers(day)), None)
+
+
+def _unpaid(attempt: CheckInAttempt, member: Member) -> Membership | None:
+    """The unpaid membership that turned the member away, from prefetched memberships, with
+    its amount due: taking the payment, not a sale, is what lets them in."""
+    if attempt.reason != CheckInAttempt.Reason.UNPAID:
+        return None
+    unpaid = next((m for m in member.memberships.all() if m.pk == attempt.membership_id), None)
+    if unpaid is None or unpaid.status != Membership.Status.PAST_DUE:
+        return None
+    unpaid.due = format_price(dues.amount_due(unpaid), member.home_club.currency)
+    return unpaid
 
 
 def results_context(request, club: Club, query: str) -> dict:
@@ -827,6 +851,50 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             "header_title": f"Renew {current.plan} for {member.full_name}",
             "intro": f"{intro}{date_format(start)}.",
             "submit": "Renew",
+            "next": request.GET.get("next", ""),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take the payment of an unpaid membership ("Take payment" on a denial or the card): the
+    amount due, cash or card terminal, as Sell takes one. From a denial, back to the desk with
+    "Check in now"; a second submit records nothing twice (memberships.dues.take_payment)."""
+    membership = staff_membership(request, pk, *roles.SELLS)
+    member = membership.member
+    due = format_price(dues.amount_due(membership), member.home_club.currency)
+    form = TakePaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        payment = dues.take_payment(
+            membership, method=form.cleaned_data["method"], taken_by=request.user
+        )
+        back = back_to(request, reverse("desk:member", args=[member.pk]))
+        if payment is None:
+            messages.info(request, f"{membership.plan} is paid already: nothing was taken now.")
+            return redirect(back)
+        messages.success(
+            request,
+            f"Paid {format_price(payment.amount, payment.currency)} for {membership.plan} "
+            f"({payment.get_method_display().lower()}).",
+        )
+        if urlsplit(back).path == reverse("desk:desk"):
+            back = f"{reverse('desk:desk')}?{urlencode({'paid': payment.pk})}"
+        return redirect(back)
+    if membership.status != Membership.Status.PAST_DUE:
+        messages.info(request, f"{membership.plan} is not unpaid: there is nothing to take.")
+        return redirect("desk:member", pk=member.pk)
+    today = clock.today(member.home_club)
+    return render(
+        request,
+        "checkin/desk/form.html",
+        {
+            "member": member,
+            "form": form,
+            "header_title": f"Take payment from {member.full_name}",
+            "intro": f"Due: {due} for {membership.plan}, "
+            f"{date_range(membership.start, membership.end, today=today)} (unpaid).",
+            "submit": f"Take {due}",
             "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
