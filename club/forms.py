@@ -2,6 +2,8 @@
 
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.phonenumber import to_python
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 
 class TimeOfDayField(forms.TimeField):
@@ -40,6 +42,18 @@ class MomentField(forms.DateTimeField):
     }
 
 
+class TypedPhoneWidget(RegionalPhoneNumberWidget):
+    """A phone input that shows a valid number as the club writes it and anything else as
+    typed: the library's widget formatted what it could not read too ("06-1234" came back as
+    "61234"), so the error stood under a number the staff member never typed."""
+
+    def format_value(self, value):
+        number = to_python(value, region=self.region) if isinstance(value, str) else value
+        if isinstance(value, str) and not (number and number.is_valid()):
+            return value
+        return super().format_value(value)
+
+
 def phone_field_for(club, field: PhoneNumberField) -> PhoneNumberField:
     """`field` reading national numbers as the club's country's (Club.phone_region), as the
     club's screens show them: a number shown as "0121 496 0457" is typed back the same way.
@@ -52,6 +66,6 @@ def phone_field_for(club, field: PhoneNumberField) -> PhoneNumberField:
         help_text=field.help_text,
         required=field.required,
         max_length=field.max_length,
-        widget=type(field.widget)(region=club.phone_region, attrs=field.widget.attrs),
+        widget=TypedPhoneWidget(region=club.phone_region, attrs=field.widget.attrs),
         error_messages={"required": required_message} if required_message else None,
     )

@@ -857,3 +857,28 @@ def test_a_club_country_must_be_a_known_code(downtown, country):
         downtown.full_clean()
 
     assert "country" in refused.value.message_dict
+
+
+@pytest.mark.parametrize("typed", ["06-1234", "06 1234 56", "+31 6 12", "0612x345"])
+def test_an_invalid_phone_on_a_walk_in_is_shown_again_exactly_as_typed(
+    desk, frozen_clock, downtown, typed
+):
+    response = desk.post(reverse("desk:new_lead"), {"first_name": "Ana", "phone": typed})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Enter a valid phone number" in html
+    field = re.search(r'<input type="tel" name="phone"[^>]*>', html).group(0)
+    assert f'value="{typed}"' in field
+    assert not Member.objects.exists()
+
+
+def test_a_valid_phone_is_shown_as_the_club_writes_it_when_another_field_fails(
+    desk, frozen_clock, downtown
+):
+    response = desk.post(
+        reverse("desk:new_lead"), {"first_name": "Ana", "phone": "0612345678", "email": "x@"}
+    )
+
+    assert response.status_code == 400
+    assert 'value="06 12345678"' in response.content.decode()
