@@ -29,6 +29,7 @@ from club.admin_access import (
     staff_name,
 )
 from club.models import Club
+from members.search import card_token
 
 
 class VisitFilterSet(ScopedFilterSet):
@@ -54,6 +55,7 @@ class VisitViewSet(ClubScopedViewSet):
     list_select_related = ("member", "club", "membership__member", "membership__plan")
     filterset_class = VisitFilterSet
     search_fields = ["member__first_name", "member__last_name", "member__card_token"]
+    search_terms = {"member__card_token": card_token}
     ordering = ["-at", "-id"]
     list_per_page = 50
 
@@ -81,6 +83,7 @@ class CheckInAttemptViewSet(ClubScopedViewSet):
     list_select_related = ("member", "club")
     filterset_class = CheckInAttemptFilterSet
     search_fields = ["member__first_name", "member__last_name", "member__card_token"]
+    search_terms = {"member__card_token": card_token}
     ordering = ["-at", "-id"]
     list_per_page = 50
 

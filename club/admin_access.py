@@ -238,6 +238,7 @@ class ScopedViewMixin:
     club_path = ""
     member_path = ""
     member_records: tuple[str, ...] = ()
+    search_terms: dict = {}
 
     def setup(self, request, *args, **kwargs):
         # Generic views read self.queryset for their list and for get_object().
@@ -292,6 +293,10 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
         return queryset
 
     def _search_match(self, field: str, word: str) -> Q:
+        if (term := self.search_terms.get(field)) is not None:
+            word = term(word)
+            if not word:
+                return Q(pk__in=[])
         match = Q(**{f"{field}__icontains": word})
         # Another club's member is found by what the list shows of them, their first name:
         # a search for their surname or card must not pick their rows out.
@@ -418,6 +423,9 @@ class ClubScopedViewSet(ModelViewSet):
     # `member_records`: the fields holding records of that member's (their membership).
     member_path = ""
     member_records: tuple[str, ...] = ()
+    # How a word typed in the search box is read for a field, where the field is stored in
+    # a form of its own (a card token without separators): {lookup: fn(word) -> term}.
+    search_terms: dict = {}
     actions: tuple[str, ...] = ("view", "add", "change")
     list_select_related: tuple[str, ...] = ()
     add_form_class: type[forms.ModelForm] | None = None
@@ -454,6 +462,7 @@ class ClubScopedViewSet(ModelViewSet):
             club_path=self.club_path,
             member_path=self.member_path,
             member_records=self.member_records,
+            search_terms=self.search_terms,
             **kwargs,
         )
 

@@ -2,7 +2,7 @@
 
 Names are matched accent- and case-insensitively on a stored `search_name`
 ("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed and by
-any run of four or more of their digits, card tokens in upper case.
+any run of four or more of their digits, card tokens in upper case without separators.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.conf import settings
 
 _NOT_WORD = re.compile(r"[^\w@.+-]+")
 _PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
+_CARD_SEPARATORS = re.compile(r"[\s:-]+")
 
 # Staff type the last four digits or more; fewer would match a good part of the club.
 PHONE_FRAGMENT_MIN = 4
@@ -27,8 +28,10 @@ NATIONAL_DIGITS_MIN = 6
 
 def card_token(token: str) -> str:
     """A card token as stored and looked up: readers send the same card's hex id in upper or
-    lower case, and people type it either way."""
-    return token.strip().upper()
+    lower case, and people type it either way, often in the groups printed on the card
+    ("04 ab cd ef 12 34", "04:AB:CD:EF:12:34", "04-ab-cd-ef"): spaces, dashes and colons
+    are dropped, so every spelling is the one token."""
+    return _CARD_SEPARATORS.sub("", token).upper()
 
 
 def fold(text: str) -> str:

@@ -7,6 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from checkin.models import ClassSession
 from club import clock
 from club.forms import phone_field_for
+from members import search
 from members.models import EMAIL_MAX_LENGTH, Member
 from members.staff_tasks import CallOutcome
 from memberships import freezes, sales
@@ -165,6 +166,13 @@ class CardForm(forms.Form):
         label="Access card",
         error_messages={"required": "Scan the card, or type the number printed on it."},
     )
+
+    def clean_card(self) -> str:
+        # "- -" is no card: the token is what is left without separators (search.card_token).
+        card = self.cleaned_data["card"]
+        if not search.card_token(card):
+            raise forms.ValidationError(self.fields["card"].error_messages["required"])
+        return card
 
 
 class NoteForm(forms.Form):
