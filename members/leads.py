@@ -27,7 +27,8 @@ def known_person(
 
     The same email (case ignored) is the same person: an inbox is one's own. A phone is not
     enough alone (a household's landline, a typo, a number passed on): it counts only with
-    the same first and last name, accents and case ignored as the desk search folds them.
+    the same first and last name, accents, case, spaces and punctuation ignored as the desk
+    search folds them.
     Several matches: one whose name matches too comes first, then the oldest record.
     An erased member is nobody: their record keeps no contact details, and must never
     collect new ones.

@@ -36,7 +36,8 @@ class MemberQuerySet(models.QuerySet):
     def search(self, query: str, *, region: str | None = None) -> "MemberQuerySet":
         """Members matching what the front desk typed or scanned: a card token, a phone in any
         common format (national numbers read as `region`'s, the club's country) or four or
-        more of its digits, an email, or any part of the name (accents and case ignored).
+        more of its digits, an email, or any part of the name (accents, case, punctuation and
+        spaces ignored).
         Erased members are never found."""
         # No stored value holds a NUL (PostgreSQL text cannot), and sending one is an error.
         query = query.replace("\x00", "").strip()
@@ -54,7 +55,7 @@ class MemberQuerySet(models.QuerySet):
             # on PostgreSQL the member_email_prefix index answers it (migration 0015); `istartswith`
             # would compile to UPPER(email) and scan every member.
             matches |= models.Q(StartsWith(Lower("email"), query.lower()))
-        words = search.fold(query).split()
+        words = search.name_words(query)
         if words:
             name_match = models.Q()
             for word in words:

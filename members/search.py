@@ -1,8 +1,9 @@
 """Normalising text for member search: what the desk types, and what we index.
 
-Names are matched accent- and case-insensitively on a stored `search_name`
-("José Núñez" → "jose nunez"), phones by their E.164 form whatever the format typed and by
-any run of four or more of their digits, card tokens in upper case without separators.
+Names are matched accent-, case-, punctuation- and space-insensitively on a stored
+`search_name` ("José Núñez" → "josenunez", "Seán O'Brien" → "seanobrien"), phones by their
+E.164 form whatever the format typed and by any run of four or more of their digits, card
+tokens in upper case without separators.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import phonenumbers
 from anyascii import anyascii
 from django.conf import settings
 
-_NOT_WORD = re.compile(r"[^\w@.+-]+")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
 _PHONE_CHARS = re.compile(r"^[\d\s()+./-]+$")
 _CARD_SEPARATORS = re.compile(r"[\s:-]+")
 
@@ -35,12 +36,22 @@ def card_token(token: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Transliterate to ASCII, lower-case, and collapse punctuation to single spaces."""
-    return " ".join(_NOT_WORD.sub(" ", anyascii(text).lower()).split())
+    """Transliterate to ASCII, lower-case, and drop everything but letters and digits: the
+    desk types "obrien" for O'Brien and "vanvliet" for van Vliet."""
+    return _NOT_LETTER_OR_DIGIT.sub("", anyascii(text).lower())
 
 
 def search_name(first_name: str, last_name: str) -> str:
+    """The whole name folded into one run of letters and digits ("Jan van Vliet" →
+    "janvanvliet"): every word typed is looked for inside it, so words may be typed apart or
+    run together, in any order."""
     return fold(f"{first_name} {last_name}")
+
+
+def name_words(query: str) -> list[str]:
+    """The words of a query as looked for in `search_name`: split where the desk typed a space,
+    each folded ("O'Brien" → "obrien"); a word of punctuation alone is no word."""
+    return [word for word in map(fold, query.split()) if word]
 
 
 def as_phone(query: str, region: str | None = None) -> str | None:

@@ -1,6 +1,7 @@
 """Member.objects.search: what the front desk types or scans finds the right member."""
 
 import pytest
+from django.db import connection
 
 from members import search
 from members.models import Member
@@ -188,3 +189,73 @@ def test_a_number_in_another_countrys_national_format_is_found(olivia, jose, que
 
 def test_a_national_number_of_the_clubs_country_still_finds_its_member(olivia, jose):
     assert list(Member.objects.search("06 87654321")) == [jose]
+
+
+@pytest.fixture
+def punctuated(downtown):
+    return {
+        "obrien": MemberFactory(home_club=downtown, first_name="Seán", last_name="O'Brien"),
+        "vliet": MemberFactory(home_club=downtown, first_name="Jan", last_name="van Vliet"),
+        "smith": MemberFactory(
+            home_club=downtown, first_name="Anne-Marie", last_name="Smith-Jones"
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "who"),
+    [
+        ("obrien", "obrien"),
+        ("o'brien", "obrien"),
+        ("O’Brien", "obrien"),
+        ("o brien", "obrien"),
+        ("sean obrien", "obrien"),
+        ("vanvliet", "vliet"),
+        ("van vliet", "vliet"),
+        ("Van-Vliet", "vliet"),
+        ("jan vanvliet", "vliet"),
+        ("vliet", "vliet"),
+        ("annemarie", "smith"),
+        ("smithjones", "smith"),
+        ("smith jones", "smith"),
+    ],
+)
+def test_punctuation_and_spaces_inside_a_name_are_ignored(punctuated, jose, query, who):
+    assert list(Member.objects.search(query)) == [punctuated[who]]
+
+
+def test_a_word_of_punctuation_alone_adds_no_condition(punctuated):
+    assert list(Member.objects.search("o ' brien")) == [punctuated["obrien"]]
+    assert list(Member.objects.search("'")) == []
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "stored"),
+    [
+        ("José", "Núñez García", "josenunezgarcia"),
+        ("Seán", "O'Brien", "seanobrien"),
+        ("Jan", "van Vliet", "janvanvliet"),
+        ("Ødegård", "", "odegard"),
+    ],
+)
+def test_the_stored_search_name_is_letters_and_digits(downtown, first, last, stored):
+    member = MemberFactory(home_club=downtown, first_name=first, last_name=last)
+
+    assert member.search_name == stored
+
+
+def test_the_migration_turns_spaced_search_names_into_letters_and_digits(punctuated, jose):
+    # given names stored in the old form (punctuation as single spaces)
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("members.migrations.0022_search_name_letters_and_digits")
+    Member.objects.filter(pk=punctuated["obrien"].pk).update(search_name="sean o brien")
+    Member.objects.filter(pk=jose.pk).update(search_name="jose nunez garcia")
+
+    migration.letters_and_digits(apps, connection.schema_editor())
+
+    assert Member.objects.get(pk=punctuated["obrien"].pk).search_name == "seanobrien"
+    assert Member.objects.get(pk=jose.pk).search_name == "josenunezgarcia"
+    assert list(Member.objects.search("obrien")) == [punctuated["obrien"]]
