@@ -26,3 +26,6 @@ def require(user, *roles: str) -> None:
 DESK = (FRONT_DESK, MANAGER)
 SELLS = (FRONT_DESK, MANAGER)
 READS_MEMBER_CARD = (FRONT_DESK, MARKETING, MANAGER)
+# Who sees members' phones and emails, and may search by them. Trainers see who is in their
+# classes, and find them by name or card: a search by a number would tell them whose it is.
+SEES_CONTACTS = (FRONT_DESK, MARKETING, MANAGER)

@@ -24,6 +24,9 @@ class MemberSearchForm(BaseFilterForm):
         widget=forms.TextInput(attrs={"placeholder": "Search members", "autocomplete": "off"}),
     )
 
+    # Whether phones and emails are searched too: not for trainers (roles.SEES_CONTACTS).
+    contacts = True
+
     def filter(self, objects):
         query = (self.cleaned_data.get("q") or "").strip()
         if not query:
@@ -32,10 +35,21 @@ class MemberSearchForm(BaseFilterForm):
         return self.search(objects, query)
 
     def search(self, objects, query: str):
-        return objects.search(query)
+        return objects.search(query, contacts=self.contacts)
 
 
-class MemberListingMixin:
+class ContactSearchMixin:
+    """A chooser whose search box takes phones and emails only from staff who see them."""
+
+    def get_filter_form(self):
+        form = super().get_filter_form()
+        if not roles.has_role(self.request.user, *roles.SEES_CONTACTS):
+            form.contacts = False
+            form.fields["q"].label = form.fields["q"].label.replace(", phone, email or", " or")
+        return form
+
+
+class MemberListingMixin(ContactSearchMixin):
     filter_form_class = MemberSearchForm
     ordering = ["last_name", "first_name", "pk"]
 
@@ -56,7 +70,7 @@ class MemberListingMixin:
             Column("home_club", label="Club"),
         ]
         # The desk tells two Jansens apart by phone and email; trainers see no contact details.
-        if roles.has_role(self.request.user, roles.FRONT_DESK, roles.MARKETING, roles.MANAGER):
+        if roles.has_role(self.request.user, *roles.SEES_CONTACTS):
             columns += [
                 Column("phone", label="Phone", accessor=lambda m: phone(m.phone, m.home_club)),
                 Column("email", label="Email"),

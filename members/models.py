@@ -33,24 +33,27 @@ class MemberQuerySet(models.QuerySet):
         is kept for the figures and is found by no search or list."""
         return self.filter(erased_at__isnull=True)
 
-    def search(self, query: str, *, region: str | None = None) -> "MemberQuerySet":
+    def search(
+        self, query: str, *, region: str | None = None, contacts: bool = True
+    ) -> "MemberQuerySet":
         """Members matching what the front desk typed or scanned: a card token, a phone in any
         common format (national numbers read as `region`'s, the club's country) or four or
         more of its digits, an email, or any part of the name (accents, case, punctuation and
         spaces ignored).
-        Erased members are never found."""
+        Erased members are never found. Without `contacts` (staff who may not see them:
+        roles.SEES_CONTACTS) only the name and the card are searched."""
         # No stored value holds a NUL (PostgreSQL text cannot), and sending one is an error.
         query = query.replace("\x00", "").strip()
         if not query:
             return self.none()
         matches = models.Q(card_token=search.card_token(query))
-        if phone := search.as_phone(query, region):
+        if contacts and (phone := search.as_phone(query, region)):
             matches |= models.Q(phone=phone)
-        for digits in search.phone_fragments(query):
+        for digits in search.phone_fragments(query) if contacts else ():
             # "0835", or a number from another country in its own national format: on
             # PostgreSQL the member_phone_trgm index answers it (migration 0003).
             matches |= models.Q(phone__contains=digits)
-        if len(query) >= EMAIL_PREFIX_MIN and _EMAIL_START.fullmatch(query):
+        if contacts and len(query) >= EMAIL_PREFIX_MIN and _EMAIL_START.fullmatch(query):
             # An address, or its start as people spell it out at the desk ("jonas.bakker7"):
             # on PostgreSQL the member_email_prefix index answers it (migration 0015); `istartswith`
             # would compile to UPPER(email) and scan every member.

@@ -82,12 +82,13 @@ class MemberIndexView(ScopedIndexView):
         # The front desk's search: card, phone in any format, email, accent-blind name.
         if not self.is_searching:
             return queryset
-        return queryset.search(self.search_query)
+        sees_contacts = roles.has_role(self.request.user, *roles.SEES_CONTACTS)
+        return queryset.search(self.search_query, contacts=sees_contacts)
 
     @cached_property
     def columns(self):
         # Trainers see who is in their classes, not how to reach them (SCREENS.md).
-        if roles.has_role(self.request.user, roles.FRONT_DESK, roles.MARKETING, roles.MANAGER):
+        if roles.has_role(self.request.user, *roles.SEES_CONTACTS):
             return super().columns
         return [column for column in super().columns if column.name not in CONTACT_COLUMNS]
 

@@ -18,7 +18,7 @@ from club.admin_access import (
     ScopedChosenView,
     clubs_for,
 )
-from members.choosers import MemberSearchForm
+from members.choosers import ContactSearchMixin, MemberSearchForm
 from members.models import Member
 from memberships.models import Membership
 
@@ -31,7 +31,7 @@ class MembershipSearchForm(MemberSearchForm):
 
     def search(self, objects, query: str):
         # A subquery, so the member's search indexes answer it and no id list is fetched.
-        return objects.filter(member__in=Member.objects.search(query))
+        return objects.filter(member__in=Member.objects.search(query, contacts=self.contacts))
 
 
 class MembershipRowsMixin:
@@ -51,7 +51,7 @@ def offered(memberships, *, clubs):
     )
 
 
-class MembershipListingMixin(MembershipRowsMixin):
+class MembershipListingMixin(ContactSearchMixin, MembershipRowsMixin):
     filter_form_class = MembershipSearchForm
     # A member's newest membership first: the one staff are most likely after.
     ordering = ["-start", "-id"]
