@@ -6,6 +6,7 @@ the form field behind it accepts only those (club.admin_access.ScopedForm).
 """
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
@@ -14,6 +15,10 @@ from club import roles
 from club.admin_access import ClubScopedChooserViewSet, ScopedChooseResultsView, ScopedChooseView
 from club.templatetags.phones import phone
 from members.models import Member
+
+
+def born(member: Member) -> str:
+    return date_format(member.birth_date, "j M Y") if member.birth_date else ""
 
 
 class MemberSearchForm(BaseFilterForm):
@@ -67,6 +72,8 @@ class MemberListingMixin(ContactSearchMixin):
         columns = [
             *super().columns,
             Column("status", label="Status", accessor="get_status_display"),
+            # Tells two of one name apart for everyone, trainers too: not a contact detail.
+            Column("birth_date", label="Born", accessor=born),
             Column("home_club", label="Club"),
         ]
         # The desk tells two Jansens apart by phone and email; trainers see no contact details.

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
+from django.utils.formats import date_format
 from phonenumber_field.modelfields import PhoneNumberField
 
 from club import clock, roles
@@ -21,6 +22,10 @@ class Channel(models.TextChoices):
     SMS = "sms", "SMS"
     EMAIL = "email", "Email"
 
+
+# The phone digits that tell two members of one name apart in results: enough to ask "ending
+# in 678?", too few to call the number.
+PHONE_TAIL = 3
 
 # A query this long, of the characters an address starts with, also matches email starts.
 EMAIL_PREFIX_MIN = 4
@@ -206,6 +211,22 @@ class Member(models.Model):
         words = self.last_name.split()
         surname = next((word for word in words if word[:1].isupper()), words[-1] if words else "")
         return f"{self.first_name[:1]}{surname[:1]}".upper()
+
+    def tell_apart(self, *, contacts: bool, club_name: bool) -> list[str]:
+        """What tells this member from another of the same name in a list of results: the
+        birth date, the last digits of the phone for staff who see contacts (roles.SEES_CONTACTS;
+        never the whole number), the home club when the list spans clubs (`club_name`), and
+        the member number when nothing else would."""
+        details = []
+        if self.birth_date:
+            details.append(f"born {date_format(self.birth_date, 'j M Y')}")
+        if contacts and self.phone:
+            details.append(f"phone …{str(self.phone)[-PHONE_TAIL:]}")
+        if not details:
+            details.append(f"no. {self.pk}")
+        if club_name:
+            details.append(self.home_club.name)
+        return details
 
     @property
     def is_erased(self) -> bool:
