@@ -6,6 +6,8 @@ Who counts as someone the club already knows is decided here, once, for every pa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
@@ -34,13 +36,7 @@ def known_person(
     collect new ones.
     """
     name = search.search_name(first_name, last_name)
-    matches = Q()
-    if email:
-        # LOWER(email) = …, which the member_email_lower index answers (iexact uses UPPER).
-        matches |= Q(Exact(Lower("email"), email.lower()))
-    if phone and name:
-        matches |= Q(phone=phone, search_name=name)
-    if not matches:
+    if not (matches := _same_person(name, email=email, phone=phone)):
         return None
     return (
         Member.objects.not_erased()
@@ -49,6 +45,64 @@ def known_person(
         .order_by(Case(When(search_name=name, then=Value(0)), default=Value(1)), "pk")
         .first()
     )
+
+
+def _same_person(name: str, *, email: str, phone: str) -> Q:
+    """Who counts as the person with these details (see `known_person`); empty when nothing
+    typed can identify anyone."""
+    matches = Q()
+    if email:
+        # LOWER(email) = …, which the member_email_lower index answers (iexact uses UPPER).
+        matches |= Q(Exact(Lower("email"), email.lower()))
+    if phone and name:
+        matches |= Q(phone=phone, search_name=name)
+    return matches
+
+
+@dataclass(frozen=True)
+class KnownElsewhere:
+    """Another club of the chain knows this person: which club, and by what ("email", or
+    "name and phone"). Nothing else about them, since its staff may not see the record."""
+
+    club: Club
+    by: str
+
+    def message(self, here: Club) -> str:
+        return (
+            f"Someone with this {self.by} is already registered at {self.club.name}, so no "
+            f"lead was registered here: the chain keeps one record per person. A member on a "
+            f"plan valid at every club can simply check in here with their card; otherwise "
+            f"{self.club.name} can sell them a plan valid at {here.name}, or a manager who "
+            f"works at both clubs can move their record to {here.name}."
+        )
+
+
+def known_elsewhere(
+    club: Club, *, first_name: str, last_name: str = "", email: str = "", phone: str = ""
+) -> KnownElsewhere | None:
+    """The other club that already knows the person typed at `club` (the rule of
+    `known_person`), when `club` itself does not; None otherwise.
+
+    The chain is one organisation: a second record for someone who is a member (or a lead)
+    at another club would put them in `club`'s trial invitations and count them twice. Their
+    record stays their club's, so only the club's name is told. A person `club` knows too
+    is `capture`'s to find, as ever.
+    """
+    name = search.search_name(first_name, last_name)
+    if not (matches := _same_person(name, email=email, phone=phone)):
+        return None
+    people = Member.objects.not_erased().filter(matches)
+    if people.filter(home_club=club).exists():
+        return None
+    other = (
+        people.select_related("home_club")
+        .annotate(by_email=Q(Exact(Lower("email"), email.lower())) if email else Value(False))
+        .order_by("-by_email", "pk")
+        .first()
+    )
+    if other is None:
+        return None
+    return KnownElsewhere(other.home_club, "email" if other.by_email else "name and phone")
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
@@ -105,6 +106,22 @@ class LeadForm(ScopedForm):
     class Meta:
         model = Member
         fields = ["home_club", "first_name", "last_name", "email", "phone", "source"]
+
+    def clean(self):
+        # As the desk's walk-in form: a person another club of the chain knows is not
+        # registered a second time (leads.known_elsewhere).
+        data = super().clean()
+        if not self.errors and (club := data.get("home_club")):
+            elsewhere = leads.known_elsewhere(
+                club,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+                phone=str(data.get("phone") or ""),
+            )
+            if elsewhere:
+                raise ValidationError(elsewhere.message(club))
+        return data
 
 
 class MemberCreateView(ScopedCreateView):

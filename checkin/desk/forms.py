@@ -7,7 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 from checkin.models import ClassSession
 from club import clock
 from club.forms import phone_field_for
-from members import search
+from members import leads, search
 from members.models import EMAIL_MAX_LENGTH, Member
 from members.staff_tasks import CallOutcome
 from memberships import freezes, sales
@@ -217,6 +217,16 @@ class WalkInLeadForm(forms.Form):
             self.add_error("sms_consent", "SMS consent needs a phone number.")
         if data.get("email_consent") and not data.get("email"):
             self.add_error("email_consent", "Email consent needs an email address.")
+        if not self.errors and (
+            elsewhere := leads.known_elsewhere(
+                self.club,
+                first_name=data["first_name"],
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+                phone=str(data.get("phone") or ""),
+            )
+        ):
+            raise forms.ValidationError(elsewhere.message(self.club))
         return data
 
     def consent_wording(self) -> str:
