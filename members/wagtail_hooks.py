@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
+from django.forms.models import modelform_factory
 from django.urls import reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
@@ -22,7 +23,7 @@ from club.admin_access import (
     date_range_filter,
 )
 from club.templatetags.phones import phone
-from members import leads, timeline
+from members import leads, search, timeline
 from members.choosers import born, member_chooser
 from members.models import ConsentLog, Member, MemberEvent
 
@@ -124,6 +125,13 @@ class LeadForm(ScopedForm):
         return data
 
 
+class MemberForm(ScopedForm):
+    def clean_card_token(self):
+        # Stored as every lookup reads it ("04 ab cd" is 04ABCD), and checked unique in that
+        # form, so a card another member holds is a field error rather than a failed save.
+        return search.card_token(self.cleaned_data["card_token"] or "") or None
+
+
 class MemberCreateView(ScopedCreateView):
     """Registers a walk-in or caller as a lead, or finds them if the club already knows them."""
 
@@ -214,6 +222,11 @@ class MemberViewSet(ClubScopedViewSet):
         "interests",
         "notes",
     ]
+
+    def get_form_class(self, for_update=False):
+        if for_update:
+            return modelform_factory(self.model, form=MemberForm, fields=self.form_fields)
+        return super().get_form_class(for_update)
 
 
 class ConsentLogViewSet(ClubScopedViewSet):

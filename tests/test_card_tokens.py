@@ -15,6 +15,24 @@ from tests.factories import MemberFactory
 
 migration = importlib.import_module("members.migrations.0021_card_tokens_without_separators")
 
+
+def member_form(member: Member, **changes) -> dict:
+    """The back-office member edit form as the browser posts it, with some fields changed."""
+    data = {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "email": member.email,
+        "phone": str(member.phone),
+        "birth_date": member.birth_date.isoformat() if member.birth_date else "",
+        "card_token": member.card_token or "",
+        "home_club": member.home_club_id,
+        "source": member.source,
+        "interests": "[]",
+        "notes": member.notes,
+    }
+    return {**data, **changes}
+
+
 SPELLINGS = ["04 ab cd ef 12 34", "04ABCDEF1234", "04:AB:CD:EF:12:34", "04-ab-cd-ef-12-34"]
 
 
@@ -135,3 +153,29 @@ def test_the_migration_makes_stored_tokens_plain_and_reports_collisions(downtown
     assert f"member #{twin_a.pk}: card 'bb-22' kept" in said
     assert f"member #{twin_b.pk}: card 'BB 22' kept" in said
     assert f"#{spelled.pk}:" not in said
+
+
+def test_the_edit_form_stores_a_spelled_card_plain(client, max, maya):
+    client.force_login(max)
+
+    response = client.post(
+        reverse("members:edit", args=[maya.pk]), member_form(maya, card_token="04 ab-cd:ef")
+    )
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert maya.card_token == "04ABCDEF"
+
+
+def test_the_edit_form_refuses_another_member_s_card_in_any_spelling(client, max, maya, downtown):
+    MemberFactory(home_club=downtown, card_token="04ABCDEF")
+    client.force_login(max)
+
+    response = client.post(
+        reverse("members:edit", args=[maya.pk]), member_form(maya, card_token="04 ab cd ef")
+    )
+
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    maya.refresh_from_db()
+    assert maya.card_token == "MAYA0001"
