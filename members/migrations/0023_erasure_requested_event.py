@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0020_trial_signup_event"),
+        ("members", "0022_search_name_letters_and_digits"),
     ]
 
     operations = [
