@@ -20,4 +20,5 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
 fi
 
 echo "==> pytest"
-python -m pytest "$@"
+# Two workers on the two cores: each has its own test database (docs/architecture.md, Tests).
+python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"
