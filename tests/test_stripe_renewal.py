@@ -112,7 +112,8 @@ def test_renew_online_opens_a_checkout_at_the_plans_price_and_sends_the_member_t
         "client_reference_id": f"membership-{month.pk}",
         **{f"metadata[{key}]": value for key, value in ids.items()},
         **{f"payment_intent_data[metadata][{key}]": value for key, value in ids.items()},
-        "success_url": "https://club.example.com/account/membership/paid/",
+        "success_url": "https://club.example.com/account/membership/paid/"
+        "?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": "https://club.example.com/account/membership/#renew",
         "customer_email": "maya.jansen@example.com",
     }
@@ -216,9 +217,36 @@ def test_a_trial_is_never_offered_online(stripe_on, client, frozen_clock, downto
 def test_the_success_page_promises_nothing_it_cannot_know(stripe_on, portal, month):
     response = portal.get(reverse("portal:renew_paid") + "?session_id=cs_forged&paid=1")
 
-    assert "Payment received: your membership will show in a moment" in words(response)
+    assert "Stripe is confirming your payment to us." in words(response)
+    assert "Payment received" not in words(response)
     assert month.member.memberships.count() == 1
     assert not Payment.objects.filter(method=Payment.Method.STRIPE).exists()
+
+
+def test_the_success_page_says_what_the_processed_payment_renewed(
+    stripe_on, webhook, month, maya, client
+):
+    webhook(checkout_completed(month, intent="pi_maya"))  # its session is cs_test_1
+    sign_in(client, maya)
+
+    page = words(client.get(reverse("portal:renew_paid") + "?session_id=cs_test_1"))
+    other = words(client.get(reverse("portal:renew_paid") + "?session_id=cs_test_2"))
+
+    assert "Payment received: your Monthly runs from 1 Dec 2026 to 30 Dec 2026." in page
+    assert "Stripe is confirming your payment to us." in other
+
+
+@pytest.mark.parametrize("query", ["", "?session_id=", "?session_id=x1"])
+def test_the_success_page_without_a_payment_page_is_the_membership_page(stripe_on, portal, query):
+    response = portal.get(reverse("portal:renew_paid") + query)
+
+    assert (response.status_code, response["Location"]) == (302, reverse("portal:membership"))
+
+
+def test_the_success_page_without_stripe_is_the_membership_page(portal):
+    response = portal.get(reverse("portal:renew_paid") + "?session_id=cs_test_1")
+
+    assert (response.status_code, response["Location"]) == (302, reverse("portal:membership"))
 
 
 # --- the webhook ---------------------------------------------------------------------------

@@ -36,7 +36,9 @@ from cms.portal import auth, feeds, selectors
 from cms.portal.forms import ConsentForm, LoginForm
 from members import consent, erasure, export
 from members.models import Member
+from memberships.models import StripeEvent
 from memberships.stripe import checkout
+from memberships.stripe import client as stripe
 
 # What stops an erasure today (members.erasure.refusals), in the member's words; the manager's
 # page says it to staff ("cancel it first").
@@ -262,7 +264,10 @@ def renew_online(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     try:
         url = checkout.start_renewal(
             membership,
-            success_url=settings.SITE_URL.rstrip("/") + reverse("portal:renew_paid"),
+            # Stripe puts the Checkout Session's id in place of the placeholder.
+            success_url=settings.SITE_URL.rstrip("/")
+            + reverse("portal:renew_paid")
+            + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=page + "#renew",
         )
     except checkout.CheckoutUnavailable:
@@ -280,10 +285,25 @@ def renew_online(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
 
 @portal_view
 def renew_paid(request: HttpRequest, member: Member) -> HttpResponse:
-    """Where Stripe sends the member back after paying. It records nothing and reads nothing
-    from the address: the renewal is made from Stripe's signed webhook, usually within
-    seconds, so the page says so rather than what it cannot know."""
-    return render(request, "cms/portal/renew_paid.html", {"member": member})
+    """Where Stripe sends the member back after paying. It records nothing: the renewal is
+    made from Stripe's signed webhook. The address only names the payment page; when the
+    webhook about it has been processed for this member, the page says what it made, else
+    that Stripe is still confirming. Without Stripe, or without a session id, there is no
+    payment to speak of: the membership page."""
+    session_id = request.GET.get("session_id", "")
+    if not stripe.enabled() or not session_id.startswith("cs_"):
+        return redirect("portal:membership")
+    done = (
+        member.stripe_events.filter(
+            payload__data__object__id=session_id,
+            outcome=StripeEvent.Outcome.PROCESSED,
+            payment__membership__isnull=False,
+        )
+        .select_related("payment__membership__plan")
+        .first()
+    )
+    renewal = done.payment.membership if done else None
+    return render(request, "cms/portal/renew_paid.html", {"member": member, "renewal": renewal})
 
 
 @portal_view
