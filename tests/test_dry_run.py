@@ -369,6 +369,20 @@ def test_marketing_gets_a_link_to_the_full_dry_run(client, mia, sanne):
     assert reverse("playbook:member_dry_run", args=[sanne.pk]) in html
 
 
+def test_the_front_desk_reads_coming_up_without_playbook_terms(client, fiona, mia, sanne):
+    Rule.objects.filter(number=15).update(holdout_percent=100)
+
+    client.force_login(fiona)
+    desk = re.sub(r"\s+", " ", client.get(reverse("playbook:coming_up", args=[sanne.pk])).text)
+    client.force_login(mia)
+    marketing = re.sub(r"\s+", " ", client.get(reverse("playbook:coming_up", args=[sanne.pk])).text)
+
+    assert "Renewal reminder" in desk and "Not sent (comparison group)" in desk
+    assert not re.search(r"rule \d|dry run|control group", desk, re.I)
+    assert "rule 15:" in marketing and "dry run" in marketing
+    assert "Held out (control group)" in marketing
+
+
 def test_a_member_with_nothing_coming_up_is_told_so(client, fiona, frozen_clock, downtown):
     lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, first_name="Joris")
     Rule.objects.update(is_active=False)

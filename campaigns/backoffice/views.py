@@ -470,6 +470,9 @@ def coming_up(request: HttpRequest, pk: int) -> HttpResponse:
             "dry_run_url": reverse("playbook:member_dry_run", args=[member.pk])
             if roles.has_role(request.user, *LIFECYCLE)
             else "",
+            # The desk and trainers read it in their words: no rule numbers, "dry run" or
+            # control groups, which are marketing's (docs/architecture.md, Coming up).
+            "plain": not roles.has_role(request.user, *LIFECYCLE),
         },
     )
 
