@@ -12,25 +12,9 @@ from club.models import Integration
 from members import search
 from members.models import Member
 from tests.factories import MemberFactory
+from tests.test_admin_screens import member_form
 
 migration = importlib.import_module("members.migrations.0021_card_tokens_without_separators")
-
-
-def member_form(member: Member, **changes) -> dict:
-    """The back-office member edit form as the browser posts it, with some fields changed."""
-    data = {
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "email": member.email,
-        "phone": str(member.phone),
-        "birth_date": member.birth_date.isoformat() if member.birth_date else "",
-        "card_token": member.card_token or "",
-        "home_club": member.home_club_id,
-        "source": member.source,
-        "interests": "[]",
-        "notes": member.notes,
-    }
-    return {**data, **changes}
 
 
 SPELLINGS = ["04 ab cd ef 12 34", "04ABCDEF1234", "04:AB:CD:EF:12:34", "04-ab-cd-ef-12-34"]
