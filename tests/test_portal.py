@@ -377,7 +377,7 @@ def test_schedule_lists_the_week_at_the_members_club_with_places_left(
     page = html(portal.get(reverse("portal:schedule")))
 
     assert "Tuesday 24 Nov" in page
-    assert "2 of 3 places left" in page
+    assert "2 spots left" in page
     assert f'action="/account/book/{session.pk}/"' in page
     assert "Riverside Yoga" not in page
     assert "Later ›" in page
@@ -524,23 +524,101 @@ def test_a_class_whose_booking_has_closed_offers_no_button(portal, downtown, spi
     }
 
 
-def test_the_schedule_reads_no_more_for_more_classes(portal, downtown, spin):
+@pytest.mark.parametrize("params", [{}, {"type": "chosen"}])
+def test_the_schedule_reads_no_more_for_more_classes(portal, downtown, spin, hiit, params):
     def queries() -> int:
+        query = {"type": spin.pk} if params else {}
         with CaptureQueriesContext(connection) as captured:
-            html(portal.get(reverse("portal:schedule")))
+            html(portal.get(reverse("portal:schedule"), query))
         return len(captured)
 
-    ClassSessionFactory(club=downtown, class_type=spin)
+    ClassSessionFactory(club=downtown, class_type=spin, trainer=UserFactory(clubs=[downtown]))
     queries()  # fills the per-process caches (content types, sites) a first request reads
     one = queries()
     for day in (2, 3, 4):
-        ClassSessionFactory(
-            club=downtown,
-            class_type=spin,
-            start=at_club(downtown, TODAY + dt.timedelta(days=day), 9),
-        )
+        for class_type in (spin, hiit):
+            ClassSessionFactory(
+                club=downtown,
+                class_type=class_type,
+                trainer=UserFactory(clubs=[downtown]),
+                start=at_club(downtown, TODAY + dt.timedelta(days=day), 9),
+            )
 
     assert queries() == one
+
+
+def test_the_schedule_names_the_trainer_and_says_spots_as_the_public_timetable(
+    portal, downtown, spin, bram
+):
+    tom = UserFactory(clubs=[downtown], first_name="Tom", last_name="Bakker")
+    ClassSessionFactory(club=downtown, class_type=spin, trainer=tom, room="Studio 2", capacity=2)
+    full = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+    )
+    full.capacity = 1
+    full.save()
+    BookingFactory(member=bram, session=full)
+
+    page = html(portal.get(reverse("portal:schedule")))
+
+    assert "with Tom · Studio 2" in page
+    assert "Bakker" not in page
+    assert "2 spots left" in page
+    assert ">Full<" in page
+    assert "places left" not in page
+
+
+def class_ids(page: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'data-session="(\d+)"', page)}
+
+
+def test_the_schedule_filters_by_the_class_types_of_the_days_shown(portal, downtown, spin, hiit):
+    ClassTypeFactory(club=downtown, name="Pilates")  # no class these days: not offered
+    spin_class = ClassSessionFactory(club=downtown, class_type=spin)
+    hiit_class = ClassSessionFactory(
+        club=downtown, class_type=hiit, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+    )
+
+    everything = html(portal.get(reverse("portal:schedule")))
+    only_hiit = html(portal.get(reverse("portal:schedule"), {"type": hiit.pk}))
+
+    assert class_ids(everything) == {spin_class.pk, hiit_class.pk}
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]+)<', everything)
+    assert options == [("", "All classes"), (str(hiit.pk), "HIIT"), (str(spin.pk), "Spin")]
+    assert class_ids(only_hiit) == {hiit_class.pk}
+    assert f'<option value="{hiit.pk}" selected>' in only_hiit
+
+
+def test_the_schedule_pager_keeps_the_class_type(portal, downtown, spin):
+    ClassSessionFactory(club=downtown, class_type=spin)
+    later = (TODAY + dt.timedelta(days=7)).isoformat()
+
+    page = html(portal.get(reverse("portal:schedule"), {"type": spin.pk}))
+    next_page = html(portal.get(reverse("portal:schedule"), {"type": spin.pk, "from": later}))
+
+    assert f'href="?from={later}&amp;type={spin.pk}">Later' in page
+    # no Spin in the week after: still chosen, said so, and kept going back
+    assert f'<option value="{spin.pk}" selected>' in next_page
+    assert "No Spin classes to book in these days." in next_page
+    assert f'href="?from={TODAY.isoformat()}&amp;type={spin.pk}">‹ Earlier' in next_page
+
+
+@pytest.mark.parametrize(
+    "wanted", ["x<script>", "999999", "99999999999999999999", "²", "", "other club"]
+)
+def test_an_unknown_class_type_shows_every_class(portal, downtown, riverside, spin, hiit, wanted):
+    ClassSessionFactory(club=downtown, class_type=spin)
+    ClassSessionFactory(club=downtown, class_type=hiit)
+    if wanted == "other club":
+        wanted = str(ClassTypeFactory(club=riverside, name="Riverside Yoga").pk)
+
+    response = portal.get(reverse("portal:schedule"), {"type": wanted})
+
+    page = html(response)
+    assert "Spin" in page and "HIIT" in page
+    assert "x<script>" not in page
+    assert "Riverside Yoga" not in page
+    assert 'href="?from=' in page and "type=" not in page.split('aria-label="Weeks"')[1]
 
 
 def test_booking_a_closed_class_anyway_is_refused_by_the_service(portal, downtown, spin, maya):

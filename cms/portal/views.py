@@ -29,9 +29,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sesame import settings as sesame_settings
 
 from checkin import bookings
-from checkin.models import Booking, ClassSession
+from checkin.models import Booking, ClassSession, ClassType
 from club import clock
-from cms.models import club_site_for
+from cms.models import club_site_for, spots_label
 from cms.portal import auth, feeds, selectors
 from cms.portal.forms import ConsentForm, LoginForm
 from members import consent, erasure, export
@@ -377,6 +377,18 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
     first_day = min(max(first_day, today), last_day)
     start = max(clock.now(), clock.start_of_day(first_day, club))
     sessions = list(bookings.upcoming_sessions(club, start=start, days=SCHEDULE_DAYS))
+    # The filter offers the class types of the days shown, read from the sessions already
+    # loaded; a type chosen on another week stays chosen (one lookup, so the pager keeps
+    # it). An unknown or another club's value shows every class.
+    class_types = {s.class_type for s in sessions}
+    wanted = request.GET.get("type", "")
+    chosen = next((t for t in class_types if str(t.pk) == wanted), None)
+    if chosen is None and wanted.isascii() and wanted.isdigit() and len(wanted) <= 9:
+        chosen = ClassType.objects.filter(club=club, pk=wanted).first()
+    if chosen is not None:
+        class_types.add(chosen)
+        sessions = [s for s in sessions if s.class_type_id == chosen.pk]
+    class_types = sorted(class_types, key=lambda t: (t.name, t.pk))
     mine = {
         b.session_id: b
         for b in selectors.with_places(
@@ -397,14 +409,23 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
         for day, day_sessions in by_day.items()
     }
     next_from = first_day + dt.timedelta(days=SCHEDULE_DAYS)
+    previous_from = first_day - dt.timedelta(days=SCHEDULE_DAYS) if first_day > today else None
+
+    def pager(day: dt.date | None) -> str:
+        # The pager keeps the class type chosen.
+        if day is None:
+            return ""
+        query = {"from": day.isoformat()} | ({"type": chosen.pk} if chosen else {})
+        return f"?{urlencode(query)}"
+
     context = {
         "member": member,
         "days": days,
         "first_day": first_day,
-        "previous_from": first_day - dt.timedelta(days=SCHEDULE_DAYS)
-        if first_day > today
-        else None,
-        "next_from": next_from if next_from <= last_day else None,
+        "class_types": class_types,
+        "chosen_type": chosen,
+        "previous_url": pager(previous_from),
+        "next_url": pager(next_from if next_from <= last_day else None),
     }
     return render(request, "cms/portal/schedule.html", context)
 
@@ -528,15 +549,18 @@ def calendar_reset(request: HttpRequest, member: Member) -> HttpResponse:
 
 def _schedule_row(session, booking, refusal, now) -> tuple:
     """(session, the member's booking, why it cannot be booked or "", whether the
-    membership page is where to do something about it)."""
+    membership page is where to do something about it, the seats in the public
+    timetable's words)."""
+    spots = spots_label(session.seats_left)
     if window := window_text(session, now):
-        return session, booking, window, False
+        return session, booking, window, False, spots
     # Nothing on the membership page lifts a penalty.
     return (
         session,
         booking,
         refusal_text(refusal),
         refusal is not None and refusal.code != "penalty",
+        spots,
     )
 
 
