@@ -129,6 +129,39 @@ def test_the_messages_page_offers_the_download(client, frozen_clock, maya):
     assert reverse("portal:data_export") in page and "Download my data" in page
 
 
+def test_privacy_and_your_data_is_linked_from_the_portal_home_and_offers_both(
+    client, frozen_clock, maya
+):
+    client.force_login(auth.portal_user(maya))
+    privacy = reverse("portal:your_data")
+
+    home = client.get(reverse("portal:home")).content.decode()
+    page = client.get(privacy).content.decode()
+
+    assert f'href="{privacy}">Privacy and your data</a>' in home
+    assert f'action="{reverse("portal:data_export")}"' in page and "Download my data" in page
+    assert reverse("portal:erasure_request") in page and "Ask us to erase your data" in page
+    # the erasure page leads back there; Messages keeps its own way to the same
+    erase_page = client.get(reverse("portal:erasure_request")).content.decode()
+    assert f'href="{privacy}">‹ Privacy and your data' in erase_page
+    assert privacy in client.get(reverse("portal:messages")).content.decode()
+    # visiting the page exports nothing
+    assert not maya.events.filter(kind=MemberEvent.Kind.DATA_EXPORTED).exists()
+
+
+def test_privacy_and_your_data_needs_a_signed_in_member(client, frozen_clock, fiona):
+    privacy = reverse("portal:your_data")
+
+    anonymous = client.get(privacy)
+    client.force_login(fiona)
+    staff = client.get(privacy)
+
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("portal:login"))
+    assert staff.status_code == 403
+    assert "Download my data" not in staff.content.decode()
+
+
 def test_a_manager_exports_from_the_member_card_and_it_is_logged_with_their_name(
     client, mayas_history, maya, max
 ):

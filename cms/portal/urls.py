@@ -20,6 +20,7 @@ urlpatterns = [
     path("book/", views.schedule, name="schedule"),
     path("book/<int:session_id>/", views.book, name="book"),
     path("messages/", views.message_preferences, name="messages"),
+    path("privacy/", views.your_data, name="your_data"),
     path("data/", views.data_export, name="data_export"),
     path("data/erase/", views.erasure_request, name="erasure_request"),
     path("calendar/", views.calendar, name="calendar"),

@@ -483,6 +483,14 @@ def message_preferences(request: HttpRequest, member: Member) -> HttpResponse:
     return render(request, "cms/portal/messages.html", context)
 
 
+@portal_view
+def your_data(request: HttpRequest, member: Member) -> HttpResponse:
+    """Privacy and your data: the download and the erasure request, linked from every portal
+    page's footer (they were found only under Messages)."""
+    context = {"member": member, "erasure_asked": erasure.open_request(member)}
+    return render(request, "cms/portal/your_data.html", context)
+
+
 @require_POST
 @portal_view
 def data_export(request: HttpRequest, member: Member) -> HttpResponse:
