@@ -18,7 +18,7 @@ from wagtail import hooks
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from club import clock
+from club import clock, roles
 from club.admin_access import (
     EMPTY,
     ClubScopedViewSet,
@@ -33,7 +33,7 @@ from club.admin_access import (
 from club.display import format_price
 from club.models import Club
 from members.choosers import member_chooser
-from members.wagtail_hooks import member_page
+from members.wagtail_hooks import EXPORTS_MEMBERS, member_page
 from memberships import freezes, sales
 from memberships.choosers import membership_chooser, offered
 from memberships.models import (
@@ -145,6 +145,30 @@ class SellView(DomainErrorsMixin, ScopedCreateView):
         )
 
 
+class ExportIndexView(ScopedIndexView):
+    """A list that downloads as CSV or XLSX what it lists (scoped to the user's clubs,
+    filtered, searched), for the roles that download the members list (EXPORTS_MEMBERS):
+    the rows name members. Everyone else who may read the list gets no buttons, and the
+    download's URL is refused."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.is_export:
+            roles.require(request.user, *EXPORTS_MEMBERS)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def show_export_buttons(self):
+        return roles.has_role(self.request.user, *EXPORTS_MEMBERS)
+
+
+class MembershipIndexView(ExportIndexView):
+    def to_row_dict(self, item):
+        row = super().to_row_dict(item)
+        # As the list reads it: a month that ran out is "Ended", not its stored "Active".
+        row["status"] = item.state_today()
+        return row
+
+
 class MembershipFilterSet(ScopedFilterSet):
     club = django_filters.ModelChoiceFilter(
         field_name="member__home_club", label="Club", queryset=Club.objects.all()
@@ -173,6 +197,7 @@ class MembershipViewSet(ClubScopedViewSet):
     menu_label = "Memberships"
     add_view_class = SellView
     add_form_class = SellForm
+    index_view_class = MembershipIndexView
     list_display = [
         "member",
         "plan",
@@ -188,6 +213,16 @@ class MembershipViewSet(ClubScopedViewSet):
         "visits_left",
     ]
     list_select_related = ("member__home_club", "plan")
+    list_export = ["member", "plan", "start", "end", "status", "price_paid"]
+    export_headings = {
+        "member": "Member",
+        "plan": "Plan",
+        "start": "Start",
+        "end": "End",
+        "status": "Status",
+        "price_paid": "Price",
+    }
+    export_filename = "memberships"
     filterset_class = MembershipFilterSet
     search_fields = ["member__first_name", "member__last_name", "member__email", "plan__name"]
     ordering = ["-start", "-id"]
@@ -307,6 +342,14 @@ class PaymentFilterSet(ScopedFilterSet):
         fields = ["status", "method"]
 
 
+class PaymentIndexView(ExportIndexView):
+    def to_row_dict(self, item):
+        row = super().to_row_dict(item)
+        # On the member's club clock, not in UTC as stored (the members export's form).
+        row["at"] = item.at.astimezone(clock.zone(item.member.home_club)).strftime("%Y-%m-%d %H:%M")
+        return row
+
+
 class PaymentViewSet(ClubScopedViewSet):
     model = Payment
     name = "payments"
@@ -315,8 +358,19 @@ class PaymentViewSet(ClubScopedViewSet):
     inspect_view_enabled = True
     icon = "form"
     menu_label = "Payments"
+    index_view_class = PaymentIndexView
     list_display = ["member", "amount", "currency", "method", "status", "at"]
-    list_select_related = ("member",)
+    list_select_related = ("member__home_club",)
+    list_export = ["at", "member", "amount", "currency", "get_method_display", "get_status_display"]
+    export_headings = {
+        "at": "Date",
+        "member": "Member",
+        "amount": "Amount",
+        "currency": "Currency",
+        "get_method_display": "Method",
+        "get_status_display": "Status",
+    }
+    export_filename = "payments"
     filterset_class = PaymentFilterSet
     search_fields = ["member__first_name", "member__last_name", "stripe_payment_intent_id"]
     ordering = ["-at", "-id"]
