@@ -43,7 +43,13 @@ class Plan(models.Model):
     valid_at_all_clubs = models.BooleanField(
         default=False, help_text="Off: members may check in only at the plan's own club."
     )
-    stripe_price_id = models.CharField(max_length=64, blank=True)
+    stripe_price_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Optional Stripe price (price_…) for online renewals. When set, Stripe charges "
+        "that price's amount, which may differ from the price above; the portal then shows no "
+        "amount until Stripe's payment page.",
+    )
     is_active = models.BooleanField(default=True, help_text="Inactive plans are no longer sold.")
 
     class Meta:
