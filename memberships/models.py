@@ -146,10 +146,40 @@ class MembershipQuerySet(models.QuerySet):
             )
         return self.filter(window).not_cancelled().paid().not_renewed()
 
+    def in_state_today(self, state: str, clubs) -> "MembershipQuerySet":
+        """The clubs' members' memberships that read `state` today at their club, as
+        Membership.state_on reads them: "active" and "past_due" (Unpaid) only while their
+        dates cover the day, "upcoming", "ended", "cancelled"."""
+        matching = models.Q(pk__in=[])
+        for club in clubs:
+            matching |= models.Q(member__home_club=club) & _state_on(state, clock.today(club))
+        return self.filter(matching)
+
     def for_staff(self, user) -> "MembershipQuerySet":
         if user.is_superuser:
             return self
         return self.filter(member__home_club__staff=user)
+
+
+# What staff read as a membership's status (Membership.state_on), as filters.
+STATES_TODAY = [
+    ("active", "Active"),
+    ("past_due", "Unpaid"),
+    ("upcoming", "Upcoming"),
+    ("ended", "Ended"),
+    ("cancelled", "Cancelled"),
+]
+
+
+def _state_on(state: str, day: dt.date) -> models.Q:
+    cancelled = models.Q(status="cancelled")
+    if state == "cancelled":
+        return cancelled
+    if state == "ended":
+        return ~cancelled & models.Q(end__lt=day)
+    if state == "upcoming":
+        return ~cancelled & models.Q(end__gte=day, start__gt=day)
+    return models.Q(status=state, start__lte=day, end__gte=day)
 
 
 class Membership(models.Model):

@@ -38,6 +38,7 @@ from memberships import freezes, sales
 from memberships.choosers import membership_chooser, offered
 from memberships.models import (
     RENEWAL_DUE_DAYS,
+    STATES_TODAY,
     Freeze,
     LedgerEntry,
     Membership,
@@ -173,6 +174,10 @@ class MembershipFilterSet(ScopedFilterSet):
     club = django_filters.ModelChoiceFilter(
         field_name="member__home_club", label="Club", queryset=Club.objects.all()
     )
+    # As the list and its download read it: a month that ran out is "Ended", not "Active".
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATES_TODAY, method="in_state_today"
+    )
     end = date_range_filter("Ends")
     # The desk's home panel links here for the memberships it counts (one query for both).
     renewal = django_filters.ChoiceFilter(
@@ -184,9 +189,12 @@ class MembershipFilterSet(ScopedFilterSet):
     def renewal_due(self, queryset, name, value):
         return queryset.renewal_due(clubs_for(self.request.user))
 
+    def in_state_today(self, queryset, name, value):
+        return queryset.in_state_today(value, clubs_for(self.request.user))
+
     class Meta:
         model = Membership
-        fields = ["status", "plan__kind", "plan"]
+        fields = ["plan__kind", "plan"]
 
 
 class MembershipViewSet(ClubScopedViewSet):
@@ -213,10 +221,21 @@ class MembershipViewSet(ClubScopedViewSet):
         "visits_left",
     ]
     list_select_related = ("member__home_club", "plan")
-    list_export = ["member", "plan", "start", "end", "status", "price_paid"]
+    list_export = [
+        "member",
+        "member.home_club.name",
+        "plan",
+        "start",
+        "end",
+        "status",
+        "visits_left",
+        "price_paid",
+    ]
     export_headings = {
         "member": "Member",
+        "member.home_club.name": "Club",
         "plan": "Plan",
+        "visits_left": "Visits left",
         "start": "Start",
         "end": "End",
         "status": "Status",
@@ -361,10 +380,19 @@ class PaymentViewSet(ClubScopedViewSet):
     index_view_class = PaymentIndexView
     list_display = ["member", "amount", "currency", "method", "status", "at"]
     list_select_related = ("member__home_club",)
-    list_export = ["at", "member", "amount", "currency", "get_method_display", "get_status_display"]
+    list_export = [
+        "at",
+        "member",
+        "member.home_club.name",
+        "amount",
+        "currency",
+        "get_method_display",
+        "get_status_display",
+    ]
     export_headings = {
         "at": "Date",
         "member": "Member",
+        "member.home_club.name": "Club",
         "amount": "Amount",
         "currency": "Currency",
         "get_method_display": "Method",

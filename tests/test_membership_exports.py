@@ -50,11 +50,13 @@ def test_the_memberships_of_the_users_clubs_download_in_plain_words(
 
     rows = export(client, request.getfixturevalue(persona), "memberships:index")
 
-    assert rows[0] == ["Member", "Plan", "Start", "End", "Status", "Price"]
+    assert rows[0] == [
+        "Member", "Club", "Plan", "Start", "End", "Status", "Visits left", "Price"
+    ]  # fmt: skip
     assert sorted(rows[1:]) == [
-        ["Maya Jansen", "Monthly", "2026-11-13", "2026-12-12", "Active", "49.00"],
+        ["Maya Jansen", "Downtown", "Monthly", "2026-11-13", "2026-12-12", "Active", "", "49.00"],
         # stored "Active", but it ran out: as the list reads it
-        ["Tom Berg", "Monthly", "2026-10-05", "2026-11-03", "Ended", "45.50"],
+        ["Tom Berg", "Downtown", "Monthly", "2026-10-05", "2026-11-03", "Ended", "", "45.50"],
     ]
 
 
@@ -66,6 +68,29 @@ def test_the_memberships_download_is_the_filtered_list(client, frozen_clock, max
 
     assert [row[0] for row in rows[1:]] == ["Tom Berg"]
     assert [row[0] for row in searched[1:]] == ["Maya Jansen"]
+
+
+def test_the_status_filter_reads_each_membership_as_the_list_shows_it_today(
+    client, frozen_clock, max, maya, tom_berg, downtown
+):
+    # Tom's month ran out (stored "active"); Noor's starts next week; Lena's is unpaid
+    noor = MemberFactory(home_club=downtown, first_name="Noor", last_name="Later")
+    MembershipFactory(member=noor, start=TODAY + dt.timedelta(days=7))
+    lena = MemberFactory(home_club=downtown, first_name="Lena", last_name="Laat")
+    MembershipFactory(member=lena, status=Membership.Status.PAST_DUE)
+
+    def listed(state):
+        rows = export(client, max, "memberships:index", status=state)
+        return sorted((row[0], row[5]) for row in rows[1:])
+
+    assert listed("active") == [("Maya Jansen", "Active")]
+    assert listed("ended") == [("Tom Berg", "Ended")]
+    assert listed("upcoming") == [("Noor Later", "Upcoming")]
+    assert listed("past_due") == [("Lena Laat", "Unpaid")]
+    client.force_login(max)
+    page = client.get(reverse("memberships:index"), {"status": "active"})
+    assert [m.member.first_name for m in page.context["object_list"]] == ["Maya"]
+    assert client.get(reverse("memberships:index"), {"status": "nonsense"}).status_code == 200
 
 
 def test_payments_download_with_the_date_on_the_clubs_clock(client, frozen_clock, max, maya, rita):
@@ -82,11 +107,11 @@ def test_payments_download_with_the_date_on_the_clubs_clock(client, frozen_clock
     sheet = export(client, max, "payments:index", "xlsx")
 
     assert rows == [
-        ["Date", "Member", "Amount", "Currency", "Method", "Status"],
-        ["2026-11-23 00:30", "Maya Jansen", "49.00", "EUR", "Cash", "Paid"],
+        ["Date", "Member", "Club", "Amount", "Currency", "Method", "Status"],
+        ["2026-11-23 00:30", "Maya Jansen", "Downtown", "49.00", "EUR", "Cash", "Paid"],
     ]
     assert sheet[0][0] == "Date" and sheet[1][:2] == ["2026-11-23 00:30", "Maya Jansen"]
-    assert Decimal(str(sheet[1][2])) == paid.amount
+    assert Decimal(str(sheet[1][3])) == paid.amount
 
 
 def test_the_payments_download_is_the_filtered_list(client, frozen_clock, max, maya, downtown):
@@ -109,7 +134,7 @@ def test_the_payments_download_is_the_filtered_list(client, frozen_clock, max, m
         at_from=(TODAY - dt.timedelta(days=7)).isoformat(),
     )
 
-    assert [(row[1], row[5]) for row in failed[1:]] == [("Lena Laat", "Failed")] * 2
+    assert [(row[1], row[6]) for row in failed[1:]] == [("Lena Laat", "Failed")] * 2
     assert len(failed_lately) == 2  # the header and the recent one
 
 
