@@ -647,12 +647,38 @@ class HistoryRule:
 TENTH_VISIT = 10  # rule 10's {"n": 10}
 CALENDAR_MINUTE = 10 * 60  # rules 15, 18, 19, 20 and 21: {"at": "10:00"}
 AT_TEN = ("at", "10:00")
+LEAD_OR_TRIAL = ("lead", "trial")
 
 # Rules whose occurrences the generator knows from its own history; unlike rule 14 they
 # change no outcome (uplift ~0). Rule 14 is planted on its own (Planted.renewal_offer_*).
 # 15, 18 and 19 re-check "not renewed" at send time: a renewal bought between the insert
 # and the send cancels theirs as obsolete. 18 and 19 wait for the "lapsed" stage.
 PLAYBOOK_HISTORY = (
+    # The lead and trial rules: a call task per lead (not walk-ins), the trial invitation
+    # by SMS and, three days on, by email, the join offer after a trial and the rebook
+    # after a missed one. 2 and 3 wait for the "lead" stage, 5 and 6 for "lead" or "trial".
+    HistoryRule(
+        1,
+        "lead_created",
+        "task",
+        0,
+        90,
+        False,
+        (("except_sources", ["walk_in"]), ("due_minutes", 15)),
+    ),
+    HistoryRule(
+        2,
+        "lead_created",
+        "sms",
+        10,
+        70,
+        True,
+        (("delay_minutes", 5), ("unless_trial_booked", True)),
+        ("lead",),
+    ),
+    HistoryRule(3, "lead_without_trial", "email", 10, 60, True, (("days", 3),), ("lead",)),
+    HistoryRule(5, "trial_attended", "sms", 10, 80, True, (("hours_after", 2),), LEAD_OR_TRIAL),
+    HistoryRule(6, "trial_no_show", "sms", 10, 60, True, (AT_TEN,), LEAD_OR_TRIAL),
     HistoryRule(7, "first_membership_started", "email", 0, 90, False),
     HistoryRule(10, "nth_visit", "sms", 10, 30, True, (("n", TENTH_VISIT),)),
     HistoryRule(15, "membership_ends_in", "sms", 10, 85, False, (("days", 7), AT_TEN)),

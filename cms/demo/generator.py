@@ -215,7 +215,7 @@ class _Simulation:
         events = self.events(sessions, bookings, consents, payments)
         offers = self.renewal_offers()
         stats = self.stats(visits, sessions, bookings)
-        touchpoints = self.playbook_history(visits, consents, offers)
+        touchpoints = self.playbook_history(visits, consents, offers, events, bookings, sessions)
         stats["playbook_history"] = _count_by_rule(touchpoints)
         return History(
             members=self.n,
@@ -634,7 +634,15 @@ class _Simulation:
 
     # -- the playbook's other rules (no effect on outcomes) ------------------------------
 
-    def playbook_history(self, visits: Rows, consents: Rows, offers: Rows) -> Rows:
+    def playbook_history(
+        self,
+        visits: Rows,
+        consents: Rows,
+        offers: Rows,
+        events: Rows,
+        bookings: Rows,
+        sessions: Rows,
+    ) -> Rows:
         """Touchpoints of cat.PLAYBOOK_HISTORY as the evaluator and dispatcher would have
         left them, for occurrences due in the history: created when the evaluator first
         could (the fact known, and the due time at most 8 days ahead), sent at the due time
@@ -648,6 +656,8 @@ class _Simulation:
         own, taken after everything else, so the history is the same with or without them."""
         g = np.random.default_rng([self.seed, PLAYBOOK_STREAM])
         parts = [
+            *self.lead_rules(events),
+            *self.trial_rules(bookings, sessions),
             self.welcomes(),
             self.tenth_visits(visits),
             self.renewal_reminders(),
@@ -664,8 +674,8 @@ class _Simulation:
         created = np.maximum(cols["known"], cols["due"] - cat.EVALUATOR_LOOKAHEAD) + g.integers(
             60, 300, size=cols["member"].size
         )
-        # Obsolete before the evaluator saw it: the trigger never found it, nothing written.
-        seen = created < cols["obsolete"]
+        # Gone before the evaluator saw it: the trigger never found it, nothing written.
+        seen = created < cols["unseen"]
         cols = {k: v[seen] for k, v in cols.items()}
         created = created[seen]
         n = cols["member"].size
@@ -677,6 +687,10 @@ class _Simulation:
         given, until = self.consent_spans(consents)
         channel = sms.astype(np.int64)  # 0 email, 1 sms
         start, stop = given[member, channel], until[member, channel]
+        # A staff task needs no consent (evaluator.has_channel_consent).
+        task = np.array([rules[k].channel == "task" for k in number.tolist()], dtype=bool)
+        always, never = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+        start, stop = np.where(task, always, start), np.where(task, never, stop)
         # Consent at insert for what was already due then (suppressed for good when written),
         # then the dispatcher's order at send time: still true, consent.
         at_insert = (due > created) | ((start <= created) & (created < stop))
@@ -703,6 +717,11 @@ class _Simulation:
         sent_at = np.where(went, goes + g.integers(2, 90, size=n), NO)
         delivered = went & (g.random(n) < self.p.renewal_offer_delivered)
         delivered_at = np.where(delivered, sent_at + g.integers(1, 40, size=n), NO)
+        # A staff task is delivered the moment it is opened (channels/staff_task.py); the
+        # front desk calls within `handled` seconds of the club being open.
+        delivered_at = np.where(went & task, sent_at, delivered_at)
+        delivered |= went & task
+        handled = np.where(went & task, g.integers(120, 840, size=n), NO)
         status[delivered] = "delivered"
         order = np.lexsort((cols["day"], member, due, number))
         return Rows(
@@ -711,6 +730,7 @@ class _Simulation:
                 "member": member[order],
                 "membership": cols["membership"][order],
                 "day": cols["day"][order],
+                "ref": cols["ref"][order],
                 "due": due[order],
                 "created": created[order],
                 "send_at": send_at[order],
@@ -718,26 +738,142 @@ class _Simulation:
                 "reason": reason[order].tolist(),
                 "sent_at": sent_at[order],
                 "delivered_at": delivered_at[order],
+                "handled": handled[order],
             }
         )
 
     def occurrences(
-        self, rule: int, member, due, known, *, membership=None, day=None, obsolete=None
+        self,
+        rule: int,
+        member,
+        due,
+        known,
+        *,
+        membership=None,
+        day=None,
+        obsolete=None,
+        unseen=None,
+        ref=None,
     ) -> dict:
         """One rule's occurrences as columns; `known` is when the engine could first see each,
-        `obsolete` when the trigger stopped finding it (never, for most rules)."""
+        `obsolete` when it stopped being true at send time (never, for most rules), `unseen`
+        when the evaluator stopped finding it (as `obsolete` unless told), `ref` the row of
+        the event or booking its key names."""
         size = np.asarray(member).size
         none = np.full(size, NO, dtype=np.int64)
         never = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        obsolete = never if obsolete is None else np.asarray(obsolete, dtype=np.int64)
         return {
             "rule": np.full(size, rule, dtype=np.int64),
             "member": np.asarray(member, dtype=np.int64),
             "membership": none if membership is None else np.asarray(membership, dtype=np.int64),
             "day": none if day is None else np.asarray(day, dtype=np.int64),
+            "ref": none if ref is None else np.asarray(ref, dtype=np.int64),
             "due": np.asarray(due, dtype=np.int64),
             "known": np.asarray(known, dtype=np.int64),
-            "obsolete": never if obsolete is None else np.asarray(obsolete, dtype=np.int64),
+            "obsolete": obsolete,
+            "unseen": obsolete if unseen is None else np.asarray(unseen, dtype=np.int64),
         }
+
+    def lead_rules(self, events: Rows) -> list[dict]:
+        """Rules 1, 2 and 3, on each lead's `lead_created` event (imported members have none).
+
+        1, the call task, is due at once, for every source but walk-ins. 2, the SMS, is due
+        `delay_minutes` later unless a trial was booked or a membership bought since the lead
+        (the trigger's own "unless"); 3, the email, `days` later for a lead still without a
+        trial booking whose status is still "lead". 2 and 3 ask for the "lead" stage: at
+        insert the new member's stored stage is the default "lead"; at send time a trial plan
+        or a paid membership bought by then makes it "trial" or a member's stage. In this
+        history every trial booking comes with its trial plan, bought at the same instant, so
+        a member's first membership is what ends both (and a walk-in who bought before being
+        typed in gets rule 2's row, cancelled, and no rule 3 row: the sale made them a member).
+        """
+        e, ms = events.columns, self.ms
+        kind = np.asarray(e["kind"], dtype=object)
+        rows = np.flatnonzero(kind == "lead_created")
+        member = np.asarray(e["member"], dtype=np.int64)[rows]
+        at = np.asarray(e["at"], dtype=np.int64)[rows]
+        source = np.array([e["data"][k]["source"] for k in rows.tolist()], dtype=object)
+        never = np.iinfo(np.int64).max
+        ms_member = np.asarray(ms.member, dtype=np.int64)
+        ms_created = np.asarray(ms.created, dtype=np.int64)
+        first = np.full(self.n, never, dtype=np.int64)
+        np.minimum.at(first, ms_member, ms_created)
+        # The first bought at or after the lead, as the trigger's "since" reads it.
+        since_lead = np.full(self.n, never, dtype=np.int64)
+        after = ms_created >= self.persons.created.astype(np.int64)[ms_member]
+        np.minimum.at(since_lead, ms_member[after], ms_created[after])
+        club = self.persons.club[member].astype(np.int64)
+        midnight = self.ts_array(club, np.full(member.size, self.today), np.zeros_like(member))
+        parts = []
+        spec = _rule(1)
+        calls = (at < midnight) & ~np.isin(source, spec.param("except_sources"))
+        parts.append(self.occurrences(1, member[calls], at[calls], at[calls], ref=rows[calls]))
+        spec = _rule(2)
+        due = at + 60 * spec.param("delay_minutes")
+        chosen = due < midnight
+        m = member[chosen]
+        parts.append(
+            self.occurrences(
+                2,
+                m,
+                due[chosen],
+                at[chosen],
+                obsolete=first[m],
+                unseen=since_lead[m],
+                ref=rows[chosen],
+            )
+        )
+        spec = _rule(3)
+        due = at + DAY * spec.param("days")
+        chosen = due < midnight
+        m = member[chosen]
+        parts.append(
+            self.occurrences(3, m, due[chosen], at[chosen], obsolete=first[m], ref=rows[chosen])
+        )
+        return parts
+
+    def trial_rules(self, bookings: Rows, sessions: Rows) -> list[dict]:
+        """Rules 5 and 6, on each trial booking marked attended or no-show: the join offer
+        `hours_after` the class ended, the rebook at 10:00 the next day (nobody here books a
+        second trial, so none is rebooked). The evaluator sees each once the trainer marked
+        it, a little after the class. Both ask for the "lead" or "trial" stage, which the
+        trial plan gives from its booking on; a paid membership bought by the send time (and
+        so in force that day: the first is bought on its first day) makes it obsolete."""
+        b, s, ms = bookings.columns, sessions.columns, self.ms
+        never = np.iinfo(np.int64).max
+        kind = np.asarray(ms.plan, dtype=np.int64) % 4
+        paid = kind != TRIAL
+        first_paid = np.full(self.n, never, dtype=np.int64)
+        np.minimum.at(
+            first_paid,
+            np.asarray(ms.member, dtype=np.int64)[paid],
+            np.asarray(ms.created, dtype=np.int64)[paid],
+        )
+        parts = []
+        for number, status in ((5, "attended"), (6, "no_show")):
+            rows = np.flatnonzero(b["is_trial"] & (b["status"] == status))
+            member = b["member"][rows]
+            session = b["session"][rows]
+            club = s["club"][session].astype(np.int64)
+            if number == 5:
+                due = s["end"][session] + 3600 * _rule(5).param("hours_after")
+            else:
+                minute = np.full(rows.size, _minutes(_rule(6).param("at")))
+                due = self.ts_array(club, s["day"][session] + 1, minute)
+            midnight = self.ts_array(club, np.full(rows.size, self.today), np.zeros_like(rows))
+            chosen = due < midnight
+            parts.append(
+                self.occurrences(
+                    number,
+                    member[chosen],
+                    due[chosen],
+                    b["updated"][rows][chosen],
+                    obsolete=first_paid[member[chosen]],
+                    ref=rows[chosen],
+                )
+            )
+        return parts
 
     def welcomes(self) -> dict:
         """Rule 7: each member's first paid membership, due when bought, or at midnight of

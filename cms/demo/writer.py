@@ -28,7 +28,7 @@ from django.utils.html import format_html
 from django.utils.text import slugify
 
 from campaigns import evaluator, launches, triggers
-from campaigns.models import Campaign, CampaignVariant, Rule, Segment, Touchpoint
+from campaigns.models import Campaign, CampaignVariant, Channel, Rule, Segment, Touchpoint
 from checkin.models import (
     Booking,
     CheckInAttempt,
@@ -37,12 +37,13 @@ from checkin.models import (
     ClassType,
     Visit,
 )
-from club import roles
+from club import hours, roles
 from club.models import Club, OpeningHours
 from cms.demo import catalogue as cat
 from cms.demo.generator import NO, History
 from cms.models import TrainerPage, TrainersIndexPage
-from members.models import ConsentLog, Member, MemberEvent
+from members.models import ConsentLog, Member, MemberEvent, Task
+from members.staff_tasks import CallOutcome
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
 BATCH = 2000
@@ -408,9 +409,12 @@ class _Writer:
         )
 
         b = h.bookings.columns
+        # Reserved: the planted trial touchpoints' keys name them (booking:<id>).
+        self.booking_ids = reserve_ids(Booking, len(h.bookings))
         self.counts["bookings"] = write_rows(
             Booking,
             [
+                "id",
                 "session",
                 "member",
                 "status",
@@ -420,8 +424,9 @@ class _Writer:
                 "updated_at",
             ],
             (
-                (session, member, status, None if position == NO else position, trial, c, u)
-                for session, member, status, position, trial, c, u in zip(
+                (pk, session, member, status, None if position == NO else position, trial, c, u)
+                for pk, session, member, status, position, trial, c, u in zip(
+                    self.booking_ids.tolist(),
                     self.session_ids[b["session"]].tolist(),
                     member_ids[b["member"]].tolist(),
                     b["status"].tolist(),
@@ -463,10 +468,13 @@ class _Writer:
                 data["session"] = int(session_ids[session]) if session != NO else None
             return json.dumps(data)
 
+        # Reserved: the planted lead touchpoints' keys name them (event:<id>).
+        self.event_ids = reserve_ids(MemberEvent, len(h.events))
         self.counts["member_events"] = write_rows(
             MemberEvent,
-            ["member", "kind", "at", "actor", "data"],
+            ["id", "member", "kind", "at", "actor", "data"],
             zip(
+                self.event_ids.tolist(),
                 self.member_ids[np.asarray(e["member"], dtype=np.int64)].tolist(),
                 e["kind"],
                 self.instants(np.asarray(e["at"], dtype=np.int64)),
@@ -565,7 +573,17 @@ class _Writer:
             for name in ("due", "created", "sent_at", "delivered_at")
         }
 
-        def occurrence(number: int, i: int, m: int, day: int, due_at: dt.datetime):
+        e = h.events.columns
+
+        def occurrence(number: int, i: int, m: int, day: int, ref: int, due_at: dt.datetime):
+            if number in (1, 2):
+                # The lead_created event's, as the event kind finds it (delay_minutes after).
+                facts = {"event": dict(e["data"][ref]), "at": _instant(e["at"][ref])}
+                return triggers.Occurrence(i, f"event:{int(self.event_ids[ref])}", due_at, facts)
+            if number == 3:
+                return triggers.Occurrence(i, f"event:{int(self.event_ids[ref])}", due_at, {})
+            if number in (5, 6):
+                return triggers.Occurrence(i, f"booking:{int(self.booking_ids[ref])}", due_at, {})
             if number in (15, 18, 19):
                 # `day` is the end the trigger saw: rule 15's key names it (a freeze moves it).
                 end = dt.date.fromordinal(day)
@@ -611,12 +629,34 @@ class _Writer:
                 )
             return rendered[key]
 
+        calls = [
+            number == 1 and rules[1] is not None and status in ("sent", "delivered")
+            for number, status in zip(t["rule"].tolist(), t["status"], strict=True)
+        ]
+        tasks = _Tasks(self, sum(calls))
+
         def rows():
-            for number, i, m, day, due, due_text, created, status, reason, sent, done in zip(
+            for (
+                number,
+                i,
+                m,
+                day,
+                ref,
+                due,
+                due_text,
+                created,
+                status,
+                reason,
+                sent,
+                done,
+                sent_ts,
+                handled,
+            ) in zip(  # noqa: E501
                 t["rule"].tolist(),
                 t["member"].tolist(),
                 t["membership"].tolist(),
                 t["day"].tolist(),
+                t["ref"].tolist(),
                 t["due"].tolist(),
                 stamps["due"],
                 stamps["created"],
@@ -624,6 +664,8 @@ class _Writer:
                 t["reason"],
                 stamps["sent_at"],
                 stamps["delivered_at"],
+                t["sent_at"].tolist(),
+                t["handled"].tolist(),
                 strict=True,
             ):
                 rule = rules[number]
@@ -631,7 +673,7 @@ class _Writer:
                     continue
                 club = self.clubs[people.club[i]]
                 due_at = _instant(due)
-                found = occurrence(number, i, m, day, due_at)
+                found = occurrence(number, i, m, day, ref, due_at)
                 subject, body = messages(
                     rule, people.first_name[i], people.last_name[i], club, found
                 )
@@ -641,6 +683,10 @@ class _Writer:
                 else:
                     send_at_text = due_text
                 went = status in ("sent", "delivered")
+                explanation = evaluator.explain(rule, found)[:300]
+                provider_id = ""
+                if went and rule.channel == Channel.TASK:
+                    provider_id = tasks.add(rule, i, body, explanation, _instant(sent_ts), handled)
                 yield (
                     rule.pk,
                     int(self.member_ids[i]),
@@ -651,10 +697,10 @@ class _Writer:
                     reason,
                     due_text,
                     send_at_text,
-                    evaluator.explain(rule, found)[:300],
+                    explanation,
                     subject,
                     body,
-                    "",
+                    provider_id,
                     "",
                     1 if went else 0,
                     created,
@@ -665,6 +711,7 @@ class _Writer:
         self.counts["touchpoints"] = self.counts.get("touchpoints", 0) + write_rows(
             Touchpoint, TOUCHPOINT_FIELDS, rows()
         )
+        tasks.write()
 
     def campaign(self) -> None:
         """One campaign sent a month ago, so its results page has something to show: the
@@ -869,6 +916,85 @@ def _rules_as_drawn(specs) -> dict[int, Rule | None]:
         return rule
 
     return {spec.number: as_drawn(spec) for spec in specs}
+
+
+class _Tasks:
+    """The members.Task behind each planted call task (rule 1), as channels/staff_task.py
+    opens it when the dispatcher sends the touchpoint: titled with the message's first line,
+    the message and why in its details, for the front desk, due `due_minutes` after the club
+    is next open, escalated when late. The desk called each lead and closed it as done
+    (`staff_tasks.log_call`, reached) `handled` seconds after the club was open, so no
+    demo task is open or late; each has its "task opened" and "call logged" timeline events.
+    Ids are reserved so that the touchpoint's provider id can name its task."""
+
+    def __init__(self, writer: _Writer, n: int) -> None:
+        self.w = writer
+        self.rows: list[tuple] = []
+        clubs = Club.objects.filter(pk__in=[club.pk for club in writer.clubs])
+        self.clubs = {club.pk: club for club in clubs.prefetch_related("opening_hours")}
+        self.desk = [writer.user_ids.get(spec.front_desk) for spec in cat.CLUBS]
+        self.ids = iter(reserve_ids(Task, n).tolist())
+
+    def add(self, rule: Rule, i: int, body: str, explanation: str, sent_at, handled: int) -> str:
+        c = int(self.w.h.people.club[i])
+        opens = hours.next_opening(self.clubs[self.w.clubs[c].pk], sent_at)
+        due = opens + dt.timedelta(minutes=rule.params.get("due_minutes", 60))
+        done = opens + dt.timedelta(seconds=handled)
+        pk = next(self.ids)
+        self.rows.append(
+            (
+                pk,
+                int(self.w.member_ids[i]),
+                body.splitlines()[0][:200],
+                f"{body}\n\nWhy: {explanation}",
+                due,
+                sent_at,
+                done,
+                self.desk[c],
+                rule.params.get("escalate_when_late", False),
+            )
+        )
+        return f"task-{pk}"
+
+    def write(self) -> None:
+        w = self.w
+
+        def text(column: int) -> list[str]:
+            return w.instants(np.array([int(row[column].timestamp()) for row in self.rows]))
+
+        due, opened, done = text(4), text(5), text(6)
+        rows = [(*row[:4], due[k], opened[k], done[k], *row[7:]) for k, row in enumerate(self.rows)]
+        w.counts["tasks"] = write_rows(
+            Task,
+            [
+                "id",
+                "member",
+                "title",
+                "details",
+                "due_at",
+                "created_at",
+                "done_at",
+                "done_by",
+                "escalate_when_late",
+                "assigned_role",
+                "status",
+            ],
+            ((*row, roles.FRONT_DESK, Task.Status.DONE) for row in rows),
+        )
+        reached = CallOutcome.REACHED
+
+        def events():
+            for pk, member, title, _, _, opened, done, desk, _ in rows:
+                opened_data = {"task": pk, "title": title}
+                yield member, MemberEvent.Kind.TASK_OPENED, opened, None, opened_data
+                data = {"outcome": reached.value, "outcome_label": reached.label, "text": ""}
+                yield member, MemberEvent.Kind.CALL_LOGGED, done, desk, data
+
+        w.counts["member_events"] += write_rows(
+            MemberEvent,
+            ["member", "kind", "at", "actor", "data"],
+            ((m, kind, at, actor, json.dumps(data)) for m, kind, at, actor, data in events()),
+        )
 
 
 class _Named:
