@@ -1,6 +1,8 @@
-"""The demo's playbook has a past for more than rule 14: the welcome (7), the 10th visit (10),
-the renewal reminder (15), the win-backs (18, 19), the birthday greeting (20) and the
-anniversary (21) are planted as the engine would have written them, and change no outcome."""
+"""The demo's playbook has a past for more than rule 14: the lead's call task (1), the trial
+invitations (2, 3), the join offer after a trial (5) and the rebook after a missed one (6), the
+welcome (7), the 10th visit (10), the renewal reminder (15), the win-backs (18, 19), the
+birthday greeting (20) and the anniversary (21) are planted as the engine would have written
+them, and change no outcome."""
 
 import dataclasses
 import datetime as dt
@@ -16,17 +18,21 @@ from django.urls import reverse
 from analytics import frames
 from campaigns import dispatcher, evaluator, triggers
 from campaigns.models import Rule, Touchpoint
+from checkin.models import Booking
 from club import clock
 from club.models import Club
 from cms.demo import catalogue, generator
-from members.models import Member
+from members.models import Member, MemberEvent, Task
 from memberships.models import Membership
 
 TODAY = dt.date(2026, 11, 23)  # the frozen clock's day
 PLANTED_RULES = [spec.number for spec in catalogue.PLAYBOOK_HISTORY]
 # Rules that re-check "not renewed" at send time: what they find changes after the fact.
 RENEWAL_RULES = [15, 18, 19]
-ALWAYS_TRUE_RULES = [number for number in PLANTED_RULES if number not in RENEWAL_RULES]
+# Rules that stop finding a lead who booked a trial or bought since (2) or is no lead now (3).
+LEAD_RULES = [2, 3]
+ALWAYS_TRUE_RULES = [n for n in PLANTED_RULES if n not in RENEWAL_RULES + LEAD_RULES]
+NOBODY_HELD_OUT = [spec.number for spec in catalogue.PLAYBOOK_HISTORY if not spec.holdout_percent]
 
 
 def seed(tmp_path, members=400):
@@ -118,6 +124,130 @@ def test_the_planted_touchpoints_of_the_last_month_are_those_the_trigger_finds(d
     assert planted == found
 
 
+def _first_bought(*, paid: bool = False) -> dict[int, dt.datetime]:
+    """Each member's first membership (or first paid one) by purchase time."""
+    bought = Membership.objects.not_cancelled()
+    if paid:
+        bought = bought.paid()
+    first: dict[int, dt.datetime] = {}
+    for member_id, created_at in bought.values_list("member_id", "created_at"):
+        first[member_id] = min(created_at, first.get(member_id, created_at))
+    return first
+
+
+@pytest.mark.parametrize("number", LEAD_RULES)
+def test_the_trial_invitations_name_the_lead_and_stop_at_a_trial_or_a_purchase(demo, number):
+    # given: the last month's invitations, and today's trigger over the same month (a lead
+    # who booked a trial or bought since, or is no lead any more, is no longer found)
+    rule = Rule.objects.get(number=number)
+    delay = dt.timedelta(minutes=rule.params.get("delay_minutes", 0))
+    if number == 3:
+        delay = dt.timedelta(days=rule.params["days"])
+    planted, found = {}, set()
+    for club in Club.objects.all():
+        today_began = clock.start_of_day(TODAY, club)
+        window = triggers.Window(
+            club=club, since=today_began - dt.timedelta(days=30), until=today_began
+        )
+        found |= {
+            (o.member_id, o.key, o.due_at)
+            for o in triggers.occurrences(rule.trigger, window, rule.params)
+        }
+        planted |= {
+            (t.member_id, t.occurrence_key, t.due_at): t
+            for t in Touchpoint.objects.filter(
+                rule=rule, club=club, due_at__gt=window.since, due_at__lte=window.until
+            )
+        }
+    first = _first_bought()
+    trial_booked = set(
+        Booking.objects.filter(is_trial=True).values_list("member_id", flat=True).distinct()
+    )
+
+    # then: what the trigger finds now was planted; what it no longer finds is a lead who
+    # went on to book a trial or buy
+    assert found and found <= planted.keys()
+    for member_id, key, due_at in planted.keys() - found:
+        assert member_id in first or member_id in trial_booked, key
+    # each key names the member's lead, `delay` before the due time
+    events = MemberEvent.objects.in_bulk([int(key[6:]) for _, key, _ in planted])
+    for (member_id, key, due_at), touchpoint in planted.items():
+        event = events[int(key.removeprefix("event:"))]
+        assert (event.member_id, event.kind) == (member_id, "lead_created")
+        assert event.at + delay == due_at
+        # a trial or a membership bought by the send time (the lead stage over) cancelled
+        # it; nothing else did
+        if touchpoint.status != "held_out":
+            bought = first.get(member_id)
+            ended = bought is not None and bought <= touchpoint.send_at
+            assert (touchpoint.status == "cancelled") == ended, touchpoint
+    assert any(t.status == "cancelled" for t in planted.values()) or number == 2
+
+
+@pytest.mark.parametrize(("number", "status"), [(5, "attended"), (6, "no_show")])
+def test_the_trial_follow_ups_name_the_trial_and_stop_at_a_paid_membership(demo, number, status):
+    rule = Rule.objects.get(number=number)
+    touchpoints = list(Touchpoint.objects.filter(rule=rule).select_related("club"))
+    bookings = Booking.objects.select_related("session").in_bulk(
+        [int(t.occurrence_key.removeprefix("booking:")) for t in touchpoints]
+    )
+    paid = _first_bought(paid=True)
+
+    assert len(touchpoints) > 20
+    for t in touchpoints:
+        # the key names the member's trial booking, as the trainer marked it
+        booking = bookings[int(t.occurrence_key.removeprefix("booking:"))]
+        assert (booking.member_id, booking.is_trial, booking.status) == (t.member_id, True, status)
+        if number == 5:
+            assert t.due_at == booking.session.end + dt.timedelta(hours=2)
+        else:
+            zone = ZoneInfo(t.club.time_zone)
+            next_day = booking.session.start.astimezone(zone).date() + dt.timedelta(days=1)
+            assert t.due_at == dt.datetime.combine(next_day, dt.time(10), tzinfo=zone)
+        # written once the trainer marked it, before it was due
+        assert booking.updated_at <= t.created_at < t.due_at
+        # a paid membership bought by the send time ends the trial stage: cancelled
+        if t.status != "held_out":
+            bought = paid.get(t.member_id)
+            joined = bought is not None and bought <= t.send_at
+            assert (t.status == "cancelled") == joined, t
+
+
+def test_each_call_task_sent_is_a_done_task_of_the_front_desk(demo):
+    # given: rule 1's touchpoints, each opened a task when sent (channels/staff_task.py)
+    rule = Rule.objects.get(number=1)
+    touchpoints = list(Touchpoint.objects.filter(rule=rule).select_related("club", "member"))
+    tasks = Task.objects.select_related("done_by").in_bulk(
+        [int(t.provider_id.removeprefix("task-")) for t in touchpoints]
+    )
+    desks = {spec.slug: spec.front_desk for spec in catalogue.CLUBS}
+
+    # then: not one walk-in, and each task is the one the touchpoint names
+    assert len(touchpoints) > 50
+    assert not Member.objects.filter(
+        pk__in=[t.member_id for t in touchpoints], source="walk_in"
+    ).exists()
+    assert len(tasks) == len(touchpoints)
+    for t in touchpoints:
+        task = tasks[int(t.provider_id.removeprefix("task-"))]
+        assert t.status == "delivered" and t.sent_at == t.delivered_at
+        assert task.member_id == t.member_id
+        assert task.title == t.body.splitlines()[0]
+        assert task.details == f"{t.body}\n\nWhy: {t.explanation}"
+        assert task.created_at == t.sent_at
+        assert task.assigned_role == "Front desk" and task.escalate_when_late
+        # due 15 minutes after the club was open, and done by its front desk in time
+        assert task.due_at - dt.timedelta(minutes=15) >= task.created_at
+        assert task.created_at <= task.done_at < task.due_at
+        assert (task.status, task.done_by.username) == ("done", desks[t.club.slug])
+    # nothing is left open for the demo's front desk, and the timeline tells it
+    assert not Task.objects.open().exists()
+    opened = MemberEvent.objects.filter(kind="task_opened")
+    called = MemberEvent.objects.filter(kind="call_logged", data__outcome="reached")
+    assert opened.count() == called.count() == len(touchpoints)
+    assert {e.data["task"] for e in opened} == set(tasks)
+
+
 def test_planted_touchpoints_are_held_out_suppressed_or_sent_as_the_engine_decides(demo):
     touchpoints = Touchpoint.objects.filter(rule__number__in=PLANTED_RULES).select_related(
         "rule", "member", "club"
@@ -131,10 +261,13 @@ def test_planted_touchpoints_are_held_out_suppressed_or_sent_as_the_engine_decid
         "sent",
         "suppressed",
     }
-    for number in (10, 15, 18, 19, 20, 21):
+    # a call task needs no consent and nobody is held out of it: each was opened
+    assert {status for number, status in statuses if number == 1} == {"delivered"}
+    for number in (2, 3, 5, 6, 10, 15, 18, 19, 20, 21):
         assert {"held_out", "delivered", "suppressed"} <= {s for n, s in statuses if n == number}
-    # a renewal bought between the insert and the send cancelled some reminders and win-backs
-    assert {(15, "cancelled"), (18, "cancelled")} <= statuses
+    # a renewal bought between the insert and the send cancelled some reminders and win-backs,
+    # a trial booked or a membership bought some trial invitations
+    assert {(15, "cancelled"), (18, "cancelled"), (2, "cancelled"), (3, "cancelled")} <= statuses
     for t in touchpoints:
         zone = ZoneInfo(t.club.time_zone)
         assert t.send_at == evaluator.send_time(t.due_at, t.club, t.rule)
@@ -166,7 +299,7 @@ def test_the_playbook_screen_shows_the_planted_rules_with_an_uplift_or_why_not(c
         counts, extra = rows[number]["counts"], rows[number]["extra"]
         assert counts.sent > 0
         uplift = extra[labels.index("Uplift")]
-        if number == 7:  # nobody held out: nothing to compare with
+        if number in NOBODY_HELD_OUT:  # nothing to compare with
             assert counts.held_out == 0
             assert uplift.text == "—"
         else:
@@ -371,6 +504,30 @@ def test_the_live_evaluator_adds_nothing_for_the_planted_occurrences(demo, froze
     assert not Touchpoint.objects.filter(
         rule__in=rules, due_at__lt=today_began, created_at__gte=today_began
     ).exists()
+
+
+def test_the_live_evaluator_writes_no_second_lead_or_trial_touchpoint(demo, frozen_clock):
+    # given: the demo starts just after midnight; the evaluator looks back 26 hours, where
+    # yesterday's leads and trials were planted
+    downtown = Club.objects.get(slug=catalogue.CLUBS[0].slug)
+    today_began = clock.start_of_day(TODAY, downtown)
+    frozen_clock.move_to(today_began + dt.timedelta(minutes=5))
+    rules = Rule.objects.filter(number__in=[1, 2, 3, 5, 6])
+    planted = Touchpoint.objects.filter(rule__in=rules, due_at__lt=today_began).count()
+
+    # when
+    for club in Club.objects.all():
+        for rule in rules:
+            evaluator.evaluate_rule(
+                rule,
+                club,
+                since=clock.now() - evaluator.LOOKBACK,
+                until=clock.now() + evaluator.LOOKAHEAD,
+            )
+
+    # then: whatever it wrote is due from today on: the outbox already held the rest
+    assert planted
+    assert Touchpoint.objects.filter(rule__in=rules, due_at__lt=today_began).count() == planted
 
 
 def _same(a, b) -> bool:

@@ -31,7 +31,7 @@ from checkin.models import (
 )
 from club.models import Club
 from cms.demo.seeding import demo_clubs, demo_users
-from members.models import ConsentLog, Member, MemberEvent
+from members.models import ConsentLog, Member, MemberEvent, Task
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 
 CHUNK = 20_000
@@ -46,7 +46,14 @@ USER_FIELDS = (
     "date_joined",
 )
 # Timeline payloads name rows by id; the digest names them by content.
-EVENT_REFERENCES = {"membership": Membership, "session": ClassSession}
+EVENT_REFERENCES = {"membership": Membership, "session": ClassSession, "task": Task}
+# Occurrence keys that name a row by id ("membership:<id>:<day>", "event:<id>" …).
+OCCURRENCE_REFERENCES = {
+    "membership": Membership,
+    "lapse": Membership,
+    "event": MemberEvent,
+    "booking": Booking,
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ def _tables() -> list[tuple[str, models.QuerySet]]:
         ("check_in_attempts", CheckInAttempt.objects.filter(member__in=members)),
         ("bookings", Booking.objects.filter(member__in=members)),
         ("consent_logs", ConsentLog.objects.filter(member__in=members)),
+        ("tasks", Task.objects.filter(member__in=members)),
         ("member_events", MemberEvent.objects.filter(member__in=members)),
         # A campaign's rows are drawn by hashes of its database id, as the live engine
         # draws them, so they differ between two seeds: the rules' rows are compared.
@@ -149,6 +157,9 @@ def _resolve(field: models.Field, value, keys: dict[type[models.Model], dict[int
         return keys.get(field.related_model, {}).get(value, "outside")
     if field.model is Touchpoint and field.name == "occurrence_key":
         return _occurrence_reference(value, keys)
+    if field.model is Touchpoint and field.name == "provider_id" and value.startswith("task-"):
+        # A staff task's touchpoint names its task (channels/staff_task.py).
+        return f"task-{keys.get(Task, {}).get(int(value[5:]), 'outside')}"
     if field.model is MemberEvent and field.name == "data" and isinstance(value, dict):
         return {k: _event_reference(k, v, keys) for k, v in value.items()}
     return value
@@ -162,13 +173,14 @@ def _event_reference(name: str, value, keys) -> object:
 
 
 def _occurrence_reference(key: str, keys) -> str:
-    """ "membership:<id>[:<day>]" and "lapse:<id>" name the membership by its content key
-    instead of its id."""
+    """ "membership:<id>[:<day>]", "lapse:<id>", "event:<id>" and "booking:<id>" name the
+    row by its content key instead of its id."""
     kind, _, rest = key.partition(":")
     pk, colon, tail = rest.partition(":")
-    if kind not in ("membership", "lapse") or not pk.isdigit():
+    related = OCCURRENCE_REFERENCES.get(kind)
+    if related is None or not pk.isdigit():
         return key
-    return f"{kind}:{keys.get(Membership, {}).get(int(pk), 'outside')}{colon}{tail}"
+    return f"{kind}:{keys.get(related, {}).get(int(pk), 'outside')}{colon}{tail}"
 
 
 def _json(value) -> str:

@@ -651,7 +651,7 @@ class _Writer:
                 done,
                 sent_ts,
                 handled,
-            ) in zip(  # noqa: E501
+            ) in zip(
                 t["rule"].tolist(),
                 t["member"].tolist(),
                 t["membership"].tolist(),
