@@ -167,7 +167,7 @@ def test_the_trial_invitations_name_the_lead_and_stop_at_a_trial_or_a_purchase(d
     # then: what the trigger finds now was planted; what it no longer finds is a lead who
     # went on to book a trial or buy
     assert found and found <= planted.keys()
-    for member_id, key, due_at in planted.keys() - found:
+    for member_id, key, _ in planted.keys() - found:
         assert member_id in first or member_id in trial_booked, key
     # each key names the member's lead, `delay` before the due time
     events = MemberEvent.objects.in_bulk([int(key[6:]) for _, key, _ in planted])
