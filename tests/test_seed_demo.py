@@ -493,3 +493,46 @@ def test_a_demo_seeded_up_to_today_opens_with_every_member_in_their_stage(tmp_pa
     assert stages[Member.Stage.LEAD] < Member.objects.count() / 2
     # and as the beat would leave them: running it changes nothing
     assert sum(lifecycle.refresh_stages(club) for club in Club.objects.all()) == 0
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_up_to_today_has_today_s_check_ins_up_to_now(tmp_path, frozen_clock):
+    # when: seeded at 18:00 on TODAY (a Monday), the clock's today
+    seed(tmp_path, members=600)
+
+    # then: the desk has had today's check-ins, all before now and in opening hours
+    zone = catalogue_zone()
+    now = clock.now()
+    began = dt.datetime.combine(now.astimezone(zone).date(), dt.time(0), tzinfo=zone)
+    today = Visit.objects.filter(at__gte=began).select_related("membership__plan")
+    assert today.count() > 20
+    assert not Visit.objects.filter(at__gte=now).exists()
+    assert {visit.club.slug for visit in today} == {spec.slug for spec in catalogue.CLUBS}
+    frozen = Freeze.objects.filter(start__lte=now.date(), end__gte=now.date())
+    for visit in today:
+        assert 6 <= visit.at.astimezone(zone).hour < 18
+        assert visit.membership.plan.kind != Plan.Kind.TRIAL
+        assert visit.membership.start <= now.date() <= visit.membership.end
+        assert not frozen.filter(membership=visit.membership).exists()
+        # a pack visit is debited as every other one
+        if visit.membership.plan.kind == Plan.Kind.PACK:
+            assert visit.ledger_entry.at == visit.at and visit.ledger_entry.visits == -1
+    packs = Membership.objects.filter(plan__kind=Plan.Kind.PACK)
+    ledger = dict(
+        LedgerEntry.objects.values_list("membership").annotate(total=Sum("visits")).order_by()
+    )
+    assert all(pack.visits_left == ledger[pack.pk] >= 0 for pack in packs)
+
+
+@pytest.mark.django_db
+def test_a_demo_seeded_up_to_another_day_stops_at_its_midnight(tmp_path, frozen_clock):
+    # given: the clock's today is the day after the history's
+    frozen_clock.move_to(dt.datetime(2026, 11, 24, 17, tzinfo=dt.UTC))
+
+    # when
+    seed(tmp_path, members=300)
+
+    # then: nothing on the history's today (its 18:00 has not come for it)
+    began = dt.datetime.combine(dt.date.fromisoformat(TODAY), dt.time(0), tzinfo=catalogue_zone())
+    assert Visit.objects.filter(at__lt=began).exists()
+    assert not Visit.objects.filter(at__gte=began).exists()

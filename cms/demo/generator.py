@@ -4,7 +4,7 @@ Pure Python and numpy, no database: `generate()` returns a `History` of columns 
 `cms.demo.writer` stores. Days are proleptic ordinals (`date.toordinal()`), instants
 are UTC epoch seconds, and rows point at each other by position in their column.
 
-The same (members, years, seed, today) always gives the same history: every draw
+The same (members, years, seed, today, now) always gives the same history: every draw
 comes from generators seeded from `seed`, in a fixed order, and nothing reads the
 clock. The planted behaviour (renewal probability by visit-frequency band) is
 decided from the visits this module actually generated.
@@ -31,6 +31,8 @@ DAY = 86_400
 NO = -1  # "no row" in an index column
 # The entropy, beside the seed, of the playbook history's own generator ("play").
 PLAYBOOK_STREAM = 0x706C6179
+# The entropy of today's visits (up to `now`), drawn after the days before it ("today").
+TODAY_STREAM = 0x746F6461
 
 
 @dataclass
@@ -100,15 +102,27 @@ class History:
     stats: dict
     touchpoints: Rows = field(default_factory=Rows)
     planted: Planted = PLANTED
+    now: dt.time | None = None
 
 
 def generate(
-    *, members: int, years: int, seed: int, today: dt.date, planted: Planted = PLANTED
+    *,
+    members: int,
+    years: int,
+    seed: int,
+    today: dt.date,
+    planted: Planted = PLANTED,
+    now: dt.time | None = None,
 ) -> History:
-    """Simulate `years` of two clubs with `members` people up to (not including) `today`."""
+    """Simulate `years` of two clubs with `members` people up to (not including) `today`;
+    with `now` (the clubs' local time of day), today's check-ins up to then as well."""
     if members < 1 or years < 1:
         raise ValueError("A demo needs at least one member and one year.")
-    return _Simulation(members=members, years=years, seed=seed, today=today, planted=planted).run()
+    simulation = _Simulation(members=members, years=years, seed=seed, today=today, planted=planted)
+    simulation.now_minute = now.hour * 60 + now.minute if now is not None else 0
+    history = simulation.run()
+    history.now = now
+    return history
 
 
 class _Simulation:
@@ -181,6 +195,9 @@ class _Simulation:
         self.offer_rows = Rows({k: [] for k in ("member", "membership", "end", "due", "status")})
         self.visit_days: list[np.ndarray] = []
         self.visit_chunk_ms: list[int] = []
+        # The visit rate each membership was drawn with (a record: it draws nothing).
+        self.ms_rate: dict[int, float] = {}
+        self.now_minute = 0  # today's local minute the history runs to (0: its midnight)
 
     # -- time ------------------------------------------------------------------------
 
@@ -207,6 +224,7 @@ class _Simulation:
             self.lifecycle(i)
         sessions = self.sessions()
         visits, bookings = self.visits_and_classes(sessions)
+        visits = self.todays_visits(visits)
         self.fix_purchase_times(visits)
         ledger = self.ledger(visits)
         payments = self.payments()
@@ -460,6 +478,7 @@ class _Simulation:
             kind = ms.plan[m] % 4
             start, end = ms.start[m], ms.end[m]
             rate = base * r.lognormvariate(0, p.rate_sigma_membership)
+            self.ms_rate[m] = rate
             frozen = None
             if r.random() < p.freeze_rate[kind]:
                 freeze_start = start + r.randint(14, cat.PLAN_DAYS[kind] - 14)
@@ -916,6 +935,8 @@ class _Simulation:
         tenth = starts[sizes >= k] + k - 1
         after = np.minimum(tenth + 1, member.size - 1)
         tenth = tenth[(sizes[sizes >= k] == k) | (at[after] != at[tenth])]
+        # One today, before the seeding, is the live evaluator's to write (its look-back).
+        tenth = tenth[v["day"][tenth] < self.today]
         return self.occurrences(10, member[tenth], at[tenth], at[tenth])
 
     @functools.cached_property
@@ -1453,6 +1474,66 @@ class _Simulation:
         )
 
     # -- money, ledger, consent ------------------------------------------------------
+
+    def todays_visits(self, visits: Rows) -> Rows:
+        """Today's check-ins up to `now` (none at midnight): the history above stops the
+        evening before, and a club at 17:00 has had dozens. Members with a paid membership in
+        force today, not frozen and with a visit left on a pack, come in with the chance their
+        membership was drawn with, at the day type's hours (cat.VISIT_HOURS, inside the
+        clubs' opening hours), on the gym floor: the classes keep their bookings. Drawn from a
+        generator of their own, after everything before today, so the days before are the
+        same whatever the time of seeding; their pack debits follow in `ledger`."""
+        if not self.now_minute:
+            return visits
+        g = np.random.default_rng([self.seed, TODAY_STREAM])
+        ms, day = self.ms, self.today
+        f = self.freezes.columns
+        frozen = {
+            m
+            for m, a, b in zip(f["membership"], f["start"], f["end"], strict=True)
+            if a <= day <= b
+        }
+        chosen, seen = [], set()
+        for m, (i, plan, start, end) in enumerate(
+            zip(ms.member, ms.plan, ms.start, ms.end, strict=True)
+        ):
+            kind = plan % 4
+            if kind == TRIAL or not start <= day <= end or m in frozen or i in seen:
+                continue
+            if kind == PACK and not ms.visits_left[m]:
+                continue
+            seen.add(i)
+            chosen.append(m)
+        membership = np.asarray(chosen, dtype=np.int64)
+        rate = np.array([self.ms_rate.get(m, 0.0) for m in chosen])
+        comes = g.random(membership.size) < rate * self.day_factor[day - self.d0]
+        membership = membership[comes]
+        weekday = int(self.weekday[day - self.d0])
+        table = cat.VISIT_HOURS[0 if weekday <= 3 else 1 if weekday == 4 else 2]
+        hours = np.array([h for h, _ in table])
+        weights = np.array([w for _, w in table], dtype=float)
+        minute = g.choice(hours, size=membership.size, p=weights / weights.sum()) * 60
+        minute += g.integers(0, 60, size=membership.size)
+        source = np.where(g.random(membership.size) < 0.7, "turnstile", "desk")
+        before = minute < self.now_minute
+        membership, minute, source = membership[before], minute[before], source[before]
+        for m in membership.tolist():
+            if ms.plan[m] % 4 == PACK:
+                ms.visits_left[m] -= 1
+        member = np.asarray(ms.member, dtype=np.int64)[membership]
+        club = self.persons.club[member].astype(np.int64)
+        days = np.full(membership.size, day, dtype=np.int64)
+        v = visits.columns
+        cols = {
+            "member": np.r_[v["member"], member],
+            "club": np.r_[v["club"], club],
+            "day": np.r_[v["day"], days],
+            "at": np.r_[v["at"], self.ts_array(club, days, minute)],
+            "source": np.r_[v["source"], source],
+            "membership": np.r_[v["membership"], membership],
+        }
+        order = np.lexsort((cols["at"], cols["member"]))
+        return Rows({k: col[order] for k, col in cols.items()})
 
     def fix_purchase_times(self, visits: Rows) -> None:
         """A membership bought on its first day was bought before that day's first visit."""

@@ -98,6 +98,7 @@ def seed(
     params_out: Path | None,
     reset_first: bool = False,
     planted: cat.Planted = cat.PLANTED,
+    now: dt.time | None = None,
 ) -> SeedOutcome:
     """Generate the demo history and store it in one transaction; write the planted
     parameters next to it. With reset_first, the old demo data goes in the same
@@ -105,7 +106,7 @@ def seed(
     phases: dict[str, float] = {}
     started = time.perf_counter()
     history = generator.generate(
-        members=members, years=years, seed=seed, today=today, planted=planted
+        members=members, years=years, seed=seed, today=today, planted=planted, now=now
     )
     phases["generate"] = time.perf_counter() - started
     with transaction.atomic():
@@ -133,6 +134,7 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
         "members": history.members,
         "years": history.years,
         "today": history.today.isoformat(),
+        "now": history.now.isoformat(timespec="minutes") if history.now else None,
         "history_start": history.start.isoformat(),
         "clubs": [
             {"slug": spec.slug, "name": spec.name, "time_zone": spec.time_zone, "share": spec.share}
@@ -167,17 +169,22 @@ def parameters(history: generator.History, counts: dict[str, int]) -> dict:
             "live evaluator hashes database ids), suppressed "
             "without email consent, otherwise sent or delivered. Sent members renewed with "
             "the band probability plus the planted uplift (capped).",
-            "Rules 7 (welcome), 10 (10th visit), 15 (renewal reminder), 18 and 19 (win-backs), "
+            "Rules 1 (call the new lead: a staff task, done by the front desk), 2 and 3 (trial "
+            "invitations), 5 (join offer after a trial), 6 (trial no-show), "
+            "7 (welcome), 10 (10th visit), 15 (renewal reminder), 18 and 19 (win-backs), "
             "20 (birthday) and 21 (anniversary) have the "
             "touchpoints the engine would have written for their occurrences in the history "
             "(same keys, due and send times, the same demo holdout hash as rule 14, consent "
             "and frequency caps; for 15, 18 and 19 none when the membership was renewed "
             "before the evaluator saw it, cancelled as obsolete when renewed before the "
-            "send); drawn from a stream of their own, they change no outcome "
-            "(uplift ~0). "
+            "send; for 2 and 3 cancelled when a trial or a membership was bought before the "
+            "send, for 5 and 6 when a paid membership was); drawn from a stream of their "
+            "own, they change no outcome (uplift ~0). "
             "observed.playbook_history counts them by rule and status.",
             "Pack members stop visiting when the pack is empty; visits_left equals the ledger sum.",
-            "Visits exist from history_start to the day before today; imported members' first "
+            "Visits exist from history_start to the day before today, and on today up to `now` "
+            "(the local time of seeding when the history runs to the real today; gym-floor "
+            "check-ins only, today's classes keep their bookings); imported members' first "
             "memberships may start earlier, without visits or payments before history_start.",
         ],
         "observed": history.stats,

@@ -109,6 +109,9 @@ class Command(BaseCommand):
         params_out: Path,
         verbosity: int,
     ) -> None:
+        # Seeded up to the real today, the history runs to this minute: the front desk's
+        # check-ins of the day so far. Up to another day it stops at that day's midnight.
+        live = today == clock.today()
         outcome = seeding.seed(
             members=members,
             years=years,
@@ -116,8 +119,9 @@ class Command(BaseCommand):
             today=today,
             params_out=params_out,
             reset_first=reset,
+            now=clock.local_now().time() if live else None,
         )
-        if today == clock.today():
+        if live:
             # The beat brings statuses and stages up to date every 15 minutes; a demo should
             # not open with every member a lead until then. (A history seeded up to another
             # day waits for the beat: stages are computed on the real clock.)
