@@ -53,26 +53,6 @@ def database_url(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
-def ensure_database(url: str, *, recreate: bool = False) -> bool:
-    """Create the database `url` names when missing (dropping it first if `recreate`).
-
-    Returns True when the database was created by this call.
-    """
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if recreate:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists:
-            return False
-        conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-
-
 # What the demo generator's output depends on: its own package, the renewal-timing rule it
 # shares with the engine (which memberships get rule 14's offer) and the member statuses'.
 GENERATOR_SOURCES = ("cms/demo/*.py", "memberships/renewal_timing.py", "memberships/statuses.py")

@@ -43,11 +43,11 @@ from collections.abc import Callable
 
 from benchmarks._support import (
     database_url,
-    ensure_database,
     generator_digest,
     log,
     postgres_url_or_exit,
 )
+from club.databases import ensure_database
 
 BENCH_DATABASE = "clubcycle_bench_analytics"
 # Bump when the shape of the seeded data changes (the generator's sources are in the marker

@@ -32,7 +32,6 @@ from benchmarks._support import (
     Phase,
     Request,
     database_url,
-    ensure_database,
     gunicorn,
     log,
     median,
@@ -41,6 +40,7 @@ from benchmarks._support import (
     production_like_environment,
     run_phase,
 )
+from club.databases import ensure_database
 
 BENCH_DATABASE = "clubcycle_bench_checkin"
 # Bump when the shape of the seeded data changes: the bench database is then rebuilt.

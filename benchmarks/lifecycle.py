@@ -46,13 +46,13 @@ from urllib.parse import urlsplit
 
 from benchmarks._support import (
     database_url,
-    ensure_database,
     generator_digest,
     log,
     median,
     postgres_url_or_exit,
     production_like_environment,
 )
+from club.databases import ensure_database
 
 BENCH_DATABASE = "clubcycle_bench_lifecycle"
 SMALL_DATABASE = "clubcycle_bench_lifecycle_small"

@@ -9,6 +9,7 @@ PORT=${DEMO_PORT:-8000}
 export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 mkdir -p var/celery/broker var/celery/processed var/celery/control
 
+python manage.py create_database
 python manage.py migrate --noinput -v0
 python manage.py seed_demo --if-empty --members "${DEMO_MEMBERS:-1500}" --years 2 --seed 7
 
