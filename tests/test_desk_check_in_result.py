@@ -148,6 +148,10 @@ def test_a_visitor_too_early_for_their_trial_class_is_told_when_check_in_opens(
 
     assert 'data-reason="no_membership"' in html
     assert "Booked for the free trial class Spin 135 at 20:15: check-in opens at 19:15." in html
+    # amber "too early", not a red denial with a sale pushed
+    assert "desk-result-panel--early" in html and "TOO EARLY" in html
+    assert "come back at 19:15" in html
+    assert "Sell a membership" not in html and "✖ DENIED" not in html
 
 
 def test_no_trial_line_for_a_trial_tomorrow_or_at_another_club(

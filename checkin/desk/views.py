@@ -343,7 +343,10 @@ def result_context(
         context.update(trial_later=trial, trial_check_in_opens=opens)
     if context["can_sell"] and outcome is not None:
         context.update(
-            next_sale=_next_sale(outcome, context["membership"]),
+            # Here for a free trial: the class, not a sale, is what they came for.
+            next_sale=None
+            if "trial_later" in context
+            else _next_sale(outcome, context["membership"]),
             # The card's "End early" (desk:unfreeze), offered where the freeze turned them away.
             running_freeze=_running_freeze(outcome, member, today),
             unpaid=_unpaid(outcome, member),
