@@ -38,6 +38,8 @@ def test_after_renew_now_the_desk_offers_check_in_now_and_it_admits(desk, frozen
     assert 'data-outcome="renewed"' in html
     assert "✔ REJOINED" in html  # ended 20 days ago, past the 14 grace days
     assert "23 Nov 2026 – 22 Dec 2026" in html
+    # said once, in the panel: no message above it that would stay after "Check in now"
+    assert "Rejoined: " not in html
     check_in = reverse("desk:check_in", args=[tom_berg.pk])
     assert f'hx-post="{check_in}"' in html
     assert "Check in now" in html

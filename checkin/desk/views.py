@@ -825,15 +825,17 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(
-                request,
-                f"{'Renewed' if renewal.renewed_from_id else 'Rejoined'}: {renewal.plan} from "
-                f"{date_format(renewal.start)} to {date_format(renewal.end)}.",
-            )
             back = back_to(request, reverse("desk:member", args=[member.pk]))
             if urlsplit(back).path == reverse("desk:desk"):
-                # "Renew now" on a denied check-in: the desk offers "Check in now" for them.
+                # "Renew now" on a denied check-in: the desk offers "Check in now" for them,
+                # in a panel that says what was sold (no message above it to go stale).
                 back = f"{reverse('desk:desk')}?{urlencode({'renewed': renewal.pk})}"
+            else:
+                messages.success(
+                    request,
+                    f"{'Renewed' if renewal.renewed_from_id else 'Rejoined'}: {renewal.plan} "
+                    f"from {date_format(renewal.start)} to {date_format(renewal.end)}.",
+                )
             return redirect(back)
     today = clock.today(member.home_club)
     start = sales.renewal_start(current, today=today)
@@ -882,13 +884,15 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
         if payment is None:
             messages.info(request, f"{membership.plan} is paid already: nothing was taken now.")
             return redirect(back)
-        messages.success(
-            request,
-            f"Paid {format_price(payment.amount, payment.currency)} for {membership.plan} "
-            f"({payment.get_method_display().lower()}).",
-        )
         if urlsplit(back).path == reverse("desk:desk"):
+            # The desk's panel says what was paid, with "Check in now".
             back = f"{reverse('desk:desk')}?{urlencode({'paid': payment.pk})}"
+        else:
+            messages.success(
+                request,
+                f"Paid {format_price(payment.amount, payment.currency)} for {membership.plan} "
+                f"({payment.get_method_display().lower()}).",
+            )
         return redirect(back)
     if membership.status != Membership.Status.PAST_DUE:
         messages.info(request, f"{membership.plan} is not unpaid: there is nothing to take.")
