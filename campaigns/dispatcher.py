@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q
 
 from campaigns import delivery, evaluator, lifecycle, triggers
 from campaigns.channels import PermanentError, Sent, TransientError, get_channel
@@ -34,7 +34,7 @@ from campaigns.optout import opt_out_number
 from club import clock
 from club.models import Club
 from members import timeline
-from members.models import Member, MemberEvent
+from members.models import Member, MemberEvent, consent_logged
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,9 @@ def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> li
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=Status.SCHEDULED, send_at__lte=now)
             .select_related("rule", "campaign", "member", "club")
+            # Whether the member has a consent log entry for the row's channel: without
+            # consent, an opt-out, which stops a transactional message too. In the same query.
+            .annotate(consent_logged=consent_logged(OuterRef("member_id"), OuterRef("channel")))
             .order_by("send_at", "pk")[:batch_size]
         )
         if not due:
@@ -111,8 +114,11 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
         return Status.CANCELLED, Reason.OBSOLETE
     if channel == Channel.SMS and member.phone and not member.phone.is_valid():
         return Status.SUPPRESSED, Reason.INVALID_NUMBER
-    if not evaluator.has_channel_consent(member, channel):
-        return Status.SUPPRESSED, Reason.NO_CONSENT
+    refusal = evaluator.consent_refusal(
+        member, channel, marketing=touchpoint.is_marketing, logged=touchpoint.consent_logged
+    )
+    if refusal:
+        return Status.SUPPRESSED, refusal
     goes_at = send_time_if_due(touchpoint, touchpoint.club, now)
     if goes_at is None:
         return Status.SUPPRESSED, Reason.QUIET_HOURS_OVERFLOW

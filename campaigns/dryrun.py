@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from django.db.models import OuterRef
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from campaigns import dispatcher, evaluator, lifecycle, triggers
@@ -28,7 +29,7 @@ from campaigns.models import Channel, Rule, Touchpoint
 from campaigns.sms import Segments, count_segments
 from club import clock
 from club.models import Club
-from members.models import Member
+from members.models import Member, consent_logged
 from memberships.models import Membership, Plan
 
 FORECAST_DAYS = 60
@@ -124,9 +125,9 @@ def member_forecast(
     ]
     existing = {
         (t.rule_id, t.member_id, t.occurrence_key): t
-        for t in Touchpoint.objects.filter(member=member).select_related(
-            "rule", "campaign", "member", "club"
-        )
+        for t in Touchpoint.objects.filter(member=member)
+        .select_related("rule", "campaign", "member", "club")
+        .annotate(consent_logged=_consent_logged())
     }
     stage_on = _StageProjection(club, now)
     forecasts: dict[tuple[int, int, str], Forecast] = {}
@@ -194,7 +195,9 @@ def rule_reach(
         (t.rule_id, t.member_id, t.occurrence_key): t
         for t in Touchpoint.objects.filter(
             rule=rule, club=club, occurrence_key__in={o.key for o in occurrences}
-        ).select_related("rule", "member")
+        )
+        .select_related("rule", "member")
+        .annotate(consent_logged=_consent_logged())
     }
     found = _forecasts(rule, club, occurrences, existing, _StageProjection(club, now), now)
     forecasts = sorted(found.values(), key=_by_time)
@@ -318,14 +321,22 @@ def _active_rules() -> list[Rule]:
     return list(Rule.objects.filter(is_active=True).prefetch_related("clubs"))
 
 
+def _consent_logged():
+    """The dispatcher's opt-out fact for an outbox row, in the query that loads the rows."""
+    return consent_logged(OuterRef("member_id"), OuterRef("channel"))
+
+
 def _goes(touchpoint: Touchpoint) -> tuple[str, str]:
     """Status words and outcome of a touchpoint that is to go, if consent holds then."""
     member, channel = touchpoint.member, touchpoint.channel
     if channel == Channel.TASK:
         return "a task for staff", "task"
-    if not evaluator.has_channel_consent(member, channel):
+    refusal = evaluator.consent_refusal(
+        member, channel, marketing=touchpoint.is_marketing, logged=touchpoint.consent_logged
+    )
+    if refusal:
         # The dispatcher re-checks consent when it sends; if nothing changes, it suppresses.
-        return f"not sent: {_no_consent(member, channel)}", "not_sent"
+        return f"not sent: {_refusal_words(refusal, member, channel)}", "not_sent"
     return "will be sent", "send"
 
 
@@ -334,7 +345,8 @@ def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast
     if touchpoint.status == Status.HELD_OUT:
         status, outcome = "held out (control group)", "held_out"
     elif touchpoint.status == Status.SUPPRESSED:
-        status, outcome = f"not sent: {_no_consent(touchpoint.member, rule.channel)}", "not_sent"
+        words = _refusal_words(touchpoint.reason, touchpoint.member, rule.channel)
+        status, outcome = f"not sent: {words}", "not_sent"
     elif touchpoint.status == Status.FAILED:  # the template fails on this member's values
         status, outcome = f"not sent: {touchpoint.error}", "not_sent"
     else:
@@ -379,8 +391,8 @@ def _from_row(
     moment = touchpoint.sent_at or touchpoint.send_at
     on = f"{moment.astimezone(zone):%-d %b %Y, %H:%M}"
     reason = touchpoint.get_reason_display().lower() if touchpoint.reason else ""
-    if touchpoint.reason == Touchpoint.Reason.NO_CONSENT:
-        reason = _no_consent(touchpoint.member, touchpoint.channel)
+    if touchpoint.reason in (Touchpoint.Reason.NO_CONSENT, Touchpoint.Reason.OPTED_OUT):
+        reason = _refusal_words(touchpoint.reason, touchpoint.member, touchpoint.channel)
     status_outcome = {
         Status.SENDING: ("being sent now", "send"),
         Status.SENT: (f"already sent on {on}", "sent"),
@@ -413,6 +425,13 @@ def _from_row(
         member_id=touchpoint.member_id,
         member_name=touchpoint.member.full_name,
     )
+
+
+def _refusal_words(reason: str, member: Member, channel: str) -> str:
+    """ "no SMS consent", "opted out of SMS", "no phone number" …: why it does not go."""
+    if reason == Touchpoint.Reason.OPTED_OUT:
+        return f"opted out of {Channel(channel).label if channel == Channel.SMS else 'email'}"
+    return _no_consent(member, channel)
 
 
 def _no_consent(member: Member, channel: str) -> str:

@@ -3,8 +3,8 @@
 For every active rule and club: one trigger query, one query for the members it names,
 one for their current plan kinds, and one bulk insert that ignores rows already there —
 the unique (rule, member, occurrence) key is what makes a second run change nothing.
-Touchpoints are written scheduled, held out (control group) or suppressed (no consent)
-so that analytics can count all three; the dispatcher re-checks everything at send time.
+Touchpoints are written scheduled, held out (control group) or suppressed (no consent, or
+opted out) so that analytics can count all three; the dispatcher re-checks everything at send time.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 from functools import cache
 
 from django.conf import settings
+from django.db.models import OuterRef
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.base import FilterExpression, NodeList, Variable, VariableDoesNotExist
 from django.template.defaulttags import FilterNode, ForNode, WithNode
@@ -24,7 +25,7 @@ from campaigns import triggers
 from campaigns.models import Channel, Rule, Touchpoint
 from club import clock
 from club.models import Club
-from members.models import Member
+from members.models import Member, consent_logged
 from memberships.models import Membership
 
 log = logging.getLogger(__name__)
@@ -138,10 +139,13 @@ def plan_touchpoints(
         return []
     # Only what conditions, consent and templates read: a member's phone is parsed on load.
     # An erased member is sent nothing and held out of nothing: no row at all.
+    # Whether each has a consent log entry for the rule's channel (an opt-out, without
+    # consent) comes with them: one query, not one per member.
     named = (
         Member.objects.only(*MEMBER_FIELDS)
         .not_erased()
         .filter(pk__any_of={o.member_id for o in occurrences})
+        .annotate(consent_logged=consent_logged(OuterRef("pk"), rule.channel))
     )
     members = {member.pk: member for member in named}
     club_context = _club_context(club)
@@ -159,9 +163,16 @@ def plan_touchpoints(
         status, reason = Touchpoint.Status.SCHEDULED, ""
         if is_held_out(member.pk, rule):
             status = Touchpoint.Status.HELD_OUT
-        elif occurrence.due_at <= now and not has_channel_consent(member, rule.channel):
+        elif occurrence.due_at <= now and (
+            refusal := consent_refusal(
+                member,
+                rule.channel,
+                marketing=rule.is_marketing,
+                logged=member.consent_logged,
+            )
+        ):
             # Only for what is due: consent given before a future send time still counts.
-            status, reason = Touchpoint.Status.SUPPRESSED, Touchpoint.Reason.NO_CONSENT
+            status, reason = Touchpoint.Status.SUPPRESSED, refusal
         context = message_context(member, club, occurrence, club_context=club_context)
         subject, body, error = "", "", ""
         try:
@@ -191,6 +202,7 @@ def plan_touchpoints(
                 created_at=now,
             )
         )
+        rows[-1].consent_logged = member.consent_logged  # for the dry run's consent_refusal
     return rows
 
 
@@ -214,11 +226,28 @@ def is_held_out(member_id: int, rule: Rule) -> bool:
 
 
 def has_channel_consent(member: Member, channel: str) -> bool:
-    """Consent for the channel and somewhere to send it (a staff task needs neither)."""
+    """Consent for the channel and somewhere to send it (a staff task needs neither): what a
+    marketing message needs."""
     if channel == Channel.TASK:
         return True
     address = member.phone if channel == Channel.SMS else member.email
     return member.has_consent(channel) and bool(address)
+
+
+def consent_refusal(member: Member, channel: str, *, marketing: bool, logged: bool) -> str:
+    """Why a message on `channel` may not go to `member` (a Touchpoint.Reason), or "".
+
+    A marketing message needs consent and an address (`has_channel_consent`). A
+    transactional one (the trial reminder, a pay link) needs an address and no opt-out: no
+    consent while the consent log has an entry for the channel (`logged`: a withdrawal, or a
+    box the form logs as declined). A member never asked has not opted out. The caller
+    loads `logged` for a whole batch (members.models.consent_logged)."""
+    if has_channel_consent(member, channel):
+        return ""
+    address = member.phone if channel == Channel.SMS else member.email
+    if marketing or not address:
+        return Touchpoint.Reason.NO_CONSENT
+    return Touchpoint.Reason.OPTED_OUT if logged else ""
 
 
 def send_time(

@@ -267,6 +267,13 @@ class ConsentLog(models.Model):
         return f"{self.member}: {self.get_channel_display()} {verb} ({self.source})"
 
 
+def consent_logged(member, channel) -> models.Exists:
+    """Whether the consent log has an entry for `member` (an OuterRef in a batch query) and
+    `channel` (a value or an OuterRef): the member was asked, or withdrew. Without consent,
+    that is an opt-out (campaigns.evaluator.consent_refusal); with no entry, never asked."""
+    return models.Exists(ConsentLog.objects.filter(member=member, channel=channel))
+
+
 class MemberEvent(models.Model):
     """One line of a member's activity history. Written only by members.timeline.record()."""
 
