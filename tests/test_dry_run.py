@@ -16,6 +16,7 @@ from django.urls import reverse
 from campaigns import dryrun, evaluator, triggers
 from campaigns.models import Rule, Touchpoint
 from club import clock
+from members.consent import set_consent
 from members.models import Member
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory, VisitFactory
 
@@ -114,14 +115,28 @@ def test_a_sent_touchpoint_reads_already_sent_on(sanne, downtown, frozen_clock):
 
 
 def test_without_sms_consent_the_sms_is_flagged_and_email_still_goes(sanne):
+    # never asked about SMS: marketing SMS needs consent, the transactional reminder does not
     Member.objects.filter(pk=sanne.pk).update(sms_consent=False)
     sanne.refresh_from_db()
 
     forecasts = {f.rule_number: f for f in dryrun.member_forecast(sanne)}
 
-    assert forecasts[15].status == "not sent: no SMS consent"
-    assert forecasts[15].line.endswith("Not sent: no SMS consent.")
+    assert forecasts[18].status == "not sent: no SMS consent"  # the win-back offer
+    assert forecasts[18].line.endswith("Not sent: no SMS consent.")
+    assert forecasts[18].outcome == "not_sent"
+    assert forecasts[15].status == "will be sent"  # the renewal reminder, transactional
+    assert forecasts[19].status == "will be sent"  # an email
+
+
+def test_after_switching_sms_off_even_the_transactional_sms_is_flagged(sanne):
+    set_consent(sanne, "sms", granted=False, source="portal")
+
+    forecasts = {f.rule_number: f for f in dryrun.member_forecast(sanne)}
+
+    assert forecasts[15].status == "not sent: opted out of SMS"
+    assert forecasts[15].line.endswith("Not sent: opted out of SMS.")
     assert forecasts[15].outcome == "not_sent"
+    assert forecasts[18].status == "not sent: no SMS consent"
     assert forecasts[19].status == "will be sent"  # an email
 
 
@@ -243,13 +258,14 @@ def test_the_forecast_costs_a_few_queries_per_rule_not_one_per_day(
 
 @pytest.fixture
 def ending_next_week(frozen_clock, downtown, riverside, annual):
-    """Three members whose memberships end on Wednesday 2 Dec (one without SMS consent), and
-    one at Riverside: rule 15 is due for them on Wednesday 25 Nov."""
+    """Three members whose memberships end on Wednesday 2 Dec (Cor switched SMS off in the
+    portal), and one at Riverside: rule 15 is due for them on Wednesday 25 Nov."""
     members = []
-    for name, consent in [("Anna", True), ("Bas", True), ("Cor", False)]:
-        member = MemberFactory(home_club=downtown, first_name=name, sms_consent=consent)
+    for name in ["Anna", "Bas", "Cor"]:
+        member = MemberFactory(home_club=downtown, first_name=name, sms_consent=True)
         MembershipFactory(member=member, plan=annual, start=dt.date(2025, 12, 3))
         members.append(member)
+    set_consent(members[-1], "sms", granted=False, source="portal")
     other = MemberFactory(home_club=riverside, sms_consent=True)
     MembershipFactory(
         member=other,

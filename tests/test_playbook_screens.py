@@ -16,6 +16,7 @@ from campaigns.backoffice import views
 from campaigns.models import Rule, Touchpoint
 from club import clock, roles
 from club.admin_access import scope
+from members.consent import set_consent
 from members.models import Member
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory, UserFactory
 
@@ -840,14 +841,27 @@ def test_the_member_dry_run_reads_as_plain_language(client, mia, sanne):
 
 
 def test_the_member_dry_run_flags_missing_sms_consent(client, mia, sanne):
-    Member.objects.filter(pk=sanne.pk).update(sms_consent=False)
+    Member.objects.filter(pk=sanne.pk).update(sms_consent=False)  # never asked
+    client.force_login(mia)
+
+    html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
+
+    assert "(membership ended 13 Dec 2026). Not sent: no SMS consent" in html  # the win-back
+    assert (
+        "Renewal reminder : 7 days before a membership longer than 14 days ends, if not renewed "
+        "(membership ends 13 Dec 2026). Will be sent" in html  # transactional
+    )
+
+
+def test_the_member_dry_run_flags_an_sms_opt_out(client, mia, sanne):
+    set_consent(sanne, "sms", granted=False, source="portal")
     client.force_login(mia)
 
     html = text(client.get(reverse("playbook:member_dry_run", args=[sanne.pk])))
 
     assert (
         "Renewal reminder : 7 days before a membership longer than 14 days ends, if not renewed "
-        "(membership ends 13 Dec 2026). Not sent: no SMS consent" in html
+        "(membership ends 13 Dec 2026). Not sent: opted out of SMS" in html
     )
 
 

@@ -17,6 +17,7 @@ from campaigns.models import Rule, Touchpoint
 from checkin import bookings
 from club import clock
 from cms.portal import auth
+from members.consent import set_consent
 from members.models import Member, MemberEvent
 from tests.factories import (
     ClassSessionFactory,
@@ -258,16 +259,30 @@ def test_held_for_the_quiet_hours_it_is_not_texted_once_the_class_has_started(
     assert texts(maya) == []
 
 
-def test_a_member_without_sms_consent_is_not_texted(full, frozen_clock, downtown, maya, fiona):
+def test_a_member_who_switched_sms_off_is_not_texted(full, frozen_clock, downtown, maya, fiona):
     seat, waiting = full
+    set_consent(maya, "sms", granted=False, source="portal")
+
+    bookings.cancel(seat, by=fiona)
+    evaluate(downtown)
+    dispatcher.dispatch()
+
+    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.SUPPRESSED, Reason.OPTED_OUT)]
+    assert texts(maya) == []
+
+
+def test_a_member_never_asked_about_sms_is_texted(full, frozen_clock, downtown, maya, fiona):
+    # the promotion is transactional: only an opt-out stops it, not consent never given
+    seat, waiting = full
+    maya.consent_log.filter(channel="sms").delete()
     Member.objects.filter(pk=maya.pk).update(sms_consent=False)
 
     bookings.cancel(seat, by=fiona)
     evaluate(downtown)
     dispatcher.dispatch()
 
-    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.SUPPRESSED, Reason.NO_CONSENT)]
-    assert texts(maya) == []
+    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.DELIVERED, "")]  # the console
+    assert len(texts(maya)) == 1
 
 
 def test_a_member_who_opts_out_before_the_send_is_not_texted(
@@ -277,10 +292,10 @@ def test_a_member_who_opts_out_before_the_send_is_not_texted(
     bookings.cancel(seat, by=fiona)
     evaluate(downtown)
 
-    Member.objects.filter(pk=maya.pk).update(sms_consent=False)
+    set_consent(maya, "sms", granted=False, source="sms_stop")
     dispatcher.dispatch()
 
-    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.SUPPRESSED, Reason.NO_CONSENT)]
+    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.SUPPRESSED, Reason.OPTED_OUT)]
 
 
 def test_the_portal_and_the_desk_show_the_seat_and_the_message(
