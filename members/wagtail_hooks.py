@@ -58,11 +58,11 @@ def member_page(request) -> Callable[[Member], str] | None:
     return None
 
 
-class MemberIndexView(ScopedIndexView):
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        # An erased member is kept for the figures, not listed (members.erasure).
-        self.queryset = self.queryset.not_erased()
+class ExportIndexView(ScopedIndexView):
+    """A list that downloads as CSV or XLSX what it lists (scoped to the user's clubs,
+    filtered, searched), for the roles that download members (EXPORTS_MEMBERS):
+    the rows name members. Everyone else who may read the list gets no buttons, and the
+    download's URL is refused."""
 
     def dispatch(self, request, *args, **kwargs):
         if self.is_export:
@@ -72,6 +72,13 @@ class MemberIndexView(ScopedIndexView):
     @cached_property
     def show_export_buttons(self):
         return roles.has_role(self.request.user, *EXPORTS_MEMBERS)
+
+
+class MemberIndexView(ExportIndexView):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        # An erased member is kept for the figures, not listed (members.erasure).
+        self.queryset = self.queryset.not_erased()
 
     def to_row_dict(self, item):
         # The export reads the listed queryset (scoped, filtered, searched): what the list shows.

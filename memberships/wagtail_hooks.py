@@ -18,7 +18,7 @@ from wagtail import hooks
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from club import clock, roles
+from club import clock
 from club.admin_access import (
     EMPTY,
     ClubScopedViewSet,
@@ -33,7 +33,7 @@ from club.admin_access import (
 from club.display import format_price
 from club.models import Club
 from members.choosers import member_chooser
-from members.wagtail_hooks import EXPORTS_MEMBERS, member_page
+from members.wagtail_hooks import ExportIndexView, member_page
 from memberships import freezes, sales
 from memberships.choosers import membership_chooser, offered
 from memberships.models import (
@@ -144,22 +144,6 @@ class SellView(DomainErrorsMixin, ScopedCreateView):
             method=data["method"],
             sold_by=self.request.user,
         )
-
-
-class ExportIndexView(ScopedIndexView):
-    """A list that downloads as CSV or XLSX what it lists (scoped to the user's clubs,
-    filtered, searched), for the roles that download the members list (EXPORTS_MEMBERS):
-    the rows name members. Everyone else who may read the list gets no buttons, and the
-    download's URL is refused."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if self.is_export:
-            roles.require(request.user, *EXPORTS_MEMBERS)
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def show_export_buttons(self):
-        return roles.has_role(self.request.user, *EXPORTS_MEMBERS)
 
 
 class MembershipIndexView(ExportIndexView):
