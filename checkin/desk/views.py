@@ -128,6 +128,17 @@ def desk(request: HttpRequest) -> HttpResponse:
     return render(request, "checkin/desk/desk.html", context)
 
 
+def _is_desk(url: str) -> bool:
+    """Whether `url` (a form's way back) is the desk screen: a sale or fix made from a denied
+    check-in, which returns to the desk's offer (check_in_offer) rather than the card."""
+    return urlsplit(url).path == reverse("desk:desk")
+
+
+def _desk_offer(**done: int) -> str:
+    """The desk with check_in_offer() for what was done: renewed=, paid= or unfrozen=<id>."""
+    return f"{reverse('desk:desk')}?{urlencode(done)}"
+
+
 def check_in_offer(request: HttpRequest, club: Club) -> dict | None:
     """Back at the desk after "Renew now" (?renewed=<membership id>), "End freeze"
     (?unfrozen=<its membership_unfrozen event id>) or "Take payment" (?paid=<payment id>) on a
@@ -826,10 +837,10 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             _add_errors(form, error)
         else:
             back = back_to(request, reverse("desk:member", args=[member.pk]))
-            if urlsplit(back).path == reverse("desk:desk"):
+            if _is_desk(back):
                 # "Renew now" on a denied check-in: the desk offers "Check in now" for them,
                 # in a panel that says what was sold (no message above it to go stale).
-                back = f"{reverse('desk:desk')}?{urlencode({'renewed': renewal.pk})}"
+                back = _desk_offer(renewed=renewal.pk)
             else:
                 messages.success(
                     request,
@@ -884,9 +895,9 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
         if payment is None:
             messages.info(request, f"{membership.plan} is paid already: nothing was taken now.")
             return redirect(back)
-        if urlsplit(back).path == reverse("desk:desk"):
+        if _is_desk(back):
             # The desk's panel says what was paid, with "Check in now".
-            back = f"{reverse('desk:desk')}?{urlencode({'paid': payment.pk})}"
+            back = _desk_offer(paid=payment.pk)
         else:
             messages.success(
                 request,
@@ -990,12 +1001,8 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
             ended = member.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN)
             # "End freeze" on a denied check-in, back from today: "Check in now", as after
             # "Renew now" (the latest unfreeze: a second desk's, when this one changed nothing).
-            if (
-                urlsplit(back).path == reverse("desk:desk")
-                and on <= today
-                and (event := ended.order_by("-at", "-pk").first())
-            ):
-                back = f"{reverse('desk:desk')}?{urlencode({'unfrozen': event.pk})}"
+            if _is_desk(back) and on <= today and (event := ended.order_by("-at", "-pk").first()):
+                back = _desk_offer(unfrozen=event.pk)
             return redirect(back)
     return render(
         request,
