@@ -25,7 +25,8 @@ def _deselect(config, items, marker: str, warning: str) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Race tests need real PostgreSQL transactions; on the SQLite fallback they cannot run.
+    """Race tests need real PostgreSQL transactions, and `postgres` tests PostgreSQL itself;
+    on the SQLite fallback they cannot run (CI=true refuses to run without PostgreSQL).
     Redis tests need REDIS_URL; without it they are deselected, loudly, except under CI=true,
     where they run and fail (the `redis_url` fixture says why)."""
     from django.conf import settings
@@ -34,6 +35,7 @@ def pytest_collection_modifyitems(config, items):
         _restore_migrated_data_after(item)
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         _deselect(config, items, "race", "race tests deselected: they need PostgreSQL.")
+        _deselect(config, items, "postgres", "PostgreSQL tests deselected: they need it.")
     if not os.environ.get("REDIS_URL") and os.environ.get("CI") != "true":
         _deselect(config, items, "redis", "Redis tests deselected: set REDIS_URL to run them.")
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from django.db import connection
 
 from analytics import frames
 from campaigns.models import Rule, Touchpoint
@@ -43,14 +42,12 @@ LOADERS = {
 }
 
 
-@pytest.fixture
-def postgresql(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("the COPY loader is PostgreSQL's")
+# The COPY loader is PostgreSQL's.
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def history(postgresql, downtown):
+def history(db, downtown):
     """A little of everything the loaders read, with NULLs and an empty last name."""
     # Amsterdam is UTC+1 in March: bought at 23:30 UTC on 31 March is 1 April there.
     bought = dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)

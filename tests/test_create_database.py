@@ -9,10 +9,7 @@ import psycopg
 import pytest
 from django.core.management import call_command
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-    reason="needs PostgreSQL (DATABASE_URL)",
-)
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
