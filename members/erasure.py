@@ -132,7 +132,7 @@ def erase(member: Member, *, by, reason: str) -> bool:
         if refused := refusals(member):
             raise ErasureRefused(refused)
         # The member's own request is answered: done, not cancelled with their other tasks.
-        open_requests(member).update(status=Task.Status.DONE, done_at=clock.now(), done_by=by)
+        staff_tasks.close(open_requests(member), by=by)
         photo = member.photo.name if member.photo else ""
         for name in sorted(_ERASERS):
             _ERASERS[name](member)

@@ -66,12 +66,12 @@ def open_task(
 
 def complete(task: Task, *, by) -> Task:
     """Mark a task done; doing it twice changes nothing."""
-    _close(Task.objects.filter(pk=task.pk), by=by)
+    close(Task.objects.filter(pk=task.pk), by=by)
     task.refresh_from_db()
     return task
 
 
-def _close(tasks, *, by) -> int:
+def close(tasks, *, by) -> int:
     """Mark the open ones of `tasks` done, in one UPDATE; returns how many."""
     return tasks.open().update(status=Task.Status.DONE, done_at=clock.now(), done_by=by)
 
@@ -98,7 +98,7 @@ def log_call(member: Member, *, outcome: str, text: str = "", by) -> int:
         )
         if outcome != CallOutcome.REACHED:
             return 0
-        return _close(Task.objects.visible_to(by).filter(member=member), by=by)
+        return close(Task.objects.visible_to(by).filter(member=member), by=by)
 
 
 def escalate_late_tasks() -> int:

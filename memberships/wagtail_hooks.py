@@ -10,7 +10,6 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -486,10 +485,6 @@ class StripeEventInspectView(ScopedInspectView):
 
     def get_outcome_display_value(self):
         return self.object.outcome_text()
-
-    def get_processed_at_display_value(self):
-        done = self.object.processed_at
-        return timezone.localtime(done) if done else EMPTY
 
     def get_payment_display_value(self):
         event = self.object

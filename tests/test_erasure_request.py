@@ -54,6 +54,7 @@ def test_a_member_asks_and_the_managers_get_a_task_due_in_a_month(client, former
     assert "What is removed" in said and "What is kept, without your name" in said
     assert "Payments: amount, date and method, as bookkeeping law asks" in said
     assert "anonymised" in said and "can't erase your data yet" not in said
+    assert f'href="{reverse("portal:your_data")}">download it</a>' in page.content.decode()
     assert response.status_code == 302 and response["Location"] == URL
     task = Task.objects.get(member=former_maya)
     assert task.title == "Erase personal data: requested by the member"

@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -120,7 +121,8 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return render(request, "cms/portal/staff_signed_in.html", status=403)
         member = portal_member(request)
         # The header and footer name the member's own club and its contacts (base.html).
-        request.club_site = club_site_for(request, member.home_club)
+        # Lazy: read only by pages that render base.html, not by POSTs, redirects or files.
+        request.club_site = SimpleLazyObject(lambda: club_site_for(request, member.home_club))
         with timezone.override(clock.zone(member.home_club)):
             return view(request, member, *args, **kwargs)
 
