@@ -1,19 +1,20 @@
 # ClubCycle: `make demo` to try it, `make test` to check it. Both install what they need.
 .PHONY: install demo test lint format bench clean
 
-install: .venv/.installed static_build/vendor/chart.umd.js
+install: .venv/.installed static_build/vendor/chart.umd.js.map
 
 .venv/.installed: pyproject.toml requirements.lock scripts/install.sh
 	@bash scripts/install.sh
 	@touch $@
 
 # Chart.js for the dashboards, from the npm registry into an ignored static folder. Without
-# npm (or the registry) the dashboards still work, with their tables and no charts.
-static_build/vendor/chart.umd.js: package.json package-lock.json
+# npm (or the registry) the dashboards still work, with their tables and no charts. The
+# source map goes too: collectstatic's manifest storage refuses a script whose map is missing.
+static_build/vendor/chart.umd.js.map: package.json package-lock.json
 	@if ! command -v npm >/dev/null 2>&1; then \
 	  echo "==> WARNING: npm not found: dashboards will show tables without charts (install node + npm, then make install)"; \
 	elif npm ci --no-audit --no-fund --loglevel=error; then \
-	  mkdir -p static_build/vendor && cp node_modules/chart.js/dist/chart.umd.js $@; \
+	  mkdir -p static_build/vendor && cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/dist/chart.umd.js.map static_build/vendor/; \
 	else \
 	  echo "==> WARNING: npm ci failed: dashboards will show tables without charts"; \
 	fi

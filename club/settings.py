@@ -107,7 +107,11 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'clubcycle.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Production keeps each worker's connection (and the turnstile's server-side prepared
+# statements, club/prepared.py) between requests; runserver's thread per request would
+# only pile connections up, so the development default is a connection per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the demo database file.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -157,7 +161,7 @@ DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="EUR")
 PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="NL")
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 # static_build/ holds browser libraries from npm (`make install`); absent without npm.
 STATICFILES_DIRS = [BASE_DIR / "static"] + [
     folder for folder in [BASE_DIR / "static_build"] if folder.is_dir()

@@ -111,3 +111,48 @@ def test_stripe_on_with_a_key_missing_refuses_to_start(env):
 
     assert result.returncode != 0
     assert "Stripe is on: set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env, seconds",
+    [
+        pytest.param({}, "0", id="development: a connection per request"),
+        pytest.param(
+            {"DEBUG": "false", "SECRET_KEY": "k" * 64}, "60", id="production: kept for a minute"
+        ),
+        pytest.param(
+            {"DEBUG": "false", "SECRET_KEY": "k" * 64, "CONN_MAX_AGE": "5"}, "5", id="as set"
+        ),
+        pytest.param({"CONN_MAX_AGE": "nope"}, None, id="not a number"),
+    ],
+)
+def test_production_keeps_database_connections(env, seconds):
+    show = "import django; django.setup(); from django.db import connection as c; "
+    result = run_python(
+        "-c",
+        show + "print(c.settings_dict['CONN_MAX_AGE'], c.settings_dict['CONN_HEALTH_CHECKS'])",
+        **env,
+    )
+
+    if seconds is None:
+        assert result.returncode != 0
+        assert "invalid literal for int()" in result.stderr
+    else:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [seconds, "True"]
+
+
+def test_production_static_files_collect(tmp_path):
+    # given production settings, which serve hashed and compressed files through WhiteNoise
+    env = {"DEBUG": "false", "SECRET_KEY": "k" * 64, "STATIC_ROOT": str(tmp_path)}
+
+    # when a release collects the static files
+    result = run_python("manage.py", "collectstatic", "--noinput", "-v0", **env)
+
+    # then every file collects, scripts with their source maps, and the manifest names them
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert '"wagtailadmin/css/core.css"' in manifest
+    assert '"checkin/desk.js"' in manifest
+    if (BASE_DIR / "static_build" / "vendor" / "chart.umd.js").exists():  # npm was there
+        assert '"vendor/chart.umd.js"' in manifest
