@@ -168,6 +168,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"] + [
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Member photos are personal data: not under MEDIA_ROOT, served only by signed links.
+MEMBER_PHOTOS_ROOT = env.path("MEMBER_PHOTOS_ROOT", default=VAR_DIR / "member_photos")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from checkin.api import CheckInView
+from members import views as member_views
 from members.api import MemberDetailView, MemberListView
 from memberships.stripe import webhooks as stripe_webhooks
 
@@ -40,6 +41,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("stripe/webhook/", stripe_webhooks.webhook, name="stripe-webhook"),
+    path("photos/<str:signed>/", member_views.photo, name="member-photo"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

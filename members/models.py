@@ -15,7 +15,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from club import clock, roles
 from club.functions import month_day
 from club.models import Club
-from members import search
+from members import photos, search
 
 
 class Channel(models.TextChoices):
@@ -134,7 +134,7 @@ class Member(models.Model):
     email = models.EmailField(blank=True, max_length=EMAIL_MAX_LENGTH)
     phone = PhoneNumberField(blank=True, help_text="Stored in E.164, e.g. +31612345678.")
     birth_date = models.DateField(null=True, blank=True)
-    photo = models.ImageField(upload_to="members/photos/", blank=True)
+    photo = models.ImageField(upload_to=photos.upload_path, storage=photos.storage, blank=True)
     search_name = models.CharField(
         max_length=200, editable=False, default="", help_text="Folded name for search."
     )

@@ -65,6 +65,14 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def uploads_in_a_temporary_folder(tmp_path_factory):
+    """Files saved by tests (photos, documents) never land in the checkout's var/."""
+    root = tmp_path_factory.mktemp("uploads")
+    with override_settings(MEDIA_ROOT=root / "media", MEMBER_PHOTOS_ROOT=root / "member_photos"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: rate-limit counters must not leak between tests."""

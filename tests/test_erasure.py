@@ -72,7 +72,7 @@ def _touchpoint(member, club, *, key, status, body, channel="sms", when=None):
 def former_maya(frozen_clock, settings, tmp_path, downtown, maya, monthly_plan, fiona):
     """Maya after two months and a renewal, both ended, with a record in every app: her visits,
     payment, class, freeze, messages, notes, call, task, portal login and photo."""
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEMBER_PHOTOS_ROOT = tmp_path
     today = clock.today(downtown)
     first = maya.memberships.get()
     Membership.objects.filter(pk=first.pk).update(
