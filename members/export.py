@@ -12,7 +12,9 @@ which the rows use to refer to each other.
 
 from __future__ import annotations
 
+import base64
 import json
+import mimetypes
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -88,10 +90,19 @@ def _profile(member: Member) -> dict[str, Any]:
         "notes": member.notes,
         "sms_consent": member.sms_consent,
         "email_consent": member.email_consent,
-        "photo": member.photo.name if member.photo else "",
+        "photo": _photo(member),
         "created_at": member.created_at,
         "updated_at": member.updated_at,
     }
+
+
+def _photo(member: Member) -> str:
+    """The photo itself, as a data URI: its stored name is a random one and means nothing."""
+    if not member.photo or not member.photo.storage.exists(member.photo.name):
+        return ""
+    content_type = mimetypes.guess_type(member.photo.name)[0] or "application/octet-stream"
+    with member.photo.open("rb") as image:
+        return f"data:{content_type};base64,{base64.b64encode(image.read()).decode()}"
 
 
 @section("consent_log")

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from campaigns.models import Rule, Touchpoint
@@ -187,3 +188,23 @@ def test_only_a_manager_of_the_members_club_may_export(
     assert response.status_code in (302, 403, 404)  # Wagtail's "no permission" is a redirect
     assert "Export personal data" not in card.content.decode()
     assert not maya.events.filter(kind=MemberEvent.Kind.DATA_EXPORTED).exists()
+
+
+def test_the_export_carries_the_photo_itself(client, frozen_clock, maya):
+    # given Maya's photo, stored under a random name
+    maya.photo.save("maya.png", ContentFile(b"\x89PNG not really"), save=True)
+    client.force_login(auth.portal_user(maya))
+
+    data = download(client.post(reverse("portal:data_export")))
+
+    assert data["member"]["photo"] == "data:image/png;base64,iVBORyBub3QgcmVhbGx5"
+
+
+def test_a_photo_whose_file_is_gone_exports_as_empty(client, frozen_clock, maya):
+    maya.photo.save("maya.png", ContentFile(b"x"), save=True)
+    maya.photo.storage.delete(maya.photo.name)
+    client.force_login(auth.portal_user(maya))
+
+    data = download(client.post(reverse("portal:data_export")))
+
+    assert data["member"]["photo"] == ""
