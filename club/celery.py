@@ -82,6 +82,12 @@ app.conf.beat_schedule = {
         "task": "memberships.tasks.retry_stripe_events_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Proof that beat and a worker run, for the health check and the managers' home page.
+    "heartbeat": {
+        "task": "club.tasks.heartbeat_task",
+        "schedule": crontab(),  # every minute
+        "options": {"expires": 60},
+    },
     # Class sessions four weeks ahead from each club's timetable.
     "generate-class-sessions": {
         "task": "checkin.tasks.generate_sessions_task",

@@ -317,3 +317,13 @@ class StaffMember(User):
         return str(self)
 
     name.short_description = "Name"  # the Staff list's heading
+
+
+class Heartbeat(models.Model):
+    """The last time a piece of background work ran (club/background.py)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from checkin.api import CheckInView
+from club import health
 from members import views as member_views
 from members.api import MemberDetailView, MemberListView
 from memberships.stripe import webhooks as stripe_webhooks
@@ -42,6 +43,8 @@ urlpatterns = [
     ),
     path("stripe/webhook/", stripe_webhooks.webhook, name="stripe-webhook"),
     path("photos/<str:signed>/", member_views.photo, name="member-photo"),
+    path("health/", health.web, name="health"),
+    path("health/background/", health.background_work, name="health-background"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -6,9 +6,10 @@ from django.utils.html import format_html
 from modelcluster.forms import BaseChildFormSet
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
+from wagtail.admin.ui.components import Component
 from wagtail.log_actions import LogFormatter
 
-from club import hours, staff
+from club import background, hours, roles, staff
 from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
 from club.integrations_admin import REVOKE_ACTION, IntegrationViewSet
 from club.models import Club, Weekday
@@ -158,3 +159,26 @@ def staff_log_actions(actions):
 @hooks.register("insert_global_admin_js")
 def chooser_search_takes_focus():
     return format_html('<script src="{}"></script>', static("club/chooser_focus.js"))
+
+
+class BackgroundStoppedPanel(Component):
+    """First on the home page while beat or the worker is down: nothing else says so."""
+
+    name = "background_stopped"
+    order = 1
+    template_name = "club/panels/background_stopped.html"
+
+    def __init__(self, last_run):
+        self.last_run = last_run
+
+    def get_context_data(self, parent_context):
+        return {"last_run": self.last_run}
+
+
+@hooks.register("construct_homepage_panels")
+def add_background_stopped_panel(request, home_panels):
+    # Those who answer for the messages; the desk and trainers can do nothing about it.
+    if roles.has_role(request.user, roles.MANAGER, roles.MARKETING):
+        status = background.status()
+        if not status.running:
+            home_panels.append(BackgroundStoppedPanel(status.last_run))

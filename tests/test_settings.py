@@ -156,3 +156,15 @@ def test_production_static_files_collect(tmp_path):
     assert '"checkin/desk.js"' in manifest
     if (BASE_DIR / "static_build" / "vendor" / "chart.umd.js").exists():  # npm was there
         assert '"vendor/chart.umd.js"' in manifest
+
+
+def test_production_health_check_answers_over_plain_http():
+    # A load balancer checks inside the network, without TLS; everything else goes to HTTPS.
+    show = (
+        "import django; django.setup(); from django.test import Client; c = Client(); "
+        "print(c.get('/health/').status_code, c.get('/admin/login/').status_code)"
+    )
+    result = run_python("-c", show, DEBUG="false", SECRET_KEY="k" * 64)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "301"]
