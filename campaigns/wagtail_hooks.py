@@ -7,6 +7,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, SubmenuMenuItem
 
 from campaigns.backoffice import panels, urls, views
+from campaigns.backoffice.outbox import outbox_viewset
 from club import roles
 from club.admin_access import RoleMenuItem
 
@@ -14,6 +15,11 @@ from club.admin_access import RoleMenuItem
 @hooks.register("register_admin_urls")
 def register_playbook_urls():
     return [path("playbook/", include(urls, namespace="playbook"))]
+
+
+@hooks.register("register_admin_viewset")
+def register_outbox_viewset():
+    return outbox_viewset
 
 
 @hooks.register("register_admin_menu_item")
@@ -47,6 +53,13 @@ def register_lifecycle_menu():
             shown_to=views.LIFECYCLE,
             icon_name="mail",
             order=400,
+        ),
+        RoleMenuItem(
+            "Outbox",
+            reverse("outbox:index"),
+            shown_to=views.LIFECYCLE,
+            icon_name="mail",
+            order=500,
         ),
     ]
     return SubmenuMenuItem("Lifecycle", Menu(items=items), icon_name="mail", order=300)
