@@ -396,3 +396,42 @@ def test_turned_away_counts_people_no_visit_let_in_after_the_denial(
     [day] = clubs_today([downtown])
 
     assert (day.visits, day.denied) == (check_ins, turned_away)
+
+
+def test_done_tasks_show_who_did_them_and_how_late(client, fiona, max, call_ana, frozen_clock):
+    # given Fiona called Ana 25 minutes after the trial form came in (10 minutes late)
+    frozen_clock.shift(dt.timedelta(minutes=25))
+    staff_tasks.complete(call_ana, by=fiona)
+    client.force_login(max)
+
+    open_page = client.get(TASKS).content.decode()
+    done_page = client.get(TASKS, {"show": "done"}).content.decode()
+
+    assert "Call Ana Kovač" not in open_page
+    assert "Call Ana Kovač within 15 minutes" in done_page
+    assert "Done 10\xa0minutes late" in done_page
+    assert "done 23 Nov 18:25 by Fiona" in done_page
+
+
+def test_done_tasks_go_back_thirty_days_and_stay_at_the_club(
+    client, fiona, olga, call_ana, frozen_clock
+):
+    staff_tasks.complete(call_ana, by=fiona)
+
+    client.force_login(olga)  # another club's front desk
+    assert "Call Ana" not in client.get(TASKS, {"show": "done"}).content.decode()
+
+    frozen_clock.shift(dt.timedelta(days=31))
+    client.force_login(fiona)  # a month later: a new sign-in
+    page = client.get(TASKS, {"show": "done"}).content.decode()
+    assert "Call Ana" not in page
+    assert "No tasks done in the last 30 days." in page
+
+
+def test_someone_at_two_clubs_is_told_each_task_s_club(client, downtown, riverside, call_ana):
+    both = UserFactory(username="both", clubs=[downtown, riverside], roles=[roles.MANAGER])
+    client.force_login(both)
+
+    page = client.get(TASKS).content.decode()
+
+    assert re.search(r"Kovač</a>\s*· Downtown", page)

@@ -51,6 +51,8 @@ from memberships import dues, freezes, sales
 from memberships.models import Freeze, Membership, Payment, Plan
 
 SEARCH_LIMIT = 12
+# The Tasks screen's "Done" shows this far back: enough to see how the week's calls went.
+DONE_TASKS_DAYS = 30
 
 # Apps above checkin add sections to the member card through this Wagtail hook, so the card
 # shows their data without checkin importing them: fn(request, member, panels) appends
@@ -1092,7 +1094,8 @@ def new_lead(request: HttpRequest) -> HttpResponse:
 
 
 def _works_at_clubs(request: HttpRequest) -> bool:
-    """Whether plan dropdowns should name each plan's club: two clubs' "Monthly" read alike."""
+    """Whether lists should name each row's club: two clubs' "Monthly" read alike, and a
+    task of someone working at two clubs may be at either."""
     return clubs_for(request.user).count() > 1
 
 
@@ -1108,21 +1111,31 @@ def _add_errors(form, error: ValidationError) -> None:
 
 
 def tasks(request: HttpRequest) -> HttpResponse:
-    """The staff member's open tasks (call this lead within 15 minutes), soonest due first."""
+    """The staff member's open tasks (call this lead within 15 minutes), soonest due first;
+    with ?show=done, those done in the last DONE_TASKS_DAYS, latest first, and by whom."""
     roles.require(request.user, *roles.ALL)
-    open_tasks = (
-        Task.objects.visible_to(request.user)
-        .open()
-        .select_related("member__home_club", "assigned_to")
-        .order_by("due_at", "pk")
+    show_done = request.GET.get("show") == "done"
+    visible = Task.objects.visible_to(request.user).select_related(
+        "member__home_club", "assigned_to", "done_by"
     )
+    if show_done:
+        since = clock.now() - dt.timedelta(days=DONE_TASKS_DAYS)
+        listed = visible.filter(status=Task.Status.DONE, done_at__gte=since).order_by(
+            "-done_at", "-pk"
+        )
+    else:
+        listed = visible.open().order_by("due_at", "pk")
     return render(
         request,
         "checkin/desk/tasks.html",
         {
-            "page": Paginator(open_tasks, 50).get_page(request.GET.get("page")),
+            "page": Paginator(listed, 50).get_page(request.GET.get("page")),
+            "show_done": show_done,
+            "done_days": DONE_TASKS_DAYS,
             "now": clock.now(),
             "reads_member_card": roles.has_role(request.user, *roles.READS_MEMBER_CARD),
+            # Someone working at two clubs is told which club each task is at.
+            "several_clubs": _works_at_clubs(request),
             "header_title": "Tasks",
             "header_icon": "tasks",
         },
