@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
 from wagtail.admin.ui.components import Component
 
 from analytics import frames, uplift
@@ -55,11 +56,13 @@ def renewal_comparison(
     campaign_id: int, *, clubs: Sequence[Club] | None = None
 ) -> list[Comparison]:
     """Per variant, then all variants together: renewals within RENEWAL_WITHIN_DAYS of the
-    send, of members sent the message and of members held out. One query."""
+    send, of members sent the message and of members held out. One query.
+
+    A repeating campaign counts each member once across its runs (`per_member`)."""
     rows = frames.campaign_touchpoints(
         campaign_id, clubs=clubs, renewal_within_days=RENEWAL_WITHIN_DAYS
     )
-    rows = rows[rows["status"].isin([*uplift.SENT, "held_out"])]
+    rows = per_member(rows[rows["status"].isin([*uplift.SENT, "held_out"])])
     if rows.empty:
         return []
     per_variant = uplift.arms(rows, by="variant", outcome="renewed")
@@ -81,6 +84,21 @@ def renewal_comparison(
             )
         )
     return comparisons
+
+
+def per_member(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per member from a campaign's sent and held-out rows of every run: sent if any
+    run sent them the message, else held out (the holdout hash is the same in every run, so
+    a member is in one arm throughout), renewed if they renewed within the window of any of
+    those runs. Counting rows would weigh a weekly member a dozen times over a one-off's."""
+    if rows.empty:
+        return rows
+    return (
+        rows.assign(went=rows["status"].isin(uplift.SENT))
+        .groupby("member_id", as_index=False)
+        .agg(variant=("variant", "first"), went=("went", "any"), renewed=("renewed", "any"))
+        .assign(status=lambda frame: frame["went"].map({True: "sent", False: "held_out"}))
+    )
 
 
 class RenewalSection(Component):

@@ -1,11 +1,14 @@
-"""Campaigns: scheduling, cancelling and launching a one-off send to a segment.
+"""Campaigns: scheduling, cancelling, launching, pausing and stopping a send to a segment.
 
-Launching, at the send time (beat every minute, `launch_due`), reads the segment once and
-writes one outbox row per (campaign, member): the variant and the control group are chosen
-by stable hashes, and the message is rendered with the variant's texts as a rule's would be.
-From there the dispatcher sends the rows like any rule's, with every check it makes at send
-time (erased member, consent, quiet hours, the marketing frequency cap). The unique
-(campaign, member) key and the campaign's row lock make a second launch write nothing.
+A campaign goes once or in runs (weekly, monthly: `Campaign.run_day`). Launching a run, at
+its send time (beat every minute, `launch_due`), reads the segment as it stands then and
+writes one outbox row per (campaign, member, run): the variant and the control group are
+chosen by stable hashes of (campaign, member), the same in every run, and the message is
+rendered with the variant's texts as a rule's would be. From there the dispatcher sends the
+rows like any rule's, with every check it makes at send time (erased member, consent, quiet
+hours, the marketing frequency cap). The campaign's row lock and its `next_run_on`, moved on
+in the same transaction, make a second launch of a run write nothing, and the unique
+(campaign, member, occurrence key = the run) would refuse its rows anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from campaigns import evaluator, triggers
@@ -36,83 +40,178 @@ class NotAllowed(Exception):
 
 
 def schedule(campaign: Campaign) -> Campaign:
-    """Draft → scheduled: beat launches it at its send time."""
+    """Draft → scheduled: beat launches its (first) run at its send time."""
     if campaign.status != Status.DRAFT:
         raise NotAllowed(f"A {campaign.get_status_display().lower()} campaign cannot be scheduled.")
-    Campaign.objects.filter(pk=campaign.pk, status=Status.DRAFT).update(status=Status.SCHEDULED)
+    Campaign.objects.filter(pk=campaign.pk, status=Status.DRAFT).update(
+        status=Status.SCHEDULED, next_run_on=F("send_on")
+    )
     campaign.refresh_from_db()
     return campaign
 
 
 def cancel(campaign: Campaign) -> Campaign:
-    """Draft or scheduled → cancelled. A launched campaign is in the outbox already: its
-    messages are sent or going, so it can no longer be cancelled."""
+    """Draft or scheduled, no run launched → cancelled. A launched campaign is in the outbox
+    already: its messages are sent or going, so it can no longer be cancelled (a repeating
+    one is stopped instead)."""
     cancelled = Campaign.objects.filter(
-        pk=campaign.pk, status__in=[Status.DRAFT, Status.SCHEDULED]
-    ).update(status=Status.CANCELLED)
+        pk=campaign.pk, status__in=[Status.DRAFT, Status.SCHEDULED], launched_at__isnull=True
+    ).update(status=Status.CANCELLED, next_run_on=None)
     campaign.refresh_from_db()
     if not cancelled:
-        raise NotAllowed(f"A {campaign.get_status_display().lower()} campaign cannot be cancelled.")
+        state = campaign.get_status_display().lower()
+        if campaign.status == Status.SCHEDULED:
+            state = "running"
+        raise NotAllowed(f"A {state} campaign cannot be cancelled.")
     return campaign
 
 
-def first_send_at(campaign: Campaign) -> dt.datetime:
-    """When the campaign first goes anywhere: its day and time at the earliest of its
-    segment's clubs (the launch moment)."""
+def pause(campaign: Campaign, *, now: dt.datetime | None = None) -> Campaign:
+    """A repeating campaign, scheduled → paused: no run launches until it is resumed, and the
+    messages of a run not yet claimed by the dispatcher (at a club whose time comes later,
+    or held by the quiet hours) are cancelled."""
+    return _halt(campaign, to=Status.PAUSED, now=now)
+
+
+def stop(campaign: Campaign, *, now: dt.datetime | None = None) -> Campaign:
+    """A repeating campaign, scheduled or paused → stopped, for good: no more runs, and the
+    messages not yet claimed by the dispatcher are cancelled."""
+    return _halt(campaign, to=Status.STOPPED, now=now)
+
+
+def _halt(campaign: Campaign, *, to: str, now: dt.datetime | None) -> Campaign:
+    now = now or clock.now()
+    allowed = [Status.SCHEDULED] if to == Status.PAUSED else [Status.SCHEDULED, Status.PAUSED]
+    with transaction.atomic():
+        # The launch's lock: a run launching now finishes first, and its rows are cancelled.
+        locked = (
+            Campaign.objects.select_for_update()
+            .filter(pk=campaign.pk, status__in=allowed)
+            .exclude(repeat=Campaign.Repeat.ONCE)
+            .first()
+        )
+        if locked is None:
+            campaign.refresh_from_db()
+            verb = "paused" if to == Status.PAUSED else "stopped"
+            what = "one-off" if not campaign.repeats else campaign.get_status_display().lower()
+            raise NotAllowed(f"A {what} campaign cannot be {verb}.")
+        Campaign.objects.filter(pk=locked.pk).update(status=to, next_run_on=None)
+        # Rows the dispatcher claimed are `sending`: under way, they are left to finish.
+        cancelled = Touchpoint.objects.filter(
+            campaign=locked, status=Touchpoint.Status.SCHEDULED
+        ).update(status=Touchpoint.Status.CANCELLED, reason=Touchpoint.Reason.CAMPAIGN_STOPPED)
+    log.info("campaign %s %s at %s: %s messages cancelled", campaign.pk, to, now, cancelled)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def resume(campaign: Campaign, *, now: dt.datetime | None = None) -> Campaign:
+    """Paused → scheduled, from the first run whose time is still to come at every club
+    (the runs missed while paused are not sent late); when none is left it is over (sent)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        locked = (
+            Campaign.objects.select_for_update()
+            .filter(pk=campaign.pk, status=Status.PAUSED)
+            .prefetch_related("segment__clubs")
+            .first()
+        )
+        if locked is None:
+            campaign.refresh_from_db()
+            state = campaign.get_status_display().lower()
+            raise NotAllowed(f"A {state} campaign cannot be resumed.")
+        run = locked.run_after(now.date() - dt.timedelta(days=2))
+        while run is not None and first_send_at(locked, run_on=run) <= now:
+            run = locked.run_after(run)
+        Campaign.objects.filter(pk=locked.pk).update(
+            status=Status.SCHEDULED if run else Status.SENT, next_run_on=run
+        )
+    campaign.refresh_from_db()
+    return campaign
+
+
+def first_send_at(campaign: Campaign, *, run_on: dt.date | None = None) -> dt.datetime:
+    """When the campaign (its run on `run_on`) first goes anywhere: its day and time at the
+    earliest of its segment's clubs (the launch moment)."""
     clubs = campaign.segment.clubs.all()
-    return min((campaign.send_at(club) for club in clubs), default=campaign.send_at(None))
+    return min(
+        (campaign.send_at(club, run_on) for club in clubs),
+        default=campaign.send_at(None, run_on),
+    )
 
 
 def launch_due(*, now: dt.datetime | None = None) -> int:
-    """Launch every scheduled campaign whose send time has come at one of its clubs; return
-    how many outbox rows were written. Safe to run twice, or in two workers at once."""
+    """Launch every scheduled campaign whose next run's send time has come at one of its
+    clubs; return how many outbox rows were written. Safe to run twice, or in two workers at
+    once."""
     now = now or clock.now()
     # A club's local day is at most a day ahead of UTC: later days cannot be due yet.
     candidates = Campaign.objects.filter(
-        status=Status.SCHEDULED, send_on__lte=now.date() + dt.timedelta(days=1)
+        status=Status.SCHEDULED, next_run_on__lte=now.date() + dt.timedelta(days=1)
     ).prefetch_related("segment__clubs")
     written = 0
     for campaign in candidates:
-        if first_send_at(campaign) <= now:
+        if first_send_at(campaign, run_on=campaign.next_run_on) <= now:
             written += launch(campaign, now=now)
     return written
 
 
 def launch(campaign: Campaign, *, now: dt.datetime | None = None) -> int:
-    """Put the campaign's members in the outbox, one row each, and mark it sent; return how
-    many rows were written. A campaign not scheduled (already launched, cancelled, a draft)
-    writes nothing: the row lock makes a second launch at the same time wait and see it
-    launched, and the unique (campaign, member) key would refuse its rows anyway."""
+    """Put the campaign's next run in the outbox, one row per member of its segment now, and
+    move on to the run after (or mark it sent after its last); return how many rows were
+    written. A campaign not scheduled (its run launched already, paused, stopped, a draft),
+    or whose next run's time has not come, writes nothing: the row lock makes a second launch
+    at the same time wait and see the run launched, and the unique (campaign, member, run) key
+    would refuse its rows anyway."""
     now = now or clock.now()
     with transaction.atomic():
         campaign = (
             Campaign.objects.select_for_update(of=("self",))
             .select_related("segment")
-            .filter(pk=campaign.pk, status=Status.SCHEDULED)
+            .filter(pk=campaign.pk, status=Status.SCHEDULED, next_run_on__isnull=False)
             .first()
         )
         if campaign is None:
             return 0
-        rows = plan(campaign, now=now)
+        run_on = campaign.next_run_on
+        if first_send_at(campaign, run_on=run_on) > now:
+            return 0  # a stale caller: this run's time has not come anywhere yet
+        # After an outage, runs whose successor is due too are skipped, not sent in a burst.
+        while (later := campaign.run_after(run_on)) and first_send_at(
+            campaign, run_on=later
+        ) <= now:
+            log.warning("campaign %s: the run of %s was missed", campaign.pk, run_on)
+            run_on = later
+        rows = plan(campaign, run_on=run_on, now=now)
         for start in range(0, len(rows), INSERT_BATCH):
             Touchpoint.objects.bulk_create(
                 rows[start : start + INSERT_BATCH], ignore_conflicts=True
             )
-        Campaign.objects.filter(pk=campaign.pk).update(status=Status.SENT, launched_at=now)
-    log.info("campaign %s launched: %s members", campaign.pk, len(rows))
+        following = campaign.run_after(run_on)
+        Campaign.objects.filter(pk=campaign.pk).update(
+            status=Status.SCHEDULED if following else Status.SENT,
+            next_run_on=following,
+            launched_at=now,
+        )
+    log.info("campaign %s run of %s launched: %s members", campaign.pk, run_on, len(rows))
     return len(rows)
 
 
-def plan(campaign: Campaign, *, now: dt.datetime) -> list[Touchpoint]:
-    """The outbox rows of the campaign's segment as it stands now (unsaved): one query for
-    the members, the texts rendered per member."""
+def plan(
+    campaign: Campaign, *, run_on: dt.date | None = None, now: dt.datetime
+) -> list[Touchpoint]:
+    """The outbox rows of the campaign's run on `run_on` (the first day when not given) for its
+    segment as it stands now (unsaved): one query for the members, the texts rendered per
+    member."""
+    run_on = run_on or campaign.send_on
+    key = campaign.run_key(run_on)
     variants = list(campaign.variants.order_by("label"))
     clubs = {club.pk: club for club in campaign.segment.clubs.all()}
     members = campaign.segment.members(now=now).only(*evaluator.MEMBER_FIELDS, "home_club_id")
     # Each club's send time is its own local day and time, moved out of its quiet hours.
     send_times = {}
     for pk, club in clubs.items():
-        due = campaign.send_at(club)
+        due = campaign.send_at(club, run_on)
         send_times[pk] = (due, evaluator.send_time(due, club, campaign))
     rows = []
     for member in members.order_by("pk").iterator(chunk_size=2000):
@@ -123,7 +222,7 @@ def plan(campaign: Campaign, *, now: dt.datetime) -> list[Touchpoint]:
             status = Touchpoint.Status.HELD_OUT
         due, send_at = send_times[club.pk]
         # The base fields only (BASE_FIELDS): a campaign has no trigger facts.
-        occurrence = triggers.Occurrence(member.pk, campaign.key, due, {})
+        occurrence = triggers.Occurrence(member.pk, key, due, {})
         context = evaluator.message_context(member, club, occurrence)
         subject, body, error = "", "", ""
         try:
@@ -140,13 +239,13 @@ def plan(campaign: Campaign, *, now: dt.datetime) -> list[Touchpoint]:
                 variant=variant.label,
                 member=member,
                 club=club,
-                occurrence_key=campaign.key,
+                occurrence_key=key,
                 channel=campaign.channel,
                 status=status,
                 reason=reason,
                 due_at=due,
                 send_at=send_at,
-                explanation=explain(campaign, variant)[:300],
+                explanation=explain(campaign, variant, run_on=run_on)[:300],
                 subject=subject,
                 body=body,
                 error=error,
@@ -184,10 +283,11 @@ def preview(campaign: Campaign, member: Member) -> list[Preview]:
     return previews
 
 
-def explain(campaign: Campaign, variant: CampaignVariant) -> str:
+def explain(campaign: Campaign, variant: CampaignVariant, *, run_on: dt.date) -> str:
     """Why the member got it, for the timeline: "campaign “Spring offer” (B): to the
-    segment “Lapsed this autumn”"."""
-    return f"campaign “{campaign.name}” ({variant.label}): to the segment “{campaign.segment}”"
+    segment “Lapsed this autumn”", and for a run ", run of 30 Nov 2026" after the variant."""
+    run = f", run of {run_on:%-d %b %Y}" if campaign.repeats else ""
+    return f"campaign “{campaign.name}” ({variant.label}){run}: to the segment “{campaign.segment}”"
 
 
 def _bucket(salt: str, campaign: Campaign, member_id: int, buckets: int) -> int:
@@ -196,8 +296,9 @@ def _bucket(salt: str, campaign: Campaign, member_id: int, buckets: int) -> int:
 
 
 def is_held_out(campaign: Campaign, member_id: int) -> bool:
-    """Stable per (campaign, member), and drawn apart from the variant, so each variant has
-    its own held-out members to compare with."""
+    """Stable per (campaign, member), the same in every run (a member held out once is held
+    out each week, so the results compare like with like), and drawn apart from the variant,
+    so each variant has its own held-out members to compare with."""
     return _bucket("campaign-holdout", campaign, member_id, 100) < campaign.holdout_percent
 
 

@@ -4,6 +4,7 @@ index on it alone would only be written on every insert."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 
@@ -240,10 +241,13 @@ def reachable_by(channel: str) -> Q:
 
 
 class Campaign(models.Model):
-    """A one-off send to a segment, on SMS or email, at a day and time that is local to each
-    club, in up to three variants (A/B/C), with a share held out to measure it by.
+    """A send to a segment, on SMS or email, at a day and time that is local to each club, in
+    up to three variants (A/B/C), with a share held out to measure it by: once, or repeated
+    weekly or monthly from its first day (`send_on`), optionally until a last day.
 
-    Draft → scheduled → sent (launched: its members are in the outbox) or cancelled.
+    Draft → scheduled → sent (its last run launched: its members are in the outbox) or
+    cancelled (before any run). A repeating campaign stays scheduled between runs
+    (`next_run_on`), and may be paused (resumed later, missed runs skipped) or stopped.
     """
 
     class Status(models.TextChoices):
@@ -251,6 +255,13 @@ class Campaign(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         SENT = "sent", "Sent"
         CANCELLED = "cancelled", "Cancelled"
+        PAUSED = "paused", "Paused"
+        STOPPED = "stopped", "Stopped"
+
+    class Repeat(models.TextChoices):
+        ONCE = "once", "Once"
+        WEEKLY = "weekly", "Every week, on the first day's weekday"
+        MONTHLY = "monthly", "Every month, on the first day's day of the month"
 
     # Campaigns are marketing: the frequency cap counts them, and an email carries the
     # unsubscribe link. Within a dispatcher batch a lifecycle rule's message (priority 0 to
@@ -263,9 +274,21 @@ class Campaign(models.Model):
     channel = models.CharField(
         max_length=10, choices=[(Channel.SMS, "SMS"), (Channel.EMAIL, "Email")]
     )
-    send_on = models.DateField(help_text="The day it goes, at each club.")
+    send_on = models.DateField(
+        help_text="The day it goes (first goes, if it repeats), at each club."
+    )
     send_time = models.TimeField(
         default=dt.time(10, 0), help_text="The time it goes, in each club's own time zone."
+    )
+    repeat = models.CharField(max_length=10, choices=Repeat.choices, default=Repeat.ONCE)
+    repeat_until = models.DateField(
+        null=True, blank=True, help_text="The last day a run may go (empty: until stopped)."
+    )
+    next_run_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day of the next run to launch; empty once there is none.",
     )
     holdout_percent = models.PositiveSmallIntegerField(
         default=10, help_text="Share of members held out as a control group, never sent."
@@ -275,7 +298,9 @@ class Campaign(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=clock.now, editable=False)
-    launched_at = models.DateTimeField(null=True, blank=True)
+    launched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its (latest) run was launched."
+    )
 
     class Meta:
         ordering = ["-send_on", "-pk"]
@@ -283,11 +308,24 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=Q(holdout_percent__lte=100), name="campaign_holdout_is_a_percentage"
             ),
+            models.CheckConstraint(
+                condition=Q(repeat_until__isnull=True)
+                | Q(repeat_until__gte=models.F("send_on"), repeat__in=["weekly", "monthly"]),
+                name="campaign_repeats_until_after_its_first_day",
+            ),
         ]
         indexes = [models.Index(fields=["status", "send_on"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Until a run is launched, the next run is the first day, however often it is edited.
+        if not self.launched_at and self.status in (self.Status.DRAFT, self.Status.SCHEDULED):
+            self.next_run_on = self.send_on
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "next_run_on"}
+        super().save(*args, **kwargs)
 
     @property
     def params(self) -> dict:
@@ -295,14 +333,91 @@ class Campaign(models.Model):
         end (evaluator.send_time), and the dispatcher drops it a day past its time."""
         return {}
 
-    def send_at(self, club: Club) -> dt.datetime:
-        """When it goes at `club`: the day and time there."""
-        return clock.local_datetime(self.send_on, self.send_time, club)
+    @property
+    def repeats(self) -> bool:
+        return self.repeat != self.Repeat.ONCE
+
+    @property
+    def is_editable(self) -> bool:
+        """A draft, or scheduled with no run launched yet: nothing of it is in the outbox."""
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED) and not self.launched_at
+
+    def send_at(self, club: Club | None, run_on: dt.date | None = None) -> dt.datetime:
+        """When it goes at `club`: the (run's) day and time there."""
+        return clock.local_datetime(run_on or self.send_on, self.send_time, club)
+
+    def run_day(self, n: int) -> dt.date | None:
+        """The day of run `n` (0: the first day), or None past the last one. Monthly runs keep
+        the first day's day of the month; a month without it (the 31st in April) runs on its
+        last day, and the month after is back on the 31st."""
+        if n < 0 or (n > 0 and not self.repeats):
+            return None
+        if self.repeat == self.Repeat.WEEKLY:
+            day = self.send_on + dt.timedelta(weeks=n)
+        elif self.repeat == self.Repeat.MONTHLY:
+            months = self.send_on.year * 12 + self.send_on.month - 1 + n
+            year, month = divmod(months, 12)
+            last = calendar.monthrange(year, month + 1)[1]
+            day = dt.date(year, month + 1, min(self.send_on.day, last))
+        else:
+            day = self.send_on
+        if self.repeat_until and day > self.repeat_until:
+            return None
+        return day
+
+    def run_after(self, day: dt.date) -> dt.date | None:
+        """The first run on a day after `day`, or None when there is none left."""
+        if not self.repeats:
+            return self.send_on if self.send_on > day else None
+        if self.repeat == self.Repeat.WEEKLY:
+            n = max(0, (day - self.send_on).days // 7)
+        else:
+            n = max(0, (day.year - self.send_on.year) * 12 + day.month - self.send_on.month)
+        while (run := self.run_day(n)) is not None and run <= day:
+            n += 1
+        return run
 
     @property
     def key(self) -> str:
-        """The outbox's occurrence key: one row per (campaign, member)."""
+        """The outbox's occurrence key of a one-off campaign: one row per (campaign, member)."""
         return f"campaign:{self.pk}"
+
+    def run_key(self, run_on: dt.date) -> str:
+        """The outbox's occurrence key of a run: one row per (campaign, member, run). A one-off
+        keeps the key it always had (`key`), so rows written before runs existed still hold."""
+        return f"{self.key}:{run_on:%Y-%m-%d}" if self.repeats else self.key
+
+    def run_of(self, occurrence_key: str) -> dt.date:
+        """The run day an occurrence key names (`run_key` read back)."""
+        _, _, day = occurrence_key.partition(f"{self.key}:")
+        return dt.date.fromisoformat(day) if day else self.send_on
+
+    def schedule_words(self) -> str:
+        """ "Every Monday at 10:00, until 31 Jan 2027", "Once, on Tue 24 Nov 2026 at 10:00"."""
+        at = f"at {self.send_time:%H:%M}"
+        if self.repeat == self.Repeat.WEEKLY:
+            words = f"Every {self.send_on:%A} {at}, from {_day_words(self.send_on)}"
+        elif self.repeat == self.Repeat.MONTHLY:
+            day = self.send_on.day
+            last = " (a shorter month's last day)" if day > 28 else ""
+            words = f"On the {ordinal(day)} of every month{last} {at}"
+            words += f", from {_day_words(self.send_on)}"
+        else:
+            return f"Once, on {self.send_on:%a %-d %b %Y} {at}"
+        if self.repeat_until:
+            words += f", until {_day_words(self.repeat_until)}"
+        return words
+
+
+def _day_words(day: dt.date) -> str:
+    """ "31 Jan", with the year when it is not this year's."""
+    return f"{day:%-d %b}" if day.year == clock.today().year else f"{day:%-d %b %Y}"
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st, 22nd, 23rd … 31st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 class CampaignVariant(models.Model):
@@ -329,10 +444,10 @@ class CampaignVariant(models.Model):
 
 class Touchpoint(models.Model):
     """The outbox: one message (or staff task) for one member for one occurrence of a rule,
-    or for one campaign (a one-off send to a segment).
+    or for one run of a campaign (a send to a segment).
 
-    The unique keys (rule, member, occurrence) and (campaign, member) make every evaluation
-    and every launch safe to repeat.
+    The unique keys (rule, member, occurrence) and (campaign, member, occurrence: the run)
+    make every evaluation and every launch safe to repeat.
     """
 
     class Status(models.TextChoices):
@@ -353,6 +468,7 @@ class Touchpoint(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
         OBSOLETE = "obsolete", "No longer true"
         TEMPLATE_ERROR = "template_error", "Template error"
+        CAMPAIGN_STOPPED = "campaign_stopped", "Campaign stopped"
 
     rule = models.ForeignKey(
         Rule,
@@ -408,11 +524,11 @@ class Touchpoint(models.Model):
                 fields=["rule", "member", "occurrence_key"], name="touchpoint_once_per_occurrence"
             ),
             # Partial: rule rows (campaign null) write no entry in it. It also serves the
-            # lookups of a campaign's rows.
+            # lookups of a campaign's rows. The occurrence is the run (`Campaign.run_key`).
             models.UniqueConstraint(
-                fields=["campaign", "member"],
+                fields=["campaign", "member", "occurrence_key"],
                 condition=Q(campaign__isnull=False),
-                name="touchpoint_once_per_campaign",
+                name="touchpoint_once_per_campaign_run",
             ),
             models.CheckConstraint(
                 condition=Q(rule__isnull=False, campaign__isnull=True)

@@ -48,11 +48,12 @@ def evaluate_prompt_task() -> int:
 
 @shared_task
 def launch_campaigns_task() -> int:
-    """Put the members of the campaigns whose send time has come in the outbox, and send
-    them at once (beat's dispatch in the same minute may have run first).
+    """Put the members of the campaigns (runs of repeating ones) whose send time has come in
+    the outbox, and send them at once (beat's dispatch in the same minute may have run first).
 
-    Safe to run twice: a launch locks its campaign and writes only while it is scheduled,
-    and the unique (campaign, member) key refuses a second row.
+    Safe to run twice: a launch locks its campaign, writes only the run it is due for and
+    moves on to the next in the same transaction, and the unique (campaign, member, run) key
+    refuses a second row.
     """
     written = launches.launch_due()
     if written:

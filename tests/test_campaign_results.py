@@ -62,8 +62,12 @@ def outbox(campaign, club, variant, status, n=1, *, reason="", renewed=0):
             MembershipFactory(member=member, plan=plan, created_at=due + dt.timedelta(days=20))
 
 
-def row_text(html: str, variant: str, table: str) -> str:
-    """The cells of one variant's row in the table marked `data-<table>`."""
+def row_text(html: str, variant: str, table: str = "") -> str:
+    """The cells of one variant's row in the table marked `data-<table>` (or of one run's
+    row, in the html of the runs' table, when no table is named)."""
+    if not table:
+        row = re.search(rf'data-run="{variant}">(.*?)</tr>', html, re.S)[1]
+        return " ".join(re.sub(r"<[^>]+>", " ", row).split())
     part = html.split(f"data-{table}", 1)[1]
     row = re.search(rf'data-variant="{variant}">(.*?)</tr>', part, re.S)[1]
     return " ".join(re.sub(r"<[^>]+>", " ", row).split())
@@ -128,3 +132,89 @@ def test_a_membership_bought_after_the_60_days_is_not_a_renewal(downtown, launch
     (a, _both) = renewal_comparison(launched.pk)
 
     assert (a.sent, a.sent_renewed) == (1, 0)
+
+
+@pytest.fixture
+def weekly(launched) -> Campaign:
+    Campaign.objects.filter(pk=launched.pk).update(repeat=Campaign.Repeat.WEEKLY)
+    launched.refresh_from_db()
+    return launched
+
+
+def run_rows(campaign, club, run, members, status, *, renewed=()):
+    """One row of the run on day `run` for each of `members`, who renew 20 days after it
+    when in `renewed`."""
+    due = clock.local_datetime(run, dt.time(10), club)
+    for member in members:
+        Touchpoint.objects.create(
+            campaign=campaign,
+            variant="A",
+            member=member,
+            club=club,
+            occurrence_key=campaign.run_key(run),
+            channel="sms",
+            status=status,
+            due_at=due,
+            send_at=due,
+            explanation="campaign",
+            created_at=due,
+        )
+        if member in renewed:
+            MembershipFactory(member=member, created_at=due + dt.timedelta(days=20))
+
+
+def test_a_weekly_campaigns_results_show_each_run_and_all_runs(client, mia, downtown, weekly):
+    sent, held = (
+        MemberFactory.create_batch(3, home_club=downtown),
+        [MemberFactory(home_club=downtown)],
+    )
+    first, second = SENT_ON, SENT_ON + dt.timedelta(weeks=1)
+    run_rows(weekly, downtown, first, sent, Status.DELIVERED)
+    run_rows(weekly, downtown, first, held, Status.HELD_OUT)
+    run_rows(weekly, downtown, second, sent[:2], Status.SENT)
+    run_rows(weekly, downtown, second, sent[2:], Status.SUPPRESSED)
+    run_rows(weekly, downtown, second, held, Status.HELD_OUT)
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:campaign_results", args=[weekly.pk])).content.decode()
+
+    runs = html.split("data-runs", 1)[1]
+    # run, members, scheduled, sent, delivered, held out, not sent
+    assert "Every Friday at 10:00, from 23 Oct" in html
+    assert runs.index('data-run="2026-10-30"') < runs.index('data-run="2026-10-23"')
+    assert row_text(runs, "2026-10-30") == "Fri 30 Oct 2026 4 0 2 0 1 1"
+    assert row_text(runs, "2026-10-23") == "Fri 23 Oct 2026 4 0 3 3 1 0"
+    assert row_text(runs, "all") == "All runs 8 0 5 3 2 1"
+
+
+def test_a_one_off_has_no_runs_table(client, mia, downtown, launched):
+    outbox(launched, downtown, "A", Status.DELIVERED)
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:campaign_results", args=[launched.pk])).content.decode()
+
+    assert "data-runs" not in html and "Once, on Fri 23 Oct 2026 at 10:00" in html
+
+
+def test_renewals_count_each_member_once_across_runs(downtown, weekly):
+    # given 20 members sent two runs (8 renew after the second) and 20 held out in both
+    sent = MemberFactory.create_batch(20, home_club=downtown)
+    held = MemberFactory.create_batch(20, home_club=downtown)
+    first, second = SENT_ON, SENT_ON + dt.timedelta(weeks=1)
+    run_rows(weekly, downtown, first, sent, Status.DELIVERED)
+    run_rows(weekly, downtown, second, sent, Status.DELIVERED, renewed=sent[:8])
+    run_rows(weekly, downtown, first, held, Status.HELD_OUT)
+    run_rows(weekly, downtown, second, held, Status.HELD_OUT, renewed=held[:4])
+
+    # when the renewals are compared
+    a, both = renewal_comparison(weekly.pk)
+
+    # then each member is counted once, in the arm of every run
+    assert (a.variant, a.sent, a.sent_renewed, a.held_out, a.held_out_renewed) == (
+        "A",
+        20,
+        8,
+        20,
+        4,
+    )
+    assert (both.sent, both.held_out) == (20, 20)

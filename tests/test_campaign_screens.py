@@ -37,6 +37,8 @@ def form_data(chosen: Segment, **changes) -> dict:
         "channel": "sms",
         "send_on": "2026-11-24",
         "send_time": "10:00",
+        "repeat": "once",
+        "repeat_until": "",
         "holdout_percent": "10",
         "template_A": "Hi {{ first_name }}, 20% off at {{ club }} this week.",
         "template_B": "{{ first_name }}, come back: 20% off.",
@@ -86,6 +88,20 @@ def test_marketing_saves_a_campaign_with_two_variants_as_a_draft(client, mia, do
         ({"channel": "email"}, "subject_A", "An email needs a subject"),
         ({"channel": "task"}, "channel", "not one of the available choices"),
         ({"template_A": ""}, "template_A", "required"),
+        ({"repeat": "monthly", "send_on": ""}, "send_on", "a monthly one on its day of the month"),
+        (
+            {"repeat": "weekly", "repeat_until": "2026-11-20"},
+            "repeat_until",
+            "20 Nov 2026 is before the first day, 24 Nov 2026",
+        ),
+        (
+            {"repeat": "monthly", "repeat_until": "2026-12-10"},
+            "repeat_until",
+            "Only one run goes before 10 Dec 2026",
+        ),
+        ({"repeat_until": "2026-12-31"}, "repeat_until", "Only a repeating campaign has a last"),
+        ({"repeat": "daily"}, "repeat", "not one of the available choices"),
+        ({"repeat": "weekly", "repeat_until": "31-12-2026"}, "repeat_until", "YYYY-MM-DD"),
     ],
 )
 def test_the_campaign_form_refuses_bad_input(client, mia, downtown, changes, field, says):
@@ -243,3 +259,75 @@ def test_a_one_club_segment_is_counted_at_that_club_for_staff_of_both(
     for page in pages:
         assert "member at Downtown ·" in page and "Riverside ·" not in page
     assert "Messages at Downtown</h2>" in results
+
+
+def test_marketing_saves_a_weekly_campaign_and_sees_its_schedule_in_words(client, mia, downtown):
+    chosen = segment(downtown)
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:campaign_add"),
+        form_data(chosen, send_on="2026-11-30", repeat="weekly", repeat_until="2027-01-31"),
+    )
+    saved = Campaign.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    listing = client.get(reverse("playbook:campaigns")).content.decode()
+
+    assert (saved.repeat, saved.repeat_until, saved.next_run_on) == (
+        "weekly",
+        dt.date(2027, 1, 31),
+        dt.date(2026, 11, 30),
+    )
+    words = "Every Monday at 10:00, from 30 Nov, until 31 Jan 2027"
+    assert words in page and words in listing
+
+
+def test_a_running_weekly_campaign_is_paused_resumed_and_stopped_on_its_page(client, mia, downtown):
+    # given a weekly campaign whose first run went
+    weekly = draft(segment(downtown), repeat="weekly", status=Campaign.Status.SCHEDULED)
+    Campaign.objects.filter(pk=weekly.pk).update(
+        launched_at=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC),
+        next_run_on=TODAY + dt.timedelta(days=8),
+    )
+    url = reverse("playbook:campaign", args=[weekly.pk])
+    client.force_login(mia)
+
+    # when marketing opens it, pauses, resumes and stops it
+    running = client.get(url).content.decode()
+    client.post(reverse("playbook:campaign_pause", args=[weekly.pk]))
+    paused = client.get(url).content.decode()
+    client.post(reverse("playbook:campaign_resume", args=[weekly.pk]))
+    resumed = Campaign.objects.get(pk=weekly.pk)
+    stopped = client.post(reverse("playbook:campaign_stop", args=[weekly.pk]), follow=True)
+    edited = client.post(url, form_data(weekly.segment, name="Changed"))
+
+    # then each step is offered when it applies, and a running campaign is not edited
+    weekly.refresh_from_db()
+    assert "next run Tue 1 Dec 2026" in running
+    assert "Pause</button>" in running and "Cancel the campaign" not in running
+    assert "Resume</button>" in paused and "Pause</button>" not in paused
+    assert (resumed.status, resumed.next_run_on) == ("scheduled", dt.date(2026, 11, 24))
+    assert "Campaign “Winter offer” stopped: no more runs." in stopped.content.decode()
+    assert (weekly.status, weekly.name) == ("stopped", "Winter offer")
+    assert refused(edited)
+
+
+def test_a_one_off_cannot_be_stopped(client, mia, downtown):
+    once = draft(segment(downtown), status=Campaign.Status.SCHEDULED)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_stop", args=[once.pk]), follow=True)
+
+    once.refresh_from_db()
+    assert once.status == "scheduled"
+    assert "A one-off campaign cannot be stopped." in response.content.decode()
+
+
+def test_other_club_staff_cannot_stop(client, rosa, downtown):
+    weekly = draft(segment(downtown), repeat="weekly", status=Campaign.Status.SCHEDULED)
+    client.force_login(rosa)
+
+    response = client.post(reverse("playbook:campaign_stop", args=[weekly.pk]))
+
+    weekly.refresh_from_db()
+    assert (response.status_code, weekly.status) == (404, "scheduled")

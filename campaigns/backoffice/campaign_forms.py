@@ -118,11 +118,29 @@ def changeable_segments(user) -> QuerySet[Segment]:
 
 
 class CampaignForm(forms.ModelForm):
-    send_on = DayField(label="Day", help_text="The day it goes, at each club.")
+    send_on = DayField(
+        label="Day",
+        help_text="The day it goes (first goes, if it repeats), at each club.",
+        error_messages={
+            "required": "Choose the day it goes: a weekly campaign repeats on its weekday, "
+            "a monthly one on its day of the month."
+        },
+    )
     send_time = TimeOfDayField(
         label="Time",
         initial=dt.time(10, 0),
         help_text="In each club's own time; not in the quiet hours.",
+    )
+    repeat = forms.ChoiceField(
+        label="Repeat",
+        choices=Campaign.Repeat.choices,
+        initial=Campaign.Repeat.ONCE,
+        help_text="Each run goes to the segment's members as they are on its day.",
+    )
+    repeat_until = DayField(
+        label="Until",
+        required=False,
+        help_text="The last day a run may go, if it repeats (empty: until stopped).",
     )
     holdout_percent = forms.IntegerField(
         label="Holdout %",
@@ -135,7 +153,16 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        fields = ["name", "segment", "channel", "send_on", "send_time", "holdout_percent"]
+        fields = [
+            "name",
+            "segment",
+            "channel",
+            "send_on",
+            "send_time",
+            "repeat",
+            "repeat_until",
+            "holdout_percent",
+        ]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,8 +207,32 @@ class CampaignForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         self._clean_send_time(data)
+        self._clean_repeat(data)
         self._clean_variants(data)
         return data
+
+    def _clean_repeat(self, data) -> None:
+        repeat, first, until = data.get("repeat"), data.get("send_on"), data.get("repeat_until")
+        if not until or not repeat:
+            return
+        if repeat == Campaign.Repeat.ONCE:
+            self.add_error(
+                "repeat_until", "Only a repeating campaign has a last day: choose how often."
+            )
+        elif first and until < first:
+            self.add_error(
+                "repeat_until",
+                f"{until:%-d %b %Y} is before the first day, {first:%-d %b %Y}: "
+                "choose a later last day.",
+            )
+        elif first:
+            runs = Campaign(send_on=first, repeat=repeat, repeat_until=until)
+            if runs.run_after(first) is None:
+                self.add_error(
+                    "repeat_until",
+                    f"Only one run goes before {until:%-d %b %Y}: send it once, or choose a "
+                    "later last day.",
+                )
 
     def _clean_send_time(self, data) -> None:
         segment, day, time = data.get("segment"), data.get("send_on"), data.get("send_time")

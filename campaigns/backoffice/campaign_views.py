@@ -171,10 +171,11 @@ def campaign_add(request: HttpRequest) -> HttpResponse:
 
 
 def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """A draft or scheduled campaign's form; a launched or cancelled one, and one whose
-    segment covers a club the user does not work at, read-only."""
+    """A draft or scheduled campaign's form, until its first run launches; a launched,
+    paused, stopped or cancelled one, and one whose segment covers a club the user does not
+    work at, read-only. A repeating campaign is paused, resumed or stopped here."""
     campaign = staff_campaign(request, pk)
-    editable = campaign.status in (Campaign.Status.DRAFT, Campaign.Status.SCHEDULED)
+    editable = campaign.is_editable
     can_change = may_change(request, campaign.segment)
     if request.method == "POST" and not (can_change and editable):
         raise PermissionDenied
@@ -202,6 +203,11 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change and editable,
             "can_schedule": can_change and saved.status == Campaign.Status.DRAFT,
             "can_cancel": can_change and editable,
+            "can_pause": can_change and saved.repeats and saved.status == Campaign.Status.SCHEDULED,
+            "can_resume": can_change and saved.status == Campaign.Status.PAUSED,
+            "can_stop": can_change
+            and saved.repeats
+            and saved.status in (Campaign.Status.SCHEDULED, Campaign.Status.PAUSED),
             "view_only_note": segment_note(
                 RuleRights(request.user), saved.segment, what="campaign's segment"
             ),
@@ -245,6 +251,32 @@ def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("playbook:campaign", pk=campaign.pk)
 
 
+@require_POST
+def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_state(request, pk, launches.pause, "paused: no run goes until it is resumed")
+
+
+@require_POST
+def campaign_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_state(request, pk, launches.resume, "resumed")
+
+
+@require_POST
+def campaign_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_state(request, pk, launches.stop, "stopped: no more runs")
+
+
+def _change_state(request: HttpRequest, pk: int, change, done: str) -> HttpResponse:
+    campaign = campaign_to_change(request, pk)
+    try:
+        change(campaign)
+    except launches.NotAllowed as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"Campaign “{campaign}” {done}.")
+    return redirect("playbook:campaign", pk=campaign.pk)
+
+
 def _saved_data(campaign: Campaign) -> dict:
     """The campaign as the form would post it, to check it again before scheduling."""
     data = {
@@ -253,6 +285,8 @@ def _saved_data(campaign: Campaign) -> dict:
         "channel": campaign.channel,
         "send_on": f"{campaign.send_on:%Y-%m-%d}",
         "send_time": f"{campaign.send_time:%H:%M}",
+        "repeat": campaign.repeat,
+        "repeat_until": f"{campaign.repeat_until:%Y-%m-%d}" if campaign.repeat_until else "",
         "holdout_percent": campaign.holdout_percent,
     }
     for variant in campaign.variants.all():
@@ -262,8 +296,8 @@ def _saved_data(campaign: Campaign) -> dict:
 
 
 def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
-    """Per variant: what happened to its messages (one grouped query), and the sections other
-    apps add (analytics: renewals of those sent against those held out)."""
+    """Per variant and per run: what happened to its messages (one grouped query each), and
+    the sections other apps add (analytics: renewals of those sent against those held out)."""
     campaign = staff_campaign(request, pk)
     # A campaign's rows at the user's clubs only, as every count they see.
     clubs = list(clubs_for(request.user))
@@ -271,6 +305,9 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
     per_variant, total = touchpoint_counts(touchpoints, by="variant")
     labels = [variant.label for variant in campaign.variants.all()] or list(CampaignVariant.LABELS)
     rows = [(label, per_variant.get(label, Counts())) for label in labels]
+    per_run, _ = touchpoint_counts(touchpoints, by="occurrence_key")
+    # The latest run first: it is the one marketing comes to look at.
+    runs = sorted(((campaign.run_of(key), counts) for key, counts in per_run.items()), reverse=True)
     sections: list = []
     for add_sections in hooks.get_hooks(CAMPAIGN_RESULTS_HOOK):
         add_sections(request, campaign, sections, clubs=clubs)
@@ -280,6 +317,7 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "rows": rows,
+            "runs": runs,
             "total": total,
             "sections": sections,
             "clubs_label": segment_clubs_label(request.user, campaign.segment),

@@ -25,5 +25,8 @@ urlpatterns = [
         "campaigns/<int:pk>/schedule/", campaign_views.campaign_schedule, name="campaign_schedule"
     ),
     path("campaigns/<int:pk>/cancel/", campaign_views.campaign_cancel, name="campaign_cancel"),
+    path("campaigns/<int:pk>/pause/", campaign_views.campaign_pause, name="campaign_pause"),
+    path("campaigns/<int:pk>/resume/", campaign_views.campaign_resume, name="campaign_resume"),
+    path("campaigns/<int:pk>/stop/", campaign_views.campaign_stop, name="campaign_stop"),
     path("campaigns/<int:pk>/results/", campaign_views.campaign_results, name="campaign_results"),
 ]

@@ -122,6 +122,16 @@ class Counts:
         return sum(self.suppressed.values())
 
     @property
+    def not_sent(self) -> int:
+        """Failed, suppressed or cancelled: neither sent, waiting, nor held out."""
+        return self.failed + self.suppressed_total + self.cancelled
+
+    @property
+    def total(self) -> int:
+        """Every row: for a campaign's run, the members its segment had on the day."""
+        return self.scheduled + self.sent + self.held_out + self.not_sent
+
+    @property
     def suppressed_by_reason(self) -> list[tuple[str, int]]:
         """The reasons, the most frequent first."""
         return sorted(self.suppressed.items(), key=lambda item: (-item[1], item[0]))

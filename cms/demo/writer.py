@@ -744,7 +744,7 @@ class _Writer:
                 row.status, row.reason = Touchpoint.Status.SUPPRESSED, "no_consent"
         Touchpoint.objects.bulk_create(rows, batch_size=2000)
         Campaign.objects.filter(pk=campaign.pk).update(
-            status=Campaign.Status.SENT, launched_at=launched_at
+            status=Campaign.Status.SENT, launched_at=launched_at, next_run_on=None
         )
         self.counts["touchpoints"] = self.counts.get("touchpoints", 0) + len(rows)
 
