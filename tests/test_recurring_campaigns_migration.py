@@ -1,4 +1,4 @@
-"""Migration campaigns 0017: campaigns waiting to go get their first day as their next run,
+"""Migration campaigns 0018: campaigns waiting to go get their first day as their next run,
 so beat still launches them; launched and cancelled ones get none."""
 
 import datetime as dt
@@ -9,7 +9,7 @@ from django.apps import apps
 
 from campaigns.models import Campaign, Segment
 
-migration = importlib.import_module("campaigns.migrations.0017_recurring_campaigns")
+migration = importlib.import_module("campaigns.migrations.0018_recurring_campaigns")
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ def next_run_is_the_first_day(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0016_segment_campaigns"),
+        ("campaigns", "0017_outbox_screen"),
         ("club", "0012_club_country"),
         ("members", "0023_erasure_requested_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
