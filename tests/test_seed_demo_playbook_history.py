@@ -1,8 +1,8 @@
 """The demo's playbook has a past for more than rule 14: the lead's call task (1), the trial
-invitations (2, 3), the join offer after a trial (5) and the rebook after a missed one (6), the
-welcome (7), the 10th visit (10), the renewal reminder (15), the win-backs (18, 19), the
-birthday greeting (20) and the anniversary (21) are planted as the engine would have written
-them, and change no outcome."""
+invitations (2, 3), the trial reminder (4), the join offer after a trial (5) and the rebook
+after a missed one (6), the welcome (7), the 10th visit (10), the renewal reminder (15), the
+win-backs (18, 19), the birthday greeting (20) and the anniversary (21) are planted as the
+engine would have written them, and change no outcome."""
 
 import dataclasses
 import datetime as dt
@@ -22,7 +22,7 @@ from checkin.models import Booking
 from club import clock
 from club.models import Club
 from cms.demo import catalogue, generator
-from members.models import Member, MemberEvent, Task
+from members.models import ConsentLog, Member, MemberEvent, Task
 from memberships.models import Membership
 
 TODAY = dt.date(2026, 11, 23)  # the frozen clock's day
@@ -31,7 +31,13 @@ PLANTED_RULES = [spec.number for spec in catalogue.PLAYBOOK_HISTORY]
 RENEWAL_RULES = [15, 18, 19]
 # Rules that stop finding a lead who booked a trial or bought since (2) or is no lead now (3).
 LEAD_RULES = [2, 3]
-ALWAYS_TRUE_RULES = [n for n in PLANTED_RULES if n not in RENEWAL_RULES + LEAD_RULES]
+# The trial reminder finds a booking only while it is booked: the trainer's mark ends that.
+TRIAL_REMINDER = [4]
+ALWAYS_TRUE_RULES = [
+    n for n in PLANTED_RULES if n not in RENEWAL_RULES + LEAD_RULES + TRIAL_REMINDER
+]
+# Rules whose messages go to members never asked for consent (docs: consent).
+TRANSACTIONAL_RULES = [spec.number for spec in catalogue.PLAYBOOK_HISTORY if not spec.marketing]
 NOBODY_HELD_OUT = [spec.number for spec in catalogue.PLAYBOOK_HISTORY if not spec.holdout_percent]
 
 
@@ -213,6 +219,101 @@ def test_the_trial_follow_ups_name_the_trial_and_stop_at_a_paid_membership(demo,
             assert (t.status == "cancelled") == joined, t
 
 
+def test_the_trial_reminders_name_each_past_trial_three_hours_before_its_class(demo):
+    # given: rule 4's planted touchpoints and every trial booking whose reminder was due
+    # before today (the live evaluator writes the rest)
+    rule = Rule.objects.get(number=4)
+    touchpoints = list(Touchpoint.objects.filter(rule=rule).select_related("club", "member"))
+    trials = {
+        booking.pk: booking
+        for booking in Booking.objects.filter(is_trial=True).select_related(
+            "session__club", "session__class_type"
+        )
+        if booking.session.start - dt.timedelta(hours=3)
+        < clock.start_of_day(TODAY, booking.session.club)
+    }
+    paid = _first_bought(paid=True)
+
+    # then: one per past trial, keyed by its booking, due 3 hours before the class
+    assert len(touchpoints) > 20
+    assert {t.occurrence_key for t in touchpoints} == {f"booking:{pk}" for pk in trials}
+    for t in touchpoints:
+        booking = trials[int(t.occurrence_key.removeprefix("booking:"))]
+        assert booking.member_id == t.member_id
+        assert t.due_at == booking.session.start - dt.timedelta(hours=3)
+        # written once booked, and worded with the class, as the evaluator renders it
+        assert booking.created_at <= t.created_at < t.due_at
+        assert t.body == (
+            f"See you today for {booking.session.class_type.name} at {t.club.name}, "
+            f"{t.member.first_name}! Bring water and a towel."
+        )
+        if t.status in ("sent", "delivered"):
+            # before the class, while still booked, to a lead who had not joined
+            assert t.sent_at < booking.session.start
+            assert t.sent_at < booking.updated_at or booking.status == "booked"
+            assert paid.get(t.member_id) is None or paid[t.member_id] > t.sent_at
+
+
+def _opted_out_at() -> dict[tuple[int, str], dt.datetime]:
+    """When each member withdrew each channel's consent (the demo's log: a grant, then
+    maybe a withdrawal)."""
+    return {
+        (member_id, channel): at
+        for member_id, channel, at in ConsentLog.objects.filter(granted=False).values_list(
+            "member_id", "channel", "at"
+        )
+    }
+
+
+def test_transactional_messages_go_to_members_never_asked_and_not_after_an_opt_out(demo):
+    # given: the planted transactional touchpoints (the trial reminder, the welcome, the
+    # renewal reminder) neither held out nor cancelled, and who was ever asked for consent
+    touchpoints = (
+        Touchpoint.objects.filter(rule__number__in=TRANSACTIONAL_RULES)
+        .exclude(channel="task")
+        .exclude(status__in=["held_out", "cancelled"])
+        .select_related("member", "rule")
+    )
+    asked = set(ConsentLog.objects.values_list("member_id", "channel"))
+    opted_out = _opted_out_at()
+
+    # then: a member never asked (no consent, no log entry) with an address was sent it;
+    # one who withdrew before it was to go was not, as an opt-out
+    went_to_never_asked = {number: 0 for number in TRANSACTIONAL_RULES if number != 1}
+    for t in touchpoints:
+        member = t.member
+        address = member.phone if t.channel == "sms" else member.email
+        if not address:
+            continue
+        if (member.pk, t.channel) not in asked:
+            assert t.status in ("sent", "delivered"), t
+            went_to_never_asked[t.rule.number] += 1
+        elif opted_out.get((member.pk, t.channel), t.send_at) < t.send_at:
+            assert (t.status, t.reason) == ("suppressed", "opted_out"), t
+    assert all(went_to_never_asked.values()), went_to_never_asked
+    assert touchpoints.filter(reason="opted_out").exists()
+
+
+def test_a_message_without_an_address_or_marketing_without_consent_is_still_suppressed(demo):
+    # given: planted touchpoints to members never asked for the channel's consent
+    asked = set(ConsentLog.objects.values_list("member_id", "channel"))
+    rows = [
+        t
+        for t in Touchpoint.objects.filter(rule__number__in=PLANTED_RULES)
+        .exclude(channel="task")
+        .exclude(status__in=["held_out", "cancelled"])
+        .select_related("member", "rule")
+        if (t.member_id, t.channel) not in asked
+    ]
+    no_address = [t for t in rows if not (t.member.phone if t.channel == "sms" else t.member.email)]
+    marketing = [t for t in rows if t.rule.is_marketing]
+
+    # then: nothing goes to a missing address, nor marketing to someone never asked
+    assert no_address and marketing
+    for t in no_address + marketing:
+        assert (t.status, t.reason) == ("suppressed", "no_consent"), t
+
+
 def test_each_call_task_sent_is_a_done_task_of_the_front_desk(demo):
     # given: rule 1's touchpoints, each opened a task when sent (channels/staff_task.py)
     rule = Rule.objects.get(number=1)
@@ -263,6 +364,9 @@ def test_planted_touchpoints_are_held_out_suppressed_or_sent_as_the_engine_decid
     }
     # a call task needs no consent and nobody is held out of it: each was opened
     assert {status for number, status in statuses if number == 1} == {"delivered"}
+    # the trial reminder is held out of nobody (0 %) either
+    assert {status for number, status in statuses if number == 4} >= {"delivered", "suppressed"}
+    assert (4, "held_out") not in statuses
     for number in (2, 3, 5, 6, 10, 15, 18, 19, 20, 21):
         assert {"held_out", "delivered", "suppressed"} <= {s for n, s in statuses if n == number}
     # a renewal bought between the insert and the send cancelled some reminders and win-backs,
@@ -426,7 +530,7 @@ def test_renewal_reminders_and_win_backs_follow_what_was_bought_and_when(demo):
             assert t.sent_at is None
         elif t.status in ("sent", "delivered"):
             assert not obsolete_by_send
-        elif t.status == "suppressed" and t.reason == "no_consent" and t.due_at > t.created_at:
+        elif t.status == "suppressed" and t.due_at > t.created_at:
             assert not obsolete_by_send  # the dispatcher asks "still true" first
     # and: some memberships were renewed before any reminder or win-back could be written
     planted = {(t.rule.number, _membership_of(t.occurrence_key)) for t in touchpoints}
@@ -512,7 +616,7 @@ def test_the_live_evaluator_writes_no_second_lead_or_trial_touchpoint(demo, froz
     downtown = Club.objects.get(slug=catalogue.CLUBS[0].slug)
     today_began = clock.start_of_day(TODAY, downtown)
     frozen_clock.move_to(today_began + dt.timedelta(minutes=5))
-    rules = Rule.objects.filter(number__in=[1, 2, 3, 5, 6])
+    rules = Rule.objects.filter(number__in=[1, 2, 3, 4, 5, 6])
     planted = Touchpoint.objects.filter(rule__in=rules, due_at__lt=today_began).count()
 
     # when

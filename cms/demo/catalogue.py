@@ -677,6 +677,17 @@ PLAYBOOK_HISTORY = (
         ("lead",),
     ),
     HistoryRule(3, "lead_without_trial", "email", 10, 60, True, (("days", 3),), ("lead",)),
+    # 4, the trial reminder, is transactional: to anyone with a phone who has not opted out,
+    # `hours_before` the class, an hour before the quiet hours when it would fall in them.
+    HistoryRule(
+        4,
+        "trial_booked",
+        "sms",
+        0,
+        95,
+        False,
+        (("hours_before", 3), ("quiet_hours", "before")),
+    ),
     HistoryRule(5, "trial_attended", "sms", 10, 80, True, (("hours_after", 2),), LEAD_OR_TRIAL),
     HistoryRule(6, "trial_no_show", "sms", 10, 60, True, (AT_TEN,), LEAD_OR_TRIAL),
     HistoryRule(7, "first_membership_started", "email", 0, 90, False),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -22,8 +23,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from campaigns import evaluator
+from campaigns.models import Channel
 from cms.demo import catalogue as cat
 from cms.demo.catalogue import PACK, PLANTED, TRIAL, Planted
+from members.models import Member
 from memberships import renewal_timing, statuses
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -700,21 +704,40 @@ class _Simulation:
         n = cols["member"].size
         member, due, number = cols["member"], cols["due"], cols["rule"]
         club = self.persons.club[member].astype(np.int64)
-        send_at = self.out_of_quiet_hours(club, due)
-        goes = np.maximum(send_at, created)
+        before = np.array(
+            [dict(rules[k].params).get("quiet_hours") == "before" for k in number.tolist()],
+            dtype=bool,
+        )
+        send_at = self.out_of_quiet_hours(club, due, before)
         sms = np.array([rules[k].channel == "sms" for k in number.tolist()], dtype=bool)
+        task = np.array([rules[k].channel == "task" for k in number.tolist()], dtype=bool)
+        # Written after its send time, in the quiet hours (a trial booked late the evening
+        # before an early class): the dispatcher can only move it forward, to their end.
+        late = (created > send_at) & ~task
+        goes = np.where(late, self.out_of_quiet_hours(club, created), np.maximum(send_at, created))
         given, until = self.consent_spans(consents)
         channel = sms.astype(np.int64)  # 0 email, 1 sms
         start, stop = given[member, channel], until[member, channel]
-        # A staff task needs no consent (evaluator.has_channel_consent).
-        task = np.array([rules[k].channel == "task" for k in number.tolist()], dtype=bool)
-        always, never = np.iinfo(np.int64).min, np.iinfo(np.int64).max
-        start, stop = np.where(task, always, start), np.where(task, never, stop)
+        marketing = np.array([rules[k].marketing for k in number.tolist()], dtype=bool)
+        phone = np.array([bool(x) for x in self.persons.phone], dtype=bool)
+        email = np.array([bool(x) for x in self.persons.email], dtype=bool)
+        address = np.where(sms, phone[member], email[member])
+        kind = np.where(task, 2, channel)
+
+        def refusal(at: np.ndarray) -> np.ndarray:
+            # The live consent_refusal on the member as they stood at `at`: consent while
+            # granted and not withdrawn, an opt-out once the log has an entry without it.
+            consented = (start <= at) & (at < stop)
+            logged = (start <= at) | (stop <= at)
+            return _refusals()[_refusal_case(kind, marketing, consented, address, logged)]
+
         # Consent at insert for what was already due then (suppressed for good when written),
         # then the dispatcher's order at send time: still true, consent.
-        at_insert = (due > created) | ((start <= created) & (created < stop))
+        refused_at_insert = np.where(due <= created, refusal(created), "")
+        at_insert = refused_at_insert == ""
         obsolete = cols["obsolete"] <= goes
-        consent = (start <= goes) & (goes < stop)
+        refused = refusal(goes)
+        consent = refused == ""
         held = np.array(
             [
                 _demo_hash(k, i) < rules[k].holdout_percent
@@ -728,7 +751,7 @@ class _Simulation:
             "suppressed",
         ).astype(object)
         reason = np.select(
-            [held, ~at_insert, obsolete, consent], ["", "no_consent", "obsolete", ""], "no_consent"
+            [held, ~at_insert, obsolete, consent], ["", refused_at_insert, "obsolete", ""], refused
         ).astype(object)
         capped = self.frequency_capped(cols, club, goes, status == "sent", offers)
         status[capped], reason[capped] = "suppressed", "frequency_cap"
@@ -870,6 +893,42 @@ class _Simulation:
             np.asarray(ms.created, dtype=np.int64)[paid],
         )
         parts = []
+        # Rule 4: every trial booking, `hours_before` its class, written when it was booked;
+        # the trigger finds a booking while it is still booked and its lead has not joined
+        # since (the trainer's mark, a little after the class, or a purchase ends that).
+        spec = _rule(4)
+        rows = np.flatnonzero(b["is_trial"])
+        member = b["member"][rows]
+        session = b["session"][rows]
+        club = s["club"][session].astype(np.int64)
+        due = s["start"][session] - 3600 * spec.param("hours_before")
+        midnight = self.ts_array(club, np.full(rows.size, self.today), np.zeros_like(rows))
+        marked = np.where(
+            np.isin(b["status"][rows], ["attended", "no_show"]), b["updated"][rows], never
+        )
+        chosen = due < midnight
+        rows, member = rows[chosen], member[chosen]
+        joined = np.full(rows.size, never, dtype=np.int64)
+        paid_created = np.asarray(ms.created, dtype=np.int64)[paid]
+        paid_member = np.asarray(ms.member, dtype=np.int64)[paid]
+        by_member: dict[int, list[int]] = {}
+        for i, at in zip(paid_member.tolist(), paid_created.tolist(), strict=True):
+            by_member.setdefault(i, []).append(at)
+        booked = b["created"][rows]
+        for j, (i, at) in enumerate(zip(member.tolist(), booked.tolist(), strict=True)):
+            since = [bought for bought in by_member.get(i, ()) if bought >= at]
+            if since:
+                joined[j] = min(since)
+        parts.append(
+            self.occurrences(
+                4,
+                member,
+                due[chosen],
+                booked,
+                obsolete=np.minimum(joined, marked[chosen]),
+                ref=rows,
+            )
+        )
         for number, status in ((5, "attended"), (6, "no_show")):
             rows = np.flatnonzero(b["is_trial"] & (b["status"] == status))
             member = b["member"][rows]
@@ -1087,15 +1146,19 @@ class _Simulation:
         utc_day = ts // DAY + EPOCH_ORDINAL
         return (ts + self.offset[club, utc_day - self.d0]) // DAY + EPOCH_ORDINAL
 
-    def out_of_quiet_hours(self, club: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    def out_of_quiet_hours(
+        self, club: np.ndarray, ts: np.ndarray, before: np.ndarray | bool = False
+    ) -> np.ndarray:
         """evaluator.send_time for the clubs' default quiet hours: a due time inside them
-        moves to their end."""
+        moves to their end, or, where `before` (a rule's "quiet_hours": "before"), to an hour
+        before they start."""
         quiet_from, quiet_to = cat.QUIET_HOURS
         day = self.local_day(club, ts)
         minute = (ts - self.ts_array(club, day, np.zeros_like(day))) // 60
         late, early = minute >= quiet_from, minute < quiet_to
         moved = self.ts_array(club, day + late, np.full_like(day, quiet_to))
-        return np.where(late | early, moved, ts)
+        evening = self.ts_array(club, day - early, np.full_like(day, quiet_from - 60))
+        return np.where(late | early, np.where(before, evening, moved), ts)
 
     def consent_spans(self, consents: Rows) -> tuple[np.ndarray, np.ndarray]:
         """From when and until when each member could be sent email (column 0) and SMS
@@ -1951,6 +2014,40 @@ def _demo_hash(rule: int, member: int) -> int:
     `is_held_out` hashes database ids, which do not exist while the history is drawn."""
     digest = hashlib.sha256(f"holdout:demo:{rule}:{member}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100
+
+
+CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.TASK)  # the history's channel index
+
+
+def _refusal_case(kind, marketing, consented, address, logged) -> np.ndarray:
+    """The index in _refusals() of each row's case (channel index, then four flags)."""
+    return (
+        np.asarray(kind, dtype=np.int64) * 16
+        + np.asarray(marketing, dtype=np.int64) * 8
+        + np.asarray(consented, dtype=np.int64) * 4
+        + np.asarray(address, dtype=np.int64) * 2
+        + np.asarray(logged, dtype=np.int64)
+    )
+
+
+@functools.cache
+def _refusals() -> np.ndarray:
+    """campaigns.evaluator.consent_refusal for every case a planted row can be in, by
+    _refusal_case(): the live rule itself, asked once per case (48 unsaved members), so the
+    demo never keeps a second copy of who may be sent what."""
+    verdicts = []
+    for channel in CHANNELS:
+        for marketing, consented, address, logged in itertools.product((False, True), repeat=4):
+            member = Member(
+                sms_consent=consented and channel == Channel.SMS,
+                email_consent=consented and channel == Channel.EMAIL,
+                phone=cat.PHONE_BLOCKS[0] + "000" if address else "",
+                email="someone@example.com" if address else "",
+            )
+            verdicts.append(
+                str(evaluator.consent_refusal(member, channel, marketing=marketing, logged=logged))
+            )
+    return np.array(verdicts, dtype=object)
 
 
 def _rule(number: int) -> cat.HistoryRule:

@@ -574,6 +574,7 @@ class _Writer:
         }
 
         e = h.events.columns
+        class_names = [spec.name for spec in cat.CLASS_TYPES]
 
         def occurrence(number: int, i: int, m: int, day: int, ref: int, due_at: dt.datetime):
             if number in (1, 2):
@@ -582,6 +583,16 @@ class _Writer:
                 return triggers.Occurrence(i, f"event:{int(self.event_ids[ref])}", due_at, facts)
             if number == 3:
                 return triggers.Occurrence(i, f"event:{int(self.event_ids[ref])}", due_at, {})
+            if number == 4:
+                # The trial booking's class, as the trigger reads it off the session.
+                k = int(h.bookings.columns["session"][ref])
+                facts = {
+                    "class_name": class_names[int(h.sessions.columns["class_type"][k])],
+                    "class_start": _instant(int(h.sessions.columns["start"][k])),
+                }
+                return triggers.Occurrence(
+                    i, f"booking:{int(self.booking_ids[ref])}", due_at, facts
+                )
             if number in (5, 6):
                 return triggers.Occurrence(i, f"booking:{int(self.booking_ids[ref])}", due_at, {})
             if number in (15, 18, 19):
