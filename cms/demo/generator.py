@@ -228,7 +228,7 @@ class _Simulation:
             self.lifecycle(i)
         sessions = self.sessions()
         visits, bookings = self.visits_and_classes(sessions)
-        visits = self.todays_visits(visits)
+        visits = self.todays_visits(visits, bookings, sessions)
         self.fix_purchase_times(visits)
         ledger = self.ledger(visits)
         payments = self.payments()
@@ -1533,19 +1533,22 @@ class _Simulation:
                 "is_trial": is_trial[order],
                 "created": created[order],
                 "updated": updated[order],
+                # When a check-in marked it (today's classes, `todays_classes`), else NO.
+                "attended_at": np.full(size, NO, dtype=np.int64),
             }
         )
 
     # -- money, ledger, consent ------------------------------------------------------
 
-    def todays_visits(self, visits: Rows) -> Rows:
+    def todays_visits(self, visits: Rows, bookings: Rows, sessions: Rows) -> Rows:
         """Today's check-ins up to `now` (none at midnight): the history above stops the
         evening before, and a club at 17:00 has had dozens. Members with a paid membership in
         force today, not frozen and with a visit left on a pack, come in with the chance their
         membership was drawn with, at the day type's hours (cat.VISIT_HOURS, inside the
-        clubs' opening hours), on the gym floor: the classes keep their bookings. Drawn from a
-        generator of their own, after everything before today, so the days before are the
-        same whatever the time of seeding; their pack debits follow in `ledger`."""
+        clubs' opening hours), on the gym floor; the classes that have ended by then are
+        marked (`todays_classes`), adding their class-goers' visits. Drawn from a generator
+        of their own, after everything before today, so the days before are the same
+        whatever the time of seeding; their pack debits follow in `ledger`."""
         if not self.now_minute:
             return visits
         g = np.random.default_rng([self.seed, TODAY_STREAM])
@@ -1580,6 +1583,9 @@ class _Simulation:
         source = np.where(g.random(membership.size) < 0.7, "turnstile", "desk")
         before = minute < self.now_minute
         membership, minute, source = membership[before], minute[before], source[before]
+        membership, minute, source = self.todays_classes(
+            g, bookings, sessions, eligible=chosen, visits=(membership, minute, source)
+        )
         for m in membership.tolist():
             if ms.plan[m] % 4 == PACK:
                 ms.visits_left[m] -= 1
@@ -1597,6 +1603,70 @@ class _Simulation:
         }
         order = np.lexsort((cols["at"], cols["member"]))
         return Rows({k: col[order] for k, col in cols.items()})
+
+    def todays_classes(
+        self,
+        g: np.random.Generator,
+        bookings: Rows,
+        sessions: Rows,
+        *,
+        eligible: list[int],
+        visits: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Today's classes that have ended by `now`, marked as the live flow leaves them.
+
+        A booked member who checked in from an hour before the class to its end (what the
+        trainer's roster shows beside the seat) attended it. The others came with the
+        history's chance (1 - no_show_rate) if they could check in today (the memberships
+        `todays_visits` chose from): their visit is the class's, 5–15 minutes before it, and
+        replaces a gym-floor one drawn at another hour (one visit a day). The rest are no-shows,
+        marked by the trainer after the class. Trial bookings keep the trial's own story
+        (drawn with the lifecycle). Changes `bookings` in place; returns today's visits
+        (membership, local minute, source)."""
+        membership, minute, source = (list(column.tolist()) for column in visits)
+        s, b, ms = sessions.columns, bookings.columns, self.ms
+        now = self.ts_array(
+            np.arange(len(cat.CLUBS)),
+            np.full(len(cat.CLUBS), self.today),
+            np.full(len(cat.CLUBS), self.now_minute),
+        )
+        ended = (s["day"] == self.today) & ~s["cancelled"] & (s["end"] <= now[s["club"]])
+        rows = np.flatnonzero(ended[b["session"]] & (b["status"] == "booked") & ~b["is_trial"])
+        rows = rows[np.argsort(s["start"][b["session"][rows]], kind="stable")]
+        # Drawn after the gym-floor visits, so those stay as they were drawn.
+        comes = g.random(rows.size) >= self.p.no_show_rate
+        early = g.integers(5, 16, size=rows.size)
+        marked = g.integers(60, 1800, size=rows.size)
+        of_member = {int(ms.member[m]): m for m in eligible}
+        visit_of = {int(ms.member[m]): j for j, m in enumerate(membership)}
+        in_class: set[int] = set()  # visits that are a class's already
+        for x, row in enumerate(rows.tolist()):
+            i, k = int(b["member"][row]), int(b["session"][row])
+            start = int(s["minute"][k])
+            end = start + int(s["end"][k] - s["start"][k]) // 60
+            j = visit_of.get(i)
+            if j is not None and start - 60 <= minute[j] <= end:
+                in_class.add(j)
+            elif comes[x] and i in of_member and j not in in_class:
+                if j is None:
+                    j = visit_of[i] = len(membership)
+                    membership.append(of_member[i])
+                    minute.append(0)
+                    source.append("turnstile")
+                minute[j] = start - int(early[x])
+                in_class.add(j)
+            else:
+                b["status"][row] = "no_show"
+                b["updated"][row] = min(int(s["end"][k]) + int(marked[x]), int(now[s["club"][k]]))
+                continue
+            at = self.ts(int(s["club"][k]), self.today, minute[j])
+            b["status"][row] = "attended"
+            b["updated"][row] = b["attended_at"][row] = at
+        return (
+            np.asarray(membership, dtype=np.int64),
+            np.asarray(minute, dtype=np.int64),
+            np.asarray(source),
+        )
 
     def fix_purchase_times(self, visits: Rows) -> None:
         """A membership bought on its first day was bought before that day's first visit."""

@@ -422,10 +422,21 @@ class _Writer:
                 "is_trial",
                 "created_at",
                 "updated_at",
+                "attended_at",
             ],
             (
-                (pk, session, member, status, None if position == NO else position, trial, c, u)
-                for pk, session, member, status, position, trial, c, u in zip(
+                (
+                    pk,
+                    session,
+                    member,
+                    status,
+                    None if position == NO else position,
+                    trial,
+                    c,
+                    u,
+                    a if attended != NO else None,
+                )
+                for pk, session, member, status, position, trial, c, u, a, attended in zip(
                     self.booking_ids.tolist(),
                     self.session_ids[b["session"]].tolist(),
                     member_ids[b["member"]].tolist(),
@@ -434,6 +445,8 @@ class _Writer:
                     b["is_trial"].tolist(),
                     self.instants(b["created"]),
                     self.instants(b["updated"]),
+                    self.instants(np.maximum(b["attended_at"], 0)),
+                    b["attended_at"].tolist(),
                     strict=True,
                 )
             ),
