@@ -617,6 +617,9 @@ VISIT_HOURS = (
         (19, 1),
     ),
 )
+CURRENCY = "EUR"  # both clubs'
+# Online renewals whose Stripe webhook events the demo keeps (generator.stripe_events).
+STRIPE_EVENTS = 12
 DESK_HOURS = (9 * 60, 20 * 60)  # sales and freezes happen while the desk is staffed
 IMPORT_TIME = dt.time(7, 30)
 

@@ -32,7 +32,7 @@ from checkin.models import (
 from club.models import Club
 from cms.demo.seeding import demo_clubs, demo_users
 from members.models import ConsentLog, Member, MemberEvent, Task
-from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan, StripeEvent
 
 CHUNK = 20_000
 USER_FIELDS = (
@@ -47,6 +47,8 @@ USER_FIELDS = (
 )
 # Timeline payloads name rows by id; the digest names them by content.
 EVENT_REFERENCES = {"membership": Membership, "session": ClassSession, "task": Task}
+# The rows a Stripe payload's metadata names by id (memberships/stripe/checkout.py).
+STRIPE_METADATA = {"member": Member, "membership": Membership, "plan": Plan}
 # Occurrence keys that name a row by id ("membership:<id>:<day>", "event:<id>" …).
 OCCURRENCE_REFERENCES = {
     "membership": Membership,
@@ -81,6 +83,7 @@ def _tables() -> list[tuple[str, models.QuerySet]]:
         ("freezes", Freeze.objects.filter(membership__in=memberships)),
         ("ledger_entries", LedgerEntry.objects.filter(membership__in=memberships)),
         ("payments", Payment.objects.filter(member__in=members)),
+        ("stripe_events", StripeEvent.objects.filter(member__in=members)),
         ("visits", Visit.objects.filter(member__in=members)),
         ("check_in_attempts", CheckInAttempt.objects.filter(member__in=members)),
         ("bookings", Booking.objects.filter(member__in=members)),
@@ -160,6 +163,8 @@ def _resolve(field: models.Field, value, keys: dict[type[models.Model], dict[int
     if field.model is Touchpoint and field.name == "provider_id" and value.startswith("task-"):
         # A staff task's touchpoint names its task (channels/staff_task.py).
         return f"task-{keys.get(Task, {}).get(int(value[5:]), 'outside')}"
+    if field.model is StripeEvent and field.name == "payload" and isinstance(value, dict):
+        return _stripe_payload(value, keys)
     if field.model is MemberEvent and field.name == "data" and isinstance(value, dict):
         return {k: _event_reference(k, v, keys) for k, v in value.items()}
     return value
@@ -170,6 +175,19 @@ def _event_reference(name: str, value, keys) -> object:
     if related is None or not isinstance(value, int):
         return value
     return keys.get(related, {}).get(value, "outside")
+
+
+def _stripe_payload(payload: dict, keys) -> dict:
+    """A webhook payload with the ids its metadata names (checkout.start_renewal: member,
+    membership, plan) as those rows' content keys."""
+    obj = payload.get("data", {}).get("object", {})
+    metadata = obj.get("metadata") or {}
+    named = {
+        name: keys.get(model, {}).get(int(metadata[name]), "outside")
+        for name, model in STRIPE_METADATA.items()
+        if str(metadata.get(name, "")).isdigit()
+    }
+    return {**payload, "data": {"object": {**obj, "metadata": {**metadata, **named}}}}
 
 
 def _occurrence_reference(key: str, keys) -> str:

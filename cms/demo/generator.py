@@ -105,6 +105,7 @@ class History:
     offers: Rows
     stats: dict
     touchpoints: Rows = field(default_factory=Rows)
+    stripe_events: Rows = field(default_factory=Rows)
     planted: Planted = PLANTED
     now: dt.time | None = None
 
@@ -260,6 +261,7 @@ class _Simulation:
             stats=stats,
             planted=self.p,
             touchpoints=touchpoints,
+            stripe_events=self.stripe_events(payments),
         )
 
     # -- people ----------------------------------------------------------------------
@@ -1772,6 +1774,36 @@ class _Simulation:
                 cols[key].append(value)
         return Rows(cols)
 
+    def stripe_events(self, payments: Rows) -> Rows:
+        """The webhook events Stripe sent for the latest online renewals: a
+        checkout.session.completed for each of the last cat.STRIPE_EVENTS paid, and a
+        payment_intent.payment_failed for the latest failed attempt, each received a
+        second after the payment and processed moments later. Ids and delays come from
+        hashes of the PaymentIntent, not from a generator: nothing else drawn changes."""
+        pay, ms = payments.columns, self.ms
+        renewal = [
+            k
+            for k, (m, method) in enumerate(zip(pay["membership"], pay["method"], strict=True))
+            if method == "stripe" and ms.renewed_from[m] != NO
+        ]
+        paid = [k for k in renewal if pay["status"][k] == "succeeded"]
+        failed = [k for k in renewal if pay["status"][k] == "failed"]
+        by_time = functools.partial(sorted, key=lambda k: (pay["at"][k], k))
+        chosen = [
+            *((k, "checkout.session.completed") for k in by_time(paid)[-cat.STRIPE_EVENTS :]),
+            *((k, "payment_intent.payment_failed") for k in by_time(failed)[-1:]),
+        ]
+        cols = {k: [] for k in ("payment", "type", "event", "received", "processed")}
+        for k, kind in chosen:
+            digest = hashlib.sha256(f"stripe:demo:{pay['intent'][k]}".encode()).hexdigest()
+            received = int(pay["at"][k]) + 1 + int(digest[-2:], 16) % 3
+            cols["payment"].append(k)
+            cols["type"].append(kind)
+            cols["event"].append(digest[:24])
+            cols["received"].append(received)
+            cols["processed"].append(received + 1 + int(digest[-4:-2], 16) % 4)
+        return Rows(cols)
+
     def consents(self) -> Rows:
         """Consent given at first contact, with the wording shown; a few withdraw later."""
         p = self.p
@@ -1969,15 +2001,28 @@ class _Simulation:
                 membership=m,
             )
         pay = payments.columns
-        for i, m, amount, status, at in zip(
-            pay["member"], pay["membership"], pay["amount"], pay["status"], pay["at"], strict=True
+        for i, m, amount, status, intent, at in zip(
+            pay["member"],
+            pay["membership"],
+            pay["amount"],
+            pay["status"],
+            pay["intent"],
+            pay["at"],
+            strict=True,
         ):
             if status == "failed":
                 add(
                     i,
                     "payment_failed",
                     at,
-                    {"membership": None, "amount": amount, "reason": "card_declined"},
+                    {
+                        "membership": None,
+                        "amount": amount,
+                        "currency": cat.CURRENCY,
+                        "reason": "card_declined",
+                        "method": "stripe",
+                        "payment_intent": intent,
+                    },
                     membership=m,
                 )
         order = np.lexsort(

@@ -35,7 +35,7 @@ from cms.demo import catalogue as cat
 from cms.demo import generator, writer
 from cms.models import TrainerPage
 from members.models import ConsentLog, Member, MemberEvent
-from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan, StripeEvent
 
 
 class NotDemoData(Exception):
@@ -210,6 +210,7 @@ def reset() -> dict[str, int]:
         ("member_events", MemberEvent.objects.filter(member__in=members)),
         ("consent_logs", ConsentLog.objects.filter(member__in=members)),
         ("ledger_entries", LedgerEntry.objects.filter(membership__in=memberships)),
+        ("stripe_events", StripeEvent.objects.filter(member__in=members)),
         ("payments", Payment.objects.filter(member__in=members)),
         ("freezes", Freeze.objects.filter(membership__in=memberships)),
         ("touchpoints", Touchpoint.objects.filter(member__in=members)),

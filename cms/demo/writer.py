@@ -15,6 +15,7 @@ import functools
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -44,7 +45,9 @@ from cms.demo.generator import NO, History
 from cms.models import TrainerPage, TrainersIndexPage
 from members.models import ConsentLog, Member, MemberEvent, Task
 from members.staff_tasks import CallOutcome
-from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
+from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan, StripeEvent
+from memberships.stripe import events as stripe_events
+from memberships.stripe.checkout import to_minor_units
 
 BATCH = 2000
 SQLITE_BATCH = 5000
@@ -79,6 +82,7 @@ def write(history: History) -> dict[str, int]:
     w.memberships()
     w.money_and_visits()
     w.timeline()
+    w.stripe_events()
     w.renewal_offers()
     w.playbook_history()
     w.campaign()
@@ -107,7 +111,7 @@ class _Writer:
                 name=spec.name,
                 slug=spec.slug,
                 time_zone=spec.time_zone,
-                currency="EUR",
+                currency=cat.CURRENCY,
                 address=spec.address,
                 phone=spec.phone,
                 country=spec.country,
@@ -343,9 +347,12 @@ class _Writer:
         )
 
         pay = h.payments.columns
+        # Reserved: the planted Stripe events name the payment they recorded.
+        self.payment_ids = reserve_ids(Payment, len(h.payments))
         self.counts["payments"] = write_rows(
             Payment,
             [
+                "id",
                 "member",
                 "membership",
                 "amount",
@@ -357,6 +364,7 @@ class _Writer:
                 "at",
             ],
             zip(
+                self.payment_ids.tolist(),
                 member_ids[np.asarray(pay["member"], dtype=np.int64)].tolist(),
                 ms_ids[np.asarray(pay["membership"], dtype=np.int64)].tolist(),
                 pay["amount"],
@@ -447,6 +455,105 @@ class _Writer:
                     self.instants(b["updated"]),
                     self.instants(np.maximum(b["attended_at"], 0)),
                     b["attended_at"].tolist(),
+                    strict=True,
+                )
+            ),
+        )
+
+    def stripe_events(self) -> None:
+        """The planted webhook events (generator.stripe_events), stored as `events.receive`
+        stores a delivery and marked as `events.process` leaves it: the payload Stripe
+        sends for a portal renewal's Checkout Session (checkout.start_renewal's metadata)
+        or its failed PaymentIntent, in test mode, as nothing real was paid."""
+        h = self.h
+        ev, pay, ms = h.stripe_events.columns, h.payments.columns, h.memberships
+
+        def row(k: int, kind: str, event: str, received: int, processed: int) -> tuple:
+            m = pay["membership"][k]
+            i = pay["member"][k]
+            member = int(self.member_ids[i])
+            amount = to_minor_units(Decimal(pay["amount"][k]), cat.CURRENCY)
+            metadata = {
+                "member": str(member),
+                "membership": str(int(self.membership_ids[ms.renewed_from[m]])),
+                "plan": str(int(self.plan_ids[ms.plan[m]])),
+            }
+            intent = pay["intent"][k]
+            currency = cat.CURRENCY.lower()
+            if kind == "checkout.session.completed":
+                obj = {
+                    "id": f"cs_demo_{event}",
+                    "object": "checkout.session",
+                    "mode": "payment",
+                    "status": "complete",
+                    "payment_status": "paid",
+                    "amount_total": amount,
+                    "currency": currency,
+                    "payment_intent": intent,
+                    "metadata": metadata,
+                }
+                note, payment = stripe_events.RENEWED, int(self.payment_ids[k])
+            else:
+                obj = {
+                    "id": intent,
+                    "object": "payment_intent",
+                    "status": "requires_payment_method",
+                    "amount": amount,
+                    "currency": currency,
+                    "last_payment_error": {
+                        "type": "card_error",
+                        "code": "card_declined",
+                        "decline_code": "card_declined",
+                        "message": "Your card was declined.",
+                    },
+                    "metadata": metadata,
+                }
+                note, payment = stripe_events.failure_note("card_declined"), None
+            payload = {
+                "id": f"evt_demo_{event}",
+                "object": "event",
+                "type": kind,
+                "created": received - 1,
+                "livemode": False,
+                "data": {"object": obj},
+            }
+            return (
+                f"evt_demo_{event}",
+                kind,
+                json.dumps(payload),
+                member,
+                _instant(received),
+                _instant(processed),
+                1,
+                "",
+                StripeEvent.Outcome.PROCESSED.value,
+                note,
+                payment,
+            )
+
+        self.counts["stripe_events"] = write_rows(
+            StripeEvent,
+            [
+                "stripe_id",
+                "type",
+                "payload",
+                "member",
+                "received_at",
+                "processed_at",
+                "attempts",
+                "error",
+                "outcome",
+                "note",
+                "payment",
+            ],
+            (
+                row(*values)
+                for values in zip(
+                    ev["payment"],
+                    ev["type"],
+                    ev["event"],
+                    ev["received"],
+                    ev["processed"],
                     strict=True,
                 )
             ),

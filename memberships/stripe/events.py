@@ -49,6 +49,9 @@ DECLINE_REASONS = {
     "processing_error": "Card processing error",
 }
 
+# What processing a paid portal renewal says it did (the demo's events say it too).
+RENEWED = "Paid: the membership is renewed."
+
 # How long the club's managers have to decide on a payment that renewed nothing.
 REFUND_DECISION_DUE = dt.timedelta(days=1)
 
@@ -170,7 +173,7 @@ def _checkout_paid(session: dict) -> Done:
             "payment or agree what it pays for.",
             payment,
         )
-    return Done("Paid: the membership is renewed.", payment)
+    return Done(RENEWED, payment)
 
 
 def record_renewal(
@@ -315,8 +318,13 @@ def _payment_failed(intent: dict) -> Done:
         method=Payment.Method.STRIPE,
         payment_intent=intent_id,
     )
+    return Done(failure_note(reason))
+
+
+def failure_note(reason: str) -> str:
+    """What processing a failed payment attempt says it did (the demo's events say it too)."""
     why = DECLINE_REASONS.get(reason, reason) or "no reason given"
-    return Done(f"Payment failed ({why}): noted on the member's timeline.")
+    return f"Payment failed ({why}): noted on the member's timeline."
 
 
 def _metadata(body: dict) -> dict:
