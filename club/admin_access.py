@@ -42,6 +42,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
+from wagtail.admin.admin_url_finder import NullAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
@@ -470,6 +471,15 @@ class ClubScopedViewSet(ModelViewSet):
         if self.add_form_class and not for_update:
             return self.add_form_class
         return modelform_factory(self.model, form=ScopedForm, fields=self.form_fields)
+
+    @property
+    def url_finder_class(self):
+        # Wagtail links each logged row (Site history, a row's History) to its edit URL; a
+        # screen that has none (integrations: "change" is revoking) links nowhere, rather than
+        # fail to reverse a URL name it never registered.
+        if not any(getattr(url, "name", None) == "edit" for url in self.get_urlpatterns()):
+            return NullAdminURLFinder
+        return super().url_finder_class
 
     def get_urlpatterns(self):
         # Only the URLs of what the screen offers: a view-only screen has no add or edit URL.

@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from checkin.api import CheckInView
-from club import health
+from club import health, site_history
 from members import views as member_views
 from members.api import MemberDetailView, MemberListView
 from memberships.stripe import webhooks as stripe_webhooks
@@ -45,6 +45,7 @@ urlpatterns = [
     path("photos/<str:signed>/", member_views.photo, name="member-photo"),
     path("health/", health.web, name="health"),
     path("health/background/", health.background_work, name="health-background"),
+    *site_history.urlpatterns,  # before the admin's own: superusers only
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

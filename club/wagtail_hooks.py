@@ -9,7 +9,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.log_actions import LogFormatter
 
-from club import background, hours, roles, staff
+from club import background, hours, roles, site_history, staff
 from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
 from club.integrations_admin import REVOKE_ACTION, IntegrationViewSet
 from club.models import Club, Weekday
@@ -154,6 +154,12 @@ def staff_log_actions(actions):
                 ", ".join(before["clubs"]) or "none",
                 ", ".join(after["clubs"]) or "none",
             )
+
+
+@hooks.register("construct_reports_menu")
+def hide_site_history(request, menu_items):
+    if not site_history.is_shown(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "site-history"]
 
 
 @hooks.register("insert_global_admin_js")
