@@ -19,10 +19,14 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.db.models.functions import Cast
 from django.urls import reverse
 from wagtail import hooks
+from wagtail.models import ModelLogEntry
 
 from club import clock, roles
 from members import locks, staff_tasks, timeline
@@ -312,6 +316,47 @@ def _erase_member(member: Member) -> None:
     if user is not None:
         # Its sessions and sign-in links stop working with it: both name the user.
         user.delete()
+    _erase_log_entries(member)
+
+
+def _erase_log_entries(member: Member) -> None:
+    """Wagtail's audit log keeps each logged row's name as it was (`label`: "Anna Smit",
+    "Monthly for Anna Smit (…)") and what some actions changed (`data`), for the member's
+    record and for every row pointing at it. One update per logged model."""
+    logged = set(ModelLogEntry.objects.values_list("content_type_id", flat=True).distinct())
+    if not logged:
+        return
+    entries = ModelLogEntry.objects.filter
+    member_type = ContentType.objects.get_for_model(Member)
+    entries(content_type=member_type, object_id=str(member.pk)).update(
+        label=f"{ERASED_NAME} #{member.pk}", data={}
+    )
+    for model, field in _rows_of_members():
+        content_type = ContentType.objects.get_for_model(model)
+        if content_type.pk not in logged:
+            continue
+        # object_id is text: compare with the rows' keys as text (PostgreSQL compares no
+        # varchar with an integer).
+        keys = (
+            model._base_manager.filter(**{field: member})
+            .annotate(key=Cast("pk", models.CharField()))
+            .values("key")
+        )
+        name = model._meta.verbose_name
+        entries(content_type=content_type, object_id__in=keys).update(
+            label=f"{name[:1].upper()}{name[1:]} of {ERASED_NAME.lower()} #{member.pk}", data={}
+        )
+
+
+def _rows_of_members() -> list[tuple[type[models.Model], str]]:
+    """Every model with a foreign key to Member, and that key's name (the models the erasure
+    registry answers for)."""
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if field.is_relation and field.concrete and field.related_model is Member
+    ]
 
 
 def _kept_data(event: MemberEvent) -> dict:

@@ -6,6 +6,7 @@ Who counts as someone the club already knows is decided here, once, for every pa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
+from club.display import another_clubs_member
 from club.models import Club
 from members import consent, search, timeline
 from members.models import Channel, Member, MemberEvent
@@ -123,7 +125,7 @@ def capture(
     """The known person (`known_person`), or a new lead with exactly what was typed.
 
     Returns (member, created). A new lead whose phone another member of the club has gets a
-    timeline note naming them, for staff to check; nothing is merged. Consent given now is
+    timeline note pointing at them, for staff to check; nothing is merged. Consent given now is
     recorded on the returned member either way (and never silently revoked by a form that
     left a box empty).
     """
@@ -157,25 +159,57 @@ def capture(
 
 
 def _note_same_phone(member: Member) -> None:
-    """A possible duplicate, for staff only: the new lead's timeline names the members of
-    the club with the same phone (whose names differ, or they would have been matched)."""
+    """A possible duplicate, for staff only: the new lead's timeline points at the members of
+    the club with the same phone (whose names differ, or they would have been matched).
+
+    By id alone: the names are read when the note is shown (`same_phone_texts`), so the note
+    never keeps another person's name on this record, in its data export or after that
+    person is erased."""
     others = list(
         Member.objects.filter(home_club=member.home_club_id, phone=member.phone)
         .exclude(pk=member.pk)
         .order_by("pk")
-        .values_list("pk", "first_name", "last_name")[: SAME_PHONE_NAMED + 1]
+        .values_list("pk", flat=True)[: SAME_PHONE_NAMED + 1]
     )
     if not others:
         return
-    named = ", ".join(
-        f"{f'{first} {last}'.strip()} (member #{pk})"
-        for pk, first, last in others[:SAME_PHONE_NAMED]
-    )
-    more = " and others" if len(others) > SAME_PHONE_NAMED else ""
     timeline.record(
         member,
-        MemberEvent.Kind.NOTE,
-        text=f"Same phone as {named}{more}: check whether this is the same person. "
-        "Nothing was merged.",
-        same_phone_as=[pk for pk, _, _ in others[:SAME_PHONE_NAMED]],
+        MemberEvent.Kind.SAME_PHONE,
+        same_phone_as=others[:SAME_PHONE_NAMED],
+        more=len(others) > SAME_PHONE_NAMED,
     )
+
+
+def same_phone_texts(events: Iterable[MemberEvent], *, member: Member) -> dict[int, str]:
+    """What each of `member`'s same-phone notes among `events` says, by event id, naming the
+    other members as their records are now: an erased one reads "Erased member #id", another
+    club's (a record moved since) by first name only. One query for all the notes."""
+    notes = [event for event in events if event.kind == MemberEvent.Kind.SAME_PHONE]
+    ids = {pk for note in notes for pk in note.data.get("same_phone_as", [])}
+    if not ids:
+        return {}
+    others = (
+        Member.objects.filter(pk__in=ids)
+        .only("first_name", "last_name", "home_club_id", "erased_at")
+        .in_bulk()
+    )
+
+    def named(pk: int) -> str:
+        other = others.get(pk)
+        if other is None or other.is_erased:
+            # Gone, or erased: the stored name is "Erased member #id" already.
+            return other.full_name if other is not None else f"member #{pk}"
+        if other.home_club_id != member.home_club_id:
+            return another_clubs_member(other.first_name)
+        return f"{other.full_name} (member #{pk})"
+
+    texts = {}
+    for note in notes:
+        names = ", ".join(named(pk) for pk in note.data.get("same_phone_as", []))
+        more = " and others" if note.data.get("more") else ""
+        texts[note.pk] = (
+            f"Same phone as {names}{more}: check whether this is the same person. "
+            "Nothing was merged."
+        )
+    return texts

@@ -307,6 +307,7 @@ class MemberEvent(models.Model):
         OPTED_OUT = "opted_out", "Opted out"
         MESSAGE_REPLY = "message_reply", "Replied by SMS"
         NOTE = "note", "Note"
+        SAME_PHONE = "same_phone", "Possible duplicate"
         CALL_LOGGED = "call_logged", "Call"
         CARD_GIVEN = "card_given", "Access card given"
         DATA_EXPORTED = "data_exported", "Personal data exported"

@@ -437,7 +437,10 @@ def test_a_known_phone_with_another_name_is_a_new_lead(client, frozen_clock, may
     assert response.json()["id"] != maya.pk
     assert response.json()["first_name"] == "Tina"
     tina = Member.objects.get(pk=response.json()["id"])
-    assert tina.events.get(kind=MemberEvent.Kind.NOTE).data["same_phone_as"] == [maya.pk]
+    assert tina.events.get(kind=MemberEvent.Kind.SAME_PHONE).data == {
+        "same_phone_as": [maya.pk],
+        "more": False,
+    }
 
 
 def test_a_known_phone_with_the_same_name_is_the_known_person(

@@ -78,9 +78,10 @@ def test_a_new_lead_sharing_a_phone_gets_a_note_naming_the_others(frozen_clock, 
 
     member, _ = capture(downtown, first_name="Mum", phone="+31611112222")
 
-    note = member.events.get(kind=MemberEvent.Kind.NOTE)
-    assert note.data["same_phone_as"] == [other.pk for other in others[:3]]
-    assert note.data["text"] == (
+    # stored by id only; the names are read when it is shown
+    note = member.events.get(kind=MemberEvent.Kind.SAME_PHONE)
+    assert note.data == {"same_phone_as": [other.pk for other in others[:3]], "more": True}
+    assert leads.same_phone_texts([note], member=member)[note.pk] == (
         f"Same phone as José Núñez (member #{jose.pk}), Kid0 (member #{others[1].pk}), "
         f"Kid1 (member #{others[2].pk}) and others: check whether this is the same person. "
         "Nothing was merged."

@@ -615,9 +615,8 @@ def test_a_stranger_typing_a_known_phone_gets_a_lead_of_their_own(
     assert Task.objects.get().title == "Call Tina Newcomer within 15 minutes"
     assert Task.objects.get().member == tina
     # Staff see the possible duplicate on Tina's timeline; nothing was merged.
-    note = tina.events.get(kind=MemberEvent.Kind.NOTE)
-    assert note.data["same_phone_as"] == [walkin.pk]
-    assert note.data["text"].startswith(f"Same phone as Walkin Tester (member #{walkin.pk})")
+    note = tina.events.get(kind=MemberEvent.Kind.SAME_PHONE)
+    assert note.data == {"same_phone_as": [walkin.pk], "more": False}
     # Walkin's record is as it was.
     walkin.refresh_from_db()
     assert (walkin.full_name, walkin.email, walkin.sms_consent, walkin.email_consent) == (

@@ -482,6 +482,11 @@ def _render_card(
     current = badges.current_membership(member, today)
     events = member.events.select_related("actor").order_by("-at", "-id")
     page = Paginator(events, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    # Same-phone notes name the other members as they are now (erased ones as erased).
+    same_phone = leads.same_phone_texts(page.object_list, member=member)
+    for event in page.object_list:
+        event.same_phone_text = same_phone.get(event.pk, "")
     return render(
         request,
         "checkin/desk/member_card.html",
@@ -1079,11 +1084,10 @@ def new_lead(request: HttpRequest) -> HttpResponse:
         )
         # A phone someone else of the club has: the staff member at the counter can ask now
         # ("are you Lea's partner?") rather than find the note on the timeline later.
-        same_phone = member.events.filter(
-            kind=MemberEvent.Kind.NOTE, data__has_key="same_phone_as"
-        ).first()
+        same_phone = member.events.filter(kind=MemberEvent.Kind.SAME_PHONE).first()
         if created and same_phone:
-            messages.warning(request, same_phone.data["text"])
+            note = leads.same_phone_texts([same_phone], member=member)
+            messages.warning(request, note[same_phone.pk])
         return redirect("desk:member", pk=member.pk)
     return render(
         request,
