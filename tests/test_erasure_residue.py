@@ -161,3 +161,24 @@ def test_the_migration_turns_named_notes_into_notes_by_id(frozen_clock, downtown
     plain.refresh_from_db()
     assert (old.kind, old.data) == ("same_phone", {"same_phone_as": [anna.pk], "more": True})
     assert (plain.kind, plain.data) == ("note", {"text": "Anna Smit?"})
+
+
+def test_the_migration_scrubs_the_audit_log_of_members_erased_before(
+    frozen_clock, tom_berg, maya, max
+):
+    # given Tom Berg erased before erasure scrubbed the log: his entries still name him
+    membership = tom_berg.memberships.get()
+    log(instance=tom_berg, action="wagtail.edit", user=max)
+    log(instance=membership, action="wagtail.create", user=max)
+    log(instance=maya, action="wagtail.edit", user=max)
+    erasure.erase(tom_berg, by=max, reason=REASON)
+    ModelLogEntry.objects.filter(pk__in=[entry(tom_berg).pk, entry(membership).pk]).update(
+        label="Tom Berg", data={"phone": "+31600000000"}
+    )
+    migration = importlib.import_module("members.migrations.0026_scrub_audit_log_of_erased_members")
+    # when the migration runs
+    migration.scrub(apps, None)
+    # then his entries no longer name him; Maya, not erased, is as she was
+    assert (entry(tom_berg).label, entry(tom_berg).data) == (f"Erased member #{tom_berg.pk}", {})
+    assert entry(membership).label == f"Membership of erased member #{tom_berg.pk}"
+    assert entry(maya).label == "Maya Jansen"
