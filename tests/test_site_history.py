@@ -23,7 +23,7 @@ def outcome(response) -> str:
 
 @pytest.fixture
 def root(db):
-    return UserFactory(username="root", first_name="Rosa", last_name="Root", is_superuser=True)
+    return UserFactory(username="root", first_name="Ruth", last_name="Root", is_superuser=True)
 
 
 @pytest.fixture
