@@ -279,6 +279,10 @@ class MemberEvent(models.Model):
 
     class Kind(models.TextChoices):
         LEAD_CREATED = "lead_created", "Lead created"
+        # Not LEAD_CREATED: the lead-created rules (a call within 15 minutes, the trial SMS)
+        # must not fire for a whole file of people the club already knew (members.imports).
+        IMPORTED = "imported", "Imported from another system"
+        IMPORT_UPDATED = "import_updated", "Details added by an import"
         TRIAL_BOOKED = "trial_booked", "Trial booked"
         TRIAL_ATTENDED = "trial_attended", "Trial attended"
         TRIAL_NO_SHOW = "trial_no_show", "Trial no-show"

@@ -87,7 +87,9 @@ def label_codes(kinds: list[str], field: str, choices) -> None:
 
 label_codes([MemberEvent.Kind.LEAD_CREATED], "source", Member.Source.choices)
 # Where consent changed; the apps that change it elsewhere register their own.
-label_codes([MemberEvent.Kind.CONSENT_CHANGED], "source", {"desk": "At the desk"})
+label_codes(
+    [MemberEvent.Kind.CONSENT_CHANGED], "source", {"desk": "At the desk", "import": "Import"}
+)
 
 
 def is_registered_code(kind: str, field: str, value) -> bool:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.forms.models import modelform_factory
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.search import SearchArea
@@ -14,6 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from club import clock, roles
 from club.admin_access import (
     ClubScopedViewSet,
+    RoleMenuItem,
     ScopedCreateView,
     ScopedEditView,
     ScopedFilterSet,
@@ -23,7 +24,7 @@ from club.admin_access import (
     date_range_filter,
 )
 from club.templatetags.phones import phone
-from members import leads, search, timeline
+from members import import_admin, leads, search, timeline
 from members.choosers import born, member_chooser
 from members.models import ConsentLog, Member, MemberEvent
 
@@ -230,6 +231,23 @@ class MemberViewSet(ClubScopedViewSet):
         "notes",
     ]
 
+    def get_urlpatterns(self):
+        # Members › Import: the upload, its preview and the confirmation (members.import_admin).
+        return [
+            *super().get_urlpatterns(),
+            path("import/", import_admin.import_members, name="import"),
+            path("import/confirm/", import_admin.confirm_import, name="import_confirm"),
+            *(
+                path(
+                    f"import/template.{file_format}",
+                    import_admin.import_template,
+                    {"file_format": file_format},
+                    name=f"import_template_{file_format}",
+                )
+                for file_format in ("csv", "xlsx")
+            ),
+        ]
+
     def get_form_class(self, for_update=False):
         if for_update:
             return modelform_factory(self.model, form=MemberForm, fields=self.form_fields)
@@ -302,6 +320,18 @@ class MembersGroup(ModelViewSetGroup):
     menu_icon = "group"
     menu_order = 200
     items = (MemberViewSet, ConsentLogViewSet, MemberEventViewSet)
+
+    def get_submenu_items(self):
+        # Import is a screen of its own, not a viewset: shown to those who may import.
+        items = super().get_submenu_items()
+        import_item = RoleMenuItem(
+            "Import",
+            reverse("members:import"),
+            shown_to=import_admin.IMPORTS_MEMBERS,
+            icon_name="upload",
+            order=len(items) + 1,
+        )
+        return [*items, import_item]
 
 
 @hooks.register("register_admin_viewset")

@@ -1,0 +1,446 @@
+"""Members › Import: a manager uploads a CSV or XLSX file from the club's previous system, sees
+every row's outcome, and confirms; nothing is written before, and a second run adds nothing."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from campaigns import evaluator
+from campaigns.models import Touchpoint
+from club import roles
+from members import imports, leads
+from members.models import Channel, ConsentLog, Member, MemberEvent, Task
+from tests.factories import ConsentLogFactory, MemberFactory, UserFactory
+
+FILE = (
+    "First name;Last name;E-mail;Phone;Birth date;Card;SMS consent;Email consent;Notes\n"
+    "Anna;de Wit;anna@example.com;06 11112222;17-04-1990;04 a1 b2;yes;no;VIP\n"
+    "Maya;Jansen;MAYA.JANSEN@example.com;;;;;yes;\n"
+    "Ben;Bakker;ben@;0612;1990-02-30;;maybe;;\n"
+    "Cas;Cool;cas@example.com;;2030-01-01;maya-0001;;;\n"
+    "Rita;River;rita@example.com;;;;;;\n"
+    "Anna;de Wit;ANNA@example.com;;;;;;\n"
+    "Lena;Lead;;;;;;;\n"
+    "Lotte;Lead;lotte@example.com;;1985-06-01;;yes;yes\n"
+)
+# What the file says about each row: (row, outcome, errors as (column, reason)).
+PREVIEW = [
+    (2, "new", []),
+    (3, "unchanged", []),
+    (
+        4,
+        "error",
+        [
+            ("Email", "“ben@” is not an email address."),
+            (
+                "Phone",
+                "“0612” is not a phone number we can read (numbers without a country code "
+                "are read as NL numbers).",
+            ),
+            ("Birth date", "“1990-02-30” is not a date: write it as YYYY-MM-DD or DD-MM-YYYY."),
+            ("SMS consent", "“maybe”: write yes or no (empty is no)."),
+        ],
+    ),
+    (
+        5,
+        "error",
+        [
+            ("Birth date", "01-01-2030 is in the future."),
+            ("Card", "This card is already another member's."),
+        ],
+    ),
+    (
+        6,
+        "error",
+        [
+            (
+                "Email",
+                "Already registered at Riverside (same email): the chain keeps one record per "
+                "person, so this row is not imported here.",
+            )
+        ],
+    ),
+    (7, "error", [("Email", "The same email is on row 2.")]),
+    (8, "error", [("Email", "An email, a phone or a card is needed to find this person again.")]),
+    (9, "update", []),
+]
+
+
+@pytest.fixture
+def known(frozen_clock, maya, riverside, downtown):
+    """Maya (Downtown, with a card), Rita at Riverside, and Lotte, a Downtown lead with no
+    birth date who was never asked for consent."""
+    MemberFactory(
+        home_club=riverside, first_name="Rita", last_name="River", email="rita@example.com"
+    )
+    return MemberFactory(
+        home_club=downtown,
+        first_name="Lotte",
+        last_name="Lead",
+        email="lotte@example.com",
+        phone="",
+        birth_date=None,
+        card_token=None,
+    )
+
+
+def upload(client, content, name="members.csv", **data):
+    file = SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content)
+    return client.post(reverse("members:import"), {"file": file, **data})
+
+
+def rows(response) -> list[tuple[int, str, list]]:
+    return [(row.number, row.outcome, row.errors) for row in response.context["preview"].rows]
+
+
+def confirm(client, preview):
+    return client.post(reverse("members:import_confirm"), {"payload": preview.context["payload"]})
+
+
+def imported() -> list[tuple]:
+    return sorted(
+        Member.objects.filter(source=Member.Source.IMPORT).values_list(
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "birth_date",
+            "card_token",
+            "home_club__name",
+            "status",
+            "sms_consent",
+            "email_consent",
+        )
+    )
+
+
+def test_the_preview_says_what_each_row_would_do_and_writes_nothing(client, known, max):
+    client.force_login(max)
+    members_before = Member.objects.count()
+
+    response = upload(client, FILE)
+
+    assert response.status_code == 200
+    assert rows(response) == PREVIEW
+    assert response.context["counts"] == {"new": 1, "update": 1, "unchanged": 1, "error": 5}
+    assert response.context["sheet"].ignored == ["Notes"]
+    lotte = response.context["preview"].rows[-1]
+    assert (lotte.adds, lotte.keeps) == (["birth date", "SMS consent", "Email consent"], [])
+    html = response.content.decode()
+    assert "Rows with errors are skipped" in html and "Import 1 new and update 1" in html
+    assert Member.objects.count() == members_before
+    assert not ConsentLog.objects.filter(source="import").exists()
+
+
+def test_confirming_writes_the_valid_rows(client, known, max):
+    client.force_login(max)
+    preview = upload(client, FILE)
+
+    response = confirm(client, preview)
+
+    assert response.status_code == 302 and response["Location"] == reverse("members:import")
+    assert imported() == [
+        (
+            "Anna",
+            "de Wit",
+            "anna@example.com",
+            "+31611112222",
+            dt.date(1990, 4, 17),
+            "04A1B2",
+            "Downtown",
+            "lead",
+            True,
+            False,
+        )
+    ]
+    known.refresh_from_db()
+    assert (known.birth_date, known.sms_consent, known.email_consent) == (
+        dt.date(1985, 6, 1),
+        True,
+        True,
+    )
+    anna = Member.objects.get(email="anna@example.com")
+    assert list(
+        ConsentLog.objects.filter(member=anna).values_list("channel", "granted", "source")
+    ) == [("sms", True, "import")]
+    assert list(anna.events.order_by("kind").values_list("kind", "data", "actor")) == [
+        ("consent_changed", {"channel": "sms", "granted": True, "source": "import"}, max.pk),
+        ("imported", {"file": "members.csv", "row": 2}, max.pk),
+    ]
+    assert list(
+        known.events.filter(kind=MemberEvent.Kind.IMPORT_UPDATED).values_list("data", flat=True)
+    ) == [
+        {"file": "members.csv", "row": 9, "added": ["birth date", "SMS consent", "Email consent"]}
+    ]
+    assert not MemberEvent.objects.filter(kind=MemberEvent.Kind.LEAD_CREATED).exists()
+
+
+def test_a_second_run_of_the_same_file_adds_nothing(client, known, max):
+    client.force_login(max)
+    first = upload(client, FILE)
+    confirm(client, first)
+    members, events = Member.objects.count(), MemberEvent.objects.count()
+
+    again = upload(client, FILE)
+    confirm(client, first)  # the first preview confirmed twice (a double click)
+
+    assert again.context["counts"] == {"new": 0, "update": 0, "unchanged": 3, "error": 5}
+    assert "This file adds and changes nothing." in again.content.decode()
+    assert (Member.objects.count(), MemberEvent.objects.count()) == (members, events)
+
+
+def test_an_xlsx_file_is_read_as_text(client, frozen_clock, downtown, maya, max):
+    # Excel keeps a phone typed as a number without its 0, and a date as a date.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(
+        ["FIRST NAME", " last name ", "Email", "Phone", "Date of birth", "Card", "SMS consent"]
+    )
+    sheet.append(
+        ["Ivo", "Smit", "ivo@example.com", 687654321, dt.datetime(1985, 11, 3), 7001, True]
+    )
+    sheet.append(["Eva", "Smit", "eva@example", None, None, None, None])
+    content = io.BytesIO()
+    book.save(content)
+    client.force_login(max)
+
+    preview = upload(client, content.getvalue(), name="export.xlsx")
+    confirm(client, preview)
+
+    assert rows(preview) == [
+        (2, "new", []),
+        (3, "error", [("Email", "“eva@example” is not an email address.")]),
+    ]
+    assert imported() == [
+        (
+            "Ivo",
+            "Smit",
+            "ivo@example.com",
+            "+31687654321",
+            dt.date(1985, 11, 3),
+            "7001",
+            "Downtown",
+            "lead",
+            True,
+            False,
+        )
+    ]
+
+
+def test_an_opt_out_here_outweighs_the_old_systems_consent(client, frozen_clock, downtown, max):
+    otto = MemberFactory(home_club=downtown, first_name="Otto", email="otto@example.com")
+    ConsentLogFactory(member=otto, channel=Channel.SMS, granted=False, source="SMS STOP")
+    client.force_login(max)
+
+    preview = upload(
+        client, "First name,Email,Phone,SMS consent\nOtto,otto@example.com,0687654321,yes\n"
+    )
+
+    [row] = preview.context["preview"].rows
+    assert (row.outcome, row.adds, row.keeps) == ("unchanged", [], ["phone", "SMS opt-out"])
+
+
+def test_imported_people_get_no_lead_touchpoints_or_call_tasks(client, known, max):
+    # given a lead from the website, who is called and texted as the playbook says
+    website, _ = leads.capture(
+        known.home_club,
+        first_name="Wim",
+        email="wim@example.com",
+        phone="+31622223333",
+        source=Member.Source.WEBSITE,
+        sms_consent=True,
+        consent_source="trial form",
+    )
+    client.force_login(max)
+    confirm(client, upload(client, FILE))
+
+    # when the playbook runs now and three days later
+    evaluator.evaluate()
+    evaluator.evaluate(now=evaluator.clock.now() + dt.timedelta(days=3, hours=1))
+
+    # then the imported Anna and the updated Lotte got nothing of the lead rules
+    assert Touchpoint.objects.filter(member=website).exists()
+    imported_people = Member.objects.filter(email__in=["anna@example.com", "lotte@example.com"])
+    assert not Touchpoint.objects.filter(member__in=imported_people).exists()
+    assert not Task.objects.filter(member__in=imported_people).exists()
+
+
+def test_the_home_club_column_picks_among_the_managers_clubs(
+    client, frozen_clock, downtown, riverside
+):
+    area = UserFactory(clubs=[downtown, riverside], roles=[roles.MANAGER])
+    client.force_login(area)
+
+    preview = upload(
+        client,
+        "First name,Email,Home club\nAda,ada@example.com,riverside\nBo,bo@example.com,\n"
+        "Cy,cy@example.com,Uptown\n",
+        club=downtown.pk,
+    )
+    confirm(client, preview)
+
+    assert [
+        (r.number, r.outcome, r.club and r.club.name) for r in preview.context["preview"].rows
+    ] == [
+        (2, "new", "Riverside"),
+        (3, "new", "Downtown"),
+        (4, "error", None),
+    ]
+    assert [(m[0], m[6]) for m in imported()] == [("Ada", "Riverside"), ("Bo", "Downtown")]
+
+
+@pytest.mark.parametrize("persona", ["fiona", "tom", "mia", "olga"])
+def test_only_managers_import(client, request, frozen_clock, downtown, max, persona):
+    client.force_login(max)
+    preview = upload(client, "First name,Email\nAda,ada@example.com\n")
+    client.force_login(request.getfixturevalue(persona))
+
+    pages = [
+        client.get(reverse("members:import")),
+        upload(client, "First name,Email\nAda,ada@example.com\n", club=downtown.pk),
+        confirm(client, preview),
+        client.get(reverse("members:import_template_csv")),
+    ]
+
+    # Wagtail's answer to PermissionDenied: back to the dashboard.
+    assert [(p.status_code, p["Location"]) for p in pages] == [
+        (302, reverse("wagtailadmin_home"))
+    ] * 4
+    assert not imported()
+
+
+def test_a_manager_of_another_club_cannot_import_into_ours(
+    client, frozen_clock, downtown, riverside, max
+):
+    rob = UserFactory(username="rob", clubs=[riverside], roles=[roles.MANAGER])
+    client.force_login(max)
+    maxs_preview = upload(client, "First name,Email\nAda,ada@example.com\n")
+    client.force_login(rob)
+
+    chosen = upload(client, "First name,Email\nAda,ada@example.com\n", club=downtown.pk)
+    column = upload(
+        client, "First name,Email,Home club\nAda,ada@example.com,Downtown\n", club=riverside.pk
+    )
+    replayed = confirm(client, maxs_preview)
+
+    assert chosen.status_code == 400
+    assert chosen.context["form"].errors == {
+        "club": ["Select a valid choice. That choice is not one of the available choices."]
+    }
+    assert rows(column) == [(2, "error", [("Home club", "“Downtown” is not one of your clubs.")])]
+    assert replayed.status_code == 302
+    assert not imported()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("members.pdf", b"%PDF-1.7", "Upload a CSV or XLSX file (for example the template below)."),
+        (
+            "members.xls",
+            b"\xd0\xcf\x11\xe0rest",
+            "This is an old Excel file (.xls): save it as .xlsx or .csv first.",
+        ),
+        (
+            "members.xlsx",
+            b"PK\x03\x04broken",
+            "This file is not an Excel workbook we can read: save it as .xlsx or .csv.",
+        ),
+        (
+            "members.csv",
+            b"Name,Town\nAda,Delft\n",
+            "The first line must hold the column headings, with at least “First name” "
+            "(found: Name, Town). Use the template.",
+        ),
+        (
+            "members.csv",
+            b"First name,Town\nAda,Delft\n",
+            "The file needs an Email, a Phone or a Card column to tell people apart.",
+        ),
+        ("members.csv", b"First name,Email\n", "The file has headings but no rows under them."),
+        (
+            "members.csv",
+            b"First name,Email\nAda,a@example.com,extra\n",
+            "This CSV file cannot be read: every row must have as many cells as the headings.",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_a_clear_error(
+    client, frozen_clock, downtown, max, name, content, error
+):
+    client.force_login(max)
+
+    response = upload(client, content, name=name)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"file": [error]}
+    assert not imported()
+
+
+def test_limits_on_size_and_rows(client, frozen_clock, downtown, max, monkeypatch):
+    client.force_login(max)
+    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+
+    too_big = upload(client, b"First name,Email\n" + b"x" * imports.MAX_BYTES)
+    too_long = upload(
+        client, "First name,Email\nA,a@example.com\nB,b@example.com\nC,c@example.com\n"
+    )
+
+    assert too_big.context["form"].errors == {
+        "file": [
+            "The file is 2.0 MB; the limit is 2 MB (about 2 members). Split it into smaller "
+            "files and import each."
+        ]
+    }
+    assert too_long.context["form"].errors == {
+        "file": [
+            "The file has 3 rows; the limit is 2 per file. Split it into smaller files and "
+            "import each."
+        ]
+    }
+
+
+def test_the_template_downloads_with_its_example(client, frozen_clock, downtown, max):
+    client.force_login(max)
+
+    csv_file = client.get(reverse("members:import_template_csv"))
+    xlsx_file = client.get(reverse("members:import_template_xlsx"))
+
+    assert csv_file["Content-Disposition"] == 'attachment; filename="members-import.csv"'
+    assert csv_file.content.decode().splitlines() == [
+        "First name,Last name,Email,Phone,Birth date,Card,SMS consent,Email consent",
+        "Anna,de Wit,anna.dewit@example.com,06 12345678,1990-04-17,04A1B2C3,yes,yes",
+        "Jan,van Vliet,,+31 6 87654321,03-11-1985,,no,",
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_file.content))
+    assert next(book.active.values)[0] == "First name"
+    # The template itself imports cleanly.
+    preview = upload(client, csv_file.content, name="members-import.csv")
+    assert [row[1] for row in rows(preview)] == ["new", "new"]
+
+
+def test_the_members_menu_offers_import_to_managers_only(
+    client, frozen_clock, downtown, max, fiona
+):
+    url = reverse("members:import")
+    client.force_login(max)
+    managers_home = client.get(reverse("wagtailadmin_home")).content.decode()
+    client.force_login(fiona)
+    desks_home = client.get(reverse("wagtailadmin_home")).content.decode()
+
+    assert url in managers_home and url not in desks_home
+
+
+def test_the_page_explains_the_file_and_offers_the_templates(client, frozen_clock, downtown, max):
+    client.force_login(max)
+
+    html = client.get(reverse("members:import")).content.decode()
+
+    assert reverse("members:import_template_csv") in html
+    assert reverse("members:import_template_xlsx") in html
+    assert "Nothing is written before you confirm." in html
+    assert "Home club</td>" not in html  # one club: no column to choose it
