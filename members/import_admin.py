@@ -8,6 +8,7 @@ way, and nothing of the file is stored before the manager confirms (members.impo
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.db import IntegrityError
@@ -24,6 +25,8 @@ IMPORTS_MEMBERS = (roles.MANAGER,)
 # A preview older than this is uploaded again: the club may have changed since.
 PREVIEW_MAX_AGE = 60 * 60
 _SALT = "members.import"
+# Room in a post for the CSRF token and the field name beside the signed rows.
+PAYLOAD_MARGIN = 4096
 _FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -86,14 +89,22 @@ def import_members(request: HttpRequest) -> HttpResponse:
     preview = imports.plan(sheet.rows, club=club, clubs=list(clubs))
     kept = [(row.number, row.values) for row in preview.rows if row.outcome != "error"]
     name = request.FILES["file"].name
-    payload = {"user": request.user.pk, "club": club.pk, "file": name, "rows": kept}
+    payload = signing.dumps(
+        {"user": request.user.pk, "club": club.pk, "file": name, "rows": kept},
+        salt=_SALT,
+        compress=True,
+    )
+    if len(payload) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE - PAYLOAD_MARGIN:
+        # Django would refuse the Confirm post itself (a bare 400): say it now.
+        form.add_error("file", "This file holds too much text to import at once: split it.")
+        return render(request, "members/import.html", context, status=400)
     context |= {
         "preview": preview,
         "counts": preview.counts,
         "sheet": sheet,
         "file_name": name,
         "club": club,
-        "payload": signing.dumps(payload, salt=_SALT, compress=True),
+        "payload": payload,
     }
     return render(request, "members/import.html", context)
 

@@ -404,6 +404,22 @@ def test_limits_on_size_and_rows(client, frozen_clock, downtown, max, monkeypatc
     }
 
 
+def test_a_file_too_heavy_to_confirm_is_refused_at_the_preview(
+    client, frozen_clock, downtown, max, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5000
+    client.force_login(max)
+
+    response = upload(
+        client, "First name,Email\n" + "".join(f"Person {n},p{n}@example.com\n" for n in range(300))
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "file": ["This file holds too much text to import at once: split it."]
+    }
+
+
 def test_the_template_downloads_with_its_example(client, frozen_clock, downtown, max):
     client.force_login(max)
 
