@@ -112,7 +112,7 @@ def read(upload, *, name: str = "") -> Sheet:
     if size is not None and size > MAX_BYTES:
         raise FileRefused(
             f"The file is {size / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB "
-            f"(about {MAX_ROWS:,} members). Split it into smaller files and import each."
+            f"and {MAX_ROWS:,} rows. Split it into smaller files and import each."
         )
     content = upload.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:

@@ -392,8 +392,8 @@ def test_limits_on_size_and_rows(client, frozen_clock, downtown, max, monkeypatc
 
     assert too_big.context["form"].errors == {
         "file": [
-            "The file is 2.0 MB; the limit is 2 MB (about 2 members). Split it into smaller "
-            "files and import each."
+            "The file is 2.0 MB; the limit is 2 MB and 2 rows. Split it into smaller files "
+            "and import each."
         ]
     }
     assert too_long.context["form"].errors == {
