@@ -17,6 +17,10 @@ def download(table: Table, *, format: str, filename: str) -> HttpResponse:
     if format not in FORMATS:
         raise ValueError(f"Unknown export format {format!r}; choose from {', '.join(FORMATS)}.")
     body = table.dataset().export(format)
+    if format == "csv":
+        # With a byte-order mark, as the back-office lists' CSVs: Excel reads a CSV without
+        # one in the computer's legacy code page ("ZoÃ«").
+        body = "\ufeff" + body
     response = HttpResponse(body, content_type=FORMATS[format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{format}"'
     return response

@@ -5,6 +5,7 @@ import csv
 import io
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -18,8 +19,11 @@ def export(client, user, **params) -> list[list[str]]:
     response = client.get(reverse("members:index"), {"export": "csv", **params})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="members.csv"'
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text)))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content)
+    # The UTF-8 byte-order mark, without which Excel reads "Zoë" as "ZoÃ«".
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("persona", ["max", "mia"])
@@ -30,13 +34,45 @@ def test_managers_and_marketing_download_their_clubs_members(
 
     rows = export(client, request.getfixturevalue(persona))
 
-    assert rows[0] == ["Name", "Status", "Phone", "Email", "Home club", "Created"]
+    assert rows[0] == [
+        "Name", "Status", "Phone", "Email", "SMS consent", "Email consent", "Home club", "Created"
+    ]  # fmt: skip
     assert len(rows) == 2  # the header and Maya: Rita is another club's member
-    name, status, phone, email, club, created = rows[1]
+    name, status, phone, email, sms, mail, club, created = rows[1]
     assert (name, status, email, club) == ("Maya Jansen", "Member", maya.email, "Downtown")
-    # As the desk reads it out at the club (Dutch, national), not "+31612345678".
-    assert phone == "06 12345678"
+    assert (sms, mail) == ("Yes", "Yes")
+    # E.164, for the mailing and SMS tools the file goes to; the list shows "06 12345678".
+    assert phone == "+31612345678"
     assert created == maya.created_at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M")
+
+
+def test_the_download_says_who_may_be_texted_or_emailed(client, max, downtown):
+    MemberFactory(
+        home_club=downtown,
+        first_name="Zoë",
+        last_name="Öztürk",
+        email="zoe@example.com",
+        phone="",
+        sms_consent=False,
+        email_consent=True,
+    )
+
+    rows = export(client, max)
+
+    assert rows[1][:6] == ["Zoë Öztürk", "Lead", "", "zoe@example.com", "No", "Yes"]
+
+
+def test_the_xlsx_download_has_the_same_columns(client, max, maya):
+    client.force_login(max)
+
+    response = client.get(reverse("members:index"), {"export": "xlsx"})
+
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = [list(row)[:6] for row in book.active.iter_rows(values_only=True)]
+    assert rows == [
+        ["Name", "Status", "Phone", "Email", "SMS consent", "Email consent"],
+        ["Maya Jansen", "Member", "+31612345678", maya.email, "Yes", "Yes"],
+    ]
 
 
 def test_the_download_is_the_filtered_list(client, max, maya, downtown):

@@ -26,8 +26,10 @@ def export(client, user, url_name, export_format="csv", **params) -> list[list[s
     if export_format == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         return [list(row) for row in book.active.iter_rows(values_only=True)]
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text)))
+    body = b"".join(response.streaming_content)
+    # With a byte-order mark, as every CSV download: Excel then reads it as UTF-8.
+    assert body.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 @pytest.fixture
