@@ -10,7 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from checkin import checkins
-from checkin.models import Source, Visit
+from checkin.models import CheckInAttempt, Source, Visit
 from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPIView
 from club.models import Integration
 
@@ -92,9 +92,35 @@ class CheckedInMember(serializers.Serializer):
     photo_url = serializers.CharField(allow_null=True)
 
 
+# Every `reason` a check-in answers with, and what it means: the denials the service records
+# (CheckInAttempt.Reason) and the two lookups that find nobody (404). Documented only: the
+# view writes the codes itself, so the answers are as they were.
+UNKNOWN_REASONS = {
+    "unknown_card": "No member here has this card (404).",
+    "unknown_member": "No member here has this id (404).",
+}
+REASON_MEANINGS = {
+    CheckInAttempt.Reason.NO_MEMBERSHIP: "No membership, apart from cancelled ones.",
+    CheckInAttempt.Reason.EXPIRED: "The last membership has ended: time to renew.",
+    CheckInAttempt.Reason.NOT_STARTED: "The membership starts on a later day.",
+    CheckInAttempt.Reason.FROZEN: "The membership is frozen today.",
+    CheckInAttempt.Reason.NO_VISITS_LEFT: "A visit pack with no visits left: time to top up.",
+    CheckInAttempt.Reason.UNPAID: "A payment of the membership failed (past due).",
+    CheckInAttempt.Reason.WRONG_CLUB: "The member's plan is not valid at this club.",
+    **UNKNOWN_REASONS,
+}
+# The enum's name in the schema (SPECTACULAR_SETTINGS' ENUM_NAME_OVERRIDES).
+REASON_CHOICES = [(str(code), meaning) for code, meaning in REASON_MEANINGS.items()]
+
+
 class CheckInResponse(serializers.Serializer):
     allowed = serializers.BooleanField()
-    reason = serializers.CharField(allow_null=True, help_text="Why the member was turned away.")
+    # The schema lists each code with its meaning under the enum.
+    reason = serializers.ChoiceField(
+        choices=REASON_CHOICES,
+        allow_null=True,
+        help_text="Why the member was turned away; null when admitted.",
+    )
     member = CheckedInMember(allow_null=True)
     visit_id = serializers.IntegerField(allow_null=True)
     repeat_scan = serializers.BooleanField(help_text="A scan within 2 minutes of the last visit.")

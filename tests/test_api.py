@@ -7,7 +7,7 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
-from checkin.models import Visit
+from checkin.models import CheckInAttempt, Visit
 from club import clock
 from club.models import Integration
 from members.models import ConsentLog, Member, MemberEvent
@@ -493,3 +493,16 @@ def test_schema_documents_exactly_our_api(client, db):
         "/api/v1/members",
         "/api/v1/members/{id}",
     }
+
+
+def test_the_schema_lists_every_check_in_reason_with_its_meaning(client, db):
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+
+    reasons = schema["components"]["schemas"]["CheckInReasonEnum"]
+    assert reasons["enum"] == [*CheckInAttempt.Reason.values, "unknown_card", "unknown_member"]
+    assert "* `frozen` - The membership is frozen today." in reasons["description"]
+    reason = schema["components"]["schemas"]["CheckInResponse"]["properties"]["reason"]
+    assert reason["oneOf"] == [
+        {"$ref": "#/components/schemas/CheckInReasonEnum"},
+        {"$ref": "#/components/schemas/NullEnum"},
+    ]
