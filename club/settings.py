@@ -276,8 +276,11 @@ SPECTACULAR_SETTINGS = {
         "club.api.request_bodies_required",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
-    # Enums named for what they are, not "ReasonEnum".
-    "ENUM_NAME_OVERRIDES": {"CheckInReasonEnum": "checkin.api.REASON_CHOICES"},
+    # Enums named for what they are, not "ReasonEnum" and "CodeEnum".
+    "ENUM_NAME_OVERRIDES": {
+        "CheckInReasonEnum": "checkin.api.REASON_CHOICES",
+        "KnownElsewhereCodeEnum": "members.api.KNOWN_ELSEWHERE_CODES",
+    },
     # The docs' JavaScript from our static files (drf-spectacular-sidecar), not a CDN: the
     # page must work on a club's network without internet.
     "REDOC_DIST": "SIDECAR",

@@ -77,13 +77,31 @@ class LeadSerializer(serializers.Serializer):
     )
 
     def validate(self, data):
-        if not data["email"] and not data["phone"]:
-            raise serializers.ValidationError("Give an email or a phone number.")
+        leads.require_contact(email=data["email"], phone=str(data["phone"] or ""))
         if data["sms_consent"] and not data["phone"]:
             raise serializers.ValidationError({"sms_consent": "SMS consent needs a phone number."})
         if data["email_consent"] and not data["email"]:
             raise serializers.ValidationError({"email_consent": "Email consent needs an email."})
         return data
+
+
+# The website's answer for someone another club of the chain knows (leads.known_elsewhere).
+# Unlike the back-office, it does not name the club: a website passes it on to whoever typed
+# the address, who must not learn where someone else is registered.
+KNOWN_ELSEWHERE = "known_elsewhere"
+KNOWN_ELSEWHERE_DETAIL = (
+    "This person is already registered at another club of the chain, so no lead was "
+    "registered here: the chain keeps one record per person. Ask them to contact the club "
+    "they joined, or this club's front desk."
+)
+
+
+KNOWN_ELSEWHERE_CODES = [KNOWN_ELSEWHERE]
+
+
+class KnownElsewhereError(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=KNOWN_ELSEWHERE_CODES)
 
 
 class IntegrationMembersMixin(IntegrationAPI):
@@ -117,7 +135,19 @@ class IntegrationMembersMixin(IntegrationAPI):
     post=extend_schema(
         summary="Capture a lead (the same email, or phone and name, returns the known person)",
         request=LeadSerializer,
-        responses={201: MemberSerializer, 200: MemberSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={
+            201: MemberSerializer,
+            200: MemberSerializer,
+            400: FIELD_ERRORS,
+            409: OpenApiResponse(
+                KnownElsewhereError,
+                description="Another club of the chain already knows this person (the same "
+                "email, or the same phone and name), and this club does not: nothing was "
+                "saved, consent included. The chain keeps one record per person; which club "
+                "is not said.",
+            ),
+            **AUTH_ERRORS,
+        },
     ),
 )
 class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
@@ -140,12 +170,23 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
         lead = LeadSerializer(data=request.data)
         lead.is_valid(raise_exception=True)
         data = lead.validated_data
+        club = request.user.club
+        phone = str(data["phone"]) if data["phone"] else ""
+        person = {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "phone": phone,
+        }
+        # As the back-office's Add and the desk's walk-in form (leads.known_elsewhere).
+        if leads.known_elsewhere(club, **person):
+            return Response(
+                {"detail": KNOWN_ELSEWHERE_DETAIL, "code": KNOWN_ELSEWHERE},
+                status=status.HTTP_409_CONFLICT,
+            )
         member, created = leads.capture(
-            request.user.club,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=str(data["phone"]) if data["phone"] else "",
+            club,
+            **person,
             source=Member.Source.WEBSITE,
             sms_consent=data["sms_consent"],
             email_consent=data["email_consent"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
@@ -105,6 +106,36 @@ def known_elsewhere(
     if other is None:
         return None
     return KnownElsewhere(other.home_club, "email" if other.by_email else "name and phone")
+
+
+# The words every path that registers a lead refuses one with (the desk, the back-office, the
+# API): a lead nobody can reach gets a "call within 15 minutes" task with nothing to call.
+NO_CONTACT = "Give a phone number or an email, so we can reach them."
+
+
+def require_contact(*, email: str, phone: str) -> None:
+    """Refuse a lead with neither a phone nor an email (a ValidationError, which Django forms
+    and DRF serializers alike turn into an error about the whole form)."""
+    if not email and not phone:
+        raise ValidationError(NO_CONTACT, code="no_contact")
+
+
+def email_taken(email: str, *, other_than: Member) -> Club | None:
+    """The home club of another member (not erased) with this email, case ignored, or None.
+
+    The same email is the same person (`known_person`), and the chain keeps one record per
+    person, so an edit may not give a member someone else's address."""
+    if not email:
+        return None
+    other = (
+        Member.objects.not_erased()
+        .filter(Exact(Lower("email"), email.lower()))
+        .exclude(pk=other_than.pk)
+        .select_related("home_club")
+        .order_by("pk")
+        .first()
+    )
+    return other.home_club if other else None
 
 
 @transaction.atomic

@@ -137,9 +137,12 @@ class LeadForm(ScopedForm):
         fields = ["home_club", "first_name", "last_name", "email", "phone", "source"]
 
     def clean(self):
-        # As the desk's walk-in form: a person another club of the chain knows is not
-        # registered a second time (leads.known_elsewhere).
+        # As the desk's walk-in form and the API: a lead needs a phone or an email, and a
+        # person another club of the chain knows is not registered a second time
+        # (leads.known_elsewhere).
         data = super().clean()
+        if not self.errors:
+            leads.require_contact(email=data.get("email", ""), phone=str(data.get("phone") or ""))
         if not self.errors and (club := data.get("home_club")):
             elsewhere = leads.known_elsewhere(
                 club,
@@ -158,6 +161,20 @@ class MemberForm(ScopedForm):
         # Stored as every lookup reads it ("04 ab cd" is 04ABCD), and checked unique in that
         # form, so a card another member holds is a field error rather than a failed save.
         return search.card_token(self.cleaned_data["card_token"] or "") or None
+
+    def clean_email(self):
+        # As Add: the chain keeps one record per person, and the same email is the same
+        # person. Only a changed address is checked, so a record that already shares one
+        # (from before this rule) can still be edited.
+        email = self.cleaned_data["email"]
+        if email.lower() != self.instance.email.lower() and (
+            club := leads.email_taken(email, other_than=self.instance)
+        ):
+            raise ValidationError(
+                f"Someone with this email is already registered at {club.name}: the chain "
+                "keeps one record per person."
+            )
+        return email
 
 
 class MemberCreateView(ScopedCreateView):

@@ -495,6 +495,70 @@ def test_schema_documents_exactly_our_api(client, db):
     }
 
 
+def test_a_person_another_club_knows_is_a_409_and_nothing_is_saved(
+    client, frozen_clock, riverside, website_token
+):
+    # given Rita, a Riverside member, and Downtown's website token
+    rita = MemberFactory(home_club=riverside, first_name="Rita", email="rita@example.com")
+    body = {"first_name": "Rita", "email": "RITA@example.com", "email_consent": True}
+
+    # when Downtown's website sends her address
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    # then no second record, no consent, and the answer does not say which club knows her
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": "known_elsewhere",
+        "detail": "This person is already registered at another club of the chain, so no lead "
+        "was registered here: the chain keeps one record per person. Ask them to contact the "
+        "club they joined, or this club's front desk.",
+    }
+    assert list(Member.objects.values_list("pk", flat=True)) == [rita.pk]
+    assert not ConsentLog.objects.exists()
+
+
+def test_a_lead_with_only_a_shared_phone_elsewhere_is_still_a_new_lead(
+    client, frozen_clock, riverside, website_token
+):
+    # A phone alone is no identity, here as at the desk.
+    MemberFactory(home_club=riverside, first_name="Rita", phone="+31611122233")
+    body = {"first_name": "Lena", "phone": "06 11122233"}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 201
+    assert Member.objects.get(pk=response.json()["id"]).home_club.slug == "downtown"
+
+
+def test_a_lead_with_no_contact_gets_the_desks_words(client, db, website_token):
+    response = client.post(
+        reverse("api:members"),
+        {"first_name": "Ana", "email": "", "phone": ""},
+        content_type="application/json",
+        **bearer(website_token),
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["Give a phone number or an email, so we can reach them."]
+    }
+    assert not Member.objects.exists()
+
+
+def test_the_schema_documents_the_409(client, db):
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+
+    responses = schema["paths"]["/api/v1/members"]["post"]["responses"]
+    assert responses["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/KnownElsewhereError"
+    }
+    assert schema["components"]["schemas"]["KnownElsewhereCodeEnum"]["enum"] == ["known_elsewhere"]
+
+
 def test_the_schema_lists_every_check_in_reason_with_its_meaning(client, db):
     schema = client.get(reverse("api-schema"), {"format": "json"}).json()
 

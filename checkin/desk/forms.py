@@ -211,8 +211,8 @@ class WalkInLeadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("phone") and not data.get("email") and not self.errors:
-            raise forms.ValidationError("Give a phone number or an email, so we can reach them.")
+        if not self.errors:
+            leads.require_contact(email=data.get("email", ""), phone=str(data.get("phone") or ""))
         if data.get("sms_consent") and not data.get("phone"):
             self.add_error("sms_consent", "SMS consent needs a phone number.")
         if data.get("email_consent") and not data.get("email"):
