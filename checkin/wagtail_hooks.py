@@ -29,6 +29,7 @@ from club.admin_access import (
     staff_name,
 )
 from club.models import Club
+from members.interests import InterestsField
 from members.search import card_token
 
 
@@ -96,6 +97,14 @@ class CheckInsGroup(ModelViewSetGroup):
     items = (VisitViewSet, CheckInAttemptViewSet)
 
 
+class ClassTypeForm(ScopedForm):
+    # The words members' interests are typed in (members.interests), which class suggestions
+    # match; Django's JSON box wanted ["yoga"] and crashed on an empty one.
+    interests = InterestsField(
+        help_text="Member interests it matches: words separated by commas, e.g. yoga, spin."
+    )
+
+
 class ClassTypeViewSet(ClubScopedViewSet):
     model = ClassType
     name = "class_types"
@@ -110,6 +119,9 @@ class ClassTypeViewSet(ClubScopedViewSet):
     ordering = ["name"]
     list_per_page = 50
     form_fields = ["club", "name", "description", "interests", "trial_eligible"]
+
+    def get_form_class(self, for_update=False):
+        return modelform_factory(self.model, form=ClassTypeForm, fields=self.form_fields)
 
 
 class SameClubForm(ScopedForm):

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import modelform_factory
 from django.urls import path, reverse
@@ -24,9 +25,10 @@ from club.admin_access import (
     date_range_filter,
 )
 from club.templatetags.phones import phone
-from members import import_admin, leads, search, timeline
+from members import consent, import_admin, leads, search, timeline
 from members.choosers import born, member_chooser
-from members.models import ConsentLog, Member, MemberEvent
+from members.interests import InterestsField
+from members.models import Channel, ConsentLog, Member, MemberEvent
 
 CONTACT_COLUMNS = {"phone", "email", "card_token"}
 
@@ -40,6 +42,10 @@ MEMBER_PAGE_HOOK = "member_page_url"
 # marketing (mailings, reports). The front desk finds one person at a time on the list and
 # the desk; trainers do not even see the contact columns.
 EXPORTS_MEMBERS = (roles.MARKETING, roles.MANAGER)
+
+# The consent log's source for a change staff record on the member's edit form (a member
+# phones: "stop texting me"); the log names the staff member too.
+STAFF_CONSENT_SOURCE = "staff"
 
 # Excel reads a CSV without a byte-order mark in the computer's legacy code page ("ZoÃ«").
 UTF8_BOM = "\ufeff"
@@ -157,6 +163,29 @@ class LeadForm(ScopedForm):
 
 
 class MemberForm(ScopedForm):
+    """The member's edit form. Consent is shown and changed here, but through
+    members.consent (a consent log row with the staff member and what the member said),
+    never by writing the flags: the consent_* fields are not the model's."""
+
+    interests = InterestsField()
+    consent_sms = forms.BooleanField(required=False, label="SMS consent")
+    consent_email = forms.BooleanField(required=False, label="Email consent")
+    consent_wording = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="What the member agreed to",
+        help_text="Needed when you give consent (kept in the consent log with your name), "
+        "e.g. “Phoned 24 Nov: yes, text me about classes and offers.”",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    CONSENT_FIELDS = {Channel.SMS: "consent_sms", Channel.EMAIL: "consent_email"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for channel, name in self.CONSENT_FIELDS.items():
+            self.fields[name].initial = self.instance.has_consent(channel)
+
     def clean_card_token(self):
         # Stored as every lookup reads it ("04 ab cd" is 04ABCD), and checked unique in that
         # form, so a card another member holds is a field error rather than a failed save.
@@ -175,6 +204,27 @@ class MemberForm(ScopedForm):
                 "keeps one record per person."
             )
         return email
+
+    def clean(self):
+        data = super().clean()
+        changes = self.consent_changes()
+        if changes.get(Channel.SMS) and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("consent_sms", "SMS consent needs a phone number.")
+        if changes.get(Channel.EMAIL) and not data.get("email") and "email" not in self.errors:
+            self.add_error("consent_email", "Email consent needs an email address.")
+        if any(changes.values()) and not data.get("consent_wording", "").strip():
+            self.add_error(
+                "consent_wording", "Write what the member agreed to: the consent log keeps it."
+            )
+        return data
+
+    def consent_changes(self) -> dict[str, bool]:
+        """The channels whose box moved, with the new setting."""
+        return {
+            channel: self.cleaned_data[name]
+            for channel, name in self.CONSENT_FIELDS.items()
+            if name in self.cleaned_data and self.cleaned_data[name] != self.fields[name].initial
+        }
 
 
 class MemberCreateView(ScopedCreateView):
@@ -208,6 +258,20 @@ class MemberEditView(ScopedEditView):
         super().setup(request, *args, **kwargs)
         # Nothing of an erased member is left to edit, and nothing may be typed back in.
         self.queryset = self.queryset.not_erased()
+
+    def save_instance(self):
+        # Wagtail runs this in a transaction: the record and its consent change commit together.
+        member = super().save_instance()
+        for channel, granted in self.form.consent_changes().items():
+            consent.set_consent(
+                member,
+                channel,
+                granted=granted,
+                source=STAFF_CONSENT_SOURCE,
+                wording=self.form.cleaned_data["consent_wording"].strip(),
+                recorded_by=self.request.user,
+            )
+        return member
 
 
 class MemberViewSet(ClubScopedViewSet):
@@ -263,8 +327,8 @@ class MemberViewSet(ClubScopedViewSet):
     search_fields = ["first_name", "last_name", "email", "phone", "card_token"]
     ordering = ["last_name", "first_name"]
     list_per_page = 50
-    # Status follows the memberships (memberships.statuses) and consent changes go
-    # through members.consent, which logs them: neither is typed in here.
+    # Status follows the memberships (memberships.statuses), so it is not typed in here;
+    # consent is, but through MemberForm's own fields, which go through members.consent.
     form_fields = [
         "first_name",
         "last_name",

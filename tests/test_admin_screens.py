@@ -53,9 +53,12 @@ def member_form(member: Member, **changes) -> dict:
         "card_token": member.card_token or "",
         "home_club": member.home_club_id,
         "source": member.source,
-        "interests": "[]",
+        "interests": ", ".join(member.interests),
         "notes": member.notes,
     }
+    # A browser sends a ticked box and leaves an unticked one out.
+    boxes = {"consent_sms": member.sms_consent, "consent_email": member.email_consent}
+    data |= {name: "on" for name, given in boxes.items() if given}
     return {**data, **changes}
 
 

@@ -1,17 +1,174 @@
-"""The back-office member forms: Add refuses a lead nobody can reach, and Edit refuses another
-person's email."""
+"""The back-office member forms: interests as words, consent changes recorded by staff through
+the consent log, Add refusing a lead nobody can reach, and Edit refusing another person's
+email."""
 
 import pytest
 from django.urls import reverse
 
-from members.models import Member
-from tests.factories import MemberFactory
+from checkin.models import ClassType
+from members.interests import parse
+from members.models import ConsentLog, Member, MemberEvent
+from tests.factories import ClassTypeFactory, MemberFactory
 from tests.test_admin_screens import member_form
 
 
 def edit(client, user, member, **changes):
     client.force_login(user)
     return client.post(reverse("members:edit", args=[member.pk]), member_form(member, **changes))
+
+
+# Interests
+
+
+def test_interests_are_typed_as_words_separated_by_commas(client, fiona, maya):
+    response = edit(client, fiona, maya, interests="Yoga, strength,  spin ,yoga")
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert maya.interests == ["yoga", "strength", "spin"]
+
+
+def test_the_form_shows_the_interests_as_words(client, fiona, maya):
+    Member.objects.filter(pk=maya.pk).update(interests=["yoga", "spin"])
+    client.force_login(fiona)
+
+    form = client.get(reverse("members:edit", args=[maya.pk])).context["form"]
+
+    assert form["interests"].value() == "yoga, spin"
+
+
+@pytest.mark.parametrize("cleared", ["", "  ", " , ,"])
+def test_clearing_the_interests_saves_an_empty_list(client, fiona, maya, cleared):
+    response = edit(client, fiona, maya, interests=cleared, notes="Knee")
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert (maya.interests, maya.notes) == ([], "Knee")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ['["yoga"]', "yoga; spin", "y" * 41, ", ".join(f"word{n}" for n in range(21))],
+)
+def test_what_is_not_a_list_of_words_is_a_field_error_and_nothing_is_lost(
+    client, fiona, maya, typed
+):
+    maya.interests = ["yoga"]
+    maya.save()
+
+    response = edit(client, fiona, maya, interests=typed, notes="Knee")
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["interests"]
+    # What was typed comes back to be corrected, the rest of the form with it.
+    assert (form["interests"].value(), form["notes"].value()) == (typed, "Knee")
+    maya.refresh_from_db()
+    assert (maya.interests, maya.notes) == (["yoga"], "")
+
+
+def test_words_are_folded_as_rule_9_matches_them():
+    assert parse("Weight  Loss, HIIT, Zoë-fit") == ["weight loss", "hiit", "zoë-fit"]
+
+
+def test_a_class_types_interests_are_the_same_words(client, max, downtown):
+    spin = ClassTypeFactory(club=downtown, name="Spin", interests=[])
+    client.force_login(max)
+    form = {"club": downtown.pk, "name": "Spin", "description": "", "interests": "Spin, cardio"}
+
+    saved = client.post(reverse("class_types:edit", args=[spin.pk]), form)
+    refused = client.post(
+        reverse("class_types:edit", args=[spin.pk]), {**form, "interests": '["spin"]'}
+    )
+
+    assert saved.status_code == 302
+    assert refused.status_code == 200 and list(refused.context["form"].errors) == ["interests"]
+    assert ClassType.objects.get(pk=spin.pk).interests == ["spin", "cardio"]
+
+
+# Consent recorded by staff
+
+
+def test_staff_record_that_a_member_withdrew_sms_consent(client, frozen_clock, fiona, maya):
+    data = member_form(maya, consent_wording="Phoned: stop texting me.")
+    del data["consent_sms"]
+    client.force_login(fiona)
+
+    response = client.post(reverse("members:edit", args=[maya.pk]), data)
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert (maya.sms_consent, maya.email_consent) == (False, True)
+    entry = maya.consent_log.order_by("-pk").first()
+    assert (entry.channel, entry.granted, entry.source, entry.recorded_by, entry.wording) == (
+        "sms",
+        False,
+        "staff",
+        fiona,
+        "Phoned: stop texting me.",
+    )
+    event = maya.events.get(kind=MemberEvent.Kind.CONSENT_CHANGED)
+    assert event.actor == fiona
+    assert event.data == {"channel": "sms", "granted": False, "source": "staff"}
+
+
+def test_a_withdrawal_needs_no_words(client, fiona, maya):
+    data = member_form(maya)
+    del data["consent_email"]
+    client.force_login(fiona)
+
+    response = client.post(reverse("members:edit", args=[maya.pk]), data)
+
+    assert response.status_code == 302
+    logged = maya.consent_log.filter(source="staff").values_list("channel", "granted", "wording")
+    assert list(logged) == [("email", False, "")]
+
+
+def test_staff_record_consent_given_with_what_the_member_agreed_to(client, fiona, downtown):
+    lena = MemberFactory(home_club=downtown, first_name="Lena", interests=[])
+    wording = "Phoned 24 Nov: yes, text me about classes."
+
+    response = edit(client, fiona, lena, consent_sms="on", consent_wording=wording)
+
+    assert response.status_code == 302
+    lena.refresh_from_db()
+    assert (lena.sms_consent, lena.email_consent) == (True, False)
+    assert list(lena.consent_log.values_list("channel", "granted", "source", "wording")) == [
+        ("sms", True, "staff", wording)
+    ]
+
+
+def test_an_unchanged_box_writes_no_consent_log(client, fiona, maya):
+    before = ConsentLog.objects.count()
+
+    response = edit(client, fiona, maya, notes="Prefers mornings")
+
+    assert response.status_code == 302
+    assert ConsentLog.objects.count() == before
+    assert not maya.events.filter(kind=MemberEvent.Kind.CONSENT_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        # Given without the words the member agreed to: nothing to show for it later.
+        ({"consent_sms": "on"}, "consent_wording"),
+        ({"consent_sms": "on", "phone": "", "consent_wording": "Yes"}, "consent_sms"),
+        ({"consent_email": "on", "email": "", "consent_wording": "Yes"}, "consent_email"),
+    ],
+)
+def test_consent_given_without_words_or_a_way_to_send_is_a_field_error(
+    client, fiona, downtown, changes, field
+):
+    lena = MemberFactory(home_club=downtown, first_name="Lena", interests=[])
+
+    response = edit(client, fiona, lena, **changes)
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    lena.refresh_from_db()
+    assert (lena.sms_consent, lena.email_consent) == (False, False)
+    assert not lena.consent_log.exists()
 
 
 # Add: a lead needs a phone or an email
