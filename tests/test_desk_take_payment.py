@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from checkin.models import Visit
+from checkin.templatetags import desk_labels
 from members.models import MemberEvent
 from memberships import dues
 from memberships.models import Membership, Payment
@@ -134,3 +135,21 @@ def test_another_club_cannot_take_a_payment_nor_see_the_offer(client, olga, unpa
     # a payment of Downtown's in the offer's id shows Olga the plain desk
     payment = dues.take_payment(unpaid, method="cash")
     assert "PAID" not in client.get(reverse("desk:desk"), {"paid": payment.pk}).content.decode()
+
+
+def test_the_amount_due_filter_is_what_take_payment_takes(unpaid):
+    # given Maya's unpaid month
+    # when the card asks what is due
+    shown = desk_labels.amount_due(unpaid)
+
+    # then it is the amount dues would take
+    assert shown == dues.amount_due(unpaid) == Decimal("49.00")
+
+
+def test_the_amount_due_filter_of_a_paid_membership_is_nothing(maya_membership):
+    # given a membership that is paid
+    # when the card asks what is due
+    shown = desk_labels.amount_due(maya_membership)
+
+    # then nothing is due
+    assert shown == Decimal("0")

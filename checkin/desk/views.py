@@ -390,14 +390,13 @@ def _running_freeze(attempt: CheckInAttempt, member: Member, day: dt.date) -> Fr
 
 
 def _unpaid(attempt: CheckInAttempt, member: Member) -> Membership | None:
-    """The unpaid membership that turned the member away, from prefetched memberships, with
-    its amount due: taking the payment, not a sale, is what lets them in."""
+    """The unpaid membership that turned the member away, from prefetched memberships: taking
+    the payment, not a sale, is what lets them in."""
     if attempt.reason != CheckInAttempt.Reason.UNPAID:
         return None
     unpaid = next((m for m in member.memberships.all() if m.pk == attempt.membership_id), None)
     if unpaid is None or unpaid.status != Membership.Status.PAST_DUE:
         return None
-    unpaid.due = format_price(dues.amount_due(unpaid), member.home_club.currency)
     return unpaid
 
 

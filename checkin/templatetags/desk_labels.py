@@ -2,6 +2,7 @@
 trainer's attendance page share."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -10,6 +11,7 @@ from django.utils.formats import date_format
 from club import clock
 from club.display import date_range
 from members.models import Member, MemberEvent
+from memberships import dues
 from memberships.models import Membership
 
 register = template.Library()
@@ -19,6 +21,13 @@ register = template.Library()
 def membership_state(membership: Membership, day: dt.date) -> str:
     """{{ m|membership_state:today }}: Ended, Upcoming or the stored status (state_on)."""
     return membership.state_on(day)
+
+
+@register.filter
+def amount_due(membership: Membership) -> Decimal:
+    """{{ m|amount_due|price:currency }}: what "Take payment" takes (memberships.dues), so the
+    button and the payment agree."""
+    return dues.amount_due(membership)
 
 
 @register.simple_tag
