@@ -25,7 +25,7 @@ position + 1, and `waitlist_place()` gives the rank to show a member ("#2 on the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -361,10 +361,8 @@ class Frozen:
         """The cancelled bookings in a sentence for the confirmation, "" when there are none."""
         if not self.cancelled:
             return ""
-        classes = ", ".join(
-            f"{b.session.class_type.name} {_local(b.session.start, b.session.club)}"
-            + (" (waitlist)" if b.was_waitlisted else "")
-            for b in self.cancelled
+        classes = classes_text(
+            self.cancelled, waitlisted={b.pk for b in self.cancelled if b.was_waitlisted}
         )
         count = len(self.cancelled)
         return (
@@ -426,10 +424,14 @@ def cancelled_by_freeze(freeze_pk: int, *, member: Member, since: dt.date) -> li
     return [b for b in candidates if _local_day(b.session) >= since]
 
 
-def classes_text(cancelled: Iterable[Booking]) -> str:
-    """ "HIIT Wed 25 Nov at 18:00, Yoga Thu 26 Nov at 07:00": bookings' classes for a message."""
+def classes_text(bookings: Iterable[Booking], *, waitlisted: Collection[int] = ()) -> str:
+    """ "HIIT Wed 25 Nov at 18:00, Yoga Thu 26 Nov at 07:00 (waitlist)": bookings' classes for a
+    message (sessions loaded with club and class type), "(waitlist)" after those whose pk is in
+    `waitlisted`: a booking's status no longer says so once it is cancelled."""
     return ", ".join(
-        f"{b.session.class_type.name} {_local(b.session.start, b.session.club)}" for b in cancelled
+        f"{b.session.class_type.name} {_local(b.session.start, b.session.club)}"
+        + (" (waitlist)" if b.pk in waitlisted else "")
+        for b in bookings
     )
 
 

@@ -195,6 +195,21 @@ def test_a_freeze_from_today_leaves_a_class_that_has_started(
     assert status(started) == Status.BOOKED
 
 
+def test_classes_text_marks_the_waitlisted_ones(classes):
+    # given Maya's HIIT seat and her Yoga waitlist place
+    hiit, yoga = classes["hiit"], classes["yoga"]
+
+    # when they are worded with Yoga marked as waitlisted
+    text = bookings.classes_text([hiit, yoga], waitlisted={yoga.pk})
+
+    # then
+    assert text == "HIIT Wed 25 Nov at 18:00, Yoga Thu 26 Nov at 07:00 (waitlist)"
+
+
+def test_classes_text_of_no_bookings_is_empty():
+    assert bookings.classes_text([], waitlisted={1}) == ""
+
+
 def test_a_refused_freeze_raises_and_cancels_nothing(fiona, maya_membership, classes):
     with pytest.raises(ValidationError):
         bookings.freeze_membership(
