@@ -170,6 +170,20 @@ def renewal_start(current: Membership, *, today: dt.date) -> dt.date:
     return max(current.end + dt.timedelta(days=1), today)
 
 
+def following(current: Membership) -> Membership | None:
+    """The paid membership that follows `current` (its renewal, a rejoin or a plan sold on its
+    own to start later), the one a renewal of it would clash with; None while it is the latest.
+    The desk's Renew asks first, so a form opened again after the sale sells nothing."""
+    return (
+        Membership.objects.filter(member_id=current.member_id, start__gt=current.start)
+        .not_cancelled()
+        .paid()
+        .select_related("plan")
+        .order_by("start", "pk")
+        .first()
+    )
+
+
 def is_used_up(membership: Membership) -> bool:
     """A visit pack with no visits left: it admits nobody however long its dates run, so a
     membership sold beside it does not clash with it (_check_fits), and check-in and the

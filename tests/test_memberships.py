@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 23)  # the date at Downtown under the frozen clock
 NOON = dt.time(12)
+MONTH = dt.timedelta(days=29)
 
 
 @pytest.fixture
@@ -274,6 +275,41 @@ def test_renewing_past_the_grace_days_is_a_rejoin_as_the_renewal_rate_counts_it(
         frames.memberships(clubs=[downtown]), start=end, end=end
     ).set_index("membership_id")
     assert bool(opps.loc[ended.pk, "renewed"]) is linked
+
+
+def test_following_is_the_next_paid_membership_to_start(frozen_clock, lead, monthly_plan):
+    # given Lars's month, a cancelled month after it, then a rejoin and a later month
+    current = MembershipFactory(member=lead, plan=monthly_plan, start=TODAY, end=TODAY + MONTH)
+    later = TODAY + dt.timedelta(days=40)
+    MembershipFactory(
+        member=lead,
+        plan=monthly_plan,
+        start=TODAY + dt.timedelta(days=30),
+        end=later - dt.timedelta(days=1),
+        status=Membership.Status.CANCELLED,
+    )
+    rejoin = MembershipFactory(member=lead, plan=monthly_plan, start=later, end=later + MONTH)
+    MembershipFactory(member=lead, plan=monthly_plan, start=later + MONTH + dt.timedelta(days=1))
+
+    # when asked what follows the month
+    found = sales.following(current)
+
+    # then it is the rejoin, the first that counts after it
+    assert found == rejoin
+
+
+def test_nothing_follows_the_latest_membership_nor_a_trial_after_it(
+    frozen_clock, lead, monthly_plan, downtown
+):
+    # given Lars's month, then a trial starting later, and another member's later month
+    current = MembershipFactory(member=lead, plan=monthly_plan, start=TODAY, end=TODAY + MONTH)
+    trial = PlanFactory(club=downtown, trial=True)
+    MembershipFactory(member=lead, plan=trial, start=TODAY + MONTH + dt.timedelta(days=1))
+    MembershipFactory(plan=monthly_plan, start=TODAY + dt.timedelta(days=40))
+
+    # when asked what follows the month
+    # then nothing does
+    assert sales.following(current) is None
 
 
 def test_the_renewal_rule_reads_numbers_and_arrays_alike():

@@ -811,7 +811,7 @@ def sell(request: HttpRequest, pk: int) -> HttpResponse:
 def renew(request: HttpRequest, pk: int) -> HttpResponse:
     current = staff_membership(request, pk, *roles.SELLS)
     member = current.member
-    if (following := _following(current)) is not None:
+    if (following := sales.following(current)) is not None:
         # The form again after it was used (Back, a second tab): its dates and text were of a
         # membership that is no longer the latest. Say what followed it, sell nothing.
         return render(
@@ -928,19 +928,6 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
             "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
-    )
-
-
-def _following(current: Membership) -> Membership | None:
-    """The paid membership that follows `current` (its renewal, a rejoin or a plan sold on its
-    own to start later), the one a renewal of it would clash with; None while it is the latest."""
-    return (
-        Membership.objects.filter(member_id=current.member_id, start__gt=current.start)
-        .not_cancelled()
-        .paid()
-        .select_related("plan")
-        .order_by("start", "pk")
-        .first()
     )
 
 
