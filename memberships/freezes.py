@@ -9,6 +9,7 @@ has not started pulls them back by the days given back.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -94,30 +95,51 @@ def past_start_error(start: dt.date, *, today: dt.date) -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class Unfrozen:
+    """What unfreeze() did: the freeze as it now stands (deleted when ended on its first day),
+    and the `membership_unfrozen` event that ended it; None only when no freeze of the member
+    was ever ended."""
+
+    freeze: Freeze
+    event: MemberEvent | None
+
+
 @transaction.atomic
-def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Freeze:
+def unfreeze(frozen: Freeze, *, on: dt.date, by=None) -> Unfrozen:
     """End a freeze early: the member is back from `on`, and the unused days come off the end
-    (and off the queued memberships')."""
+    (and off the queued memberships'). Returns the freeze as it now stands and the
+    `membership_unfrozen` event that says so, for the desk's "Check in now"."""
     # The member first, as in freeze(): a scan waits for the freeze to end and is let in.
-    _lock_member_of(frozen)
+    member_id = _lock_member_of(frozen)
     locked = Freeze.objects.select_for_update().select_related("membership").filter(pk=frozen.pk)
     if (current := locked.first()) is None:
         # Ended on its first day by a second desk a moment ago: its days are back already.
-        return frozen
+        return Unfrozen(freeze=frozen, event=_latest_unfrozen(member_id))
     frozen = current
     if not frozen.start <= on <= frozen.end + ONE_DAY:
         raise ValidationError({"on": "A freeze can only be ended while it runs."})
     unused_days = (frozen.end - on).days + 1
     if unused_days <= 0:
-        return frozen
+        return Unfrozen(freeze=frozen, event=_latest_unfrozen(member_id))
     membership = Membership.objects.select_for_update().get(pk=frozen.membership_id)
-    _give_back(membership, unused_days, by=by, on=on)
+    event = _give_back(membership, unused_days, by=by, on=on)
     if on == frozen.start:
         frozen.delete()
     else:
         frozen.end = on - ONE_DAY
         frozen.save(update_fields=["end"])
-    return frozen
+    return Unfrozen(freeze=frozen, event=event)
+
+
+def _latest_unfrozen(member_id: int) -> MemberEvent | None:
+    """When this call changed nothing, the member's latest unfreeze: a second desk's, which
+    ended the freeze a moment before."""
+    return (
+        MemberEvent.objects.filter(member_id=member_id, kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN)
+        .order_by("-at", "-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -148,14 +170,14 @@ def cancel(frozen: Freeze, *, by=None) -> None:
     frozen.delete()
 
 
-def _give_back(membership: Membership, days: int, *, by, **event) -> None:
+def _give_back(membership: Membership, days: int, *, by, **event) -> MemberEvent:
     """Take `days` of a freeze off the membership's end and its queued memberships (ending
     it early, cancelling it), and write `membership_unfrozen` with `event`, under the locks
-    the caller holds."""
+    the caller holds; return that event."""
     moved = _move_queued(membership, days=-days)
     membership.end -= dt.timedelta(days=days)
     membership.save(update_fields=["end"])
-    timeline.record(
+    return timeline.record(
         membership.member,
         MemberEvent.Kind.MEMBERSHIP_UNFROZEN,
         actor=by,
@@ -215,7 +237,8 @@ def _move_queued(membership: Membership, *, days: int) -> list[int]:
     return list(by_pk)
 
 
-def _lock_member_of(frozen: Freeze) -> None:
-    locks.member(
-        Membership.objects.values_list("member_id", flat=True).get(pk=frozen.membership_id)
-    )
+def _lock_member_of(frozen: Freeze) -> int:
+    """Lock the freeze's member; return their id."""
+    member_id = Membership.objects.values_list("member_id", flat=True).get(pk=frozen.membership_id)
+    locks.member(member_id)
+    return member_id

@@ -193,9 +193,10 @@ def test_unfreezing_early_gives_back_the_unused_days(month, fiona):
     frozen = freezes.freeze(month, start=day(10), end=day(16))
 
     # when the member comes back on day 13
-    shortened = freezes.unfreeze(frozen, on=day(13), by=fiona)
+    done = freezes.unfreeze(frozen, on=day(13), by=fiona)
 
     # then the freeze covers days 10 to 12, and the end moved by those three days only
+    shortened = done.freeze
     shortened.refresh_from_db()
     assert (shortened.start, shortened.end, shortened.days) == (day(10), day(12), 3)
     assert reload(month).end == END + dt.timedelta(days=3)
@@ -208,6 +209,8 @@ def test_unfreezing_early_gives_back_the_unused_days(month, fiona):
         "new_end": (END + dt.timedelta(days=3)).isoformat(),
         "renewals_moved": [],
     }
+    # and the event it wrote is the one returned
+    assert done.event == event
 
 
 def test_unfreezing_on_the_first_day_removes_the_freeze(month):
@@ -225,13 +228,15 @@ def test_unfreezing_on_the_first_day_removes_the_freeze(month):
 def test_unfreezing_a_freeze_already_removed_changes_nothing(month):
     # given a freeze a second desk has just ended on its first day
     frozen = freezes.freeze(month, start=day(10), end=day(16))
-    freezes.unfreeze(frozen, on=day(10))
+    first = freezes.unfreeze(frozen, on=day(10))
 
     # when this desk ends it too
-    freezes.unfreeze(frozen, on=day(10))
+    again = freezes.unfreeze(frozen, on=day(10))
 
-    # then the days came back once
+    # then the days came back once, and this desk is given the first desk's event
     assert reload(month).end == END
+    assert again.event == first.event
+    assert MemberEvent.objects.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN).count() == 1
 
 
 def test_unfreezing_the_day_after_it_ends_changes_nothing(month):
@@ -240,13 +245,14 @@ def test_unfreezing_the_day_after_it_ends_changes_nothing(month):
     events_before = MemberEvent.objects.count()
 
     # when it is "ended" on day 17, when it was over anyway
-    freezes.unfreeze(frozen, on=day(17))
+    done = freezes.unfreeze(frozen, on=day(17))
 
-    # then the freeze and the end stay as they were
+    # then the freeze and the end stay as they were, and no event says it was ended
     frozen.refresh_from_db()
     assert (frozen.start, frozen.end) == (day(10), day(16))
     assert reload(month).end == END + dt.timedelta(days=7)
     assert MemberEvent.objects.count() == events_before
+    assert done.event is None
 
 
 @pytest.mark.parametrize("on", [day(9), day(18)])

@@ -974,7 +974,7 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         on = form.cleaned_data["on"]
         try:
-            freezes.unfreeze(frozen, on=on, by=request.user)
+            done = freezes.unfreeze(frozen, on=on, by=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -991,11 +991,10 @@ def unfreeze(request: HttpRequest, pk: int) -> HttpResponse:
                     "still want them.",
                 )
             back = back_to(request, reverse("desk:member", args=[member.pk]))
-            ended = member.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_UNFROZEN)
             # "End freeze" on a denied check-in, back from today: "Check in now", as after
-            # "Renew now" (the latest unfreeze: a second desk's, when this one changed nothing).
-            if _is_desk(back) and on <= today and (event := ended.order_by("-at", "-pk").first()):
-                back = _desk_offer(unfrozen=event.pk)
+            # "Renew now" (the unfreeze's event: a second desk's, when this one changed nothing).
+            if _is_desk(back) and on <= today and done.event is not None:
+                back = _desk_offer(unfrozen=done.event.pk)
             return redirect(back)
     return render(
         request,
