@@ -94,18 +94,22 @@ def known_elsewhere(
     name = search.search_name(first_name, last_name)
     if not (matches := _same_person(name, email=email, phone=phone)):
         return None
-    people = Member.objects.not_erased().filter(matches)
-    if people.filter(home_club=club).exists():
-        return None
-    other = (
-        people.select_related("home_club")
-        .annotate(by_email=Q(Exact(Lower("email"), email.lower())) if email else Value(False))
-        .order_by("-by_email", "pk")
+    # One query: a match at `club` sorts first and answers None; else the other club's,
+    # one known by email before one known by name and phone.
+    first = (
+        Member.objects.not_erased()
+        .filter(matches)
+        .select_related("home_club")
+        .annotate(
+            here=Q(home_club=club),
+            by_email=Q(Exact(Lower("email"), email.lower())) if email else Value(False),
+        )
+        .order_by("-here", "-by_email", "pk")
         .first()
     )
-    if other is None:
+    if first is None or first.here:
         return None
-    return KnownElsewhere(other.home_club, "email" if other.by_email else "name and phone")
+    return KnownElsewhere(first.home_club, "email" if first.by_email else "name and phone")
 
 
 # The words every path that registers a lead refuses one with (the desk, the back-office, the

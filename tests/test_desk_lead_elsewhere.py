@@ -128,3 +128,31 @@ def test_the_back_office_add_lead_refuses_them_too(client, frozen_clock, maya, r
     assert response.status_code == 200  # Wagtail redisplays the form with the error
     assert "already registered at Downtown" in response.content.decode()
     assert not Member.objects.filter(home_club=riverside).exists()
+
+
+def test_known_elsewhere_asks_the_database_once(
+    django_assert_num_queries, frozen_clock, maya, downtown, riverside
+):
+    # given Maya at Downtown
+    # when Riverside asks about her email
+    with django_assert_num_queries(1):
+        elsewhere = leads.known_elsewhere(riverside, first_name="Maya", email=maya.email)
+
+    # then one query names her club and how she was matched
+    assert (elsewhere.club, elsewhere.by) == (downtown, "email")
+
+
+def test_known_here_as_well_is_none_in_one_query(
+    django_assert_num_queries, frozen_clock, maya, riverside
+):
+    # given Maya at Downtown, and a record of her at Riverside too, known by name and phone
+    MemberFactory(home_club=riverside, first_name="Maya", last_name="Jansen", phone=maya.phone)
+
+    # when Riverside asks about her email and phone
+    with django_assert_num_queries(1):
+        elsewhere = leads.known_elsewhere(
+            riverside, first_name="Maya", last_name="Jansen", email=maya.email, phone=maya.phone
+        )
+
+    # then Riverside's own record wins, even over another club's email match
+    assert elsewhere is None
