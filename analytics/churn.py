@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import frames
-from analytics.cohorts import last_complete_month, month_index, month_label, paid
+from analytics.cohorts import last_complete_month, month_index, month_label
 
 SPELLS = {"member_id": "int64", "start": frames.DAY, "end": frames.DAY, "dropped": "bool"}
 MONTHLY = {
@@ -32,7 +32,7 @@ MONTHLY = {
 
 def spells(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     """Continuous stretches of paid membership per member, gaps within grace bridged."""
-    return _spells(paid(memberships, SPELL_INPUT), as_of=as_of)
+    return _spells(frames.paid(memberships, SPELL_INPUT), as_of=as_of)
 
 
 SPELL_INPUT = ["member_id", "start", "end", "grace_days"]
@@ -69,7 +69,7 @@ def monthly(memberships: pd.DataFrame, *, first_month: dt.date, as_of: dt.date) 
     IHRSA attrition (NaN until twelve months are in the table)."""
     first = first_month.year * 12 + first_month.month - 1
     last = last_complete_month(as_of)
-    rows = paid(memberships, SPELL_INPUT)
+    rows = frames.paid(memberships, SPELL_INPUT)
     if last < first or rows.empty:
         return frames.empty(MONTHLY)
     months = np.arange(first, last + 1)
@@ -84,8 +84,7 @@ def monthly(memberships: pd.DataFrame, *, first_month: dt.date, as_of: dt.date) 
     joined = pd.Series(start_month).value_counts()
     # A member's first spell starts with their first paid membership: a new member, as the
     # report's tile and cohorts count them. A later spell is a return after a drop.
-    first_spell = ~runs["member_id"].duplicated().to_numpy()
-    new = pd.Series(start_month[first_spell]).value_counts()
+    new = pd.Series(month_index(frames.first_paid_start(memberships))).value_counts()
     drops = pd.Series(cover_to[runs["dropped"].to_numpy()]).value_counts()
     table = pd.DataFrame(
         {

@@ -19,13 +19,6 @@ RETENTION = {
 }
 
 
-def paid(memberships: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Paid memberships: not trials, not cancelled (only `columns` of them: cheaper to copy
-    than every text column)."""
-    keep = (memberships["plan_kind"] != "trial") & (memberships["status"] != "cancelled")
-    return memberships[keep] if columns is None else memberships.loc[keep, columns]
-
-
 def month_index(days: pd.Series) -> np.ndarray:
     """Months since year 0 (January 2026 → 2026 * 12): cheap month arithmetic."""
     return (days.dt.year * 12 + days.dt.month - 1).to_numpy(dtype="int64")
@@ -45,7 +38,7 @@ def covered_month_ends(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataF
     """(member_id, month) for every month whose last day a paid membership covers, up to
     the last month that ended on or before `as_of`. One row per membership-month, so an
     annual plan gives twelve rows, not one per day."""
-    return _covered_month_ends(paid(memberships, SPAN), as_of=as_of)
+    return _covered_month_ends(frames.paid(memberships, SPAN), as_of=as_of)
 
 
 SPAN = ["member_id", "start", "end"]
@@ -75,10 +68,10 @@ def retention(memberships: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
     A member joins in the month of their first paid membership's start; month 0 is that
     month. Only months that have ended by `as_of` are shown.
     """
-    rows = paid(memberships, SPAN)
+    rows = frames.paid(memberships, SPAN)
     if rows.empty:
         return frames.empty(RETENTION)
-    joined = rows.groupby("member_id")["start"].min()
+    joined = frames.first_paid_start(memberships)
     join_month = pd.Series(month_index(joined), index=joined.index, name="join")
     covered = _covered_month_ends(rows, as_of=as_of).join(join_month, on="member_id")
     covered = covered[covered["month"] >= covered["join"]]

@@ -405,7 +405,7 @@ def build(
     ]
 
     memberships = frames.memberships(clubs=[club], until=end)
-    paid = cohorts.paid(memberships)
+    paid = frames.paid(memberships)
     on_day = pd.Timestamp(as_of)
     active = paid[(paid["start"] <= on_day) & (paid["end"] >= on_day)]
     new_members = int(new_member_ids(memberships, start=start, end=end).size)
@@ -455,7 +455,7 @@ def new_member_ids(memberships: pd.DataFrame, *, start: dt.date, end: dt.date) -
     a trial, not cancelled) of the club starts on a day from start to end. The tile counts
     them, the cohorts group them by month and the churn table's "New members" column counts
     them by month; the funnel counts leads instead (see its help line)."""
-    joined = cohorts.paid(memberships).groupby("member_id")["start"].min()
+    joined = frames.first_paid_start(memberships)
     return joined[(joined >= pd.Timestamp(start)) & (joined <= pd.Timestamp(end))].index
 
 

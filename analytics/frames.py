@@ -141,6 +141,20 @@ def typed(frame: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
+def paid(memberships: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Paid memberships of a MEMBERSHIPS frame: not trials, not cancelled (only `columns` of
+    them: cheaper to copy than every text column)."""
+    keep = (memberships["plan_kind"] != "trial") & (memberships["status"] != "cancelled")
+    return memberships[keep] if columns is None else memberships.loc[keep, columns]
+
+
+def first_paid_start(memberships: pd.DataFrame) -> pd.Series:
+    """Each member's first paid membership's start, by member_id: the day they joined. The
+    report's new members, the cohorts' join month, churn's new members and risk's tenure all
+    count from it, so they agree on who is new."""
+    return paid(memberships, ["member_id", "start"]).groupby("member_id")["start"].min()
+
+
 def _read(rows: Iterable[tuple], schema: dict[str, str], *, chunk: int = CHUNK) -> pd.DataFrame:
     """Stream rows in chunks, type each chunk, and concatenate (bounded peak memory)."""
     iterator = iter(rows)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import frames, stats
-from analytics.cohorts import paid
 
 FUNNEL = {
     "source": "str",
@@ -50,7 +49,7 @@ def per_lead(
     attended = trials.dropna(subset=["attended"]).groupby("member_id")["attended"].min()
     out = leads.join(_day(booked).rename("trial_booked"), on="member_id")
     out = out.join(_day(attended).rename("trial_attended"), on="member_id")
-    bought = paid(memberships)[["member_id", "bought"]].merge(out[["member_id", "lead"]])
+    bought = frames.paid(memberships)[["member_id", "bought"]].merge(out[["member_id", "lead"]])
     bought = bought[bought["bought"] >= bought["lead"]].groupby("member_id")["bought"].min()
     return out.join(bought.rename("member"), on="member_id")
 

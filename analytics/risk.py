@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from analytics import frames
-from analytics.cohorts import paid
 
 STAGES = ("at_risk", "expiring")
 WEIGHTS = {"decline": 40.0, "end": 30.0, "tenure": 15.0, "contract": 15.0}
@@ -73,9 +72,10 @@ def ranked(
     if people.empty:
         return frames.empty(RISK)
     day = pd.Timestamp(as_of)
-    held = paid(memberships)
-    held = held[held["member_id"].isin(people.index) & (held["start"] <= day)]
-    first_paid = held.groupby("member_id")["start"].min().reindex(people.index)
+    started = memberships[memberships["start"] <= day]
+    held = frames.paid(started)
+    held = held[held["member_id"].isin(people.index)]
+    first_paid = frames.first_paid_start(started).reindex(people.index)
     current = held.sort_values("end").drop_duplicates("member_id", keep="last")
     current = current.set_index("member_id").reindex(people.index)
 

@@ -123,3 +123,23 @@ def test_empty_frames_give_empty_typed_frames():
     assert runs.empty and list(runs.columns) == list(churn.SPELLS)
     # A period that has not ended yet is empty too.
     assert churn.monthly(FOUR_MONTHS, first_month=D("2026-05-01"), as_of=D("2026-05-20")).empty
+
+
+def test_first_paid_start_is_each_members_earliest_paid_start():
+    # given four months of memberships, member 4 with only a trial, and a cancelled early one
+    cancelled = ms([(7, 3, "2026-01-02", "2026-01-31")]).assign(status="cancelled")
+    memberships = pd.concat([FOUR_MONTHS, cancelled], ignore_index=True)
+
+    # when
+    joined = frames.first_paid_start(memberships)
+
+    # then the trial and the cancelled month do not count
+    assert joined.to_dict() == {
+        1: pd.Timestamp("2026-01-01"),
+        2: pd.Timestamp("2026-01-15"),
+        3: pd.Timestamp("2026-02-10"),
+    }
+
+
+def test_first_paid_start_of_no_memberships_is_empty():
+    assert frames.first_paid_start(frames.empty(frames.MEMBERSHIPS)).empty
