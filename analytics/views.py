@@ -18,6 +18,7 @@ from django.templatetags.static import static
 from analytics import dashboard, exports, kpis, panels
 from club import clock, roles
 from club.admin_access import clubs_for
+from club.models import Club
 from memberships.models import Plan, label_plan_choices
 
 # Who may see the reports.
@@ -27,15 +28,17 @@ LONGEST_PERIOD = dt.timedelta(days=3 * 366)
 
 
 class FilterForm(forms.Form):
-    club = forms.ModelChoiceField(queryset=None, to_field_name="slug", empty_label=None)
+    club = forms.ChoiceField()
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     plan = forms.ModelChoiceField(queryset=None, required=False, empty_label="All plans")
 
-    def __init__(self, data, *, user):
+    def __init__(self, data, *, clubs: list[Club], chosen: Club | None):
+        """`clubs`: the user's, by name; `chosen`: the one of them `data` names (_filters
+        reads both once, and the choices and the cleaned club come from them)."""
         super().__init__(data)
-        clubs = clubs_for(user).order_by("name")
-        self.fields["club"].queryset = clubs
+        self.clubs = {club.slug: club for club in clubs}
+        self.fields["club"].choices = [(club.slug, club.name) for club in clubs]
         # The plan narrows renewals of paid memberships: a trial plan has none. Any paid plan
         # of the user's clubs is accepted (clean() names a plan of another club than the one
         # chosen), but only the chosen club's are offered.
@@ -45,7 +48,6 @@ class FilterForm(forms.Form):
             .exclude(kind=Plan.Kind.TRIAL)
             .order_by("club__name", "name")
         )
-        chosen = clubs.filter(slug=(data or {}).get("club")).first()
         # Two clubs' "Monthly" would otherwise read the same in a list of both.
         label_plan_choices(plan, with_club=chosen is None and len(clubs) > 1)
         if chosen is not None:
@@ -53,6 +55,9 @@ class FilterForm(forms.Form):
                 (choice.pk, plan.label_from_instance(choice))
                 for choice in plan.queryset.filter(club=chosen)
             ]
+
+    def clean_club(self) -> Club:
+        return self.clubs[self.cleaned_data["club"]]
 
     def clean(self):
         data = super().clean()
@@ -78,22 +83,22 @@ def forbidden(request: HttpRequest) -> HttpResponse:
 
 def _filters(request: HttpRequest) -> FilterForm:
     """The submitted filters, completed with defaults: the first club, the last 12 months."""
-    clubs = clubs_for(request.user).order_by("name")
+    # The user's clubs, read once: the default, the 404, the choices and the cleaned club.
+    clubs = list(clubs_for(request.user).order_by("name"))
     data = request.GET.copy()
     if not data.get("club"):
-        first = clubs.first()
-        data["club"] = first.slug if first else ""
-    elif not clubs.filter(slug=data["club"]).exists():
+        club = clubs[0] if clubs else None
+        data["club"] = club.slug if club else ""
+    elif (club := next((c for c in clubs if c.slug == data["club"]), None)) is None:
         # Another club's numbers do not exist for this user.
         raise Http404("No such club.")
-    club = clubs.filter(slug=data["club"]).first()
     start, end = dashboard.default_period(clock.today(club))
     # A blank date (a cleared field) means the default, not an error.
     if not data.get("start"):
         data["start"] = start.isoformat()
     if not data.get("end"):
         data["end"] = end.isoformat()
-    return FilterForm(data, user=request.user)
+    return FilterForm(data, clubs=clubs, chosen=club)
 
 
 def chart_js_url() -> str | None:
