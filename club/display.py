@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.utils.formats import date_format
+
+from club import clock
+
+if TYPE_CHECKING:
+    from club.models import Club
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 
@@ -15,6 +21,19 @@ def format_price(amount: Decimal, currency: str) -> str:
     text = f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
     symbol = CURRENCY_SYMBOLS.get(currency)
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+# A day with its year always shown ("17 May 1992"), whatever the locale's DATE_FORMAT: a birth
+# date that tells two members apart, a date in an error message.
+FULL_DATE = "j M Y"
+# A moment in an export's cell: sortable, and read by spreadsheets as a date and time.
+EXPORT_DATETIME = "%Y-%m-%d %H:%M"
+
+
+def export_datetime(moment: dt.datetime, club: Club | None) -> str:
+    """ "2026-11-23 18:00": an aware moment on the club's clock (not in UTC as stored), as the
+    members and payments exports print it."""
+    return moment.astimezone(clock.zone(club)).strftime(EXPORT_DATETIME)
 
 
 def date_range(start: dt.date, end: dt.date, *, today: dt.date) -> str:

@@ -13,12 +13,13 @@ from wagtail.admin.ui.tables import Column
 
 from club import roles
 from club.admin_access import ClubScopedChooserViewSet, ScopedChooseResultsView, ScopedChooseView
+from club.display import FULL_DATE
 from club.templatetags.phones import phone
 from members.models import Member
 
 
 def born(member: Member) -> str:
-    return date_format(member.birth_date, "j M Y") if member.birth_date else ""
+    return date_format(member.birth_date, FULL_DATE) if member.birth_date else ""
 
 
 class MemberSearchForm(BaseFilterForm):

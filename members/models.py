@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from phonenumber_field.modelfields import PhoneNumberField
 
 from club import clock, roles
+from club.display import FULL_DATE
 from club.functions import month_day
 from club.models import Club
 from members import photos, search
@@ -219,7 +220,7 @@ class Member(models.Model):
         the member number when nothing else would."""
         details = []
         if self.birth_date:
-            details.append(f"born {date_format(self.birth_date, 'j M Y')}")
+            details.append(f"born {date_format(self.birth_date, FULL_DATE)}")
         if contacts and self.phone:
             details.append(f"phone …{str(self.phone)[-PHONE_TAIL:]}")
         if not details:

@@ -12,7 +12,7 @@ from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 
-from club import clock, roles
+from club import roles
 from club.admin_access import (
     ClubScopedViewSet,
     RoleMenuItem,
@@ -24,6 +24,7 @@ from club.admin_access import (
     ScopedInspectView,
     date_range_filter,
 )
+from club.display import export_datetime
 from club.templatetags.phones import phone
 from members import consent, import_admin, leads, search, timeline
 from members.choosers import born, member_chooser
@@ -57,8 +58,7 @@ def member_phone(member: Member) -> str:
 
 
 def member_created(member: Member) -> str:
-    # On the home club's clock, not in UTC as stored.
-    return member.created_at.astimezone(clock.zone(member.home_club)).strftime("%Y-%m-%d %H:%M")
+    return export_datetime(member.created_at, member.home_club)
 
 
 def yes_no(value: bool) -> str:

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils.formats import date_format
 
 from club import clock
+from club.display import FULL_DATE
 from members import locks, timeline
 from members.models import MemberEvent
 from memberships.models import Freeze, Membership
@@ -216,7 +217,7 @@ def _move_queued(membership: Membership, *, days: int) -> list[int]:
     if days > 0 and after_gap is not None and after_gap.start <= previous_end + shift:
         raise ValidationError(
             "The membership would then run into the next one, "
-            f"{after_gap.plan} from {after_gap.start:%-d %b %Y}."
+            f"{after_gap.plan} from {date_format(after_gap.start, FULL_DATE)}."
         )
     if not queued:
         return []
@@ -228,9 +229,10 @@ def _move_queued(membership: Membership, *, days: int) -> list[int]:
     ):
         frozen_membership = by_pk[membership_pk]
         if not frozen_membership.start + shift <= freeze_start <= frozen_membership.end + shift:
+            queued_from = date_format(frozen_membership.start, FULL_DATE)
             raise ValidationError(
-                f"The membership from {frozen_membership.start:%-d %b %Y} queued behind it has "
-                f"a freeze from {freeze_start:%-d %b %Y} that would no longer fall in it; "
+                f"The membership from {queued_from} queued behind it has a freeze from "
+                f"{date_format(freeze_start, FULL_DATE)} that would no longer fall in it; "
                 "cancel that freeze first."
             )
     Membership.objects.filter(pk__in=by_pk).update(start=F("start") + shift, end=F("end") + shift)

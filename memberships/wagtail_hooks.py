@@ -29,7 +29,7 @@ from club.admin_access import (
     clubs_for,
     date_range_filter,
 )
-from club.display import format_price
+from club.display import export_datetime, format_price
 from club.models import Club
 from members.choosers import member_chooser
 from members.wagtail_hooks import ExportIndexView, member_page
@@ -347,8 +347,8 @@ class PaymentFilterSet(ScopedFilterSet):
 class PaymentIndexView(ExportIndexView):
     def to_row_dict(self, item):
         row = super().to_row_dict(item)
-        # On the member's club clock, not in UTC as stored (the members export's form).
-        row["at"] = item.at.astimezone(clock.zone(item.member.home_club)).strftime("%Y-%m-%d %H:%M")
+        # On the member's club clock, as the members export prints its dates.
+        row["at"] = export_datetime(item.at, item.member.home_club)
         return row
 
 
