@@ -3,9 +3,9 @@
 Three steps, each safe to repeat and safe to run in several workers at once:
 
 1. `claim()` locks a batch of due rows with `SELECT … FOR UPDATE SKIP LOCKED`, decides
-   each one again — consent, the quiet hours *now*, the rule's condition still true, the
-   frequency cap — and commits the survivors as `sending`. Two dispatchers never claim
-   the same row.
+   each one again — the rule still on, consent, the quiet hours *now*, the rule's condition
+   still true, the frequency cap — and commits the survivors as `sending`. Two dispatchers
+   never claim the same row.
 2. `send_many()` takes a batch of `sending` rows, stamps their `send_started_at` in one
    commit, calls the provider for each outside any transaction, and records the receipts in
    small groups.
@@ -107,6 +107,10 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
     if member.is_erased:
         # Nothing goes to an erased member, a staff call task neither (members.erasure).
         return Status.CANCELLED, Reason.OBSOLETE
+    if touchpoint.rule_id and not touchpoint.rule.is_active:
+        # Off means nothing more goes. The editor withdraws an off rule's rows as it saves
+        # (campaigns.rules); this catches a rule switched off any other way.
+        return Status.CANCELLED, Reason.RULE_OFF
     key = (touchpoint.rule_id, member.pk, touchpoint.occurrence_key)
     if touchpoint.rule_id and key not in still_true:
         # A campaign's row has no trigger to re-run: its segment was read at the launch,
@@ -145,8 +149,9 @@ def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt
 
 def _still_true(due: list[Touchpoint], now: dt.datetime) -> set[tuple[int, int, str]]:
     """`still_true` with each member's stage computed now: one query per club, and only for
-    rows whose rule has a stage condition. Campaign rows have no rule to ask."""
-    due = [touchpoint for touchpoint in due if touchpoint.rule_id]
+    rows whose rule has a stage condition. Campaign rows have no rule to ask, and an off
+    rule's rows are cancelled without asking."""
+    due = [touchpoint for touchpoint in due if touchpoint.rule_id and touchpoint.rule.is_active]
     staged: dict[Club, set[int]] = defaultdict(set)
     for touchpoint in due:
         if touchpoint.rule.stages:

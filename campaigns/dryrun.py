@@ -41,6 +41,7 @@ Status = Touchpoint.Status
 GOES = ("send", "task")
 FIRES = ("send", "task", "held_out", "not_sent")
 OBSOLETE = "will be cancelled: no longer true"
+RULE_OFF = "will be cancelled: the rule is off"
 # Wagtail's own status tags, one look per kind of outcome, so the colour says something:
 # "live" for what reaches the member, the label for what goes another way (a staff task, the
 # control group), the plain grey tag for what does not go.
@@ -148,7 +149,10 @@ def member_forecast(
     scheduled = [
         tp
         for tp in waiting
-        if tp.status == Status.SCHEDULED and tp.rule_id and tp.rule.trigger in triggers.REGISTRY
+        if tp.status == Status.SCHEDULED
+        and tp.rule_id
+        and tp.rule.is_active
+        and tp.rule.trigger in triggers.REGISTRY
     ]
     cancelled = _cancelled_when_due(scheduled, club, stage_on)
     for touchpoint in waiting:
@@ -183,8 +187,9 @@ def rule_reach(
     rule: Rule, club: Club, *, days: int = REACH_DAYS, now: dt.datetime | None = None
 ) -> Reach:
     """How many members of `club` the rule would reach in the next `days` days (and what was
-    due since the evaluator's last run, which its next run sends)."""
-    if not evaluator.rule_applies_to(rule, club):
+    due since the evaluator's last run, which its next run sends). An off rule reaches
+    nobody: saving it off withdrew its rows, and the dispatcher cancels any left."""
+    if not rule.is_active or not evaluator.rule_applies_to(rule, club):
         return Reach()
     now = now or clock.now()
     window = triggers.Window(club, now - evaluator.LOOKBACK, now + dt.timedelta(days=days))
@@ -402,7 +407,9 @@ def _from_row(
         Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
         Status.HELD_OUT: ("held out (control group)", "held_out"),
     }.get(touchpoint.status)
-    if status_outcome is None and obsolete:  # scheduled, but cancelled when it falls due
+    if status_outcome is None and rule and not rule.is_active:  # the dispatcher's first check
+        status, outcome = RULE_OFF, "cancelled"
+    elif status_outcome is None and obsolete:  # scheduled, but cancelled when it falls due
         status, outcome = OBSOLETE, "cancelled"
     elif status_outcome is None:  # scheduled
         moment, status, outcome = _when_it_goes(touchpoint, club, now, *_goes(touchpoint))

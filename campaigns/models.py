@@ -469,6 +469,7 @@ class Touchpoint(models.Model):
         OBSOLETE = "obsolete", "No longer true"
         TEMPLATE_ERROR = "template_error", "Template error"
         CAMPAIGN_STOPPED = "campaign_stopped", "Campaign stopped"
+        RULE_OFF = "rule_off", "Rule switched off"
 
     rule = models.ForeignKey(
         Rule,

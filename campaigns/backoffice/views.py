@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from wagtail import hooks
 
-from campaigns import dryrun, triggers
+from campaigns import dryrun, rules, triggers
 from campaigns.backoffice.access import RuleRights
 from campaigns.backoffice.forms import (
     PERIODS,
@@ -62,10 +62,10 @@ PLAYBOOK_COLUMNS_HOOK = "construct_playbook_columns"
 
 def rules_for(user) -> QuerySet[Rule]:
     """The rules that run at one of the user's clubs: their own and the chain-wide ones."""
-    rules = Rule.objects.all()
+    every = Rule.objects.all()
     if user.is_superuser:
-        return rules
-    return rules.filter(Q(clubs__isnull=True) | Q(clubs__in=clubs_for(user))).distinct()
+        return every
+    return every.filter(Q(clubs__isnull=True) | Q(clubs__in=clubs_for(user))).distinct()
 
 
 def clubs_label(user) -> str:
@@ -282,12 +282,24 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.rights.can_change(rule):
         form.make_view_only()
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Rule {rule.number} “{rule.name}” saved.")
+        withdrawn = rules.save(form.save(commit=False), clubs=form.cleaned_data["clubs"])
+        messages.success(request, saved_message(rule, withdrawn=withdrawn))
         return redirect("playbook:rule_edit", pk=rule.pk)
     # An invalid form must not leak into the preview and reach: read the saved rule again.
     saved = staff_rule(request, pk)
     return render(request, "campaigns/admin/rule_form.html", editor_context(request, form, saved))
+
+
+def saved_message(rule: Rule, *, withdrawn: int) -> str:
+    """What a save did, with the outbox rows it withdrew (rules.withdraw_plans)."""
+    said = f"Rule {rule.number} “{rule.name}” saved."
+    if not withdrawn:
+        return said
+    many = withdrawn != 1
+    were = f"{withdrawn} message{'s' * many} not sent yet {'were' if many else 'was'} withdrawn"
+    if not rule.is_active:
+        return f"{said} {were}: the rule is off, so none goes."
+    return f"{said} {were}; the next evaluation, within minutes, writes them as the rule now says."
 
 
 def rule_add(request: HttpRequest) -> HttpResponse:
