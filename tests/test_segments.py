@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.backoffice.campaign_forms import SegmentForm
-from campaigns.models import Segment
+from campaigns.models import Campaign, Segment
 from club import clock, roles
 from members.erasure import erase
 from members.models import Member
@@ -280,3 +280,20 @@ def test_who_may_open_a_downtown_segment(client, request, downtown, user, expect
         assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
     else:
         assert response.status_code == expected
+
+
+@pytest.mark.parametrize("campaigns", [0, 1, 2])
+def test_the_segment_list_counts_each_campaign_once_for_staff_of_two_clubs(
+    client, carla, downtown, riverside, campaigns
+):
+    # given a segment of both clubs sent `campaigns` campaigns, and Carla working at both
+    both = segment(downtown, riverside, name="Everyone")
+    for n in range(campaigns):
+        Campaign.objects.create(name=f"Offer {n}", segment=both, channel="sms", send_on=TODAY)
+    client.force_login(carla)
+
+    # when she opens the segment list
+    response = client.get(reverse("playbook:segments"))
+
+    # then the segment is listed once, with its own number of campaigns
+    assert [(row.name, row.n) for row in response.context["segments"]] == [("Everyone", campaigns)]

@@ -81,7 +81,12 @@ def campaign_to_change(request: HttpRequest, pk: int) -> Campaign:
 
 def segments(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, *LIFECYCLE)
-    rows = segments_for(request.user).prefetch_related("clubs").annotate(n=Count("campaigns"))
+    # Distinct: segments_for joins the user's clubs, one row per club they share.
+    rows = (
+        segments_for(request.user)
+        .prefetch_related("clubs")
+        .annotate(n=Count("campaigns", distinct=True))
+    )
     return render(
         request,
         "campaigns/admin/segments.html",
