@@ -353,8 +353,9 @@ def _uplift_table(club: Club, *, start: dt.date, end: dt.date) -> Table:
         outcomes=["renewed"],
     )
     table = uplift.uplift(sent, outcome="renewed")
-    rows = [
-        {
+    rows = []
+    for r in table.to_dict("records"):
+        row = {
             "rule": f"{_int(r['rule_number'])} {r['rule_name']}".strip(),
             "sent": _int(r["sent"]),
             "sent_rate": _percent(r["sent_rate"]),
@@ -365,8 +366,14 @@ def _uplift_table(club: Club, *, start: dt.date, end: dt.date) -> Table:
             "ci_high": _percent(r["ci_high"]),
             "number_needed": _number(r["number_needed"]),
         }
-        for r in table.to_dict("records")
-    ]
+        why = uplift.unreadable(
+            sent=row["sent"], held_out=row["held_out"], ci_low=r["ci_low"], ci_high=r["ci_high"]
+        )
+        if why:
+            # Words instead of figures that would look certain: in the table, the CSV and
+            # the chart (which draws nothing for the rule).
+            row |= {"difference": why, "ci_low": None, "ci_high": None}
+        rows.append(row)
     return Table("uplift", "Touchpoint uplift on renewal (sent vs held out)", UPLIFT_COLUMNS, rows)
 
 
@@ -509,7 +516,11 @@ def charts(dashboard: Dashboard) -> dict:
         },
         "uplift": {
             "labels": column("uplift", "rule"),
-            "difference": column("uplift", "difference"),
+            # "too few to tell" where there is no figure: nothing to draw.
+            "difference": [
+                None if isinstance(value, str) else value
+                for value in column("uplift", "difference")
+            ],
             "low": column("uplift", "ci_low"),
             "high": column("uplift", "ci_high"),
         },

@@ -6,7 +6,6 @@ to campaigns' playbook through its `construct_playbook_columns` hook."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 
 from analytics import frames, uplift
@@ -14,9 +13,8 @@ from analytics.stats import signed_points
 from campaigns.backoffice.views import Cell, PlaybookColumn
 from club.models import Club
 
-# Below this many members in either arm the normal-approximation interval is too wide (and
-# too unreliable) to read: the cell says "—" and, on hover, why.
-MIN_PER_ARM = 20
+# The report's own minimum (uplift.unreadable): below it the cell says "—" and, on hover, why.
+MIN_PER_ARM = uplift.MIN_PER_ARM
 HELP = (
     "Uplift: renewals (a paid membership bought after the message, within 45 days) of members "
     "sent the message minus those held out, in "
@@ -37,9 +35,10 @@ def uplift_cell(row: dict) -> Cell:
     sent, held_out = int(row["sent"]), int(row["held_out"])
     counts = f"{sent} sent, {held_out} held out"
     low, high, difference = row["ci_low"], row["ci_high"], row["difference"]
-    if min(sent, held_out) < MIN_PER_ARM:
+    why = uplift.unreadable(sent=sent, held_out=held_out, ci_low=low, ci_high=high)
+    if why == uplift.TOO_FEW:
         return Cell("—", f"Too little data: {counts} (at least {MIN_PER_ARM} of each needed).")
-    if math.isnan(difference) or high == low:
+    if why:
         # Nobody (or everybody) renewed in both arms: no spread, so no interval to trust.
         return Cell("—", f"Too little data: no renewals differ yet ({counts}).")
     half = 100 * (high - low) / 2

@@ -1,12 +1,17 @@
 """Touchpoint uplift: the outcome rate of members sent a rule's message against those the
 rule held out (its control group), from frames.TOUCHPOINTS.
 
-The difference of the two proportions has a normal-approximation 95 % interval; the
-number needed to message per extra outcome is 1 / difference when it is positive, and
-missing otherwise (a message that does no good has no such number).
+The difference of the two proportions has a normal-approximation 95 % interval. Every
+screen reads it through `unreadable`: below MIN_PER_ARM members in either arm, or with no
+spread in either (nobody had the outcome, or everybody), the interval says nothing and the
+figures are not shown. The number needed to message per extra outcome is 1 / difference
+only where the figures can be read and the interval lies above zero; missing otherwise (a
+message that does no good, or may do none, has no such number).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -14,6 +19,11 @@ import pandas as pd
 from analytics import frames, stats
 
 OUTCOMES = frames.OUTCOMES
+# Below this many members in either arm the normal-approximation interval is too wide, and
+# too unreliable, to read (14 sent against 2 held out gave "0.0, 95 % interval 0.0 to 0.0").
+MIN_PER_ARM = 20
+TOO_FEW = "too few to tell"
+NO_SPREAD = "no difference to tell yet"
 SENT = ("sent", "delivered")
 UPLIFT = {
     "rule_id": "int64",
@@ -30,7 +40,18 @@ UPLIFT = {
     "ci_low": "float64",
     "ci_high": "float64",
     "number_needed": "Float64",
+    "readable": "bool",
 }
+
+
+def unreadable(*, sent: int, held_out: int, ci_low: float, ci_high: float) -> str:
+    """Why an uplift's figures say nothing (TOO_FEW, NO_SPREAD), or "" when they can be read:
+    the one test the report, the playbook's column and the CSV share."""
+    if min(sent, held_out) < MIN_PER_ARM:
+        return TOO_FEW
+    if math.isnan(ci_low) or math.isnan(ci_high) or ci_high == ci_low:
+        return NO_SPREAD
+    return ""
 
 
 def uplift(touchpoints: pd.DataFrame, *, outcome: str = "renewed") -> pd.DataFrame:
@@ -66,6 +87,14 @@ def arms(rows: pd.DataFrame, *, by: str, outcome: str) -> pd.DataFrame:
     table["difference"], table["ci_low"], table["ci_high"] = stats.difference_interval(
         table["sent_outcomes"], table["sent"], table["held_out_outcomes"], table["held_out"]
     )
-    positive = table["difference"] > 0
-    table["number_needed"] = (1 / table["difference"]).where(positive)
+    table["readable"] = [
+        not unreadable(sent=sent, held_out=held_out, ci_low=low, ci_high=high)
+        for sent, held_out, low, high in zip(
+            table["sent"], table["held_out"], table["ci_low"], table["ci_high"], strict=True
+        )
+    ]
+    # Only for a difference known to be above zero: 1 / a difference that may be nothing is
+    # a figure without a meaning ("238.3 messages per extra renewal").
+    above_zero = table["readable"] & (table["ci_low"] > 0)
+    table["number_needed"] = (1 / table["difference"]).where(above_zero)
     return table

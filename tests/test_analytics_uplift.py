@@ -71,6 +71,48 @@ def test_uplift_per_rule_with_an_interval_and_the_number_needed_to_message():
     assert table.index.tolist() == [4, 9, 12]
 
 
+@pytest.mark.parametrize(
+    ("groups", "readable", "number_needed"),
+    [
+        # 30 % against 10 %, 40 each: the interval is above zero
+        pytest.param([(6, "sent", 40, 12), (6, "held_out", 40, 4)], True, 5.0, id="significant"),
+        # 25 % against 20 %, 40 each: the interval spans zero, so no messages per renewal
+        pytest.param([(6, "sent", 40, 10), (6, "held_out", 40, 8)], True, None, id="may-be-none"),
+        # QA's rule 6: 14 sent, 2 held out, nobody renewed: "0.0, interval 0.0 to 0.0"
+        pytest.param([(6, "sent", 14, 0), (6, "held_out", 2, 0)], False, None, id="too-few"),
+        # enough members, but nobody renewed in either arm: no spread
+        pytest.param([(6, "sent", 30, 0), (6, "held_out", 20, 0)], False, None, id="no-spread"),
+    ],
+)
+def test_figures_are_readable_only_with_enough_members_and_spread(groups, readable, number_needed):
+    # given
+    frame = touchpoints(groups)
+
+    # when
+    [row] = uplift.uplift(frame, outcome="renewed").to_dict("records")
+
+    # then
+    assert row["readable"] is readable
+    if number_needed is None:
+        assert pd.isna(row["number_needed"])
+    else:
+        assert math.isclose(row["number_needed"], number_needed)
+
+
+@pytest.mark.parametrize(
+    ("sent", "held_out", "low", "high", "why"),
+    [
+        (20, 20, -0.1, 0.2, ""),
+        (19, 400, -0.1, 0.2, uplift.TOO_FEW),
+        (400, 2, 0.0, 0.0, uplift.TOO_FEW),
+        (20, 20, 0.0, 0.0, uplift.NO_SPREAD),
+        (20, 20, math.nan, math.nan, uplift.NO_SPREAD),
+    ],
+)
+def test_why_an_uplift_cannot_be_read(sent, held_out, low, high, why):
+    assert uplift.unreadable(sent=sent, held_out=held_out, ci_low=low, ci_high=high) == why
+
+
 def test_another_outcome_and_an_unknown_one():
     frame = touchpoints([(9, "sent", 4, 0), (9, "held_out", 4, 0)])
 
