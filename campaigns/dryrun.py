@@ -407,7 +407,7 @@ def _from_row(
         Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
         Status.HELD_OUT: ("held out (control group)", "held_out"),
     }.get(touchpoint.status)
-    if status_outcome is None and rule and not rule.is_active:  # the dispatcher's first check
+    if status_outcome is None and rule and not rule.is_active:  # the dispatcher cancels it
         status, outcome = RULE_OFF, "cancelled"
     elif status_outcome is None and obsolete:  # scheduled, but cancelled when it falls due
         status, outcome = OBSOLETE, "cancelled"
