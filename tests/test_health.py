@@ -71,7 +71,9 @@ def test_background_work_silent_for_more_than_five_minutes_has_stopped(client, d
 
 
 @pytest.mark.parametrize("persona", ["max", "mia"])
-def test_managers_and_marketing_are_told_on_the_home_page(client, frozen_clock, request, persona):
+def test_managers_and_marketing_are_told_on_the_home_page(
+    client, db, frozen_clock, request, persona
+):
     client.force_login(request.getfixturevalue(persona))
     background.beat()
     frozen_clock.shift(dt.timedelta(minutes=42))
