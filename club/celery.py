@@ -47,6 +47,12 @@ app.conf.beat_schedule = {
         "task": "memberships.tasks.refresh_member_statuses_task",
         "schedule": crontab(minute="*/15"),
     },
+    # Memberships with auto-renew on that ended: renewed, unpaid until paid at the desk.
+    # Before the stages and the rules, so a renewed member is neither lapsed nor won back.
+    "auto-renew-memberships": {
+        "task": "memberships.tasks.auto_renew_task",
+        "schedule": crontab(minute=7),  # hourly
+    },
     # The lifecycle engine: stages, then the outbox filled from the rules, then sent.
     "refresh-lifecycle-stages": {
         "task": "campaigns.tasks.refresh_stages_task",

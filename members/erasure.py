@@ -233,6 +233,7 @@ PERSONAL_TEXT_EVENTS = frozenset(
 KEPT_EVENT_DATA = frozenset(
     {
         "attempt",
+        "auto_renew",
         "booking",
         "campaign",
         "cancelled",
@@ -253,6 +254,7 @@ KEPT_EVENT_DATA = frozenset(
         "plan",
         "price",
         "renewals_moved",
+        "renewed_from",
         "rule",
         "session",
         "start",

@@ -299,6 +299,8 @@ class MemberEvent(models.Model):
         PORTAL_LOGIN = "portal_login", "Portal login"
         MEMBERSHIP_STARTED = "membership_started", "Membership started"
         MEMBERSHIP_RENEWED = "membership_renewed", "Membership renewed"
+        MEMBERSHIP_AUTO_RENEWED = "membership_auto_renewed", "Membership renewed automatically"
+        AUTO_RENEW_CHANGED = "auto_renew_changed", "Automatic renewal changed"
         MEMBERSHIP_FROZEN = "membership_frozen", "Membership frozen"
         MEMBERSHIP_UNFROZEN = "membership_unfrozen", "Membership unfrozen"
         VISIT = "visit", "Visit"

@@ -38,7 +38,11 @@ class Plan(models.Model):
     visits_included = models.PositiveIntegerField(
         null=True, blank=True, help_text="Visit packs only: visits on the card."
     )
-    auto_renew = models.BooleanField(default=False)
+    auto_renew = models.BooleanField(
+        default=False,
+        help_text="Memberships sold of it renew by themselves, unpaid until paid at the desk; "
+        "members may stop it for their own.",
+    )
     allows_classes = models.BooleanField(default=True)
     valid_at_all_clubs = models.BooleanField(
         default=False, help_text="Off: members may check in only at the plan's own club."
@@ -155,10 +159,26 @@ class MembershipQuerySet(models.QuerySet):
             matching |= models.Q(member__home_club=club) & _state_on(state, clock.today(club))
         return self.filter(matching)
 
+    def renewing_automatically(self) -> "MembershipQuerySet":
+        """Memberships that will renew by themselves when they end (memberships.autorenew):
+        auto-renew on, paid up (an unpaid one does not pile up a second debt), not a trial,
+        of a plan still sold. Membership.renews_automatically says it of one."""
+        return self.filter(_renews_automatically())
+
+    def not_renewing_automatically(self) -> "MembershipQuerySet":
+        """The others: those whose end is an end (the renewal offers and reminders)."""
+        return self.exclude(_renews_automatically())
+
     def for_staff(self, user) -> "MembershipQuerySet":
         if user.is_superuser:
             return self
         return self.filter(member__home_club__staff=user)
+
+
+def _renews_automatically() -> models.Q:
+    return models.Q(
+        auto_renew=True, status=Membership.Status.ACTIVE, plan__is_active=True
+    ) & ~models.Q(plan__kind=Plan.Kind.TRIAL)
 
 
 # What staff read as a membership's status (Membership.state_on), as filters.
@@ -205,6 +225,11 @@ class Membership(models.Model):
     )
     renewed_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="renewal"
+    )
+    auto_renew = models.BooleanField(
+        default=False,
+        help_text="Renews by itself when it ends; taken from the plan at sale, the member may "
+        "stop it.",
     )
     created_at = models.DateTimeField()
 
@@ -253,6 +278,22 @@ class Membership(models.Model):
 
     def has_ended(self, day: dt.date) -> bool:
         return self.end < day
+
+    @property
+    def renews_automatically(self) -> bool:
+        """MembershipQuerySet.renewing_automatically of this one. Expects the plan loaded."""
+        return (
+            self.auto_renew
+            and self.status == self.Status.ACTIVE
+            and self.plan.is_active
+            and self.plan.kind != Plan.Kind.TRIAL
+        )
+
+    @property
+    def may_renew_automatically(self) -> bool:
+        """Whether auto-renew may be switched (back) on for it: its plan renews automatically
+        and is still sold. A plan the club sells for one period only stays so."""
+        return self.plan.auto_renew and self.plan.is_active and self.plan.kind != Plan.Kind.TRIAL
 
     def state_on(self, day: dt.date) -> str:
         """What staff read as its status on `day` (the club's today): "Ended" or "Upcoming"

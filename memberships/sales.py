@@ -27,22 +27,28 @@ def sell(
     plan: Plan,
     *,
     start: dt.date,
-    method: str,
+    method: str | None,
     price_paid: Decimal | None = None,
     renewed_from: Membership | None = None,
     sold_by=None,
     stripe_payment_intent_id: str = "",
+    automatic: bool = False,
 ) -> Membership:
     """Start a membership of `plan` on `start`, record its payment and, for a pack, its visits.
     An online payment names its Stripe PaymentIntent, unique among payments: the same payment
-    recorded twice is an IntegrityError, and nothing is sold.
+    recorded twice is an IntegrityError, and nothing is sold. Auto-renew is the plan's.
+
+    `automatic` (a renewal made by memberships.autorenew, `method` None): nothing was paid, so
+    it is sold unpaid (past_due, no payment: the desk takes it through memberships.dues); its
+    start follows what it renews even when that day has passed.
 
     Raises ValidationError (on `start` or `plan`) when it would start before the club's today
     or, unless it renews `renewed_from` (renew() bounds those), after latest_start(); when its
     dates overlap another membership of the member that was not cancelled; or when it is a trial
     for someone who already had a trial or a paid membership.
     """
-    _check_start(member, start, chosen=renewed_from is None)
+    if not automatic:
+        _check_start(member, start, chosen=renewed_from is None)
     # Two desks selling to one member queue here; the second one's check sees the first's sale.
     locks.member(member.pk)
     end = start + dt.timedelta(days=plan.duration_days - 1)
@@ -59,6 +65,8 @@ def sell(
         price_paid=price,
         visits_left=0 if plan.is_pack else None,
         renewed_from=renewed_from,
+        status=Membership.Status.PAST_DUE if automatic else Membership.Status.ACTIVE,
+        auto_renew=plan.auto_renew,
     )
     if plan.is_pack:
         ledger.credit(
@@ -68,20 +76,24 @@ def sell(
             reason=f"Bought {plan.name}",
             created_by=sold_by,
         )
-    Payment.objects.create(
-        member=member,
-        membership=membership,
-        amount=price,
-        currency=member.home_club.currency,
-        method=method,
-        status=Payment.Status.SUCCEEDED,
-        recorded_by=sold_by,
-        stripe_payment_intent_id=stripe_payment_intent_id,
-        at=clock.now(),
-    )
-    kind = (
-        MemberEvent.Kind.MEMBERSHIP_RENEWED if renewed_from else MemberEvent.Kind.MEMBERSHIP_STARTED
-    )
+    if method is not None:
+        Payment.objects.create(
+            member=member,
+            membership=membership,
+            amount=price,
+            currency=member.home_club.currency,
+            method=method,
+            status=Payment.Status.SUCCEEDED,
+            recorded_by=sold_by,
+            stripe_payment_intent_id=stripe_payment_intent_id,
+            at=clock.now(),
+        )
+    if automatic:
+        kind = MemberEvent.Kind.MEMBERSHIP_AUTO_RENEWED
+    elif renewed_from:
+        kind = MemberEvent.Kind.MEMBERSHIP_RENEWED
+    else:
+        kind = MemberEvent.Kind.MEMBERSHIP_STARTED
     timeline.record(
         member,
         kind,
@@ -92,6 +104,7 @@ def sell(
         end=membership.end,
         price=price,
         first=is_first_paid,
+        **({"renewed_from": renewed_from.pk} if automatic else {}),
     )
     # The card should read "Member" at once, not after the next quarter-hourly refresh.
     statuses.refresh_member_statuses(member.home_club, member_ids=[member.pk])
@@ -103,10 +116,11 @@ def renew(
     current: Membership,
     *,
     plan: Plan | None = None,
-    method: str,
+    method: str | None,
     sold_by=None,
     price_paid: Decimal | None = None,
     stripe_payment_intent_id: str = "",
+    automatic: bool = False,
 ) -> Membership:
     """Renew: a new membership starting the day after the current one ends when bought early,
     or today when the current one no longer admits (it has ended, or it is a pack with no
@@ -118,6 +132,9 @@ def renew(
     more than MAX_DAYS_AHEAD days from today (a renewal is sold of what Sell could sell now, so
     a chain of them reaches no further than one plan beyond that), or when the renewal would
     overlap another membership of the member (as sell() does).
+
+    `automatic` (memberships.autorenew, `method` None): the renewal of a membership that
+    ended, unpaid, always starting the day after the end and linked, as sell() says.
     """
     # The member first, as a check-in locks them before it spends the pack: selling updates
     # the member's status, and locking the pack first could deadlock against a scan.
@@ -141,16 +158,18 @@ def renew(
             f"{MAX_DAYS_AHEAD} days ahead: it can be renewed from "
             f"{date_format(current.start - dt.timedelta(days=MAX_DAYS_AHEAD))}."
         )
-    start = renewal_start(current, today=today)
+    # A rolling membership runs on without a gap: the member owes the days the task was late.
+    start = current.end + dt.timedelta(days=1) if automatic else renewal_start(current, today=today)
     return sell(
         current.member,
         plan or current.plan,
         start=start,
         method=method,
-        renewed_from=current if renews(current, start) else None,
+        renewed_from=current if automatic or renews(current, start) else None,
         sold_by=sold_by,
         price_paid=price_paid,
         stripe_payment_intent_id=stripe_payment_intent_id,
+        automatic=automatic,
     )
 
 

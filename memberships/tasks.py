@@ -5,7 +5,7 @@ from celery import shared_task
 
 from club import clock
 from club.models import Club
-from memberships import statuses
+from memberships import autorenew, statuses
 from memberships.models import StripeEvent
 from memberships.stripe import events
 
@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 STRIPE_RETRY_AFTER = dt.timedelta(minutes=5)
 STRIPE_MAX_ATTEMPTS = 5
 STRIPE_SWEEP_BATCH = 100
+# Automatic renewals per club per run; a full batch queues the next run at once.
+AUTO_RENEW_BATCH = 200
 
 
 @shared_task
@@ -25,6 +27,25 @@ def refresh_member_statuses_task() -> int:
     Safe to run twice: it recomputes from the data and writes only what differs.
     """
     return sum(statuses.refresh_member_statuses(club) for club in Club.objects.all())
+
+
+@shared_task
+def auto_renew_task() -> int:
+    """Renew the memberships that renew automatically and have ended (memberships.autorenew),
+    a batch per club per run; queue another run when a batch was full and all of it renewed.
+
+    Safe to run twice, even at once: the one-to-one renewed_from admits one renewal of a
+    membership, and a renewed one is no longer due.
+    """
+    total, more = 0, False
+    for club in Club.objects.all():
+        tried, renewed = autorenew.renew_due(club, limit=AUTO_RENEW_BATCH)
+        total += renewed
+        # Only when every one renewed: failures stay due and would queue runs for ever.
+        more = more or (tried == AUTO_RENEW_BATCH and renewed == tried)
+    if more:
+        auto_renew_task.delay()
+    return total
 
 
 @shared_task

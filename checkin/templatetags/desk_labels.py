@@ -49,6 +49,7 @@ def member_since(member: Member) -> str:
 _MEMBERSHIP_EVENTS = {
     MemberEvent.Kind.MEMBERSHIP_STARTED,
     MemberEvent.Kind.MEMBERSHIP_RENEWED,
+    MemberEvent.Kind.MEMBERSHIP_AUTO_RENEWED,
 }
 
 
