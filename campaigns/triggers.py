@@ -706,6 +706,9 @@ def _membership_ends_in(window: Window, params: dict) -> Iterator[Occurrence]:
         # first day, or before it starts for a renewal bought early.
         .filter(lifecycle.in_second_half(params["days"]))
         .not_renewed()
+        # One that renews by itself needs no offer; switched on before the send, the
+        # send-time re-check (this query again) cancels it as obsolete.
+        .not_renewing_automatically()
         .values_list("pk", "member_id", "end", "plan__name")
     )
     for pk, member_id, end, plan in rows:
