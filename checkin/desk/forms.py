@@ -94,6 +94,12 @@ class TakePaymentForm(forms.Form):
     method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
 
 
+class AutoRenewForm(forms.Form):
+    """The member card's switch of a membership's automatic renewal: "on" or "off"."""
+
+    auto_renew = forms.ChoiceField(choices=[("on", "On"), ("off", "Off")])
+
+
 class FreezeForm(forms.Form):
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="Last frozen day", widget=forms.DateInput(attrs={"type": "date"}))

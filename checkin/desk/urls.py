@@ -30,6 +30,7 @@ urlpatterns = [
     path("memberships/<int:pk>/renew/", views.renew, name="renew"),
     path("memberships/<int:pk>/freeze/", views.freeze, name="freeze"),
     path("memberships/<int:pk>/pay/", views.take_payment, name="take_payment"),
+    path("memberships/<int:pk>/auto-renew/", views.auto_renew, name="auto_renew"),
     path("freezes/<int:pk>/end/", views.unfreeze, name="unfreeze"),
     path("freezes/<int:pk>/cancel/", views.cancel_freeze, name="cancel_freeze"),
     path("tasks/", views.tasks, name="tasks"),

@@ -23,6 +23,7 @@ from wagtail import hooks
 from checkin import activity, bookings, checkins
 from checkin.desk import badges
 from checkin.desk.forms import (
+    AutoRenewForm,
     BookClassForm,
     CallForm,
     CancelFreezeForm,
@@ -47,7 +48,7 @@ from members import cards, erasure, export, leads, staff_tasks, timeline
 from members.cards import CardTaken
 from members.models import Member, MemberEvent, Task
 from members.search import card_token
-from memberships import dues, freezes, sales
+from memberships import autorenew, dues, freezes, sales
 from memberships.models import Freeze, Membership, Payment, Plan
 
 SEARCH_LIMIT = 12
@@ -929,6 +930,32 @@ def take_payment(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def auto_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switch a membership's automatic renewal on or off from the member card (front desk and
+    managers), on the member's timeline with who did it."""
+    membership = staff_membership(request, pk, *roles.SELLS)
+    form = AutoRenewForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("auto_renew must be on or off.", status=400)
+    on = form.cleaned_data["auto_renew"] == "on"
+    try:
+        changed = autorenew.set_auto_renew(
+            membership, on=on, actor=request.user, source=autorenew.DESK
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        plan, end = membership.plan, date_format(membership.end)
+        if not changed:
+            messages.info(request, f"{plan}: nothing changed.")
+        elif on:
+            messages.success(request, f"{plan} renews automatically after {end}.")
+        else:
+            messages.success(request, f"{plan} ends {end} and won't renew.")
+    return redirect("desk:member", pk=membership.member_id)
 
 
 def freeze(request: HttpRequest, pk: int) -> HttpResponse:

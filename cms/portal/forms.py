@@ -15,6 +15,12 @@ class LoginForm(forms.Form):
     )
 
 
+class AutoRenewForm(forms.Form):
+    """Whether a membership should renew by itself: "on" or "off"."""
+
+    auto_renew = forms.ChoiceField(choices=[("on", "On"), ("off", "Off")])
+
+
 def consent_wording(member: Member) -> dict[str, str]:
     """The exact sentence next to each switch; the consent log stores what the member saw."""
     club = member.home_club.name

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils.dateformat import format as date_format
@@ -14,7 +15,7 @@ from checkin.models import Booking
 from club import clock
 from club.models import Club
 from members.models import Member
-from memberships import renewal_timing
+from memberships import dues, renewal_timing
 from memberships.models import Freeze, Membership, Plan
 
 # The member's pace is measured over the last eight weeks.
@@ -49,11 +50,19 @@ class MembershipView:
     label: str
     current_freeze: Freeze | None
     pace: PackPace | None
+    # What happens at its end, for one that is live and nothing follows yet: "auto" (renews
+    # by itself on renews_on at renewal_price), "auto_once_paid" (auto-renew on, but it is
+    # unpaid), "ends"; None for one ended, cancelled or already followed by its renewal.
+    renewal: str | None = None
+    renews_on: dt.date | None = None
+    # A renewal charges the plan's price of the day (memberships.autorenew).
+    renewal_price: Decimal | None = None
+    due: Decimal = Decimal("0")
 
 
 def memberships(member: Member) -> QuerySet[Membership]:
     return (
-        member.memberships.select_related("plan")
+        member.memberships.select_related("plan", "renewal")
         .prefetch_related("freezes")
         .order_by("-end", "-id")
     )
@@ -81,13 +90,40 @@ def describe(membership: Membership, *, member: Member, today: dt.date) -> Membe
     pace = None
     if membership.plan.is_pack and state in {"active", "frozen"}:
         pace = pack_pace(membership, member=member, today=today)
-    return MembershipView(membership, state, label, freeze, pace)
+    renewal = None
+    # Loaded with it (memberships()): a renewal already made is what follows, not this.
+    if state not in {"ended", "cancelled"} and not hasattr(membership, "renewal"):
+        if membership.renews_automatically:
+            renewal = "auto"
+        elif membership.auto_renew and membership.status == Membership.Status.PAST_DUE:
+            renewal = "auto_once_paid"
+        else:
+            renewal = "ends"
+    auto = renewal in {"auto", "auto_once_paid"}
+    return MembershipView(
+        membership,
+        state,
+        label,
+        freeze,
+        pace,
+        renewal=renewal,
+        renews_on=membership.end + dt.timedelta(days=1) if auto else None,
+        renewal_price=membership.plan.price if auto else None,
+        due=dues.amount_due(membership),
+    )
 
 
 def current(views: list[MembershipView]) -> list[MembershipView]:
     """Memberships that are in force, frozen, unpaid or still to come: the ones of today
     first, then those queued after them (a renewal bought early)."""
     live = [v for v in views if v.state in {"active", "frozen", "unpaid", "upcoming", "used_up"}]
+    # One that another follows (a plan sold on its own to start later) does not renew.
+    live = [
+        replace(v, renewal=None, renews_on=None, renewal_price=None)
+        if any(o.membership.start > v.membership.end for o in live)
+        else v
+        for v in live
+    ]
     return sorted(live, key=lambda view: view.state == "upcoming")
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("membership/", views.membership, name="membership"),
     path("membership/<int:pk>/renew/", views.renew_online, name="renew_online"),
+    path("membership/<int:pk>/auto-renew/", views.auto_renew, name="auto_renew"),
     path("membership/paid/", views.renew_paid, name="renew_paid"),
     path("visits/", views.visits, name="visits"),
     path("bookings/", views.bookings_list, name="bookings"),

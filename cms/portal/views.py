@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,9 +35,10 @@ from checkin.models import Booking, ClassSession, ClassType
 from club import clock
 from cms.models import club_site_for, spots_label
 from cms.portal import auth, feeds, selectors
-from cms.portal.forms import ConsentForm, LoginForm
+from cms.portal.forms import AutoRenewForm, ConsentForm, LoginForm
 from members import consent, erasure, export
 from members.models import Member
+from memberships import autorenew
 from memberships.models import StripeEvent
 from memberships.stripe import checkout
 from memberships.stripe import client as stripe
@@ -236,7 +238,7 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "member": member,
         "current": current,
-        "history": [v for v in views if v not in current],
+        "history": [v for v in views if v.membership.pk not in {c.membership.pk for c in current}],
         "to_renew": to_renew,
         "renew_online": to_renew is not None and checkout.sellable_online(to_renew.membership.plan),
         "renew_price": checkout.shown_price(to_renew.membership.plan) if to_renew else None,
@@ -283,6 +285,41 @@ def renew_online(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     response = HttpResponseRedirect(url)
     response.status_code = 303
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def auto_renew(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
+    """Stop automatic renewal of one of the member's memberships (a page that says what it
+    means, then the button), or switch it back on from the membership page while it runs
+    (memberships.autorenew.set_auto_renew). Another member's membership is a 404."""
+    membership = get_object_or_404(
+        member.memberships.select_related("plan", "member__home_club"), pk=pk
+    )
+    form = AutoRenewForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return HttpResponse("Say whether it should renew: on or off.", status=400)
+        on = form.cleaned_data["auto_renew"] == "on"
+        try:
+            autorenew.set_auto_renew(membership, on=on, actor=None, source=autorenew.PORTAL)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("portal:membership")
+        end = date_format(membership.end, "j M Y")
+        if on:
+            messages.success(
+                request,
+                f"Your {membership.plan.name} renews automatically after {end}.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Automatic renewal stopped: your {membership.plan.name} ends on {end}.",
+            )
+        return redirect("portal:membership")
+    context = {"member": member, "membership": membership}
+    return render(request, "cms/portal/auto_renew.html", context)
 
 
 @portal_view
