@@ -47,6 +47,8 @@ def sell(
     dates overlap another membership of the member that was not cancelled; or when it is a trial
     for someone who already had a trial or a paid membership.
     """
+    if (method is None) != automatic:
+        raise ValueError("A sale is paid by a method; only an automatic renewal is not (None).")
     if not automatic:
         _check_start(member, start, chosen=renewed_from is None)
     # Two desks selling to one member queue here; the second one's check sees the first's sale.
@@ -76,7 +78,7 @@ def sell(
             reason=f"Bought {plan.name}",
             created_by=sold_by,
         )
-    if method is not None:
+    if not automatic:
         Payment.objects.create(
             member=member,
             membership=membership,
