@@ -6,6 +6,8 @@ download browsers here). Screenshots land in artifacts/e2e/ for people to look a
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,34 @@ def serialized_contents_on_every_connection(django_db_setup):
     connection = connections["default"]
     if hasattr(connection, "_test_serialized_contents"):
         type(connection)._test_serialized_contents = connection._test_serialized_contents
+
+
+# Django's threaded live server names each request's thread after this target.
+REQUEST_THREAD = "(process_request_thread)"
+REQUEST_GRACE_SECONDS = 15
+
+
+@pytest.fixture(autouse=True)
+def live_server_finishes_its_requests(request):
+    """Let the live server answer what the browser last asked before the database is emptied.
+
+    Closing the page abandons requests in flight (an htmx search, a poll, an image), but the
+    server's thread goes on running them. Emptying the tables meanwhile (TRUNCATE) can deadlock
+    with such a request, leaving the next test with the last one's rows. This fixture is set up
+    after the database fixture and before `page`, so its teardown runs after the page is closed
+    and before the tables are emptied."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    deadline = time.monotonic() + REQUEST_GRACE_SECONDS
+    for thread in threading.enumerate():
+        if thread.name.endswith(REQUEST_THREAD):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    still_running = [t.name for t in threading.enumerate() if t.name.endswith(REQUEST_THREAD)]
+    if still_running:
+        pytest.fail(
+            f"The live server was still answering requests {REQUEST_GRACE_SECONDS} s "
+            f"after the page closed: {still_running}"
+        )
