@@ -24,6 +24,15 @@ def _deselect(config, items, marker: str, warning: str) -> None:
     print(f"\n{message}")
 
 
+def pytest_configure(config):
+    """CLUBCYCLE_TESTS_NOW=2027-02-10T09:00:00Z runs the suite as if on that day (the clock
+    still ticks). A test whose result depends on the day it runs fails under it, where it
+    would otherwise fail only on some future day; `frozen_clock` still pins its own instant."""
+    when = os.environ.get("CLUBCYCLE_TESTS_NOW")
+    if when:
+        time_machine.travel(when, tick=True).start()
+
+
 def pytest_collection_modifyitems(config, items):
     """Race tests need real PostgreSQL transactions, and `postgres` tests PostgreSQL itself;
     on the SQLite fallback they cannot run (CI=true refuses to run without PostgreSQL).

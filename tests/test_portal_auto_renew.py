@@ -1,7 +1,7 @@
 """The portal's membership card says what happens at the end — "Renews automatically on …
 €X due" or "Ends …, won't renew" — and an unpaid one what is due; the member stops automatic
 renewal after a confirm page and switches it back on while it runs. Another member's
-membership is a 404. Today is 23 Nov 2026; Maya's month ends 13 Dec 2026."""
+membership is a 404. Today is 23 Nov 2026; Maya's month ends 12 Dec 2026."""
 
 import datetime as dt
 from decimal import Decimal
@@ -15,6 +15,9 @@ from memberships.models import Membership
 from tests.factories import MemberFactory, MembershipFactory
 
 TODAY = dt.date(2026, 11, 23)
+
+# The clock is pinned before any persona is made, whichever fixture asks for one first.
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def switch(client, membership, value):
 def test_the_card_says_when_it_renews_and_what_will_be_due(portal, renewing):
     html = page(portal)
 
-    assert "Renews automatically on 14 Dec 2026 — €49.00 due." in html
+    assert "Renews automatically on 13 Dec 2026 — €49.00 due." in html
     stop = reverse("portal:auto_renew", args=[renewing.pk])
     assert f'href="{stop}">Stop automatic renewal' in html
     assert "auto-renews" not in html
@@ -55,7 +58,7 @@ def test_the_card_says_when_it_renews_and_what_will_be_due(portal, renewing):
 def test_the_card_of_a_plan_that_does_not_renew_says_it_ends(portal, frozen_clock, maya_membership):
     html = page(portal)
 
-    assert "Ends 13 Dec 2026, won't renew." in html
+    assert "Ends 12 Dec 2026, won't renew." in html
     assert "Renew automatically</button>" not in html
     assert "Renews automatically" not in html
 
@@ -66,7 +69,7 @@ def test_the_card_of_a_withdrawn_plan_says_it_ends(portal, renewing):
 
     html = page(portal)
 
-    assert "Ends 13 Dec 2026, won't renew." in html
+    assert "Ends 12 Dec 2026, won't renew." in html
     assert "Renew automatically</button>" not in html
 
 
@@ -77,7 +80,7 @@ def test_an_unpaid_automatic_renewal_says_what_is_due_at_the_desk(portal, renewi
     html = page(portal)
 
     assert "<b>€49.00 due</b>: pay at the desk." in html
-    assert "Renews automatically on 14 Dec 2026 once this is paid." in html
+    assert "Renews automatically on 13 Dec 2026 once this is paid." in html
 
 
 def test_the_member_stops_automatic_renewal_after_confirming(portal, maya, renewing):
@@ -86,7 +89,7 @@ def test_the_member_stops_automatic_renewal_after_confirming(portal, maya, renew
 
     # then she is asked first, and nothing has changed yet
     assert "Stop automatic renewal?" in confirm
-    assert "ends on 13 Dec 2026 and won't renew" in confirm
+    assert "ends on 12 Dec 2026 and won't renew" in confirm
     assert 'name="auto_renew" value="off"' in confirm
     renewing.refresh_from_db()
     assert renewing.auto_renew is True
@@ -101,8 +104,8 @@ def test_the_member_stops_automatic_renewal_after_confirming(portal, maya, renew
     event = maya.events.get(kind=MemberEvent.Kind.AUTO_RENEW_CHANGED)
     assert (event.actor, event.data["auto_renew"], event.data["source"]) == (None, False, "portal")
     html = page(portal)
-    assert "Automatic renewal stopped: your Monthly ends on 13 Dec 2026." in html
-    assert "Ends 13 Dec 2026, won't renew." in html
+    assert "Automatic renewal stopped: your Monthly ends on 12 Dec 2026." in html
+    assert "Ends 12 Dec 2026, won't renew." in html
     assert 'name="auto_renew" value="on"' in html
 
 
@@ -118,7 +121,7 @@ def test_the_member_switches_it_back_on_while_it_runs(portal, maya, renewing):
         .order_by("pk")
         .values_list("data__auto_renew", flat=True)
     ) == [False, True]
-    assert "Your Monthly renews automatically after 13 Dec 2026." in page(portal)
+    assert "Your Monthly renews automatically after 12 Dec 2026." in page(portal)
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
