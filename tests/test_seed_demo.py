@@ -25,6 +25,7 @@ from cms.demo import catalogue, checksum
 from cms.models import TrainerPage, TrainersIndexPage
 from cms.portal import auth
 from members.models import ConsentLog, Member, MemberEvent
+from memberships import autorenew
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, Plan
 from memberships.statuses import refresh_member_statuses
 
@@ -203,6 +204,9 @@ def test_packs_freezes_and_renewal_chains_are_consistent(tmp_path):
     assert not renewals.filter(start__lte=F("renewed_from__end")).exists()
     assert not Membership.objects.filter(end__lt=F("start")).exists()
 
+    # and: every membership carries its plan's auto-renew, as sales.sell() sets it
+    assert not Membership.objects.exclude(auto_renew=F("plan__auto_renew")).exists()
+
     # and: freezes lie within their membership and never overlap
     freezes = list(Freeze.objects.select_related("membership").order_by("membership", "start"))
     assert freezes
@@ -222,6 +226,63 @@ def test_packs_freezes_and_renewal_chains_are_consistent(tmp_path):
     # and: the statuses are what memberships.statuses computes for that day
     with time_machine.travel(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False):
         assert [refresh_member_statuses(club) for club in Club.objects.all()] == [0, 0]
+
+
+@pytest.mark.django_db
+def test_memberships_of_a_plan_that_renews_automatically_renew_rather_than_lapse(
+    tmp_path, monkeypatch
+):
+    # given: the Monthly plan renews automatically
+    monkeypatch.setattr(catalogue, "PLAN_AUTO_RENEW", (False, True, False, False))
+
+    # when
+    seed(tmp_path, members=150)
+
+    # then: the plans and every membership sold of them carry it
+    monthly = Membership.objects.filter(plan__name="Monthly")
+    assert set(Plan.objects.values_list("name", "auto_renew")) == {
+        ("Free trial", False),
+        ("Monthly", True),
+        ("Annual", False),
+        ("10-visit pack", False),
+    }
+    assert not Membership.objects.exclude(plan__name="Monthly").filter(auto_renew=True).exists()
+    stopped = set(
+        MemberEvent.objects.filter(kind="auto_renew_changed", data__auto_renew=False).values_list(
+            "data__membership", flat=True
+        )
+    )
+    assert stopped
+    assert set(monthly.filter(auto_renew=False).values_list("pk", flat=True)) == stopped
+
+    # and: one that ended with auto-renew on was renewed the next day, unless that is today
+    # (the live auto_renew_task's), by the same plan, and paid at the desk
+    today = dt.date.fromisoformat(TODAY)
+    ended_on = monthly.filter(auto_renew=True, end__lt=today - dt.timedelta(days=1))
+    assert ended_on.exists()
+    assert not ended_on.filter(renewal__isnull=True).exists()
+    automatic = Membership.objects.filter(
+        pk__in=list(
+            MemberEvent.objects.filter(kind="membership_auto_renewed").values_list(
+                "data__membership", flat=True
+            )
+        )
+    )
+    assert automatic.exists()
+    assert not automatic.exclude(start=F("renewed_from__end") + dt.timedelta(days=1)).exists()
+    assert not automatic.exclude(plan=F("renewed_from__plan")).exists()
+    assert not automatic.exclude(status=Membership.Status.ACTIVE).exists()
+    assert set(
+        Payment.objects.filter(membership__in=automatic, status="succeeded").values_list(
+            "membership", flat=True
+        )
+    ) == set(automatic.values_list("pk", flat=True))
+
+    # and: the live task finds nothing left over from the history but yesterday's ends
+    for club in Club.objects.all():
+        assert set(autorenew.due(club, today=today).values_list("end", flat=True)) <= {
+            today - dt.timedelta(days=1)
+        }
 
 
 @pytest.mark.django_db

@@ -111,6 +111,9 @@ PLAN_KINDS = ("trial", "time", "time", "pack")
 PLAN_NAMES = ("Free trial", "Monthly", "Annual", "10-visit pack")
 PLAN_DAYS = (7, 30, 365, 90)
 PLAN_VISITS = (None, None, None, 10)
+# Plan.auto_renew by kind. None of the demo's plans renews by itself today; the generator
+# still follows memberships.autorenew for any that does (Generator.chain).
+PLAN_AUTO_RENEW = (False, False, False, False)
 PLAN_PRICES = {
     "downtown": ("0.00", "39.00", "399.00", "120.00"),
     "riverside": ("0.00", "35.00", "359.00", "110.00"),

@@ -46,7 +46,12 @@ USER_FIELDS = (
     "date_joined",
 )
 # Timeline payloads name rows by id; the digest names them by content.
-EVENT_REFERENCES = {"membership": Membership, "session": ClassSession, "task": Task}
+EVENT_REFERENCES = {
+    "membership": Membership,
+    "renewed_from": Membership,
+    "session": ClassSession,
+    "task": Task,
+}
 # The rows a Stripe payload's metadata names by id (memberships/stripe/checkout.py).
 STRIPE_METADATA = {"member": Member, "membership": Membership, "plan": Plan}
 # Occurrence keys that name a row by id ("membership:<id>:<day>", "event:<id>" …).

@@ -37,6 +37,12 @@ NO = -1  # "no row" in an index column
 PLAYBOOK_STREAM = 0x706C6179
 # The entropy of today's visits (up to `now`), drawn after the days before it ("today").
 TODAY_STREAM = 0x746F6461
+# memberships.tasks.auto_renew_task runs at minute 7 of every hour: the first run of the
+# club's day after the end renews at 00:07 local.
+AUTO_RENEW_MINUTE = 7
+# A member who won't go on stops auto-renew this many days before the end (or at the start).
+AUTO_RENEW_STOPPED_DAYS = 10
+AUTO_RENEW_PAID_MINUTE = 10 * 60
 
 
 @dataclass
@@ -72,6 +78,9 @@ class Memberships:
     imported: list[bool] = field(default_factory=list)
     visits_left: list[int | None] = field(default_factory=list)
     actor: list[str | None] = field(default_factory=list)
+    auto_renew: list[bool] = field(default_factory=list)  # as it stands at the end
+    automatic: list[bool] = field(default_factory=list)  # made by memberships.autorenew
+    auto_renew_stopped: list[int | None] = field(default_factory=list)  # when, epoch seconds
 
 
 @dataclass
@@ -385,6 +394,7 @@ class _Simulation:
         first_paid: bool = False,
         imported: bool = False,
         actor: str | None = None,
+        automatic: bool = False,
     ) -> int:
         ms = self.ms
         club = int(self.persons.club[member])
@@ -401,6 +411,10 @@ class _Simulation:
         ms.imported.append(imported)
         ms.visits_left.append(cat.PLAN_VISITS[kind])
         ms.actor.append(actor)
+        # As sales.sell() does: every sale and renewal takes the plan's value.
+        ms.auto_renew.append(cat.PLAN_AUTO_RENEW[kind])
+        ms.automatic.append(automatic)
+        ms.auto_renew_stopped.append(None)
         return len(ms.member) - 1
 
     def draw_days(self, first: int, last: int, rate: float) -> np.ndarray:
@@ -533,7 +547,28 @@ class _Simulation:
             d["band"].append(band)
             d["renewed"].append(renewed)
             d["offer"].append(offer)
-            if renewed:
+            if ms.auto_renew[m]:
+                if renewed:
+                    # memberships.autorenew renews it the day after the end, same plan; the
+                    # member pays at the desk (Generator.payments).
+                    if end + 1 >= self.today:
+                        d["renewed"][-1] = None  # the live auto_renew_task's to make
+                        return
+                    m = self.membership(
+                        i,
+                        kind,
+                        end + 1,
+                        self.ts(club, end + 1, AUTO_RENEW_MINUTE),
+                        renewed_from=m,
+                        automatic=True,
+                    )
+                    continue
+                # Not renewing: the member stopped auto-renew before the end (the portal's
+                # set_auto_renew), so the membership ends rather than renewing unpaid.
+                stopped = max(start, end - AUTO_RENEW_STOPPED_DAYS)
+                ms.auto_renew[m] = False
+                ms.auto_renew_stopped[m] = self.ts(club, stopped, self.desk_minute())
+            elif renewed:
                 new_kind = 1 + self.choose(p.plan_switch[kind])
                 if r.random() < p.late_renewal_share:
                     new_start = end + r.randint(1, p.late_renewal_max_days)
@@ -606,6 +641,8 @@ class _Simulation:
         stretched it), due before the history began, from today on (the evaluator's to
         write), or before the membership was bought."""
         p = self.p
+        if self.ms.auto_renew[m]:
+            return None  # renewing automatically: rule 14 leaves it out
         if not renewal_timing.in_second_half(end - self.ms.start[m] + 1, p.renewal_offer_days):
             return None
         due_day = end - p.renewal_offer_days
@@ -1033,10 +1070,12 @@ class _Simulation:
         froze = dict(zip(f["membership"], f["created"], strict=True))  # one freeze at most
         member, membership, end, due, known, obsolete = [], [], [], [], [], []
         for m in range(len(ms.member)):
-            if ms.plan[m] % 4 == TRIAL:
-                continue
+            if ms.plan[m] % 4 == TRIAL or ms.auto_renew[m]:
+                continue  # rule 15 leaves out memberships renewing automatically
             i, start = ms.member[m], ms.start[m]
             bought = max(ms.created[m], int(self.persons.created[i]))
+            if ms.auto_renew_stopped[m] is not None:
+                bought = max(bought, ms.auto_renew_stopped[m])
             frozen_at = froze.get(m)
             # (end, known from, obsolete from): the end as it was before a freeze, then now.
             ends = [(ms.end[m], bought if frozen_at is None else max(bought, frozen_at))]
@@ -1744,7 +1783,12 @@ class _Simulation:
             club = cat.CLUBS[self.persons.club[member]]
             price = str(cat.plan_price(club.slug, int(kinds[m])))
             actor = ms.actor[m]
-            if actor is None:
+            if ms.automatic[m]:
+                # Renewed unpaid by autorenew; paid at the desk on its first day.
+                actor = club.front_desk
+                method, intent = ("cash" if draws[m, 0] < 0.12 else "card_terminal"), ""
+                at = self.ts(self.persons.club[member], ms.start[m], AUTO_RENEW_PAID_MINUTE)
+            elif actor is None:
                 method, intent = "stripe", f"pi_demo{intents[m, 0]:016x}{m:06d}"
             else:
                 method, intent = ("cash" if draws[m, 0] < 0.12 else "card_terminal"), ""
@@ -1769,7 +1813,7 @@ class _Simulation:
                 ("status", "succeeded"),
                 ("intent", intent),
                 ("recorded_by", actor),
-                ("at", ms.created[m]),
+                ("at", at if ms.automatic[m] else ms.created[m]),
             ):
                 cols[key].append(value)
         return Rows(cols)
@@ -1952,14 +1996,25 @@ class _Simulation:
             }
             if ms.imported[m]:
                 data["imported"] = True
-            add(
-                ms.member[m],
-                "membership_renewed" if renewal else "membership_started",
-                ms.created[m],
-                data,
-                actor=ms.actor[m],
-                membership=m,
-            )
+            if ms.automatic[m]:
+                kind_name = "membership_auto_renewed"
+                data["renewed_from"] = None  # the writer names the row, as "membership"
+            else:
+                kind_name = "membership_renewed" if renewal else "membership_started"
+            add(ms.member[m], kind_name, ms.created[m], data, actor=ms.actor[m], membership=m)
+            if ms.auto_renew_stopped[m] is not None:
+                add(
+                    ms.member[m],
+                    "auto_renew_changed",
+                    ms.auto_renew_stopped[m],
+                    {
+                        "membership": None,
+                        "plan": cat.PLAN_NAMES[kind],
+                        "auto_renew": False,
+                        "source": "portal",
+                    },
+                    membership=m,
+                )
         f = self.freezes.columns
         for m, start, end, created, reason, who in zip(
             f["membership"],

@@ -150,6 +150,7 @@ class _Writer:
                         price=cat.plan_price(spec.slug, kind),
                         duration_days=cat.PLAN_DAYS[kind],
                         visits_included=cat.PLAN_VISITS[kind],
+                        auto_renew=cat.PLAN_AUTO_RENEW[kind],
                     )
                 )
         Plan.objects.bulk_create(plans)
@@ -290,6 +291,7 @@ class _Writer:
                     status=Membership.Status.ACTIVE,
                     price_paid=self.plan_prices[ms.plan[k]],
                     visits_left=ms.visits_left[k],
+                    auto_renew=ms.auto_renew[k],
                     renewed_from_id=(
                         int(ids[ms.renewed_from[k]]) if ms.renewed_from[k] != NO else None
                     ),
@@ -586,6 +588,8 @@ class _Writer:
                 data["membership"] = int(ms_ids[membership]) if membership != NO else None
             if "session" in data:
                 data["session"] = int(session_ids[session]) if session != NO else None
+            if "renewed_from" in data:
+                data["renewed_from"] = int(ms_ids[h.memberships.renewed_from[membership]])
             return json.dumps(data)
 
         # Reserved: the planted lead touchpoints' keys name them (event:<id>).
