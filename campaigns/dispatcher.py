@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q
 
-from campaigns import delivery, evaluator, lifecycle, triggers
+from campaigns import delivery, evaluator, lifecycle, rules, triggers
 from campaigns.channels import PermanentError, Sent, TransientError, get_channel
 from campaigns.models import Channel, Touchpoint
 from campaigns.optout import opt_out_number
@@ -58,8 +58,11 @@ def lease() -> dt.timedelta:
 
 
 def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> list[int]:
-    """Claim one batch of due touchpoints; return the ids now `sending`."""
+    """Claim one batch of due touchpoints; return the ids now `sending`. First withdraw
+    the plans of rules changed outside the editor (`rules.withdraw_changed`), so none goes
+    with the rule's old text or timing."""
     now = now or clock.now()
+    rules.withdraw_changed(now=now)
     with transaction.atomic():
         due = list(
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))

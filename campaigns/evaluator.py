@@ -21,6 +21,7 @@ from django.template.base import FilterExpression, NodeList, Variable, VariableD
 from django.template.defaulttags import FilterNode, ForNode, WithNode
 from django.template.smartif import TokenBase
 
+from campaigns import rules as rule_changes
 from campaigns import triggers
 from campaigns.models import Channel, Rule, Touchpoint
 from club import clock
@@ -72,6 +73,9 @@ def evaluate(*, now: dt.datetime | None = None, prompt_only: bool = False) -> in
     shows as failed and the next run (every few minutes) tries that rule again.
     """
     now = now or clock.now()
+    # A rule changed outside the editor (shell, data migration, admin action) must not
+    # keep its old plans, nor have new ones written beside them.
+    rule_changes.withdraw_changed(now=now)
     created = 0
     failed = []
     rules = Rule.objects.filter(is_active=True)

@@ -82,6 +82,13 @@ class Rule(models.Model):
         default=10, help_text="Share of members held out as a control group, never sent."
     )
     is_active = models.BooleanField(default=True)
+    planned_as = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the rule its touchpoints not sent yet were written under "
+        "(campaigns.rules); blank until first seen.",
+    )
 
     class Meta:
         ordering = ["number"]

@@ -10,10 +10,12 @@ evaluation writes them again under the rule as it now is; a rule switched off wr
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from campaigns.models import Rule, Touchpoint
 from club import clock
@@ -25,22 +27,73 @@ Status = Touchpoint.Status
 def save(rule: Rule, *, clubs: Iterable[Club] | None = None) -> int:
     """Save `rule` (and its clubs, when given) and, if that changed anything, withdraw its
     plans not yet sent (`withdraw_plans`), in one transaction; return how many were
-    withdrawn. Saving it as it stands withdraws nothing."""
+    withdrawn. Saving it as it stands withdraws nothing, and the sweep
+    (`withdraw_changed`) finds nothing left to do for this save."""
     with transaction.atomic():
-        before = _saved(rule.pk)
+        before = _stored_states(Rule.objects.filter(pk=rule.pk)) if rule.pk else []
         rule.save()
         if clubs is not None:
             rule.clubs.set(clubs)
-        return withdraw_plans(rule) if before and _saved(rule.pk) != before else 0
+        return _withdraw_if_changed(rule.pk, since=fingerprint(before[0][2]) if before else "")
 
 
-def _saved(pk: int | None) -> dict | None:
-    """The rule as stored, every column and its clubs; None for a rule not saved yet."""
-    stored = Rule.objects.filter(pk=pk).values().first() if pk else None
-    if stored is None:
-        return None
-    clubs = Rule.clubs.through.objects.filter(rule_id=pk).values_list("club_id", flat=True)
-    return {**stored, "clubs": set(clubs)}
+def withdraw_changed(*, now: dt.datetime | None = None) -> int:
+    """Withdraw the plans of every rule changed since its plans were written, however it was
+    changed: a model save in a shell, a queryset update in a data migration or an admin
+    action. The evaluator and the dispatcher call it before they write or claim anything, so
+    no message goes under a rule that no longer says so. Return how many were withdrawn.
+
+    Safe to run twice, and beside the editor's save: each rule is compared and marked under
+    its row lock, so a change is withdrawn once."""
+    changed = [
+        pk
+        for pk, planned_as, state in _stored_states(Rule.objects.all())
+        if planned_as != fingerprint(state)
+    ]
+    return sum(_withdraw_if_changed(pk, now=now) for pk in changed)
+
+
+def fingerprint(state: dict) -> str:
+    """A digest of what decides a rule's messages: every column but its number, its name and
+    this mark, and its clubs."""
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+
+IGNORED = ("id", "number", "name", "planned_as")
+
+
+def _stored_states(rules: QuerySet[Rule]) -> list[tuple[int, str, dict]]:
+    """(pk, planned_as, what decides its messages) of each rule as stored: two queries."""
+    rows = list(rules.order_by("pk").values())
+    clubs: dict[int, list[int]] = {row["id"]: [] for row in rows}
+    through = Rule.clubs.through.objects.filter(rule_id__in=clubs).order_by("club_id")
+    for rule_id, club_id in through.values_list("rule_id", "club_id"):
+        clubs[rule_id].append(club_id)
+    return [
+        (
+            row["id"],
+            row["planned_as"],
+            {k: v for k, v in row.items() if k not in IGNORED} | {"clubs": clubs[row["id"]]},
+        )
+        for row in rows
+    ]
+
+
+def _withdraw_if_changed(pk: int, *, since: str = "", now: dt.datetime | None = None) -> int:
+    """Under the rule's row lock: if it changed since its plans were written, withdraw them
+    and mark it as it now is. A rule not marked yet (new, or from before the mark existed) is
+    compared with `since`, the editor's rule before its save; the sweep has none and only
+    marks it."""
+    with transaction.atomic():
+        rule = Rule.objects.select_for_update().filter(pk=pk).first()
+        if rule is None:
+            return 0
+        [(_, planned_as, state)] = _stored_states(Rule.objects.filter(pk=pk))
+        now_as = fingerprint(state)
+        if planned_as != now_as:
+            Rule.objects.filter(pk=pk).update(planned_as=now_as)
+        baseline = planned_as or since
+        return withdraw_plans(rule, now=now) if baseline and baseline != now_as else 0
 
 
 def withdraw_plans(rule: Rule, *, now: dt.datetime | None = None) -> int:

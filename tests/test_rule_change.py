@@ -151,7 +151,94 @@ def test_the_dispatcher_cancels_an_off_rules_messages_however_it_was_switched_of
     )
     run_at(frozen_clock, at(day(4), 10, 5))
     assert twilio.messages == []
+    # withdrawn by the next run's sweep (rules.withdraw_changed), as the editor's save does
+    assert rows(we_miss_you) == []
+
+
+def test_the_dispatcher_cancels_a_row_of_a_rule_switched_off_after_its_sweep(
+    frozen_clock, twilio, we_miss_you, away_maya
+):
+    # given rule 11's message for Maya in the outbox, due by Friday, the rules swept
+    evaluator.evaluate()
+    frozen_clock.move_to(at(day(4), 10, 5))
+    rules.withdraw_changed()
+
+    # when the rule goes off between the sweep and the claim (as if in the same instant)
+    Rule.objects.filter(pk=we_miss_you.pk).update(is_active=False, planned_as="")
+    dispatcher.dispatch()
+
+    # then the dispatcher's own check cancels it
+    assert twilio.messages == []
     assert [row[1:3] for row in rows(we_miss_you)] == [(Status.CANCELLED, Reason.RULE_OFF)]
+
+
+# --- changes made outside the editor -------------------------------------------------------
+
+
+NEW_TEXT = "{{ first_name }}, {{ club }} misses you: come back this week!"
+
+
+@pytest.mark.parametrize("how", ["model save", "queryset update"])
+def test_a_text_changed_outside_the_editor_applies_to_every_message_not_yet_sent(
+    frozen_clock, twilio, we_miss_you, away_maya, how
+):
+    # given rule 11's message for Maya in the outbox, due on Friday
+    evaluator.evaluate()
+    [waiting] = Touchpoint.objects.filter(rule=we_miss_you)
+    assert waiting.body == WE_MISS_YOU
+
+    # when the text is changed in a shell (a plain save) or a data migration (an update)
+    if how == "model save":
+        rule = Rule.objects.get(pk=we_miss_you.pk)
+        rule.template = NEW_TEXT
+        rule.save()
+    else:
+        Rule.objects.filter(pk=we_miss_you.pk).update(template=NEW_TEXT)
+
+    # then the next run withdraws the old row and writes it again, and Friday's SMS says so
+    run_at(frozen_clock, at(day(4), 10, 5))
+    assert not Touchpoint.objects.filter(pk=waiting.pk).exists()
+    assert twilio.bodies_to("+31612345678") == ["Maya, Downtown misses you: come back this week!"]
+    assert [row[1:] for row in rows(we_miss_you)] == [
+        (Status.SENT, "", at(day(4), 10), "Maya, Downtown misses you: come back this week!")
+    ]
+
+
+def test_a_plain_save_without_a_change_withdraws_nothing(frozen_clock, we_miss_you, away_maya):
+    # given rule 11's message for Maya in the outbox
+    evaluator.evaluate()
+    waiting = Touchpoint.objects.get(rule=we_miss_you)
+
+    # when the rule is saved as it stands, and a name (not sent) is changed
+    rule = Rule.objects.get(pk=we_miss_you.pk)
+    rule.save()
+    Rule.objects.filter(pk=rule.pk).update(name="Come back")
+
+    # then the next runs leave the same row waiting
+    assert rules.withdraw_changed() == 0
+    evaluator.evaluate()
+    assert list(Touchpoint.objects.filter(rule=we_miss_you).values_list("pk", "status")) == [
+        (waiting.pk, Status.SCHEDULED)
+    ]
+
+
+def test_a_change_saved_in_the_editor_is_withdrawn_once(
+    client, frozen_clock, mia, we_miss_you, away_maya
+):
+    # given rule 11's message for Maya in the outbox
+    evaluator.evaluate()
+
+    # when marketing changes the text in the editor
+    response = edit(client, mia, we_miss_you, template=NEW_TEXT)
+
+    # then the save withdrew it, and the sweep finds nothing more to withdraw
+    assert "1 message not sent yet was withdrawn" in flash(response)[0]
+    assert rows(we_miss_you) == []
+    evaluator.evaluate()
+    [rewritten] = Touchpoint.objects.filter(rule=we_miss_you)
+    assert rules.withdraw_changed() == 0
+    assert list(Touchpoint.objects.filter(rule=we_miss_you)) == [rewritten]
+    assert rewritten.body == "Maya, Downtown misses you: come back this week!"
 
 
 # --- changing the text ------------------------------------------------------------------
