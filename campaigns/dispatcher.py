@@ -58,11 +58,9 @@ def lease() -> dt.timedelta:
 
 
 def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> list[int]:
-    """Claim one batch of due touchpoints; return the ids now `sending`. First withdraw
-    the plans of rules changed outside the editor (`rules.withdraw_changed`), so none goes
-    with the rule's old text or timing."""
+    """Claim one batch of due touchpoints; return the ids now `sending`. Its callers first
+    withdraw the plans of rules changed outside the editor (`rules.withdraw_changed`)."""
     now = now or clock.now()
-    rules.withdraw_changed(now=now)
     with transaction.atomic():
         due = list(
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))
@@ -520,6 +518,7 @@ def stranded(*, now: dt.datetime | None = None) -> list[int]:
 def dispatch(*, now: dt.datetime | None = None, max_batches: int = 100) -> dict[str, int]:
     """Recover, claim and send everything due, in this process (tests, the shell)."""
     results: Counter[str] = Counter()
+    rules.withdraw_changed(now=now)  # as dispatch_task: nothing goes under a changed rule
     if recovering := stranded(now=now):
         results += send_many(recovering)
     for _ in range(max_batches):

@@ -73,9 +73,10 @@ def evaluate(*, now: dt.datetime | None = None, prompt_only: bool = False) -> in
     shows as failed and the next run (every few minutes) tries that rule again.
     """
     now = now or clock.now()
-    # A rule changed outside the editor (shell, data migration, admin action) must not
-    # keep its old plans, nor have new ones written beside them.
-    rule_changes.withdraw_changed(now=now)
+    if not prompt_only:
+        # A rule changed outside the editor (shell, data migration, admin action) must not
+        # keep its old plans, nor have new ones written beside them.
+        rule_changes.withdraw_changed(now=now)
     created = 0
     failed = []
     rules = Rule.objects.filter(is_active=True)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, Value, When
 
 from campaigns.models import Rule, Touchpoint
 from club import clock
@@ -30,7 +30,7 @@ def save(rule: Rule, *, clubs: Iterable[Club] | None = None) -> int:
     withdrawn. Saving it as it stands withdraws nothing, and the sweep
     (`withdraw_changed`) finds nothing left to do for this save."""
     with transaction.atomic():
-        before = _stored_states(Rule.objects.filter(pk=rule.pk)) if rule.pk else []
+        before = _stored_states(rule.pk) if rule.pk else []
         rule.save()
         if clubs is not None:
             rule.clubs.set(clubs)
@@ -40,16 +40,22 @@ def save(rule: Rule, *, clubs: Iterable[Club] | None = None) -> int:
 def withdraw_changed(*, now: dt.datetime | None = None) -> int:
     """Withdraw the plans of every rule changed since its plans were written, however it was
     changed: a model save in a shell, a queryset update in a data migration or an admin
-    action. The evaluator and the dispatcher call it before they write or claim anything, so
-    no message goes under a rule that no longer says so. Return how many were withdrawn.
+    action. The evaluator's full run and the dispatcher's call it before they write or claim
+    anything, so no message goes under a rule that no longer says so (the prompt lane, every
+    few seconds, writes under the rule as it is and leaves the sweep to them). Three queries
+    when nothing changed; return how many touchpoints were withdrawn.
 
     Safe to run twice, and beside the editor's save: each rule is compared and marked under
     its row lock, so a change is withdrawn once."""
-    changed = [
-        pk
-        for pk, planned_as, state in _stored_states(Rule.objects.all())
-        if planned_as != fingerprint(state)
-    ]
+    states = [(pk, planned_as, fingerprint(state)) for pk, planned_as, state in _stored_states()]
+    # Rules seen for the first time (new, or from before the mark) are marked, in one UPDATE
+    # that leaves any the editor marked meanwhile alone; there is nothing to compare them with.
+    unseen = {pk: now_as for pk, planned_as, now_as in states if not planned_as}
+    if unseen:
+        Rule.objects.filter(pk__in=unseen, planned_as="").update(
+            planned_as=Case(*(When(pk=pk, then=Value(v)) for pk, v in unseen.items()))
+        )
+    changed = [pk for pk, planned_as, now_as in states if planned_as and planned_as != now_as]
     return sum(_withdraw_if_changed(pk, now=now) for pk in changed)
 
 
@@ -62,8 +68,10 @@ def fingerprint(state: dict) -> str:
 IGNORED = ("id", "number", "name", "planned_as")
 
 
-def _stored_states(rules: QuerySet[Rule]) -> list[tuple[int, str, dict]]:
-    """(pk, planned_as, what decides its messages) of each rule as stored: two queries."""
+def _stored_states(pk: int | None = None) -> list[tuple[int, str, dict]]:
+    """(pk, planned_as, what decides its messages) of each rule as stored, or of the one
+    with `pk`: two queries."""
+    rules = Rule.objects.all() if pk is None else Rule.objects.filter(pk=pk)
     rows = list(rules.order_by("pk").values())
     clubs: dict[int, list[int]] = {row["id"]: [] for row in rows}
     through = Rule.clubs.through.objects.filter(rule_id__in=clubs).order_by("club_id")
@@ -88,7 +96,7 @@ def _withdraw_if_changed(pk: int, *, since: str = "", now: dt.datetime | None = 
         rule = Rule.objects.select_for_update().filter(pk=pk).first()
         if rule is None:
             return 0
-        [(_, planned_as, state)] = _stored_states(Rule.objects.filter(pk=pk))
+        [(_, planned_as, state)] = _stored_states(pk)
         now_as = fingerprint(state)
         if planned_as != now_as:
             Rule.objects.filter(pk=pk).update(planned_as=now_as)

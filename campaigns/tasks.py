@@ -6,7 +6,7 @@ the outbox rows, and beat sweeps them (club/celery.py).
 
 from celery import shared_task
 
-from campaigns import delivery, dispatcher, evaluator, launches, lifecycle
+from campaigns import delivery, dispatcher, evaluator, launches, lifecycle, rules
 from club.models import Club
 
 # Claims per dispatch run; the rest waits for the next minute (keeps one run short).
@@ -71,6 +71,8 @@ def dispatch_task() -> int:
     """
     # Status callbacks kept for sids recorded by a worker that died before it applied them.
     delivery.apply_early_statuses()
+    # A rule changed outside the editor: its plans are withdrawn before anything is claimed.
+    rules.withdraw_changed()
     queued = 0
     for pks in _batches(dispatcher.stranded()):
         send_touchpoints_task.delay(pks)
