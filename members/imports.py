@@ -27,7 +27,7 @@ from django.db.models.lookups import In
 
 from club import clock
 from club.models import Club
-from members import consent, search, timeline
+from members import consent, leads, search, timeline
 from members.models import EMAIL_MAX_LENGTH, Channel, Member, MemberEvent, consent_logged
 
 # A file this big holds some 20,000 rows of contacts; more is split into several files.
@@ -117,8 +117,8 @@ def read(upload, *, name: str = "") -> Sheet:
     content = upload.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         raise FileRefused(f"The file is over {MAX_BYTES // 1024 // 1024} MB; split it.")
-    dataset = _dataset(content, name.lower())
-    headings = [str(heading or "").strip() for heading in dataset.headers or []]
+    header, records = _table(content, name.lower())
+    headings = [str(heading or "").strip() for heading in header]
     fields: list[str | None] = []
     ignored = []
     for heading in headings:
@@ -136,7 +136,8 @@ def read(upload, *, name: str = "") -> Sheet:
     if not set(IDENTIFIERS) & set(fields):
         raise FileRefused("The file needs an Email, a Phone or a Card column to tell people apart.")
     rows = []
-    for number, values in enumerate(dataset, start=2):
+    # Numbered as the spreadsheet shows them: blank lines count (and are skipped).
+    for number, values in enumerate(records, start=2):
         texts = [_text(value) for value in values]
         if not any(texts):
             continue  # a blank line
@@ -153,12 +154,16 @@ def read(upload, *, name: str = "") -> Sheet:
     return Sheet(rows, [f for f in fields if f], ignored)
 
 
-def _dataset(content: bytes, name: str) -> tablib.Dataset:
+def _table(content: bytes, name: str) -> tuple[list, list[list]]:
+    """The file's first row and every row after it, blank ones included (as empty rows), so
+    their positions are the spreadsheet's row numbers."""
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise FileRefused("This is an old Excel file (.xls): save it as .xlsx or .csv first.")
     if content.startswith(b"PK\x03\x04"):
         try:
-            return tablib.Dataset().load(io.BytesIO(content), format="xlsx")
+            # tablib keeps an XLSX file's empty rows, as rows of empty cells.
+            dataset = tablib.Dataset().load(io.BytesIO(content), format="xlsx")
+            return list(dataset.headers or []), [list(values) for values in dataset]
         except Exception as error:  # openpyxl raises many kinds for a file it cannot read
             raise FileRefused(
                 "This file is not an Excel workbook we can read: save it as .xlsx or .csv."
@@ -174,12 +179,20 @@ def _dataset(content: bytes, name: str) -> tablib.Dataset:
     # which (csv.Sniffer guessed wrong on rows of empty cells).
     heading = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=heading.count)
+    # Read with the csv module, not tablib, which drops blank lines and so renumbers the rows
+    # after them. A record is a spreadsheet row, even with a line break inside a quoted cell.
+    uneven = FileRefused(
+        "This CSV file cannot be read: every row must have as many cells as the headings."
+    )
     try:
-        return tablib.Dataset().load(text, format="csv", delimiter=delimiter)
-    except (csv.Error, tablib.InvalidDimensions) as error:
-        raise FileRefused(
-            "This CSV file cannot be read: every row must have as many cells as the headings."
-        ) from error
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise uneven from error
+    header, rows = (records[0], records[1:]) if records else ([], [])
+    if any(len(values) > len(header) for values in rows):
+        raise uneven
+    # A row may stop before the last columns (empty cells left off), as tablib allowed.
+    return header, [values + [""] * (len(header) - len(values)) for values in rows]
 
 
 def _text(value) -> str:
@@ -524,6 +537,7 @@ def apply(
     for row, member in zip(new, members, strict=True):
         row.member = member
     changed = set()
+    phoned = [row.member for row in new]
     for row in updated:
         member = row.member
         for field_name, attribute in (
@@ -535,6 +549,8 @@ def apply(
             if field_name in row.cleaned and not getattr(member, attribute):
                 setattr(member, attribute, row.cleaned[field_name])
                 changed.add(attribute)
+                if attribute == "phone":
+                    phoned.append(member)
     if changed:
         Member.objects.bulk_update([row.member for row in updated], sorted(changed))
     for channel in (Channel.SMS, Channel.EMAIL):
@@ -543,6 +559,8 @@ def apply(
             consent.set_consent_many(
                 given, channel, granted=True, source=CONSENT_SOURCE, recorded_by=by
             )
+    # As a lead registered at the desk: a phone another member of the club has is noted.
+    leads.note_same_phones(phoned, at=now)
     timeline.record_each(
         MemberEvent.Kind.IMPORTED,
         [(row.member, now, {"file": file_name, "row": row.number}) for row in new],

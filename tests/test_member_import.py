@@ -460,3 +460,104 @@ def test_the_page_explains_the_file_and_offers_the_templates(client, frozen_cloc
     assert reverse("members:import_template_xlsx") in html
     assert "Nothing is written before you confirm." in html
     assert "Home club</td>" not in html  # one club: no column to choose it
+
+
+# --- row numbers and shared phones ---------------------------------------------------------
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them_blank_lines_included(
+    client, frozen_clock, downtown, max
+):
+    # given a CSV with blank lines, a line of empty cells and a note over two lines
+    content = (
+        "First name;Email;Notes\n"
+        "\n"
+        "Ada;ada@example.com;\n"
+        ";;\n"
+        "Ben;ben@;\n"
+        "\n"
+        'Cas;cas@example.com;"first line\nsecond line"\n'
+        "Dee;dee@;\n"
+    )
+    client.force_login(max)
+
+    # when
+    preview = upload(client, content)
+
+    # then each row and its error carry the spreadsheet's number
+    assert rows(preview) == [
+        (3, "new", []),
+        (5, "error", [("Email", "“ben@” is not an email address.")]),
+        (7, "new", []),
+        (8, "error", [("Email", "“dee@” is not an email address.")]),
+    ]
+
+
+def test_an_xlsx_file_s_empty_rows_count_too(client, frozen_clock, downtown, max):
+    # given
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for values in (["First name", "Email"], [], ["Ada", "ada@"], [None, None], ["Ben", "ben@"]):
+        sheet.append(values)
+    content = io.BytesIO()
+    book.save(content)
+    client.force_login(max)
+
+    # when
+    preview = upload(client, content.getvalue(), name="members.xlsx")
+
+    # then
+    assert [(number, outcome) for number, outcome, _ in rows(preview)] == [
+        (3, "error"),
+        (5, "error"),
+    ]
+
+
+def test_an_uneven_row_after_blank_lines_is_still_refused(client, frozen_clock, downtown, max):
+    client.force_login(max)
+
+    response = upload(client, "First name,Email\n\nAda,a@example.com\n\nBen,b@example.com,x\n")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "file": ["This CSV file cannot be read: every row must have as many cells as the headings."]
+    }
+    assert not imported()
+
+
+def test_people_imported_with_a_phone_another_member_has_get_the_same_phone_note(
+    client, known, maya, max
+):
+    # given Nina, new, and Lotte (known by email, no phone yet) with Maya's phone, and Ugo
+    # with a phone nobody has
+    content = (
+        "First name;Last name;Email;Phone\n"
+        "Nina;Noor;nina@example.com;06 12345678\n"
+        "Lotte;Lead;lotte@example.com;+31 6 12345678\n"
+        "Ugo;Uno;ugo@example.com;06 11113333\n"
+    )
+    client.force_login(max)
+    preview = upload(client, content)
+    assert [row[:2] for row in rows(preview)] == [(2, "new"), (3, "update"), (4, "new")]
+
+    # when
+    confirm(client, preview)
+
+    # then Nina and Lotte are noted as a lead at the desk would be, pointing at Maya (and at
+    # each other: they share it now); Ugo and Maya are not
+    nina = Member.objects.get(email="nina@example.com")
+    notes = {
+        event.member_id: event.data
+        for event in MemberEvent.objects.filter(kind=MemberEvent.Kind.SAME_PHONE)
+    }
+    assert notes == {
+        nina.pk: {"same_phone_as": [maya.pk, known.pk], "more": False},
+        known.pk: {"same_phone_as": [maya.pk, nina.pk], "more": False},
+    }
+    # and the card reads them as the lead's note does
+    [note] = MemberEvent.objects.filter(member=nina, kind=MemberEvent.Kind.SAME_PHONE)
+    assert "Maya" in leads.same_phone_texts([note], member=nina)[note.pk]
+
+    # and a second run adds no second note
+    confirm(client, upload(client, content))
+    assert MemberEvent.objects.filter(kind=MemberEvent.Kind.SAME_PHONE).count() == 2
