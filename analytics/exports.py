@@ -1,4 +1,4 @@
-"""CSV and XLSX downloads of a dashboard table, through tablib (django-import-export's)."""
+"""CSV and XLSX downloads of a dashboard table, through tablib."""
 
 from __future__ import annotations
 
