@@ -55,6 +55,32 @@ def next_opening(club: Club, at: dt.datetime) -> dt.datetime:
     raise AssertionError("a club with opening hours opens within a week")  # pragma: no cover
 
 
+def open_time_after(club: Club, at: dt.datetime, duration: dt.timedelta) -> dt.datetime:
+    """The instant `duration` of the club's open time after `at`: time while it is closed
+    does not count, so an hour's call task opened half an hour before closing falls due half
+    an hour after the next opening, never after closing. A club with no hours counts as
+    always open (`at + duration`). Reads the club's hours once.
+    """
+    week = {row.weekday: row for row in club.opening_hours.all()}
+    if not week:
+        return at + duration
+    zone = clock.zone(club)
+    day = at.astimezone(zone).date()
+    # Compared and added in UTC: two datetimes of the same zone subtract by wall clock.
+    at = at.astimezone(dt.UTC)
+    remaining = duration
+    while True:
+        if (row := week.get(day.weekday())) is not None:
+            opens = dt.datetime.combine(day, row.opens, tzinfo=zone).astimezone(dt.UTC)
+            closes = dt.datetime.combine(day, row.closes, tzinfo=zone).astimezone(dt.UTC)
+            start = max(at, opens)
+            if start < closes:
+                if remaining <= closes - start:
+                    return start + remaining
+                remaining -= closes - start
+        day += dt.timedelta(days=1)
+
+
 def week_rows(club: Club) -> list[tuple[str, str]]:
     """The week for people to read, runs of days with the same hours together:
     [("Mon–Fri", "06:30–22:00"), ("Sat", "08:00–20:00"), ("Sun", "closed")]; [] with no hours."""

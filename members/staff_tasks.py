@@ -40,23 +40,25 @@ def open_task(
     escalate_when_late: bool = False,
     title_when_closed: Callable[[dt.datetime], str] | None = None,
 ) -> Task:
-    """Open a task about a member, due `due_in` from now, and note it on the timeline.
-    While the member's club is closed the time counts from its next opening: nobody is there
-    to call a lead who signs up at 03:23, and the managers should not hear it is late at 03:39.
+    """Open a task about a member, due `due_in` of the club's opening hours from now, and
+    note it on the timeline. Time while the club is closed does not count: nobody is there to
+    call a lead who signs up at 03:23, and the managers should not hear it is late at 03:39;
+    an hour's call opened at 21:30 before a 22:00 closing is due 30 minutes into the next
+    opening, not at 22:30 with nobody there.
     `escalate_when_late`: tell the club's managers if it is still open when due.
-    `title_when_closed(due)`, given the due time in the club's zone, titles a task opened
-    while the club is closed: "within 15 minutes" would read wrong at night."""
+    `title_when_closed(due)`, given the due time in the club's zone, titles a task whose due
+    time the closed hours moved: "within 15 minutes" would read wrong at night."""
     now = clock.now()
-    opens = hours.next_opening(member.home_club, now)
-    if title_when_closed is not None and opens > now:
-        title = title_when_closed((opens + due_in).astimezone(clock.zone(member.home_club)))
+    due_at = hours.open_time_after(member.home_club, now, due_in)
+    if title_when_closed is not None and due_at != now + due_in:
+        title = title_when_closed(due_at.astimezone(clock.zone(member.home_club)))
     task = Task.objects.create(
         member=member,
         title=title,
         details=details,
         assigned_role=assigned_role,
         assigned_to=assigned_to,
-        due_at=opens + due_in,
+        due_at=due_at,
         created_at=now,
         escalate_when_late=escalate_when_late,
     )

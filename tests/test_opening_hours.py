@@ -14,6 +14,8 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
+from campaigns import channels
+from campaigns.models import Rule, Touchpoint
 from club import clock, hours
 from club.models import OpeningHours, Weekday
 from cms import trials
@@ -345,3 +347,60 @@ def test_a_club_with_no_hours_is_open_and_says_fifteen_minutes_at_night(downtown
 
     assert signup.task.title == "Call Lea Visser within 15 minutes"
     assert signup.task.due_at == local(2026, 11, 24, 3, 38)
+
+
+# --- a call that would fall due after closing ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opened", "due_in", "due"),
+    [
+        # Tuesday 21:30, an hour's call, closing at 22:00: 30 minutes on Wednesday morning.
+        pytest.param(local(2026, 11, 24, 21, 30), 60, local(2026, 11, 25, 7, 0), id="tue-21:30"),
+        # Friday 21:50: 10 minutes on Friday, 50 from Saturday's 08:00.
+        pytest.param(local(2026, 11, 27, 21, 50), 60, local(2026, 11, 28, 8, 50), id="fri-21:50"),
+        # Exactly at closing time is still within the hours.
+        pytest.param(local(2026, 11, 24, 21, 0), 60, local(2026, 11, 24, 22, 0), id="at-closing"),
+        # A two-day task counts open time only: 15.5 h a weekday.
+        pytest.param(
+            local(2026, 11, 23, 6, 30), 60 * 31, local(2026, 11, 24, 22, 0), id="two-days"
+        ),
+    ],
+)
+def test_a_call_task_falls_due_within_opening_hours(week, downtown, opened, due_in, due):
+    with time_machine.travel(opened, tick=False):
+        task = staff_tasks.open_task(
+            MemberFactory(home_club=downtown), title="Call", due_in=dt.timedelta(minutes=due_in)
+        )
+
+    assert task.due_at.astimezone(AMS) == due
+
+
+def test_rule_12_s_call_task_opened_before_closing_is_due_the_next_morning(week, downtown):
+    # given playbook rule 12's call task (an hour: no due_minutes), claimed at 21:40 on a Tuesday
+    rule = Rule.objects.get(number=12)
+    assert rule.channel == "task"
+    member = MemberFactory(home_club=downtown)
+    opened = local(2026, 11, 24, 21, 40)
+    touchpoint = Touchpoint.objects.create(
+        rule=rule,
+        member=member,
+        club=downtown,
+        occurrence_key="test:12",
+        channel="task",
+        status=Touchpoint.Status.SENDING,
+        due_at=opened,
+        send_at=opened,
+        claimed_at=opened,
+        explanation="rule 12",
+        body="Call them\nabout their visits",
+        created_at=opened,
+    )
+
+    # when the dispatcher's channel opens it
+    with time_machine.travel(opened, tick=False):
+        channels.get_channel("task").send(touchpoint)
+
+    # then it is due 40 minutes into Wednesday's opening, not at 22:40 with the club shut
+    [task] = member.tasks.all()
+    assert task.due_at.astimezone(AMS) == local(2026, 11, 25, 7, 10)

@@ -1072,8 +1072,12 @@ class _Tasks:
 
     def add(self, rule: Rule, i: int, body: str, explanation: str, sent_at, handled: int) -> str:
         c = int(self.w.h.people.club[i])
-        opens = hours.next_opening(self.clubs[self.w.clubs[c].pk], sent_at)
-        due = opens + dt.timedelta(minutes=rule.params.get("due_minutes", 60))
+        club = self.clubs[self.w.clubs[c].pk]
+        opens = hours.next_opening(club, sent_at)
+        # As staff_tasks.open_task: the minutes count only while the club is open.
+        due = hours.open_time_after(
+            club, sent_at, dt.timedelta(minutes=rule.params.get("due_minutes", 60))
+        )
         done = opens + dt.timedelta(seconds=handled)
         pk = next(self.ids)
         self.rows.append(
