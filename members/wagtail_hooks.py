@@ -11,6 +11,7 @@ from wagtail import hooks
 from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.log_actions import log
 
 from club import roles
 from club.admin_access import (
@@ -179,12 +180,18 @@ class MemberForm(ScopedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    # What each box showed when the form was loaded, posted back: a box the staff member did
+    # not touch is no change, even if an SMS "STOP" withdrew consent since.
+    consent_sms_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    consent_email_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     CONSENT_FIELDS = {Channel.SMS: "consent_sms", Channel.EMAIL: "consent_email"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for channel, name in self.CONSENT_FIELDS.items():
             self.fields[name].initial = self.instance.has_consent(channel)
+            self.fields[f"{name}_shown"].initial = self.instance.has_consent(channel)
 
     def clean_card_token(self):
         # Stored as every lookup reads it ("04 ab cd" is 04ABCD), and checked unique in that
@@ -223,8 +230,20 @@ class MemberForm(ScopedForm):
         return {
             channel: self.cleaned_data[name]
             for channel, name in self.CONSENT_FIELDS.items()
-            if name in self.cleaned_data and self.cleaned_data[name] != self.fields[name].initial
+            if name in self.cleaned_data and self.cleaned_data[name] != self._shown(name)
         }
+
+    def _shown(self, name: str) -> bool:
+        """The box as the form showed it: posted back with it, else (a post without it) as
+        stored now."""
+        if f"{self.add_prefix(name)}_shown" in self.data:
+            return self.cleaned_data.get(f"{name}_shown", False)
+        return self.fields[name].initial
+
+    def model_fields_changed(self) -> list[str]:
+        """The member's own columns this form changed: all a save may write, so a change made
+        meanwhile elsewhere (consent withdrawn by SMS, a card issued at the desk) survives."""
+        return [name for name in self.changed_data if name in self._meta.fields]
 
 
 class MemberCreateView(ScopedCreateView):
@@ -261,7 +280,13 @@ class MemberEditView(ScopedEditView):
 
     def save_instance(self):
         # Wagtail runs this in a transaction: the record and its consent change commit together.
-        member = super().save_instance()
+        # Only the columns the form changed are written (Wagtail's form.save() writes every
+        # one, as loaded); consent goes through members.consent alone.
+        member = self.form.save(commit=False)
+        if fields := self.form.model_fields_changed():
+            member.save(update_fields=fields)
+        self.has_content_changes = self.form.has_changed()
+        log(instance=member, action="wagtail.edit", content_changed=self.has_content_changes)
         for channel, granted in self.form.consent_changes().items():
             consent.set_consent(
                 member,

@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from checkin.models import ClassType
+from members import consent
 from members.interests import parse
 from members.models import ConsentLog, Member, MemberEvent
+from members.wagtail_hooks import MemberForm
 from tests.factories import ClassTypeFactory, MemberFactory
 from tests.test_admin_screens import member_form
 
@@ -242,3 +244,72 @@ def test_a_record_that_already_shares_an_email_can_still_be_edited(client, fiona
     assert response.status_code == 302
     maya.refresh_from_db()
     assert maya.notes == "Prefers mornings"
+
+
+# Saving only what the form changed
+
+
+def test_a_stop_that_lands_between_loading_the_form_and_saving_it_survives(
+    client, frozen_clock, fiona, maya
+):
+    # given Fiona opens Maya's record, SMS consent ticked
+    client.force_login(fiona)
+    page = client.get(reverse("members:edit", args=[maya.pk]))
+    assert 'name="consent_sms_shown"' in page.content.decode()
+    assert page.context["form"]["consent_sms"].value() is True
+    loaded = member_form(maya, consent_sms_shown="True", consent_email_shown="True")
+
+    # when Maya texts STOP, and then Fiona saves a note, the box as she saw it
+    consent.set_consent(maya, "sms", granted=False, source="sms_stop")
+    response = client.post(reverse("members:edit", args=[maya.pk]), {**loaded, "notes": "Knee"})
+
+    # then the note is saved and the withdrawal stands, with no consent logged by Fiona
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert (maya.notes, maya.sms_consent, maya.email_consent) == ("Knee", False, True)
+    assert maya.consent_log.order_by("-pk").values_list("source", "granted")[0] == (
+        "sms_stop",
+        False,
+    )
+    assert not maya.consent_log.filter(recorded_by=fiona).exists()
+
+
+def test_a_stop_that_lands_while_the_form_is_being_saved_survives(
+    client, frozen_clock, fiona, maya, monkeypatch
+):
+    # given Fiona saves a note; Maya's STOP commits after the record was read for the save
+    # (simulated by writing it as the form is validated, after the view loaded the row)
+    validate = MemberForm.clean
+
+    def stop_meanwhile(form):
+        Member.objects.filter(pk=maya.pk).update(sms_consent=False)
+        return validate(form)
+
+    monkeypatch.setattr(MemberForm, "clean", stop_meanwhile)
+
+    # when
+    response = edit(client, fiona, maya, notes="Knee")
+
+    # then only the note is written: the record as loaded does not put consent back
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert (maya.notes, maya.sms_consent) == ("Knee", False)
+
+
+def test_a_box_the_staff_member_did_tick_is_still_a_consent_change(
+    client, frozen_clock, fiona, maya
+):
+    # given the form showed SMS consent off
+    Member.objects.filter(pk=maya.pk).update(sms_consent=False)
+    maya.refresh_from_db()
+
+    # when Fiona ticks it without saying what Maya agreed to
+    response = edit(client, fiona, maya, consent_sms="on", consent_sms_shown="False")
+
+    # then it is a field error and nothing is written
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "consent_wording": ["Write what the member agreed to: the consent log keeps it."]
+    }
+    maya.refresh_from_db()
+    assert maya.sms_consent is False
