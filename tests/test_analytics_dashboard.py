@@ -114,6 +114,9 @@ def test_the_manager_sees_the_tiles_and_tables_of_his_club(client, max, october)
     churn = {row[0]: row for row in table_rows(response, "churn")[1:]}
     assert churn["2026-10"][:6] == ["2026-10", "3", "0", "0", "1", "33.3"]
     assert table_rows(response, "cohorts")[1][:4] == ["2026-09", "3", "100.0", "66.7"]
+    # (without November, still running, which the table's explanation says)
+    assert len(table_rows(response, "cohorts")[1]) == 4
+    assert "Darker is higher. The current month is left out until it ends." in page
     funnel = {row[0]: row for row in table_rows(response, "funnel")[1:]}
     assert funnel["All sources"][:5] == ["All sources", "3", "0", "0", "3"]
     # and the data the charts are drawn from
