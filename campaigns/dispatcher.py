@@ -124,28 +124,39 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
     )
     if refusal:
         return Status.SUPPRESSED, refusal
-    goes_at = send_time_if_due(touchpoint, touchpoint.club, now)
+    goes_at, dropped = send_time_if_due(touchpoint, touchpoint.club, now)
     if goes_at is None:
-        return Status.SUPPRESSED, Reason.QUIET_HOURS_OVERFLOW
+        return Status.SUPPRESSED, dropped
     if goes_at > now:
         touchpoint.send_at = goes_at
         return Status.SCHEDULED, ""
     return Status.SENDING, ""
 
 
-def send_time_if_due(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> dt.datetime | None:
+def send_time_if_due(
+    touchpoint: Touchpoint, club: Club, now: dt.datetime
+) -> tuple[dt.datetime | None, str]:
     """When a touchpoint that is due at `now` really goes: now, or at the end of the club's
-    quiet hours; None when that is further past its due time than the rule allows
-    (`max_delay_hours`, else DEFAULT_MAX_DELAY; a campaign's too), and it is dropped. The dry
-    run forecasts with it, so it shows what the dispatcher will do."""
-    later = evaluator.send_time(now, club, touchpoint.sender, early=False)
+    quiet hours; or None and the reason it is dropped (a Touchpoint.Reason).
+
+    Dropped as *too late* when the end of the quiet hours is within DEADLINE_MARGIN of its
+    deadline (a trial booked at 23:31 for tomorrow's 07:00 class: its reminder, held to
+    09:00, would come after the class); as *quiet-hours overflow* when that is further past
+    its due time than the rule allows (`max_delay_hours`, else DEFAULT_MAX_DELAY; a
+    campaign's too). The dry run forecasts with it, so it shows what the dispatcher will do."""
+    deadline = touchpoint.deadline
+    if deadline is not None and now >= deadline:
+        return None, Reason.TOO_LATE
+    later = evaluator.send_time(now, club, touchpoint.sender, early=False, deadline=deadline)
     if later == now:
-        return now
+        return now, ""
+    if deadline is not None and later > deadline - evaluator.DEADLINE_MARGIN:
+        return None, Reason.TOO_LATE
     max_delay = touchpoint.sender.params.get("max_delay_hours")
     limit = dt.timedelta(hours=max_delay) if max_delay else DEFAULT_MAX_DELAY
     if later - touchpoint.due_at > limit:
-        return None
-    return later
+        return None, Reason.QUIET_HOURS_OVERFLOW
+    return later, ""
 
 
 def _still_true(due: list[Touchpoint], now: dt.datetime) -> set[tuple[int, int, str]]:

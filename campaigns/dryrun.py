@@ -382,7 +382,9 @@ def _when_it_goes(
     or drops it when that is too late: the dispatcher's own rule says which."""
     if outcome != "send" or touchpoint.send_at > now:
         return max(touchpoint.send_at, now), status, outcome
-    goes_at = dispatcher.send_time_if_due(touchpoint, club, now)
+    goes_at, dropped = dispatcher.send_time_if_due(touchpoint, club, now)
+    if dropped == Touchpoint.Reason.TOO_LATE:
+        return now, "not sent: too late, the class starts before the quiet hours end", "not_sent"
     if goes_at is None:
         return now, "not sent: the quiet hours would hold it too long", "not_sent"
     return goes_at, status, outcome

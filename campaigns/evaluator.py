@@ -40,6 +40,9 @@ LOOKAHEAD = dt.timedelta(days=8)
 # How far back the prompt lane (the rules of prompt trigger kinds, every few seconds) looks:
 # a couple of full runs' worth; anything older the full run's lookback catches.
 PROMPT_LOOKBACK = dt.timedelta(minutes=10)
+# A message about a class (its touchpoint's deadline) must leave at least this long before
+# the class: the quiet hours never hold it closer than that (send_time).
+DEADLINE_MARGIN = dt.timedelta(hours=1)
 
 _engine = Engine(autoescape=False)
 # The member fields plan_touchpoints reads: rule conditions, consent and message context.
@@ -199,7 +202,8 @@ def plan_touchpoints(
                 status=status,
                 reason=reason,
                 due_at=occurrence.due_at,
-                send_at=send_time(occurrence.due_at, club, rule),
+                send_at=send_time(occurrence.due_at, club, rule, deadline=occurrence.deadline),
+                deadline=occurrence.deadline,
                 explanation=explain(rule, occurrence)[:300],
                 subject=subject,
                 body=body,
@@ -256,31 +260,52 @@ def consent_refusal(member: Member, channel: str, *, marketing: bool, logged: bo
 
 
 def send_time(
-    due_at: dt.datetime, club: Club, rule: Rule, *, early: bool | None = None
+    due_at: dt.datetime,
+    club: Club,
+    rule: Rule,
+    *,
+    early: bool | None = None,
+    deadline: dt.datetime | None = None,
 ) -> dt.datetime:
     """The due time moved out of the club's quiet hours (staff tasks are not moved).
 
     By default to the end of the quiet hours; a rule with `"quiet_hours": "before"` (a
     reminder of something early in the morning) goes out an hour before they start —
     unless `early=False`: the dispatcher, already late, can only move forward. A rule with
-    `"quiet_hours": "at_once"` is not moved: what it says cannot wait (a seat in tomorrow's
-    07:00 class, told at 09:00, is told too late).
+    `"quiet_hours": "at_once"` is not moved: what it says cannot wait.
+
+    A message with a `deadline` (the start of the class it is about) is not held to within
+    DEADLINE_MARGIN of it: it goes an hour before the quiet hours start instead. The
+    dispatcher, already late, drops one that is still too late (`dispatcher.send_time_if_due`).
     """
-    if rule.channel == Channel.TASK or rule.params.get("quiet_hours") == "at_once":
+    quiet_hours = rule.params.get("quiet_hours")
+    if rule.channel == Channel.TASK or quiet_hours == "at_once":
         return due_at
     local = due_at.astimezone(clock.zone(club))
     if not club.in_quiet_hours(local.time()):
         return due_at
-    start, end = club.quiet_hours_start, club.quiet_hours_end
+    may_go_early = early is not False
     if early is None:
-        early = rule.params.get("quiet_hours") == "before"
-    if early:
-        day = local.date() if local.time() >= start else local.date() - dt.timedelta(days=1)
-        moved = dt.datetime.combine(day, start, tzinfo=local.tzinfo) - dt.timedelta(hours=1)
-    else:
-        day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
-        moved = dt.datetime.combine(day, end, tzinfo=local.tzinfo)
+        early = quiet_hours == "before"
+    moved = _before_quiet_hours(local, club) if early else _after_quiet_hours(local, club)
+    if deadline is not None and moved > deadline - DEADLINE_MARGIN and may_go_early:
+        return _before_quiet_hours(local, club)
+    return moved
+
+
+def _before_quiet_hours(local: dt.datetime, club: Club) -> dt.datetime:
+    """An hour before the quiet hours around `local` (club time) began."""
+    start = club.quiet_hours_start
+    day = local.date() if local.time() >= start else local.date() - dt.timedelta(days=1)
+    moved = dt.datetime.combine(day, start, tzinfo=local.tzinfo) - dt.timedelta(hours=1)
     return moved.astimezone(dt.UTC)
+
+
+def _after_quiet_hours(local: dt.datetime, club: Club) -> dt.datetime:
+    """The end of the quiet hours around `local` (club time)."""
+    end = club.quiet_hours_end
+    day = local.date() if local.time() < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, end, tzinfo=local.tzinfo).astimezone(dt.UTC)
 
 
 def message_context(

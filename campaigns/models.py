@@ -477,6 +477,7 @@ class Touchpoint(models.Model):
         TEMPLATE_ERROR = "template_error", "Template error"
         CAMPAIGN_STOPPED = "campaign_stopped", "Campaign stopped"
         RULE_OFF = "rule_off", "Rule switched off"
+        TOO_LATE = "too_late", "Too late: the class starts before the quiet hours end"
 
     rule = models.ForeignKey(
         Rule,
@@ -508,6 +509,11 @@ class Touchpoint(models.Model):
     reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     due_at = models.DateTimeField(help_text="When the trigger asked for it.")
     send_at = models.DateTimeField(help_text="When it may go: due time moved out of quiet hours.")
+    deadline = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it is no longer worth sending (the class it is about starts).",
+    )
     explanation = models.CharField(max_length=300, help_text="Why it fired, in plain words.")
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)

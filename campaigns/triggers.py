@@ -35,6 +35,9 @@ class Occurrence:
     key: str
     due_at: dt.datetime
     facts: dict = field(default_factory=dict)
+    # When the message stops being worth sending (the class it is about starts): the quiet
+    # hours never hold it past this (evaluator.send_time, dispatcher.send_time_if_due).
+    deadline: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -384,7 +387,7 @@ def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
     )
     for pk, member_id, start, class_name in rows:
         facts = {"class_name": class_name, "class_start": start}
-        yield Occurrence(member_id, f"booking:{pk}", start - before, facts)
+        yield Occurrence(member_id, f"booking:{pk}", start - before, facts, deadline=start)
 
 
 @trigger(
@@ -861,4 +864,4 @@ def _waitlist_promoted(window: Window, params: dict) -> Iterator[Occurrence]:
             "class_time": f"{local:%H:%M}",
         }
         # Once per promoted booking: a booking is given a seat from the waitlist only once.
-        yield Occurrence(member_id, f"booking:{pk}", due, facts)
+        yield Occurrence(member_id, f"booking:{pk}", due, facts, deadline=start)

@@ -172,6 +172,7 @@ def test_the_trigger_finds_the_promotion_with_the_class_in_the_clubs_time(
             f"booking:{waiting.pk}",
             now,
             {"class_name": "Spin", "class_day": "Tue 24 Nov", "class_time": "19:30"},
+            deadline=local(TODAY + dt.timedelta(days=1), 19, 30),
         )
     ]
     assert later == []  # due in ten minutes, outside this window
@@ -242,20 +243,20 @@ def test_a_promotion_in_the_quiet_hours_is_texted_at_once(promoted_late, downtow
     assert texts(maya) == [TEXT.replace("Tue 24 Nov at 19:30", "Tue 24 Nov at 07:00")]
 
 
-def test_held_for_the_quiet_hours_it_is_not_texted_once_the_class_has_started(
+def test_held_for_the_quiet_hours_past_the_class_it_is_dropped_as_too_late(
     promoted_late, frozen_clock, downtown, maya
 ):
     # given marketing chose the default for the quiet hours (send it when they end)
     Rule.objects.filter(number=22).update(params={})
     evaluate(downtown)
     dispatcher.dispatch()
-    assert outbox(maya) == [(f"booking:{promoted_late}", Status.SCHEDULED, "")]
-    assert Touchpoint.objects.get(member=maya).send_at == local(TODAY + dt.timedelta(days=1), 9)
+    # 09:00 is after the 07:00 class: dropped now, with the reason, rather than held
+    assert outbox(maya) == [(f"booking:{promoted_late}", Status.SUPPRESSED, Reason.TOO_LATE)]
 
     frozen_clock.move_to(local(TODAY + dt.timedelta(days=1), 9))
     dispatcher.dispatch()
 
-    assert outbox(maya) == [(f"booking:{promoted_late}", Status.CANCELLED, Reason.OBSOLETE)]
+    assert outbox(maya) == [(f"booking:{promoted_late}", Status.SUPPRESSED, Reason.TOO_LATE)]
     assert texts(maya) == []
 
 
