@@ -141,7 +141,8 @@ def send_time_if_due(
 
     Dropped as *too late* when the end of the quiet hours is within DEADLINE_MARGIN of its
     deadline (a trial booked at 23:31 for tomorrow's 07:00 class: its reminder, held to
-    09:00, would come after the class); as *quiet-hours overflow* when that is further past
+    09:00, would come after the class), unless its rule says `at_once_if_late` and it goes
+    now; as *quiet-hours overflow* when that is further past
     its due time than the rule allows (`max_delay_hours`, else DEFAULT_MAX_DELAY; a
     campaign's too). The dry run forecasts with it, so it shows what the dispatcher will do."""
     deadline = touchpoint.deadline

@@ -275,8 +275,11 @@ def send_time(
     `"quiet_hours": "at_once"` is not moved: what it says cannot wait.
 
     A message with a `deadline` (the start of the class it is about) is not held to within
-    DEADLINE_MARGIN of it: it goes an hour before the quiet hours start instead. The
-    dispatcher, already late, drops one that is still too late (`dispatcher.send_time_if_due`).
+    DEADLINE_MARGIN of it: it goes an hour before the quiet hours start instead, or, with
+    `"quiet_hours": "at_once_if_late"` (a seat in tomorrow's 07:00 class, told at 09:00, is
+    told too late; one in a class two days away can wait for the morning), at its due time.
+    The dispatcher, already late, drops one that is still too late
+    (`dispatcher.send_time_if_due`).
     """
     quiet_hours = rule.params.get("quiet_hours")
     if rule.channel == Channel.TASK or quiet_hours == "at_once":
@@ -288,8 +291,11 @@ def send_time(
     if early is None:
         early = quiet_hours == "before"
     moved = _before_quiet_hours(local, club) if early else _after_quiet_hours(local, club)
-    if deadline is not None and moved > deadline - DEADLINE_MARGIN and may_go_early:
-        return _before_quiet_hours(local, club)
+    if deadline is not None and moved > deadline - DEADLINE_MARGIN:
+        if quiet_hours == "at_once_if_late":
+            return due_at
+        if may_go_early:
+            return _before_quiet_hours(local, club)
     return moved
 
 

@@ -247,6 +247,38 @@ def test_a_message_that_cannot_wait_is_sent_in_the_quiet_hours_too(client, mia, 
     assert '<option value="at_once" selected>Send it at once: it cannot wait</option>' in shown
 
 
+def test_a_message_about_a_class_may_wait_unless_that_is_too_late(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, param_quiet_hours="at_once_if_late"),
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    offer.refresh_from_db()
+    assert offer.params == {"days": 30, "at": "10:00", "quiet_hours": "at_once_if_late"}
+    shown = client.get(reverse("playbook:rule_edit", args=[offer.pk])).content.decode()
+    assert (
+        '<option value="at_once_if_late" selected>'
+        "Send it when they end, or at once if the class starts before then</option>"
+    ) in shown
+
+
+def test_an_unknown_quiet_hours_choice_is_refused(client, mia, offer):
+    client.force_login(mia)
+
+    response = client.post(
+        reverse("playbook:rule_edit", args=[offer.pk]),
+        form_data(offer, param_quiet_hours="whenever"),
+    )
+
+    assert response.status_code == 200
+    assert "param_quiet_hours" in response.context["form"].errors
+    offer.refresh_from_db()
+    assert "quiet_hours" not in offer.params
+
+
 def test_a_default_stored_explicitly_shows_and_saves_as_the_default(client, mia, offer):
     Rule.objects.filter(pk=offer.pk).update(params={"days": 30, "quiet_hours": "after"})
     client.force_login(mia)

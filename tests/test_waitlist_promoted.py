@@ -42,6 +42,9 @@ migration = importlib.import_module("campaigns.migrations.0013_waitlist_promoted
 at_once_migration = importlib.import_module(
     "campaigns.migrations.0015_waitlist_seat_sent_in_quiet_hours"
 )
+wait_migration = importlib.import_module(
+    "campaigns.migrations.0021_waitlist_seat_waits_unless_too_late"
+)
 
 
 def local(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
@@ -103,7 +106,7 @@ def test_the_seeded_rule_is_a_transactional_sms_at_once_with_no_holdout():
 
     assert (rule.trigger, rule.params, rule.channel, rule.stages) == (
         "waitlist_promoted",
-        {"quiet_hours": "at_once"},
+        {"quiet_hours": "at_once_if_late"},
         "sms",
         [],
     )
@@ -233,7 +236,7 @@ def promoted_late(frozen_clock, downtown, maya, fiona) -> int:
 
 
 def test_a_promotion_in_the_quiet_hours_is_texted_at_once(promoted_late, downtown, maya):
-    # the seeded rule 22 says "at once" for the quiet hours: 09:00 would be after the class
+    # the seeded rule 22 says "at once if late" for the quiet hours: 09:00 is after the class
     evaluate(downtown)
     assert Touchpoint.objects.get(member=maya).send_at == local(TODAY, 22)
 
@@ -241,6 +244,37 @@ def test_a_promotion_in_the_quiet_hours_is_texted_at_once(promoted_late, downtow
 
     assert outbox(maya) == [(f"booking:{promoted_late}", Status.DELIVERED, "")]
     assert texts(maya) == [TEXT.replace("Tue 24 Nov at 19:30", "Tue 24 Nov at 07:00")]
+
+
+@pytest.mark.parametrize(
+    ("class_at", "sent_at"),
+    [
+        # 44 hours ahead: nothing is urgent, it waits for the end of the quiet hours
+        (local(TODAY + dt.timedelta(days=2), 19, 30), local(TODAY + dt.timedelta(days=1), 9)),
+        # 09:30 tomorrow: 09:00 is within the hour before it, so at once
+        (local(TODAY + dt.timedelta(days=1), 9, 30), local(TODAY, 23, 33)),
+    ],
+)
+def test_a_promotion_in_the_quiet_hours_waits_for_their_end_unless_the_class_is_before(
+    frozen_clock, downtown, maya, fiona, class_at, sent_at
+):
+    # given at 23:33 Maya moves up to a seat
+    frozen_clock.move_to(local(TODAY, 23, 33))
+    session = ClassSessionFactory(
+        club=downtown, class_type__name="Spin", capacity=0, start=class_at
+    )
+    waiting = bookings.book(maya, session)
+    bookings.set_capacity(session, 1, by=fiona)
+
+    evaluate(downtown)
+    dispatcher.dispatch()
+    assert Touchpoint.objects.get(member=maya).send_at == sent_at
+
+    frozen_clock.move_to(sent_at)
+    dispatcher.dispatch()
+
+    assert outbox(maya) == [(f"booking:{waiting.pk}", Status.DELIVERED, "")]
+    assert Touchpoint.objects.get(member=maya).sent_at == sent_at
 
 
 def test_held_for_the_quiet_hours_past_the_class_it_is_dropped_as_too_late(
@@ -354,6 +388,21 @@ def test_the_quiet_hours_migration_changes_only_an_untouched_rule_22():
     at_once_migration.forwards(apps, None)
     at_once_migration.backwards(apps, None)
     assert rule.get().params == {"quiet_hours": "before"}
+
+
+def test_the_migration_makes_rule_22_wait_unless_too_late_only_where_it_said_at_once():
+    rule = Rule.objects.filter(number=22)
+    rule.update(params={"quiet_hours": "at_once"})
+    wait_migration.forwards(apps, None)
+    assert rule.get().params == {"quiet_hours": "at_once_if_late"}
+    wait_migration.backwards(apps, None)
+    assert rule.get().params == {"quiet_hours": "at_once"}
+
+    # marketing's own choice stays, both ways
+    rule.update(params={})
+    wait_migration.forwards(apps, None)
+    wait_migration.backwards(apps, None)
+    assert rule.get().params == {}
 
 
 def test_the_rule_editors_preview_fills_in_a_sample_class(frozen_clock, maya):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0019_rule_switched_off_reason"),
+        ("campaigns", "0020_rule_planned_as"),
     ]
 
     operations = [
