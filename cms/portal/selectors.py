@@ -240,3 +240,39 @@ def with_late_notices(rows) -> list[Booking]:
     for booking in rows:
         booking.late_notice = bookings.late_cancel_notice(booking)
     return rows
+
+
+def with_cover_notices(member: Member, rows) -> list[Booking]:
+    """The bookings, each with `cover_notice`: for a class on a day no membership of the
+    member's with classes covers, after the last such one ends and when it does not renew by
+    itself (auto-renew off or stopped, unpaid, plan withdrawn), what keeps the class ("Your
+    membership ends 25 Nov — renew to keep this class"); else "". The schedule refuses
+    those days ("Renew your membership to book"), and a booking made before must not read as
+    plainly booked. One query for the member's memberships, whatever the number of rows."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    memberships = list(
+        Membership.objects.not_cancelled()
+        .filter(member=member, plan__allows_classes=True)
+        .select_related("plan")
+    )
+    for booking in rows:
+        booking.cover_notice = ""
+        session = booking.session
+        if booking.is_trial:
+            continue  # a free trial class needs no membership
+        day = session.start.astimezone(clock.zone(session.club)).date()
+        valid = [
+            m for m in memberships if m.plan.valid_at_all_clubs or m.plan.club_id == session.club_id
+        ]
+        ended = [m for m in valid if m.end < day]
+        if not ended or any(m.is_in_force(day) for m in valid):
+            continue
+        last = max(ended, key=lambda m: (m.end, m.pk))
+        if last.renews_automatically:
+            continue  # it renews by itself before the class
+        booking.cover_notice = (
+            f"Your membership ends {date_format(last.end, 'j M')} — renew to keep this class"
+        )
+    return rows

@@ -211,8 +211,9 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
     views = [
         selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
     ]
-    upcoming = selectors.with_late_notices(
-        selectors.with_places(selectors.upcoming_bookings(member)[:5])
+    upcoming = selectors.with_cover_notices(
+        member,
+        selectors.with_late_notices(selectors.with_places(selectors.upcoming_bookings(member)[:5])),
     )
     context = {
         "member": member,
@@ -361,8 +362,9 @@ def visits(request: HttpRequest, member: Member) -> HttpResponse:
 def bookings_list(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "member": member,
-        "upcoming": selectors.with_late_notices(
-            selectors.with_places(selectors.upcoming_bookings(member))
+        "upcoming": selectors.with_cover_notices(
+            member,
+            selectors.with_late_notices(selectors.with_places(selectors.upcoming_bookings(member))),
         ),
         "past": selectors.past_bookings(member)[:20],
     }
@@ -376,7 +378,9 @@ def booking_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
     )
     context = {
         "member": member,
-        "booking": selectors.with_late_notices(selectors.with_places([booking]))[0],
+        "booking": selectors.with_cover_notices(
+            member, selectors.with_late_notices(selectors.with_places([booking]))
+        )[0],
         "cancellable": selectors.upcoming_bookings(member).filter(pk=booking.pk).exists(),
     }
     return render(request, "cms/portal/booking_detail.html", context)
