@@ -16,9 +16,6 @@ from tests.factories import MemberFactory, MembershipFactory
 
 TODAY = dt.date(2026, 11, 23)
 
-# The clock is pinned before any persona is made, whichever fixture asks for one first.
-pytestmark = pytest.mark.usefixtures("frozen_clock")
-
 
 @pytest.fixture
 def renewing(frozen_clock, maya_membership):
@@ -31,7 +28,8 @@ def renewing(frozen_clock, maya_membership):
 
 
 @pytest.fixture
-def portal(client, maya):
+def portal(client, frozen_clock, maya):
+    # The clock first: Maya's dates are counted from the frozen today, not the real one.
     client.force_login(auth.portal_user(maya))
     return client
 
@@ -59,7 +57,7 @@ def test_the_card_of_a_plan_that_does_not_renew_says_it_ends(portal, frozen_cloc
     html = page(portal)
 
     assert "Ends 12 Dec 2026, won't renew." in html
-    assert "Renew automatically</button>" not in html
+    assert "Renew automatically…" not in html
     assert "Renews automatically" not in html
 
 
@@ -70,7 +68,7 @@ def test_the_card_of_a_withdrawn_plan_says_it_ends(portal, renewing):
     html = page(portal)
 
     assert "Ends 12 Dec 2026, won't renew." in html
-    assert "Renew automatically</button>" not in html
+    assert "Renew automatically…" not in html
 
 
 def test_an_unpaid_automatic_renewal_says_what_is_due_at_the_desk(portal, renewing):
@@ -106,7 +104,50 @@ def test_the_member_stops_automatic_renewal_after_confirming(portal, maya, renew
     html = page(portal)
     assert "Automatic renewal stopped: your Monthly ends on 12 Dec 2026." in html
     assert "Ends 12 Dec 2026, won't renew." in html
-    assert 'name="auto_renew" value="on"' in html
+    # switching back on is a link to a page that asks first, not a one-tap button
+    assert 'name="auto_renew" value="on"' not in html
+    on = reverse("portal:auto_renew", args=[renewing.pk])
+    assert f'href="{on}">Renew automatically…</a>' in html
+
+
+def test_switching_on_from_the_home_page_asks_first_with_plan_price_date_and_payment(
+    portal, maya, renewing
+):
+    # given Maya stopped it
+    switch(portal, renewing, "off")
+    home = portal.get(reverse("portal:home")).content.decode()
+    assert 'name="auto_renew" value="on"' not in home
+
+    # when she opens "Renew automatically…"
+    confirm = portal.get(reverse("portal:auto_renew", args=[renewing.pk])).content.decode()
+
+    # then she reads what it means, and nothing has changed yet
+    assert "Renew automatically?" in confirm
+    facts = confirm[confirm.index("data-switch-on") : confirm.index("</dl>")]
+    for said in (
+        "Monthly (30 days)",
+        "€49.00 each time it renews",
+        "13 Dec 2026, the day after yours ends",
+        "you pay €49.00 at the front desk",
+    ):
+        assert said in facts
+    assert 'name="auto_renew" value="on"' in confirm
+    renewing.refresh_from_db()
+    assert renewing.auto_renew is False
+
+    # when she confirms, it is on
+    response = switch(portal, renewing, "on")
+    assert response["Location"] == reverse("portal:membership")
+    renewing.refresh_from_db()
+    assert renewing.auto_renew is True
+
+
+def test_a_plan_that_does_not_renew_offers_no_switch_on_page(portal, maya_membership):
+    confirm = portal.get(reverse("portal:auto_renew", args=[maya_membership.pk])).content.decode()
+
+    assert "Renew automatically?" not in confirm
+    assert 'name="auto_renew" value="on"' not in confirm
+    assert "does not renew automatically: it ends on 12 Dec 2026" in confirm
 
 
 def test_the_member_switches_it_back_on_while_it_runs(portal, maya, renewing):

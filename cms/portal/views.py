@@ -39,7 +39,7 @@ from cms.portal.forms import AutoRenewForm, ConsentForm, LoginForm
 from members import consent, erasure, export
 from members.models import Member
 from memberships import autorenew
-from memberships.models import StripeEvent
+from memberships.models import Membership, StripeEvent
 from memberships.stripe import checkout
 from memberships.stripe import client as stripe
 
@@ -291,9 +291,10 @@ def renew_online(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @portal_view
 def auto_renew(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
-    """Stop automatic renewal of one of the member's memberships (a page that says what it
-    means, then the button), or switch it back on from the membership page while it runs
-    (memberships.autorenew.set_auto_renew). Another member's membership is a 404."""
+    """Stop automatic renewal of one of the member's memberships, or switch it (back) on while
+    it runs: either way a page that says what it means (switching on: plan, price, next
+    renewal date, how it's paid), then the button (memberships.autorenew.set_auto_renew).
+    Another member's membership is a 404."""
     membership = get_object_or_404(
         member.memberships.select_related("plan", "member__home_club"), pk=pk
     )
@@ -319,7 +320,16 @@ def auto_renew(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
                 f"Automatic renewal stopped: your {membership.plan.name} ends on {end}.",
             )
         return redirect("portal:membership")
-    context = {"member": member, "membership": membership}
+    today = clock.today(member.home_club)
+    context = {
+        "member": member,
+        "membership": membership,
+        # Switching on is asked like stopping: what it means first, then the button.
+        "may_switch_on": membership.may_renew_automatically
+        and membership.status != Membership.Status.CANCELLED
+        and membership.end >= today,
+        "renews_on": membership.end + dt.timedelta(days=1),
+    }
     return render(request, "cms/portal/auto_renew.html", context)
 
 
