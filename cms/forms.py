@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -17,6 +18,14 @@ def stored_length(name: str) -> int:
     """The longest `name` a Member holds: the form refuses more (a field error, and maxlength
     in the HTML) rather than have it cut short or fail on saving."""
     return Member._meta.get_field(name).max_length
+
+
+def mobile_example(region: str) -> str:
+    """An example mobile number of the region as people write it there ("06 12345678")."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return "+31 6 12345678"
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 # A field people never see (hidden by CSS): only bots fill it in. Named so that browsers'
@@ -80,6 +89,11 @@ class TrialSignupForm(forms.Form):
         self.wordings = wordings
         self.sessions = {session.pk: session for session in sessions}
         self.fields["phone"] = phone_field_for(club, self.fields["phone"])
+        # The field's own example is a landline ("010 123 4567"); we ask for a mobile.
+        self.fields["phone"].error_messages["invalid"] = (
+            f"Enter a valid mobile number (e.g. {mobile_example(club.phone_region)}) or a "
+            "number with an international call prefix."
+        )
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         # The labels are the stored wording, character for character.
         self.fields["sms_consent"].label = wordings.sms

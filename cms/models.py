@@ -226,6 +226,25 @@ def clubs_of_sites(sites) -> dict[int, int | None]:
     return {site.pk: chosen.get(site.pk, first) for site in sites}
 
 
+def site_of_club(club: Club) -> Site | None:
+    """The Wagtail site that shows `club` (its settings name the club; a site with no club
+    chosen shows the first club), the default site first; None when no site shows it."""
+    sites = list(Site.objects.select_related("root_page").order_by("-is_default_site", "pk"))
+    shown = clubs_of_sites(sites)
+    return next((site for site in sites if shown[site.pk] == club.pk), None)
+
+
+def club_pages(club: Club) -> tuple[TrialPage | None, PlansPage | None]:
+    """The live trial sign-up page and plans page of the club's own site, if it has them."""
+    site = site_of_club(club)
+    if site is None:
+        return None, None
+    return (
+        TrialPage.objects.live().in_site(site).first(),
+        PlansPage.objects.live().in_site(site).first(),
+    )
+
+
 def staff_of_sites(user, sites) -> bool:
     """Whether the user works at the club of every one of `sites` (superusers always).
 
@@ -603,6 +622,7 @@ class TrialPage(RoutablePageMixin, Page):
             if form.is_spam():
                 # Look like success to the bot; keep nothing.
                 logger.info("Trial form honeypot filled; sign-up discarded.")
+                request.session[TRIAL_SESSION_KEY] = {}  # the thank-you page, naming nothing
                 return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
             if form.is_valid():
                 try:
@@ -636,10 +656,14 @@ class TrialPage(RoutablePageMixin, Page):
 
     @path("thanks/", name="thanks")
     def thanks(self, request):
+        if TRIAL_SESSION_KEY not in request.session:
+            # Opened directly, no sign-up in this session: "Thank you! We have your details."
+            # would thank someone who sent nothing.
+            return HttpResponseRedirect(self.url)
         club = site_club(request)
-        signed_up = request.session.get(TRIAL_SESSION_KEY)
+        signed_up = request.session[TRIAL_SESSION_KEY]
         if not isinstance(signed_up, dict):
-            signed_up = {}  # nothing yet, or a honeypot's visit
+            signed_up = {}  # a booking id kept before names were: greet nobody by name
         session = None
         if session_id := signed_up.get("session"):
             session = (

@@ -725,7 +725,7 @@ def test_wording_changed_while_filling_in_is_refused(client, frozen_clock, downt
     [
         ({"first_name": ""}, "first_name", "Tell us your first name."),
         ({"phone": ""}, "phone", "We need your number to confirm your class."),
-        ({"phone": "12"}, "phone", "Enter a valid phone number"),
+        ({"phone": "12"}, "phone", "Enter a valid mobile number (e.g. 06 12345678)"),
         ({"email": "ana@"}, "email", "Enter a valid email address."),
         # valid in form, but longer than the column holds (a 500 on PostgreSQL before)
         (

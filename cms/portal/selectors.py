@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils.dateformat import format as date_format
+from django.utils.translation import ngettext
 
 from checkin import bookings
 from checkin.models import Booking
@@ -86,7 +87,7 @@ def describe(membership: Membership, *, member: Member, today: dt.date) -> Membe
     else:
         days = membership.days_left(today)
         state = "active"
-        label = "Active · last day today" if days == 0 else f"Active · {days} days left"
+        label = f"Active · {days_left_words(days)}"
     pace = None
     if membership.plan.is_pack and state in {"active", "frozen"}:
         pace = pack_pace(membership, member=member, today=today)
@@ -111,6 +112,16 @@ def describe(membership: Membership, *, member: Member, today: dt.date) -> Membe
         renewal_price=membership.plan.price if auto else None,
         due=dues.amount_due(membership),
     )
+
+
+def days_left_words(days: int) -> str:
+    """ "ends today", "ends tomorrow", else "N days left" with its plural ("1 days left" the
+    day before the end was QA's find)."""
+    if days == 0:
+        return "ends today"
+    if days == 1:
+        return "ends tomorrow"
+    return ngettext("%(days)d day left", "%(days)d days left", days) % {"days": days}
 
 
 def current(views: list[MembershipView]) -> list[MembershipView]:

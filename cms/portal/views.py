@@ -33,7 +33,7 @@ from sesame import settings as sesame_settings
 from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType
 from club import clock
-from cms.models import club_site_for, spots_label
+from cms.models import club_pages, club_site_for, spots_label
 from cms.portal import auth, feeds, selectors
 from cms.portal.forms import AutoRenewForm, ConsentForm, LoginForm
 from members import consent, erasure, export
@@ -225,6 +225,14 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         "visits_this_month": selectors.visits_this_month(member),
         "month": today,
     }
+    if not views:
+        # Never had a membership (a lead): every class needs one, so not "Book a class" and
+        # "Membership details" but what they can do — a free trial if it is still theirs,
+        # and the plans — on their own club's site.
+        trial_page, plans_page = club_pages(member.home_club)
+        may_try = trial_page is not None and bookings.trial_refusal(member) is None
+        context["trial_url"] = trial_page.get_url(request) if may_try else None
+        context["plans_url"] = plans_page.get_url(request) if plans_page else None
     return render(request, "cms/portal/home.html", context)
 
 
