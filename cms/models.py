@@ -148,6 +148,10 @@ class ClubSiteSettings(BaseSiteSetting):
     def get_permission_policy(cls):
         return ClubSitePermissionPolicy(cls)
 
+    # Where the header's club name links: this site's root. club_site_for gives another
+    # club's settings the root address of that club's own site.
+    home_url = "/"
+
     @cached_property
     def shown_club(self) -> Club | None:
         return self.club or Club.objects.order_by("pk").first()
@@ -192,6 +196,9 @@ class ClubContact:
 
     logo = None
     email = ""
+    # No site of its own: the club name in the header links nowhere (not to this site's
+    # home, another club's).
+    home_url = ""
 
     def __init__(self, club: Club):
         self.shown_club = club
@@ -206,12 +213,16 @@ class ClubContact:
 def club_site_for(request, club: Club) -> ClubSiteSettings | ClubContact:
     """What the public pages' header and footer show to a member of `club`: this site's
     settings when it shows that club, else the club's own site's, else the club's record (a
-    member of a chain's other club signs in on whichever site they reach)."""
+    member of a chain's other club signs in on whichever site they reach). Its `home_url` is
+    where the club's name links: "/", the root of the club's own site, or "" (no link)."""
     current = site_settings(request)
     if current is not None and current.shown_club == club:
         return current
-    own = ClubSiteSettings.objects.filter(club=club).select_related("club", "logo").first()
-    return own or ClubContact(club)
+    own = ClubSiteSettings.objects.filter(club=club).select_related("club", "logo", "site").first()
+    if own is None:
+        return ClubContact(club)
+    own.home_url = f"{own.site.root_url}/"
+    return own
 
 
 def clubs_of_sites(sites) -> dict[int, int | None]:
