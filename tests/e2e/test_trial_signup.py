@@ -30,7 +30,9 @@ def test_visitor_signs_up_for_a_trial(live_server, page, screenshot, downtown, s
     page.get_by_label("First name").fill("Ana")
     page.get_by_label("Mobile number").fill("12")
     page.get_by_role("button", name="Book my free class").click()
-    expect(page.locator("#id_phone_error")).to_contain_text("Enter a valid phone number")
+    expect(page.locator("#id_phone_error")).to_contain_text(
+        "Enter a valid mobile number (e.g. 06 12345678)"
+    )
     expect(page.locator("#id_email_error")).to_contain_text("We need your email")
     expect(page.get_by_label("First name")).to_have_value("Ana")
     # The cursor is in the first field to fix, not on the page body …
