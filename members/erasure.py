@@ -312,6 +312,11 @@ def _erase_member(member: Member) -> None:
         email_consent=False,
         user=None,
         calendar_token=None,
+        # The saved card's Stripe ids and what identified it (memberships/stripe/saved_cards.py).
+        stripe_customer_id="",
+        stripe_payment_method_id="",
+        card_brand="",
+        card_last4="",
         erased_at=now,
         updated_at=now,
     )

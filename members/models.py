@@ -170,6 +170,19 @@ class Member(models.Model):
         editable=False,
         help_text="When a manager erased the member's personal data (members.erasure).",
     )
+    # The card saved for automatic renewals (memberships/stripe/saved_cards.py): the member's Stripe
+    # Customer, kept once made, and the payment method Checkout saved on it, with what the
+    # member is shown of it. Blank payment method: no saved card, renewals wait for payment.
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_payment_method_id = models.CharField(max_length=255, blank=True, editable=False)
+    card_brand = models.CharField(max_length=30, blank=True, editable=False)
+    card_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    card_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the saved card was last saved or removed: an older payment saves none.",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -228,6 +241,10 @@ class Member(models.Model):
         if club_name:
             details.append(self.home_club.name)
         return details
+
+    @property
+    def has_saved_card(self) -> bool:
+        return bool(self.stripe_customer_id and self.stripe_payment_method_id)
 
     @property
     def is_erased(self) -> bool:
@@ -320,6 +337,8 @@ class MemberEvent(models.Model):
         DATA_EXPORTED = "data_exported", "Personal data exported"
         DATA_ERASED = "data_erased", "Personal data erased"
         ERASURE_REQUESTED = "erasure_requested", "Erasure of personal data requested"
+        CARD_SAVED = "card_saved", "Card saved for automatic renewals"
+        CARD_REMOVED = "card_removed", "Saved card removed"
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="events", db_index=False
