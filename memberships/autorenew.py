@@ -1,5 +1,7 @@
 """Automatic renewal: rolling memberships that renew by themselves when they end, unpaid until
-the member pays at the desk (memberships.dues), and the member's or the desk's switch for it.
+the member pays at the desk (memberships.dues) — or, with Stripe on and a card the member saved
+paying online, charged to that card after the renewal commits (memberships/stripe/offsession.py)
+— and the member's or the desk's switch for it.
 
 A membership carries its own `auto_renew`, taken from its plan at sale (sales.sell). Which
 memberships renew is one query (`due`); each renewal then goes through sales.renew, so a time
@@ -24,6 +26,7 @@ from members import timeline
 from members.models import Member, MemberEvent, Task
 from memberships import sales
 from memberships.models import Membership, MembershipQuerySet
+from memberships.stripe import offsession
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +66,8 @@ def due(club: Club, *, today: dt.date) -> MembershipQuerySet:
 def renew_due(club: Club, *, limit: int) -> tuple[int, int]:
     """Renew up to `limit` of the club's due memberships, oldest end first; return (tried,
     renewed). Each renewal is its own transaction through sales.renew: unpaid, starting the
-    day after the end, linked by renewed_from.
+    day after the end, linked by renewed_from; a member's saved card is charged for it after
+    that commits (offsession.queue_charge).
 
     Two runs at once both pick a membership: the second waits on the member's lock in
     sales.renew and finds the renewal made, and the one-to-one renewed_from is the backstop
@@ -76,7 +80,9 @@ def renew_due(club: Club, *, limit: int) -> tuple[int, int]:
     for membership in chosen.order_by("end", "pk"):
         try:
             with transaction.atomic():
-                sales.renew(membership, method=None, automatic=True)
+                renewal = sales.renew(membership, method=None, automatic=True)
+                # With a saved card, charged after this commit, never inside it.
+                offsession.queue_charge(renewal)
         except (ValidationError, IntegrityError) as error:
             # Renewed meanwhile, or a sale since then clashes: nothing to do, nothing lost.
             logger.info("Membership %s not renewed automatically: %s", membership.pk, error)

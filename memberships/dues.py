@@ -26,11 +26,21 @@ def amount_due(membership: Membership) -> Decimal:
 
 
 @transaction.atomic
-def take_payment(membership: Membership, *, method: str, taken_by=None) -> Payment | None:
+def take_payment(
+    membership: Membership,
+    *,
+    method: str,
+    taken_by=None,
+    amount: Decimal | None = None,
+    stripe_payment_intent_id: str = "",
+) -> Payment | None:
     """Record the amount due on an unpaid membership as paid (cash or card terminal at the
     desk), set it active again and write `payment_received` on the timeline. Returns the
     payment, or None when the membership is no longer unpaid: a second click, or a second desk,
-    records nothing twice (the status changes from past_due once, under the member's lock)."""
+    records nothing twice (the status changes from past_due once, under the member's lock).
+
+    A saved card charged for an automatic renewal (memberships/stripe/offsession.py) pays
+    through here too: method stripe, the `amount` Stripe took and its PaymentIntent."""
     # The member first, as check-in and sales lock them: a scan waits and reads it paid.
     locks.member(membership.member_id)
     locked = (
@@ -40,7 +50,8 @@ def take_payment(membership: Membership, *, method: str, taken_by=None) -> Payme
     )
     if locked.status != Membership.Status.PAST_DUE:
         return None
-    amount = amount_due(locked)
+    if amount is None:
+        amount = amount_due(locked)
     locked.status = Membership.Status.ACTIVE
     locked.save(update_fields=["status"])
     membership.status = locked.status
@@ -53,6 +64,7 @@ def take_payment(membership: Membership, *, method: str, taken_by=None) -> Payme
         method=method,
         status=Payment.Status.SUCCEEDED,
         recorded_by=taken_by,
+        stripe_payment_intent_id=stripe_payment_intent_id,
         at=clock.now(),
     )
     timeline.record(

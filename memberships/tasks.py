@@ -7,7 +7,7 @@ from club import clock
 from club.models import Club
 from memberships import autorenew, statuses
 from memberships.models import StripeEvent
-from memberships.stripe import events
+from memberships.stripe import client, events, offsession, saved_cards
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +16,10 @@ logger = logging.getLogger(__name__)
 STRIPE_RETRY_AFTER = dt.timedelta(minutes=5)
 STRIPE_MAX_ATTEMPTS = 5
 STRIPE_SWEEP_BATCH = 100
+# Calls to Stripe from a task that found it unreachable (no answer, 429, 5xx) are tried again,
+# backing off, this many times: with the backoff's 10-minute cap, well within Redis's
+# visibility timeout.
+STRIPE_RETRIES = 5
 # Automatic renewals per club per run; a full batch queues the next run at once.
 AUTO_RENEW_BATCH = 200
 
@@ -56,6 +60,34 @@ def process_stripe_event_task(event_id: int) -> None:
     processed in the same transaction; a second run finds it processed and does nothing.
     """
     events.process(event_id)
+
+
+@shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
+def charge_renewal_task(renewal_id: int) -> str:
+    """Charge an unpaid automatic renewal to the member's saved card (offsession.charge).
+
+    Safe to run twice, even at once: Stripe is asked under an idempotency key made of the
+    renewal's id, so it charges once and answers the same twice; the payment is recorded once
+    per PaymentIntent; a renewal paid since is not charged. Only Stripe's transient errors
+    (no answer, 429, 5xx) are retried, with the same key."""
+    return offsession.charge(renewal_id)
+
+
+@shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
+def save_card_task(member_id: int, payment_intent: str) -> bool:
+    """Save the card that paid a portal renewal, for automatic renewals (saved_cards).
+
+    Safe to run twice: the card is stored by a conditional UPDATE that changes nothing the
+    second time, and a late run saves no card older than the member's last change."""
+    return saved_cards.save_from_payment(member_id, payment_intent)
+
+
+@shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
+def detach_card_task(payment_method_id: str) -> None:
+    """Detach a card the member removed from their Stripe Customer (saved_cards.detach).
+
+    Safe to run twice: a card detached already is logged and left alone."""
+    saved_cards.detach(payment_method_id)
 
 
 @shared_task

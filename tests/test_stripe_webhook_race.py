@@ -7,21 +7,25 @@ The clock is frozen at Monday 23 Nov 2026, 18:00 in Amsterdam (conftest).
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+import responses
 from django.test import Client
 
 from club import clock
 from members.models import Member, MemberEvent
 from memberships import sales
 from memberships.models import Membership, Payment, StripeEvent
-from memberships.stripe import events
-from tests.factories import MemberFactory, MembershipFactory
+from memberships.stripe import events, offsession
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory
 from tests.race import run_concurrently, run_overlapping
 from tests.stripe_helpers import (
+    API,
     checkout_completed,
     deliver,
     eager_tasks_fixture,  # noqa: F401 (fixture eager_tasks)
+    event,
     stripe_on_fixture,  # noqa: F401 (fixture stripe_on)
 )
 
@@ -97,3 +101,52 @@ def test_a_desk_renewal_at_the_same_moment_makes_no_second_membership(stripe_on,
     online = Payment.objects.get(stripe_payment_intent_id="pi_race")
     assert online.membership is None
     assert month.member.tasks.get().title.startswith("Refund or keep €49.00")
+
+
+def test_a_saved_cards_charge_and_its_webhook_at_once_pay_the_renewal_once(
+    stripe_on, frozen_clock, downtown
+):
+    # given an unpaid automatic renewal of a member with a saved card, and Stripe's
+    # payment_intent.succeeded for its charge stored while the charge's own answer comes back
+    member = MemberFactory(
+        home_club=downtown,
+        first_name="Rita",
+        stripe_customer_id="cus_rita",
+        stripe_payment_method_id="pm_visa",
+    )
+    plan = PlanFactory(club=downtown, price=Decimal("39.00"), auto_renew=True)
+    renewal = MembershipFactory(
+        member=member, plan=plan, start=dt.date(2026, 11, 23), status=Membership.Status.PAST_DUE
+    )
+    intent = {
+        "id": "pi_race",
+        "object": "payment_intent",
+        "amount": 3900,
+        "amount_received": 3900,
+        "currency": "eur",
+        "status": "succeeded",
+        "metadata": {
+            "member": str(member.pk),
+            "membership": str(renewal.pk),
+            "plan": str(plan.pk),
+            "purpose": "auto_renewal",
+        },
+    }
+    stored = store(event("payment_intent.succeeded", intent, event_id="evt_race"))
+    both = iter([lambda: events.process(stored.pk), lambda: offsession.charge(renewal.pk)])
+
+    # when a worker processes the event as the charge task records Stripe's answer
+    with responses.RequestsMock() as fake:
+        fake.post(f"{API}/v1/payment_intents", json=intent)
+        outcome = run_concurrently(lambda: next(both)(), threads=2)
+
+    # then the renewal is paid once
+    assert outcome.errors == []
+    renewal.refresh_from_db()
+    assert renewal.status == Membership.Status.ACTIVE
+    assert Payment.objects.filter(stripe_payment_intent_id="pi_race").count() == 1
+    assert Payment.objects.filter(member=member).count() == 1
+    assert (
+        MemberEvent.objects.filter(member=member, kind=MemberEvent.Kind.PAYMENT_RECEIVED).count()
+        == 1
+    )

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from club import clock
 from memberships.models import Membership, Plan
-from memberships.stripe import client
+from memberships.stripe import client, saved_cards
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,10 @@ def start_renewal(membership: Membership, *, success_url: str, cancel_url: str) 
     in the club's currency (or the plan's Stripe price when it has one), and return the URL of
     Stripe's payment page. Expects member__home_club and plan loaded with it.
 
+    For a membership that renews automatically, Checkout also saves the card for its automatic
+    renewals (saved_cards.py): the member's Stripe Customer, made now if need be, and
+    setup_future_usage off_session.
+
     Clicking twice on one day, with nothing changed, gets the same session back (the
     idempotency key is the request itself and the day): one payment page, not two.
     Raises CheckoutUnavailable when Stripe cannot be reached or refuses.
@@ -105,8 +109,17 @@ def start_renewal(membership: Membership, *, success_url: str, cancel_url: str) 
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
-    if member.email:
-        params["customer_email"] = member.email
+    try:
+        if saved_cards.saves_card(membership):
+            # The renewal renews automatically too: keep the card to charge it then, on the
+            # member's own Customer (which has their email; Stripe takes one or the other).
+            params["customer"] = saved_cards.customer_id(member)
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
+        elif member.email:
+            params["customer_email"] = member.email
+    except client.StripeError as error:
+        logger.warning("Stripe Customer for member %s not made: %s", member.pk, error)
+        raise CheckoutUnavailable(str(error)) from error
     request = json.dumps(params, sort_keys=True) + clock.today(club).isoformat()
     key = f"renew-{membership.pk}-{hashlib.sha256(request.encode()).hexdigest()[:32]}"
     try:

@@ -17,6 +17,11 @@ TIMEOUT_SECONDS = 15
 
 StripeError = stripe.StripeError
 SignatureVerificationError = stripe.SignatureVerificationError
+# A declined card, or one the bank wants confirmed by its holder (authentication_required).
+CardError = stripe.CardError
+# Worth trying again later: no answer, too many requests, Stripe's own 5xx. The rest (a bad
+# request, a missing object, an idempotency clash) fails the same way every time.
+TRANSIENT_ERRORS = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
 def enabled() -> bool:
@@ -44,6 +49,37 @@ def create_checkout_session(params: dict[str, Any], *, idempotency_key: str) -> 
         params=params, options={"idempotency_key": idempotency_key}
     )
     return session.url
+
+
+def create_customer(params: dict[str, Any], *, idempotency_key: str) -> str:
+    """Create a Customer and return its id. Raises StripeError."""
+    customer = _client().v1.customers.create(
+        params=params, options={"idempotency_key": idempotency_key}
+    )
+    return customer.id
+
+
+def retrieve_payment_intent(intent_id: str) -> dict[str, Any]:
+    """The PaymentIntent with its payment method expanded, as a plain dict. Raises StripeError."""
+    intent = _client().v1.payment_intents.retrieve(intent_id, params={"expand": ["payment_method"]})
+    return intent.to_dict()
+
+
+def create_payment_intent(params: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+    """Create (and, with confirm, attempt) a PaymentIntent; return it as a plain dict.
+
+    Raises CardError for a decline or a payment the bank wants authenticated (the error's
+    json_body names the PaymentIntent), StripeError otherwise."""
+    intent = _client().v1.payment_intents.create(
+        params=params, options={"idempotency_key": idempotency_key}
+    )
+    return intent.to_dict()
+
+
+def detach_payment_method(payment_method_id: str) -> None:
+    """Detach a saved payment method from its Customer: it can no longer be charged.
+    Raises StripeError (InvalidRequestError once it is detached already)."""
+    _client().v1.payment_methods.detach(payment_method_id)
 
 
 def verify_event(payload: bytes, signature: str) -> stripe.Event:

@@ -31,9 +31,9 @@ from club import clock, roles
 from club.display import format_price
 from members import locks, staff_tasks, timeline
 from members.models import Member, MemberEvent
-from memberships import sales
+from memberships import dues, sales
 from memberships.models import Membership, Payment, Plan, StripeEvent
-from memberships.stripe import client
+from memberships.stripe import client, saved_cards
 from memberships.stripe.checkout import from_minor_units
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,10 @@ DECLINE_REASONS = {
 
 # What processing a paid portal renewal says it did (the demo's events say it too).
 RENEWED = "Paid: the membership is renewed."
+# What processing a paid automatic renewal says it did.
+AUTO_RENEWAL_PAID = "Paid with the saved card: the automatic renewal is paid."
+# The metadata's `purpose` of a charge of the saved card (offsession.py).
+AUTO_RENEWAL = "auto_renewal"
 
 # How long the club's managers have to decide on a payment that renewed nothing.
 REFUND_DECISION_DUE = dt.timedelta(days=1)
@@ -167,6 +171,11 @@ def _checkout_paid(session: dict) -> Done:
         amount=from_minor_units(session["amount_total"], currency),
         currency=currency,
     )
+    if session.get("customer"):
+        # A renewal that renews automatically saved its card (checkout.start_renewal): which
+        # card is on the PaymentIntent, which Stripe is asked after the commit.
+        saved_cards.keep_customer(member, str(session["customer"]))
+        saved_cards.queue_save(member, str(session["payment_intent"]))
     if payment.membership_id is None:
         return Done(
             "Paid, but no renewal was made: a task asks the club's managers to refund the "
@@ -243,6 +252,7 @@ def _paid_without_renewal(
     amount: Decimal,
     currency: str,
     reason: str,
+    what: str = "",
 ) -> Payment:
     # The money was taken: it is a payment like any other until someone refunds it. Refunding
     # by itself would be wrong as often as right (the member may want the next period), so
@@ -267,7 +277,8 @@ def _paid_without_renewal(
         method=Payment.Method.STRIPE,
         renewed=False,
     )
-    what = f"renewing {current.plan}" if current is not None else "a renewal"
+    if not what:
+        what = f"renewing {current.plan}" if current is not None else "a renewal"
     staff_tasks.open_task(
         member,
         title=f"Refund or keep {format_price(amount, currency)} paid online by "
@@ -282,9 +293,11 @@ def _paid_without_renewal(
     return payment
 
 
-def _payment_failed(intent: dict) -> Done:
+def payment_failed(intent: dict) -> Done:
     """A payment attempt failed: once per PaymentIntent, a payment_failed event on the
-    member's timeline, which rule 17 ("update your card") triggers on."""
+    member's timeline, which rule 17 ("update your card") triggers on. The webhook's
+    payment_intent.payment_failed and the off-session charge's own answer (offsession.py) both
+    come here, in a transaction: the member's lock orders them, and the second adds nothing."""
     member = _member(intent.get("metadata") or {})
     if member is None:
         logger.info("Failed payment %s is not a member's renewal: ignored", intent.get("id"))
@@ -308,6 +321,7 @@ def _payment_failed(intent: dict) -> Done:
     reason = error.get("decline_code") or error.get("code") or ""
     currency = str(intent.get("currency", "")).upper()
     membership = (intent.get("metadata") or {}).get("membership")
+    automatic = (intent.get("metadata") or {}).get("purpose") == AUTO_RENEWAL
     timeline.record(
         member,
         MemberEvent.Kind.PAYMENT_FAILED,
@@ -317,8 +331,67 @@ def _payment_failed(intent: dict) -> Done:
         reason=reason,
         method=Payment.Method.STRIPE,
         payment_intent=intent_id,
+        # The saved card, charged for an automatic renewal, which stays unpaid.
+        **({"automatic": True} if automatic else {}),
     )
     return Done(failure_note(reason))
+
+
+def _intent_succeeded(intent: dict) -> Done:
+    """A PaymentIntent paid. Only an automatic renewal's charge of the saved card is recorded
+    here; a Checkout's is recorded from checkout.session.completed."""
+    metadata = intent.get("metadata") or {}
+    member = _member(metadata)
+    if metadata.get("purpose") != AUTO_RENEWAL or member is None:
+        return Done("Recorded from its Checkout's event, if ours.", ignored=True)
+    payment = record_automatic_payment(member, intent)
+    if payment.membership_id is None:
+        return Done(
+            "Paid, but the renewal was paid already: a task asks the club's managers to refund "
+            "the payment or agree what it pays for.",
+            payment,
+        )
+    return Done(AUTO_RENEWAL_PAID, payment)
+
+
+def record_automatic_payment(member: Member, intent: dict) -> Payment:
+    """Record the saved card's payment of an unpaid automatic renewal (offsession.py) on it:
+    paid, method stripe, the PaymentIntent's id, `payment_received` on the timeline.
+
+    Once per PaymentIntent, whoever comes first — the webhook's payment_intent.succeeded
+    (delivered once, twice, or late) or the charge's own answer: both take the member's lock
+    and look for the payment first, and a Payment's PaymentIntent is unique. A renewal that
+    is no longer unpaid (paid at the desk meanwhile, cancelled, gone) gets no second payment:
+    the payment is kept on its own and the managers decide, as for a Checkout."""
+    intent_id = str(intent["id"])
+    currency = str(intent.get("currency", "")).upper()
+    amount = from_minor_units(intent.get("amount_received") or intent.get("amount") or 0, currency)
+    membership_id = int((intent.get("metadata") or {}).get("membership") or 0)
+    with transaction.atomic():
+        locks.member(member.pk)
+        recorded = Payment.objects.filter(stripe_payment_intent_id=intent_id).first()
+        if recorded is not None:
+            return recorded
+        renewal = Membership.objects.filter(pk=membership_id, member=member).first()
+        payment = None
+        if renewal is not None:
+            payment = dues.take_payment(
+                renewal,
+                method=Payment.Method.STRIPE,
+                amount=amount,
+                stripe_payment_intent_id=intent_id,
+            )
+        if payment is None:
+            return _paid_without_renewal(
+                member,
+                renewal,
+                payment_intent=intent_id,
+                amount=amount,
+                currency=currency,
+                reason="The automatic renewal was no longer unpaid.",
+                what="an automatic renewal charged to the saved card",
+            )
+        return payment
 
 
 def failure_note(reason: str) -> str:
@@ -344,5 +417,6 @@ def _member(metadata: dict) -> Member | None:
 HANDLERS: dict[str, Callable[[dict], Done]] = {
     "checkout.session.completed": _checkout_paid,
     "checkout.session.async_payment_succeeded": _checkout_paid,
-    "payment_intent.payment_failed": _payment_failed,
+    "payment_intent.payment_failed": payment_failed,
+    "payment_intent.succeeded": _intent_succeeded,
 }
