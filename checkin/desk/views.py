@@ -50,6 +50,7 @@ from members.models import Member, MemberEvent, Task
 from members.search import card_token
 from memberships import autorenew, dues, freezes, sales
 from memberships.models import Freeze, Membership, Payment, Plan
+from memberships.stripe import saved_cards
 
 SEARCH_LIMIT = 12
 # The Tasks screen's "Done" shows this far back: enough to see how the week's calls went.
@@ -501,6 +502,7 @@ def _render_card(
             ),
             "activity": activity.month_activity(member, today),
             "renewals": _renewal_count(member),
+            "saved_card": saved_cards.saved(member),
             "card_panels": _card_panels(request, member),
             "open_tasks": Task.objects.visible_to(request.user)
             .open()

@@ -18,6 +18,7 @@ from club.models import Club
 from members.models import Member
 from memberships import dues, renewal_timing
 from memberships.models import Freeze, Membership, Plan
+from memberships.stripe.saved_cards import SavedCard
 
 # The member's pace is measured over the last eight weeks.
 PACE_WINDOW_DAYS = 56
@@ -59,6 +60,9 @@ class MembershipView:
     # A renewal charges the plan's price of the day (memberships.autorenew).
     renewal_price: Decimal | None = None
     due: Decimal = Decimal("0")
+    # The saved card an "auto" renewal is charged to (memberships/stripe/saved_cards.py), or None:
+    # it is then unpaid until paid.
+    card: SavedCard | None = None
 
 
 def memberships(member: Member) -> QuerySet[Membership]:
@@ -69,8 +73,11 @@ def memberships(member: Member) -> QuerySet[Membership]:
     )
 
 
-def describe(membership: Membership, *, member: Member, today: dt.date) -> MembershipView:
-    """Where a membership stands today, in the member's words."""
+def describe(
+    membership: Membership, *, member: Member, today: dt.date, card: SavedCard | None = None
+) -> MembershipView:
+    """Where a membership stands today, in the member's words; `card` is the member's saved
+    card (saved_cards.saved), which a renewal is charged to."""
     freeze = next((f for f in membership.freezes.all() if f.covers(today)), None)
     if membership.status == Membership.Status.CANCELLED:
         state, label = "cancelled", "Cancelled"
@@ -111,6 +118,7 @@ def describe(membership: Membership, *, member: Member, today: dt.date) -> Membe
         renews_on=membership.end + dt.timedelta(days=1) if auto else None,
         renewal_price=membership.plan.price if auto else None,
         due=dues.amount_due(membership),
+        card=card if renewal == "auto" else None,
     )
 
 
@@ -130,7 +138,7 @@ def current(views: list[MembershipView]) -> list[MembershipView]:
     live = [v for v in views if v.state in {"active", "frozen", "unpaid", "upcoming", "used_up"}]
     # One that another follows (a plan sold on its own to start later) does not renew.
     live = [
-        replace(v, renewal=None, renews_on=None, renewal_price=None)
+        replace(v, renewal=None, renews_on=None, renewal_price=None, card=None)
         if any(o.membership.start > v.membership.end for o in live)
         else v
         for v in live

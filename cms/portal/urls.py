@@ -14,6 +14,7 @@ urlpatterns = [
     path("membership/<int:pk>/renew/", views.renew_online, name="renew_online"),
     path("membership/<int:pk>/auto-renew/", views.auto_renew, name="auto_renew"),
     path("membership/paid/", views.renew_paid, name="renew_paid"),
+    path("membership/card/remove/", views.remove_card, name="remove_card"),
     path("visits/", views.visits, name="visits"),
     path("bookings/", views.bookings_list, name="bookings"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking"),

@@ -40,7 +40,7 @@ from members import consent, erasure, export
 from members.models import Member
 from memberships import autorenew
 from memberships.models import Membership, StripeEvent
-from memberships.stripe import checkout
+from memberships.stripe import checkout, saved_cards
 from memberships.stripe import client as stripe
 
 # What stops an erasure today (members.erasure.refusals), in the member's words; the manager's
@@ -208,8 +208,10 @@ def _safe_url(request: HttpRequest, target: str | None) -> str | None:
 @portal_view
 def home(request: HttpRequest, member: Member) -> HttpResponse:
     today = clock.today(member.home_club)
+    card = saved_cards.saved(member)
     views = [
-        selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
+        selectors.describe(m, member=member, today=today, card=card)
+        for m in selectors.memberships(member)
     ]
     upcoming = selectors.with_cover_notices(
         member,
@@ -239,8 +241,10 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
 @portal_view
 def membership(request: HttpRequest, member: Member) -> HttpResponse:
     today = clock.today(member.home_club)
+    card = saved_cards.saved(member)
     views = [
-        selectors.describe(m, member=member, today=today) for m in selectors.memberships(member)
+        selectors.describe(m, member=member, today=today, card=card)
+        for m in selectors.memberships(member)
     ]
     current = selectors.current(views)
     to_renew = selectors.to_renew(views, club=member.home_club, today=today)
@@ -251,9 +255,25 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         "to_renew": to_renew,
         "renew_online": to_renew is not None and checkout.sellable_online(to_renew.membership.plan),
         "renew_price": checkout.shown_price(to_renew.membership.plan) if to_renew else None,
+        "saved_card": card,
         "today": today,
     }
     return render(request, "cms/portal/membership.html", context)
+
+
+@require_POST
+@portal_view
+def remove_card(request: HttpRequest, member: Member) -> HttpResponse:
+    """Remove the card saved for automatic renewals (saved_cards.remove): they are then unpaid until
+    paid, at the desk or online. A second click removes nothing and says so."""
+    if saved_cards.remove(member, source=saved_cards.PORTAL):
+        messages.success(
+            request,
+            "Your saved card is removed: automatic renewals are now paid at the front desk.",
+        )
+    else:
+        messages.info(request, "You have no saved card.")
+    return redirect("portal:membership")
 
 
 @require_POST
