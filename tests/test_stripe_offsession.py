@@ -446,10 +446,12 @@ def test_a_declined_charge_leaves_the_renewal_unpaid_and_says_why_once(
 def test_without_stripe_a_saved_card_is_not_charged(
     eager_tasks, ended, rita, django_capture_on_commit_callbacks
 ):
-    with responses.RequestsMock():  # any call to Stripe would fail the test
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as fake:
+        fake.add_callback(responses.POST, INTENTS, callback=intent_answer)
         renewal = renew_now(django_capture_on_commit_callbacks)
 
         assert tasks.charge_renewal_task.apply(args=[renewal.pk]).get() == "skipped"
+        assert len(fake.calls) == 0
 
     assert renewal.status == Membership.Status.PAST_DUE
     assert not Payment.objects.filter(membership=renewal).exists()
@@ -460,8 +462,13 @@ def test_without_a_saved_card_the_renewal_waits_for_payment(
 ):
     Member.objects.filter(pk=rita.pk).update(stripe_payment_method_id="")
 
-    with responses.RequestsMock():
-        renewal = renew_now(django_capture_on_commit_callbacks)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as fake:
+        fake.add_callback(responses.POST, INTENTS, callback=intent_answer)
+        with django_capture_on_commit_callbacks() as queued:
+            assert tasks.auto_renew_task.apply().get() == 1
+        assert len(fake.calls) == 0
 
+    assert queued == []  # no charge queued
+    renewal = Membership.objects.get(renewed_from__isnull=False)
     assert renewal.status == Membership.Status.PAST_DUE
     assert rita.events.filter(kind=MemberEvent.Kind.MEMBERSHIP_AUTO_RENEWED).count() == 1
