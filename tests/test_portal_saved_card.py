@@ -100,3 +100,17 @@ def test_the_desk_card_says_the_renewal_is_charged_to_the_saved_card(
     card = words(desk.get(reverse("desk:member", args=[maya_with_card.pk])))
 
     assert "Renews automatically, charged to the saved card ending 4242" in card
+
+
+def test_switching_on_says_the_renewals_are_charged_to_the_saved_card(
+    stripe_on, client, maya_with_card, renewing
+):
+    Membership.objects.filter(pk=renewing.pk).update(auto_renew=False)
+
+    confirm = words(
+        sign_in(client, maya_with_card).get(reverse("portal:auto_renew", args=[renewing.pk]))
+    )
+
+    assert "Renew automatically?" in confirm
+    assert "Each renewal is charged to your saved card ending 4242." in confirm
+    assert "Nothing is charged automatically" not in confirm

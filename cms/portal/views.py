@@ -357,6 +357,7 @@ def auto_renew(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
         and membership.status != Membership.Status.CANCELLED
         and membership.end >= today,
         "renews_on": membership.end + dt.timedelta(days=1),
+        "card": saved_cards.saved(member),
     }
     return render(request, "cms/portal/auto_renew.html", context)
 
