@@ -11,13 +11,28 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery._state import _set_task_join_will_block, task_join_will_block
 from django.db import connection, transaction
 
 __all__ = ["RaceOutcome", "run_concurrently", "run_overlapping"]
+
+
+@contextmanager
+def _celery_join_flag_kept() -> Iterator[None]:
+    """Celery's eager `Task.apply()` sets a process-wide "inside a task" flag and puts back
+    what it found on the way out. Two threads applying tasks at once put it back out of order
+    and can leave it set, after which any later `.get()` in the test run raises "Never call
+    result.get() within a task!"."""
+    before = task_join_will_block()
+    try:
+        yield
+    finally:
+        _set_task_join_will_block(before)
 
 
 @dataclass
@@ -60,10 +75,11 @@ def run_concurrently(fn: Callable[[], Any], *, threads: int, timeout: float = 30
             connection.close()
 
     workers = [threading.Thread(target=worker, args=(i,), name=f"race-{i}") for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout)
+    with _celery_join_flag_kept():
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout)
     stuck = [thread.name for thread in workers if thread.is_alive()]
     if stuck:
         raise TimeoutError(f"Race threads still running after {timeout}s: {stuck}")
@@ -129,10 +145,11 @@ def run_overlapping(
         threading.Thread(target=run_first, name="race-first"),
         threading.Thread(target=run_second, name="race-second"),
     ]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout * 2)
+    with _celery_join_flag_kept():
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout * 2)
     stuck = [thread.name for thread in workers if thread.is_alive()]
     if stuck:
         raise TimeoutError(f"Race threads still running: {stuck}")
