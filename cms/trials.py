@@ -39,6 +39,7 @@ NOT_BOOKED_REASONS = {
     "already_booked": "Not booked: already booked for that class",
     "penalty": "Not booked: bookings paused after a late cancel or no-show",
     "no_class": "No trial class was open",
+    "registered_elsewhere": "Not booked: asked at another club of the chain",
 }
 
 
@@ -162,12 +163,30 @@ def sign_up_for_trial(
     it is no error: the visitor must not learn that the email or phone is known, so the
     sign-up goes ahead without a class and the task says why, for the desk to sort out.
 
+    Someone else's email (held, here or at another club, under another name) is not kept:
+    they sign up by name and phone, and the task says so. Someone another club of the chain
+    knows gets no record here (`_sign_up_elsewhere`). Either way the visitor reads the same
+    thank-you page as anyone.
+
     `session` is None only when the club offers no trial class at all right now: the lead
     and the call still matter. A full class is an error, not a waitlist place: a first-timer
     on a waitlist would most likely never come, so they are asked to pick another time.
     """
     if session is not None and session.club_id != club.pk:
         raise TrialSignupError("Please pick one of the classes listed.", code="wrong_club")
+    # The desk's rule (leads.email_of_another), answered without telling the visitor: an email
+    # whose holders, here or at another club, all bear another name is not this person's. It
+    # is not saved, nor is consent to it; they sign up with their name and phone.
+    person = {"first_name": first_name, "last_name": last_name}
+    email_of = leads.email_of_another(club, **person, email=email) or leads.email_of_another(
+        None, **person, email=email
+    )
+    if email_of is not None:
+        email, email_consent = "", False
+    # One record per person in the chain (leads.known_elsewhere): someone another club knows
+    # by their email, or phone, and name gets no second record here; their own club calls.
+    if elsewhere := leads.known_elsewhere(club, **person, email=email, phone=phone):
+        return _sign_up_elsewhere(club, elsewhere.member, session=session)
     member, created = leads.capture(
         club,
         first_name=first_name,
@@ -201,7 +220,7 @@ def sign_up_for_trial(
             title_when_closed=lambda due: _call_when_open(member, due),
             due_in=CALL_WITHIN,
             assigned_role=roles.FRONT_DESK,
-            details=_task_details(member, club, session, booking, refusal),
+            details=_task_details(member, club, session, booking, refusal, email_of=email_of),
             escalate_when_late=True,
         )
     return TrialSignup(
@@ -210,6 +229,44 @@ def sign_up_for_trial(
         booking=booking,
         task=task,
         not_booked=str(refusal) if refusal else "",
+    )
+
+
+def _sign_up_elsewhere(club: Club, member: Member, *, session: ClassSession | None) -> TrialSignup:
+    """A person another club of the chain knows asked for a trial at `club`: nothing is booked
+    and nothing saved here (no lead, no consent: its wording names `club`), and the visitor
+    is thanked as anyone else. The sign-up goes on their timeline and to their own club's
+    desk, as a call task unless one is open, to sort out by phone (a plan valid at every club,
+    or one valid at `club`)."""
+    _record_signup(member, session, None, None, reason="registered_elsewhere")
+    task = member.tasks.open().order_by("due_at", "pk").first()
+    if task is None:
+        task = staff_tasks.open_task(
+            member,
+            title=f"Call {member.full_name} within 15 minutes",
+            title_when_closed=lambda due: _call_when_open(member, due),
+            due_in=CALL_WITHIN,
+            assigned_role=roles.FRONT_DESK,
+            details=_elsewhere_details(member, club, session),
+            escalate_when_late=True,
+        )
+    return TrialSignup(
+        member=member,
+        created=False,
+        booking=None,
+        task=task,
+        not_booked=NOT_BOOKED_REASONS["registered_elsewhere"],
+    )
+
+
+def _elsewhere_details(member: Member, club: Club, session: ClassSession | None) -> str:
+    contact = " · ".join(str(value) for value in (member.phone, member.email) if value)
+    asked = f": {_what(session, club)}" if session else "; no trial class was open"
+    return (
+        f"Asked on {club.name}'s website for a free trial{asked}. Nothing was booked or "
+        f"registered at {club.name}: they are registered here, and the chain keeps one record "
+        f"per person. Call them: a plan valid at every club lets them come to {club.name}; "
+        f"otherwise sell them one valid there. {contact}"
     )
 
 
@@ -239,13 +296,15 @@ def _record_signup(
     session: ClassSession | None,
     booking: Booking | None,
     refusal: bookings.BookingError | None,
+    *,
+    reason: str = "",
 ) -> None:
     """A known person signed up again: their timeline says so, and what came of it."""
     if session is None:
-        about = {"reason": "no_class"}
+        about = {"reason": reason or "no_class"}
     else:
         about = {"session": session.pk, "class_name": session.class_type.name}
-        about |= {"start": session.start, "reason": refusal.code if refusal else ""}
+        about |= {"start": session.start, "reason": reason or (refusal.code if refusal else "")}
     timeline.record(
         member,
         MemberEvent.Kind.TRIAL_SIGNUP,
@@ -284,6 +343,32 @@ def _task_details(
     session: ClassSession | None,
     booking: Booking | None,
     refusal: bookings.BookingError | None,
+    *,
+    email_of: Member | None = None,
+) -> str:
+    return " ".join(
+        part
+        for part in (
+            _task_outcome(member, club, session, booking, refusal),
+            _email_not_saved(member, email_of),
+            _same_phone(member),
+        )
+        if part
+    )
+
+
+def _what(session: ClassSession, club: Club) -> str:
+    start = session.start.astimezone(clock.zone(club))
+    where = f" ({session.room})" if session.room else ""
+    return f"{session.class_type} on {start:%a} {start.day} {start:%b} at {start:%H:%M}{where}"
+
+
+def _task_outcome(
+    member: Member,
+    club: Club,
+    session: ClassSession | None,
+    booking: Booking | None,
+    refusal: bookings.BookingError | None,
 ) -> str:
     contact = " · ".join(str(value) for value in (member.phone, member.email) if value)
     if session is None:
@@ -291,9 +376,7 @@ def _task_details(
             f"Signed up for a free trial on the website; no trial class was open. "
             f"Arrange one with them. {contact}"
         )
-    start = session.start.astimezone(clock.zone(club))
-    where = f" ({session.room})" if session.room else ""
-    what = f"{session.class_type} on {start:%a} {start.day} {start:%b} at {start:%H:%M}{where}"
+    what = _what(session, club)
     if booking is None:
         return (
             f"Asked on the website for a free trial: {what}. Not booked: {refusal} "
@@ -303,4 +386,36 @@ def _task_details(
     return (
         f"Free trial booked on the website: {what}. "
         f"Welcome them, answer questions, confirm they are coming. {contact}"
+    )
+
+
+def _email_not_saved(member: Member, email_of: Member | None) -> str:
+    """The email typed was another member's under another name: it was not kept (nor any
+    email consent). The holder is named by id only when they are this club's, as the card's
+    same-phone note does; another club's record is not this desk's to see."""
+    if email_of is None:
+        return ""
+    whose = (
+        f"member #{email_of.pk}'s"
+        if email_of.home_club_id == member.home_club_id
+        else "a member's at another club of the chain"
+    )
+    return (
+        f"The email they typed is {whose}, under another name, so it was not saved (nor any "
+        "email consent): ask them for their own."
+    )
+
+
+def _same_phone(member: Member) -> str:
+    """A new lead whose phone other members of the club have (the same-phone note on their
+    timeline): the caller should know before booking a second free trial on one number. Ids
+    only, as the note stores them; the card names them."""
+    note = member.events.filter(kind=MemberEvent.Kind.SAME_PHONE).order_by("pk").first()
+    if note is None:
+        return ""
+    ids = ", ".join(f"#{pk}" for pk in note.data.get("same_phone_as", []))
+    more = " and others" if note.data.get("more") else ""
+    return (
+        f"Same phone as member {ids}{more}: check whether this is the same person before the "
+        'trial (the card\'s "Possible duplicate" note names them).'
     )

@@ -96,7 +96,15 @@ KNOWN_ELSEWHERE_DETAIL = (
 )
 
 
-KNOWN_ELSEWHERE_CODES = [KNOWN_ELSEWHERE]
+# An email that is a member's of this club under another name (leads.email_of_another): the
+# typer is not that member, so nothing is saved and that member's record is not returned.
+EMAIL_OF_ANOTHER = "email_of_another"
+EMAIL_OF_ANOTHER_DETAIL = (
+    "This email is registered here under another name, so no lead was registered and "
+    "nothing was saved. Ask them to check the address, or to contact the club's front desk."
+)
+
+KNOWN_ELSEWHERE_CODES = [KNOWN_ELSEWHERE, EMAIL_OF_ANOTHER]
 
 
 class KnownElsewhereError(serializers.Serializer):
@@ -133,7 +141,9 @@ class IntegrationMembersMixin(IntegrationAPI):
         },
     ),
     post=extend_schema(
-        summary="Capture a lead (the same email, or phone and name, returns the known person)",
+        summary=(
+            "Capture a lead (the same email or phone, with the same name, returns the known person)"
+        ),
         request=LeadSerializer,
         responses={
             201: MemberSerializer,
@@ -144,7 +154,8 @@ class IntegrationMembersMixin(IntegrationAPI):
                 description="Another club of the chain already knows this person (the same "
                 "email, or the same phone and name), and this club does not: nothing was "
                 "saved, consent included. The chain keeps one record per person; which club "
-                "is not said.",
+                "is not said. Or (`email_of_another`) the email is a member's of this club "
+                "under another name: nothing was saved, and that member is not returned.",
             ),
             **AUTH_ERRORS,
         },
@@ -184,15 +195,21 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
                 {"detail": KNOWN_ELSEWHERE_DETAIL, "code": KNOWN_ELSEWHERE},
                 status=status.HTTP_409_CONFLICT,
             )
-        member, created = leads.capture(
-            club,
-            **person,
-            source=Member.Source.WEBSITE,
-            sms_consent=data["sms_consent"],
-            email_consent=data["email_consent"],
-            consent_source=f"api:{request.user.integration.name}",
-            consent_wording=data["consent_wording"],
-        )
+        try:
+            member, created = leads.capture(
+                club,
+                **person,
+                source=Member.Source.WEBSITE,
+                sms_consent=data["sms_consent"],
+                email_consent=data["email_consent"],
+                consent_source=f"api:{request.user.integration.name}",
+                consent_wording=data["consent_wording"],
+            )
+        except leads.EmailOfAnother:
+            return Response(
+                {"detail": EMAIL_OF_ANOTHER_DETAIL, "code": EMAIL_OF_ANOTHER},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(
             MemberSerializer(member).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

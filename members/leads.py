@@ -30,7 +30,8 @@ def known_person(
     """The member of `club` who is plausibly the person who typed these details, locked for
     update, or None.
 
-    The same email (case ignored) is the same person: an inbox is one's own. A phone is not
+    The same email (case ignored) is the same person: an inbox is one's own (`capture` first
+    refuses an email whose holders all bear another name, `email_of_another`). A phone is not
     enough alone (a household's landline, a typo, a number passed on): it counts only with
     the same first and last name, accents, case, spaces and punctuation ignored as the desk
     search folds them.
@@ -62,13 +63,66 @@ def _same_person(name: str, *, email: str, phone: str) -> Q:
     return matches
 
 
+def email_of_another(
+    club: Club | None, *, first_name: str, last_name: str = "", email: str
+) -> Member | None:
+    """The member (not erased) of `club`, or of any club when None, whose email this is
+    (case ignored) when none of those who have it bears the typed name; None otherwise.
+
+    The same email is the same person only under the same name (folded as `known_person`
+    folds it): "Jan Jansen" typing Aisha Müller's address is not Aisha, and must neither
+    collect a consent on her record nor vanish into it. The oldest such record is returned.
+    One query."""
+    if not email:
+        return None
+    name = search.search_name(first_name, last_name)
+    holders = Member.objects.not_erased().filter(Exact(Lower("email"), email.lower()))
+    if club is not None:
+        holders = holders.filter(home_club=club)
+    first = (
+        holders.select_related("home_club")
+        .annotate(named=Q(search_name=name) if name else Value(False))
+        .order_by("-named", "pk")
+        .first()
+    )
+    return None if first is None or first.named else first
+
+
+def short_name(member: Member) -> str:
+    """Enough of a name for staff to recognise the person without spelling out the record:
+    "Aisha M…"."""
+    initial = f" {member.last_name[:1]}…" if member.last_name else ""
+    return f"{member.first_name}{initial}"
+
+
+class EmailOfAnother(ValidationError):
+    """The email typed belongs to another member of the club (`email_of_another`): an error
+    at the email field, naming them only as `short_name` does, so staff can check it or open
+    their card. Nothing was written."""
+
+    def __init__(self, owner: Member):
+        self.owner = owner
+        super().__init__(
+            {
+                "email": ValidationError(
+                    f"This email belongs to another member: {short_name(owner)} — check it, "
+                    "or open their card.",
+                    code="email_of_another",
+                )
+            }
+        )
+
+
 @dataclass(frozen=True)
 class KnownElsewhere:
     """Another club of the chain knows this person: which club, and by what ("email", or
-    "name and phone"). Nothing else about them, since its staff may not see the record."""
+    "name and phone"). Nothing else about them is shown, since its staff may not see the
+    record; `member` is for paths that hand the person to their own club (the trial form's
+    call task on their record), never for this club's screens."""
 
     club: Club
     by: str
+    member: Member | None = None
 
     def message(self, here: Club) -> str:
         return (
@@ -109,7 +163,9 @@ def known_elsewhere(
     )
     if first is None or first.here:
         return None
-    return KnownElsewhere(first.home_club, "email" if first.by_email else "name and phone")
+    return KnownElsewhere(
+        first.home_club, "email" if first.by_email else "name and phone", member=first
+    )
 
 
 # The words every path that registers a lead refuses one with (the desk, the back-office, the
@@ -159,11 +215,16 @@ def capture(
 ) -> tuple[Member, bool]:
     """The known person (`known_person`), or a new lead with exactly what was typed.
 
+    An email that is another member's under another name (`email_of_another`) is refused
+    with `EmailOfAnother` before anything is written: the typer is not that member, and a
+    consent ticked by them must not land on that member's record.
     Returns (member, created). A new lead whose phone another member of the club has gets a
     timeline note pointing at them, for staff to check; nothing is merged. Consent given now is
     recorded on the returned member either way (and never silently revoked by a form that
     left a box empty).
     """
+    if owner := email_of_another(club, first_name=first_name, last_name=last_name, email=email):
+        raise EmailOfAnother(owner)
     member = known_person(
         club, first_name=first_name, last_name=last_name, email=email, phone=phone
     )

@@ -160,6 +160,14 @@ class LeadForm(ScopedForm):
             )
             if elsewhere:
                 raise ValidationError(elsewhere.message(club))
+            # The same email under another name is another person (leads.email_of_another).
+            if owner := leads.email_of_another(
+                club,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+            ):
+                raise leads.EmailOfAnother(owner)
         return data
 
 

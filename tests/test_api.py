@@ -415,7 +415,7 @@ def test_website_creates_a_lead_with_consent(client, frozen_clock, downtown, web
 
 
 def test_known_person_is_not_duplicated(client, frozen_clock, maya, website_token):
-    body = {"first_name": "Maya", "email": "MAYA.JANSEN@example.com"}
+    body = {"first_name": "Maya", "last_name": "JANSEN", "email": "MAYA.JANSEN@example.com"}
 
     response = client.post(
         reverse("api:members"), body, content_type="application/json", **bearer(website_token)
@@ -556,7 +556,10 @@ def test_the_schema_documents_the_409(client, db):
     assert responses["409"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/KnownElsewhereError"
     }
-    assert schema["components"]["schemas"]["KnownElsewhereCodeEnum"]["enum"] == ["known_elsewhere"]
+    assert schema["components"]["schemas"]["KnownElsewhereCodeEnum"]["enum"] == [
+        "known_elsewhere",
+        "email_of_another",
+    ]
 
 
 def test_the_schema_lists_every_check_in_reason_with_its_meaning(client, db):

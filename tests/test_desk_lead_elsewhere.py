@@ -97,7 +97,9 @@ def test_only_a_phone_shared_with_another_club_s_member_is_a_new_lead(
 def test_a_person_known_here_as_well_opens_their_card_here(
     at_riverside, frozen_clock, maya, riverside
 ):
-    ours = MemberFactory(home_club=riverside, first_name="Maya", email="maya.jansen@example.com")
+    ours = MemberFactory(
+        home_club=riverside, first_name="Maya", last_name="Jansen", email="maya.jansen@example.com"
+    )
 
     response = walk_in(at_riverside, last_name="Jansen", email="maya.jansen@example.com")
 

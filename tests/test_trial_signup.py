@@ -110,7 +110,7 @@ def test_sign_up_creates_the_lead_books_the_trial_logs_consent_and_opens_a_task(
     ("known_by", "given"),
     [
         ("email", {"email": "ANA@example.com", "phone": "+31611111111"}),
-        ("email, whatever the name", {"first_name": "Anna", "last_name": "K."}),
+        ("email, the name in other case", {"first_name": "ANA", "last_name": "kovac"}),
         ("phone and name", {"email": "other@example.com", "phone": "+31687654321"}),
         (
             "phone and name in other case",
@@ -199,20 +199,116 @@ def test_an_email_of_someone_else_is_not_copied_onto_the_known_person(
     assert ana.email == ""
 
 
-def test_the_same_person_at_another_club_is_a_new_lead_here(
+@pytest.mark.parametrize(
+    "typed",
+    [
+        {},  # email and name
+        {"email": "other@example.com"},  # phone and name
+    ],
+)
+def test_the_same_person_at_another_club_gets_no_record_here_and_their_club_calls(
+    frozen_clock, downtown, riverside, session, typed
+):
+    ana = MemberFactory(
+        home_club=riverside,
+        first_name="Ana",
+        last_name="Kovač",
+        email="ana@example.com",
+        phone="+31687654321",
+    )
+
+    signup = sign_up(downtown, session, email_consent=True, **typed)
+
+    assert (signup.member, signup.created, signup.booking) == (ana, False, None)
+    assert not Member.objects.filter(home_club=downtown).exists()
+    assert not Booking.objects.exists()
+    assert not ConsentLog.objects.exists()  # its wording names Downtown
+    task = Task.objects.get()
+    assert (task.member, task.title) == (ana, "Call Ana Kovač within 15 minutes")
+    assert task.details.startswith(
+        "Asked on Downtown's website for a free trial: Spin on Tue 24 Nov at 18:00 (Studio 2). "
+        "Nothing was booked or registered at Downtown: they are registered here, and the chain "
+        "keeps one record per person."
+    )
+    event = ana.events.get(kind=MemberEvent.Kind.TRIAL_SIGNUP)
+    assert event.data["reason"] == "registered_elsewhere"
+
+
+def test_someone_else_with_a_known_email_signs_up_without_it_and_the_owner_is_untouched(
+    frozen_clock, downtown, session
+):
+    aisha = MemberFactory(
+        home_club=downtown,
+        first_name="Aisha",
+        last_name="Müller",
+        email="ana@example.com",
+        phone="+31655554444",
+        sms_consent=False,
+        email_consent=False,
+    )
+
+    signup = sign_up(downtown, session, email_consent=True)
+
+    jan = signup.member
+    assert signup.created
+    assert (jan.full_name, str(jan.phone), jan.email) == ("Ana Kovač", "+31687654321", "")
+    assert signup.booking.member == jan
+    assert list(jan.consent_log.values_list("channel", flat=True)) == ["sms"]
+    assert not (aisha.events.exists() or aisha.consent_log.exists() or aisha.bookings.exists())
+    assert signup.task.details.endswith(
+        f"The email they typed is member #{aisha.pk}'s, under another name, so it was not "
+        "saved (nor any email consent): ask them for their own."
+    )
+
+
+def test_another_club_s_email_under_another_name_is_not_a_second_record_of_theirs(
     frozen_clock, downtown, riverside, session
 ):
-    MemberFactory(home_club=riverside, email="ana@example.com", phone="+31687654321")
+    # The QA case: Naomi's address typed at Downtown as "Someone Else" gave Naomi a Downtown
+    # record, whose club then sent her portal sign-in email.
+    naomi = MemberFactory(home_club=riverside, first_name="Naomi", email="naomi@example.com")
 
-    signup = sign_up(downtown, session)
+    signup = sign_up(
+        downtown, session, first_name="Someone", last_name="Else", email="NAOMI@example.com"
+    )
 
     assert signup.created
-    assert signup.member.home_club == downtown
+    assert signup.member.email == ""
+    assert Member.objects.filter(email__iexact="naomi@example.com").get() == naomi
+    assert not naomi.events.exists()
+    assert "a member's at another club of the chain" in signup.task.details
+    assert f"#{naomi.pk}" not in signup.task.details
+
+
+def test_a_second_lead_on_a_known_mobile_has_it_on_the_call_task(
+    frozen_clock, downtown, session, spin, tom
+):
+    first = sign_up(downtown, session)
+    later = ClassSessionFactory(
+        club=downtown,
+        class_type=spin,
+        trainer=tom,
+        start=session.start + dt.timedelta(days=1),
+    )
+
+    second = sign_up(downtown, later, first_name="Bo", last_name="Other", email="bo@example.com")
+
+    assert second.created and second.booking is not None
+    assert second.task.details.endswith(
+        f"Same phone as member #{first.member.pk}: check whether this is the same person "
+        'before the trial (the card\'s "Possible duplicate" note names them).'
+    )
+    assert "Same phone" not in first.task.details
 
 
 def test_consent_already_given_is_not_logged_twice(frozen_clock, downtown, session):
     ana = MemberFactory(
-        home_club=downtown, email="ana@example.com", sms_consent=True, email_consent=False
+        home_club=downtown,
+        first_name="Ana",
+        last_name="Kovač",
+        email="ana@example.com",
+        sms_consent=True,
+        email_consent=False,
     )
 
     sign_up(downtown, session, sms_consent=True, email_consent=True)
@@ -251,7 +347,14 @@ def test_a_member_signing_up_gets_no_trial_and_no_error_and_the_desk_calls(
     frozen_clock, downtown, session, maya
 ):
     # An error would tell whoever typed Maya's email that she is a member here.
-    signup = sign_up(downtown, session, email=maya.email, email_consent=True)
+    signup = sign_up(
+        downtown,
+        session,
+        first_name="Maya",
+        last_name="Jansen",
+        email=maya.email,
+        email_consent=True,
+    )
 
     assert (signup.member, signup.created, signup.booking) == (maya, False, None)
     assert signup.not_booked == "Trial visits are for new visitors; please book as a member."
@@ -638,10 +741,10 @@ def test_a_stranger_typing_a_known_phone_gets_a_lead_of_their_own(
 def test_the_thanks_page_greets_by_the_name_typed_not_the_name_on_record(
     client, frozen_clock, downtown, session
 ):
-    # The same inbox is the same person, whose record may spell the name otherwise.
+    # The same inbox and name is the same person, whose record may spell the name otherwise.
     known = MemberFactory(
         home_club=downtown,
-        first_name="Christina",
+        first_name="Tína",
         last_name="Newcomer",
         email="tina.new@example.com",
     )
@@ -655,7 +758,7 @@ def test_the_thanks_page_greets_by_the_name_typed_not_the_name_on_record(
     assert known.consent_log.get().channel == "email"
     thanks = page_text(client.get(response["Location"]))
     assert "Thank you, Tina!" in thanks
-    assert "Christina" not in thanks
+    assert "Tína" not in thanks
 
 
 def test_a_thanks_page_from_an_older_session_greets_nobody_by_name(

@@ -2,6 +2,8 @@ import datetime as dt
 
 from django import forms
 from django.db.models import Case, Q, Value, When
+from django.urls import reverse
+from django.utils.html import format_html
 from phonenumber_field.formfields import PhoneNumberField
 
 from checkin.models import ClassSession
@@ -233,6 +235,24 @@ class WalkInLeadForm(forms.Form):
             )
         ):
             raise forms.ValidationError(elsewhere.message(self.club))
+        if not self.errors and (
+            owner := leads.email_of_another(
+                self.club,
+                first_name=data["first_name"],
+                last_name=data.get("last_name", ""),
+                email=data.get("email", ""),
+            )
+        ):
+            # Not the same person: nothing is written, and the desk sees whose it is.
+            self.add_error(
+                "email",
+                format_html(
+                    'This email belongs to another member: {} — check it, or <a href="{}">'
+                    "open their card</a>.",
+                    leads.short_name(owner),
+                    reverse("desk:member", args=[owner.pk]),
+                ),
+            )
         return data
 
     def consent_wording(self) -> str:

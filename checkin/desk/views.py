@@ -1080,35 +1080,67 @@ def new_lead(request: HttpRequest) -> HttpResponse:
     form = WalkInLeadForm(request.POST or None, club=club)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        member, created = leads.capture(
-            club,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=str(data["phone"] or ""),
-            source=Member.Source.WALK_IN,
-            sms_consent=data["sms_consent"],
-            email_consent=data["email_consent"],
-            consent_source="desk",
-            consent_wording=form.consent_wording(),
-            recorded_by=request.user,
-        )
-        messages.success(
-            request, "Lead registered." if created else "Already known: opened their card."
-        )
-        # A phone someone else of the club has: the staff member at the counter can ask now
-        # ("are you Lea's partner?") rather than find the note on the timeline later.
-        same_phone = member.events.filter(kind=MemberEvent.Kind.SAME_PHONE).first()
-        if created and same_phone:
-            note = leads.same_phone_texts([same_phone], member=member)
-            messages.warning(request, note[same_phone.pk])
-        return redirect("desk:member", pk=member.pk)
+        try:
+            member, created = leads.capture(
+                club,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                phone=str(data["phone"] or ""),
+                source=Member.Source.WALK_IN,
+                sms_consent=data["sms_consent"],
+                email_consent=data["email_consent"],
+                consent_source="desk",
+                consent_wording=form.consent_wording(),
+                recorded_by=request.user,
+            )
+        except leads.EmailOfAnother as error:
+            # Given to that member since the form was checked: the same answer, nothing saved.
+            _add_errors(form, error)
+        else:
+            if created:
+                messages.success(request, "Lead registered.")
+            else:
+                _tell_known(request, member, data)
+            # A phone someone else of the club has: the staff member at the counter can ask
+            # now ("are you Lea's partner?") rather than find the note on the timeline later.
+            same_phone = member.events.filter(kind=MemberEvent.Kind.SAME_PHONE).first()
+            if created and same_phone:
+                note = leads.same_phone_texts([same_phone], member=member)
+                messages.warning(request, note[same_phone.pk])
+            return redirect("desk:member", pk=member.pk)
     return render(
         request,
         "checkin/desk/form.html",
         {"form": form, "header_title": f"New walk-in lead at {club}", "submit": "Register lead"},
         status=400 if form.errors else 200,
     )
+
+
+def _tell_known(request: HttpRequest, member: Member, data: dict) -> None:
+    """The walk-in is someone the club knows (same name, and email or phone): say what the
+    form did to their record — which consents are now on it — and what it did not: a phone or
+    email typed that differs from the card's is not copied over (staff edit the card)."""
+    recorded = [
+        channel
+        for channel, ticked in (("SMS", data["sms_consent"]), ("email", data["email_consent"]))
+        if ticked
+    ]
+    consent = f"; {' and '.join(recorded)} consent recorded" if recorded else ""
+    messages.success(request, f"Already known: opened their card{consent}.")
+    typed = {"phone": str(data["phone"] or ""), "email": data["email"]}
+    on_card = {"phone": str(member.phone or ""), "email": member.email}
+    differ = [
+        f"{what} {typed[what]}"
+        for what in ("phone", "email")
+        if typed[what] and typed[what].lower() != on_card[what].lower()
+    ]
+    if differ:
+        messages.warning(
+            request,
+            f"The {' and '.join(differ)} typed {'is' if len(differ) == 1 else 'are'} not on "
+            "their card: nothing was changed. Edit the card if it is new.",
+        )
 
 
 def _works_at_clubs(request: HttpRequest) -> bool:
