@@ -130,9 +130,9 @@ def renew(
     chain) when it starts within the club's renewal grace days of that end, as the analytics
     count a renewal (`renewal_timing.renews`); later it is a rejoin, sold unlinked.
 
-    Raises ValidationError when the current membership was already renewed, when it starts
-    more than MAX_DAYS_AHEAD days from today (a renewal is sold of what Sell could sell now, so
-    a chain of them reaches no further than one plan beyond that), or when the renewal would
+    Raises ValidationError when the current membership was already renewed, when the renewal
+    would start more than MAX_DAYS_AHEAD days from today (`too_early_to_renew`: Sell's limit;
+    an annual ending in a year is not renewed, and paid for, now), or when the renewal would
     overlap another membership of the member (as sell() does).
 
     `automatic` (memberships.autorenew, `method` None): the renewal of a membership that
@@ -154,12 +154,8 @@ def renew(
         raise ValidationError("This membership was already renewed.")
     club = current.member.home_club
     today = clock.today(club)
-    if current.start > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise ValidationError(
-            f"This {current.plan} starts {date_format(current.start)}, more than "
-            f"{MAX_DAYS_AHEAD} days ahead: it can be renewed from "
-            f"{date_format(current.start - dt.timedelta(days=MAX_DAYS_AHEAD))}."
-        )
+    if not automatic and (too_early := too_early_to_renew(current, today=today)):
+        raise ValidationError(too_early)
     # A rolling membership runs on without a gap: the member owes the days the task was late.
     start = current.end + dt.timedelta(days=1) if automatic else renewal_start(current, today=today)
     return sell(
@@ -189,6 +185,21 @@ def renewal_start(current: Membership, *, today: dt.date) -> dt.date:
     if is_used_up(current):
         return today
     return max(current.end + dt.timedelta(days=1), today)
+
+
+def too_early_to_renew(current: Membership, *, today: dt.date) -> str:
+    """Why a renewal of `current` cannot be sold today — it would start more than
+    MAX_DAYS_AHEAD days from today, further than Sell may start one — or "" when it can. The
+    desk's Renew, the portal's online renewal (which offers none before) and renew() itself
+    ask it; an automatic renewal follows a membership that has ended, so is never ahead."""
+    start = renewal_start(current, today=today)
+    if start <= today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        return ""
+    opens = start - dt.timedelta(days=MAX_DAYS_AHEAD)
+    return (
+        f"Renewal opens on {date_format(opens)}: {MAX_DAYS_AHEAD} days before it would start "
+        f"on {date_format(start)}, the day after this {current.plan} ends."
+    )
 
 
 def following(current: Membership) -> Membership | None:

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -1055,6 +1056,26 @@ def test_the_membership_page_says_how_to_renew_in_the_second_half(
     )
     assert "whose last day is 30 Nov 2026: renewing early loses no days" in words
     assert 'href="tel:+31201234567"' in page
+
+
+def test_a_long_expiring_window_offers_no_renewal_more_than_90_days_ahead(
+    client, frozen_clock, downtown
+):
+    # given a club whose "expiring" window is a year, and an annual in its last 100 days
+    downtown.expiring_within_days = 365
+    downtown.save(update_fields=["expiring_within_days"])
+    annual = PlanFactory(club=downtown, name="Annual", duration_days=365)
+    member = MemberFactory(home_club=downtown, status=Member.Status.MEMBER)
+    ends = dt.date(2026, 11, 23) + dt.timedelta(days=100)
+    MembershipFactory(member=member, plan=annual, start=ends - dt.timedelta(days=364), end=ends)
+
+    far = html(sign_in(client, member).get(reverse("portal:membership")))
+    with time_machine.travel(dt.datetime(2026, 12, 4, 12, tzinfo=dt.UTC)):
+        # 89 days before the end: the renewal would start 90 days ahead
+        near = html(sign_in(client, member).get(reverse("portal:membership")))
+
+    assert "Renew your Annual" not in far
+    assert "Renew your Annual" in near
 
 
 def test_a_former_member_is_told_how_to_renew_and_when_it_starts(client, frozen_clock, tom_berg):

@@ -1,7 +1,7 @@
 """How far ahead a sale may start. Sell and "Add membership" take a date: 90 days from today at
 most, or the day after the membership in force ends when that is later (sales.latest_start).
-Renew's start is the day after the renewed membership ends, and a membership starting more than
-90 days ahead is not renewed. Today is 23 Nov 2026 (frozen_clock)."""
+Renew's start is the day after the renewed membership ends, and a renewal that would start more
+than 90 days ahead is not sold (sales.too_early_to_renew). Today is 23 Nov 2026 (frozen_clock)."""
 
 import datetime as dt
 
@@ -85,9 +85,34 @@ def test_a_sale_may_follow_the_membership_in_force_however_far_it_ends(
         assert maya.memberships.not_cancelled().count() == 1
 
 
-def test_an_annual_renewed_early_starts_a_year_ahead(desk, frozen_clock, maya, annual):
+def test_an_annual_ending_in_a_year_is_not_renewed_now_and_nothing_is_taken(
+    desk, frozen_clock, maya, annual
+):
+    # given an annual from today: its renewal would start 23 Nov 2027, a year ahead
     maya.memberships.update(status=Membership.Status.CANCELLED)
     current = MembershipFactory(member=maya, plan=annual)
+    url = reverse("desk:renew", args=[current.pk])
+
+    shown = desk.get(url)
+    response = desk.post(url, {"plan": annual.pk, "method": "cash"})
+
+    too_early = (
+        "Renewal opens on 25 Aug 2027: 90 days before it would start on 23 Nov 2027, the day "
+        "after this Annual ends."
+    )
+    assert too_early in shown.content.decode()
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [too_early]
+    assert not Membership.objects.filter(renewed_from=current).exists()
+    assert not Payment.objects.filter(membership__member=maya, membership__plan=annual).exists()
+
+
+def test_an_annual_renews_from_90_days_before_its_renewal_starts(desk, frozen_clock, maya, annual):
+    # given an annual ending 20 Feb 2027: the renewal starts 21 Feb, 90 days from today
+    maya.memberships.update(status=Membership.Status.CANCELLED)
+    current = MembershipFactory(
+        member=maya, plan=annual, start=dt.date(2026, 2, 21), end=dt.date(2027, 2, 20)
+    )
 
     response = desk.post(
         reverse("desk:renew", args=[current.pk]), {"plan": annual.pk, "method": "cash"}
@@ -95,7 +120,10 @@ def test_an_annual_renewed_early_starts_a_year_ahead(desk, frozen_clock, maya, a
 
     assert response.status_code == 302
     renewal = Membership.objects.get(renewed_from=current)
-    assert (renewal.start, renewal.end) == (dt.date(2027, 11, 23), dt.date(2028, 11, 21))
+    assert renewal.start == dt.date(2027, 2, 21)
+    assert sales.too_early_to_renew(renewal, today=dt.date(2026, 11, 23)).startswith(
+        "Renewal opens on 23 Nov 2027"
+    )
 
 
 def test_a_renewal_queued_within_90_days_can_be_renewed_in_turn(
@@ -115,9 +143,11 @@ def test_a_renewal_queued_within_90_days_can_be_renewed_in_turn(
 def test_renewing_the_renewal_of_an_annual_two_years_ahead_is_refused(
     desk, frozen_clock, maya, annual
 ):
-    # given an annual in force and its renewal queued behind it, from 23 Nov 2027
+    # given an annual in force until 20 Feb 2027 and its renewal queued behind it
     maya.memberships.update(status=Membership.Status.CANCELLED)
-    current = MembershipFactory(member=maya, plan=annual)
+    current = MembershipFactory(
+        member=maya, plan=annual, start=dt.date(2026, 2, 21), end=dt.date(2027, 2, 20)
+    )
     queued = sales.renew(current, method="cash")
 
     response = desk.post(
@@ -126,8 +156,8 @@ def test_renewing_the_renewal_of_an_annual_two_years_ahead_is_refused(
 
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
-        "This Annual starts 23 Nov 2027, more than 90 days ahead: it can be renewed from "
-        "25 Aug 2027."
+        "Renewal opens on 23 Nov 2027: 90 days before it would start on 21 Feb 2028, the day "
+        "after this Annual ends."
     ]
     assert not Membership.objects.filter(renewed_from=queued).exists()
     assert not Payment.objects.filter(membership__renewed_from=queued).exists()

@@ -859,7 +859,10 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(back)
     today = clock.today(member.home_club)
     start = sales.renewal_start(current, today=today)
-    if current.end >= today and sales.is_used_up(current):
+    if too_early := sales.too_early_to_renew(current, today=today):
+        # Said before anything is typed; the form still answers with it if sent.
+        intro = f"{too_early} It would start "
+    elif current.end >= today and sales.is_used_up(current):
         # Paid for to be let in now: not queued behind dates that no longer admit anyone.
         intro = "No visits left on this pack: the renewal starts today, "
     elif current.end >= today:

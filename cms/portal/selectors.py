@@ -16,7 +16,7 @@ from checkin.models import Booking
 from club import clock
 from club.models import Club
 from members.models import Member
-from memberships import dues, renewal_timing
+from memberships import dues, renewal_timing, sales
 from memberships.models import Freeze, Membership, Plan
 from memberships.stripe.saved_cards import SavedCard
 
@@ -160,7 +160,10 @@ def to_renew(views: list[MembershipView], *, club: Club, today: dt.date) -> Memb
         m = view.membership
         length = (m.end - m.start).days + 1
         ending = renewal_timing.ends_soon(length, m.days_left(today), club.expiring_within_days)
-        if view.state == "used_up" or (view.state == "active" and ending):
+        if view.state == "used_up" or (
+            view.state == "active" and ending and not sales.too_early_to_renew(m, today=today)
+        ):
+            # A long expiring window does not open a renewal more than a sale's limit ahead.
             return view
     if current(views):
         return None
