@@ -305,7 +305,8 @@ def dates(membership: Membership) -> tuple[dt.date, dt.date]:
 @pytest.fixture
 def chain(frozen_clock, downtown):
     """An annual membership (13 Dec 2025 – 12 Dec 2026) renewed early twice: another year
-    (13 Dec 2026 – 12 Dec 2027), then a 180-day pack (13 Dec 2027 – 9 Jun 2028); and beside
+    (13 Dec 2026 – 12 Dec 2027), then a 180-day pack (13 Dec 2027 – 9 Jun 2028), queued as it
+    was before renewals opened 90 days ahead at most (sales.too_early_to_renew); and beside
     them a pack bought on its own, which is in no chain."""
     member = MemberFactory(home_club=downtown)
     annual = MembershipFactory(
@@ -314,8 +315,11 @@ def chain(frozen_clock, downtown):
         start=dt.date(2025, 12, 13),
     )
     renewal = sales.renew(annual, method=Payment.Method.CASH)
-    pack = sales.renew(
-        renewal, plan=PlanFactory(club=downtown, pack=True), method=Payment.Method.CASH
+    pack = MembershipFactory(
+        member=member,
+        plan=PlanFactory(club=downtown, pack=True),
+        start=renewal.end + dt.timedelta(days=1),
+        renewed_from=renewal,
     )
     beside = MembershipFactory(member=member, plan=PlanFactory(club=downtown, pack=True))
     return annual, renewal, pack, beside
