@@ -277,7 +277,15 @@ def _seed(members: int) -> None:
 
     started = time.monotonic()
     log(f"seeding {members:,} members × {YEARS} years (once; later runs reuse them)")
-    outcome = seeding.seed(members=members, years=YEARS, seed=SEED, today=TODAY, params_out=None)
+    # Without the visits' timeline events: they add a row per visit and nothing measured here.
+    outcome = seeding.seed(
+        members=members,
+        years=YEARS,
+        seed=SEED,
+        today=TODAY,
+        params_out=None,
+        visit_events=False,
+    )
     log(f"seeded in {time.monotonic() - started:.0f} s: {outcome.counts}")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")

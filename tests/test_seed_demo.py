@@ -21,7 +21,7 @@ from checkin import bookings, schedule
 from checkin.models import Booking, ClassSession, ClassTemplate, ClassType, Visit
 from club import clock, roles
 from club.models import Club
-from cms.demo import catalogue, checksum
+from cms.demo import catalogue, checksum, seeding
 from cms.models import TrainerPage, TrainersIndexPage
 from cms.portal import auth
 from members.models import ConsentLog, Member, MemberEvent
@@ -90,7 +90,20 @@ def test_seed_creates_every_kind_of_data_and_the_planted_parameters(tmp_path):
         "membership_renewed",
         "consent_changed",
     }
-    assert not MemberEvent.objects.filter(kind="visit").exists()
+    # every visit is on its member's timeline, as a check-in puts it
+    visit_events = MemberEvent.objects.filter(kind="visit")
+    assert visit_events.count() == Visit.objects.count()
+    pack_visit = Visit.objects.filter(ledger_entry__isnull=False).select_related("club").first()
+    event = visit_events.get(data__visit=pack_visit.pk)
+    assert (event.member_id, event.at, event.actor) == (pack_visit.member_id, pack_visit.at, None)
+    assert event.data == {
+        "visit": pack_visit.pk,
+        "club": pack_visit.club.slug,
+        "source": pack_visit.source,
+        "visits_left": pack_visit.ledger_entry.balance_after,
+        "override_reason": None,
+        "denied_reason": None,
+    }
     assert Member.objects.filter(birth_date__isnull=False).count() > 50
     # birthdays spread over the year, not piled on the seed day
     most_on_one_day = (
@@ -597,3 +610,19 @@ def test_a_demo_seeded_up_to_another_day_stops_at_its_midnight(tmp_path, frozen_
     began = dt.datetime.combine(dt.date.fromisoformat(TODAY), dt.time(0), tzinfo=catalogue_zone())
     assert Visit.objects.filter(at__lt=began).exists()
     assert not Visit.objects.filter(at__gte=began).exists()
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_can_leave_out_the_visits_timeline_events(tmp_path):
+    outcome = seeding.seed(
+        members=30,
+        years=1,
+        seed=7,
+        today=dt.date(2026, 11, 23),
+        params_out=None,
+        visit_events=False,
+    )
+
+    assert Visit.objects.exists()
+    assert not MemberEvent.objects.filter(kind="visit").exists()
+    assert outcome.counts["member_events"] == MemberEvent.objects.count()

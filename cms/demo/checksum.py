@@ -51,6 +51,7 @@ EVENT_REFERENCES = {
     "renewed_from": Membership,
     "session": ClassSession,
     "task": Task,
+    "visit": Visit,
 }
 # The rows a Stripe payload's metadata names by id (memberships/stripe/checkout.py).
 STRIPE_METADATA = {"member": Member, "membership": Membership, "plan": Plan}

@@ -99,10 +99,12 @@ def seed(
     reset_first: bool = False,
     planted: cat.Planted = cat.PLANTED,
     now: dt.time | None = None,
+    visit_events: bool = True,
 ) -> SeedOutcome:
     """Generate the demo history and store it in one transaction; write the planted
     parameters next to it. With reset_first, the old demo data goes in the same
-    transaction, so a failed seed leaves the previous demo in place."""
+    transaction, so a failed seed leaves the previous demo in place. `visit_events=False`
+    leaves out each visit's timeline event (the benchmarks, which measure other things)."""
     phases: dict[str, float] = {}
     started = time.perf_counter()
     history = generator.generate(
@@ -115,7 +117,7 @@ def seed(
             reset()
             phases["reset"] = time.perf_counter() - started
         started = time.perf_counter()
-        counts = writer.write(history)
+        counts = writer.write(history, visit_events=visit_events)
         phases["write"] = time.perf_counter() - started
         started = time.perf_counter()
     # PostgreSQL checks the deferred foreign keys of every new row here.

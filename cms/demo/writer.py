@@ -73,9 +73,12 @@ TOUCHPOINT_FIELDS = (
 )
 
 
-def write(history: History) -> dict[str, int]:
-    """Insert the whole history; return the number of rows per table."""
-    w = _Writer(history)
+def write(history: History, *, visit_events: bool = True) -> dict[str, int]:
+    """Insert the whole history; return the number of rows per table.
+
+    `visit_events`: each visit's timeline event, as a check-in writes it. The benchmarks leave
+    them out: they measure other things, and the events add a row per visit."""
+    w = _Writer(history, visit_events=visit_events)
     w.clubs_and_staff()
     w.plans_and_classes()
     w.members()
@@ -98,8 +101,9 @@ DEMO_WEEK = {
 
 
 class _Writer:
-    def __init__(self, history: History) -> None:
+    def __init__(self, history: History, *, visit_events: bool = True) -> None:
         self.h = history
+        self.visit_events = visit_events
         self.counts: dict[str, int] = {}
         self.postgres = connection.vendor == "postgresql"
 
@@ -385,16 +389,34 @@ class _Writer:
         entry = v["ledger_entry"]
         visit_entries = np.zeros(entry.size, dtype=np.int64)
         visit_entries[entry != NO] = ledger_ids[entry[entry != NO]]
+        # A pack visit's balance after its debit: what its timeline event says is left.
+        visits_left = np.full(entry.size, NO, dtype=np.int64)
+        visits_left[entry != NO] = np.asarray(led["balance_after"], dtype=np.int64)[
+            entry[entry != NO]
+        ]
         visit_entries = visit_entries.tolist()
+        # Reserved: each visit's timeline event names it.
+        visit_ids = reserve_ids(Visit, entry.size)
+        at = self.instants(v["at"])
         self.counts["visits"] = write_rows(
             Visit,
-            ["member", "club", "at", "source", "membership", "ledger_entry", "override_reason"],
+            [
+                "id",
+                "member",
+                "club",
+                "at",
+                "source",
+                "membership",
+                "ledger_entry",
+                "override_reason",
+            ],
             (
-                (member, club, at, source, membership, ledger or None, "")
-                for member, club, at, source, membership, ledger in zip(
+                (pk, member, club, when, source, membership, ledger or None, "")
+                for pk, member, club, when, source, membership, ledger in zip(
+                    visit_ids.tolist(),
                     member_ids[v["member"]].tolist(),
                     club_ids[v["club"]].tolist(),
-                    self.instants(v["at"]),
+                    at,
                     v["source"].tolist(),
                     ms_ids[v["membership"]].tolist(),
                     visit_entries,
@@ -402,6 +424,8 @@ class _Writer:
                 )
             ),
         )
+        if self.visit_events:
+            self._visit_events(visit_ids, at, visits_left)
 
         a = h.attempts.columns
         self.counts["check_in_attempts"] = write_rows(
@@ -561,6 +585,42 @@ class _Writer:
             ),
         )
 
+    def _visit_events(self, visit_ids: np.ndarray, at: list[str], visits_left: np.ndarray) -> None:
+        """A `visit` timeline event per visit, with the data checkins.check_in writes (a
+        member's visit: no override, no denial, no trial class), so a demo member's timeline
+        reads as a real one. Counted among the member events."""
+        v = self.h.visits.columns
+        slugs = [club.slug for club in self.clubs]
+
+        def payload(pk: int, club: int, source: str, left: int) -> str:
+            return json.dumps(
+                {
+                    "visit": pk,
+                    "club": slugs[club],
+                    "source": source,
+                    "visits_left": None if left == NO else left,
+                    "override_reason": None,
+                    "denied_reason": None,
+                }
+            )
+
+        self.counts["member_events"] = self.counts.get("member_events", 0) + write_rows(
+            MemberEvent,
+            ["member", "kind", "at", "actor", "data"],
+            (
+                (member, MemberEvent.Kind.VISIT, when, None, payload(pk, club, source, left))
+                for pk, member, club, when, source, left in zip(
+                    visit_ids.tolist(),
+                    self.member_ids[v["member"]].tolist(),
+                    v["club"].tolist(),
+                    at,
+                    v["source"].tolist(),
+                    visits_left.tolist(),
+                    strict=True,
+                )
+            ),
+        )
+
     def timeline(self) -> None:
         h, users = self.h, self.user_ids
         c = h.consents.columns
@@ -594,7 +654,8 @@ class _Writer:
 
         # Reserved: the planted lead touchpoints' keys name them (event:<id>).
         self.event_ids = reserve_ids(MemberEvent, len(h.events))
-        self.counts["member_events"] = write_rows(
+        # After the visits' events (money_and_visits), which counted themselves here.
+        self.counts["member_events"] = self.counts.get("member_events", 0) + write_rows(
             MemberEvent,
             ["id", "member", "kind", "at", "actor", "data"],
             zip(
