@@ -197,6 +197,23 @@ def test_a_booked_member_who_checked_in_is_shown_so_and_a_no_show_asks_first(
     assert "no-show? Checked in: Ben Berg at 17:52.')" in html
 
 
+def test_the_buttons_say_what_they_do_and_a_no_show_row_counts_no_class(client, hiit, roster, tom):
+    # given Maya marked a no-show (her 12th class, had she come), Ana attended
+    Booking.objects.filter(pk=roster["maya"].pk).update(status=Status.NO_SHOW)
+    client.force_login(tom)
+
+    html = text(client.get(reverse("trainer:roster", args=[hiit.pk])))
+
+    maya_row = html.split(f'id="booking-{roster["maya"].pk}"')[1].split("</li>")[0]
+    ana_row = html.split(f'id="booking-{roster["ana"].pk}"')[1].split("</li>")[0]
+    assert '<span class="roster-row__state">no-show</span>' in maya_row
+    assert ">Mark attended</button>" in maya_row and ">Mark no-show</button>" not in maya_row
+    assert "12th class" not in maya_row
+    assert '<span class="roster-row__state">attended</span>' in ana_row
+    assert "first class" in ana_row
+    assert ">Mark no-show</button>" in ana_row and ">Mark attended</button>" not in ana_row
+
+
 def test_a_member_who_checked_in_may_still_be_marked_a_no_show(client, hiit, roster, tom):
     # given Ben checked in during the class (for the gym, it may be)
     VisitFactory(member=roster["ben"].member, at=local(TODAY, 17, 52))
@@ -300,9 +317,9 @@ def test_no_show_button_appears_only_once_the_class_has_started(
     html = text(client.get(reverse("trainer:roster", args=[later.pk])))
 
     # attendance opened at 18:00, an hour before the class: just now
-    assert ">Attended</button>" in html
+    assert ">Mark attended</button>" in html
     assert "Attendance opens" not in html
-    assert ">No-show</button>" not in html
+    assert ">Mark no-show</button>" not in html
     assert "Mark all remaining no-show" not in html
 
 
@@ -336,8 +353,8 @@ def test_a_roster_before_attendance_opens_offers_no_buttons_and_says_when(
 
     assert "Maya Jansen" in html
     assert reverse("trainer:mark_attended", args=[booking.pk]) not in html
-    assert ">Attended</button>" not in html
-    assert ">No-show</button>" not in html
+    assert ">Mark attended</button>" not in html
+    assert ">Mark no-show</button>" not in html
     assert note in " ".join(html.split())
 
 

@@ -67,9 +67,9 @@ def test_tom_marks_one_member_attended_and_one_no_show(
     maya_row = page.locator(f"#booking-{maya_booking.pk}")
     expect(ben_row).to_contain_text("first class")
 
-    ben_row.get_by_role("button", name="Attended").click()
+    ben_row.get_by_role("button", name="Mark attended").click()
     expect(page.locator(f"#booking-{ben_booking.pk}")).to_have_attribute("data-status", "attended")
-    maya_row.get_by_role("button", name="No-show").click()
+    maya_row.get_by_role("button", name="Mark no-show").click()
     expect(page.locator(f"#booking-{maya_booking.pk}")).to_have_attribute("data-status", "no_show")
     expect(page.locator("#roster-summary")).to_contain_text("2 attended")
     expect(page.locator("#roster-summary")).to_contain_text("1 no-show")
