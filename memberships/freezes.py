@@ -33,8 +33,9 @@ def freeze(
     and the memberships queued behind it with it.
 
     Raises ValidationError when it starts before the club's today (past_start_error), the
-    dates are reversed, the freeze is longer than the club allows (Club.max_freeze_days), its
-    dates fall outside the membership,
+    dates are reversed, the freeze is longer than the club allows (Club.max_freeze_days) or
+    would take the membership's freezes together past that figure, its dates fall outside the
+    membership,
     overlap another freeze of it, or would push the membership into a later one that was not
     queued behind it (or a queued one away from its own freeze).
     """
@@ -52,6 +53,17 @@ def freeze(
             {
                 "end": f"A freeze at {club} lasts at most {club.max_freeze_days} days; "
                 f"this one is {days}."
+            }
+        )
+    # The same figure caps the days of all its freezes together: back-to-back freezes of 90
+    # days each would otherwise pause a membership for ever.
+    used = sum(frozen.days for frozen in locked.freezes.only("start", "end"))
+    if used + days > club.max_freeze_days:
+        left = max(club.max_freeze_days - used, 0)
+        raise ValidationError(
+            {
+                "end": f"Freezes of one membership at {club} total at most "
+                f"{club.max_freeze_days} days: {used} used, {left} left; this one is {days}."
             }
         )
     if start < locked.start or start > locked.end:

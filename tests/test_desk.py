@@ -93,6 +93,7 @@ def test_expired_member_is_denied_with_the_date_and_a_renew_button(desk, frozen_
     html = response.content.decode()
     assert 'data-reason="expired"' in html
     assert "Membership expired 3 Nov 2026" in html
+    assert html.count("3 Nov 2026") == 1  # the verdict says it; no "Expired" badge again
     membership = tom_berg.memberships.get()
     assert reverse("desk:renew", args=[membership.pk]) in html
     assert CheckInAttempt.objects.get(member=tom_berg).reason == "expired"
@@ -651,6 +652,18 @@ def test_bad_leads_get_errors_and_nothing_is_saved(desk, frozen_clock, downtown,
     assert response.status_code == 400
     assert error in response.content.decode()
     assert not Member.objects.exists()
+
+
+def test_a_note_over_the_limit_comes_back_as_typed_with_the_error(desk, frozen_clock, maya):
+    typed = ("Asked about personal training. " * 70).strip()  # 2,169 characters
+
+    response = desk.post(reverse("desk:note", args=[maya.pk]), {"text": typed})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f">{typed}</textarea>" in html
+    assert "Ensure this value has at most 2000 characters (it has 2169)." in html
+    assert not maya.events.filter(kind=MemberEvent.Kind.NOTE).exists()
 
 
 def test_note_goes_on_the_timeline_and_the_card_shows_it(desk, frozen_clock, maya, fiona):

@@ -188,6 +188,30 @@ def test_a_freeze_longer_than_the_clubs_maximum_is_refused(month, downtown, limi
     assert reload(month).end == END
 
 
+def test_freezes_back_to_back_stop_at_the_clubs_maximum_in_total(month, downtown):
+    # given a 14-day limit and two freezes of the same membership using 10 of those days
+    allow_freezes_of(downtown, 14)
+    freezes.freeze(reload(month), start=day(1), end=day(6))
+    freezes.freeze(reload(month), start=day(7), end=day(10))
+    end = reload(month).end
+
+    # when a third freeze of five days is asked for, back to back
+    with pytest.raises(ValidationError) as error:
+        freezes.freeze(reload(month), start=day(11), end=day(15))
+
+    # then it is refused with the days left, and nothing changed; four days still fit
+    assert error.value.message_dict == {
+        "end": [
+            "Freezes of one membership at Downtown total at most 14 days: 10 used, 4 left; "
+            "this one is 5."
+        ]
+    }
+    assert Freeze.objects.count() == 2
+    assert reload(month).end == end
+    freezes.freeze(reload(month), start=day(11), end=day(14))
+    assert reload(month).end == end + dt.timedelta(days=4)
+
+
 def test_unfreezing_early_gives_back_the_unused_days(month, fiona):
     # given a week's freeze on days 10 to 16
     frozen = freezes.freeze(month, start=day(10), end=day(16))

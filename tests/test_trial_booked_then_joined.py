@@ -10,6 +10,7 @@ so the reminder (three hours before) is due at 09:00.
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from campaigns import dispatcher, dryrun, evaluator, triggers
 from campaigns.models import Rule, Touchpoint
@@ -129,3 +130,26 @@ def test_a_reminder_written_before_joining_is_cancelled_as_obsolete_at_nine(
     touchpoint = Touchpoint.objects.get(member=booking.member)
     assert (touchpoint.status, touchpoint.reason) == (Status.CANCELLED, Reason.OBSOLETE)
     assert not booking.member.events.filter(kind=MemberEvent.Kind.MESSAGE_SENT).exists()
+
+
+def test_the_card_s_coming_up_leaves_out_what_will_be_cancelled_and_counts_it(
+    desk, frozen_clock, downtown, monthly_plan, hiit
+):
+    # given rule 4's reminder in the outbox, and the lead joined since: it will be cancelled
+    booking = lead_booked_on(hiit, "Ines")
+    now = clock.now()
+    rule = Rule.objects.prefetch_related("clubs").get(number=4)
+    evaluator.evaluate_rule(rule, downtown, since=now, until=now + dt.timedelta(days=1))
+    sales.sell(booking.member, monthly_plan, start=clock.today(downtown), method="cash")
+
+    html = " ".join(
+        desk.get(reverse("playbook:coming_up", args=[booking.member.pk])).content.decode().split()
+    )
+
+    assert "will be cancelled: no longer true" not in html
+    assert "Tue 24 Nov, 09:00" not in html
+    assert "Nothing is coming up for Ines in the next" in html
+    assert (
+        "Not listed: 1 planned message that will be cancelled when due (no longer true, or "
+        "the rule is off)." in html
+    )

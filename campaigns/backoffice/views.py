@@ -480,7 +480,11 @@ def coming_up(request: HttpRequest, pk: int) -> HttpResponse:
     every rule's trigger): the next touchpoints the member gets if nothing changes, for
     everyone who reads member cards; the full dry run is marketing's and managers'."""
     member = staff_member(request, pk, roles.READS_MEMBER_CARD)
+    # What will be sent: a touchpoint the dispatcher will cancel when it falls due (no longer
+    # true, or its rule is off) is not coming up, and is only counted (the dry run lists it).
     forecasts = dryrun.member_forecast(member)
+    cancelled = sum(1 for forecast in forecasts if forecast.outcome == "cancelled")
+    forecasts = [forecast for forecast in forecasts if forecast.outcome != "cancelled"]
     return render(
         request,
         "campaigns/admin/_coming_up.html",
@@ -488,6 +492,7 @@ def coming_up(request: HttpRequest, pk: int) -> HttpResponse:
             "member": member,
             "forecasts": forecasts[:COMING_UP_SHOWN],
             "more": max(len(forecasts) - COMING_UP_SHOWN, 0),
+            "cancelled": cancelled,
             "days": dryrun.FORECAST_DAYS,
             "dry_run_url": reverse("playbook:member_dry_run", args=[member.pk])
             if roles.has_role(request.user, *LIFECYCLE)

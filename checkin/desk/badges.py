@@ -16,6 +16,8 @@ LOW_BALANCE = 2
 class Badge:
     label: str
     tone: str  # good | warning | critical | info — colour carries meaning, the label says it
+    # What it is about, for a panel that says it otherwise ("expired": the denial's verdict).
+    code: str = ""
 
     @property
     def css(self) -> str:
@@ -45,7 +47,7 @@ def badges(member: Member, day: dt.date) -> list[Badge]:
     if membership is None:
         latest = latest_membership(member)
         if latest is not None and latest.end < day:
-            found.append(Badge(f"Expired {latest.end:%-d %b %Y}", "critical"))
+            found.append(Badge(f"Expired {latest.end:%-d %b %Y}", "critical", "expired"))
         elif latest is not None:
             found.append(Badge(f"Starts {latest.start:%-d %b}", "info"))
         elif member.status != Member.Status.LEAD:

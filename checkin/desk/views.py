@@ -351,6 +351,10 @@ def result_context(
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
         return context
     context.update(attempt=outcome, override_form=override_form or OverrideForm())
+    expired = outcome is not None and outcome.reason == CheckInAttempt.Reason.EXPIRED
+    if expired and context["membership"] is not None:
+        # The verdict says "Membership expired 23 Nov 2026": the badge would say it again.
+        context["badges"] = [badge for badge in context["badges"] if badge.code != "expired"]
     no_membership = outcome is not None and outcome.reason == CheckInAttempt.Reason.NO_MEMBERSHIP
     # Come too early for their free class: say when it is and when check-in opens.
     if no_membership and (trial := bookings.trial_later_today(member, club, at=outcome.at)):
@@ -475,10 +479,14 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_card(
-    request: HttpRequest, member: Member, *, call_form: CallForm | None = None
+    request: HttpRequest,
+    member: Member,
+    *,
+    call_form: CallForm | None = None,
+    note_form: NoteForm | None = None,
 ) -> HttpResponse:
-    """The member card; with a `call_form` that did not validate, its errors and what was
-    typed, answered 400."""
+    """The member card; with a `call_form` or `note_form` that did not validate, its errors
+    and what was typed, answered 400."""
     today = clock.today(member.home_club)
     current = badges.current_membership(member, today)
     events = member.events.select_related("actor").order_by("-at", "-id")
@@ -516,11 +524,13 @@ def _render_card(
             "can_check_in": roles.has_role(request.user, *roles.DESK),
             "can_export": roles.has_role(request.user, roles.MANAGER),
             "can_erase": roles.has_role(request.user, roles.MANAGER),
-            "note_form": NoteForm(),
+            "note_form": note_form or NoteForm(),
             "call_form": call_form or CallForm(),
             "header_title": member.full_name,
         },
-        status=400 if call_form is not None and call_form.errors else 200,
+        status=400
+        if any(form is not None and form.errors for form in (call_form, note_form))
+        else 200,
     )
 
 
@@ -732,9 +742,9 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
             member, MemberEvent.Kind.NOTE, actor=request.user, text=form.cleaned_data["text"]
         )
         messages.success(request, "Note added.")
-    else:
-        messages.error(request, "A note needs some text (at most 2,000 characters).")
-    return redirect("desk:member", pk=member.pk)
+        return redirect("desk:member", pk=member.pk)
+    # The card again, with the text as typed and the error under it: a redirect threw it away.
+    return _render_card(request, member, note_form=form)
 
 
 @require_POST
