@@ -33,6 +33,26 @@ def pytest_configure(config):
         time_machine.travel(when, tick=True).start()
 
 
+def _pin_the_clock_first(item) -> None:
+    """A test that asks for `frozen_clock` gets it before its other function-scoped fixtures,
+    so personas' dates ("started ten days ago") count from the pinned day and not from the
+    day the suite runs, whatever order the test's arguments name them in."""
+    names = getattr(item, "fixturenames", None)
+    if not names or "frozen_clock" not in names:
+        return
+    definitions = item._fixtureinfo.name2fixturedefs
+    names.remove("frozen_clock")
+    first = next(
+        (
+            index
+            for index, name in enumerate(names)
+            if name in definitions and definitions[name][-1].scope == "function"
+        ),
+        len(names),
+    )
+    names.insert(first, "frozen_clock")
+
+
 def pytest_collection_modifyitems(config, items):
     """Race tests need real PostgreSQL transactions, and `postgres` tests PostgreSQL itself;
     on the SQLite fallback they cannot run (CI=true refuses to run without PostgreSQL).
@@ -42,6 +62,7 @@ def pytest_collection_modifyitems(config, items):
 
     for item in items:
         _restore_migrated_data_after(item)
+        _pin_the_clock_first(item)
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         _deselect(config, items, "race", "race tests deselected: they need PostgreSQL.")
         _deselect(config, items, "postgres", "PostgreSQL tests deselected: they need it.")

@@ -80,7 +80,7 @@ def test_a_desk_freeze_cancels_the_classes_inside_it_and_says_which(
     # then the confirmation names the classes it cancelled
     assert response.status_code == 302
     assert said(response) == [
-        "Frozen 25 Nov – 29 Nov; now ends 18 Dec 2026. Cancelled 2 class bookings in the "
+        "Frozen 25 Nov – 29 Nov; now ends 17 Dec 2026. Cancelled 2 class bookings in the "
         "freeze: HIIT Wed 25 Nov at 18:00, Yoga Thu 26 Nov at 07:00 (waitlist)."
     ]
     # and her seat and her waitlist place inside the freeze are gone, those outside it stay
@@ -112,7 +112,7 @@ def test_a_desk_freeze_cancels_the_classes_inside_it_and_says_which(
 def test_a_freeze_with_no_classes_inside_it_says_nothing_more(desk, maya_membership, classes):
     response = freeze_at_desk(desk, maya_membership, "2026-12-01", "2026-12-03")
 
-    assert said(response) == ["Frozen 1 Dec – 3 Dec; now ends 16 Dec 2026."]
+    assert said(response) == ["Frozen 1 Dec – 3 Dec; now ends 15 Dec 2026."]
     assert not Booking.objects.filter(status=Status.CANCELLED).exists()
 
 

@@ -207,7 +207,9 @@ def test_using_a_link_spends_the_older_ones_too(client, maya, mailoutbox):
     [(14, 302), (15, 403), (60 * 24, 403)],
     ids=["within-15-minutes", "at-15-minutes", "next-day"],
 )
-def test_a_link_expires_after_15_minutes(client, maya, mailoutbox, minutes_later, status):
+def test_a_link_expires_after_15_minutes(
+    frozen_clock, client, maya, mailoutbox, minutes_later, status
+):
     start = dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         ask_for_link(client, maya.email)
