@@ -191,7 +191,10 @@ def too_early_to_renew(current: Membership, *, today: dt.date) -> str:
     """Why a renewal of `current` cannot be sold today — it would start more than
     MAX_DAYS_AHEAD days from today, further than Sell may start one — or "" when it can. The
     desk's Renew, the portal's online renewal (which offers none before) and renew() itself
-    ask it; an automatic renewal follows a membership that has ended, so is never ahead."""
+    ask it; an automatic renewal follows a membership that has ended, so is never ahead.
+    A pack is renewed when its visits run low, however long it stays valid: no limit."""
+    if current.plan.is_pack:
+        return ""
     start = renewal_start(current, today=today)
     if start <= today + dt.timedelta(days=MAX_DAYS_AHEAD):
         return ""

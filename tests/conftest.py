@@ -34,23 +34,18 @@ def pytest_configure(config):
 
 
 def _pin_the_clock_first(item) -> None:
-    """A test that asks for `frozen_clock` gets it before its other function-scoped fixtures,
-    so personas' dates ("started ten days ago") count from the pinned day and not from the
-    day the suite runs, whatever order the test's arguments name them in."""
+    """A test that asks for `frozen_clock` gets it before the fixtures it names itself (after
+    the autouse ones, which may set a clock of their own for it to override), so personas'
+    dates ("started ten days ago") count from the pinned day and not from the day the suite
+    runs, whatever order the test's arguments name them in."""
     names = getattr(item, "fixturenames", None)
     if not names or "frozen_clock" not in names:
         return
-    definitions = item._fixtureinfo.name2fixturedefs
+    asked = [name for name in item._fixtureinfo.argnames if name != "frozen_clock"]
+    if not asked:
+        return
     names.remove("frozen_clock")
-    first = next(
-        (
-            index
-            for index, name in enumerate(names)
-            if name in definitions and definitions[name][-1].scope == "function"
-        ),
-        len(names),
-    )
-    names.insert(first, "frozen_clock")
+    names.insert(min(names.index(name) for name in asked), "frozen_clock")
 
 
 def pytest_collection_modifyitems(config, items):

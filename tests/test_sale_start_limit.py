@@ -176,3 +176,22 @@ def test_add_membership_refuses_a_start_years_ahead(client, frozen_clock, fiona,
     assert response.context["form"].errors == {"start": [TOO_FAR]}
     assert tom_berg.memberships.count() == 1
     assert not Payment.objects.filter(member=tom_berg).exists()
+
+
+def test_a_pack_valid_for_a_year_is_renewed_whenever_its_visits_run_low(
+    desk, frozen_clock, maya, downtown
+):
+    # given a 10-visit pack bought today and valid for a year
+    maya.memberships.update(status=Membership.Status.CANCELLED)
+    pack = PlanFactory(club=downtown, name="10 visits", pack=True, duration_days=365)
+    current = MembershipFactory(member=maya, plan=pack)
+
+    # when the desk renews it now
+    response = desk.post(
+        reverse("desk:renew", args=[current.pk]), {"plan": pack.pk, "method": "cash"}
+    )
+
+    # then the new pack is sold: the 90-day limit is for time plans, not visits
+    assert response.status_code == 302
+    assert sales.too_early_to_renew(current, today=dt.date(2026, 11, 23)) == ""
+    assert Membership.objects.filter(renewed_from=current).exists()

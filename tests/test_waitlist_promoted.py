@@ -43,7 +43,7 @@ at_once_migration = importlib.import_module(
     "campaigns.migrations.0015_waitlist_seat_sent_in_quiet_hours"
 )
 wait_migration = importlib.import_module(
-    "campaigns.migrations.0021_waitlist_seat_waits_unless_too_late"
+    "campaigns.migrations.0022_waitlist_seat_waits_unless_too_late"
 )
 
 
