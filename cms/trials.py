@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -210,19 +211,9 @@ def sign_up_for_trial(
     booking, refusal = _book(member, session, known=not created) if session else (None, None)
     if not created:
         _record_signup(member, session, booking, refusal)
-    # One open task per member: whoever picks up the one they have calls them anyway, and
-    # the sign-up is on their timeline.
-    task = member.tasks.open().order_by("due_at", "pk").first()
-    if task is None:
-        task = staff_tasks.open_task(
-            member,
-            title=f"Call {member.full_name} within 15 minutes",
-            title_when_closed=lambda due: _call_when_open(member, due),
-            due_in=CALL_WITHIN,
-            assigned_role=roles.FRONT_DESK,
-            details=_task_details(member, club, session, booking, refusal, email_of=email_of),
-            escalate_when_late=True,
-        )
+    task = _call_task(
+        member, lambda: _task_details(member, club, session, booking, refusal, email_of=email_of)
+    )
     return TrialSignup(
         member=member,
         created=created,
@@ -239,23 +230,31 @@ def _sign_up_elsewhere(club: Club, member: Member, *, session: ClassSession | No
     desk, as a call task unless one is open, to sort out by phone (a plan valid at every club,
     or one valid at `club`)."""
     _record_signup(member, session, None, None, reason="registered_elsewhere")
-    task = member.tasks.open().order_by("due_at", "pk").first()
-    if task is None:
-        task = staff_tasks.open_task(
-            member,
-            title=f"Call {member.full_name} within 15 minutes",
-            title_when_closed=lambda due: _call_when_open(member, due),
-            due_in=CALL_WITHIN,
-            assigned_role=roles.FRONT_DESK,
-            details=_elsewhere_details(member, club, session),
-            escalate_when_late=True,
-        )
+    task = _call_task(member, lambda: _elsewhere_details(member, club, session))
     return TrialSignup(
         member=member,
         created=False,
         booking=None,
         task=task,
         not_booked=NOT_BOOKED_REASONS["registered_elsewhere"],
+    )
+
+
+def _call_task(member: Member, details: Callable[[], str]) -> Task:
+    """The desk's call about a sign-up: the member's open task if they have one (whoever picks
+    it up calls them anyway, and the sign-up is on their timeline), else a new one whose
+    `details()` are written only then."""
+    task = member.tasks.open().order_by("due_at", "pk").first()
+    if task is not None:
+        return task
+    return staff_tasks.open_task(
+        member,
+        title=f"Call {member.full_name} within 15 minutes",
+        title_when_closed=lambda due: _call_when_open(member, due),
+        due_in=CALL_WITHIN,
+        assigned_role=roles.FRONT_DESK,
+        details=details(),
+        escalate_when_late=True,
     )
 
 
