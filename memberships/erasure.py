@@ -4,11 +4,13 @@ goes. A membership in force or still to start must be ended first."""
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Q
 
 from members.erasure import Refusal, eraser, keep, refusal
 from members.models import Member
 from memberships.models import Freeze, LedgerEntry, Membership, Payment, StripeEvent
+from memberships.stripe import client as stripe_client
 
 keep(Membership, why="plan, dates, status and price: the renewal chain analytics reads")
 
@@ -25,6 +27,13 @@ def _in_force_or_coming(member: Member, today: dt.date) -> Refusal | None:
 
 @eraser("memberships", covers=(Payment, StripeEvent))
 def _erase_memberships(member: Member) -> None:
+    # The member's Customer at Stripe holds their name, email and saved card: deleted once the
+    # erasure commits (`member` is as loaded before any eraser ran, so its id is still here).
+    if member.stripe_customer_id and stripe_client.enabled():
+        from memberships.tasks import forget_customer_task
+
+        customer = member.stripe_customer_id
+        transaction.on_commit(lambda: forget_customer_task.delay(customer))
     # Payments keep amount, currency, date, method and status (bookkeeping law); the Stripe
     # payment id leads to the card and the name at Stripe, so it goes.
     Payment.objects.filter(member=member).exclude(stripe_payment_intent_id="").update(

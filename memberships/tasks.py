@@ -90,6 +90,14 @@ def detach_card_task(payment_method_id: str) -> None:
     saved_cards.detach(payment_method_id)
 
 
+@shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
+def forget_customer_task(customer_id: str) -> None:
+    """Delete an erased member's Stripe Customer (saved_cards.forget_customer).
+
+    Safe to run twice: a Customer deleted already is logged and left alone."""
+    saved_cards.forget_customer(customer_id)
+
+
 @shared_task
 def retry_stripe_events_task() -> int:
     """Process again the Stripe events left unprocessed for a while, a batch per run.

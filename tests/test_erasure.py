@@ -8,6 +8,7 @@ import json
 import os
 
 import pytest
+import responses
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -30,6 +31,11 @@ from tests.factories import (
     PaymentFactory,
     UserFactory,
     VisitFactory,
+)
+from tests.stripe_helpers import (
+    API,
+    eager_tasks_fixture,  # noqa: F401 (fixture eager_tasks)
+    stripe_on_fixture,  # noqa: F401 (fixture stripe_on)
 )
 
 PERSONAL = [
@@ -356,3 +362,40 @@ def test_every_model_pointing_at_a_member_is_erased_or_kept_on_purpose():
 
     assert pointing - covered.keys() == set()
     assert covered.keys() - pointing == set()  # nothing stale either
+
+
+def test_erasing_a_member_deletes_their_customer_at_stripe_once_committed(
+    stripe_on, eager_tasks, django_capture_on_commit_callbacks, former_maya, max
+):
+    # given Maya paid online once and her card was saved on her Stripe Customer
+    Member.objects.filter(pk=former_maya.pk).update(
+        stripe_customer_id="cus_maya", stripe_payment_method_id="pm_visa", card_last4="4242"
+    )
+    former_maya.refresh_from_db()
+
+    # when she is erased
+    with responses.RequestsMock() as fake:
+        fake.delete(f"{API}/v1/customers/cus_maya", json={"id": "cus_maya", "deleted": True})
+        with django_capture_on_commit_callbacks(execute=True):
+            erasure.erase(former_maya, by=max, reason="Asked at the desk")
+
+        # then Stripe was asked to delete her Customer, and nothing of it stays here
+        assert [call.request.method for call in fake.calls] == ["DELETE"]
+    former_maya.refresh_from_db()
+    assert (former_maya.stripe_customer_id, former_maya.card_last4) == ("", "")
+
+
+def test_an_erasure_without_stripe_asks_stripe_nothing(
+    eager_tasks, django_capture_on_commit_callbacks, former_maya, max
+):
+    Member.objects.filter(pk=former_maya.pk).update(stripe_customer_id="cus_maya")
+    former_maya.refresh_from_db()
+
+    # a fake that would answer, asked nothing: Stripe is not configured
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as fake:
+        fake.delete(f"{API}/v1/customers/cus_maya", json={"id": "cus_maya", "deleted": True})
+        with django_capture_on_commit_callbacks(execute=True):
+            erasure.erase(former_maya, by=max, reason="Asked at the desk")
+        assert len(fake.calls) == 0
+    former_maya.refresh_from_db()
+    assert former_maya.stripe_customer_id == ""

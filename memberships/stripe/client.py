@@ -82,6 +82,12 @@ def detach_payment_method(payment_method_id: str) -> None:
     _client().v1.payment_methods.detach(payment_method_id)
 
 
+def delete_customer(customer_id: str) -> None:
+    """Delete a Customer at Stripe: its saved cards, name and email go with it. Raises
+    StripeError (InvalidRequestError once it is deleted already)."""
+    _client().v1.customers.delete(customer_id)
+
+
 def verify_event(payload: bytes, signature: str) -> stripe.Event:
     """The event Stripe signed, checked against STRIPE_WEBHOOK_SECRET and its timestamp.
 

@@ -184,3 +184,14 @@ def detach(payment_method_id: str) -> None:
     except client.StripeError as error:
         # Detached before, or gone: either way it can no longer be charged.
         logger.info("Card %s not detached: %s", payment_method_id, error)
+
+
+def forget_customer(customer_id: str) -> None:
+    """Delete an erased member's Customer at Stripe, with the cards saved on it. One deleted
+    already (a second run) is done."""
+    try:
+        client.delete_customer(customer_id)
+    except client.TRANSIENT_ERRORS:
+        raise
+    except client.StripeError as error:
+        logger.info("Customer %s not deleted: %s", customer_id, error)
