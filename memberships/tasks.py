@@ -63,14 +63,15 @@ def process_stripe_event_task(event_id: int) -> None:
 
 
 @shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
-def charge_renewal_task(renewal_id: int) -> str:
-    """Charge an unpaid automatic renewal to the member's saved card (offsession.charge).
+def charge_renewal_task(renewal_id: int, card: str = "") -> str:
+    """Charge an unpaid automatic renewal to the member's saved card (offsession.charge); with
+    `card`, a declined one once more, to the card the member put on file since.
 
     Safe to run twice, even at once: Stripe is asked under an idempotency key made of the
-    renewal's id, so it charges once and answers the same twice; the payment is recorded once
-    per PaymentIntent; a renewal paid since is not charged. Only Stripe's transient errors
-    (no answer, 429, 5xx) are retried, with the same key."""
-    return offsession.charge(renewal_id)
+    renewal's id (and the new card's, for a retry), so it charges once and answers the same
+    twice; the payment is recorded once per PaymentIntent; a renewal paid since is not charged.
+    Only Stripe's transient errors (no answer, 429, 5xx) are retried, with the same key."""
+    return offsession.charge(renewal_id, card)
 
 
 @shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
@@ -80,6 +81,16 @@ def save_card_task(member_id: int, payment_intent: str) -> bool:
     Safe to run twice: the card is stored by a conditional UPDATE that changes nothing the
     second time, and a late run saves no card older than the member's last change."""
     return saved_cards.save_from_payment(member_id, payment_intent)
+
+
+@shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)
+def save_setup_card_task(member_id: int, setup_intent: str) -> bool:
+    """Save the card a member put on file from the portal in place of the old one, detach the
+    old one and charge a declined renewal to the new one (saved_cards.save_from_setup).
+
+    Safe to run twice: the card is stored by a conditional UPDATE that changes nothing the
+    second time, and the detach and the charge are queued only by the run that changed it."""
+    return saved_cards.save_from_setup(member_id, setup_intent)
 
 
 @shared_task(autoretry_for=client.TRANSIENT_ERRORS, retry_backoff=True, max_retries=STRIPE_RETRIES)

@@ -1,4 +1,5 @@
-"""Renewing online: a Stripe Checkout Session for the renewal of a member's membership.
+"""Renewing online: a Stripe Checkout Session for the renewal of a member's membership; and one
+in setup mode for putting a new card on file for automatic renewals (`start_card_update`).
 
 Nothing is recorded here: the renewal is made when Stripe's `checkout.session.completed`
 event says the payment went through (events.py), never from the member's return to the
@@ -13,6 +14,7 @@ import logging
 from decimal import Decimal
 
 from club import clock
+from members.models import Member
 from memberships.models import Membership, Plan
 from memberships.stripe import client, saved_cards
 
@@ -128,4 +130,44 @@ def start_renewal(membership: Membership, *, success_url: str, cancel_url: str) 
         logger.warning(
             "Stripe Checkout for renewing membership %s failed: %s", membership.pk, error
         )
+        raise CheckoutUnavailable(str(error)) from error
+
+
+def start_card_update(member: Member, *, success_url: str, cancel_url: str) -> str:
+    """Open a Checkout Session in setup mode for the member to put a new card on file for
+    automatic renewals (saved_cards.py), on their own Stripe Customer (made now if need be), in
+    the club's currency, and return the URL of Stripe's page. Nothing is charged on it: the
+    card is saved from the webhook (events.py), never from the member's return.
+
+    Clicking twice gets the same page; once the card changed, the next click gets a new one
+    (the idempotency key is the request, the day and the card on file).
+    Raises CheckoutUnavailable when Stripe cannot be reached or refuses."""
+    club = member.home_club
+    metadata = {"member": str(member.pk), "purpose": saved_cards.CARD_UPDATE}
+    try:
+        customer = saved_cards.customer_id(member)
+    except client.StripeError as error:
+        logger.warning("Stripe Customer for member %s not made: %s", member.pk, error)
+        raise CheckoutUnavailable(str(error)) from error
+    params = {
+        "mode": "setup",
+        "customer": customer,
+        "currency": club.currency.lower(),
+        # Off-session renewals are charged to cards, and the portal shows a card's brand and
+        # last four digits.
+        "payment_method_types": ["card"],
+        "client_reference_id": f"member-{member.pk}",
+        "metadata": metadata,
+        # On the SetupIntent too, for anyone reading it in Stripe's dashboard.
+        "setup_intent_data": {"metadata": metadata},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    changed = member.card_changed_at.isoformat() if member.card_changed_at else ""
+    request = json.dumps(params, sort_keys=True) + clock.today(club).isoformat() + changed
+    key = f"card-{member.pk}-{hashlib.sha256(request.encode()).hexdigest()[:32]}"
+    try:
+        return client.create_checkout_session(params, idempotency_key=key)
+    except client.StripeError as error:
+        logger.warning("Stripe Checkout for member %s's card failed: %s", member.pk, error)
         raise CheckoutUnavailable(str(error)) from error

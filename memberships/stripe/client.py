@@ -76,6 +76,12 @@ def create_payment_intent(params: dict[str, Any], *, idempotency_key: str) -> di
     return intent.to_dict()
 
 
+def retrieve_setup_intent(intent_id: str) -> dict[str, Any]:
+    """The SetupIntent with its payment method expanded, as a plain dict. Raises StripeError."""
+    intent = _client().v1.setup_intents.retrieve(intent_id, params={"expand": ["payment_method"]})
+    return intent.to_dict()
+
+
 def detach_payment_method(payment_method_id: str) -> None:
     """Detach a saved payment method from its Customer: it can no longer be charged.
     Raises StripeError (InvalidRequestError once it is detached already)."""

@@ -51,6 +51,8 @@ DECLINE_REASONS = {
 
 # What processing a paid portal renewal says it did (the demo's events say it too).
 RENEWED = "Paid: the membership is renewed."
+# What processing a portal Checkout that put a new card on file says it did.
+CARD_SET_UP = "Card set up in the member portal: it replaces the saved card."
 # What processing a paid automatic renewal says it did.
 AUTO_RENEWAL_PAID = "Paid with the saved card: the automatic renewal is paid."
 # The metadata's `purpose` of a charge of the saved card (offsession.py).
@@ -142,6 +144,35 @@ def process(event_id: int) -> None:
             attempts=F("attempts") + 1, error=f"{type(error).__name__}: {error}"[:2000]
         )
         raise
+
+
+def _checkout_completed(session: dict) -> Done:
+    """A Checkout Session completed: a renewal paid, or in setup mode a new card put on file."""
+    if session.get("mode") == "setup":
+        return _card_set_up(session)
+    return _checkout_paid(session)
+
+
+def _card_set_up(session: dict) -> Done:
+    """A setup-mode Checkout opened from the portal (checkout.start_card_update) completed: the
+    card it set up replaces the member's saved card. Which card that is, is asked of Stripe
+    after the commit (saved_cards.save_from_setup), not inside this locked transaction."""
+    metadata = session.get("metadata") or {}
+    member = _member(metadata)
+    setup_intent = session.get("setup_intent")
+    if member is None or metadata.get("purpose") != saved_cards.CARD_UPDATE or not setup_intent:
+        logger.warning("Checkout session %s is no portal card update: ignored", session.get("id"))
+        return Done("Not a card put on file from the member portal.", ignored=True)
+    if not member.stripe_customer_id or session.get("customer") != member.stripe_customer_id:
+        # The member's metadata on someone else's Customer: never save a card that is not theirs.
+        logger.warning(
+            "Checkout session %s set up a card on another Customer than member %s's: ignored",
+            session.get("id"),
+            member.pk,
+        )
+        return Done("A card set up on another customer than the member's: not saved.", ignored=True)
+    saved_cards.queue_save_setup(member, str(setup_intent))
+    return Done(CARD_SET_UP)
 
 
 def _checkout_paid(session: dict) -> Done:
@@ -415,7 +446,7 @@ def _member(metadata: dict) -> Member | None:
 
 
 HANDLERS: dict[str, Callable[[dict], Done]] = {
-    "checkout.session.completed": _checkout_paid,
+    "checkout.session.completed": _checkout_completed,
     "checkout.session.async_payment_succeeded": _checkout_paid,
     "payment_intent.payment_failed": payment_failed,
     "payment_intent.succeeded": _intent_succeeded,

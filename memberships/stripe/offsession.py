@@ -8,6 +8,10 @@ answers is recorded through the webhook's own functions (events.py): paid, the r
 (once per PaymentIntent, whether the answer or payment_intent.succeeded comes first); declined
 or wanting the holder's authentication, the renewal stays unpaid and `payment_failed` goes on
 the timeline with the reason, so rule 17 asks the member to pay, in the portal or at the desk.
+
+A declined renewal is charged once more when the member puts a new card on file from the portal
+(saved_cards.save_from_setup → `queue_retries`): to that card, under a key of its own
+(`retry_key`), since Stripe would answer the declined attempt's key with its decline.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 
 from django.db import transaction
 
+from members.models import Member, MemberEvent
 from memberships import dues
 from memberships.models import Membership
 from memberships.stripe import client, events
@@ -34,6 +39,37 @@ def idempotency_key(renewal: Membership) -> str:
     return f"auto-renewal-{renewal.pk}"
 
 
+def retry_key(renewal: Membership, card: str) -> str:
+    return f"auto-renewal-{renewal.pk}-{card}"
+
+
+def declined(member: Member) -> list[int]:
+    """The member's automatic renewals still unpaid after their charge was declined."""
+    failed = member.events.filter(
+        kind=MemberEvent.Kind.PAYMENT_FAILED, data__automatic=True
+    ).values_list("data__membership", flat=True)
+    ids = {pk for pk in failed if isinstance(pk, int)}
+    return list(
+        Membership.objects.filter(member=member, pk__in=ids, status=Membership.Status.PAST_DUE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def queue_retries(member: Member, *, card: str) -> list[int]:
+    """Queue, for after the commit of the caller's transaction (which saved `card`), one charge
+    to `card` of each automatic renewal of the member's that was declined and is still unpaid;
+    return their ids."""
+    from memberships.tasks import charge_renewal_task
+
+    renewals = declined(member)
+    for renewal_id in renewals:
+        transaction.on_commit(
+            lambda renewal_id=renewal_id: charge_renewal_task.delay(renewal_id, card)
+        )
+    return renewals
+
+
 def queue_charge(renewal: Membership) -> bool:
     """Queue the charge of an automatic renewal just made (in the caller's transaction) for
     after the commit, when Stripe is on and the member has a saved card; return whether it
@@ -46,11 +82,14 @@ def queue_charge(renewal: Membership) -> bool:
     return True
 
 
-def charge(renewal_id: int) -> str:
+def charge(renewal_id: int, card: str = "") -> str:
     """Charge the unpaid automatic renewal `renewal_id` to the member's saved card and record
     what Stripe answered; return PAID, FAILED, PENDING (a payment method that settles later:
     the webhook records it) or SKIPPED (nothing to charge: paid meanwhile, cancelled, gone, no
     saved card, Stripe off).
+
+    With `card`, the retry of a declined renewal on the card the member put on file since: only
+    while that is still the saved card (a newer one has its own retry), under `retry_key`.
 
     Raises client.StripeError when Stripe cannot be asked (the task retries the transient
     ones: the same idempotency key gets Stripe's first answer, never a second charge)."""
@@ -63,6 +102,10 @@ def charge(renewal_id: int) -> str:
     member = renewal.member
     if not (client.enabled() and member.has_saved_card):
         return SKIPPED
+    if card and member.stripe_payment_method_id != card:
+        logger.info("Automatic renewal %s: card %s replaced since", renewal_id, card)
+        return SKIPPED
+    key = retry_key(renewal, card) if card else idempotency_key(renewal)
     currency = member.home_club.currency.lower()
     params = {
         "amount": to_minor_units(dues.amount_due(renewal), currency),
@@ -81,13 +124,13 @@ def charge(renewal_id: int) -> str:
         },
     }
     try:
-        intent = client.create_payment_intent(params, idempotency_key=idempotency_key(renewal))
+        intent = client.create_payment_intent(params, idempotency_key=key)
     except client.CardError as error:
         # Declined, or the bank wants the holder to confirm (authentication_required): Stripe
         # names the PaymentIntent in the error.
         body = (error.json_body or {}).get("error") or {}
         intent = body.get("payment_intent") or {
-            "id": idempotency_key(renewal),
+            "id": key,
             "amount": params["amount"],
             "currency": currency,
             "metadata": params["metadata"],

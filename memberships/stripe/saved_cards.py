@@ -8,6 +8,12 @@ webhook says the renewal was paid (events.py), which stores the Customer and que
 with what the member is shown of it (brand, last four digits). memberships.autorenew charges it
 (offsession.py). The member removes it in the portal; renewals are then unpaid until paid, as
 without Stripe.
+
+The member also puts a new card on file from the portal ("Replace card", or "Add a card"):
+Stripe Checkout in setup mode (checkout.start_card_update). Its webhook queues
+`save_from_setup`, which saves the SetupIntent's card in place of the old one, detaches the old
+one after the commit and has a declined automatic renewal charged to the new card
+(offsession.queue_retries).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 PORTAL = "portal"
 WEBHOOK = "online payment"
+# The metadata's `purpose` of a portal Checkout that puts a new card on file.
+CARD_UPDATE = "card_update"
 timeline.label_codes(
     [MemberEvent.Kind.CARD_SAVED, MemberEvent.Kind.CARD_REMOVED],
     "source",
@@ -54,6 +62,33 @@ def saved(member: Member) -> SavedCard | None:
     if not (client.enabled() and member.has_saved_card):
         return None
     return SavedCard(brand=member.card_brand, last4=member.card_last4)
+
+
+def may_update(member: Member) -> bool:
+    """Whether the portal offers to put a new card on file: Stripe is on, and the member has a
+    card to replace or a running membership that renews automatically (nothing to charge a
+    card for otherwise)."""
+    if not client.enabled():
+        return False
+    if member.has_saved_card:
+        return True
+    today = clock.today(member.home_club)
+    return (
+        member.memberships.filter(auto_renew=True, end__gte=today)
+        .exclude(status=Membership.Status.CANCELLED)
+        .exists()
+    )
+
+
+def declined_at(member: Member) -> dt.datetime | None:
+    """When the card on file was last declined for an automatic renewal, or None: never, or
+    only an earlier card was (a decline before the card changed is not this card's)."""
+    if not (client.enabled() and member.has_saved_card):
+        return None
+    failures = member.events.filter(kind=MemberEvent.Kind.PAYMENT_FAILED, data__automatic=True)
+    if member.card_changed_at is not None:
+        failures = failures.filter(at__gte=member.card_changed_at)
+    return failures.order_by("-at").values_list("at", flat=True).first()
 
 
 def saves_card(membership: Membership) -> bool:
@@ -118,9 +153,7 @@ def save_from_payment(member_id: int, payment_intent: str) -> bool:
     ):
         logger.info("Payment %s saved no card for member %s", payment_intent, member_id)
         return False
-    details = method.get("card") or method.get(method.get("type") or "") or {}
-    brand = str(details.get("brand") or "")
-    last4 = str(details.get("last4") or "")
+    brand, last4 = _shown(method)
     paid_at = dt.datetime.fromtimestamp(int(intent.get("created") or 0), tz=dt.UTC)
     with transaction.atomic():
         changed = (
@@ -140,6 +173,108 @@ def save_from_payment(member_id: int, payment_intent: str) -> bool:
                 member, MemberEvent.Kind.CARD_SAVED, brand=brand, last4=last4, source=WEBHOOK
             )
     return bool(changed)
+
+
+def queue_save_setup(member: Member, setup_intent: str) -> None:
+    """After the commit, ask Stripe which card `setup_intent` set up and save it."""
+    from memberships.tasks import save_setup_card_task
+
+    transaction.on_commit(lambda: save_setup_card_task.delay(member.pk, setup_intent))
+
+
+def save_from_setup(member_id: int, setup_intent: str) -> bool:
+    """Save the card a portal Checkout in setup mode set up (checkout.start_card_update) as
+    the member's card for automatic renewals, in place of the one on file; write `card_saved`
+    (source portal, with the SetupIntent); after the commit, detach the old card at Stripe and
+    charge a declined automatic renewal to the new card (offsession.queue_retries). Returns
+    whether it changed the card.
+
+    Nothing is saved for a SetupIntent not succeeded, not for off-session use, of another
+    Customer than the member's, or older than the member's last change of card. Running twice
+    saves, detaches and charges once: the second run's conditional UPDATE changes nothing.
+    Raises client.StripeError when Stripe cannot tell (the task retries the transient ones)."""
+    from memberships.stripe import offsession
+
+    intent = client.retrieve_setup_intent(setup_intent)
+    method = intent.get("payment_method")
+    customer = intent.get("customer")
+    if isinstance(customer, dict):
+        customer = customer.get("id")
+    if (
+        intent.get("status") != "succeeded"
+        or intent.get("usage") != "off_session"
+        or not isinstance(method, dict)
+        or not customer
+    ):
+        logger.info("Setup %s saved no card for member %s", setup_intent, member_id)
+        return False
+    brand, last4 = _shown(method)
+    set_up_at = dt.datetime.fromtimestamp(int(intent.get("created") or 0), tz=dt.UTC)
+    with transaction.atomic():
+        # The lock orders this with a removal, and `old` is the card this replaces.
+        locks.member(member_id)
+        old = (
+            Member.objects.filter(pk=member_id)
+            .values_list("stripe_payment_method_id", flat=True)
+            .first()
+        ) or ""
+        changed = (
+            Member.objects.filter(pk=member_id, stripe_customer_id=customer)
+            .filter(Q(card_changed_at__isnull=True) | Q(card_changed_at__lt=set_up_at))
+            .exclude(stripe_payment_method_id=method["id"])
+            .update(
+                stripe_payment_method_id=method["id"],
+                card_brand=brand[:30],
+                card_last4=last4[:4],
+                card_changed_at=set_up_at,
+            )
+        )
+        if not changed:
+            logger.info("Setup %s: member %s's card not changed", setup_intent, member_id)
+            return False
+        member = Member.objects.select_related("home_club").get(pk=member_id)
+        timeline.record(
+            member,
+            MemberEvent.Kind.CARD_SAVED,
+            brand=brand,
+            last4=last4,
+            source=PORTAL,
+            setup_intent=setup_intent,
+        )
+        if old:
+            from memberships.tasks import detach_card_task
+
+            # The old card can no longer be charged; at Stripe only once this commits.
+            transaction.on_commit(lambda: detach_card_task.delay(old))
+        offsession.queue_retries(member, card=method["id"])
+    return True
+
+
+def saved_by_session(member: Member, session_id: str) -> SavedCard | None:
+    """The card the member's setup-mode Checkout Session `session_id` saved, once its webhook
+    has been processed and the card stored; None until then, and for any session not the
+    member's (the return address alone proves nothing: anyone can open it)."""
+    setup_intent = (
+        member.stripe_events.filter(
+            type="checkout.session.completed", payload__data__object__id=session_id
+        )
+        .values_list("payload__data__object__setup_intent", flat=True)
+        .first()
+    )
+    if not setup_intent:
+        return None
+    card = (
+        member.events.filter(kind=MemberEvent.Kind.CARD_SAVED, data__setup_intent=setup_intent)
+        .values_list("data__brand", "data__last4")
+        .first()
+    )
+    return SavedCard(brand=card[0], last4=card[1]) if card else None
+
+
+def _shown(method: dict) -> tuple[str, str]:
+    """(brand, last four digits) of a payment method, as the member is shown them."""
+    details = method.get("card") or method.get(method.get("type") or "") or {}
+    return str(details.get("brand") or ""), str(details.get("last4") or "")
 
 
 def remove(member: Member, *, source: str, actor=None) -> bool:
