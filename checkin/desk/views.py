@@ -511,6 +511,7 @@ def _render_card(
             "activity": activity.month_activity(member, today),
             "renewals": _renewal_count(member),
             "saved_card": saved_cards.saved(member),
+            "card_declined_at": saved_cards.declined_at(member),
             "card_panels": _card_panels(request, member),
             "open_tasks": Task.objects.visible_to(request.user)
             .open()

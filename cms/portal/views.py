@@ -256,6 +256,8 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         "renew_online": to_renew is not None and checkout.sellable_online(to_renew.membership.plan),
         "renew_price": checkout.shown_price(to_renew.membership.plan) if to_renew else None,
         "saved_card": card,
+        "card_declined_at": saved_cards.declined_at(member),
+        "card_update": saved_cards.may_update(member),
         "today": today,
     }
     return render(request, "cms/portal/membership.html", context)
@@ -274,6 +276,67 @@ def remove_card(request: HttpRequest, member: Member) -> HttpResponse:
     else:
         messages.info(request, "You have no saved card.")
     return redirect("portal:membership")
+
+
+@require_POST
+@portal_view
+def update_card(request: HttpRequest, member: Member) -> HttpResponse:
+    """Put a new card on file for automatic renewals ("Replace card", "Add a card") on Stripe's
+    page in setup mode, for the signed-in member's own Stripe Customer
+    (checkout.start_card_update). A 404 when the page offers neither (no card and nothing
+    renewing automatically) and while Stripe is not configured. The card is saved when
+    Stripe's webhook says it was set up."""
+    if not saved_cards.may_update(member):
+        raise Http404("No card can be put on file here.")
+    site = settings.SITE_URL.rstrip("/")
+    try:
+        url = checkout.start_card_update(
+            member,
+            # Stripe puts the Checkout Session's id in place of the placeholder.
+            success_url=site + reverse("portal:card_saved") + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=site + reverse("portal:card_cancelled"),
+        )
+    except checkout.CheckoutUnavailable:
+        messages.error(
+            request,
+            "Stripe cannot be reached right now: your card on file is unchanged. Please try "
+            "again in a few minutes.",
+        )
+        return redirect("portal:membership")
+    # 303: the browser follows with a GET to Stripe's page.
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
+
+
+@portal_view
+def card_saved(request: HttpRequest, member: Member) -> HttpResponse:
+    """Where Stripe sends the member back after putting a card on file. It saves nothing: the
+    card is saved from Stripe's signed webhook. The message names the new card once that is
+    done for this member's session, else says Stripe is confirming it."""
+    session_id = request.GET.get("session_id", "")
+    if stripe.enabled() and session_id.startswith("cs_"):
+        card = saved_cards.saved_by_session(member, session_id)
+        if card is not None:
+            messages.success(
+                request,
+                f"Your {card.brand_name} ending {card.last4} is saved: automatic renewals are "
+                "charged to it.",
+            )
+        else:
+            messages.info(
+                request,
+                "Stripe is confirming your new card: it shows here as soon as it does, usually "
+                "within a minute.",
+            )
+    return redirect(reverse("portal:membership") + "#saved-card")
+
+
+@portal_view
+def card_cancelled(request: HttpRequest, member: Member) -> HttpResponse:
+    """Where Stripe sends the member back when they left its page without saving a card."""
+    messages.info(request, "No new card was saved: your card on file is unchanged.")
+    return redirect(reverse("portal:membership") + "#saved-card")
 
 
 @require_POST
