@@ -152,7 +152,7 @@ def test_a_declined_card_is_said_with_replace_card(client, declined_renewal, rit
     page = words(sign_in(client, rita).get(reverse("portal:membership")))
 
     assert "Your Visa ending 4242 is charged when a membership renews automatically." in page
-    assert "Declined on 23 Nov 2026. Replace your card and the unpaid renewal is charged" in page
+    assert "Declined on 23 Nov 2026. Replace your card: an automatic renewal still" in page
     assert "Replace card" in page
     assert "Add a card" not in page
 
