@@ -328,6 +328,27 @@ def test_the_retry_run_twice_charges_once(
     assert keys == [f"auto-renewal-{declined_renewal.pk}-pm_master"] * 2
 
 
+def test_a_new_card_does_not_pay_a_declined_month_that_is_over(
+    frozen_clock, webhook, declined_renewal, rita
+):
+    # The declined month ran out unpaid (an unpaid membership admits no one): it is a debt for
+    # staff to settle, not something a new card is charged for.
+    Membership.objects.filter(pk=declined_renewal.pk).update(
+        start=YESTERDAY - dt.timedelta(days=29), end=YESTERDAY
+    )
+    frozen_clock.move_to(AFTER_SETUP)
+    with responses.RequestsMock() as fake:  # an unexpected charge would be refused here
+        fake.get(SETUP_INTENT, json=setup_intent())
+        fake.post(DETACH_OLD, json={"id": "pm_visa"})
+        webhook(setup_completed(rita))
+
+    rita.refresh_from_db()
+    assert rita.stripe_payment_method_id == "pm_master"
+    declined_renewal.refresh_from_db()
+    assert declined_renewal.status == Membership.Status.PAST_DUE
+    assert not Payment.objects.filter(membership=declined_renewal).exists()
+
+
 def test_a_retry_for_a_card_replaced_since_is_skipped(frozen_clock, declined_renewal, rita):
     with responses.RequestsMock():  # Stripe is not asked
         result = tasks.charge_renewal_task.apply(args=[declined_renewal.pk, "pm_older"]).get()
