@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import In
@@ -538,7 +539,7 @@ def _nth_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     # The words say what _day_away does: a freeze restarts the count at its end, so the
     # days away before it are dropped too, not only the days frozen.
     lambda p: (
-        f"on the {p['days']}th day without a visit, while the membership runs "
+        f"on the {ordinal(p['days'])} day without a visit, while the membership runs "
         "(counted again from the end of a freeze)"
     ),
     facts=("days",),

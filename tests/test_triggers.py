@@ -471,3 +471,12 @@ def test_an_occurrence_with_facts_its_kind_does_not_declare_is_refused(window, m
 
     with pytest.raises(ValueError, match=r"sloppy declares the facts \('end', 'plan'\)"):
         triggers.occurrences("sloppy", window, {})
+
+
+@pytest.mark.parametrize(
+    ("days", "day"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (14, "14th"), (21, "21st"), (22, "22nd")]
+)
+def test_days_without_a_visit_names_the_day_in_english(days, day):
+    # "the 21th day" was what marketing read on the playbook.
+    words = triggers.get("days_without_visit").describe({"days": days})
+    assert words.startswith(f"on the {day} day without a visit")
