@@ -226,6 +226,22 @@ def test_the_lists_show_only_segments_and_campaigns_of_the_users_clubs(
     assert "Downtown winter" in campaigns and "Riverside winter" not in campaigns
 
 
+def test_the_campaign_list_shows_the_latest_send_date_first(client, mia, downtown):
+    members = segment(downtown)
+    for name, day in [
+        ("Autumn", "2026-10-26"),
+        ("New year", "2026-12-31"),
+        ("Winter", "2026-11-25"),
+    ]:
+        draft(members, name=name, send_on=dt.date.fromisoformat(day))
+    client.force_login(mia)
+
+    listing = client.get(reverse("playbook:campaigns")).content.decode()
+
+    positions = [listing.index(name) for name in ("New year", "Winter", "Autumn")]
+    assert positions == sorted(positions)
+
+
 def test_the_campaign_page_previews_each_variant_for_a_member_of_the_segment(client, mia, downtown):
     MemberFactory(home_club=downtown, first_name="Maya", last_name="Aarts")
     MemberFactory(home_club=downtown, first_name="Zoe", last_name="Zwart")

@@ -150,6 +150,8 @@ def campaigns(request: HttpRequest) -> HttpResponse:
         Campaign.objects.filter(segment__in=segments_for(request.user))
         .select_related("segment")
         .annotate(variant_count=Count("variants"))
+        # Latest send date first, as the model orders them: a grouped query drops Meta.ordering.
+        .order_by("-send_on", "-pk")
     )
     return render(
         request,
