@@ -337,10 +337,14 @@ def test_a_new_card_does_not_pay_a_declined_month_that_is_over(
         start=YESTERDAY - dt.timedelta(days=29), end=YESTERDAY
     )
     frozen_clock.move_to(AFTER_SETUP)
-    with responses.RequestsMock() as fake:  # an unexpected charge would be refused here
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as fake:
         fake.get(SETUP_INTENT, json=setup_intent())
         fake.post(DETACH_OLD, json={"id": "pm_visa"})
+        fake.add_callback(responses.POST, INTENTS, callback=retry_answer)
         webhook(setup_completed(rita))
+        charges = [call for call in fake.calls if call.request.url == INTENTS]
+
+    assert charges == []
 
     rita.refresh_from_db()
     assert rita.stripe_payment_method_id == "pm_master"

@@ -20,6 +20,7 @@ import logging
 
 from django.db import transaction
 
+from club import clock
 from members.models import Member, MemberEvent
 from memberships import dues
 from memberships.models import Membership
@@ -44,13 +45,20 @@ def retry_key(renewal: Membership, card: str) -> str:
 
 
 def declined(member: Member) -> list[int]:
-    """The member's automatic renewals still unpaid after their charge was declined."""
+    """The member's automatic renewals still unpaid after their charge was declined, whose
+    period is not over: an unpaid membership admits no one, so a month that ended unpaid was
+    never theirs to use, and a new card must not pay for it (staff settle such a debt)."""
     failed = member.events.filter(
         kind=MemberEvent.Kind.PAYMENT_FAILED, data__automatic=True
     ).values_list("data__membership", flat=True)
     ids = {pk for pk in failed if isinstance(pk, int)}
     return list(
-        Membership.objects.filter(member=member, pk__in=ids, status=Membership.Status.PAST_DUE)
+        Membership.objects.filter(
+            member=member,
+            pk__in=ids,
+            status=Membership.Status.PAST_DUE,
+            end__gte=clock.today(member.home_club),
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
