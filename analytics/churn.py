@@ -75,10 +75,11 @@ def monthly(memberships: pd.DataFrame, *, first_month: dt.date, as_of: dt.date) 
     months = np.arange(first, last + 1)
     runs = _spells(rows, as_of=as_of)
     # Members on the 1st of month m: a spell started before that day and ends on or after it.
+    # One that starts on the 1st is that month's join, not yet a member on it: counted as
+    # both, the table did not add up (members on the 1st + joins − drops ≠ next month's 1st).
     start_month = month_index(runs["start"])
-    starts_on_first = (runs["start"].dt.day == 1).to_numpy()
-    # A spell covers the 1st of month m for m in [first 1st on or after start, end month].
-    cover_from = start_month + (~starts_on_first)
+    # A spell covers the 1st of month m for m in [month after its start, end month].
+    cover_from = start_month + 1
     cover_to = month_index(runs["end"])
     at_start = [int(((cover_from <= m) & (cover_to >= m)).sum()) for m in months]
     joined = pd.Series(start_month).value_counts()

@@ -76,14 +76,39 @@ def test_monthly_churn_bridges_a_late_renewal_and_waits_for_the_grace_days():
     table = churn.monthly(FOUR_MONTHS, first_month=D("2026-01-01"), as_of=D("2026-04-30"))
 
     # then: member 1 drops in March; member 3's gap of 8 days is no drop, and her end on
-    # 18 April is no drop yet either (a renewal may come until 2 May)
+    # 18 April is no drop yet either (a renewal may come until 2 May). Member 1, who started
+    # on 1 January, is January's join, not yet a member on its 1st.
     assert table[["month", "members_at_start", "joined", "dropped"]].values.tolist() == [
-        ["2026-01", 1, 2, 0],
+        ["2026-01", 0, 2, 0],
         ["2026-02", 2, 1, 0],
         ["2026-03", 3, 0, 1],
         ["2026-04", 2, 0, 0],
     ]
-    assert table["churn"].tolist() == [0, 0, pytest.approx(1 / 3), 0]
+    assert table["churn"].iloc[1:].tolist() == [0, pytest.approx(1 / 3), 0]
+    assert math.isnan(table["churn"].iloc[0])  # no one to lose on 1 January
+
+
+def test_each_month_adds_up_to_the_next_months_first():
+    # given: spells starting on the 1st, mid-month, on the last day, and one inside a month
+    frame = ms(
+        [
+            (1, 1, "2026-03-01", "2026-03-31"),
+            (2, 2, "2026-02-15", "2026-05-14"),
+            (3, 3, "2026-03-31", "2026-04-29"),
+            (4, 4, "2026-04-01", "2026-04-20", "pack"),
+            (5, 5, "2026-01-01", "2026-12-31"),
+            (6, 1, "2026-06-01", "2026-06-30"),  # member 1 rejoins
+        ]
+    )
+
+    table = churn.monthly(frame, first_month=D("2026-01-01"), as_of=D("2026-09-30"))
+
+    # then: members on the 1st + joins − drops = the next month's members on the 1st
+    rows = table.to_dict("records")
+    for month, following in zip(rows, rows[1:], strict=False):
+        expected = month["members_at_start"] + month["new"] + month["rejoined"] - month["dropped"]
+        assert following["members_at_start"] == expected, month["month"]
+    assert table["rejoined"].sum() == 1
     assert table["attrition_12m"].isna().all()
 
 
@@ -94,10 +119,11 @@ def test_ihrsa_attrition_is_drops_over_twelve_months_by_the_average_at_month_sta
     # when
     table = churn.monthly(frame, first_month=D("2025-01-01"), as_of=D("2026-01-31"))
 
-    # then: 2 drops ÷ (2 + 11 × 1) / 12 in 2025; 1 ÷ (11 × 1 + 0) / 12 a month later
+    # then: 2 drops ÷ (0 + 11 × 1) / 12 in 2025 (both joined on 1 January, so neither was a
+    # member on its 1st); 1 ÷ (11 × 1 + 0) / 12 a month later
     assert table["dropped"].tolist() == [1] + [0] * 10 + [1, 0]
     assert table["attrition_12m"].iloc[:11].isna().all()
-    assert math.isclose(table["attrition_12m"].iloc[11], 24 / 13)
+    assert math.isclose(table["attrition_12m"].iloc[11], 24 / 11)
     assert math.isclose(table["attrition_12m"].iloc[12], 12 / 11)
 
 
