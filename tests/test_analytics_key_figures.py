@@ -251,7 +251,9 @@ def test_the_manager_s_home_page_loads_the_figures_then_shows_them(
     shown = text(fragment)
     assert "Active members 5 +1 vs 30 days ago (4)" in shown
     assert "Renewal rate, October 2026 50.0 % 1 of 2 due renewed" in shown
-    assert "Members lost, last 30 days 2 ended and not renewed within 14 days" in shown
+    assert (
+        "Members lost, last 30 days 2 ended and not renewed within 14 days Churn by month" in shown
+    )
     assert (
         "Leads, last 90 days 3 2 booked a trial (66.7 %) · 1 came · 1 became members (33.3 %)"
         in shown
