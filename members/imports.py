@@ -234,6 +234,8 @@ class RowPlan:
     errors: list[tuple[str, str]] = field(default_factory=list)
     club: Club | None = None
     member: Member | None = None
+    # The member here whose email the row gives under another name: the row is refused.
+    email_owner: Member | None = None
     cleaned: dict = field(default_factory=dict)
     # For an update: the fields filled in, and what the record here keeps (differs in the file).
     adds: list[str] = field(default_factory=list)
@@ -417,8 +419,21 @@ def _match(row: RowPlan, people: _People) -> None:
         m for m in people.by_phone.get(cleaned.get("phone", ""), []) if m.search_name == name
     ]
     holder = people.by_card.get(cleaned.get("card", ""))
+    # As at the desk: an email held here only under other names is not this person's, who
+    # must neither be merged into its holder nor give them consent (leads.email_of_another).
+    row.email_owner = leads.holder_of_another_name(
+        [m for m in by_email if m.home_club_id == club_id],
+        first_name=cleaned["first_name"],
+        last_name=cleaned["last_name"],
+    )
     here = [m for m in (*by_email, *by_phone) if m.home_club_id == club_id]
-    if here:
+    if row.email_owner is not None:
+        row.error(
+            "email",
+            f"This email belongs to {leads.short_name(row.email_owner)} under another name: "
+            "correct the email, or leave it out to import this person by phone or card.",
+        )
+    elif here:
         # As known_person: a matching name first, then the oldest record.
         row.member = min(here, key=lambda m: (m.search_name != name, m.pk))
     elif holder is not None and holder.home_club_id == club_id and holder.search_name == name:
@@ -445,7 +460,9 @@ def _not_twice(row: RowPlan, seen: dict[tuple, int]) -> None:
     """A person or a card only once per file: the second row is an error naming the first."""
     cleaned = row.cleaned
     keys = []
-    if email := cleaned.get("email"):
+    # A row refused for another member's email does not make the email taken in the file:
+    # that member's own row, further down, is still theirs.
+    if (email := cleaned.get("email")) and row.email_owner is None:
         keys.append((("email", email.lower()), "The same email is on row {}."))
     if phone := cleaned.get("phone"):
         keys.append(

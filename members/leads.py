@@ -75,17 +75,26 @@ def email_of_another(
     One query."""
     if not email:
         return None
-    name = search.search_name(first_name, last_name)
     holders = Member.objects.not_erased().filter(Exact(Lower("email"), email.lower()))
     if club is not None:
         holders = holders.filter(home_club=club)
-    first = (
-        holders.select_related("home_club")
-        .annotate(named=Q(search_name=name) if name else Value(False))
-        .order_by("-named", "pk")
-        .first()
+    return holder_of_another_name(
+        holders.select_related("home_club"), first_name=first_name, last_name=last_name
     )
-    return None if first is None or first.named else first
+
+
+def holder_of_another_name(
+    holders: Iterable[Member], *, first_name: str, last_name: str = ""
+) -> Member | None:
+    """Of the members who hold one email, the oldest when none of them bears this name; None
+    when one does (or none holds it). The rule of `email_of_another`, for a caller that has
+    fetched the holders already: the import finds a whole file's people in one query."""
+    name = search.search_name(first_name, last_name)
+    holders = sorted(holders, key=lambda member: member.pk)
+    # An empty folded name bears nobody's name, as in `known_person`.
+    if not holders or (name and any(member.search_name == name for member in holders)):
+        return None
+    return holders[0]
 
 
 def short_name(member: Member) -> str:

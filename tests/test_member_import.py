@@ -232,12 +232,15 @@ def test_an_xlsx_file_is_read_as_text(client, frozen_clock, downtown, maya, max)
 
 
 def test_an_opt_out_here_outweighs_the_old_systems_consent(client, frozen_clock, downtown, max):
-    otto = MemberFactory(home_club=downtown, first_name="Otto", email="otto@example.com")
+    otto = MemberFactory(
+        home_club=downtown, first_name="Otto", last_name="Oud", email="otto@example.com"
+    )
     ConsentLogFactory(member=otto, channel=Channel.SMS, granted=False, source="SMS STOP")
     client.force_login(max)
 
     preview = upload(
-        client, "First name,Email,Phone,SMS consent\nOtto,otto@example.com,0687654321,yes\n"
+        client,
+        "First name,Last name,Email,Phone,SMS consent\nOtto,Oud,otto@example.com,0687654321,yes\n",
     )
 
     [row] = preview.context["preview"].rows
@@ -561,3 +564,159 @@ def test_people_imported_with_a_phone_another_member_has_get_the_same_phone_note
     # and a second run adds no second note
     confirm(client, upload(client, content))
     assert MemberEvent.objects.filter(kind=MemberEvent.Kind.SAME_PHONE).count() == 2
+
+
+# --- an email that is another member's under another name ----------------------------------
+
+
+@pytest.fixture
+def ann(frozen_clock, downtown):
+    """Ann Empty, a Downtown lead with only her email."""
+    return MemberFactory(
+        home_club=downtown,
+        first_name="Ann",
+        last_name="Empty",
+        email="ann.empty.qa@example.com",
+        phone="",
+        birth_date=None,
+        card_token=None,
+        sms_consent=False,
+        email_consent=False,
+    )
+
+
+def test_a_stranger_with_a_member_s_email_is_an_error_row_and_writes_nothing_on_her(
+    client, ann, max
+):
+    # given Bob, whose row gives Ann's email (another case) with his own phone and consent
+    client.force_login(max)
+    preview = upload(
+        client,
+        "First name;Last name;Email;Phone;Birth date;SMS consent;Email consent\n"
+        "Bob;Other;Ann.Empty.QA@example.com;0612121213;1970-01-01;yes;yes\n"
+        "Cleo;Clean;cleo@example.com;;;;\n",
+    )
+
+    # when
+    confirm(client, preview)
+
+    # then the row is refused naming Ann as the desk does, and nothing of it is written
+    assert rows(preview) == [
+        (
+            2,
+            "error",
+            [
+                (
+                    "Email",
+                    "This email belongs to Ann E… under another name: correct the email, or "
+                    "leave it out to import this person by phone or card.",
+                )
+            ],
+        ),
+        (3, "new", []),
+    ]
+    assert "Already here" not in preview.content.decode()
+    ann.refresh_from_db()
+    assert (ann.phone, ann.birth_date, ann.sms_consent, ann.email_consent) == (
+        "",
+        None,
+        False,
+        False,
+    )
+    assert not ConsentLog.objects.exists()
+    assert list(ann.events.values_list("kind", flat=True)) == []
+    assert [m[0] for m in imported()] == ["Cleo"]
+
+
+def test_the_same_email_under_the_same_name_folded_is_still_her(client, ann, max):
+    # given Ann's own row, her name typed in capitals without the space the record has
+    client.force_login(max)
+    preview = upload(
+        client, "First name;Last name;Email;Phone\nANN;empty;ann.empty.qa@example.com;0612121213\n"
+    )
+
+    # when
+    confirm(client, preview)
+
+    # then
+    [row] = preview.context["preview"].rows
+    assert (row.outcome, row.member, row.adds) == ("update", ann, ["phone"])
+    ann.refresh_from_db()
+    assert str(ann.phone) == "+31612121213"
+
+
+def test_a_household_s_shared_email_goes_to_whoever_bears_the_name(client, ann, downtown, max):
+    # given Ann and Omar sharing one inbox: Omar's row is Omar, not a stranger to Ann
+    omar = MemberFactory(
+        home_club=downtown, first_name="Omar", last_name="Empty", email=ann.email, phone=""
+    )
+    client.force_login(max)
+
+    preview = upload(client, "First name;Last name;Email;Phone\nOmar;Empty;" + ann.email + ";\n")
+
+    [row] = preview.context["preview"].rows
+    assert (row.outcome, row.member) == ("unchanged", omar)
+
+
+@pytest.mark.parametrize("stranger_first", [False, True], ids=["after", "before"])
+def test_a_row_with_a_member_s_email_under_another_name_is_not_the_same_member(
+    client, frozen_clock, downtown, max, stranger_first
+):
+    # given Mei here, her own row in the file, and Zed's row with her email
+    mei = MemberFactory(home_club=downtown, first_name="Mei", last_name="Ma", phone="")
+    own = f"Mei;Ma;{mei.email};0611112222"
+    zed = f"Zed;Zulu;{mei.email};"
+    lines = [zed, own] if stranger_first else [own, zed]
+    client.force_login(max)
+
+    # when
+    preview = upload(client, "First name;Last name;Email;Phone\n" + "\n".join(lines) + "\n")
+    confirm(client, preview)
+
+    # then Zed's row is refused as a stranger's, not merged into Mei's, and Mei's row stands
+    outcomes = {r.name: (r.outcome, r.errors) for r in preview.context["preview"].rows}
+    assert outcomes == {
+        "Mei Ma": ("update", []),
+        "Zed Zulu": (
+            "error",
+            [
+                (
+                    "Email",
+                    "This email belongs to Mei M… under another name: correct the email, or "
+                    "leave it out to import this person by phone or card.",
+                )
+            ],
+        ),
+    }
+    mei.refresh_from_db()
+    assert (str(mei.phone), mei.first_name) == ("+31611112222", "Mei")
+    assert not imported()
+
+
+def test_an_email_given_to_a_member_after_the_preview_is_refused_on_confirming(
+    client, frozen_clock, downtown, max
+):
+    # given a preview in which Bob's email was nobody's
+    client.force_login(max)
+    preview = upload(
+        client,
+        "First name;Email;Phone;SMS consent\nBob;ann.empty.qa@example.com;0612121213;yes\n",
+    )
+    assert rows(preview) == [(2, "new", [])]
+    # and Ann registered with it at the desk meanwhile
+    ann = MemberFactory(
+        home_club=downtown,
+        first_name="Ann",
+        email="ann.empty.qa@example.com",
+        phone="",
+        sms_consent=False,
+    )
+
+    # when
+    confirm(client, preview)
+
+    # then Bob is not imported, nor put on Ann
+    assert not imported()
+    ann.refresh_from_db()
+    assert (ann.phone, ann.sms_consent) == ("", False)
+    assert not ann.events.exists()
