@@ -277,6 +277,7 @@ def plan(
     seen: dict[tuple, int] = {}
     for row in result:
         _match(row, people)
+        _consent_needs_address(row)
         _not_twice(row, seen)
         if row.outcome != Outcome.ERROR:
             _outcome(row)
@@ -454,6 +455,20 @@ def _match(row: RowPlan, people: _People) -> None:
     if holder is not None and holder != row.member:
         # Not named: they may be another club's member.
         row.error("card", "This card is already another member's.")
+
+
+def _consent_needs_address(row: RowPlan) -> None:
+    """Consent to a channel only with an address for it, in the row or on the record here, as
+    the desk's walk-in form asks: a "yes" to texts for someone with no phone is a row gone
+    wrong, and would put them in SMS segments nobody can send to."""
+    for column, address, reason in (
+        ("sms_consent", "phone", "SMS consent needs a phone number."),
+        ("email_consent", "email", "Email consent needs an email address."),
+    ):
+        on_record = row.member is not None and getattr(row.member, address)
+        # A phone or email given but unreadable has its own error already.
+        if row.cleaned.get(column) and not row.values.get(address) and not on_record:
+            row.error(column, reason)
 
 
 def _not_twice(row: RowPlan, seen: dict[tuple, int]) -> None:

@@ -25,7 +25,7 @@ FILE = (
     "Rita;River;rita@example.com;;;;;;\n"
     "Anna;de Wit;ANNA@example.com;;;;;;\n"
     "Lena;Lead;;;;;;;\n"
-    "Lotte;Lead;lotte@example.com;;1985-06-01;;yes;yes\n"
+    "Lotte;Lead;lotte@example.com;06 33334444;1985-06-01;;yes;yes\n"
 )
 # What the file says about each row: (row, outcome, errors as (column, reason)).
 PREVIEW = [
@@ -129,7 +129,10 @@ def test_the_preview_says_what_each_row_would_do_and_writes_nothing(client, know
     assert response.context["counts"] == {"new": 1, "update": 1, "unchanged": 1, "error": 5}
     assert response.context["sheet"].ignored == ["Notes"]
     lotte = response.context["preview"].rows[-1]
-    assert (lotte.adds, lotte.keeps) == (["birth date", "SMS consent", "Email consent"], [])
+    assert (lotte.adds, lotte.keeps) == (
+        ["phone", "birth date", "SMS consent", "Email consent"],
+        [],
+    )
     html = response.content.decode()
     assert "Rows with errors are skipped" in html and "Import 1 new and update 1" in html
     assert Member.objects.count() == members_before
@@ -158,7 +161,8 @@ def test_confirming_writes_the_valid_rows(client, known, max):
         )
     ]
     known.refresh_from_db()
-    assert (known.birth_date, known.sms_consent, known.email_consent) == (
+    assert (str(known.phone), known.birth_date, known.sms_consent, known.email_consent) == (
+        "+31633334444",
         dt.date(1985, 6, 1),
         True,
         True,
@@ -174,7 +178,11 @@ def test_confirming_writes_the_valid_rows(client, known, max):
     assert list(
         known.events.filter(kind=MemberEvent.Kind.IMPORT_UPDATED).values_list("data", flat=True)
     ) == [
-        {"file": "members.csv", "row": 9, "added": ["birth date", "SMS consent", "Email consent"]}
+        {
+            "file": "members.csv",
+            "row": 9,
+            "added": ["phone", "birth date", "SMS consent", "Email consent"],
+        }
     ]
     assert not MemberEvent.objects.filter(kind=MemberEvent.Kind.LEAD_CREATED).exists()
 
@@ -720,3 +728,62 @@ def test_an_email_given_to_a_member_after_the_preview_is_refused_on_confirming(
     ann.refresh_from_db()
     assert (ann.phone, ann.sms_consent) == ("", False)
     assert not ann.events.exists()
+
+
+# --- consent for a channel with no address -------------------------------------------------
+
+
+def test_consent_to_a_channel_with_no_address_is_an_error_row(client, ann, max):
+    # given a yes to texts without a phone, a yes to emails without an email, and Ann, known
+    # by her email, saying yes to texts with no phone in the file nor on her record
+    client.force_login(max)
+    preview = upload(
+        client,
+        "First name;Last name;Email;Phone;SMS consent;Email consent\n"
+        "Sam;Sms;sam@example.com;;yes;yes\n"
+        "Eve;Mail;;0612121213;yes;yes\n"
+        "Ann;Empty;ann.empty.qa@example.com;;yes;yes\n",
+    )
+
+    # when
+    confirm(client, preview)
+
+    # then the desk's words, and nothing written for those rows
+    assert rows(preview) == [
+        (2, "error", [("SMS consent", "SMS consent needs a phone number.")]),
+        (3, "error", [("Email consent", "Email consent needs an email address.")]),
+        (4, "error", [("SMS consent", "SMS consent needs a phone number.")]),
+    ]
+    assert not imported()
+    assert not ConsentLog.objects.exists()
+
+
+def test_consent_is_taken_where_the_file_or_the_record_has_the_address(
+    client, frozen_clock, downtown, max
+):
+    # given Pia, whose record has her phone, saying yes to texts with no phone in the file
+    pia = MemberFactory(
+        home_club=downtown,
+        first_name="Pia",
+        last_name="Phone",
+        email="pia@example.com",
+        phone="+31612121214",
+        sms_consent=False,
+        email_consent=False,
+    )
+    client.force_login(max)
+    preview = upload(
+        client,
+        "First name;Last name;Email;Phone;SMS consent;Email consent\n"
+        "Pia;Phone;pia@example.com;;yes;no\n"
+        "Nora;New;nora@example.com;06 12121213;yes;yes\n",
+    )
+
+    # when
+    confirm(client, preview)
+
+    # then
+    assert [row[:2] for row in rows(preview)] == [(2, "update"), (3, "new")]
+    pia.refresh_from_db()
+    assert (pia.sms_consent, pia.email_consent) == (True, False)
+    assert [(m[0], m[8], m[9]) for m in imported()] == [("Nora", True, True)]
