@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -207,7 +208,15 @@ def _text(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).replace("\x00", "").strip()
+    return _tidy(str(value))
+
+
+def _tidy(text: str) -> str:
+    """A cell's text with its whitespace as a web page shows it: runs of spaces, tabs and line
+    breaks (a cell typed over two lines) as one space, none at either end; other control
+    characters dropped. Done before any check, so the preview shows what will be saved."""
+    text = "".join(c for c in text if c.isspace() or unicodedata.category(c) != "Cc")
+    return " ".join(text.split())
 
 
 def template(file_format: str) -> bytes:

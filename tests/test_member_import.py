@@ -787,3 +787,51 @@ def test_consent_is_taken_where_the_file_or_the_record_has_the_address(
     pia.refresh_from_db()
     assert (pia.sms_consent, pia.email_consent) == (True, False)
     assert [(m[0], m[8], m[9]) for m in imported()] == [("Nora", True, True)]
+
+
+# --- whitespace and control characters -----------------------------------------------------
+
+
+def test_tabs_line_breaks_and_runs_of_spaces_are_tidied_before_checking_and_saving(
+    client, frozen_clock, downtown, max
+):
+    # given cells with a tab, a line break inside quotes, runs of spaces and a bell character
+    client.force_login(max)
+    content = (
+        "First name,Last name,Email,Phone\n"
+        'Tab\tChar,"Multi\nLine",\t tab@example.com ,06  1212\t1213\n'
+        "  Lots   of ,\x07 space ,lots@example.com,\n"
+    )
+
+    # when
+    preview = upload(client, content)
+    confirm(client, preview)
+
+    # then the preview shows what is saved
+    assert [(r.name, r.values["email"]) for r in preview.context["preview"].rows] == [
+        ("Tab Char Multi Line", "tab@example.com"),
+        ("Lots of space", "lots@example.com"),
+    ]
+    assert [m[:4] for m in imported()] == [
+        ("Lots of", "space", "lots@example.com", ""),
+        ("Tab Char", "Multi Line", "tab@example.com", "+31612121213"),
+    ]
+
+
+def test_a_name_of_only_whitespace_and_control_characters_is_no_name(
+    client, frozen_clock, downtown, max
+):
+    # given first names that are a bell and a tab, and a line break inside quotes
+    client.force_login(max)
+    content = 'First name,Email\n\x07\t,a@example.com\n"\n",b@example.com\n'
+
+    # when
+    preview = upload(client, content)
+    confirm(client, preview)
+
+    # then
+    assert rows(preview) == [
+        (2, "error", [("First name", "Required.")]),
+        (3, "error", [("First name", "Required.")]),
+    ]
+    assert not imported()
