@@ -45,6 +45,8 @@ OLDEST_AGE_YEARS = 120
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
+# What separates a CSV file's cells: Excel writes ";" where the decimal mark is a comma.
+SEPARATORS = (",", ";", "\t")
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def _table(content: bytes, name: str) -> tuple[list, list[list]]:
     # Excel writes ";" where the decimal mark is a comma (most of Europe): the headings tell
     # which (csv.Sniffer guessed wrong on rows of empty cells).
     heading = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=heading.count)
+    delimiter = max(SEPARATORS, key=heading.count)
     # Read with the csv module, not tablib, which drops blank lines and so renumbers the rows
     # after them. A record is a spreadsheet row, even with a line break inside a quoted cell.
     uneven = FileRefused(
@@ -190,10 +192,17 @@ def _table(content: bytes, name: str) -> tuple[list, list[list]]:
     except csv.Error as error:
         raise uneven from error
     header, rows = (records[0], records[1:]) if records else ([], [])
+    # A line of separators alone (";;;;": a spreadsheet's empty row, with more or other
+    # separators than the headings have) is a blank line, kept in place for the numbering.
+    rows = [[] if _only_separators(values) else values for values in rows]
     if any(len(values) > len(header) for values in rows):
         raise uneven
     # A row may stop before the last columns (empty cells left off), as tablib allowed.
     return header, [values + [""] * (len(header) - len(values)) for values in rows]
+
+
+def _only_separators(values: list[str]) -> bool:
+    return all(c in SEPARATORS or c.isspace() for c in "".join(values))
 
 
 def _text(value) -> str:

@@ -835,3 +835,62 @@ def test_a_name_of_only_whitespace_and_control_characters_is_no_name(
         (3, "error", [("First name", "Required.")]),
     ]
     assert not imported()
+
+
+# --- lines of separators alone ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "separators",
+    [";;;;", ";", ";;;;;;;;;;", ",,,", "\t;\t;", " ; ; "],
+    ids=["fewer", "one", "more", "commas", "tabs", "spaced"],
+)
+def test_a_line_of_separators_alone_is_a_blank_line(
+    client, frozen_clock, downtown, max, separators
+):
+    # given a semicolon file with a line of only separators, however many and whichever
+    client.force_login(max)
+    content = (
+        "First name;Last name;Email;Phone;SMS consent\n"
+        "Ada;Ant;ada@example.com;;\n"
+        f"{separators}\n"
+        "Ben;Bee;ben@;;\n"
+    )
+
+    # when
+    preview = upload(client, content)
+
+    # then it is skipped as a blank line, and the rows after it keep their numbers
+    assert rows(preview) == [
+        (2, "new", []),
+        (4, "error", [("Email", "“ben@” is not an email address.")]),
+    ]
+
+
+def test_semicolons_alone_in_a_comma_file_are_a_blank_line(client, frozen_clock, downtown, max):
+    client.force_login(max)
+
+    preview = upload(client, "First name,Email\n;;;;\nAda,ada@example.com\n")
+
+    assert rows(preview) == [(3, "new", [])]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Ada;ada@example.com;;;;", ";;;;x"],
+    ids=["a row with too many cells", "a cell after the separators"],
+)
+def test_a_line_with_something_besides_separators_is_still_a_row(
+    client, frozen_clock, downtown, max, line
+):
+    # given a two-column file whose line has a value among more separators than headings
+    client.force_login(max)
+
+    response = upload(client, f"First name;Email\nBo;bo@example.com\n{line}\n")
+
+    # then it is not taken for a blank line: the file is uneven, as before
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "file": ["This CSV file cannot be read: every row must have as many cells as the headings."]
+    }
+    assert not imported()
