@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known: staff without a zone of their own see their club's clock.
+    "club.time_zones.StaffTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -151,8 +153,9 @@ PORTAL_LOGIN_RATE = {
 LANGUAGE_CODE = "en"
 # Dates and times as European staff read them ("18 Nov 2026, 08:10"), not US English's.
 FORMAT_MODULE_PATH = ["club.formats"]
-# Stored in UTC (USE_TZ); every club schedules in its own time zone (club.clock). Screens
-# show and take times in TIME_ZONE unless a staff member picks another in their profile.
+# Stored in UTC (USE_TZ); every club schedules in its own time zone (club.clock). The
+# back-office shows and takes times in the staff member's club's zone (club.time_zones), or in
+# one they pick in their profile; TIME_ZONE is for everyone else.
 DEFAULT_CLUB_TIME_ZONE = env.str("DEFAULT_CLUB_TIME_ZONE", default="Europe/Amsterdam")
 TIME_ZONE = DEFAULT_CLUB_TIME_ZONE
 USE_I18N = True

@@ -6,9 +6,10 @@ from wagtail import hooks
 from wagtail.admin.search import SearchArea
 
 from checkin import bookings
-from checkin.desk import panels, urls
+from checkin.desk import panels, urls, views
 from club import roles
 from club.admin_access import RoleMenuItem
+from club.time_zones import WORKING_CLUB_HOOK
 from members.erasure import ERASE_LINK_HOOK
 from members.staff_tasks import TASK_LINK_HOOK
 from memberships.wagtail_hooks import FREEZE_HOOK
@@ -17,6 +18,16 @@ from memberships.wagtail_hooks import FREEZE_HOOK
 @hooks.register("register_admin_urls")
 def register_desk_urls():
     return [path("desk/", include(urls, namespace="desk"))]
+
+
+@hooks.register(WORKING_CLUB_HOOK)
+def desk_screens_are_at_the_desk_club(request):
+    # The desk, the member card and what they post work at the desk's club: someone working
+    # at clubs in two zones sees and types that club's times there.
+    match = request.resolver_match
+    if match is None or "desk" not in match.namespaces:
+        return None
+    return views.working_club(request)
 
 
 @hooks.register("register_admin_menu_item")

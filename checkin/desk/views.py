@@ -72,10 +72,23 @@ def desk_club(request: HttpRequest) -> Club:
         club = get_object_or_404(clubs, slug=slug)
         request.session["desk_club"] = club.pk
         return club
-    club = clubs.filter(pk=request.session.get("desk_club")).first() or clubs.first()
+    club = _remembered_club(request, clubs)
     if club is None:
         raise roles.PermissionDenied("You are not on the staff of any club.")
     return club
+
+
+def working_club(request: HttpRequest) -> Club | None:
+    """The club `desk_club` will pick for this request, remembering nothing and refusing
+    nothing (None: no club of theirs), so the page runs on that club's clock before the view."""
+    clubs = clubs_for(request.user)
+    if slug := request.GET.get("club"):
+        return clubs.filter(slug=slug).first()
+    return _remembered_club(request, clubs)
+
+
+def _remembered_club(request: HttpRequest, clubs) -> Club | None:
+    return clubs.filter(pk=request.session.get("desk_club")).first() or clubs.first()
 
 
 def staff_member(

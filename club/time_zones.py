@@ -1,0 +1,80 @@
+"""Which time zone a staff member's back-office runs in.
+
+A zone chosen in the Wagtail profile wins. Without one, staff see and type times on their
+club's clock: the zone their clubs share, or, for someone working at clubs in different zones,
+the zone of the club the screen is at (the desk's chosen club), else TIME_ZONE. Superusers get
+their profile's zone or TIME_ZONE, as Wagtail gives them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from wagtail import hooks
+from wagtail.users.models import UserProfile
+
+from club.models import Club
+
+# Screens that are at one club say which through this Wagtail hook, so this app needs to know
+# none of them: fn(request) -> Club | None, called after the URL is resolved.
+WORKING_CLUB_HOOK = "club_time_zone_working_club"
+
+
+def staff_zone(user, *, working_club: Callable[[], Club | None]) -> str:
+    """The zone of `user`'s clubs when they share one; else that of `working_club()` (asked
+    only then), else TIME_ZONE. Ignores the profile: the caller checks it first."""
+    zones = set(Club.objects.filter(staff=user).values_list("time_zone", flat=True))
+    if len(zones) == 1:
+        return zones.pop()
+    if len(zones) > 1 and (club := working_club()) is not None:
+        return club.time_zone
+    return settings.TIME_ZONE
+
+
+def working_club(request: HttpRequest) -> Club | None:
+    """The club this screen is at, as the first hook that knows says."""
+    for fn in hooks.get_hooks(WORKING_CLUB_HOOK):
+        if (club := fn(request)) is not None:
+            return club
+    return None
+
+
+class StaffTimeZoneMiddleware:
+    """Runs each back-office request of a staff member without a profile zone in their club's.
+
+    Wagtail renders every admin view under `timezone.override(profile.get_current_time_zone())`,
+    which falls back to TIME_ZONE and offers no hook: so this request's copy of the profile is
+    given the club's zone as its fallback. The stored choice stays blank (nothing is saved), so
+    the account screen still says none is chosen and the club's zone follows later changes.
+    Activating the zone as well covers anything outside Wagtail's wrapper."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_superuser:
+            return
+        if not request.path.startswith(reverse("wagtailadmin_home")):
+            return  # the public site and the portal keep their own clocks
+        try:
+            profile = user.wagtail_userprofile
+        except UserProfile.DoesNotExist:
+            # Unsaved: read for its defaults only (Wagtail creates the row when it needs one).
+            profile = UserProfile(user=user)
+            user.wagtail_userprofile = profile
+        if profile.current_time_zone:
+            return
+        zone = staff_zone(user, working_club=lambda: working_club(request))
+        profile.get_current_time_zone = lambda: zone
+        timezone.activate(zone)
