@@ -298,6 +298,31 @@ def test_staff_of_two_zones_get_the_default_off_the_desk(client, frozen_clock, d
     assert session.start == NOON_UTC - dt.timedelta(hours=1)
 
 
+def test_a_task_shows_its_clubs_due_time_to_staff_on_another_clubs_clock(
+    client, downtown, harbour, area_desk
+):
+    OpeningHours.objects.bulk_create(hours.default_week(harbour))
+    with time_machine.travel(dt.datetime(2026, 11, 24, 3, 23, tzinfo=LISBON), tick=False):
+        signup = trials.sign_up_for_trial(
+            harbour,
+            first_name="Lea",
+            last_name="Visser",
+            phone="+351912345678",
+            session=None,
+            wordings=trials.ConsentWordings(sms="SMS?", email="Email?"),
+        )
+    client.force_login(area_desk)
+    client.get(reverse("desk:desk"), {"club": "downtown"})  # the page runs on Amsterdam's clock
+
+    with time_machine.travel(dt.datetime(2026, 11, 24, 6, 35, tzinfo=dt.UTC), tick=False):
+        page = text(client.get(reverse("desk:tasks")))
+        card = text(client.get(reverse("desk:member", args=[signup.member.pk])))
+
+    assert "by 06:45, within 15 minutes of opening Due 06:45" in page
+    assert "by 06:45, within 15 minutes of opening Due 06:45" in card
+    assert "Due 07:45" not in page + card
+
+
 def test_a_club_not_theirs_on_the_desk_is_not_found_and_lends_no_zone(
     client, frozen_clock, downtown, harbour, area_desk
 ):
