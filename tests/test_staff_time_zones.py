@@ -143,7 +143,7 @@ def test_the_tasks_screen_shows_the_due_time_the_title_names(client, harbour, ha
 
 
 def test_the_timeline_recent_check_ins_and_home_page_are_on_lisbon_time(
-    client, frozen_clock, harbour, hana, rita
+    client, frozen_clock, harbour, hana, henk, rita
 ):
     MemberEventFactory(member=rita, data={"text": "Asked about Pilates."})
     VisitFactory(member=rita)
@@ -152,10 +152,15 @@ def test_the_timeline_recent_check_ins_and_home_page_are_on_lisbon_time(
     timeline = text(client.get(reverse("timeline:index")))
     desk = text(client.get(reverse("desk:desk")))
     card = text(client.get(reverse("desk:member", args=[rita.pk])))
+    client.force_login(henk)
+    figures = text(
+        client.get(reverse("analytics:key_figures", args=["harbour"]), HTTP_HX_REQUEST="true")
+    )
 
     assert "23 Nov 2026, 17:00" in timeline and "18:00" not in timeline
     assert "17:00" in desk and "18:00" not in desk
     assert "17:00" in card and "18:00" not in card
+    assert "As of 17:00" in figures  # on the home page
 
 
 def test_a_session_added_at_noon_starts_at_noon_in_lisbon(client, frozen_clock, harbour, henk):
