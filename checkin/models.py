@@ -179,6 +179,10 @@ class ClassSession(models.Model):
     template = models.ForeignKey(
         ClassTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
+    # The slot's day this class is for (the club's date of its generated start). A class
+    # moved by hand, or kept at its old time with bookings when the slot moved, is still
+    # that day's class, so generation does not put a second one beside it.
+    occurs_on = models.DateField(null=True, blank=True, editable=False)
     class_type = models.ForeignKey(ClassType, on_delete=models.PROTECT, related_name="sessions")
     trainer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -210,11 +214,12 @@ class ClassSession(models.Model):
                 name="class_session_ends_after_start",
                 violation_error_message="A class must end after it starts.",
             ),
-            # Generating the timetable twice creates nothing new.
+            # One class per slot and day: generating the timetable twice creates nothing
+            # new, nor does a slot moved to another time beside a class that kept the old one.
             models.UniqueConstraint(
-                fields=["template", "start"],
-                condition=models.Q(template__isnull=False),
-                name="class_session_once_per_template_slot",
+                fields=["template", "occurs_on"],
+                condition=models.Q(template__isnull=False, occurs_on__isnull=False),
+                name="class_session_once_per_slot_day",
             ),
         ]
 

@@ -8,7 +8,7 @@ from club.models import Club
 def generate_sessions_task() -> int:
     """Generate every club's class sessions for the coming weeks from its timetable.
 
-    Safe to run twice: a session is unique per (template, start), so a second run finds
-    them all there and creates nothing.
+    Safe to run twice: a session is unique per slot and day (template, occurs_on), so a
+    second run finds them all there and creates nothing.
     """
     return sum(schedule.generate_sessions(club) for club in Club.objects.all())

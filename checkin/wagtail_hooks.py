@@ -10,17 +10,20 @@ import django_filters
 from django.db.models import Prefetch, Q
 from django.forms.models import modelform_factory
 from django.urls import reverse
+from django.utils.text import capfirst
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.ui.tables import BooleanColumn, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
-from checkin import bookings
+from checkin import bookings, schedule
 from checkin.models import Booking, CheckInAttempt, ClassSession, ClassTemplate, ClassType, Visit
 from checkin.trainer.views import trainers_for
 from club import roles
 from club.admin_access import (
     ClubScopedViewSet,
+    ScopedCreateView,
     ScopedEditView,
     ScopedFilterSet,
     ScopedForm,
@@ -195,8 +198,60 @@ class ClassTemplateFilterSet(ScopedFilterSet):
         fields = ["club", "weekday", "class_type", "trainer", "is_active"]
 
 
+def classes_words(n: int) -> str:
+    return f"{n} class" if n == 1 else f"{n} classes"
+
+
+class SlotSyncMixin:
+    """A saved slot's classes follow it at once (`schedule.sync_slot`), not at the nightly
+    run: a slot saved in the afternoon made no class to book until the next night, and a
+    moved slot left its old classes where they were."""
+
+    def save_action(self):
+        # Wagtail calls this once the save's transaction has committed.
+        self.synced = schedule.sync_slot(self.object.pk)
+        if self.synced.kept and not self.expects_json_response:
+            verb, them = "keep their old time", "them"
+            if not self.synced.kept_time:
+                verb = "were left as they were"
+            if self.synced.kept == 1:
+                verb = "keeps its old time" if self.synced.kept_time else "was left as it was"
+                them = "it"
+            sessions = reverse("class_sessions:index") + f"?class_type={self.object.class_type_id}"
+            messages.warning(
+                self.request,
+                f"{capfirst(classes_words(self.synced.kept))} with bookings {verb}: move or "
+                f"cancel {them} under Sessions.",
+                buttons=[messages.button(sessions, "Sessions")],
+            )
+        return super().save_action()
+
+    def get_success_message(self, *args):
+        done = self.synced
+        counts = [
+            f"{n} {what}" for n, what in ((done.created, "created"), (done.changed, "changed")) if n
+        ]
+        if done.removed:
+            counts.append(f"{done.removed} removed")
+        if counts:
+            classes = f"Classes in the next {schedule.WEEKS_AHEAD} weeks: {', '.join(counts)}."
+        else:
+            classes = "No classes to create or change."
+        return f"{super().get_success_message(*args)} {classes}"
+
+
+class ClassTemplateCreateView(SlotSyncMixin, ScopedCreateView):
+    pass
+
+
+class ClassTemplateEditView(SlotSyncMixin, ScopedEditView):
+    pass
+
+
 class ClassTemplateViewSet(ClubScopedViewSet):
-    """The weekly timetable; the nightly task generates sessions from it (checkin/schedule.py)."""
+    """The weekly timetable; the nightly task generates sessions from it (checkin/schedule.py),
+    and saving a slot brings its classes in line at once. No delete: a slot is turned off or
+    given an end date, which takes its classes to come off the schedule too."""
 
     model = ClassTemplate
     name = "class_templates"
@@ -222,6 +277,8 @@ class ClassTemplateViewSet(ClubScopedViewSet):
     search_fields = ["class_type__name", "room"]
     ordering = ["club", "weekday", "start_time"]
     list_per_page = 50
+    add_view_class = ClassTemplateCreateView
+    edit_view_class = ClassTemplateEditView
     form_fields = [
         "club",
         "class_type",

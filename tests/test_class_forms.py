@@ -2,14 +2,15 @@
 offer, and what they refuse. Staff of several clubs see each club's "Core" labelled with its
 club; only Trainers teach, whatever else the staff of a club do."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
 
-from checkin.models import ClassSession
-from club import roles
-from tests.factories import ClassSessionFactory, ClassTypeFactory, UserFactory
+from checkin.models import ClassSession, ClassTemplate
+from club import clock, roles
+from tests.factories import BookingFactory, ClassSessionFactory, ClassTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +213,91 @@ def test_filtering_by_someone_who_does_not_teach_is_refused(client, max, fiona, 
     assert response.context["filters"].errors["trainer"] == [
         "Select a valid choice. That choice is not one of the available choices."
     ]
+
+
+# --- saving a timetable slot makes and moves its classes at once ------------------------------
+
+
+def slot_data(club, class_type, trainer, **changes) -> dict:
+    return {
+        "club": club.pk,
+        "class_type": class_type.pk,
+        "trainer": trainer.pk if trainer else "",
+        "room": "Studio 1",
+        "weekday": 3,  # Thursday
+        "start_time": "09:00",
+        "duration_minutes": 60,
+        "capacity": 12,
+        "starts_on": "2026-11-01",
+        "ends_on": "",
+        "is_active": "on",
+        **changes,
+    }
+
+
+def shown_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_a_new_slot_has_classes_to_book_at_once(client, frozen_clock, max, downtown, tom, cores):
+    client.force_login(max)
+
+    response = client.post(
+        reverse("class_templates:add"), slot_data(downtown, cores[0], tom), follow=True
+    )
+
+    assert ClassSession.objects.filter(club=downtown, trainer=tom).count() == 4
+    assert any(
+        "Classes in the next 4 weeks: 4 created." in message for message in shown_messages(response)
+    )
+
+
+def test_a_moved_slot_says_which_classes_keep_their_old_time(
+    client, frozen_clock, max, downtown, tom, cores
+):
+    client.force_login(max)
+    client.post(reverse("class_templates:add"), slot_data(downtown, cores[0], tom))
+    yoga = ClassTemplate.objects.get()
+    BookingFactory(session=ClassSession.objects.earliest("start"), is_trial=True)
+
+    response = client.post(
+        reverse("class_templates:edit", args=[yoga.pk]),
+        slot_data(downtown, cores[0], tom, start_time="09:30"),
+        follow=True,
+    )
+
+    shown = shown_messages(response)
+    assert any("Classes in the next 4 weeks: 3 changed." in message for message in shown)
+    warning = next(m for m in shown if "with bookings" in m)
+    assert "1 class with bookings keeps its old time: move or cancel it under Sessions." in warning
+    assert f'href="{reverse("class_sessions:index")}?class_type={cores[0].pk}"' in warning
+    assert sorted(
+        s.astimezone(clock.zone(downtown)).time()
+        for s in ClassSession.objects.values_list("start", flat=True)
+    ) == [dt.time(9, 0), dt.time(9, 30), dt.time(9, 30), dt.time(9, 30)]
+
+
+def test_a_turned_off_slot_leaves_the_schedule(client, frozen_clock, max, downtown, tom, cores):
+    client.force_login(max)
+    client.post(reverse("class_templates:add"), slot_data(downtown, cores[0], tom))
+    yoga = ClassTemplate.objects.get()
+
+    response = client.post(
+        reverse("class_templates:edit", args=[yoga.pk]),
+        {**slot_data(downtown, cores[0], tom), "is_active": ""},
+        follow=True,
+    )
+
+    assert not ClassSession.objects.exists()
+    assert any("Classes in the next 4 weeks: 4 removed." in m for m in shown_messages(response))
+
+
+def test_a_refused_slot_makes_no_classes(client, frozen_clock, area_manager, downtown, rob, cores):
+    client.force_login(area_manager)
+
+    response = client.post(reverse("class_templates:add"), slot_data(downtown, cores[0], rob))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["trainer"] == ["Rob de Boer is not on Downtown's staff."]
+    assert not ClassTemplate.objects.exists()
+    assert not ClassSession.objects.exists()

@@ -1,13 +1,16 @@
-"""Generating class sessions from the weekly timetable: local times, DST, idempotence."""
+"""Generating class sessions from the weekly timetable: local times, DST, idempotence, and a
+saved slot's classes following it."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 
 from checkin import schedule
-from checkin.models import ClassSession, ClassTemplate
+from checkin.models import Booking, ClassSession, ClassTemplate
 from checkin.tasks import generate_sessions_task
-from tests.factories import ClassSessionFactory, ClassTypeFactory, ClubFactory
+from tests.factories import BookingFactory, ClassSessionFactory, ClassTypeFactory, ClubFactory
 
 UTC = dt.UTC
 MONDAY, WEDNESDAY, SUNDAY = 0, 2, 6
@@ -186,3 +189,145 @@ def test_the_task_runs_every_club_and_twice_is_safe(frozen_clock, downtown, rive
 
     assert (first, second) == (8, 0)
     assert ClassSession.objects.filter(club=riverside).count() == 4
+
+
+# --- saving a slot brings its classes in line at once ---------------------------------------
+
+THURSDAY = 3
+# Thursdays to come from the frozen clock's Monday 23 Nov 2026 (18:00 in Amsterdam).
+THURSDAYS = [
+    dt.date(2026, 11, 26),
+    dt.date(2026, 12, 3),
+    dt.date(2026, 12, 10),
+    dt.date(2026, 12, 17),
+]
+
+
+def thursday_yoga(club, **kwargs) -> ClassTemplate:
+    return slot(club, weekday=THURSDAY, at="09:00", **kwargs)
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    # Amsterdam is UTC+1 in winter.
+    return dt.datetime.combine(day, dt.time(hour - 1, minute), tzinfo=UTC)
+
+
+def test_a_new_slot_has_its_classes_at_once(frozen_clock, downtown):
+    yoga = thursday_yoga(downtown)
+
+    synced = schedule.sync_slot(yoga.pk)
+
+    assert synced == schedule.SlotSync(created=4)
+    assert starts(downtown) == [at(day, 9) for day in THURSDAYS]
+    assert list(ClassSession.objects.values_list("occurs_on", flat=True)) == THURSDAYS
+
+
+def test_a_retimed_slot_moves_its_free_classes_and_keeps_booked_ones(frozen_clock, downtown):
+    yoga = thursday_yoga(downtown)
+    schedule.sync_slot(yoga.pk)
+    first = ClassSession.objects.get(occurs_on=THURSDAYS[0])
+    BookingFactory(session=first, is_trial=True)
+    ClassTemplate.objects.filter(pk=yoga.pk).update(start_time=dt.time(9, 30), room="Studio 3")
+
+    synced = schedule.sync_slot(yoga.pk)
+
+    assert synced == schedule.SlotSync(changed=3, kept=1, kept_time=True)
+    assert starts(downtown) == [at(THURSDAYS[0], 9), *(at(day, 9, 30) for day in THURSDAYS[1:])]
+    assert list(ClassSession.objects.order_by("start").values_list("room", flat=True)) == [
+        "Studio 2",
+        "Studio 3",
+        "Studio 3",
+        "Studio 3",
+    ]
+    # The nightly run puts no 09:30 class beside the kept 09:00 one.
+    assert schedule.generate_sessions(downtown) == 0
+    assert ClassSession.objects.filter(occurs_on=THURSDAYS[0]).count() == 1
+
+
+def test_saving_again_changes_nothing(frozen_clock, downtown):
+    yoga = thursday_yoga(downtown)
+    schedule.sync_slot(yoga.pk)
+
+    assert schedule.sync_slot(yoga.pk) == schedule.SlotSync()
+
+
+def test_a_turned_off_slot_takes_its_free_classes_off_the_schedule(frozen_clock, downtown):
+    yoga = thursday_yoga(downtown)
+    schedule.sync_slot(yoga.pk)
+    booked, cancelled_only = ClassSession.objects.filter(occurs_on__in=THURSDAYS[:2])
+    BookingFactory(session=booked)
+    BookingFactory(session=cancelled_only, status=Booking.Status.CANCELLED)
+    ClassTemplate.objects.filter(pk=yoga.pk).update(is_active=False)
+
+    synced = schedule.sync_slot(yoga.pk)
+
+    assert synced == schedule.SlotSync(removed=3, kept=1)
+    # The class whose only booking was cancelled keeps that record, cancelled itself.
+    left = ClassSession.objects.order_by("start").values_list("occurs_on", "is_cancelled")
+    assert list(left) == [(THURSDAYS[0], False), (THURSDAYS[1], True)]
+
+
+def test_a_slot_moved_to_another_day_moves_its_free_classes(frozen_clock, downtown):
+    yoga = thursday_yoga(downtown)
+    schedule.sync_slot(yoga.pk)
+    ClassTemplate.objects.filter(pk=yoga.pk).update(weekday=WEDNESDAY)
+
+    synced = schedule.sync_slot(yoga.pk)
+
+    assert synced == schedule.SlotSync(created=4, removed=4)
+    assert [start.weekday() for start in starts(downtown)] == [WEDNESDAY] * 4
+
+
+def test_a_class_already_begun_and_other_slots_are_left_alone(frozen_clock, downtown):
+    # Monday 07:00 began this morning; it is 18:00 now.
+    spin = slot(downtown, weekday=MONDAY, at="07:00")
+    pilates = slot(downtown, weekday=MONDAY, at="12:00")
+    schedule.generate_sessions(downtown)
+    ClassTemplate.objects.filter(pk__in=[spin.pk, pilates.pk]).update(start_time=dt.time(19, 0))
+
+    synced = schedule.sync_slot(spin.pk)
+
+    assert synced == schedule.SlotSync(changed=3)
+    assert list(
+        ClassSession.objects.filter(template=spin).order_by("start").values_list("start", flat=True)
+    ) == [at(TODAY, 7), *(at(TODAY + dt.timedelta(weeks=w), 19) for w in (1, 2, 3))]
+    assert not ClassSession.objects.filter(template=pilates, start__hour=18).exists()
+
+
+def test_a_slot_saved_in_the_day_adds_no_class_that_would_have_begun(frozen_clock, downtown):
+    # 18:00 now: today's 17:00 is over, today's 20:00 is still to come.
+    over, later = (
+        slot(downtown, weekday=MONDAY, at="17:00"),
+        slot(downtown, weekday=MONDAY, at="20:00"),
+    )
+
+    assert schedule.sync_slot(over.pk) == schedule.SlotSync(created=3)
+    assert schedule.sync_slot(later.pk) == schedule.SlotSync(created=4)
+
+
+def test_a_class_moved_by_hand_stays_where_it_was_put(frozen_clock, downtown):
+    yoga = thursday_yoga(downtown)
+    schedule.generate_sessions(downtown)
+    ClassSession.objects.filter(occurs_on=THURSDAYS[1]).update(
+        start=at(THURSDAYS[1] + dt.timedelta(days=1), 10),
+        end=at(THURSDAYS[1] + dt.timedelta(days=1), 11),
+    )
+
+    # The nightly run adds what is missing and moves nothing.
+    assert schedule.generate_sessions(downtown) == 0
+    assert ClassSession.objects.filter(template=yoga).count() == 4
+
+
+def test_sessions_made_before_are_tied_to_their_day_once(downtown):
+    # Before migration 0012, a moved slot got a second class beside the one kept that day.
+    migration = importlib.import_module("checkin.migrations.0012_class_session_occurs_on")
+    yoga = thursday_yoga(downtown)
+    kept, second, other_day = (
+        ClassSessionFactory(club=downtown, template=yoga, start=start)
+        for start in (at(THURSDAYS[0], 9), at(THURSDAYS[0], 9, 30), at(THURSDAYS[1], 9))
+    )
+
+    migration.tie_sessions_to_their_day(django_apps, None)
+
+    days = dict(ClassSession.objects.values_list("pk", "occurs_on"))
+    assert days == {kept.pk: THURSDAYS[0], second.pk: None, other_day.pk: THURSDAYS[1]}

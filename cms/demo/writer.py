@@ -208,6 +208,8 @@ class _Writer:
             ClassSession(
                 club_id=self.clubs[club].pk,
                 template_id=templates[slot].pk,
+                # The slot's day: the seeded day is the club's local date of the start.
+                occurs_on=dt.date.fromordinal(day),
                 class_type_id=type_ids[(club, kind)],
                 trainer_id=self.user_ids.get(trainer),
                 room=room,
@@ -216,8 +218,9 @@ class _Writer:
                 capacity=capacity,
                 is_cancelled=cancelled,
             )
-            for slot, club, kind, trainer, room, start, end, capacity, cancelled in zip(
+            for slot, day, club, kind, trainer, room, start, end, capacity, cancelled in zip(
                 slot_of,
+                s["day"].tolist(),
                 s["club"].tolist(),
                 s["class_type"].tolist(),
                 s["trainer"],
