@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect
+from django.http.request import split_domain_port
 from django.urls import reverse
 from django.utils.functional import cached_property
 from phonenumber_field.modelfields import PhoneNumberField
@@ -280,6 +281,17 @@ def staff_of_pages(user, pages) -> bool:
     if not all(showing):
         return False
     return staff_of_sites(user, list({s.pk: s for found in showing for s in found}.values()))
+
+
+def site_root_url(request) -> str:
+    """The root address of the Wagtail site this request is for, as an editor configured it
+    (never the Host header as sent, which could be forged); SITE_URL when no site has the
+    request's host name. For addresses that must be absolute, such as Stripe's way back."""
+    site = Site.find_for_request(request)
+    host, _port = split_domain_port(request.get_host())
+    if site is not None and site.hostname == host:
+        return site.root_url
+    return django_settings.SITE_URL.rstrip("/")
 
 
 def site_club(request) -> Club | None:
@@ -634,7 +646,7 @@ class TrialPage(RoutablePageMixin, Page):
                 # Look like success to the bot; keep nothing.
                 logger.info("Trial form honeypot filled; sign-up discarded.")
                 request.session[TRIAL_SESSION_KEY] = {}  # the thank-you page, naming nothing
-                return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
+                return HttpResponseRedirect(self.path_here(request, "thanks"))
             if form.is_valid():
                 try:
                     trials.sign_up_for_trial(club, **form.signup_arguments())
@@ -649,7 +661,7 @@ class TrialPage(RoutablePageMixin, Page):
                         "session": arguments["session"].pk if arguments["session"] else None,
                         "first_name": arguments["first_name"],
                     }
-                    return HttpResponseRedirect(self.url + self.reverse_subpage("thanks"))
+                    return HttpResponseRedirect(self.path_here(request, "thanks"))
             form.focus_first_error()
         else:
             form = TrialSignupForm(initial=self.initial_from(request, sessions), **form_kwargs)
@@ -670,7 +682,7 @@ class TrialPage(RoutablePageMixin, Page):
         if TRIAL_SESSION_KEY not in request.session:
             # Opened directly, no sign-up in this session: "Thank you! We have your details."
             # would thank someone who sent nothing.
-            return HttpResponseRedirect(self.url)
+            return HttpResponseRedirect(self.path_here(request))
         club = site_club(request)
         signed_up = request.session[TRIAL_SESSION_KEY]
         if not isinstance(signed_up, dict):
@@ -696,6 +708,14 @@ class TrialPage(RoutablePageMixin, Page):
                 "first_name": signed_up.get("first_name", ""),
             },
         )
+
+    def path_here(self, request, subpage: str = "") -> str:
+        """This page's path (or a subpage's) on the site the request came to, host left out:
+        `self.url` is the first site's full address when sites share the page tree, so a
+        sign-up on a second site (127.0.0.1:8073) was sent on to http://localhost/trial/thanks/.
+        """
+        path = self.get_url_parts(request)[2]
+        return path + self.reverse_subpage(subpage) if subpage else path
 
     @staticmethod
     def initial_from(request, sessions: list[ClassSession]) -> dict:

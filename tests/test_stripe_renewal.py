@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 import pytest
 import responses
 from django.urls import reverse
+from wagtail.models import Site
 
 from members import erasure, timeline
 from members.models import MemberEvent, Task
@@ -119,6 +120,22 @@ def test_renew_online_opens_a_checkout_at_the_plans_price_and_sends_the_member_t
     }
     assert fake_stripe.calls[-1].request.headers["Idempotency-Key"].startswith(f"renew-{month.pk}-")
     assert not Payment.objects.filter(method=Payment.Method.STRIPE).exists()
+
+
+def test_stripe_sends_the_member_back_to_the_site_they_paid_from(
+    stripe_on, portal, fake_stripe, month
+):
+    default = Site.objects.get(is_default_site=True)
+    Site.objects.create(hostname="127.0.0.1", port=8073, root_page=default.root_page)
+
+    portal.post(reverse("portal:renew_online", args=[month.pk]), HTTP_HOST="127.0.0.1:8073")
+
+    # Not SITE_URL (club.example.com): the portal's session is on this host.
+    params = sent_params(fake_stripe)
+    assert params["success_url"] == (
+        "http://127.0.0.1:8073/account/membership/paid/?session_id={CHECKOUT_SESSION_ID}"
+    )
+    assert params["cancel_url"] == "http://127.0.0.1:8073/account/membership/#renew"
 
 
 def test_clicking_twice_asks_stripe_for_the_same_session(stripe_on, portal, fake_stripe, month):

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.test import Client
+from wagtail.models import Site
 
 from checkin.models import Booking
 from club import clock, roles
@@ -1051,3 +1052,36 @@ def test_with_no_trial_classes_the_page_still_takes_the_details(client, frozen_c
     member = Member.objects.get(email="ana@example.com")
     assert not member.bookings.exists()
     assert member.tasks.count() == 1
+
+
+# --- a chain's second site -------------------------------------------------------------------
+
+
+@pytest.fixture
+def second_site(db):
+    """A second Wagtail site on the same page tree, as the demo's sites share one."""
+    default = Site.objects.get(is_default_site=True)
+    return Site.objects.create(hostname="127.0.0.1", port=8073, root_page=default.root_page)
+
+
+def test_signing_up_on_a_second_site_stays_on_that_site(
+    client, frozen_clock, downtown, session, second_site
+):
+    response = client.post("/trial/", form_data(session), HTTP_HOST="127.0.0.1:8073")
+
+    # It was http://localhost/trial/thanks/, the first site's address.
+    assert (response.status_code, response["Location"]) == (302, "/trial/thanks/")
+    thanks = client.get("/trial/thanks/", HTTP_HOST="127.0.0.1:8073")
+    assert "Thank you, Ana!" in page_text(thanks)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8073", "[::1]"], ids=["second-site", "no-site"])
+def test_the_honeypot_and_a_direct_thank_you_stay_on_the_host(
+    client, frozen_clock, downtown, session, second_site, host
+):
+    # "[::1]" is an allowed host that no Wagtail site names: the default site answers it.
+    bot = client.post("/trial/", form_data(session, **{HONEYPOT: "x"}), HTTP_HOST=host)
+    direct = Client().get("/trial/thanks/", HTTP_HOST=host)
+
+    assert bot["Location"] == "/trial/thanks/"
+    assert direct["Location"] == "/trial/"

@@ -13,7 +13,6 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -33,7 +32,7 @@ from sesame import settings as sesame_settings
 from checkin import bookings
 from checkin.models import Booking, ClassSession, ClassType
 from club import clock
-from cms.models import club_pages, club_site_for, spots_label
+from cms.models import club_pages, club_site_for, site_root_url, spots_label
 from cms.portal import auth, feeds, selectors
 from cms.portal.forms import AutoRenewForm, ConsentForm, LoginForm
 from members import consent, erasure, export
@@ -355,15 +354,15 @@ def renew_online(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     membership = offer.membership
     if not checkout.sellable_online(membership.plan):
         raise Http404("This membership cannot be renewed online.")
-    # Links built on SITE_URL, never the request's Host (as the portal's sign-in links are).
-    page = settings.SITE_URL.rstrip("/") + reverse("portal:membership")
+    # Stripe sends the member back to the site they paid from (a chain's second site lost
+    # its session on the first's), at its configured address, never the Host as sent.
+    root = site_root_url(request)
+    page = root + reverse("portal:membership")
     try:
         url = checkout.start_renewal(
             membership,
             # Stripe puts the Checkout Session's id in place of the placeholder.
-            success_url=settings.SITE_URL.rstrip("/")
-            + reverse("portal:renew_paid")
-            + "?session_id={CHECKOUT_SESSION_ID}",
+            success_url=root + reverse("portal:renew_paid") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=page + "#renew",
         )
     except checkout.CheckoutUnavailable:
