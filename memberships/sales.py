@@ -44,8 +44,9 @@ def sell(
 
     Raises ValidationError (on `start` or `plan`) when it would start before the club's today
     or, unless it renews `renewed_from` (renew() bounds those), after latest_start(); when its
-    dates overlap another membership of the member that was not cancelled; or when it is a trial
-    for someone who already had a trial or a paid membership.
+    dates overlap another membership of the member that was not cancelled; when it is a trial
+    for someone who already had a trial or a paid membership; or when the plan is another
+    club's, unless the member has had it (`_check_club`).
     """
     if (method is None) != automatic:
         raise ValueError("A sale is paid by a method; only an automatic renewal is not (None).")
@@ -53,6 +54,7 @@ def sell(
         _check_start(member, start, chosen=renewed_from is None)
     # Two desks selling to one member queue here; the second one's check sees the first's sale.
     locks.member(member.pk)
+    _check_club(member, plan)
     end = start + dt.timedelta(days=plan.duration_days - 1)
     _check_fits(member, plan, start=start, end=end)
     price = plan.price if price_paid is None else price_paid
@@ -168,6 +170,20 @@ def renew(
         price_paid=price_paid,
         stripe_payment_intent_id=stripe_payment_intent_id,
         automatic=automatic,
+    )
+
+
+def _check_club(member: Member, plan: Plan) -> None:
+    """A club sells its own plans. A chain-wide plan is valid at every club but sold by the
+    club that owns it, at its manager's price, on its Plans page; a member who has had the
+    plan (a renewal, a rejoin, an automatic renewal) keeps it, whichever club they are of."""
+    if plan.club_id == member.home_club_id:
+        return
+    if member.memberships.not_cancelled().filter(plan=plan).exists():
+        return
+    club = member.home_club.name
+    raise ValidationError(
+        {"plan": f"{plan.name} is {plan.club.name}'s plan: {club} sells {club}'s own plans."}
     )
 
 

@@ -346,6 +346,50 @@ def test_plans_of_another_club_are_not_on_sale(desk, frozen_clock, maya, riversi
     assert "plan" in response.context["form"].errors
 
 
+def test_another_clubs_chain_wide_plan_is_not_sold_here(
+    desk, frozen_clock, maya, monthly_plan, downtown, riverside
+):
+    # given Riverside's chain-wide plan (valid at Downtown too) and Downtown's own one
+    harbour = PlanFactory(
+        club=riverside, name="Chain-wide monthly", price="59.00", valid_at_all_clubs=True
+    )
+    PlanFactory(club=downtown, name="Gold", price="69.00", valid_at_all_clubs=True)
+    form = reverse("desk:sell", args=[maya.pk])
+
+    # then Downtown's desk offers Downtown's plans only, and refuses Riverside's if sent
+    assert offered(desk.get(form)) == ["Choose a plan", "Monthly — €49.00", "Gold — €69.00"]
+    response = desk.post(
+        form, {"plan": harbour.pk, "start": clock.today().isoformat(), "method": "cash"}
+    )
+    assert response.status_code == 400
+    assert "plan" in response.context["form"].errors
+    assert not maya.memberships.filter(plan=harbour).exists()
+
+
+def test_a_renewal_keeps_another_clubs_plan_and_says_whose_each_plan_is(
+    desk, frozen_clock, maya, monthly_plan, riverside
+):
+    # given Maya's chain-wide month of Riverside's, sold before the desk sold own plans only
+    harbour = PlanFactory(
+        club=riverside, name="Chain-wide monthly", price="59.00", valid_at_all_clubs=True
+    )
+    current = MembershipFactory(member=maya, plan=harbour)
+    form = reverse("desk:renew", args=[current.pk])
+
+    # then Fiona, of one club, sees two clubs' plans, each with its club, her plan chosen
+    page = desk.get(form)
+    assert offered(page) == [
+        "Monthly — Downtown — €49.00",
+        "Chain-wide monthly — Riverside — €59.00",
+    ]
+    assert chosen(page) == harbour.pk
+
+    # and renewing it keeps it
+    response = desk.post(form, {"plan": harbour.pk, "method": "cash"})
+    assert response.status_code == 302
+    assert maya.memberships.latest("start").plan == harbour
+
+
 @pytest.mark.parametrize("next_url", ["https://evil.example/phish", "//evil.example/", ""])
 def test_renewing_returns_only_to_a_page_of_ours(desk, frozen_clock, tom_berg, next_url):
     # given a renewal form whose `next` was tampered with (or left out)

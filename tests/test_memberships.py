@@ -599,3 +599,32 @@ def test_validation_explains_a_pack_without_visits(downtown, visits_included):
 
     # then the message says what is missing
     assert error.value.message_dict == {"__all__": ["A visit pack needs a number of visits."]}
+
+
+def test_a_club_does_not_sell_another_clubs_chain_wide_plan(frozen_clock, lead, monthly_plan):
+    # given another club's plan valid at every club, priced by its own manager
+    harbour = ClubFactory(name="Harbour")
+    chain_wide = PlanFactory(club=harbour, name="Chain-wide monthly", valid_at_all_clubs=True)
+
+    # when it is sold to a member of Downtown
+    with pytest.raises(ValidationError) as error:
+        sales.sell(lead, chain_wide, start=clock.today(), method=Payment.Method.CASH)
+
+    # then it is refused on the plan, and nothing is sold
+    assert error.value.message_dict == {
+        "plan": [
+            f"Chain-wide monthly is Harbour's plan: {lead.home_club.name} sells "
+            f"{lead.home_club.name}'s own plans."
+        ]
+    }
+    assert not lead.memberships.exists()
+
+
+def test_a_member_who_had_another_clubs_plan_renews_it(frozen_clock, lead):
+    harbour = ClubFactory(name="Harbour")
+    chain_wide = PlanFactory(club=harbour, name="Chain-wide monthly", valid_at_all_clubs=True)
+    current = MembershipFactory(member=lead, plan=chain_wide)
+
+    renewal = sales.renew(current, method=Payment.Method.CASH)
+
+    assert renewal.plan == chain_wide

@@ -24,11 +24,19 @@ SMS_CONSENT_WORDING = "Yes, {club} may text me about my membership, classes and 
 EMAIL_CONSENT_WORDING = "Yes, {club} may email me about my membership, classes and offers."
 
 
-def plans_for(member: Member):
-    """Plans on sale to this member: their club's own and the chain-wide ones."""
-    return Plan.objects.filter(is_active=True).filter(
-        Q(club=member.home_club) | Q(valid_at_all_clubs=True)
-    )
+def plans_for(member: Member, *, keeping: Plan | None = None):
+    """Plans on sale to this member: their club's own (sales.sell's rule). Another club's
+    chain-wide plan is valid here but sold by that club, at its manager's price; it was on
+    every club's list. A renewal may keep the plan it renews (`keeping`), whoever's it is."""
+    own = Q(club=member.home_club)
+    if keeping is not None:
+        own |= Q(pk=keeping.pk)
+    return Plan.objects.filter(own, is_active=True)
+
+
+def several_clubs(plans) -> bool:
+    """Whether a list of plans holds two clubs' plans, which must then say whose each is."""
+    return plans.order_by().values("club").distinct().count() > 1
 
 
 class SellForm(forms.Form):
@@ -51,7 +59,7 @@ class SellForm(forms.Form):
             plans = plans.exclude(kind=Plan.Kind.TRIAL)
         trial_last = Case(When(kind=Plan.Kind.TRIAL, then=Value(1)), default=Value(0))
         self.fields["plan"].queryset = plans.order_by(trial_last, "club__name", "price", "pk")
-        label_plan_choices(self.fields["plan"], with_club=with_club)
+        label_plan_choices(self.fields["plan"], with_club=with_club or several_clubs(plans))
         today = clock.today(member.home_club)
         self.fields["start"].initial = today
         # The browser's date picker spans the days sales.sell accepts.
@@ -66,8 +74,9 @@ class RenewForm(forms.Form):
 
     def __init__(self, *args, member: Member, current_plan: Plan, with_club: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans_for(member).exclude(kind=Plan.Kind.TRIAL)
-        label_plan_choices(self.fields["plan"], with_club=with_club)
+        plans = plans_for(member, keeping=current_plan).exclude(kind=Plan.Kind.TRIAL)
+        self.fields["plan"].queryset = plans.order_by("club__name", "price", "pk")
+        label_plan_choices(self.fields["plan"], with_club=with_club or several_clubs(plans))
         self.fields["plan"].initial = current_plan.pk
 
 
