@@ -287,7 +287,8 @@ def update_card(request: HttpRequest, member: Member) -> HttpResponse:
     Stripe's webhook says it was set up."""
     if not saved_cards.may_update(member):
         raise Http404("No card can be put on file here.")
-    site = settings.SITE_URL.rstrip("/")
+    # Back to the site the member came from, as the renewal's payment does.
+    site = site_root_url(request)
     try:
         url = checkout.start_card_update(
             member,
