@@ -1,6 +1,7 @@
 """Cohort retention, monthly churn and IHRSA attrition on hand-built frames (no database)."""
 
 import datetime as dt
+import itertools
 import math
 
 import pandas as pd
@@ -105,7 +106,7 @@ def test_each_month_adds_up_to_the_next_months_first():
 
     # then: members on the 1st + joins − drops = the next month's members on the 1st
     rows = table.to_dict("records")
-    for month, following in zip(rows, rows[1:], strict=False):
+    for month, following in itertools.pairwise(rows):
         expected = month["members_at_start"] + month["new"] + month["rejoined"] - month["dropped"]
         assert following["members_at_start"] == expected, month["month"]
     assert table["rejoined"].sum() == 1
