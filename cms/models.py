@@ -246,6 +246,16 @@ def site_of_club(club: Club) -> Site | None:
     return next((site for site in sites if shown[site.pk] == club.pk), None)
 
 
+def public_root_url(club: Club) -> str:
+    """Where the club's members reach its public site and portal, for links sent to them: its
+    own site's configured address; SITE_URL when the default site shows it (that site answers
+    any host name, so its stored "localhost" names no address) or none does."""
+    site = site_of_club(club)
+    if site is None or site.is_default_site:
+        return django_settings.SITE_URL.rstrip("/")
+    return site.root_url
+
+
 def club_pages(club: Club) -> tuple[TrialPage | None, PlansPage | None]:
     """The live trial sign-up page and plans page of the club's own site, if it has them."""
     site = site_of_club(club)

@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from sesame.utils import get_query_string
 
+from cms.models import public_root_url
 from members import timeline
 from members.models import Member, MemberEvent
 
@@ -139,11 +140,12 @@ def link_minutes() -> int:
 def link_for(member: Member) -> str:
     """An absolute one-time sign-in URL for the member.
 
-    Built on SITE_URL, never on the request's Host header: a forged Host would otherwise
-    put a valid token in a link to someone else's server.
+    On the address of the member's own club's site (`public_root_url`: as configured, or
+    SITE_URL), never on the request's Host header: a forged Host would otherwise put a valid
+    token in a link to someone else's server.
     """
     path = reverse("portal:login_link") + get_query_string(portal_user(member), scope=SCOPE)
-    return settings.SITE_URL.rstrip("/") + path
+    return public_root_url(member.home_club) + path
 
 
 def request_link(*, email: str, ip: str | None) -> int:
@@ -162,7 +164,7 @@ def request_link(*, email: str, ip: str | None) -> int:
         "links": links,
         "club": club,
         "minutes": link_minutes(),
-        "request_url": settings.SITE_URL.rstrip("/") + reverse("portal:login"),
+        "request_url": public_root_url(club) + reverse("portal:login"),
     }
     # A sign-in link is a service message the member asked for, so it goes out whatever
     # their marketing consent says.
