@@ -175,6 +175,9 @@ def sign_up_for_trial(
     """
     if session is not None and session.club_id != club.pk:
         raise TrialSignupError("Please pick one of the classes listed.", code="wrong_club")
+    # Sign-ups of one email or phone one after another, for these checks and the capture:
+    # a double-submitted form made two leads, two bookings and two calls.
+    leads.lock_person(email=email, phone=phone)
     # The desk's rule (leads.email_of_another), answered without telling the visitor: an email
     # whose holders, here or at another club, all bear another name is not this person's. It
     # is not saved, nor is consent to it; they sign up with their name and phone.

@@ -189,12 +189,6 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
             "email": data["email"],
             "phone": phone,
         }
-        # As the back-office's Add and the desk's walk-in form (leads.known_elsewhere).
-        if leads.known_elsewhere(club, **person):
-            return Response(
-                {"detail": KNOWN_ELSEWHERE_DETAIL, "code": KNOWN_ELSEWHERE},
-                status=status.HTTP_409_CONFLICT,
-            )
         try:
             member, created = leads.capture(
                 club,
@@ -204,6 +198,14 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
                 email_consent=data["email_consent"],
                 consent_source=f"api:{request.user.integration.name}",
                 consent_wording=data["consent_wording"],
+                # As the back-office's Add and the desk's walk-in form, but decided under the
+                # capture's locks, so two clubs' sites posting one person make one record.
+                refuse_elsewhere=True,
+            )
+        except leads.RegisteredElsewhere:
+            return Response(
+                {"detail": KNOWN_ELSEWHERE_DETAIL, "code": KNOWN_ELSEWHERE},
+                status=status.HTTP_409_CONFLICT,
             )
         except leads.EmailOfAnother:
             return Response(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -207,6 +207,41 @@ def email_taken(email: str, *, other_than: Member) -> Club | None:
     return other.home_club if other else None
 
 
+# Advisory-lock namespaces (the first key of pg_advisory_xact_lock's two): captures of one
+# email, and of one phone, wait for each other across the chain.
+_LOCK_EMAIL = 0x6C656D31  # "lem1"
+_LOCK_PHONE = 0x6C706831  # "lph1"
+
+
+def lock_person(*, email: str = "", phone: str = "") -> None:
+    """Serialise, until this transaction ends, every capture of this email or this phone.
+
+    `known_person` reads before `capture` inserts, so without it six identical website posts
+    at once each found nobody and made six leads; there is no row yet to lock, and no unique
+    column could say "same person" as `known_person` does. Transaction-scoped PostgreSQL
+    advisory locks, the email's then the phone's, in one statement: every capture takes them
+    in that order, so two never wait on each other crosswise. Taking them again in the same
+    transaction (a caller that checks before `capture`) is free. SQLite serialises writers
+    itself."""
+    if not (email or phone) or connection.vendor != "postgresql":
+        return
+    keys = [(_LOCK_EMAIL, email.strip().lower())] if email else []
+    # str(): the back-office's Add passes a PhoneNumber, which prints as E.164.
+    keys += [(_LOCK_PHONE, str(phone).strip())] if phone else []
+    sql = ", ".join("pg_advisory_xact_lock(%s, hashtext(%s))" for _ in keys)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [value for key in keys for value in key])
+
+
+class RegisteredElsewhere(Exception):
+    """`capture(refuse_elsewhere=True)`: another club of the chain knows this person and this
+    club does not (`known_elsewhere`); nothing was written."""
+
+    def __init__(self, elsewhere: KnownElsewhere):
+        super().__init__(elsewhere.club.name)
+        self.elsewhere = elsewhere
+
+
 @transaction.atomic
 def capture(
     club: Club,
@@ -221,32 +256,32 @@ def capture(
     consent_source: str,
     consent_wording: str = "",
     recorded_by=None,
+    refuse_elsewhere: bool = False,
 ) -> tuple[Member, bool]:
     """The known person (`known_person`), or a new lead with exactly what was typed.
 
+    Captures of the same email or phone run one after another (`lock_person`), so a burst
+    of identical posts makes one lead and the rest find it.
     An email that is another member's under another name (`email_of_another`) is refused
     with `EmailOfAnother` before anything is written: the typer is not that member, and a
-    consent ticked by them must not land on that member's record.
+    consent ticked by them must not land on that member's record. With `refuse_elsewhere`,
+    someone only another club knows is refused with `RegisteredElsewhere`, under the same
+    locks.
     Returns (member, created). A new lead whose phone another member of the club has gets a
     timeline note pointing at them, for staff to check; nothing is merged. Consent given now is
     recorded on the returned member either way (and never silently revoked by a form that
     left a box empty).
     """
+    lock_person(email=email, phone=phone)
+    person = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+    if refuse_elsewhere and (elsewhere := known_elsewhere(club, **person)):
+        raise RegisteredElsewhere(elsewhere)
     if owner := email_of_another(club, first_name=first_name, last_name=last_name, email=email):
         raise EmailOfAnother(owner)
-    member = known_person(
-        club, first_name=first_name, last_name=last_name, email=email, phone=phone
-    )
+    member = known_person(club, **person)
     created = member is None
     if created:
-        member = Member.objects.create(
-            home_club=club,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            phone=phone,
-            source=source,
-        )
+        member = Member.objects.create(home_club=club, **person, source=source)
         timeline.record(member, MemberEvent.Kind.LEAD_CREATED, actor=recorded_by, source=source)
         if phone:
             _note_same_phone(member)
