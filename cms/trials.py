@@ -23,7 +23,7 @@ from checkin import bookings
 from checkin.models import Booking, ClassSession
 from club import clock, roles
 from club.models import Club
-from members import consent, leads, staff_tasks, timeline
+from members import leads, staff_tasks, timeline
 from members.models import Channel, Member, MemberEvent, Task
 
 CONSENT_SOURCE = "trial form"
@@ -200,17 +200,19 @@ def sign_up_for_trial(
         source=Member.Source.WEBSITE,
         consent_source=CONSENT_SOURCE,
     )
-    if not created:
-        _complete_contact(member, phone=phone, email=email)
-    # leads.capture takes one wording for both channels; each box has its own text.
-    for channel, given, wording in (
-        (Channel.SMS, sms_consent, wordings.sms),
-        (Channel.EMAIL, email_consent, wordings.email),
-    ):
-        if given and not member.has_consent(channel):
-            consent.set_consent(
-                member, channel, granted=True, source=CONSENT_SOURCE, wording=wording
-            )
+    # Per channel, with the wording each box showed; only for what the record holds
+    # (leads.record_consent: the phone or email they typed, or filled in by capture).
+    given = {
+        Channel.SMS: (sms_consent, wordings.sms),
+        Channel.EMAIL: (email_consent, wordings.email),
+    }
+    leads.record_consent(
+        member,
+        {channel: wording for channel, (ticked, wording) in given.items() if ticked},
+        email=email,
+        phone=phone,
+        source=CONSENT_SOURCE,
+    )
     booking, refusal = _book(member, session, known=not created) if session else (None, None)
     if not created:
         _record_signup(member, session, booking, refusal)
@@ -314,21 +316,6 @@ def _record_signup(
         booking=booking.pk if booking else None,
         **about,
     )
-
-
-def _complete_contact(member: Member, *, phone: str, email: str) -> None:
-    """A known person who now gives a phone or email we lacked: keep it, unless another
-    member of the club already has it (that would make the two hard to tell apart)."""
-    others = Member.objects.filter(home_club=member.home_club).exclude(pk=member.pk)
-    changed = []
-    if email and not member.email and not others.filter(email__iexact=email).exists():
-        member.email = email
-        changed.append("email")
-    if phone and not member.phone and not others.filter(phone=phone).exists():
-        member.phone = phone
-        changed.append("phone")
-    if changed:
-        member.save(update_fields=changed)
 
 
 def _call_when_open(member: Member, due: dt.datetime) -> str:

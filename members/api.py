@@ -147,7 +147,13 @@ class IntegrationMembersMixin(IntegrationAPI):
         request=LeadSerializer,
         responses={
             201: MemberSerializer,
-            200: MemberSerializer,
+            200: OpenApiResponse(
+                MemberSerializer,
+                description="The known person. One who lacked the phone or email sent has it "
+                "now; one with another keeps theirs. Consent is recorded only for an address on "
+                "the record returned: compare its `phone`/`email` and "
+                "`sms_consent`/`email_consent`.",
+            ),
             400: FIELD_ERRORS,
             409: OpenApiResponse(
                 KnownElsewhereError,

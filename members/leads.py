@@ -242,6 +242,63 @@ class RegisteredElsewhere(Exception):
         self.elsewhere = elsewhere
 
 
+def reaches(member: Member, channel: str, *, email: str = "", phone: str = "") -> bool:
+    """Whether the contact typed for `channel` is the one on `member`'s record: consent given
+    to a phone or an email is consent to that address, so it is recorded only when the record
+    holds it (never for a channel the record has no address for, or another address)."""
+    if channel == Channel.SMS:
+        # PhoneNumber's == reads a string as the club's numbers are read.
+        return bool(phone and member.phone) and member.phone == phone
+    return bool(email) and member.email.lower() == email.lower()
+
+
+def fill_in(member: Member, *, email: str = "", phone: str = "") -> list[str]:
+    """Give the known person the email or phone typed when their record has none, as the
+    member import does: never overwrite what the club has. An email another member of the
+    chain has is not copied (`email_taken`: one record per address); a phone may be shared
+    (a household), and then gets the same-phone note a new lead would. Returns the fields
+    written."""
+    changed = []
+    if email and not member.email and email_taken(email, other_than=member) is None:
+        member.email = email
+        changed.append("email")
+    if phone and not member.phone:
+        member.phone = phone
+        changed.append("phone")
+    if changed:
+        member.save(update_fields=changed)
+        if "phone" in changed:
+            _note_same_phone(member)
+    return changed
+
+
+def record_consent(
+    member: Member,
+    given: dict[str, str],
+    *,
+    email: str = "",
+    phone: str = "",
+    source: str,
+    recorded_by=None,
+) -> list[str]:
+    """Record consent for each channel in `given` (channel -> the wording shown) that
+    `reaches` the member through what was typed, unless they have it already; returns the
+    channels recorded. A consent never silently revokes: a box left empty is no change."""
+    recorded = []
+    for channel, wording in given.items():
+        if reaches(member, channel, email=email, phone=phone) and not member.has_consent(channel):
+            consent.set_consent(
+                member,
+                channel,
+                granted=True,
+                source=source,
+                wording=wording,
+                recorded_by=recorded_by,
+            )
+            recorded.append(channel)
+    return recorded
+
+
 @transaction.atomic
 def capture(
     club: Club,
@@ -268,9 +325,11 @@ def capture(
     someone only another club knows is refused with `RegisteredElsewhere`, under the same
     locks.
     Returns (member, created). A new lead whose phone another member of the club has gets a
-    timeline note pointing at them, for staff to check; nothing is merged. Consent given now is
-    recorded on the returned member either way (and never silently revoked by a form that
-    left a box empty).
+    timeline note pointing at them, for staff to check; nothing is merged. A known person
+    lacking the email or phone typed gets it (`fill_in`); one with another keeps theirs.
+    Consent given now is recorded on the returned member for what their record holds
+    (`record_consent`: never for an address it does not have), and never silently revoked
+    by a form that left a box empty.
     """
     lock_person(email=email, phone=phone)
     person = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
@@ -285,16 +344,17 @@ def capture(
         timeline.record(member, MemberEvent.Kind.LEAD_CREATED, actor=recorded_by, source=source)
         if phone:
             _note_same_phone(member)
-    for channel, given in ((Channel.SMS, sms_consent), (Channel.EMAIL, email_consent)):
-        if given and not member.has_consent(channel):
-            consent.set_consent(
-                member,
-                channel,
-                granted=True,
-                source=consent_source,
-                wording=consent_wording,
-                recorded_by=recorded_by,
-            )
+    else:
+        fill_in(member, email=email, phone=phone)
+    given = {Channel.SMS: sms_consent, Channel.EMAIL: email_consent}
+    record_consent(
+        member,
+        {channel: consent_wording for channel, ticked in given.items() if ticked},
+        email=email,
+        phone=phone,
+        source=consent_source,
+        recorded_by=recorded_by,
+    )
     return member, created
 
 

@@ -46,7 +46,7 @@ from club.display import date_range, format_price
 from club.models import Club
 from members import cards, erasure, export, leads, staff_tasks, timeline
 from members.cards import CardTaken
-from members.models import Member, MemberEvent, Task
+from members.models import Channel, Member, MemberEvent, Task
 from members.search import card_token
 from memberships import autorenew, dues, freezes, sales
 from memberships.models import Freeze, Membership, Payment, Plan
@@ -1146,27 +1146,35 @@ def new_lead(request: HttpRequest) -> HttpResponse:
 
 def _tell_known(request: HttpRequest, member: Member, data: dict) -> None:
     """The walk-in is someone the club knows (same name, and email or phone): say what the
-    form did to their record — which consents are now on it — and what it did not: a phone or
-    email typed that differs from the card's is not copied over (staff edit the card)."""
+    form did to their record — which consents are now on it, a phone or email it lacked now
+    filled in (leads.fill_in) — and what it did not: a phone or email typed that differs from
+    the card's is not copied over (staff edit the card), nor is consent to it recorded."""
+    typed = {"phone": str(data["phone"] or ""), "email": data["email"]}
     recorded = [
-        channel
-        for channel, ticked in (("SMS", data["sms_consent"]), ("email", data["email_consent"]))
-        if ticked
+        label
+        for channel, label, ticked in (
+            (Channel.SMS, "SMS", data["sms_consent"]),
+            (Channel.EMAIL, "email", data["email_consent"]),
+        )
+        if ticked and leads.reaches(member, channel, **typed)
     ]
     consent = f"; {' and '.join(recorded)} consent recorded" if recorded else ""
     messages.success(request, f"Already known: opened their card{consent}.")
-    typed = {"phone": str(data["phone"] or ""), "email": data["email"]}
     on_card = {"phone": str(member.phone or ""), "email": member.email}
     differ = [
-        f"{what} {typed[what]}"
+        what
         for what in ("phone", "email")
         if typed[what] and typed[what].lower() != on_card[what].lower()
     ]
     if differ:
+        consent_field = {"phone": "sms_consent", "email": "email_consent"}
+        ticked = any(data[consent_field[what]] for what in differ)
+        not_recorded = ", nor consent to it recorded" if ticked else ""
+        named = " and ".join(f"{what} {typed[what]}" for what in differ)
         messages.warning(
             request,
-            f"The {' and '.join(differ)} typed {'is' if len(differ) == 1 else 'are'} not on "
-            "their card: nothing was changed. Edit the card if it is new.",
+            f"The {named} typed {'is' if len(differ) == 1 else 'are'} not on their card: "
+            f"nothing was changed{not_recorded}. Edit the card if it is new.",
         )
 
 
