@@ -97,7 +97,8 @@ class CheckedInMember(serializers.Serializer):
 # view writes the codes itself, so the answers are as they were.
 UNKNOWN_REASONS = {
     "unknown_card": "No member here has this card (404).",
-    "unknown_member": "No member here has this id (404).",
+    "unknown_member": "No member of this club has this id (404); another club's members "
+    "are found by their card only.",
 }
 REASON_MEANINGS = {
     CheckInAttempt.Reason.NO_MEMBERSHIP: "No membership, apart from cancelled ones.",

@@ -50,9 +50,10 @@ SCANNED_MEMBER_FIELDS = ("id", "home_club_id", "first_name", "photo")
 
 # The statements of a check-in, compiled once (club/prepared.py): building them through the
 # ORM on every scan cost more CPU than everything else a scan does.
-def _locked_member(lookup: str, field):
-    """The member locked FOR NO KEY UPDATE, found by `lookup`; with only what a turnstile's
-    answer shows loaded (the rest loads when read).
+def _locked_member(lookup: str, field, *, of_club: bool = False):
+    """The member locked FOR NO KEY UPDATE, found by `lookup` (and, `of_club`, only among the
+    members of the club given as `club`); with only what a turnstile's answer shows loaded
+    (the rest loads when read).
 
     The same lock as members.locks.member(): FOR UPDATE would also block the KEY SHARE lock
     that another transaction's insert pointing at the member (a freeze's timeline event)
@@ -60,7 +61,10 @@ def _locked_member(lookup: str, field):
     return Prepared(
         lambda: (
             Member.objects.select_for_update(no_key=True)
-            .filter(**{lookup: Param("value", field)})
+            .filter(
+                **{lookup: Param("value", field)},
+                **({"home_club_id": Param("club", BigIntegerField())} if of_club else {}),
+            )
             .only(*SCANNED_MEMBER_FIELDS)
             .order_by()
         )
@@ -69,6 +73,9 @@ def _locked_member(lookup: str, field):
 
 _LOCK_MEMBER = _locked_member("pk", BigIntegerField())
 _LOCK_MEMBER_BY_CARD = _locked_member("card_token", CharField())
+# A member id is sequential, so anyone can count through them: it finds only the club's own
+# members, as the desk's search does, in the statement that takes the lock.
+_LOCK_MEMBER_OF_CLUB = _locked_member("pk", BigIntegerField(), of_club=True)
 
 
 def _last_visits():
@@ -234,8 +241,12 @@ def check_in_scanned(
 ) -> Visit | CheckInAttempt | None:
     """check_in() for what a turnstile or card reader sends: a card, or a member id.
 
-    Finds the member and takes the lock in one query. Returns None when no member has
-    that card or id; otherwise the outcome, whose `.member` is the member checked in (with
+    Finds the member and takes the lock in one query. A card is looked up in every club of
+    the chain (a card in hand is a real visitor, whose plan may be valid here); a member id
+    only among `club`'s own members, as its staff find them: ids are sequential, and a
+    turnstile's token counting through them read other clubs' members and wrote denials on
+    their timelines. Returns None when no member has that card, or `club` no member with
+    that id (nothing written); otherwise the outcome, whose `.member` is the member checked in (with
     SCANNED_MEMBER_FIELDS loaded; other fields load when read).
     """
     if (card is None) == (member_id is None):
@@ -247,7 +258,7 @@ def check_in_scanned(
         if card is not None:
             found = _LOCK_MEMBER_BY_CARD.fetch(value=search.card_token(card))
         else:
-            found = _LOCK_MEMBER.fetch(value=member_id)
+            found = _LOCK_MEMBER_OF_CLUB.fetch(value=member_id, club=club.pk)
         if not found:
             return None
         member = found[0]

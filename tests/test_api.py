@@ -105,6 +105,50 @@ def test_unknown_card_is_404_with_a_reason_code(client, db, turnstile_token):
     assert response.json()["allowed"] is False
 
 
+def test_a_member_id_of_another_club_is_an_unknown_member_and_writes_nothing(
+    client, frozen_clock, riverside, turnstile_token
+):
+    # given Rita, a Riverside member whose membership has ended, and Downtown's turnstile
+    rita = MemberFactory(home_club=riverside, first_name="Rita", card_token="RITA-1")
+    MembershipFactory(member=rita, start=clock.today(riverside) - dt.timedelta(days=60))
+
+    # when the turnstile sends her (sequential, guessable) id
+    response = checkin(client, turnstile_token, member_id=rita.pk)
+
+    # then she is nobody here: no name, no denial on her timeline (nor its "renew" SMS)
+    assert response.status_code == 404
+    assert response.json() == {
+        "allowed": False,
+        "reason": "unknown_member",
+        "member": None,
+        "visit_id": None,
+        "repeat_scan": False,
+    }
+    assert not CheckInAttempt.objects.exists()
+    assert not rita.events.exists()
+
+
+def test_another_club_s_card_is_still_answered_for(
+    client, frozen_clock, riverside, turnstile_token
+):
+    # A card in hand is a real visitor (the desk's "another club's card" answer).
+    rita = MemberFactory(home_club=riverside, first_name="Rita", card_token="RITA-1")
+    MembershipFactory(member=rita, start=clock.today(riverside) - dt.timedelta(days=60))
+
+    response = checkin(client, turnstile_token, card="RITA-1")
+
+    assert response.status_code == 200
+    assert (response.json()["allowed"], response.json()["member"]["first_name"]) == (False, "Rita")
+    assert CheckInAttempt.objects.get().member == rita
+
+
+def test_an_unknown_member_id_is_404_with_a_reason_code(client, db, turnstile_token):
+    response = checkin(client, turnstile_token, member_id=999999)
+
+    assert response.status_code == 404
+    assert response.json()["reason"] == "unknown_member"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
