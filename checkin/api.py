@@ -5,7 +5,6 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -13,6 +12,7 @@ from checkin import checkins
 from checkin.models import CheckInAttempt, Source, Visit
 from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPIView
 from club.models import Integration
+from club.parsers import JSONParser
 
 # Member ids are PostgreSQL bigints: a larger number names nobody, and the database would
 # refuse to compare it (a 500 where a field error belongs).

@@ -617,3 +617,36 @@ def test_the_schema_lists_every_check_in_reason_with_its_meaning(client, db):
         {"$ref": "#/components/schemas/CheckInReasonEnum"},
         {"$ref": "#/components/schemas/NullEnum"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix"),
+    [("checkins", '{"card": '), ("members", '{"first_name": "Ana", "email": ')],
+)
+def test_json_nested_too_deeply_is_a_400_parse_error(
+    client, db, turnstile_token, website_token, name, prefix
+):
+    token = turnstile_token if name == "checkins" else website_token
+    body = prefix + "[" * 100_000 + "]" * 100_000 + "}"
+
+    response = client.post(
+        reverse(f"api:{name}"), body, content_type="application/json", **bearer(token)
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nested too deeply."}
+    assert not Member.objects.exists() and not CheckInAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["checkins", "members"])
+def test_json_nested_a_little_is_read_as_ever(client, db, turnstile_token, website_token, name):
+    token = turnstile_token if name == "checkins" else website_token
+    body = '{"card": [[["A"]]]}' if name == "checkins" else '{"first_name": [[["A"]]]}'
+
+    response = client.post(
+        reverse(f"api:{name}"), body, content_type="application/json", **bearer(token)
+    )
+
+    # A field error from the serializer, not a parse error.
+    assert response.status_code == 400
+    assert "detail" not in response.json()
