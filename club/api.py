@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.http import HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from redis.exceptions import RedisError
@@ -163,3 +166,23 @@ def request_bodies_required(result, generator, request, public):
         if body is not None:
             body["required"] = True
     return result
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Any path under /api/ that no endpoint answers: a JSON 404, whatever the method.
+
+    Without it such a path fell through to the public site: an HTML 404 page, and for a POST
+    (`/api/v1/checkins/`, a trailing slash a reader's firmware added) the site's CSRF check's
+    HTML 403. When the path with or without a trailing slash is an endpoint, the answer names
+    it: redirecting would not do, since clients do not repeat a POST across a redirect."""
+    path = request.path
+    other = path[:-1] if path.endswith("/") else f"{path}/"
+    try:
+        endpoint = other.startswith("/api/") and resolve(other).func is not not_found
+    except Resolver404:
+        endpoint = False
+    detail = f"No endpoint at {path}."
+    if endpoint:
+        detail += f" Did you mean {other}?"
+    return JsonResponse({"detail": detail}, status=404)

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from checkin.api import CheckInView
+from club import api as club_api
 from club import health, site_history
 from members import views as member_views
 from members.api import MemberDetailView, MemberListView
@@ -41,6 +42,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api-schema", template_name="api_docs.html"),
         name="api-docs",
     ),
+    # Anything else under /api/ is a JSON 404, never the public site's HTML pages.
+    re_path(r"^api/", club_api.not_found, name="api-not-found"),
     path("stripe/webhook/", stripe_webhooks.webhook, name="stripe-webhook"),
     path("photos/<str:signed>/", member_views.photo, name="member-photo"),
     path("health/", health.web, name="health"),
