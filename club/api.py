@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from redis.exceptions import RedisError
-from rest_framework import authentication, exceptions, permissions
+from rest_framework import authentication, exceptions, permissions, serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.views import APIView
 
@@ -42,6 +42,43 @@ class Pagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 200
+    # Past this PostgreSQL's OFFSET (a bigint) refuses the number: a 500 where a field error
+    # belongs.
+    max_offset = 2**63 - 1
+
+    def get_limit(self, request):
+        # DRF reads a limit that is not a number as no limit given, so `?limit=ten` answered 50
+        # rows as if it had been understood. At least 1: a page of none would link to itself.
+        limit = self._number(request, self.limit_query_param, minimum=1, maximum=None)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request):
+        offset = self._number(request, self.offset_query_param, minimum=0, maximum=self.max_offset)
+        return 0 if offset is None else offset
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        minimum = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = minimum[parameter["name"]]
+            # A limit past max_limit is cut to it, not refused.
+            if parameter["name"] == self.offset_query_param:
+                parameter["schema"]["maximum"] = self.max_offset
+        return parameters
+
+    def _number(self, request, name: str, *, minimum: int, maximum: int | None) -> int | None:
+        """The query parameter as a whole number from `minimum`, None when absent; else a 400
+        field error, as any other field's."""
+        values = request.query_params.getlist(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            raise serializers.ValidationError({name: ["Give this parameter once."]})
+        field = serializers.IntegerField(min_value=minimum, max_value=maximum)
+        try:
+            return field.run_validation(values[0])
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({name: error.detail}) from None
 
 
 @dataclass(frozen=True)

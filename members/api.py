@@ -41,6 +41,10 @@ def refuse_unknown_params(query_params, allowed: frozenset[str]) -> None:
                 "allowed": sorted(allowed),
             }
         )
+    # `?email=a@x&email=b@y` was read as its last value alone: a field error, not a guess.
+    if repeated := sorted(name for name in query_params if len(query_params.getlist(name)) > 1):
+        once = ["Give this parameter once."]
+        raise serializers.ValidationError({name: once for name in repeated})
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -63,6 +67,10 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status", "sms_consent", "email_consent", "created_at"]
 
 
+# A consent text is a sentence or two; the log keeps every one, for every lead.
+CONSENT_WORDING_MAX_LENGTH = 1000
+
+
 class LeadSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=80)
     last_name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
@@ -73,7 +81,11 @@ class LeadSerializer(serializers.Serializer):
     sms_consent = serializers.BooleanField(default=False)
     email_consent = serializers.BooleanField(default=False)
     consent_wording = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="The consent text shown."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=CONSENT_WORDING_MAX_LENGTH,
+        help_text="The consent text shown.",
     )
 
     def validate(self, data):
@@ -134,8 +146,9 @@ class IntegrationMembersMixin(IntegrationAPI):
         responses={
             200: MemberSerializer(many=True),
             400: OpenApiResponse(
-                description="Field errors: {field: [messages]}; or an unknown query parameter: "
-                "{detail, unknown: [names], allowed: [names]}."
+                description="Field errors: {field: [messages]} (a `limit` or `offset` that is "
+                "not a whole number from 1 or 0, a parameter given twice); or an unknown query "
+                "parameter: {detail, unknown: [names], allowed: [names]}."
             ),
             **AUTH_ERRORS,
         },

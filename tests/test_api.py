@@ -650,3 +650,64 @@ def test_json_nested_a_little_is_read_as_ever(client, db, turnstile_token, websi
     # A field error from the serializer, not a parse error.
     assert response.status_code == 400
     assert "detail" not in response.json()
+
+
+def test_a_consent_wording_over_1000_characters_is_a_field_error(client, db, website_token):
+    body = {"first_name": "Ana", "email": "ana@example.com", "consent_wording": "x" * 1001}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "consent_wording": ["Ensure this field has no more than 1000 characters."]
+    }
+    assert not Member.objects.exists()
+
+
+def test_a_consent_wording_of_1000_characters_is_kept(client, frozen_clock, db, website_token):
+    body = {"first_name": "Ana", "email": "ana@example.com", "email_consent": True}
+
+    response = client.post(
+        reverse("api:members"),
+        {**body, "consent_wording": "x" * 1000},
+        content_type="application/json",
+        **bearer(website_token),
+    )
+
+    assert response.status_code == 201
+    assert ConsentLog.objects.get().wording == "x" * 1000
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ("limit=ten", "limit", "A valid integer is required."),
+        ("limit=-1", "limit", "Ensure this value is greater than or equal to 1."),
+        ("limit=0", "limit", "Ensure this value is greater than or equal to 1."),
+        ("offset=-5", "offset", "Ensure this value is greater than or equal to 0."),
+        ("offset=1.5", "offset", "A valid integer is required."),
+        (f"offset={2**63}", "offset", f"Ensure this value is less than or equal to {2**63 - 1}."),
+        ("limit=5&limit=6", "limit", "Give this parameter once."),
+        ("email=maya.jansen@example.com&email=x@example.com", "email", "Give this parameter once."),
+    ],
+)
+def test_bad_or_repeated_list_parameters_are_field_errors(
+    client, db, maya, website_token, query, field, message
+):
+    response = client.get(f"{reverse('api:members')}?{query}", **bearer(website_token))
+
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+
+
+def test_good_limit_and_offset_still_page(client, frozen_clock, downtown, website_token):
+    MemberFactory.create_batch(3, home_club=downtown)
+
+    response = client.get(f"{reverse('api:members')}?limit=2&offset=1", **bearer(website_token))
+
+    assert response.status_code == 200
+    assert (response.json()["count"], len(response.json()["results"])) == (3, 2)
+    big = client.get(f"{reverse('api:members')}?limit=5000", **bearer(website_token))
+    assert big.status_code == 200  # cut to 200, as ever
