@@ -1,8 +1,9 @@
 """The public site: Wagtail pages that marketing edits, and the club's site-wide settings.
 
 Which club a site shows is a site setting (`ClubSiteSettings.club`): one Wagtail Site per
-club of a chain. A site whose setting is still empty shows the first club, so a fresh
-`migrate` plus the demo seed gives a working site without anyone opening the settings.
+club of a chain (`cms.sites.open_site` makes one). The default site, while its setting is
+empty, shows the first club, so a fresh `migrate` plus the demo seed gives a working site
+without anyone opening the settings; any other site shows no club until one is chosen.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class ClubSiteSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The club this site shows: its schedule, plans and trial sign-ups. "
-        "Empty: the first club.",
+        "Empty: the first club on the default site; on any other site, no club.",
     )
     logo = models.ForeignKey(
         "wagtailimages.Image",
@@ -155,7 +156,11 @@ class ClubSiteSettings(BaseSiteSetting):
 
     @cached_property
     def shown_club(self) -> Club | None:
-        return self.club or Club.objects.order_by("pk").first()
+        if self.club is not None:
+            return self.club
+        # Only the default site falls back to the first club: a site added by hand would
+        # otherwise show that club's schedule and take sign-ups for it at another address.
+        return Club.objects.order_by("pk").first() if self.site.is_default_site else None
 
     @property
     def contact_phone(self):
@@ -227,20 +232,21 @@ def club_site_for(request, club: Club) -> ClubSiteSettings | ClubContact:
 
 
 def clubs_of_sites(sites) -> dict[int, int | None]:
-    """The pk of the club each site shows, by site pk (no club chosen: the first club, as the
-    site shows it), in one query, without creating settings rows."""
+    """The pk of the club each site shows, by site pk (no club chosen: the first club on the
+    default site, None on another, as the site shows it), in one query, without creating
+    settings rows."""
     chosen = dict(
         ClubSiteSettings.objects.filter(site__in=sites, club__isnull=False).values_list(
             "site_id", "club_id"
         )
     )
     first = Club.objects.order_by("pk").values_list("pk", flat=True).first()
-    return {site.pk: chosen.get(site.pk, first) for site in sites}
+    return {site.pk: chosen.get(site.pk, first if site.is_default_site else None) for site in sites}
 
 
 def site_of_club(club: Club) -> Site | None:
-    """The Wagtail site that shows `club` (its settings name the club; a site with no club
-    chosen shows the first club), the default site first; None when no site shows it."""
+    """The Wagtail site that shows `club` (its settings name the club; the default site with
+    no club chosen shows the first club), the default site first; None when no site shows it."""
     sites = list(Site.objects.select_related("root_page").order_by("-is_default_site", "pk"))
     shown = clubs_of_sites(sites)
     return next((site for site in sites if shown[site.pk] == club.pk), None)
