@@ -10,7 +10,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.log_actions import LogFormatter
 
 from club import background, hours, roles, site_history, staff
-from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm
+from club.admin_access import ClubScopedViewSet, ScopedCreateView, ScopedForm, ScopedIndexView
 from club.integrations_admin import REVOKE_ACTION, IntegrationViewSet
 from club.models import Club, Weekday
 from club.staff_admin import StaffViewSet
@@ -56,6 +56,16 @@ class ClubCreateView(ScopedCreateView):
         return club
 
 
+class ClubIndexView(ScopedIndexView):
+    def get_list_more_buttons(self, instance):
+        # Apps above this one add their actions on a club (cms: "Open public site") through
+        # a hook, as Wagtail's users list does, rather than being imported here.
+        buttons = super().get_list_more_buttons(instance)
+        for hook in hooks.get_hooks("register_club_listing_buttons"):
+            buttons.extend(hook(self.request, instance))
+        return buttons
+
+
 class ClubViewSet(ClubScopedViewSet):
     model = Club
     name = "clubs"
@@ -65,6 +75,7 @@ class ClubViewSet(ClubScopedViewSet):
     menu_order = 800
     add_to_admin_menu = True
     add_view_class = ClubCreateView
+    index_view_class = ClubIndexView
     list_display = ["name", "slug", "time_zone", "currency", "email_sender", "sms_sender"]
     search_fields = ["name", "slug"]
     ordering = ["name"]

@@ -6,10 +6,12 @@ the user works at (cms.models.staff_of_pages). Site settings ask the same questi
 through ClubSiteSettings' permission policy.
 """
 
+from django.urls import path
 from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.models import Page
 
+from cms import site_admin
 from cms.models import staff_of_pages
 
 
@@ -54,3 +56,15 @@ def refuse_bulk_actions_on_another_clubs_pages(request, action_type, objects, ac
     if action_type == "move" and pages:
         destination = action_class.cleaned_form.cleaned_data.get("chooser")
     return _refuse_unless_staff_of(request, *pages, destination)
+
+
+@hooks.register("register_admin_urls")
+def open_site_urls():
+    return [
+        path("club-sites/open/<int:pk>/", site_admin.OpenSiteView.as_view(), name="cms_open_site")
+    ]
+
+
+@hooks.register("register_club_listing_buttons")
+def open_site_button(request, club):
+    return site_admin.listing_buttons(request, club)
