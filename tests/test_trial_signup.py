@@ -1062,10 +1062,15 @@ def test_with_no_trial_classes_the_page_still_takes_the_details(client, frozen_c
 
 
 @pytest.fixture
-def second_site(db):
-    """A second Wagtail site on the same page tree, as the demo's sites share one."""
+def second_site(downtown):
+    """A second Wagtail site on the same page tree, as the demo's sites share one, showing
+    Downtown (a site other than the default one shows no club until one is chosen)."""
     default = Site.objects.get(is_default_site=True)
-    return Site.objects.create(hostname="127.0.0.1", port=8073, root_page=default.root_page)
+    site = Site.objects.create(hostname="127.0.0.1", port=8073, root_page=default.root_page)
+    chosen = ClubSiteSettings.for_site(site)
+    chosen.club = downtown
+    chosen.save()
+    return site
 
 
 def test_signing_up_on_a_second_site_stays_on_that_site(
