@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPI
 from club.models import Integration
 from members import leads
+from members.consent import sms_consent_problem
 from members.models import EMAIL_MAX_LENGTH, Member
 
 
@@ -90,8 +91,8 @@ class LeadSerializer(serializers.Serializer):
 
     def validate(self, data):
         leads.require_contact(email=data["email"], phone=str(data["phone"] or ""))
-        if data["sms_consent"] and not data["phone"]:
-            raise serializers.ValidationError({"sms_consent": "SMS consent needs a phone number."})
+        if data["sms_consent"] and (problem := sms_consent_problem(data["phone"])):
+            raise serializers.ValidationError({"sms_consent": problem})
         if data["email_consent"] and not data["email"]:
             raise serializers.ValidationError({"email_consent": "Email consent needs an email."})
         return data

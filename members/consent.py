@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from django.db import transaction
+from phonenumber_field.phonenumber import PhoneNumber
 
 from club import clock
 from members import timeline
 from members.models import Channel, ConsentLog, Member, MemberEvent
+
+NEEDS_PHONE = "SMS consent needs a phone number."
+# Kinds of number a text never reaches. Mobile, "fixed line or mobile" (the US, Canada),
+# VoIP and unknown kinds pass: Twilio tells at send time, and a blocked reachable number is
+# worse than a failed send.
+NO_TEXTS = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "a landline",
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    phonenumbers.PhoneNumberType.TOLL_FREE: "a free-phone number",
+    phonenumbers.PhoneNumberType.SHARED_COST: "a shared-cost number",
+    phonenumbers.PhoneNumberType.UAN: "a company number",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "a voicemail number",
+    phonenumbers.PhoneNumberType.PAGER: "a pager number",
+}
+
+
+def sms_consent_problem(phone: PhoneNumber | str | None) -> str:
+    """Why SMS consent cannot go with this number ("" when it can): there is none, or its
+    kind takes no texts (a landline typed in the phone field). `phone` as stored (E.164)."""
+    if not phone:
+        return NEEDS_PHONE
+    try:
+        number = phonenumbers.parse(str(phone))
+    except phonenumbers.NumberParseException:
+        return ""  # unreadable numbers have an error of their own
+    kind = NO_TEXTS.get(phonenumbers.number_type(number))
+    if kind is None:
+        return ""
+    return f"SMS consent needs a mobile number: this is {kind}, which texts do not reach."
 
 
 def set_consent(

@@ -477,16 +477,18 @@ def _match(row: RowPlan, people: _People) -> None:
 
 def _consent_needs_address(row: RowPlan) -> None:
     """Consent to a channel only with an address for it, in the row or on the record here, as
-    the desk's walk-in form asks: a "yes" to texts for someone with no phone is a row gone
-    wrong, and would put them in SMS segments nobody can send to."""
-    for column, address, reason in (
-        ("sms_consent", "phone", "SMS consent needs a phone number."),
-        ("email_consent", "email", "Email consent needs an email address."),
-    ):
-        on_record = row.member is not None and getattr(row.member, address)
-        # A phone or email given but unreadable has its own error already.
-        if row.cleaned.get(column) and not row.values.get(address) and not on_record:
-            row.error(column, reason)
+    the desk's walk-in form asks: a "yes" to texts for someone with no phone (or a landline) is
+    a row gone wrong, and would put them in SMS segments nobody can send to."""
+    if row.cleaned.get("sms_consent"):
+        on_record = row.member.phone if row.member is not None else ""
+        # A phone given but unreadable has its own error already.
+        if not (row.values.get("phone") and "phone" not in row.cleaned) and (
+            problem := consent.sms_consent_problem(row.cleaned.get("phone") or on_record)
+        ):
+            row.error("sms_consent", problem)
+    on_record = row.member is not None and row.member.email
+    if row.cleaned.get("email_consent") and not row.values.get("email") and not on_record:
+        row.error("email_consent", "Email consent needs an email address.")
 
 
 def _not_twice(row: RowPlan, seen: dict[tuple, int]) -> None:

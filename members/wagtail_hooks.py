@@ -223,8 +223,12 @@ class MemberForm(ScopedForm):
     def clean(self):
         data = super().clean()
         changes = self.consent_changes()
-        if changes.get(Channel.SMS) and not data.get("phone") and "phone" not in self.errors:
-            self.add_error("consent_sms", "SMS consent needs a phone number.")
+        if (
+            changes.get(Channel.SMS)
+            and "phone" not in self.errors
+            and (problem := consent.sms_consent_problem(data.get("phone")))
+        ):
+            self.add_error("consent_sms", problem)
         if changes.get(Channel.EMAIL) and not data.get("email") and "email" not in self.errors:
             self.add_error("consent_email", "Email consent needs an email address.")
         if any(changes.values()) and not data.get("consent_wording", "").strip():

@@ -652,6 +652,43 @@ def test_json_nested_a_little_is_read_as_ever(client, db, turnstile_token, websi
     assert "detail" not in response.json()
 
 
+@pytest.mark.parametrize(
+    ("phone", "kind"),
+    [("+31201234567", "a landline"), ("+319001234567", "a premium-rate number")],
+)
+def test_sms_consent_with_a_number_texts_do_not_reach_is_a_field_error(
+    client, db, website_token, phone, kind
+):
+    body = {"first_name": "Ana", "phone": phone, "sms_consent": True}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "sms_consent": [
+            f"SMS consent needs a mobile number: this is {kind}, which texts do not reach."
+        ]
+    }
+    assert not Member.objects.exists()
+
+
+@pytest.mark.parametrize("phone", ["+31612345678", "+12015550123"])
+def test_sms_consent_with_a_mobile_or_a_number_of_either_kind_is_taken(
+    client, frozen_clock, db, website_token, phone
+):
+    # A Dutch mobile, and a US number (which may be a landline or a mobile) pass.
+    body = {"first_name": "Ana", "phone": phone, "sms_consent": True}
+
+    response = client.post(
+        reverse("api:members"), body, content_type="application/json", **bearer(website_token)
+    )
+
+    assert response.status_code == 201
+    assert Member.objects.get().sms_consent is True
+
+
 def test_a_consent_wording_over_1000_characters_is_a_field_error(client, db, website_token):
     body = {"first_name": "Ana", "email": "ana@example.com", "consent_wording": "x" * 1001}
 

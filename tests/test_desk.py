@@ -688,6 +688,10 @@ def test_a_walk_in_with_a_known_phone_and_the_same_name_opens_their_card(desk, f
             {"first_name": "Ana", "email": "ana@example.com", "sms_consent": "on"},
             "SMS consent needs",
         ),
+        (
+            {"first_name": "Ana", "phone": "020 123 4567", "sms_consent": "on"},
+            "SMS consent needs a mobile number: this is a landline",
+        ),
     ],
 )
 def test_bad_leads_get_errors_and_nothing_is_saved(desk, frozen_clock, downtown, data, error):

@@ -758,6 +758,28 @@ def test_consent_to_a_channel_with_no_address_is_an_error_row(client, ann, max):
     assert not ConsentLog.objects.exists()
 
 
+def test_consent_to_texts_for_a_landline_is_an_error_row(client, max):
+    client.force_login(max)
+    preview = upload(
+        client,
+        "First name;Last name;Phone;SMS consent\n"
+        "Lars;Landline;020 123 4567;yes\n"
+        "Mo;Mobile;06 1212 1215;yes\n",
+    )
+
+    assert rows(preview)[0] == (
+        2,
+        "error",
+        [
+            (
+                "SMS consent",
+                "SMS consent needs a mobile number: this is a landline, which texts do not reach.",
+            )
+        ],
+    )
+    assert rows(preview)[1][:2] == (3, "new")
+
+
 def test_consent_is_taken_where_the_file_or_the_record_has_the_address(
     client, frozen_clock, downtown, max
 ):

@@ -10,6 +10,7 @@ from checkin.models import ClassSession
 from club import clock
 from club.forms import phone_field_for
 from members import leads, search
+from members.consent import sms_consent_problem
 from members.models import EMAIL_MAX_LENGTH, Member
 from members.staff_tasks import CallOutcome
 from memberships import freezes, sales
@@ -234,8 +235,8 @@ class WalkInLeadForm(forms.Form):
         data = super().clean()
         if not self.errors:
             leads.require_contact(email=data.get("email", ""), phone=str(data.get("phone") or ""))
-        if data.get("sms_consent") and not data.get("phone"):
-            self.add_error("sms_consent", "SMS consent needs a phone number.")
+        if data.get("sms_consent") and (problem := sms_consent_problem(data.get("phone"))):
+            self.add_error("sms_consent", problem)
         if data.get("email_consent") and not data.get("email"):
             self.add_error("email_consent", "Email consent needs an email address.")
         if not self.errors and (
