@@ -43,13 +43,14 @@ class Comparison:
 
     @property
     def verdict(self) -> str:
-        """ "+6.2 pts ±3.1", or why there is nothing to say yet."""
+        """ "+6.2 pts (+3.1 to +9.4)", or why there is nothing to say yet."""
         if self.too_few:
             return "too few members to tell"
         if math.isnan(self.difference) or self.ci_high == self.ci_low:
             return "no difference to tell yet"
-        half = 100 * (self.ci_high - self.ci_low) / 2
-        return f"{signed_points(self.difference)} pts ±{half:.1f}"
+        # The interval itself: Newcombe's is not symmetric around the difference.
+        low, high = signed_points(self.ci_low), signed_points(self.ci_high)
+        return f"{signed_points(self.difference)} pts ({low} to {high})"
 
 
 def renewal_comparison(

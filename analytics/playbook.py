@@ -18,7 +18,7 @@ MIN_PER_ARM = uplift.MIN_PER_ARM
 HELP = (
     "Uplift: renewals (a paid membership bought after the message, within 45 days) of members "
     "sent the message minus those held out, in "
-    "percentage points ± the 95 % interval, over touchpoints due in the period. “—”: too "
+    "percentage points (and the 95 % interval), over touchpoints due in the period. “—”: too "
     f"little data to say (at least {MIN_PER_ARM} sent and {MIN_PER_ARM} held out); hover a cell "
     "for its counts."
 )
@@ -31,7 +31,7 @@ def uplift_table(*, clubs: Sequence[Club], since: dt.datetime, until: dt.datetim
 
 
 def uplift_cell(row: dict) -> Cell:
-    """ "+6.2 pts ±3.1", or "—" when there is too little data to say."""
+    """ "+6.2 pts (+3.1 to +9.4)", or "—" when there is too little data to say."""
     sent, held_out = int(row["sent"]), int(row["held_out"])
     counts = f"{sent} sent, {held_out} held out"
     low, high, difference = row["ci_low"], row["ci_high"], row["difference"]
@@ -41,13 +41,14 @@ def uplift_cell(row: dict) -> Cell:
     if why:
         # Nobody (or everybody) renewed in both arms: no spread, so no interval to trust.
         return Cell("—", f"Too little data: no renewals differ yet ({counts}).")
-    half = 100 * (high - low) / 2
     rates = (
         f"renewed {100 * row['sent_rate']:.1f} % of {sent} sent vs "
         f"{100 * row['held_out_rate']:.1f} % of {held_out} held out"
     )
+    # The interval itself, not "± half its width": it is not symmetric around the difference
+    # (an arm near 0 % or 100 % has room on one side only).
     return Cell(
-        f"{signed_points(difference)} pts ±{half:.1f}",
+        f"{signed_points(difference)} pts ({signed_points(low)} to {signed_points(high)})",
         f"95 % interval {signed_points(low)} to {signed_points(high)} pts; {rates}.",
     )
 

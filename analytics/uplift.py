@@ -1,12 +1,13 @@
 """Touchpoint uplift: the outcome rate of members sent a rule's message against those the
 rule held out (its control group), from frames.TOUCHPOINTS.
 
-The difference of the two proportions has a normal-approximation 95 % interval. Every
-screen reads it through `unreadable`: below MIN_PER_ARM members in either arm, or with no
-spread in either (nobody had the outcome, or everybody), the interval says nothing and the
-figures are not shown. The number needed to message per extra outcome is 1 / difference
-only where the figures can be read and the interval lies above zero; missing otherwise (a
-message that does no good, or may do none, has no such number).
+The difference of the two proportions has Newcombe's hybrid score 95 % interval
+(`stats.difference_interval`), which keeps the uncertainty of an arm with no spread (nobody
+had the outcome, or everybody). Every screen reads it through `unreadable`: below
+MIN_PER_ARM members in either arm, or with no interval at all, the figures are not shown.
+The number needed to message per extra outcome is 1 / difference only where the figures can
+be read and the interval lies above zero; missing otherwise (a message that does no good, or
+may do none, has no such number).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import pandas as pd
 from analytics import frames, stats
 
 OUTCOMES = frames.OUTCOMES
-# Below this many members in either arm the normal-approximation interval is too wide, and
-# too unreliable, to read (14 sent against 2 held out gave "0.0, 95 % interval 0.0 to 0.0").
+# Below this many members in either arm the interval is too wide to read, and the arms too
+# small to trust (14 sent against 2 held out once read "0.0, 95 % interval 0.0 to 0.0").
 MIN_PER_ARM = 20
 TOO_FEW = "too few to tell"
 NO_SPREAD = "no difference to tell yet"

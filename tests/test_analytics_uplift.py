@@ -60,9 +60,10 @@ def test_uplift_per_rule_with_an_interval_and_the_number_needed_to_message():
         20,
     )
     assert math.isclose(nine["difference"], 0.2)
-    # se = √(0.6·0.4/100 + 0.4·0.6/50) = 0.08485; 1.96 · se = 0.16631
-    assert math.isclose(nine["ci_low"], 0.03369, abs_tol=1e-4)
-    assert math.isclose(nine["ci_high"], 0.36631, abs_tol=1e-4)
+    # Newcombe's hybrid score interval from the arms' Wilson intervals
+    # (tests/test_analytics_uplift_interval.py holds it to his published values)
+    assert math.isclose(nine["ci_low"], 0.03059, abs_tol=1e-4)
+    assert math.isclose(nine["ci_high"], 0.35350, abs_tol=1e-4)
     assert math.isclose(nine["number_needed"], 5.0)
     assert math.isclose(table.loc[4, "difference"], -0.3)
     assert table.loc[4, "number_needed"] is pd.NA
@@ -80,8 +81,9 @@ def test_uplift_per_rule_with_an_interval_and_the_number_needed_to_message():
         pytest.param([(6, "sent", 40, 10), (6, "held_out", 40, 8)], True, None, id="may-be-none"),
         # QA's rule 6: 14 sent, 2 held out, nobody renewed: "0.0, interval 0.0 to 0.0"
         pytest.param([(6, "sent", 14, 0), (6, "held_out", 2, 0)], False, None, id="too-few"),
-        # enough members, but nobody renewed in either arm: no spread
-        pytest.param([(6, "sent", 30, 0), (6, "held_out", 20, 0)], False, None, id="no-spread"),
+        # enough members, nobody renewed in either arm: no spread, yet an interval (−16 to +11
+        # points) that says what 0 of 20 and 0 of 30 can and cannot rule out
+        pytest.param([(6, "sent", 30, 0), (6, "held_out", 20, 0)], True, None, id="no-spread"),
     ],
 )
 def test_figures_are_readable_only_with_enough_members_and_spread(groups, readable, number_needed):

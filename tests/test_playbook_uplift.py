@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from analytics import frames, playbook, uplift
+from analytics.stats import signed_points
 from campaigns.models import Rule, Touchpoint
 from club import clock
 from tests.factories import MemberFactory, MembershipFactory
@@ -71,10 +72,10 @@ def test_each_rule_shows_its_renewal_uplift_with_the_interval(client, history, m
 
     cells = uplift_cells(client.get(reverse("playbook:index")))
 
-    # 60 % vs 40 % renewed: +20 points; se = √(.24/40 + .24/25) = .1249, × 1.96 = 24.5
+    # 60 % vs 40 % renewed: +20 points, Newcombe's interval from the arms' Wilson intervals
     assert cells[14] == (
-        "+20.0 pts ±24.5",
-        "95 % interval \u22124.5 to +44.5 pts; renewed 60.0 % of 40 sent vs 40.0 % of 25 held out.",
+        "+20.0 pts (\u22124.7 to +41.5)",
+        "95 % interval \u22124.7 to +41.5 pts; renewed 60.0 % of 40 sent vs 40.0 % of 25 held out.",
     )
     assert cells[15] == (
         "—",
@@ -107,10 +108,11 @@ def test_the_column_says_what_analytics_uplift_says_for_the_pages_period(history
     table = uplift.uplift(touchpoints, outcome="renewed").set_index("rule_number")
     offer = table.loc[14]
     expected = (
-        f"{100 * offer['difference']:+.1f} pts "
-        f"±{100 * (offer['ci_high'] - offer['ci_low']) / 2:.1f}"
+        f"{signed_points(offer['difference'])} pts "
+        f"({signed_points(offer['ci_low'])} to {signed_points(offer['ci_high'])})"
     )
-    assert column.cell(Rule.objects.get(number=14)).text == expected == "+20.0 pts ±24.5"
+    assert column.cell(Rule.objects.get(number=14)).text == expected
+    assert expected == "+20.0 pts (\u22124.7 to +41.5)"
     assert table.loc[15, "held_out"] == 5
     assert column.cell(Rule.objects.get(number=15)).text == "—"
 
@@ -129,7 +131,7 @@ def test_touchpoints_due_before_the_period_or_at_another_club_do_not_count(
     last_90_days = uplift_cells(client.get(reverse("playbook:index"), {"days": 90}))
 
     assert last_30_days[14][0] == "—"
-    assert last_90_days[14][0] == "+25.0 pts ±29.0"
+    assert last_90_days[14][0] == "+25.0 pts (\u22124.7 to +49.4)"
 
 
 def test_twelve_months_show_what_a_small_club_sent_half_a_year_ago(
@@ -144,12 +146,12 @@ def test_twelve_months_show_what_a_small_club_sent_half_a_year_ago(
     last_12_months = client.get(reverse("playbook:index"), {"days": 365})
 
     assert last_90_days[14][0] == "—"
-    assert uplift_cells(last_12_months)[14][0] == "+25.0 pts ±29.0"
+    assert uplift_cells(last_12_months)[14][0] == "+25.0 pts (\u22124.7 to +49.4)"
     assert '<option value="365" selected>Last 12 months</option>' in last_12_months.text
     assert "Touchpoints due in the last 12 months at Downtown" in last_12_months.text
 
 
-def test_nobody_renewing_in_either_arm_is_too_little_data(frozen_clock, downtown, monthly_plan):
+def test_nobody_renewing_in_either_arm_still_has_an_interval(frozen_clock, downtown, monthly_plan):
     offer = Rule.objects.get(number=14)
     arm(offer, downtown, monthly_plan, Status.SENT, members=20, renewed=0)
     arm(offer, downtown, monthly_plan, Status.HELD_OUT, members=20, renewed=0)
@@ -158,8 +160,10 @@ def test_nobody_renewing_in_either_arm_is_too_little_data(frozen_clock, downtown
         clubs=[downtown], since=clock.now() - dt.timedelta(days=30), until=clock.now()
     )
 
-    assert column.cell(offer) == (
-        playbook.Cell("—", "Too little data: no renewals differ yet (20 sent, 20 held out).")
+    # no spread in either arm is no certainty either: 0 of 20 could be 16 % (Wilson)
+    assert column.cell(offer) == playbook.Cell(
+        "0.0 pts (\u221216.1 to +16.1)",
+        "95 % interval \u221216.1 to +16.1 pts; renewed 0.0 % of 20 sent vs 0.0 % of 20 held out.",
     )
 
 
@@ -168,7 +172,7 @@ def test_a_period_that_is_not_offered_shows_the_last_30_days(client, history, mi
 
     cells = uplift_cells(client.get(reverse("playbook:index"), {"days": "13"}))
 
-    assert cells[14][0] == "+20.0 pts ±24.5"
+    assert cells[14][0] == "+20.0 pts (\u22124.7 to +41.5)"
 
 
 def test_the_pages_queries_do_not_grow_with_the_number_of_rules(
