@@ -5,7 +5,8 @@ Three steps, each safe to repeat and safe to run in several workers at once:
 1. `claim()` locks a batch of due rows with `SELECT … FOR UPDATE SKIP LOCKED`, decides
    each one again — the rule still on, consent, the quiet hours *now*, the rule's condition
    still true, the frequency cap — and commits the survivors as `sending`. Two dispatchers
-   never claim the same row.
+   never claim the same row. Held-out rows (`holding`) are decided by the same checks, and
+   a survivor becomes `held_out` instead of `sending`.
 2. `send_many()` takes a batch of `sending` rows, stamps their `send_started_at` in one
    commit, calls the provider for each outside any transaction, and records the receipts in
    small groups.
@@ -48,6 +49,8 @@ RETRY_DELAYS = [dt.timedelta(minutes=m) for m in (1, 5, 15, 60)]
 # A message the quiet hours would push further than this past its due time is dropped.
 DEFAULT_MAX_DELAY = dt.timedelta(hours=24)
 COUNTS_TOWARDS_CAP = [Status.SENDING, Status.SENT, Status.DELIVERED]
+# What a claim decides: rows to send, and held-out rows decided by the very same checks.
+PENDING = [Status.SCHEDULED, Status.HOLDING]
 
 
 def lease() -> dt.timedelta:
@@ -61,10 +64,25 @@ def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> li
     """Claim one batch of due touchpoints; return the ids now `sending`. Its callers first
     withdraw the plans of rules changed outside the editor (`rules.withdraw_changed`)."""
     now = now or clock.now()
+    # A batch can be decided with nothing to send (all held out, cancelled or suppressed);
+    # the callers stop at an empty answer, so decide the next batch rather than give one.
+    for _ in range(MAX_EMPTY_BATCHES):
+        decided, sending = _claim_batch(now, batch_size)
+        if sending or not decided:
+            return sending
+    return []
+
+
+# Batches a claim decides, at most, before it answers that nothing is to send.
+MAX_EMPTY_BATCHES = 20
+
+
+def _claim_batch(now: dt.datetime, batch_size: int) -> tuple[int, list[int]]:
+    """Decide one batch of due rows: (how many were decided, the ids now `sending`)."""
     with transaction.atomic():
         due = list(
             Touchpoint.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status=Status.SCHEDULED, send_at__lte=now)
+            .filter(status__in=PENDING, send_at__lte=now)
             .select_related("rule", "campaign", "member", "club")
             # Whether the member has a consent log entry for the row's channel: without
             # consent, an opt-out, which stops a transactional message too. In the same query.
@@ -72,10 +90,10 @@ def claim(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> li
             .order_by("send_at", "pk")[:batch_size]
         )
         if not due:
-            return []
+            return 0, []
         _decide(due, now)
         _save_verdicts(due)
-    return [tp.pk for tp in due if tp.status == Status.SENDING]
+    return len(due), [tp.pk for tp in due if tp.status == Status.SENDING]
 
 
 def _save_verdicts(due: list[Touchpoint]) -> None:
@@ -91,11 +109,26 @@ def _save_verdicts(due: list[Touchpoint]) -> None:
 
 
 def _decide(due: list[Touchpoint], now: dt.datetime) -> None:
-    """Set each claimed row's fate: sending, suppressed, cancelled or back to later."""
+    """Set each claimed row's fate: sending, suppressed, cancelled or back to later.
+
+    A held-out row (`holding`) gets the same verdict as a row to send, and where that says
+    "send" it becomes `held_out`: the control group is the members the message would have
+    reached at its send time. Judged at insert instead, it kept members who had acted before
+    the due time (a trial booked, a renewal bought), whose sent twins were cancelled as
+    obsolete, and the uplift came out biased (docs/architecture.md, Holdout)."""
     still_true = _still_true(due, now)
+    held = {tp.pk for tp in due if tp.status == Status.HOLDING}
     for touchpoint in due:
         touchpoint.status, touchpoint.reason = _verdict(touchpoint, now, still_true)
-    _apply_frequency_cap([tp for tp in due if tp.status == Status.SENDING], now)
+    # The cap too: a member already at it would not have been sent this one either.
+    _apply_frequency_cap([tp for tp in due if tp.status == Status.SENDING], now, held=held)
+    for touchpoint in due:
+        if touchpoint.pk not in held:
+            continue
+        if touchpoint.status == Status.SENDING:
+            touchpoint.status = Status.HELD_OUT
+        elif touchpoint.status == Status.SCHEDULED:  # held past the quiet hours, as its twin
+            touchpoint.status = Status.HOLDING
     for touchpoint in due:
         if touchpoint.status == Status.SENDING:
             touchpoint.claimed_at = now
@@ -220,9 +253,13 @@ def still_occurring(touchpoints: list[Touchpoint]) -> set[tuple[int, int, str]]:
     return holding
 
 
-def _apply_frequency_cap(candidates: list[Touchpoint], now: dt.datetime) -> None:
+def _apply_frequency_cap(
+    candidates: list[Touchpoint], now: dt.datetime, *, held: frozenset[int] | set[int] = frozenset()
+) -> None:
     """At most WEEKLY_CAP marketing touchpoints per member per rolling 7 days, DAILY_CAP per
-    local day; among touchpoints competing in one batch the higher priority goes first."""
+    local day; among touchpoints competing in one batch the higher priority goes first.
+    Rows in `held` (held out) are capped like the others but take no one's place: no message
+    goes for them, so they must not keep a real one from going."""
     marketing = [tp for tp in candidates if tp.is_marketing and tp.channel != Channel.TASK]
     if not marketing:
         return
@@ -250,6 +287,8 @@ def _apply_frequency_cap(candidates: list[Touchpoint], now: dt.datetime) -> None
         member_id = touchpoint.member_id
         if week.get(member_id, 0) >= WEEKLY_CAP or today.get(member_id, 0) >= DAILY_CAP:
             touchpoint.status, touchpoint.reason = Status.SUPPRESSED, Reason.FREQUENCY_CAP
+            continue
+        if touchpoint.pk in held:
             continue
         week[member_id] = week.get(member_id, 0) + 1
         today[member_id] = today.get(member_id, 0) + 1

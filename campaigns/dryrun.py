@@ -36,6 +36,8 @@ FORECAST_DAYS = 60
 REACH_DAYS = 7
 
 Status = Touchpoint.Status
+# Rows the dispatcher decides when they fall due: to send, or held out.
+PENDING = tuple(dispatcher.PENDING)
 # What a forecast comes to: it goes (a message or a staff task), it is held back (control
 # group, no consent, suppressed), or it is history already.
 GOES = ("send", "task")
@@ -143,13 +145,13 @@ def member_forecast(
         touchpoint
         for key, touchpoint in existing.items()
         if key not in forecasts
-        and touchpoint.status in (Status.SCHEDULED, Status.SENDING)
+        and touchpoint.status in (Status.SCHEDULED, Status.HOLDING, Status.SENDING)
         and touchpoint.send_at <= window.until
     ]
     scheduled = [
         tp
         for tp in waiting
-        if tp.status == Status.SCHEDULED
+        if tp.status in PENDING
         and tp.rule_id
         and tp.rule.is_active
         and tp.rule.trigger in triggers.REGISTRY
@@ -240,7 +242,7 @@ def _forecasts(
         for key in {(rule.pk, o.member_id, o.key) for o in occurrences}
         if key in existing and key not in found
     ]
-    scheduled = [tp for tp in left_out if tp.status == Status.SCHEDULED]
+    scheduled = [tp for tp in left_out if tp.status in PENDING]
     cancelled = _cancelled_when_due(scheduled, club, stage_on)
     for touchpoint in left_out:
         key = (rule.pk, touchpoint.member_id, touchpoint.occurrence_key)
@@ -345,10 +347,22 @@ def _goes(touchpoint: Touchpoint) -> tuple[str, str]:
     return "will be sent", "send"
 
 
+def _held_out_if_it_goes(touchpoint: Touchpoint) -> tuple[str, str]:
+    """A held-out row is decided at its send time as a sent one is: held out where its twin
+    would go, not sent where its twin would not (no consent)."""
+    status, outcome = _goes(touchpoint)
+    if outcome in ("send", "task"):
+        return HELD_OUT
+    return status, outcome
+
+
+HELD_OUT = ("held out (control group)", "held_out")
+
+
 def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast:
     rule = touchpoint.rule
-    if touchpoint.status == Status.HELD_OUT:
-        status, outcome = "held out (control group)", "held_out"
+    if touchpoint.status == Status.HOLDING:
+        status, outcome = _held_out_if_it_goes(touchpoint)
     elif touchpoint.status == Status.SUPPRESSED:
         words = _refusal_words(touchpoint.reason, touchpoint.member, rule.channel)
         status, outcome = f"not sent: {words}", "not_sent"
@@ -407,12 +421,15 @@ def _from_row(
         Status.FAILED: (f"sending failed on {on}{': ' + reason if reason else ''}", "failed"),
         Status.SUPPRESSED: (f"not sent: {reason or 'suppressed'}", "not_sent"),
         Status.CANCELLED: (f"cancelled{': ' + reason if reason else ''}", "cancelled"),
-        Status.HELD_OUT: ("held out (control group)", "held_out"),
+        Status.HELD_OUT: HELD_OUT,
     }.get(touchpoint.status)
     if status_outcome is None and rule and not rule.is_active:  # the dispatcher cancels it
         status, outcome = RULE_OFF, "cancelled"
     elif status_outcome is None and obsolete:  # scheduled, but cancelled when it falls due
         status, outcome = OBSOLETE, "cancelled"
+    elif status_outcome is None and touchpoint.status == Status.HOLDING:
+        status, outcome = _held_out_if_it_goes(touchpoint)
+        moment = max(touchpoint.send_at, now)
     elif status_outcome is None:  # scheduled
         moment, status, outcome = _when_it_goes(touchpoint, club, now, *_goes(touchpoint))
     else:

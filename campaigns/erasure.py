@@ -16,7 +16,7 @@ keep(StageChange, why="stages and dates: time in stage for analytics")
 @eraser("campaigns", covers=(Touchpoint,))
 def _erase_touchpoints(member: Member) -> None:
     touchpoints = Touchpoint.objects.filter(member=member)
-    touchpoints.filter(status=Touchpoint.Status.SCHEDULED).update(
+    touchpoints.filter(status__in=[Touchpoint.Status.SCHEDULED, Touchpoint.Status.HOLDING]).update(
         status=Touchpoint.Status.CANCELLED, reason=Touchpoint.Reason.OBSOLETE
     )
     # A `sending` row keeps its status: a worker may be talking to the provider about it,

@@ -3,8 +3,9 @@
 For every active rule and club: one trigger query, one query for the members it names,
 one for their current plan kinds, and one bulk insert that ignores rows already there —
 the unique (rule, member, occurrence) key is what makes a second run change nothing.
-Touchpoints are written scheduled, held out (control group) or suppressed (no consent, or
-opted out) so that analytics can count all three; the dispatcher re-checks everything at send time.
+Touchpoints are written scheduled, holding (the control group's, decided at send time like
+the others) or suppressed (no consent, or opted out) so that analytics can count them; the
+dispatcher re-checks everything at send time, held-out rows included.
 """
 
 from __future__ import annotations
@@ -170,8 +171,10 @@ def plan_touchpoints(
             continue
         status, reason = Touchpoint.Status.SCHEDULED, ""
         if is_held_out(member.pk, rule):
-            status = Touchpoint.Status.HELD_OUT
-        elif occurrence.due_at <= now and (
+            # Not held out yet: the dispatcher decides it at its send time as it decides the
+            # sent ones, so both arms are the members the message would have reached.
+            status = Touchpoint.Status.HOLDING
+        if occurrence.due_at <= now and (
             refusal := consent_refusal(
                 member,
                 rule.channel,
@@ -180,6 +183,7 @@ def plan_touchpoints(
             )
         ):
             # Only for what is due: consent given before a future send time still counts.
+            # Held out or not: a member who could not be sent it is in neither arm.
             status, reason = Touchpoint.Status.SUPPRESSED, refusal
         context = message_context(member, club, occurrence, club_context=club_context)
         subject, body, error = "", "", ""

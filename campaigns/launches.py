@@ -96,9 +96,10 @@ def _halt(campaign: Campaign, *, to: str, now: dt.datetime | None) -> Campaign:
             what = "one-off" if not campaign.repeats else campaign.get_status_display().lower()
             raise NotAllowed(f"A {what} campaign cannot be {verb}.")
         Campaign.objects.filter(pk=locked.pk).update(status=to, next_run_on=None)
-        # Rows the dispatcher claimed are `sending`: under way, they are left to finish.
+        # Rows the dispatcher claimed are `sending`: under way, they are left to finish. The
+        # held-out ones still to come go with the rest: their twins are never sent.
         cancelled = Touchpoint.objects.filter(
-            campaign=locked, status=Touchpoint.Status.SCHEDULED
+            campaign=locked, status__in=[Touchpoint.Status.SCHEDULED, Touchpoint.Status.HOLDING]
         ).update(status=Touchpoint.Status.CANCELLED, reason=Touchpoint.Reason.CAMPAIGN_STOPPED)
     log.info("campaign %s %s at %s: %s messages cancelled", campaign.pk, to, now, cancelled)
     campaign.refresh_from_db()
@@ -219,7 +220,9 @@ def plan(
         variant = variant_for(campaign, member.pk, variants)
         status, reason = Touchpoint.Status.SCHEDULED, ""
         if is_held_out(campaign, member.pk):
-            status = Touchpoint.Status.HELD_OUT
+            # Decided at its send time as the sent ones are (consent, erasure, a stop), so
+            # both arms are the members the message would have reached.
+            status = Touchpoint.Status.HOLDING
         due, send_at = send_times[club.pk]
         # The base fields only (BASE_FIELDS): a campaign has no trigger facts.
         occurrence = triggers.Occurrence(member.pk, key, due, {})

@@ -465,6 +465,11 @@ class Touchpoint(models.Model):
         FAILED = "failed", "Failed"
         SUPPRESSED = "suppressed", "Suppressed"
         CANCELLED = "cancelled", "Cancelled"
+        # Held out at insert (the rule's or campaign's holdout hash) and waiting for its send
+        # time, where the dispatcher decides it as it decides a scheduled row: still true and
+        # sendable, it becomes HELD_OUT, the control member who would have been sent;
+        # otherwise cancelled or suppressed like its sent twin.
+        HOLDING = "holding", "Held out, not due yet"
         HELD_OUT = "held_out", "Held out"
 
     class Reason(models.TextChoices):
@@ -553,7 +558,7 @@ class Touchpoint(models.Model):
         indexes = [
             models.Index(
                 fields=["send_at"],
-                condition=models.Q(status="scheduled"),
+                condition=models.Q(status__in=["scheduled", "holding"]),
                 name="touchpoint_due",
             ),
             models.Index(fields=["member", "-send_at"]),

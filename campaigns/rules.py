@@ -107,20 +107,20 @@ def _withdraw_if_changed(pk: int, *, since: str = "", now: dt.datetime | None = 
 def withdraw_plans(rule: Rule, *, now: dt.datetime | None = None) -> int:
     """Delete the rule's touchpoints that nothing has been sent for yet; return how many.
 
-    Those are the rows still `scheduled`, and the held-out rows and those failed on their
-    template whose due time is still to come: a control group's row stands for a message
-    that would have gone, and is decided again with it (the holdout hash is stable, so the
-    same members are held out, unless the share changed). Never a row a dispatcher has
-    claimed (`sending`) or any row it has decided: one DELETE whose condition is checked
-    again on each row it had to wait for, so a row claimed meanwhile stays and goes.
+    Those are the rows still `scheduled` or `holding` (held out, not decided yet: a control
+    group's row stands for a message that would have gone, and is decided again with it;
+    the holdout hash is stable, so the same members are held out, unless the share
+    changed), and those failed on their template whose due time is still to come. A
+    `held_out` row was decided at its send time, like a sent one, and stays. Never a row a
+    dispatcher has claimed (`sending`) or any row it has decided: one DELETE whose condition
+    is checked again on each row it had to wait for, so a row claimed meanwhile stays and
+    goes.
 
     Call it inside the transaction that saves the change: a dispatcher claiming meanwhile
     skips the rows it locked (SKIP LOCKED), and finds them gone once it commits.
     """
     now = now or clock.now()
     unsendable = Q(status=Status.FAILED, reason=Touchpoint.Reason.TEMPLATE_ERROR)
-    not_sent = Q(status=Status.SCHEDULED) | Q(
-        Q(status=Status.HELD_OUT) | unsendable, due_at__gt=now
-    )
+    not_sent = Q(status__in=[Status.SCHEDULED, Status.HOLDING]) | Q(unsendable, due_at__gt=now)
     withdrawn, _ = Touchpoint.objects.filter(not_sent, rule=rule).delete()
     return withdrawn

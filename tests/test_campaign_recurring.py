@@ -151,7 +151,7 @@ def test_a_member_held_out_once_is_held_out_every_run(frozen_clock, downtown, se
         launches.launch_due()
 
     held = [
-        set(rows(tuesdays, run).filter(status=Status.HELD_OUT).values_list("member", flat=True))
+        set(rows(tuesdays, run).filter(status=Status.HOLDING).values_list("member", flat=True))
         for run in (TUESDAY, NEXT_TUESDAY)
     ]
     assert held[0] == held[1]

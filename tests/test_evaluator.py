@@ -191,7 +191,8 @@ def test_members_without_consent_are_recorded_as_suppressed(ending, downtown):
     assert (touchpoint.status, touchpoint.reason) == ("suppressed", "no_consent")
 
 
-@pytest.mark.parametrize(("percent", "status"), [(100, "held_out"), (0, "scheduled")])
+# Held out, decided at its send time like a sent one (tests/test_dispatch_holdout.py).
+@pytest.mark.parametrize(("percent", "status"), [(100, "holding"), (0, "scheduled")])
 def test_holdout_share(ending, downtown, percent, status):
     evaluate_today(make_rule(holdout_percent=percent), downtown)
 

@@ -393,7 +393,7 @@ def test_held_out_rows_still_to_come_are_decided_again(
     evaluator.evaluate()
     assert [row[1:] for row in rows(we_miss_you)] == [
         (Status.HELD_OUT, "", at(day(-30), 10), ""),
-        (Status.HELD_OUT, "", at(day(4), 10), "Maya, we miss you!"),
+        (Status.HOLDING, "", at(day(4), 10), "Maya, we miss you!"),
     ]
 
 
@@ -424,6 +424,7 @@ def test_only_what_nothing_was_sent_for_is_withdrawn(frozen_clock, we_miss_you, 
         (Status.FAILED, Reason.TEMPLATE_ERROR),
         (Status.SUPPRESSED, Reason.NO_CONSENT),
         (Status.CANCELLED, Reason.OBSOLETE),
+        (Status.HOLDING, ""),
         (Status.HELD_OUT, ""),
     ]
     for status, reason in states:
@@ -433,15 +434,17 @@ def test_only_what_nothing_was_sent_for_is_withdrawn(frozen_clock, we_miss_you, 
     # when the rule's plans are withdrawn
     withdrawn = rules.withdraw_plans(we_miss_you)
 
-    # then scheduled rows go, and held-out and template-failed rows still to come
+    # then scheduled and held-out rows not decided yet go, and template-failed rows still to
+    # come; a row decided held out at its send time stays, like a sent one
     left = set(Touchpoint.objects.values_list("occurrence_key", flat=True))
     gone = {
         "scheduled::-1",
         "scheduled::24",
-        "held_out::24",
+        "holding::-1",
+        "holding::24",
         "failed:template_error:24",
     }
-    assert withdrawn == 4
+    assert withdrawn == 5
     assert left == {f"{s}:{r}:{h}" for s, r in states for h in (-1, 24)} - gone
 
 

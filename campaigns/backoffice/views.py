@@ -145,7 +145,7 @@ class Counts:
             self.delivered += n if status == Status.DELIVERED else 0
         elif status == Status.FAILED:
             self.failed += n
-        elif status == Status.HELD_OUT:
+        elif status in (Status.HOLDING, Status.HELD_OUT):  # held out, decided or to be
             self.held_out += n
         elif status == Status.CANCELLED:
             self.cancelled += n
@@ -201,7 +201,7 @@ def period_touchpoints(*, since: dt.datetime, until: dt.datetime) -> Q:
     """The touchpoints of a period: those *due* in [since, until), the set the uplift column
     measures, whenever they were written (the evaluator writes a week ahead); and, so the
     outbox's coming week shows as scheduled, those still waiting to go, due later."""
-    waiting = (Touchpoint.Status.SCHEDULED, Touchpoint.Status.SENDING)
+    waiting = (Touchpoint.Status.SCHEDULED, Touchpoint.Status.SENDING, Touchpoint.Status.HOLDING)
     return Q(due_at__gte=since) & (Q(due_at__lt=until) | Q(status__in=waiting))
 
 
