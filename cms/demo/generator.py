@@ -226,6 +226,12 @@ class _Simulation:
             - self.offset[club, day - self.d0]
         )
 
+    def now_at(self, club: np.ndarray) -> np.ndarray:
+        """The seed's now at each club (today's `now_minute`, local), as UTC epoch seconds:
+        nothing planted as sent or decided may lie after it."""
+        day = np.full(club.size, self.today, dtype=np.int64)
+        return self.ts_array(club, day, np.full(club.size, self.now_minute, dtype=np.int64))
+
     def desk_minute(self) -> int:
         return self.r.randrange(*cat.DESK_HOURS)
 
@@ -651,12 +657,14 @@ class _Simulation:
         due = self.ts(int(self.persons.club[i]), due_day, p.renewal_offer_minute)
         if self.ms.created[m] > due:
             return None
-        if self.offer_held_out[i]:
-            status = "held_out"
-        elif self.email_from[i] <= due < self.email_until[i]:
-            status = "sent"
-        else:
+        # Held out only where it would have gone: a member without consent is in neither
+        # arm (the dispatcher decides a held-out row as it decides a sent one).
+        if not self.email_from[i] <= due < self.email_until[i]:
             status = "suppressed"
+        elif self.offer_held_out[i]:
+            status = "held_out"
+        else:
+            status = "sent"
         o = self.offer_rows.columns
         o["member"].append(i)
         o["membership"].append(m)
@@ -771,9 +779,14 @@ class _Simulation:
             return _refusals()[_refusal_case(kind, marketing, consented, address, logged)]
 
         # Consent at insert for what was already due then (suppressed for good when written),
-        # then the dispatcher's order at send time: still true, consent.
+        # then the dispatcher's order at send time: still true, consent. A held-out row
+        # passes the very same checks, and is held out only where its twin would have gone.
+        # What goes after the seed's now is still waiting (scheduled, or holding) for beat,
+        # and so is what goes within WAITING_MARGIN of it: its delivery, or a call task's
+        # close, would otherwise lie after now ("Messages today: 1 sent" at 02:31).
         refused_at_insert = np.where(due <= created, refusal(created), "")
         at_insert = refused_at_insert == ""
+        waiting = goes + WAITING_MARGIN > self.now_at(club)
         obsolete = cols["obsolete"] <= goes
         refused = refusal(goes)
         consent = refused == ""
@@ -785,14 +798,18 @@ class _Simulation:
             dtype=bool,
         )
         status = np.select(
-            [held, ~at_insert, obsolete, consent],
-            ["held_out", "suppressed", "cancelled", "sent"],
-            "suppressed",
+            [~at_insert, waiting & held, waiting, obsolete, ~consent, held],
+            ["suppressed", "holding", "scheduled", "cancelled", "suppressed", "held_out"],
+            "sent",
         ).astype(object)
         reason = np.select(
-            [held, ~at_insert, obsolete, consent], ["", refused_at_insert, "obsolete", ""], refused
+            [~at_insert, waiting, obsolete, ~consent],
+            [refused_at_insert, "", "obsolete", refused],
+            "",
         ).astype(object)
-        capped = self.frequency_capped(cols, club, goes, status == "sent", offers)
+        capped = self.frequency_capped(
+            cols, club, goes, status == "sent", offers, held=status == "held_out"
+        )
         status[capped], reason[capped] = "suppressed", "frequency_cap"
         went = status == "sent"
         sent_at = np.where(went, goes + g.integers(2, 90, size=n), NO)
@@ -1219,12 +1236,22 @@ class _Simulation:
         return given, until
 
     def frequency_capped(
-        self, cols: dict, club: np.ndarray, goes: np.ndarray, sending: np.ndarray, offers: Rows
+        self,
+        cols: dict,
+        club: np.ndarray,
+        goes: np.ndarray,
+        sending: np.ndarray,
+        offers: Rows,
+        *,
+        held: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Which of the sending marketing touchpoints the dispatcher's caps stop: at most
-        cat.DAILY_CAP per club-local day and cat.WEEKLY_CAP per rolling 7 days, the higher
-        priority first. Rule 14's offers were drawn earlier and drive renewals, so they
-        stand: a planted touchpoint on the day of a sent offer is the one capped."""
+        """Which of the sending (and `held` out) marketing touchpoints the dispatcher's caps
+        stop: at most cat.DAILY_CAP per club-local day and cat.WEEKLY_CAP per rolling 7 days,
+        the higher priority first; a held-out one is capped like the others but, sending
+        nothing, takes no one's place. Rule 14's offers were drawn earlier and drive
+        renewals, so they stand: a planted touchpoint on the day of a sent offer is the one
+        capped."""
+        held = np.zeros(goes.size, dtype=bool) if held is None else held
         rules = {spec.number: spec for spec in cat.PLAYBOOK_HISTORY}
         marketing = np.array([rules[k].marketing for k in cols["rule"].tolist()], dtype=bool)
         day = self.local_day(club, goes)
@@ -1238,7 +1265,7 @@ class _Simulation:
             taken.setdefault(i, []).append((at, d))
         offer_days = {(i, d) for i, pairs in taken.items() for _, d in pairs}
         capped = np.zeros(goes.size, dtype=bool)
-        candidates = np.flatnonzero(sending & marketing)
+        candidates = np.flatnonzero((sending | held) & marketing)
         priority = np.array([rules[k].priority for k in cols["rule"][candidates].tolist()])
         for j in candidates[np.lexsort((-priority, goes[candidates]))].tolist():
             i, at, d = int(cols["member"][j]), int(goes[j]), int(day[j])
@@ -1247,7 +1274,7 @@ class _Simulation:
             week = sum(1 for other, _ in mine if at - 7 * DAY < other <= at)
             if (i, d) in offer_days or today >= cat.DAILY_CAP or week >= cat.WEEKLY_CAP:
                 capped[j] = True
-            else:
+            elif not held[j]:
                 mine.append((at, d))
         return capped
 
@@ -2177,6 +2204,11 @@ class _Simulation:
             "mean_uplift_of_sent": None if lift is None else round(lift, 4),
             "expected_difference": None if expected is None else round(expected, 4),
         }
+
+
+# A planted row going this close to the seed's now, or after it, is still waiting: more than
+# what follows a send (delivered within 130 s, a call task closed within 14 minutes).
+WAITING_MARGIN = 20 * 60
 
 
 def _demo_hash(rule: int, member: int) -> int:

@@ -934,13 +934,16 @@ class _Writer:
         launched_at = launches.first_send_at(campaign)
         rows = launches.plan(campaign, now=launched_at)
         for row in rows:
-            if row.status != Touchpoint.Status.SCHEDULED:
+            if row.status not in (Touchpoint.Status.SCHEDULED, Touchpoint.Status.HOLDING):
                 continue
-            if evaluator.has_channel_consent(row.member, row.channel):
+            if not evaluator.has_channel_consent(row.member, row.channel):
+                # Held out or not, as the dispatcher decides: without consent, in neither arm.
+                row.status, row.reason = Touchpoint.Status.SUPPRESSED, "no_consent"
+            elif row.status == Touchpoint.Status.HOLDING:
+                row.status = Touchpoint.Status.HELD_OUT
+            else:
                 row.status, row.attempts = Touchpoint.Status.DELIVERED, 1
                 row.sent_at = row.delivered_at = row.send_at
-            else:
-                row.status, row.reason = Touchpoint.Status.SUPPRESSED, "no_consent"
         Touchpoint.objects.bulk_create(rows, batch_size=2000)
         Campaign.objects.filter(pk=campaign.pk).update(
             status=Campaign.Status.SENT, launched_at=launched_at, next_run_on=None
