@@ -62,11 +62,13 @@ class StaffTimeZoneMiddleware:
             timezone.deactivate()
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        # The path first: the public site, the portal and the API keep their own clocks, and
+        # a turnstile's request should not load a session user it never uses.
+        if not request.path.startswith(reverse("wagtailadmin_home")):
+            return
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_superuser:
             return
-        if not request.path.startswith(reverse("wagtailadmin_home")):
-            return  # the public site and the portal keep their own clocks
         try:
             profile = user.wagtail_userprofile
         except UserProfile.DoesNotExist:
