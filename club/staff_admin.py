@@ -6,6 +6,7 @@ Rows are `StaffMember`s (users minus superusers) of the manager's clubs, through
 """
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch
@@ -128,6 +129,19 @@ class AddStaffView(StaffFormMixin, ScopedCreateView):
 
 
 class EditStaffView(StaffFormMixin, ScopedEditView):
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        try:
+            staff.require_manageable(self.object, by=self.request.user)
+        except staff.Refused as refusal:
+            # Said before anything is typed, with the fields shown read-only: a Save would
+            # only be refused (their login serves a club this manager does not manage).
+            if self.request.method == "GET":
+                messages.warning(self.request, str(refusal))
+            for field in form.fields.values():
+                field.disabled = True
+        return form
+
     def save_instance(self):
         data = _fields(self.form.cleaned_data)
         del data["username"]

@@ -250,6 +250,29 @@ def test_someone_who_also_works_at_a_club_not_the_managers_is_left_to_their_mana
     assert not ModelLogEntry.objects.exists()
 
 
+def test_the_edit_page_says_so_before_anything_is_typed_for_someone_also_elsewhere(
+    client, max, fiona, riverside
+):
+    fiona.clubs.add(riverside)
+    client.force_login(max)
+
+    page = client.get(reverse("staff:edit", args=[fiona.pk]))
+
+    html = page.content.decode()
+    assert "Fiona de Vries also works at Riverside: only a manager of all their clubs" in html
+    form = page.context["form"]
+    assert all(field.disabled for field in form.fields.values())
+
+
+def test_the_edit_page_of_someone_only_at_the_managers_clubs_is_editable(client, max, fiona):
+    client.force_login(max)
+
+    page = client.get(reverse("staff:edit", args=[fiona.pk]))
+
+    assert "only a manager of all their clubs" not in page.content.decode()
+    assert not any(field.disabled for field in page.context["form"].fields.values())
+
+
 def test_taking_every_club_from_someone_who_works_nowhere_else_is_refused(client, max, fiona):
     client.force_login(max)
 
