@@ -141,32 +141,14 @@ def save_from_payment(member_id: int, payment_intent: str) -> bool:
     Raises client.StripeError when Stripe cannot tell (the task retries the transient ones).
     """
     intent = client.retrieve_payment_intent(payment_intent)
-    method = intent.get("payment_method")
-    customer = intent.get("customer")
-    if isinstance(customer, dict):
-        customer = customer.get("id")
-    if (
-        intent.get("status") != "succeeded"
-        or intent.get("setup_future_usage") != "off_session"
-        or not isinstance(method, dict)
-        or not customer
-    ):
+    saved = _card_set_up(intent, usage=intent.get("setup_future_usage"))
+    if saved is None:
         logger.info("Payment %s saved no card for member %s", payment_intent, member_id)
         return False
+    customer, method, paid_at = saved
     brand, last4 = _shown(method)
-    paid_at = dt.datetime.fromtimestamp(int(intent.get("created") or 0), tz=dt.UTC)
     with transaction.atomic():
-        changed = (
-            Member.objects.filter(pk=member_id, stripe_customer_id=customer)
-            .filter(Q(card_changed_at__isnull=True) | Q(card_changed_at__lt=paid_at))
-            .exclude(stripe_payment_method_id=method["id"])
-            .update(
-                stripe_payment_method_id=method["id"],
-                card_brand=brand[:30],
-                card_last4=last4[:4],
-                card_changed_at=paid_at,
-            )
-        )
+        changed = _store(member_id, customer=customer, method=method, at=paid_at)
         if changed:
             member = Member.objects.get(pk=member_id)
             timeline.record(
@@ -196,20 +178,12 @@ def save_from_setup(member_id: int, setup_intent: str) -> bool:
     from memberships.stripe import offsession
 
     intent = client.retrieve_setup_intent(setup_intent)
-    method = intent.get("payment_method")
-    customer = intent.get("customer")
-    if isinstance(customer, dict):
-        customer = customer.get("id")
-    if (
-        intent.get("status") != "succeeded"
-        or intent.get("usage") != "off_session"
-        or not isinstance(method, dict)
-        or not customer
-    ):
+    saved = _card_set_up(intent, usage=intent.get("usage"))
+    if saved is None:
         logger.info("Setup %s saved no card for member %s", setup_intent, member_id)
         return False
+    customer, method, set_up_at = saved
     brand, last4 = _shown(method)
-    set_up_at = dt.datetime.fromtimestamp(int(intent.get("created") or 0), tz=dt.UTC)
     with transaction.atomic():
         # The lock orders this with a removal, and `old` is the card this replaces.
         locks.member(member_id)
@@ -218,17 +192,7 @@ def save_from_setup(member_id: int, setup_intent: str) -> bool:
             .values_list("stripe_payment_method_id", flat=True)
             .first()
         ) or ""
-        changed = (
-            Member.objects.filter(pk=member_id, stripe_customer_id=customer)
-            .filter(Q(card_changed_at__isnull=True) | Q(card_changed_at__lt=set_up_at))
-            .exclude(stripe_payment_method_id=method["id"])
-            .update(
-                stripe_payment_method_id=method["id"],
-                card_brand=brand[:30],
-                card_last4=last4[:4],
-                card_changed_at=set_up_at,
-            )
-        )
+        changed = _store(member_id, customer=customer, method=method, at=set_up_at)
         if not changed:
             logger.info("Setup %s: member %s's card not changed", setup_intent, member_id)
             return False
@@ -248,6 +212,42 @@ def save_from_setup(member_id: int, setup_intent: str) -> bool:
             transaction.on_commit(lambda: detach_card_task.delay(old))
         offsession.queue_retries(member, card=method["id"])
     return True
+
+
+def _card_set_up(intent: dict, *, usage: str | None) -> tuple[str, dict, dt.datetime] | None:
+    """(customer, payment method, when) of a succeeded PaymentIntent or SetupIntent that set
+    its card up for off-session use (`usage`: its setup_future_usage or usage); else None."""
+    method = intent.get("payment_method")
+    customer = intent.get("customer")
+    if isinstance(customer, dict):
+        customer = customer.get("id")
+    if (
+        intent.get("status") != "succeeded"
+        or usage != "off_session"
+        or not isinstance(method, dict)
+        or not customer
+    ):
+        return None
+    return customer, method, dt.datetime.fromtimestamp(int(intent.get("created") or 0), tz=dt.UTC)
+
+
+def _store(member_id: int, *, customer: str, method: dict, at: dt.datetime) -> int:
+    """Put `method` on file for the member, by one conditional UPDATE: only on their own
+    Customer, only when newer than their last change of card (a task run late must not put
+    back a card removed since, nor replace a newer one), and only when it is another card.
+    Returns how many rows changed (0 or 1)."""
+    brand, last4 = _shown(method)
+    return (
+        Member.objects.filter(pk=member_id, stripe_customer_id=customer)
+        .filter(Q(card_changed_at__isnull=True) | Q(card_changed_at__lt=at))
+        .exclude(stripe_payment_method_id=method["id"])
+        .update(
+            stripe_payment_method_id=method["id"],
+            card_brand=brand[:30],
+            card_last4=last4[:4],
+            card_changed_at=at,
+        )
+    )
 
 
 def saved_by_session(member: Member, session_id: str) -> SavedCard | None:
