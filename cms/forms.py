@@ -11,6 +11,7 @@ from club import clock
 from club.forms import phone_field_for
 from club.models import Club
 from cms.trials import ConsentWordings
+from members.consent import sms_consent_problem
 from members.models import Member
 
 
@@ -127,6 +128,10 @@ class TrialSignupForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # As at the desk: a landline ticked for texts would get the trial reminder SMS.
+        phone = cleaned.get("phone")
+        if cleaned.get("sms_consent") and phone and (problem := sms_consent_problem(phone)):
+            self.add_error("sms_consent", problem)
         given = cleaned.get("sms_consent") or cleaned.get("email_consent")
         if given and cleaned.get("consent_digest") != self.wordings.digest:
             # The texts were edited while the visitor filled in the form; they agreed to

@@ -881,6 +881,26 @@ def test_switching_email_back_on_is_logged(client, frozen_clock, downtown):
     assert (entry.channel, entry.granted, entry.wording) == (Channel.EMAIL, True, EMAIL_WORDING)
 
 
+def test_a_landline_on_record_gets_no_sms_switch_and_a_forced_one_is_refused(
+    client, frozen_clock, downtown
+):
+    member = MemberFactory(
+        home_club=downtown, phone="+31201234567", sms_consent=False, email_consent=True
+    )
+    portal = sign_in(client, member)
+
+    page = html(portal.get(reverse("portal:messages")))
+    response = portal.post(reverse("portal:messages"), {"sms": "on", "email": "on"})
+
+    assert SMS_WORDING not in page
+    assert "We have no mobile number for you" in page
+    assert response.status_code == 200
+    assert "this is a landline, which texts do not reach" in html(response)
+    member.refresh_from_db()
+    assert member.sms_consent is False
+    assert not member.consent_log.exists()
+
+
 def test_saving_without_changes_logs_nothing(portal, maya):
     before = ConsentLog.objects.count()
 

@@ -796,6 +796,28 @@ def test_bad_input_with_a_known_phone_saves_nothing_and_names_nobody(
     assert not (Booking.objects.exists() or ConsentLog.objects.exists() or Task.objects.exists())
 
 
+def test_texts_for_a_landline_are_refused_and_nothing_is_saved(
+    client, frozen_clock, downtown, session
+):
+    # A trial reminder by SMS would go to a number no text reaches.
+    response = client.post("/trial/", form_data(session, phone="020 123 4567"))
+
+    assert response.status_code == 200
+    assert errors(response) == {
+        "sms_consent": [
+            "SMS consent needs a mobile number: this is a landline, which texts do not reach."
+        ]
+    }
+    assert not (Member.objects.exists() or Booking.objects.exists())
+
+
+def test_a_landline_without_texts_ticked_signs_up(client, frozen_clock, downtown, session):
+    response = client.post("/trial/", form_data(session, phone="020 123 4567", sms_consent=None))
+
+    assert response.status_code == 302
+    assert Member.objects.get().sms_consent is False
+
+
 def test_edited_wording_in_the_settings_is_what_the_form_shows_and_stores(
     client, frozen_clock, downtown, session
 ):

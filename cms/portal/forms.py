@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from members.consent import sms_consent_problem
 from members.models import EMAIL_MAX_LENGTH, Channel, Member
 
 
@@ -42,6 +43,15 @@ class ConsentForm(forms.Form):
             self.fields[channel.value] = forms.BooleanField(
                 label=self.wording[channel], required=False, initial=initial[channel]
             )
+
+    def clean(self):
+        data = super().clean()
+        # The page offers no SMS switch without a number texts reach; a POST made by hand
+        # gets the desk's words rather than a consent nobody can use.
+        turning_on = data.get(Channel.SMS.value) and not self.member.sms_consent
+        if turning_on and (problem := sms_consent_problem(self.member.phone)):
+            self.add_error(Channel.SMS.value, problem)
+        return data
 
     def changes(self) -> dict[str, bool]:
         """The channels whose switch moved, with the new setting."""

@@ -622,7 +622,8 @@ def message_preferences(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "member": member,
         "form": form,
-        "has_phone": bool(member.phone),
+        # A landline on record takes no texts either: no switch to turn them on.
+        "has_phone": not consent.sms_consent_problem(member.phone),
         "erasure_asked": erasure.open_request(member),
     }
     return render(request, "cms/portal/messages.html", context)
