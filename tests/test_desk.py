@@ -755,7 +755,12 @@ def test_checking_in_from_the_card_updates_no_desk_list(desk, frozen_clock, maya
     html = desk.post(reverse("desk:check_in", args=[maya.pk]), **from_card).content.decode()
 
     assert 'data-outcome="admitted"' in html
-    assert "hx-swap-oob" not in html  # the card has no recent list or results to update
+    # the card has no recent list or results to update; its month counts the visit at once
+    assert html.count("hx-swap-oob") == 1
+    assert re.search(r'id="card-this-month"[^>]*hx-swap-oob="true"', html)
+    assert re.search(r"<strong>1</strong> visit\b", html)
+    card = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
+    assert card.count('id="card-this-month"') == 1
 
 
 def test_a_plan_of_another_club_is_offered_a_sale_not_a_renewal(

@@ -317,6 +317,9 @@ RESULT_TEMPLATE = "checkin/desk/_check_in_result.html"
 def check_in_and_render(request, club: Club, member: Member, **override) -> HttpResponse:
     outcome = checkins.check_in(member, source=Source.DESK, club=club, **override)
     context = result_context(request, club, member, outcome)
+    if isinstance(outcome, Visit) and request.htmx and not _on_desk_screen(request):
+        # On the member card: its "This month" counts the visit too (swapped out of band).
+        context["card_activity"] = activity.month_activity(member, clock.today(club))
     response = desk_output(request, club, RESULT_TEMPLATE, context)
     # Tells the scan box to clear itself for the next card.
     response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
