@@ -119,7 +119,8 @@ def sync_slot(slot_id: int, *, weeks_ahead: int = WEEKS_AHEAD) -> SlotSync:
             wanted = {}
         booked = _with_bookings(sessions, status__in=Booking.ACTIVE_STATUSES)
         ever_booked = _with_bookings(sessions)
-        changed = removed = kept = 0
+        to_cancel, to_delete, to_change = [], [], []
+        kept = 0
         kept_time = False
         for session in sessions:
             target = wanted.get(session.occurs_on)
@@ -134,20 +135,24 @@ def sync_slot(slot_id: int, *, weeks_ahead: int = WEEKS_AHEAD) -> SlotSync:
             elif target is None and session.pk in ever_booked:
                 # Cancelled bookings are a late cancellation's record: the class is
                 # cancelled rather than deleted with them.
-                session.is_cancelled = True
-                session.save(update_fields=["is_cancelled"])
-                removed += 1
+                to_cancel.append(session.pk)
             elif target is None:
-                session.delete()
-                removed += 1
+                to_delete.append(session.pk)
             else:
                 for f in FOLLOWED:
                     setattr(session, f, getattr(target, f))
-                session.save(update_fields=[f.removesuffix("_id") for f in FOLLOWED])
-                changed += 1
+                to_change.append(session)
+        # One statement each, whatever the number of classes.
+        ClassSession.objects.filter(pk__in=to_cancel).update(is_cancelled=True)
+        ClassSession.objects.filter(pk__in=to_delete).delete()
+        ClassSession.objects.bulk_update(to_change, [f.removesuffix("_id") for f in FOLLOWED])
         created = generate_sessions(club, weeks_ahead=weeks_ahead, today=first, slot=slot)
     return SlotSync(
-        created=created, changed=changed, removed=removed, kept=kept, kept_time=kept_time
+        created=created,
+        changed=len(to_change),
+        removed=len(to_cancel) + len(to_delete),
+        kept=kept,
+        kept_time=kept_time,
     )
 
 
