@@ -746,21 +746,33 @@ def test_the_recent_list_shows_what_a_pack_has_left(desk, frozen_clock, downtown
     assert re.search(r"Ana Kovač</a>\s*✔ \(2 left\)", html)
 
 
-def test_checking_in_from_the_card_updates_no_desk_list(desk, frozen_clock, maya):
+def test_checking_in_from_the_card_updates_no_desk_list_and_refreshes_the_card(
+    desk, frozen_clock, maya
+):
     from_card = {
         "HTTP_HX_REQUEST": "true",
         "HTTP_HX_CURRENT_URL": f"http://testserver/admin/desk/members/{maya.pk}/",
     }
 
-    html = desk.post(reverse("desk:check_in", args=[maya.pk]), **from_card).content.decode()
+    response = desk.post(reverse("desk:check_in", args=[maya.pk]), **from_card)
 
+    html = response.content.decode()
     assert 'data-outcome="admitted"' in html
-    # the card has no recent list or results to update; its month counts the visit at once
-    assert html.count("hx-swap-oob") == 1
-    assert re.search(r'id="card-this-month"[^>]*hx-swap-oob="true"', html)
-    assert re.search(r"<strong>1</strong> visit\b", html)
+    # the card has no recent list or results to update; it fetches its own parts again
+    assert "hx-swap-oob" not in html
+    assert response["HX-Trigger"] == "member-changed"
     card = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()
-    assert card.count('id="card-this-month"') == 1
+    assert re.search(r'hx-trigger="member-changed from:body"', card)
+    for part in ("card-badges", "card-columns", "card-panels", "card-timeline"):
+        assert card.count(f'id="{part}"') == 1
+    assert re.search(r"<strong>1</strong> visit\b", card)
+
+
+def test_checking_in_on_the_desk_screen_does_not_refresh_a_card(desk, frozen_clock, maya):
+    response = desk.post(reverse("desk:check_in", args=[maya.pk]), **HTMX)
+
+    assert 'data-outcome="admitted"' in response.content.decode()
+    assert "HX-Trigger" not in response
 
 
 def test_a_plan_of_another_club_is_offered_a_sale_not_a_renewal(

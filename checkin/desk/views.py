@@ -241,6 +241,19 @@ def _on_desk_screen(request) -> bool:
     return page is not None and urlsplit(page).path == reverse("desk:desk")
 
 
+# The htmx event a member card listens for to fetch its badges, memberships, month, panels and
+# timeline again (member_card.html): whatever a check-in or its undo changed shows at once.
+MEMBER_CHANGED = "member-changed"
+
+
+def _refreshing_the_card(request, response: HttpResponse) -> HttpResponse:
+    """`response`, telling the member card it came from (not the desk screen, which has its own
+    recent list) to refresh what the action may have changed."""
+    if request.htmx and not _on_desk_screen(request):
+        response["HX-Trigger"] = MEMBER_CHANGED
+    return response
+
+
 @require_POST
 def scan(request: HttpRequest) -> HttpResponse:
     """Enter in the search box: a card that matches one member checks in at once (the
@@ -308,7 +321,8 @@ def undo_check_in(request: HttpRequest, member_pk: int, pk: int) -> HttpResponse
         "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
         **outcome,
     }
-    return desk_output(request, club, "checkin/desk/_undone.html", context, status=status)
+    response = desk_output(request, club, "checkin/desk/_undone.html", context, status=status)
+    return _refreshing_the_card(request, response)
 
 
 RESULT_TEMPLATE = "checkin/desk/_check_in_result.html"
@@ -317,10 +331,7 @@ RESULT_TEMPLATE = "checkin/desk/_check_in_result.html"
 def check_in_and_render(request, club: Club, member: Member, **override) -> HttpResponse:
     outcome = checkins.check_in(member, source=Source.DESK, club=club, **override)
     context = result_context(request, club, member, outcome)
-    if isinstance(outcome, Visit) and request.htmx and not _on_desk_screen(request):
-        # On the member card: its "This month" counts the visit too (swapped out of band).
-        context["card_activity"] = activity.month_activity(member, clock.today(club))
-    response = desk_output(request, club, RESULT_TEMPLATE, context)
+    response = _refreshing_the_card(request, desk_output(request, club, RESULT_TEMPLATE, context))
     # Tells the scan box to clear itself for the next card.
     response["X-Desk-Outcome"] = "admitted" if isinstance(outcome, Visit) else "denied"
     return response
@@ -537,6 +548,7 @@ def _render_card(
             "now": clock.now(),
             "reads_member_card": True,
             "page": page,
+            "refresh_on": MEMBER_CHANGED,
             "can_sell": roles.has_role(request.user, *roles.SELLS),
             "can_check_in": roles.has_role(request.user, *roles.DESK),
             "can_export": roles.has_role(request.user, roles.MANAGER),

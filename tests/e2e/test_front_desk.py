@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from checkin.models import Visit
 from club import clock
 from memberships.models import Membership
-from tests.factories import PASSWORD, MemberFactory, MembershipFactory
+from tests.factories import PASSWORD, MemberFactory, MembershipFactory, PlanFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -108,6 +108,36 @@ def test_a_mistaken_check_in_is_undone_from_the_result(
     expect(scan_box).to_be_focused()
     screenshot("desk-undone")
     assert not Visit.objects.filter(member=maya).exists()
+
+
+def test_a_check_in_from_the_card_shows_on_the_card_at_once(
+    live_server, page, log_in, screenshot, fiona, downtown
+):
+    ana = MemberFactory(home_club=downtown, first_name="Ana", last_name="Kovač")
+    MembershipFactory(member=ana, plan=PlanFactory(club=downtown, pack=True), visits_left=3)
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/members/{ana.pk}/")
+    page.locator("#note-text").fill("Asked about personal training")  # typed, not yet saved
+    expect(page.locator("#card-columns")).to_contain_text("3 visits left")
+
+    page.get_by_role("button", name="Check in").click()
+
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Ana Kovač")
+    # No reload: the pack, the month, the badges and the timeline count the visit ...
+    expect(page.locator("#card-columns")).to_contain_text("2 visits left")
+    expect(page.locator("#card-this-month")).to_contain_text("1 visit")
+    expect(page.locator("#card-badges")).to_contain_text("2 visits left")
+    expect(page.locator("#card-timeline li").first).to_contain_text("Visit")
+    # ... and what Fiona was typing is still there.
+    expect(page.locator("#note-text")).to_have_value("Asked about personal training")
+    screenshot("card-after-check-in")
+
+    page.locator("[data-outcome=admitted]").get_by_role("button", name="Undo").click()
+
+    expect(page.locator("[data-outcome=undone]")).to_be_visible()
+    expect(page.locator("#card-columns")).to_contain_text("3 visits left")
+    expect(page.locator("#card-this-month")).to_contain_text("0 visits")
+    expect(page.locator("#card-timeline li").first).to_contain_text("Check-in undone")
 
 
 def test_the_member_card_fills_in_what_is_coming_up(
