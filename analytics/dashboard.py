@@ -335,13 +335,13 @@ def _funnel_table(club: Club, *, start: dt.date, end: dt.date) -> tuple[Table, d
 UPLIFT_COLUMNS = [
     Column("rule", "Rule", TEXT),
     Column("sent", "Sent"),
-    Column("sent_rate", "Renewed when sent %", PERCENT),
+    Column("sent_rate", "Bought when sent %", PERCENT),
     Column("held_out", "Held out"),
-    Column("held_out_rate", "Renewed when held out %", PERCENT),
+    Column("held_out_rate", "Bought when held out %", PERCENT),
     Column("difference", "Uplift (points)", NUMBER),
     Column("ci_low", "95 % low (points)", NUMBER),
     Column("ci_high", "95 % high (points)", NUMBER),
-    Column("number_needed", "Messages per extra renewal", NUMBER),
+    Column("number_needed", "Messages per extra membership", NUMBER),
 ]
 
 
@@ -374,7 +374,10 @@ def _uplift_table(club: Club, *, start: dt.date, end: dt.date) -> Table:
             # the chart (which draws nothing for the rule).
             row |= {"difference": why, "ci_low": None, "ci_high": None}
         rows.append(row)
-    return Table("uplift", "Touchpoint uplift on renewal (sent vs held out)", UPLIFT_COLUMNS, rows)
+    # "Bought", not "renewed": the rules for leads and trial members (invitations, follow-ups)
+    # are measured by the same outcome, and for them it is joining.
+    title = "Touchpoint uplift on memberships bought (sent vs held out)"
+    return Table("uplift", title, UPLIFT_COLUMNS, rows)
 
 
 def build(

@@ -43,7 +43,7 @@ def test_the_demo_has_a_sent_campaign_with_results(client, demo):
     for row in rows:
         assert row.variant == launches.variant_for(campaign, row.member_id, variants).label
     assert response.status_code == 200
-    assert "Renewals within 60 days of the send" in response.content.decode()
+    assert "Memberships bought within 60 days of the send" in response.content.decode()
 
 
 def test_resetting_the_demo_removes_its_campaign_and_segment(demo, tmp_path):
