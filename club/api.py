@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
@@ -223,3 +224,15 @@ def not_found(request: HttpRequest) -> JsonResponse:
     if endpoint:
         detail += f" Did you mean {other}?"
     return JsonResponse({"detail": detail}, status=404)
+
+
+SERVER_ERROR_DETAIL = "The server could not complete the request; try again later."
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: under /api/ a JSON answer an integration can parse, as every other answer
+    there is (DRF words only the errors it raises; anything else reached Django's HTML page),
+    and the site's plain error page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": SERVER_ERROR_DETAIL, "code": "server_error"}, status=500)
+    return defaults.server_error(request)

@@ -27,6 +27,8 @@ class SignedIntConverter:
 
 register_converter(SignedIntConverter, "id")
 
+handler500 = club_api.server_error
+
 api_v1 = [
     path("checkins", CheckInView.as_view(), name="checkins"),
     path("members", MemberListView.as_view(), name="members"),
