@@ -55,6 +55,30 @@ def next_opening(club: Club, at: dt.datetime) -> dt.datetime:
     raise AssertionError("a club with opening hours opens within a week")  # pragma: no cover
 
 
+def last_open_by(club: Club, at: dt.datetime) -> dt.datetime:
+    """`at` when the club is open then, else the last instant it was open before (its latest
+    closing): for a deadline that must not pass, the last moment someone is there to meet it.
+    A club with no opening hours counts as always open. Reads the club's hours once."""
+    week = {row.weekday: row for row in club.opening_hours.all()}
+    if not week:
+        return at
+    zone = clock.zone(club)
+    local_day = at.astimezone(zone).date()
+    at = at.astimezone(dt.UTC)
+    for offset in range(8):
+        day = local_day - dt.timedelta(days=offset)
+        row = week.get(day.weekday())
+        if row is None:
+            continue
+        opens = dt.datetime.combine(day, row.opens, tzinfo=zone)
+        closes = dt.datetime.combine(day, row.closes, tzinfo=zone)
+        if opens <= at < closes:
+            return at
+        if closes <= at:
+            return closes.astimezone(dt.UTC)
+    raise AssertionError("a club with opening hours was open within a week")  # pragma: no cover
+
+
 def open_time_after(club: Club, at: dt.datetime, duration: dt.timedelta) -> dt.datetime:
     """The instant `duration` of the club's open time after `at`: time while it is closed
     does not count, so an hour's call task opened half an hour before closing falls due half

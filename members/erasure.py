@@ -197,7 +197,7 @@ def request(member: Member) -> Request:
         task = staff_tasks.open_task(
             member,
             title=REQUEST_TITLE,
-            due_in=REQUEST_DUE,
+            due_within=REQUEST_DUE,
             assigned_role=roles.MANAGER,
             escalate_when_late=True,
             details=_request_details(member, refused),

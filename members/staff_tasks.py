@@ -33,7 +33,8 @@ def open_task(
     member: Member,
     *,
     title: str,
-    due_in: dt.timedelta,
+    due_in: dt.timedelta | None = None,
+    due_within: dt.timedelta | None = None,
     assigned_role: str = "",
     details: str = "",
     assigned_to=None,
@@ -45,12 +46,20 @@ def open_task(
     call a lead who signs up at 03:23, and the managers should not hear it is late at 03:39;
     an hour's call opened at 21:30 before a 22:00 closing is due 30 minutes into the next
     opening, not at 22:30 with nobody there.
+    `due_within` instead: a deadline in calendar time (the law's month to answer an erasure
+    request), due then, or at the club's last closing before it when it falls while closed —
+    never later. Counted in opening hours, 30 days came to some 45 calendar days.
     `escalate_when_late`: tell the club's managers if it is still open when due.
     `title_when_closed(due)`, given the due time in the club's zone, titles a task whose due
     time the closed hours moved: "within 15 minutes" would read wrong at night."""
+    if (due_in is None) == (due_within is None):
+        raise TypeError("Give exactly one of due_in or due_within.")
     now = clock.now()
-    due_at = hours.open_time_after(member.home_club, now, due_in)
-    if title_when_closed is not None and due_at != now + due_in:
+    if due_within is not None:
+        due_at = hours.last_open_by(member.home_club, now + due_within)
+    else:
+        due_at = hours.open_time_after(member.home_club, now, due_in)
+    if title_when_closed is not None and due_in is not None and due_at != now + due_in:
         title = title_when_closed(due_at.astimezone(clock.zone(member.home_club)))
     task = Task.objects.create(
         member=member,

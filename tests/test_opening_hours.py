@@ -404,3 +404,40 @@ def test_rule_12_s_call_task_opened_before_closing_is_due_the_next_morning(week,
     # then it is due 40 minutes into Wednesday's opening, not at 22:40 with the club shut
     [task] = member.tasks.all()
     assert task.due_at.astimezone(AMS) == local(2026, 11, 25, 7, 10)
+
+
+def erasure_request_due_at(club, at: dt.datetime) -> dt.datetime:
+    """The due time of a member's erasure request sent at `at`, in the club's time zone."""
+    with time_machine.travel(at, tick=False):
+        task = staff_tasks.open_task(
+            MemberFactory(home_club=club),
+            title="Erase personal data: requested by the member",
+            due_within=dt.timedelta(days=30),
+        )
+    task.refresh_from_db()
+    return task.due_at.astimezone(AMS)
+
+
+@pytest.mark.parametrize(
+    ("asked", "due"),
+    [
+        # Open then, thirty days later: due to the minute, a month by the calendar.
+        pytest.param(local(2026, 11, 23, 18, 0), local(2026, 12, 23, 18, 0), id="open"),
+        # Closed thirty days later (a Wednesday night): the closing before, never after.
+        pytest.param(local(2026, 11, 23, 23, 10), local(2026, 12, 23, 22, 0), id="night"),
+        pytest.param(local(2026, 11, 24, 5, 0), local(2026, 12, 23, 22, 0), id="before-opening"),
+    ],
+)
+def test_a_legal_deadline_counts_calendar_days_and_falls_due_while_open(week, downtown, asked, due):
+    # Counted in opening hours, as a call is, thirty days of a 15½-hour day came to 45 days.
+    assert erasure_request_due_at(downtown, asked) == due
+
+
+def test_a_task_needs_exactly_one_way_of_counting_its_due_time(frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown)
+
+    with pytest.raises(TypeError):
+        staff_tasks.open_task(member, title="Both", due_in=dt.timedelta(hours=1),
+                              due_within=dt.timedelta(days=1))  # fmt: skip
+    with pytest.raises(TypeError):
+        staff_tasks.open_task(member, title="Neither")
