@@ -349,7 +349,7 @@ LAST_NAMES = (
     "Rossi",
 )
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example")
-# Ofcom drama ranges (valid UK numbers never given to anyone): 13 blocks of 1,000.
+# Ofcom drama ranges (valid UK numbers never given to anyone): 13 blocks of 1,000 landlines.
 PHONE_BLOCKS = (
     "+441134960",
     "+441144960",
@@ -365,6 +365,18 @@ PHONE_BLOCKS = (
     "+442920180",
     "+442079460",
 )
+# Numbers that take texts, for the people who agreed to SMS (members.consent allows SMS
+# consent only with such a number): the North American plan's fictional 555-0100–0199 in
+# 30 area codes, 3,000 numbers. Ofcom's mobile drama range (07700 900xxx) is not a valid
+# number to libphonenumber, so the phone field would refuse it.
+MOBILE_AREA_CODES = (
+    201, 202, 203, 205, 206, 207, 208, 212, 213, 214, 215, 216, 217, 218, 219,
+    301, 302, 303, 304, 305, 312, 313, 314, 315, 317, 401, 402, 404, 405, 406,
+)  # fmt: skip
+
+
+def mobile_numbers() -> list[str]:
+    return [f"+1{area}55501{n:02d}" for area in MOBILE_AREA_CODES for n in range(100)]
 
 
 @dataclass(frozen=True)
