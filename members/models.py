@@ -2,6 +2,7 @@
 model's Meta, which serves its lookups and cascades: a second index on it alone would only
 be written on every insert."""
 
+import datetime as dt
 import re
 
 from django.conf import settings
@@ -33,7 +34,56 @@ EMAIL_PREFIX_MIN = 4
 _EMAIL_START = re.compile(r"[\w.+@-]+")
 
 
+# Columns whose change is no change of the member's record: `updated_at` stays, so an export
+# (`GET /api/v1/members?updated_since=`) does not send the row again. The lifecycle stage is a
+# cache the evaluator rewrites for thousands of members every few minutes and the API does not
+# show; the portal login, the calendar token and the Stripe Customer are keys other features
+# keep, not facts about the person. Everything else counts, written by save() or not.
+BOOKKEEPING_FIELDS = frozenset(
+    {"stage", "stage_since", "user", "user_id", "calendar_token", "stripe_customer_id"}
+)
+
+# A change is exported once it is this old. `updated_at` is stamped when the row is written,
+# not when its transaction commits: a page read between the two would pass it by, and the
+# next page, following on from the last row read, would never see it. Our longest writes to
+# members (an import of MAX_ROWS rows, a status refresh) commit in seconds.
+CHANGE_SETTLE = dt.timedelta(minutes=1)
+
+
+def counts_as_change(fields) -> bool:
+    return not set(fields) <= BOOKKEEPING_FIELDS
+
+
 class MemberQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # auto_now moves `updated_at` in save() alone; a change made in one UPDATE (a status
+        # refresh, consent for everyone with one phone, an erasure) must move it as well.
+        if "updated_at" not in kwargs and counts_as_change(kwargs):
+            kwargs["updated_at"] = clock.now()
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        fields = list(fields)
+        if "updated_at" not in fields and counts_as_change(fields):
+            objs = list(objs)
+            now = clock.now()
+            for member in objs:
+                member.updated_at = now
+            fields.append("updated_at")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def changed_since(self, since: dt.datetime, *, after_id: int | None = None) -> "MemberQuerySet":
+        """Members whose record changed at or after `since` (past member `after_id` at exactly
+        `since`: where the previous page ended), up to CHANGE_SETTLE ago, in the order an
+        export pages through them: (updated_at, id). Erased members are included: an export
+        must learn of the erasure."""
+        members = self.filter(updated_at__gte=since, updated_at__lte=clock.now() - CHANGE_SETTLE)
+        if after_id is not None:
+            # The plain bound above lets the (home_club, updated_at, id) index start at `since`;
+            # this skips the rows of that instant already sent.
+            members = members.exclude(updated_at=since, id__lte=after_id)
+        return members.order_by("updated_at", "id")
+
     def not_erased(self) -> "MemberQuerySet":
         """Members whose personal data has not been erased (members.erasure): an erased member
         is kept for the figures and is found by no search or list."""
@@ -197,6 +247,8 @@ class Member(models.Model):
             models.Index(fields=["phone"]),
             # Birthdays in the next days: the birthday rule's query (campaigns.triggers).
             models.Index(month_day("birth_date"), name="member_birthday"),
+            # A club's changes in export order (`changed_since`): a range scan, no sort.
+            models.Index(fields=["home_club", "updated_at", "id"], name="member_club_changes"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -211,7 +263,10 @@ class Member(models.Model):
         self.set_derived_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_name"}
+            kwargs["update_fields"] = update_fields = {*update_fields, "search_name"}
+        # auto_now writes `updated_at` only when it is among the fields saved.
+        if update_fields is not None and counts_as_change(update_fields):
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
 
     @property
