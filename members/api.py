@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.db.models.functions import Lower
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -13,12 +17,69 @@ from drf_spectacular.utils import (
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
-from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPI
+from club import clock
+from club.api import AUTH_ERRORS, FIELD_ERRORS, IntegrationAPI, Pagination
 from club.models import Integration
 from members import leads
 from members.consent import sms_consent_problem
 from members.models import EMAIL_MAX_LENGTH, Member
+
+# An `updated_since` this far past our clock is a client's mistake (local time sent as UTC, a
+# date typed wrong), refused rather than answered with nothing; less is a machine's clock
+# running ahead of ours.
+UPDATED_SINCE_LEEWAY = dt.timedelta(minutes=5)
+# A time of day followed by a space and an offset's digits: the offset's `+` decoded as a space.
+PLUS_AS_SPACE = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)? \d{2}(:?\d{2})?$")
+# PostgreSQL's bigint, as for `offset`.
+MAX_ID = 2**63 - 1
+
+UPDATED_SINCE_HELP = (
+    "Export: only members whose record changed at or after this instant (ISO 8601 with a UTC "
+    "offset, e.g. `2026-11-20T09:30:00+01:00`; send `+` as `%2B`), oldest change first, in "
+    "(`updated_at`, `id`) order. A change is what this API shows of a member (name, email, "
+    "phone, status, source, consent, erasure) and what staff edit on the record (birth date, "
+    "access card, interests, notes, photo, home club, saved card); the lifecycle stage is not "
+    "one. A member moved to another club leaves this list without a row saying so. A "
+    "member changed again while you page comes again later with its new data, never skipped; "
+    "an erased one comes once more with `erased_at` set and no personal data, so delete your "
+    "copy. Changes show once a minute old, when the writes of that instant are committed. "
+    "Page by following `next` (`offset` is refused: rows move while you page); after the last "
+    "page, resume next time from your last row: `updated_since` = its `updated_at`, `after_id` "
+    "= its `id`. A time without an offset, or more than five minutes past our clock, is a "
+    "field error."
+)
+AFTER_ID_HELP = (
+    "With `updated_since`: skip the members changed at exactly that instant with this `id` or "
+    "a lower one (the rows already read; the `next` link sets it)."
+)
+
+
+class UpdatedSinceField(serializers.DateTimeField):
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset (Z, +01:00): without one it could be any "
+        "club's, and an hour out either way at a clock change.",
+        "future": "This is later than now ({now}): nothing has changed then yet.",
+        "plus_as_space": "A '+' in a query string reads as a space: send the offset as %2B01:00.",
+    }
+
+    def to_internal_value(self, value):
+        # `…T09:30:00+01:00` sent unencoded arrives as `…T09:30:00 01:00`.
+        if isinstance(value, str) and PLUS_AS_SPACE.search(value):
+            self.fail("plus_as_space")
+        return super().to_internal_value(value)
+
+    def enforce_timezone(self, value):
+        # Refused rather than read in the club's zone: an exporter keeps our own `updated_at`
+        # values, which carry their offset, so a naive time is a bug to show, not to guess at.
+        if timezone.is_naive(value):
+            self.fail("naive")
+        value = super().enforce_timezone(value)
+        now = clock.now()
+        if value > now + UPDATED_SINCE_LEEWAY:
+            self.fail("future", now=now.isoformat())
+        return value
 
 
 class MemberSearchParams(serializers.Serializer):
@@ -26,11 +87,28 @@ class MemberSearchParams(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, default="")
     # Not blank: `?email=` would otherwise list everyone, or everyone without an email.
     email = serializers.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
+    updated_since = UpdatedSinceField(required=False)
+    after_id = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+
+    def validate(self, data):
+        if "updated_since" not in data:
+            if "after_id" in data:
+                raise serializers.ValidationError({"after_id": "Only with updated_since."})
+        elif "offset" in self.initial_data:
+            # Rows change while an export pages: one moved from an earlier page to the end
+            # would shift every later row back by one, and an offset would skip one.
+            raise serializers.ValidationError(
+                {
+                    "offset": "Not with updated_since: follow the `next` link, which continues "
+                    "after the last row read."
+                }
+            )
+        return data
 
 
 # Anything else is refused: an unknown filter used to be ignored, so `?email=` (before it was
 # one) answered the whole club, its first member someone else entirely.
-MEMBER_LIST_PARAMS = frozenset({"q", "email", "limit", "offset"})
+MEMBER_LIST_PARAMS = frozenset({"q", "email", "updated_since", "after_id", "limit", "offset"})
 
 
 def refuse_unknown_params(query_params, allowed: frozenset[str]) -> None:
@@ -64,8 +142,25 @@ class MemberSerializer(serializers.ModelSerializer):
             "sms_consent",
             "email_consent",
             "created_at",
+            "updated_at",
+            "erased_at",
         ]
-        read_only_fields = ["id", "status", "sms_consent", "email_consent", "created_at"]
+        read_only_fields = [
+            "id",
+            "status",
+            "sms_consent",
+            "email_consent",
+            "created_at",
+            "updated_at",
+            "erased_at",
+        ]
+        extra_kwargs = {
+            "updated_at": {"help_text": "When the record last changed (see `updated_since`)."},
+            "erased_at": {
+                "help_text": "Set once the member's personal data was erased: delete your copy. "
+                "Only an export (`updated_since`) lists erased members."
+            },
+        }
 
 
 # A consent text is a sentence or two; the log keeps every one, for every lead.
@@ -125,6 +220,38 @@ class KnownElsewhereError(serializers.Serializer):
     code = serializers.ChoiceField(choices=KNOWN_ELSEWHERE_CODES)
 
 
+class MemberPagination(Pagination):
+    """Limit/offset pages, except an export's (`updated_since`): each of its pages follows on
+    from the last row of the one before, by (updated_at, id), so a row moving to the end
+    while the export pages (a member changed meanwhile) shifts nothing the next page reads.
+    `count` is then what is left to read from this page on."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.exporting = getattr(view, "exporting", False)
+        if not self.exporting:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        self.limit = self.get_limit(request)
+        self.count = queryset.count()
+        # One row more tells whether a next page exists without a link to an empty one.
+        rows = list(queryset[: self.limit + 1])
+        self.last = rows[self.limit - 1] if len(rows) > self.limit else None
+        return rows[: self.limit]
+
+    def get_next_link(self):
+        if not self.exporting:
+            return super().get_next_link()
+        if self.last is None:
+            return None
+        url = self.request.build_absolute_uri()
+        url = replace_query_param(url, "updated_since", self.last.updated_at.isoformat())
+        return replace_query_param(url, "after_id", self.last.pk)
+
+    def get_previous_link(self):
+        # An export reads forward; the rows of a page before may have moved on since.
+        return super().get_previous_link() if not self.exporting else None
+
+
 class IntegrationMembersMixin(IntegrationAPI):
     required_scope = Integration.Scope.MEMBERS
 
@@ -143,13 +270,19 @@ class IntegrationMembersMixin(IntegrationAPI):
                 OpenApiTypes.EMAIL,
                 description="Exactly this email, in any case: how a website finds a person.",
             ),
+            OpenApiParameter(
+                "updated_since", OpenApiTypes.DATETIME, description=UPDATED_SINCE_HELP
+            ),
+            OpenApiParameter("after_id", OpenApiTypes.INT64, description=AFTER_ID_HELP),
         ],
         responses={
             200: MemberSerializer(many=True),
             400: OpenApiResponse(
                 description="Field errors: {field: [messages]} (a `limit` or `offset` that is "
-                "not a whole number from 1 or 0, a parameter given twice); or an unknown query "
-                "parameter: {detail, unknown: [names], allowed: [names]}."
+                "not a whole number from 1 or 0, a parameter given twice, an `updated_since` "
+                "that is no time, has no offset or is in the future, `offset` with it, "
+                "`after_id` without it); or an unknown query parameter: {detail, unknown: "
+                "[names], allowed: [names]}."
             ),
             **AUTH_ERRORS,
         },
@@ -183,13 +316,22 @@ class IntegrationMembersMixin(IntegrationAPI):
 )
 class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
     serializer_class = MemberSerializer
+    pagination_class = MemberPagination
 
     def get_queryset(self):
-        members = super().get_queryset()
         refuse_unknown_params(self.request.query_params, MEMBER_LIST_PARAMS)
         # A plain dict: from a QueryDict, DRF would read a blank optional field as absent.
         params = MemberSearchParams(data=self.request.query_params.dict())
         params.is_valid(raise_exception=True)
+        since = params.validated_data.get("updated_since")
+        self.exporting = since is not None
+        if self.exporting:
+            # Erased members too (unlike the search): an export must learn of the erasure.
+            members = Member.objects.filter(home_club=self.request.user.club).changed_since(
+                since, after_id=params.validated_data.get("after_id")
+            )
+        else:
+            members = super().get_queryset()
         if query := params.validated_data["q"].strip():
             members = members.search(query)
         if email := params.validated_data.get("email"):

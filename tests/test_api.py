@@ -341,7 +341,7 @@ def test_an_unknown_member_filter_is_a_400_naming_it(client, db, maya, website_t
     assert response.status_code == 400
     body = response.json()
     assert body["unknown"] == sorted(set(params) - {"email"})
-    assert body["allowed"] == ["email", "limit", "offset", "q"]
+    assert body["allowed"] == ["after_id", "email", "limit", "offset", "q", "updated_since"]
 
 
 def test_a_website_finds_a_person_by_exact_email_in_any_case(
