@@ -275,7 +275,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ClubCycle API",
     "DESCRIPTION": "Check-ins for turnstiles and card readers; member lookup and lead capture "
-    "for websites. Authenticate with `Authorization: Bearer <integration token>`.",
+    "for websites; changed members for exports (`updated_since`). Authenticate with "
+    "`Authorization: Bearer <integration token>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Wagtail's own DRF views would otherwise leak into our schema.

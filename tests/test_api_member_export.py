@@ -160,6 +160,7 @@ def test_an_erased_member_comes_once_more_without_personal_data(
         ("updated_since=2026-11-20T09:30:00", "updated_since", "Give the time with its UTC"),
         ("updated_since=2026-11-20T09:30:00 01:00", "updated_since", "A '+' in a query string"),
         ("updated_since=2027-11-20T09:30:00Z", "updated_since", "This is later than now"),
+        ("updated_since=0001-01-01T00:00:00%2B05:00", "updated_since", "Datetime value out of"),
         ("updated_since=2026-11-23T17:06:00Z", "updated_since", "This is later than now"),
         ("updated_since=2026-11-20T09:30:00Z&offset=50", "offset", "Not with updated_since"),
         ("updated_since=2026-11-20T09:30:00Z&after_id=-1", "after_id", "Ensure this value"),
