@@ -101,4 +101,5 @@ def test_the_card_shows_the_figures(client, frozen_clock, fiona, maya):
     assert "<strong>1</strong> visit" in html
     assert "(usual 2)" in html
     assert "Visits per week over the last 8 weeks: 6, 0, 0, 0, 0, 0, 0, 1" in html
+    assert "visits a week, last 8 weeks" in html  # what the bars are, for sighted readers too
     assert "classes booked 0 · no-shows 0" in html
