@@ -10,7 +10,8 @@ model permissions the role migrations grant, capped at what each screen offers.
 A row of our club may name a member of another (a Downtown member's visit at Riverside):
 a viewset's `member_path` has each row marked `member_is_ours` in the query that lists it,
 and its screens show such a member as the desk does, "Thijs (another club)", with none of
-their club's records (`member_records`). Inspect screens print times on the row's club clock.
+their club's records (`member_records`). Inspect screens print times on the row's club clock,
+and so do lists, each row's on its own club's, labelled with its zone when that is not the page's.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
+from django.db.models import DateTimeField, Exists, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import modelform_factory
 from django.http import Http404
@@ -60,6 +61,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from club import clock, roles
 from club.display import another_clubs_member
 from club.models import Club
+from club.time_zones import on_club_clock
 
 Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
 
@@ -162,6 +164,14 @@ def _is_staff_path(model: type[Model], lookup: str) -> bool:
     return model is get_user_model()
 
 
+def _is_moment(model: type[Model], name: str) -> bool:
+    """Whether `name` is a date-and-time field of `model` itself."""
+    try:
+        return isinstance(model._meta.get_field(name), DateTimeField)
+    except FieldDoesNotExist:
+        return False
+
+
 def _staff_name_at(lookup: str) -> Callable[[Model], str | None]:
     def accessor(row: Model) -> str | None:
         try:
@@ -249,6 +259,9 @@ class ScopedViewMixin:
             self.queryset = with_member_is_ours(self.queryset, request.user, self.member_path)
         super().setup(request, *args, **kwargs)
 
+    def _club_path_is_one(self) -> bool:
+        return self.club_path not in ("", "pk") and not _leads_to_many(self.model, self.club_path)
+
     def is_members(self, lookup: str) -> bool:
         """Whether `lookup` ("member", "membership", "member.email" …) shows the row's member
         or a record of theirs, which another club's member keeps to their club."""
@@ -281,6 +294,12 @@ class ScopedViewMixin:
 
 class ScopedIndexView(ScopedViewMixin, generic.IndexView):
     base_filterset_class = ScopedFilterSet
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if self._club_path_is_one():
+            # Each row's times print on its club's clock: joined here, not a query per row.
+            self.queryset = self.queryset.select_related(self.club_path)
 
     def search_queryset(self, queryset):
         # Every word must match some field, so "maya jans" finds Maya Jansen although
@@ -334,8 +353,16 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
             elif isinstance(accessor, str) and self.is_members(accessor):
                 column = copy.copy(column)
                 column.accessor = self._member_value_at(accessor)
+            elif plain and self._club_path_is_one() and _is_moment(self.model, accessor):
+                column = copy.copy(column)
+                column.accessor = self._on_club_clock(accessor)
             columns.append(column)
         return columns
+
+    def _on_club_clock(self, field: str) -> Callable[[Model], str]:
+        # A Harbour class at 18:30 Lisbon, not at the page's 19:30 (club.time_zones).
+        club = self.club_path.replace(LOOKUP_SEP, ".")
+        return lambda row: on_club_clock(getattr(row, field), multigetattr(row, club))
 
     def _member_value_at(self, lookup: str) -> Callable[[Model], object]:
         def accessor(row: Model) -> object:
@@ -367,9 +394,6 @@ class ScopedInspectView(ScopedViewMixin, generic.InspectView):
         if self._club_path_is_one():
             rows = rows.select_related(self.club_path)
         return get_object_or_404(rows, pk=unquote(str(self.pk)))
-
-    def _club_path_is_one(self) -> bool:
-        return self.club_path not in ("", "pk") and not _leads_to_many(self.model, self.club_path)
 
     @cached_property
     def zone(self) -> ZoneInfo | None:

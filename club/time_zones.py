@@ -4,19 +4,28 @@ A zone chosen in the Wagtail profile wins. Without one, staff see and type times
 club's clock: the zone their clubs share, or, for someone working at clubs in different zones,
 the zone of the club the screen is at (the desk's chosen club), else TIME_ZONE. Superusers get
 their profile's zone or TIME_ZONE, as Wagtail gives them.
+
+A time that belongs to a club (a class, a visit, a booking, a task, a touchpoint) is printed on
+that club's clock whatever the page's zone, labelled with its zone when the two differ
+(`on_club_clock`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from wagtail import hooks
 from wagtail.users.models import UserProfile
 
+from club import clock
 from club.models import Club
 
 # Screens that are at one club say which through this Wagtail hook, so this app needs to know
@@ -80,3 +89,48 @@ class StaffTimeZoneMiddleware:
         zone = staff_zone(user, working_club=lambda: working_club(request))
         profile.get_current_time_zone = lambda: zone
         timezone.activate(zone)
+
+
+# --- a time on its own club's clock ------------------------------------------------------------
+
+
+def _zone_of(where: Club | tzinfo | str | None) -> tzinfo:
+    if isinstance(where, tzinfo):
+        return where
+    if isinstance(where, str):
+        return ZoneInfo(where)
+    return clock.zone(where)
+
+
+def zone_label(moment: dt.datetime, where: Club | tzinfo | str | None) -> str:
+    """ "Lisbon" when the wall clock at `where` (a club, or a zone) reads differently at
+    `moment` from the page's zone, else "". Offsets are compared, not names: an Amsterdam
+    reader needs no label on a Paris club's 18:30, which is their 18:30 too."""
+    zone = _zone_of(where)
+    if moment.astimezone(zone).utcoffset() == timezone.localtime(moment).utcoffset():
+        return ""
+    name = getattr(zone, "key", None) or str(zone)
+    # "Europe/Lisbon" -> "Lisbon", "America/Argentina/Buenos_Aires" -> "Buenos Aires".
+    return name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def on_club_clock(
+    moment: dt.datetime | None,
+    where: Club | tzinfo | str | None,
+    format: str = "DATETIME_FORMAT",
+    *,
+    label: bool = True,
+) -> str:
+    """`moment` as the club it belongs to reads it ("18:30"), in a Django date `format`,
+    followed by the club's zone ("18:30 Lisbon") when the page runs on another clock.
+
+    Every back-office time of a class, visit, booking, task or touchpoint is printed through
+    this (the `club_time` template tag, `ClubTimeColumn` in lists), so a class at Harbour
+    reads 18:30 whoever reads it. `label=False` leaves the zone to a later time (a range's end).
+    """
+    if moment is None:
+        return ""
+    text = date_format(moment.astimezone(_zone_of(where)), format)
+    if label and (zone := zone_label(moment, where)):
+        return f"{text} {zone}"
+    return text

@@ -1,0 +1,126 @@
+"""Times of a club's class, visit, booking, task or touchpoint read on that club's clock, with
+the zone named when the page runs on another (club.time_zones.on_club_clock).
+
+Harbour is in Lisbon, Downtown in Amsterdam. The frozen clock is Monday 23 Nov 2026, 17:00 UTC;
+in November Lisbon is on UTC and Amsterdam an hour ahead. Ana manages both clubs, so her lists
+run in the default zone (Amsterdam); Henk manages Harbour only, so his run on Lisbon's clock.
+"""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from club import roles
+from club.time_zones import on_club_clock, zone_label
+from tests.factories import (
+    ClassSessionFactory,
+    ClubFactory,
+    UserFactory,
+)
+
+LISBON = ZoneInfo("Europe/Lisbon")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Tuesday 24 Nov 2026, 18:30 at Harbour; 19:30 in Amsterdam.
+HARBOUR_CLASS = dt.datetime(2026, 11, 24, 18, 30, tzinfo=LISBON)
+DOWNTOWN_CLASS = dt.datetime(2026, 11, 24, 9, 0, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture
+def harbour(db):
+    return ClubFactory(name="Harbour", slug="harbour", time_zone="Europe/Lisbon")
+
+
+@pytest.fixture
+def ana(downtown, harbour):
+    """Manager of Downtown (Amsterdam) and Harbour (Lisbon)."""
+    return UserFactory(
+        first_name="Ana", last_name="Lopes", clubs=[downtown, harbour], roles=[roles.MANAGER]
+    )
+
+
+@pytest.fixture
+def henk(harbour):
+    return UserFactory(first_name="Henk", last_name="Silva", clubs=[harbour], roles=[roles.MANAGER])
+
+
+@pytest.fixture
+def classes(downtown, harbour):
+    return (
+        ClassSessionFactory(
+            club=harbour,
+            class_type__name="Spin",
+            start=HARBOUR_CLASS,
+            end=HARBOUR_CLASS + dt.timedelta(hours=1),
+        ),
+        ClassSessionFactory(
+            club=downtown,
+            class_type__name="Yoga",
+            start=DOWNTOWN_CLASS,
+            end=DOWNTOWN_CLASS + dt.timedelta(hours=1),
+        ),
+    )
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+
+# --- the helper ---------------------------------------------------------------------------
+
+
+def test_a_time_reads_on_its_clubs_clock_labelled_only_off_it(harbour):
+    with timezone.override(AMSTERDAM):
+        amsterdam_page = on_club_clock(HARBOUR_CLASS, harbour, "H:i")
+    with timezone.override(LISBON):
+        lisbon_page = on_club_clock(HARBOUR_CLASS, harbour, "H:i")
+
+    assert amsterdam_page == "18:30 Lisbon"
+    assert lisbon_page == "18:30"
+
+
+@pytest.mark.parametrize(
+    ("zone", "label"),
+    [
+        ("Europe/Paris", ""),  # another name, the same wall clock as Amsterdam's
+        ("Europe/London", "London"),
+        ("America/Argentina/Buenos_Aires", "Buenos Aires"),
+    ],
+)
+def test_the_label_names_the_zone_only_when_the_clock_reads_differently(zone, label):
+    with timezone.override(AMSTERDAM):
+        assert zone_label(HARBOUR_CLASS, zone) == label
+
+
+def test_no_time_prints_nothing(harbour):
+    assert on_club_clock(None, harbour, "H:i") == ""
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+
+def test_a_two_zone_manager_sees_the_other_clubs_class_at_its_own_time_labelled(
+    client, frozen_clock, classes, ana
+):
+    client.force_login(ana)
+
+    page = text(client.get(reverse("class_sessions:index")))
+
+    assert "24 Nov 2026, 18:30 Lisbon" in page  # Harbour's Spin, as Harbour reads it
+    assert "24 Nov 2026, 19:30 Lisbon" in page  # and its end
+    assert "24 Nov 2026, 09:00" in page and "09:00 Amsterdam" not in page  # Downtown's Yoga
+    assert "19:30 " not in page.replace("19:30 Lisbon", "")
+
+
+def test_a_one_zone_manager_sees_their_classes_unlabelled(client, frozen_clock, classes, henk):
+    client.force_login(henk)
+
+    page = text(client.get(reverse("class_sessions:index")))
+
+    assert "24 Nov 2026, 18:30" in page
+    assert "Lisbon" not in page
+    assert "Yoga" not in page  # Downtown's class is not his
