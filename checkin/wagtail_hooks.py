@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from wagtail import hooks
 from wagtail.admin import messages
-from wagtail.admin.ui.tables import BooleanColumn, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
@@ -32,6 +32,7 @@ from club.admin_access import (
     staff_name,
 )
 from club.models import Club
+from club.time_zones import on_club_clock
 from members.interests import InterestsField
 from members.search import card_token
 
@@ -395,6 +396,12 @@ class BookingFilterSet(ScopedFilterSet):
         fields = ["status", "is_trial"]
 
 
+def session_on_its_clock(booking: Booking) -> str:
+    # Not str(session), which reads the page's clock: "Spin Tue 24 Nov 2026, 18:30 Lisbon".
+    session = booking.session
+    return f"{session.class_type} {on_club_clock(session.start, session.club, 'D j M Y, H:i')}"
+
+
 class BookingViewSet(ClubScopedViewSet):
     model = Booking
     name = "bookings"
@@ -406,13 +413,15 @@ class BookingViewSet(ClubScopedViewSet):
     menu_label = "Bookings"
     list_display = [
         "member",
-        "session",
+        Column(
+            "session", label="Session", accessor=session_on_its_clock, sort_key="session__start"
+        ),
         "status",
         "waitlist_position",
         BooleanColumn("is_trial", label="Trial", sort_key="is_trial"),
         "created_at",
     ]
-    list_select_related = ("member", "session__class_type")
+    list_select_related = ("member", "session__class_type", "session__club")
     filterset_class = BookingFilterSet
     search_fields = ["member__first_name", "member__last_name", "session__class_type__name"]
     ordering = ["-created_at"]
