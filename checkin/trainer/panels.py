@@ -21,8 +21,5 @@ class ClassesTodayPanel(Component):
         sessions = ClassSession.objects.filter(
             club_days(clubs_for(request.user), "start"), trainer=request.user
         )
-        return {
-            "sessions": bookings.with_counts(sessions.select_related("class_type")).order_by(
-                "start", "pk"
-            ),
-        }
+        sessions = sessions.select_related("class_type", "club")
+        return {"sessions": bookings.with_counts(sessions).order_by("start", "pk")}

@@ -111,11 +111,14 @@ def trainers_for(user) -> QuerySet:
 
 
 def by_local_day(sessions) -> list[tuple[dt.date, bool, list[ClassSession]]]:
-    """Sessions grouped by the day they start on the screen's clock (the staff member's time
-    zone, which is the club's unless they chose another), with a flag for today."""
+    """Sessions grouped by the day they start at their club (a class at 23:30 in Lisbon is on
+    that day's list, though it is past midnight in Amsterdam), with a flag for the screen's
+    today. The club is joined by the caller."""
     grouped: dict[dt.date, list[ClassSession]] = {}
     for session in sessions:
-        grouped.setdefault(timezone.localtime(session.start).date(), []).append(session)
+        grouped.setdefault(session.start.astimezone(clock.zone(session.club)).date(), []).append(
+            session
+        )
     today = timezone.localtime(clock.now()).date()
     return [(day, day == today, rows) for day, rows in grouped.items()]
 
