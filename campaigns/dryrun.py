@@ -29,6 +29,7 @@ from campaigns.models import Channel, Rule, Touchpoint
 from campaigns.sms import Segments, count_segments
 from club import clock
 from club.models import Club
+from club.time_zones import on_club_clock
 from members.models import Member, consent_logged
 from memberships.models import Membership, Plan
 
@@ -92,7 +93,8 @@ class Forecast:
 
     @property
     def when(self) -> str:
-        return f"{self.send_at:%a %-d %b, %H:%M}"
+        # send_at is on the club's clock already; the zone is named on a page on another one.
+        return on_club_clock(self.send_at, self.send_at.tzinfo, "D j M, H:i")
 
     @property
     def tag_class(self) -> str:
