@@ -17,9 +17,13 @@ from django.utils import timezone
 from club import roles
 from club.time_zones import on_club_clock, zone_label
 from tests.factories import (
+    BookingFactory,
     ClassSessionFactory,
     ClubFactory,
+    MemberEventFactory,
+    MemberFactory,
     UserFactory,
+    VisitFactory,
 )
 
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -124,3 +128,68 @@ def test_a_one_zone_manager_sees_their_classes_unlabelled(client, frozen_clock, 
     assert "24 Nov 2026, 18:30" in page
     assert "Lisbon" not in page
     assert "Yoga" not in page  # Downtown's class is not his
+
+
+# --- the other screens that mix clubs ---------------------------------------------------------
+
+
+def test_bookings_and_visits_lists_name_the_harbour_clock(client, frozen_clock, classes, ana):
+    spin, _ = classes
+    rita = MemberFactory(home_club=spin.club, first_name="Rita")
+    BookingFactory(session=spin, member=rita)
+    VisitFactory(member=rita)  # now: 17:00 at Harbour, 18:00 in Amsterdam
+    client.force_login(ana)
+
+    bookings = text(client.get(reverse("bookings:index")))
+    visits = text(client.get(reverse("visits:index")))
+
+    assert "Spin Tue 24 Nov 2026, 18:30 Lisbon" in bookings
+    assert "23 Nov 2026, 17:00 Lisbon" in bookings  # booked at
+    assert "23 Nov 2026, 17:00 Lisbon" in visits
+    assert "18:00" not in visits
+
+
+def test_the_classes_screen_and_roster_read_each_class_on_its_clubs_clock(
+    client, frozen_clock, classes, harbour, ana
+):
+    # given a Harbour class at 23:30 on Tuesday, which is past midnight in Amsterdam
+    late = dt.datetime(2026, 11, 24, 23, 30, tzinfo=LISBON)
+    ClassSessionFactory(
+        club=harbour, class_type__name="Late Spin", start=late, end=late + dt.timedelta(hours=1)
+    )
+    spin, _ = classes
+    client.force_login(ana)
+
+    page = client.get(reverse("trainer:my_classes")).content.decode()
+    roster = text(client.get(reverse("trainer:roster", args=[spin.pk])))
+
+    tuesday = page.split('aria-label="Tuesday 24 November"')[1].split("</section>")[0]
+    assert "18:30 Lisbon" in tuesday and "Spin" in tuesday
+    assert "23:30 Lisbon" in tuesday and "Late Spin" in tuesday  # Harbour's Tuesday
+    assert "09:00</time>" in tuesday  # Downtown's Yoga, on the page's own clock: no label
+    assert "Tuesday 24 Nov, 18:30–19:30 Lisbon" in roster
+
+
+def test_a_one_zone_manager_reads_the_classes_screen_unlabelled(
+    client, frozen_clock, classes, henk
+):
+    client.force_login(henk)
+
+    page = text(client.get(reverse("trainer:my_classes")))
+
+    assert "18:30 Spin" in page
+    assert "Lisbon" not in page
+
+
+def test_the_member_card_timeline_reads_on_the_members_clubs_clock(
+    client, frozen_clock, downtown, harbour, ana
+):
+    rita = MemberFactory(home_club=harbour, first_name="Rita")
+    MemberEventFactory(member=rita, data={"text": "Asked about Pilates."})  # 17:00 at Harbour
+    client.force_login(ana)
+    client.get(reverse("desk:desk"), {"club": "downtown"})  # the desk runs on Amsterdam's clock
+
+    card = text(client.get(reverse("desk:member", args=[rita.pk])))
+
+    assert "23 Nov 2026 17:00 Lisbon" in card
+    assert "23 Nov 2026 18:00" not in card
