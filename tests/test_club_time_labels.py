@@ -11,9 +11,12 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.dryrun import Forecast
 from club import roles
 from club.time_zones import on_club_clock, zone_label
 from tests.factories import (
@@ -193,3 +196,47 @@ def test_the_member_card_timeline_reads_on_the_members_clubs_clock(
 
     assert "23 Nov 2026 17:00 Lisbon" in card
     assert "23 Nov 2026 18:00" not in card
+
+
+def test_a_list_joins_the_rows_clubs_rather_than_asking_per_row(
+    client, frozen_clock, downtown, harbour, ana
+):
+    # given the timeline, whose rows reach their club through the member (member__home_club)
+    for club in (downtown, harbour):
+        MemberEventFactory(member=MemberFactory(home_club=club))
+    client.force_login(ana)
+    client.get(reverse("timeline:index"))  # warm: the session, the profile, the menu
+    with CaptureQueriesContext(connection) as two_rows:
+        client.get(reverse("timeline:index"))
+    for club in (downtown, harbour) * 3:
+        MemberEventFactory(member=MemberFactory(home_club=club))
+
+    with CaptureQueriesContext(connection) as eight_rows:
+        page = text(client.get(reverse("timeline:index")))
+
+    assert page.count("23 Nov 2026, 17:00 Lisbon") == 4  # Harbour's, at now
+    assert page.count("23 Nov 2026, 18:00") == 4  # Downtown's, on the page's clock
+    assert len(eight_rows) == len(two_rows)
+
+
+def test_a_forecast_names_its_clubs_zone_off_its_clock():
+    forecast = Forecast(
+        send_at=HARBOUR_CLASS,
+        rule_id=15,
+        rule_number=15,
+        rule_name="Renewal reminder",
+        channel="sms",
+        subject="",
+        body="",
+        reason="rule 15: 7 days before a membership ends",
+        status="will be sent",
+        outcome="send",
+    )
+
+    with timezone.override(AMSTERDAM):
+        on_another_clock = forecast.when
+    with timezone.override(LISBON):
+        on_its_own = forecast.when
+
+    assert on_another_clock == "Tue 24 Nov, 18:30 Lisbon"
+    assert on_its_own == "Tue 24 Nov, 18:30"
