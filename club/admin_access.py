@@ -47,7 +47,7 @@ from wagtail.admin.admin_url_finder import NullAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.utils import get_user_display_name
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import chooser
@@ -353,7 +353,13 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
             elif isinstance(accessor, str) and self.is_members(accessor):
                 column = copy.copy(column)
                 column.accessor = self._member_value_at(accessor)
-            elif plain and self._club_path_is_one() and _is_moment(self.model, accessor):
+            elif (
+                # Plain or title cells print the text as given; a DateColumn wants a datetime.
+                isinstance(accessor, str)
+                and not isinstance(column, DateColumn)
+                and self._club_path_is_one()
+                and _is_moment(self.model, accessor)
+            ):
                 column = copy.copy(column)
                 column.accessor = self._on_club_clock(accessor)
             columns.append(column)

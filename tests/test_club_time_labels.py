@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.dryrun import Forecast
-from club import roles
+from campaigns.models import Rule, Touchpoint
+from club import clock, roles
 from club.time_zones import on_club_clock, zone_label
+from members.models import Channel
 from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
@@ -240,3 +242,26 @@ def test_a_forecast_names_its_clubs_zone_off_its_clock():
 
     assert on_another_clock == "Tue 24 Nov, 18:30 Lisbon"
     assert on_its_own == "Tue 24 Nov, 18:30"
+
+
+def test_the_outbox_reads_a_harbour_touchpoint_on_harbours_clock(
+    client, frozen_clock, harbour, ana
+):
+    rita = MemberFactory(home_club=harbour, first_name="Rita")
+    Touchpoint.objects.create(
+        rule=Rule.objects.get(number=9),
+        member=rita,
+        club=harbour,
+        occurrence_key=f"test:{rita.pk}:9",
+        channel=Channel.SMS,
+        status=Touchpoint.Status.SCHEDULED,
+        due_at=clock.now(),
+        send_at=clock.now(),  # 17:00 at Harbour, 18:00 in Amsterdam
+        created_at=clock.now(),
+    )
+    client.force_login(ana)
+
+    page = text(client.get(reverse("outbox:index")))
+
+    assert "23 Nov 2026, 17:00 Lisbon" in page  # the row's title, which opens it
+    assert "18:00" not in page
