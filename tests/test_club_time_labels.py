@@ -191,12 +191,18 @@ def test_the_member_card_timeline_reads_on_the_members_clubs_clock(
 ):
     rita = MemberFactory(home_club=harbour, first_name="Rita")
     MemberEventFactory(member=rita, data={"text": "Asked about Pilates."})  # 17:00 at Harbour
+    MemberEventFactory(
+        member=rita,
+        kind="class_booked",
+        data={"class_name": "Spin", "start": HARBOUR_CLASS.isoformat()},
+    )
     client.force_login(ana)
     client.get(reverse("desk:desk"), {"club": "downtown"})  # the desk runs on Amsterdam's clock
 
     card = text(client.get(reverse("desk:member", args=[rita.pk])))
 
     assert "23 Nov 2026 17:00 Lisbon" in card
+    assert "Spin, Tue 24 Nov 18:30 Lisbon" in card  # the class the event names
     assert "23 Nov 2026 18:00" not in card
 
 

@@ -8,8 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from club import clock
 from club.display import date_range
+from club.time_zones import on_club_clock
 from members.models import Member, MemberEvent
 from memberships import dues
 from memberships.models import Membership
@@ -71,12 +71,13 @@ def membership_dates(event: MemberEvent) -> str:
 @register.filter
 def booked_class(event: MemberEvent) -> str:
     """A class booking's timeline line names the class and when it starts, in the club's
-    time ("HIIT, Wed 25 Nov 18:30"): several cancelled by one freeze read apart. "" for
-    events without a class, and for visits, whose line says the class its own way."""
+    time ("HIIT, Wed 25 Nov 18:30"; "… 18:30 Lisbon" on a page on another clock): several
+    cancelled by one freeze read apart. "" for events without a class, and for visits, whose
+    line says the class its own way."""
     name, start = event.data.get("class_name"), event.data.get("start")
     if not name or event.kind == MemberEvent.Kind.VISIT:
         return ""
     if not start:
         return name
-    when = timezone.localtime(dt.datetime.fromisoformat(start), clock.zone(event.member.home_club))
-    return f"{name}, {date_format(when, 'D j M H:i')}"
+    when = dt.datetime.fromisoformat(start)
+    return f"{name}, {on_club_clock(when, event.member.home_club, 'D j M H:i')}"
