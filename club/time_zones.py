@@ -125,9 +125,9 @@ def on_club_clock(
     followed by the club's zone ("18:30 Lisbon") when the page runs on another clock.
 
     Every back-office time of a class, visit, booking, task or touchpoint is printed through
-    this (the `club_time` template tag, `ClubTimeColumn` in lists), so a class at Harbour
-    reads 18:30 whoever reads it. `label=False` leaves the zone to a later time (a range's end).
-    """
+    this (the `club_time` template tag; the scoped lists' date-and-time columns), so a class
+    at Harbour reads 18:30 whoever reads it. `label=False` leaves the zone to a later time (a
+    range's end)."""
     if moment is None:
         return ""
     text = date_format(moment.astimezone(_zone_of(where)), format)
