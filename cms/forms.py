@@ -99,6 +99,9 @@ class TrialSignupForm(forms.Form):
         # The labels are the stored wording, character for character.
         self.fields["sms_consent"].label = wordings.sms
         self.fields["email_consent"].label = wordings.email
+        # The error summary names a box briefly, not by its whole sentence.
+        self.fields["sms_consent"].summary_label = "SMS consent"
+        self.fields["email_consent"].summary_label = "Email consent"
         self.fields["consent_digest"].initial = wordings.digest
         if sessions or self.data.get("session"):
             # A class picked from a list that has since emptied is an invalid choice, not

@@ -811,6 +811,35 @@ def test_texts_for_a_landline_are_refused_and_nothing_is_saved(
     assert not (Member.objects.exists() or Booking.objects.exists())
 
 
+def test_a_landline_ticked_for_texts_shows_the_error_under_the_box_and_names_it_briefly(
+    client, frozen_clock, downtown, session
+):
+    response = client.post("/trial/", form_data(session, phone="020 123 4567"))
+
+    page = response.content.decode()
+    message = "SMS consent needs a mobile number: this is a landline, which texts do not reach."
+    # The error sits under the box the page opens on, and the box is described by it.
+    assert f'<p class="field-error" id="id_sms_consent_error">{message}</p>' in page
+    box = re.search(r'<input type="checkbox" name="sms_consent"[^>]*>', page)[0]
+    assert 'aria-describedby="id_sms_consent_error"' in box
+    assert 'aria-invalid="true"' in box
+    assert autofocused(page) == ["id_sms_consent"]
+    # The summary names the box briefly, not by its whole sentence.
+    assert f'<a href="#id_sms_consent">SMS consent: {message}</a>' in page
+    assert html.escape(DEFAULT_SMS_WORDING) + ":" not in page
+
+
+def test_a_consent_box_without_an_error_has_no_error_under_it(
+    client, frozen_clock, downtown, session
+):
+    response = client.post("/trial/", form_data(session, phone="020 123 4567", first_name=""))
+
+    page = response.content.decode()
+    assert 'id="id_email_consent_error"' not in page
+    box = re.search(r'<input type="checkbox" name="email_consent"[^>]*>', page)[0]
+    assert "aria-describedby" not in box
+
+
 def test_a_landline_without_texts_ticked_signs_up(client, frozen_clock, downtown, session):
     response = client.post("/trial/", form_data(session, phone="020 123 4567", sms_consent=None))
 
