@@ -25,19 +25,26 @@ NO_TEXTS = {
 }
 
 
+def kind_without_texts(phone: PhoneNumber | str | None) -> str:
+    """The kind of number this is ("a landline") when texts never reach it; "" when they
+    may, or there is no number. `phone` as stored (E.164)."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(str(phone))
+    except phonenumbers.NumberParseException:
+        return ""  # unreadable numbers have an error of their own
+    return NO_TEXTS.get(phonenumbers.number_type(number), "")
+
+
 def sms_consent_problem(phone: PhoneNumber | str | None) -> str:
     """Why SMS consent cannot go with this number ("" when it can): there is none, or its
     kind takes no texts (a landline typed in the phone field). `phone` as stored (E.164)."""
     if not phone:
         return NEEDS_PHONE
-    try:
-        number = phonenumbers.parse(str(phone))
-    except phonenumbers.NumberParseException:
-        return ""  # unreadable numbers have an error of their own
-    kind = NO_TEXTS.get(phonenumbers.number_type(number))
-    if kind is None:
-        return ""
-    return f"SMS consent needs a mobile number: this is {kind}, which texts do not reach."
+    if kind := kind_without_texts(phone):
+        return f"SMS consent needs a mobile number: this is {kind}, which texts do not reach."
+    return ""
 
 
 def set_consent(

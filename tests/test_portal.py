@@ -893,12 +893,45 @@ def test_a_landline_on_record_gets_no_sms_switch_and_a_forced_one_is_refused(
     response = portal.post(reverse("portal:messages"), {"sms": "on", "email": "on"})
 
     assert SMS_WORDING not in page
-    assert "We have no mobile number for you" in page
+    assert "We have no mobile number for you" not in page
+    assert "The number we have for you, 020 123 4567, is a landline" in page
     assert response.status_code == 200
     assert "this is a landline, which texts do not reach" in html(response)
     member.refresh_from_db()
     assert member.sms_consent is False
     assert not member.consent_log.exists()
+
+
+def test_turning_texts_off_for_a_landline_says_the_number_takes_no_texts_and_where_to_change_it(
+    client, frozen_clock, downtown
+):
+    # given texts switched on before landlines were refused
+    member = MemberFactory(
+        home_club=downtown, phone="+31201234568", sms_consent=True, email_consent=True
+    )
+    portal = sign_in(client, member)
+
+    response = portal.post(reverse("portal:messages"), {"email": "on"}, follow=True)
+
+    page = html(response)
+    member.refresh_from_db()
+    assert member.sms_consent is False
+    assert SMS_WORDING not in page  # no switch to turn back on
+    assert "We have no mobile number for you" not in page
+    assert (
+        "The number we have for you, 020 123 4568, is a landline, which can't receive texts. "
+        "If you'd like texts, give the front desk of Downtown your mobile number on your next "
+        'visit, or call us on <a href="tel:+31201234567">020 123 4567</a>.'
+    ) in page
+
+
+def test_no_number_on_record_says_there_is_none(client, frozen_clock, downtown):
+    member = MemberFactory(home_club=downtown, phone="", sms_consent=False, email_consent=True)
+
+    page = html(sign_in(client, member).get(reverse("portal:messages")))
+
+    assert "We have no mobile number for you" in page
+    assert "The number we have for you" not in page
 
 
 def test_saving_without_changes_logs_nothing(portal, maya):

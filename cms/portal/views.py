@@ -622,8 +622,10 @@ def message_preferences(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "member": member,
         "form": form,
-        # A landline on record takes no texts either: no switch to turn them on.
+        # A landline on record takes no texts either: no switch to turn them on, and the
+        # page says which number it is rather than that there is none.
         "has_phone": not consent.sms_consent_problem(member.phone),
+        "phone_kind": consent.kind_without_texts(member.phone),
         "erasure_asked": erasure.open_request(member),
     }
     return render(request, "cms/portal/messages.html", context)
