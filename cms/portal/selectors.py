@@ -18,6 +18,7 @@ from club.models import Club
 from members.models import Member
 from memberships import dues, renewal_timing, sales
 from memberships.models import Freeze, Membership, Plan
+from memberships.stripe import checkout
 from memberships.stripe.saved_cards import SavedCard
 
 # The member's pace is measured over the last eight weeks.
@@ -168,6 +169,29 @@ def to_renew(views: list[MembershipView], *, club: Club, today: dt.date) -> Memb
     if current(views):
         return None
     return next((v for v in paid if v.state == "ended"), None)
+
+
+@dataclass(frozen=True)
+class RenewalOffer:
+    view: MembershipView
+    # Payable online (Stripe on, the plan still sold); else at the desk only.
+    online: bool
+    # None when only Stripe's page knows the amount (checkout.shown_price).
+    price: Decimal | None
+
+
+def renewal_offer(
+    views: list[MembershipView], *, club: Club, today: dt.date
+) -> RenewalOffer | None:
+    """What the portal offers to renew, and whether online: the membership page's Renew
+    section and the home page's Renew link read this one decision."""
+    view = to_renew(views, club=club, today=today)
+    if view is None:
+        return None
+    plan = view.membership.plan
+    return RenewalOffer(
+        view=view, online=checkout.sellable_online(plan), price=checkout.shown_price(plan)
+    )
 
 
 def pack_pace(membership: Membership, *, member: Member, today: dt.date) -> PackPace:

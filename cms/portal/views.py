@@ -220,6 +220,7 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         "member": member,
         "memberships": selectors.current(views),
         "last_membership": views[0] if views else None,
+        "renewal": selectors.renewal_offer(views, club=member.home_club, today=today),
         # A lead's free class: the home page speaks of it, not of renewing.
         "trial_booking": next((b for b in upcoming if b.is_trial), None),
         "bookings": upcoming,
@@ -246,14 +247,14 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         for m in selectors.memberships(member)
     ]
     current = selectors.current(views)
-    to_renew = selectors.to_renew(views, club=member.home_club, today=today)
+    renewal = selectors.renewal_offer(views, club=member.home_club, today=today)
     context = {
         "member": member,
         "current": current,
         "history": [v for v in views if v.membership.pk not in {c.membership.pk for c in current}],
-        "to_renew": to_renew,
-        "renew_online": to_renew is not None and checkout.sellable_online(to_renew.membership.plan),
-        "renew_price": checkout.shown_price(to_renew.membership.plan) if to_renew else None,
+        "to_renew": renewal.view if renewal else None,
+        "renew_online": renewal is not None and renewal.online,
+        "renew_price": renewal.price if renewal else None,
         "saved_card": card,
         "card_declined_at": saved_cards.declined_at(member),
         "card_update": saved_cards.may_update(member),
