@@ -168,6 +168,25 @@ def test_cancelling_from_the_desk_frees_the_seat_for_the_waitlist(
     assert maya.events.get(kind=MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER).actor == fiona
 
 
+def test_taking_a_member_off_the_waitlist_at_the_desk_says_they_left_it(
+    desk, frozen_clock, maya, spin
+):
+    BookingFactory(session=spin)
+    waiting = BookingFactory(
+        session=spin, member=maya, status=Booking.Status.WAITLISTED, waitlist_position=1
+    )
+
+    page = desk.get(reverse("desk:book_class", args=[maya.pk])).content.decode()
+    response = desk.post(reverse("desk:cancel_booking", args=[maya.pk, waiting.pk]))
+
+    assert "Take off waitlist</button>" in page
+    assert "Cancel booking</button>" not in page
+    assert "return confirm('Take Maya off the waitlist for Spin on " in page
+    assert said(response) == ["Maya left the waitlist for Spin."]
+    waiting.refresh_from_db()
+    assert waiting.status == "cancelled"
+
+
 def test_another_members_booking_is_not_found(desk, frozen_clock, maya, spin):
     someone_else = BookingFactory(session=spin)
 

@@ -804,10 +804,40 @@ def test_leaving_the_waitlist_from_the_booking_page(portal, downtown, maya, spin
     page = html(portal.get(reverse("portal:booking", args=[waiting.pk])))
     assert "waitlist #1" in page
     assert "Leave the waitlist" in page
-    portal.post(reverse("portal:booking_cancel", args=[waiting.pk]))
+    response = portal.post(reverse("portal:booking_cancel", args=[waiting.pk]), follow=True)
 
     waiting.refresh_from_db()
     assert waiting.status == Booking.Status.CANCELLED
+    assert "You left the waitlist for Spin on Tue 24 Nov, 18:00." in html(response)
+    assert "Cancelled Spin" not in html(response)
+
+
+def test_a_waitlist_row_asks_to_leave_the_waitlist_and_a_booked_row_to_cancel(
+    portal, downtown, maya, spin, hiit, bram
+):
+    full = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    bookings.book(bram, full)
+    bookings.book(maya, full)
+    bookings.book(
+        maya,
+        ClassSessionFactory(
+            club=downtown, class_type=hiit, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+        ),
+    )
+
+    listing = portal.get(reverse("portal:bookings")).content.decode()
+
+    rows = re.findall(r'<li class="class-row">.*?</li>', listing, re.S)
+    confirms = [html_lib.unescape(re.search(r'onsubmit="([^"]*)"', row)[1]) for row in rows]
+    labels = [re.search(r'class="cancel" aria-label="([^"]*)"', row)[1] for row in rows]
+    assert confirms == [
+        "return confirm('Leave the waitlist for Spin on Tue 24 Nov at 18:00?')",
+        "return confirm('Cancel HIIT on Wed 25 Nov at 09:00?')",
+    ]
+    assert labels == [
+        "Leave the waitlist for Spin on Tue 24 Nov at 18:00",
+        "Cancel HIIT on Wed 25 Nov at 09:00",
+    ]
 
 
 def test_cancel_returns_to_the_page_it_came_from_but_never_off_site(portal, downtown, maya, spin):

@@ -700,11 +700,15 @@ def cancel_booking(request: HttpRequest, pk: int, booking_pk: int) -> HttpRespon
         member.bookings.select_related("session__class_type", "session__club"), pk=booking_pk
     )
     try:
-        bookings.cancel(booking, by=request.user)
+        booking = bookings.cancel(booking, by=request.user)
     except bookings.BookingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Booking for {booking.session.class_type.name} cancelled.")
+        name = booking.session.class_type.name
+        if booking.was_waitlisted:
+            messages.success(request, f"{member.first_name} left the waitlist for {name}.")
+        else:
+            messages.success(request, f"Booking for {name} cancelled.")
     return redirect("desk:book_class", pk=member.pk)
 
 

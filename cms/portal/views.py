@@ -499,7 +499,9 @@ def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         messages.error(request, _error_text(error))
     else:
         what = f"{booking.session.class_type.name} on {_when(booking.session)}"
-        if booking.is_late_cancel:
+        if booking.was_waitlisted:
+            messages.success(request, f"You left the waitlist for {what}.")
+        elif booking.is_late_cancel:
             messages.warning(request, f"Cancelled {what}. This was a late cancellation.")
         else:
             messages.success(request, f"Cancelled {what}.")
