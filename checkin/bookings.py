@@ -58,12 +58,14 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
 __all__ = [
+    "LATE_CANCEL_GRACE",
     "SEAT_STATUSES",
     "BookingError",
     "Refusal",
     "attend_on_check_in",
     "attendance_opens",
     "book",
+    "booked_late_notice",
     "booking_window",
     "cancel",
     "cancel_session",
@@ -94,6 +96,11 @@ LIVE_STATUSES = (Status.BOOKED, Status.WAITLISTED)
 # A check-in marks attended the classes starting this soon after it, or this recently before.
 CHECK_IN_BEFORE_CLASS = dt.timedelta(minutes=60)
 CHECK_IN_AFTER_START = dt.timedelta(minutes=30)
+
+# A seat cancelled this soon after it became the member's is never a late cancel, whenever
+# the class starts: a mis-tap or a change of mind right after booking is not the short-notice
+# no-show the rule is for (booking systems commonly allow 10–15 minutes).
+LATE_CANCEL_GRACE = dt.timedelta(minutes=15)
 
 # Why a booking penalty was given (a `booking_penalty` event's reason), in words.
 PENALTY_REASONS = {"late_cancel": "Late cancellation", "no_show": "No-show"}
@@ -987,6 +994,28 @@ def late_cancel_notice(booking: Booking, *, now: dt.datetime | None = None) -> s
     return notice
 
 
+def booked_late_notice(booking: Booking, *, now: dt.datetime | None = None) -> str:
+    """Said when a seat is booked inside the late-cancellation window: cancelling after the
+    grace period counts as late ("" for a waitlist place, or outside the window). Reads
+    booking.session.club (select it with the booking)."""
+    session = booking.session
+    now = now or clock.now()
+    club = session.club
+    if booking.status != Status.BOOKED or now <= _late_from(session):
+        return ""
+    grace = int(LATE_CANCEL_GRACE.total_seconds() // 60)
+    until = (now + LATE_CANCEL_GRACE).astimezone(clock.zone(club))
+    notice = (
+        f"The class starts in less than {_minutes_in_words(club.late_cancel_minutes)}: "
+        f"cancelling after {until:%H:%M} ({grace} minutes from booking) counts as a late "
+        "cancellation."
+    )
+    if club.booking_penalties_enabled:
+        days = club.booking_penalty_days
+        notice += f" You can't book classes for {days} day{'s' if days != 1 else ''} after one."
+    return notice
+
+
 def _minutes_in_words(minutes: int) -> str:
     if minutes % 60 == 0:
         hours = minutes // 60
@@ -994,11 +1023,20 @@ def _minutes_in_words(minutes: int) -> str:
     return f"{minutes} minutes"
 
 
+def _late_from(session: ClassSession) -> dt.datetime:
+    return session.start - dt.timedelta(minutes=session.club.late_cancel_minutes)
+
+
 def _is_late(booking: Booking, session: ClassSession, now: dt.datetime) -> bool:
-    late_from = session.start - dt.timedelta(minutes=session.club.late_cancel_minutes)
+    """Whether cancelling the booked seat at `now` is a late cancel: the one rule the portal,
+    the desk and the API cancel by, and the notices before and after read."""
+    late_from = _late_from(session)
     # A member moved up from the waitlist inside the late window did not choose the timing.
     promoted_late = booking.promoted_at is not None and booking.promoted_at > late_from
-    return now > late_from and not promoted_late
+    # The grace runs from when the seat became theirs: booked, or moved up to it.
+    seat_since = booking.promoted_at or booking.created_at
+    in_grace = now - seat_since <= LATE_CANCEL_GRACE
+    return now > late_from and not promoted_late and not in_grace
 
 
 def _promote_locked(session: ClassSession, now: dt.datetime) -> list[Booking]:

@@ -49,6 +49,15 @@ def kinds(member) -> list[str]:
     return list(member.events.order_by("at", "id").values_list("kind", flat=True))
 
 
+def booked_a_day_ago(frozen_clock, member, session) -> Booking:
+    """A booking made yesterday: its grace period (bookings.LATE_CANCEL_GRACE) long over."""
+    now = clock.now()
+    frozen_clock.move_to(now - dt.timedelta(days=1))
+    booking = bookings.book(member, session)
+    frozen_clock.move_to(now)
+    return booking
+
+
 def waitlist(session) -> list[tuple[str, int]]:
     rows = Booking.objects.filter(session=session, status=Status.WAITLISTED)
     return [
@@ -401,7 +410,7 @@ def test_cancelling_within_two_hours_is_a_late_cancel_without_penalty_by_default
     frozen_clock, downtown, maya
 ):
     session = session_at(downtown, 119 * MINUTE)
-    booking = bookings.book(maya, session)
+    booking = booked_a_day_ago(frozen_clock, maya, session)
 
     cancelled = bookings.cancel(booking)
 
@@ -416,12 +425,72 @@ def test_exactly_two_hours_before_is_not_late(frozen_clock, downtown, maya):
     assert bookings.cancel(booking).is_late_cancel is False
 
 
+@pytest.mark.parametrize(
+    ("after_booking", "late"),
+    [
+        (MINUTE, False),
+        (bookings.LATE_CANCEL_GRACE, False),
+        (bookings.LATE_CANCEL_GRACE + MINUTE, True),
+    ],
+)
+def test_a_booking_made_inside_the_late_window_may_be_cancelled_within_the_grace_period(
+    frozen_clock, downtown, maya, after_booking, late
+):
+    downtown.booking_penalties_enabled = True
+    downtown.save()
+    booking = bookings.book(maya, session_at(downtown, HOUR))
+    frozen_clock.shift(after_booking)
+
+    notice = bookings.late_cancel_notice(booking)
+    cancelled = bookings.cancel(booking)
+
+    assert cancelled.is_late_cancel is late
+    assert bool(notice) is late  # the cancel box says so exactly when it is
+    assert maya.events.filter(kind=Kind.BOOKING_PENALTY).exists() is late
+
+
+def test_the_grace_period_runs_from_the_booking_not_from_the_late_window(
+    frozen_clock, downtown, maya
+):
+    # given a booking made yesterday, cancelled a minute after the late window opened
+    booking = booked_a_day_ago(frozen_clock, maya, session_at(downtown, 119 * MINUTE))
+
+    assert bookings.cancel(booking).is_late_cancel is True
+
+
+def test_booking_inside_the_late_window_says_when_cancelling_becomes_late(
+    frozen_clock, downtown, maya
+):
+    downtown.booking_penalties_enabled, downtown.booking_penalty_days = True, 3
+    downtown.save()
+
+    inside = bookings.book(maya, session_at(downtown, HOUR))
+    outside = bookings.book(maya, session_at(downtown, 3 * HOUR))
+
+    # 18:00 in Amsterdam now: free to cancel until 18:15.
+    assert bookings.booked_late_notice(inside) == (
+        "The class starts in less than 2 hours: cancelling after 18:15 (15 minutes from "
+        "booking) counts as a late cancellation. You can't book classes for 3 days after one."
+    )
+    assert bookings.booked_late_notice(outside) == ""
+
+
+def test_a_waitlist_place_inside_the_late_window_gets_no_late_notice(frozen_clock, downtown):
+    session = session_at(downtown, HOUR, capacity=1)
+    bookings.book(member_with_classes(downtown), session)
+
+    waiting = bookings.book(member_with_classes(downtown), session)
+
+    assert waiting.status == Status.WAITLISTED
+    assert bookings.booked_late_notice(waiting) == ""
+
+
 def test_with_penalties_on_a_late_cancel_blocks_booking_for_the_penalty_days(
     frozen_clock, downtown, maya
 ):
     downtown.booking_penalties_enabled = True
     downtown.save()
-    booking = bookings.book(maya, session_at(downtown, HOUR))
+    booking = booked_a_day_ago(frozen_clock, maya, session_at(downtown, HOUR))
 
     bookings.cancel(booking)
 
@@ -445,7 +514,7 @@ def test_class_refusals_name_a_running_penalty_on_every_day_the_membership_allow
 ):
     downtown.booking_penalties_enabled = True
     downtown.save()
-    bookings.cancel(bookings.book(maya, session_at(downtown, HOUR)))
+    bookings.cancel(booked_a_day_ago(frozen_clock, maya, session_at(downtown, HOUR)))
     days = [dt.date(2026, 11, 24), dt.date(2099, 1, 1)]  # the second: no membership then
 
     refusals = bookings.class_refusals(maya, downtown, days)
@@ -467,7 +536,7 @@ def test_class_refusals_name_a_running_penalty_on_every_day_the_membership_allow
 def test_a_late_cancel_from_before_penalties_were_on_is_never_applied_silently(
     frozen_clock, downtown, maya
 ):
-    bookings.cancel(bookings.book(maya, session_at(downtown, HOUR)))
+    bookings.cancel(booked_a_day_ago(frozen_clock, maya, session_at(downtown, HOUR)))
     downtown.booking_penalties_enabled = True
     downtown.save()
 
@@ -478,7 +547,7 @@ def test_a_late_cancel_from_before_penalties_were_on_is_never_applied_silently(
 def test_turning_penalties_off_lifts_a_running_penalty(frozen_clock, downtown, maya):
     downtown.booking_penalties_enabled = True
     downtown.save()
-    bookings.cancel(bookings.book(maya, session_at(downtown, HOUR)))
+    bookings.cancel(booked_a_day_ago(frozen_clock, maya, session_at(downtown, HOUR)))
     downtown.booking_penalties_enabled = False
     downtown.save()
 
@@ -491,7 +560,7 @@ def test_a_penalty_at_another_club_does_not_block_this_one(frozen_clock, downtow
         club.save()
     member = member_with_classes(riverside)
     MembershipFactory(member=member, plan=PlanFactory(club=downtown))
-    bookings.cancel(bookings.book(member, session_at(riverside, HOUR)))
+    bookings.cancel(booked_a_day_ago(frozen_clock, member, session_at(riverside, HOUR)))
 
     assert bookings.book(member, session_at(downtown, ONE)).status == Status.BOOKED
 
@@ -504,6 +573,7 @@ def test_a_member_promoted_inside_the_late_window_may_cancel_without_it_being_la
     first = bookings.book(ana, session)
     waiting = bookings.book(ben, session)
     bookings.cancel(first)
+    frozen_clock.shift(bookings.LATE_CANCEL_GRACE + MINUTE)  # past the grace of his new seat
 
     cancelled = bookings.cancel(Booking.objects.get(pk=waiting.pk))
 

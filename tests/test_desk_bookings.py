@@ -168,6 +168,22 @@ def test_cancelling_from_the_desk_frees_the_seat_for_the_waitlist(
     assert maya.events.get(kind=MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER).actor == fiona
 
 
+def test_booking_inside_the_late_window_tells_the_desk_when_cancelling_becomes_late(
+    desk, frozen_clock, maya, downtown
+):
+    start = clock.now() + dt.timedelta(hours=1)
+    soon = ClassSessionFactory(
+        club=downtown, class_type__name="Core", start=start, end=start + dt.timedelta(hours=1)
+    )
+
+    response = book(desk, maya, soon)
+
+    assert said(response) == [
+        "Maya is booked for Core on Mon 23 Nov, 19:00. The class starts in less than 2 hours: "
+        "cancelling after 18:15 (15 minutes from booking) counts as a late cancellation."
+    ]
+
+
 def test_taking_a_member_off_the_waitlist_at_the_desk_says_they_left_it(
     desk, frozen_clock, maya, spin
 ):

@@ -765,10 +765,46 @@ def test_a_late_cancellation_is_said_so(portal, downtown, maya, spin, frozen_clo
         club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=1)
     )
     booking = bookings.book(maya, session)
+    frozen_clock.shift(bookings.LATE_CANCEL_GRACE + dt.timedelta(minutes=1))
 
     response = portal.post(reverse("portal:booking_cancel", args=[booking.pk]), follow=True)
 
     assert "This was a late cancellation." in html(response)
+
+
+def test_booking_inside_the_late_window_says_so_and_cancelling_at_once_is_not_late(
+    portal, downtown, maya, spin, frozen_clock
+):
+    soon = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=1)
+    )
+
+    booked = html(portal.post(reverse("portal:book", args=[soon.pk]), follow=True))
+    frozen_clock.shift(dt.timedelta(minutes=1))
+    booking = maya.bookings.get(session=soon)
+    cancelled = html(portal.post(reverse("portal:booking_cancel", args=[booking.pk]), follow=True))
+
+    assert (
+        "Booked: Spin on Mon 23 Nov, 19:00. The class starts in less than 2 hours: cancelling "
+        "after 18:15 (15 minutes from booking) counts as a late cancellation."
+    ) in html_lib.unescape(booked)
+    assert "Cancelled Spin on Mon 23 Nov, 19:00." in cancelled
+    assert "late cancellation" not in cancelled
+    booking.refresh_from_db()
+    assert booking.is_late_cancel is False
+
+
+def test_booking_outside_the_late_window_says_nothing_of_late_cancels(
+    portal, downtown, maya, spin, frozen_clock
+):
+    later = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=3)
+    )
+
+    booked = html(portal.post(reverse("portal:book", args=[later.pk]), follow=True))
+
+    assert "Booked: Spin on Mon 23 Nov, 21:00." in booked
+    assert "late cancellation" not in booked
 
 
 def test_a_late_cancellation_is_said_before_the_member_confirms(
@@ -783,6 +819,7 @@ def test_a_late_cancellation_is_said_before_the_member_confirms(
         club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=3)
     )
     late, in_time = bookings.book(maya, soon), bookings.book(maya, later)
+    frozen_clock.shift(bookings.LATE_CANCEL_GRACE + dt.timedelta(minutes=1))
     notice = "Less than 2 hours before the class: a late cancellation."
 
     detail = html_lib.unescape(html(portal.get(reverse("portal:booking", args=[late.pk]))))

@@ -689,6 +689,8 @@ def _book_for(request: HttpRequest, member: Member, session: ClassSession) -> No
             f"{what} is full: {member.first_name} is number "
             f"{bookings.waitlist_place(booking)} on the waitlist.",
         )
+    elif late := bookings.booked_late_notice(booking):
+        messages.warning(request, f"{member.first_name} is booked for {what}. {late}")
     else:
         messages.success(request, f"{member.first_name} is booked for {what}.")
 

@@ -599,6 +599,9 @@ def book(request: HttpRequest, member: Member, session_id: int) -> HttpResponse:
                 "waitlist. "
                 "We'll book you in if a place opens up.",
             )
+        elif late := bookings.booked_late_notice(booking):
+            # Said now, while cancelling is still free, not first in the cancel box.
+            messages.warning(request, f"Booked: {what}. {late}")
         else:
             messages.success(request, f"Booked: {what}.")
     return redirect(_safe_next(request) or reverse("portal:schedule"))
