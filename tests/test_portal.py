@@ -6,6 +6,7 @@ import datetime as dt
 import html as html_lib
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -1244,6 +1245,69 @@ def test_booking_from_the_schedule_comes_back_to_the_class(portal, downtown, may
     response = portal.post(reverse("portal:book", args=[session.pk]), {"next": next_url})
 
     assert response["Location"] == f"/account/book/#class-{session.pk}"
+
+
+def row_of(page: str, session) -> str:
+    return re.search(rf'<li class="class-row[^"]*" id="class-{session.pk}".*?</li>', page, re.S)[0]
+
+
+def test_joining_the_waitlist_says_so_at_the_class_the_page_opens_at(
+    portal, downtown, maya, spin, bram
+):
+    full = ClassSessionFactory(club=downtown, class_type=spin, capacity=1)
+    other = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+    )
+    bookings.book(bram, full)
+    next_url = f"/account/book/#class-{full.pk}"
+
+    response = portal.post(reverse("portal:book", args=[full.pk]), {"next": next_url}, follow=True)
+
+    page = html(response)
+    said = "Spin on Tue 24 Nov, 18:00 is full: you are number 1 on the waitlist."
+    assert said in row_of(page, full)
+    assert 'class="row-note flash-info" role="status"' in row_of(page, full)
+    assert said not in row_of(page, other)
+    assert '<ul class="flash">' not in page  # said once, at the class
+    assert page.count(said) == 1
+
+
+def test_a_refused_booking_is_said_at_the_class_too(portal, downtown, maya, spin):
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+    bookings.book(maya, session)
+
+    page = html(portal.post(reverse("portal:book", args=[session.pk]), follow=True))
+
+    assert "You are already booked for this class." in row_of(page, session)
+
+
+def test_a_message_for_a_class_not_on_the_page_stays_at_the_top(portal, downtown, maya, spin):
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+    portal.post(reverse("portal:book", args=[session.pk]))
+
+    # the next page shown is another week's, without that class
+    later = (TODAY + dt.timedelta(days=10)).isoformat()
+    page = html(portal.get(reverse("portal:schedule"), {"from": later}))
+
+    assert '<li class="flash-success" role="status">Booked: Spin on Tue 24 Nov, 18:00.</li>' in page
+
+
+def test_signing_in_through_a_class_link_says_welcome_at_the_class(
+    client, frozen_clock, maya, spin, mailoutbox
+):
+    session = ClassSessionFactory(club=maya.home_club, class_type=spin)
+    link_to_class = f"/account/book/?from=2026-11-24&class={session.pk}"
+    client.post(
+        f"{reverse('portal:login')}?{urlencode({'next': link_to_class})}", {"email": maya.email}
+    )
+    [link] = re.findall(r"/account/login/link/\?sesame=[\w-]+", mailoutbox[0].body)
+
+    landed = client.get(link, follow=True)
+
+    page = html(landed)
+    assert landed.redirect_chain[-1][0] == f"/account/book/?from=2026-11-24#class-{session.pk}"
+    assert "Welcome, Maya." in row_of(page, session)
+    assert '<ul class="flash">' not in page
 
 
 def test_a_class_that_is_not_a_number_in_the_link_shows_the_schedule(portal, downtown, spin):

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.messages.storage.base import Message
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -512,7 +513,12 @@ def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpRespons
 def schedule(request: HttpRequest, member: Member) -> HttpResponse:
     if (session_id := request.GET.get("class", "")).isdigit():
         # A link to one class (from the public timetable, through sign-in): the same days,
-        # scrolled to that class.
+        # scrolled to that class, and what was waiting to be said ("Welcome, Maya.") said
+        # there too, not at the top of the page, out of view.
+        for message in messages.get_messages(request):
+            messages.add_message(
+                request, message.level, message.message, extra_tags=_at_row(session_id)
+            )
         days = urlencode({"from": request.GET.get("from", "")})
         return redirect(f"{reverse('portal:schedule')}?{days}#class-{session_id}")
     club = member.home_club
@@ -556,6 +562,9 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
         day: [_schedule_row(s, mine.get(s.pk), refusals.get(day), now) for s in day_sessions]
         for day, day_sessions in by_day.items()
     }
+    notes, flash = _notes_at_rows(request, sessions)
+    for session in sessions:
+        session.note = notes.get(session.pk)
     next_from = first_day + dt.timedelta(days=SCHEDULE_DAYS)
     previous_from = first_day - dt.timedelta(days=SCHEDULE_DAYS) if first_day > today else None
 
@@ -574,8 +583,32 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
         "chosen_type": chosen,
         "previous_url": pager(previous_from),
         "next_url": pager(next_from if next_from <= last_day else None),
+        # Overrides the context processor's: what is said at a row is not said again on top.
+        "messages": flash,
     }
     return render(request, "cms/portal/schedule.html", context)
+
+
+def _at_row(session_id: int | str) -> str:
+    """The message tag that has the schedule say a message at a class's row: the page opens
+    scrolled there (#class-N), so a message at the top would be out of view."""
+    return f"class-{session_id}"
+
+
+def _notes_at_rows(
+    request: HttpRequest, sessions: list[ClassSession]
+) -> tuple[dict[int, Message], list[Message]]:
+    """The schedule's messages split into those said at a class's row ({session id: message})
+    and the rest, for the top; one for a class not on the page stays at the top."""
+    rows = {_at_row(session.pk): session.pk for session in sessions}
+    notes: dict[int, Message] = {}
+    flash = []
+    for message in messages.get_messages(request):
+        if (pk := rows.get(message.extra_tags)) is not None and pk not in notes:
+            notes[pk] = message
+        else:
+            flash.append(message)
+    return notes, flash
 
 
 @require_POST
@@ -586,10 +619,11 @@ def book(request: HttpRequest, member: Member, session_id: int) -> HttpResponse:
         ClassSession.objects.filter(club=member.home_club).select_related("class_type"),
         pk=session_id,
     )
+    at_row = _at_row(session.pk)
     try:
         booking = bookings.book(member, session)
     except bookings.BookingError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, _error_text(error), extra_tags=at_row)
     else:
         what = f"{session.class_type.name} on {_when(session)}"
         if booking.status == Booking.Status.WAITLISTED:
@@ -598,12 +632,13 @@ def book(request: HttpRequest, member: Member, session_id: int) -> HttpResponse:
                 f"{what} is full: you are number {bookings.waitlist_place(booking)} on the "
                 "waitlist. "
                 "We'll book you in if a place opens up.",
+                extra_tags=at_row,
             )
         elif late := bookings.booked_late_notice(booking):
             # Said now, while cancelling is still free, not first in the cancel box.
-            messages.warning(request, f"Booked: {what}. {late}")
+            messages.warning(request, f"Booked: {what}. {late}", extra_tags=at_row)
         else:
-            messages.success(request, f"Booked: {what}.")
+            messages.success(request, f"Booked: {what}.", extra_tags=at_row)
     return redirect(_safe_next(request) or reverse("portal:schedule"))
 
 

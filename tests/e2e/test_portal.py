@@ -95,7 +95,10 @@ def test_member_signs_in_by_link_books_cancels_and_the_first_waitlisted_moves_up
     phone.get_by_role("link", name="Book a class").click()
     expect(phone.get_by_role("heading", name="Book a class")).to_be_visible()
     phone.get_by_role("button", name=re.compile(r"^Book Spin on")).click()
-    expect(phone.locator(".flash")).to_contain_text("Booked: Spin on")
+    # said at the class, where the page opens after booking, not at the top out of view
+    said = phone.locator(f"#class-{session.pk} [data-row-note]")
+    expect(said).to_contain_text("Booked: Spin on")
+    expect(said).to_be_in_viewport()
     mine = Booking.objects.get(member=maya, session=session)
     assert mine.status == Booking.Status.BOOKED
 
