@@ -563,7 +563,7 @@ def test_the_schedule_names_the_trainer_and_says_spots_as_the_public_timetable(
 
     page = html(portal.get(reverse("portal:schedule")))
 
-    assert "with Tom · Studio 2" in page
+    assert 'with Tom · <span class="room">Studio 2</span>' in page
     assert "Bakker" not in page
     assert "2 spots left" in page
     assert ">Full<" in page
