@@ -2,10 +2,12 @@
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
+from checkin import checkins
 from checkin.models import Visit
 from club import clock
 from memberships.models import Membership
@@ -189,6 +191,34 @@ def test_an_unknown_card_leaves_no_green_verdict_on_screen(live_server, page, lo
     page.keyboard.press("Enter")
     expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
     expect(scan_box).to_have_value("")
+
+
+def test_a_card_scanned_while_the_last_is_answered_is_checked_in_after_it(
+    live_server, page, log_in, fiona, maya, downtown, monthly_plan, monkeypatch
+):
+    yasmin = MemberFactory(home_club=downtown, first_name="Yasmin", card_token="YAS-0002")
+    MembershipFactory(member=yasmin, plan=monthly_plan)
+    answer = checkins.check_in
+
+    def slow_for_maya(member, **kwargs):
+        if member.pk == maya.pk:
+            time.sleep(0.8)  # the first card's answer is still on its way ...
+        return answer(member, **kwargs)
+
+    monkeypatch.setattr(checkins, "check_in", slow_for_maya)
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    page.locator("#desk-q").focus()
+
+    page.keyboard.type("MAYA-0001\n")
+    page.keyboard.type("YAS-0002")  # ... while the reader sends the next card
+    page.wait_for_timeout(1200)  # the first answer lands after the next card is in the box
+    page.keyboard.press("Enter")
+
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Yasmin")
+    expect(page.locator("#desk-recent")).to_contain_text("Maya Jansen")
+    expect(page.locator("#desk-q")).to_have_value("")
+    assert Visit.objects.filter(member__in=[maya, yasmin]).count() == 2
 
 
 def test_checking_in_from_a_result_row_empties_the_box_and_keeps_its_focus(

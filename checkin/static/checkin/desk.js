@@ -1,3 +1,28 @@
+// A scan is taken from the box the moment Enter is pressed: the box is emptied then, not when
+// the answer comes, and each scan is sent with its own text, in turn (hx-sync "queue all" on
+// the form). A second card scanned while the first is still being answered lands in an empty
+// box and is checked in after it; emptying the box on the first answer cut the second card
+// short ("No member matches "0B8"") and lost its check-in.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    if (form.id !== "desk-scan" || !window.htmx) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const box = document.getElementById("desk-q");
+    const sent = box.value;
+    box.value = "";
+    htmx.ajax("POST", form.action, {
+      source: form,
+      target: "#desk-output",
+      values: { q: sent },
+      headers: { "X-Desk-Sent": encodeURIComponent(sent) },
+    });
+  },
+  true,
+);
+
 // The front desk's search box keeps focus after every action, so the next card scan lands in
 // it. One listener on the document rather than one on each form: the forms that send the
 // requests (a result row's "Check in", "Undo") are replaced by their own response, and their
@@ -6,18 +31,23 @@
 document.addEventListener("htmx:afterRequest", (event) => {
   const box = document.getElementById("desk-q");
   if (!box) return;
-  // A check-in, admitted or denied (a scan or a row's button), empties the box for the next
-  // card; the results it came from are gone by then.
-  if (event.detail.successful && event.detail.xhr.getResponseHeader("X-Desk-Outcome")) {
-    box.value = "";
-  }
+  const scanned = event.detail.elt && event.detail.elt.id === "desk-scan";
+  const outcome = event.detail.successful && event.detail.xhr.getResponseHeader("X-Desk-Outcome");
+  // A row's check-in, admitted or denied, empties the box for the next card; the results it
+  // came from are gone by then. (A scan emptied it when sent.)
+  if (outcome && !scanned) box.value = "";
   // Someone typing elsewhere (the reason to admit anyway, sent back with an error) stays there.
   const field = document.activeElement;
   if (field && field !== box && field.matches("input, textarea, select")) return;
   box.focus();
-  // Enter on what matched no card (an unknown card, a name): the text stays to be refined, but
-  // selected, so the next card scanned replaces it rather than being added to its end.
-  if (event.detail.elt && event.detail.elt.id === "desk-scan") box.select();
+  // Enter on what matched no card (an unknown card, a name): the text comes back to be
+  // refined, selected, so the next card scanned replaces it rather than being added to its
+  // end — unless the next card is already being typed.
+  if (scanned && !outcome && box.value === "") {
+    const headers = event.detail.requestConfig && event.detail.requestConfig.headers;
+    box.value = decodeURIComponent((headers && headers["X-Desk-Sent"]) || "");
+    box.select();
+  }
 });
 
 // "Admit anyway…" opened: straight to the reason, which is all it asks. Delegated, like the
