@@ -116,7 +116,7 @@ def _decide(due: list[Touchpoint], now: dt.datetime) -> None:
     reached at its send time. Judged at insert instead, it kept members who had acted before
     the due time (a trial booked, a renewal bought), whose sent twins were cancelled as
     obsolete, and the uplift came out biased (docs/architecture.md, Holdout)."""
-    still_true = _still_true(due, now)
+    still_true = still_true_now(due, now)
     held = {tp.pk for tp in due if tp.status == Status.HOLDING}
     for touchpoint in due:
         touchpoint.status, touchpoint.reason = _verdict(touchpoint, now, still_true)
@@ -193,7 +193,7 @@ def send_time_if_due(
     return later, ""
 
 
-def _still_true(due: list[Touchpoint], now: dt.datetime) -> set[tuple[int, int, str]]:
+def still_true_now(due: list[Touchpoint], now: dt.datetime) -> set[tuple[int, int, str]]:
     """`still_true` with each member's stage computed now: one query per club, and only for
     rows whose rule has a stage condition. Campaign rows have no rule to ask, and an off
     rule's rows are cancelled without asking."""

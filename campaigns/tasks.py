@@ -6,7 +6,7 @@ the outbox rows, and beat sweeps them (club/celery.py).
 
 from celery import shared_task
 
-from campaigns import delivery, dispatcher, evaluator, launches, lifecycle, rules
+from campaigns import call_tasks, delivery, dispatcher, evaluator, launches, lifecycle, rules
 from club.models import Club
 
 # Claims per dispatch run; the rest waits for the next minute (keeps one run short).
@@ -25,6 +25,12 @@ def refresh_stages_task() -> int:
     members whose stage differs are written.
     """
     return sum(lifecycle.refresh_stages(club) for club in Club.objects.all())
+
+
+@shared_task
+def cancel_moot_call_tasks_task() -> int:
+    """Cancel call tasks a rule opened whose reason is gone (the member came back)."""
+    return call_tasks.cancel_moot_call_tasks()
 
 
 @shared_task

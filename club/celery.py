@@ -78,6 +78,11 @@ app.conf.beat_schedule = {
         "task": "campaigns.tasks.dispatch_task",
         "schedule": crontab(),  # every minute
     },
+    # Call tasks a rule opened whose reason is gone (the member came back before the call).
+    "cancel-moot-call-tasks": {
+        "task": "campaigns.tasks.cancel_moot_call_tasks_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Late call tasks (a new lead not called within 15 minutes) told to the managers.
     "escalate-late-tasks": {
         "task": "members.tasks.escalate_late_tasks_task",

@@ -368,6 +368,7 @@ class MemberEvent(models.Model):
         BOOKING_PENALTY = "booking_penalty", "Booking penalty"
         TASK_OPENED = "task_opened", "Staff task opened"
         TASK_ESCALATED = "task_escalated", "Late task escalated to the manager"
+        TASK_CANCELLED = "task_cancelled", "Staff task no longer needed"
         PORTAL_LOGIN = "portal_login", "Portal login"
         MEMBERSHIP_STARTED = "membership_started", "Membership started"
         MEMBERSHIP_RENEWED = "membership_renewed", "Membership renewed"

@@ -1,0 +1,70 @@
+"""Call tasks a rule opened are cancelled once their reason is gone (campaigns.call_tasks):
+rule 12's "no visit for 28 days: call them" when the member checks in before anyone called."""
+
+import datetime as dt
+
+import pytest
+
+from campaigns import call_tasks, dispatcher, evaluator
+from campaigns.models import Rule
+from checkin import checkins
+from checkin.models import Source
+from club import clock
+from members import staff_tasks
+from members.models import MemberEvent, Task
+from tests.factories import MemberFactory, MembershipFactory, VisitFactory
+
+
+@pytest.fixture
+def quiet_koen(frozen_clock, downtown, monthly_plan):
+    """A member whose last visit was 30 days ago, with rule 12's call task open."""
+    today = clock.today(downtown)
+    koen = MemberFactory(home_club=downtown, first_name="Koen", card_token="KOEN-1")
+    MembershipFactory(
+        member=koen,
+        plan=monthly_plan,
+        start=today - dt.timedelta(days=60),
+        end=today + dt.timedelta(days=30),
+    )
+    VisitFactory(member=koen, club=downtown, at=clock.now() - dt.timedelta(days=30))
+    rule = Rule.objects.get(number=12)
+    Rule.objects.filter(pk=rule.pk).update(holdout_percent=0)
+    rule.refresh_from_db()
+    now = clock.now()
+    evaluator.evaluate_rule(rule, downtown, since=now - dt.timedelta(days=40), until=now)
+    dispatcher.dispatch(now=now)
+    return koen
+
+
+def test_a_call_task_is_cancelled_once_the_member_checks_in(quiet_koen, downtown):
+    [task] = Task.objects.open().filter(member=quiet_koen)
+    # nothing has changed yet: the call is still needed, and asking twice changes nothing
+    assert call_tasks.cancel_moot_call_tasks() == 0
+
+    checkins.check_in(quiet_koen, source=Source.DESK, club=downtown)
+
+    assert call_tasks.cancel_moot_call_tasks() == 1
+    task.refresh_from_db()
+    assert task.status == Task.Status.CANCELLED and task.done_at == clock.now()
+    event = quiet_koen.events.get(kind=MemberEvent.Kind.TASK_CANCELLED)
+    assert event.data == {"task": task.pk, "title": task.title}
+    assert call_tasks.cancel_moot_call_tasks() == 0  # safe to run twice
+
+
+def test_a_task_no_rule_opened_stays_open(quiet_koen, downtown):
+    own = staff_tasks.open_task(quiet_koen, title="Return his towel", due_in=dt.timedelta(hours=1))
+
+    checkins.check_in(quiet_koen, source=Source.DESK, club=downtown)
+    call_tasks.cancel_moot_call_tasks()
+
+    own.refresh_from_db()
+    assert own.status == Task.Status.OPEN
+
+
+def test_a_switched_off_rule_leaves_its_tasks_to_staff(quiet_koen, downtown):
+    Rule.objects.filter(number=12).update(is_active=False)
+
+    checkins.check_in(quiet_koen, source=Source.DESK, club=downtown)
+
+    assert call_tasks.cancel_moot_call_tasks() == 0
+    assert Task.objects.open().filter(member=quiet_koen).count() == 1
