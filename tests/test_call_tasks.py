@@ -4,6 +4,7 @@ rule 12's "no visit for 28 days: call them" when the member checks in before any
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from campaigns import call_tasks, dispatcher, evaluator
 from campaigns.models import Rule
@@ -36,7 +37,7 @@ def quiet_koen(frozen_clock, downtown, monthly_plan):
     return koen
 
 
-def test_a_call_task_is_cancelled_once_the_member_checks_in(quiet_koen, downtown):
+def test_a_call_task_is_cancelled_once_the_member_checks_in(client, fiona, quiet_koen, downtown):
     [task] = Task.objects.open().filter(member=quiet_koen)
     # nothing has changed yet: the call is still needed, and asking twice changes nothing
     assert call_tasks.cancel_moot_call_tasks() == 0
@@ -49,6 +50,9 @@ def test_a_call_task_is_cancelled_once_the_member_checks_in(quiet_koen, downtown
     event = quiet_koen.events.get(kind=MemberEvent.Kind.TASK_CANCELLED)
     assert event.data == {"task": task.pk, "title": task.title}
     assert call_tasks.cancel_moot_call_tasks() == 0  # safe to run twice
+    client.force_login(fiona)
+    card = client.get(reverse("desk:member", args=[quiet_koen.pk])).content.decode()
+    assert "Staff task no longer needed" in card and "the reason for it has gone" in card
 
 
 def test_a_task_no_rule_opened_stays_open(quiet_koen, downtown):
