@@ -117,5 +117,15 @@ def label(event: MemberEvent, field: str) -> str:
 def details(event: MemberEvent) -> str:
     """One line of what the event's data says, in words, for screens that list events of every
     kind (the back-office's timeline): its reasons and its source."""
-    parts = [label(event, field) for field in ("reason", "denied_reason", "source")]
+    parts = [consent_change(event)]
+    parts += [label(event, field) for field in ("reason", "denied_reason", "source")]
     return " · ".join(part for part in parts if part)
+
+
+def consent_change(event: MemberEvent) -> str:
+    """What a consent event changed ("SMS consent given"); "" for any other event. Two
+    lines reading only "Consent changed · At the desk" said neither channel nor which way."""
+    if event.kind != MemberEvent.Kind.CONSENT_CHANGED or "channel" not in event.data:
+        return ""
+    channel = "SMS" if event.data["channel"] == "sms" else str(event.data["channel"]).capitalize()
+    return f"{channel} consent {'given' if event.data.get('granted') else 'withdrawn'}"

@@ -892,6 +892,9 @@ def test_the_timeline_names_where_consent_changed_in_words(desk, frozen_clock, m
     assert "· Unsubscribe link (email)" in html and "· Replied STOP" in html
     assert "email_unsubscribe" not in html and "sms_stop" not in html
     assert "· somewhere new" in html  # text nobody registered reads as stored
+    # each line says which channel and which way, not only "Consent changed"
+    assert "Email consent withdrawn" in html and "SMS consent withdrawn" in html
+    assert "Email consent given" in html
 
     set_consent(maya, Channel.SMS, granted=False, source="import")
     html = desk.get(reverse("desk:member", args=[maya.pk])).content.decode()

@@ -11,3 +11,8 @@ register = template.Library()
 @register.filter
 def data_label(event: MemberEvent, field: str) -> str:
     return timeline.label(event, field)
+
+
+@register.filter
+def consent_change(event: MemberEvent) -> str:
+    return timeline.consent_change(event)
