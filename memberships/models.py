@@ -103,6 +103,11 @@ class MembershipQuerySet(models.QuerySet):
         """Memberships whose dates cover the day and which were not cancelled."""
         return self.filter(start__lte=day, end__gte=day).exclude(status=Membership.Status.CANCELLED)
 
+    def valid_at(self, club: Club) -> "MembershipQuerySet":
+        """Memberships whose plan admits at `club`: the club's own plans and those valid at
+        every club."""
+        return self.filter(valid_at(club))
+
     def not_cancelled(self) -> "MembershipQuerySet":
         """Memberships that still count, whatever their dates: active and unpaid ones."""
         return self.exclude(status=Membership.Status.CANCELLED)
@@ -173,6 +178,11 @@ class MembershipQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(member__home_club__staff=user)
+
+
+def valid_at(club: Club) -> models.Q:
+    """MembershipQuerySet.valid_at as a condition, for a query that ranks rather than filters."""
+    return models.Q(plan__club=club) | models.Q(plan__valid_at_all_clubs=True)
 
 
 def _renews_automatically() -> models.Q:

@@ -48,7 +48,7 @@ from members import cards, erasure, export, leads, staff_tasks, timeline
 from members.cards import CardTaken
 from members.models import Channel, Member, MemberEvent, Task
 from members.search import card_token
-from memberships import autorenew, dues, freezes, sales
+from memberships import autorenew, dues, freezes, sales, standing
 from memberships.models import Freeze, Membership, Payment, Plan
 from memberships.stripe import saved_cards
 
@@ -433,10 +433,18 @@ def _unpaid(attempt: CheckInAttempt, member: Member) -> Membership | None:
     return unpaid
 
 
-def results_context(request, club: Club, query: str) -> dict:
+def search_results(request, club: Club, query: str, today: dt.date):
+    """The members the desk's search lists, in its order: those this club would admit today
+    first, then current members of other clubs' plans, then the rest, by name within each
+    (memberships.standing); ordered in the query, so the cap never drops a current member
+    for a lead."""
     members = scope(Member.objects.all(), request.user).search(query, region=club.phone_region)
-    found = list(with_memberships(members).order_by("last_name", "first_name")[: SEARCH_LIMIT + 1])
+    return standing.current_first(members, club=club, day=today)
+
+
+def results_context(request, club: Club, query: str) -> dict:
     today = clock.today(club)
+    found = list(with_memberships(search_results(request, club, query, today))[: SEARCH_LIMIT + 1])
     # Two Laura Garcías read alike: each row says what tells them apart.
     contacts = roles.has_role(request.user, *roles.SEES_CONTACTS)
     club_name = _works_at_clubs(request)

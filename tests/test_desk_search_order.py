@@ -1,0 +1,90 @@
+"""The desk's search lists the members it would admit first: a membership in force valid at
+this club, then one in force at another club only, then the rest, by name within each."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+
+from checkin.desk.views import SEARCH_LIMIT
+from club import clock
+from memberships.models import Membership
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
+
+
+def listed(desk, query: str) -> list[str]:
+    html = desk.get(reverse("desk:search"), {"q": query}, **HTMX).content.decode()
+    return re.findall(r'<a href="/admin/desk/members/\d+/"><strong>([^<]+)</strong>', html)
+
+
+def de_jong(club, first_name: str, plan=None, *, start=None, **membership):
+    member = MemberFactory(home_club=club, first_name=first_name, last_name="de Jong")
+    if plan is not None:
+        today = clock.today(club)
+        MembershipFactory(member=member, plan=plan, start=start or today, **membership)
+    return member
+
+
+def test_current_members_here_come_first_then_elsewhere_then_the_rest(
+    desk, frozen_clock, downtown, riverside, monthly_plan
+):
+    today = clock.today(downtown)
+    riverside_only = PlanFactory(club=riverside, name="Riverside monthly")
+    every_club = PlanFactory(club=riverside, name="All clubs", valid_at_all_clubs=True)
+    de_jong(downtown, "Anna")  # a lead
+    de_jong(downtown, "Bram", monthly_plan, start=today - dt.timedelta(days=60))  # expired
+    de_jong(downtown, "Cas", monthly_plan, start=today + dt.timedelta(days=3))  # not started
+    de_jong(downtown, "Dirk", riverside_only)  # in force, not valid here
+    de_jong(downtown, "Eva", monthly_plan, status=Membership.Status.CANCELLED)
+    de_jong(downtown, "Zoë", monthly_plan)
+    de_jong(downtown, "Yara", every_club)
+    de_jong(downtown, "Xavi", monthly_plan, status=Membership.Status.PAST_DUE)  # still current
+
+    names = listed(desk, "de jong")
+
+    assert names == [
+        "Xavi de Jong",
+        "Yara de Jong",
+        "Zoë de Jong",
+        "Dirk de Jong",
+        "Anna de Jong",
+        "Bram de Jong",
+        "Cas de Jong",
+        "Eva de Jong",
+    ]
+
+
+def test_a_current_member_is_listed_however_many_others_match(
+    desk, frozen_clock, downtown, monthly_plan
+):
+    for number in range(SEARCH_LIMIT + 3):
+        de_jong(downtown, f"Lead{number:02d}")
+    de_jong(downtown, "Zoë", monthly_plan)  # last by name, first by standing
+
+    html = desk.get(reverse("desk:search"), {"q": "de jong"}, **HTMX).content.decode()
+
+    names = re.findall(r"<strong>([^<]+ de Jong)</strong>", html)
+    assert len(names) == SEARCH_LIMIT
+    assert names[0] == "Zoë de Jong"
+    assert names[1:3] == ["Lead00 de Jong", "Lead01 de Jong"]
+    assert "More members match" in html
+
+
+def test_a_membership_in_force_on_another_day_does_not_count(
+    desk, frozen_clock, downtown, monthly_plan
+):
+    today = clock.today(downtown)
+    de_jong(downtown, "Bram", monthly_plan, start=today - dt.timedelta(days=30))  # ended yesterday
+    de_jong(downtown, "Cas", monthly_plan, start=today)
+
+    assert listed(desk, "de jong") == ["Cas de Jong", "Bram de Jong"]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "zzz"])
+def test_a_blank_or_unknown_query_lists_nobody(desk, frozen_clock, downtown, monthly_plan, query):
+    de_jong(downtown, "Zoë", monthly_plan)
+
+    assert listed(desk, query) == []
