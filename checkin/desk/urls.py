@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.desk, name="desk"),
     path("search/", views.search, name="search"),
     path("scan/", views.scan, name="scan"),
+    path("recent/", views.recent, name="recent"),
     path("leads/new/", views.new_lead, name="new_lead"),
     path("members/<int:pk>/", views.member_card, name="member"),
     path("members/<int:pk>/check-in/", views.check_in, name="check_in"),

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -137,7 +137,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     context = {
         "club": club,
         "clubs": clubs_for(request.user),
-        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        **recent_context(request, club),
         "header_title": "Front desk",
     }
     if offer := check_in_offer(request, club):
@@ -216,6 +216,22 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def recent(request: HttpRequest) -> HttpResponse:
+    """The Recent list alone, which the desk polls so a check-in in another tab or at the
+    turnstile shows without a reload. Nothing new since `seen` (recent_seen): 204, one query
+    and no swap. The club is the one the page shows (?club=), and is not remembered: a poll
+    must not move another tab of this session to this club."""
+    roles.require(request.user, *roles.DESK)
+    club = get_object_or_404(clubs_for(request.user), slug=request.GET.get("club", ""))
+    seen = recent_seen(club)
+    if request.GET.get("seen") == seen:
+        return HttpResponse(status=204)
+    rows = recent_check_ins(club, staff_clubs=clubs_for(request.user))
+    return render(
+        request, "checkin/desk/_recent.html", {"club": club, "recent": rows, "recent_seen": seen}
+    )
+
+
 def desk_output(
     request, club: Club, template: str, context: dict, status: int = 200
 ) -> HttpResponse:
@@ -229,7 +245,7 @@ def desk_output(
         **context,
         "club": club,
         "clubs": clubs_for(request.user),
-        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        **recent_context(request, club),
         "output": template,
         "header_title": "Front desk",
     }
@@ -318,7 +334,7 @@ def undo_check_in(request: HttpRequest, member_pk: int, pk: int) -> HttpResponse
     context = {
         "member": member,
         "club": club,
-        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        **recent_context(request, club),
         **outcome,
     }
     response = desk_output(request, club, "checkin/desk/_undone.html", context, status=status)
@@ -348,7 +364,7 @@ def other_club_card(request, club: Club, outcome: Visit | CheckInAttempt) -> Htt
         "first_name": member.first_name,
         "home_club": Club.objects.values_list("name", flat=True).get(pk=member.home_club_id),
         "admitted": isinstance(outcome, Visit),
-        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        **recent_context(request, club),
     }
     response = desk_output(request, club, "checkin/desk/_other_club_card.html", context)
     response["X-Desk-Outcome"] = "admitted" if context["admitted"] else "denied"
@@ -372,7 +388,7 @@ def result_context(
         "badges": badges.badges(member, today),
         "membership": badges.current_membership(member, today) or badges.latest_membership(member),
         "can_sell": roles.has_role(request.user, *roles.SELLS),
-        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        **recent_context(request, club),
     }
     if isinstance(outcome, Visit):
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
@@ -457,6 +473,32 @@ def results_context(request, club: Club, query: str) -> dict:
         "more": len(found) > SEARCH_LIMIT,
         "club": club,
     }
+
+
+def recent_context(request, club: Club) -> dict:
+    """The desk's Recent list, and what it was read at (`recent_seen`) for its poll to ask
+    whether anything changed since."""
+    # The fingerprint first: a check-in between the two reads then shows at the next poll.
+    seen = recent_seen(club)
+    return {
+        "recent": recent_check_ins(club, staff_clubs=clubs_for(request.user)),
+        "recent_seen": seen,
+    }
+
+
+def recent_seen(club: Club) -> str:
+    """A fingerprint of today's admissions and denials at the club, in one statement: how
+    many, and the newest id, of each. A check-in moves the newest id; an undo deletes its
+    visit and moves the count, which the newest id alone would miss."""
+    since = clock.start_of_day(clock.today(club), club)
+    figures = {}
+    for name, model in (("visits", Visit), ("denials", CheckInAttempt)):
+        # (club, -at) index on both tables.
+        rows = model.objects.filter(club=OuterRef("pk"), at__gte=since).order_by().values("club")
+        figures[f"{name}_count"] = Subquery(rows.annotate(n=Count("pk")).values("n"))
+        figures[f"{name}_last"] = Subquery(rows.annotate(last=Max("pk")).values("last"))
+    values = Club.objects.filter(pk=club.pk).annotate(**figures).values_list(*figures).get()
+    return "-".join(str(value or 0) for value in values)
 
 
 def recent_check_ins(club: Club, *, staff_clubs, limit: int = 10) -> list:

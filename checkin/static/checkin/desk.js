@@ -31,6 +31,10 @@ document.addEventListener(
 document.addEventListener("htmx:afterRequest", (event) => {
   const box = document.getElementById("desk-q");
   if (!box) return;
+  // The Recent list's poll is nobody's action: focus and the box's text stay where they are.
+  // Told by the id htmx sends as HX-Trigger: by now `elt`, swapped out, is a stand-in.
+  const config = event.detail.requestConfig;
+  if (config && config.headers && config.headers["HX-Trigger"] === "desk-recent") return;
   const scanned = event.detail.elt && event.detail.elt.id === "desk-scan";
   const outcome = event.detail.successful && event.detail.xhr.getResponseHeader("X-Desk-Outcome");
   // A row's check-in, admitted or denied, empties the box for the next card; the results it
