@@ -84,3 +84,22 @@ def phone_fragments(query: str) -> list[str]:
     if national != digits and len(national) >= NATIONAL_DIGITS_MIN:
         return [digits, national]
     return [digits]
+
+
+def walk_in_details(query: str, region: str | None = None) -> dict[str, str]:
+    """What a search that found nobody says about the walk-in, for the lead form, read as the
+    search reads it: an address ("@") is the email, a phone (`as_phone`, or digits
+    `phone_fragments` would look for) the phone, words without digits the name (the first
+    word the first name, the rest the last name). Anything else, a card token perhaps,
+    fills in nothing. As typed: the form reads the phone in the club's region."""
+    query = query.replace("\x00", "").strip()
+    if not query:
+        return {}
+    if "@" in query:
+        return {"email": query}
+    if as_phone(query, region) or phone_fragments(query):
+        return {"phone": query}
+    words = query.split()
+    if any(c.isdigit() for c in query) or not name_words(query):
+        return {}
+    return {"first_name": words[0], "last_name": " ".join(words[1:])}

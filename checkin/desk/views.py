@@ -47,7 +47,7 @@ from club.models import Club
 from members import cards, erasure, export, leads, staff_tasks, timeline
 from members.cards import CardTaken
 from members.models import Channel, Member, MemberEvent, Task
-from members.search import card_token
+from members.search import card_token, walk_in_details
 from memberships import autorenew, dues, freezes, sales, standing
 from memberships.models import Freeze, Membership, Payment, Plan
 from memberships.stripe import saved_cards
@@ -1175,7 +1175,9 @@ def cancel_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 def new_lead(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, *roles.DESK)
     club = desk_club(request)
-    form = WalkInLeadForm(request.POST or None, club=club)
+    # From "No member matches …": what was searched for, filled in where it belongs.
+    initial = walk_in_details(request.GET.get("q", ""), club.phone_region)
+    form = WalkInLeadForm(request.POST or None, club=club, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
