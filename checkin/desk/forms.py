@@ -8,6 +8,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from checkin.models import ClassSession
 from club import clock
+from club.display import format_price
 from club.forms import phone_field_for
 from members import leads, search
 from members.consent import sms_consent_problem
@@ -40,7 +41,59 @@ def several_clubs(plans) -> bool:
     return plans.order_by().values("club").distinct().count() > 1
 
 
-class SellForm(forms.Form):
+# How a desk payment method reads after "take €49.00": the button names what it records.
+TAKEN = {
+    Payment.Method.CARD_TERMINAL.value: "by card terminal",
+    Payment.Method.CASH.value: "in cash",
+}
+
+
+class TaggedSelect(forms.Select):
+    """A dropdown whose options carry data attributes (`tag(value)`), for a script that says
+    what the chosen one means (desk_forms.js)."""
+
+    def __init__(self, *args, tag, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tag = tag
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"].update(self.tag(value))
+        return option
+
+
+class ChargingForm(forms.Form):
+    """A sale: a plan and the way it is paid, recorded at once. Its button says what it takes
+    ("Renew · take €120.00 by card terminal"): defaults submitted untouched record a payment.
+    The options carry their price and wording, so a script keeps the button in step."""
+
+    def _priced(self, member: Member) -> None:
+        # Payment.currency is the member's club's (sales.sell), whoever's plan it is.
+        self.currency = member.home_club.currency
+
+        def price(value) -> dict:
+            plan = getattr(value, "instance", None)
+            return {} if plan is None else {"data-price": format_price(plan.price, self.currency)}
+
+        plan = self.fields["plan"]
+        plan.widget = TaggedSelect(tag=price, choices=plan.choices)
+        method = self.fields["method"]
+        method.widget = TaggedSelect(
+            tag=lambda value: {"data-taken": TAKEN.get(value, "")}, choices=method.choices
+        )
+
+    def submit_label(self, verb: str) -> str:
+        """`verb`, and what submitting the form as it stands takes: the chosen (or preselected)
+        plan's price and the payment method. `verb` alone while no plan is chosen."""
+        try:
+            plan = self.fields["plan"].clean(self["plan"].value())
+        except forms.ValidationError:
+            return verb
+        taken = TAKEN.get(self["method"].value(), TAKEN[DESK_PAYMENT_METHODS[0][0]])
+        return f"{verb} · take {format_price(plan.price, self.currency)} {taken}"
+
+
+class SellForm(ChargingForm):
     # A blank first choice, as the call log's: with a plan preselected (the cheapest, which is
     # the free trial) "Sell" on its own sold whatever came first. Staff say which.
     plan = forms.ModelChoiceField(
@@ -61,6 +114,7 @@ class SellForm(forms.Form):
         trial_last = Case(When(kind=Plan.Kind.TRIAL, then=Value(1)), default=Value(0))
         self.fields["plan"].queryset = plans.order_by(trial_last, "club__name", "price", "pk")
         label_plan_choices(self.fields["plan"], with_club=with_club or several_clubs(plans))
+        self._priced(member)
         today = clock.today(member.home_club)
         self.fields["start"].initial = today
         # The browser's date picker spans the days sales.sell accepts.
@@ -69,7 +123,7 @@ class SellForm(forms.Form):
         self.fields["start"].widget.attrs["max"] = latest.isoformat()
 
 
-class RenewForm(forms.Form):
+class RenewForm(ChargingForm):
     plan = forms.ModelChoiceField(queryset=Plan.objects.none(), empty_label=None)
     method = forms.ChoiceField(label="Payment", choices=DESK_PAYMENT_METHODS)
 
@@ -78,6 +132,7 @@ class RenewForm(forms.Form):
         plans = plans_for(member, keeping=current_plan).exclude(kind=Plan.Kind.TRIAL)
         self.fields["plan"].queryset = plans.order_by("club__name", "price", "pk")
         label_plan_choices(self.fields["plan"], with_club=with_club or several_clubs(plans))
+        self._priced(member)
         self.fields["plan"].initial = current_plan.pk
 
 
