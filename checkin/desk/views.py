@@ -239,7 +239,8 @@ def desk_output(
     Fragments update the desk's recent list too, when they land on the desk screen (a check-in
     from the member card has no such list)."""
     if request.htmx:
-        context = {**context, "on_desk": _on_desk_screen(request)}
+        on_card = _on_card_of(request, context.get("member"))
+        context = {**context, "on_desk": _on_desk_screen(request), "on_card": on_card}
         return render(request, template, context, status=status)
     page = {
         **context,
@@ -250,6 +251,15 @@ def desk_output(
         "header_title": "Front desk",
     }
     return render(request, "checkin/desk/desk.html", page, status=status)
+
+
+def _on_card_of(request, member: Member | None) -> bool:
+    """Whether the page the fragment lands on is `member`'s card: its verdict offers no
+    "Open card" for the card already open."""
+    page = request.htmx.current_url_abs_path
+    if member is None or page is None:
+        return False
+    return urlsplit(page).path == reverse("desk:member", args=[member.pk])
 
 
 def _on_desk_screen(request) -> bool:
