@@ -223,8 +223,9 @@ def test_selling_with_bad_input_shows_field_errors_and_sells_nothing(desk, froze
 def test_the_plans_on_sale_name_their_price(desk, frozen_clock, maya, monthly_plan):
     response = desk.get(reverse("desk:sell", args=[maya.pk]))
 
-    assert f'<option value="{monthly_plan.pk}">Monthly — €49.00</option>' in (
-        response.content.decode()
+    assert (
+        f'<option value="{monthly_plan.pk}" data-price="€49.00">Monthly — €49.00</option>'
+        in response.content.decode()
     )
 
 
