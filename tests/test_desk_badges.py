@@ -80,3 +80,20 @@ def test_a_renewed_month_near_its_end_does_not_warn(frozen_clock, maya, maya_mem
 
     assert "Expires in 5 days" not in labels(maya)
     assert labels(maya) == ["Active"]
+
+
+def test_a_lead_whose_free_trial_ran_out_reads_trial_ended_not_expired(frozen_clock, downtown):
+    from tests.factories import MemberFactory
+
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD)
+    trial = PlanFactory(club=downtown, trial=True)
+    MembershipFactory(
+        member=lead, plan=trial, start=dt.date(2026, 11, 10), end=dt.date(2026, 11, 16)
+    )
+
+    # a sale to make, not a lapsed member: "Lead + Expired" read like a lost paying member
+    assert labels(lead) == ["Lead", "Trial ended 16 Nov 2026"]
+
+
+def test_a_lapsed_member_still_reads_expired(frozen_clock, tom_berg):
+    assert labels(tom_berg)[-1] == "Expired 3 Nov 2026"

@@ -273,7 +273,7 @@ def test_a_cancelled_trial_may_be_booked_again(desk, frozen_clock, downtown, spi
 def test_a_member_is_told_why_a_day_cannot_be_booked(desk, frozen_clock, tom_berg_like, spin):
     # given a member whose month ended on 3 November
     # then the class offers no button the booking service would refuse
-    assert buttons(desk, tom_berg_like) == {"Spin": "Membership ended: renew to book"}
+    assert buttons(desk, tom_berg_like) == {"Spin": "After the membership ends: renew to book"}
 
 
 def test_a_member_with_classes_is_offered_book(desk, frozen_clock, maya, spin):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from members.models import Member
 from memberships import renewal_timing, sales
-from memberships.models import Membership
+from memberships.models import Membership, Plan
 
 LOW_BALANCE = 2
 
@@ -46,7 +46,10 @@ def badges(member: Member, day: dt.date) -> list[Badge]:
     membership = current_membership(member, day)
     if membership is None:
         latest = latest_membership(member)
-        if latest is not None and latest.end < day:
+        if latest is not None and latest.end < day and latest.plan.kind == Plan.Kind.TRIAL:
+            # A lead's free week ran out: a sale to make, not a lapsed member to win back.
+            found.append(Badge(f"Trial ended {latest.end:%-d %b %Y}", "warning", "expired"))
+        elif latest is not None and latest.end < day:
             found.append(Badge(f"Expired {latest.end:%-d %b %Y}", "critical", "expired"))
         elif latest is not None:
             found.append(Badge(f"Starts {latest.start:%-d %b}", "info"))

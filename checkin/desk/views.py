@@ -705,7 +705,8 @@ def _books_as_trial(member: Member) -> bool:
 
 # What the timetable shows in place of Book, by bookings.class_refusals' reason.
 DESK_REFUSALS = {
-    "expired": "Membership ended: renew to book",
+    # The membership ended, or ends before the class: one wording for both.
+    "expired": "After the membership ends: renew to book",
     "frozen": "Frozen that day",
     "no_visits_left": "No visits left: top up to book",
     "no_class_membership": "No membership with classes",
