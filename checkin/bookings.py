@@ -533,11 +533,11 @@ def mark_attended(
         # for a second click's row lock PostgreSQL re-checks only the outer WHERE, so the
         # status must be there, or a trial is recorded attended twice.
         open_sessions = ClassSession.objects.filter(start__lte=now + CHECK_IN_BEFORE_CLASS)
-        changed = Booking.objects.filter(
-            pk=booking.pk,
-            status__in=(Status.BOOKED, Status.NO_SHOW),
-            session__in=open_sessions.values("pk"),
-        ).update(status=Status.ATTENDED, attended_at=at, updated_at=now)
+        markable = Booking.objects.filter(pk=booking.pk, session__in=open_sessions.values("pk"))
+        attended = {"status": Status.ATTENDED, "attended_at": at, "updated_at": now}
+        # A no-show put right first, on its own: its timeline line must be answered.
+        corrected = markable.filter(status=Status.NO_SHOW).update(**attended)
+        changed = corrected or markable.filter(status=Status.BOOKED).update(**attended)
         booking = Booking.objects.select_related(
             "session__club", "session__class_type", "member"
         ).get(pk=booking.pk)
@@ -553,6 +553,16 @@ def mark_attended(
                     f"{_local(opens, booking.session.club)}.",
                 )
             raise BookingError("not_booked")
+        if corrected:
+            # The no-show line stays (the timeline is a history); this one says it was wrong,
+            # and the no-show no longer counts towards a penalty (penalties read the bookings).
+            timeline.record(
+                booking.member,
+                Kind.NO_SHOW_CORRECTED,
+                at=now,
+                actor=by,
+                **_about(booking, booking.session),
+            )
         if booking.is_trial:
             timeline.record(
                 booking.member,

@@ -850,6 +850,28 @@ def test_a_no_show_is_on_the_timeline_without_penalty_by_default(frozen_clock, s
     assert kinds(maya) == [Kind.CLASS_BOOKED, Kind.CLASS_NO_SHOW]
 
 
+def test_a_no_show_put_right_says_so_on_the_timeline_once(frozen_clock, spin, maya, tom):
+    booking = bookings.book(maya, spin)
+    frozen_clock.move_to(spin.start + 10 * MINUTE)
+    bookings.mark_no_show(booking, by=tom)
+
+    bookings.mark_attended(booking, by=tom)
+    bookings.mark_attended(booking, by=tom)  # twice changes nothing
+
+    assert kinds(maya) == [Kind.CLASS_BOOKED, Kind.CLASS_NO_SHOW, Kind.NO_SHOW_CORRECTED]
+    corrected = maya.events.get(kind=Kind.NO_SHOW_CORRECTED)
+    assert corrected.actor == tom and corrected.data["class_name"] == spin.class_type.name
+
+
+def test_marking_a_booked_member_attended_corrects_nothing(frozen_clock, spin, maya):
+    booking = bookings.book(maya, spin)
+    frozen_clock.move_to(spin.start)
+
+    bookings.mark_attended(booking)
+
+    assert kinds(maya) == [Kind.CLASS_BOOKED]
+
+
 def test_a_trial_no_show_is_trial_no_show_and_never_penalised(frozen_clock, spin, downtown):
     downtown.booking_penalties_enabled = True
     downtown.save()
