@@ -81,3 +81,25 @@ def test_tom_marks_one_member_attended_and_one_no_show(
     assert ben_booking.attended_at is not None
     assert maya_booking.status == Booking.Status.NO_SHOW
     assert maya.events.filter(kind=MemberEvent.Kind.CLASS_NO_SHOW, actor=tom).count() == 1
+
+
+def test_the_roster_shows_a_door_check_in_without_a_reload(
+    live_server, page, log_in, tom, hiit, maya, downtown
+):
+    from checkin import checkins
+    from checkin.models import Source
+
+    maya_booking = BookingFactory(session=hiit, member=maya)
+    log_in(tom, PASSWORD)
+    page.goto(f"{live_server.url}/admin/trainer/sessions/{hiit.pk}/")
+    maya_row = page.locator(f"#booking-{maya_booking.pk}")
+    expect(maya_row).to_have_attribute("data-status", "booked")
+
+    # Maya scans in at the door; the door marks her booked class attended
+    checkins.check_in(maya, source=Source.TURNSTILE, club=downtown)
+    # the roster's own refresh (every 20 s while shown; at once when shown again)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+
+    expect(page.locator(f"#booking-{maya_booking.pk}")).to_have_attribute("data-status", "attended")
+    expect(page.locator("#roster-summary")).to_contain_text("1 attended")
+    assert page.locator("#roster-summary").count() == 1
