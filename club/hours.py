@@ -33,50 +33,44 @@ def next_opening(club: Club, at: dt.datetime) -> dt.datetime:
     open: its tasks fall due as they did before clubs had hours. Reads the club's hours once
     (a prefetched `opening_hours` is used as it is).
     """
-    week = {row.weekday: row for row in club.opening_hours.all()}
-    if not week:
-        return at
-    zone = clock.zone(club)
-    local_day = at.astimezone(zone).date()
-    # Compared in UTC: two datetimes of the same zone compare by wall clock, blind to DST.
-    at = at.astimezone(dt.UTC)
     # Eight days: today's hours may be over, and next week's same day is the only open one.
-    for offset in range(8):
-        day = local_day + dt.timedelta(days=offset)
-        row = week.get(day.weekday())
-        if row is None:
-            continue
-        opens = dt.datetime.combine(day, row.opens, tzinfo=zone)
-        closes = dt.datetime.combine(day, row.closes, tzinfo=zone)
+    for opens, closes in _open_spells(club, at, step=1):
         if opens <= at < closes:
             return at
         if at < opens:
             return opens
-    raise AssertionError("a club with opening hours opens within a week")  # pragma: no cover
+    return at  # no hours: always open
 
 
 def last_open_by(club: Club, at: dt.datetime) -> dt.datetime:
     """`at` when the club is open then, else the last instant it was open before (its latest
     closing): for a deadline that must not pass, the last moment someone is there to meet it.
     A club with no opening hours counts as always open. Reads the club's hours once."""
-    week = {row.weekday: row for row in club.opening_hours.all()}
-    if not week:
-        return at
-    zone = clock.zone(club)
-    local_day = at.astimezone(zone).date()
-    at = at.astimezone(dt.UTC)
-    for offset in range(8):
-        day = local_day - dt.timedelta(days=offset)
-        row = week.get(day.weekday())
-        if row is None:
-            continue
-        opens = dt.datetime.combine(day, row.opens, tzinfo=zone)
-        closes = dt.datetime.combine(day, row.closes, tzinfo=zone)
+    for opens, closes in _open_spells(club, at, step=-1):
         if opens <= at < closes:
             return at
         if closes <= at:
             return closes.astimezone(dt.UTC)
-    raise AssertionError("a club with opening hours was open within a week")  # pragma: no cover
+    return at  # no hours: always open
+
+
+def _open_spells(club: Club, at: dt.datetime, *, step: int):
+    """(opens, closes) of the club's open days from `at`'s local day, eight days forwards
+    (`step` 1) or backwards (-1); none for a club with no hours. Compare them with datetimes
+    in UTC: two datetimes of the same zone compare by wall clock, blind to DST."""
+    week = {row.weekday: row for row in club.opening_hours.all()}
+    if not week:
+        return
+    zone = clock.zone(club)
+    local_day = at.astimezone(zone).date()
+    for offset in range(8):
+        day = local_day + dt.timedelta(days=step * offset)
+        if (row := week.get(day.weekday())) is not None:
+            yield (
+                dt.datetime.combine(day, row.opens, tzinfo=zone).astimezone(dt.UTC),
+                dt.datetime.combine(day, row.closes, tzinfo=zone).astimezone(dt.UTC),
+            )
+    raise AssertionError("a club with opening hours is open within a week")  # pragma: no cover
 
 
 def open_time_after(club: Club, at: dt.datetime, duration: dt.timedelta) -> dt.datetime:
