@@ -99,6 +99,20 @@ def test_expired_member_is_denied_with_the_date_and_a_renew_button(desk, frozen_
     assert CheckInAttempt.objects.get(member=tom_berg).reason == "expired"
 
 
+def test_a_lead_whose_free_trial_ended_is_told_so_at_the_door(desk, frozen_clock, downtown):
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, card_token="LEAD-1")
+    trial = PlanFactory(club=downtown, trial=True)
+    MembershipFactory(
+        member=lead, plan=trial, start=dt.date(2026, 11, 10), end=dt.date(2026, 11, 16)
+    )
+
+    html = desk.post(reverse("desk:scan"), {"q": "LEAD-1"}, **HTMX).content.decode()
+
+    assert 'data-reason="expired"' in html
+    assert "Free trial ended 16 Nov 2026" in html and "Membership expired" not in html
+    assert html.count("16 Nov 2026") == 1  # no "Trial ended" badge again
+
+
 def test_renewing_then_scanning_again_admits(desk, frozen_clock, tom_berg):
     membership = tom_berg.memberships.get()
 
@@ -155,7 +169,7 @@ def test_an_unknown_card_clears_the_last_verdict(desk, frozen_clock, maya):
 
     html = response.content.decode()
     assert response["HX-Retarget"] == "#desk-results"
-    assert '<div id="desk-output" aria-live="polite" hx-swap-oob="true"></div>' in html
+    assert '<div id="desk-output" hx-swap-oob="innerHTML"></div>' in html
     assert "No member matches" in html
 
 

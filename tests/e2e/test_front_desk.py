@@ -221,6 +221,31 @@ def test_a_card_scanned_while_the_last_is_answered_is_checked_in_after_it(
     assert Visit.objects.filter(member__in=[maya, yasmin]).count() == 2
 
 
+def test_a_card_scanned_after_an_unknown_one_shows_its_own_verdict_last(
+    live_server, page, log_in, fiona, maya, monkeypatch
+):
+    look_up = checkins.check_in_scanned
+
+    def slow_for_unknown(**kwargs):
+        if kwargs.get("card") == "DEADBEEF0000":
+            time.sleep(0.8)  # the unknown card's answer is still on its way ...
+        return look_up(**kwargs)
+
+    monkeypatch.setattr(checkins, "check_in_scanned", slow_for_unknown)
+    log_in(fiona, PASSWORD)
+    page.goto(f"{live_server.url}/admin/desk/")
+    page.locator("#desk-q").focus()
+
+    page.keyboard.type("DEADBEEF0000\n")
+    page.keyboard.type("MAYA-0001\n")  # ... when the next card is already sent
+
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
+    page.wait_for_timeout(300)
+    # the unknown card's text does not come back over the verdict of the card after it
+    expect(page.locator("#desk-q")).to_have_value("")
+    expect(page.locator("[data-outcome=admitted]")).to_contain_text("Maya Jansen")
+
+
 def test_checking_in_from_a_result_row_empties_the_box_and_keeps_its_focus(
     live_server, page, log_in, screenshot, fiona, maya
 ):

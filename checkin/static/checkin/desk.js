@@ -3,6 +3,9 @@
 // the form). A second card scanned while the first is still being answered lands in an empty
 // box and is checked in after it; emptying the box on the first answer cut the second card
 // short ("No member matches "0B8"") and lost its check-in.
+// Scans sent and not yet answered: a scan's unmatched text comes back only when none is left.
+let pendingScans = 0;
+
 document.addEventListener(
   "submit",
   (event) => {
@@ -13,9 +16,11 @@ document.addEventListener(
     const box = document.getElementById("desk-q");
     const sent = box.value;
     box.value = "";
+    pendingScans += 1;
+    // No target here: the form's hx-target is looked up when the request goes, so a scan
+    // queued behind another lands in the output as it is then (an answer may replace it).
     htmx.ajax("POST", form.action, {
       source: form,
-      target: "#desk-output",
       values: { q: sent },
       headers: { "X-Desk-Sent": encodeURIComponent(sent) },
     });
@@ -36,6 +41,7 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const config = event.detail.requestConfig;
   if (config && config.headers && config.headers["HX-Trigger"] === "desk-recent") return;
   const scanned = event.detail.elt && event.detail.elt.id === "desk-scan";
+  if (scanned) pendingScans = Math.max(0, pendingScans - 1);
   const outcome = event.detail.successful && event.detail.xhr.getResponseHeader("X-Desk-Outcome");
   // A row's check-in, admitted or denied, empties the box for the next card; the results it
   // came from are gone by then. (A scan emptied it when sent.)
@@ -46,8 +52,8 @@ document.addEventListener("htmx:afterRequest", (event) => {
   box.focus();
   // Enter on what matched no card (an unknown card, a name): the text comes back to be
   // refined, selected, so the next card scanned replaces it rather than being added to its
-  // end — unless the next card is already being typed.
-  if (scanned && !outcome && box.value === "") {
+  // end — unless the next card is already being typed, or already sent.
+  if (scanned && !outcome && box.value === "" && pendingScans === 0) {
     const headers = event.detail.requestConfig && event.detail.requestConfig.headers;
     box.value = decodeURIComponent((headers && headers["X-Desk-Sent"]) || "");
     box.select();
