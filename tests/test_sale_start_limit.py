@@ -4,6 +4,7 @@ Renew's start is the day after the renewed membership ends, and a renewal that w
 than 90 days ahead is not sold (sales.too_early_to_renew). Today is 23 Nov 2026 (frozen_clock)."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -101,6 +102,9 @@ def test_an_annual_ending_in_a_year_is_not_renewed_now_and_nothing_is_taken(
         "after this Annual ends."
     )
     assert too_early in shown.content.decode()
+    # no button that would take the money and be refused
+    assert re.search(r'<button type="submit" class="button" disabled>Renewal not open yet<',
+                     shown.content.decode())  # fmt: skip
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [too_early]
     assert not Membership.objects.filter(renewed_from=current).exists()

@@ -991,8 +991,10 @@ def renew(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "header_title": f"Renew {current.plan} for {member.full_name}",
             "intro": f"{intro}{date_format(start)}.",
-            "submit": form.submit_label("Renew"),
-            "charge_verb": "Renew",
+            # Too early, nothing can be sold: no button that would take money and be refused.
+            "submit": "Renewal not open yet" if too_early else form.submit_label("Renew"),
+            "charge_verb": None if too_early else "Renew",
+            "submit_disabled": bool(too_early),
             "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
