@@ -368,7 +368,16 @@ class ScopedIndexView(ScopedViewMixin, generic.IndexView):
     def _on_club_clock(self, field: str) -> Callable[[Model], str]:
         # A Harbour class at 18:30 Lisbon, not at the page's 19:30 (club.time_zones).
         club = self.club_path.replace(LOOKUP_SEP, ".")
-        return lambda row: on_club_clock(getattr(row, field), multigetattr(row, club))
+
+        def at(row: Model) -> str:
+            try:
+                where = multigetattr(row, club)
+            except AttributeError:
+                # A row with no club on its path (a Stripe event about nobody): the page's clock.
+                where = timezone.get_current_timezone()
+            return on_club_clock(getattr(row, field), where)
+
+        return at
 
     def _member_value_at(self, lookup: str) -> Callable[[Model], object]:
         def accessor(row: Model) -> object:
