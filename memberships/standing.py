@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from club.models import Club
 from members.models import Member
@@ -30,4 +30,11 @@ def current_first(members: QuerySet[Member], *, club: Club, day: dt.date) -> Que
     )
     return members.annotate(
         standing=Coalesce(Subquery(best), Value(NOT_CURRENT), output_field=IntegerField())
-    ).order_by("standing", "last_name", "first_name", "pk")
+    ).order_by(
+        # Lower-cased: the database may sort by bytes (C collation), which put every "de Groot"
+        # and "van Beek" after "Zwart".
+        "standing",
+        Lower("last_name"),
+        Lower("first_name"),
+        "pk",
+    )

@@ -88,3 +88,19 @@ def test_a_blank_or_unknown_query_lists_nobody(desk, frozen_clock, downtown, mon
     de_jong(downtown, "Zoë", monthly_plan)
 
     assert listed(desk, query) == []
+
+
+def test_within_a_group_names_sort_as_people_read_them_whatever_their_case(
+    desk, frozen_clock, downtown
+):
+    # leads all: "de Groot" and "van Beek" sort under G and V, not after "Zwart" (the
+    # database may compare bytes, upper case before lower)
+    for last_name in ("Zwart", "van Beek", "de Groot", "Bakker"):
+        MemberFactory(home_club=downtown, first_name="Laura", last_name=last_name)
+
+    assert listed(desk, "laura") == [
+        "Laura Bakker",
+        "Laura de Groot",
+        "Laura van Beek",
+        "Laura Zwart",
+    ]
