@@ -35,6 +35,7 @@ from campaigns.optout import opt_out_number
 from club import clock
 from club.models import Club
 from members import timeline
+from members.consent import sms_consent_problem
 from members.models import Member, MemberEvent, consent_logged
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,16 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
         # A campaign's row has no trigger to re-run: its segment was read at the launch,
         # moments before (docs/architecture.md, Campaigns).
         return Status.CANCELLED, Reason.OBSOLETE
-    if channel == Channel.SMS and member.phone and not member.phone.is_valid():
+    if (
+        channel == Channel.SMS
+        and member.phone
+        and (
+            # Not a number, or one texts do not reach (a landline on a record from before SMS
+            # consent asked for a mobile; a transactional text needs no consent): Twilio would
+            # only fail it.
+            not member.phone.is_valid() or sms_consent_problem(member.phone)
+        )
+    ):
         return Status.SUPPRESSED, Reason.INVALID_NUMBER
     refusal = evaluator.consent_refusal(
         member, channel, marketing=touchpoint.is_marketing, logged=touchpoint.consent_logged

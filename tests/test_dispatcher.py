@@ -13,7 +13,7 @@ from campaigns.models import Rule, Touchpoint
 from campaigns.optout import opt_out_number
 from club import clock
 from members.consent import set_consent
-from members.models import MemberEvent
+from members.models import Member, MemberEvent
 from memberships import sales
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory
 
@@ -244,6 +244,18 @@ def test_an_invalid_number_is_not_retried(twilio, birthday_member, downtown):
 
     touchpoint = Touchpoint.objects.get()
     assert (touchpoint.status, touchpoint.reason) == (Status.FAILED, Reason.INVALID_NUMBER)
+
+
+def test_a_text_to_a_landline_is_suppressed_not_sent(twilio, birthday_member, downtown):
+    # a record from before SMS consent asked for a mobile: Twilio would only fail it
+    Member.objects.filter(pk=birthday_member.pk).update(phone="+31201234567")
+    evaluate(birthday_rule(), downtown)
+
+    dispatcher.dispatch()
+
+    touchpoint = Touchpoint.objects.get()
+    assert (touchpoint.status, touchpoint.reason) == (Status.SUPPRESSED, Reason.INVALID_NUMBER)
+    assert twilio.bodies_to("+31201234567") == []
 
 
 @override_settings(CAMPAIGN_SENDING_LEASE_SECONDS=60)
