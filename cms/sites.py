@@ -133,11 +133,22 @@ def _free_slug(root: Page, wanted: str) -> str:
 def _grant_roles(home: Page) -> None:
     """Marketing and managers edit this tree as they do the first site's; the page hooks
     still keep each club's staff to their own club's sites."""
-    for role, codenames in ROLE_PAGE_PERMISSIONS.items():
-        group = Group.objects.filter(name=role).first()
-        if group is None:
-            continue
+    groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_PAGE_PERMISSIONS)}
+    permissions = {
+        permission.codename: permission
         for permission in Permission.objects.filter(
-            content_type__app_label="wagtailcore", codename__in=codenames
-        ):
-            GroupPagePermission.objects.get_or_create(group=group, page=home, permission=permission)
+            content_type__app_label="wagtailcore",
+            codename__in={c for codenames in ROLE_PAGE_PERMISSIONS.values() for c in codenames},
+        )
+    }
+    # One insert; a grant the tree already has is skipped by Wagtail's unique constraint.
+    GroupPagePermission.objects.bulk_create(
+        [
+            GroupPagePermission(group=groups[role], page=home, permission=permissions[codename])
+            for role, codenames in ROLE_PAGE_PERMISSIONS.items()
+            if role in groups
+            for codename in codenames
+            if codename in permissions
+        ],
+        ignore_conflicts=True,
+    )

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 
 from club import clock, prepared
-from members.models import Member, MemberEvent
+from members.models import Channel, Member, MemberEvent
 
 _CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _KINDS = frozenset(MemberEvent.Kind.values)  # an enum's .values builds a new list on every call
@@ -127,5 +127,6 @@ def consent_change(event: MemberEvent) -> str:
     lines reading only "Consent changed · At the desk" said neither channel nor which way."""
     if event.kind != MemberEvent.Kind.CONSENT_CHANGED or "channel" not in event.data:
         return ""
-    channel = "SMS" if event.data["channel"] == "sms" else str(event.data["channel"]).capitalize()
-    return f"{channel} consent {'given' if event.data.get('granted') else 'withdrawn'}"
+    channel = event.data["channel"]
+    named = Channel(channel).label if channel in Channel.values else str(channel).capitalize()
+    return f"{named} consent {'given' if event.data.get('granted') else 'withdrawn'}"
