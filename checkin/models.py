@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from club.models import Club, Weekday
 from members.models import Member
-from memberships.models import LedgerEntry, Membership
+from memberships.models import LedgerEntry, Membership, Plan
 
 # A class larger than this is a typo, not a room.
 MAX_CAPACITY = 1000
@@ -100,6 +100,18 @@ class CheckInAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} denied: {self.get_reason_display()}"
+
+    @property
+    def verdict(self) -> str:
+        """The reason in the desk's words: a lead's free week that ran out is "Free trial
+        ended", a sale to make, not a membership to renew. Reads `membership` and its plan
+        (select them with the attempt in lists)."""
+        ended_trial = (
+            self.reason == self.Reason.EXPIRED
+            and self.membership_id is not None
+            and self.membership.plan.kind == Plan.Kind.TRIAL
+        )
+        return "Free trial ended" if ended_trial else self.get_reason_display()
 
 
 class ClassType(models.Model):

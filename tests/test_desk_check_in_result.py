@@ -13,8 +13,15 @@ from checkin.models import Source, Visit
 from club import clock
 from club.models import Club
 from members import timeline
-from members.models import MemberEvent
-from tests.factories import BookingFactory, ClassSessionFactory, MemberFactory, MembershipFactory
+from members.models import Member, MemberEvent
+from memberships.models import Membership
+from tests.factories import (
+    BookingFactory,
+    ClassSessionFactory,
+    MemberFactory,
+    MembershipFactory,
+    PlanFactory,
+)
 
 DESK = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/admin/desk/"}
 
@@ -290,3 +297,31 @@ def test_the_back_office_timeline_says_reasons_in_words(client, max, frozen_cloc
 
     assert "Membership expired · Turnstile" in listing
     assert "Membership expired · Turnstile" in inspect
+
+
+# --- the verdict said once, in the desk's words ---------------------------------------------
+
+
+def test_an_unpaid_member_is_told_unpaid_once(desk, frozen_clock, maya, maya_membership):
+    Membership.objects.filter(pk=maya_membership.pk).update(status=Membership.Status.PAST_DUE)
+
+    html = panel(desk.post(reverse("desk:scan"), {"q": maya.card_token}, **DESK).content.decode())
+
+    assert 'data-reason="unpaid"' in html
+    assert "Unpaid" in html.split("desk-verdict", 1)[1].split("</p>", 1)[0]
+    assert html.count("Unpaid") == 1  # the verdict; no "Unpaid" badge under it
+
+
+def test_the_recent_list_says_a_lead_s_free_trial_ended(desk, frozen_clock, downtown):
+    lead = MemberFactory(home_club=downtown, status=Member.Status.LEAD, card_token="LEAD-1")
+    MembershipFactory(
+        member=lead,
+        plan=PlanFactory(club=downtown, trial=True),
+        start=dt.date(2026, 11, 10),
+        end=dt.date(2026, 11, 16),
+    )
+
+    html = desk.post(reverse("desk:scan"), {"q": "LEAD-1"}, **DESK).content.decode()
+
+    row = recent_list(html).split("<li")[1]
+    assert "free trial ended" in row and "expired" not in row

@@ -62,7 +62,7 @@ def badges(member: Member, day: dt.date) -> list[Badge]:
         if freeze is not None:
             found.append(Badge(f"Frozen until {freeze.end:%-d %b}", "info"))
         if membership.status == Membership.Status.PAST_DUE:
-            found.append(Badge("Unpaid", "critical"))
+            found.append(Badge("Unpaid", "critical", "unpaid"))
         if membership.plan.is_pack:
             left = membership.visits_left or 0
             tone = "critical" if left == 0 else "warning" if left <= LOW_BALANCE else "good"

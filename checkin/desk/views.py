@@ -404,10 +404,10 @@ def result_context(
         context.update(visit=outcome, visit_number=member.visits.filter(at__lte=outcome.at).count())
         return context
     context.update(attempt=outcome, override_form=override_form or OverrideForm())
-    expired = outcome is not None and outcome.reason == CheckInAttempt.Reason.EXPIRED
-    if expired and context["membership"] is not None:
-        # The verdict says "Membership expired 23 Nov 2026": the badge would say it again.
-        context["badges"] = [badge for badge in context["badges"] if badge.code != "expired"]
+    if outcome is not None:
+        # The verdict says "Membership expired 23 Nov 2026" or "Unpaid": a badge would say it
+        # again.
+        context["badges"] = [badge for badge in context["badges"] if badge.code != outcome.reason]
     no_membership = outcome is not None and outcome.reason == CheckInAttempt.Reason.NO_MEMBERSHIP
     # Come too early for their free class: say when it is and when check-in opens.
     if no_membership and (trial := bookings.trial_later_today(member, club, at=outcome.at)):
@@ -525,7 +525,7 @@ def recent_check_ins(club: Club, *, staff_clubs, limit: int = 10) -> list:
     )
     denials = (
         CheckInAttempt.objects.filter(club=club, at__gte=since)
-        .select_related("member")
+        .select_related("member", "membership__plan")
         .annotate(ours=ours)
     )
     # More denials than shown: repeats fold into one row (_fold_repeated_denials).
