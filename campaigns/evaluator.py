@@ -355,7 +355,7 @@ def render(template: str, context: dict) -> str:
         return ""
     compiled = _compiled(template)
     try:
-        return compiled.render(Context(context)).strip()
+        return compiled.render(Context(context, autoescape=False)).strip()
     except (TemplateSyntaxError, TemplateDoesNotExist):
         raise
     except VariableDoesNotExist as error:

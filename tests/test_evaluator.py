@@ -182,6 +182,26 @@ def test_a_filter_renders_on_the_values_it_takes():
     assert evaluator.render("{{ visits|divisibleby:2 }}", {"visits": 10}) == "True"
 
 
+def test_messages_are_plain_text_so_names_are_not_html_escaped():
+    context = {"first_name": "D'Angelo", "club_name": "Gym & Spa <Downtown>"}
+
+    body = evaluator.render("Hi {{ first_name }}, see you at {{ club_name }}", context)
+
+    assert body == "Hi D'Angelo, see you at Gym & Spa <Downtown>"
+
+
+def test_a_planned_touchpoint_names_an_irish_member_as_written(ending, downtown):
+    Member.objects.filter(pk=ending.pk).update(first_name="Sinéad", last_name="O'Brien")
+    ending.refresh_from_db()
+    rule = Rule.objects.get(number=1)  # "Call {{ first_name }} {{ last_name }}…"
+    facts = {"plan": "Annual", "end": TODAY}
+    occurrence = evaluator.triggers.Occurrence(ending.pk, "k", local(TODAY, 10), facts)
+
+    body = evaluator.render(rule.template, evaluator.message_context(ending, downtown, occurrence))
+
+    assert "O'Brien" in body and "&#x27;" not in body
+
+
 def test_members_without_consent_are_recorded_as_suppressed(ending, downtown):
     Member.objects.filter(pk=ending.pk).update(sms_consent=False)
 
