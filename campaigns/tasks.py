@@ -34,6 +34,13 @@ def cancel_moot_call_tasks_task() -> int:
 
 
 @shared_task
+def escalate_late_tasks_task() -> int:
+    """Tell managers about late tasks marked to escalate, once their reason is checked. Safe
+    to run twice, or two at once: each task is claimed before its email goes."""
+    return call_tasks.escalate_late_tasks()
+
+
+@shared_task
 def evaluate_task() -> int:
     """Insert the touchpoints every active rule asks for (the unique key ignores repeats)."""
     return evaluator.evaluate()

@@ -206,6 +206,8 @@ def _lead_created_words(params: dict) -> str:
     unless = f" (not {' or '.join(skipped)} leads)" if skipped else ""
     if params.get("unless_trial_booked"):
         unless += ", unless a trial is booked or a membership bought since"
+    elif params.get("unless_joined"):
+        unless += ", unless they joined since"
     return f"{_minutes_after(params)} a lead is created{unless}"
 
 
@@ -227,6 +229,12 @@ def _membership_bought_since():
     ).not_cancelled()
 
 
+def _joined_since():
+    # A paid plan: the lead joined and "call the new lead" is moot. A free trial week is not
+    # joining; the call is what turns it into a sale.
+    return _membership_bought_since().exclude(plan__kind=Plan.Kind.TRIAL)
+
+
 @trigger(
     "lead_created",
     "Lead created",
@@ -240,6 +248,7 @@ def _membership_bought_since():
             "unless_trial_booked",
             "Not when a trial was booked or a membership bought since the lead arrived.",
         ),
+        Parameter("unless_joined", "Not when a paid membership was bought since the lead arrived."),
     ),
 )
 def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
@@ -247,9 +256,12 @@ def _lead_created(window: Window, params: dict) -> Iterator[Occurrence]:
     skipped = set(params.get("except_sources", []))
     # "unless_trial_booked": an invitation to a free trial is absurd to a lead who booked one
     # (or joined) since; the stored stage, refreshed every 15 minutes, still says "lead".
-    unless = (
-        (_trial_booked_since, _membership_bought_since) if params.get("unless_trial_booked") else ()
-    )
+    # "unless_joined": rule 1's call is moot once they bought a membership at the desk.
+    unless = ()
+    if params.get("unless_trial_booked"):
+        unless = (_trial_booked_since, _membership_bought_since)
+    elif params.get("unless_joined"):
+        unless = (_joined_since,)
     events = _event_kind(MemberEvent.Kind.LEAD_CREATED, unless=unless)
     for occurrence in events(window, params):
         if occurrence.facts["event"].get("source") not in skipped:

@@ -83,9 +83,10 @@ app.conf.beat_schedule = {
         "task": "campaigns.tasks.cancel_moot_call_tasks_task",
         "schedule": crontab(minute="*/5"),
     },
-    # Late call tasks (a new lead not called within 15 minutes) told to the managers.
+    # Late call tasks (a new lead not called within 15 minutes) told to the managers, unless
+    # their reason has gone (the lead joined meanwhile).
     "escalate-late-tasks": {
-        "task": "members.tasks.escalate_late_tasks_task",
+        "task": "campaigns.tasks.escalate_late_tasks_task",
         "schedule": crontab(),  # every minute
     },
     # Stripe events whose processing was lost or failed, tried again.

@@ -423,6 +423,12 @@ class TaskQuerySet(models.QuerySet):
     def open(self) -> "TaskQuerySet":
         return self.filter(status=Task.Status.OPEN)
 
+    def late_to_escalate(self, now) -> "TaskQuerySet":
+        """Open tasks marked to escalate, past their due time, whose managers were not told."""
+        return self.open().filter(
+            escalate_when_late=True, escalated_at__isnull=True, due_at__lt=now
+        )
+
     def for_staff(self, user) -> "TaskQuerySet":
         if user.is_superuser:
             return self

@@ -112,7 +112,7 @@ def log_call(member: Member, *, outcome: str, text: str = "", by) -> int:
         return close(Task.objects.visible_to(by).filter(member=member), by=by)
 
 
-def escalate_late_tasks() -> int:
+def escalate_late_tasks(*, now: dt.datetime | None = None) -> int:
     """Email the managers of the member's club about each open task, marked to escalate,
     that is past its due time, once; returns how many tasks were escalated.
 
@@ -120,11 +120,10 @@ def escalate_late_tasks() -> int:
     holds, so two runs at once never tell the managers twice. The emails go after the commit;
     a task whose email could not be sent is released, to be tried again next run.
     """
-    now = clock.now()
+    now = now or clock.now()
     with transaction.atomic():
         late = list(
-            Task.objects.open()
-            .filter(escalate_when_late=True, escalated_at__isnull=True, due_at__lt=now)
+            Task.objects.late_to_escalate(now)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("member__home_club")
             .order_by("due_at")[:ESCALATION_BATCH]

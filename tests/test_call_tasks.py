@@ -4,16 +4,19 @@ rule 12's "no visit for 28 days: call them" when the member checks in before any
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
-from campaigns import call_tasks, dispatcher, evaluator
+from campaigns import call_tasks, dispatcher, evaluator, triggers
+from campaigns import tasks as campaigns_tasks
 from campaigns.models import Rule
 from checkin import checkins
 from checkin.models import Source
 from club import clock
-from members import staff_tasks
-from members.models import MemberEvent, Task
-from tests.factories import MemberFactory, MembershipFactory, VisitFactory
+from members import leads, staff_tasks
+from members.models import Member, MemberEvent, Task
+from memberships import sales
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory, VisitFactory
 
 
 @pytest.fixture
@@ -72,3 +75,61 @@ def test_a_switched_off_rule_leaves_its_tasks_to_staff(quiet_koen, downtown):
 
     assert call_tasks.cancel_moot_call_tasks() == 0
     assert Task.objects.open().filter(member=quiet_koen).count() == 1
+
+
+# --- rule 1: a new lead's call, moot once they join -----------------------------------------
+
+
+@pytest.fixture
+def website_lead(frozen_clock, downtown, max):
+    """A lead from the website at 18:00, with rule 1's call task open (due 18:15)."""
+    lead, _ = leads.capture(
+        downtown,
+        first_name="Ann",
+        last_name="Api",
+        email="ann@example.com",
+        source=Member.Source.WEBSITE,
+        consent_source="api:website",
+    )
+    evaluator.evaluate(prompt_only=True)
+    dispatcher.dispatch(now=clock.now())
+    return lead
+
+
+def test_a_lead_who_joined_before_the_call_fell_due_is_not_escalated(
+    frozen_clock, website_lead, downtown, monthly_plan
+):
+    [task] = Task.objects.open().filter(member=website_lead)
+    assert task.escalate_when_late
+    frozen_clock.shift(dt.timedelta(minutes=10))
+    sales.sell(website_lead, monthly_plan, start=clock.today(downtown), method="cash")
+    frozen_clock.shift(dt.timedelta(minutes=6))  # 18:16: late, and the 5-minute sweep not run
+
+    assert campaigns_tasks.escalate_late_tasks_task() == 0
+
+    task.refresh_from_db()
+    assert task.status == Task.Status.CANCELLED
+    assert not mail.outbox
+    assert not website_lead.events.filter(kind=MemberEvent.Kind.TASK_ESCALATED).exists()
+
+
+@pytest.mark.parametrize("joined", ["nothing", "a free trial week"])
+def test_a_lead_who_has_not_joined_is_still_escalated(frozen_clock, website_lead, downtown, joined):
+    if joined == "a free trial week":
+        trial = PlanFactory(club=downtown, trial=True)
+        sales.sell(website_lead, trial, start=clock.today(downtown), method="cash")
+    frozen_clock.shift(dt.timedelta(minutes=16))
+
+    assert campaigns_tasks.escalate_late_tasks_task() == 1
+
+    assert Task.objects.get(member=website_lead).status == Task.Status.OPEN
+    assert mail.outbox[0].subject == "Late: Call Ann Api within 15 minutes: a new lead."
+
+
+def test_rule_1_says_its_call_is_moot_once_the_lead_joined(db):
+    rule = Rule.objects.get(number=1)
+
+    assert rule.params["unless_joined"] is True
+    assert triggers.get(rule.trigger).describe(rule.params) == (
+        "at once a lead is created (not walk-in leads), unless they joined since"
+    )

@@ -136,6 +136,7 @@ def test_switching_to_a_staff_task_shows_the_tasks_fields_and_drops_the_quiet_ho
         "delay_minutes",
         "except_sources",
         "unless_trial_booked",
+        "unless_joined",
         "due_minutes",
         "assign",
         "escalate_when_late",

@@ -128,5 +128,5 @@ def test_the_beat_schedule_runs_the_escalation_every_minute():
     from club.celery import app
 
     entry = app.conf.beat_schedule["escalate-late-tasks"]
-    assert entry["task"] == "members.tasks.escalate_late_tasks_task"
+    assert entry["task"] == "campaigns.tasks.escalate_late_tasks_task"
     assert entry["schedule"] == crontab()  # test_celery checks every scheduled task exists

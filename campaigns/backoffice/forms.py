@@ -112,6 +112,7 @@ PARAMETERS = {
     "reasons": _reasons,
     "except_sources": _lead_sources,
     "unless_trial_booked": _flag,
+    "unless_joined": _flag,
     "due_minutes": _whole("due_minutes"),
     "assign": _one_of("trainer"),
     "escalate_when_late": _flag,
@@ -188,6 +189,7 @@ PARAMETER_FIELDS = {
         widget=forms.CheckboxSelectMultiple,
     ),
     "unless_trial_booked": lambda: forms.BooleanField(label="Unless a trial is booked"),
+    "unless_joined": lambda: forms.BooleanField(label="Unless they joined"),
     "due_minutes": lambda: _whole_field("due_minutes", "Due within minutes"),
     "assign": lambda: forms.ChoiceField(
         label="Assign to",
