@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 import tablib
@@ -46,10 +48,11 @@ class Table:
         """(value, column kind) per cell, row by row: what the HTML table shows."""
         return [[(row[column.key], column.kind) for column in self.columns] for row in self.rows]
 
-    def dataset(self) -> tablib.Dataset:
+    def dataset(self, cell: Callable[[Any], Any] = lambda value: value) -> tablib.Dataset:
+        """The table for tablib, each value through `cell` (a CSV's `spreadsheets.csv_cell`)."""
         data = tablib.Dataset(headers=[column.label for column in self.columns], title=self.key)
         for row in self.rows:
-            data.append([row[column.key] for column in self.columns])
+            data.append([cell(row[column.key]) for column in self.columns])
         return data
 
 

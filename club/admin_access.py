@@ -61,6 +61,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from club import clock, roles
 from club.display import another_clubs_member
 from club.models import Club
+from club.spreadsheets import FormulaSafeCsvMixin
 from club.time_zones import on_club_clock
 
 Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
@@ -292,7 +293,8 @@ class ScopedViewMixin:
         return title
 
 
-class ScopedIndexView(ScopedViewMixin, generic.IndexView):
+class ScopedIndexView(FormulaSafeCsvMixin, ScopedViewMixin, generic.IndexView):
+    # Its CSV download's cells are inert in a spreadsheet (club.spreadsheets).
     base_filterset_class = ScopedFilterSet
 
     def setup(self, request, *args, **kwargs):

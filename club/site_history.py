@@ -14,8 +14,11 @@ from django.views.decorators.cache import never_cache
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 
+from club.spreadsheets import FormulaSafeCsvMixin
 
-class SiteHistoryView(LogEntriesView):
+
+class SiteHistoryView(FormulaSafeCsvMixin, LogEntriesView):
+    # Its CSV names members as they were typed (a lead's name from the public form).
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_superuser:
             # The admin's decorator turns this into its usual "no permission" redirect.

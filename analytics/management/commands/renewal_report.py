@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analytics import frames, renewals
 from club.models import Club
+from club.spreadsheets import csv_cell
 
 
 def _date(value: str) -> dt.date:
@@ -53,4 +54,7 @@ class Command(BaseCommand):
             records = json.loads(table.to_json(orient="records", double_precision=4))
             self.stdout.write(json.dumps(records, indent=2))
         else:
+            # Text cells (a plan's name) inert in a spreadsheet; the figures stay numbers.
+            for column in table.select_dtypes(include=["object", "string"]):
+                table[column] = table[column].map(csv_cell)
             self.stdout.write(table.to_csv(index=False, float_format="%.4f"), ending="")
