@@ -23,7 +23,9 @@ def download(table: Table, *, format: str, filename: str) -> HttpResponse:
         # one in the computer's legacy code page ("ZoÃ«").
         body = "\ufeff" + table.dataset(cell=csv_cell).export(format)
     else:
-        body = table.dataset().export(format)
+        # Unlike Wagtail's, tablib's XLSX stores a text starting with "=" as a formula unless
+        # asked to escape it (which drops that "=").
+        body = table.dataset().export(format, escape=True)
     response = HttpResponse(body, content_type=FORMATS[format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{format}"'
     return response

@@ -8,7 +8,8 @@ carriage return gets a leading apostrophe, so the spreadsheet reads it as text. 
 numbers, dates and empty cells are written as they are. A text that is a plain signed number
 is left alone too ("+31612345678", an E.164 phone; "-12.50"): it holds no formula, and a phone
 with an apostrophe in front would be no number to the mailing and SMS tools the file goes to.
-XLSX needs none of this: Wagtail writes its cells as text, and tablib escapes on request.
+XLSX needs none of this: Wagtail writes its cells as text, and tablib escapes on request
+(`analytics.exports` asks).
 """
 
 from __future__ import annotations

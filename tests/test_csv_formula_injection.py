@@ -177,3 +177,17 @@ def test_renewal_report_csv_writes_a_formula_plan_as_text(hostile_plan_ended):
          "ci_high"],
         [f"'{HOSTILE}", "1", "0", "0", "0", "0", "0.0000", "0.0000", "0.7935"],
     ]  # fmt: skip
+
+
+def test_the_dashboards_xlsx_stores_a_formula_plan_as_text(client, max, hostile_plan_ended):
+    client.force_login(max)
+
+    response = client.get(
+        "/admin/analytics/renewal/", {"export": "renewal_by_plan", "format": "xlsx"}
+    )
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    plan, due = sheet["A2"], sheet["B2"]
+    # tablib's escape drops the "=": text, never a formula; the figures stay numbers.
+    assert (plan.data_type, plan.value) == ("s", HOSTILE.removeprefix("="))
+    assert due.value == 1
