@@ -11,7 +11,8 @@ A row of our club may name a member of another (a Downtown member's visit at Riv
 a viewset's `member_path` has each row marked `member_is_ours` in the query that lists it,
 and its screens show such a member as the desk does, "Thijs (another club)", with none of
 their club's records (`member_records`). Inspect screens print times on the row's club clock,
-and so do lists, each row's on its own club's, labelled with its zone when that is not the page's.
+and so do lists, each row's on its own club's, labelled with its zone when that is not the page's;
+forms take and show them on the clock of the record's club (`ScopedForm`).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from club import clock, roles
 from club.display import another_clubs_member
 from club.models import Club
 from club.spreadsheets import FormulaSafeCsvMixin
-from club.time_zones import on_club_clock
+from club.time_zones import form_on_club_clock, on_club_clock
 
 Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
 
@@ -79,6 +80,9 @@ _scopes: dict[str, Scope] = {
         pk__in=Club.staff.through.objects.filter(club__in=clubs).values("user_id")
     ),
 }
+# The lookup to the one club each model's row belongs to ("club", "member__home_club"), for
+# the times its forms read on that club's clock; a model of several clubs has none.
+_club_paths: dict[str, str] = {"club.club": "pk"}
 
 
 def clubs_for(user) -> QuerySet[Club]:
@@ -99,6 +103,7 @@ class RoleMenuItem(MenuItem):
 
 def register(model: type[Model], club_path: str) -> None:
     """Declare the lookup path from `model` to its Club, e.g. "member__home_club"."""
+    _club_paths.pop(model._meta.label_lower, None)
     if _leads_to_many(model, club_path):
         # Someone who works at two of the clubs would be listed twice, and get() by URL
         # would find two rows: narrow by a subquery instead of a join.
@@ -109,6 +114,7 @@ def register(model: type[Model], club_path: str) -> None:
     _scopes[model._meta.label_lower] = lambda queryset, clubs: queryset.filter(
         **{f"{club_path}__in": clubs}
     )
+    _club_paths[model._meta.label_lower] = club_path
 
 
 def _leads_to_many(model: type[Model], lookup: str) -> bool:
@@ -203,7 +209,8 @@ class ScreenPermissionPolicy(ModelPermissionPolicy):
 
 
 class ScopedForm(WagtailAdminModelForm):
-    """A model form whose related-record choices offer only rows of the staff member's clubs."""
+    """A model form whose related-record choices offer only rows of the staff member's clubs,
+    and whose dates and times are read and shown on the record's club's clock."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,6 +219,8 @@ class ScopedForm(WagtailAdminModelForm):
                 field.queryset = scope(field.queryset, self.for_user)
                 if field.queryset.model is get_user_model():
                     field.label_from_instance = staff_name
+        if club_path := _club_paths.get(self._meta.model._meta.label_lower):
+            form_on_club_clock(self, club_path)
 
 
 class ScopedFilterSet(WagtailFilterSet):

@@ -1,6 +1,11 @@
 """Form fields the back-office shares across apps."""
 
+import contextlib
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import to_python
 from phonenumber_field.widgets import RegionalPhoneNumberWidget
@@ -33,13 +38,45 @@ class DayField(forms.DateField):
 
 
 class MomentField(forms.DateTimeField):
-    """A date and time of day, in the browser's own date-and-time input (local time)."""
+    """A date and time of day, in the browser's own date-and-time input (a wall-clock time).
+
+    Read and shown on `zone`'s clock when one is set: a record of one club takes its club's
+    (`club.time_zones.form_on_club_clock` sets it); else on the page's, Django's active zone.
+    A time the clocks skip or pass twice there is a field error, never a guess.
+    """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
     default_error_messages = {
-        "invalid": "Enter a date and time as YYYY-MM-DD HH:MM (24-hour), e.g. 2026-12-24 18:30."
+        "invalid": "Enter a date and time as YYYY-MM-DD HH:MM (24-hour), e.g. 2026-12-24 18:30.",
+        "clock_change": "%(moment)s does not happen once in %(zone)s: the clocks change then "
+        "(it is skipped or comes twice). Choose another time.",
     }
+    zone: dt.tzinfo | None = None
+
+    def _on_its_clock(self):
+        return timezone.override(self.zone) if self.zone is not None else contextlib.nullcontext()
+
+    def prepare_value(self, value):
+        with self._on_its_clock():
+            return super().prepare_value(value)
+
+    def to_python(self, value):
+        with self._on_its_clock():
+            try:
+                return super().to_python(value)
+            except ValidationError as error:
+                if error.code != "ambiguous_timezone":
+                    raise
+                zone = timezone.get_current_timezone()
+                raise ValidationError(
+                    self.error_messages["clock_change"],
+                    code="clock_change",
+                    params={
+                        "moment": f"{error.params['datetime']:%Y-%m-%d %H:%M}",
+                        "zone": getattr(zone, "key", str(zone)),
+                    },
+                ) from error
 
 
 class TypedPhoneWidget(RegionalPhoneNumberWidget):

@@ -7,7 +7,8 @@ their profile's zone or TIME_ZONE, as Wagtail gives them.
 
 A time that belongs to a club (a class, a visit, a booking, a task, a touchpoint) is printed on
 that club's clock whatever the page's zone, labelled with its zone when the two differ
-(`on_club_clock`).
+(`on_club_clock`), and a form for a record of one club takes and shows its times on that club's
+clock, named when the page's differs (`form_on_club_clock`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from collections.abc import Callable
 from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +29,7 @@ from wagtail import hooks
 from wagtail.users.models import UserProfile
 
 from club import clock
+from club.forms import MomentField
 from club.models import Club
 
 # Screens that are at one club say which through this Wagtail hook, so this app needs to know
@@ -134,3 +138,88 @@ def on_club_clock(
     if label and (zone := zone_label(moment, where)):
         return f"{text} {zone}"
     return text
+
+
+# --- a form's times on its record's club's clock -----------------------------------------------
+
+
+def _club_at(record, path: str) -> Club | None:
+    """The club at `path` ("club", "member__home_club") from `record`, if any."""
+    for name in path.split("__") if path else ():
+        try:
+            record = getattr(record, name)
+        except ObjectDoesNotExist:  # an unsaved record's foreign key not yet set
+            return None
+        if record is None:
+            return None
+    return record if isinstance(record, Club) else None
+
+
+def form_club(form: forms.BaseForm, club_path: str) -> Club | None:
+    """The club the record of model form `form` belongs to, at `club_path` from its model.
+
+    When the form itself chooses it (a session's "club", a freeze's "membership") it is the
+    choice posted, so a record moved to another club takes that club's clock; an invalid choice
+    (the field's own error) falls back to the record's present club."""
+    if club_path == "pk":
+        return form.instance if form.instance.pk else None
+    first, _, rest = club_path.partition("__")
+    field = form.fields.get(first)
+    if form.is_bound and field is not None and not field.disabled:
+        try:
+            chosen = field.clean(form[first].data)
+        except ValidationError:
+            chosen = None
+        if chosen is not None and (club := _club_at(chosen, rest)) is not None:
+            return club
+    return _club_at(form.instance, club_path)
+
+
+def _offered_clubs(form: forms.BaseForm, club_path: str) -> list[Club]:
+    """The clubs a form's own club choice offers (scoped); none when it chooses no club."""
+    field = form.fields.get(club_path)
+    if (
+        isinstance(field, forms.ModelChoiceField)
+        and not field.disabled
+        and field.queryset.model is Club
+    ):
+        return list(field.queryset.only("pk", "name", "time_zone"))
+    return []
+
+
+def form_on_club_clock(form: forms.BaseForm, club_path: str) -> None:
+    """Have every date and time of model form `form`, whose record belongs to the club at
+    `club_path` from its model, read and shown on that club's clock, and say so on the page.
+
+    A class at Brooklyn typed as 18:00 is at 18:00 in New York, whoever types it: the page's
+    clock (the staff member's profile zone) is the reader's, not the record's. The club is the
+    one the form chooses, if it does (`form_club`); a new record whose club is still to be
+    chosen takes its clubs' zone when they share one, else the page's until one is chosen (the
+    chosen club's, once posted). Each field's help names the zone when the page's clock reads
+    differently, and says the chosen club's time counts where the form offers clubs of several
+    zones. Call it once the choices are scoped: a posted club not on offer lends no zone."""
+    moments = {name: f for name, f in form.fields.items() if isinstance(f, MomentField)}
+    if not moments:
+        return
+    club = form_club(form, club_path)
+    offered = _offered_clubs(form, club_path)
+    zones = {c.time_zone for c in offered}
+    if club is None and len(offered) == 1:
+        club = offered[0]
+    zone = clock.zone(club) if club is not None else None
+    if zone is None and len(zones) == 1:
+        zone = ZoneInfo(next(iter(zones)))
+    several = len(zones) > 1
+    for name, field in moments.items():
+        field.zone = zone
+        shown = form.initial.get(name)
+        moment = shown if isinstance(shown, dt.datetime) else clock.now()
+        note = ""
+        if zone is not None and zone_label(moment, zone):
+            whose = club.name if club is not None else "The club's"
+            note = f"{whose} time ({zone.key})."
+            if several:
+                note = f"{note[:-1]}, or the club's chosen above."
+        elif several:
+            note = "The chosen club's own time."
+        field.help_text = " ".join(text for text in (field.help_text, note) if text)

@@ -211,9 +211,13 @@ def test_a_zone_chosen_in_the_profile_wins_over_the_clubs(client, frozen_clock, 
     choose_zone(henk, "Europe/Amsterdam")
     client.force_login(henk)
 
+    # The form reads Harbour's class on Harbour's clock; the list is on Amsterdam's, so it
+    # names Lisbon's.
     session = add_session(client, harbour, "2026-11-24 12:00")
+    listing = text(client.get(reverse("class_sessions:index")))
 
-    assert session.start == NOON_UTC - dt.timedelta(hours=1)
+    assert session.start == NOON_UTC
+    assert "24 Nov 2026, 12:00 Lisbon" in listing
     assert UserProfile.get_for_user(henk).current_time_zone == "Europe/Amsterdam"
 
 
@@ -235,8 +239,10 @@ def test_a_superuser_gets_the_default_zone_even_on_a_lisbon_clubs_staff(
     client.force_login(boss)
 
     session = add_session(client, harbour, "2026-11-24 12:00")
+    listing = text(client.get(reverse("class_sessions:index")))
 
-    assert session.start == NOON_UTC - dt.timedelta(hours=1)
+    assert session.start == NOON_UTC  # typed on Harbour's clock, the form's club
+    assert "24 Nov 2026, 12:00 Lisbon" in listing  # read on the default zone's
 
 
 def test_staff_of_no_club_get_the_default_zone(client, frozen_clock, harbour, henk):
@@ -297,10 +303,13 @@ def test_staff_of_two_zones_get_the_default_off_the_desk(client, frozen_clock, d
     client.force_login(area_manager)
     client.get(reverse("desk:desk"), {"club": "harbour"})
 
-    # The sessions screen is at no one club: its form takes the default zone's times.
+    # The sessions screen is at no one club: its page runs on the default zone's clock,
+    # and its form on the clock of the club it chooses.
     session = add_session(client, harbour, "2026-11-24 12:00")
+    listing = text(client.get(reverse("class_sessions:index")))
 
-    assert session.start == NOON_UTC - dt.timedelta(hours=1)
+    assert session.start == NOON_UTC
+    assert "24 Nov 2026, 12:00 Lisbon" in listing
 
 
 def test_a_task_shows_its_clubs_due_time_to_staff_on_another_clubs_clock(
