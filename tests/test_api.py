@@ -619,6 +619,17 @@ def test_the_schema_lists_every_check_in_reason_with_its_meaning(client, db):
     ]
 
 
+def test_the_check_in_schema_lets_a_turnstile_send_other_keys(client, db):
+    # The view ignores a door's id beside the card (unknown-key above): the schema says so
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+
+    body = schema["paths"]["/api/v1/checkins"]["post"]["requestBody"]["content"]
+    request = body["application/json"]["schema"]
+    assert "Other keys" in request["description"]
+    assert [branch["required"] for branch in request["oneOf"]] == [["card"], ["member_id"]]
+    assert not any("additionalProperties" in branch for branch in request["oneOf"])
+
+
 @pytest.mark.parametrize(
     ("name", "prefix"),
     [("checkins", '{"card": '), ("members", '{"first_name": "Ana", "email": ')],
