@@ -636,10 +636,24 @@ class TrialPage(RoutablePageMixin, Page):
         default="<p>Someone from the front desk will call you within 15 minutes (during "
         "opening hours) to say hello and answer your questions. Bring comfortable clothes, "
         "a towel and a bottle of water, and be at the desk 10 minutes before the class.</p>",
-        help_text="Shown after signing up: what happens next.",
+        help_text="Shown after signing up for a class: what happens next.",
+    )
+    # A sign-up with no class chosen ("call me back") must not be told to come before "the
+    # class": it has none yet.
+    thank_you_no_class = RichTextField(
+        blank=True,
+        default="<p>Someone from the front desk will call you within 15 minutes (during "
+        "opening hours) to say hello, answer your questions and find a class that suits "
+        "you.</p>",
+        help_text="Shown after signing up without choosing a class: what happens next.",
     )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("thank_you")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("thank_you"),
+        FieldPanel("thank_you_no_class"),
+    ]
     parent_page_types = ["cms.HomePage"]
     subpage_types: list[str] = []
     max_count_per_parent = 1

@@ -675,6 +675,18 @@ def page_text(response) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
+def test_a_sign_up_without_a_class_is_not_told_to_come_before_the_class(
+    client, frozen_clock, downtown
+):
+    # no trial class open this fortnight: the form asks no class, and the desk calls
+    response = client.post("/trial/", form_data(None))
+
+    thanks = page_text(client.get(response["Location"]))
+    assert "We have your details." in thanks
+    assert "find a class that suits you" in thanks
+    assert "before the class" not in thanks
+
+
 @pytest.fixture
 def walkin(downtown):
     """A lead the desk registered earlier, with the number Tina will type."""
