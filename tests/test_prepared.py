@@ -1,6 +1,7 @@
 """Statements compiled once (club/prepared.py) return what their queryset would."""
 
 import datetime as dt
+import enum
 
 import pytest
 from django.db.models import BigIntegerField, CharField, DateField, Exists, OuterRef
@@ -83,3 +84,70 @@ def test_insert_writes_the_row_and_sets_its_primary_key(frozen_clock, maya):
 def test_insert_refuses_a_row_that_has_its_primary_key(maya):
     with pytest.raises(ValueError, match="primary key"):
         prepared.insert(MemberEvent(pk=1, member=maya, kind="note", at=clock.now()))
+
+
+ACTIVE_OF = Prepared(
+    lambda: (
+        Membership.objects.filter(
+            member_id=Param("member", BigIntegerField()), status=Membership.Status.ACTIVE
+        )
+        .annotate(
+            frozen=Exists(
+                Freeze.objects.filter(
+                    membership__member_id=Param("member", BigIntegerField()),
+                    membership=OuterRef("pk"),
+                )
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", "frozen")
+    )
+)
+
+
+def test_a_param_used_twice_takes_its_value_in_both_places(frozen_clock, maya, tom_berg):
+    mine = MembershipFactory(member=maya)
+    FreezeFactory(membership=mine, start=clock.today(), end=clock.today())
+    MembershipFactory(member=tom_berg)
+
+    expected = [(m.pk, m == mine) for m in maya.memberships.filter(status="active").order_by("pk")]
+    assert (mine.pk, True) in expected
+    assert ACTIVE_OF.fetch(member=maya.pk) == expected
+    # Each value is prepared once; the statement holds it twice, and a constant as plain
+    # text (an enum member made psycopg search the enum's classes on every execution).
+    compiled = ACTIVE_OF._compiled["default"]
+    assert sum(isinstance(p, Param) for p in compiled.params) == 2
+    assert list(compiled.fields) == ["member"]
+    assert "active" in compiled.params
+    assert not any(isinstance(p, enum.Enum) for p in compiled.params)
+
+
+def test_a_param_named_twice_with_different_fields_is_refused():
+    query = Prepared(
+        lambda: Membership.objects.filter(
+            member_id=Param("value", BigIntegerField()), status=Param("value", CharField())
+        )
+    )
+    with pytest.raises(TypeError, match="different fields"):
+        query.fetch(value=1)
+
+
+def test_an_inserted_row_stores_an_enum_member_as_its_value(frozen_clock, maya):
+    event = prepared.insert(
+        MemberEvent(member=maya, kind=MemberEvent.Kind.NOTE, at=clock.now(), data={})
+    )
+    assert MemberEvent.objects.filter(pk=event.pk, kind="note").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statements_run_on_after_the_connection_is_closed_and_opened_anew(maya):
+    from django.db import connection
+
+    before = {m.pk for m in MEMBERSHIPS.fetch(member=maya.pk, day=clock.today())}
+    membership = MembershipFactory(member=maya)
+    # The reused cursor belongs to the closed connection; the next statement opens another.
+    connection.close()
+    after = {m.pk for m in MEMBERSHIPS.fetch(member=maya.pk, day=clock.today())}
+    assert after == before | {membership.pk}
+    event = prepared.insert(MemberEvent(member=maya, kind="note", at=clock.now(), data={}))
+    assert MemberEvent.objects.filter(pk=event.pk).exists()
