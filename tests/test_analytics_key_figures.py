@@ -355,3 +355,17 @@ def test_the_figures_are_cached_for_a_few_minutes_and_the_day(
     frozen_clock.shift(dt.timedelta(seconds=kpis.CACHE_SECONDS))
     assert "Active members 6" in text(client.get(fragment_url(downtown), **HTMX))
     assert "As of 18:06" in text(client.get(HOME))
+
+
+def test_the_time_of_the_figures_is_on_their_club_s_clock(client, club_data, riverside):
+    # given: Riverside moved to New York; the chain's owner reads it on the server's
+    # Amsterdam clock
+    riverside.time_zone = "America/New_York"
+    riverside.save(update_fields=["time_zone"])
+    client.force_login(UserFactory(username="owner", is_superuser=True))
+
+    # when
+    shown = text(client.get(fragment_url(riverside), **HTMX))
+
+    # then: 18:00 in Amsterdam is noon in New York, and the panel says which clock
+    assert "As of 12:00 New York" in shown
