@@ -81,11 +81,15 @@ class Plan(models.Model):
     def is_pack(self) -> bool:
         return self.kind == self.Kind.PACK
 
+    def price_text(self) -> str:
+        """ "€49.00": the price in the club's currency. Expects the club loaded with it."""
+        return format_price(self.price, self.club.currency)
+
     def choice_label(self, *, with_club: bool) -> str:
         """ "Monthly — Downtown — €49.00": two clubs' plans of one name, or one club's plans of
         one name at two prices, read apart in a dropdown. Expects the club loaded with it."""
         parts = [self.name, self.club.name] if with_club else [self.name]
-        return " — ".join([*parts, format_price(self.price, self.club.currency)])
+        return " — ".join([*parts, self.price_text()])
 
 
 def label_plan_choices(field, *, with_club: bool) -> None:

@@ -58,7 +58,8 @@ class PlanViewSet(ClubScopedViewSet):
         "name",
         "club",
         "kind",
-        "price",
+        # "€59.00", as the desk and the site say it: the bare 59.00 named no currency.
+        Column("price", label="Price", sort_key="price", accessor=Plan.price_text),
         "duration_days",
         "visits_included",
         BooleanColumn("is_active", label="Active", sort_key="is_active"),

@@ -420,6 +420,15 @@ def test_the_plans_on_sale_name_their_price_and_with_two_clubs_their_club(
     assert [label for _, label in plans.choices][1:] == labels
 
 
+def test_the_plans_list_says_each_price_in_its_club_s_currency(client, max, monthly_plan):
+    client.force_login(max)
+
+    html = client.get(reverse("plans:index")).content.decode()
+
+    assert "€49.00" in html
+    assert ">49.00<" not in html
+
+
 def test_a_past_membership_reads_ended_and_a_queued_one_upcoming(client, frozen_clock, fiona, maya):
     # given Maya's month (13 Nov – 12 Dec), the one before it, and one queued after it
     current = maya.memberships.get()
