@@ -7,12 +7,14 @@ import re
 import pytest
 from django.urls import reverse
 
+from checkin import checkins
+from checkin.models import Source
 from club import clock
 from members import timeline
 from members.models import Member, MemberEvent
 from memberships import sales
 from memberships.models import Membership, Payment
-from tests.factories import MemberFactory, MembershipFactory, PlanFactory
+from tests.factories import MemberFactory, MembershipFactory, PlanFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +115,36 @@ def test_a_sale_today_reads_member_since_this_month(client, frozen_clock, fiona,
     assert "member since Nov 2026" in html
     assert "23 Nov 2026 → 22 Dec 2026" in html
     assert "entered at import" not in html
+
+
+# --- already in today --------------------------------------------------------------------
+
+
+def test_a_member_in_today_by_the_turnstile_is_checked_in_again_knowingly(
+    client, fiona, frozen_clock, downtown
+):
+    # given: a pack holder who came through the turnstile at 17:51 (18:00 now, Amsterdam)
+    member = MemberFactory(home_club=downtown, first_name="Pia", card_token="PIA-1")
+    MembershipFactory(member=member, plan=PlanFactory(club=downtown, pack=True), visits_left=5)
+    client.force_login(fiona)
+    assert ">Check in<" in card(client, member)
+    frozen_clock.shift(dt.timedelta(minutes=-9))
+    checkins.check_in(member, source=Source.TURNSTILE, club=downtown)
+    frozen_clock.shift(dt.timedelta(minutes=9))
+
+    # when
+    html = card(client, member)
+
+    # then: the button says it is a second check-in, and what it costs
+    assert ">Check in again<" in html
+    line = re.search(r"<span id=\"card-in-today\"[^>]*>(.*?)</span>", html, re.S).group(1)
+    assert line == "In today at 17:51 (turnstile): again takes another visit from the pack"
+
+
+def test_a_visit_yesterday_is_not_in_today(client, fiona, frozen_clock, downtown, maya):
+    VisitFactory(member=maya, club=downtown, at=clock.now() - dt.timedelta(days=1))
+    client.force_login(fiona)
+
+    html = card(client, maya)
+
+    assert ">Check in<" in html and "card-in-today" not in html

@@ -596,6 +596,10 @@ def _render_card(
                 member.memberships.all(), key=lambda m: (m.start, m.pk), reverse=True
             ),
             "activity": activity.month_activity(member, today),
+            "in_today": member.visits.filter(at__gte=clock.start_of_day(today, member.home_club))
+            .select_related("club")
+            .order_by("-at")
+            .first(),
             "renewals": _renewal_count(member),
             "saved_card": saved_cards.saved(member),
             "card_declined_at": saved_cards.declined_at(member),

@@ -130,6 +130,9 @@ def test_a_check_in_from_the_card_shows_on_the_card_at_once(
     expect(page.locator("#card-this-month")).to_contain_text("1 visit")
     expect(page.locator("#card-badges")).to_contain_text("2 visits left")
     expect(page.locator("#card-timeline li").first).to_contain_text("Visit")
+    # ... a second check-in says it is one, and what it costs ...
+    expect(page.locator("#card-actions button").first).to_have_text("Check in again")
+    expect(page.locator("#card-in-today")).to_contain_text("another visit from the pack")
     # ... and what Fiona was typing is still there.
     expect(page.locator("#note-text")).to_have_value("Asked about personal training")
     screenshot("card-after-check-in")
@@ -140,6 +143,7 @@ def test_a_check_in_from_the_card_shows_on_the_card_at_once(
     expect(page.locator("#card-columns")).to_contain_text("3 visits left")
     expect(page.locator("#card-this-month")).to_contain_text("0 visits")
     expect(page.locator("#card-timeline li").first).to_contain_text("Check-in undone")
+    expect(page.locator("#card-actions button").first).to_have_text("Check in")
 
 
 def test_the_member_card_fills_in_what_is_coming_up(
