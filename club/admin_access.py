@@ -406,20 +406,10 @@ class ScopedCreateView(generic.CreateView):
     """Looks up no rows; its ScopedForm offers only the staff member's clubs' records."""
 
 
-class ScopedEditView(ScopedViewMixin, generic.EditView):
-    pass
-
-
-class ScopedDeleteView(ScopedViewMixin, generic.DeleteView):
-    pass
-
-
-class ScopedInspectView(ScopedViewMixin, generic.InspectView):
-    def get_object(self, queryset=None):
-        rows = self.queryset
-        if self._club_path_is_one():
-            rows = rows.select_related(self.club_path)
-        return get_object_or_404(rows, pk=unquote(str(self.pk)))
+class OnRowClubClockMixin:
+    """A page about one row of one club (inspect, edit, delete): its title and its messages
+    on that club's clock ("Yoga Thu 26 Nov, 18:00" for a Brooklyn class, whoever reads it), as
+    the form's times are (`form_on_club_clock`), not on the page's."""
 
     @cached_property
     def zone(self) -> ZoneInfo | None:
@@ -430,15 +420,38 @@ class ScopedInspectView(ScopedViewMixin, generic.InspectView):
             return None
         return clock.zone(multigetattr(self.object, self.club_path.replace(LOOKUP_SEP, ".")))
 
-    def get(self, request, *args, **kwargs):
-        # The title and every time on the page on the club's clock, as the desk saw them,
-        # rendered here: the response would render after the override ends.
-        zone = timezone.override(self.zone) if self.zone else contextlib.nullcontext()
-        with zone:
-            return super().get(request, *args, **kwargs).render()
+    def on_row_clock(self):
+        return timezone.override(self.zone) if self.zone else contextlib.nullcontext()
 
     def get_page_subtitle(self):
-        return self.row_title(self.object)
+        with self.on_row_clock():
+            return self.row_title(self.object)
+
+    def get_success_message(self, *args):
+        with self.on_row_clock():
+            return super().get_success_message(*args)
+
+
+class ScopedEditView(OnRowClubClockMixin, ScopedViewMixin, generic.EditView):
+    pass
+
+
+class ScopedDeleteView(OnRowClubClockMixin, ScopedViewMixin, generic.DeleteView):
+    pass
+
+
+class ScopedInspectView(OnRowClubClockMixin, ScopedViewMixin, generic.InspectView):
+    def get_object(self, queryset=None):
+        rows = self.queryset
+        if self._club_path_is_one():
+            rows = rows.select_related(self.club_path)
+        return get_object_or_404(rows, pk=unquote(str(self.pk)))
+
+    def get(self, request, *args, **kwargs):
+        # Every time on the page on the club's clock too, rendered here: the response would
+        # render after the override ends.
+        with self.on_row_clock():
+            return super().get(request, *args, **kwargs).render()
 
     def get_field_display_value(self, field_name, field):
         if (shown := self.shown_for(self.object, field_name)) is not None:

@@ -126,6 +126,9 @@ def test_the_edit_form_shows_and_labels_new_york_time(client, frozen_clock, ada,
     # Ada's clubs are in two zones: the time is that of the club chosen on the form.
     assert help_of(response, "start").startswith(BROOKLYN_HELP)
     assert BROOKLYN_HELP in text(response)
+    # and the page's title names the class by the time in the box, not Amsterdam's 00:00
+    assert "Spin Thu 26 Nov 2026, 18:00" in text(response)
+    assert "Fri 27 Nov 2026, 00:00" not in text(response)
 
 
 def test_the_list_and_the_public_schedule_and_trial_offer_it_at_18(
