@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -23,6 +24,58 @@ _KINDS = frozenset(MemberEvent.Kind.values)  # an enum's .values builds a new li
 # membership". The app that owns the codes registers them (checkin its denial reasons, from the
 # choices its screens use), since members may not import the apps above it.
 _LABELS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+@dataclass(frozen=True)
+class Group:
+    """Kinds of event staff read together, for a timeline filtered to them."""
+
+    slug: str
+    label: str
+    kinds: frozenset[str]
+
+
+_K = MemberEvent.Kind
+# What the card's timeline can be narrowed to: two years of visits bury a note or a message.
+# The rest (lead created, an import, a card given, data exported) shows under "All" only.
+GROUPS = {
+    group.slug: group
+    for group in (
+        Group("visits", "Visits", frozenset({_K.VISIT, _K.CHECK_IN_DENIED, _K.CHECK_IN_UNDONE})),
+        Group(
+            "classes",
+            "Classes",
+            frozenset({
+                _K.TRIAL_BOOKED, _K.TRIAL_ATTENDED, _K.TRIAL_NO_SHOW, _K.CLASS_BOOKED,
+                _K.CLASS_CANCELLED_BY_MEMBER, _K.CLASS_CANCELLED_BY_CLUB, _K.WAITLIST_PROMOTED,
+                _K.CLASS_NO_SHOW, _K.NO_SHOW_CORRECTED, _K.BOOKING_PENALTY,
+            }),
+        ),
+        Group(
+            "memberships",
+            "Memberships & payments",
+            frozenset({
+                _K.MEMBERSHIP_STARTED, _K.MEMBERSHIP_RENEWED, _K.MEMBERSHIP_AUTO_RENEWED,
+                _K.AUTO_RENEW_CHANGED, _K.MEMBERSHIP_FROZEN, _K.MEMBERSHIP_UNFROZEN,
+                _K.PAYMENT_RECEIVED, _K.PAYMENT_FAILED, _K.BALANCE_CHANGED, _K.CARD_SAVED,
+                _K.CARD_REMOVED,
+            }),
+        ),
+        Group(
+            "messages",
+            "Messages",
+            frozenset({_K.MESSAGE_SENT, _K.MESSAGE_REPLY, _K.OPTED_OUT, _K.CONSENT_CHANGED}),
+        ),
+        Group(
+            "notes",
+            "Notes, calls & tasks",
+            frozenset({
+                _K.NOTE, _K.CALL_LOGGED, _K.SAME_PHONE, _K.TASK_OPENED, _K.TASK_ESCALATED,
+                _K.TASK_CANCELLED,
+            }),
+        ),
+    )
+}  # fmt: skip
 
 
 def record(

@@ -577,6 +577,10 @@ def _render_card(
     today = clock.today(member.home_club)
     current = badges.current_membership(member, today)
     events = member.events.select_related("actor").order_by("-at", "-id")
+    # An unknown filter (a link typed wrong) shows everything rather than nothing.
+    shown = timeline.GROUPS.get(request.GET.get("show", ""))
+    if shown is not None:
+        events = events.filter(kind__in=shown.kinds)
     page = Paginator(events, 25).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     # Same-phone notes name the other members as they are now (erased ones as erased).
@@ -612,6 +616,8 @@ def _render_card(
             "now": clock.now(),
             "reads_member_card": True,
             "page": page,
+            "timeline_groups": timeline.GROUPS.values(),
+            "timeline_shown": shown,
             "refresh_on": MEMBER_CHANGED,
             "can_sell": roles.has_role(request.user, *roles.SELLS),
             "can_check_in": roles.has_role(request.user, *roles.DESK),
