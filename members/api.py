@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -128,6 +129,23 @@ def refuse_unknown_params(query_params, allowed: frozenset[str]) -> None:
 
 class MemberSerializer(serializers.ModelSerializer):
     phone = PhoneNumberField(required=False, allow_blank=True)
+    moved_away = serializers.SerializerMethodField(
+        help_text="True when the member moved to another club of the chain: delete your copy. "
+        "The row then carries no name, contact or consent. Only an export (`updated_since`) "
+        "lists members who moved away."
+    )
+
+    def get_moved_away(self, member: Member) -> bool:
+        request = self.context.get("request")
+        return request is not None and member.home_club_id != request.user.club.pk
+
+    def to_representation(self, member: Member) -> dict:
+        data = super().to_representation(member)
+        if data["moved_away"]:
+            # Another club's member now: what they are there is not this club's to copy.
+            data |= {field: "" for field in ("first_name", "last_name", "email", "phone")}
+            data |= {"sms_consent": False, "email_consent": False}
+        return data
 
     class Meta:
         model = Member
@@ -144,6 +162,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "erased_at",
+            "moved_away",
         ]
         read_only_fields = [
             "id",
@@ -326,8 +345,12 @@ class MemberListView(IntegrationMembersMixin, generics.ListAPIView):
         since = params.validated_data.get("updated_since")
         self.exporting = since is not None
         if self.exporting:
-            # Erased members too (unlike the search): an export must learn of the erasure.
-            members = Member.objects.filter(home_club=self.request.user.club).changed_since(
+            # Erased members too (unlike the search): an export must learn of the erasure; and
+            # those who moved to another club, which it must learn as well (not to a search).
+            club = self.request.user.club
+            searched = params.validated_data["q"].strip() or params.validated_data.get("email")
+            ours = Q(home_club=club) if searched else Q(home_club=club) | Q(left_club=club)
+            members = Member.objects.filter(ours).changed_since(
                 since, after_id=params.validated_data.get("after_id")
             )
         else:

@@ -177,6 +177,18 @@ class Member(models.Model):
     home_club = models.ForeignKey(
         Club, on_delete=models.PROTECT, related_name="members", db_index=False
     )
+    # Set by save() when the home club changes: the old club's member export lists the member
+    # once more, without their details, so its copy learns they left (members.api).
+    left_club = models.ForeignKey(
+        Club,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        help_text="The club the member last moved away from.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LEAD)
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.LEAD)
     stage_since = models.DateTimeField(null=True, blank=True)
@@ -249,6 +261,12 @@ class Member(models.Model):
             models.Index(month_day("birth_date"), name="member_birthday"),
             # A club's changes in export order (`changed_since`): a range scan, no sort.
             models.Index(fields=["home_club", "updated_at", "id"], name="member_club_changes"),
+            # And the members who moved away from it, for the same export.
+            models.Index(
+                fields=["left_club", "updated_at", "id"],
+                condition=models.Q(left_club__isnull=False),
+                name="member_left_club_changes",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -262,12 +280,25 @@ class Member(models.Model):
     def save(self, *args, **kwargs):
         self.set_derived_fields()
         update_fields = kwargs.get("update_fields")
+        loaded = getattr(self, "_loaded_home_club_id", None)
+        if loaded is not None and self.home_club_id != loaded:
+            self.left_club_id = loaded
+            if update_fields is not None and "home_club" in update_fields:
+                kwargs["update_fields"] = update_fields = {*update_fields, "left_club"}
         if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
             kwargs["update_fields"] = update_fields = {*update_fields, "search_name"}
         # auto_now writes `updated_at` only when it is among the fields saved.
         if update_fields is not None and counts_as_change(update_fields):
             kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
+        self._loaded_home_club_id = self.home_club_id
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        member = super().from_db(db, field_names, values)
+        # What a save() compares with, to learn the member moved club.
+        member._loaded_home_club_id = member.__dict__.get("home_club_id")
+        return member
 
     @property
     def full_name(self) -> str:

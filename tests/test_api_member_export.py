@@ -153,6 +153,55 @@ def test_an_erased_member_comes_once_more_without_personal_data(
     assert ids(export(client, website_token)) == []
 
 
+def move(member: Member, club) -> None:
+    # As the back-office's member form does: the record read, its home club changed, saved.
+    member = Member.objects.get(pk=member.pk)
+    member.home_club = club
+    member.save()
+
+
+def test_a_member_who_moved_club_comes_once_more_without_their_details(
+    client, frozen_clock, downtown, riverside, website_token
+):
+    # given Ana, ours, moving to Riverside at 17:05
+    ana = MemberFactory(home_club=downtown, first_name="Ana", sms_consent=True)
+    frozen_clock.move_to(at(5))
+    move(ana, riverside)
+    frozen_clock.move_to(at(10))
+
+    # when our website exports what changed since 17:00
+    [row] = export(client, website_token, updated_since=START.isoformat()).json()["results"]
+
+    # then she comes once more, marked as moved away, with nothing of her now Riverside's record
+    assert (row["id"], row["moved_away"], row["updated_at"]) == (
+        ana.pk,
+        True,
+        "2026-11-23T18:05:00+01:00",
+    )
+    assert (row["first_name"], row["last_name"], row["email"], row["phone"]) == ("", "", "", "")
+    assert (row["sms_consent"], row["email_consent"]) == (False, False)
+    # Riverside's export has her whole, not moved away; our search and lookups no longer find her
+    _, theirs = Integration.issue(club=riverside, name="Riverside site", scopes=["members"])
+    [there] = export(client, theirs, updated_since=START.isoformat()).json()["results"]
+    assert (there["first_name"], there["moved_away"]) == ("Ana", False)
+    assert ids(export(client, website_token)) == []
+    assert ids(export(client, website_token, updated_since=START.isoformat(), q="Ana")) == []
+
+
+def test_a_member_who_came_back_is_ours_again(
+    client, frozen_clock, downtown, riverside, website_token
+):
+    ana = MemberFactory(home_club=downtown, first_name="Ana")
+    frozen_clock.move_to(at(5))
+    move(ana, riverside)
+    move(ana, downtown)
+    frozen_clock.move_to(at(10))
+
+    [row] = export(client, website_token, updated_since=START.isoformat()).json()["results"]
+
+    assert (row["first_name"], row["moved_away"]) == ("Ana", False)
+
+
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
