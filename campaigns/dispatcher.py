@@ -151,6 +151,9 @@ def _verdict(touchpoint: Touchpoint, now: dt.datetime, still_true: set) -> tuple
         # A campaign's row has no trigger to re-run: its segment was read at the launch,
         # moments before (docs/architecture.md, Campaigns).
         return Status.CANCELLED, Reason.OBSOLETE
+    if refusal := evaluator.body_refusal(channel, touchpoint.body):
+        # Written before the check, or by another path: a blank or too long text never goes.
+        return Status.SUPPRESSED, refusal
     if (
         channel == Channel.SMS
         and member.phone

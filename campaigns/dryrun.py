@@ -366,7 +366,7 @@ def _from_plan(touchpoint: Touchpoint, club: Club, now: dt.datetime) -> Forecast
     if touchpoint.status == Status.HOLDING:
         status, outcome = _held_out_if_it_goes(touchpoint)
     elif touchpoint.status == Status.SUPPRESSED:
-        words = _refusal_words(touchpoint.reason, touchpoint.member, rule.channel)
+        words = _suppressed_words(touchpoint, rule.channel)
         status, outcome = f"not sent: {words}", "not_sent"
     elif touchpoint.status == Status.FAILED:  # the template fails on this member's values
         status, outcome = f"not sent: {touchpoint.error}", "not_sent"
@@ -453,6 +453,14 @@ def _from_row(
         member_id=touchpoint.member_id,
         member_name=touchpoint.member.full_name,
     )
+
+
+def _suppressed_words(touchpoint: Touchpoint, channel: str) -> str:
+    """Why a planned row is suppressed: consent in the member's words ("opted out of SMS"),
+    any other reason as the outbox says it ("empty message")."""
+    if touchpoint.reason in (Touchpoint.Reason.NO_CONSENT, Touchpoint.Reason.OPTED_OUT):
+        return _refusal_words(touchpoint.reason, touchpoint.member, channel)
+    return touchpoint.get_reason_display().lower()
 
 
 def _refusal_words(reason: str, member: Member, channel: str) -> str:

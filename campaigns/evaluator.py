@@ -4,7 +4,8 @@ For every active rule and club: one trigger query, one query for the members it 
 one for their current plan kinds, and one bulk insert that ignores rows already there —
 the unique (rule, member, occurrence) key is what makes a second run change nothing.
 Touchpoints are written scheduled, holding (the control group's, decided at send time like
-the others) or suppressed (no consent, or opted out) so that analytics can count them; the
+the others) or suppressed (no consent, opted out, a text empty for this member or too long
+for an SMS: `body_refusal`) so that analytics can count them; the
 dispatcher re-checks everything at send time, held-out rows included.
 """
 
@@ -18,12 +19,20 @@ from functools import cache
 from django.conf import settings
 from django.db.models import OuterRef
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
-from django.template.base import FilterExpression, NodeList, Variable, VariableDoesNotExist
-from django.template.defaulttags import FilterNode, ForNode, WithNode
+from django.template.base import (
+    FilterExpression,
+    Lexer,
+    NodeList,
+    TextNode,
+    TokenType,
+    Variable,
+    VariableDoesNotExist,
+)
+from django.template.defaulttags import CommentNode, FilterNode, ForNode, WithNode
 from django.template.smartif import TokenBase
 
 from campaigns import rules as rule_changes
-from campaigns import triggers
+from campaigns import sms, triggers
 from campaigns.models import Channel, Rule, Touchpoint
 from club import clock
 from club.models import Club
@@ -196,6 +205,12 @@ def plan_touchpoints(
             log.warning("rule %s, member %s: %s", rule.number, member.pk, error)
             if status == Touchpoint.Status.SCHEDULED:
                 status, reason = Touchpoint.Status.FAILED, Touchpoint.Reason.TEMPLATE_ERROR
+        else:
+            if status != Touchpoint.Status.SUPPRESSED and (
+                refusal := body_refusal(rule.channel, body)
+            ):
+                # Held out or not, as for consent: a message that cannot go is in neither arm.
+                status, reason = Touchpoint.Status.SUPPRESSED, refusal
         rows.append(
             Touchpoint(
                 rule=rule,
@@ -261,6 +276,18 @@ def consent_refusal(member: Member, channel: str, *, marketing: bool, logged: bo
     if marketing or not address:
         return Touchpoint.Reason.NO_CONSENT
     return Touchpoint.Reason.OPTED_OUT if logged else ""
+
+
+def body_refusal(channel: str, body: str) -> str:
+    """Why a rendered text may not go on `channel` (a Touchpoint.Reason), or "": an empty one
+    (a blank SMS or email, a staff task with no title), or an SMS longer than Twilio takes.
+    The evaluator and the launch suppress it as they write the row, and the dispatcher
+    checks again before it sends."""
+    if not body.strip():
+        return Touchpoint.Reason.EMPTY_MESSAGE
+    if channel == Channel.SMS and len(body) > sms.MAX_LENGTH:
+        return Touchpoint.Reason.TOO_LONG
+    return ""
 
 
 def send_time(
@@ -380,9 +407,40 @@ def _filter_failure(error: Exception) -> str:
     return f'the filter "{name}" fails on {shown} ({error}).'
 
 
+# Django's own message lists the libraries one may load: none here, so it stopped at
+# "Must be one of:". Messages use the built-in tags and filters only.
+NO_LOAD = "{% load %} is not available in messages: use Django's built-in tags and filters."
+
+
 @cache
 def _compiled(template: str):
+    for token in Lexer(template).tokenize():
+        if token.token_type == TokenType.BLOCK and token.split_contents()[:1] == ["load"]:
+            raise TemplateSyntaxError(NO_LOAD)
     return _engine.from_string(template)
+
+
+def may_say_something(template: str) -> bool:
+    """Whether `template` can render any text for someone: words, or a {{ field }} or tag that
+    prints, somewhere (in any branch of an {% if %}). False for one of comments and tags that
+    print nothing: "{# TODO write copy #}" is an empty message for every member. Raises
+    TemplateSyntaxError as `render` does."""
+    return _may_print(_compiled(template).nodelist)
+
+
+def _may_print(nodes: NodeList) -> bool:
+    for node in nodes:
+        inner = [getattr(node, name, None) for name in node.child_nodelists]
+        if any(nodelist is not None for nodelist in inner):
+            # A block ({% if %}, {% for %}, {% with %} …) prints what its branches print.
+            if any(_may_print(nodelist) for nodelist in inner if nodelist is not None):
+                return True
+        elif isinstance(node, TextNode):
+            if node.s.strip():
+                return True
+        elif not isinstance(node, CommentNode):
+            return True  # {{ field }}, {% now %}, {% firstof %} …: may print
+    return False
 
 
 def template_fields(kind: str) -> tuple[str, ...]:

@@ -236,6 +236,10 @@ def plan(
             error = f"Template error: {failure}"
             if status == Touchpoint.Status.SCHEDULED:
                 status, reason = Touchpoint.Status.FAILED, Touchpoint.Reason.TEMPLATE_ERROR
+        else:
+            if refusal := evaluator.body_refusal(campaign.channel, body):
+                # As a rule's: an empty or too long text is sent to no one, held out or not.
+                status, reason = Touchpoint.Status.SUPPRESSED, refusal
         rows.append(
             Touchpoint(
                 campaign=campaign,

@@ -483,6 +483,11 @@ class Touchpoint(models.Model):
         CAMPAIGN_STOPPED = "campaign_stopped", "Campaign stopped"
         RULE_OFF = "rule_off", "Rule switched off"
         TOO_LATE = "too_late", "Too late: the class starts before the quiet hours end"
+        # The text came out empty for this member (a false {% if %}, a comment only): a
+        # blank SMS or email, or a staff task with no title, is never sent: nothing to send.
+        EMPTY_MESSAGE = "empty_message", "Empty message"
+        # An SMS body over sms.MAX_LENGTH characters, which Twilio refuses (21617).
+        TOO_LONG = "too_long", "Too long for an SMS (over 1,600 characters)"
 
     rule = models.ForeignKey(
         Rule,

@@ -14,6 +14,10 @@ GSM7_BASIC = set(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
+# Twilio refuses a body longer than this (error 21617), however it is split.
+MAX_LENGTH = 1600
+# From this many segments the preview warns: each one is charged as a message.
+COSTLY_SEGMENTS = 4
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,15 @@ class Segments:
     encoding: str  # "GSM-7" or "UCS-2"
     units: int  # septets or UTF-16 code units
     count: int
+    characters: int = 0  # as Twilio counts its limit (MAX_LENGTH)
+
+    @property
+    def costly(self) -> bool:
+        return self.count >= COSTLY_SEGMENTS
+
+    @property
+    def too_long(self) -> bool:
+        return self.characters > MAX_LENGTH
 
 
 def count_segments(text: str) -> Segments:
@@ -33,4 +46,4 @@ def count_segments(text: str) -> Segments:
         single, part = 70, 67
         encoding = "UCS-2"
     count = 1 if units <= single else -(-units // part)
-    return Segments(encoding, units, count if text else 0)
+    return Segments(encoding, units, count if text else 0, len(text))

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from campaigns import evaluator
 from campaigns.backoffice.access import RuleRights
-from campaigns.backoffice.forms import fields_problem, template_problem
+from campaigns.backoffice.forms import body_problem, fields_problem, template_problem
 from campaigns.models import Campaign, CampaignVariant, Channel, Segment
 from club import clock
 from club.admin_access import scope
@@ -272,9 +272,11 @@ class CampaignForm(forms.ModelForm):
         for label, (subject, template) in texts.items():
             if channel == Channel.EMAIL and not subject:
                 self.add_error(f"subject_{label}", "An email needs a subject.")
-            for name, text in ((f"subject_{label}", subject), (f"template_{label}", template)):
-                if text and (problem := text_problem(text)):
-                    self.add_error(name, problem)
+            if subject and (problem := text_problem(subject)):
+                self.add_error(f"subject_{label}", problem)
+            # As a rule's body (forms.text_problems): empty for everyone, too long for an SMS.
+            if problem := text_problem(template) or body_problem(template, channel):
+                self.add_error(f"template_{label}", problem)
 
     @staticmethod
     def variant_labels(data) -> list[str]:

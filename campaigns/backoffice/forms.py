@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse_lazy
 
-from campaigns import evaluator, triggers
+from campaigns import evaluator, sms, triggers
 from campaigns.backoffice.access import RuleRights
 from campaigns.models import Channel, Rule
 from checkin.models import CheckInAttempt
@@ -453,10 +453,33 @@ def fields_problem(text: str, available: tuple[str, ...], *, what: str = "this r
     return f"{names} {verb} {what} can use (available: {', '.join(available)})."
 
 
+EMPTY_MESSAGE = (
+    "Every member would get an empty message: there is no text or {{ field }} outside "
+    "comments and tags. Write the message."
+)
+
+
+def body_problem(text: str, channel: str | None) -> str:
+    """What is wrong with a message's body (of a template that compiles) for everyone, in
+    words, or "": nothing in it ever prints (a comment only: a blank SMS or email, a staff task
+    without a title), or, for an SMS, it is longer than Twilio takes as written. Fields and
+    {% if %} make a member's text longer or shorter: the dispatcher checks each one
+    (evaluator.body_refusal)."""
+    if not evaluator.may_say_something(text):
+        return EMPTY_MESSAGE
+    if channel == Channel.SMS and len(text) > sms.MAX_LENGTH:
+        return (
+            f"An SMS can be at most {sms.MAX_LENGTH:,} characters long (Twilio refuses longer "
+            f"ones); this one is {len(text):,}. Shorten it, or send it by email."
+        )
+    return ""
+
+
 def text_problems(kind: str, channel: str | None, *, subject: str, template: str) -> dict[str, str]:
     """What saving says about a rule's texts, by field ("subject", "template"): a template
     error, else the names a rule of this trigger kind does not give (in a subject only when
-    it is sent: with an email). The editor's preview shows the same, from here."""
+    it is sent: with an email), else a body that is empty for everyone or too long for an SMS
+    (body_problem). The editor's preview shows the same, from here."""
     problems = {}
     for name, text in (("subject", subject), ("template", template)):
         if not text:
@@ -468,6 +491,8 @@ def text_problems(kind: str, channel: str | None, *, subject: str, template: str
             and (name == "template" or channel == Channel.EMAIL)
         ):
             problem = field_problem(text, kind)
+        if not problem and name == "template":
+            problem = body_problem(text, channel)
         if problem:
             problems[name] = problem
     return problems

@@ -33,7 +33,8 @@ class PermanentError(SendError):
     """The provider refused the message for good: do not retry.
 
     `reason` is a Touchpoint.Reason when the refusal says something about the recipient:
-    "invalid_number", or "opted_out" (then the number loses SMS consent).
+    "invalid_number", "too_long" (over 1,600 characters), or "opted_out" (then the number
+    loses SMS consent).
     """
 
     def __init__(self, message: str, *, code: str = "", reason: str = ""):

@@ -27,6 +27,7 @@ from campaigns.sms import count_segments
 OPTED_OUT = 21610  # the number replied STOP to this sender
 # "Not a valid phone number", "not a mobile number", "not reachable by SMS" and kin.
 INVALID_NUMBER = {21211, 21214, 21217, 21401, 21407, 21408, 21612, 21614}
+TOO_LONG = 21617  # "the concatenated message body exceeds the 1600 character limit"
 TIMEOUT_SECONDS = 10
 
 
@@ -90,6 +91,8 @@ class TwilioSMS(Channel):
 def _reason(code: int | None) -> str:
     if code == OPTED_OUT:
         return "opted_out"
+    if code == TOO_LONG:  # the dispatcher suppresses these first (evaluator.body_refusal)
+        return "too_long"
     return "invalid_number" if code in INVALID_NUMBER else ""
 
 
