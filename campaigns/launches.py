@@ -40,14 +40,36 @@ class NotAllowed(Exception):
 
 
 def schedule(campaign: Campaign) -> Campaign:
-    """Draft → scheduled: beat launches its (first) run at its send time."""
+    """Draft → scheduled: beat launches its (first) run at its send time.
+
+    A one-off whose segment matches no one now is refused: a send to nobody is a mistake
+    (the wrong segment, a criterion too narrow), and it would end "sent" with no message.
+    A repeating one is scheduled (its segment may fill before a run); the screen warns
+    (`matches_nobody`)."""
     if campaign.status != Status.DRAFT:
         raise NotAllowed(f"A {campaign.get_status_display().lower()} campaign cannot be scheduled.")
+    if not campaign.repeats and matches_nobody(campaign):
+        raise NotAllowed(
+            f"The segment “{campaign.segment}” matches no one now, so this one-off campaign "
+            "would reach nobody. Choose another segment, or change its criteria."
+        )
     Campaign.objects.filter(pk=campaign.pk, status=Status.DRAFT).update(
         status=Status.SCHEDULED, next_run_on=F("send_on")
     )
     campaign.refresh_from_db()
     return campaign
+
+
+def matches_nobody(campaign: Campaign, *, now: dt.datetime | None = None) -> bool:
+    """Whether the campaign's segment matches no member now, at any of its clubs: its
+    launch now would write no row."""
+    return not campaign.segment.members(now=now).exists()
+
+
+def reached_nobody(campaign: Campaign) -> bool:
+    """Launched, and not one row written at any club: its segment matched no one at send
+    time (a run reads the segment then). Its results say so instead of a bare "sent"."""
+    return campaign.launched_at is not None and not campaign.touchpoints.exists()
 
 
 def cancel(campaign: Campaign) -> Campaign:
@@ -193,6 +215,10 @@ def launch(campaign: Campaign, *, now: dt.datetime | None = None) -> int:
             status=Status.SCHEDULED if following else Status.SENT,
             next_run_on=following,
             launched_at=now,
+        )
+    if not rows:
+        log.warning(
+            "campaign %s run of %s reached nobody: no one in its segment", campaign.pk, run_on
         )
     log.info("campaign %s run of %s launched: %s members", campaign.pk, run_on, len(rows))
     return len(rows)

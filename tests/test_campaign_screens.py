@@ -126,7 +126,7 @@ def test_a_segment_covering_another_club_cannot_be_chosen(client, mia, downtown,
     assert list(response.context["form"].errors) == ["segment"]
 
 
-def test_a_draft_is_scheduled_then_cancelled(client, mia, downtown):
+def test_a_draft_is_scheduled_then_cancelled(client, mia, maya, downtown):
     winter = draft(segment(downtown))
     client.force_login(mia)
 
@@ -164,7 +164,7 @@ def test_a_sent_campaign_is_neither_cancelled_nor_edited(client, mia, downtown):
 
 
 def test_staff_of_only_some_of_the_segments_clubs_see_it_read_only(
-    client, mia, carla, downtown, riverside
+    client, mia, carla, maya, downtown, riverside
 ):
     winter = draft(segment(downtown, riverside, name="Everyone"))
     url = reverse("playbook:campaign", args=[winter.pk])

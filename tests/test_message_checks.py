@@ -1,6 +1,7 @@
 """A message that cannot be sent is refused when it is written and never sent when it comes
 out wrong for one member: empty for everyone (a comment only), empty for this member (a false
-{% if %}), an SMS over Twilio's 1,600 characters, {% load %}.
+{% if %}), an SMS over Twilio's 1,600 characters, {% load %}; a one-off campaign to nobody is
+not scheduled, and one that reached nobody says so.
 
 The clock starts at Monday 23 Nov 2026 18:00 in Amsterdam; campaigns go on Tuesday at 10:00.
 """
@@ -266,6 +267,71 @@ def test_the_preview_warns_of_many_segments_and_a_body_too_long(client, mia, may
     assert "4 SMS segments: each is charged as a message." in costly
     assert "Too long for an SMS: Twilio refuses more than 1,600 characters" in too_long
     assert "each is charged" not in short and "Too long" not in short
+
+
+# --- 3. campaigns to nobody -----------------------------------------------------------
+
+
+def draft(segment, **fields) -> Campaign:
+    return campaign(segment, "Hi {{ first_name }}", status=Campaign.Status.DRAFT, **fields)
+
+
+def test_a_one_off_to_a_segment_matching_nobody_is_not_scheduled(client, mia, everyone):
+    winter = draft(everyone)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_schedule", args=[winter.pk]), follow=True)
+
+    winter.refresh_from_db()
+    assert winter.status == Campaign.Status.DRAFT
+    assert (
+        "Not scheduled: The segment “Everyone at Downtown” matches no one now, so this one-off "
+        "campaign would reach nobody." in response.content.decode()
+    )
+
+
+def test_a_repeating_campaign_matching_nobody_today_is_scheduled_with_a_warning(
+    client, mia, everyone
+):
+    weekly = draft(everyone, repeat=Campaign.Repeat.WEEKLY)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_schedule", args=[weekly.pk]), follow=True)
+
+    weekly.refresh_from_db()
+    page = response.content.decode()
+    assert weekly.status == Campaign.Status.SCHEDULED
+    assert "The segment “Everyone at Downtown” matches no one today" in page
+
+
+def test_a_one_off_matching_someone_is_scheduled_without_a_warning(client, mia, downtown, everyone):
+    members(downtown, "Anna")
+    winter = draft(everyone)
+    client.force_login(mia)
+
+    response = client.post(reverse("playbook:campaign_schedule", args=[winter.pk]), follow=True)
+
+    winter.refresh_from_db()
+    assert winter.status == Campaign.Status.SCHEDULED
+    assert "matches no one" not in response.content.decode()
+
+
+def test_a_campaign_that_launched_to_nobody_says_so_on_its_results(
+    frozen_clock, client, mia, downtown, everyone
+):
+    # given one campaign launched when no one matched, one after a member joined
+    winter = campaign(everyone, "Hi")
+    assert launched(winter, frozen_clock) == []
+    members(downtown, "Anna")
+    sent = campaign(everyone, "Hi", name="Sent one")
+    assert len(launched(sent, frozen_clock)) == 1
+    client.force_login(mia)
+
+    empty = client.get(reverse("playbook:campaign_results", args=[winter.pk])).content.decode()
+    normal = client.get(reverse("playbook:campaign_results", args=[sent.pk])).content.decode()
+
+    assert "Reached nobody: the segment matched no one at send time" in empty
+    assert "Reached nobody" not in normal
 
 
 # --- 5. {% load %} ----------------------------------------------------------------------

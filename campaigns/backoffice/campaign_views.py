@@ -240,9 +240,15 @@ def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         launches.schedule(campaign)
     except launches.NotAllowed as refusal:
-        messages.error(request, str(refusal))
+        messages.error(request, f"Not scheduled: {refusal}")
     else:
         messages.success(request, f"Campaign “{campaign}” scheduled.")
+        if launches.matches_nobody(campaign):  # a repeating one: a one-off is refused
+            messages.warning(
+                request,
+                f"The segment “{campaign.segment}” matches no one today: a run goes only to "
+                "those who match on its day, so it reaches nobody unless that changes.",
+            )
     return redirect("playbook:campaign", pk=campaign.pk)
 
 
@@ -327,6 +333,7 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
             "runs": runs,
             "total": total,
             "sections": sections,
+            "reached_nobody": launches.reached_nobody(campaign),
             "clubs_label": segment_clubs_label(request.user, campaign.segment),
             "header_title": f"Results: {campaign}",
         },
