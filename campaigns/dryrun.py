@@ -30,7 +30,7 @@ from campaigns.sms import Segments, count_segments
 from club import clock
 from club.models import Club
 from club.time_zones import on_club_clock
-from members.models import Member, consent_logged
+from members.models import ConsentLog, Member, consent_logged
 from memberships.models import Membership, Plan
 
 FORECAST_DAYS = 60
@@ -463,6 +463,21 @@ def _suppressed_words(touchpoint: Touchpoint, channel: str) -> str:
     return touchpoint.get_reason_display().lower()
 
 
+def would_not_get(member: Member, channel: str, *, marketing: bool) -> str:
+    """ "Lisa has opted out of SMS, so would not get this.": why `member` would not be sent
+    a message on `channel` now (the dispatcher's consent check), in words; "" when they
+    would, and for a staff task. The previews say it beside the message."""
+    if channel == Channel.TASK:
+        return ""
+    logged = ConsentLog.objects.filter(member=member, channel=channel).exists()
+    refusal = evaluator.consent_refusal(member, channel, marketing=marketing, logged=logged)
+    if not refusal:
+        return ""
+    # "has no SMS consent", "has no phone number", "has opted out of SMS"
+    words = f"has {_refusal_words(refusal, member, channel)}"
+    return f"{member.first_name} {words}, so would not get this."
+
+
 def _refusal_words(reason: str, member: Member, channel: str) -> str:
     """ "no SMS consent", "opted out of SMS", "no phone number" …: why it does not go."""
     if reason == Touchpoint.Reason.OPTED_OUT:
@@ -489,6 +504,7 @@ class Preview:
     facts_from: str  # where the trigger's fields came from, in words
     error: str = ""
     fields: tuple[str, ...] = ()  # what the template may use: {{ first_name }}, {{ end }} …
+    not_reached: str = ""  # would_not_get: why the member would not be sent it, or ""
 
 
 def preview(
@@ -513,13 +529,24 @@ def preview(
     channel = channel or rule.channel
     occurrence, facts_from = _occurrence_for(rule, member, now)
     context = evaluator.message_context(member, club, occurrence)
+    not_reached = would_not_get(member, channel, marketing=rule.is_marketing)
     try:
         rendered_subject = evaluator.render(subject, context) if channel == Channel.EMAIL else ""
         body = evaluator.render(template, context)
     except (TemplateSyntaxError, TemplateDoesNotExist, evaluator.RenderError) as error:
-        return Preview("", "", None, facts_from, error=str(error), fields=tuple(context))
+        return Preview(
+            "",
+            "",
+            None,
+            facts_from,
+            error=str(error),
+            fields=tuple(context),
+            not_reached=not_reached,
+        )
     segments = count_segments(body) if channel == Channel.SMS else None
-    return Preview(rendered_subject, body, segments, facts_from, fields=tuple(context))
+    return Preview(
+        rendered_subject, body, segments, facts_from, fields=tuple(context), not_reached=not_reached
+    )
 
 
 def _occurrence_for(rule: Rule, member: Member, now: dt.datetime):

@@ -1,7 +1,8 @@
 """A message that cannot be sent is refused when it is written and never sent when it comes
 out wrong for one member: empty for everyone (a comment only), empty for this member (a false
 {% if %}), an SMS over Twilio's 1,600 characters, {% load %}; a one-off campaign to nobody is
-not scheduled, and one that reached nobody says so.
+not scheduled, and one that reached nobody says so; the rule editor's preview says when its
+member would not get the message.
 
 The clock starts at Monday 23 Nov 2026 18:00 in Amsterdam; campaigns go on Tuesday at 10:00.
 """
@@ -13,11 +14,13 @@ from django.urls import reverse
 
 from campaigns import dispatcher, dryrun, evaluator, launches
 from campaigns.backoffice import forms as rule_forms
+from campaigns.backoffice import views
 from campaigns.backoffice.views import Counts
 from campaigns.channels import twilio_sms
 from campaigns.models import Campaign, CampaignVariant, Rule, Segment, Touchpoint
 from club import clock
-from members.models import Task
+from members.consent import set_consent
+from members.models import Member, Task
 from tests.factories import MemberFactory
 from tests.test_campaign_screens import form_data as campaign_form_data
 from tests.test_playbook_screens import form_data as rule_form_data
@@ -332,6 +335,74 @@ def test_a_campaign_that_launched_to_nobody_says_so_on_its_results(
 
     assert "Reached nobody: the segment matched no one at send time" in empty
     assert "Reached nobody" not in normal
+
+
+# --- 4. the preview's member would not get it ------------------------------------------
+
+
+def test_the_preview_says_when_its_member_opted_out(client, mia, maya, reminder):
+    set_consent(maya, "sms", granted=False, source="desk")
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_preview", args=[reminder.pk]), {"member": maya.pk})
+
+    assert "Maya has opted out of SMS, so would not get this." in response.content.decode()
+
+
+def test_the_preview_says_nothing_when_its_member_gets_it(client, mia, maya, reminder):
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_preview", args=[reminder.pk]), {"member": maya.pk})
+
+    assert "would not get this" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "channel", "says"),
+    [
+        ({"sms_consent": False}, "sms", "Anna has no SMS consent, so would not get this."),
+        ({"phone": ""}, "sms", "Anna has no phone number, so would not get this."),
+        ({"email": ""}, "email", "Anna has no email address, so would not get this."),
+        ({}, "sms", ""),
+        ({"sms_consent": False}, "task", ""),
+    ],
+)
+def test_why_a_member_would_not_get_a_message_in_words(downtown, fields, channel, says):
+    reachable = {
+        "phone": "+31612345670",
+        "email": "anna@example.com",
+        "sms_consent": True,
+        "email_consent": True,
+    }
+    anna = MemberFactory(home_club=downtown, first_name="Anna", **{**reachable, **fields})
+
+    assert dryrun.would_not_get(anna, channel, marketing=True) == says
+
+
+def forecast(member, outcome: str) -> dryrun.Forecast:
+    return dryrun.Forecast(
+        send_at=clock.now(),
+        rule_id=1,
+        rule_number=15,
+        rule_name="Renewal reminder",
+        channel="sms",
+        subject="",
+        body="Hi",
+        reason="rule 15: …",
+        status="",
+        outcome=outcome,
+        member_id=member.pk,
+    )
+
+
+def test_the_editors_preview_defaults_to_a_member_the_rule_would_send_to(downtown):
+    opted_out, reached = members(downtown, "Lisa", "Maya")
+    reach = dryrun.Reach(forecasts=(forecast(opted_out, "not_sent"), forecast(reached, "send")))
+    nobody_gets_it = dryrun.Reach(forecasts=(forecast(opted_out, "not_sent"),))
+    everyone = Member.objects.filter(home_club=downtown)
+
+    assert views.default_member(everyone, reach) == reached
+    assert views.default_member(everyone, nobody_gets_it) == opted_out
 
 
 # --- 5. {% load %} ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 
-from campaigns import launches
+from campaigns import dryrun, launches
 from campaigns.backoffice.access import RuleRights, segment_clubs_outside, segment_note
 from campaigns.backoffice.campaign_forms import CampaignForm, SegmentForm
 from campaigns.backoffice.views import LIFECYCLE, Counts, names_label, touchpoint_counts
@@ -221,6 +221,9 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "reach": saved.segment.reach(clubs=clubs_for(request.user)),
             "sample": sample,
             "previews": launches.preview(saved, sample) if sample else [],
+            "sample_not_reached": dryrun.would_not_get(sample, saved.channel, marketing=True)
+            if sample
+            else "",
             "clubs_label": segment_clubs_label(request.user, saved.segment),
             "header_title": f"Campaign: {saved}",
         },

@@ -430,9 +430,12 @@ def preview_context(
 
 
 def default_member(members: QuerySet[Member], reach: dryrun.Reach | None) -> Member | None:
-    """Someone the rule reaches this week, else any member of the user's clubs."""
+    """Someone the rule reaches this week, one it would be sent to first (not one who opted
+    out), else any member of the user's clubs."""
     if reach and reach.forecasts:
-        member = members.filter(pk=reach.forecasts[0].member_id).first()
+        goes = [f for f in reach.forecasts if f.outcome in dryrun.GOES]
+        first = (goes or list(reach.forecasts))[0]
+        member = members.filter(pk=first.member_id).first()
         if member:
             return member
     return members.order_by("pk").first()
