@@ -414,10 +414,14 @@ NO_LOAD = "{% load %} is not available in messages: use Django's built-in tags a
 
 @cache
 def _compiled(template: str):
-    for token in Lexer(template).tokenize():
-        if token.token_type == TokenType.BLOCK and token.split_contents()[:1] == ["load"]:
-            raise TemplateSyntaxError(NO_LOAD)
-    return _engine.from_string(template)
+    try:
+        return _engine.from_string(template)
+    except TemplateSyntaxError as error:
+        # A {% load %} in a comment or {% verbatim %} is never parsed, and harmless.
+        for token in Lexer(template).tokenize():
+            if token.token_type == TokenType.BLOCK and token.split_contents()[:1] == ["load"]:
+                raise TemplateSyntaxError(NO_LOAD) from error
+        raise
 
 
 def may_say_something(template: str) -> bool:
