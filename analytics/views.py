@@ -14,6 +14,7 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils.text import slugify
 
 from analytics import dashboard, exports, kpis, panels
 from club import clock, roles
@@ -40,8 +41,9 @@ class FilterForm(forms.Form):
         self.clubs = {club.slug: club for club in clubs}
         self.fields["club"].choices = [(club.slug, club.name) for club in clubs]
         # The plan narrows renewals of paid memberships: a trial plan has none. Any paid plan
-        # of the user's clubs is accepted (clean() names a plan of another club than the one
-        # chosen), but only the chosen club's are offered.
+        # of the user's clubs is accepted (_carry_plan() turns one of another club than the
+        # one chosen into that club's plan of its name, or all plans), but only the chosen
+        # club's are offered.
         plan = self.fields["plan"]
         plan.queryset = (
             Plan.objects.filter(club__in=clubs)
@@ -55,6 +57,27 @@ class FilterForm(forms.Form):
                 (choice.pk, plan.label_from_instance(choice))
                 for choice in plan.queryset.filter(club=chosen)
             ]
+        self.notice = self._carry_plan(chosen) if chosen is not None else None
+
+    def _carry_plan(self, chosen: Club) -> str | None:
+        """A plan of another of the user's clubs (left in the filter when the club was
+        switched) becomes the chosen club's plan of the same name when it has exactly one,
+        else all plans; returns the notice saying so. Anything else is left to validation."""
+        value = str(self.data.get("plan") or "")
+        if not value.isdigit():
+            return None
+        plans = self.fields["plan"].queryset
+        plan = plans.select_related("club").filter(pk=value).first()
+        if plan is None or plan.club_id == chosen.pk:
+            return None
+        same = list(plans.filter(club=chosen, name__iexact=plan.name))
+        self.data = self.data.copy()
+        other = f"{plan.name} is a plan of {plan.club.name}"
+        if len(same) == 1:
+            self.data["plan"] = str(same[0].pk)
+            return f"Showing {chosen.name}'s {same[0].name}: {other}."
+        self.data["plan"] = ""
+        return f"{other}, not of {chosen.name}: showing all plans."
 
     def clean_club(self) -> Club:
         return self.clubs[self.cleaned_data["club"]]
@@ -66,14 +89,12 @@ class FilterForm(forms.Form):
             self.add_error("end", "The end of the period is before its start.")
         elif start and end and end - start > LONGEST_PERIOD:
             self.add_error("start", "Choose a period of at most three years.")
-        plan, club = data.get("plan"), data.get("club")
+        club = data.get("club")
         if start and club and start > clock.today(club):
             # Nobody in it has reached the end yet: a rate would read "0 of 36 renewed".
             self.add_error(
                 "start", "The period starts after today: its renewals are not known yet."
             )
-        if plan and club and plan.club_id != club.pk:
-            self.add_error("plan", f"{plan.name} is not a plan of {club.name}.")
         return data
 
 
@@ -101,6 +122,17 @@ def _filters(request: HttpRequest) -> FilterForm:
     return FilterForm(data, clubs=clubs, chosen=club)
 
 
+def export_filename(
+    table: str, *, club: Club, start: dt.date, end: dt.date, plan: Plan | None
+) -> str:
+    """`renewal_by_plan-downtown-20251201-20261123-annual`: the table, club, period and the
+    plan when one is chosen, slugified (a plan's name is staff's text)."""
+    parts = [table, club.slug, f"{start:%Y%m%d}", f"{end:%Y%m%d}"]
+    if plan is not None:
+        parts.append(plan.name)
+    return "-".join(slugify(part) or "plan" for part in parts)
+
+
 def chart_js_url() -> str | None:
     """Chart.js's URL when `make install` could fetch it from npm; None otherwise."""
     return static(CHART_JS) if finders.find(CHART_JS) else None
@@ -110,7 +142,12 @@ def renewal_dashboard(request: HttpRequest) -> HttpResponse:
     if not roles.has_role(request.user, *REPORTS):
         return forbidden(request)
     form = _filters(request)
-    context = {"form": form, "header_title": "Renewal", "chart_js": chart_js_url()}
+    context = {
+        "form": form,
+        "notice": form.notice,
+        "header_title": "Renewal",
+        "chart_js": chart_js_url(),
+    }
     if not form.is_valid():
         return render(request, "analytics/renewal.html", context)
     club, start, end = (
@@ -118,7 +155,8 @@ def renewal_dashboard(request: HttpRequest) -> HttpResponse:
         form.cleaned_data["start"],
         form.cleaned_data["end"],
     )
-    numbers = dashboard.build(club, start=start, end=end, plan=form.cleaned_data["plan"])
+    plan = form.cleaned_data["plan"]
+    numbers = dashboard.build(club, start=start, end=end, plan=plan)
 
     export = request.GET.get("export")
     if export:
@@ -127,10 +165,12 @@ def renewal_dashboard(request: HttpRequest) -> HttpResponse:
         format = request.GET.get("format", "csv")
         if format not in exports.FORMATS:
             raise Http404("No such format.")
-        filename = f"{export}-{club.slug}-{start:%Y%m%d}-{end:%Y%m%d}"
+        filename = export_filename(export, club=club, start=start, end=end, plan=plan)
         return exports.download(numbers.tables[export], format=format, filename=filename)
 
-    query = request.GET.copy()
+    # The filters as applied (a plan carried over from another club included), so an export
+    # link downloads what the page shows.
+    query = form.data.copy()
     query.pop("export", None)
     query.pop("format", None)
     context |= {

@@ -7,6 +7,7 @@ and the default period runs from 1 Dec 2025 to today.
 
 import csv
 import datetime as dt
+import html
 import io
 import re
 from decimal import Decimal
@@ -22,7 +23,7 @@ from campaigns.models import Rule, Touchpoint
 from checkin.models import Booking
 from club import roles
 from members.models import Member
-from memberships.models import Payment
+from memberships.models import Payment, Plan
 from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
@@ -256,6 +257,40 @@ def test_csv_export_of_the_renewal_rate_by_month(client, max, october):
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_an_export_filtered_to_a_plan_names_it(client, max, october, downtown, format):
+    annual = downtown.plans.get(name="Annual")
+    client.force_login(max)
+    period = {"start": "2026-10-01", "end": "2026-10-31"}
+
+    export = {**period, "export": "renewal_by_plan", "format": format}
+
+    filtered = client.get(URL, {**export, "plan": annual.pk})
+    every = client.get(URL, export)
+
+    assert filtered["Content-Disposition"] == (
+        f'attachment; filename="renewal_by_plan-downtown-20261001-20261031-annual.{format}"'
+    )
+    assert every["Content-Disposition"] == (
+        f'attachment; filename="renewal_by_plan-downtown-20261001-20261031.{format}"'
+    )
+
+
+def test_a_plan_s_name_is_slugified_in_the_file_name(downtown):
+    plan = PlanFactory(club=downtown, name='Ünlimited "10/week" ../x')
+
+    name = views.export_filename(
+        "churn", club=downtown, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31), plan=plan
+    )
+
+    assert name == "churn-downtown-20260101-20260131-unlimited-10week-x"
+    only_symbols = PlanFactory(club=downtown, name="€€€")
+    assert views.export_filename(
+        "churn", club=downtown, start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31),
+        plan=only_symbols,
+    ).endswith("-plan")  # fmt: skip
+
+
 def test_xlsx_export_is_a_workbook(client, max, october):
     client.force_login(max)
 
@@ -310,16 +345,52 @@ def test_bad_filters_are_form_errors(client, max, october, params, field, messag
     assert export["Content-Type"].startswith("text/html")
 
 
-def test_a_plan_of_another_club_is_refused(client, october, riverside):
-    # given: a superuser picks Downtown with a Riverside plan
-    client.force_login(UserFactory(username="root", is_superuser=True))
+def test_switching_the_club_carries_the_plan_over_by_name(client, carla, october, riverside):
+    # given: Carla (marketing at both clubs) chose Riverside's Annual, then switches to Downtown
+    river_annual = PlanFactory(club=riverside, name="Annual", price=Decimal("450.00"))
+    client.force_login(carla)
+
+    response = client.get(URL, {"club": "downtown", "plan": river_annual.pk})
+
+    # then: Downtown's Annual is shown, with a notice, and its numbers
+    downtown_annual = Plan.objects.get(club__slug="downtown", name="Annual")
+    assert response.context["form"].cleaned_data["plan"] == downtown_annual
+    assert response.context["numbers"].plan == downtown_annual
+    assert "Showing Downtown's Annual: Annual is a plan of Riverside." in html.unescape(
+        text(response)
+    )
+    # the select and the export links follow the plan shown
+    selected = rf'<option value="{downtown_annual.pk}"[^>]*selected'
+    assert re.search(selected, response.content.decode())
+    assert f"plan={downtown_annual.pk}" in response.context["query"]
+
+
+def test_a_plan_the_new_club_has_not_is_dropped_for_all_plans(client, carla, october, riverside):
+    # given: a Riverside plan whose name Downtown has no plan of
     elsewhere = PlanFactory(club=riverside, name="Riverside monthly")
+    client.force_login(carla)
 
     response = client.get(URL, {"club": "downtown", "plan": elsewhere.pk})
 
-    assert response.context["form"].errors["plan"] == [
-        "Riverside monthly is not a plan of Downtown."
-    ]
+    # then: the numbers of all plans, not an error
+    assert not response.context["form"].errors
+    assert response.context["numbers"].plan is None
+    assert "Riverside monthly is a plan of Riverside, not of Downtown: showing all plans." in text(
+        response
+    )
+    assert "plan=&" in response.context["query"] + "&"
+
+
+def test_two_plans_of_the_name_are_no_match(client, carla, october, downtown, riverside):
+    # given: Downtown sells two "Annual"s (another price): which one is not for us to guess
+    PlanFactory(club=downtown, name="Annual", price=Decimal("400.00"))
+    river_annual = PlanFactory(club=riverside, name="Annual")
+    client.force_login(carla)
+
+    response = client.get(URL, {"club": "downtown", "plan": river_annual.pk})
+
+    assert response.context["numbers"].plan is None
+    assert "showing all plans" in text(response)
 
 
 def plan_options(response) -> list[str]:
