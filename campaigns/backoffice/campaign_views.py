@@ -320,10 +320,22 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
     touchpoints = Touchpoint.objects.filter(campaign=campaign, club__in=clubs)
     per_variant, total = touchpoint_counts(touchpoints, by="variant")
     labels = [variant.label for variant in campaign.variants.all()] or list(CampaignVariant.LABELS)
-    rows = [(label, per_variant.get(label, Counts())) for label in labels]
+    # Each count links to the outbox list of its rows (the list scopes to the user's clubs).
+    total.linked(campaign=str(campaign.pk))
+    rows = [
+        (label, per_variant.get(label, Counts()).linked(campaign=str(campaign.pk), variant=label))
+        for label in labels
+    ]
     per_run, _ = touchpoint_counts(touchpoints, by="occurrence_key")
     # The latest run first: it is the one marketing comes to look at.
-    runs = sorted(((campaign.run_of(key), counts) for key, counts in per_run.items()), reverse=True)
+    runs = sorted(
+        (
+            (campaign.run_of(key), counts.linked(campaign=str(campaign.pk), run=key))
+            for key, counts in per_run.items()
+        ),
+        reverse=True,
+        key=lambda run: run[0],
+    )
     sections: list = []
     for add_sections in hooks.get_hooks(CAMPAIGN_RESULTS_HOOK):
         add_sections(request, campaign, sections, clubs=clubs)

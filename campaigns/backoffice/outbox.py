@@ -7,18 +7,24 @@ the launches and the dispatcher write the outbox."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
+from wagtail.admin.active_filters import BaseFilterAdapter, register_filter_adapter_class
 from wagtail.admin.ui.tables import Column, TitleColumn
 
 from campaigns.backoffice.campaign_views import segments_for
-from campaigns.backoffice.views import rules_for
-from campaigns.models import Campaign, Touchpoint
+from campaigns.backoffice.views import OUTCOMES, due_before, rules_for
+from campaigns.models import Campaign, CampaignVariant, Touchpoint
 from club.admin_access import (
     EMPTY,
     ClubScopedViewSet,
     ScopedFilterSet,
     ScopedIndexView,
+    ScopedInspectView,
     date_range_filter,
 )
 from club.models import Club
@@ -49,7 +55,31 @@ def message(touchpoint: Touchpoint) -> str:
     return Truncator(text).chars(BODY_CHARS) if text else EMPTY
 
 
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    """An instant a count's link carries (the playbook's period, to the second): a hidden
+    field, shown only as its chip, on the clock of the user's time zone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=forms.HiddenInput, **kwargs)
+
+
+class InstantFilterAdapter(BaseFilterAdapter):
+    def get_active_filters(self):
+        for active in super().get_active_filters():
+            yield active._replace(value=date_format(timezone.localtime(self.value), "j M Y, H:i:s"))
+
+
+register_filter_adapter_class(InstantFilter, InstantFilterAdapter)
+
+
 class TouchpointFilterSet(ScopedFilterSet):
+    # The counts' own groups ("sent" is sent or delivered, "held out" decided or to be),
+    # as the playbook and a campaign's results count them: their links filter by these.
+    outcome = django_filters.ChoiceFilter(
+        label="Outcome",
+        choices=[(key, label) for key, (label, _) in OUTCOMES.items()],
+        method="filter_outcome",
+    )
     status = django_filters.ChoiceFilter(label="Status", choices=Touchpoint.Status.choices)
     reason = django_filters.ChoiceFilter(
         label="Suppressed or cancelled because", choices=Touchpoint.Reason.choices
@@ -57,25 +87,52 @@ class TouchpointFilterSet(ScopedFilterSet):
     channel = django_filters.ChoiceFilter(
         label="Channel", choices=Touchpoint._meta.get_field("channel").choices
     )
+    sent_by = django_filters.ChoiceFilter(
+        label="Sent by",
+        choices=[("rule", "A rule"), ("campaign", "A campaign")],
+        method="filter_sent_by",
+    )
     # Rules and campaigns are chain-wide rows: offered as the playbook and campaign screens
     # offer them (those that run at one of the user's clubs), by choices set per request.
-    rule = django_filters.TypedChoiceFilter(label="Rule", coerce=int)
-    campaign = django_filters.TypedChoiceFilter(label="Campaign", coerce=int)
+    # Choice filters (not typed ones), so the active filter's chip reads the choice's name.
+    rule = django_filters.ChoiceFilter(label="Rule")
+    campaign = django_filters.ChoiceFilter(label="Campaign")
+    variant = django_filters.ChoiceFilter(
+        label="Variant", choices=[(label, label) for label in CampaignVariant.LABELS]
+    )
+    # One run of a repeating campaign (its occurrence key), as its results' runs count it.
+    run = django_filters.CharFilter(
+        label="Run", field_name="occurrence_key", widget=forms.HiddenInput
+    )
     club = django_filters.ModelChoiceFilter(label="Club", queryset=Club.objects.all())
     send_at = date_range_filter("Goes (or went)")
+    # A period as the playbook counts it: due from `due_from`, and due before `due_before`
+    # or still waiting to go (views.period_touchpoints).
+    due_from = InstantFilter(label="Due from", field_name="due_at", lookup_expr="gte")
+    due_before = InstantFilter(label="Due before (or still to go)", method="filter_due_before")
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         super().__init__(data, queryset, request=request, prefix=prefix)
         user = request.user
         self.filters["rule"].extra["choices"] = [
-            (rule.pk, f"{rule.number}. {rule.name}") for rule in rules_for(user).order_by("number")
+            (str(rule.pk), f"{rule.number}. {rule.name}")
+            for rule in rules_for(user).order_by("number")
         ]
         self.filters["campaign"].extra["choices"] = [
-            (campaign.pk, campaign.name)
+            (str(campaign.pk), campaign.name)
             for campaign in Campaign.objects.filter(segment__in=segments_for(user)).order_by(
                 "-send_on", "-pk"
             )
         ]
+
+    def filter_outcome(self, queryset, name, value):
+        return queryset.filter(status__in=OUTCOMES[value][1])
+
+    def filter_sent_by(self, queryset, name, value):
+        return queryset.filter(rule__isnull=value != "rule")
+
+    def filter_due_before(self, queryset, name, value):
+        return queryset.filter(due_before(value))
 
     class Meta:
         model = Touchpoint
@@ -83,6 +140,9 @@ class TouchpointFilterSet(ScopedFilterSet):
 
 
 class TouchpointIndexView(ScopedIndexView):
+    # The menu's word: the model's plural ("Touchpoints") read as another screen's heading.
+    page_title = "Outbox"
+
     @cached_property
     def columns(self):
         # The member's name opens the page its reader may read (the card, for these roles).
@@ -98,6 +158,16 @@ class TouchpointIndexView(ScopedIndexView):
         return [linked.get(column.name, column) for column in super().columns]
 
 
+class TouchpointInspectView(ScopedInspectView):
+    def get_breadcrumbs_items(self):
+        # Back to the list by the menu's word, as its heading.
+        index = reverse(self.index_url_name)
+        return [
+            {**item, "label": "Outbox"} if item.get("url") == index else item
+            for item in super().get_breadcrumbs_items()
+        ]
+
+
 class TouchpointViewSet(ClubScopedViewSet):
     model = Touchpoint
     name = "outbox"
@@ -109,6 +179,7 @@ class TouchpointViewSet(ClubScopedViewSet):
     icon = "mail"
     inspect_view_enabled = True
     index_view_class = TouchpointIndexView
+    inspect_view_class = TouchpointInspectView
     list_display = [
         "send_at",
         "member",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -104,10 +105,36 @@ def staff_member(request: HttpRequest, pk: int, allowed: tuple[str, ...] = LIFEC
 # --- the playbook -----------------------------------------------------------------------
 
 
+_S = Touchpoint.Status
+# What each count of a screen counts, by the statuses it takes in: the counts (`Counts.add`)
+# and the outbox's "Outcome" filter read this one table, so a count and the list its link
+# opens cannot disagree on what "sent" or "held out" means.
+OUTCOMES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "scheduled": ("Scheduled or being sent", (_S.SCHEDULED, _S.SENDING)),
+    "sent": ("Sent (delivered included)", (_S.SENT, _S.DELIVERED)),
+    "delivered": ("Delivered", (_S.DELIVERED,)),
+    "failed": ("Failed", (_S.FAILED,)),
+    "suppressed": ("Suppressed", (_S.SUPPRESSED,)),
+    "held_out": ("Held out", (_S.HOLDING, _S.HELD_OUT)),
+    "cancelled": ("Cancelled", (_S.CANCELLED,)),
+    "not_sent": (
+        "Not sent (failed, suppressed or cancelled)",
+        (_S.FAILED, _S.SUPPRESSED, _S.CANCELLED),
+    ),
+}
+# Held out, decided or to be, and scheduled: still waiting to go (counted whenever due).
+WAITING = (_S.SCHEDULED, _S.SENDING, _S.HOLDING)
+# The counts kept as attributes of Counts (suppressed is kept by reason).
+_COUNTED = ("scheduled", "sent", "delivered", "failed", "held_out", "cancelled")
+
+
 @dataclass
 class Counts:
     """A rule's touchpoints by outcome. "Sent" counts every message that went out, delivered
-    ones included; "scheduled" includes those being sent right now."""
+    ones included; "scheduled" includes those being sent right now.
+
+    `filters` are the outbox list's filters for the touchpoints counted (the screen showing
+    the counts sets them): each count then links to the list of exactly its rows."""
 
     scheduled: int = 0
     sent: int = 0
@@ -116,6 +143,9 @@ class Counts:
     held_out: int = 0
     cancelled: int = 0
     suppressed: dict[str, int] = field(default_factory=dict)
+    # Each reason's stored value by its label ("No consent": "no_consent"), for the links.
+    reasons: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    filters: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def suppressed_total(self) -> int:
@@ -136,22 +166,44 @@ class Counts:
         """The reasons, the most frequent first."""
         return sorted(self.suppressed.items(), key=lambda item: (-item[1], item[0]))
 
+    @property
+    def suppressed_links(self) -> list[tuple[str, int, str | None]]:
+        """The reasons as `suppressed_by_reason`, each with its outbox link (none for a
+        suppression without a reason, which the reason filter cannot name)."""
+        return [
+            (
+                label,
+                n,
+                self.link("suppressed", self.reasons[label]) if self.reasons.get(label) else None,
+            )
+            for label, n in self.suppressed_by_reason
+        ]
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The outbox list of each count's rows, by outcome ("sent", "held_out", …)."""
+        return {outcome: self.link(outcome) for outcome in OUTCOMES}
+
+    def link(self, outcome: str, reason: str = "") -> str:
+        query = {**self.filters, "outcome": outcome}
+        if reason:
+            query["reason"] = reason
+        return f"{reverse('outbox:index')}?{urlencode(query)}"
+
+    def linked(self, **filters: str) -> Counts:
+        """These counts, linking to the outbox list with `filters`."""
+        self.filters = filters
+        return self
+
     def add(self, status: str, reason: str, n: int) -> None:
-        Status = Touchpoint.Status
-        if status in (Status.SCHEDULED, Status.SENDING):
-            self.scheduled += n
-        elif status in (Status.SENT, Status.DELIVERED):
-            self.sent += n
-            self.delivered += n if status == Status.DELIVERED else 0
-        elif status == Status.FAILED:
-            self.failed += n
-        elif status in (Status.HOLDING, Status.HELD_OUT):  # held out, decided or to be
-            self.held_out += n
-        elif status == Status.CANCELLED:
-            self.cancelled += n
-        elif status == Status.SUPPRESSED:
+        for outcome in _COUNTED:
+            if status in OUTCOMES[outcome][1]:
+                setattr(self, outcome, getattr(self, outcome) + n)
+        if status in OUTCOMES["suppressed"][1]:
             label = Touchpoint.Reason(reason).label if reason else "Other"
             self.suppressed[label] = self.suppressed.get(label, 0) + n
+            if reason:
+                self.reasons[label] = reason
 
 
 @dataclass(frozen=True)
@@ -201,8 +253,18 @@ def period_touchpoints(*, since: dt.datetime, until: dt.datetime) -> Q:
     """The touchpoints of a period: those *due* in [since, until), the set the uplift column
     measures, whenever they were written (the evaluator writes a week ahead); and, so the
     outbox's coming week shows as scheduled, those still waiting to go, due later."""
-    waiting = (Touchpoint.Status.SCHEDULED, Touchpoint.Status.SENDING, Touchpoint.Status.HOLDING)
-    return Q(due_at__gte=since) & (Q(due_at__lt=until) | Q(status__in=waiting))
+    return Q(due_at__gte=since) & due_before(until)
+
+
+def due_before(until: dt.datetime) -> Q:
+    """Due before `until`, or still waiting to go (the end of a period as the playbook reads
+    it; the outbox's "due before" filter is this too)."""
+    return Q(due_at__lt=until) | Q(status__in=WAITING)
+
+
+def period_filters(*, since: dt.datetime, until: dt.datetime) -> dict[str, str]:
+    """The outbox list's filters for `period_touchpoints(since=, until=)`."""
+    return {"due_from": since.isoformat(), "due_before": until.isoformat()}
 
 
 def describe(rule: Rule) -> str:
@@ -228,13 +290,16 @@ def playbook(request: HttpRequest) -> HttpResponse:
     roles.require(request.user, *LIFECYCLE)
     form = PeriodForm(request.GET or None)
     days = (form.cleaned_data["days"] if form.is_valid() else None) or 30
-    now = clock.now()
+    # To the second: the counts' links carry the period's ends to the outbox list.
+    now = clock.now().replace(microsecond=0)
     since = now - dt.timedelta(days=days)
     # The rules' touchpoints: a campaign's are counted on its results page.
     touchpoints = scope(Touchpoint.objects.filter(rule__isnull=False), request.user).filter(
         period_touchpoints(since=since, until=now)
     )
     per_rule, total = touchpoint_counts(touchpoints)
+    period = period_filters(since=since, until=now)
+    total.linked(sent_by="rule", **period)
     with_reach = request.GET.get("reach") == "1"
     clubs = list(clubs_for(request.user))
     columns = extra_columns(request, clubs=clubs, since=since, until=now)
@@ -245,7 +310,7 @@ def playbook(request: HttpRequest) -> HttpResponse:
             "can_change": rights.can_change(rule),
             "view_only_note": rights.view_only_note(rule),
             "trigger": describe(rule),
-            "counts": per_rule.get(rule.pk, Counts()),
+            "counts": per_rule.get(rule.pk, Counts()).linked(rule=str(rule.pk), **period),
             "extra": [column.cell(rule) for column in columns],
             "reach": reach_at(rule, clubs) if with_reach and rule.is_active else None,
         }
