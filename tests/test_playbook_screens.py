@@ -158,6 +158,24 @@ def test_the_period_filter(client, history, mia, days, sent):
     assert rows[15]["counts"].sent == sent
 
 
+@pytest.mark.parametrize(
+    ("params", "selected"),
+    [({"reach": "1"}, "30"), ({}, "30"), ({"days": "7", "reach": "1"}, "7"), ({"days": "x"}, None)],
+)
+def test_the_period_select_shows_the_period_counted(client, history, mia, params, selected):
+    # "Count this week's reach" from the default page asks "?reach=1": the select stayed on
+    # its first choice, 7 days, above the counts of 30
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:index"), params)
+
+    html = response.content.decode()
+    chosen = re.findall(r'<option value="(\d+)"[^>]*selected', html)
+    assert chosen == ([selected] if selected else [])
+    counted = 7 if selected == "7" else 30  # a bad period is the default, as before
+    assert response.context["days"] == counted
+
+
 def test_the_period_is_of_touchpoints_due_in_it_as_the_uplift_reads_it(
     client, frozen_clock, mia, maya, reminder
 ):

@@ -288,7 +288,9 @@ def playbook(request: HttpRequest) -> HttpResponse:
     """Every rule with its touchpoint counts over a period; this week's reach on request,
     because it runs every rule's trigger query (a few seconds on a big club)."""
     roles.require(request.user, *LIFECYCLE)
-    form = PeriodForm(request.GET or None)
+    # Bound only when a period was chosen: "?reach=1" alone left the select on its first
+    # choice (7 days) above counts of the default 30.
+    form = PeriodForm(request.GET if "days" in request.GET else None)
     days = (form.cleaned_data["days"] if form.is_valid() else None) or 30
     # To the second: the counts' links carry the period's ends to the outbox list.
     now = clock.now().replace(microsecond=0)
