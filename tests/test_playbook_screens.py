@@ -618,7 +618,61 @@ def test_the_member_picker_searches_only_our_clubs(
 
     response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]), {"q": "maya"})
 
-    assert [m.full_name for m in response.context["found"]] == ["Maya Jansen"]
+    assert [m.full_name for m, _ in response.context["found"]] == ["Maya Jansen"]
+
+
+def test_the_member_picker_tells_two_of_one_name_apart(
+    client, frozen_clock, mia, downtown, reminder
+):
+    # given: two leads called Elif de Vries at Downtown, one with a phone, one with nothing
+    with_phone = MemberFactory(
+        home_club=downtown,
+        first_name="Elif",
+        last_name="de Vries",
+        phone="+31612345678",
+        birth_date=None,
+        status=Member.Status.LEAD,
+    )
+    bare = MemberFactory(
+        home_club=downtown, first_name="Elif", last_name="de Vries", phone="",
+        birth_date=None, status=Member.Status.LEAD,
+    )  # fmt: skip
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]), {"q": "elif"})
+
+    html = text(response)
+    assert "Elif de Vries Lead · phone …678 · Downtown" in html
+    assert f"Elif de Vries Lead · no. {bare.pk} · Downtown" in html
+    assert len({tuple(details) for _, details in response.context["found"]}) == 2
+    assert str(with_phone.phone) not in response.content.decode()  # the last digits, never all
+
+
+def test_the_picker_numbers_two_who_still_read_alike(client, frozen_clock, mia, downtown, reminder):
+    # given: two of one name, born the same day, with no phone: only the number tells them apart
+    twins = [
+        MemberFactory(
+            home_club=downtown, first_name="Elif", last_name="de Vries", phone="",
+            birth_date=dt.date(1990, 3, 12),
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    client.force_login(mia)
+
+    response = client.get(reverse("playbook:rule_edit", args=[reminder.pk]), {"q": "elif"})
+
+    details = [" · ".join(d) for _, d in response.context["found"]]
+    assert len(set(details)) == 2
+    assert all(f"no. {m.pk}" in " ".join(details) for m in twins)
+
+
+def test_without_contacts_the_picker_shows_no_phone(frozen_clock, rf, downtown):
+    # the rule: without roles.SEES_CONTACTS no digit of the phone is shown
+    member = MemberFactory(home_club=downtown, phone="+31612345678", birth_date=None)
+    request = rf.get("/")
+    request.user = UserFactory(username="tina", clubs=[downtown], roles=[roles.TRAINER])
+
+    assert not any("phone" in detail for detail in views.picker_details(request, member))
 
 
 def test_the_editor_shows_this_weeks_reach_and_previews_someone_it_reaches(
@@ -783,7 +837,9 @@ def picker(client, reminder, **params):
 def test_a_chosen_preview_member_is_named_and_the_results_fold_away(
     client, frozen_clock, mia, downtown, reminder
 ):
-    anna = MemberFactory(home_club=downtown, first_name="Anna", last_name="Bakker")
+    anna = MemberFactory(
+        home_club=downtown, first_name="Anna", last_name="Bakker", birth_date=None, phone=""
+    )
     MemberFactory(home_club=downtown, first_name="Annabel", last_name="Smit")
     client.force_login(mia)
 
@@ -792,7 +848,8 @@ def test_a_chosen_preview_member_is_named_and_the_results_fold_away(
 
     assert searched == (None, None, True)  # a new search shows its results
     assert chose == (
-        ["Chosen:", "Anna", "Bakker", "Lead", "·", "Downtown"],
+        # what tells her from another Anna Bakker, as her line in the results says
+        ["Chosen:", "Anna", "Bakker", "Lead", "·", "no.", f"{anna.pk}", "·", "Downtown"],
         "2 matches for “anna”",
         True,
     )
@@ -889,7 +946,7 @@ def test_the_dry_run_picker_finds_a_member_and_opens_their_dry_run(client, mia, 
     found = client.get(reverse("playbook:dry_run"), {"q": "sanne"})
     picked = client.get(reverse("playbook:dry_run"), {"member": sanne.pk})
 
-    assert list(found.context["found"]) == [sanne]
+    assert [m for m, _ in found.context["found"]] == [sanne]
     assert picked["Location"] == reverse("playbook:member_dry_run", args=[sanne.pk])
 
 

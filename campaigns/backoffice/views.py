@@ -11,6 +11,7 @@ read-only.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -466,7 +467,7 @@ def preview_context(
 ) -> dict:
     members = scope(Member.objects.select_related("home_club"), request.user)
     query = request.GET.get("q", "").strip()
-    found = list(members.search(query)[:PICKER_RESULTS]) if query else []
+    found = picker_results(request, members, query)
     if member_id := request.GET.get("member"):
         member = get_object_or_404(members, pk=member_id) if member_id.isdigit() else None
     else:
@@ -485,6 +486,7 @@ def preview_context(
     )
     return {
         "member": member,
+        "member_details": picker_details(request, member) if member else [],
         "preview": preview,
         "problems": [(PROBLEM_LABELS[name], problem) for name, problem in problems.items()],
         "channel": channel or rule.channel,
@@ -494,6 +496,31 @@ def preview_context(
         # picker names them and folds the results away.
         "chosen": member is not None and bool(member_id) and not request.GET.get("find"),
     }
+
+
+def picker_results(
+    request: HttpRequest, members: QuerySet[Member], query: str
+) -> list[tuple[Member, list[str]]]:
+    """The picker's matches, each with what tells it from another of the same name (two
+    "Elif de Vries · Lead · Downtown" read alike): `Member.tell_apart`, the desk's words —
+    birth date, the phone's last digits for staff who see contacts, the home club — and the
+    member number where two results would still read the same."""
+    if not query:
+        return []
+    found = [(m, picker_details(request, m)) for m in members.search(query)[:PICKER_RESULTS]]
+    seen = Counter((m.full_name, tuple(details)) for m, details in found)
+    return [
+        (m, [*details, f"no. {m.pk}"])
+        if seen[(m.full_name, tuple(details))] > 1 and f"no. {m.pk}" not in details
+        else (m, details)
+        for m, details in found
+    ]
+
+
+def picker_details(request: HttpRequest, member: Member) -> list[str]:
+    """The member's status and what tells them apart (see `picker_results`)."""
+    contacts = roles.has_role(request.user, *roles.SEES_CONTACTS)
+    return [member.get_status_display(), *member.tell_apart(contacts=contacts, club_name=True)]
 
 
 def default_member(members: QuerySet[Member], reach: dryrun.Reach | None) -> Member | None:
@@ -582,7 +609,7 @@ def dry_run_context(request: HttpRequest, member: Member | None) -> dict:
         "forecasts": dryrun.member_forecast(member) if member else None,
         "days": dryrun.FORECAST_DAYS,
         "query": query,
-        "found": list(members.search(query)[:PICKER_RESULTS]) if query else [],
+        "found": picker_results(request, members, query),
         "member_card_url": member_card_url(request, member) if member else "",
         "header_title": f"Coming up for {member.full_name}" if member else "Dry run",
     }
