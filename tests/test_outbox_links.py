@@ -159,6 +159,43 @@ def test_each_campaign_result_opens_the_list_of_exactly_its_messages(
         assert listed(client, url) == n, url
 
 
+def test_each_run_s_counts_open_the_list_of_that_run(client, mia, downtown):
+    # given: a weekly campaign's two runs, and a one-off's rows beside them
+    segment = Segment.objects.create(name="Everyone")
+    segment.clubs.set([downtown])
+    weekly = Campaign.objects.create(
+        name="Weekly tips", segment=segment, channel="sms", send_on=dt.date(2026, 11, 9),
+        repeat=Campaign.Repeat.WEEKLY,
+    )  # fmt: skip
+    CampaignVariant.objects.create(campaign=weekly, label="A", template="Tip")
+    for run_on, status, n in [
+        (dt.date(2026, 11, 9), Status.SENT, 3),
+        (dt.date(2026, 11, 9), Status.SUPPRESSED, 1),
+        (dt.date(2026, 11, 16), Status.SENT, 2),
+        (dt.date(2026, 11, 16), Status.HELD_OUT, 1),
+    ]:
+        for _ in range(n):
+            row = touchpoint(
+                MemberFactory(home_club=downtown), campaign=weekly, variant="A", status=status,
+                reason=Reason.NO_CONSENT if status == Status.SUPPRESSED else "",
+            )  # fmt: skip
+            row.occurrence_key = weekly.run_key(run_on)
+            row.save(update_fields=["occurrence_key"])
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:campaign_results", args=[weekly.pk])).content.decode()
+
+    runs = html.split("data-runs", 1)[1].split("</table>", 1)[0]
+    run_16 = re.search(r'data-run="2026-11-16">.*?</tr>', runs, re.S)[0]
+    assert sorted(n for _, n in links(run_16)) == [1, 2]
+    counted = links(runs)
+    assert sorted(n for _, n in counted) == [1, 1, 1, 1, 2, 3, 5]  # runs, then all runs
+    for url, n in counted:
+        assert listed(client, url) == n, url
+    chip = words(client.get(links(run_16)[0][0]).content.decode())
+    assert "Run: 16 Nov 2026" in chip
+
+
 def test_the_outbox_chips_name_the_rule_and_the_campaign(client, mia, rule_outbox, campaign_outbox):
     client.force_login(mia)
 

@@ -6,6 +6,8 @@ the launches and the dispatcher write the outbox."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.urls import reverse
@@ -72,6 +74,27 @@ class InstantFilterAdapter(BaseFilterAdapter):
 register_filter_adapter_class(InstantFilter, InstantFilterAdapter)
 
 
+class RunFilter(django_filters.CharFilter):
+    """One run of a repeating campaign, by its occurrence key (`campaign:<id>:<run day>`), as
+    its results' runs count it: a hidden field, its chip naming the day."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, field_name="occurrence_key", widget=forms.HiddenInput, **kwargs)
+
+
+class RunFilterAdapter(BaseFilterAdapter):
+    def get_active_filters(self):
+        try:
+            day = date_format(dt.date.fromisoformat(self.value.rsplit(":", 1)[-1]), "j M Y")
+        except ValueError:
+            day = self.value
+        for active in super().get_active_filters():
+            yield active._replace(value=day)
+
+
+register_filter_adapter_class(RunFilter, RunFilterAdapter)
+
+
 class TouchpointFilterSet(ScopedFilterSet):
     # The counts' own groups ("sent" is sent or delivered, "held out" decided or to be),
     # as the playbook and a campaign's results count them: their links filter by these.
@@ -101,9 +124,7 @@ class TouchpointFilterSet(ScopedFilterSet):
         label="Variant", choices=[(label, label) for label in CampaignVariant.LABELS]
     )
     # One run of a repeating campaign (its occurrence key), as its results' runs count it.
-    run = django_filters.CharFilter(
-        label="Run", field_name="occurrence_key", widget=forms.HiddenInput
-    )
+    run = RunFilter(label="Run")
     club = django_filters.ModelChoiceFilter(label="Club", queryset=Club.objects.all())
     send_at = date_range_filter("Goes (or went)")
     # A period as the playbook counts it: due from `due_from`, and due before `due_before`

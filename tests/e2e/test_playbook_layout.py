@@ -103,3 +103,22 @@ def test_narrower_the_table_scrolls_but_the_actions_stay_by_the_name(
     screenshot(f"playbook-{width}")
     assert page.locator("table.playbook [data-actions] a").count() == 2 * Rule.objects.count()
     assert page.evaluate(PAST_THE_EDGE, "table.playbook [data-actions] a") == []
+
+
+def test_a_count_opens_the_outbox_filtered_to_its_messages(
+    live_server, page, log_in, screenshot, carla, busy_playbook
+):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    log_in(carla, PASSWORD)
+    page.goto(f"{live_server.url}{reverse('playbook:index')}")
+
+    # when: Carla follows rule 15's "no consent 1"
+    row = page.locator('tr[data-rule="15"]')
+    row.locator(".suppressed .reason", has_text="no consent").get_by_role("link").click()
+
+    # then: the outbox, named as in the menu, lists that one message, its chips in words
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outbox")
+    expect(page.locator("table.listing tbody tr")).to_have_count(1)
+    expect(page.locator("main")).to_contain_text("Suppressed: no consent")
+    expect(page.locator("main")).to_contain_text("15. Renewal reminder")
+    screenshot("outbox-from-a-count")
