@@ -402,8 +402,13 @@ class ScopedIndexView(FormulaSafeCsvMixin, ScopedViewMixin, generic.IndexView):
         return accessor
 
 
-class ScopedCreateView(generic.CreateView):
-    """Looks up no rows; its ScopedForm offers only the staff member's clubs' records."""
+def row_zone(model: type[Model], club_path: str, row: Model) -> ZoneInfo | None:
+    """The time zone of the club `row` belongs to; None for a row of several clubs."""
+    if club_path == "pk":
+        return clock.zone(row)
+    if club_path == "" or _leads_to_many(model, club_path):
+        return None
+    return clock.zone(multigetattr(row, club_path.replace(LOOKUP_SEP, ".")))
 
 
 class OnRowClubClockMixin:
@@ -413,12 +418,7 @@ class OnRowClubClockMixin:
 
     @cached_property
     def zone(self) -> ZoneInfo | None:
-        """The time zone of the row's club; None for a row of several (the active zone)."""
-        if self.club_path == "pk":
-            return clock.zone(self.object)
-        if not self._club_path_is_one():
-            return None
-        return clock.zone(multigetattr(self.object, self.club_path.replace(LOOKUP_SEP, ".")))
+        return row_zone(self.model, self.club_path, self.object)
 
     def on_row_clock(self):
         return timezone.override(self.zone) if self.zone else contextlib.nullcontext()
@@ -430,6 +430,18 @@ class OnRowClubClockMixin:
     def get_success_message(self, *args):
         with self.on_row_clock():
             return super().get_success_message(*args)
+
+
+class ScopedCreateView(generic.CreateView):
+    """Looks up no rows; its ScopedForm offers only the staff member's clubs' records."""
+
+    club_path = ""
+
+    def get_success_message(self, instance):
+        # "… created" names the new record on its club's clock, as its edit page will.
+        zone = row_zone(self.model, self.club_path, instance)
+        with timezone.override(zone) if zone else contextlib.nullcontext():
+            return super().get_success_message(instance)
 
 
 class ScopedEditView(OnRowClubClockMixin, ScopedViewMixin, generic.EditView):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django import forms
+from django.contrib.messages import get_messages
 from django.test import override_settings
 from django.urls import reverse
 from wagtail.users.models import UserProfile
@@ -112,6 +113,12 @@ def test_a_brooklyn_class_typed_at_18_is_at_18_in_new_york(
     assert session.start == SIX_PM_NEW_YORK
     assert session.end == SIX_PM_NEW_YORK + dt.timedelta(hours=1)
     assert session.start.astimezone(NEW_YORK).hour == 18
+    # and the message saying so names it at 18:00 too, not at Amsterdam's midnight
+    said = [
+        str(message)
+        for message in get_messages(client.get(reverse("class_sessions:index")).wsgi_request)
+    ]
+    assert any("Thu 26 Nov 2026, 18:00" in message for message in said), said
 
 
 def test_the_edit_form_shows_and_labels_new_york_time(client, frozen_clock, ada, brooklyn, spin):
