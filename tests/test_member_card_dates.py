@@ -138,7 +138,10 @@ def test_a_member_in_today_by_the_turnstile_is_checked_in_again_knowingly(
     # then: the button says it is a second check-in, and what it costs
     assert ">Check in again<" in html
     line = re.search(r"<span id=\"card-in-today\"[^>]*>(.*?)</span>", html, re.S).group(1)
-    assert line == "In today at 17:51 (turnstile): again takes another visit from the pack"
+    assert line == (
+        "In today at 17:51 (turnstile); from 17:53 a second check-in takes another visit from "
+        "the pack"
+    )
 
 
 def test_a_visit_yesterday_is_not_in_today(client, fiona, frozen_clock, downtown, maya):

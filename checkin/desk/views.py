@@ -585,6 +585,12 @@ def _render_card(
     page.object_list = list(page.object_list)
     # Same-phone notes name the other members as they are now (erased ones as erased).
     same_phone = leads.same_phone_texts(page.object_list, member=member)
+    in_today = (
+        member.visits.filter(at__gte=clock.start_of_day(today, member.home_club))
+        .select_related("club")
+        .order_by("-at")
+        .first()
+    )
     for event in page.object_list:
         event.same_phone_text = same_phone.get(event.pk, "")
     return render(
@@ -600,10 +606,9 @@ def _render_card(
                 member.memberships.all(), key=lambda m: (m.start, m.pk), reverse=True
             ),
             "activity": activity.month_activity(member, today),
-            "in_today": member.visits.filter(at__gte=clock.start_of_day(today, member.home_club))
-            .select_related("club")
-            .order_by("-at")
-            .first(),
+            "in_today": in_today,
+            # A check-in within the repeat window is the same visit, charged nothing.
+            "in_today_charged_from": in_today and in_today.at + checkins.REPEAT_SCAN_WINDOW,
             "renewals": _renewal_count(member),
             "saved_card": saved_cards.saved(member),
             "card_declined_at": saved_cards.declined_at(member),

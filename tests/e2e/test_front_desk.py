@@ -132,7 +132,7 @@ def test_a_check_in_from_the_card_shows_on_the_card_at_once(
     expect(page.locator("#card-timeline li").first).to_contain_text("Visit")
     # ... a second check-in says it is one, and what it costs ...
     expect(page.locator("#card-actions button").first).to_have_text("Check in again")
-    expect(page.locator("#card-in-today")).to_contain_text("another visit from the pack")
+    expect(page.locator("#card-in-today")).to_contain_text("a second check-in takes another visit")
     # ... and what Fiona was typing is still there.
     expect(page.locator("#note-text")).to_have_value("Asked about personal training")
     screenshot("card-after-check-in")
