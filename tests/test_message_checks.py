@@ -405,6 +405,21 @@ def test_the_editors_preview_defaults_to_a_member_the_rule_would_send_to(downtow
     assert views.default_member(everyone, nobody_gets_it) == opted_out
 
 
+def test_with_nobody_reached_the_preview_takes_a_member_of_the_rule_s_clubs(downtown, riverside):
+    # given a rule of Downtown alone, reaching nobody this week, and a Riverside member first
+    (zoe,) = members(riverside, "Zoë")
+    (maya,) = members(downtown, "Maya")
+    rule = Rule.objects.get(number=15)
+    rule.clubs.set([downtown])
+    everyone = Member.objects.order_by("pk")
+    assert everyone.first() == zoe
+
+    # then the preview shows a Downtown member, who might get it
+    assert views.default_member(everyone, dryrun.Reach(forecasts=()), rule=rule) == maya
+    rule.clubs.set([])  # a rule of every club: anyone
+    assert views.default_member(everyone, dryrun.Reach(forecasts=()), rule=rule) == zoe
+
+
 # --- 5. {% load %} ----------------------------------------------------------------------
 
 

@@ -471,7 +471,7 @@ def preview_context(
     if member_id := request.GET.get("member"):
         member = get_object_or_404(members, pk=member_id) if member_id.isdigit() else None
     else:
-        member = default_member(members, reach)
+        member = default_member(members, reach, rule=rule)
     preview = None
     if member is not None:
         preview = dryrun.preview(
@@ -523,15 +523,20 @@ def picker_details(request: HttpRequest, member: Member) -> list[str]:
     return [member.get_status_display(), *member.tell_apart(contacts=contacts, club_name=True)]
 
 
-def default_member(members: QuerySet[Member], reach: dryrun.Reach | None) -> Member | None:
+def default_member(
+    members: QuerySet[Member], reach: dryrun.Reach | None, *, rule: Rule | None = None
+) -> Member | None:
     """Someone the rule reaches this week, one it would be sent to first (not one who opted
-    out), else any member of the user's clubs."""
+    out), else any member of the user's clubs the rule runs at (all when it names none)."""
     if reach and reach.forecasts:
         goes = [f for f in reach.forecasts if f.outcome in dryrun.GOES]
         first = (goes or list(reach.forecasts))[0]
         member = members.filter(pk=first.member_id).first()
         if member:
             return member
+    if rule is not None and rule.pk and (clubs := list(rule.clubs.all())):
+        # A Downtown rule previewed for a Riverside member would show what never goes.
+        members = members.filter(home_club__in=clubs)
     return members.order_by("pk").first()
 
 
