@@ -374,7 +374,7 @@ def _lead_without_trial(window: Window, params: dict) -> Iterator[Occurrence]:
     "trial_booked",
     "Trial booked",
     lambda p: f"{p.get('hours_before', 3)} hours before a booked trial session",
-    facts=("class_name", "class_start"),
+    facts=("class_name", "class_start", "class_day", "class_time"),
     params=(Parameter("hours_before", "Hours before the trial session starts (blank: 3)."),),
 )
 def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
@@ -398,9 +398,18 @@ def _trial_booked(window: Window, params: dict) -> Iterator[Occurrence]:
         .filter(~Q(Exists(joined_since)))
         .values_list("pk", "member_id", "session__start", "session__class_type__name")
     )
+    zone = clock.zone(window.club)
     for pk, member_id, start, class_name in rows:
-        facts = {"class_name": class_name, "class_start": start}
+        # The day in words: the quiet hours send a 07:00 class's reminder the evening before,
+        # where "today" would be wrong.
+        facts = {"class_name": class_name, "class_start": start, **class_words(start, zone)}
         yield Occurrence(member_id, f"booking:{pk}", start - before, facts, deadline=start)
+
+
+def class_words(start: dt.datetime, zone: ZoneInfo) -> dict[str, str]:
+    """A class's day and time as messages say them, on its club's clock: "Thu 26 Nov", "07:00"."""
+    local = start.astimezone(zone)
+    return {"class_day": f"{local:%a %-d %b}", "class_time": f"{local:%H:%M}"}
 
 
 @trigger(
@@ -870,11 +879,6 @@ def _waitlist_promoted(window: Window, params: dict) -> Iterator[Occurrence]:
         if start <= due:
             continue  # a delay that outlasts the class: nothing left to tell
         # In the class's own club's time: a membership valid at every club books elsewhere.
-        local = start.astimezone(ZoneInfo(time_zone))
-        facts = {
-            "class_name": class_name,
-            "class_day": f"{local:%a %-d %b}",
-            "class_time": f"{local:%H:%M}",
-        }
+        facts = {"class_name": class_name, **class_words(start, ZoneInfo(time_zone))}
         # Once per promoted booking: a booking is given a seat from the waitlist only once.
         yield Occurrence(member_id, f"booking:{pk}", due, facts, deadline=start)

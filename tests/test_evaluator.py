@@ -338,3 +338,17 @@ def test_a_message_gets_exactly_the_fields_its_rule_may_use(ending, downtown):
         "end",
         "plan",
     )
+
+
+def test_the_trial_reminder_names_the_class_s_day_sent_the_evening_before(downtown):
+    # a 07:00 class's reminder goes at 20:00 the evening before (quiet hours): not "today"
+    rule = Rule.objects.get(number=4)
+    start = local(TODAY + dt.timedelta(days=1), 7)
+    facts = {"class_name": "Spin", "class_start": start}
+    facts |= evaluator.triggers.class_words(start, clock.zone(downtown))
+    lead = MemberFactory(home_club=downtown, first_name="Niamh")
+    occurrence = evaluator.triggers.Occurrence(lead.pk, "k", start, facts)
+
+    body = evaluator.render(rule.template, evaluator.message_context(lead, downtown, occurrence))
+
+    assert body.startswith("See you Tue 24 Nov at 07:00 for Spin at Downtown")

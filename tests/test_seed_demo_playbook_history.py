@@ -246,9 +246,10 @@ def test_the_trial_reminders_name_each_past_trial_three_hours_before_its_class(d
         assert t.due_at == booking.session.start - dt.timedelta(hours=3)
         # written once booked, and worded with the class, as the evaluator renders it
         assert booking.created_at <= t.created_at < t.due_at
+        local = booking.session.start.astimezone(clock.zone(booking.session.club))
         assert t.body == (
-            f"See you today for {booking.session.class_type.name} at {t.club.name}, "
-            f"{t.member.first_name}! Bring water and a towel."
+            f"See you {local:%a %-d %b} at {local:%H:%M} for {booking.session.class_type.name} "
+            f"at {t.club.name}, {t.member.first_name}! Bring water and a towel."
         )
         if t.status in ("sent", "delivered"):
             # before the class, while still booked, to a lead who had not joined

@@ -774,9 +774,12 @@ class _Writer:
             if number == 4:
                 # The trial booking's class, as the trigger reads it off the session.
                 k = int(h.bookings.columns["session"][ref])
+                start = _instant(int(h.sessions.columns["start"][k]))
+                zone = ZoneInfo(self.clubs[people.club[i]].time_zone)
                 facts = {
                     "class_name": class_names[int(h.sessions.columns["class_type"][k])],
-                    "class_start": _instant(int(h.sessions.columns["start"][k])),
+                    "class_start": start,
+                    **triggers.class_words(start, zone),
                 }
                 return triggers.Occurrence(
                     i, f"booking:{int(self.booking_ids[ref])}", due_at, facts
