@@ -137,7 +137,7 @@ def test_a_member_in_today_by_the_turnstile_is_checked_in_again_knowingly(
 
     # then: the button says it is a second check-in, and what it costs
     assert ">Check in again<" in html
-    line = re.search(r"<span id=\"card-in-today\"[^>]*>(.*?)</span>", html, re.S).group(1)
+    line = re.search(r"<p id=\"card-in-today\"[^>]*>(.*?)</p>", html, re.S).group(1)
     assert line == (
         "In today at 17:51 (turnstile); from 17:53 a second check-in takes another visit from "
         "the pack"
