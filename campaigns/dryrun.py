@@ -585,7 +585,11 @@ def _sample_facts(rule: Rule, member: Member, now: dt.datetime) -> dict:
         "membership_ends_in": {"end": today + dt.timedelta(days=days), "plan": plan_name},
         "membership_ended": {"end": today - dt.timedelta(days=days), "plan": plan_name},
         "first_membership_started": {"plan": plan_name},
-        "trial_booked": {"class_name": "Spin", "class_start": now + dt.timedelta(hours=3)},
+        "trial_booked": {
+            "class_name": "Spin",
+            "class_start": now + dt.timedelta(hours=3),
+            **triggers.class_words(now + dt.timedelta(hours=3), clock.zone(member.home_club)),
+        },
         "nth_visit": {"visits": params.get("n", 10)},
         "days_without_visit": {"days": params.get("days", 14)},
         "pack_balance_low": {"visits_left": params.get("visits", 2)},
