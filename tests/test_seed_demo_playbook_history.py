@@ -84,7 +84,7 @@ def test_the_generator_knows_the_planted_rules_and_the_engine_as_they_are():
     assert catalogue.CALENDAR_MINUTE == 10 * 60
     # 18 and 19 wait for the stage the beat stores; day +30 is still "lapsed" then.
     assert Club._meta.get_field("lost_after_days").default > rules[19].params["days"]
-    quiet = [Club._meta.get_field(f"quiet_hours_{end}").default for end in ("start", "end")]
+    quiet = [Club._meta.get_field(f"quiet_hours_{end}").get_default() for end in ("start", "end")]
     assert [t.hour * 60 + t.minute for t in quiet] == list(catalogue.QUIET_HOURS)
     assert evaluator.LOOKBACK.total_seconds() == catalogue.EVALUATOR_LOOKBACK
     assert evaluator.LOOKAHEAD.total_seconds() == catalogue.EVALUATOR_LOOKAHEAD
