@@ -1049,3 +1049,19 @@ def test_lead_sources_to_leave_out_must_be_known(client, mia):
             "Select a valid choice. walkin is not one of the available choices."
         ]
     }
+
+
+def test_the_reach_of_a_rule_of_one_club_is_said_to_be_at_that_club(
+    client, frozen_clock, downtown, riverside, reminder
+):
+    # given a marketer of both clubs and a reminder that runs at Downtown alone
+    both = UserFactory(username="mira", clubs=[downtown, riverside], roles=[roles.MARKETING])
+    client.force_login(both)
+
+    reminder.clubs.set([downtown])
+    one = text(client.get(reverse("playbook:rule_edit", args=[reminder.pk])))
+    reminder.clubs.set([])
+    every = text(client.get(reverse("playbook:rule_edit", args=[reminder.pk])))
+
+    assert "At Downtown, in the next 7 days" in one
+    assert "At Downtown and Riverside, in the next 7 days" in every

@@ -77,6 +77,17 @@ def clubs_label(user) -> str:
     return names_label(clubs_for(user))
 
 
+def rule_clubs_label(user, rule: Rule | None) -> str:
+    """Where a rule's reach is counted: the user's clubs it runs at ("Downtown" for a rule of
+    Downtown alone, though the user works at Riverside too)."""
+    named = list(rule.clubs.all()) if rule is not None and rule.pk else []
+    if not named:
+        return clubs_label(user)
+    if not user.is_superuser:
+        named = [club for club in clubs_for(user) if club in named]
+    return names_label(named)
+
+
 def names_label(clubs) -> str:
     """ "Downtown", "Downtown and Riverside", "A, B and C" (by name), or "no club"."""
     names = sorted(club.name for club in clubs)
@@ -396,7 +407,7 @@ def editor_context(request: HttpRequest, form: RuleForm, rule: Rule | None) -> d
         "parameter_fields": form.parameter_fields(),
         "timing": words,
         "timing_problems": problems,
-        "clubs_label": clubs_label(request.user),
+        "clubs_label": rule_clubs_label(request.user, rule),
         "header_title": f"Rule {rule.number}: {rule.name}" if rule else "New rule",
         "can_change": rule is None or form.rights.can_change(rule),
         "view_only_note": form.rights.view_only_note(rule) if rule else "",
@@ -557,7 +568,7 @@ def rule_dry_run(request: HttpRequest, pk: int) -> HttpResponse:
             "forecasts": reach.forecasts[:RULE_DRY_RUN_ROWS],
             "cut": max(len(reach.forecasts) - RULE_DRY_RUN_ROWS, 0),
             "days": dryrun.REACH_DAYS,
-            "clubs_label": clubs_label(request.user),
+            "clubs_label": rule_clubs_label(request.user, rule),
             "header_title": f"Dry run of rule {rule.number}: {rule.name}",
         },
     )
