@@ -63,7 +63,7 @@ from club import clock, roles
 from club.display import another_clubs_member
 from club.models import Club
 from club.spreadsheets import FormulaSafeCsvMixin
-from club.time_zones import form_on_club_clock, on_club_clock
+from club.time_zones import club_at, form_on_club_clock, on_club_clock
 
 Scope = Callable[[QuerySet, QuerySet[Club]], QuerySet]
 
@@ -408,7 +408,8 @@ def row_zone(model: type[Model], club_path: str, row: Model) -> ZoneInfo | None:
         return clock.zone(row)
     if club_path == "" or _leads_to_many(model, club_path):
         return None
-    return clock.zone(multigetattr(row, club_path.replace(LOOKUP_SEP, ".")))
+    club = club_at(row, club_path)  # the path form_on_club_clock walks for the form's times
+    return clock.zone(club) if club is not None else None
 
 
 class OnRowClubClockMixin:

@@ -143,7 +143,7 @@ def on_club_clock(
 # --- a form's times on its record's club's clock -----------------------------------------------
 
 
-def _club_at(record, path: str) -> Club | None:
+def club_at(record, path: str) -> Club | None:
     """The club at `path` ("club", "member__home_club") from `record`, if any."""
     for name in path.split("__") if path else ():
         try:
@@ -170,9 +170,9 @@ def form_club(form: forms.BaseForm, club_path: str) -> Club | None:
             chosen = field.clean(form[first].data)
         except ValidationError:
             chosen = None
-        if chosen is not None and (club := _club_at(chosen, rest)) is not None:
+        if chosen is not None and (club := club_at(chosen, rest)) is not None:
             return club
-    return _club_at(form.instance, club_path)
+    return club_at(form.instance, club_path)
 
 
 def _offered_clubs(form: forms.BaseForm, club_path: str) -> list[Club]:

@@ -137,7 +137,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
     def get_moved_away(self, member: Member) -> bool:
         request = self.context.get("request")
-        return request is not None and member.home_club_id != request.user.club.pk
+        return request is not None and member.home_club_id != request.user.integration.club_id
 
     def to_representation(self, member: Member) -> dict:
         data = super().to_representation(member)
