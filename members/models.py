@@ -114,11 +114,11 @@ class MemberQuerySet(models.QuerySet):
             # on PostgreSQL the member_email_prefix index answers it (migration 0015); `istartswith`
             # would compile to UPPER(email) and scan every member.
             matches |= models.Q(StartsWith(Lower("email"), query.lower()))
-        words = search.name_words(query)
+        words = search.name_word_spellings(query)
         if words:
             name_match = models.Q()
             for word in words:
-                name_match &= models.Q(search_name__contains=word)
+                name_match &= _name_contains(word)
             matches |= name_match
         return self.not_erased().filter(matches)
 
@@ -137,6 +137,19 @@ class MemberQuerySet(models.QuerySet):
         if user.is_superuser:
             return self
         return self.filter(home_club__staff=user)
+
+
+def _name_contains(word: search.NameWord) -> models.Q:
+    """Members whose name holds the word, as typed or as German writes it otherwise."""
+    match = models.Q(search_name__contains=word.folded)
+    if word.written_out:
+        has_umlaut = models.Q(first_name__regex=search.HAS_UMLAUT) | models.Q(
+            last_name__regex=search.HAS_UMLAUT
+        )
+        match |= models.Q(search_name__contains=word.written_out) & has_umlaut
+    if word.spelled_out:
+        match |= models.Q(search_name__contains=word.spelled_out)
+    return match
 
 
 # Every form and the API hold an email to this, the column's length: longer is a field error,

@@ -9,6 +9,7 @@ tokens in upper case without separators.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 from anyascii import anyascii
@@ -52,6 +53,45 @@ def name_words(query: str) -> list[str]:
     """The words of a query as looked for in `search_name`: split where the desk typed a space,
     each folded ("O'Brien" → "obrien"); a word of punctuation alone is no word."""
     return [word for word in map(fold, query.split()) if word]
+
+
+@dataclass(frozen=True)
+class NameWord:
+    """A word of a query and the other ways German writes it. Folding makes ü a u, so
+    "Müller" is stored as "muller"; but he writes "Mueller" where a keyboard or a form has
+    no ü, and the desk types what he spells. `written_out` ("mueller" typed) is the folded
+    form of the umlaut it stands for ("muller"), to be looked for only in names that have
+    an umlaut: "Joel" must not find every "Jolanda". `spelled_out` ("müller" typed) is the
+    word as a name written without umlauts holds it ("mueller")."""
+
+    folded: str
+    written_out: str | None = None
+    spelled_out: str | None = None
+
+
+_WRITTEN_OUT_UMLAUT = re.compile(r"([aou])e")
+_SPELL_OUT_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+# What a name holding an umlaut matches (a regex PostgreSQL and SQLite both run).
+HAS_UMLAUT = r"[äöüÄÖÜ]"
+
+
+def name_word_spellings(query: str) -> list[NameWord]:
+    """name_words() with each word's German spellings."""
+    words = []
+    for typed in query.split():
+        folded = fold(typed)
+        if not folded:
+            continue
+        collapsed = _WRITTEN_OUT_UMLAUT.sub(r"\1", folded)
+        spelled = fold(typed.lower().translate(_SPELL_OUT_UMLAUTS))
+        words.append(
+            NameWord(
+                folded,
+                written_out=collapsed if collapsed != folded else None,
+                spelled_out=spelled if spelled != folded else None,
+            )
+        )
+    return words
 
 
 def as_phone(query: str, region: str | None = None) -> str | None:

@@ -259,3 +259,34 @@ def test_the_migration_turns_spaced_search_names_into_letters_and_digits(punctua
     assert Member.objects.get(pk=punctuated["obrien"].pk).search_name == "seanobrien"
     assert Member.objects.get(pk=jose.pk).search_name == "josenunezgarcia"
     assert list(Member.objects.search("obrien")) == [punctuated["obrien"]]
+
+
+@pytest.fixture
+def germans(downtown):
+    return {
+        name: MemberFactory(home_club=downtown, first_name=first, last_name=name)
+        for first, name in [
+            ("Jürgen", "Müller"),
+            ("Hans", "Mueller"),
+            ("Lena", "Muller"),
+            ("Joel", "Schröder"),
+            ("Jolanda", "Bakker"),
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        # Müller spells himself "Mueller" where there is no ü; the desk types what he says.
+        ("mueller", {"Müller", "Mueller"}),
+        ("Müller", {"Müller", "Mueller", "Muller"}),
+        ("muller", {"Müller", "Muller"}),
+        ("juergen mueller", {"Müller"}),
+        ("schroeder", {"Schröder"}),
+        # A written-out umlaut is looked for only in names that have one: "Joel" is no "Jöl".
+        ("joel", {"Schröder"}),
+    ],
+)
+def test_german_umlauts_are_found_written_out_or_not(germans, query, found):
+    assert {m.last_name for m in Member.objects.search(query)} == found
