@@ -7,6 +7,7 @@ at 06:30 opens at 06:30 on both sides of a daylight-saving change.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from club import clock
 from club.models import Club, OpeningHours, Weekday
@@ -33,7 +34,6 @@ def next_opening(club: Club, at: dt.datetime) -> dt.datetime:
     open: its tasks fall due as they did before clubs had hours. Reads the club's hours once
     (a prefetched `opening_hours` is used as it is).
     """
-    # Eight days: today's hours may be over, and next week's same day is the only open one.
     for opens, closes in _open_spells(club, at, step=1):
         if opens <= at < closes:
             return at
@@ -54,16 +54,18 @@ def last_open_by(club: Club, at: dt.datetime) -> dt.datetime:
     return at  # no hours: always open
 
 
-def _open_spells(club: Club, at: dt.datetime, *, step: int):
-    """(opens, closes) of the club's open days from `at`'s local day, eight days forwards
-    (`step` 1) or backwards (-1); none for a club with no hours. Compare them with datetimes
-    in UTC: two datetimes of the same zone compare by wall clock, blind to DST."""
+def _open_spells(club: Club, at: dt.datetime, *, step: int, days: int | None = 8):
+    """(opens, closes) of the club's open days from `at`'s local day, `days` days forwards
+    (`step` 1) or backwards (-1), without end for None; none for a club with no hours. Eight
+    days are enough to find the club open: today's hours may be over, and next week's same
+    day may be the only open one. Compare them with datetimes in UTC: two datetimes of the
+    same zone compare by wall clock, blind to DST."""
     week = {row.weekday: row for row in club.opening_hours.all()}
     if not week:
         return
     zone = clock.zone(club)
     local_day = at.astimezone(zone).date()
-    for offset in range(8):
+    for offset in range(days) if days is not None else itertools.count():
         day = local_day + dt.timedelta(days=step * offset)
         if (row := week.get(day.weekday())) is not None:
             yield (
@@ -79,24 +81,16 @@ def open_time_after(club: Club, at: dt.datetime, duration: dt.timedelta) -> dt.d
     an hour after the next opening, never after closing. A club with no hours counts as
     always open (`at + duration`). Reads the club's hours once.
     """
-    week = {row.weekday: row for row in club.opening_hours.all()}
-    if not week:
-        return at + duration
-    zone = clock.zone(club)
-    day = at.astimezone(zone).date()
     # Compared and added in UTC: two datetimes of the same zone subtract by wall clock.
     at = at.astimezone(dt.UTC)
     remaining = duration
-    while True:
-        if (row := week.get(day.weekday())) is not None:
-            opens = dt.datetime.combine(day, row.opens, tzinfo=zone).astimezone(dt.UTC)
-            closes = dt.datetime.combine(day, row.closes, tzinfo=zone).astimezone(dt.UTC)
-            start = max(at, opens)
-            if start < closes:
-                if remaining <= closes - start:
-                    return start + remaining
-                remaining -= closes - start
-        day += dt.timedelta(days=1)
+    for opens, closes in _open_spells(club, at, step=1, days=None):
+        start = max(at, opens)
+        if start < closes:
+            if remaining <= closes - start:
+                return start + remaining
+            remaining -= closes - start
+    return at + duration  # no hours: always open
 
 
 def week_rows(club: Club) -> list[tuple[str, str]]:

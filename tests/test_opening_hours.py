@@ -365,6 +365,11 @@ def test_a_club_with_no_hours_is_open_and_says_fifteen_minutes_at_night(downtown
         pytest.param(
             local(2026, 11, 23, 6, 30), 60 * 31, local(2026, 11, 24, 22, 0), id="two-days"
         ),
+        # Longer than the eight days the hours are looked ahead for an opening: two whole
+        # weeks of open time (5 × 15.5 h + 2 × 12 h a week) end at the second Sunday's close.
+        pytest.param(
+            local(2026, 11, 23, 6, 30), 60 * 203, local(2026, 12, 6, 20, 0), id="two-weeks"
+        ),
     ],
 )
 def test_a_call_task_falls_due_within_opening_hours(week, downtown, opened, due_in, due):
