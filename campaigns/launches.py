@@ -23,7 +23,7 @@ from django.db.models import F
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from campaigns import evaluator, triggers
-from campaigns.models import Campaign, CampaignVariant, Channel, Touchpoint
+from campaigns.models import Campaign, CampaignRun, CampaignVariant, Channel, Touchpoint
 from campaigns.sms import Segments, count_segments
 from club import clock
 from members.models import Member
@@ -200,16 +200,24 @@ def launch(campaign: Campaign, *, now: dt.datetime | None = None) -> int:
         if first_send_at(campaign, run_on=run_on) > now:
             return 0  # a stale caller: this run's time has not come anywhere yet
         # After an outage, runs whose successor is due too are skipped, not sent in a burst.
+        runs = []
         while (later := campaign.run_after(run_on)) and first_send_at(
             campaign, run_on=later
         ) <= now:
             log.warning("campaign %s: the run of %s was missed", campaign.pk, run_on)
+            runs.append(CampaignRun(run_on=run_on, outcome=CampaignRun.Outcome.MISSED))
             run_on = later
         rows = plan(campaign, run_on=run_on, now=now)
         for start in range(0, len(rows), INSERT_BATCH):
             Touchpoint.objects.bulk_create(
                 rows[start : start + INSERT_BATCH], ignore_conflicts=True
             )
+        runs.append(
+            CampaignRun(run_on=run_on, outcome=CampaignRun.Outcome.LAUNCHED, members=len(rows))
+        )
+        for run in runs:
+            run.campaign, run.at = campaign, now
+        CampaignRun.objects.bulk_create(runs, ignore_conflicts=True)
         following = campaign.run_after(run_on)
         Campaign.objects.filter(pk=campaign.pk).update(
             status=Status.SCHEDULED if following else Status.SENT,

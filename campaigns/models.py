@@ -449,6 +449,33 @@ class CampaignVariant(models.Model):
         return f"{self.campaign} ({self.label})"
 
 
+class CampaignRun(models.Model):
+    """A run of a campaign as its launch left it: put in the outbox for `members` members (0
+    when its segment matched no one at send time), or skipped because its successor was due
+    too (the sender was down). Its outbox rows say the rest; this row is what is left of a
+    run that wrote none, so the results list it too."""
+
+    class Outcome(models.TextChoices):
+        LAUNCHED = "launched", "Launched"
+        MISSED = "missed", "Missed"
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="runs", db_index=False
+    )
+    run_on = models.DateField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    members = models.PositiveIntegerField(default=0, help_text="Outbox rows written, every club.")
+    at = models.DateTimeField(help_text="When the launch decided it.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "run_on"], name="campaign_run_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} run of {self.run_on}"
+
+
 class Touchpoint(models.Model):
     """The outbox: one message (or staff task) for one member for one occurrence of a rule,
     or for one run of a campaign (a send to a segment).

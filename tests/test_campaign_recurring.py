@@ -199,6 +199,27 @@ def test_runs_missed_in_an_outage_are_skipped_not_sent_late(frozen_clock, downto
     assert written == 2
     assert set(rows(tuesdays).values_list("occurrence_key", flat=True)) == {tuesdays.run_key(third)}
     assert tuesdays.next_run_on == third + dt.timedelta(weeks=1)
+    # and the skipped runs are recorded as missed, so the results can say so
+    assert sorted(tuesdays.runs.values_list("run_on", "outcome", "members")) == [
+        (TUESDAY, "missed", 0),
+        (NEXT_TUESDAY, "missed", 0),
+        (third, "launched", 2),
+    ]
+
+
+def test_a_run_that_reaches_nobody_is_recorded(frozen_clock, downtown, segment):
+    # given a weekly campaign whose segment is empty on its first Tuesday
+    tuesdays = weekly(segment)
+    frozen_clock.move_to(local(TUESDAY, 10))
+
+    # when the run comes, twice (a second worker)
+    written = launches.launch_due() + launches.launch(tuesdays)
+
+    # then no row went, and one record says the run reached nobody
+    assert written == 0
+    assert list(tuesdays.runs.values_list("run_on", "outcome", "members")) == [
+        (TUESDAY, "launched", 0)
+    ]
 
 
 @pytest.mark.parametrize(

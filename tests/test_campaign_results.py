@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from analytics.campaigns import renewal_comparison
-from campaigns.models import Campaign, CampaignVariant, Segment, Touchpoint
+from campaigns.models import Campaign, CampaignRun, CampaignVariant, Segment, Touchpoint
 from club import clock
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory
 
@@ -185,6 +185,38 @@ def test_a_weekly_campaigns_results_show_each_run_and_all_runs(client, mia, down
     assert row_text(runs, "2026-10-30") == "Fri 30 Oct 2026 4 0 2 0 1 1"
     assert row_text(runs, "2026-10-23") == "Fri 23 Oct 2026 4 0 3 3 1 0"
     assert row_text(runs, "all") == "All runs 8 0 5 3 2 1"
+
+
+def test_runs_that_left_no_row_have_their_line(client, mia, downtown, riverside, weekly):
+    # given four runs: one sent here, one missed in an outage, one that matched no one,
+    # and one that went only to Riverside's members
+    first, second, third, fourth = (SENT_ON + dt.timedelta(weeks=n) for n in range(4))
+    run_rows(weekly, downtown, first, MemberFactory.create_batch(2, home_club=downtown), "sent")
+    run_rows(weekly, riverside, fourth, MemberFactory.create_batch(5, home_club=riverside), "sent")
+    CampaignRun.objects.bulk_create(
+        CampaignRun(campaign=weekly, run_on=day, outcome=outcome, members=n, at=clock.now())
+        for day, outcome, n in [
+            (first, "launched", 2),
+            (second, "missed", 0),
+            (third, "launched", 0),
+            (fourth, "launched", 5),
+        ]
+    )
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:campaign_results", args=[weekly.pk])).content.decode()
+
+    runs = html.split("data-runs", 1)[1]
+    assert row_text(runs, first.isoformat()) == "Fri 23 Oct 2026 2 0 2 0 0 0"
+    assert row_text(runs, second.isoformat()) == (
+        "Fri 30 Oct 2026 0 Missed: the sender was down at its time, and the next run went instead."
+    )
+    assert row_text(runs, third.isoformat()) == (
+        "Fri 6 Nov 2026 0 Reached nobody: no one was in the segment on its day."
+    )
+    # mia works at Downtown only: Riverside's five are not hers to count
+    assert row_text(runs, fourth.isoformat()) == "Fri 13 Nov 2026 0 Reached no member of these clubs."
+    assert runs.index(fourth.isoformat()) < runs.index(third.isoformat())
 
 
 def test_a_one_off_has_no_runs_table(client, mia, downtown, launched):

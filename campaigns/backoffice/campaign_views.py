@@ -21,7 +21,7 @@ from campaigns import dryrun, launches
 from campaigns.backoffice.access import RuleRights, segment_clubs_outside, segment_note
 from campaigns.backoffice.campaign_forms import CampaignForm, SegmentForm
 from campaigns.backoffice.views import LIFECYCLE, Counts, names_label, touchpoint_counts
-from campaigns.models import Campaign, CampaignVariant, Segment, Touchpoint
+from campaigns.models import Campaign, CampaignRun, CampaignVariant, Segment, Touchpoint
 from club import roles
 from club.admin_access import clubs_for
 
@@ -311,6 +311,15 @@ def _saved_data(campaign: Campaign) -> dict:
     return data
 
 
+def _quiet_run_words(run: CampaignRun) -> str:
+    """Why a run has no outbox row at the user's clubs."""
+    if run.outcome == CampaignRun.Outcome.MISSED:
+        return "Missed: the sender was down at its time, and the next run went instead."
+    if run.members == 0:
+        return "Reached nobody: no one was in the segment on its day."
+    return "Reached no member of these clubs."
+
+
 def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
     """Per variant and per run: what happened to its messages (one grouped query each), and
     the sections other apps add (analytics: renewals of those sent against those held out)."""
@@ -327,15 +336,17 @@ def campaign_results(request: HttpRequest, pk: int) -> HttpResponse:
         for label in labels
     ]
     per_run, _ = touchpoint_counts(touchpoints, by="occurrence_key")
+    runs = [
+        (campaign.run_of(key), counts.linked(campaign=str(campaign.pk), run=key), "")
+        for key, counts in per_run.items()
+    ]
+    # A run that left no row here still has its line: its segment matched no one on the day,
+    # or it was skipped after an outage.
+    counted = [day for day, _, _ in runs]
+    for run in campaign.runs.exclude(run_on__in=counted):
+        runs.append((run.run_on, None, _quiet_run_words(run)))
     # The latest run first: it is the one marketing comes to look at.
-    runs = sorted(
-        (
-            (campaign.run_of(key), counts.linked(campaign=str(campaign.pk), run=key))
-            for key, counts in per_run.items()
-        ),
-        reverse=True,
-        key=lambda run: run[0],
-    )
+    runs.sort(reverse=True, key=lambda run: run[0])
     sections: list = []
     for add_sections in hooks.get_hooks(CAMPAIGN_RESULTS_HOOK):
         add_sections(request, campaign, sections, clubs=clubs)
