@@ -215,7 +215,8 @@ def test_runs_that_left_no_row_have_their_line(client, mia, downtown, riverside,
         "Fri 6 Nov 2026 0 Reached nobody: no one was in the segment on its day."
     )
     # mia works at Downtown only: Riverside's five are not hers to count
-    assert row_text(runs, fourth.isoformat()) == "Fri 13 Nov 2026 0 Reached no member of these clubs."
+    fourth_row = row_text(runs, fourth.isoformat())
+    assert fourth_row == "Fri 13 Nov 2026 0 Reached no member of these clubs."
     assert runs.index(fourth.isoformat()) < runs.index(third.isoformat())
 
 

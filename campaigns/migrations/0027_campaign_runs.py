@@ -5,24 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0026_trial_reminder_names_the_day'),
+        ("campaigns", "0026_trial_reminder_names_the_day"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CampaignRun',
+            name="CampaignRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_on', models.DateField()),
-                ('outcome', models.CharField(choices=[('launched', 'Launched'), ('missed', 'Missed')], max_length=10)),
-                ('members', models.PositiveIntegerField(default=0, help_text='Outbox rows written, every club.')),
-                ('at', models.DateTimeField(help_text='When the launch decided it.')),
-                ('campaign', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='campaigns.campaign')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("run_on", models.DateField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("launched", "Launched"), ("missed", "Missed")], max_length=10
+                    ),
+                ),
+                (
+                    "members",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Outbox rows written, every club."
+                    ),
+                ),
+                ("at", models.DateTimeField(help_text="When the launch decided it.")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="campaigns.campaign",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('campaign', 'run_on'), name='campaign_run_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("campaign", "run_on"), name="campaign_run_once")
+                ],
             },
         ),
     ]
