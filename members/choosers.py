@@ -22,6 +22,18 @@ def born(member: Member) -> str:
     return date_format(member.birth_date, FULL_DATE) if member.birth_date else ""
 
 
+def born_year(member: Member) -> str:
+    """The year alone, for staff who see no contact details (trainers): enough to tell two of
+    one name apart, without the birthday that, with a name, confirms who someone is."""
+    return str(member.birth_date.year) if member.birth_date else ""
+
+
+def born_column(user, **kwargs) -> Column:
+    """The "Born" column as this user may read it: the date, or for trainers the year."""
+    full = roles.has_role(user, *roles.SEES_CONTACTS)
+    return Column("birth_date", label="Born", accessor=born if full else born_year, **kwargs)
+
+
 class MemberSearchForm(BaseFilterForm):
     # Named q so that Wagtail's modal searches as the user types.
     q = forms.CharField(
@@ -73,8 +85,8 @@ class MemberListingMixin(ContactSearchMixin):
         columns = [
             *super().columns,
             Column("status", label="Status", accessor="get_status_display"),
-            # Tells two of one name apart for everyone, trainers too: not a contact detail.
-            Column("birth_date", label="Born", accessor=born),
+            # Tells two of one name apart for everyone; trainers read the year only.
+            born_column(self.request.user),
             Column("home_club", label="Club"),
         ]
         # The desk tells two Jansens apart by phone and email; trainers see no contact details.

@@ -28,7 +28,7 @@ from club.admin_access import (
 from club.display import export_datetime
 from club.templatetags.phones import phone
 from members import consent, import_admin, leads, search, timeline
-from members.choosers import born, member_chooser
+from members.choosers import born, born_column, member_chooser
 from members.interests import InterestsField
 from members.models import Channel, ConsentLog, Member, MemberEvent
 
@@ -124,10 +124,17 @@ class MemberIndexView(ExportIndexView):
 
     @cached_property
     def columns(self):
-        # Trainers see who is in their classes, not how to reach them (SCREENS.md).
+        # Trainers see who is in their classes, not how to reach them (SCREENS.md), and of a
+        # birth date the year.
         if roles.has_role(self.request.user, *roles.SEES_CONTACTS):
             return super().columns
-        return [column for column in super().columns if column.name not in CONTACT_COLUMNS]
+        return [
+            born_column(self.request.user, sort_key="birth_date")
+            if column.name == "birth_date"
+            else column
+            for column in super().columns
+            if column.name not in CONTACT_COLUMNS
+        ]
 
     def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
         # Asked once per list, not per row: the hooks check the user's roles.
@@ -332,7 +339,8 @@ class MemberViewSet(ClubScopedViewSet):
         # As the desk shows it ("06 12345678"), not as stored ("+31612345678").
         Column("phone", label="Phone", accessor=member_phone, sort_key="phone"),
         "email",
-        # Two of one name are told apart by it, on every role's list (trainers see no phone).
+        # Two of one name are told apart by it, on every role's list (trainers see no phone,
+        # and the year only: MemberIndexView.columns).
         Column("birth_date", label="Born", accessor=born, sort_key="birth_date"),
         "home_club",
         Column("card_token", label="Card", sort_key="card_token"),

@@ -77,14 +77,33 @@ def test_tell_apart_leaves_the_phone_out_for_staff_who_see_no_contacts(lauras):
     ]
 
 
-def test_a_trainer_s_member_list_tells_them_apart_by_birth_date_without_phones(client, tom, lauras):
+def test_a_trainer_s_member_list_tells_them_apart_by_birth_year_without_phones(client, tom, lauras):
     client.force_login(tom)
 
     response = client.get(reverse("members:index"), {"q": "laura garcia"})
 
     html = response.content.decode()
-    assert "Born" in html and "12 Mar 1990" in html
+    # the year tells the two Lauras apart; the birthday is not a trainer's to know
+    assert "Born" in html and "1990" in html
+    assert "12 Mar" not in html and "1990-03-12" not in html
     assert "678" not in html
+
+
+def test_a_trainer_s_member_chooser_shows_the_birth_year_only(client, tom, lauras):
+    client.force_login(tom)
+
+    response = client.get(reverse("member_chooser:choose_results"), {"q": "laura"})
+
+    html = response.content.decode()
+    assert "1990" in html and "12 Mar" not in html
+
+
+def test_the_front_desk_s_member_list_shows_the_whole_birth_date(client, fiona, lauras):
+    client.force_login(fiona)
+
+    response = client.get(reverse("members:index"), {"q": "laura garcia"})
+
+    assert "12 Mar 1990" in response.content.decode()
 
 
 def test_the_member_chooser_shows_the_birth_date(client, fiona, lauras):
