@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from functools import cache
 
 from django.conf import settings
@@ -382,13 +383,19 @@ def render(template: str, context: dict) -> str:
         return ""
     compiled = _compiled(template)
     try:
-        return compiled.render(Context(context, autoescape=False)).strip()
+        text = compiled.render(Context(context, autoescape=False))
     except (TemplateSyntaxError, TemplateDoesNotExist):
         raise
     except VariableDoesNotExist as error:
         raise RenderError(f'the message has no field "{error.params[0]}".') from error
     except Exception as error:  # a filter is any code and may raise anything on a value
         raise RenderError(_filter_failure(error)) from error
+    # An empty value between two words ("Call {{ first_name }} {{ last_name }} within…" for a
+    # lead without a last name) leaves two spaces; indentation at a line's start stays.
+    return _GAP.sub(" ", text).strip()
+
+
+_GAP = re.compile(r"(?<=\S) {2,}(?=\S)")
 
 
 def _filter_failure(error: Exception) -> str:

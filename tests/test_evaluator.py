@@ -182,6 +182,14 @@ def test_a_filter_renders_on_the_values_it_takes():
     assert evaluator.render("{{ visits|divisibleby:2 }}", {"visits": 10}) == "True"
 
 
+def test_an_empty_value_between_words_leaves_one_space_and_indents_stay():
+    template = "Call {{ first_name }} {{ last_name }} within 15 minutes.\n  - bring a towel"
+
+    text = evaluator.render(template, {"first_name": "Zoe", "last_name": ""})
+
+    assert text == "Call Zoe within 15 minutes.\n  - bring a towel"
+
+
 def test_messages_are_plain_text_so_names_are_not_html_escaped():
     context = {"first_name": "D'Angelo", "club_name": "Gym & Spa <Downtown>"}
 
