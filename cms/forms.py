@@ -67,7 +67,9 @@ class TrialSignupForm(forms.Form):
         label="Email",
         max_length=stored_length("email"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={"required": "We need your email to send you the details."},
+        error_messages={
+            "required": "We need your email: it is how you sign in to manage your classes."
+        },
     )
     sms_consent = forms.BooleanField(required=False)
     email_consent = forms.BooleanField(required=False)

@@ -898,6 +898,11 @@ def test_wording_changed_while_filling_in_is_refused(client, frozen_clock, downt
         ({"phone": ""}, "phone", "We need your number to confirm your class."),
         ({"phone": "12"}, "phone", "Enter a valid mobile number (e.g. 06 12345678)"),
         ({"email": "ana@"}, "email", "Enter a valid email address."),
+        (
+            {"email": ""},
+            "email",
+            "We need your email: it is how you sign in to manage your classes.",
+        ),
         # valid in form, but longer than the column holds (a 500 on PostgreSQL before)
         (
             {"email": f"{'a' * 64}@{'b' * 60}.{'c' * 60}.{'d' * 60}.{'e' * 60}.nl"},
