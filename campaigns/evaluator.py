@@ -31,6 +31,7 @@ from django.template.base import (
 )
 from django.template.defaulttags import CommentNode, FilterNode, ForNode, WithNode
 from django.template.smartif import TokenBase
+from wagtail import hooks
 
 from campaigns import rules as rule_changes
 from campaigns import sms, triggers
@@ -167,7 +168,7 @@ def plan_touchpoints(
         .annotate(consent_logged=consent_logged(OuterRef("pk"), rule.channel))
     )
     members = {member.pk: member for member in named}
-    club_context = _club_context(club)
+    club_context = club_values(club)
     plan_kinds = _current_plan_kinds(members, club) if rule.plan_kinds else {}
     now = clock.now()
     rows = []
@@ -358,16 +359,27 @@ def message_context(
     return {
         "first_name": member.first_name,
         "last_name": member.last_name,
-        **(club_context or _club_context(club)),
+        **(club_context or club_values(club)),
         **occurrence.facts,
     }
 
 
-def _club_context(club: Club) -> dict:
+# Where a club's members reach its public site and portal is the public site's to say (cms,
+# above us): fn(club) -> its address, or None to leave it to the next. Without one, SITE_URL.
+CLUB_SITE_URL_HOOK = "club_site_url"
+
+
+def club_values(club: Club) -> dict:
+    """The club's part of every message's values: build it once per club, not per member (the
+    site's address costs a query or two)."""
+    site_url = next(
+        (url for find in hooks.get_hooks(CLUB_SITE_URL_HOOK) if (url := find(club))),
+        settings.SITE_URL,
+    )
     return {
         "club": club.name,
         "club_phone": str(club.phone or ""),
-        "site_url": settings.SITE_URL.rstrip("/"),
+        "site_url": site_url.rstrip("/"),
     }
 
 

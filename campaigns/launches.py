@@ -244,8 +244,9 @@ def plan(
     clubs = {club.pk: club for club in campaign.segment.clubs.all()}
     members = campaign.segment.members(now=now).only(*evaluator.MEMBER_FIELDS, "home_club_id")
     # Each club's send time is its own local day and time, moved out of its quiet hours.
-    send_times = {}
+    send_times, club_values = {}, {}
     for pk, club in clubs.items():
+        club_values[pk] = evaluator.club_values(club)
         due = campaign.send_at(club, run_on)
         send_times[pk] = (due, evaluator.send_time(due, club, campaign))
     rows = []
@@ -260,7 +261,9 @@ def plan(
         due, send_at = send_times[club.pk]
         # The base fields only (BASE_FIELDS): a campaign has no trigger facts.
         occurrence = triggers.Occurrence(member.pk, key, due, {})
-        context = evaluator.message_context(member, club, occurrence)
+        context = evaluator.message_context(
+            member, club, occurrence, club_context=club_values[club.pk]
+        )
         subject, body, error = "", "", ""
         try:
             subject = evaluator.render(variant.subject, context)

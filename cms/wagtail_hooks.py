@@ -11,8 +11,9 @@ from wagtail import hooks
 from wagtail.admin.auth import permission_denied
 from wagtail.models import Page
 
+from campaigns.evaluator import CLUB_SITE_URL_HOOK
 from cms import site_admin
-from cms.models import staff_of_pages
+from cms.models import public_root_url, staff_of_pages
 
 
 def _refuse_unless_staff_of(request, *pages):
@@ -68,3 +69,9 @@ def open_site_urls():
 @hooks.register("register_club_listing_buttons")
 def open_site_button(request, club):
     return site_admin.listing_buttons(request, club)
+
+
+@hooks.register(CLUB_SITE_URL_HOOK)
+def club_site_url(club):
+    # Links in a club's messages ({{ site_url }}/schedule/) lead to its own site's pages.
+    return public_root_url(club)

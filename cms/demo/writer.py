@@ -695,6 +695,8 @@ class _Writer:
             for name in ("due", "created", "sent_at", "delivered_at")
         }
 
+        club_contexts = {club.pk: evaluator.club_values(club) for club in self.clubs}
+
         def rows():
             for i, m, end, due, due_text, created, status, sent_at, delivered_at in zip(
                 o["member"].tolist(),
@@ -715,7 +717,9 @@ class _Writer:
                     i, "", due_at, {"end": ending, "plan": plan_names[ms.plan[m]]}
                 )
                 member = _Named(people.first_name[i], people.last_name[i])
-                context = evaluator.message_context(member, club, occurrence)
+                context = evaluator.message_context(
+                    member, club, occurrence, club_context=club_contexts[club.pk]
+                )
                 went = status in ("sent", "delivered")
                 send_at = evaluator.send_time(due_at, club, rule)
                 if send_at != due_at:
@@ -814,7 +818,7 @@ class _Writer:
             for rule in rules.values()
             if rule is not None
         }
-        club_contexts = {club.pk: evaluator._club_context(club) for club in self.clubs}
+        club_contexts = {club.pk: evaluator.club_values(club) for club in self.clubs}
 
         def messages(rule, first_name, last_name, club, found) -> tuple[str, str]:
             # A message depends only on the names its templates read (a first name, the club,
