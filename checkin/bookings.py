@@ -122,6 +122,7 @@ MESSAGES = {
     # Staff actions on the roster.
     "not_booked": "Only a booked place can be marked attended or no-show.",
     "not_started": "A no-show can only be recorded once the class has started.",
+    "not_attended": "Only a place marked attended can be put back to booked.",
     "attendance_not_open": "Attendance can be marked from an hour before the class starts.",
 }
 
@@ -571,6 +572,41 @@ def mark_attended(
                 actor=by,
                 **_about(booking, booking.session),
             )
+    return booking
+
+
+def unmark_attended(booking: Booking, *, by: AbstractBaseUser | None = None) -> Booking:
+    """Put a class marked attended before it started back to booked: a trainer's wrong tap,
+    or a check-in at the door undone. Once the class has started, "No-show" corrects it.
+    `attendance_undone` on the timeline (a trial's `trial_attended` line must be answered).
+    Undoing twice changes nothing."""
+    now = clock.now()
+    with transaction.atomic():
+        # The start as a condition of the update itself, through a subquery (mark_attended
+        # says why): a class that has started keeps what was marked.
+        not_started = ClassSession.objects.filter(start__gt=now)
+        changed = Booking.objects.filter(
+            pk=booking.pk, status=Status.ATTENDED, session__in=not_started.values("pk")
+        ).update(status=Status.BOOKED, attended_at=None, updated_at=now)
+        booking = Booking.objects.select_related(
+            "session__club", "session__class_type", "member"
+        ).get(pk=booking.pk)
+        if not changed:
+            if booking.status == Status.BOOKED:
+                return booking
+            if booking.status == Status.ATTENDED:
+                raise BookingError(
+                    "session_started",
+                    "The class has started: mark a no-show if they did not come.",
+                )
+            raise BookingError("not_attended")
+        timeline.record(
+            booking.member,
+            Kind.ATTENDANCE_UNDONE,
+            at=now,
+            actor=by,
+            **_about(booking, booking.session),
+        )
     return booking
 
 

@@ -410,6 +410,7 @@ class MemberEvent(models.Model):
         WAITLIST_PROMOTED = "waitlist_promoted", "Moved up from the waitlist"
         CLASS_NO_SHOW = "class_no_show", "Class no-show"
         NO_SHOW_CORRECTED = "no_show_corrected", "No-show corrected: attended"
+        ATTENDANCE_UNDONE = "attendance_undone", "Attended mark undone: booked"
         BOOKING_PENALTY = "booking_penalty", "Booking penalty"
         TASK_OPENED = "task_opened", "Staff task opened"
         TASK_ESCALATED = "task_escalated", "Late task escalated to the manager"

@@ -48,7 +48,8 @@ GROUPS = {
             frozenset({
                 _K.TRIAL_BOOKED, _K.TRIAL_ATTENDED, _K.TRIAL_NO_SHOW, _K.CLASS_BOOKED,
                 _K.CLASS_CANCELLED_BY_MEMBER, _K.CLASS_CANCELLED_BY_CLUB, _K.WAITLIST_PROMOTED,
-                _K.CLASS_NO_SHOW, _K.NO_SHOW_CORRECTED, _K.BOOKING_PENALTY,
+                _K.CLASS_NO_SHOW, _K.NO_SHOW_CORRECTED, _K.ATTENDANCE_UNDONE,
+                _K.BOOKING_PENALTY,
             }),
         ),
         Group(

@@ -429,15 +429,15 @@ def outcome(response) -> str:
 
 
 EXPECTED = {
-    #       my classes  roster  mark   no-show all  attendance
-    "tom": (OK, OK, OK, OK, OK),
-    "max": (OK, OK, OK, OK, OK),
-    "fiona": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK),
-    "mia": (FORBIDDEN,) * 5,
+    #       my classes  roster  mark   no-show all  attendance  undo attended
+    "tom": (OK, OK, OK, OK, OK, OK),
+    "max": (OK, OK, OK, OK, OK, OK),
+    "fiona": (FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
+    "mia": (FORBIDDEN,) * 6,
     # Olga runs Riverside's desk: our class and member do not exist for her.
-    "olga": (FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+    "olga": (FORBIDDEN, NOT_FOUND, FORBIDDEN, FORBIDDEN, NOT_FOUND, FORBIDDEN),
     # Rob trains at Riverside: his own screen works, ours are 404.
-    "rob": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    "rob": (OK, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
 }
 
 
@@ -450,6 +450,8 @@ def test_permission_matrix(client, request, hiit, roster, maya, persona):
         ("post", reverse("trainer:mark_attended", args=[roster["ben"].pk])),
         ("post", reverse("trainer:no_show_remaining", args=[hiit.pk])),
         ("get", reverse("trainer:attendance", args=[maya.pk])),
+        # refused for its input where allowed (the class has started): the row says so
+        ("post", reverse("trainer:unmark_attended", args=[roster["ana"].pk])),
     ]
 
     got = tuple(outcome(getattr(client, method)(url, **HTMX)) for method, url in views)
@@ -657,3 +659,38 @@ def test_the_sessions_list_links_each_class_to_its_roster(client, tomorrow_full,
     html = text(client.get(reverse("class_sessions:index")))
 
     assert reverse("trainer:roster", args=[tomorrow_full.pk]) in html
+
+
+def test_a_wrong_attended_mark_is_undone_before_the_class_starts(
+    client, frozen_clock, downtown, tom, maya
+):
+    # given Tom tapped "Mark attended" for Maya by mistake, half an hour before her class
+    soon = session(downtown, local(TODAY, 18, 30), trainer=tom)
+    booking = BookingFactory(session=soon, member=maya)
+    client.force_login(tom)
+    marked = text(client.post(reverse("trainer:mark_attended", args=[booking.pk]), **HTMX))
+    assert ">Undo attended</button>" in marked
+
+    # when he undoes it, twice (a double tap)
+    undo = reverse("trainer:unmark_attended", args=[booking.pk])
+    row = text(client.post(undo, **HTMX))
+    again = text(client.post(undo, **HTMX))
+
+    # then she is booked again, may be marked later, and her timeline says who undid it once
+    assert 'data-status="booked"' in row and ">Mark attended</button>" in row
+    assert ">Undo attended</button>" not in row and "error-message" not in again
+    assert Booking.objects.get(pk=booking.pk).status == Status.BOOKED
+    [undone] = maya.events.filter(kind=MemberEvent.Kind.ATTENDANCE_UNDONE)
+    assert undone.actor == tom
+
+
+def test_an_attended_mark_is_not_undone_once_the_class_has_started(client, hiit, roster, tom):
+    client.force_login(tom)
+    ana = roster["ana"]
+
+    html = text(client.get(reverse("trainer:roster", args=[hiit.pk])))
+    row = text(client.post(reverse("trainer:unmark_attended", args=[ana.pk]), **HTMX))
+
+    assert ">Undo attended</button>" not in html
+    assert "The class has started: mark a no-show if they did not come." in row
+    assert Booking.objects.get(pk=ana.pk).status == Status.ATTENDED

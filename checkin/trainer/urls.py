@@ -9,6 +9,7 @@ urlpatterns = [
     path("sessions/<int:pk>/", views.roster, name="roster"),
     path("sessions/<int:pk>/no-show-remaining/", views.no_show_remaining, name="no_show_remaining"),
     path("bookings/<int:pk>/attended/", views.mark_attended, name="mark_attended"),
+    path("bookings/<int:pk>/attended/undo/", views.unmark_attended, name="unmark_attended"),
     path("bookings/<int:pk>/no-show/", views.mark_no_show, name="mark_no_show"),
     path("members/<int:pk>/attendance/", views.attendance, name="attendance"),
 ]

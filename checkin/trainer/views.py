@@ -230,6 +230,12 @@ def mark_attended(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def unmark_attended(request: HttpRequest, pk: int) -> HttpResponse:
+    booking = staff_booking(request, pk, *MARKS_ATTENDANCE)
+    return marked(request, booking, lambda: bookings.unmark_attended(booking, by=request.user))
+
+
+@require_POST
 def mark_no_show(request: HttpRequest, pk: int) -> HttpResponse:
     booking = staff_booking(request, pk, *MARKS_ATTENDANCE)
     return marked(request, booking, lambda: bookings.mark_no_show(booking, by=request.user))
