@@ -469,8 +469,8 @@ def test_the_schedule_says_why_a_frozen_member_or_a_lead_cannot_book(
         "Wednesday 25 Nov": "Your membership is frozen until 25 Nov",
     }
     assert schedule_rows(sign_in(client, lead)) == {
-        "Tuesday 24 Nov": "Booking needs a membership with classes",
-        "Wednesday 25 Nov": "Booking needs a membership with classes",
+        "Tuesday 24 Nov": "Booking needs a membership",
+        "Wednesday 25 Nov": "Booking needs a membership",
     }
 
 
@@ -1219,7 +1219,8 @@ def test_no_renewal_is_offered_early_in_a_membership_or_once_renewed_or_to_a_lea
     nothing = html(sign_in(client, lead).get(reverse("portal:membership")))
 
     assert "Renew your" not in early + renewed + nothing
-    assert "Ask at the front desk of Downtown to start one." in nothing
+    assert "Or ask at the front desk of Downtown to start one." in nothing
+    assert 'href="/plans/" data-lead-plans>See plans and prices</a>' in nothing
 
 
 def test_a_long_membership_is_offered_renewal_only_once_it_ends_soon(

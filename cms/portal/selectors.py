@@ -171,6 +171,40 @@ def to_renew(views: list[MembershipView], *, club: Club, today: dt.date) -> Memb
     return next((v for v in paid if v.state == "ended"), None)
 
 
+def had_membership(member: Member) -> bool:
+    """Whether the member ever had a membership of their own (a paid plan, not cancelled): a
+    lead or a trial member whose free trial ended has not, and cannot "renew" anything."""
+    return member.memberships.paid().not_cancelled().exists()
+
+
+def offers_booking(member: Member, *, today: dt.date) -> bool:
+    """Whether the portal offers "Book a class": with a membership now or to come, or one of
+    their own before (the schedule's refusals then lead to renewing it). A lead, or a trial
+    member whose trial ended, would meet only refusals and is shown the plans instead."""
+    return member.memberships.not_cancelled().filter(end__gte=today).exists() or had_membership(
+        member
+    )
+
+
+def trial_over(member: Member, views: list[MembershipView], *, now: dt.datetime) -> bool:
+    """Whether a member who never had a membership of their own has their free trial behind
+    them: a trial membership that ended with nothing in force or to come, or a free trial
+    class that has started (booked or attended) with no trial class still to come."""
+    if current(views) or any(
+        v.membership.plan.kind != Plan.Kind.TRIAL and v.state != "cancelled" for v in views
+    ):
+        return False
+    if views and views[0].membership.plan.kind == Plan.Kind.TRIAL and views[0].state == "ended":
+        return True
+    trials = member.bookings.filter(
+        is_trial=True, status__in=(Booking.Status.BOOKED, Booking.Status.ATTENDED)
+    )
+    return (
+        trials.filter(session__start__lt=now).exists()
+        and not trials.filter(session__start__gte=now).exists()
+    )
+
+
 @dataclass(frozen=True)
 class RenewalOffer:
     view: MembershipView

@@ -64,12 +64,18 @@ CLASS_REFUSALS = {
     "no_visits_left": "No visits left: top up to book",
     "no_class_membership": "Booking needs a membership with classes",
 }
+# For a member who never had a membership of their own (a lead, or a trial member whose trial
+# ended: selectors.had_membership), whether a trial ended or there was none: nothing to renew.
+NEVER_HAD_REFUSAL = "Booking needs a membership"
+NEVER_HAD_CODES = {"expired", "no_class_membership"}
 
 
-def refusal_text(refusal: bookings.Refusal | None) -> str:
+def refusal_text(refusal: bookings.Refusal | None, *, had_membership: bool = True) -> str:
     """A class_refusals reason in the schedule's words; "" when the class can be booked."""
     if refusal is None:
         return ""
+    if not had_membership and refusal.code in NEVER_HAD_CODES:
+        return NEVER_HAD_REFUSAL
     if refusal.code == "frozen":
         return f"Your membership is frozen until {refusal.until:%-d %b}"
     if refusal.code == "penalty":
@@ -217,10 +223,13 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         member,
         selectors.with_late_notices(selectors.with_places(selectors.upcoming_bookings(member)[:5])),
     )
+    current = selectors.current(views)
+    had_membership = selectors.had_membership(member)
     context = {
         "member": member,
-        "memberships": selectors.current(views),
+        "memberships": current,
         "last_membership": views[0] if views else None,
+        "show_book": bool(current) or had_membership,  # selectors.offers_booking
         "renewal": selectors.renewal_offer(views, club=member.home_club, today=today),
         # A lead's free class: the home page speaks of it, not of renewing.
         "trial_booking": next((b for b in upcoming if b.is_trial), None),
@@ -228,12 +237,16 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         "visits_this_month": selectors.visits_this_month(member),
         "month": today,
     }
-    if not views:
-        # Never had a membership (a lead): every class needs one, so not "Book a class" and
-        # "Membership details" but what they can do — a free trial if it is still theirs,
-        # and the plans — on their own club's site.
+    if not had_membership and not current:
+        # Never had a membership of their own (a lead, or a trial member whose trial ended):
+        # every class needs one, so not "Book a class" or "renew" but what they can do — a
+        # free trial if it is still theirs, and the plans — on their own club's site.
+        trial_over = selectors.trial_over(member, views, now=clock.now())
+        context["trial_over"] = trial_over
         trial_page, plans_page = club_pages(member.home_club)
-        may_try = trial_page is not None and bookings.trial_refusal(member) is None
+        may_try = (
+            trial_page is not None and not trial_over and bookings.trial_refusal(member) is None
+        )
         context["trial_url"] = trial_page.get_url(request) if may_try else None
         context["plans_url"] = plans_page.get_url(request) if plans_page else None
     return render(request, "cms/portal/home.html", context)
@@ -261,6 +274,11 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         "card_update": saved_cards.may_update(member),
         "today": today,
     }
+    if not current and not selectors.had_membership(member):
+        # Nothing to renew: a lead, or a trial member whose trial ended, is shown the plans.
+        context["never_had"] = True
+        context["trial_over"] = selectors.trial_over(member, views, now=clock.now())
+        context["plans_url"] = _plans_url(request, member)
     return render(request, "cms/portal/membership.html", context)
 
 
@@ -471,7 +489,10 @@ def bookings_list(request: HttpRequest, member: Member) -> HttpResponse:
             selectors.with_late_notices(selectors.with_places(selectors.upcoming_bookings(member))),
         ),
         "past": selectors.past_bookings(member)[:20],
+        "show_book": selectors.offers_booking(member, today=clock.today(member.home_club)),
     }
+    if not context["show_book"]:
+        context["plans_url"] = _plans_url(request, member)
     return render(request, "cms/portal/bookings.html", context)
 
 
@@ -558,8 +579,26 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
     # Book: the window first, as `book` checks it first; then the membership and penalties.
     refusals = bookings.class_refusals(member, club, by_day)
     now = clock.now()
+    # Where the words of a refusal lead: the membership page (renew, top up, see the freeze),
+    # or for someone who never had a membership the club's plans, when its site has them.
+    had_membership = True
+    to_fix = reverse("portal:membership")
+    if any(r.code in NEVER_HAD_CODES for r in refusals.values()):
+        had_membership = selectors.had_membership(member)
+        if not had_membership:
+            to_fix = _plans_url(request, member) or to_fix
     days = {
-        day: [_schedule_row(s, mine.get(s.pk), refusals.get(day), now) for s in day_sessions]
+        day: [
+            _schedule_row(
+                s,
+                mine.get(s.pk),
+                refusals.get(day),
+                now,
+                had_membership=had_membership,
+                to_fix=to_fix,
+            )
+            for s in day_sessions
+        ]
         for day, day_sessions in by_day.items()
     }
     notes, flash = _notes_at_rows(request, sessions)
@@ -744,19 +783,24 @@ def calendar_reset(request: HttpRequest, member: Member) -> HttpResponse:
 # --- helpers --------------------------------------------------------------------------
 
 
-def _schedule_row(session, booking, refusal, now) -> tuple:
-    """(session, the member's booking, why it cannot be booked or "", whether the
-    membership page is where to do something about it, the seats in the public
-    timetable's words)."""
+def _plans_url(request: HttpRequest, member: Member) -> str | None:
+    """The plans and prices page of the member's own club's site, if it has one."""
+    _, plans_page = club_pages(member.home_club)
+    return plans_page.get_url(request) if plans_page else None
+
+
+def _schedule_row(session, booking, refusal, now, *, had_membership: bool, to_fix: str) -> tuple:
+    """(session, the member's booking, why it cannot be booked or "", the page where to do
+    something about it or "", the seats in the public timetable's words)."""
     spots = spots_label(session.seats_left)
     if window := window_text(session, now):
-        return session, booking, window, False, spots
+        return session, booking, window, "", spots
     # Nothing on the membership page lifts a penalty.
     return (
         session,
         booking,
-        refusal_text(refusal),
-        refusal is not None and refusal.code != "penalty",
+        refusal_text(refusal, had_membership=had_membership),
+        to_fix if refusal is not None and refusal.code != "penalty" else "",
         spots,
     )
 
