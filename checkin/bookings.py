@@ -232,9 +232,10 @@ def cancel(booking: Booking, *, by: AbstractBaseUser | None = None) -> Booking:
     Cancelling a booked seat closer to the start than the club's `late_cancel_minutes` is
     a late cancel (recorded on the booking; with penalties on, also a `booking_penalty`
     on the timeline). Members cannot cancel once the class has started; staff can.
-    Cancelling twice returns the booking unchanged. The returned booking's `was_waitlisted`
-    says whether it was a waitlist place, as read under the lock (screens word it "left the
-    waitlist", and a promotion meanwhile makes it a seat).
+    Cancelling twice returns the booking unchanged, with `already_cancelled` true (a second
+    click, or a second tab, is told so rather than "cancelled" again). The returned booking's
+    `was_waitlisted` says whether it was a waitlist place, as read under the lock (screens word
+    it "left the waitlist", and a promotion meanwhile makes it a seat).
     """
     with transaction.atomic():
         session = _lock(booking.session_id)
@@ -245,7 +246,8 @@ def cancel(booking: Booking, *, by: AbstractBaseUser | None = None) -> Booking:
             .get(pk=booking.pk)
         )
         booking.was_waitlisted = booking.status == Status.WAITLISTED
-        if booking.status == Status.CANCELLED:
+        booking.already_cancelled = booking.status == Status.CANCELLED
+        if booking.already_cancelled:
             return booking
         if booking.status in (Status.ATTENDED, Status.NO_SHOW):
             raise BookingError(

@@ -119,7 +119,7 @@ def test_home_greets_the_member_with_membership_next_classes_and_visits(
     assert "Tue 24 Nov <b>18:30</b>" in page
     assert "HIIT" in page
     assert "Thu 26 Nov <b>07:00</b>" in page
-    assert "waitlist #2" in page
+    assert "Waitlist #2" in page
     assert "This month: 2 visits" in page
     assert "Bram" not in page
 
@@ -361,9 +361,9 @@ def test_bookings_page_lists_upcoming_with_waitlist_place_and_past_ones(
 
     coming_up, earlier = page.split("Earlier and cancelled")
     assert "HIIT" in coming_up
-    assert "waitlist #1" in coming_up
+    assert "Waitlist #1" in coming_up
     assert "Fri 20 Nov 09:00 · Spin" in earlier
-    assert "attended" in earlier
+    assert "Attended" in earlier
 
 
 def test_schedule_lists_the_week_at_the_members_club_with_places_left(
@@ -840,7 +840,7 @@ def test_leaving_the_waitlist_from_the_booking_page(portal, downtown, maya, spin
     waiting = bookings.book(maya, session)
 
     page = html(portal.get(reverse("portal:booking", args=[waiting.pk])))
-    assert "waitlist #1" in page
+    assert "Waitlist #1" in page
     assert "Leave the waitlist" in page
     response = portal.post(reverse("portal:booking_cancel", args=[waiting.pk]), follow=True)
 

@@ -63,7 +63,7 @@ def test_bookings_after_the_membership_ends_are_marked_without_a_query_per_row(c
 
     client.force_login(auth.portal_user(priya))
     page = client.get(reverse("portal:bookings")).content.decode()
-    assert rows(page) == [("Tue 24 Nov", "booked")] + [
+    assert rows(page) == [("Tue 24 Nov", "Booked")] + [
         (day, NOTICE)
         for day in ("Thu 26 Nov", "Fri 27 Nov", "Sat 28 Nov", "Sun 29 Nov", "Mon 30 Nov")
     ]

@@ -6,6 +6,7 @@ opened with GET was a blank 405; and some wording. Today is Monday 23 Nov 2026, 
 Amsterdam."""
 
 import datetime as dt
+import html as html_lib
 import re
 
 import pytest
@@ -13,9 +14,10 @@ from django.urls import reverse
 
 from checkin import bookings
 from checkin.models import Booking
+from club import clock
 from cms.models import PlansPage
 from cms.portal import views
-from members.models import Member
+from members.models import Member, MemberEvent
 from tests.factories import (
     BookingFactory,
     ClassSessionFactory,
@@ -151,3 +153,181 @@ def test_a_lead_whose_free_class_is_behind_them_is_told_the_trial_is_over(
 
     assert f"{TRIAL_OVER}." in home
     assert "Book a free trial class" not in home
+
+
+# --- 2. My bookings ------------------------------------------------------------------------
+
+
+def sections(client) -> tuple[str, str]:
+    """My bookings' "Coming up" and "Earlier and cancelled" (empty when not shown)."""
+    page = html(client.get(reverse("portal:bookings")))
+    coming_up, _, earlier = page.partition("Earlier and cancelled")
+    return coming_up, earlier
+
+
+def test_a_class_marked_attended_before_it_starts_is_still_coming_up(
+    client, frozen_clock, maya, downtown, spin
+):
+    soon = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(minutes=30)
+    )
+    booking = BookingFactory(member=maya, session=soon, status=Booking.Status.ATTENDED)
+    past = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY - dt.timedelta(days=1), 9)
+    )
+    BookingFactory(member=maya, session=past, status=Booking.Status.ATTENDED)
+
+    coming_up, earlier = sections(sign_in(client, maya))
+
+    row = re.search(r'<li class="class-row">.*?</li>', coming_up, re.S)[0]
+    assert f'href="/account/bookings/{booking.pk}/"' in row
+    assert '<span class="tag tag-attended">Attended</span>' in row
+    assert "booking_cancel" not in row and "/cancel/" not in row  # attendance is not cancelled
+    assert f'href="/account/bookings/{booking.pk}/"' not in earlier
+    # the bad path: a class that has started is earlier, attended
+    assert "Sun 22 Nov 09:00 · Spin" in earlier
+    assert "Sun 22 Nov" not in coming_up
+
+
+def test_a_class_cancelled_and_booked_again_is_listed_once_as_booked(
+    client, frozen_clock, maya, downtown, spin
+):
+    session = ClassSessionFactory(club=downtown, class_type=spin)
+    other = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+    )
+    for _ in range(2):
+        bookings.cancel(bookings.book(maya, session))
+    again = bookings.book(maya, session)
+    # the bad path: cancelled twice and not booked again is one cancelled entry
+    for _ in range(2):
+        bookings.cancel(bookings.book(maya, other))
+
+    coming_up, earlier = sections(sign_in(client, maya))
+
+    assert f'href="/account/bookings/{again.pk}/"' in coming_up
+    assert "Tue 24 Nov" not in earlier
+    assert earlier.count("Wed 25 Nov 09:00 · Spin") == 1
+    assert '<span class="tag tag-cancelled">Cancelled</span>' in earlier
+
+
+def test_leaving_a_waitlist_reads_so_not_cancelled(
+    client, frozen_clock, maya, downtown, spin, tom_berg
+):
+    full = ClassSessionFactory(club=downtown, class_type=spin, capacity=0)
+    left = bookings.book(maya, full)
+    assert left.status == Booking.Status.WAITLISTED
+    bookings.cancel(left)
+    seat = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=2), 9)
+    )
+    bookings.cancel(bookings.book(maya, seat))
+    dropped = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=3), 9)
+    )
+    bookings.book(maya, dropped)
+    bookings.cancel_session(dropped)
+
+    _, earlier = sections(sign_in(client, maya))
+    tags = dict(
+        re.findall(r"(\w{3} \d+ \w{3}) [\d:]+ · Spin</a>\s*<span[^>]*>([^<]+)</span>", earlier)
+    )
+
+    assert tags == {
+        "Tue 24 Nov": "Left the waitlist",
+        "Wed 25 Nov": "Cancelled",
+        "Thu 26 Nov": "Cancelled by the club",
+    }
+    detail = html(client.get(reverse("portal:booking", args=[left.pk])))
+    assert "Left the waitlist</span>" in detail
+
+
+# --- 3. asked before, and said once ----------------------------------------------------------
+
+
+def confirm_of(page: str) -> str:
+    found = re.search(r'<form [^>]*onsubmit="return confirm\(\'([^"]*)\'\)"', page)
+    return html_lib.unescape(found[1]) if found else ""
+
+
+def test_cancel_booking_on_the_bookings_page_asks_as_the_list_does(
+    client, frozen_clock, maya, downtown, spin
+):
+    booking = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
+    portal = sign_in(client, maya)
+
+    detail = html(portal.get(reverse("portal:booking", args=[booking.pk])))
+    listing = html(portal.get(reverse("portal:bookings")))
+
+    assert confirm_of(detail) == "Cancel Spin on Tue 24 Nov at 18:00?"
+    assert confirm_of(detail) == confirm_of(listing)
+    assert "Cancel booking</button>" in detail
+    # the bad path: a class that cannot be cancelled offers no button to ask about
+    BookingFactory(
+        member=maya,
+        session=ClassSessionFactory(
+            club=downtown, class_type=spin, start=at_club(downtown, TODAY - dt.timedelta(days=1), 9)
+        ),
+        status=Booking.Status.ATTENDED,
+    )
+    attended = maya.bookings.get(status=Booking.Status.ATTENDED)
+    assert confirm_of(html(portal.get(reverse("portal:booking", args=[attended.pk])))) == ""
+
+
+def test_a_late_cancel_is_said_in_the_booking_pages_question_too(
+    client, frozen_clock, maya, downtown, spin
+):
+    soon = ClassSessionFactory(
+        club=downtown, class_type=spin, start=clock.now() + dt.timedelta(hours=1)
+    )
+    booking = bookings.book(maya, soon)
+    frozen_clock.shift(bookings.LATE_CANCEL_GRACE + dt.timedelta(minutes=1))
+
+    detail = html(sign_in(client, maya).get(reverse("portal:booking", args=[booking.pk])))
+
+    question = confirm_of(detail).encode().decode("unicode_escape")
+    assert question.startswith("Cancel Spin on Mon 23 Nov at 19:00?\n\n")
+    assert "late cancellation" in question
+
+
+def test_making_a_new_calendar_link_asks_first(client, frozen_clock, maya):
+    portal = sign_in(client, maya)
+
+    page = html(portal.get(reverse("portal:calendar")))
+
+    assert confirm_of(page) == views.RESET_QUESTION
+    assert "The old link stops working" in views.RESET_QUESTION
+    # the bad path: the page itself changes nothing; only the confirmed POST does
+    maya.refresh_from_db()
+    old = maya.calendar_token
+    portal.get(reverse("portal:calendar"))
+    maya.refresh_from_db()
+    assert maya.calendar_token == old
+
+
+def test_cancelling_twice_says_it_was_already_cancelled(client, frozen_clock, maya, downtown, spin):
+    booking = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
+    portal = sign_in(client, maya)
+    cancel = reverse("portal:booking_cancel", args=[booking.pk])
+
+    first = words(portal.post(cancel, follow=True))
+    second = words(portal.post(cancel, follow=True))
+
+    assert "Cancelled Spin on Tue 24 Nov, 18:00." in first
+    assert "Your booking for Spin on Tue 24 Nov, 18:00 was already cancelled." in second
+    assert "Cancelled Spin" not in second
+    assert maya.events.filter(kind=MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER).count() == 1
+
+
+def test_leaving_a_waitlist_twice_says_it_was_already_left(
+    client, frozen_clock, maya, downtown, spin
+):
+    waiting = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin, capacity=0))
+    portal = sign_in(client, maya)
+    leave = reverse("portal:booking_cancel", args=[waiting.pk])
+
+    first = words(portal.post(leave, follow=True))
+    second = words(portal.post(leave, follow=True))
+
+    assert "You left the waitlist for Spin on Tue 24 Nov, 18:00." in first
+    assert "You had already left the waitlist for Spin on Tue 24 Nov, 18:00." in second

@@ -343,8 +343,8 @@ def test_the_portal_and_the_desk_show_the_seat_and_the_message(
 
     client.force_login(auth.portal_user(maya))
     page = client.get(reverse("portal:bookings")).content.decode()
-    assert '<span class="tag tag-ok">booked</span>' in page
-    assert "waitlist #" not in page
+    assert '<span class="tag tag-ok">Booked</span>' in page
+    assert "Waitlist #" not in page
 
     client.force_login(fiona)
     card = " ".join(client.get(reverse("desk:member", args=[maya.pk])).content.decode().split())

@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import ngettext
 
@@ -15,7 +16,7 @@ from checkin import bookings
 from checkin.models import Booking
 from club import clock
 from club.models import Club
-from members.models import Member
+from members.models import Member, MemberEvent
 from memberships import dues, renewal_timing, sales
 from memberships.models import Freeze, Membership, Plan
 from memberships.stripe import checkout
@@ -292,13 +293,74 @@ def upcoming_bookings(member: Member) -> QuerySet[Booking]:
     )
 
 
-def past_bookings(member: Member) -> QuerySet[Booking]:
-    """Everything else: classes that have started, and cancelled bookings, newest first."""
+# Placed by the class's start, whatever the trainer marked: attendance may be marked shortly
+# before the class starts, and that class is still coming up.
+COMING_UP_STATUSES = (*UPCOMING_STATUSES, Booking.Status.ATTENDED)
+
+
+def coming_up_bookings(member: Member) -> QuerySet[Booking]:
+    """My bookings' "Coming up": classes that have not started and that the member is on —
+    booked, waitlisted, or already marked attended — soonest first. Only the booked and
+    waitlisted ones can be cancelled (upcoming_bookings)."""
     return (
-        member.bookings.exclude(pk__in=upcoming_bookings(member).values("pk"))
+        member.bookings.filter(status__in=COMING_UP_STATUSES, session__start__gte=clock.now())
+        .select_related("session__class_type", "session__club")
+        .order_by("session__start", "id")
+    )
+
+
+def past_bookings(member: Member) -> QuerySet[Booking]:
+    """Everything else, newest first: classes that have started, and cancelled bookings —
+    but one cancelled booking per class, the latest, and none of a class the member is on
+    again (cancelled and booked again reads as booked only)."""
+    same_class = Booking.objects.filter(member=member, session=OuterRef("session"))
+    return (
+        member.bookings.exclude(pk__in=coming_up_bookings(member).values("pk"))
+        .exclude(
+            Q(status=Booking.Status.CANCELLED)
+            & (
+                Exists(same_class.exclude(status=Booking.Status.CANCELLED))
+                | Exists(same_class.filter(status=Booking.Status.CANCELLED, pk__gt=OuterRef("pk")))
+            )
+        )
         .select_related("session__class_type", "session__club")
         .order_by("-session__start", "-id")
     )
+
+
+def with_status_labels(member: Member, rows) -> list[Booking]:
+    """The bookings, each with `status_label`, what its tag says: "Booked", "Waitlist #2",
+    "Attended", "No-show", "Cancelled", "Left the waitlist" (a cancelled waitlist place:
+    the booking's row no longer says so, the member's timeline does) or "Cancelled by the
+    club". Expects `place` (with_places) on waitlisted ones; one query for the lot."""
+    rows = list(rows)
+    cancelled = [b.pk for b in rows if b.status == Booking.Status.CANCELLED]
+    left = set()
+    if cancelled:
+        left = {
+            int(pk)
+            for pk in MemberEvent.objects.filter(
+                member=member,
+                kind__in=(
+                    MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER,
+                    MemberEvent.Kind.CLASS_CANCELLED_BY_CLUB,
+                ),
+                data__booking__in=cancelled,
+                data__was_waitlisted=True,
+            ).values_list("data__booking", flat=True)
+        }
+    for booking in rows:
+        if booking.status == Booking.Status.WAITLISTED:
+            booking.status_label = f"Waitlist #{booking.place}" if booking.place else "Waitlist"
+        elif booking.status != Booking.Status.CANCELLED:
+            booking.status_label = booking.get_status_display()
+        elif booking.session.is_cancelled:
+            booking.status_label = "Cancelled by the club"
+        elif booking.pk in left:
+            booking.status_label = "Left the waitlist"
+        else:
+            booking.status_label = "Cancelled"
+    return rows
 
 
 def with_places(rows) -> list[Booking]:
@@ -315,10 +377,23 @@ def with_places(rows) -> list[Booking]:
 
 def with_late_notices(rows) -> list[Booking]:
     """The bookings, each with `late_notice`: what cancelling it now would be, when late
-    (bookings.late_cancel_notice), so the member reads it before confirming."""
+    (bookings.late_cancel_notice), so the member reads it before confirming; `cancel_action`,
+    the cancel button's name ("Cancel Yoga on Thu 26 Nov at 12:15", "Leave the waitlist for
+    …"); and `cancel_question`, what the button asks before it cancels, with the late notice.
+    Times in the current time zone (the portal's: the member's club's)."""
     rows = list(rows)
     for booking in rows:
         booking.late_notice = bookings.late_cancel_notice(booking)
+        session = booking.session
+        start = timezone.localtime(session.start)
+        verb = "Leave the waitlist for" if booking.status == Booking.Status.WAITLISTED else "Cancel"
+        booking.cancel_action = (
+            f"{verb} {session.class_type.name} on {date_format(start, 'D j M')} at "
+            f"{date_format(start, 'H:i')}"
+        )
+        booking.cancel_question = f"{booking.cancel_action}?" + (
+            f"\n\n{booking.late_notice}" if booking.late_notice else ""
+        )
     return rows
 
 

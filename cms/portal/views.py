@@ -56,6 +56,11 @@ ERASURE_REFUSALS = {
     ),
 }
 ERASURE_REFUSED = "There is something we need to settle with you first: we'll contact you."
+# What "Make a new link" on the calendar page asks before it resets the feed's secret URL.
+RESET_QUESTION = (
+    "Make a new calendar link? The old link stops working: calendars that use it stop "
+    "showing your classes until you add the new one."
+)
 VISITS_PER_PAGE = 25
 SCHEDULE_DAYS = 7
 # What the schedule shows in place of Book, by bookings.class_refusals' reason.
@@ -219,10 +224,7 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         selectors.describe(m, member=member, today=today, card=card)
         for m in selectors.memberships(member)
     ]
-    upcoming = selectors.with_cover_notices(
-        member,
-        selectors.with_late_notices(selectors.with_places(selectors.upcoming_bookings(member)[:5])),
-    )
+    upcoming = _coming_rows(member, selectors.coming_up_bookings(member)[:5])
     current = selectors.current(views)
     had_membership = selectors.had_membership(member)
     context = {
@@ -484,11 +486,8 @@ def visits(request: HttpRequest, member: Member) -> HttpResponse:
 def bookings_list(request: HttpRequest, member: Member) -> HttpResponse:
     context = {
         "member": member,
-        "upcoming": selectors.with_cover_notices(
-            member,
-            selectors.with_late_notices(selectors.with_places(selectors.upcoming_bookings(member))),
-        ),
-        "past": selectors.past_bookings(member)[:20],
+        "upcoming": _coming_rows(member, selectors.coming_up_bookings(member)),
+        "past": selectors.with_status_labels(member, selectors.past_bookings(member)[:20]),
         "show_book": selectors.offers_booking(member, today=clock.today(member.home_club)),
     }
     if not context["show_book"]:
@@ -503,9 +502,7 @@ def booking_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
     )
     context = {
         "member": member,
-        "booking": selectors.with_cover_notices(
-            member, selectors.with_late_notices(selectors.with_places([booking]))
-        )[0],
+        "booking": _coming_rows(member, [booking])[0],
         "cancellable": selectors.upcoming_bookings(member).filter(pk=booking.pk).exists(),
     }
     return render(request, "cms/portal/booking_detail.html", context)
@@ -521,7 +518,14 @@ def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         messages.error(request, _error_text(error))
     else:
         what = f"{booking.session.class_type.name} on {_when(booking.session)}"
-        if booking.was_waitlisted:
+        if booking.already_cancelled:
+            # A second click or a second tab: nothing changed, and it is not said twice.
+            left = selectors.with_status_labels(member, [booking])[0].status_label
+            if left == "Left the waitlist":
+                messages.info(request, f"You had already left the waitlist for {what}.")
+            else:
+                messages.info(request, f"Your booking for {what} was already cancelled.")
+        elif booking.was_waitlisted:
             messages.success(request, f"You left the waitlist for {what}.")
         elif booking.is_late_cancel:
             messages.warning(request, f"Cancelled {what}. This was a late cancellation.")
@@ -766,6 +770,7 @@ def calendar(request: HttpRequest, member: Member) -> HttpResponse:
         "feed_url": url,
         "webcal_url": "webcal://" + url.split("://", 1)[1],
         "coming_count": feeds.coming_in_feed(member),
+        "reset_question": RESET_QUESTION,
     }
     return render(request, "cms/portal/calendar.html", context)
 
@@ -781,6 +786,17 @@ def calendar_reset(request: HttpRequest, member: Member) -> HttpResponse:
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+def _coming_rows(member: Member, rows) -> list[Booking]:
+    """Booking rows as the portal lists them: waitlist place, status label, what cancelling
+    would be and asks, and whether the membership covers the class."""
+    return selectors.with_cover_notices(
+        member,
+        selectors.with_status_labels(
+            member, selectors.with_late_notices(selectors.with_places(rows))
+        ),
+    )
 
 
 def _plans_url(request: HttpRequest, member: Member) -> str | None:

@@ -109,7 +109,7 @@ def test_member_signs_in_by_link_books_cancels_and_the_first_waitlisted_moves_up
     # and she cancels from her home page
     phone.get_by_role("link", name="‹ My account").click()
     row = phone.locator(".class-row", has_text="Spin")
-    expect(row).to_contain_text("booked")
+    expect(row).to_contain_text("Booked")
     phone.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name=re.compile(r"^Cancel Spin")).click()
     expect(phone.locator(".flash")).to_contain_text("Cancelled Spin on")
@@ -229,7 +229,7 @@ def test_portal_pages_fit_a_phone_screen(live_server, phone, screenshot, ana):
     assert_fits_the_phone(phone)
     expect(phone.get_by_text("6 of 10 visits left")).to_be_visible()
     expect(phone.locator("[data-pace]")).to_contain_text("At your pace your pack runs out around")
-    expect(phone.get_by_text("waitlist #1")).to_be_visible()
+    expect(phone.get_by_text("Waitlist #1")).to_be_visible()
     screenshot("portal-home")
 
     pages = [
@@ -245,3 +245,57 @@ def test_portal_pages_fit_a_phone_screen(live_server, phone, screenshot, ana):
         expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         assert_fits_the_phone(phone)
         screenshot(name)
+
+
+def test_cancel_booking_on_its_page_asks_first_and_not_now_keeps_it(
+    live_server, phone, downtown, maya
+):
+    session = ClassSessionFactory(
+        club=downtown, class_type=ClassTypeFactory(club=downtown, name="Yoga")
+    )
+    booking = bookings.book(maya, session)
+    sign_in_by_link(phone, live_server, maya)
+    phone.goto(f"{live_server.url}/account/bookings/{booking.pk}/")
+    asked = []
+
+    def answer(dialog, accept):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    # when she taps Cancel booking and answers no, nothing is cancelled
+    phone.once("dialog", lambda dialog: answer(dialog, accept=False))
+    phone.get_by_role("button", name="Cancel booking").click()
+    expect(phone.get_by_role("button", name="Cancel booking")).to_be_visible()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+
+    # and when she answers yes, it is
+    phone.once("dialog", lambda dialog: answer(dialog, accept=True))
+    phone.get_by_role("button", name="Cancel booking").click()
+    expect(phone.locator(".flash")).to_contain_text("Cancelled Yoga on")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert asked == [asked[0]] * 2
+    assert re.fullmatch(r"Cancel Yoga on \w{3} \d+ \w{3} at 18:00\?", asked[0])
+
+
+def test_making_a_new_calendar_link_asks_first_and_not_now_keeps_the_old_one(
+    live_server, phone, maya
+):
+    sign_in_by_link(phone, live_server, maya)
+    phone.goto(f"{live_server.url}/account/calendar/")
+    maya.refresh_from_db()
+    old = maya.calendar_token
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    phone.once("dialog", dismiss)
+    phone.get_by_role("button", name="Make a new link").click()
+    expect(phone.get_by_role("button", name="Make a new link")).to_be_visible()
+
+    maya.refresh_from_db()
+    assert maya.calendar_token == old
+    assert "The old link stops working" in asked[0]
