@@ -896,10 +896,13 @@ def test_cancel_returns_to_the_page_it_came_from_but_never_off_site(portal, down
     assert away["Location"] == reverse("portal:bookings")
 
 
-def test_cancelling_needs_a_post(portal, downtown, maya, spin):
+def test_cancelling_needs_a_post_and_a_get_shows_the_booking(portal, downtown, maya, spin):
     booking = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
 
-    assert portal.get(reverse("portal:booking_cancel", args=[booking.pk])).status_code == 405
+    response = portal.get(reverse("portal:booking_cancel", args=[booking.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:booking", args=[booking.pk])
     booking.refresh_from_db()
     assert booking.status == Booking.Status.BOOKED
 

@@ -331,3 +331,42 @@ def test_leaving_a_waitlist_twice_says_it_was_already_left(
 
     assert "You left the waitlist for Spin on Tue 24 Nov, 18:00." in first
     assert "You had already left the waitlist for Spin on Tue 24 Nov, 18:00." in second
+
+
+# --- 4. a booking's address opened ---------------------------------------------------------------
+
+
+def test_opening_a_classes_booking_address_shows_the_class_and_books_nothing(
+    client, frozen_clock, maya, downtown, spin
+):
+    session = ClassSessionFactory(
+        club=downtown, class_type=spin, start=at_club(downtown, TODAY + dt.timedelta(days=9), 9)
+    )
+
+    response = sign_in(client, maya).get(reverse("portal:book", args=[session.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/account/book/?from=2026-12-02#class-{session.pk}"
+    assert not maya.bookings.exists()
+    assert f'id="class-{session.pk}"' in html(client.get(response["Location"]))
+
+
+@pytest.mark.parametrize("which", ["unknown", "another_club"])
+def test_opening_a_booking_address_of_no_class_of_ours_shows_the_schedule(
+    client, frozen_clock, maya, riverside, which
+):
+    pk = 987654 if which == "unknown" else ClassSessionFactory(club=riverside).pk
+
+    response = sign_in(client, maya).get(reverse("portal:book", args=[pk]))
+
+    assert (response.status_code, response["Location"]) == (302, reverse("portal:schedule"))
+    assert not maya.bookings.exists()
+
+
+def test_a_booking_address_opened_signed_out_asks_to_sign_in(client, frozen_clock, downtown):
+    session = ClassSessionFactory(club=downtown)
+
+    response = client.get(reverse("portal:book", args=[session.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login"))

@@ -508,10 +508,13 @@ def booking_detail(request: HttpRequest, member: Member, pk: int) -> HttpRespons
     return render(request, "cms/portal/booking_detail.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @portal_view
 def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpResponse:
     booking = get_object_or_404(member.bookings.select_related("session__class_type"), pk=pk)
+    if request.method == "GET":
+        # Opened as an address (a reload): cancels nothing; the booking's page asks first.
+        return redirect("portal:booking", pk=booking.pk)
     try:
         booking = bookings.cancel(booking)
     except bookings.BookingError as error:
@@ -654,14 +657,23 @@ def _notes_at_rows(
     return notes, flash
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @portal_view
 def book(request: HttpRequest, member: Member, session_id: int) -> HttpResponse:
     # Only classes at the member's own club can be booked here.
-    session = get_object_or_404(
-        ClassSession.objects.filter(club=member.home_club).select_related("class_type"),
-        pk=session_id,
-    )
+    sessions = ClassSession.objects.filter(club=member.home_club).select_related("class_type")
+    if request.method == "GET":
+        # A reload after booking, or the address opened again: books nothing, and shows the
+        # class on the schedule (its week, scrolled to it) rather than a blank 405 page.
+        session = sessions.filter(pk=session_id).first()
+        if session is None:
+            return redirect("portal:schedule")
+        day = timezone.localdate(session.start)
+        return redirect(
+            f"{reverse('portal:schedule')}?{urlencode({'from': day.isoformat()})}"
+            f"#{_at_row(session.pk)}"
+        )
+    session = get_object_or_404(sessions, pk=session_id)
     at_row = _at_row(session.pk)
     try:
         booking = bookings.book(member, session)
