@@ -16,7 +16,7 @@ from checkin import bookings
 from checkin.models import Booking
 from club import clock
 from cms.models import PlansPage
-from cms.portal import views
+from cms.portal import auth, views
 from members.models import Member, MemberEvent
 from tests.factories import (
     BookingFactory,
@@ -370,3 +370,65 @@ def test_a_booking_address_opened_signed_out_asks_to_sign_in(client, frozen_cloc
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("portal:login"))
+
+
+# --- 5. wording --------------------------------------------------------------------------------
+
+
+def test_signing_in_to_home_greets_once(client, frozen_clock, maya, mailoutbox):
+    auth.request_link(email=maya.email, ip="127.0.0.1")
+    [link] = re.findall(r"/account/login/link/\?sesame=[\w-]+", mailoutbox[0].body)
+
+    page = words(client.get(link, follow=True))
+
+    assert "Hi Maya" in page
+    assert "Welcome, Maya" not in page
+
+
+def menu(page: str) -> list[str]:
+    nav = re.search(r'<nav id="site-nav".*?</nav>', page, re.S)[0]
+    return re.findall(r'<a href="[^"]+"[^>]*>([^<]+)</a>', nav)
+
+
+def test_a_signed_in_member_is_not_offered_the_free_trial_in_the_menu(
+    client, frozen_clock, maya, downtown
+):
+    anonymous = menu(html(client.get("/plans/")))
+    sign_in(client, maya)
+
+    assert "Free trial" in anonymous
+    assert "Free trial" not in menu(html(client.get("/plans/")))
+    assert "Free trial" not in menu(html(client.get(reverse("portal:home"))))
+
+
+def test_renewing_names_the_plan_in_a_phrase(client, frozen_clock, tom_berg):
+    page = words(sign_in(client, tom_berg).get(reverse("portal:membership")))
+
+    assert "Renew your Monthly membership" in page
+
+
+def test_privacy_and_your_data_is_linked_once_on_messages(client, frozen_clock, maya):
+    page = html(sign_in(client, maya).get(reverse("portal:messages")))
+
+    assert page.count(">Privacy and your data</a>") == 1
+
+
+def test_status_tags_are_capitalised(client, frozen_clock, maya, downtown, spin):
+    booked = bookings.book(maya, ClassSessionFactory(club=downtown, class_type=spin))
+    waiting = bookings.book(
+        maya,
+        ClassSessionFactory(
+            club=downtown,
+            class_type=spin,
+            capacity=0,
+            start=at_club(downtown, TODAY + dt.timedelta(days=2), 9),
+        ),
+    )
+    portal = sign_in(client, maya)
+
+    listing = html(portal.get(reverse("portal:bookings")))
+    schedule = html(portal.get(reverse("portal:schedule")))
+
+    assert re.findall(r'class="tag tag-\w+">([^<]+)<', listing) == ["Booked", "Waitlist #1"]
+    assert f'href="/account/bookings/{booked.pk}/">Booked</a>' in schedule
+    assert f'href="/account/bookings/{waiting.pk}/">Waitlist #1</a>' in schedule

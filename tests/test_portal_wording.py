@@ -64,7 +64,7 @@ def test_renewing_a_pack_early_says_its_unused_visits_expire(client, frozen_cloc
 
     page = words(signed_in(client, member).get(reverse("portal:membership")))
 
-    assert "Renew your 10-visit card" in page
+    assert "Renew your visit pack: 10-visit card" in page
     assert (
         "Your new pack starts the day after this one's last day, 30 Nov 2026. Use your 3 visits "
         "left by then: visits not used by that day expire and are not added to the new pack."

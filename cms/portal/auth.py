@@ -10,6 +10,7 @@ the address is known, and requests are rate-limited per address and per client I
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import re
@@ -27,6 +28,8 @@ from django.db.models.lookups import Exact
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from sesame import packers, tokens_v2
+from sesame import settings as sesame_settings
 from sesame.utils import get_query_string
 
 from cms.models import public_root_url
@@ -177,6 +180,22 @@ def request_link(*, email: str, ip: str | None) -> int:
     )
     logger.info("Portal sign-in link sent to %d member(s)", len(members))
     return len(members)
+
+
+def malformed(token: str) -> bool:
+    """Whether a link's token cannot be one we sent, whatever its signature: missing, not in
+    the token alphabet, or not of a token's shape (user, time, signature) — a link cut short
+    when copied, say. The structural checks sesame's v2 parser makes before it reads the
+    database; an expired, used or tampered token is well formed."""
+    if not tokens_v2.detect_token(token):
+        return True
+    try:
+        data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        _, rest = packers.packer.unpack_pk(data)
+        _, signature = tokens_v2.unpack_timestamp(rest)
+    except Exception:  # what sesame's parser treats as a bad token
+        return True
+    return len(signature) != sesame_settings.SIGNATURE_SIZE
 
 
 def sign_in(request: HttpRequest, token: str) -> Member | None:

@@ -172,6 +172,17 @@ def to_renew(views: list[MembershipView], *, club: Club, today: dt.date) -> Memb
     return next((v for v in paid if v.state == "ended"), None)
 
 
+def renew_title(plan: Plan) -> str:
+    """The heading of the membership page's Renew section, naming the plan in a phrase:
+    "Renew your Monthly membership", "Renew your visit pack: 10-visit card" ("Renew your
+    Monthly" read oddly)."""
+    if plan.is_pack:
+        return f"Renew your visit pack: {plan.name}"
+    if plan.name.lower().endswith("membership"):
+        return f"Renew your {plan.name}"
+    return f"Renew your {plan.name} membership"
+
+
 def had_membership(member: Member) -> bool:
     """Whether the member ever had a membership of their own (a paid plan, not cancelled): a
     lead or a trial member whose free trial ended has not, and cannot "renew" anything."""

@@ -186,11 +186,16 @@ def login_link(request: HttpRequest) -> HttpResponse:
     token = request.GET.get(sesame_settings.TOKEN_NAME, "")
     member = auth.sign_in(request, token) if token else None
     if member is None:
-        return render(request, "cms/portal/link_invalid.html", status=403)
-    messages.success(request, f"Welcome, {member.first_name}.")
+        # A link that cannot be one of ours (cut short, garbage) is not "expired".
+        context = {"malformed": auth.malformed(token)}
+        return render(request, "cms/portal/link_invalid.html", context, status=403)
     # Signing in keeps the session's data (only its key changes); a link opened in another
-    # browser has no page to go back to and lands on the portal's home.
-    return redirect(request.session.pop(NEXT_SESSION_KEY, None) or "portal:home")
+    # browser has no page to go back to and lands on the portal's home, which greets the
+    # member itself ("Hi Mei"): welcomed there, it said hello twice.
+    next_url = request.session.pop(NEXT_SESSION_KEY, None)
+    if next_url and next_url != reverse("portal:home"):
+        messages.success(request, f"Welcome, {member.first_name}.")
+    return redirect(next_url or "portal:home")
 
 
 @require_POST
@@ -269,6 +274,7 @@ def membership(request: HttpRequest, member: Member) -> HttpResponse:
         "current": current,
         "history": [v for v in views if v.membership.pk not in {c.membership.pk for c in current}],
         "to_renew": renewal.view if renewal else None,
+        "renew_title": selectors.renew_title(renewal.view.membership.plan) if renewal else "",
         "renew_online": renewal is not None and renewal.online,
         "renew_price": renewal.price if renewal else None,
         "saved_card": card,
