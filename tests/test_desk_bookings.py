@@ -167,6 +167,11 @@ def test_cancelling_from_the_desk_frees_the_seat_for_the_waitlist(
     assert (booking.status, waiting.status) == ("cancelled", "booked")
     assert maya.events.get(kind=MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER).actor == fiona
 
+    # and a second click (or the other desk) is told so, and changes nothing
+    again = desk.post(reverse("desk:cancel_booking", args=[maya.pk, booking.pk]))
+    assert said(again) == ["The booking for Spin was already cancelled."]
+    assert maya.events.filter(kind=MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER).count() == 1
+
 
 def test_booking_inside_the_late_window_tells_the_desk_when_cancelling_becomes_late(
     desk, frozen_clock, maya, downtown

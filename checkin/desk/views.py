@@ -783,7 +783,10 @@ def cancel_booking(request: HttpRequest, pk: int, booking_pk: int) -> HttpRespon
         messages.error(request, str(error))
     else:
         name = booking.session.class_type.name
-        if booking.was_waitlisted:
+        if booking.already_cancelled:
+            # A second click, or a colleague at the other desk: nothing changed.
+            messages.info(request, f"The booking for {name} was already cancelled.")
+        elif booking.was_waitlisted:
             messages.success(request, f"{member.first_name} left the waitlist for {name}.")
         else:
             messages.success(request, f"Booking for {name} cancelled.")
