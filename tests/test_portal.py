@@ -1314,6 +1314,22 @@ def test_signing_in_through_a_class_link_says_welcome_at_the_class(
     assert '<ul class="flash">' not in page
 
 
+def test_a_link_to_another_clubs_class_says_why_it_is_not_here(
+    client, frozen_clock, downtown, riverside, spin
+):
+    # given Lisa of Riverside follows "Join the waitlist" on Downtown's public timetable
+    lisa = MemberFactory(home_club=riverside, first_name="Lisa")
+    theirs = ClassSessionFactory(club=downtown, class_type=spin)
+    sign_in(client, lisa)
+
+    landed = client.get(reverse("portal:schedule"), {"class": theirs.pk}, follow=True)
+
+    # then her own club's schedule says why that class is not on it
+    page = " ".join(html(landed).split())
+    assert landed.redirect_chain[-1][0] == reverse("portal:schedule")
+    assert "That class is at Downtown. Your membership is at Riverside" in page
+
+
 def test_a_class_that_is_not_a_number_in_the_link_shows_the_schedule(portal, downtown, spin):
     ClassSessionFactory(club=downtown, class_type=spin)
 

@@ -549,6 +549,24 @@ def schedule(request: HttpRequest, member: Member) -> HttpResponse:
         # A link to one class (from the public timetable, through sign-in): the same days,
         # scrolled to that class, and what was waiting to be said ("Welcome, Maya.") said
         # there too, not at the top of the page, out of view.
+        elsewhere = (
+            ClassSession.objects.filter(pk=int(session_id))
+            .exclude(club=member.home_club_id)
+            .select_related("club")
+            .first()
+            if len(session_id) <= 18  # a longer number is no bigint: no class
+            else None
+        )
+        if elsewhere is not None:
+            # Another club's timetable (a chain's site shows one club): the portal books the
+            # member's own club's classes, so say why that class is not here.
+            messages.info(
+                request,
+                f"That class is at {elsewhere.club.name}. Your membership is at "
+                f"{member.home_club.name}, so these are {member.home_club.name}'s classes; "
+                f"{elsewhere.club.name}'s front desk can tell you about theirs.",
+            )
+            return redirect("portal:schedule")
         for message in messages.get_messages(request):
             messages.add_message(
                 request, message.level, message.message, extra_tags=_at_row(session_id)
