@@ -139,9 +139,9 @@ def _not_in_outbox(rule: Rule, occurrences: list[triggers.Occurrence]) -> list[t
     if not occurrences:
         return []
     existing = set(
-        Touchpoint.objects.filter(
-            rule=rule, member_id__any_of={o.member_id for o in occurrences}
-        ).values_list("member_id", "occurrence_key")
+        Touchpoint.objects.filter(rule=rule, member_id__any_of={o.member_id for o in occurrences})
+        .order_by()
+        .values_list("member_id", "occurrence_key")
     )
     new = []
     for occurrence in occurrences:
@@ -166,9 +166,13 @@ def plan_touchpoints(
         .not_erased()
         .filter(pk__any_of={o.member_id for o in occurrences})
         .annotate(consent_logged=consent_logged(OuterRef("pk"), rule.channel))
+        .order_by()
     )
     members = {member.pk: member for member in named}
     club_context = club_values(club)
+    # The rule's trigger in words, the same for every row: worded once, not once per row
+    # (humanize's ordinal looks up ten translations per call).
+    trigger_words = describe(rule)
     plan_kinds = _current_plan_kinds(members, club) if rule.plan_kinds else {}
     now = clock.now()
     rows = []
@@ -225,7 +229,7 @@ def plan_touchpoints(
                 due_at=occurrence.due_at,
                 send_at=send_time(occurrence.due_at, club, rule, deadline=occurrence.deadline),
                 deadline=occurrence.deadline,
-                explanation=explain(rule, occurrence)[:300],
+                explanation=explain(rule, occurrence, words=trigger_words)[:300],
                 subject=subject,
                 body=body,
                 error=error,
@@ -523,9 +527,15 @@ def _read_expression(value, defined: set[str], found: dict[str, None]) -> None:
             _read_expression(item, defined, found)
 
 
-def explain(rule: Rule, occurrence: triggers.Occurrence) -> str:
-    """Why it fired, in words staff can read on the timeline."""
-    reason = triggers.get(rule.trigger).describe(rule.params)
+def describe(rule: Rule) -> str:
+    """The rule's trigger in words: "3 days after a membership ended, if not renewed"."""
+    return triggers.get(rule.trigger).describe(rule.params)
+
+
+def explain(rule: Rule, occurrence: triggers.Occurrence, *, words: str | None = None) -> str:
+    """Why it fired, in words staff can read on the timeline. `words` is `describe(rule)`,
+    when the caller has it already."""
+    reason = describe(rule) if words is None else words
     facts = occurrence.facts
     detail = ""
     if "end" in facts:
