@@ -605,7 +605,7 @@ def _days_without_visit(window: Window, params: dict) -> Iterator[Occurrence]:
     frozen: dict[int, list[tuple[dt.date, dt.date]]] = {}
     for member_id, start, end, _ in freezes:
         frozen.setdefault(member_id, []).append((start, end))
-    in_force = _in_force_days(window, last_visits, days)
+    in_force = _in_force_days(last_visits, days)
     for member_id, last in last_visits.items():
         visited = last.astimezone(zone).date()
         found = _day_away(visited, frozen.get(member_id, ()), gap, days)
@@ -655,16 +655,21 @@ def _freezes_with_last_visit(window: Window, first: dt.date, last: dt.date) -> l
         )
         .exclude(membership__status=Membership.Status.CANCELLED)
         .annotate(last_visit=Subquery(last_visit.values("at")[:1]))
+        .order_by()
         .values_list("membership__member_id", "start", "end", "last_visit")
     )
 
 
-def _in_force_days(window: Window, member_ids, days: list[dt.date]) -> dict[int, list]:
-    """(start, end) of each member's paid memberships that touch the window's days."""
+def _in_force_days(member_ids, days: list[dt.date]) -> dict[int, list]:
+    """(start, end) of each member's paid memberships that touch the days. The members are
+    the club's, as the finder found them: asked by id alone, without a join to their club
+    (per membership, it cost more than the rest of the query)."""
     spans: dict[int, list] = {}
     rows = (
-        _paid(window)
+        Membership.objects.not_cancelled()
+        .paid()
         .filter(member__any_of=list(member_ids), start__lte=days[-1], end__gte=days[0])
+        .order_by()
         .values_list("member_id", "start", "end")
     )
     for member_id, start, end in rows:
@@ -815,7 +820,7 @@ def _anniversary(window: Window, params: dict) -> Iterator[Occurrence]:
         .values_list("member_id", "start")
     )
     joined = dict(rows)
-    in_force = _in_force_days(window, joined, days)
+    in_force = _in_force_days(joined, days)
     for member_id, since in joined.items():
         day = celebrated[since.month, since.day]
         if since < day and any(start <= day <= end for start, end in in_force.get(member_id, ())):
