@@ -377,7 +377,13 @@ class ConsentLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["member", "-at"])]
+        indexes = [
+            models.Index(fields=["member", "-at"]),
+            # consent_logged(): whether a member has an entry for a channel, asked of every
+            # member a rule or the dispatcher names. Without it PostgreSQL read the whole log
+            # for a few hundred members (a hashed subplan over every entry of the channel).
+            models.Index(fields=["member", "channel"], name="consent_log_member_channel"),
+        ]
 
     def __str__(self) -> str:
         verb = "granted" if self.granted else "revoked"
