@@ -253,7 +253,14 @@ class Membership(models.Model):
         ordering = ["-start", "-id"]
         indexes = [
             models.Index(fields=["end", "status"]),
-            models.Index(fields=["member", "-end"]),
+            # A member's memberships, latest end first. What the lifecycle stages read of each
+            # (campaigns.lifecycle: status, plan, start, end) is carried in the index, so the
+            # per-member subqueries of the stage refresh never visit the table.
+            models.Index(
+                fields=["member", "-end"],
+                include=["status", "plan", "start"],
+                name="membership_member_end",
+            ),
             # Anniversaries of joining in the next days (campaigns.triggers).
             models.Index(month_day("start"), name="membership_start_month_day"),
         ]
