@@ -273,6 +273,14 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["member", "status"]),
             models.Index(fields=["session", "status"]),
+            # Who booked a trial in the sessions since a day (the lifecycle's trial stage):
+            # read from the index for those sessions, not from every booking there is.
+            models.Index(
+                fields=["session"],
+                include=["member", "status"],
+                condition=models.Q(is_trial=True),
+                name="booking_trial_session",
+            ),
         ]
         constraints = [
             # One live booking per member per session; cancelled ones may pile up.
