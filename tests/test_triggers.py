@@ -19,10 +19,12 @@ from club.models import Club
 from members import timeline
 from members.models import Member, MemberEvent
 from memberships import ledger, renewal_timing
+from memberships.models import Membership
 from tests.factories import (
     BookingFactory,
     CheckInAttemptFactory,
     ClassSessionFactory,
+    ClubFactory,
     MemberFactory,
     MembershipFactory,
     PlanFactory,
@@ -192,6 +194,71 @@ def test_fourteen_days_without_a_visit(window, downtown):
 
     assert found("days_without_visit", window, days=14, at="10:00") == [
         (away.pk, f"absence:{last.at.astimezone(dt.UTC):%Y%m%d%H%M}", local(TODAY, 10))
+    ]
+
+
+@pytest.mark.parametrize("away", [14, 28])  # rules 11 and 12
+def test_days_without_a_visit_only_while_a_paid_membership_of_the_club_runs_that_day(
+    frozen_clock, downtown, riverside, away
+):
+    def member_away(club, *, start, end=None, trial=False, status=None):
+        member = MemberFactory(home_club=club)
+        plan = PlanFactory(club=club, duration_days=365, trial=trial)
+        extra = {"end": end} if end else {}
+        if status:
+            extra["status"] = status
+        MembershipFactory(member=member, plan=plan, start=start, **extra)
+        return member, VisitFactory(member=member, at=local(TODAY - days(away), 19))
+
+    in_force, visit = member_away(downtown, start=TODAY - days(100))
+    member_away(downtown, start=TODAY - days(100), end=TODAY - days(1))  # ended the day before
+    renewed, renewed_visit = member_away(downtown, start=TODAY - days(100), end=TODAY - days(1))
+    MembershipFactory(member=renewed, plan=PlanFactory(club=downtown), start=TODAY)
+    member_away(downtown, start=TODAY - days(3), trial=True)  # a free trial is no membership
+    member_away(downtown, start=TODAY - days(100), status=Membership.Status.CANCELLED)
+    elsewhere, elsewhere_visit = member_away(riverside, start=TODAY - days(100))
+    window = triggers.Window(club=downtown, since=local(TODAY, 0), until=local(TODAY, 23))
+
+    def absence(member, visit):
+        return (member.pk, f"absence:{visit.at.astimezone(dt.UTC):%Y%m%d%H%M}", local(TODAY, 10))
+
+    assert found("days_without_visit", window, days=away, at="10:00") == sorted(
+        [absence(in_force, visit), absence(renewed, renewed_visit)]
+    )
+    at_riverside = replace(window, club=riverside)
+    assert found("days_without_visit", at_riverside, days=away, at="10:00") == [
+        absence(elsewhere, elsewhere_visit)
+    ]
+
+
+@pytest.mark.parametrize("away", [14, 28])
+def test_days_without_a_visit_are_counted_in_the_clubs_own_days(db, frozen_clock, away):
+    # given a club in Sydney (UTC+11), two members whose last visits fell on the same UTC
+    # day: one just after local midnight, one just before it
+    sydney = ClubFactory(time_zone="Australia/Sydney")
+    year = PlanFactory(club=sydney, duration_days=365)
+    today = clock.today(sydney)  # 24 November there
+    visited_on = today - days(away)
+
+    def sydney_time(day, hh, mm=0):
+        return clock.local_datetime(day, dt.time(hh, mm), sydney)
+
+    after_midnight = MemberFactory(home_club=sydney)
+    MembershipFactory(member=after_midnight, plan=year, start=today - days(100))
+    last = VisitFactory(member=after_midnight, at=sydney_time(visited_on, 0, 30))
+    before_midnight = MemberFactory(home_club=sydney)
+    MembershipFactory(member=before_midnight, plan=year, start=today - days(100))
+    VisitFactory(member=before_midnight, at=sydney_time(visited_on - days(1), 23, 30))
+    assert last.at.astimezone(dt.UTC).date() == (visited_on - days(1))
+    window = triggers.Window(club=sydney, since=sydney_time(today, 0), until=sydney_time(today, 23))
+
+    # then only the member who came on that local day is due today, at 10:00 in Sydney
+    assert found("days_without_visit", window, days=away, at="10:00") == [
+        (
+            after_midnight.pk,
+            f"absence:{last.at.astimezone(dt.UTC):%Y%m%d%H%M}",
+            sydney_time(today, 10),
+        )
     ]
 
 
