@@ -102,11 +102,15 @@ def evaluate(*, now: dt.datetime | None = None, prompt_only: bool = False) -> in
         return 0
     since = now - (PROMPT_LOOKBACK if prompt_only else LOOKBACK)
     for club in Club.objects.all():
+        # The club's part of the messages, once for all its rules (its site's address is read).
+        values = club_values(club)
         for rule in rules:
             if not rule_applies_to(rule, club):
                 continue
             try:
-                created += evaluate_rule(rule, club, since=since, until=now + LOOKAHEAD)
+                created += evaluate_rule(
+                    rule, club, since=since, until=now + LOOKAHEAD, club_context=values
+                )
             except Exception:
                 log.exception("rule %s at %s failed; the other rules go on", rule.number, club)
                 failed.append(f"rule {rule.number} at {club}")
@@ -120,11 +124,20 @@ def rule_applies_to(rule: Rule, club: Club) -> bool:
     return not clubs or club in clubs
 
 
-def evaluate_rule(rule: Rule, club: Club, *, since: dt.datetime, until: dt.datetime) -> int:
+def evaluate_rule(
+    rule: Rule,
+    club: Club,
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    club_context: dict | None = None,
+) -> int:
     """Insert the touchpoints of one rule at one club for occurrences due in (since, until]."""
     window = triggers.Window(club=club, since=since, until=until)
     occurrences = triggers.occurrences(rule.trigger, window, rule.params)
-    touchpoints = plan_touchpoints(rule, club, _not_in_outbox(rule, occurrences))
+    touchpoints = plan_touchpoints(
+        rule, club, _not_in_outbox(rule, occurrences), club_context=club_context
+    )
     if not touchpoints:
         return 0
     # The unique key still decides: an evaluator running at the same time may have
@@ -152,9 +165,14 @@ def _not_in_outbox(rule: Rule, occurrences: list[triggers.Occurrence]) -> list[t
 
 
 def plan_touchpoints(
-    rule: Rule, club: Club, occurrences: list[triggers.Occurrence]
+    rule: Rule,
+    club: Club,
+    occurrences: list[triggers.Occurrence],
+    *,
+    club_context: dict | None = None,
 ) -> list[Touchpoint]:
-    """The touchpoint rows for these occurrences, after the rule's conditions (unsaved)."""
+    """The touchpoint rows for these occurrences, after the rule's conditions (unsaved);
+    `club_context` is club_values(club), when the caller has it already."""
     if not occurrences:
         return []
     # Only what conditions, consent and templates read: a member's phone is parsed on load.
@@ -169,7 +187,7 @@ def plan_touchpoints(
         .order_by()
     )
     members = {member.pk: member for member in named}
-    club_context = club_values(club)
+    club_context = club_context or club_values(club)
     # The rule's trigger in words, the same for every row: worded once, not once per row
     # (humanize's ordinal looks up ten translations per call).
     trigger_words = describe(rule)
