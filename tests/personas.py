@@ -17,8 +17,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from wagtail.models import Site
 
 from club import clock, roles
+from cms.models import ClubSiteSettings
 from members.models import Channel, Member
 from tests.factories import (
     ClubFactory,
@@ -41,6 +43,7 @@ __all__ = [
     "monthly_plan",
     "olga",
     "riverside",
+    "riverside_site",
     "tom",
     "tom_berg",
 ]
@@ -66,6 +69,20 @@ def riverside(db):
         phone="+31107654321",
         email_sender="riverside@clubcycle.example.com",
     )
+
+
+@pytest.fixture
+def riverside_site(riverside):
+    """Riverside with a public site of its own (https://riverside.example.com); Downtown stays
+    on the default site."""
+    default = Site.objects.get(is_default_site=True)
+    site = Site.objects.create(
+        hostname="riverside.example.com", port=443, root_page=default.root_page
+    )
+    chosen = ClubSiteSettings.for_site(site)
+    chosen.club = riverside
+    chosen.save()
+    return site
 
 
 @pytest.fixture

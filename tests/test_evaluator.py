@@ -4,12 +4,10 @@ conditions and a plain-words reason."""
 import datetime as dt
 
 import pytest
-from wagtail.models import Site
 
 from campaigns import dispatcher, evaluator
 from campaigns.models import Rule, Touchpoint
 from club import clock
-from cms.models import ClubSiteSettings
 from members.models import Member
 from tests.factories import MemberFactory, MembershipFactory, PlanFactory
 
@@ -364,16 +362,9 @@ def test_the_trial_reminder_names_the_class_s_day_sent_the_evening_before(downto
     assert body.startswith("See you Tue 24 Nov at 07:00 for Spin at Downtown")
 
 
-def test_site_url_is_the_members_own_clubs_site(downtown, riverside, settings):
+def test_site_url_is_the_members_own_clubs_site(downtown, riverside_site, riverside, settings):
     # given Riverside has a site of its own; Downtown is shown by the default site
     settings.SITE_URL = "http://127.0.0.1:8000/"
-    default = Site.objects.get(is_default_site=True)
-    site = Site.objects.create(
-        hostname="riverside.example.com", port=443, root_page=default.root_page
-    )
-    chosen = ClubSiteSettings.for_site(site)
-    chosen.club = riverside
-    chosen.save()
 
     # then each club's messages link to its own site
     assert evaluator.club_values(riverside)["site_url"] == "https://riverside.example.com"

@@ -12,9 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from sesame.utils import get_token
-from wagtail.models import Site
 
-from cms.models import ClubSiteSettings
 from cms.portal import auth
 from members.models import MemberEvent
 from tests.factories import MemberFactory
@@ -425,16 +423,9 @@ def test_two_clicks_on_one_link_at_once_sign_in_once(maya, mailoutbox):
 
 
 def test_a_member_of_a_club_with_a_site_of_its_own_gets_a_link_to_that_site(
-    client, frozen_clock, downtown, riverside, maya, mailoutbox
+    client, frozen_clock, downtown, riverside, riverside_site, maya, mailoutbox
 ):
     # given Riverside has a site of its own, and Maya's address is also a Riverside member's
-    default = Site.objects.get(is_default_site=True)
-    site = Site.objects.create(
-        hostname="riverside.example.com", port=443, root_page=default.root_page
-    )
-    chosen = ClubSiteSettings.for_site(site)
-    chosen.club = riverside
-    chosen.save()
     MemberFactory(home_club=riverside, first_name="Lisa", last_name="Jansen", email=maya.email)
 
     # when the link is asked for on the default site

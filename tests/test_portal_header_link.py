@@ -2,11 +2,8 @@
 shows their club, the root of their club's own Wagtail site otherwise, and nowhere when their
 club has none (it linked to "/", Downtown's site, for a Riverside member)."""
 
-import pytest
 from django.urls import reverse
-from wagtail.models import Site
 
-from cms.models import ClubSiteSettings
 from cms.portal import auth
 from members.models import Member
 from tests.factories import MemberFactory
@@ -17,18 +14,6 @@ def brand(client, member: Member) -> str:
     page = client.get(reverse("portal:home")).content.decode()
     header = page[page.index('<header class="site-header">') : page.index('class="nav-toggle"')]
     return header
-
-
-@pytest.fixture
-def riverside_site(riverside):
-    default = Site.objects.get(is_default_site=True)
-    site = Site.objects.create(
-        hostname="riverside.example.com", port=443, root_page=default.root_page
-    )
-    settings = ClubSiteSettings.for_site(site)
-    settings.club = riverside
-    settings.save()
-    return site
 
 
 def test_a_member_of_the_sites_club_is_linked_to_this_sites_home(client, frozen_clock, maya):
