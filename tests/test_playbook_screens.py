@@ -10,6 +10,8 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns.backoffice import views
@@ -664,6 +666,22 @@ def test_the_picker_numbers_two_who_still_read_alike(client, frozen_clock, mia, 
     details = [" · ".join(d) for _, d in response.context["found"]]
     assert len(set(details)) == 2
     assert all(f"no. {m.pk}" in " ".join(details) for m in twins)
+
+
+def test_the_picker_reads_the_same_queries_for_one_result_or_many(
+    frozen_clock, rf, mia, downtown, django_assert_num_queries
+):
+    request = rf.get("/")
+    request.user = mia
+    members = scope(Member.objects.select_related("home_club"), mia)
+    MemberFactory(home_club=downtown, first_name="Elif", last_name="Yilmaz")
+    with CaptureQueriesContext(connection) as one:
+        assert len(views.picker_results(request, members, "elif")) == 1
+    MemberFactory.create_batch(4, home_club=downtown, first_name="Elif", last_name="Yilmaz")
+
+    # then five results cost what one did: the user's role is asked once, not per row
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(views.picker_results(request, members, "elif")) == 5
 
 
 def test_without_contacts_the_picker_shows_no_phone(frozen_clock, rf, downtown):

@@ -518,7 +518,8 @@ def picker_results(
     member number where two results would still read the same."""
     if not query:
         return []
-    found = [(m, picker_details(request, m)) for m in members.search(query)[:PICKER_RESULTS]]
+    contacts = roles.has_role(request.user, *roles.SEES_CONTACTS)  # once, not per result
+    found = [(m, _details(m, contacts=contacts)) for m in members.search(query)[:PICKER_RESULTS]]
     seen = Counter((m.full_name, tuple(details)) for m, details in found)
     return [
         (m, [*details, f"no. {m.pk}"])
@@ -530,7 +531,10 @@ def picker_results(
 
 def picker_details(request: HttpRequest, member: Member) -> list[str]:
     """The member's status and what tells them apart (see `picker_results`)."""
-    contacts = roles.has_role(request.user, *roles.SEES_CONTACTS)
+    return _details(member, contacts=roles.has_role(request.user, *roles.SEES_CONTACTS))
+
+
+def _details(member: Member, *, contacts: bool) -> list[str]:
     return [member.get_status_display(), *member.tell_apart(contacts=contacts, club_name=True)]
 
 
