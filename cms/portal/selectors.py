@@ -189,13 +189,14 @@ def had_membership(member: Member) -> bool:
     return member.memberships.paid().not_cancelled().exists()
 
 
-def offers_booking(member: Member, *, today: dt.date) -> bool:
+def offers_booking(member: Member, *, today: dt.date, had: bool | None = None) -> bool:
     """Whether the portal offers "Book a class": with a membership now or to come, or one of
     their own before (the schedule's refusals then lead to renewing it). A lead, or a trial
-    member whose trial ended, would meet only refusals and is shown the plans instead."""
-    return member.memberships.not_cancelled().filter(end__gte=today).exists() or had_membership(
-        member
-    )
+    member whose trial ended, would meet only refusals and is shown the plans instead.
+    `had`: had_membership(member), when the caller knows it already."""
+    if had is None:
+        had = had_membership(member)
+    return had or member.memberships.not_cancelled().filter(end__gte=today).exists()
 
 
 def trial_over(member: Member, views: list[MembershipView], *, now: dt.datetime) -> bool:
@@ -339,27 +340,32 @@ def past_bookings(member: Member) -> QuerySet[Booking]:
     )
 
 
+def left_the_waitlist(member: Member, cancelled: list[int]) -> set[int]:
+    """Of these cancelled bookings, the ids of those that were waitlist places: the booking's
+    row no longer says so, its cancellation's timeline line does. One query (none for [])."""
+    if not cancelled:
+        return set()
+    return {
+        int(pk)
+        for pk in MemberEvent.objects.filter(
+            member=member,
+            kind__in=(
+                MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER,
+                MemberEvent.Kind.CLASS_CANCELLED_BY_CLUB,
+            ),
+            data__booking__in=cancelled,
+            data__was_waitlisted=True,
+        ).values_list("data__booking", flat=True)
+    }
+
+
 def with_status_labels(member: Member, rows) -> list[Booking]:
     """The bookings, each with `status_label`, what its tag says: "Booked", "Waitlist #2",
     "Attended", "No-show", "Cancelled", "Left the waitlist" (a cancelled waitlist place:
     the booking's row no longer says so, the member's timeline does) or "Cancelled by the
     club". Expects `place` (with_places) on waitlisted ones; one query for the lot."""
     rows = list(rows)
-    cancelled = [b.pk for b in rows if b.status == Booking.Status.CANCELLED]
-    left = set()
-    if cancelled:
-        left = {
-            int(pk)
-            for pk in MemberEvent.objects.filter(
-                member=member,
-                kind__in=(
-                    MemberEvent.Kind.CLASS_CANCELLED_BY_MEMBER,
-                    MemberEvent.Kind.CLASS_CANCELLED_BY_CLUB,
-                ),
-                data__booking__in=cancelled,
-                data__was_waitlisted=True,
-            ).values_list("data__booking", flat=True)
-        }
+    left = left_the_waitlist(member, [b.pk for b in rows if b.status == Booking.Status.CANCELLED])
     for booking in rows:
         if booking.status == Booking.Status.WAITLISTED:
             booking.status_label = f"Waitlist #{booking.place}" if booking.place else "Waitlist"

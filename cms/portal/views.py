@@ -236,7 +236,7 @@ def home(request: HttpRequest, member: Member) -> HttpResponse:
         "member": member,
         "memberships": current,
         "last_membership": views[0] if views else None,
-        "show_book": bool(current) or had_membership,  # selectors.offers_booking
+        "show_book": selectors.offers_booking(member, today=today, had=had_membership),
         "renewal": selectors.renewal_offer(views, club=member.home_club, today=today),
         # A lead's free class: the home page speaks of it, not of renewing.
         "trial_booking": next((b for b in upcoming if b.is_trial), None),
@@ -529,8 +529,7 @@ def booking_cancel(request: HttpRequest, member: Member, pk: int) -> HttpRespons
         what = f"{booking.session.class_type.name} on {_when(booking.session)}"
         if booking.already_cancelled:
             # A second click or a second tab: nothing changed, and it is not said twice.
-            left = selectors.with_status_labels(member, [booking])[0].status_label
-            if left == "Left the waitlist":
+            if selectors.left_the_waitlist(member, [booking.pk]):
                 messages.info(request, f"You had already left the waitlist for {what}.")
             else:
                 messages.info(request, f"Your booking for {what} was already cancelled.")
