@@ -20,9 +20,11 @@ from django.db.models import (
     DateField,
     DateTimeField,
     Exists,
+    Func,
     OuterRef,
     QuerySet,
     Subquery,
+    TextField,
     When,
 )
 from django.db.models.fields.json import KT
@@ -50,16 +52,32 @@ SCANNED_MEMBER_FIELDS = ("id", "home_club_id", "first_name", "photo")
 
 # The statements of a check-in, compiled once (club/prepared.py): building them through the
 # ORM on every scan cost more CPU than everything else a scan does.
-def _locked_member(lookup: str, field, *, of_club: bool = False):
+class _CommitWithoutWaitingForDisk(Func):
+    """`SET LOCAL synchronous_commit = off` as a value of the statement that opens the
+    transaction, so it costs no round trip of its own: COMMIT returns once the check-in is
+    committed in memory, and PostgreSQL writes it to disk within a fraction of a second
+    (docs/architecture.md, "What a turnstile scan costs"). A crash of the database server in
+    that fraction loses the latest check-ins whole, never part of one."""
+
+    template = "set_config('synchronous_commit', 'off', true)"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []  # SQLite has no such setting; its commits stay as they are
+
+
+def _locked_member(lookup: str, field, *, of_club: bool = False, check_in: bool = False):
     """The member locked FOR NO KEY UPDATE, found by `lookup` (and, `of_club`, only among the
     members of the club given as `club`); with only what a turnstile's answer shows loaded
-    (the rest loads when read).
+    (the rest loads when read). With `check_in`, the transaction's commit does not wait for
+    the disk (_CommitWithoutWaitingForDisk).
 
     The same lock as members.locks.member(): FOR UPDATE would also block the KEY SHARE lock
     that another transaction's insert pointing at the member (a freeze's timeline event)
     takes at COMMIT, and deadlock it if that transaction holds a row the check-in needs."""
-    return Prepared(
-        lambda: (
+
+    def locked_member():
+        members = (
             Member.objects.select_for_update(no_key=True)
             .filter(
                 **{lookup: Param("value", field)},
@@ -68,14 +86,19 @@ def _locked_member(lookup: str, field, *, of_club: bool = False):
             .only(*SCANNED_MEMBER_FIELDS)
             .order_by()
         )
-    )
+        if check_in:
+            members = members.annotate(synchronous_commit=_CommitWithoutWaitingForDisk())
+        return members
+
+    return Prepared(locked_member)
 
 
 _LOCK_MEMBER = _locked_member("pk", BigIntegerField())
-_LOCK_MEMBER_BY_CARD = _locked_member("card_token", CharField())
+_LOCK_MEMBER_TO_CHECK_IN = _locked_member("pk", BigIntegerField(), check_in=True)
+_LOCK_MEMBER_BY_CARD = _locked_member("card_token", CharField(), check_in=True)
 # A member id is sequential, so anyone can count through them: it finds only the club's own
 # members, as the desk's search does, in the statement that takes the lock.
-_LOCK_MEMBER_OF_CLUB = _locked_member("pk", BigIntegerField(), of_club=True)
+_LOCK_MEMBER_OF_CLUB = _locked_member("pk", BigIntegerField(), of_club=True, check_in=True)
 
 
 def _last_visits():
@@ -221,9 +244,10 @@ def check_in(
     _check_arguments(source, override_by, override_reason)
     club = club or member.home_club
 
-    with transaction.atomic():
+    # A transaction of its own (durable): the lock statement sets how it commits.
+    with transaction.atomic(durable=True):
         # Serialise check-ins of this member; other members are not blocked.
-        _LOCK_MEMBER.fetch(value=member.pk)
+        _LOCK_MEMBER_TO_CHECK_IN.fetch(value=member.pk)
         outcome = _check_in_locked(
             member,
             source=source,
@@ -253,7 +277,7 @@ def check_in_scanned(
         raise ValueError("Pass exactly one of card or member_id.")
     _check_arguments(source, None, "")
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # The same row lock as check_in() takes, so scans and desk check-ins serialise.
         if card is not None:
             found = _LOCK_MEMBER_BY_CARD.fetch(value=search.card_token(card))

@@ -253,3 +253,51 @@ def test_twenty_concurrent_card_scans_with_one_visit_left_make_one_visit(downtow
     assert Visit.objects.filter(member=member).count() == 1
     pack.refresh_from_db()
     assert pack.visits_left == 0
+
+
+def _synchronous_commit() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_a_check_in_commits_without_waiting_for_the_disk(frozen_clock, maya, postgres):
+    # The setting is the transaction's own (SET LOCAL): it still holds here because the test
+    # runs inside one transaction; the server's default is untouched.
+    assert _synchronous_commit() == "on"
+
+    checkins.check_in(maya, source=Source.TURNSTILE)
+
+    assert _synchronous_commit() == "off"
+
+
+@pytest.mark.postgres
+def test_a_scanned_card_commits_without_waiting_for_the_disk(frozen_clock, maya, postgres):
+    checkins.check_in_scanned(card=maya.card_token, source=Source.TURNSTILE, club=maya.home_club)
+
+    assert _synchronous_commit() == "off"
+
+
+@pytest.mark.postgres
+def test_undoing_a_check_in_waits_for_the_disk(frozen_clock, maya, postgres):
+    from tests.factories import VisitFactory
+
+    visit = VisitFactory(member=maya, club=maya.home_club, at=clock.now())
+
+    checkins.undo_visit(visit.pk, member_id=maya.pk, by=UserFactory())
+
+    assert not Visit.objects.filter(pk=visit.pk).exists()
+    assert _synchronous_commit() == "on"
+
+
+def test_a_check_in_is_a_transaction_of_its_own(frozen_clock, maya):
+    # Inside another transaction its asynchronous commit would cover that one's writes too.
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        checkins.check_in(maya, source=Source.TURNSTILE)
+
+    assert not Visit.objects.filter(member=maya).exists()
