@@ -421,7 +421,9 @@ def _check_in_locked(
     ledger_entry = None
     if reason is None and membership.plan.is_pack:
         ledger_entry = ledger.debit(membership, visits=1, reason="Visit")
-    visit = prepared.insert(
+    override_reason = override_reason.strip() if override_by else ""
+    # The visit and its timeline event in one statement: the event names the visit's id.
+    visit, _ = prepared.insert_pair(
         Visit(
             member=member,
             club=club,
@@ -430,21 +432,21 @@ def _check_in_locked(
             membership=membership,
             ledger_entry=ledger_entry,
             override_by=override_by,
-            override_reason=override_reason.strip() if override_by else "",
-        )
-    )
-    timeline.record(
-        member,
-        MemberEvent.Kind.VISIT,
-        at=at,
-        actor=override_by,
-        visit=visit.pk,
-        club=club.slug,
-        source=source,
-        visits_left=membership.visits_left if ledger_entry else None,
-        override_reason=visit.override_reason or None,
-        denied_reason=reason if trial_class is None else None,
-        **_trial_facts(trial_class),
+            override_reason=override_reason,
+        ),
+        timeline.event(
+            member,
+            MemberEvent.Kind.VISIT,
+            at=at,
+            actor=override_by,
+            club=club.slug,
+            source=source,
+            visits_left=membership.visits_left if ledger_entry else None,
+            override_reason=override_reason or None,
+            denied_reason=reason if trial_class is None else None,
+            **_trial_facts(trial_class),
+        ),
+        pk_into=("data", "visit"),
     )
     visit.is_repeat_scan = False
     visit.trial_class = trial_class
@@ -516,19 +518,19 @@ def _deny(
     reason: str,
     membership: Membership | None,
 ) -> CheckInAttempt:
-    attempt = prepared.insert(
+    attempt, _ = prepared.insert_pair(
         CheckInAttempt(
             member=member, club=club, at=at, source=source, reason=reason, membership=membership
-        )
-    )
-    timeline.record(
-        member,
-        MemberEvent.Kind.CHECK_IN_DENIED,
-        at=at,
-        attempt=attempt.pk,
-        club=club.slug,
-        source=source,
-        reason=reason,
-        membership=membership.pk if membership else None,
+        ),
+        timeline.event(
+            member,
+            MemberEvent.Kind.CHECK_IN_DENIED,
+            at=at,
+            club=club.slug,
+            source=source,
+            reason=reason,
+            membership=membership.pk if membership else None,
+        ),
+        pk_into=("data", "attempt"),
     )
     return attempt

@@ -8,7 +8,8 @@ different SQL) and afterwards only executed: the parameters are prepared by thei
 results go through the same converters and come back as the queryset would return them
 (model instances with select_related objects and annotations, or value rows).
 `insert()` is `Model.objects.create()` for an unsaved instance with the INSERT compiled
-once per model; like `bulk_create()` it sends no save signals.
+once per model; like `bulk_create()` it sends no save signals. `insert_pair()` writes two
+rows in one statement, the second naming the first's new key (a visit and its timeline event).
 
 On PostgreSQL these statements are also prepared on the server (per connection, on first
 use): planning the memberships read or the class lookup took PostgreSQL three times as long
@@ -187,13 +188,19 @@ def insert(obj: Model, *, using: str = DEFAULT_DB_ALIAS) -> Model:
             values = cursor.fetchone()
         else:  # a backend without INSERT … RETURNING: only the primary key, by lastrowid
             values = (connection.ops.last_insert_id(cursor, model._meta.db_table, "id"),)
-    for field, value in zip(compiled.returning, values, strict=False):
+    _saved(obj, compiled.returning, values, using)
+    return obj
+
+
+def _saved(obj: Model, returning: list[Field], values, using: str) -> None:
+    """Mark a just-inserted instance saved, with the values the database returned."""
+    connection = connections[using]
+    for field, value in zip(returning, values, strict=False):
         for converter in field.get_db_converters(connection):
             value = converter(value, field, connection)
         setattr(obj, field.attname, value)
     obj._state.adding = False
     obj._state.db = using
-    return obj
 
 
 def _compile_insert(model: type[Model], obj: Model, using: str) -> _CompiledInsert:
@@ -216,6 +223,87 @@ def _compile_insert(model: type[Model], obj: Model, using: str) -> _CompiledInse
     )
     with _lock:
         _inserts[(model, using)] = compiled
+    return compiled
+
+
+def insert_pair(
+    first: Model, second: Model, *, pk_into: tuple[str, str], using: str = DEFAULT_DB_ALIAS
+) -> tuple[Model, Model]:
+    """insert() of two unsaved instances, where the second names the first: `first`'s new
+    primary key goes into `second`'s JSON field `pk_into[0]` under the key `pk_into[1]` (a
+    visit and the timeline event that says which visit).
+
+    On PostgreSQL one statement (a data-modifying WITH), so a check-in spends one round trip on
+    its two rows; elsewhere two inserts."""
+    field_name, key = pk_into
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        insert(first, using=using)
+        getattr(second, field_name)[key] = first.pk
+        return first, insert(second, using=using)
+    for obj in (first, second):
+        if obj.pk is not None:
+            raise ValueError("insert_pair() writes new rows; the database assigns the keys.")
+    compiled = _pairs.get((type(first), type(second), pk_into, using)) or _compile_pair(
+        first, second, pk_into, using
+    )
+    params = [
+        _plain(f.get_db_prep_save(f.pre_save(obj, True), connection))
+        for obj, fields in ((first, compiled.first.fields), (second, compiled.second_fields))
+        for f in fields
+    ]
+    (values,) = run(compiled.sql, params, using=using)
+    split = len(compiled.first.returning)
+    _saved(first, compiled.first.returning, values[:split], using)
+    _saved(second, compiled.second_returning, values[split:], using)
+    getattr(second, field_name)[key] = first.pk  # as stored
+    return first, second
+
+
+@dataclass(frozen=True)
+class _CompiledPair:
+    sql: str
+    first: _CompiledInsert
+    second_fields: list[Field]
+    second_returning: list[Field]
+
+
+_pairs: dict[tuple, _CompiledPair] = {}
+
+
+def _compile_pair(first: Model, second: Model, pk_into: tuple[str, str], using: str):
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    field_name, key = pk_into
+    if not key.isidentifier():  # written into the statement as a literal
+        raise ValueError(f"pk_into key {key!r} must be a plain name.")
+    first_insert = _inserts.get((type(first), using)) or _compile_insert(type(first), first, using)
+    if first_insert.returning_params or not first_insert.returns_rows:
+        raise ValueError("insert_pair() needs INSERT … RETURNING without parameters.")
+    meta = second._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+    returning = list(meta.db_returning_fields)
+    first_pk = f'"first".{quote(type(first)._meta.pk.column)}'
+    values = [
+        f"(%s || jsonb_build_object('{key}', {first_pk}))" if f.name == field_name else "%s"
+        for f in fields
+    ]
+    sql = (
+        f'WITH "first" AS ({first_insert.sql}), '
+        f'"second" AS (INSERT INTO {quote(meta.db_table)} '
+        f"({', '.join(quote(f.column) for f in fields)}) "
+        f'SELECT {", ".join(values)} FROM "first" '
+        f"RETURNING {', '.join(quote(f.column) for f in returning)}) "
+        "SELECT "
+        + ", ".join(
+            [f'"first".{quote(f.column)}' for f in first_insert.returning]
+            + [f'"second".{quote(f.column)}' for f in returning]
+        )
+        + ' FROM "first", "second"'
+    )
+    compiled = _CompiledPair(sql, first_insert, fields, returning)
+    with _lock:
+        _pairs[(type(first), type(second), pk_into, using)] = compiled
     return compiled
 
 

@@ -88,7 +88,20 @@ def record(
     **data: Any,
 ) -> MemberEvent:
     """Append one event to the member's timeline and return it."""
-    return prepared.insert(MemberEvent(**_event_fields(member, kind, at, actor, data)))
+    return prepared.insert(event(member, kind, at=at, actor=actor, **data))
+
+
+def event(
+    member: Member,
+    kind: str,
+    *,
+    at: dt.datetime | None = None,
+    actor=None,
+    **data: Any,
+) -> MemberEvent:
+    """The event record() would append, unsaved: for a caller that writes it together with
+    the row it is about (prepared.insert_pair)."""
+    return MemberEvent(**_event_fields(member, kind, at, actor, data))
 
 
 def record_many(

@@ -151,3 +151,36 @@ def test_statements_run_on_after_the_connection_is_closed_and_opened_anew(maya):
     assert after == before | {membership.pk}
     event = prepared.insert(MemberEvent(member=maya, kind="note", at=clock.now(), data={}))
     assert MemberEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_insert_pair_writes_both_rows_the_second_naming_the_first(frozen_clock, maya, downtown):
+    from checkin.models import Visit
+
+    visit, event = prepared.insert_pair(
+        Visit(member=maya, club=downtown, at=clock.now(), source="desk"),
+        MemberEvent(member=maya, kind="visit", at=clock.now(), data={"source": "desk"}),
+        pk_into=("data", "visit"),
+    )
+
+    assert Visit.objects.filter(pk=visit.pk, member=maya, club=downtown).exists()
+    stored = MemberEvent.objects.get(pk=event.pk)
+    assert stored.data == {"source": "desk", "visit": visit.pk}
+    assert event.data == stored.data
+    assert (visit._state.adding, event._state.adding) == (False, False)
+
+
+def test_insert_pair_refuses_rows_that_have_their_keys_or_a_key_not_a_name(maya, downtown):
+    from checkin.models import Visit
+
+    def pair(visit_pk=None, key="visit"):
+        return prepared.insert_pair(
+            Visit(pk=visit_pk, member=maya, club=downtown, at=clock.now(), source="desk"),
+            MemberEvent(member=maya, kind="visit", at=clock.now(), data={}),
+            pk_into=("data", key),
+        )
+
+    with pytest.raises(ValueError, match="assigns the keys"):
+        pair(visit_pk=1)
+    with pytest.raises(ValueError, match="plain name"):
+        pair(key="visit'); DROP TABLE x; --")
+    assert not MemberEvent.objects.filter(member=maya, kind="visit").exists()
