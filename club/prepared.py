@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Choices, Expression, Field, Model, QuerySet
+from django.db.models import Choices, Expression, Field, JSONField, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
 
@@ -203,9 +203,14 @@ def _saved(obj: Model, returning: list[Field], values, using: str) -> None:
     obj._state.db = using
 
 
+def _inserted_fields(meta) -> list[Field]:
+    """The fields an INSERT gives values: all but the primary key and generated ones."""
+    return [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+
+
 def _compile_insert(model: type[Model], obj: Model, using: str) -> _CompiledInsert:
     meta = model._meta
-    fields = [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+    fields = _inserted_fields(meta)
     returning = list(meta.db_returning_fields)
     query = InsertQuery(model)
     query.insert_values(fields, [obj])
@@ -281,7 +286,9 @@ def _compile_pair(first: Model, second: Model, pk_into: tuple[str, str], using: 
     if first_insert.returning_params or not first_insert.returns_rows:
         raise ValueError("insert_pair() needs INSERT … RETURNING without parameters.")
     meta = second._meta
-    fields = [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
+    if not isinstance(meta.get_field(field_name), JSONField):
+        raise ValueError(f"pk_into names {field_name!r}, not a JSON field of {meta.label}.")
+    fields = _inserted_fields(meta)
     returning = list(meta.db_returning_fields)
     first_pk = f'"first".{quote(type(first)._meta.pk.column)}'
     values = [

@@ -183,4 +183,10 @@ def test_insert_pair_refuses_rows_that_have_their_keys_or_a_key_not_a_name(maya,
         pair(visit_pk=1)
     with pytest.raises(ValueError, match="plain name"):
         pair(key="visit'); DROP TABLE x; --")
+    with pytest.raises(ValueError, match="not a JSON field"):
+        prepared.insert_pair(
+            Visit(member=maya, club=downtown, at=clock.now(), source="desk"),
+            MemberEvent(member=maya, kind="visit", at=clock.now(), data={}),
+            pk_into=("kind", "visit"),
+        )
     assert not MemberEvent.objects.filter(member=maya, kind="visit").exists()
