@@ -486,9 +486,11 @@ def _refusal_words(reason: str, member: Member, channel: str) -> str:
 
 
 def _no_consent(member: Member, channel: str) -> str:
-    if channel == Channel.SMS and member.sms_consent and not member.phone:
+    # A missing address first, consent or not: a transactional message needs no consent, and
+    # a marketing one could not reach the member even with it. Staff should add the number.
+    if channel == Channel.SMS and not member.phone:
         return "no phone number"
-    if channel == Channel.EMAIL and member.email_consent and not member.email:
+    if channel == Channel.EMAIL and not member.email:
         return "no email address"
     return f"no {Channel(channel).label if channel == Channel.SMS else 'email'} consent"
 

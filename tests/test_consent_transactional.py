@@ -165,3 +165,14 @@ def test_a_withdrawal_logged_for_email_is_no_sms_opt_out(frozen_clock, downtown)
     )
 
     assert [f.status for f in dryrun.member_forecast(lead)] == ["will be sent"]
+
+
+def test_the_dry_run_names_a_missing_phone_number_not_consent(frozen_clock, downtown):
+    # A transactional reminder needs no consent: what keeps it from a lead without a phone
+    # number is the number, and that is what staff should fix.
+    lead = trial_lead(downtown, "never asked")
+    lead.phone = ""
+    lead.save()
+    rule_4(marketing=False)
+
+    assert [f.status for f in dryrun.member_forecast(lead)] == ["not sent: no phone number"]

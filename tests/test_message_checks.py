@@ -362,6 +362,16 @@ def test_the_preview_says_nothing_when_its_member_gets_it(client, mia, maya, rem
     [
         ({"sms_consent": False}, "sms", "Anna has no SMS consent, so would not get this."),
         ({"phone": ""}, "sms", "Anna has no phone number, so would not get this."),
+        (
+            {"phone": "", "sms_consent": False},
+            "sms",
+            "Anna has no phone number, so would not get this.",
+        ),
+        (
+            {"email": "", "email_consent": False},
+            "email",
+            "Anna has no email address, so would not get this.",
+        ),
         ({"email": ""}, "email", "Anna has no email address, so would not get this."),
         ({}, "sms", ""),
         ({"sms_consent": False}, "task", ""),
