@@ -139,6 +139,22 @@ def test_a_draft_is_scheduled_then_cancelled(client, mia, maya, downtown):
     assert (scheduled, winter.status) == ("scheduled", "cancelled")
 
 
+def test_scheduling_and_cancelling_ask_first_saying_to_how_many(client, mia, maya, downtown):
+    maya.sms_consent = True
+    maya.save()
+    winter = draft(segment(downtown), name="Winter's offer")
+    client.force_login(mia)
+
+    html = client.get(reverse("playbook:campaign", args=[winter.pk])).content.decode()
+
+    schedule_form = html[html.index("data-confirm-schedule") : html.index("Schedule</button>")]
+    assert "return confirm('Schedule “Winter\\u0027s offer”? It goes by SMS to the 1 member" in (
+        schedule_form
+    )
+    cancel_form = html[: html.index("Cancel the campaign</button>")].rsplit("<form", 1)[1]
+    assert "return confirm('Cancel “Winter\\u0027s offer”? Nothing of it is sent" in cancel_form
+
+
 def test_a_draft_whose_time_has_passed_is_not_scheduled(client, mia, downtown):
     late = draft(segment(downtown), send_on=TODAY, send_time=dt.time(10, 0))
     client.force_login(mia)
