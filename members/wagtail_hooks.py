@@ -1,6 +1,7 @@
 """Back-office screens for members, their consent log and their timeline."""
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils.functional import cached_property
 from wagtail import hooks
 from wagtail.admin.search import SearchArea
 from wagtail.admin.ui.tables import BooleanColumn, Column, StatusTagColumn, TitleColumn
+from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
@@ -296,6 +298,16 @@ class MemberEditView(ScopedEditView):
         super().setup(request, *args, **kwargs)
         # Nothing of an erased member is left to edit, and nothing may be typed back in.
         self.queryset = self.queryset.not_erased()
+
+    # Opened from the desk's member card ("Edit details", with ?next=), saving goes back to
+    # the card rather than to the members list.
+    def get_edit_url(self):
+        url = super().get_edit_url()
+        next_url = get_valid_next_url_from_request(self.request)
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+    def get_success_url(self):
+        return get_valid_next_url_from_request(self.request) or super().get_success_url()
 
     def save_instance(self):
         # Wagtail runs this in a transaction: the record and its consent change commit together.

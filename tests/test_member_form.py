@@ -313,3 +313,35 @@ def test_a_box_the_staff_member_did_tick_is_still_a_consent_change(
     }
     maya.refresh_from_db()
     assert maya.sms_consent is False
+
+
+# From the desk's member card
+
+
+def test_the_member_card_links_to_the_edit_form_and_saving_returns_to_the_card(client, fiona, maya):
+    client.force_login(fiona)
+    card = reverse("desk:member", args=[maya.pk])
+
+    html = client.get(card).content.decode()
+    edit_url = f"{reverse('members:edit', args=[maya.pk])}?next={card}"
+    assert f'href="{edit_url}" data-edit-details>Edit details</a>' in html
+
+    form = client.get(reverse("members:edit", args=[maya.pk]), {"next": card})
+    assert f'action="{reverse("members:edit", args=[maya.pk])}?next=' in form.content.decode()
+    response = client.post(
+        f"{reverse('members:edit', args=[maya.pk])}?next={card}",
+        member_form(maya, phone="+31 6 1234 5679"),
+    )
+
+    assert response.status_code == 302 and response["Location"] == card
+    maya.refresh_from_db()
+    assert maya.phone == "+31612345679"
+
+
+def test_the_edit_form_does_not_send_staff_to_another_site(client, fiona, maya):
+    edit_url = reverse("members:edit", args=[maya.pk])
+    client.force_login(fiona)
+
+    response = client.post(f"{edit_url}?next=https://evil.example/", member_form(maya))
+
+    assert response.status_code == 302 and response["Location"] == reverse("members:index")

@@ -628,6 +628,7 @@ def _render_card(
             "can_check_in": roles.has_role(request.user, *roles.DESK),
             "can_export": roles.has_role(request.user, roles.MANAGER),
             "can_erase": roles.has_role(request.user, roles.MANAGER),
+            "can_edit": request.user.has_perm("members.change_member"),
             "note_form": note_form or NoteForm(),
             "call_form": call_form or CallForm(),
             "header_title": member.full_name,
