@@ -147,6 +147,18 @@ class SellView(DomainErrorsMixin, ScopedCreateView):
 
 
 class MembershipIndexView(ExportIndexView):
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        # The member's name opens their card, where the desk renews, for those who may read it
+        # (the members list's rule); the membership's own form stays in the row's menu.
+        if (page_of := member_page(self.request)) is None:
+            return super()._get_title_column(field_name, column_class, **kwargs)
+        return self._get_custom_column(
+            field_name,
+            self._get_title_column_class(column_class),
+            get_url=lambda membership: page_of(membership.member),
+            **kwargs,
+        )
+
     def to_row_dict(self, item):
         row = super().to_row_dict(item)
         # As the list reads it: a month that ran out is "Ended", not its stored "Active".

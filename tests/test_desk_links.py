@@ -122,6 +122,20 @@ def test_the_home_panels_renewals_due_open_exactly_those_memberships(
     assert [m.end for m in listed] == sorted(m.end for m in listed)
 
 
+def test_each_renewal_due_opens_the_members_card_where_the_desk_renews(
+    client, fiona, downtown, renewals_due
+):
+    client.force_login(fiona)
+
+    html = client.get(reverse("memberships:index"), {"renewal": "due"}).content.decode()
+
+    for membership in renewals_due:
+        card = reverse("desk:member", args=[membership.member_id])
+        assert f'href="{card}"' in html
+        # the membership's own form is still in the row's menu
+        assert reverse("memberships:edit", args=[membership.pk]) in html
+
+
 def test_the_renewals_due_filter_shows_nothing_of_another_club(
     client, olga, downtown, renewals_due
 ):
