@@ -12,6 +12,12 @@ class MembershipsConfig(AppConfig):
         from memberships.models import Payment
         from memberships.stripe.events import DECLINE_REASONS
 
-        payments = [MemberEvent.Kind.PAYMENT_RECEIVED, MemberEvent.Kind.PAYMENT_FAILED]
+        payments = [
+            MemberEvent.Kind.PAYMENT_RECEIVED,
+            MemberEvent.Kind.PAYMENT_FAILED,
+            # a sale at the desk carries its payment's method
+            MemberEvent.Kind.MEMBERSHIP_STARTED,
+            MemberEvent.Kind.MEMBERSHIP_RENEWED,
+        ]
         timeline.label_codes(payments, "method", Payment.Method.choices)
         timeline.label_codes([MemberEvent.Kind.PAYMENT_FAILED], "reason", DECLINE_REASONS)

@@ -108,7 +108,8 @@ def sell(
         end=membership.end,
         price=price,
         first=is_first_paid,
-        **({"renewed_from": renewed_from.pk} if automatic else {}),
+        # How the sale's payment came (an automatic renewal is charged later, on its own line).
+        **({"renewed_from": renewed_from.pk} if automatic else {"method": method}),
     )
     # The card should read "Member" at once, not after the next quarter-hourly refresh.
     statuses.refresh_member_statuses(member.home_club, member_ids=[member.pk])

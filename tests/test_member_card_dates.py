@@ -151,3 +151,32 @@ def test_a_visit_yesterday_is_not_in_today(client, fiona, frozen_clock, downtown
     html = card(client, maya)
 
     assert ">Check in<" in html and "card-in-today" not in html
+
+
+def test_a_sales_line_says_what_was_paid_and_how(client, frozen_clock, fiona, downtown):
+    monthly = PlanFactory(club=downtown, name="Monthly", price="39.00", duration_days=30)
+    member = MemberFactory(home_club=downtown)
+    sales.sell(member, monthly, start=clock.today(), method=Payment.Method.CASH, sold_by=fiona)
+    client.force_login(fiona)
+
+    html = card(client, member)
+
+    (line,) = [li for li in html.split("<li>") if "Membership started" in li]
+    assert "· Monthly · €39.00 paid · Cash" in re.sub(r"\s+", " ", line)
+
+
+def test_a_payment_line_words_money_as_the_club_does(client, frozen_clock, fiona, maya):
+    timeline.record(
+        maya,
+        MemberEvent.Kind.PAYMENT_RECEIVED,
+        amount="399.00",
+        currency="EUR",
+        method=Payment.Method.STRIPE,
+    )
+    client.force_login(fiona)
+
+    html = card(client, maya)
+
+    (line,) = [li for li in html.split("<li>") if "Payment received" in li]
+    assert "€399.00 paid · " in re.sub(r"\s+", " ", line)
+    assert "399.00 EUR" not in line

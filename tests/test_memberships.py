@@ -121,6 +121,7 @@ def test_selling_a_time_plan_creates_membership_payment_and_timeline(
         "end": "2026-12-22",
         "price": "49.00",
         "first": True,
+        "method": "card_terminal",
     }
     # and a time plan has no ledger
     assert LedgerEntry.objects.count() == 0

@@ -8,8 +8,9 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from club.display import date_range
+from club.display import date_range, format_price
 from club.time_zones import on_club_clock
+from members import timeline
 from members.models import Member, MemberEvent
 from memberships import dues
 from memberships.models import Membership
@@ -65,6 +66,24 @@ def membership_dates(event: MemberEvent) -> str:
     text = f"{date_format(start)} → {date_format(end)}"
     if event.data.get("imported"):
         text += ", entered at import"
+    return text
+
+
+@register.filter
+def paid(event: MemberEvent, currency: str) -> str:
+    """What a sale or a payment brought in, as the club words money ("€39.00 paid · Cash"); ""
+    for a free plan and for an automatic renewal, whose charge has a line of its own."""
+    if event.kind == MemberEvent.Kind.PAYMENT_RECEIVED:
+        amount, currency = event.data.get("amount"), event.data.get("currency") or currency
+    elif event.kind in _MEMBERSHIP_EVENTS - {MemberEvent.Kind.MEMBERSHIP_AUTO_RENEWED}:
+        amount = event.data.get("price")
+    else:
+        return ""
+    if amount is None or not Decimal(amount):
+        return ""
+    text = f"{format_price(Decimal(amount), currency)} paid"
+    if event.data.get("method"):
+        text += f" · {timeline.label(event, 'method')}"
     return text
 
 
