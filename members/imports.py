@@ -29,7 +29,14 @@ from django.db.models.lookups import In
 from club import clock
 from club.models import Club
 from members import consent, leads, search, timeline
-from members.models import EMAIL_MAX_LENGTH, Channel, Member, MemberEvent, consent_logged
+from members.models import (
+    EMAIL_MAX_LENGTH,
+    Channel,
+    Member,
+    MemberEvent,
+    birth_date_problem,
+    consent_logged,
+)
 
 # A file this big holds some 20,000 rows of contacts; more is split into several files.
 MAX_BYTES = 2 * 1024 * 1024
@@ -40,8 +47,6 @@ CONSENT_SOURCE = "import"
 
 NAME_MAX_LENGTH = 80
 CARD_MAX_LENGTH = 64
-# A birth date further back is a typo (1886 for 1986), not a member.
-OLDEST_AGE_YEARS = 120
 DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y")
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
@@ -373,10 +378,8 @@ def _birth_date(row: RowPlan, text: str, today: dt.date) -> None:
     else:
         row.error("birth_date", f"“{text}” is not a date: write it as YYYY-MM-DD or DD-MM-YYYY.")
         return
-    if born > today:
-        row.error("birth_date", f"{born:%d-%m-%Y} is in the future.")
-    elif born.year < today.year - OLDEST_AGE_YEARS:
-        row.error("birth_date", f"{born:%d-%m-%Y} is more than {OLDEST_AGE_YEARS} years ago.")
+    if problem := birth_date_problem(born, today=today):
+        row.error("birth_date", problem)
     else:
         row.cleaned["birth_date"] = born
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import StartsWith
@@ -156,6 +157,19 @@ def _name_contains(word: search.NameWord) -> models.Q:
 # not a database error.
 EMAIL_MAX_LENGTH = 254
 
+# A birth date further back is a typo (1886 for 1986), not a member.
+OLDEST_AGE_YEARS = 120
+
+
+def birth_date_problem(born: dt.date, *, today: dt.date) -> str | None:
+    """Why `born` cannot be a member's birth date, in words for staff, or None when it can.
+    The one rule the back-office forms (Member.clean_fields) and the import both apply."""
+    if born > today:
+        return f"{born:%d-%m-%Y} is in the future."
+    if born.year < today.year - OLDEST_AGE_YEARS:
+        return f"{born:%d-%m-%Y} is more than {OLDEST_AGE_YEARS} years ago."
+    return None
+
 
 class Member(models.Model):
     """One person, from first contact (lead) to former member."""
@@ -305,6 +319,22 @@ class Member(models.Model):
             kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
         self._loaded_home_club_id = self.home_club_id
+
+    def clean_fields(self, exclude=None):
+        # Checked with the fields rather than in clean(), so a form without the birth date
+        # (Add) is not held to one it cannot correct. "Today" is the home club's, as the
+        # import reads it.
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if self.birth_date and "birth_date" not in {*(exclude or ()), *errors}:
+            today = clock.today(self.home_club if self.home_club_id else None)
+            if problem := birth_date_problem(self.birth_date, today=today):
+                errors["birth_date"] = [problem]
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def from_db(cls, db, field_names, values):

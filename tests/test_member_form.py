@@ -2,6 +2,8 @@
 the consent log, Add refusing a lead nobody can reach, and Edit refusing another person's
 email."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -345,3 +347,50 @@ def test_the_edit_form_does_not_send_staff_to_another_site(client, fiona, maya):
     response = client.post(f"{edit_url}?next=https://evil.example/", member_form(maya))
 
     assert response.status_code == 302 and response["Location"] == reverse("members:index")
+
+
+# Birth date: one rule with the import (members.models.birth_date_problem)
+
+
+def test_a_possible_birth_date_saves(client, frozen_clock, fiona, maya):
+    response = edit(client, fiona, maya, birth_date="1906-01-01")
+
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert maya.birth_date == dt.date(1906, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        ("2026-11-24", "24-11-2026 is in the future."),
+        ("2030-01-01", "01-01-2030 is in the future."),
+        ("1905-12-31", "31-12-1905 is more than 120 years ago."),
+        ("1800-01-01", "01-01-1800 is more than 120 years ago."),
+    ],
+)
+def test_an_impossible_birth_date_is_a_field_error_and_saves_nothing(
+    client, frozen_clock, fiona, maya, typed, error
+):
+    # given Maya, born 17 May 1992, on 23 November 2026 at Downtown
+    # when Fiona types a birth date no member can have
+    response = edit(client, fiona, maya, birth_date=typed, notes="Knee")
+
+    # then the form says why on the field, as the import would, and nothing is saved
+    assert response.status_code == 200
+    assert response.context["form"].errors["birth_date"] == [error]
+    maya.refresh_from_db()
+    assert (maya.birth_date, maya.notes) == (dt.date(1992, 5, 17), "")
+
+
+def test_today_is_the_clubs_today(client, frozen_clock, fiona, maya):
+    # given 00:30 on 24 November in Amsterdam, still the 23rd in UTC
+    frozen_clock.move_to("2026-11-23 23:30:00+00:00")
+
+    # when a baby born today at the club is entered
+    response = edit(client, fiona, maya, birth_date="2026-11-24")
+
+    # then the date is not in the future
+    assert response.status_code == 302
+    maya.refresh_from_db()
+    assert maya.birth_date == dt.date(2026, 11, 24)

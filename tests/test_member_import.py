@@ -916,3 +916,26 @@ def test_a_line_with_something_besides_separators_is_still_a_row(
         "file": ["This CSV file cannot be read: every row must have as many cells as the headings."]
     }
     assert not imported()
+
+
+# --- birth dates: the back-office forms' rule (members.models.birth_date_problem) ----------
+
+
+def test_a_birth_date_in_the_future_or_over_120_years_ago_is_an_error_row(
+    client, frozen_clock, downtown, max
+):
+    client.force_login(max)
+    content = (
+        "First name;Email;Birth date\n"
+        "Ada;ada@example.com;01-01-1906\n"
+        "Ben;ben@example.com;24-11-2026\n"
+        "Cas;cas@example.com;1800-01-01\n"
+    )
+
+    preview = upload(client, content)
+
+    assert rows(preview) == [
+        (2, "new", []),
+        (3, "error", [("Birth date", "24-11-2026 is in the future.")]),
+        (4, "error", [("Birth date", "01-01-1800 is more than 120 years ago.")]),
+    ]
