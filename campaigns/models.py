@@ -94,7 +94,9 @@ class Rule(models.Model):
         ordering = ["number"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(holdout_percent__lte=100), name="rule_holdout_is_a_percentage"
+                condition=models.Q(holdout_percent__lte=100),
+                name="rule_holdout_is_a_percentage",
+                violation_error_message="The holdout is a percentage: at most 100.",
             ),
         ]
 
@@ -313,12 +315,16 @@ class Campaign(models.Model):
         ordering = ["-send_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(holdout_percent__lte=100), name="campaign_holdout_is_a_percentage"
+                condition=Q(holdout_percent__lte=100),
+                name="campaign_holdout_is_a_percentage",
+                violation_error_message="The holdout is a percentage: at most 100.",
             ),
             models.CheckConstraint(
                 condition=Q(repeat_until__isnull=True)
                 | Q(repeat_until__gte=models.F("send_on"), repeat__in=["weekly", "monthly"]),
                 name="campaign_repeats_until_after_its_first_day",
+                violation_error_message="Only a repeating campaign has a last day, and it comes "
+                "on or after the first.",
             ),
         ]
         indexes = [models.Index(fields=["status", "send_on"])]

@@ -165,7 +165,9 @@ class ClassTemplate(models.Model):
         ordering = ["club", "weekday", "start_time"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(duration_minutes__gt=0), name="class_template_has_duration"
+                condition=models.Q(duration_minutes__gt=0),
+                name="class_template_has_duration",
+                violation_error_message="A class lasts at least one minute.",
             ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__isnull=True)

@@ -61,6 +61,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 
 from club import clock, roles
 from club.display import another_clubs_member
+from club.forms import bounds_as_the_model
 from club.models import Club
 from club.spreadsheets import FormulaSafeCsvMixin
 from club.time_zones import club_at, form_on_club_clock, on_club_clock
@@ -210,10 +211,12 @@ class ScreenPermissionPolicy(ModelPermissionPolicy):
 
 class ScopedForm(WagtailAdminModelForm):
     """A model form whose related-record choices offer only rows of the staff member's clubs,
-    and whose dates and times are read and shown on the record's club's clock."""
+    whose dates and times are read and shown on the record's club's clock, and whose numbers
+    are bounded as the model's validators bound them (club.forms.bounds_as_the_model)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bounds_as_the_model(self)
         for field in self.fields.values():
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = scope(field.queryset, self.for_user)

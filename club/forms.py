@@ -4,11 +4,50 @@ import contextlib
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 from phonenumber_field.phonenumber import to_python
 from phonenumber_field.widgets import RegionalPhoneNumberWidget
+
+
+def bounds_as_the_model(form: forms.ModelForm) -> None:
+    """Gives each number field of `form` the least and greatest value its model field's
+    validators allow, in its own check and in the browser's input (min, max).
+
+    A PositiveIntegerField's form field takes 0 and up whatever its model validators ask: a
+    capacity of −5 was refused as "at least 0" and then 0 as "at least 1". One bound, said once.
+    """
+    model = form._meta.model
+    for name, field in form.fields.items():
+        # DecimalField and FloatField are IntegerFields too.
+        if not isinstance(field, forms.IntegerField):
+            continue
+        try:
+            validators = model._meta.get_field(name).validators
+        except FieldDoesNotExist:
+            continue
+        least = _tightest(field.min_value, validators, MinValueValidator, max)
+        most = _tightest(field.max_value, validators, MaxValueValidator, min)
+        if (least, most) == (field.min_value, field.max_value):
+            continue
+        field.min_value, field.max_value = least, most
+        field.validators = [
+            v for v in field.validators if not isinstance(v, MinValueValidator | MaxValueValidator)
+        ]
+        if least is not None:
+            field.validators.append(MinValueValidator(least))
+        if most is not None:
+            field.validators.append(MaxValueValidator(most))
+        field.widget.attrs.update(field.widget_attrs(field.widget))
+
+
+def _tightest(bound, validators, kind, pick):
+    limits = [v.limit_value for v in validators if type(v) is kind and not callable(v.limit_value)]
+    if bound is not None:
+        limits.append(bound)
+    return pick(limits) if limits else None
 
 
 class TimeOfDayField(forms.TimeField):

@@ -33,7 +33,8 @@ class Plan(models.Model):
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     duration_days = models.PositiveIntegerField(
-        help_text="How long the plan runs; a pack's visits expire at the end of it."
+        validators=[MinValueValidator(1)],
+        help_text="How long the plan runs; a pack's visits expire at the end of it.",
     )
     visits_included = models.PositiveIntegerField(
         null=True, blank=True, help_text="Visit packs only: visits on the card."
@@ -60,10 +61,14 @@ class Plan(models.Model):
         ordering = ["club", "price"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(price__gte=0), name="plan_price_not_negative"
+                condition=models.Q(price__gte=0),
+                name="plan_price_not_negative",
+                violation_error_message="A price cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=models.Q(duration_days__gt=0), name="plan_duration_positive"
+                condition=models.Q(duration_days__gt=0),
+                name="plan_duration_positive",
+                violation_error_message="A plan runs for at least one day.",
             ),
             models.CheckConstraint(
                 # Spelled out: in SQL, NULL > 0 is unknown, which a CHECK lets through.
@@ -273,9 +278,12 @@ class Membership(models.Model):
             models.CheckConstraint(
                 condition=models.Q(visits_left__isnull=True) | models.Q(visits_left__gte=0),
                 name="membership_balance_not_negative",
+                violation_error_message="Visits left cannot be negative.",
             ),
             models.CheckConstraint(
-                condition=models.Q(price_paid__gte=0), name="membership_price_not_negative"
+                condition=models.Q(price_paid__gte=0),
+                name="membership_price_not_negative",
+                violation_error_message="A price cannot be negative.",
             ),
         ]
 
