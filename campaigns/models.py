@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 
@@ -52,7 +53,9 @@ class Rule(models.Model):
     member who meets the conditions, send this message on this channel."""
 
     number = models.PositiveSmallIntegerField(
-        unique=True, help_text="How staff refer to the rule: “rule 14”."
+        unique=True,
+        validators=[MinValueValidator(1)],
+        help_text="How staff refer to the rule: “rule 14”.",
     )
     name = models.CharField(max_length=120)
     trigger = models.CharField(max_length=60, help_text="A trigger kind from campaigns.triggers.")

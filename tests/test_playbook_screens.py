@@ -519,6 +519,21 @@ def test_a_new_rule_needs_a_number_of_its_own(client, max, reminder):
     assert Rule.objects.get(number=115).name == "Last call"
 
 
+@pytest.mark.parametrize("number", [0, -1])
+def test_a_rule_is_numbered_from_one(client, max, reminder, number):
+    client.force_login(max)
+
+    response = client.post(
+        reverse("playbook:rule_add"), form_data(reminder, number=number, name="Rule zero")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["number"] == [
+        "Ensure this value is greater than or equal to 1."
+    ]
+    assert not Rule.objects.filter(name="Rule zero").exists()
+
+
 def test_a_new_rule_offers_the_next_number_and_the_usual_holdout(client, max):
     client.force_login(max)
     last = Rule.objects.order_by("-number").first().number

@@ -14,7 +14,7 @@ from campaigns.backoffice.access import RuleRights
 from campaigns.models import Channel, Rule
 from checkin.models import CheckInAttempt
 from club.admin_access import scope
-from club.forms import TimeOfDayField
+from club.forms import TimeOfDayField, bounds_as_the_model
 from club.models import Club
 from members.models import Member
 from memberships.models import Plan
@@ -571,6 +571,8 @@ class RuleForm(ParameterFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.rights = RuleRights(user)
+        # Rule 0 is no rule ("rule 1" is the first), refused as -1 is, in one error.
+        bounds_as_the_model(self)
         self.fields["trigger"].choices = [
             (kind.name, kind.label) for kind in triggers.REGISTRY.values()
         ]
