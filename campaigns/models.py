@@ -564,7 +564,7 @@ class Touchpoint(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
     segments = models.PositiveSmallIntegerField(null=True, blank=True)
-    provider_id = models.CharField(max_length=64, blank=True)
+    provider_id = models.CharField("provider ID", max_length=64, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(
@@ -642,7 +642,7 @@ class EarlyStatus(models.Model):
     system on the same account) is forgotten after a day.
     """
 
-    provider_id = models.CharField(max_length=64)
+    provider_id = models.CharField("provider ID", max_length=64)
     status = models.CharField(max_length=20, help_text="The provider's status word.")
     error_code = models.CharField(max_length=10, blank=True)
     received_at = models.DateTimeField()

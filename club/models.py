@@ -73,7 +73,10 @@ class Club(ClusterableModel):
     )
     email_sender = models.EmailField(blank=True, help_text="From address for member emails.")
     sms_sender = models.CharField(
-        max_length=20, blank=True, help_text="Twilio number in E.164 or an alphanumeric sender id."
+        "SMS sender",
+        max_length=20,
+        blank=True,
+        help_text="Twilio number in E.164 or an alphanumeric sender ID.",
     )
     quiet_hours_start = models.TimeField(default=quiet_hours_start_default)
     quiet_hours_end = models.TimeField(default=quiet_hours_end_default)

@@ -234,7 +234,7 @@ class Member(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.WALK_IN)
     interests = models.JSONField(default=list, blank=True, help_text="e.g. yoga, strength, spin")
     notes = models.TextField(blank=True)
-    sms_consent = models.BooleanField(default=False)
+    sms_consent = models.BooleanField("SMS consent", default=False)
     email_consent = models.BooleanField(default=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -262,8 +262,12 @@ class Member(models.Model):
     # The card saved for automatic renewals (memberships/stripe/saved_cards.py): the member's Stripe
     # Customer, kept once made, and the payment method Checkout saved on it, with what the
     # member is shown of it. Blank payment method: no saved card, renewals wait for payment.
-    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
-    stripe_payment_method_id = models.CharField(max_length=255, blank=True, editable=False)
+    stripe_customer_id = models.CharField(
+        "Stripe customer ID", max_length=255, blank=True, editable=False
+    )
+    stripe_payment_method_id = models.CharField(
+        "Stripe payment method ID", max_length=255, blank=True, editable=False
+    )
     card_brand = models.CharField(max_length=30, blank=True, editable=False)
     card_last4 = models.CharField(max_length=4, blank=True, editable=False)
     card_changed_at = models.DateTimeField(

@@ -49,6 +49,7 @@ class Plan(models.Model):
         default=False, help_text="Off: members may check in only at the plan's own club."
     )
     stripe_price_id = models.CharField(
+        "Stripe price ID",
         max_length=64,
         blank=True,
         help_text="Optional Stripe price (price_…) for online renewals. When set, Stripe charges "
@@ -432,7 +433,9 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     method = models.CharField(max_length=20, choices=Method.choices)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_intent_id = models.CharField(
+        "Stripe payment intent ID", max_length=255, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -504,7 +507,7 @@ class StripeEvent(models.Model):
         FAILED = "failed", "Failed"
         WAITING = "waiting", "Waiting to be processed"
 
-    stripe_id = models.CharField("Stripe event id", max_length=255, unique=True)
+    stripe_id = models.CharField("Stripe event ID", max_length=255, unique=True)
     type = models.CharField(max_length=100)
     payload = models.JSONField()
     # The member the event is about (its metadata names them, checkout.py), found when it is

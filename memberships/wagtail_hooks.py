@@ -470,7 +470,7 @@ class StripeEventInspectView(ScopedInspectView):
         "processed_at": "Processed",
         "payment": "Payment",
         "membership": "Membership",
-        "stripe_id": "Stripe event id",
+        "stripe_id": "Stripe event ID",
     }
 
     @cached_property

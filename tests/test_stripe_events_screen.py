@@ -296,7 +296,7 @@ def test_inspect_shows_the_event_in_words_and_no_card_or_contact_details(
         "Member Maya Jansen",
         "Amount €49.00",
         "Outcome Processed: Payment failed (Insufficient funds)",
-        "Stripe event id evt_declined",
+        "Stripe event ID evt_declined",
         "PaymentIntent pi_declined",
         "Decline code insufficient_funds",
         "Stripe's message Your card has insufficient funds.",
