@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -72,11 +72,13 @@ CHECK_IN_REQUEST_SCHEMA = {
     "description": "A card or a member id. Other keys (a door or reader id) are ignored.",
     "oneOf": [
         {
+            "title": "By card",
             "type": "object",
             "properties": {"card": {"type": "string", "minLength": 1, "maxLength": 64}},
             "required": ["card"],
         },
         {
+            "title": "By member id",
             "type": "object",
             "properties": {
                 "member_id": {"type": "integer", "minimum": 1, "maximum": MEMBER_ID_MAX}
@@ -128,6 +130,43 @@ class CheckInResponse(serializers.Serializer):
     repeat_scan = serializers.BooleanField(help_text="A scan within 2 minutes of the last visit.")
 
 
+def _answer(**fields) -> dict:
+    return {"allowed": False, "reason": None, "member": None, "visit_id": None,
+            "repeat_scan": False, **fields}  # fmt: skip
+
+
+_MAYA = {"id": 42, "first_name": "Maya", "photo_url": None}
+# What the documentation shows: each answer as the view gives it, never a mix of two.
+CHECK_IN_EXAMPLES = [
+    OpenApiExample("A card", value={"card": "04A1B2C3"}, request_only=True),
+    OpenApiExample("A member id", value={"member_id": 42}, request_only=True),
+    OpenApiExample(
+        "Admitted",
+        value=_answer(allowed=True, member=_MAYA, visit_id=1017),
+        response_only=True,
+        status_codes=["200"],
+    ),
+    OpenApiExample(
+        "Turned away",
+        value=_answer(reason=CheckInAttempt.Reason.EXPIRED.value, member=_MAYA),
+        response_only=True,
+        status_codes=["200"],
+    ),
+    OpenApiExample(
+        "Scanned again within two minutes",
+        value=_answer(allowed=True, member=_MAYA, visit_id=1017, repeat_scan=True),
+        response_only=True,
+        status_codes=["200"],
+    ),
+    OpenApiExample(
+        "Unknown card",
+        value=_answer(reason="unknown_card"),
+        response_only=True,
+        status_codes=["404"],
+    ),
+]
+
+
 class CheckInView(IntegrationAPIView):
     required_scope = Integration.Scope.CHECKIN
     # Only what a turnstile's call needs: a JSON body in, JSON out, and no throttles.
@@ -145,6 +184,7 @@ class CheckInView(IntegrationAPIView):
             404: OpenApiResponse(CheckInResponse, description="Unknown card or member."),
         },
         summary="Check a member in by card or member id",
+        examples=CHECK_IN_EXAMPLES,
     )
     def post(self, request):
         lookup = plain_lookup(request.data)

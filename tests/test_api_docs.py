@@ -29,3 +29,25 @@ def test_the_redoc_bundle_is_among_our_static_files():
 
     assert found is not None
     assert "Redoc" in pathlib.Path(found).read_text(encoding="utf-8")
+
+
+def test_the_check_in_examples_are_answers_the_view_gives(client, db):
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    operation = schema["paths"]["/api/v1/checkins"]["post"]
+
+    request = operation["requestBody"]["content"]["application/json"]
+    # Two ways to ask, named (the docs read "One of: By card, By member id", not "object").
+    assert [choice["title"] for choice in request["schema"]["oneOf"]] == ["By card", "By member id"]
+    assert {e["value"].popitem()[0] for e in request["examples"].values()} == {"card", "member_id"}
+    answers = [
+        example["value"]
+        for status in ("200", "404")
+        for example in operation["responses"][status]["content"]["application/json"][
+            "examples"
+        ].values()
+    ]
+    assert len(answers) == 4
+    # admitted answers name a visit and no reason; a refusal names a reason and no visit
+    for answer in answers:
+        assert (answer["reason"] is None) is answer["allowed"]
+        assert (answer["visit_id"] is not None) is answer["allowed"]
