@@ -101,6 +101,8 @@ def test_marketing_saves_a_campaign_with_two_variants_as_a_draft(client, mia, do
         ),
         ({"repeat_until": "2026-12-31"}, "repeat_until", "Only a repeating campaign has a last"),
         ({"repeat": "daily"}, "repeat", "not one of the available choices"),
+        ({"send_on": "2099-11-24"}, "send_on", "24 Nov 2099 is more than a year away"),
+        ({"subject_A": "Winter"}, "subject_A", "An SMS has no subject"),
         ({"repeat": "weekly", "repeat_until": "31-12-2026"}, "repeat_until", "YYYY-MM-DD"),
     ],
 )

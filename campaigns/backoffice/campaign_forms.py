@@ -24,6 +24,8 @@ from memberships.models import Plan
 MAX_DAYS = 3650
 # More than half held out would leave the campaign mostly unsent.
 MAX_HOLDOUT = 50
+# How far ahead a campaign's first day may be: further is a typo ("2099"), not a plan.
+PLANNED_AHEAD = dt.timedelta(days=366)
 
 
 def _days(label: str, help_text: str) -> forms.IntegerField:
@@ -239,6 +241,14 @@ class CampaignForm(forms.ModelForm):
         if not (segment and day and time):
             return
         now = clock.now()
+        if day > now.date() + PLANNED_AHEAD:
+            # 2099 for 2026 is a slip of the keyboard, and the campaign would sit unseen.
+            self.add_error(
+                "send_on",
+                f"{day:%-d %b %Y} is more than a year away: a campaign is planned up to "
+                f"{(now.date() + PLANNED_AHEAD):%-d %b %Y}.",
+            )
+            return
         for club in segment.clubs.all():
             local = clock.local_datetime(day, time, club)
             if local <= now:
@@ -272,6 +282,11 @@ class CampaignForm(forms.ModelForm):
         for label, (subject, template) in texts.items():
             if channel == Channel.EMAIL and not subject:
                 self.add_error(f"subject_{label}", "An email needs a subject.")
+            if channel == Channel.SMS and subject:
+                # Kept silently it would be lost at send time; the writer may mean email.
+                self.add_error(
+                    f"subject_{label}", "An SMS has no subject: clear it, or send by email."
+                )
             if subject and (problem := text_problem(subject)):
                 self.add_error(f"subject_{label}", problem)
             # As a rule's body (forms.text_problems): empty for everyone, too long for an SMS.
