@@ -1,10 +1,13 @@
 """Shared fixtures: the clock, the network guard, the race-test helper and the personas."""
 
 import os
+import weakref
 
 import pytest
 import time_machine
 from django.db import connection
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.test import override_settings
 
 from tests.factories import *  # noqa: F403  (factories are fixtures' building blocks)
@@ -81,6 +84,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     # Repeated at the end, where nobody can miss that part of the suite did not run.
     for message in config.stash.get(_deselection_warnings, []):
         terminalreporter.write_line(message, yellow=True, bold=True)
+
+
+# Every connection this process opens, in whichever context: Playwright's sync API runs the
+# browser tests in a greenlet with a context of its own, where Django's `connections` hands
+# out other connection objects than the main context's (tests/e2e/conftest.py).
+_opened_connections: weakref.WeakSet = weakref.WeakSet()
+
+
+@receiver(connection_created, dispatch_uid="tests.remember_connection")
+def _remember_connection(sender, connection, **kwargs):
+    _opened_connections.add(connection)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, and at the end every connection closed before the test databases are
+    dropped: one left open in the browser tests' context made the drop fail ("being accessed
+    by other users") and left the database behind."""
+    yield
+    for wrapper in list(_opened_connections):
+        if wrapper.connection is not None:
+            # The raw connection: the wrapper may belong to a context no longer current.
+            wrapper.connection.close()
 
 
 @pytest.fixture(autouse=True, scope="session")
