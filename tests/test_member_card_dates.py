@@ -144,6 +144,21 @@ def test_a_member_in_today_by_the_turnstile_is_checked_in_again_knowingly(
     )
 
 
+def test_an_empty_pack_promises_no_second_visit_from_it(client, fiona, frozen_clock, downtown):
+    # given: the last visit of the pack spent at the turnstile at 17:51
+    member = MemberFactory(home_club=downtown, first_name="Tim", card_token="TIM-1")
+    MembershipFactory(member=member, plan=PlanFactory(club=downtown, pack=True), visits_left=1)
+    client.force_login(fiona)
+    frozen_clock.shift(dt.timedelta(minutes=-9))
+    checkins.check_in(member, source=Source.TURNSTILE, club=downtown)
+    frozen_clock.shift(dt.timedelta(minutes=9))
+
+    html = card(client, member)
+
+    line = re.search(r"<p id=\"card-in-today\"[^>]*>(.*?)</p>", html, re.S).group(1)
+    assert line == "In today at 17:51 (turnstile)"
+
+
 def test_a_visit_yesterday_is_not_in_today(client, fiona, frozen_clock, downtown, maya):
     VisitFactory(member=maya, club=downtown, at=clock.now() - dt.timedelta(days=1))
     client.force_login(fiona)
