@@ -8,6 +8,13 @@ PORT=${DEMO_PORT:-8000}
 # Links in messages, portal sign-in emails and the logins below point at this server.
 export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 mkdir -p var/celery/broker var/celery/processed var/celery/control
+# The on-disk broker is for machines without Redis. With Redis answering, the demo's worker
+# and beat use it as production does: kombu's filesystem transport can read a message file
+# while it is being written, and that stops the worker for good.
+if [ -z "${CELERY_BROKER_URL:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  export CELERY_BROKER_URL=redis://127.0.0.1:6379/2
+  echo "==> Celery broker: Redis at 127.0.0.1:6379 (database 2)"
+fi
 
 python manage.py create_database
 python manage.py migrate --noinput -v0
