@@ -323,7 +323,13 @@ def undo_visit(visit_id: int, *, member_id: int, by) -> UndoneVisit:
             .first()
         )
         if member is None or visit is None:
-            return UndoneVisit(member_id=member_id, visited_at=None, already=True)
+            undone_before = MemberEvent.objects.filter(
+                member_id=member_id, kind=MemberEvent.Kind.CHECK_IN_UNDONE, data__visit=visit_id
+            )
+            if member is not None and undone_before.exists():
+                return UndoneVisit(member_id=member_id, visited_at=None, already=True)
+            # A made-up or mistyped address: say so, rather than "already undone".
+            raise UndoRefused("This member has no check-in with that number: nothing changed.")
         if clock.today(visit.club) != visit.at.astimezone(clock.zone(visit.club)).date():
             # Older visits have fed the day's figures and the lifecycle; they stay as they are.
             raise UndoRefused("Only today's check-ins can be undone.")

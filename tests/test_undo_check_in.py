@@ -109,10 +109,17 @@ def test_yesterdays_visit_cannot_be_undone(frozen_clock, maya, fiona):
 def test_a_visit_is_only_undone_for_its_own_member(frozen_clock, maya, pack_member, fiona):
     visit = checkins.check_in(pack_member, source=Source.DESK)
 
-    undone = checkins.undo_visit(visit.pk, member_id=maya.pk, by=fiona)
+    with pytest.raises(checkins.UndoRefused, match="has no check-in with that number"):
+        checkins.undo_visit(visit.pk, member_id=maya.pk, by=fiona)
 
-    assert undone.already is True
     assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+def test_a_made_up_visit_number_is_not_taken_for_an_undo_done_before(frozen_clock, maya, fiona):
+    with pytest.raises(checkins.UndoRefused, match="has no check-in with that number"):
+        checkins.undo_visit(999_999, member_id=maya.pk, by=fiona)
+
+    assert not maya.events.filter(kind=MemberEvent.Kind.CHECK_IN_UNDONE).exists()
 
 
 @pytest.mark.race
