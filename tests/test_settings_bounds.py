@@ -48,21 +48,26 @@ def test_a_year_of_grace_days_is_still_a_setting(client, max, downtown):
     assert downtown.renewal_grace_days == 365
 
 
+def class_form(session, **changes) -> dict:
+    """The class edit form as the browser posts it, with `changes`."""
+    return {
+        "club": session.club_id,
+        "class_type": session.class_type_id,
+        "trainer": session.trainer_id,
+        "room": session.room,
+        "start": f"{session.start:%Y-%m-%dT%H:%M}",
+        "end": f"{session.end:%Y-%m-%dT%H:%M}",
+        **changes,
+    }
+
+
 def test_a_class_of_a_hundred_thousand_is_refused(client, frozen_clock, max, downtown, tom):
     session = ClassSessionFactory(club=downtown, trainer=tom)
     client.force_login(max)
 
     response = client.post(
         reverse("class_sessions:edit", args=[session.pk]),
-        {
-            "club": downtown.pk,
-            "class_type": session.class_type_id,
-            "trainer": tom.pk,
-            "room": session.room,
-            "start": f"{session.start:%Y-%m-%dT%H:%M}",
-            "end": f"{session.end:%Y-%m-%dT%H:%M}",
-            "capacity": 100000,
-        },
+        class_form(session, capacity=100000),
     )
 
     assert response.status_code == 200
@@ -125,15 +130,7 @@ def test_a_class_of_no_seats_says_the_least_once(
     # when its capacity is set to nothing, or less
     response = client.post(
         reverse("class_sessions:edit", args=[session.pk]),
-        {
-            "club": downtown.pk,
-            "class_type": session.class_type_id,
-            "trainer": tom.pk,
-            "room": session.room,
-            "start": f"{session.start:%Y-%m-%dT%H:%M}",
-            "end": f"{session.end:%Y-%m-%dT%H:%M}",
-            "capacity": capacity,
-        },
+        class_form(session, capacity=capacity),
     )
 
     # then both are refused with the same least value
