@@ -17,10 +17,13 @@ from memberships.models import Membership, valid_at
 HERE, ELSEWHERE, NOT_CURRENT = 0, 1, 2
 
 
-def current_first(members: QuerySet[Member], *, club: Club, day: dt.date) -> QuerySet[Member]:
+def current_first(
+    members: QuerySet[Member], *, club: Club, day: dt.date, then_by: tuple = ()
+) -> QuerySet[Member]:
     """`members` annotated with their `standing` at `club` on `day` (HERE, ELSEWHERE or
-    NOT_CURRENT) and ordered by it, then by name. One correlated subquery per row, answered by
-    the memberships' (member, -end) index: a member holds a handful of memberships."""
+    NOT_CURRENT) and ordered by it, then by the `then_by` expressions, then by name. One
+    correlated subquery per row, answered by the memberships' (member, -end) index: a member
+    holds a handful of memberships."""
     best = (
         Membership.objects.in_force_on(day)
         .filter(member=OuterRef("pk"))
@@ -34,6 +37,7 @@ def current_first(members: QuerySet[Member], *, club: Club, day: dt.date) -> Que
         # Lower-cased: the database may sort by bytes (C collation), which put every "de Groot"
         # and "van Beek" after "Zwart".
         "standing",
+        *then_by,
         Lower("last_name"),
         Lower("first_name"),
         "pk",

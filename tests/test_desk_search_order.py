@@ -104,3 +104,22 @@ def test_within_a_group_names_sort_as_people_read_them_whatever_their_case(
         "Laura van Beek",
         "Laura Zwart",
     ]
+
+
+def test_within_a_standing_names_a_typed_word_starts_come_first(
+    desk, frozen_clock, downtown, monthly_plan
+):
+    today = clock.today(downtown)
+    for first, last in (("Fatima", "Bakker"), ("Tim", "Jansen"), ("Anna", "Timmermans")):
+        member = MemberFactory(home_club=downtown, first_name=first, last_name=last)
+        MembershipFactory(member=member, plan=monthly_plan, start=today)
+    MemberFactory(home_club=downtown, first_name="Tim", last_name="Aalders")  # a lead
+
+    # "tim" starts a word of Tim Jansen's and Anna Timmermans' names, and sits inside
+    # Fatima's: the members here still come before the lead.
+    assert listed(desk, "tim") == [
+        "Tim Jansen",
+        "Anna Timmermans",
+        "Fatima Bakker",
+        "Tim Aalders",
+    ]
