@@ -100,7 +100,27 @@ class ExportIndexView(ScopedIndexView):
         return response
 
 
-class MemberIndexView(ExportIndexView):
+class OpensMemberCard:
+    """A list whose title column opens the row's member's page (their card at the desk), for
+    those a hook gives one (member_page); the row's own form stays in its menu."""
+
+    @staticmethod
+    def member_of(row) -> Member:
+        return row
+
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        # Asked once per list, not per row: the hooks check the user's roles.
+        if (page_of := member_page(self.request)) is None:
+            return super()._get_title_column(field_name, column_class, **kwargs)
+        return self._get_custom_column(
+            field_name,
+            self._get_title_column_class(column_class),
+            get_url=lambda row: page_of(self.member_of(row)),
+            **kwargs,
+        )
+
+
+class MemberIndexView(OpensMemberCard, ExportIndexView):
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         # An erased member is kept for the figures, not listed (members.erasure).
@@ -137,14 +157,6 @@ class MemberIndexView(ExportIndexView):
             for column in super().columns
             if column.name not in CONTACT_COLUMNS
         ]
-
-    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
-        # Asked once per list, not per row: the hooks check the user's roles.
-        if (page_of := member_page(self.request)) is None:
-            return super()._get_title_column(field_name, column_class, **kwargs)
-        return self._get_custom_column(
-            field_name, self._get_title_column_class(column_class), get_url=page_of, **kwargs
-        )
 
 
 class LeadForm(ScopedForm):

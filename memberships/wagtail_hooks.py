@@ -32,7 +32,7 @@ from club.admin_access import (
 from club.display import export_datetime, format_price
 from club.models import Club
 from members.choosers import member_chooser
-from members.wagtail_hooks import ExportIndexView, member_page
+from members.wagtail_hooks import ExportIndexView, OpensMemberCard, member_page
 from memberships import freezes, sales
 from memberships.choosers import membership_chooser, offered
 from memberships.models import (
@@ -146,18 +146,11 @@ class SellView(DomainErrorsMixin, ScopedCreateView):
         )
 
 
-class MembershipIndexView(ExportIndexView):
-    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
-        # The member's name opens their card, where the desk renews, for those who may read it
-        # (the members list's rule); the membership's own form stays in the row's menu.
-        if (page_of := member_page(self.request)) is None:
-            return super()._get_title_column(field_name, column_class, **kwargs)
-        return self._get_custom_column(
-            field_name,
-            self._get_title_column_class(column_class),
-            get_url=lambda membership: page_of(membership.member),
-            **kwargs,
-        )
+class MembershipIndexView(OpensMemberCard, ExportIndexView):
+    # The member's name opens their card, where the desk renews.
+    @staticmethod
+    def member_of(row: Membership):
+        return row.member
 
     def to_row_dict(self, item):
         row = super().to_row_dict(item)

@@ -123,3 +123,9 @@ def test_within_a_standing_names_a_typed_word_starts_come_first(
         "Fatima Bakker",
         "Tim Aalders",
     ]
+
+
+def test_a_query_of_punctuation_alone_lists_nothing_and_fails_not(desk, frozen_clock, downtown):
+    MemberFactory(home_club=downtown, first_name="Tim", last_name="Jansen")
+
+    assert listed(desk, "- .") == []

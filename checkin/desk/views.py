@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -46,9 +45,8 @@ from club.admin_access import clubs_for, scope
 from club.display import date_range, format_price
 from club.models import Club
 from members import cards, erasure, export, leads, staff_tasks, timeline
-from members import search as member_search
 from members.cards import CardTaken
-from members.models import Channel, Member, MemberEvent, Task
+from members.models import Channel, Member, MemberEvent, Task, words_start_first
 from members.search import card_token, walk_in_details
 from memberships import autorenew, dues, freezes, sales, standing
 from memberships.models import Freeze, Membership, Payment, Plan
@@ -467,21 +465,8 @@ def search_results(request, club: Club, query: str, today: dt.date):
     (memberships.standing); ordered in the query, so the cap never drops a current member
     for a lead."""
     members = scope(Member.objects.all(), request.user).search(query, region=club.phone_region)
-    return standing.current_first(members, club=club, day=today, then_by=_words_start(query))
-
-
-def _words_start(query: str) -> tuple:
-    """Within a standing, the names in which every typed word starts a word come first:
-    "Tim" lists Tim Jansen and Anna Timmermans before Fatima Bakker, who holds "tim" inside a
-    word. (As typed, not folded: "muller" still finds Müller, listed after.)"""
-    words = [re.escape(word) for word in query.split() if member_search.fold(word)]
-    if not words:
-        return ()
-    starts = Q()
-    for word in words:
-        at_a_word_start = rf"(^|[\s'-]){word}"
-        starts &= Q(first_name__iregex=at_a_word_start) | Q(last_name__iregex=at_a_word_start)
-    return (Case(When(starts, then=Value(0)), default=Value(1)),)
+    first = words_start_first(query)  # within a standing, names the typed words start
+    return standing.current_first(members, club=club, day=today, then_by=(first,))
 
 
 def results_context(request, club: Club, query: str) -> dict:
